@@ -1,0 +1,38 @@
+// Package marks holds the cty value marks indigo attaches to values as they
+// travel from configuration to plan to output.
+//
+// A mark is how indigo remembers that a value is sensitive: a variable or
+// output declared sensitive, a provider attribute whose schema says so, or a
+// value passed through the sensitive() function. Marks survive every cty
+// operation, so anything derived from a sensitive value is sensitive too.
+// Views print such values as "(sensitive value)" and logs never receive them.
+//
+// This package is deliberately tiny and imports only cty, so that every other
+// package (functions, config, state, plan, views) can share the same marks.
+package marks
+
+import "github.com/zclconf/go-cty/cty"
+
+// valueMark is unexported so that no other package can forge a mark that
+// compares equal to ours.
+type valueMark string
+
+func (m valueMark) GoString() string { return "marks." + string(m) }
+
+// Sensitive marks a value whose content must never be shown in plan output,
+// logs or human-readable state views.
+const Sensitive = valueMark("sensitive")
+
+// Has reports whether v (not its nested elements) carries mark.
+func Has(v cty.Value, mark valueMark) bool { return v.HasMark(mark) }
+
+// Contains reports whether v or any value nested inside it carries mark.
+func Contains(v cty.Value, mark valueMark) bool {
+	_, pvms := v.UnmarkDeepWithPaths()
+	for _, pvm := range pvms {
+		if _, ok := pvm.Marks[mark]; ok {
+			return true
+		}
+	}
+	return false
+}
