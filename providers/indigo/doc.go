@@ -1,0 +1,30 @@
+// Package indigo is indigo's own provider, type "indigo": the embedded
+// "local site" that the quickstart places deployments on and the workhorse
+// of the engine's tests, crash tests and benchmarks.
+//
+// It is written with terraform-plugin-framework and speaks protocol 6, so the
+// same code runs inside indigo (started by providers/builtin as the indigo
+// binary re-executing itself) and in Terraform or OpenTofu (served by
+// cmd/terraform-provider-indigo as registry.terraform.io/indigo-cloud/indigo).
+//
+// What it manages, all on the local machine under the provider's root:
+//
+//   - indigo_file: a file written atomically (temporary file, fsync, rename).
+//     A path change replaces it; content and permission changes rewrite it in
+//     place. Drift (file deleted, content or mode changed outside) is noticed
+//     by Read.
+//   - indigo_directory: a directory; deleted only when empty unless
+//     force_destroy is set.
+//   - indigo_service: a long-running detached process (own session and process
+//     group) with an optional HTTP or TCP health check. The pid and the start
+//     time from /proc identify it, so a reused pid is never mistaken for it.
+//   - indigo_noop: the equivalent of terraform_data, cheap enough to create in
+//     the tens of thousands.
+//   - data source indigo_file: a file's content.
+//
+// It is not a general configuration-management tool: it does not manage
+// ownership, ACLs, symlinks, or processes it did not start. indigo_service
+// needs Linux (/proc and process sessions).
+//
+// The user-facing reference is docs/provider-indigo.md.
+package indigo

@@ -1,0 +1,344 @@
+package indigo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+const (
+	defaultFilePermission      = "0644"
+	defaultDirectoryPermission = "0755"
+)
+
+// fileResource is indigo_file.
+type fileResource struct {
+	site *site
+}
+
+type fileModel struct {
+	Path                types.String `tfsdk:"path"`
+	Content             types.String `tfsdk:"content"`
+	ContentBase64       types.String `tfsdk:"content_base64"`
+	SensitiveContent    types.String `tfsdk:"sensitive_content"`
+	FilePermission      types.String `tfsdk:"file_permission"`
+	DirectoryPermission types.String `tfsdk:"directory_permission"`
+	ID                  types.String `tfsdk:"id"`
+	Size                types.Int64  `tfsdk:"size"`
+}
+
+var (
+	_ resource.ResourceWithConfigure        = (*fileResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*fileResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*fileResource)(nil)
+	_ resource.ResourceWithImportState      = (*fileResource)(nil)
+)
+
+func newFileResource() resource.Resource { return &fileResource{} }
+
+func (r *fileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_file"
+}
+
+func (r *fileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "A file on the site, written atomically. A path change replaces it; content and permission changes rewrite it in place.",
+		Attributes: map[string]schema.Attribute{
+			"path": schema.StringAttribute{
+				Required:      true,
+				Description:   "Where the file is. Relative paths resolve under the provider's root. Changing it replaces the file.",
+				Validators:    []validator.String{nonEmpty()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"content": schema.StringAttribute{
+				Optional:    true,
+				Description: "The content as UTF-8 text. Exactly one of content, content_base64 and sensitive_content is set.",
+			},
+			"content_base64": schema.StringAttribute{
+				Optional:    true,
+				Description: "The content as standard base64, for binary files.",
+				Validators:  []validator.String{base64String()},
+			},
+			"sensitive_content": schema.StringAttribute{
+				Optional:    true,
+				Sensitive:   true,
+				Description: "The content as UTF-8 text, hidden in plans and output.",
+			},
+			"file_permission": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Default:     stringdefault.StaticString(defaultFilePermission),
+				Description: `The file's mode in octal. Default "0644".`,
+				Validators:  []validator.String{permission()},
+			},
+			"directory_permission": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Default:     stringdefault.StaticString(defaultDirectoryPermission),
+				Description: `The mode of parent directories this resource creates (less the umask). Default "0755".`,
+				Validators:  []validator.String{permission()},
+			},
+			"id": schema.StringAttribute{
+				Computed:    true,
+				Description: "The SHA-256 of the content, in hex.",
+			},
+			"size": schema.Int64Attribute{
+				Computed:    true,
+				Description: "The content's length in bytes.",
+			},
+		},
+	}
+}
+
+func (r *fileResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{exactlyOneOf{"content", "content_base64", "sensitive_content"}}
+}
+
+func (r *fileResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
+	if s, ok := req.ProviderData.(*site); ok {
+		r.site = s
+	}
+}
+
+// contentAttr names the attribute that holds the content in m: the one that
+// is set, or "" when none is.
+func (m *fileModel) contentAttr() string {
+	switch {
+	case !m.SensitiveContent.IsNull():
+		return "sensitive_content"
+	case !m.ContentBase64.IsNull():
+		return "content_base64"
+	case !m.Content.IsNull():
+		return "content"
+	}
+	return ""
+}
+
+// bytes returns the content m describes; known is false when it is unknown.
+func (m *fileModel) bytes() (data []byte, known bool, err error) {
+	switch m.contentAttr() {
+	case "sensitive_content":
+		return []byte(m.SensitiveContent.ValueString()), !m.SensitiveContent.IsUnknown(), nil
+	case "content_base64":
+		if m.ContentBase64.IsUnknown() {
+			return nil, false, nil
+		}
+		data, err := base64.StdEncoding.DecodeString(m.ContentBase64.ValueString())
+		if err != nil {
+			return nil, true, fmt.Errorf("content_base64 is not valid base64: %w", err)
+		}
+		return data, true, nil
+	case "content":
+		return []byte(m.Content.ValueString()), !m.Content.IsUnknown(), nil
+	}
+	return nil, true, nil
+}
+
+// setContent stores data in the attribute that held the content, or, when
+// none did (after an import), in content if it is UTF-8 text and in
+// content_base64 if not.
+func (m *fileModel) setContent(data []byte) {
+	attrName := m.contentAttr()
+	if attrName == "" {
+		attrName = "content_base64"
+		if utf8.Valid(data) {
+			attrName = "content"
+		}
+	}
+	switch attrName {
+	case "sensitive_content":
+		m.SensitiveContent = types.StringValue(textOf(data))
+	case "content_base64":
+		m.ContentBase64 = types.StringValue(base64.StdEncoding.EncodeToString(data))
+	default:
+		m.Content = types.StringValue(textOf(data))
+	}
+	m.ID = types.StringValue(contentID(data))
+	m.Size = types.Int64Value(int64(len(data)))
+}
+
+// textOf turns file bytes into a string attribute value. Bytes that are not
+// UTF-8 (a file changed outside to binary) become U+FFFD: the value then
+// differs from the configuration and the next plan rewrites the file.
+func textOf(data []byte) string {
+	return strings.ToValidUTF8(string(data), "\uFFFD")
+}
+
+func contentID(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// ModifyPlan computes id and size from the planned content, so a plan shows
+// them instead of "known after apply".
+func (r *fileResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan fileModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data, known, err := plan.bytes()
+	if err != nil || !known {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringValue(contentID(data)))...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("size"), types.Int64Value(int64(len(data))))...)
+}
+
+func (r *fileResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan fileModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.write(&plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *fileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan fileModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(r.write(&plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// write writes the planned file and fills in id and size.
+func (r *fileResource) write(m *fileModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if r.site == nil {
+		diags.AddError("Provider not configured", "indigo_file needs a configured indigo provider.")
+		return diags
+	}
+	name, err := r.site.resolve(m.Path.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("path"), "Cannot resolve path", err.Error())
+		return diags
+	}
+	data, _, err := m.bytes()
+	if err != nil {
+		diags.AddAttributeError(path.Root("content_base64"), "Invalid content", err.Error())
+		return diags
+	}
+	perm, err := parsePermission(m.FilePermission.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("file_permission"), "Invalid permission", err.Error())
+		return diags
+	}
+	dirPerm, err := parsePermission(m.DirectoryPermission.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("directory_permission"), "Invalid permission", err.Error())
+		return diags
+	}
+	if err := r.site.prepareWrite(name); err != nil {
+		diags.AddAttributeError(path.Root("path"), "Site root not writable", err.Error())
+		return diags
+	}
+	if err := writeFileAtomic(name, data, fs.FileMode(perm), fs.FileMode(dirPerm)); err != nil {
+		diags.AddAttributeError(path.Root("path"), "Cannot write file", fmt.Sprintf("Writing %s: %v", name, err))
+		return diags
+	}
+	m.ID = types.StringValue(contentID(data))
+	m.Size = types.Int64Value(int64(len(data)))
+	return diags
+}
+
+// Read compares the file on disk with the state: a missing file removes the
+// resource from state (the next plan creates it again); changed content or
+// mode is put into state so the next plan shows the difference.
+func (r *fileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state fileModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.site == nil {
+		return
+	}
+	name, err := r.site.resolve(state.Path.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot resolve path", err.Error())
+		return
+	}
+	info, err := os.Stat(name)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !info.Mode().IsRegular()) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot read file", fmt.Sprintf("Reading %s: %v", name, err))
+		return
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot read file", fmt.Sprintf("Reading %s: %v", name, err))
+		return
+	}
+	if state.ID.IsNull() || state.ID.ValueString() != contentID(data) || state.contentAttr() == "" {
+		state.setContent(data)
+	}
+	mode := uint32(info.Mode().Perm())
+	if have, err := parsePermission(state.FilePermission.ValueString()); err != nil || have != mode {
+		state.FilePermission = types.StringValue(fmt.Sprintf("%04o", mode))
+	}
+	if state.DirectoryPermission.IsNull() {
+		state.DirectoryPermission = types.StringValue(defaultDirectoryPermission)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *fileResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state fileModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.site == nil {
+		resp.Diagnostics.AddError("Provider not configured", "indigo_file needs a configured indigo provider.")
+		return
+	}
+	name, err := r.site.resolve(state.Path.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot resolve path", err.Error())
+		return
+	}
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot delete file", fmt.Sprintf("Removing %s: %v", name, err))
+	}
+}
+
+// ImportState takes the file's path (as it would be written in path); Read
+// then fills in the content (content for UTF-8 text, content_base64
+// otherwise) and the mode.
+func (r *fileResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" {
+		resp.Diagnostics.AddError("Missing import ID", "Import an indigo_file by its path.")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("path"), req.ID)...)
+}

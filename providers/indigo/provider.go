@@ -1,0 +1,105 @@
+package indigo
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// TypeName is the provider's type name: resources are named indigo_*.
+const TypeName = "indigo"
+
+// Provider is the indigo provider. Create it with New; the zero value is
+// usable and reports an empty version.
+type Provider struct {
+	version string
+}
+
+var _ provider.Provider = (*Provider)(nil)
+
+// New returns a factory for the provider, as providerserver expects.
+// version is what the provider reports in its metadata.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &Provider{version: version} }
+}
+
+// Metadata reports the type name and version.
+func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = TypeName
+	resp.Version = p.version
+}
+
+// Schema describes the provider configuration.
+func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "indigo's local site: files, directories, long-running services and no-op resources on this machine.",
+		Attributes: map[string]schema.Attribute{
+			"root": schema.StringAttribute{
+				Optional: true,
+				Description: "The site's root directory. Relative paths in resources resolve under it. " +
+					"Default: the working directory. Created on first write.",
+				Validators: []validator.String{nonEmpty()},
+			},
+		},
+	}
+}
+
+// Configure resolves the root directory and hands it to resources and data
+// sources. It does not touch the disk: the root is created on first write.
+func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var root types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("root"), &root)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s := &site{}
+	switch {
+	case root.IsUnknown():
+		// Terraform may configure with unknown values while planning; the
+		// root is only needed when something is written or read.
+		s.unknownRoot = true
+	case root.IsNull():
+		wd, err := os.Getwd()
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot find the working directory",
+				fmt.Sprintf("The provider's root defaults to the working directory, which cannot be read: %v. Set root explicitly.", err))
+			return
+		}
+		s.root = wd
+	default:
+		abs, err := filepath.Abs(root.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("root"), "Invalid root", fmt.Sprintf("Cannot make %q absolute: %v.", root.ValueString(), err))
+			return
+		}
+		s.root = abs
+	}
+	resp.ResourceData = s
+	resp.DataSourceData = s
+}
+
+// Resources lists the provider's managed resource types.
+func (p *Provider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		newFileResource,
+		newDirectoryResource,
+		newServiceResource,
+		newNoopResource,
+	}
+}
+
+// DataSources lists the provider's data sources.
+func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		newFileDataSource,
+	}
+}
