@@ -221,5 +221,16 @@ func (r *directoryResource) ImportState(ctx context.Context, req resource.Import
 		resp.Diagnostics.AddError("Missing import ID", "Import an indigo_directory by its path.")
 		return
 	}
+	if r.site != nil {
+		name, err := r.site.resolve(req.ID)
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot resolve path", err.Error())
+			return
+		}
+		if info, err := os.Stat(name); err != nil || !info.IsDir() {
+			resp.Diagnostics.AddError("Cannot import directory", fmt.Sprintf("There is no directory at %s to import.", name))
+			return
+		}
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("path"), req.ID)...)
 }

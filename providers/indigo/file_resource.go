@@ -340,5 +340,16 @@ func (r *fileResource) ImportState(ctx context.Context, req resource.ImportState
 		resp.Diagnostics.AddError("Missing import ID", "Import an indigo_file by its path.")
 		return
 	}
+	if r.site != nil {
+		name, err := r.site.resolve(req.ID)
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot resolve path", err.Error())
+			return
+		}
+		if info, err := os.Stat(name); err != nil || !info.Mode().IsRegular() {
+			resp.Diagnostics.AddError("Cannot import file", fmt.Sprintf("There is no regular file at %s to import.", name))
+			return
+		}
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("path"), req.ID)...)
 }
