@@ -532,7 +532,11 @@ type Deployment struct {
 	Template      string
 	TemplateRange hcl.Range
 	// Inputs sets the deployment's variables (template inputs).
-	Inputs    hcl.Expression
+	Inputs hcl.Expression
+	// Body is the inline content of the block (resources, components,
+	// locals, outputs, variables), which the loader decodes into the
+	// deployment's child scope.
+	Body      hcl.Body
 	Placement *Placement
 	DependsOn []hcl.Traversal
 	DeclRange hcl.Range

@@ -1,0 +1,466 @@
+package eval
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/marks"
+)
+
+// validateModule checks every expression of one module.
+func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	m := c.Module
+	plain := v.scope(c, Iteration{})
+
+	for _, name := range sortedKeys(m.Variables) {
+		decl := m.Variables[name]
+		val, d := v.variableValue(c, decl)
+		diags = append(diags, d...)
+		diags = append(diags, v.checkValidations(c, decl, val)...)
+	}
+	if c.Parent == nil {
+		for name, rng := range v.opts.VarRanges {
+			if _, ok := m.Variables[name]; !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Value for undeclared variable",
+					Detail:   fmt.Sprintf("A value is given for %q, but the configuration declares no such variable; it is ignored.%s", name, suggest(name, sortedKeys(m.Variables), "")),
+					Subject:  rng.Ptr(),
+				})
+			}
+		}
+	}
+	for _, name := range sortedKeys(m.Locals) {
+		_, d := v.localValue(c, m.Locals[name])
+		diags = append(diags, d...)
+	}
+	for _, name := range sortedKeys(m.Outputs) {
+		o := m.Outputs[name]
+		if o.Expr != nil {
+			val, d := plain.EvalExpr(o.Expr, cty.DynamicPseudoType)
+			diags = append(diags, d...)
+			if c.Parent == nil && !o.Sensitive && !d.HasErrors() && containsSensitive(val) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Output refers to sensitive values",
+					Detail:   fmt.Sprintf("Output %q would show a sensitive value. Add sensitive = true to the output if showing it is intended to be hidden, or wrap the value in nonsensitive() if it is safe to show.", name),
+					Subject:  o.DeclRange.Ptr(),
+				})
+			}
+		}
+		diags = append(diags, v.checkDependsOn(c, o.DependsOn)...)
+		for _, rule := range o.Preconditions {
+			diags = append(diags, v.checkRule(plain, rule, "precondition")...)
+		}
+	}
+	for _, name := range sortedKeys(m.ModuleCalls) {
+		diags = append(diags, v.validateModuleCall(c, m.ModuleCalls[name])...)
+	}
+	for _, r := range m.SortedResources() {
+		diags = append(diags, v.validateResource(c, r)...)
+	}
+	for _, name := range sortedKeys(m.Checks) {
+		chk := m.Checks[name]
+		if chk.DataResource != nil {
+			diags = append(diags, v.validateResource(c, chk.DataResource)...)
+		}
+		for _, a := range chk.Asserts {
+			diags = append(diags, v.checkRule(plain, a, "assert")...)
+		}
+	}
+	for _, mv := range m.Moved {
+		diags = append(diags, checkMoveEndpoint(mv.From)...)
+		diags = append(diags, checkMoveEndpoint(mv.To)...)
+	}
+	for _, im := range m.Imports {
+		if _, d := config.InstanceAddrFromTraversal(im.To); d.HasErrors() {
+			diags = append(diags, d...)
+		}
+		it := Iteration{}
+		if im.ForEach != nil {
+			it = unknownIteration(nil, im.ForEach)
+			_, d := plain.EvalExpr(im.ForEach, cty.DynamicPseudoType)
+			diags = append(diags, d...)
+		}
+		if im.ID != nil {
+			_, d := v.scope(c, it).EvalExpr(im.ID, cty.String)
+			diags = append(diags, d...)
+		}
+	}
+	diags = append(diags, v.validateIndigo(c)...)
+	return diags
+}
+
+func containsSensitive(val cty.Value) bool {
+	_, pvm := val.UnmarkDeepWithPaths()
+	return len(pvm) > 0
+}
+
+func checkMoveEndpoint(trav hcl.Traversal) hcl.Diagnostics {
+	if len(trav) == 0 {
+		return nil
+	}
+	// module.x and module.x[0] name whole modules; anything else must be a
+	// resource address.
+	if trav.RootName() == "module" && (len(trav) == 2 || (len(trav) == 3 && isIndex(trav[2]))) {
+		return nil
+	}
+	_, diags := config.InstanceAddrFromTraversal(trav)
+	return diags
+}
+
+func isIndex(t hcl.Traverser) bool {
+	_, ok := t.(hcl.TraverseIndex)
+	return ok
+}
+
+func (v *validator) checkValidations(c *config.Config, decl *config.Variable, val cty.Value) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, rule := range decl.Validations {
+		sc := v.scope(c, Iteration{})
+		cond, d := sc.EvalExpr(rule.Condition, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		ok, err := asBool(cond)
+		if err != "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid validation condition", Detail: err, Subject: rule.Condition.Range().Ptr()})
+			continue
+		}
+		if ok != nil && !*ok {
+			msg := v.ruleMessage(sc, rule)
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid value for variable",
+				Detail:   msg + fmt.Sprintf("\n\nThis was checked by the validation rule at %s.", rule.DeclRange),
+				Subject:  decl.DeclRange.Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+// checkRule evaluates a precondition, postcondition or assert when it can be
+// known, and reports a failure.
+func (v *validator) checkRule(sc *Scope, rule *config.CheckRule, what string) hcl.Diagnostics {
+	cond, diags := sc.EvalExpr(rule.Condition, cty.DynamicPseudoType)
+	if diags.HasErrors() {
+		return diags
+	}
+	ok, err := asBool(cond)
+	if err != "" {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + what + " condition", Detail: err, Subject: rule.Condition.Range().Ptr()})
+	}
+	if rule.ErrorMessage != nil {
+		_, d := sc.EvalExpr(rule.ErrorMessage, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+	}
+	if ok != nil && !*ok {
+		sev := hcl.DiagError
+		if what == "assert" {
+			sev = hcl.DiagWarning
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: sev,
+			Summary:  strings.ToUpper(what[:1]) + what[1:] + " failed",
+			Detail:   v.ruleMessage(sc, rule),
+			Subject:  rule.Condition.Range().Ptr(),
+		})
+	}
+	return diags
+}
+
+func (v *validator) ruleMessage(sc *Scope, rule *config.CheckRule) string {
+	if rule.ErrorMessage == nil {
+		return "The condition is false."
+	}
+	msg, d := sc.EvalExpr(rule.ErrorMessage, cty.String)
+	if d.HasErrors() || !msg.IsKnown() || msg.IsNull() {
+		return "The condition is false."
+	}
+	msg, _ = msg.Unmark()
+	return msg.AsString()
+}
+
+// asBool reads a condition result: nil when unknown, an error text when it
+// is not a boolean.
+func asBool(v cty.Value) (*bool, string) {
+	v, _ = v.UnmarkDeep()
+	if !v.IsKnown() {
+		return nil, ""
+	}
+	if v.IsNull() {
+		return nil, "The condition is null; it must be true or false."
+	}
+	b, err := convertBool(v)
+	if err != nil {
+		return nil, fmt.Sprintf("The condition must be a boolean, not %s.", v.Type().FriendlyName())
+	}
+	return &b, ""
+}
+
+func convertBool(v cty.Value) (bool, error) {
+	if v.Type() != cty.Bool {
+		return false, fmt.Errorf("not a bool")
+	}
+	return v.True(), nil
+}
+
+func (v *validator) checkDependsOn(c *config.Config, deps []hcl.Traversal) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, trav := range deps {
+		ref, d := config.ParseRef(trav)
+		diags = append(diags, d...)
+		if ref == nil {
+			continue
+		}
+		mod := c.Path.UnkeyedInstance()
+		switch sub := ref.Subject.(type) {
+		case config.ResourceRef:
+			_, d := v.Resource(mod, sub.Resource, ref.Range)
+			diags = append(diags, d...)
+		case config.ModuleCallRef:
+			_, d := v.ModuleCall(mod, sub, ref.Range)
+			diags = append(diags, d...)
+		case config.VariableRef, config.LocalRef:
+			// Terraform accepts a variable or local in depends_on (modules
+			// pass dependencies in this way); the reference orders nothing
+			// more than the value already does.
+			if sub, ok := sub.(config.VariableRef); ok {
+				_, d := v.Variable(mod, sub.Name, ref.Range)
+				diags = append(diags, d...)
+			}
+			if sub, ok := sub.(config.LocalRef); ok {
+				_, d := v.Local(mod, sub.Name, ref.Range)
+				diags = append(diags, d...)
+			}
+		case config.ObjectRef:
+			if sub.Kind == config.DeploymentKind || sub.Kind == config.StorageKind || sub.Kind == config.ComponentKind {
+				_, d := v.Object(mod, sub, ref.Range)
+				diags = append(diags, d...)
+				continue
+			}
+			diags = append(diags, badDependsOn(ref))
+		default:
+			diags = append(diags, badDependsOn(ref))
+		}
+	}
+	return diags
+}
+
+func badDependsOn(ref *config.Reference) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid depends_on reference",
+		Detail:   fmt.Sprintf("depends_on lists resources, data sources, modules, deployments, storage or components; %s is none of these. Values are ordered by their references already.", ref.Subject),
+		Subject:  ref.Range.Ptr(),
+	}
+}
+
+func (v *validator) validateModuleCall(c *config.Config, call *config.ModuleCall) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	plain := v.scope(c, Iteration{})
+	diags = append(diags, v.checkRepetition(plain, call.Count, call.ForEach)...)
+	diags = append(diags, v.checkDependsOn(c, call.DependsOn)...)
+	child := c.Children[config.Step{Kind: config.ModuleStep, Name: call.Name}]
+	attrs, ad := call.Config.JustAttributes()
+	diags = append(diags, ad...)
+	sc := v.scope(c, unknownIteration(call.Count, call.ForEach))
+	for _, name := range sortedAttrNames(attrs) {
+		a := attrs[name]
+		_, d := sc.EvalExpr(a.Expr, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+		if child != nil {
+			if _, ok := child.Module.Variables[name]; !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unsupported argument",
+					Detail:   fmt.Sprintf("Module %q (%s) declares no variable %q.%s", call.Name, call.SourceAddr, name, suggest(name, sortedKeys(child.Module.Variables), "")),
+					Subject:  a.NameRange.Ptr(),
+				})
+			}
+		}
+	}
+	if child != nil {
+		for _, name := range sortedKeys(child.Module.Variables) {
+			decl := child.Module.Variables[name]
+			if _, ok := attrs[name]; !ok && decl.Required() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Missing required argument",
+					Detail:   fmt.Sprintf("Module %q needs a value for %q (declared at %s), which has no default. Add %s = ... to the module block.", call.Name, name, decl.DeclRange, name),
+					Subject:  call.DeclRange.Ptr(),
+				})
+			}
+		}
+		for _, pp := range call.Providers {
+			if pp.InParent.Alias != "" && c.Module.ProviderConfigs[pp.InParent.String()] == nil && !declaresAlias(c.Module, pp.InParent) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Reference to undeclared provider configuration",
+					Detail:   fmt.Sprintf("Module %q is passed provider %s, which this module does not configure. Add a provider %q block with alias = %q.", call.Name, pp.InParent, pp.InParent.LocalName, pp.InParent.Alias),
+					Subject:  pp.Range.Ptr(),
+				})
+			}
+		}
+	}
+	return diags
+}
+
+func declaresAlias(m *config.Module, ref config.LocalProviderRef) bool {
+	rp, ok := m.Settings.RequiredProviders[ref.LocalName]
+	if !ok {
+		return false
+	}
+	for _, a := range rp.ConfigurationAliases {
+		if a == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRepetition type-checks count and for_each.
+func (v *validator) checkRepetition(sc *Scope, count, forEach hcl.Expression) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if count != nil {
+		val, d := sc.EvalExpr(count, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+		val, _ = val.Unmark()
+		if !d.HasErrors() && val.IsKnown() && val.Type() != cty.DynamicPseudoType {
+			n, err := convertNumber(val)
+			if err != "" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: err, Subject: count.Range().Ptr()})
+			} else if n != nil && *n < 0 {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: "count cannot be negative.", Subject: count.Range().Ptr()})
+			}
+		}
+	}
+	if forEach != nil {
+		val, d := sc.EvalExpr(forEach, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			diags = append(diags, CheckForEach(val, forEach.Range())...)
+		}
+	}
+	return diags
+}
+
+// CheckForEach reports a for_each value that is not a map, an object or a
+// set of strings.
+func CheckForEach(val cty.Value, rng hcl.Range) hcl.Diagnostics {
+	if val.HasMark(marks.Sensitive) {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: "Sensitive values cannot be used in for_each: the instance keys would reveal them. Use nonsensitive() if the keys are safe to show.", Subject: rng.Ptr()}}
+	}
+	val, _ = val.UnmarkDeep()
+	ty := val.Type()
+	switch {
+	case ty == cty.DynamicPseudoType:
+		return nil
+	case ty.IsMapType() || ty.IsObjectType():
+		return nil
+	case ty.IsSetType():
+		if ety := ty.ElementType(); ety != cty.String && ety != cty.DynamicPseudoType {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each set argument", Detail: fmt.Sprintf("for_each takes a set of strings; this is a set of %s. Convert the elements with tostring(), or build a map.", ety.FriendlyName()), Subject: rng.Ptr()}}
+		}
+		return nil
+	case ty.IsListType() || ty.IsTupleType():
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: "for_each takes a map or a set of strings, not a list: a list's order would decide the instance keys. Convert it with toset(...) or build a map with a for expression.", Subject: rng.Ptr()}}
+	}
+	if !val.IsKnown() {
+		return nil
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: fmt.Sprintf("for_each takes a map or a set of strings, not %s.", ty.FriendlyName()), Subject: rng.Ptr()}}
+}
+
+func convertNumber(v cty.Value) (*int64, string) {
+	if v.IsNull() {
+		return nil, "count cannot be null."
+	}
+	if v.Type() != cty.Number {
+		if v.Type() == cty.String {
+			return nil, "count must be a whole number, not a string. Convert it with tonumber()."
+		}
+		return nil, fmt.Sprintf("count must be a whole number, not %s.", v.Type().FriendlyName())
+	}
+	bf := v.AsBigFloat()
+	if !bf.IsInt() {
+		return nil, "count must be a whole number."
+	}
+	i, _ := bf.Int64()
+	return &i, ""
+}
+
+func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	plain := v.scope(c, Iteration{})
+	diags = append(diags, v.checkRepetition(plain, r.Count, r.ForEach)...)
+	diags = append(diags, v.checkDependsOn(c, r.DependsOn)...)
+	sc := v.scope(c, unknownIteration(r.Count, r.ForEach))
+	if r.Config != nil {
+		diags = append(diags, sc.EvalBody(r.Config)...)
+	}
+	for _, rule := range r.Preconditions {
+		diags = append(diags, v.checkRule(sc, rule, "precondition")...)
+	}
+	self := sc.WithIteration(sc.Iteration)
+	self.Self = cty.DynamicVal
+	for _, rule := range r.Postconditions {
+		diags = append(diags, v.checkRule(self, rule, "postcondition")...)
+	}
+	if r.ProviderRef != nil && r.ProviderRef.Alias != "" {
+		if c.Module.ProviderConfigs[r.ProviderRef.String()] == nil && !declaresAlias(c.Module, *r.ProviderRef) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Reference to undeclared provider configuration",
+				Detail:   fmt.Sprintf("%s uses provider %s, which is not configured in this module. Add a provider %q block with alias = %q, or list it in configuration_aliases if the caller passes it.", r.Addr(), r.ProviderRef, r.ProviderRef.LocalName, r.ProviderRef.Alias),
+				Subject:  r.DeclRange.Ptr(),
+			})
+		}
+	}
+	if mr := r.Managed; mr != nil {
+		for _, e := range mr.ReplaceTriggeredBy {
+			for _, trav := range variables(e) {
+				ref, d := config.ParseRef(trav)
+				diags = append(diags, d...)
+				if ref == nil {
+					continue
+				}
+				switch sub := ref.Subject.(type) {
+				case config.ResourceRef:
+					_, d := v.Resource(c.Path.UnkeyedInstance(), sub.Resource, ref.Range)
+					diags = append(diags, d...)
+				case config.CountRef, config.EachRef:
+				default:
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid replace_triggered_by reference", Detail: "replace_triggered_by lists managed resources or their attributes, e.g. [aws_instance.db.id].", Subject: ref.Range.Ptr()})
+				}
+			}
+		}
+		for _, p := range mr.Provisioners {
+			diags = append(diags, self.EvalBody(p.Config)...)
+			if p.Connection != nil {
+				diags = append(diags, self.EvalBody(p.Connection)...)
+			}
+		}
+		if mr.Connection != nil {
+			diags = append(diags, self.EvalBody(mr.Connection)...)
+		}
+	}
+	return diags
+}
+
+func sortedStrings(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
