@@ -2,7 +2,9 @@ package funcs
 
 import (
 	"errors"
+	"strconv"
 
+	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
@@ -233,7 +235,7 @@ var LookupFunc = function.New(&function.Spec{
 			if len(args) == 3 {
 				return args[2].Type(), nil
 			}
-			return cty.NilType, function.NewArgErrorf(1, "the object has no attribute %q and no default was given", key.AsString())
+			return cty.NilType, function.NewArgErrorf(1, "the object has no attribute %s and no default was given", keyText(args[1]))
 		case ty.IsMapType():
 			if len(args) == 3 {
 				if _, err := convert.Convert(args[2], ty.ElementType()); err != nil {
@@ -263,7 +265,7 @@ var LookupFunc = function.New(&function.Spec{
 			}
 		}
 		if len(args) < 3 {
-			return cty.NilVal, function.NewArgErrorf(1, "no element with key %q; give a default as the third argument to allow a missing key", name)
+			return cty.NilVal, function.NewArgErrorf(1, "no element with key %s; give a default as the third argument to allow a missing key", keyText(args[1]))
 		}
 		def, err := convert.Convert(args[2], retType)
 		if err != nil {
@@ -272,6 +274,15 @@ var LookupFunc = function.New(&function.Spec{
 		return def.WithMarks(collMarks, keyMarks), nil
 	},
 })
+
+// keyText quotes a known key for an error message, unless it is sensitive.
+func keyText(key cty.Value) string {
+	if key.HasMark(marks.Sensitive) {
+		return "(sensitive key)"
+	}
+	k, _ := key.Unmark()
+	return strconv.Quote(k.AsString())
+}
 
 // MatchKeysFunc is matchkeys(values, keys, searchset): the elements of
 // values whose corresponding element of keys (same index) is in searchset.

@@ -93,6 +93,7 @@ func TestLookup(t *testing.T) {
 		{"map miss converts default", args(m, cty.StringVal("z"), cty.NumberIntVal(1)), cty.StringVal("1"), ""},
 		{"map miss null default", args(m, cty.StringVal("z"), cty.NullVal(cty.DynamicPseudoType)), cty.NullVal(cty.String), ""},
 		{"map miss two arguments", args(m, cty.StringVal("z")), cty.NilVal, `no element with key "z"`},
+		{"sensitive key not shown", args(m, sensitive(cty.StringVal("hunter2"))), cty.NilVal, "no element with key (sensitive key)"},
 		{"object attribute", args(obj, cty.StringVal("size")), cty.NumberIntVal(3), ""},
 		{"object miss default of other type", args(obj, cty.StringVal("x"), cty.True), cty.True, ""},
 		{"object miss two arguments", args(obj, cty.StringVal("x")), cty.NilVal, `no attribute "x"`},

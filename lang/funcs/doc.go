@@ -19,9 +19,11 @@
 //     (marks.Sensitive). Functions whose result depends only on the shape of
 //     a collection (length, one, lookup, coalesce) keep only the marks that
 //     matter instead of marking the whole result.
-//   - Error messages say what was wrong and what is expected, never echo the
-//     value of an argument (it may be sensitive); file functions do name the
-//     path they tried.
+//   - Error messages say what was wrong and what is expected. They do not
+//     repeat string arguments that may be secrets (what is given to the
+//     encoding, hashing, crypto and conversion functions, or a sensitive map
+//     key); file functions do name the path they tried, and network
+//     functions the prefix.
 //   - Relative paths are resolved against Options.BaseDir, never against the
 //     process's working directory, unless BaseDir is empty.
 //
