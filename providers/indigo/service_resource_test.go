@@ -1,0 +1,351 @@
+//go:build linux
+
+package indigo
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"golang.org/x/sys/unix"
+)
+
+// gone reports whether no live process has pid.
+func gone(pid int) bool {
+	state, _, err := readProcStat(pid)
+	return err != nil || state == 'Z' || state == 'X'
+}
+
+// waitGone waits (bounded) until pid is gone; the test fails if it is not.
+func waitGone(t *testing.T, pid int, what string) {
+	t.Helper()
+	for i := 0; i < 200 && !gone(pid); i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
+	if !gone(pid) {
+		t.Errorf("%s (pid %d) is still running", what, pid)
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// readPidFile waits for a shell to write its pid into name.
+func readPidFile(t *testing.T, name string) int {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		data, err := os.ReadFile(name)
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && perr == nil {
+			return pid
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no pid in %s", name)
+	return 0
+}
+
+// cleanupService stops a service the test created if the test did not.
+func cleanupService(t *testing.T, h *harness, state tftypes.Value) {
+	t.Cleanup(func() {
+		if !state.IsNull() {
+			_ = h.destroy("indigo_service", state)
+		}
+	})
+}
+
+func TestServiceLifecycle(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "site")
+	h := newHarness(t, root)
+	cfg := map[string]any{"command": []string{"sleep", "300"}}
+	state := h.create("indigo_service", cfg)
+	cleanupService(t, h, state)
+
+	pid := int(getInt(t, state, "pid"))
+	if !running(pid, uint64(getInt(t, state, "proc_start_time"))) {
+		t.Fatalf("service pid %d is not running", pid)
+	}
+	if sid, err := unix.Getsid(pid); err != nil || sid != pid {
+		t.Errorf("service session id = %d (%v), want its own session %d", sid, err, pid)
+	}
+	if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
+		t.Errorf("service process group = %d (%v), want its own group %d", pgid, err, pid)
+	}
+	id := getString(t, state, "id")
+	if got, want := getString(t, state, "log_file"), filepath.Join(root, "logs", "service-"+id+".log"); got != want {
+		t.Errorf("log_file = %s, want %s", got, want)
+	}
+	if _, err := os.Stat(getString(t, state, "log_file")); err != nil {
+		t.Errorf("log file: %v", err)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, getString(t, state, "started_at")); err != nil {
+		t.Errorf("started_at: %v", err)
+	}
+
+	if got := h.read("indigo_service", state); !got.Equal(state) {
+		t.Errorf("Read of a running service changed its state:\n%v\n%v", got, state)
+	}
+	p, err := h.plan("indigo_service", state, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.replace) > 0 || !p.planned.Equal(state) {
+		t.Errorf("unchanged config planned a change: %v", p.replace)
+	}
+
+	// stop_timeout changes in place; anything else replaces.
+	cfg["stop_timeout"] = "3s"
+	if p, err = h.plan("indigo_service", state, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.replace) > 0 {
+		t.Errorf("stop_timeout change planned a replacement of %v", p.replace)
+	}
+	for attr, v := range map[string]any{
+		"command":       []string{"sleep", "301"},
+		"env":           map[string]string{"A": "b"},
+		"sensitive_env": map[string]string{"A": "b"},
+		"port":          8080,
+		"dir":           ".",
+		"log_file":      "other.log",
+		"health_check":  map[string]any{"tcp": "127.0.0.1:1"},
+	} {
+		changed := map[string]any{"command": []string{"sleep", "300"}, attr: v}
+		if p, err = h.plan("indigo_service", state, changed); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.replace) == 0 {
+			t.Errorf("changing %s does not replace the service", attr)
+		}
+	}
+
+	if err := h.destroy("indigo_service", state); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid, "destroyed service")
+	state = tftypes.Value{}
+}
+
+func TestServiceDrift(t *testing.T) {
+	h := newHarness(t, t.TempDir())
+	state := h.create("indigo_service", map[string]any{"command": []string{"sleep", "300"}})
+	cleanupService(t, h, state)
+	pid := int(getInt(t, state, "pid"))
+
+	// The same pid with another start time is another process: gone.
+	reused := with(t, state, "proc_start_time", tftypes.NewValue(tftypes.Number, getInt(t, state, "proc_start_time")+1))
+	if got := h.read("indigo_service", reused); !got.IsNull() {
+		t.Errorf("Read of a reused pid returned %v, want null", got)
+	}
+	if !running(pid, uint64(getInt(t, state, "proc_start_time"))) {
+		t.Fatal("Read of a reused pid touched the real process")
+	}
+
+	// Killed outside: gone from state, so the next plan starts it again.
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid, "killed service")
+	if got := h.read("indigo_service", state); !got.IsNull() {
+		t.Errorf("Read of a killed service returned %v, want null", got)
+	}
+	// Deleting a service that is already gone is fine.
+	if err := h.destroy("indigo_service", state); err != nil {
+		t.Errorf("destroying a dead service: %v", err)
+	}
+}
+
+func TestServiceExitsAtStart(t *testing.T) {
+	root := t.TempDir()
+	h := newHarness(t, root)
+	pidFile := filepath.Join(root, "pid")
+	script := fmt.Sprintf(`echo $$ > %s; sleep 300 & echo $! > %s.child; echo "cannot bind: address in use" >&2; exit 3`, pidFile, pidFile)
+	_, err := h.tryCreate("indigo_service", map[string]any{"command": []string{"sh", "-c", script}})
+	if err == nil {
+		t.Fatal("a service that exits at once was created")
+	}
+	msg := err.Error()
+	for _, want := range []string{"exit status 3", "cannot bind: address in use", "Last lines of its log", `AttributeName("command")`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not contain %q:\n%s", want, msg)
+		}
+	}
+	waitGone(t, readPidFile(t, pidFile), "the failed service")
+	waitGone(t, readPidFile(t, pidFile+".child"), "the failed service's child")
+}
+
+func TestServiceHealthTimeout(t *testing.T) {
+	root := t.TempDir()
+	h := newHarness(t, root)
+	pidFile := filepath.Join(root, "pid")
+	script := fmt.Sprintf(`sleep 300 & echo $! > %s.child; echo $$ > %s; echo starting; exec sleep 301`, pidFile, pidFile)
+	closed := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	_, err := h.tryCreate("indigo_service", map[string]any{
+		"command":      []string{"sh", "-c", script},
+		"health_check": map[string]any{"tcp": closed, "timeout": "1s", "interval": "100ms"},
+	})
+	if err == nil {
+		t.Fatal("a service that never gets healthy was created")
+	}
+	for _, want := range []string{"did not become healthy within 1s", closed, "starting"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q:\n%v", want, err)
+		}
+	}
+	waitGone(t, readPidFile(t, pidFile), "the unhealthy service")
+	waitGone(t, readPidFile(t, pidFile+".child"), "the unhealthy service's child")
+}
+
+func TestServiceHealthChecks(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, t.TempDir())
+	for name, extra := range map[string]map[string]any{
+		"http":      {"health_check": map[string]any{"http": "http://127.0.0.1:%d/health", "interval": "50ms"}},
+		"port only": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			port := freePort(t)
+			cfg := map[string]any{
+				"command": []string{exe},
+				"env":     map[string]string{"INDIGO_TEST_HELPER": "http"},
+				"port":    port,
+			}
+			if hc, ok := extra["health_check"].(map[string]any); ok {
+				cfg["health_check"] = map[string]any{"http": fmt.Sprintf(hc["http"].(string), port), "interval": hc["interval"]}
+			}
+			state := h.create("indigo_service", cfg)
+			cleanupService(t, h, state)
+			// Create returned only once the service answered.
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/health", port))
+			if err != nil {
+				t.Fatalf("service not answering after create: %v", err)
+			}
+			resp.Body.Close()
+			if err := h.destroy("indigo_service", state); err != nil {
+				t.Fatal(err)
+			}
+			waitGone(t, int(getInt(t, state, "pid")), "destroyed HTTP service")
+		})
+	}
+}
+
+func TestServiceStopEscalatesToKill(t *testing.T) {
+	h := newHarness(t, t.TempDir())
+	state := h.create("indigo_service", map[string]any{
+		"command":      []string{"sh", "-c", `trap "" TERM; while :; do sleep 0.05; done`},
+		"stop_timeout": "300ms",
+	})
+	cleanupService(t, h, state)
+	pid := int(getInt(t, state, "pid"))
+	if err := h.destroy("indigo_service", state); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid, "service that ignores SIGTERM")
+	if members := groupMembers(pid); len(members) > 0 {
+		t.Errorf("process group %d still has %v", pid, members)
+	}
+}
+
+func TestServiceEnvironment(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv("INDIGO_BUILTIN_PROVIDER", "indigo")
+	t.Setenv("TF_PLUGIN_MAGIC_COOKIE", "cookie")
+	t.Setenv("INDIGO_TEST_INHERITED", "inherited")
+	if err := os.Mkdir(filepath.Join(root, "work"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, root)
+	state := h.create("indigo_service", map[string]any{
+		"command":       []string{"sh", "-c", `echo "$FOO|$SECRET|$INDIGO_TEST_INHERITED|${INDIGO_BUILTIN_PROVIDER-unset}|${TF_PLUGIN_MAGIC_COOKIE-unset}|$(pwd)" > out; exec sleep 300`},
+		"dir":           "work",
+		"env":           map[string]string{"FOO": "foo", "SECRET": "overridden"},
+		"sensitive_env": map[string]string{"SECRET": "s3cret"},
+	})
+	cleanupService(t, h, state)
+	out := filepath.Join(root, "work", "out")
+	var got string
+	for i := 0; i < 200 && !strings.HasSuffix(got, "\n"); i++ {
+		data, _ := os.ReadFile(out)
+		got = string(data)
+		time.Sleep(10 * time.Millisecond)
+	}
+	want := "foo|s3cret|inherited|unset|unset|" + filepath.Join(root, "work") + "\n"
+	if got != want {
+		t.Errorf("service saw %q, want %q", got, want)
+	}
+}
+
+func TestServiceValidation(t *testing.T) {
+	h := newHarness(t, t.TempDir())
+	tests := []struct {
+		name   string
+		config map[string]any
+		wantAt string
+	}{
+		{"empty command", map[string]any{"command": []string{}}, `AttributeName("command")`},
+		{"empty program", map[string]any{"command": []string{""}}, `AttributeName("command").ElementKeyInt(0)`},
+		{"bad port", map[string]any{"command": []string{"x"}, "port": 70000}, `AttributeName("port")`},
+		{"both checks", map[string]any{"command": []string{"x"}, "health_check": map[string]any{"tcp": "127.0.0.1:1", "http": "http://x/"}}, `AttributeName("health_check")`},
+		{"no check", map[string]any{"command": []string{"x"}, "health_check": map[string]any{"timeout": "1s"}}, `AttributeName("health_check")`},
+		{"bad url", map[string]any{"command": []string{"x"}, "health_check": map[string]any{"http": "ftp://x"}}, `AttributeName("health_check").AttributeName("http")`},
+		{"bad address", map[string]any{"command": []string{"x"}, "health_check": map[string]any{"tcp": "localhost"}}, `AttributeName("health_check").AttributeName("tcp")`},
+		{"bad timeout", map[string]any{"command": []string{"x"}, "health_check": map[string]any{"tcp": "127.0.0.1:1", "timeout": "soon"}}, `AttributeName("health_check").AttributeName("timeout")`},
+		{"bad stop timeout", map[string]any{"command": []string{"x"}, "stop_timeout": "-1s"}, `AttributeName("stop_timeout")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := h.validate("indigo_service", tt.config)
+			if len(errs) == 0 {
+				t.Fatal("no error")
+			}
+			if errs[0].Attribute == nil || errs[0].Attribute.String() != tt.wantAt {
+				t.Errorf("diagnostic at %v, want %s (%s)", errs[0].Attribute, tt.wantAt, errs[0].Detail)
+			}
+		})
+	}
+}
+
+func TestServiceStartErrors(t *testing.T) {
+	h := newHarness(t, t.TempDir())
+	_, err := h.tryCreate("indigo_service", map[string]any{"command": []string{"no-such-program-indigo"}})
+	if err == nil || !strings.Contains(err.Error(), "no-such-program-indigo") || !strings.Contains(err.Error(), `AttributeName("command")`) {
+		t.Errorf("missing program: %v", err)
+	}
+	_, err = h.tryCreate("indigo_service", map[string]any{"command": []string{"sleep", "1"}, "dir": "missing"})
+	if err == nil || !strings.Contains(err.Error(), "not an existing directory") || !strings.Contains(err.Error(), `AttributeName("dir")`) {
+		t.Errorf("missing dir: %v", err)
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	tests := []struct {
+		line      string
+		state     byte
+		start     uint64
+		wantError bool
+	}{
+		{"1234 (sleep) S 1 1234 1234 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 5767168 200 18446744073709551615", 'S', 987654, false},
+		{"42 (a) (b) c) Z 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55 0 0", 'Z', 55, false},
+		{"42 (sh) R 1 2 3", 0, 0, true},
+		{"no parenthesis", 0, 0, true},
+		{"42 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 notanumber 0", 0, 0, true},
+	}
+	for _, tt := range tests {
+		state, start, err := parseProcStat([]byte(tt.line))
+		if (err != nil) != tt.wantError || state != tt.state || start != tt.start {
+			t.Errorf("parseProcStat(%q) = %q, %d, %v; want %q, %d, error %v", tt.line, state, start, err, tt.state, tt.start, tt.wantError)
+		}
+	}
+	// Our own process, for real.
+	state, start, err := readProcStat(os.Getpid())
+	if err != nil || start == 0 || state == 'Z' {
+		t.Errorf("readProcStat(self) = %q, %d, %v", state, start, err)
+	}
+}
