@@ -2,6 +2,7 @@ package tosca
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -97,7 +98,10 @@ func (s *source) rng(n *yaml.Node) hcl.Range {
 		if len(n.Content) > 0 {
 			end = s.rng(n.Content[len(n.Content)-1]).End
 		} else {
-			end = s.advance(start, 2)
+			end = s.advance(start, 1)
+		}
+		if n.Style&yaml.FlowStyle != 0 {
+			end = s.closeFlow(end)
 		}
 	case yaml.AliasNode:
 		end = s.advance(start, len(n.Value)+1)
@@ -108,6 +112,27 @@ func (s *source) rng(n *yaml.Node) hcl.Range {
 		end = start
 	}
 	return hcl.Range{Filename: s.name, Start: start, End: end}
+}
+
+// closeFlow extends the end of a flow collection over its closing bracket.
+func (s *source) closeFlow(end hcl.Pos) hcl.Pos {
+	for i := end.Byte; i < len(s.src) && i < end.Byte+4096; i++ {
+		switch s.src[i] {
+		case ' ', '\t', '\r', '\n', ',':
+			continue
+		case '}', ']':
+			return s.posAt(i + 1)
+		}
+		break
+	}
+	return end
+}
+
+// posAt converts a byte offset into a position.
+func (s *source) posAt(b int) hcl.Pos {
+	line := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > b })
+	col := 1 + utf8.RuneCount(s.src[s.lines[line-1]:b])
+	return hcl.Pos{Line: line, Column: col, Byte: b}
 }
 
 // quotedWidth finds the closing quote of a quoted scalar starting at p, on

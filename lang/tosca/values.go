@@ -506,7 +506,7 @@ func (l *loader) checkTyped(s *source, n *yaml.Node, typ string, entry *schema, 
 			return
 		}
 		if _, err := scalarOf(base, n); err != nil {
-			l.diags = append(l.diags, s.errorf(n, "Type mismatch", "%s must be a %s: %v.", what, base, err))
+			l.diags = append(l.diags, s.errorf(n, "Type mismatch", "%s must be %s %s: %v.", what, article(base), base, err))
 			return
 		}
 	case "range":
@@ -585,6 +585,13 @@ func (l *loader) checkTyped(s *source, n *yaml.Node, typ string, entry *schema, 
 				"%s: %s (constraint at %s). Change the value to satisfy the constraint.", what, msg, c.src.rng(c.n).String()))
 		}
 	}
+}
+
+func article(word string) string {
+	if strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func knownNames(prefix string, m map[string]*schema) string {

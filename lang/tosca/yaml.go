@@ -25,6 +25,11 @@ func parseYAML(name string, src []byte) (*source, hcl.Diagnostics) {
 				col, _ = strconv.Atoi(m[2])
 			}
 			msg = m[3]
+			if parserError(msg) {
+				// yaml.v3 numbers parser errors from 0 and scanner
+				// errors from 1; move parser errors to their real line
+				line++
+			}
 		}
 		p := s.pos(line, col)
 		r := hcl.Range{Filename: name, Start: p, End: s.advance(p, 1)}
@@ -47,6 +52,17 @@ func parseYAML(name string, src []byte) (*source, hcl.Diagnostics) {
 	}
 	s.root = doc.Content[0]
 	return s, nil
+}
+
+// parserError reports whether a yaml.v3 message comes from its parser
+// (rather than its scanner).
+func parserError(msg string) bool {
+	for _, p := range []string{"did not find expected key", "did not find expected node content", "did not find expected ',' or", "did not find expected '-' indicator", "did not find expected <document start>", "found undefined tag handle", "found duplicate %YAML", "found incompatible YAML document", "found duplicate %TAG"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // pair is one key and value of a YAML mapping.
