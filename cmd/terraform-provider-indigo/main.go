@@ -1,0 +1,37 @@
+// Command terraform-provider-indigo serves indigo's built-in provider to
+// Terraform and OpenTofu, as registry.terraform.io/indigo-cloud/indigo over
+// protocol 6. Inside indigo the same provider runs without this binary (see
+// providers/builtin).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/indigo-cloud/indigo/providers/indigo"
+)
+
+// Address is the provider's source address for Terraform users.
+const Address = "registry.terraform.io/indigo-cloud/indigo"
+
+// version is set at release time with -ldflags "-X main.version=...".
+var version = "0.0.0-dev"
+
+func main() {
+	debug := flag.Bool("debug", false, "run in debug mode: print TF_REATTACH_PROVIDERS for Terraform and serve until interrupted")
+	flag.Parse()
+
+	err := providerserver.Serve(context.Background(), indigo.New(version), providerserver.ServeOpts{
+		Address:         Address,
+		Debug:           *debug,
+		ProtocolVersion: 6,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "terraform-provider-indigo:", err)
+		os.Exit(1)
+	}
+}
