@@ -1,0 +1,116 @@
+package rank_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/indigo-cloud/indigo/planner/rank"
+)
+
+func TestParseQuantity(t *testing.T) {
+	cases := []struct {
+		in   string
+		want float64
+		err  string
+	}{
+		{in: "2", want: 2},
+		{in: "0.5", want: 0.5},
+		{in: "500m", want: 0.5},
+		{in: "1.5TiB", want: 1.5 * (1 << 40)},
+		{in: "4GiB", want: 4 << 30},
+		{in: "4Gi", want: 4 << 30},
+		{in: "10GB", want: 10e9},
+		{in: "10G", want: 10e9},
+		{in: "10 GB", want: 10e9},
+		{in: " 3k ", want: 3000},
+		{in: "3KB", want: 3000},
+		{in: "3kB", want: 3000},
+		{in: "512B", want: 512},
+		{in: "2Mi", want: 2 << 20},
+		{in: "2M", want: 2e6},
+		{in: "+7", want: 7},
+		{in: "1EiB", want: 1 << 60},
+		{in: "", err: "empty quantity"},
+		{in: "-1", err: "negative"},
+		{in: "GiB", err: "does not start with a number"},
+		{in: ".", err: "does not start with a number"},
+		{in: "4gb", err: `unknown unit "gb"`},
+		{in: "1e3", err: `unknown unit "e3"`},
+		{in: "1..2", err: `unknown unit ".2"`},
+		{in: "4 cpus", err: `unknown unit "cpus"`},
+	}
+	for _, tc := range cases {
+		got, err := rank.ParseQuantity(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseQuantity(%q) = %v, %v; want error containing %q", tc.in, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseQuantity(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestFormatQuantity(t *testing.T) {
+	cases := []struct {
+		res  string
+		v    float64
+		want string
+	}{
+		{"cpus", 400, "400"},
+		{"cpus", 0.5, "0.5"},
+		{"cpus", 1.0 / 3, "0.333"},
+		{"memory", 1.5 * (1 << 40), "1.5TiB"},
+		{"memory", 398 << 30, "398GiB"},
+		{"storage", 512, "512B"},
+		{"scratch_bytes", 3 << 20, "3MiB"},
+		{"gpus", 0, "0"},
+	}
+	for _, tc := range cases {
+		if got := rank.FormatQuantity(tc.res, tc.v); got != tc.want {
+			t.Errorf("FormatQuantity(%q, %v) = %q, want %q", tc.res, tc.v, got, tc.want)
+		}
+	}
+}
+
+func FuzzParseQuantity(f *testing.F) {
+	for _, s := range []string{"2", "500m", "1.5TiB", "10GB", "4 Gi", "-1", "", "1e3", "9999999999999999999999EiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := rank.ParseQuantity(s)
+		if err != nil {
+			return
+		}
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Fatalf("ParseQuantity(%q) = %v", s, v)
+		}
+	})
+}
+
+func TestWeightsWith(t *testing.T) {
+	w, err := rank.DefaultWeights().With(map[string]float64{"cost": 5, "free_capacity": 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rank.DefaultWeights()
+	want.Cost, want.FreeCapacity = 5, 0
+	if w != want {
+		t.Errorf("got %+v, want %+v", w, want)
+	}
+	for in, msg := range map[string]string{
+		"speed":   `unknown ranking criterion "speed": the criteria are preference, availability, latency, free_capacity, cost, locality`,
+		"latency": "weight of latency is -1: it must be a finite number, 0 or more",
+	} {
+		v := -1.0
+		if _, err := rank.DefaultWeights().With(map[string]float64{in: v}); err == nil || err.Error() != msg {
+			t.Errorf("With(%s) error %v, want %q", in, err, msg)
+		}
+	}
+	if err := (rank.Weights{Cost: math.NaN()}).Validate(); err == nil {
+		t.Error("NaN weight accepted")
+	}
+}
