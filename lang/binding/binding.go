@@ -1,0 +1,369 @@
+package binding
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Site is what a binding needs to know about the site a component is
+// placed on.
+type Site struct {
+	// Name is the site's name, for messages.
+	Name string
+	// Kind selects the bindings: local, openstack or kubernetes.
+	Kind string
+	// ProviderLocalName and ProviderAlias name the provider configuration
+	// the generated resources use.
+	ProviderLocalName string
+	ProviderAlias     string
+	// Provider is the provider's source address; zero means the usual one
+	// for the kind.
+	Provider config.Provider
+	// Defaults fill what a template leaves to the site: "image" and
+	// "flavor" (openstack, when the template names no image or instance
+	// type), "network" and "floating_pool" (openstack), "namespace"
+	// (kubernetes).
+	Defaults map[string]string
+	// Range is the site's declaration, for diagnostics.
+	Range hcl.Range
+}
+
+// Realisation is how one component is realised on one site.
+type Realisation struct {
+	Component string
+	Site      string
+	// Resources are managed resources with synthesized bodies.
+	Resources []*config.Resource
+	// Attributes say how component.NAME.ATTR is computed from Resources.
+	Attributes map[string]hcl.Expression
+	// Steps are the configuration steps of the component, in order.
+	Steps []*ConfigStep
+}
+
+// ConfigStep is one configuration operation (an Ansible playbook or role,
+// a script) kept with its artifacts and the components it must follow.
+type ConfigStep struct {
+	Component      string
+	Interface      string
+	Operation      string
+	Implementation string
+	Artifacts      []*config.Artifact
+	Inputs         map[string]hcl.Expression
+	// After lists the components whose steps must run first (the
+	// component's requirement targets).
+	After []string
+	// Executed is false until the planner can run configuration steps.
+	Executed bool
+	Note     string
+	Range    hcl.Range
+}
+
+// NotExecuted is the note every configuration step carries today.
+const NotExecuted = "configuration step not executed yet"
+
+// Kinds of site with bindings.
+const (
+	Local      = "local"
+	OpenStack  = "openstack"
+	Kubernetes = "kubernetes"
+)
+
+var defaultProviders = map[string]config.Provider{
+	Local:      config.BuiltinProvider,
+	OpenStack:  {Hostname: config.DefaultRegistry, Namespace: "terraform-provider-openstack", Type: "openstack"},
+	Kubernetes: {Hostname: config.DefaultRegistry, Namespace: "hashicorp", Type: "kubernetes"},
+}
+
+// binder builds one realisation.
+type binder struct {
+	c     *config.Component
+	comps map[string]*config.Component
+	site  Site
+	r     *Realisation
+	diags hcl.Diagnostics
+	rng   hcl.Range
+}
+
+// rule is one row of the binding table: a type (matched against the type
+// chain) and what it becomes on each kind of site.
+type rule struct {
+	typ   string
+	kinds map[string]func(*binder)
+}
+
+var rules = []rule{
+	{"tosca.nodes.Container.Application", map[string]func(*binder){Local: (*binder).localContainer, Kubernetes: (*binder).k8sContainer}},
+	{"tosca.nodes.indigo.Container.Application.Docker", map[string]func(*binder){Local: (*binder).localContainer, Kubernetes: (*binder).k8sContainer}},
+	{"tosca.nodes.Container.Runtime", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps, Kubernetes: (*binder).steps}},
+	{"tosca.nodes.Compute", map[string]func(*binder){Local: (*binder).localCompute, OpenStack: (*binder).osCompute}},
+	{"tosca.nodes.BlockStorage", map[string]func(*binder){Local: (*binder).localVolume, OpenStack: (*binder).osVolume, Kubernetes: (*binder).k8sVolume}},
+	{"tosca.nodes.ObjectStorage", map[string]func(*binder){Local: (*binder).localVolume, Kubernetes: (*binder).k8sVolume}},
+	{"tosca.nodes.network.Network", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).osNetwork}},
+	{"tosca.nodes.network.Port", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps}},
+	{"tosca.nodes.SoftwareComponent", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps, Kubernetes: (*binder).steps}},
+	{"tosca.nodes.WebApplication", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps, Kubernetes: (*binder).steps}},
+	{"tosca.nodes.Database", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps, Kubernetes: (*binder).steps}},
+}
+
+// Realise realises component c (one of comps, the deployment's components
+// by name) on site. A type with no binding for the site's kind is an
+// error at the component naming both.
+func Realise(c *config.Component, comps map[string]*config.Component, site Site) (*Realisation, hcl.Diagnostics) {
+	b := &binder{c: c, comps: comps, site: site, rng: c.DeclRange,
+		r: &Realisation{Component: c.Name, Site: site.Name, Attributes: map[string]hcl.Expression{}}}
+	if b.site.Provider.IsZero() {
+		b.site.Provider = defaultProviders[site.Kind]
+	}
+	chain := c.TypeChain
+	if len(chain) == 0 {
+		chain = []string{c.Type}
+	}
+	for _, t := range chain {
+		for _, r := range rules {
+			if r.typ != t {
+				continue
+			}
+			if fn := r.kinds[site.Kind]; fn != nil {
+				fn(b)
+				b.steps()
+				return b.r, b.diags
+			}
+		}
+	}
+	var kinds []string
+	for _, t := range chain {
+		for _, r := range rules {
+			if r.typ == t {
+				for k := range r.kinds {
+					kinds = append(kinds, k)
+				}
+			}
+		}
+	}
+	sort.Strings(kinds)
+	hint := "No kind of site has a binding for it."
+	if len(kinds) > 0 {
+		hint = "It can be placed on " + strings.Join(dedup(kinds), ", ") + " sites."
+	}
+	return nil, hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "No binding for this component on the site",
+		Detail: fmt.Sprintf("Component %s is a %s, which has no binding for %s sites (site %s). %s Place it on another site, or change its type.",
+			c.Name, c.Type, site.Kind, site.Name, hint),
+		Subject: c.DeclRange.Ptr(),
+	}}
+}
+
+func dedup(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Name returns the resource name used for a component: a valid identifier,
+// the same for the same component name.
+func Name(component string) string {
+	var b strings.Builder
+	for i, r := range component {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_', r >= '0' && r <= '9' && i > 0, r == '-' && i > 0:
+			b.WriteRune(r)
+		case r >= '0' && r <= '9':
+			b.WriteString("c_")
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "component"
+	}
+	return b.String()
+}
+
+// resource adds a managed resource with the given body.
+func (b *binder) resource(typ, name string, body *hclsyntax.Body) *config.Resource {
+	ref := config.LocalProviderRef{LocalName: b.site.ProviderLocalName, Alias: b.site.ProviderAlias}
+	if ref.LocalName == "" {
+		ref.LocalName = b.site.Provider.Type
+	}
+	res := &config.Resource{
+		Mode:        config.ManagedMode,
+		Type:        typ,
+		Name:        name,
+		Config:      body,
+		ProviderRef: &ref,
+		Provider:    b.site.Provider,
+		Managed:     &config.ManagedResource{},
+		Component:   b.c.Name,
+		DeclRange:   b.rng,
+		TypeRange:   b.rng,
+	}
+	for _, r := range b.c.Requirements {
+		if r.Target != "" {
+			res.DependsOn = append(res.DependsOn, hcl.Traversal{
+				hcl.TraverseRoot{Name: "component", SrcRange: r.Range},
+				hcl.TraverseAttr{Name: r.Target, SrcRange: r.Range},
+			})
+		}
+	}
+	b.r.Resources = append(b.r.Resources, res)
+	return res
+}
+
+// body builds a synthesized body; attrs with nil expressions are skipped.
+func (b *binder) body(attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *hclsyntax.Body {
+	out := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: b.rng, EndRange: b.rng}
+	for name, e := range attrs {
+		if e == nil {
+			continue
+		}
+		se, ok := e.(hclsyntax.Expression)
+		if !ok {
+			se = &hclsyntax.LiteralValueExpr{Val: cty.DynamicVal, SrcRange: e.Range()}
+		}
+		out.Attributes[name] = &hclsyntax.Attribute{Name: name, Expr: se, SrcRange: e.Range(), NameRange: e.Range()}
+	}
+	out.Blocks = append(out.Blocks, blocks...)
+	return out
+}
+
+func (b *binder) block(typ string, attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *hclsyntax.Block {
+	return &hclsyntax.Block{Type: typ, Body: b.body(attrs, blocks...), TypeRange: b.rng, OpenBraceRange: b.rng, CloseBraceRange: b.rng}
+}
+
+func (b *binder) str(s string) hclsyntax.Expression {
+	return &hclsyntax.LiteralValueExpr{Val: cty.StringVal(s), SrcRange: b.rng}
+}
+
+func (b *binder) num(n int64) hclsyntax.Expression {
+	return &hclsyntax.LiteralValueExpr{Val: cty.NumberIntVal(n), SrcRange: b.rng}
+}
+
+// ref builds TYPE.NAME.ATTR.
+func (b *binder) ref(typ, name, attr string) hclsyntax.Expression {
+	return &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
+		hcl.TraverseRoot{Name: typ, SrcRange: b.rng},
+		hcl.TraverseAttr{Name: name, SrcRange: b.rng},
+		hcl.TraverseAttr{Name: attr, SrcRange: b.rng},
+	}, SrcRange: b.rng}
+}
+
+func (b *binder) list(es ...hclsyntax.Expression) hclsyntax.Expression {
+	return &hclsyntax.TupleConsExpr{Exprs: es, SrcRange: b.rng, OpenRange: b.rng}
+}
+
+// prop returns a component property, or a capability property.
+func (b *binder) prop(name string) hcl.Expression { return b.c.Properties[name] }
+
+func (b *binder) capProp(capability, name string) hcl.Expression {
+	if m := b.c.Capabilities[capability]; m != nil {
+		return m[name]
+	}
+	return nil
+}
+
+// literal returns the value of an expression when it needs no context.
+func literal(e hcl.Expression) (cty.Value, bool) {
+	if e == nil || len(e.Variables()) > 0 {
+		return cty.NilVal, false
+	}
+	v, diags := e.Value(nil)
+	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+func (b *binder) literalString(e hcl.Expression) (string, bool) {
+	v, ok := literal(e)
+	if !ok || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+func (b *binder) errorf(at hcl.Range, summary, format string, args ...any) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: at.Ptr()})
+}
+
+// steps records the component's configuration operations, once.
+func (b *binder) steps() {
+	if b.r.Steps != nil {
+		return
+	}
+	b.r.Steps = []*ConfigStep{}
+	var after []string
+	for _, r := range b.c.Requirements {
+		if r.Target != "" {
+			after = append(after, r.Target)
+		}
+	}
+	var arts []*config.Artifact
+	for _, name := range sortedKeys(b.c.Artifacts) {
+		arts = append(arts, b.c.Artifacts[name])
+	}
+	order := map[string]int{"create": 0, "pre_configure_source": 1, "pre_configure_target": 1, "configure": 2, "post_configure_source": 3, "post_configure_target": 3, "add_target": 4, "add_source": 4, "start": 5, "stop": 6, "delete": 7}
+	for _, iface := range sortedKeys(b.c.Interfaces) {
+		ops := b.c.Interfaces[iface]
+		names := sortedKeys(ops)
+		sort.SliceStable(names, func(i, j int) bool { return rank(order, names[i]) < rank(order, names[j]) })
+		for _, n := range names {
+			op := ops[n]
+			if op.Implementation == "" {
+				continue
+			}
+			b.r.Steps = append(b.r.Steps, &ConfigStep{
+				Component: b.c.Name, Interface: iface, Operation: n, Implementation: op.Implementation,
+				Artifacts: arts, Inputs: op.Inputs, After: after, Note: NotExecuted, Range: op.Range,
+			})
+		}
+	}
+}
+
+func rank(order map[string]int, name string) int {
+	if r, ok := order[name]; ok {
+		return r
+	}
+	return 8
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sizeGB reads a scalar-unit.size literal in whole gigabytes (rounded up).
+func sizeGB(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i <= 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(s[:i], 64)
+	if err != nil {
+		return 0, false
+	}
+	mult := map[string]float64{"b": 1e-9, "kb": 1e-6, "kib": 1024.0 / 1e9, "mb": 1e-3, "mib": 1048576.0 / 1e9, "gb": 1, "gib": 1.073741824, "tb": 1e3, "tib": 1099.511627776}
+	m, ok := mult[strings.ToLower(strings.TrimSpace(s[i:]))]
+	if !ok {
+		return 0, false
+	}
+	return int64(math.Ceil(n * m)), true
+}

@@ -1,0 +1,243 @@
+package binding
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/tosca"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+func loadApp(t *testing.T) map[string]*config.Component {
+	t.Helper()
+	m, diags := tosca.Load("testdata/app.yaml", tosca.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return m.Components
+}
+
+func realise(t *testing.T, comps map[string]*config.Component, name string, site Site) *Realisation {
+	t.Helper()
+	r, diags := Realise(comps[name], comps, site)
+	if diags.HasErrors() {
+		t.Fatalf("realise %s on %s: %s", name, site.Kind, diags.Error())
+	}
+	return r
+}
+
+func resource(t *testing.T, r *Realisation, typ, name string) *config.Resource {
+	t.Helper()
+	for _, res := range r.Resources {
+		if res.Type == typ && res.Name == name {
+			return res
+		}
+	}
+	var have []string
+	for _, res := range r.Resources {
+		have = append(have, res.Type+"."+res.Name)
+	}
+	t.Fatalf("no %s.%s among %v", typ, name, have)
+	return nil
+}
+
+var funcs = map[string]function.Function{
+	"regex": stdlib.RegexFunc, "tonumber": stdlib.MakeToFunc(cty.Number), "ceil": stdlib.CeilFunc, "merge": stdlib.MergeFunc,
+}
+
+func attr(t *testing.T, body hcl.Body, path ...string) cty.Value {
+	t.Helper()
+	b := body.(*hclsyntax.Body)
+	for _, blk := range path[:len(path)-1] {
+		var next *hclsyntax.Body
+		for _, bl := range b.Blocks {
+			if bl.Type == blk {
+				next = bl.Body
+				break
+			}
+		}
+		if next == nil {
+			t.Fatalf("no block %s", blk)
+		}
+		b = next
+	}
+	a := b.Attributes[path[len(path)-1]]
+	if a == nil {
+		t.Fatalf("no attribute %s", strings.Join(path, "."))
+	}
+	ctx := &hcl.EvalContext{Functions: funcs, Variables: map[string]cty.Value{
+		"var": cty.ObjectVal(map[string]cty.Value{"data_size": cty.StringVal("20 GB")}),
+	}}
+	v, diags := a.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.UnknownVal(cty.DynamicPseudoType) // refers to other resources
+	}
+	return v
+}
+
+var local = Site{Name: "laptop", Kind: Local, ProviderLocalName: "indigo"}
+
+func TestLocal(t *testing.T) {
+	comps := loadApp(t)
+
+	r := realise(t, comps, "server", local)
+	dir := resource(t, r, "indigo_directory", "server")
+	if got := attr(t, dir.Config, "path"); got.AsString() != "hosts/server" {
+		t.Errorf("path = %#v", got)
+	}
+	if dir.Component != "server" || dir.Mode != config.ManagedMode || dir.ProviderRef.LocalName != "indigo" || !dir.Provider.IsBuiltin() {
+		t.Errorf("resource = %+v", dir)
+	}
+	if len(dir.DependsOn) != 1 || dir.DependsOn[0].RootName() != "component" {
+		t.Errorf("depends_on = %v (the attached volume)", dir.DependsOn)
+	}
+	v, _ := r.Attributes["private_address"].Value(nil)
+	if !v.Equals(cty.TupleVal([]cty.Value{cty.StringVal("127.0.0.1")})).True() {
+		t.Errorf("private_address = %#v", v)
+	}
+
+	r = realise(t, comps, "web", local)
+	svc := resource(t, r, "indigo_service", "web")
+	resource(t, r, "indigo_directory", "web_root")
+	if port := attr(t, svc.Config, "port"); !port.RawEquals(cty.NumberIntVal(8080)) {
+		t.Errorf("port = %#v, from the runtime's published port", port)
+	}
+	env := attr(t, svc.Config, "env")
+	if env.GetAttr("INDIGO_IMAGE").AsString() != "python:3.12-slim" || env.GetAttr("GREETING").AsString() != "hello" ||
+		env.GetAttr("INDIGO_COMMAND").AsString() != "python3 -m http.server 8080" {
+		t.Errorf("env = %#v", env)
+	}
+	cmd := attr(t, svc.Config, "command")
+	if s := cmd.Index(cty.NumberIntVal(2)).AsString(); !strings.Contains(s, "umoci unpack --rootless") || !strings.Contains(s, "proot -r bundle/rootfs") {
+		t.Errorf("command = %q", s)
+	}
+	if tcp := attr(t, svc.Config, "health_check", "tcp"); tcp.AsString() != "127.0.0.1:8080" {
+		t.Errorf("health check = %#v", tcp)
+	}
+
+	r = realise(t, comps, "tool", local)
+	if len(r.Resources) != 0 {
+		t.Errorf("a software component made resources: %v", r.Resources)
+	}
+	if len(r.Steps) != 2 || r.Steps[0].Operation != "configure" || r.Steps[1].Operation != "start" {
+		t.Fatalf("steps = %+v", r.Steps)
+	}
+	st := r.Steps[0]
+	if st.Executed || st.Note != NotExecuted || st.Implementation != "configure.yml" || len(st.After) != 1 || st.After[0] != "server" ||
+		len(st.Artifacts) != 1 || st.Artifacts[0].File != "indigo-dc.tool" || st.Inputs["ip"] == nil {
+		t.Errorf("step = %+v", st)
+	}
+}
+
+func TestNoBinding(t *testing.T) {
+	comps := loadApp(t)
+	for _, tc := range []struct {
+		comp, kind string
+	}{{"dataset", Local}, {"web", OpenStack}, {"server", Kubernetes}} {
+		_, diags := Realise(comps[tc.comp], comps, Site{Name: "s", Kind: tc.kind})
+		if !diags.HasErrors() {
+			t.Errorf("%s on %s: no error", tc.comp, tc.kind)
+			continue
+		}
+		d := diags[0]
+		if d.Subject == nil || d.Subject.Filename != "testdata/app.yaml" || d.Subject.Start.Line == 0 ||
+			!strings.Contains(d.Detail, comps[tc.comp].Type) || !strings.Contains(d.Detail, tc.kind+" sites") {
+			t.Errorf("%s on %s: %s (at %v)", tc.comp, tc.kind, d.Detail, d.Subject)
+		}
+	}
+}
+
+func TestOpenStack(t *testing.T) {
+	comps := loadApp(t)
+	site := Site{Name: "cnaf", Kind: OpenStack, ProviderLocalName: "openstack", ProviderAlias: "cnaf", Defaults: map[string]string{"network": "private"}}
+
+	r := realise(t, comps, "server", site)
+	srv := resource(t, r, "openstack_compute_instance_v2", "server")
+	if attr(t, srv.Config, "image_name").AsString() != "ubuntu-22.04" || attr(t, srv.Config, "flavor_name").AsString() != "m1.large" ||
+		attr(t, srv.Config, "network", "name").AsString() != "private" {
+		t.Error("server body does not carry the template's image, flavor and the site's network")
+	}
+	if srv.ProviderRef.String() != "openstack.cnaf" || srv.Provider.Namespace != "terraform-provider-openstack" {
+		t.Errorf("provider = %v %v", srv.ProviderRef, srv.Provider)
+	}
+	resource(t, r, "openstack_networking_floatingip_v2", "server_fip")
+	resource(t, r, "openstack_compute_floatingip_associate_v2", "server_fip")
+	att := resource(t, r, "openstack_compute_volume_attach_v2", "server_data")
+	if attr(t, att.Config, "device").AsString() != "/dev/vdb" {
+		t.Error("attachment lacks the relationship's device")
+	}
+	vid := att.Config.(*hclsyntax.Body).Attributes["volume_id"].Expr.(*hclsyntax.ScopeTraversalExpr)
+	if vid.Traversal.RootName() != "openstack_blockstorage_volume_v3" {
+		t.Errorf("volume_id refers to %s", vid.Traversal.RootName())
+	}
+	pub := r.Attributes["public_address"].(*hclsyntax.TupleConsExpr).Exprs[0].(*hclsyntax.ScopeTraversalExpr)
+	if pub.Traversal.RootName() != "openstack_networking_floatingip_v2" {
+		t.Errorf("public_address comes from %s", pub.Traversal.RootName())
+	}
+
+	r = realise(t, comps, "data", site)
+	if size := attr(t, resource(t, r, "openstack_blockstorage_volume_v3", "data").Config, "size"); !size.RawEquals(cty.NumberIntVal(10)) {
+		t.Errorf("size = %#v", size)
+	}
+	r = realise(t, comps, "scratch", site)
+	if size := attr(t, resource(t, r, "openstack_blockstorage_volume_v3", "scratch").Config, "size"); !size.RawEquals(cty.NumberIntVal(20)) {
+		t.Errorf("size from input = %#v", size)
+	}
+
+	// no image anywhere: a located error naming what to set
+	noImage := *comps["server"]
+	noImage.Capabilities = map[string]map[string]hcl.Expression{}
+	_, diags := Realise(&noImage, comps, Site{Name: "bare", Kind: OpenStack})
+	if !diags.HasErrors() || !strings.Contains(diags[0].Detail, "image") || diags[0].Subject == nil {
+		t.Errorf("no image: %v", diags)
+	}
+}
+
+func TestKubernetes(t *testing.T) {
+	comps := loadApp(t)
+	site := Site{Name: "k8s", Kind: Kubernetes, ProviderLocalName: "kubernetes"}
+	r := realise(t, comps, "web", site)
+	dep := resource(t, r, "kubernetes_deployment_v1", "web")
+	if img := attr(t, dep.Config, "spec", "template", "spec", "container", "image"); img.AsString() != "python:3.12-slim" {
+		t.Errorf("image = %#v", img)
+	}
+	if replicas := attr(t, dep.Config, "spec", "replicas"); !replicas.RawEquals(cty.NumberIntVal(1)) {
+		t.Errorf("replicas = %#v", replicas)
+	}
+	svc := resource(t, r, "kubernetes_service_v1", "web")
+	if p := attr(t, svc.Config, "spec", "port", "port"); !p.RawEquals(cty.NumberIntVal(8080)) {
+		t.Errorf("service port = %#v", p)
+	}
+	r = realise(t, comps, "data", site)
+	req := attr(t, resource(t, r, "kubernetes_persistent_volume_claim_v1", "data").Config, "spec", "resources", "requests")
+	if req.GetAttr("storage").AsString() != "10G" {
+		t.Errorf("storage = %#v", req)
+	}
+}
+
+func TestName(t *testing.T) {
+	for in, want := range map[string]string{"web": "web", "web-1": "web-1", "1st": "c_1st", "a.b c": "a_b_c", "": "component", "-x": "_x"} {
+		if got := Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+		if _, diags := hclsyntax.ParseTraversalAbs([]byte("x."+Name(in)), "", hcl.InitialPos); diags.HasErrors() {
+			t.Errorf("Name(%q) = %q is not an identifier", in, Name(in))
+		}
+	}
+}
+
+func TestSizeGB(t *testing.T) {
+	for in, want := range map[string]int64{"10 GB": 10, "1 TB": 1000, "512 MB": 1, "2 GiB": 3, "20GB": 20} {
+		if got, ok := sizeGB(in); !ok || got != want {
+			t.Errorf("sizeGB(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+	if _, ok := sizeGB("ten"); ok {
+		t.Error("sizeGB(ten) succeeded")
+	}
+}
