@@ -575,7 +575,7 @@ func ParseProviderSource(s string) (Provider, error) {
 	parts := strings.Split(s, "/")
 	for _, p := range parts {
 		if p == "" {
-			return Provider{}, fmt.Errorf("source address %q has an empty part", s)
+			return Provider{}, fmt.Errorf("source address %q has an empty part; write NAMESPACE/TYPE (e.g. hashicorp/aws) or HOSTNAME/NAMESPACE/TYPE", s)
 		}
 	}
 	var p Provider

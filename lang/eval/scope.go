@@ -123,14 +123,19 @@ func (s *Scope) EvalContext(travs []hcl.Traversal) (*hcl.EvalContext, hcl.Diagno
 				target[sub.Resource.Type][sub.Resource.Name] = v
 			}
 		case config.ModuleCallRef:
-			if _, done := moduleVals[sub.Name]; !done {
-				v, d := s.Data.ModuleCall(s.Module, sub, ref.Range)
-				diags = append(diags, d...)
+			// Each reference is checked (it may name an output that does not
+			// exist); after a bad one the module's value is unknown, so the
+			// problem is reported once, not again as a missing attribute.
+			prev, done := moduleVals[sub.Name]
+			v, d := s.Data.ModuleCall(s.Module, sub, ref.Range)
+			diags = append(diags, d...)
+			switch {
+			case d.HasErrors():
+				moduleVals[sub.Name] = cty.DynamicVal
+			case !done:
 				moduleVals[sub.Name] = v
-			} else if sub.Output != "" {
-				// Check each output reference, even on a call already seen.
-				_, d := s.Data.ModuleCall(s.Module, sub, ref.Range)
-				diags = append(diags, d...)
+			default:
+				moduleVals[sub.Name] = prev
 			}
 		case config.ObjectRef:
 			kw := sub.Kind.Keyword()

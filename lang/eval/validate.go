@@ -102,7 +102,7 @@ func (v *validator) Variable(mod config.ModuleInstance, name string, rng hcl.Ran
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to undeclared input variable",
-			Detail:   fmt.Sprintf("No variable %q is declared in this module.%s Declare it with a variable \"%s\" block.", name, suggest(name, sortedKeys(c.Module.Variables), "var."), name),
+			Detail:   undeclaredDetail(fmt.Sprintf("No variable %q is declared in this module.", name), suggest(name, sortedKeys(c.Module.Variables), "var."), fmt.Sprintf("Declare it with a variable %q block.", name)),
 			Subject:  rng.Ptr(),
 		}}
 	}
@@ -197,7 +197,7 @@ func (v *validator) Local(mod config.ModuleInstance, name string, rng hcl.Range)
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to undeclared local value",
-			Detail:   fmt.Sprintf("No local value %q is declared in this module.%s Declare it in a locals block.", name, suggest(name, sortedKeys(c.Module.Locals), "local.")),
+			Detail:   undeclaredDetail(fmt.Sprintf("No local value %q is declared in this module.", name), suggest(name, sortedKeys(c.Module.Locals), "local."), "Declare it in a locals block."),
 			Subject:  rng.Ptr(),
 		}}
 	}
@@ -322,6 +322,15 @@ func (v *validator) outputValue(c *config.Config, o *config.Output) cty.Value {
 	}
 	v.memo[key] = val
 	return val
+}
+
+// undeclaredDetail says what is missing and either the likely typo or how
+// to declare it.
+func undeclaredDetail(what, suggestion, declare string) string {
+	if suggestion != "" {
+		return what + suggestion
+	}
+	return what + " " + declare
 }
 
 // Object implements Data.

@@ -119,7 +119,7 @@ func (v *validator) validateSite(sc *Scope, m *config.Module, s *config.Site) hc
 			for it := val.ElementIterator(); it.Next(); {
 				k, x := it.Element()
 				if m.Groups[k.AsString()] == nil {
-					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Share for an undeclared group", Detail: fmt.Sprintf("Site %q gives a share to %q, which is not a declared group.%s", s.Name, k.AsString(), suggest(k.AsString(), sortedKeys(m.Groups), "")), Subject: s.Shares.Range().Ptr()})
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Share for an undeclared group", Detail: undeclaredDetail(fmt.Sprintf("Site %q gives a share to %q, which is not a declared group.", s.Name, k.AsString()), suggest(k.AsString(), sortedKeys(m.Groups), ""), "Declare it with a group block, or remove the share."), Subject: s.Shares.Range().Ptr()})
 				}
 				if f, _ := x.AsBigFloat().Float64(); f < 0 || f > 1 {
 					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid share", Detail: "A share is a fraction of the site's SLA capacity between 0 and 1.", Subject: s.Shares.Range().Ptr()})

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/load"
+)
+
+func (a *app) validateCommand() *cobra.Command {
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "validate [flags] [DIR | TEMPLATE.yaml]",
+		Short: "Check that a configuration is valid",
+		Long: `Validate checks a configuration without touching any site: the shape of every
+block, references to undeclared objects, types, function calls, count and
+for_each values, module arguments, placements and policies. It reports every
+problem at once, each with its file, line and column.
+
+DIR defaults to the current directory. A TOSCA template (*.yaml) is checked as
+a deployment of its own. Root module variables are unknown while validating,
+as in terraform validate: the configuration must be valid for any value.
+
+Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
+		Example: `  indigo validate
+  indigo validate examples/quickstart
+  indigo validate -json . | jq '.diagnostics[] | .summary'
+  indigo validate templates/galaxy.yaml`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "."
+			if len(args) == 1 {
+				path = args[0]
+			}
+			res, diags := load.Path(path, load.Options{})
+			if res.Config != nil && !hasBlockingErrors(diags) {
+				diags = append(diags, eval.Validate(res.Config, eval.ValidateOptions{})...)
+			}
+			view.Sort(diags)
+			src := view.NewSources(res.Files)
+			if wd, err := os.Getwd(); err == nil {
+				src.BaseDir = wd
+			}
+			if jsonOut {
+				if err := view.WriteValidateJSON(a.stdout, diags, src); err != nil {
+					return err
+				}
+			} else {
+				view.Diagnostics(a.stderr, diags, src)
+				if !diags.HasErrors() {
+					if len(diags) > 0 {
+						fmt.Fprintln(a.stdout)
+					}
+					fmt.Fprintf(a.stdout, "Success! The configuration is valid%s.\n", warningSuffix(diags))
+				}
+			}
+			if diags.HasErrors() {
+				return exitCode(1)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the result as JSON (format documented in docs/json.md)")
+	return cmd
+}
+
+// hasBlockingErrors reports errors that make evaluating the configuration
+// pointless: files that did not parse. Structural errors in one block do
+// not stop the evaluation of the others.
+func hasBlockingErrors(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && (d.Summary == "No configuration files" || d.Summary == "Configuration not found" || d.Summary == "Not a configuration directory or template" || d.Summary == "Cannot read configuration directory") {
+			return true
+		}
+	}
+	return false
+}
+
+func warningSuffix(diags hcl.Diagnostics) string {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagWarning {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return ", with 1 warning"
+	}
+	return fmt.Sprintf(", with %d warnings", n)
+}
