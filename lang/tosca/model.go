@@ -272,9 +272,6 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		Interfaces:   map[string]map[string]*config.Operation{},
 		DeclRange:    s.rng(nt.key),
 	}
-	if l.reg.get(nodeKind, nt.typ) != nil && l.isAbstractOnly(nt) {
-		// nothing: abstract types are realised by bindings
-	}
 	props := l.reg.properties(nodeKind, nt.typ, false)
 	c.Properties = l.values(s, nt.props, props, ctx, fmt.Sprintf("node template %s", nt.name), fmt.Sprintf("The node type %s", nt.typ), s.rng(nt.key), true)
 	attrs := l.reg.properties(nodeKind, nt.typ, true)
@@ -305,9 +302,23 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		cd := caps[name]
 		ct, ok := given[name]
 		cprops := l.reg.properties(capabilityKind, cd.typ, false)
-		vals := append(append([]pair{}, cd.values...), ct.props...)
 		what := fmt.Sprintf("capability %s of %s", name, nt.name)
-		m := l.values(s, vals, cprops, ctx, what, "The capability type "+cd.typ, s.rng(nt.key), ok)
+		m := l.values(s, ct.props, cprops, ctx, what, "The capability type "+cd.typ, s.rng(nt.key), ok)
+		givenNames := map[string]bool{}
+		for _, p := range ct.props {
+			givenNames[p.key.Value] = true
+		}
+		// values the node type fixes for the capability, from the type's file
+		for _, p := range cd.values {
+			if givenNames[p.key.Value] {
+				continue
+			}
+			var want typed
+			if d := cprops[p.key.Value]; d != nil {
+				want = typed{typ: d.typ, entry: d.entry}
+			}
+			m[p.key.Value] = l.expr(cd.src, p.value, ctx, want)
+		}
 		for _, p := range ct.attrs {
 			m[p.key.Value] = l.expr(s, p.value, ctx, typed{})
 		}
@@ -377,8 +388,6 @@ func (l *loader) component(nt *nodeT) *config.Component {
 	return c
 }
 
-func (l *loader) isAbstractOnly(*nodeT) bool { return false }
-
 // operations converts an interface's operations; operations with no
 // implementation (declared by the interface type only) are left out.
 func (l *loader) operations(f *ifaceDef, ctx exprCtx) map[string]*config.Operation {
@@ -420,11 +429,7 @@ func (l *loader) values(s *source, given []pair, defs map[string]*schema, ctx ex
 			l.diags = append(l.diags, s.errorf(p.key, "Missing required property", "The property %s of %s is required and is set to null. Give it a value.", p.key.Value, what))
 		}
 		l.checkValue(s, p.value, d, l.reg, fmt.Sprintf("The property %s of %s", p.key.Value, what))
-		src := s
-		if d.src != nil && !l.ownsNode(s, p.value) {
-			src = d.src
-		}
-		out[p.key.Value] = l.expr(src, p.value, ctx, typed{typ: d.typ, entry: d.entry})
+		out[p.key.Value] = l.expr(s, p.value, ctx, typed{typ: d.typ, entry: d.entry})
 	}
 	for _, name := range sortedKeys(defs) {
 		d := defs[name]
@@ -443,10 +448,6 @@ func (l *loader) values(s *source, given []pair, defs map[string]*schema, ctx ex
 	}
 	return out
 }
-
-// ownsNode reports whether n belongs to s (values fixed by a capability
-// definition come from the type's file).
-func (l *loader) ownsNode(s *source, n *yaml.Node) bool { return true }
 
 func (l *loader) relationshipTemplates() {
 	for _, e := range l.t.rels.list {

@@ -161,9 +161,6 @@ func (s *source) quotedWidth(p hcl.Pos) int {
 	return 1
 }
 
-// keyRange is the range of a mapping key, used to point at a name.
-func (s *source) keyRange(k *yaml.Node) hcl.Range { return s.rng(k) }
-
 // diag builds an error diagnostic at n.
 func (s *source) errorf(n *yaml.Node, summary, detail string, args ...any) *hcl.Diagnostic {
 	r := s.rng(n)
