@@ -1,0 +1,412 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
+	"github.com/zclconf/go-cty/cty"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// The handshake every Terraform provider expects: go-plugin passes the cookie
+// in the environment and a provider started without it refuses to run.
+const (
+	magicCookieKey   = "TF_PLUGIN_MAGIC_COOKIE"
+	magicCookieValue = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+)
+
+const (
+	// stderrTailSize is how much of a provider's stderr is kept for error
+	// messages: enough for a Go panic's message and the top of its stack.
+	stderrTailSize = 4 << 10
+	// exitGrace is how long a failed call waits for the provider process to
+	// be reaped before deciding it is still alive: a crash closes the
+	// connection a moment before the process is gone.
+	exitGrace = 2 * time.Second
+)
+
+// DefaultTerraformVersion is the Terraform version reported to providers
+// (ConfigureProvider) when ConfigureRequest.TerraformVersion is empty: the
+// language indigo implements. Some providers check it.
+const DefaultTerraformVersion = "1.11.0"
+
+// StartOptions says how to start a provider.
+type StartOptions struct {
+	// Name is the provider's address, used in messages:
+	// "registry.terraform.io/hashicorp/local". Defaults to the binary's name.
+	Name string
+	// Cmd starts the provider binary; the caller sets its path, arguments,
+	// directory and environment (nil Env: this process's environment).
+	// Start adds the plugin handshake variables to the environment. A Cmd
+	// can be used for one Start only.
+	Cmd *exec.Cmd
+	// Logger receives the provider's log output and stderr at debug level,
+	// and this package's own messages. nil: silent.
+	Logger hclog.Logger
+	// Cache, when set with a CacheKey, keeps the provider's schema on disk.
+	Cache *SchemaCache
+	// CacheKey identifies the provider binary for the cache, e.g. the
+	// sha256 of the binary, plus the provider's name for binaries serving
+	// several providers.
+	CacheKey string
+}
+
+// Provider is a running provider plugin. Its methods are safe for concurrent
+// use. Values go in and come out as cty values of the types the provider's
+// schema implies; marks are stripped on the way in (see Block.SensitivePaths
+// to re-apply them). Close releases the process.
+type Provider struct {
+	name     string
+	logger   hclog.Logger
+	client   *plugin.Client
+	proc     *process
+	proto    protocol
+	version  int
+	stderr   *stderrTail
+	cache    *SchemaCache
+	cacheKey string
+
+	schemaMu sync.Mutex // held while a schema is being fetched
+	loaded   atomic.Pointer[loadedSchema]
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+}
+
+// loadedSchema is a provider's schema with the types the calls need worked
+// out once.
+type loadedSchema struct {
+	schema       *Schema
+	providerType cty.Type
+	metaType     cty.Type // cty.NilType: no provider_meta schema
+	resources    map[string]cty.Type
+	dataSources  map[string]cty.Type
+}
+
+func newLoadedSchema(s *Schema) *loadedSchema {
+	ls := &loadedSchema{
+		schema:       s,
+		providerType: s.Provider.ImpliedType(),
+		resources:    make(map[string]cty.Type, len(s.Resources)),
+		dataSources:  make(map[string]cty.Type, len(s.DataSources)),
+	}
+	if s.ProviderMeta != nil {
+		ls.metaType = s.ProviderMeta.ImpliedType()
+	}
+	for name, rs := range s.Resources {
+		ls.resources[name] = rs.Block.ImpliedType()
+	}
+	for name, ds := range s.DataSources {
+		ls.dataSources[name] = ds.Block.ImpliedType()
+	}
+	return ls
+}
+
+// starter lets the context watcher kill the process go-plugin is starting
+// without racing go-plugin's creation of it.
+type starter struct {
+	mu       sync.Mutex
+	proc     *process
+	canceled bool
+}
+
+func (s *starter) cancel() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.canceled = true
+	if s.proc != nil {
+		_ = s.proc.Kill(context.Background())
+	}
+}
+
+// Start starts the provider process, performs the plugin handshake (magic
+// cookie, protocol version 6 or 5, whichever the provider speaks, mutual TLS
+// with a per-process certificate) and connects. It does not fetch the schema:
+// Schema does, and every call that needs it.
+//
+// If ctx ends before the handshake completes the process is killed. Without
+// a deadline in ctx, a provider gets one minute to start.
+func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
+	if opts.Cmd == nil {
+		return nil, errors.New("starting provider: no command")
+	}
+	if opts.Cmd.Process != nil {
+		return nil, errors.New("starting provider: command already started")
+	}
+	name := opts.Name
+	if name == "" {
+		name = filepath.Base(opts.Cmd.Path)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	tail := newStderrTail(stderrTailSize)
+	st := &starter{}
+	var startTimeout time.Duration
+	if deadline, ok := ctx.Deadline(); ok {
+		startTimeout = max(time.Until(deadline), time.Millisecond)
+	}
+
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig: plugin.HandshakeConfig{
+			MagicCookieKey:   magicCookieKey,
+			MagicCookieValue: magicCookieValue,
+		},
+		VersionedPlugins: map[int]plugin.PluginSet{
+			5: {"provider": grpcProvider{major: 5}},
+			6: {"provider": grpcProvider{major: 6}},
+		},
+		RunnerFunc: func(_ hclog.Logger, handshake *exec.Cmd, _ string) (runner.Runner, error) {
+			// go-plugin describes the handshake environment on a Cmd of its
+			// own; it goes on top of the caller's environment.
+			cmd := opts.Cmd
+			env := cmd.Env
+			if env == nil {
+				env = os.Environ()
+			}
+			cmd.Env = append(slices.Clip(env), handshake.Env...)
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			if st.canceled {
+				return nil, context.Cause(ctx)
+			}
+			proc, err := newProcess(cmd)
+			st.proc = proc
+			return proc, err
+		},
+		SkipHostEnv:      true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		StartTimeout:     startTimeout,
+		Logger:           logger,
+		Stderr:           tail,
+		SyncStdout:       &lineLogger{logger: logger, stream: "stdout"},
+		SyncStderr:       &lineLogger{logger: logger, stream: "stderr", also: tail},
+	})
+
+	p := &Provider{name: name, logger: logger, client: client, stderr: tail, cache: opts.Cache, cacheKey: opts.CacheKey}
+	fail := func(err error) (*Provider, error) {
+		client.Kill()
+		st.mu.Lock()
+		proc := st.proc
+		st.mu.Unlock()
+		switch {
+		case ctx.Err() != nil:
+			err = fmt.Errorf("starting: %w", context.Cause(ctx))
+		case proc == nil || proc.Pid() == 0:
+			// The binary never ran (not found, not executable): err says why.
+		case err.Error() == "plugin exited before we could connect":
+			// go-plugin's words for a process that died during the handshake.
+			err = fmt.Errorf("%w (%s) during the plugin handshake", ErrProviderExited, proc.exitDescription())
+		default:
+			err = fmt.Errorf("%w: plugin handshake: %v", ErrInvalidResponse, err)
+		}
+		return nil, &CallError{Provider: name, Operation: "start", StderrTail: tail.String(), Err: err}
+	}
+
+	stopWatch := context.AfterFunc(ctx, st.cancel)
+	if _, err := client.Start(); err != nil {
+		stopWatch()
+		return fail(err)
+	}
+	rpc, err := client.Client()
+	if err != nil {
+		stopWatch()
+		return fail(err)
+	}
+	raw, err := rpc.Dispense("provider")
+	if !stopWatch() || ctx.Err() != nil {
+		return fail(ctx.Err())
+	}
+	if err != nil {
+		return fail(err)
+	}
+	proto, ok := raw.(protocol)
+	if !ok {
+		return fail(fmt.Errorf("unexpected plugin client %T", raw))
+	}
+	p.proto = proto
+	p.proc = st.proc
+	p.version = client.NegotiatedVersion()
+	logger.Debug("provider started", "provider", name, "protocol", p.version, "pid", p.proc.Pid())
+	return p, nil
+}
+
+// ProtocolVersion is the major protocol version negotiated with the
+// provider: 5 or 6.
+func (p *Provider) ProtocolVersion() int { return p.version }
+
+// Name is the provider's name as given in StartOptions.
+func (p *Provider) Name() string { return p.name }
+
+// Close stops the provider process and releases everything Start acquired:
+// the connection, the process (asked to exit, killed after two seconds) and
+// the goroutines reading its output. Calls in flight fail. Close is
+// idempotent and always returns nil; it returns an error for the io.Closer
+// contract.
+func (p *Provider) Close() error {
+	p.closeOnce.Do(func() {
+		p.closed.Store(true)
+		p.client.Kill()
+	})
+	return nil
+}
+
+// Stop asks the provider to abandon what it is doing (the StopProvider RPC),
+// typically after the user pressed Ctrl-C. Calls in flight return, usually
+// with errors; the provider stays usable in principle, but the usual next step
+// is Close.
+func (p *Provider) Stop(ctx context.Context) error {
+	msg, err := p.proto.stop(ctx)
+	if err != nil {
+		return p.callError(ctx, "StopProvider", "", err)
+	}
+	if msg != "" {
+		return fmt.Errorf("provider %s: stop: %s", p.name, msg)
+	}
+	return nil
+}
+
+// Schema returns the provider's schema: from the cache when StartOptions has
+// one holding it and the provider allows it (GetProviderSchemaOptional),
+// else from the provider, once per Provider.
+func (p *Provider) Schema(ctx context.Context) (*Schema, error) {
+	ls, err := p.loadSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ls.schema, nil
+}
+
+func (p *Provider) loadSchema(ctx context.Context) (*loadedSchema, error) {
+	if ls := p.loaded.Load(); ls != nil {
+		return ls, nil
+	}
+	p.schemaMu.Lock()
+	defer p.schemaMu.Unlock()
+	if ls := p.loaded.Load(); ls != nil {
+		return ls, nil
+	}
+
+	useCache := p.cache != nil && p.cacheKey != ""
+	if useCache {
+		if s := p.cachedSchema(); s != nil {
+			ls := newLoadedSchema(s)
+			p.loaded.Store(ls)
+			return ls, nil
+		}
+	}
+
+	raw, err := p.proto.getProviderSchema(ctx)
+	if err != nil {
+		return nil, p.callError(ctx, "GetProviderSchema", "", err)
+	}
+	s, diags, err := p.proto.parseSchema(raw)
+	if err != nil {
+		return nil, p.callError(ctx, "GetProviderSchema", "", err)
+	}
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("provider %s: GetProviderSchema: %w", p.name, diags.Err())
+	}
+	for _, d := range diags {
+		p.logger.Warn("provider schema warning", "provider", p.name, "summary", d.Summary, "detail", d.Detail)
+	}
+	if useCache {
+		if err := p.cache.store(p.cacheKey, p.version, raw); err != nil {
+			p.logger.Warn("could not cache provider schema", "provider", p.name, "error", err)
+		}
+	}
+	ls := newLoadedSchema(s)
+	p.loaded.Store(ls)
+	return ls, nil
+}
+
+// cachedSchema returns the cached schema, or nil when there is none worth
+// using: missing, damaged, unparseable, or from a provider that wants its
+// GetProviderSchema call anyway.
+func (p *Provider) cachedSchema() *Schema {
+	raw, err := p.cache.load(p.cacheKey, p.version)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			p.logger.Debug("ignoring schema cache entry", "provider", p.name, "error", err)
+		}
+		return nil
+	}
+	s, diags, err := p.proto.parseSchema(raw)
+	if err != nil || diags.HasErrors() {
+		p.logger.Debug("ignoring unparseable schema cache entry", "provider", p.name, "error", err)
+		return nil
+	}
+	if !s.Capabilities.GetProviderSchemaOptional {
+		return nil
+	}
+	return s
+}
+
+// callError describes a failed call. It tells a crash (the process exited)
+// from a hang or cancellation (ctx ended), an operation the provider does not
+// implement, a call after Close and a nonsensical answer, and attaches the
+// tail of the provider's stderr.
+func (p *Provider) callError(ctx context.Context, op, addr string, err error) *CallError {
+	ce := &CallError{Provider: p.name, Addr: addr, Operation: op}
+	code := status.Code(err)
+	switch {
+	case errors.Is(err, ErrInvalidResponse):
+		ce.Err = err
+	case p.closed.Load():
+		ce.Err = fmt.Errorf("%w: %v", ErrClosed, err)
+	case p.waitExit(code):
+		ce.Err = fmt.Errorf("%w (%s)", ErrProviderExited, p.proc.exitDescription())
+	case ctx.Err() != nil:
+		ce.Err = fmt.Errorf("no answer: %w", context.Cause(ctx))
+	case code == codes.Unimplemented:
+		ce.Err = fmt.Errorf("%w: %s", errors.ErrUnsupported, status.Convert(err).Message())
+	default:
+		ce.Err = err
+	}
+	ce.StderrTail = p.stderr.String()
+	return ce
+}
+
+// waitExit reports whether the provider process has exited, waiting a
+// little for it when the error is a lost connection.
+func (p *Provider) waitExit(code codes.Code) bool {
+	select {
+	case <-p.proc.exited:
+		return true
+	default:
+	}
+	if code != codes.Unavailable {
+		return false
+	}
+	t := time.NewTimer(exitGrace)
+	defer t.Stop()
+	select {
+	case <-p.proc.exited:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// failed is the Diagnostics of a call that failed as a call.
+func (p *Provider) failed(ctx context.Context, op, addr string, err error) Diagnostics {
+	var ce *CallError
+	if !errors.As(err, &ce) {
+		ce = p.callError(ctx, op, addr, err)
+	}
+	return callFailed(ce)
+}

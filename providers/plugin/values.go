@@ -1,0 +1,77 @@
+package plugin
+
+import (
+	"fmt"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+	"github.com/zclconf/go-cty/cty/msgpack"
+)
+
+// dynamicValue is a value on the wire: the protocol's DynamicValue without
+// its protobuf wrapper. Exactly one of the encodings is set by a sender; this
+// package always sends msgpack, the only one that can carry unknown values.
+type dynamicValue struct {
+	msgpack []byte
+	json    []byte
+}
+
+// encodeValue encodes v, a value of type ty, for the wire. Marks cannot cross
+// the wire and are dropped here; the caller keeps them on its side and
+// re-applies them (with Block.SensitivePaths, for instance) to what comes back.
+// A cty.NilVal stands for a null of type ty.
+func encodeValue(v cty.Value, ty cty.Type) (*dynamicValue, error) {
+	if v == cty.NilVal {
+		v = cty.NullVal(ty)
+	}
+	if v.ContainsMarked() {
+		v, _ = v.UnmarkDeep()
+	}
+	b, err := msgpack.Marshal(v, ty)
+	if err != nil {
+		return nil, fmt.Errorf("encoding value of type %s: %w", ty.FriendlyName(), err)
+	}
+	return &dynamicValue{msgpack: b}, nil
+}
+
+// decodeValue decodes a value the provider sent, expected to be of type ty.
+// A missing or empty value decodes to a null of type ty, as the protocol
+// says. Anything that does not decode is an error wrapping
+// ErrInvalidResponse; the decoders are never trusted not to panic on hostile
+// input.
+func decodeValue(dv *dynamicValue, ty cty.Type) (v cty.Value, err error) {
+	if dv == nil {
+		return cty.NullVal(ty), nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = cty.NilVal, fmt.Errorf("%w: value does not decode as %s: %v", ErrInvalidResponse, ty.FriendlyName(), r)
+		}
+	}()
+	switch {
+	case len(dv.msgpack) > 0:
+		v, err = msgpack.Unmarshal(dv.msgpack, ty)
+	case len(dv.json) > 0:
+		v, err = ctyjson.Unmarshal(dv.json, ty)
+	default:
+		return cty.NullVal(ty), nil
+	}
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("%w: value does not decode as %s: %v", ErrInvalidResponse, ty.FriendlyName(), err)
+	}
+	return v, nil
+}
+
+// decodeType decodes a cty type in its JSON form, as schemas carry them.
+func decodeType(b []byte) (ty cty.Type, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ty, err = cty.NilType, fmt.Errorf("%w: invalid type %q: %v", ErrInvalidResponse, b, r)
+		}
+	}()
+	ty, err = ctyjson.UnmarshalType(b)
+	if err != nil {
+		return cty.NilType, fmt.Errorf("%w: invalid type %q: %v", ErrInvalidResponse, b, err)
+	}
+	return ty, nil
+}
