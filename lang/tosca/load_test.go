@@ -338,3 +338,32 @@ func TestLoadBytesImportsThroughReadFile(t *testing.T) {
 		t.Errorf("default port = %#v", port)
 	}
 }
+
+// TestConcurrentLoads loads templates from several goroutines at once, as
+// indigo serve will: the embedded catalogues are shared, read-only. Run
+// with -race.
+func TestConcurrentLoads(t *testing.T) {
+	done := make(chan string)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			path := "testdata/good/cluster.yaml"
+			if i%2 == 1 {
+				path = "testdata/compose/child.yaml"
+			}
+			m, diags := Load(path, Options{})
+			switch {
+			case diags.HasErrors():
+				done <- diags.Error()
+			case len(m.Components) == 0:
+				done <- "no components"
+			default:
+				done <- ""
+			}
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
