@@ -56,6 +56,9 @@ type typed struct {
 func (l *loader) expr(s *source, n *yaml.Node, ctx exprCtx, want typed) hclsyntax.Expression {
 	n = resolve(n)
 	rng := s.rng(n)
+	if !l.spend(s, n) {
+		return &hclsyntax.LiteralValueExpr{Val: cty.DynamicVal, SrcRange: rng}
+	}
 	if n == nil || isNull(n) {
 		return &hclsyntax.LiteralValueExpr{Val: cty.NullVal(cty.DynamicPseudoType), SrcRange: rng}
 	}
@@ -459,4 +462,22 @@ func (l *loader) declaredList(n *nodeT, attr bool) string {
 	}
 	sort.Strings(list)
 	return "It declares " + strings.Join(list, ", ") + "."
+}
+
+// maxWork bounds the values one load converts and checks. YAML aliases can
+// make a small file name an exponential number of values ("billion
+// laughs"); past the bound the load stops with one error instead of
+// running for ever.
+const maxWork = 2_000_000
+
+func (l *loader) spend(s *source, n *yaml.Node) bool {
+	l.work++
+	if l.work < maxWork {
+		return true
+	}
+	if l.work == maxWork {
+		l.diags = append(l.diags, s.errorf(n, "Template too large",
+			"Converting this template's values exceeded %d steps, usually because YAML aliases (*name) repeat large values many times over. Write the values out, or reduce the aliasing.", maxWork))
+	}
+	return false
 }

@@ -81,6 +81,7 @@ type loader struct {
 	named   map[string]bool
 	reg     *registry
 	t       *topology
+	work    int
 }
 
 func newLoader(opts Options) *loader {

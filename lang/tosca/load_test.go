@@ -367,3 +367,16 @@ func TestConcurrentLoads(t *testing.T) {
 		}
 	}
 }
+
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("tosca_definitions_version: tosca_simple_yaml_1_0\ndsl_definitions:\n  l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "  l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	b.WriteString("topology_template:\n  outputs:\n    big: { value: *l8 }\n")
+	_, diags := LoadBytes("bomb.yaml", []byte(b.String()), Options{})
+	if !strings.Contains(renderDiags(diags), "Template too large") {
+		t.Fatalf("diagnostics: %s", renderDiags(diags))
+	}
+}

@@ -484,7 +484,7 @@ func (l *loader) checkValue(s *source, n *yaml.Node, sc *schema, reg *registry, 
 
 func (l *loader) checkTyped(s *source, n *yaml.Node, typ string, entry *schema, cons []*constraint, reg *registry, what string, depth int) {
 	n = resolve(n)
-	if depth > 20 || isNull(n) || isFunctionCall(n) {
+	if depth > 20 || isNull(n) || isFunctionCall(n) || !l.spend(s, n) {
 		return
 	}
 	base, chain := reg.baseOf(typ)
