@@ -24,6 +24,9 @@ const (
 	EventInstalling
 	// EventInstalled: fetched and checked (Auth says how).
 	EventInstalled
+	// EventLocked: LockPlatforms obtained the hashes of the package for
+	// Platform (Auth says how it was checked).
+	EventLocked
 )
 
 // Event reports a step of Install, for the CLI to show.
@@ -34,6 +37,7 @@ type Event struct {
 	Constraints string
 	Location    string
 	Auth        string
+	Platform    Platform
 }
 
 // String renders the event the way "terraform init" reports it.
@@ -59,6 +63,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("- Installing %s v%s from %s...", p, e.Version, e.Location)
 	case EventInstalled:
 		return fmt.Sprintf("- Installed %s v%s (%s)", p, e.Version, e.Auth)
+	case EventLocked:
+		return fmt.Sprintf("- Obtained %s checksums for %s (%s)", p, e.Platform, e.Auth)
 	}
 	return fmt.Sprintf("- %s: event %d", p, int(e.Kind))
 }

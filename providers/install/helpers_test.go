@@ -184,16 +184,15 @@ func newTestServer(t *testing.T) *testServer {
 // addRelease publishes v of p for the current platform and one other.
 func (ts *testServer) addRelease(p Provider, v string) {
 	zip := providerZip(ts.t, p.Type, v)
+	// Another platform's package: its binary differs, as it would.
+	bin := append(slices.Clone(providerBinary(ts.t, p.Type, v)), []byte("built for another platform")...)
+	otherZip := makeZip(ts.t, zipEntry{name: "terraform-provider-" + p.Type + "_v" + v, body: bin, mode: 0o755})
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	if ts.releases[p] == nil {
 		ts.releases[p] = make(map[string]map[Platform][]byte)
 	}
-	ts.releases[p][v] = map[Platform][]byte{
-		CurrentPlatform: zip,
-		// Another platform's package: its bytes differ, as they would.
-		otherPlatform(): append(slices.Clone(zip), []byte("other platform")...),
-	}
+	ts.releases[p][v] = map[Platform][]byte{CurrentPlatform: zip, otherPlatform(): otherZip}
 }
 
 func (ts *testServer) zipFor(p Provider, v string, plat Platform) []byte {

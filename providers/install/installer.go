@@ -119,6 +119,15 @@ type run struct {
 	sources map[int]source
 }
 
+func (i *Installer) newRun(opts InstallOptions) *run {
+	return &run{
+		inst:    i,
+		opts:    opts,
+		fetch:   &fetcher{client: i.httpClient(), sources: i.Sources, log: i.logger()},
+		sources: make(map[int]source),
+	}
+}
+
 func (r *run) emit(e Event) {
 	if r.opts.Progress != nil {
 		r.opts.Progress(e)
@@ -177,12 +186,7 @@ func (i *Installer) Install(ctx context.Context, reqs Requirements, locks *Locks
 	if locks == nil {
 		locks = NewLocks()
 	}
-	r := &run{
-		inst:    i,
-		opts:    opts,
-		fetch:   &fetcher{client: i.httpClient(), sources: i.Sources, log: i.logger()},
-		sources: make(map[int]source),
-	}
+	r := i.newRun(opts)
 	newLocks := NewLocks()
 	var installed []Installed
 	var errs []error
@@ -249,20 +253,9 @@ func (r *run) installOne(ctx context.Context, p Provider, c Constraints, locked 
 		return Installed{}, nil, fmt.Errorf("provider %s: no installation method may install it; check the include and exclude patterns of provider_installation in the CLI configuration", p.ForDisplay())
 	}
 
-	// Select the version.
-	var v Version
-	if locked != nil && !r.opts.Upgrade {
-		if !c.Allows(locked.Version) {
-			return Installed{}, nil, fmt.Errorf("provider %s: the locked version %s does not match the configured constraint %q; run \"indigo init -upgrade\" to select a version that does", p.ForDisplay(), locked.Version, c.String())
-		}
-		v = locked.Version
-		r.emit(Event{Kind: EventReusingLocked, Provider: p, Version: v})
-	} else {
-		r.emit(Event{Kind: EventQuerying, Provider: p, Constraints: c.String()})
-		var err error
-		if v, err = r.selectVersion(ctx, p, c, methods); err != nil {
-			return Installed{}, nil, err
-		}
+	v, err := r.chooseVersion(ctx, p, c, locked, methods)
+	if err != nil {
+		return Installed{}, nil, err
 	}
 	// Hashes recorded for this very version must match whatever we use.
 	var lockedHashes []Hash
@@ -328,6 +321,20 @@ func (r *run) installOne(ctx context.Context, p Provider, c Constraints, locked 
 	r.emit(Event{Kind: EventInstalled, Provider: p, Version: v, Auth: auth})
 	extra := append([]Hash{hashes.h1}, meta.signedHashes...)
 	return Installed{Provider: p, Version: v, Dir: target, Executable: exe, Auth: auth}, newLock(extra...), nil
+}
+
+// chooseVersion returns the locked version unless upgrading, else the
+// newest version the constraint allows.
+func (r *run) chooseVersion(ctx context.Context, p Provider, c Constraints, locked *LockedProvider, methods []int) (Version, error) {
+	if locked != nil && !r.opts.Upgrade {
+		if !c.Allows(locked.Version) {
+			return Version{}, fmt.Errorf("provider %s: the locked version %s does not match the configured constraint %q; run \"indigo init -upgrade\" to select a version that does", p.ForDisplay(), locked.Version, c.String())
+		}
+		r.emit(Event{Kind: EventReusingLocked, Provider: p, Version: locked.Version})
+		return locked.Version, nil
+	}
+	r.emit(Event{Kind: EventQuerying, Provider: p, Constraints: c.String()})
+	return r.selectVersion(ctx, p, c, methods)
 }
 
 // selectVersion returns the newest version allowed by c among every
@@ -458,36 +465,9 @@ func (r *run) fetchAndPlace(ctx context.Context, meta *packageMeta, target strin
 		return fail(err)
 	}
 	defer os.RemoveAll(staging)
-	pkgDir := filepath.Join(staging, "package")
-	if err := os.Mkdir(pkgDir, 0o755); err != nil {
+	pkgDir, ph, err := r.unpack(ctx, meta, staging)
+	if err != nil {
 		return fail(err)
-	}
-
-	var ph packageHashes
-	zipPath := meta.zipPath
-	if meta.url != "" {
-		u, err := parseURL(meta.url)
-		if err != nil {
-			return fail(err)
-		}
-		zipPath = filepath.Join(staging, "package.zip")
-		if ph.zip, err = r.fetch.download(ctx, u, zipPath); err != nil {
-			return fail(err)
-		}
-		if meta.wantZip != "" && ph.zip != meta.wantZip {
-			return fail(fmt.Errorf("the downloaded archive has checksum %s, but the signed SHA256SUMS lists %s", ph.zip, meta.wantZip))
-		}
-	} else if ph.zip, err = HashZipFile(zipPath); err != nil {
-		return fail(err)
-	}
-	if err := unpackZip(zipPath, pkgDir); err != nil {
-		return fail(err)
-	}
-	if ph.h1, err = HashDir(pkgDir); err != nil {
-		return fail(err)
-	}
-	if len(meta.wantAny) > 0 && !ph.matchesAny(meta.wantAny) {
-		return fail(fmt.Errorf("the package matches none of the checksums the mirror lists (computed %s and %s, listed %s)", ph.h1, ph.zip, joinHashes(meta.wantAny)))
 	}
 	if err := checkLock(ph); err != nil {
 		return packageHashes{}, err
@@ -501,6 +481,44 @@ func (r *run) fetchAndPlace(ctx context.Context, meta *packageMeta, target strin
 		}
 	}
 	return ph, nil
+}
+
+// unpack gets a zip package (downloading it if needed) and unpacks it into
+// a new directory under staging, checking it against the checksums its
+// source published. It returns the package directory and its hashes.
+func (r *run) unpack(ctx context.Context, meta *packageMeta, staging string) (string, packageHashes, error) {
+	var ph packageHashes
+	pkgDir := filepath.Join(staging, "package")
+	if err := os.Mkdir(pkgDir, 0o755); err != nil {
+		return "", ph, err
+	}
+	zipPath := meta.zipPath
+	var err error
+	if meta.url != "" {
+		u, err := parseURL(meta.url)
+		if err != nil {
+			return "", ph, err
+		}
+		zipPath = filepath.Join(staging, "package.zip")
+		if ph.zip, err = r.fetch.download(ctx, u, zipPath); err != nil {
+			return "", ph, err
+		}
+		if meta.wantZip != "" && ph.zip != meta.wantZip {
+			return "", ph, fmt.Errorf("the downloaded archive has checksum %s, but the signed SHA256SUMS lists %s", ph.zip, meta.wantZip)
+		}
+	} else if ph.zip, err = HashZipFile(zipPath); err != nil {
+		return "", ph, err
+	}
+	if err := unpackZip(zipPath, pkgDir); err != nil {
+		return "", ph, err
+	}
+	if ph.h1, err = HashDir(pkgDir); err != nil {
+		return "", ph, err
+	}
+	if len(meta.wantAny) > 0 && !ph.matchesAny(meta.wantAny) {
+		return "", ph, fmt.Errorf("the package matches none of the checksums the mirror lists (computed %s and %s, listed %s)", ph.h1, ph.zip, joinHashes(meta.wantAny))
+	}
+	return pkgDir, ph, nil
 }
 
 func joinHashes(hs []Hash) string {

@@ -518,3 +518,87 @@ func TestFindDetectsTampering(t *testing.T) {
 		t.Errorf("Find(not installed) = %v", err)
 	}
 }
+
+func TestLockPlatforms(t *testing.T) {
+	ts := newTestServer(t)
+	ts.addRelease(demo, "1.0.0")
+	here, there := CurrentPlatform, otherPlatform()
+	ctx := context.Background()
+	r := reqs(t, demo.String(), "")
+
+	// Installed here from a network mirror, the lock holds this
+	// platform's h1: only, so the other platform refuses its package.
+	mirror := &Installer{
+		Sources:    Sources{Methods: []Method{{Kind: NetworkMirror, Location: "https://mirror.example.com/mirror/"}}},
+		Dir:        filepath.Join(t.TempDir(), DefaultDir),
+		HTTPClient: ts.client(),
+	}
+	locks, _, err := mirror.Install(ctx, r, nil, InstallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := *mirror
+	elsewhere.Platform = there
+	elsewhere.Dir = filepath.Join(t.TempDir(), DefaultDir)
+	var mismatch *HashMismatchError
+	if _, _, err := elsewhere.Install(ctx, r, locks, InstallOptions{}); !errors.As(err, &mismatch) {
+		t.Fatalf("install on %s with a %s-only lock: %v", there, here, err)
+	}
+
+	// Locking both platforms fixes that, without installing anything.
+	var ev events
+	both, err := mirror.LockPlatforms(ctx, r, locks, []Platform{here, there}, InstallOptions{Progress: ev.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := normalizeHashes([]Hash{
+		Hash(mirrorH1(t, ts.zipFor(demo, "1.0.0", here))),
+		Hash(mirrorH1(t, ts.zipFor(demo, "1.0.0", there))),
+	})
+	if got := both.Provider(demo).Hashes; !slices.Equal(got, want) {
+		t.Errorf("hashes = %v, want %v", got, want)
+	}
+	if _, _, err := elsewhere.Install(ctx, r, both, InstallOptions{}); err != nil {
+		t.Errorf("install on %s with both platforms locked: %v", there, err)
+	}
+	if !strings.Contains(ev.String(), "- Obtained registry.example.com/acme/demo checksums for "+there.String()+" (verified checksum)") {
+		t.Errorf("events:\n%s", ev.String())
+	}
+
+	// From the registry: the signed zh: hashes come too.
+	direct := directInstaller(t, ts)
+	fromRegistry, err := direct.LockPlatforms(ctx, r, nil, []Platform{there}, InstallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fromRegistry.Provider(demo).Hashes; len(got) != 3 {
+		t.Errorf("registry lock for one platform = %v, want its h1 and both signed zh", got)
+	}
+	entries, _ := os.ReadDir(direct.Dir)
+	if len(entries) != 0 {
+		t.Errorf("LockPlatforms installed something: %v", entries)
+	}
+}
+
+func TestNewInstaller(t *testing.T) {
+	home, work, cache := t.TempDir(), t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(home, ".terraformrc"), `
+plugin_cache_dir = "`+cache+`"
+provider_installation {
+  filesystem_mirror { path = "/srv/mirror" }
+}
+`)
+	env := CLIEnv{HomeDir: home, WorkDir: work}
+	cfg, diags := LoadCLIConfig(env)
+	if diags.HasErrors() {
+		t.Fatal(renderDiags(diags))
+	}
+	inst := NewInstaller(cfg, env, work)
+	if inst.Dir != filepath.Join(work, ".indigo", "providers") || inst.CacheDir != cache || inst.Sources.String() != "filesystem mirror /srv/mirror\n" {
+		t.Errorf("installer = %+v", inst)
+	}
+	cfg.PluginCacheDir = filepath.Join(cache, "missing")
+	if inst := NewInstaller(cfg, env, work); inst.CacheDir != "" {
+		t.Errorf("a missing plugin cache directory was used: %s", inst.CacheDir)
+	}
+}
