@@ -5,12 +5,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/indigo-cloud/indigo/providers/indigo"
 )
@@ -25,12 +24,11 @@ func main() {
 	debug := flag.Bool("debug", false, "run in debug mode: print TF_REATTACH_PROVIDERS for Terraform and serve until interrupted")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), indigo.New(version), providerserver.ServeOpts{
-		Address:         Address,
-		Debug:           *debug,
-		ProtocolVersion: 6,
-	})
-	if err != nil {
+	var opts []tf6server.ServeOpt
+	if *debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	if err := tf6server.Serve(Address, indigo.NewProtocol6Server(version), opts...); err != nil {
 		fmt.Fprintln(os.Stderr, "terraform-provider-indigo:", err)
 		os.Exit(1)
 	}

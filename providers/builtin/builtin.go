@@ -12,7 +12,6 @@
 package builtin
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,8 +19,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/indigo-cloud/indigo/providers/indigo"
 )
@@ -34,10 +33,10 @@ const EnvVar = "INDIGO_BUILTIN_PROVIDER"
 // addresses: the indigo provider is indigo.dev/builtin/indigo.
 const Namespace = "indigo.dev/builtin"
 
-// providers maps type names to provider factories. It is never written after
-// package initialisation.
-var providers = map[string]func(version string) func() provider.Provider{
-	indigo.TypeName: indigo.New,
+// providers maps type names to factories of their protocol-6 servers. It is
+// never written after package initialisation.
+var providers = map[string]func(version string) func() tfprotov6.ProviderServer{
+	indigo.TypeName: indigo.NewProtocol6Server,
 }
 
 // Has reports whether typeName is a built-in provider.
@@ -121,11 +120,7 @@ func serve(typeName string) int {
 	// parent is gone and exit instead of lingering.
 	go exitWithParent(os.Getppid())
 
-	err := providerserver.Serve(context.Background(), factory(Version()), providerserver.ServeOpts{
-		Address:         Address(typeName),
-		ProtocolVersion: 6,
-	})
-	if err != nil {
+	if err := tf6server.Serve(Address(typeName), factory(Version())); err != nil {
 		fmt.Fprintf(os.Stderr, "indigo: serving the built-in %s provider: %v\n", typeName, err)
 		return 1
 	}

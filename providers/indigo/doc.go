@@ -22,6 +22,10 @@
 //     the tens of thousands.
 //   - data source indigo_file: a file's content.
 //
+// Serve it with NewProtocol6Server: the framework's server plus a fast path
+// for indigo_noop's per-resource calls, which otherwise cost more in the
+// framework than in the rest of indigo (see server.go).
+//
 // It is not a general configuration-management tool: it does not manage
 // ownership, ACLs, symlinks, or processes it did not start. indigo_service
 // needs Linux (/proc and process sessions).

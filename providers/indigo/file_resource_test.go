@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -356,5 +357,30 @@ func TestFileDataSource(t *testing.T) {
 	_, err = h.readData("indigo_file", map[string]any{"path": "missing.txt"})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, "missing.txt")) {
 		t.Errorf("missing file: error %v does not name the path", err)
+	}
+}
+
+// TestFileConcurrentCreates creates files in parallel through one provider
+// server, as a parallel apply does; run with -race.
+func TestFileConcurrentCreates(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "site")
+	h := newHarness(t, root)
+	const n = 32
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := h.tryCreate("indigo_file", map[string]any{"path": fmt.Sprintf("dir%d/f%d", i%4, i), "content": fmt.Sprint(i)})
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	for i := range n {
+		if got := readFile(t, filepath.Join(root, fmt.Sprintf("dir%d/f%d", i%4, i))); got != fmt.Sprint(i) {
+			t.Errorf("f%d = %q", i, got)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package indigo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"sort"
@@ -22,14 +23,26 @@ type harness struct {
 	dataType map[string]tftypes.Type
 }
 
-// newHarness starts an in-process provider server configured with root ("" to
-// leave root unset).
+// newHarness starts the provider's protocol-6 server (NewProtocol6Server)
+// in process, configured with root ("" to leave root unset).
 func newHarness(t testing.TB, root string) *harness {
+	t.Helper()
+	return newHarnessWith(t, root, NewProtocol6Server("test")())
+}
+
+// newFrameworkHarness is newHarness without indigo_noop's fast path: the
+// framework's server alone.
+func newFrameworkHarness(t testing.TB, root string) *harness {
 	t.Helper()
 	srv, err := providerserver.NewProtocol6WithError(New("test")())()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newHarnessWith(t, root, srv)
+}
+
+func newHarnessWith(t testing.TB, root string, srv tfprotov6.ProviderServer) *harness {
+	t.Helper()
 	ctx := context.Background()
 	sresp, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
@@ -431,4 +444,93 @@ func with(t testing.TB, v tftypes.Value, name string, a tftypes.Value) tftypes.V
 	}
 	out[name] = a
 	return tftypes.NewValue(v.Type(), out)
+}
+
+// tftypesToJSON encodes a known value as Terraform's state JSON does, with
+// values of dynamic type wrapped as {"value": ..., "type": ...}.
+func tftypesToJSON(v tftypes.Value, typ tftypes.Type) ([]byte, error) {
+	var enc func(v tftypes.Value, typ tftypes.Type) (any, error)
+	enc = func(v tftypes.Value, typ tftypes.Type) (any, error) {
+		if v.IsNull() {
+			return nil, nil
+		}
+		if !v.IsFullyKnown() || v.Type().Is(tftypes.DynamicPseudoType) {
+			return nil, fmt.Errorf("tftypesToJSON: %v is not a known value of a concrete type", v)
+		}
+		if typ.Is(tftypes.DynamicPseudoType) {
+			inner, err := enc(v, v.Type())
+			if err != nil {
+				return nil, err
+			}
+			t, err := v.Type().MarshalJSON()
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"value": inner, "type": json.RawMessage(t)}, nil
+		}
+		switch {
+		case typ.Is(tftypes.String):
+			var s string
+			return s, v.As(&s)
+		case typ.Is(tftypes.Bool):
+			var b bool
+			return b, v.As(&b)
+		case typ.Is(tftypes.Number):
+			var f big.Float
+			if err := v.As(&f); err != nil {
+				return nil, err
+			}
+			return json.Number(f.Text('g', -1)), nil
+		case typ.Is(tftypes.List{}), typ.Is(tftypes.Tuple{}), typ.Is(tftypes.Set{}):
+			var elems []tftypes.Value
+			if err := v.As(&elems); err != nil {
+				return nil, err
+			}
+			out := []any{}
+			for i, e := range elems {
+				et := e.Type()
+				switch tt := typ.(type) {
+				case tftypes.List:
+					et = tt.ElementType
+				case tftypes.Set:
+					et = tt.ElementType
+				case tftypes.Tuple:
+					et = tt.ElementTypes[i]
+				}
+				j, err := enc(e, et)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, j)
+			}
+			return out, nil
+		case typ.Is(tftypes.Map{}), typ.Is(tftypes.Object{}):
+			var elems map[string]tftypes.Value
+			if err := v.As(&elems); err != nil {
+				return nil, err
+			}
+			out := map[string]any{}
+			for k, e := range elems {
+				et := e.Type()
+				switch tt := typ.(type) {
+				case tftypes.Map:
+					et = tt.ElementType
+				case tftypes.Object:
+					et = tt.AttributeTypes[k]
+				}
+				j, err := enc(e, et)
+				if err != nil {
+					return nil, err
+				}
+				out[k] = j
+			}
+			return out, nil
+		}
+		return nil, fmt.Errorf("tftypesToJSON: unsupported type %s", typ)
+	}
+	j, err := enc(v, typ)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(j)
 }
