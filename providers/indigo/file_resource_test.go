@@ -1,6 +1,7 @@
 package indigo
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
@@ -382,5 +384,46 @@ func TestFileConcurrentCreates(t *testing.T) {
 		if got := readFile(t, filepath.Join(root, fmt.Sprintf("dir%d/f%d", i%4, i))); got != fmt.Sprint(i) {
 			t.Errorf("f%d = %q", i, got)
 		}
+	}
+}
+
+func TestProviderRoot(t *testing.T) {
+	wd := t.TempDir()
+	t.Chdir(wd)
+	// No root: the working directory.
+	h := newHarness(t, "")
+	h.create("indigo_file", map[string]any{"path": "in-wd.txt", "content": "x"})
+	if got := readFile(t, filepath.Join(wd, "in-wd.txt")); got != "x" {
+		t.Errorf("file under the default root = %q", got)
+	}
+	// A relative root: relative to the working directory.
+	h = newHarness(t, "rel/site")
+	state := h.create("indigo_directory", map[string]any{"path": "d"})
+	if got, want := getString(t, state, "id"), filepath.Join(wd, "rel", "site", "d"); got != want {
+		t.Errorf("directory under a relative root at %s, want %s", got, want)
+	}
+	// Absolute paths ignore the root.
+	abs := filepath.Join(t.TempDir(), "abs.txt")
+	h.create("indigo_file", map[string]any{"path": abs, "content": "y"})
+	if got := readFile(t, abs); got != "y" {
+		t.Errorf("absolute path content = %q", got)
+	}
+	// An empty root is a validation error on root.
+	srv := NewProtocol6Server("test")()
+	sresp, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := sresp.Provider.ValueType()
+	cfg, err := tfprotov6.NewDynamicValue(pt, toValue(pt, map[string]any{"root": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vresp, err := srv.ValidateProviderConfig(context.Background(), &tfprotov6.ValidateProviderConfigRequest{Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := diagsError(vresp.Diagnostics); err == nil || !strings.Contains(err.Error(), `AttributeName("root")`) {
+		t.Errorf("empty root: %v, want an error at root", err)
 	}
 }
