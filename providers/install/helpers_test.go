@@ -165,6 +165,11 @@ type testServer struct {
 	// mirrorHashes, when set, replaces the hashes a network mirror lists.
 	mirrorHashes []string
 
+	// token, when set, is the bearer token API requests must carry.
+	token string
+	// authOnFiles counts file downloads that carried credentials.
+	authOnFiles int
+
 	requests atomic.Int64
 	paths    []string
 }
@@ -215,6 +220,20 @@ func (ts *testServer) client() *http.Client {
 
 func (ts *testServer) requestCount() int { return int(ts.requests.Load()) }
 
+// requested returns the host+path of every request so far.
+func (ts *testServer) requested() []string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return slices.Clone(ts.paths)
+}
+
+// set changes the server's behaviour between requests.
+func (ts *testServer) set(f func(ts *testServer)) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	f(ts)
+}
+
 func (ts *testServer) writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	if err := json.NewEncoder(w).Encode(v); err != nil {
@@ -261,6 +280,16 @@ func (ts *testServer) serve(w http.ResponseWriter, r *http.Request) {
 		host = h
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	ts.mu.Lock()
+	token := ts.token
+	if parts[0] == "files" && r.Header.Get("Authorization") != "" {
+		ts.authOnFiles++
+	}
+	ts.mu.Unlock()
+	if token != "" && parts[0] != "files" && r.Header.Get("Authorization") != "Bearer "+token {
+		http.Error(w, `{"errors":["Unauthorized"]}`, http.StatusUnauthorized)
+		return
+	}
 	switch {
 	case r.URL.Path == "/.well-known/terraform.json":
 		ts.writeJSON(w, map[string]any{"providers.v1": "/v1/providers/", "modules.v1": "/v1/modules/"})

@@ -289,7 +289,11 @@ func (r *run) installOne(ctx context.Context, p Provider, c Constraints, locked 
 		cached := packageDir(r.inst.CacheDir, p, v, plat)
 		if isDirFollow(cached) {
 			h, err := HashDir(cached)
-			if err == nil && (slices.Contains(lockedHashes, h) || r.inst.CacheMayBreakLockFile) {
+			// A cached package is trusted only through the lock; the
+			// "may break" setting allows it for a provider not locked yet,
+			// never against the lock.
+			usable := slices.Contains(lockedHashes, h) || (len(lockedHashes) == 0 && r.inst.CacheMayBreakLockFile)
+			if err == nil && usable {
 				if err := linkOrCopy(cached, target); err != nil {
 					return Installed{}, nil, fmt.Errorf("provider %s v%s: installing from the plugin cache: %w", p.ForDisplay(), v, err)
 				}

@@ -193,7 +193,7 @@ func TestInstallRegistryRefusesBadPackages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestServer(t)
 			ts.addRelease(demo, "1.0.0")
-			tt.setup(ts)
+			ts.set(tt.setup)
 			inst := directInstaller(t, ts)
 			locks, installed, err := inst.Install(context.Background(), reqs(t, demo.String(), ""), nil, InstallOptions{})
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -264,14 +264,14 @@ func TestInstallFromNetworkMirror(t *testing.T) {
 	if got := locks.Provider(demo).Hashes; !slices.Equal(got, []Hash{h1}) {
 		t.Errorf("lock hashes = %v, want [%s]", got, h1)
 	}
-	for _, p := range ts.paths {
+	for _, p := range ts.requested() {
 		if strings.HasPrefix(p, "registry.example.com") || strings.Contains(p, ".well-known") {
 			t.Errorf("the network mirror install contacted the origin registry: %s", p)
 		}
 	}
 
 	// A mirror that lists a checksum the package does not have is refused.
-	ts.mirrorHashes = []string{"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}
+	ts.set(func(ts *testServer) { ts.mirrorHashes = []string{"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="} })
 	inst.Dir = filepath.Join(t.TempDir(), DefaultDir)
 	_, _, err = inst.Install(context.Background(), reqs(t, demo.String(), "< 2"), nil, InstallOptions{})
 	if err == nil || !strings.Contains(err.Error(), "matches none of the checksums the mirror lists") {
@@ -465,16 +465,45 @@ func TestPluginCache(t *testing.T) {
 		t.Errorf("events: %s", ev.String())
 	}
 
+	// "May break the lock file" uses the cache for an unlocked provider,
+	// but never against the lock.
+	mayBreak := *second
+	mayBreak.Dir = filepath.Join(t.TempDir(), DefaultDir)
+	mayBreak.CacheMayBreakLockFile = true
+	mayBreak.HTTPClient = ts.client() // to list versions
+	downloads := func() (n int) {
+		for _, p := range ts.requested() {
+			if strings.Contains(p, "/files/") {
+				n++
+			}
+		}
+		return n
+	}
+	before := downloads()
+	if _, _, err := mayBreak.Install(context.Background(), reqs(t, demo.String(), ""), nil, InstallOptions{}); err != nil {
+		t.Errorf("unlocked install from the cache with may-break: %v", err)
+	}
+	if downloads() != before {
+		t.Errorf("may-break downloaded the package instead of using the cache")
+	}
+	wrongLock := NewLocks()
+	wrongLock.SetProvider(demo, installed[0].Version, Constraints{}, []Hash{"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})
+	mayBreak.Dir = filepath.Join(t.TempDir(), DefaultDir)
+	var mismatch *HashMismatchError
+	if _, _, err := mayBreak.Install(context.Background(), reqs(t, demo.String(), ""), wrongLock, InstallOptions{}); !errors.As(err, &mismatch) {
+		t.Errorf("a cached package not matching the lock was accepted: %v", err)
+	}
+
 	// Without a lock entry the cache is not trusted: the package is
-	// fetched again (here: fails, offline).
+	// fetched again.
 	third := *second
 	third.Dir = filepath.Join(t.TempDir(), DefaultDir)
 	third.HTTPClient = ts.client()
-	before := ts.requestCount()
+	before = downloads()
 	if _, _, err := third.Install(context.Background(), reqs(t, demo.String(), ""), nil, InstallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if ts.requestCount() == before {
+	if downloads() == before {
 		t.Errorf("an unlocked provider was taken from the cache without asking its source")
 	}
 }
@@ -601,4 +630,47 @@ provider_installation {
 	if inst := NewInstaller(cfg, env, work); inst.CacheDir != "" {
 		t.Errorf("a missing plugin cache directory was used: %s", inst.CacheDir)
 	}
+}
+
+func TestRegistryCredentialsAndHostOverride(t *testing.T) {
+	ts := newTestServer(t)
+	private := Provider{Hostname: "private.example.com", Namespace: "acme", Type: "demo"}
+	ts.addRelease(private, "1.0.0")
+	const token = "s3cret-token"
+	ts.set(func(ts *testServer) { ts.token = token })
+	inst := &Installer{
+		Sources:    Sources{Methods: []Method{{Kind: Direct}}},
+		Dir:        filepath.Join(t.TempDir(), DefaultDir),
+		HTTPClient: ts.client(),
+	}
+	r := reqs(t, private.String(), "")
+
+	_, _, err := inst.Install(context.Background(), r, nil, InstallOptions{})
+	if err == nil || !strings.Contains(err.Error(), "401 Unauthorized (check the credentials for private.example.com") {
+		t.Fatalf("without credentials: %v", err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Fatal("the error shows the token")
+	}
+
+	inst.Sources.Credentials = map[string]Token{"private.example.com": Token(token)}
+	inst.Sources.Services = map[string]map[string]string{"private.example.com": {"providers.v1": "/v1/providers/"}}
+	before := len(ts.requested())
+	_, installed, err := inst.Install(context.Background(), r, nil, InstallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := runBinary(t, installed[0].Executable); out != "terraform-provider-demo 1.0.0" {
+		t.Errorf("binary prints %q", out)
+	}
+	for _, p := range ts.requested()[before:] {
+		if strings.Contains(p, ".well-known") {
+			t.Errorf("service discovery was asked although a host block answers it: %s", p)
+		}
+	}
+	ts.set(func(ts *testServer) {
+		if ts.authOnFiles != 0 {
+			t.Errorf("credentials were sent with %d archive or checksum downloads", ts.authOnFiles)
+		}
+	})
 }
