@@ -400,6 +400,8 @@ type HashMismatchError struct {
 	Expected  []Hash
 }
 
+// Error says which provider, the hashes computed and expected, and what to
+// run.
 func (e *HashMismatchError) Error() string {
 	var b strings.Builder
 	if e.Installed {
