@@ -236,7 +236,7 @@ func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest
 		stopErr := terminateGroup(ctx, proc.pid, 5*time.Second)
 		close(proc.release)
 		<-proc.reaped
-		detail := err.Error()
+		detail := "The service " + err.Error() + "."
 		if errors.Is(err, errExited) {
 			detail = fmt.Sprintf("The service exited during startup (%s).", proc.exitStatus())
 		}
@@ -442,7 +442,7 @@ func awaitHealthy(ctx context.Context, p *process, check *healthCheck) error {
 		case <-p.exited:
 			return errExited
 		case <-ctx.Done():
-			return fmt.Errorf("cancelled while starting: %w", ctx.Err())
+			return fmt.Errorf("was cancelled while starting: %w", ctx.Err())
 		case <-time.After(startupGrace):
 			return nil
 		}
@@ -465,13 +465,13 @@ func awaitHealthy(ctx context.Context, p *process, check *healthCheck) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("The service did not become healthy within %s; the last check said: %v", check.timeout, lastErr)
+			return fmt.Errorf("did not become healthy within %s; the last check said: %v", check.timeout, lastErr)
 		}
 		select {
 		case <-p.exited:
 			return errExited
 		case <-ctx.Done():
-			return fmt.Errorf("cancelled while waiting for the service to become healthy: %w", ctx.Err())
+			return fmt.Errorf("was cancelled while waiting to become healthy: %w", ctx.Err())
 		case <-time.After(check.interval):
 		}
 	}

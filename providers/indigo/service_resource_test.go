@@ -3,6 +3,7 @@
 package indigo
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"golang.org/x/sys/unix"
 )
@@ -271,7 +273,7 @@ func TestServiceEnvironment(t *testing.T) {
 	cleanupService(t, h, state)
 	out := filepath.Join(root, "work", "out")
 	var got string
-	for i := 0; i < 200 && !strings.HasSuffix(got, "\n"); i++ {
+	for i := 0; i < 1000 && !strings.HasSuffix(got, "\n"); i++ {
 		data, _ := os.ReadFile(out)
 		got = string(data)
 		time.Sleep(10 * time.Millisecond)
@@ -348,4 +350,43 @@ func TestParseProcStat(t *testing.T) {
 	if err != nil || start == 0 || state == 'Z' {
 		t.Errorf("readProcStat(self) = %q, %d, %v", state, start, err)
 	}
+}
+
+// TestServiceCreateCancelled cancels an apply (as StopProvider or an
+// interrupted indigo does) while create waits for a health check: the
+// create fails at once and the process is gone.
+func TestServiceCreateCancelled(t *testing.T) {
+	root := t.TempDir()
+	h := newHarness(t, root)
+	pidFile := filepath.Join(root, "pid")
+	p, err := h.plan("indigo_service", tftypes.Value{}, map[string]any{
+		"command":      []string{"sh", "-c", fmt.Sprintf(`echo $$ > %s; exec sleep 300`, pidFile)},
+		"health_check": map[string]any{"tcp": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "timeout": "5m"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := h.typ("indigo_service")
+	null, planned, cfg := h.dynamic(typ, tftypes.NewValue(typ, nil)), h.dynamic(typ, p.planned), h.dynamic(typ, p.config)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		// Cancel once the service runs (bounded, in case it never does).
+		for i := 0; i < 500; i++ {
+			if _, err := os.Stat(pidFile); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	resp, err := h.srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+		TypeName: "indigo_service", PriorState: &null, PlannedState: &planned, Config: &cfg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := diagsError(resp.Diagnostics); err == nil || !strings.Contains(err.Error(), "cancelled") {
+		t.Errorf("cancelled create: %v, want an error saying it was cancelled", err)
+	}
+	waitGone(t, readPidFile(t, pidFile), "the service whose create was cancelled")
 }
