@@ -141,12 +141,12 @@ func usedText(res string, rec, planned float64) string {
 	return t
 }
 
-func (x *componentContext) preference(si *siteInfo) Part {
-	p := Part{Criterion: Preference}
+func (x *componentContext) preference(si *siteInfo, p *Part) {
+	*p = Part{Criterion: Preference}
 	k := len(x.c.Prefer)
 	if k == 0 {
 		p.Note = "no preference given"
-		return p
+		return
 	}
 	var i int
 	if x.prefer != nil {
@@ -159,18 +159,18 @@ func (x *componentContext) preference(si *siteInfo) Part {
 	}
 	if i < 0 {
 		p.Note = "not preferred"
-		return p
+		return
 	}
 	p.Raw = float64(i + 1)
 	p.Normalized = 1 - float64(i)/float64(k)
 	p.Note = ordinal(i+1) + " of " + strconv.Itoa(k) + " preferred"
-	return p
+	return
 }
 
 // freeCapacity scores the headroom left once the component is placed, for
 // the tightest resource.
-func (x *componentContext) freeCapacity(si *siteInfo) Part {
-	p := Part{Criterion: FreeCapacity}
+func (x *componentContext) freeCapacity(si *siteInfo, p *Part) {
+	*p = Part{Criterion: FreeCapacity}
 	l := x.l
 	items := x.demand
 	if len(items) == 0 {
@@ -215,10 +215,11 @@ func (x *componentContext) freeCapacity(si *siteInfo) Part {
 	}
 	if tight == "" {
 		p.Note = "unknown (no SLA quota or fresh observed free capacity for the demand): counts as 0"
-		return p
+		return
 	}
 	p.Raw, p.Normalized = best, best
-	buf := make([]byte, 0, 64)
+	var arr [96]byte
+	buf := arr[:0]
 	buf = appendQuantity(buf, tight, tightLeft)
 	buf = append(buf, " of "...)
 	buf = appendQuantity(buf, tight, tightOf)
@@ -229,7 +230,7 @@ func (x *componentContext) freeCapacity(si *siteInfo) Part {
 		buf = append(buf, " (tightest)"...)
 	}
 	p.Note = string(buf)
-	return p
+	return
 }
 
 // cost estimates the monthly price of the demand on a site.
@@ -251,40 +252,68 @@ func (x *componentContext) cost(si *siteInfo) (float64, string) {
 	return total, ""
 }
 
-// costPart normalises a price against the cheapest site that can take the
-// component.
-func costPart(price, cheapest float64, note string) Part {
-	p := Part{Criterion: Cost, Raw: price}
+// priceRange is what cost normalisation needs to know of the prices of the
+// sites that can take a component.
+type priceRange struct {
+	free         bool    // some site can take it for nothing
+	cheapestPaid float64 // lowest price above 0; 0 if none
+}
+
+func (pr *priceRange) add(price float64) {
 	switch {
-	case price <= cheapest:
-		p.Normalized = 1
-	case price > 0:
-		p.Normalized = cheapest / price
+	case price <= 0:
+		pr.free = true
+	case pr.cheapestPaid == 0 || price < pr.cheapestPaid:
+		pr.cheapestPaid = price
 	}
-	buf := make([]byte, 0, 64)
+}
+
+// costPart normalises a price: 1 when free, else the cheapest paid price
+// over this one, halved when some site can take the component for free.
+// It depends only on the cheapest prices, so a costlier site joining the
+// candidates changes no other site's score.
+func costPart(p *Part, price float64, pr priceRange, note string) {
+	*p = Part{Criterion: Cost, Raw: price}
+	var arr [96]byte
+	buf := arr[:0]
 	if note == "" {
 		buf = appendNumber(buf, price, 2)
 		buf = append(buf, " a month"...)
 	} else {
 		buf = append(buf, note...)
 	}
-	if price <= cheapest {
-		buf = append(buf, " (cheapest)"...)
-	} else {
-		buf = append(buf, " (cheapest is "...)
-		buf = appendNumber(buf, cheapest, 2)
-		buf = append(buf, ')')
+	switch {
+	case price <= 0:
+		p.Normalized = 1
+	case pr.free:
+		p.Normalized = 0.5 * pr.cheapestPaid / price
+		if price <= pr.cheapestPaid {
+			buf = append(buf, " (cheapest paid; a free site can take it)"...)
+		} else {
+			buf = append(buf, " (cheapest paid is "...)
+			buf = appendNumber(buf, pr.cheapestPaid, 2)
+			buf = append(buf, "; a free site can take it)"...)
+		}
+	default:
+		p.Normalized = pr.cheapestPaid / price
+		if price <= pr.cheapestPaid {
+			buf = append(buf, " (cheapest)"...)
+		} else {
+			buf = append(buf, " (cheapest is "...)
+			buf = appendNumber(buf, pr.cheapestPaid, 2)
+			buf = append(buf, ')')
+		}
 	}
 	p.Note = string(buf)
-	return p
+	return
 }
 
-func (x *componentContext) locality(si *siteInfo) Part {
-	p := Part{Criterion: Locality}
+func (x *componentContext) locality(si *siteInfo, p *Part) {
+	*p = Part{Criterion: Locality}
 	near := x.c.Near
 	if len(near) == 0 {
 		p.Note = "reads no placed data"
-		return p
+		return
 	}
 	here, sameLoc := 0, 0
 	for i, n := range near {
@@ -308,7 +337,7 @@ func (x *componentContext) locality(si *siteInfo) Part {
 		p.Note = "holds " + strconv.Itoa(here) + " of the " + total + " dataset(s) it reads, " +
 			strconv.Itoa(sameLoc) + " more in " + si.site.Location
 	}
-	return p
+	return
 }
 
 func containsFold(list []string, s string) bool {

@@ -47,9 +47,10 @@
 //   - free_capacity: the fraction of the quota (or, without a quota, of the
 //     observed free amount) left after placing the component, for the
 //     tightest demanded resource.
-//   - cost: the estimated monthly price of the demand, relative to the
-//     cheapest site that can take the component (cheapest/price). A site that
-//     declares no price is treated as free, as an institutional site is.
+//   - cost: the estimated monthly price of the demand. Free gives 1; a paid
+//     site gets cheapest paid price / its price, halved when some site can
+//     take the component for free. A site that declares no price is treated
+//     as free, as an institutional site is.
 //   - locality: for each site holding data the component reads, 1 if it is
 //     this site, 0.5 if it is in the same location, 0 otherwise; averaged.
 //

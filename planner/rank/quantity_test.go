@@ -2,6 +2,7 @@ package rank_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,5 +113,25 @@ func TestWeightsWith(t *testing.T) {
 	}
 	if err := (rank.Weights{Cost: math.NaN()}).Validate(); err == nil {
 		t.Error("NaN weight accepted")
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var u rank.Usage
+	u.Record("cnaf", "cms", map[string]float64{"cpus": 10})
+	u.Record("cnaf", "", map[string]float64{"cpus": 5})
+	u.Plan("cnaf", "cms", map[string]float64{"cpus": 2})
+	c := u.Clone()
+	c.Record("cnaf", "cms", map[string]float64{"cpus": 100})
+	c.Plan("bari", "", map[string]float64{"cpus": 1})
+	got := []float64{
+		u.Recorded("cnaf", "cpus"), u.Planned("cnaf", "cpus"),
+		u.GroupRecorded("cnaf", "cms", "cpus"), u.GroupPlanned("cnaf", "cms", "cpus"),
+		u.GroupRecorded("cnaf", "", "cpus"), u.Planned("bari", "cpus"),
+		c.Recorded("cnaf", "cpus"), c.Planned("bari", "cpus"),
+	}
+	want := []float64{15, 2, 10, 2, 5, 0, 115, 1}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

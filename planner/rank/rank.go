@@ -2,7 +2,6 @@ package rank
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,7 +16,7 @@ import (
 func Rank(c Component, sites []Site, usage Usage, w Weights, now time.Time) Ranking {
 	idx := newSiteIndex(sites, now)
 	l := newLedger(idx, []Component{c}, &usage)
-	return rankWith(newComponentContext(&c, l, idx), w)
+	return rankWith(newComponentContext(&c, l, idx), w, &scratch{})
 }
 
 // PlaceAll ranks and places every component in turn, each one consuming
@@ -45,9 +44,10 @@ func PlaceAll(cs []Component, sites []Site, usage Usage, w Weights, now time.Tim
 		return a.Addr < b.Addr
 	})
 	out := make([]Ranking, len(cs))
+	sc := &scratch{}
 	for _, i := range order {
 		x := newComponentContext(&cs[i], l, idx)
-		r := rankWith(x, w)
+		r := rankWith(x, w, sc)
 		for _, site := range r.Copies {
 			si := idx.byName[site]
 			// On a site it is on already, the state counts it: only
@@ -92,14 +92,22 @@ type evaluation struct {
 	costNote string
 }
 
-func rankWith(ctx *componentContext, w Weights) Ranking {
+// scratch holds working buffers that PlaceAll reuses from one component to
+// the next.
+type scratch struct {
+	evals []evaluation
+	order []int32
+}
+
+func rankWith(ctx *componentContext, w Weights, sc *scratch) Ranking {
 	c, idx := ctx.c, ctx.idx
 	if c.Weights != nil {
 		w = *c.Weights
 	}
 	w = w.effective()
 
-	evals := make([]evaluation, 0, len(idx.sorted))
+	evals := sc.evals[:0]
+	defer func() { sc.evals = evals[:0] }()
 	var unknown []string
 	if len(c.Candidates) == 0 {
 		for _, si := range idx.sorted {
@@ -118,13 +126,13 @@ func rankWith(ctx *componentContext, w Weights) Ranking {
 		}
 	}
 
-	cheapest := math.Inf(1)
+	var prices priceRange
 	for i := range evals {
 		e := &evals[i]
 		ctx.filter(e)
 		if !e.scored.Rejected {
 			e.costRaw, e.costNote = ctx.cost(e.si)
-			cheapest = math.Min(cheapest, e.costRaw)
+			prices.add(e.costRaw)
 		}
 	}
 
@@ -154,12 +162,12 @@ func rankWith(ctx *componentContext, w Weights) Ranking {
 		}
 		own := parts[:numCriteria:numCriteria]
 		parts = parts[numCriteria:]
-		own[0] = ctx.preference(e.si)
+		ctx.preference(e.si, &own[0])
 		own[1] = e.si.availability
 		own[2] = e.si.latency
-		own[3] = ctx.freeCapacity(e.si)
-		own[4] = costPart(e.costRaw, cheapest, e.costNote)
-		own[5] = ctx.locality(e.si)
+		ctx.freeCapacity(e.si, &own[3])
+		costPart(&own[4], e.costRaw, prices, e.costNote)
+		ctx.locality(e.si, &own[5])
 		for k := range own {
 			p := &own[k]
 			p.Weight = weights[k]
@@ -174,10 +182,11 @@ func rankWith(ctx *componentContext, w Weights) Ranking {
 		e.scored.Parts = own
 	}
 
-	order := make([]int32, len(evals))
-	for i := range order {
-		order[i] = int32(i)
+	order := sc.order[:0]
+	for i := range evals {
+		order = append(order, int32(i))
 	}
+	sc.order = order
 	slices.SortFunc(order, func(a, b int32) int { return compareScored(&evals[a].scored, &evals[b].scored) })
 	scored := make([]Scored, 0, len(evals)+len(unknown))
 	for _, i := range order {

@@ -357,6 +357,29 @@ func TestRank(t *testing.T) {
 			},
 		},
 		{
+			name: "a free site can take it: paid sites score at most half on cost",
+			sites: []rank.Site{
+				with(site("aws", "IE", 100), func(s *rank.Site) { s.Cost = map[string]float64{"cpu_hour": 0.05} }),
+				with(site("cnaf", "IT", 100), func(s *rank.Site) { s.Cost = map[string]float64{"cpu_hour": 0.0125} }),
+				site("campus", "IT", 100),
+			},
+			comps:  []rank.Component{comp("deployment.x", 2)},
+			chosen: "campus",
+			order:  []string{"campus", "cnaf", "aws"},
+			parts: map[string]string{
+				"campus/cost": "declares no price: treated as free",
+				"cnaf/cost":   "18.25 a month (cheapest paid; a free site can take it)",
+				"aws/cost":    "73 a month (cheapest paid is 18.25; a free site can take it)",
+			},
+			check: func(t *testing.T, r rank.Ranking) {
+				for site, want := range map[string]float64{"campus": 1, "cnaf": 0.5, "aws": 0.125} {
+					if p, _ := r.Find(site).Part(rank.Cost); p.Normalized != want {
+						t.Errorf("%s cost normalised to %v, want %v", site, p.Normalized, want)
+					}
+				}
+			},
+		},
+		{
 			name: "per-component weights: only cost counts",
 			sites: []rank.Site{
 				with(site("a", "IT", 100), func(s *rank.Site) {
