@@ -24,7 +24,9 @@ func Rank(c Component, sites []Site, usage Usage, w Weights, now time.Time) Rank
 // left. The order is deterministic and independent of the order of cs:
 // components already placed somewhere (Current or CurrentCopies) first, so
 // that what runs keeps its room, then the others; within each group by
-// address. The result is in the order of cs. usage is not changed.
+// address. The result is in the order of cs. usage is not changed. The
+// rankings may share the backing arrays of site notes: treat them as
+// read-only.
 //
 // A component that moves keeps its old site's capacity counted until the
 // next plan: a plan never relies on room that only an apply will free.
@@ -307,7 +309,7 @@ func decide(r *Ranking, c *Component, current []string, idx *siteIndex) {
 		if top := r.Scored[0]; !slices.Contains(keep, top.Site) {
 			cur := r.Find(keep[0])
 			b.WriteString("; best-ranked now is " + top.Site + " (" + formatNumber(top.Score, 3) + " vs " +
-				formatNumber(cur.Score, 3) + "), not worth a move")
+				formatNumber(cur.Score, 3) + "), but a placed component only moves when its site fails a constraint")
 		}
 	case len(keep) > 0:
 		r.Outcome = OutcomePlaced
