@@ -193,20 +193,26 @@ func TestNoopFastPathMatches(t *testing.T) {
 // 10,000-resource benchmarks: plan, apply and refresh of one indigo_noop
 // through the protocol-6 server (msgpack in and out, as over gRPC), without
 // an input and with a small object input.
+//
+// The framework-* cases run without the fast path, for comparison.
 func BenchmarkNoopCreateRead(b *testing.B) {
-	h := newHarness(b, b.TempDir())
-	t := h.typ("indigo_noop")
-	null := h.dynamic(t, tftypes.NewValue(t, nil))
+	fast, fw := newHarness(b, b.TempDir()), newFrameworkHarness(b, b.TempDir())
+	t := fast.typ("indigo_noop")
+	null := fast.dynamic(t, tftypes.NewValue(t, nil))
 	ctx := context.Background()
 	for _, bc := range []struct {
 		name   string
+		h      *harness
 		config map[string]any
 	}{
-		{"empty", map[string]any{}},
-		{"object-input", map[string]any{"input": map[string]any{"i": 1, "name": "x"}}},
+		{"empty", fast, map[string]any{}},
+		{"object-input", fast, map[string]any{"input": map[string]any{"i": 1, "name": "x"}}},
+		{"framework-empty", fw, map[string]any{}},
+		{"framework-object-input", fw, map[string]any{"input": map[string]any{"i": 1, "name": "x"}}},
 	} {
+		h := bc.h
 		b.Run(bc.name, func(b *testing.B) {
-			cfgDV := h.dynamic(t, toValue(t, bc.config))
+			cfgDV := fast.dynamic(t, toValue(t, bc.config))
 			b.ReportAllocs()
 			for b.Loop() {
 				plan, err := h.srv.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
