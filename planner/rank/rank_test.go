@@ -692,3 +692,33 @@ func checkInvariants(t *testing.T, r rank.Ranking) {
 		}
 	}
 }
+
+// Placing in stages with Usage.Placed gives what one PlaceAll gives.
+func TestPlacingInStages(t *testing.T) {
+	sites := []rank.Site{site("a", "IT", 100), site("b", "IT", 60)}
+	grown := comp("deployment.c", 40)
+	grown.Current, grown.CurrentDemand = "a", map[string]float64{"cpus": 10}
+	cs := []rank.Component{comp("deployment.a", 50), comp("deployment.b", 30), grown}
+	var u rank.Usage
+	u.Record("a", "", map[string]float64{"cpus": 10})
+	all := rank.PlaceAll(cs, sites, u, rank.Weights{}, now)
+
+	staged := u.Clone()
+	// PlaceAll's order: the placed component first, then by address.
+	for _, i := range []int{2, 0, 1} {
+		r := rank.PlaceAll(cs[i:i+1], sites, staged, rank.Weights{}, now)[0]
+		staged.Placed(cs[i], r)
+		if r.Chosen != all[i].Chosen || r.Outcome != all[i].Outcome {
+			t.Errorf("%s: staged %s (%s), all at once %s (%s)", cs[i].Addr, r.Chosen, r.Outcome, all[i].Chosen, all[i].Outcome)
+		}
+	}
+	got := []string{all[0].Chosen, all[1].Chosen, all[2].Chosen}
+	// c stays on a and grows by 30 (40 used); deployment.a (50) leaves
+	// more headroom on b; deployment.b (30) no longer fits on b.
+	if want := []string{"b", "a", "a"}; !slices.Equal(got, want) {
+		t.Errorf("chosen %v, want %v", got, want)
+	}
+	if staged.Planned("a", "cpus") != 60 || staged.Planned("b", "cpus") != 50 {
+		t.Errorf("planned a=%v b=%v, want 60 and 50", staged.Planned("a", "cpus"), staged.Planned("b", "cpus"))
+	}
+}

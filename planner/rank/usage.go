@@ -1,5 +1,7 @@
 package rank
 
+import "slices"
+
 // Usage is what is already placed on each site: what the recorded state
 // holds there and what the plan being built has placed there so far, in
 // total and per group. The zero Usage is empty and ready to use. Usage is
@@ -138,4 +140,31 @@ func cloneMap[K comparable](m map[K]float64) map[K]float64 {
 		out[k] = v
 	}
 	return out
+}
+
+// Placed counts what ranking r placed for component c as this plan's
+// usage, the way PlaceAll does between components: the whole demand on a
+// site new to c, only the growth on a site it was on already. It lets a
+// caller place in stages (storage first, then what reads it) with the
+// capacity of earlier stages counted.
+func (u *Usage) Placed(c Component, r Ranking) {
+	current := currentSet(&c)
+	for _, site := range r.Copies {
+		if !slices.Contains(current, site) {
+			u.Plan(site, c.Group, c.Demand)
+			continue
+		}
+		var grow map[string]float64
+		for res, d := range c.Demand {
+			if extra := d - selfDemand(&c, res); extra > 0 {
+				if grow == nil {
+					grow = map[string]float64{}
+				}
+				grow[res] = extra
+			}
+		}
+		if grow != nil {
+			u.Plan(site, c.Group, grow)
+		}
+	}
 }
