@@ -19,6 +19,12 @@ type componentContext struct {
 	prefer map[string]int
 	// nearLocations are the locations of the sites in Component.Near.
 	nearLocations []string
+	localityNotes map[localityKey]string
+}
+
+type localityKey struct {
+	here, sameLocation int
+	location           string
 }
 
 func newComponentContext(c *Component, l *ledger, idx *siteIndex) *componentContext {
@@ -327,6 +333,12 @@ func (x *componentContext) locality(si *siteInfo, p *Part) {
 	}
 	p.Raw = (float64(here) + 0.5*float64(sameLoc)) / float64(len(near))
 	p.Normalized = p.Raw
+	// Few combinations occur for one component: build each note once.
+	key := localityKey{here, sameLoc, si.site.Location}
+	if note, ok := x.localityNotes[key]; ok {
+		p.Note = note
+		return
+	}
 	total := strconv.Itoa(len(near))
 	switch {
 	case here == 0 && sameLoc == 0:
@@ -337,7 +349,10 @@ func (x *componentContext) locality(si *siteInfo, p *Part) {
 		p.Note = "holds " + strconv.Itoa(here) + " of the " + total + " dataset(s) it reads, " +
 			strconv.Itoa(sameLoc) + " more in " + si.site.Location
 	}
-	return
+	if x.localityNotes == nil {
+		x.localityNotes = map[localityKey]string{}
+	}
+	x.localityNotes[key] = p.Note
 }
 
 func containsFold(list []string, s string) bool {

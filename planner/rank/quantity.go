@@ -133,6 +133,9 @@ func appendNumber(buf []byte, v float64, decimals int) []byte {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.AppendInt(buf, int64(v), 10) // the common case, and much faster
 	}
+	if decimals > 0 && decimals <= 3 && math.Abs(v) < 1e12 {
+		return appendFixed(buf, v, decimals)
+	}
 	start := len(buf)
 	buf = strconv.AppendFloat(buf, v, 'f', decimals, 64)
 	if decimals > 0 {
@@ -145,6 +148,33 @@ func appendNumber(buf []byte, v float64, decimals int) []byte {
 	}
 	if string(buf[start:]) == "-0" {
 		buf = append(buf[:start], '0')
+	}
+	return buf
+}
+
+var pow10 = [...]float64{1, 10, 100, 1000}
+
+// appendFixed prints v rounded to decimals (1 to 3) decimals, trailing
+// zeros cut, with integer arithmetic: notes are printed for every site of
+// every component, and strconv's exact fixed-precision path is slow.
+func appendFixed(buf []byte, v float64, decimals int) []byte {
+	scaled := int64(math.Round(math.Abs(v) * pow10[decimals]))
+	if scaled == 0 {
+		return append(buf, '0')
+	}
+	if v < 0 {
+		buf = append(buf, '-')
+	}
+	unit := int64(pow10[decimals])
+	buf = strconv.AppendInt(buf, scaled/unit, 10)
+	frac := scaled % unit
+	if frac == 0 {
+		return buf
+	}
+	buf = append(buf, '.')
+	for d := unit / 10; d > 0 && frac > 0; d /= 10 {
+		buf = append(buf, byte('0'+frac/d))
+		frac %= d
 	}
 	return buf
 }

@@ -1,7 +1,9 @@
 package rank_test
 
 import (
+	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -133,5 +135,51 @@ func TestUsage(t *testing.T) {
 	want := []float64{15, 2, 10, 2, 5, 0, 115, 1}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestFormatNumbersWithDecimals(t *testing.T) {
+	cases := []struct {
+		res  string
+		v    float64
+		want string
+	}{
+		{"cpus", 2.5, "2.5"},
+		{"cpus", 0.0004, "0"},
+		{"cpus", 0.0005, "0.001"},
+		{"cpus", -1.25, "-1.25"},
+		{"cpus", 1.999, "1.999"},
+		{"cpus", 1.9999, "2"},
+		{"cpus", 10.05, "10.05"},
+		{"cpus", 3e12 + 0.5, "3000000000000.5"},
+		{"memory", 1.25 * (1 << 30), "1.25GiB"},
+		{"memory", 1.999 * (1 << 30), "2GiB"},
+	}
+	for _, tc := range cases {
+		if got := rank.FormatQuantity(tc.res, tc.v); got != tc.want {
+			t.Errorf("FormatQuantity(%q, %v) = %q, want %q", tc.res, tc.v, got, tc.want)
+		}
+	}
+}
+
+func TestRankingJSONRoundTrip(t *testing.T) {
+	r := rank.Rank(comp("deployment.x", 2), []rank.Site{site("a", "IT", 10), site("b", "IT", 1)}, rank.Usage{}, rank.Weights{}, now)
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"Criterion":"free_capacity"`) {
+		t.Errorf("criteria are not written by name: %s", b)
+	}
+	var back rank.Ranking
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, r) {
+		t.Errorf("round trip changed the ranking:\n%+v\n%+v", r, back)
+	}
+	var c rank.Criterion
+	if err := c.UnmarshalText([]byte("speed")); err == nil {
+		t.Error("unknown criterion accepted")
 	}
 }

@@ -634,7 +634,8 @@ func checkRanking(t *testing.T, tc rankCase, r rank.Ranking) {
 			t.Errorf("site %s not in the ranking", name)
 			continue
 		}
-		p, ok := s.Part(rank.Criterion(crit))
+		c, _ := rank.ParseCriterion(crit)
+		p, ok := s.Part(c)
 		if !ok || !strings.Contains(p.Note, want) {
 			t.Errorf("%s: note %q, want it to contain %q", key, p.Note, want)
 		}

@@ -1,7 +1,9 @@
 package rank
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -111,18 +113,58 @@ type Component struct {
 	CurrentCopies []string
 }
 
-// Criterion names a soft placement criterion.
-type Criterion string
+// Criterion is a soft placement criterion. It prints, and encodes as JSON
+// text, as its name: preference, availability, latency, free_capacity,
+// cost, locality.
+type Criterion uint8
 
 // The soft criteria, in the order a score's parts list them.
 const (
-	Preference   Criterion = "preference"
-	Availability Criterion = "availability"
-	Latency      Criterion = "latency"
-	FreeCapacity Criterion = "free_capacity"
-	Cost         Criterion = "cost"
-	Locality     Criterion = "locality"
+	Preference Criterion = iota + 1
+	Availability
+	Latency
+	FreeCapacity
+	Cost
+	Locality
 )
+
+var criterionNames = [...]string{"", "preference", "availability", "latency", "free_capacity", "cost", "locality"}
+
+// String returns the criterion's name.
+func (c Criterion) String() string {
+	if int(c) < len(criterionNames) && c > 0 {
+		return criterionNames[c]
+	}
+	return "criterion(" + strconv.Itoa(int(c)) + ")"
+}
+
+// ParseCriterion returns the criterion with the given name.
+func ParseCriterion(name string) (Criterion, bool) {
+	for i, n := range criterionNames {
+		if i > 0 && n == name {
+			return Criterion(i), true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText encodes the criterion as its name.
+func (c Criterion) MarshalText() ([]byte, error) {
+	if c == 0 || int(c) >= len(criterionNames) {
+		return nil, fmt.Errorf("unknown criterion %d", int(c))
+	}
+	return []byte(criterionNames[c]), nil
+}
+
+// UnmarshalText reads a criterion's name.
+func (c *Criterion) UnmarshalText(b []byte) error {
+	v, ok := ParseCriterion(string(b))
+	if !ok {
+		return fmt.Errorf("unknown ranking criterion %q: the criteria are %s", b, criteriaList())
+	}
+	*c = v
+	return nil
+}
 
 // Criteria returns every soft criterion in display order.
 func Criteria() []Criterion {

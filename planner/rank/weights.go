@@ -75,7 +75,8 @@ func (w Weights) With(overrides map[string]float64) (Weights, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		v := overrides[name]
-		p := out.field(Criterion(name))
+		c, _ := ParseCriterion(name)
+		p := out.field(c)
 		if p == nil {
 			return w, fmt.Errorf("unknown ranking criterion %q: the criteria are %s", name, criteriaList())
 		}
@@ -90,7 +91,7 @@ func (w Weights) With(overrides map[string]float64) (Weights, error) {
 // Validate reports a weight that is negative or not finite.
 func (w Weights) Validate() error {
 	for _, c := range Criteria() {
-		if err := checkWeight(string(c), w.Of(c)); err != nil {
+		if err := checkWeight(c.String(), w.Of(c)); err != nil {
 			return err
 		}
 	}
@@ -110,7 +111,7 @@ func criteriaList() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(string(c))
+		b.WriteString(c.String())
 	}
 	return b.String()
 }
