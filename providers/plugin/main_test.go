@@ -118,3 +118,10 @@ func processGone(pid int) bool {
 	}
 	return p.Signal(syscall.Signal(0)) != nil
 }
+
+func testLoggerOrNull() hclog.Logger {
+	if l := testLogger(); l != nil {
+		return l
+	}
+	return hclog.NewNullLogger()
+}

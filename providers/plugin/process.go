@@ -122,6 +122,21 @@ func (p *process) HostToPlugin(network, addr string) (string, string, error) {
 	return network, addr, nil
 }
 
+// exitedByItself reports whether the process has ended other than by a
+// signal: it exited, with whatever status, rather than being killed.
+func (p *process) exitedByItself() bool {
+	select {
+	case <-p.exited:
+	default:
+		return false
+	}
+	var ee *exec.ExitError
+	if errors.As(p.exitErr, &ee) {
+		return ee.ProcessState.Exited()
+	}
+	return p.exitErr == nil
+}
+
 // exitDescription says how the process ended, once it has.
 func (p *process) exitDescription() string {
 	if p.exitErr == nil {
@@ -135,12 +150,15 @@ func (p *process) exitDescription() string {
 }
 
 // stderrTail keeps the last bytes written to it: what a provider said on
-// stderr just before it crashed is what the user needs to see.
+// stderr just before it crashed is what the user needs to see. Debug and
+// trace lines of the JSON logs providers write (go-plugin's and the SDKs')
+// are left out: they go to the logger, and would crowd out a panic.
 type stderrTail struct {
-	mu    sync.Mutex
-	limit int
-	buf   []byte
-	cut   bool // bytes were dropped from the front
+	mu      sync.Mutex
+	limit   int
+	buf     []byte // kept lines, at most 2*limit bytes
+	pending []byte // the line being written, not yet ended by a newline
+	cut     bool   // bytes were dropped from the front
 }
 
 func newStderrTail(limit int) *stderrTail {
@@ -151,6 +169,33 @@ func (t *stderrTail) Write(b []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			t.pending = append(t.pending, b...)
+			if len(t.pending) > t.limit {
+				// A line this long is not log chatter; keep what fits.
+				t.keep(t.pending)
+				t.pending = t.pending[:0]
+			}
+			break
+		}
+		line := b[:i+1]
+		b = b[i+1:]
+		if len(t.pending) > 0 {
+			t.pending = append(t.pending, line...)
+			line = t.pending
+		}
+		if !isLogChatter(line) {
+			t.keep(line)
+		}
+		t.pending = t.pending[:0]
+	}
+	return n, nil
+}
+
+// keep appends b to the kept bytes, dropping from the front beyond limit.
+func (t *stderrTail) keep(b []byte) {
 	if len(b) >= t.limit {
 		b = b[len(b)-t.limit:]
 		t.buf = t.buf[:0]
@@ -164,7 +209,17 @@ func (t *stderrTail) Write(b []byte) (int, error) {
 		t.cut = true
 	}
 	t.buf = append(t.buf, b...)
-	return n, nil
+}
+
+var (
+	debugLevel = []byte(`"@level":"debug"`)
+	traceLevel = []byte(`"@level":"trace"`)
+)
+
+// isLogChatter reports whether line is a debug or trace line of an hclog
+// JSON log.
+func isLogChatter(line []byte) bool {
+	return len(line) > 0 && line[0] == '{' && (bytes.Contains(line, debugLevel) || bytes.Contains(line, traceLevel))
 }
 
 // String returns at most limit bytes, starting at a line boundary when the
@@ -172,11 +227,13 @@ func (t *stderrTail) Write(b []byte) (int, error) {
 func (t *stderrTail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.buf
+	b := append(bytes.Clone(t.buf), t.pending...)
+	cut := t.cut
 	if len(b) > t.limit {
 		b = b[len(b)-t.limit:]
+		cut = true
 	}
-	if t.cut || len(t.buf) > t.limit {
+	if cut {
 		if i := bytes.IndexByte(b, '\n'); i >= 0 && i < len(b)-1 {
 			b = b[i+1:]
 		}

@@ -43,7 +43,7 @@ func (c *protocol5) getProviderSchema(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return proto.Marshal(resp)
+	return proto.MarshalOptions{Deterministic: true}.Marshal(resp)
 }
 
 func (c *protocol5) parseSchema(raw []byte) (*Schema, Diagnostics, error) {

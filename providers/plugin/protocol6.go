@@ -41,7 +41,7 @@ func (c *protocol6) getProviderSchema(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return proto.Marshal(resp)
+	return proto.MarshalOptions{Deterministic: true}.Marshal(resp)
 }
 
 func (c *protocol6) parseSchema(raw []byte) (*Schema, Diagnostics, error) {

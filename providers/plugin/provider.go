@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,7 +55,9 @@ type StartOptions struct {
 	// can be used for one Start only.
 	Cmd *exec.Cmd
 	// Logger receives the provider's log output and stderr at debug level,
-	// and this package's own messages. nil: silent.
+	// and this package's own messages. nil: silent, and the provider is told
+	// not to log (TF_LOG_SDK=OFF and friends, unless Cmd.Env sets TF_LOG or
+	// them), which halves the cost of a call to a framework provider.
 	Logger hclog.Logger
 	// Cache, when set with a CacheKey, keeps the provider's schema on disk.
 	Cache *SchemaCache
@@ -151,8 +155,11 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 	}
 	logger := opts.Logger
 	if logger == nil {
-		logger = hclog.NewNullLogger()
+		// Level Off, not hclog.NewNullLogger: go-plugin skips parsing the
+		// provider's JSON log lines only for a logger that says it is off.
+		logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Off, Output: io.Discard})
 	}
+	silent := logger.GetLevel() == hclog.Off
 	tail := newStderrTail(stderrTailSize)
 	st := &starter{}
 	var startTimeout time.Duration
@@ -177,7 +184,11 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 			if env == nil {
 				env = os.Environ()
 			}
-			cmd.Env = append(slices.Clip(env), handshake.Env...)
+			env = append(slices.Clip(env), handshake.Env...)
+			if silent {
+				env = quietProviderLogs(env)
+			}
+			cmd.Env = env
 			st.mu.Lock()
 			defer st.mu.Unlock()
 			if st.canceled {
@@ -208,9 +219,9 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 			err = fmt.Errorf("starting: %w", context.Cause(ctx))
 		case proc == nil || proc.Pid() == 0:
 			// The binary never ran (not found, not executable): err says why.
-		case err.Error() == "plugin exited before we could connect":
-			// go-plugin's words for a process that died during the handshake.
-			err = fmt.Errorf("%w (%s) during the plugin handshake", ErrProviderExited, proc.exitDescription())
+		case proc.exitedByItself():
+			// client.Kill has reaped it: it ended before the handshake.
+			err = fmt.Errorf("%w (%s) before completing the plugin handshake", ErrProviderExited, proc.exitDescription())
 		default:
 			err = fmt.Errorf("%w: plugin handshake: %v", ErrInvalidResponse, err)
 		}
@@ -243,6 +254,24 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 	p.version = client.NegotiatedVersion()
 	logger.Debug("provider started", "provider", name, "protocol", p.version, "pid", p.proc.Pid())
 	return p, nil
+}
+
+// providerLogLevels are the variables terraform-plugin-go, the framework and
+// the legacy SDK read their log levels from. Unset, they log at debug level
+// and leave the filtering to the client, which costs a framework provider
+// about half its time per call.
+var providerLogLevels = []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_HELPER_SCHEMA", "TF_LOG_PROVIDER"}
+
+// quietProviderLogs turns the provider's own logging off, for a caller that
+// discards it anyway, unless the environment already says otherwise.
+func quietProviderLogs(env []string) []string {
+	for _, name := range providerLogLevels {
+		set := slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
+		if !set && !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "TF_LOG=") }) {
+			env = append(env, name+"=OFF")
+		}
+	}
+	return env
 }
 
 // ProtocolVersion is the major protocol version negotiated with the
@@ -370,7 +399,7 @@ func (p *Provider) callError(ctx context.Context, op, addr string, err error) *C
 		ce.Err = fmt.Errorf("%w: %v", ErrClosed, err)
 	case p.waitExit(code):
 		ce.Err = fmt.Errorf("%w (%s)", ErrProviderExited, p.proc.exitDescription())
-	case ctx.Err() != nil:
+	case ctxEnded(ctx, code):
 		ce.Err = fmt.Errorf("no answer: %w", context.Cause(ctx))
 	case code == codes.Unimplemented:
 		ce.Err = fmt.Errorf("%w: %s", errors.ErrUnsupported, status.Convert(err).Message())
@@ -396,6 +425,28 @@ func (p *Provider) waitExit(code codes.Code) bool {
 	defer t.Stop()
 	select {
 	case <-p.proc.exited:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// ctxEnded reports whether ctx has ended. gRPC enforces the context's
+// deadline with a timer of its own, which can fire a moment before the
+// context says it is done: a DeadlineExceeded status that close to the
+// deadline is the context's.
+func ctxEnded(ctx context.Context, code codes.Code) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	if code != codes.DeadlineExceeded || !ok || time.Until(deadline) > 100*time.Millisecond {
+		return false
+	}
+	t := time.NewTimer(200 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
 		return true
 	case <-t.C:
 		return false

@@ -20,11 +20,13 @@
 //	    handshake-exit     exit(1) before the handshake, after a message
 //	INDIGO_TESTPROVIDER_FAULT_OP  the RPC for crash, panic, hang and garbage
 //	                              (default PlanResourceChange).
+//	INDIGO_TESTPROVIDER_CPUPROFILE  write a CPU profile there until shutdown.
 package main
 
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -56,6 +58,13 @@ func main() {
 		os.Exit(1)
 	}
 
+	if path := os.Getenv("INDIGO_TESTPROVIDER_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
+
 	protocol := os.Getenv("INDIGO_TESTPROVIDER_PROTOCOL")
 	var err error
 	if protocol == "5" {
@@ -75,6 +84,7 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(realStderr, err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

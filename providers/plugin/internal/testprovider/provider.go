@@ -92,7 +92,10 @@ func (p *testProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 }
 
 func (p *testProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{func() resource.Resource { return &thing{protocol: p.protocol} }}
+	return []func() resource.Resource{
+		func() resource.Resource { return &thing{protocol: p.protocol} },
+		func() resource.Resource { return &noop{} },
+	}
 }
 
 func (p *testProvider) DataSources(context.Context) []func() datasource.DataSource {
@@ -463,3 +466,40 @@ func (joinFunc) Run(ctx context.Context, req function.RunRequest, resp *function
 	}
 	resp.Error = resp.Result.Set(ctx, strings.Join(parts, sep))
 }
+
+// noop is the smallest useful resource, for measuring the protocol rather
+// than the framework: an input and a computed id.
+type noop struct{}
+
+type noopModel struct {
+	ID    types.String `tfsdk:"id"`
+	Input types.String `tfsdk:"input"`
+}
+
+func (n *noop) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_noop"
+}
+
+func (n *noop) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = rschema.Schema{Attributes: map[string]rschema.Attribute{
+		"id":    rschema.StringAttribute{Computed: true},
+		"input": rschema.StringAttribute{Optional: true},
+	}}
+}
+
+func (n *noop) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var m noopModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	m.ID = types.StringValue("noop")
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (n *noop) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+func (n *noop) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var m noopModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (n *noop) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
