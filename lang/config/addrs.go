@@ -130,12 +130,18 @@ const (
 	ModuleStep StepKind = 'm'
 	// DeploymentStep enters a deployment's own scope: deployment.NAME.
 	DeploymentStep StepKind = 'd'
+	// StorageStep enters the scope of the resources that realise a storage
+	// block on its sites: storage.NAME.
+	StorageStep StepKind = 's'
 )
 
 // Keyword returns the word a user writes for the step kind.
 func (k StepKind) Keyword() string {
-	if k == DeploymentStep {
+	switch k {
+	case DeploymentStep:
 		return "deployment"
+	case StorageStep:
+		return "storage"
 	}
 	return "module"
 }
@@ -409,6 +415,8 @@ func stepsFromTraversal(trav hcl.Traversal) ([]Step, hcl.Traversal) {
 			kind = ModuleStep
 		case "deployment":
 			kind = DeploymentStep
+		case "storage":
+			kind = StorageStep
 		default:
 			return steps, rest
 		}

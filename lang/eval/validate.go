@@ -48,6 +48,9 @@ func Validate(cfg *config.Config, opts ValidateOptions) hcl.Diagnostics {
 // validator implements Data with unknown values for everything a plan would
 // know, computing locals, module outputs and variables lazily and once.
 type validator struct {
+	// known makes variables take their given values (see StaticData)
+	// instead of being unknown.
+	known     bool
 	root      *config.Config
 	opts      ValidateOptions
 	rootDir   string
@@ -149,11 +152,38 @@ func (v *validator) variableValue(c *config.Config, decl *config.Variable) (cty.
 		}
 	}
 	val := cty.UnknownVal(decl.Type)
+	if v.known {
+		switch {
+		case given != cty.NilVal:
+			val = given
+		case decl.Default != cty.NilVal:
+			val = decl.Default
+		}
+		if decl.Defaults != nil && val.IsKnown() {
+			val = decl.Defaults.Apply(val)
+		}
+		if conv, err := convert.Convert(val, decl.Type); err == nil {
+			val = conv
+		} else {
+			val = cty.UnknownVal(decl.Type)
+		}
+	}
 	if decl.Sensitive {
 		val = val.Mark(marks.Sensitive)
 	}
 	v.memo[key] = val
 	return val, diags
+}
+
+// StaticData returns a Data that knows what can be known before anything is
+// planned: root variables (from opts.Vars, else their defaults), the
+// arguments callers pass to modules, locals and paths. Resources, module
+// outputs and indigo's objects are unknown. The planner uses it to evaluate
+// sites and placements, which must not depend on resources.
+func StaticData(cfg *config.Config, opts ValidateOptions) Data {
+	v := newValidator(cfg, opts)
+	v.known = true
+	return v
 }
 
 // argumentValue evaluates the caller's argument for a child module variable

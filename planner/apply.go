@@ -1,0 +1,758 @@
+package planner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+	"github.com/indigo-cloud/indigo/state"
+)
+
+// StateRecorder records what an apply does, journaling each provider
+// operation before and after it. state.Manager implements it.
+type StateRecorder interface {
+	State() *state.State
+	Intent(ctx context.Context, in state.Intent) (string, error)
+	Result(ctx context.Context, r state.Result) error
+	SetObject(ctx context.Context, addr config.InstanceAddr, deposed string, provider config.ProviderConfigAddr, obj *state.Object) error
+	RemoveInstance(ctx context.Context, addr config.InstanceAddr) error
+	Depose(ctx context.Context, addr config.InstanceAddr) (string, error)
+	Move(ctx context.Context, from, to config.InstanceAddr) error
+	SetOutput(ctx context.Context, name string, o *state.Output) error
+	SetPlacement(ctx context.Context, addr config.ObjectAddr, p *state.Placement) error
+}
+
+// applyRun is the apply-specific part of a run.
+type applyRun struct {
+	p   *plan.Plan
+	rec StateRecorder
+	// opCtx is the context of provider operations: cancelled only when the
+	// user abandons the run, so a first interrupt lets running operations
+	// finish and be recorded.
+	opCtx context.Context
+	// byResource groups the plan's changes by static resource node.
+	byResource map[string][]*plan.ResourceChange
+	mu         sync.Mutex
+	deposed    map[config.InstanceAddr]string
+	// failed records, per placed component, the site where an operation
+	// failed, for the fallback.
+	failed map[string]string
+}
+
+// Apply carries out plan p: it creates, updates and deletes each instance
+// in dependency order, independent ones in parallel, and records every
+// result through rec as it happens. A failure skips only what depends on
+// it. Cancelling ctx stops starting new operations; opCtx (nil means
+// context.Background) is the context of running operations, cancelled only
+// to abandon them.
+func Apply(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateRecorder, provs Providers, opts Options, opCtx context.Context) hcl.Diagnostics {
+	res := applyPlan(ctx, cfg, p, rec, provs, opts, opCtx)
+	return res.diags
+}
+
+type applyResult struct {
+	diags  hcl.Diagnostics
+	failed map[string]string
+}
+
+func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateRecorder, provs Providers, opts Options, opCtx context.Context) applyResult {
+	if p == nil || p.Errored {
+		return applyResult{diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Plan cannot be applied", Detail: "The plan was made with errors. Fix them and plan again."}}}
+	}
+	cur := rec.State()
+	if cur.Lineage != p.PriorLineage || cur.Serial != p.PriorSerial {
+		if !(p.PriorSerial == 0 && cur.Serial == 0 && len(cur.Resources) == 0) {
+			return applyResult{diags: hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Saved plan is stale",
+				Detail:   fmt.Sprintf("The plan was made from state %s serial %d, but the state is now %s serial %d: something changed it since. Run indigo plan again.", p.PriorLineage, p.PriorSerial, cur.Lineage, cur.Serial),
+			}}}
+		}
+	}
+	if opCtx == nil {
+		opCtx = context.Background()
+	}
+	opts.Mode = p.Mode
+	if p.Variables != nil {
+		opts.Vars = p.Variables
+	}
+	opts.Now = p.Timestamp
+	r := newRun(cloneTree(cfg), cur.DeepCopy(), provs, opts)
+	defer r.providers.closeAll()
+	ar := &applyRun{p: p, rec: rec, opCtx: opCtx, byResource: map[string][]*plan.ResourceChange{}, deposed: map[config.InstanceAddr]string{}, failed: map[string]string{}}
+	r.applying = ar
+	for _, ch := range p.Changes {
+		k := keyResource(ch.Addr.Module.Static(), ch.Addr.Resource)
+		ar.byResource[k] = append(ar.byResource[k], ch)
+	}
+	var diags hcl.Diagnostics
+	// Record moves first: the objects already exist at their new address.
+	for _, ch := range p.Changes {
+		if ch.PrevAddr != (config.InstanceAddr{}) && ch.PrevAddr != ch.Addr && ch.DeposedKey == "" {
+			if err := rec.Move(opCtx, ch.PrevAddr, ch.Addr); err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record a move", Detail: fmt.Sprintf("Moving %s to %s in state: %s.", ch.PrevAddr, ch.Addr, err)})
+			}
+		}
+	}
+	if diags.HasErrors() {
+		return applyResult{diags: diags}
+	}
+	r.prior = rec.State()
+	r.fixed = map[string]*plan.Placement{}
+	for _, pl := range p.Placements {
+		r.fixed[pl.Addr.String()] = pl
+	}
+	r.prev = map[config.InstanceAddr]config.InstanceAddr{}
+	r.imports = map[config.InstanceAddr]string{}
+	diags = append(diags, r.place(ctx)...)
+	if diags.HasErrors() {
+		return applyResult{diags: diags}
+	}
+	g, d := r.buildGraph(applyMaker{planMaker{r}})
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return applyResult{diags: diags}
+	}
+	diags = append(diags, r.wireDestroyEdges(g)...)
+	if ctx.Err() == nil {
+		go func() {
+			<-ctx.Done()
+			// First interrupt: ask providers to wrap up; running
+			// operations finish and are recorded.
+			r.providers.stopAll(context.Background())
+		}()
+	}
+	diags = append(diags, g.walk(ctx)...)
+	// Outputs and placements are recorded even after failures: what did
+	// succeed is real.
+	diags = append(diags, r.recordPlacements(opCtx)...)
+	diags = append(diags, r.recordOutputs(opCtx)...)
+	return applyResult{diags: diags, failed: ar.failed}
+}
+
+// applyMaker makes the nodes of the apply walk: the same values as the plan
+// walk, but resource nodes carry out the plan's changes.
+type applyMaker struct{ planMaker }
+
+func (m applyMaker) resource(c *config.Config, res *config.Resource, prov config.ProviderConfigAddr) func(context.Context) hcl.Diagnostics {
+	return func(ctx context.Context) hcl.Diagnostics { return m.r.applyResource(ctx, c, res, prov) }
+}
+
+func (m applyMaker) orphan(config.ModulePath, config.ResourceAddr, config.ProviderConfigAddr) func(context.Context) hcl.Diagnostics {
+	return nil
+}
+
+func (m applyMaker) destroy(p config.ModulePath, res config.ResourceAddr) func(context.Context) hcl.Diagnostics {
+	return func(ctx context.Context) hcl.Diagnostics { return m.r.applyDestroys(ctx, p, res) }
+}
+
+// wireDestroyEdges orders deletions: an object is deleted after the
+// objects that depend on it, after the updates that stop depending on it,
+// and (for a replacement) its old object before or after its new one as
+// create_before_destroy says.
+func (r *run) wireDestroyEdges(g *dag) hcl.Diagnostics {
+	ar := r.applying
+	// Which resources depend on which, from configuration and state.
+	dependents := map[string][]string{}
+	note := func(dependent string, on config.AbsResource) {
+		k := keyResource(on.Module.Static(), on.Resource)
+		dependents[k] = append(dependents[k], dependent)
+	}
+	for key, deps := range r.deps {
+		for _, d := range deps {
+			note(key, d)
+		}
+	}
+	for key, chs := range ar.byResource {
+		for _, ch := range chs {
+			for _, d := range ch.Dependencies {
+				note(key, d)
+			}
+		}
+	}
+	configDeps := map[string]map[string]bool{}
+	for key, deps := range r.deps {
+		set := map[string]bool{}
+		for _, d := range deps {
+			set[keyResource(d.Module.Static(), d.Resource)] = true
+		}
+		configDeps[key] = set
+	}
+	for key, chs := range ar.byResource {
+		dkey := "destroy " + strings.TrimPrefix(key, "resource ")
+		if _, ok := g.nodes[dkey]; !ok {
+			continue
+		}
+		cbd, dtc := false, false
+		for _, ch := range chs {
+			switch ch.Action {
+			case plan.CreateThenDelete:
+				cbd = true
+			case plan.DeleteThenCreate:
+				dtc = true
+			}
+		}
+		if dtc {
+			g.dependOn(key, dkey)
+		}
+		if cbd {
+			g.dependOn(dkey, key)
+		}
+		for _, dep := range dependents[key] {
+			ddep := "destroy " + strings.TrimPrefix(dep, "resource ")
+			g.dependOn(dkey, ddep)
+			// An update that stops depending on this resource goes first;
+			// so do dependents of a create_before_destroy replacement.
+			if cbd || !configDeps[dep][key] {
+				g.dependOn(dkey, dep)
+			}
+		}
+	}
+	return g.cycles()
+}
+
+// applyResource carries out the creates, updates, reads and the create half
+// of replacements of one resource, in every instance of its module.
+func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.Resource, prov config.ProviderConfigAddr) hcl.Diagnostics {
+	ar := r.applying
+	chs := ar.byResource[keyResource(c.Path, res.Addr())]
+	var diags hcl.Diagnostics
+	inst, err := r.providers.get(ctx, prov)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error(), Subject: res.DeclRange.Ptr()}}
+	}
+	schema, ok := inst.resourceSchema(res.Mode, res.Type)
+	if !ok {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported resource type", Detail: fmt.Sprintf("Provider %s has no %q.", prov.Provider.ForDisplay(), res.Type), Subject: res.TypeRange.Ptr()}}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, mi := range r.store.instancesOf(c.Path) {
+		abs := config.AbsResource{Module: mi, Resource: res.Addr()}
+		ex, d := expandKeys(r.scope(mi, emptyIteration()), res.Count, res.ForEach, abs.String())
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		r.store.ensureResource(abs, ex.each)
+		iters := map[config.InstanceKey]eval.Iteration{}
+		for i, k := range ex.keys {
+			iters[k] = ex.iters[i]
+		}
+		for _, ch := range chs {
+			if ch.Addr.Module != mi || ch.DeposedKey != "" {
+				continue
+			}
+			it, ok := iters[ch.Addr.Key]
+			if !ok {
+				if ch.Action == plan.Delete || ch.Action == plan.Forget {
+					continue
+				}
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Instance no longer in the configuration", Detail: fmt.Sprintf("The plan has a change for %s, but count or for_each no longer produce it. Plan again.", ch.Addr), Subject: res.DeclRange.Ptr()})
+				continue
+			}
+			ch := ch
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d := r.applyChange(ctx, c, res, ch, it, ex.each, inst, schema)
+				mu.Lock()
+				diags = append(diags, d...)
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	return diags
+}
+
+// applyChange carries out one instance's planned change (not deletions).
+func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Resource, ch *plan.ResourceChange, it eval.Iteration, each state.EachMode, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
+	ar := r.applying
+	addr := ch.Addr
+	switch ch.Action {
+	case plan.Delete, plan.Forget:
+		return nil
+	case plan.NoOp:
+		// Nothing to do, but the value is needed downstream and a data
+		// source read during planning is recorded.
+		r.store.setResource(addr, each, ch.After)
+		if res.Mode == config.DataMode {
+			return r.recordData(addr, ch, schema)
+		}
+		return nil
+	}
+	sc := r.scope(addr.Module, it)
+	cfgVal, diags := sc.EvalBlock(res.Config, schema.Block.DecoderSpec())
+	if diags.HasErrors() {
+		return diags
+	}
+	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	if res.Mode == config.DataMode {
+		val, d := r.readData(ar.opCtx, addr, inst, schema, unmarkedCfg)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+		val = remark(val, schema.Block, cfgMarks)
+		r.store.setResource(addr, each, val)
+		ch2 := *ch
+		ch2.After = val
+		return append(diags, r.recordData(addr, &ch2, schema)...)
+	}
+	// The prior object now: after a delete-then-create, nothing.
+	ty := schema.Block.ImpliedType()
+	prior := cty.NullVal(ty)
+	var priorPrivate []byte
+	if ch.Action == plan.Update {
+		prior, priorPrivate = ch.Before, nil
+		if obj := ar.rec.State().ResourceInstance(addr); obj != nil {
+			priorPrivate = obj.Private
+			if v, err := decodeAttrs(obj.AttrsJSON, ty); err == nil {
+				prior = v
+			}
+		}
+	}
+	if ch.Action == plan.CreateThenDelete {
+		key, err := ar.rec.Depose(ar.opCtx, addr)
+		if err != nil {
+			return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record the replacement", Detail: fmt.Sprintf("Deposing the old object of %s: %s.", addr, err)})
+		}
+		ar.mu.Lock()
+		ar.deposed[addr] = key
+		ar.mu.Unlock()
+	}
+	mr := res.Managed
+	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
+	var imported bool
+	if ch.Importing != nil && prior.IsNull() {
+		obj, private, d := r.importObject(ar.opCtx, addr, ch.Importing.ID, inst, schema)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+		prior, priorPrivate, imported = obj, private, true
+		if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, r.stateObject(obj, private, schema, ch, nil)); err != nil {
+			return append(diags, journalDiag(addr, err))
+		}
+	}
+	final, _, private, pd := r.planChange(ar.opCtx, addr, inst, schema, prior, planCfg, priorPrivate)
+	diags = append(diags, pd...)
+	if pd.HasErrors() {
+		return diags
+	}
+	if bad := nonConforming(ch.After, final); bad != "" && !imported {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Provider produced an inconsistent final plan",
+			Detail:   fmt.Sprintf("When applying %s, provider %s planned %s differently from the saved plan. This is a bug in the provider; plan again to continue.", addr, inst.addr.Provider.ForDisplay(), bad),
+			Subject:  res.DeclRange.Ptr(),
+		})
+	}
+	if valuesEqual(prior, final) && !prior.IsNull() {
+		r.store.setResource(addr, each, remark(final, schema.Block, cfgMarks))
+		return diags
+	}
+	op := state.OpUpdate
+	verb := "Modifying"
+	if prior.IsNull() {
+		op, verb = state.OpCreate, "Creating"
+	}
+	planned := r.stateObject(final, private, schema, ch, cfgMarks)
+	id, err := ar.rec.Intent(ar.opCtx, state.Intent{ID: state.NewIntentID(), Op: op, Addr: addr, Provider: ch.Provider, Planned: planned, Started: time.Now()})
+	if err != nil {
+		return append(diags, journalDiag(addr, err))
+	}
+	resp := r.applyWithProgress(ar.opCtx, addr, verb, inst, plugin.ApplyRequest{
+		Addr: addr.String(), TypeName: res.Type, PriorState: prior, PlannedState: final, Config: planCfg, PlannedPrivate: private,
+	})
+	diags = append(diags, toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange", res.DeclRange.Ptr())...)
+	newVal := resp.NewState
+	var obj *state.Object
+	if newVal != cty.NilVal && !newVal.IsNull() {
+		obj = r.stateObject(newVal, resp.Private, schema, ch, cfgMarks)
+		if resp.Diagnostics.HasErrors() {
+			// Something exists but the operation failed: it must be
+			// replaced next time.
+			obj.Status = state.Tainted
+		}
+	} else if op == state.OpUpdate && resp.Diagnostics.HasErrors() {
+		// A failed update that returned nothing: keep the prior object.
+		obj = r.stateObject(prior, priorPrivate, schema, ch, cfgMarks)
+	}
+	if err := ar.rec.Result(ar.opCtx, state.Result{IntentID: id, Object: obj}); err != nil {
+		diags = append(diags, journalDiag(addr, err))
+	}
+	if resp.Diagnostics.HasErrors() {
+		r.noteFailure(ch)
+		return diags
+	}
+	if newVal == cty.NilVal || newVal.IsNull() {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider returned no object", Detail: fmt.Sprintf("Provider %s returned a null object after %s %s without an error. This is a bug in the provider.", inst.addr.Provider.ForDisplay(), strings.ToLower(verb), addr)})
+	}
+	after := remark(newVal, schema.Block, cfgMarks)
+	r.store.setResource(addr, each, after)
+	self := sc.WithIteration(sc.Iteration)
+	self.Self = after
+	return append(diags, checkRules(self, res.Postconditions, "Postcondition", addr.String())...)
+}
+
+// nonConforming checks that every value the saved plan knew is what the
+// final plan says; it returns a description of the first difference.
+func nonConforming(saved, final cty.Value) string {
+	saved, _ = saved.UnmarkDeep()
+	final, _ = final.UnmarkDeep()
+	if saved == cty.NilVal || saved.IsNull() || !saved.IsKnown() {
+		return ""
+	}
+	var bad string
+	_ = cty.Walk(saved, func(p cty.Path, v cty.Value) (bool, error) {
+		if bad != "" || !v.IsKnown() {
+			return false, nil
+		}
+		if v.Type().IsPrimitiveType() || v.IsNull() {
+			fv, err := p.Apply(final)
+			if err != nil || (fv.IsKnown() && !fv.RawEquals(v)) {
+				if fv.IsKnown() && !(v.IsNull() && fv.IsNull()) {
+					bad = "attribute " + pathString(p)
+				}
+			}
+			return false, nil
+		}
+		return true, nil
+	})
+	return bad
+}
+
+// applyDestroys deletes the objects of one resource that the plan deletes:
+// plain deletions, the old object of a delete-then-create, and the deposed
+// object of a create-then-delete.
+func (r *run) applyDestroys(ctx context.Context, p config.ModulePath, res config.ResourceAddr) hcl.Diagnostics {
+	ar := r.applying
+	chs := ar.byResource[keyResource(p, res)]
+	var diags hcl.Diagnostics
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, ch := range chs {
+		ch := ch
+		switch ch.Action {
+		case plan.Delete, plan.DeleteThenCreate, plan.CreateThenDelete, plan.Forget:
+		default:
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := r.destroyOne(ctx, ch)
+			mu.Lock()
+			diags = append(diags, d...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return diags
+}
+
+func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagnostics {
+	ar := r.applying
+	addr := ch.Addr
+	if ch.Action == plan.Forget {
+		if err := ar.rec.RemoveInstance(ar.opCtx, addr); err != nil {
+			return hcl.Diagnostics{journalDiag(addr, err)}
+		}
+		return nil
+	}
+	deposed := ch.DeposedKey
+	if ch.Action == plan.CreateThenDelete {
+		ar.mu.Lock()
+		deposed = ar.deposed[addr]
+		ar.mu.Unlock()
+		if deposed == "" {
+			// The new object was not created; keep the old one.
+			return nil
+		}
+	}
+	inst, err := r.providers.get(ctx, ch.Provider)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error()}}
+	}
+	schema, ok := inst.resourceSchema(addr.Resource.Mode, addr.Resource.Type)
+	if !ok {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported resource type", Detail: fmt.Sprintf("Provider %s has no %q to destroy %s with.", ch.Provider.Provider.ForDisplay(), addr.Resource.Type, addr)}}
+	}
+	var obj *state.Object
+	cur := ar.rec.State()
+	if deposed != "" {
+		obj = cur.DeposedObject(addr, deposed)
+	} else {
+		obj = cur.ResourceInstance(addr)
+	}
+	if obj == nil {
+		return nil
+	}
+	ty := schema.Block.ImpliedType()
+	prior, err := decodeAttrs(obj.AttrsJSON, ty)
+	if err != nil {
+		prior, _ = ch.Before.UnmarkDeep()
+	}
+	id, err := ar.rec.Intent(ar.opCtx, state.Intent{ID: state.NewIntentID(), Op: state.OpDelete, Addr: addr, Deposed: deposed, Provider: ch.Provider, Started: time.Now()})
+	if err != nil {
+		return hcl.Diagnostics{journalDiag(addr, err)}
+	}
+	resp := r.applyWithProgress(ar.opCtx, addr, "Destroying", inst, plugin.ApplyRequest{
+		Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: prior, PlannedState: cty.NullVal(ty), Config: cty.NullVal(ty), PlannedPrivate: obj.Private,
+	})
+	diags := toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange (destroy)", nil)
+	var left *state.Object
+	if resp.Diagnostics.HasErrors() {
+		left = obj // still there
+		r.noteFailure(ch)
+	}
+	if err := ar.rec.Result(ar.opCtx, state.Result{IntentID: id, Object: left}); err != nil {
+		diags = append(diags, journalDiag(addr, err))
+	}
+	return diags
+}
+
+// applyWithProgress calls ApplyResourceChange under the parallelism limit,
+// reporting progress every 10 seconds.
+func (r *run) applyWithProgress(ctx context.Context, addr config.InstanceAddr, verb string, inst *providerInstance, req plugin.ApplyRequest) plugin.ApplyResponse {
+	if err := r.acquire(ctx); err != nil {
+		return plugin.ApplyResponse{Diagnostics: plugin.Diagnostics{{Severity: plugin.Error, Summary: "Interrupted", Detail: err.Error()}}}
+	}
+	defer r.release()
+	start := time.Now()
+	r.progress(Event{Kind: "start", Addr: addr.String(), Action: verb})
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(progressInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				r.progress(Event{Kind: "still", Addr: addr.String(), Action: verb, Elapsed: time.Since(start)})
+			}
+		}
+	}()
+	resp := inst.p.ApplyResourceChange(ctx, req)
+	close(done)
+	ev := Event{Kind: "done", Addr: addr.String(), Action: verb, Elapsed: time.Since(start)}
+	if resp.Diagnostics.HasErrors() {
+		ev.Kind = "error"
+	} else if resp.NewState != cty.NilVal && !resp.NewState.IsNull() && resp.NewState.Type().IsObjectType() && resp.NewState.Type().HasAttribute("id") {
+		if id := resp.NewState.GetAttr("id"); id.IsKnown() && !id.IsNull() && id.Type() == cty.String {
+			ev.Detail = "id=" + id.AsString()
+		}
+	}
+	r.progress(ev)
+	return resp
+}
+
+// progressInterval is how often a long operation reports it is still
+// running.
+var progressInterval = 10 * time.Second
+
+// stateObject converts a provider value into a state object.
+func (r *run) stateObject(v cty.Value, private []byte, schema *plugin.ResourceSchema, ch *plan.ResourceChange, cfgMarks []cty.PathValueMarks) *state.Object {
+	marked := remark(v, schema.Block, cfgMarks)
+	unmarked, _ := v.UnmarkDeep()
+	// Unknown values (a planned object) are stored as null.
+	if !unmarked.IsWhollyKnown() {
+		unmarked, _ = cty.Transform(unmarked, func(p cty.Path, x cty.Value) (cty.Value, error) {
+			if !x.IsKnown() {
+				return cty.NullVal(x.Type()), nil
+			}
+			return x, nil
+		})
+	}
+	// Encode with the schema's type so dynamically-typed attributes keep
+	// their type, as the protocol's state JSON does.
+	raw, err := ctyjson.Marshal(unmarked, schema.Block.ImpliedType())
+	if err != nil {
+		raw, _ = ctyJSON(unmarked)
+	}
+	return &state.Object{
+		SchemaVersion:       schema.Version,
+		AttrsJSON:           json.RawMessage(raw),
+		SensitivePaths:      sensitivePaths(marked),
+		Private:             private,
+		Status:              state.Ready,
+		Dependencies:        ch.Dependencies,
+		CreateBeforeDestroy: ch.CreateBeforeDestroy,
+		Site:                ch.Site,
+	}
+}
+
+// recordData stores a data source's value in state.
+func (r *run) recordData(addr config.InstanceAddr, ch *plan.ResourceChange, schema *plugin.ResourceSchema) hcl.Diagnostics {
+	ar := r.applying
+	if ch.After == cty.NilVal || ch.After.IsNull() || !ch.After.IsWhollyKnown() {
+		return nil
+	}
+	obj := r.stateObject(ch.After, nil, schema, ch, nil)
+	if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, obj); err != nil {
+		return hcl.Diagnostics{journalDiag(addr, err)}
+	}
+	return nil
+}
+
+func journalDiag(addr config.InstanceAddr, err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Cannot record to state",
+		Detail:   fmt.Sprintf("Recording %s failed: %s. The operation's outcome may be missing from the state; the next run reconciles it with the provider.", addr, err),
+	}
+}
+
+// noteFailure remembers the site where a placed component failed.
+func (r *run) noteFailure(ch *plan.ResourceChange) {
+	if ch.Site == "" {
+		return
+	}
+	comp := placedComponentOf(ch.Addr.Module)
+	if comp == "" {
+		return
+	}
+	ar := r.applying
+	ar.mu.Lock()
+	if _, ok := ar.failed[comp]; !ok {
+		ar.failed[comp] = ch.Site
+	}
+	ar.mu.Unlock()
+}
+
+// placedComponentOf returns the address of the deployment or storage whose
+// scope mod is in, or "".
+func placedComponentOf(mod config.ModuleInstance) string {
+	steps := mod.Steps()
+	var base config.ModuleInstance
+	for _, s := range steps {
+		if s.Kind == config.DeploymentStep {
+			return config.ObjectAddr{Module: base, Kind: config.DeploymentKind, Name: s.Name}.String()
+		}
+		if s.Kind == config.StorageStep {
+			return config.ObjectAddr{Module: base, Kind: config.StorageKind, Name: s.Name}.String()
+		}
+		base = base.Child(s.Kind, s.Name, s.Key)
+	}
+	return ""
+}
+
+// recordPlacements stores the placements the plan decided.
+func (r *run) recordPlacements(ctx context.Context) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	ar := r.applying
+	for _, pl := range ar.p.Placements {
+		if _, failed := ar.failed[pl.Addr.String()]; failed {
+			continue
+		}
+		prev := ar.rec.State().Placements[pl.Addr]
+		if prev != nil && sameStrings(prev.Sites, pl.Sites) {
+			continue
+		}
+		if ar.p.Mode == plan.DestroyMode {
+			continue
+		}
+		rec := placementRecord(&placement{addr: pl.Addr, sites: pl.Sites, ranking: pl.Ranking}, r.now)
+		if err := ar.rec.SetPlacement(ctx, pl.Addr, rec); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record placement", Detail: err.Error()})
+		}
+	}
+	// Placements of components that are gone (or destroyed) are forgotten.
+	cur := ar.rec.State()
+	for addr := range cur.Placements {
+		keep := false
+		if ar.p.Mode != plan.DestroyMode {
+			for _, pl := range ar.p.Placements {
+				if pl.Addr == addr {
+					keep = true
+				}
+			}
+		}
+		if !keep && !r.scopeHasObjects(cur, addr) {
+			_ = ar.rec.SetPlacement(ctx, addr, nil)
+		}
+	}
+	return diags
+}
+
+// scopeHasObjects reports whether state still records objects in the scope
+// of a placed component.
+func (r *run) scopeHasObjects(s *state.State, addr config.ObjectAddr) bool {
+	for abs := range s.Resources {
+		if placedComponentOf(abs.Module) == addr.String() {
+			return true
+		}
+	}
+	return false
+}
+
+// recordOutputs stores the root module's outputs.
+func (r *run) recordOutputs(ctx context.Context) hcl.Diagnostics {
+	ar := r.applying
+	var diags hcl.Diagnostics
+	for name, decl := range r.cfg.Module.Outputs {
+		v, ok := r.store.get(r.store.outputs, nameKey{config.RootModule, name})
+		if ar.p.Mode == plan.DestroyMode {
+			ok, v = false, cty.NilVal
+		}
+		if !ok || !v.IsWhollyKnown() {
+			if ar.p.Mode == plan.DestroyMode {
+				_ = ar.rec.SetOutput(ctx, name, nil)
+			}
+			continue
+		}
+		o, err := encodeOutput(v, decl.Sensitive || marks.Contains(v, marks.Sensitive))
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record output", Detail: fmt.Sprintf("output %s: %s", name, err)})
+			continue
+		}
+		if err := ar.rec.SetOutput(ctx, name, o); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record output", Detail: err.Error()})
+		}
+	}
+	for name := range ar.rec.State().Outputs {
+		if r.cfg.Module.Outputs[name] == nil {
+			_ = ar.rec.SetOutput(ctx, name, nil)
+		}
+	}
+	return diags
+}
+
+// importObject imports an existing object by id and reads it.
+func (r *run) importObject(ctx context.Context, addr config.InstanceAddr, id string, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
+	resp := inst.p.ImportResourceState(ctx, plugin.ImportRequest{Addr: addr.String(), TypeName: addr.Resource.Type, ID: id})
+	diags := toDiags(resp.Diagnostics, addr.String(), "ImportResourceState", nil)
+	if resp.Diagnostics.HasErrors() {
+		return cty.NilVal, nil, diags
+	}
+	for _, im := range resp.Imported {
+		if im.TypeName != addr.Resource.Type {
+			continue
+		}
+		read := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: im.TypeName, PriorState: im.State, Private: im.Private})
+		diags = append(diags, toDiags(read.Diagnostics, addr.String(), "ReadResource", nil)...)
+		if read.Diagnostics.HasErrors() {
+			return cty.NilVal, nil, diags
+		}
+		if read.NewState == cty.NilVal || read.NewState.IsNull() {
+			return cty.NilVal, nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot import non-existent object", Detail: fmt.Sprintf("Provider %s found no %s with id %q to import into %s.", inst.addr.Provider.ForDisplay(), addr.Resource.Type, id, addr)})
+		}
+		return read.NewState, read.Private, diags
+	}
+	return cty.NilVal, nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import found nothing", Detail: fmt.Sprintf("Provider %s returned no %s for id %q.", inst.addr.Provider.ForDisplay(), addr.Resource.Type, id)})
+}

@@ -1,0 +1,331 @@
+package planner
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+)
+
+// proposedNew computes the protocol's proposed new state: the configuration,
+// with the prior state's values kept for computed attributes the
+// configuration leaves null. Providers receive it in PlanResourceChange.
+func proposedNew(b *plugin.Block, prior, cfg cty.Value) cty.Value {
+	if cfg.IsNull() || !cfg.IsKnown() {
+		return cfg
+	}
+	if prior.IsNull() || !prior.IsKnown() {
+		prior = cty.NullVal(b.ImpliedType())
+	}
+	return proposedObject(b, prior, cfg)
+}
+
+func proposedObject(b *plugin.Block, prior, cfg cty.Value) cty.Value {
+	if cfg.IsNull() || !cfg.IsKnown() || !cfg.Type().IsObjectType() {
+		return cfg
+	}
+	attrs := make(map[string]cty.Value, len(b.Attributes)+len(b.BlockTypes))
+	get := func(v cty.Value, name string) cty.Value {
+		if v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() || !v.Type().HasAttribute(name) {
+			return cty.NilVal
+		}
+		return v.GetAttr(name)
+	}
+	for name, a := range b.Attributes {
+		cv := get(cfg, name)
+		if cv == cty.NilVal {
+			continue
+		}
+		pv := get(prior, name)
+		if pv == cty.NilVal {
+			pv = cty.NullVal(cv.Type())
+		}
+		switch {
+		case a.Computed && cv.IsNull():
+			attrs[name] = pv
+		case a.NestedType != nil && !cv.IsNull() && cv.IsKnown():
+			attrs[name] = proposedNested(a.NestedType, pv, cv)
+		default:
+			attrs[name] = cv
+		}
+	}
+	for name, nb := range b.BlockTypes {
+		cv := get(cfg, name)
+		if cv == cty.NilVal {
+			continue
+		}
+		pv := get(prior, name)
+		attrs[name] = proposedBlock(nb, pv, cv)
+	}
+	for name, v := range cfg.AsValueMap() {
+		if _, ok := attrs[name]; !ok {
+			attrs[name] = v
+		}
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// proposedNested applies the rule inside a nested attribute type.
+func proposedNested(o *plugin.Object, prior, cfg cty.Value) cty.Value {
+	inner := &plugin.Block{Attributes: o.Attributes}
+	switch o.Nesting {
+	case plugin.NestingSingle, plugin.NestingGroup:
+		return proposedObject(inner, prior, cfg)
+	case plugin.NestingList:
+		if !cfg.Type().IsListType() && !cfg.Type().IsTupleType() {
+			return cfg
+		}
+		return mapElements(cfg, func(i int, v cty.Value) cty.Value {
+			return proposedObject(inner, indexOf(prior, i), v)
+		})
+	case plugin.NestingMap:
+		return mapMapElements(cfg, func(k string, v cty.Value) cty.Value {
+			return proposedObject(inner, keyOf(prior, k), v)
+		})
+	}
+	return cfg
+}
+
+func proposedBlock(nb *plugin.NestedBlock, prior, cfg cty.Value) cty.Value {
+	if cfg.IsNull() || !cfg.IsKnown() {
+		return cfg
+	}
+	b := &nb.Block
+	switch nb.Nesting {
+	case plugin.NestingSingle, plugin.NestingGroup:
+		if prior == cty.NilVal {
+			prior = cty.NullVal(b.ImpliedType())
+		}
+		return proposedObject(b, prior, cfg)
+	case plugin.NestingList:
+		return mapElements(cfg, func(i int, v cty.Value) cty.Value {
+			return proposedObject(b, indexOf(prior, i), v)
+		})
+	case plugin.NestingMap:
+		return mapMapElements(cfg, func(k string, v cty.Value) cty.Value {
+			return proposedObject(b, keyOf(prior, k), v)
+		})
+	}
+	// Sets are matched by the provider; keep the configuration.
+	return cfg
+}
+
+func indexOf(v cty.Value, i int) cty.Value {
+	if v == cty.NilVal || v.IsNull() || !v.IsKnown() || !(v.Type().IsListType() || v.Type().IsTupleType()) || v.LengthInt() <= i {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	return v.Index(cty.NumberIntVal(int64(i)))
+}
+
+func keyOf(v cty.Value, k string) cty.Value {
+	if v == cty.NilVal || v.IsNull() || !v.IsKnown() {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	if v.Type().IsMapType() {
+		key := cty.StringVal(k)
+		if v.HasIndex(key).True() {
+			return v.Index(key)
+		}
+	} else if v.Type().IsObjectType() && v.Type().HasAttribute(k) {
+		return v.GetAttr(k)
+	}
+	return cty.NullVal(cty.DynamicPseudoType)
+}
+
+func mapElements(v cty.Value, fn func(int, cty.Value) cty.Value) cty.Value {
+	if v.IsNull() || !v.IsKnown() || v.LengthInt() == 0 {
+		return v
+	}
+	vals := v.AsValueSlice()
+	out := make([]cty.Value, len(vals))
+	for i, x := range vals {
+		out[i] = fn(i, x)
+	}
+	if v.Type().IsListType() {
+		if t, err := safeList(out); err == nil {
+			return t
+		}
+	}
+	return cty.TupleVal(out)
+}
+
+func safeList(vals []cty.Value) (v cty.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errNotUniform
+		}
+	}()
+	return cty.ListVal(vals), nil
+}
+
+type constErr string
+
+func (e constErr) Error() string { return string(e) }
+
+const errNotUniform = constErr("elements differ in type")
+
+func mapMapElements(v cty.Value, fn func(string, cty.Value) cty.Value) cty.Value {
+	if v.IsNull() || !v.IsKnown() || v.LengthInt() == 0 {
+		return v
+	}
+	out := map[string]cty.Value{}
+	for k, x := range v.AsValueMap() {
+		out[k] = fn(k, x)
+	}
+	if v.Type().IsMapType() {
+		defer func() { _ = recover() }()
+		return cty.MapVal(out)
+	}
+	return cty.ObjectVal(out)
+}
+
+// ignoreChanges returns cfg with the values at the ignored paths taken from
+// prior, so the plan keeps what exists there.
+func ignoreChanges(prior, cfg cty.Value, ignore []hcl.Traversal, all bool) cty.Value {
+	if prior.IsNull() || !prior.IsKnown() || cfg.IsNull() || !cfg.IsKnown() {
+		return cfg
+	}
+	if all {
+		return ignoreAll(prior, cfg)
+	}
+	var paths []cty.Path
+	for _, t := range ignore {
+		if p, ok := traversalPath(t); ok {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return cfg
+	}
+	out, _ := cty.Transform(cfg, func(p cty.Path, v cty.Value) (cty.Value, error) {
+		for _, ip := range paths {
+			if p.Equals(ip) {
+				if pv, err := ip.Apply(prior); err == nil {
+					return pv, nil
+				}
+			}
+		}
+		return v, nil
+	})
+	return out
+}
+
+// ignoreAll keeps every configurable value of prior.
+func ignoreAll(prior, cfg cty.Value) cty.Value {
+	if !cfg.Type().IsObjectType() || !prior.Type().IsObjectType() {
+		return cfg
+	}
+	attrs := cfg.AsValueMap()
+	for name := range attrs {
+		if prior.Type().HasAttribute(name) {
+			attrs[name] = prior.GetAttr(name)
+		}
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// traversalPath converts a relative traversal (tags["env"]) into a path.
+func traversalPath(t hcl.Traversal) (cty.Path, bool) {
+	var p cty.Path
+	for _, step := range t {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			p = p.GetAttr(s.Name)
+		case hcl.TraverseAttr:
+			p = p.GetAttr(s.Name)
+		case hcl.TraverseIndex:
+			p = p.Index(s.Key)
+		default:
+			return nil, false
+		}
+	}
+	return p, len(p) > 0
+}
+
+// remark applies sensitive marks to a value coming back from a provider:
+// where the configuration had them, and where the schema says so.
+func remark(v cty.Value, b *plugin.Block, cfgMarks []cty.PathValueMarks) cty.Value {
+	if v == cty.NilVal || v.IsNull() {
+		return v
+	}
+	var pvm []cty.PathValueMarks
+	for _, m := range cfgMarks {
+		if _, err := m.Path.Apply(v); err == nil {
+			pvm = append(pvm, m)
+		}
+	}
+	if b != nil {
+		for _, p := range b.SensitivePaths(v) {
+			pvm = append(pvm, cty.PathValueMarks{Path: p, Marks: cty.NewValueMarks(marks.Sensitive)})
+		}
+	}
+	if len(pvm) == 0 {
+		return v
+	}
+	return v.MarkWithPaths(pvm)
+}
+
+// sensitivePaths lists the paths of a value that carry the sensitive mark.
+func sensitivePaths(v cty.Value) []cty.Path {
+	_, pvm := v.UnmarkDeepWithPaths()
+	var out []cty.Path
+	for _, m := range pvm {
+		if _, ok := m.Marks[marks.Sensitive]; ok {
+			out = append(out, m.Path)
+		}
+	}
+	return out
+}
+
+// valuesEqual compares two unmarked values, unknowns included: an unknown
+// equals only an unknown of the same type.
+func valuesEqual(a, b cty.Value) bool {
+	a, _ = a.UnmarkDeep()
+	b, _ = b.UnmarkDeep()
+	return a.RawEquals(b)
+}
+
+// ctyJSON encodes a known value as JSON with its implied type.
+func ctyJSON(v cty.Value) ([]byte, error) {
+	v, _ = v.UnmarkDeep()
+	return ctyjson.Marshal(v, v.Type())
+}
+
+// decodeAttrs decodes stored attributes with the schema's type.
+func decodeAttrs(raw json.RawMessage, ty cty.Type) (cty.Value, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return cty.NullVal(ty), nil
+	}
+	return ctyjson.Unmarshal(raw, ty)
+}
+
+// pathString renders a path the way users write attribute references.
+func pathString(p cty.Path) string {
+	var buf bytes.Buffer
+	for i, step := range p {
+		switch s := step.(type) {
+		case cty.GetAttrStep:
+			if i > 0 {
+				buf.WriteByte('.')
+			}
+			buf.WriteString(s.Name)
+		case cty.IndexStep:
+			buf.WriteByte('[')
+			if s.Key.Type() == cty.String {
+				b, _ := json.Marshal(s.Key.AsString())
+				buf.Write(b)
+			} else if s.Key.Type() == cty.Number {
+				buf.WriteString(s.Key.AsBigFloat().Text('f', -1))
+			} else {
+				buf.WriteString("...")
+			}
+			buf.WriteByte(']')
+		}
+	}
+	return buf.String()
+}

@@ -1,0 +1,754 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+	"github.com/indigo-cloud/indigo/state"
+)
+
+// planMaker makes the nodes of the plan walk.
+type planMaker struct{ r *run }
+
+func (m planMaker) expand(c *config.Config) func(context.Context) hcl.Diagnostics {
+	if c.Parent == nil {
+		return nil
+	}
+	return func(context.Context) hcl.Diagnostics { return m.r.expandModule(c) }
+}
+
+func (m planMaker) variable(c *config.Config, v *config.Variable) func(context.Context) hcl.Diagnostics {
+	return func(context.Context) hcl.Diagnostics { return m.r.evalVariable(c, v) }
+}
+
+func (r *run) evalVariable(c *config.Config, v *config.Variable) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, mi := range r.store.instancesOf(c.Path) {
+		val, d := r.variableValue(c, mi, v)
+		diags = append(diags, d...)
+		r.store.set(r.store.vars, nameKey{mi, v.Name}, val)
+		if !d.HasErrors() {
+			diags = append(diags, r.checkValidations(mi, v)...)
+		}
+	}
+	return diags
+}
+
+func (m planMaker) local(c *config.Config, l *config.Local) func(context.Context) hcl.Diagnostics {
+	return func(context.Context) hcl.Diagnostics { return m.r.evalLocal(c, l) }
+}
+
+func (r *run) evalLocal(c *config.Config, l *config.Local) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, mi := range r.store.instancesOf(c.Path) {
+		val, d := r.scope(mi, emptyIteration()).EvalExpr(l.Expr, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+		r.store.set(r.store.locals, nameKey{mi, l.Name}, val)
+	}
+	return diags
+}
+
+func (m planMaker) output(c *config.Config, o *config.Output) func(context.Context) hcl.Diagnostics {
+	return func(context.Context) hcl.Diagnostics { return m.r.evalOutput(c, o) }
+}
+
+func (r *run) evalOutput(c *config.Config, o *config.Output) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, mi := range r.store.instancesOf(c.Path) {
+		sc := r.scope(mi, emptyIteration())
+		diags = append(diags, checkRules(sc, o.Preconditions, "Precondition", "output."+o.Name)...)
+		if o.Expr == nil {
+			continue
+		}
+		val, d := sc.EvalExpr(o.Expr, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+		if o.Sensitive {
+			val = val.Mark(marks.Sensitive)
+		}
+		r.store.set(r.store.outputs, nameKey{mi, o.Name}, val)
+	}
+	return diags
+}
+
+func (m planMaker) provider(addr config.ProviderConfigAddr, decl *config.ProviderConfig) func(context.Context) hcl.Diagnostics {
+	return func(ctx context.Context) hcl.Diagnostics { return m.r.configureProvider(ctx, addr, decl) }
+}
+
+func (m planMaker) component(c *config.Config, comp *config.Component) func(context.Context) hcl.Diagnostics {
+	return func(context.Context) hcl.Diagnostics { return m.r.evalComponent(c, comp) }
+}
+
+// evalComponent computes component.NAME: its properties and the attributes
+// its realisation exposes.
+func (r *run) evalComponent(c *config.Config, comp *config.Component) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	real := r.realisations[string(c.Path)+"|"+comp.Name]
+	for _, mi := range r.store.instancesOf(c.Path) {
+		sc := r.scope(mi, emptyIteration())
+		attrs := map[string]cty.Value{}
+		for _, name := range sortedKeys(comp.Properties) {
+			v, d := sc.EvalExpr(comp.Properties[name], cty.DynamicPseudoType)
+			diags = append(diags, d...)
+			attrs[name] = v
+		}
+		if real != nil {
+			for _, name := range sortedKeys(real.Attributes) {
+				v, d := sc.EvalExpr(real.Attributes[name], cty.DynamicPseudoType)
+				diags = append(diags, d...)
+				attrs[name] = v
+			}
+			attrs["site"] = cty.StringVal(real.Site)
+		}
+		r.store.setObject(mi, config.ObjectRef{Kind: config.ComponentKind, Name: comp.Name}, cty.ObjectVal(attrs))
+	}
+	return diags
+}
+
+func (m planMaker) closeScope(c *config.Config) func(context.Context) hcl.Diagnostics {
+	return func(context.Context) hcl.Diagnostics { m.r.setScopeObject(c); return nil }
+}
+
+// setScopeObject records deployment.NAME or storage.NAME for the module
+// declaring it: the site(s) and the scope's outputs.
+func (r *run) setScopeObject(c *config.Config) {
+	if c.Parent == nil {
+		return
+	}
+	_, step := c.Path.UnkeyedInstance().Parent()
+	if step.Kind == config.ModuleStep {
+		return
+	}
+	kind := config.DeploymentKind
+	if step.Kind == config.StorageStep {
+		kind = config.StorageKind
+	}
+	for _, mi := range r.store.instancesOf(c.Path) {
+		parent, _ := mi.Parent()
+		attrs := map[string]cty.Value{"name": cty.StringVal(step.Name)}
+		outs := map[string]cty.Value{}
+		for name := range c.Module.Outputs {
+			v, ok := r.store.get(r.store.outputs, nameKey{mi, name})
+			if !ok {
+				v = cty.DynamicVal
+			}
+			outs[name] = v
+		}
+		attrs["outputs"] = cty.ObjectVal(outs)
+		var sites []cty.Value
+		if pl := r.placements[placedAddr(c.Parent.Path, step)]; pl != nil {
+			for _, s := range pl.sites {
+				sites = append(sites, cty.StringVal(s))
+			}
+		}
+		if len(sites) > 0 {
+			attrs["site"] = sites[0]
+			attrs["sites"] = cty.ListVal(sites)
+		} else {
+			attrs["site"] = cty.NullVal(cty.String)
+			attrs["sites"] = cty.ListValEmpty(cty.String)
+		}
+		r.store.setObject(parent, config.ObjectRef{Kind: kind, Name: step.Name}, cty.ObjectVal(attrs))
+	}
+}
+
+func (m planMaker) resource(c *config.Config, res *config.Resource, prov config.ProviderConfigAddr) func(context.Context) hcl.Diagnostics {
+	return func(ctx context.Context) hcl.Diagnostics { return m.r.planResource(ctx, c, res, prov) }
+}
+
+func (m planMaker) orphan(p config.ModulePath, res config.ResourceAddr, prov config.ProviderConfigAddr) func(context.Context) hcl.Diagnostics {
+	return func(ctx context.Context) hcl.Diagnostics {
+		return m.r.planOrphans(ctx, p, res, prov, plan.ReasonNoResourceConfig, nil)
+	}
+}
+
+func (m planMaker) destroy(config.ModulePath, config.ResourceAddr) func(context.Context) hcl.Diagnostics {
+	return nil
+}
+
+// planResource plans every instance of a resource in every instance of its
+// module.
+func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Resource, prov config.ProviderConfigAddr) hcl.Diagnostics {
+	inst, err := r.providers.get(ctx, prov)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error(), Subject: res.DeclRange.Ptr()}}
+	}
+	schema, ok := inst.resourceSchema(res.Mode, res.Type)
+	if !ok {
+		what := "resource type"
+		if res.Mode == config.DataMode {
+			what = "data source"
+		}
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unsupported " + what,
+			Detail:   fmt.Sprintf("Provider %s has no %s %q.", prov.Provider.ForDisplay(), what, res.Type),
+			Subject:  res.TypeRange.Ptr(),
+		}}
+	}
+	var diags hcl.Diagnostics
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	live := map[config.ModuleInstance]bool{}
+	for _, mi := range r.store.instancesOf(c.Path) {
+		live[mi] = true
+		abs := config.AbsResource{Module: mi, Resource: res.Addr()}
+		ex, d := expandKeys(r.scope(mi, emptyIteration()), res.Count, res.ForEach, abs.String())
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		r.store.ensureResource(abs, ex.each)
+		want := map[config.InstanceKey]bool{}
+		for i, key := range ex.keys {
+			want[key] = true
+			addr := abs.Instance(key)
+			it := ex.iters[i]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var d hcl.Diagnostics
+				if res.Mode == config.DataMode {
+					d = r.planData(ctx, c, res, addr, it, ex.each, prov, inst, schema)
+				} else {
+					d = r.planManaged(ctx, c, res, addr, it, ex.each, prov, inst, schema)
+				}
+				mu.Lock()
+				diags = append(diags, d...)
+				mu.Unlock()
+			}()
+		}
+		// Instances the state has but the expansion no longer makes.
+		if prior := r.prior.Resource(abs); prior != nil {
+			for key := range prior.Instances {
+				if want[key] {
+					continue
+				}
+				reason := plan.ReasonCountIndex
+				switch {
+				case ex.each == state.EachMap && eachModeOfKey(key) == state.EachMap:
+					reason = plan.ReasonEachKey
+				case ex.each != eachModeOfKey(key):
+					reason = plan.ReasonWrongRepetition
+				}
+				addr := abs.Instance(key)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d := r.planDelete(ctx, addr, prov, inst, schema, reason)
+					mu.Lock()
+					diags = append(diags, d...)
+					mu.Unlock()
+				}()
+			}
+		}
+	}
+	wg.Wait()
+	// Instances of this resource in module instances that no longer exist.
+	diags = append(diags, r.planOrphans(ctx, c.Path, res.Addr(), prov, plan.ReasonNoModule, live)...)
+	return diags
+}
+
+func eachModeOfKey(k config.InstanceKey) state.EachMode {
+	switch k.(type) {
+	case config.IntKey:
+		return state.EachList
+	case config.StringKey:
+		return state.EachMap
+	}
+	return state.NoEach
+}
+
+// planOrphans plans the deletion of every instance the state records for a
+// resource of static path p, except in the module instances of keep.
+func (r *run) planOrphans(ctx context.Context, p config.ModulePath, res config.ResourceAddr, prov config.ProviderConfigAddr, reason plan.Reason, keep map[config.ModuleInstance]bool) hcl.Diagnostics {
+	var addrs []config.InstanceAddr
+	for abs, rs := range r.prior.Resources {
+		if abs.Resource != res || abs.Module.Static() != p || keep[abs.Module] {
+			continue
+		}
+		for key := range rs.Instances {
+			addrs = append(addrs, abs.Instance(key))
+		}
+	}
+	if len(addrs) == 0 {
+		return nil
+	}
+	config.SortInstanceAddrs(addrs)
+	inst, err := r.providers.get(ctx, prov)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: fmt.Sprintf("%s is recorded in state and must be destroyed, but its provider could not start: %s", addrs[0], err)}}
+	}
+	schema, ok := inst.resourceSchema(res.Mode, res.Type)
+	if !ok {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported resource type", Detail: fmt.Sprintf("%s is recorded in state, but provider %s no longer has resource type %q.", addrs[0], prov.Provider.ForDisplay(), res.Type)}}
+	}
+	if res.Mode == config.DataMode {
+		// Data sources are only forgotten.
+		for _, a := range addrs {
+			r.recordChange(&plan.ResourceChange{Addr: a, PrevAddr: a, Provider: prov, Action: plan.Forget, Type: schema.Block.ImpliedType(), Before: cty.NullVal(schema.Block.ImpliedType()), After: cty.NullVal(schema.Block.ImpliedType())})
+		}
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for _, a := range addrs {
+		diags = append(diags, r.planDelete(ctx, a, prov, inst, schema, reason)...)
+	}
+	return diags
+}
+
+// priorValue decodes (and if needed upgrades) the recorded object of addr.
+func (r *run) priorValue(ctx context.Context, addr config.InstanceAddr, obj *state.Object, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, hcl.Diagnostics) {
+	ty := schema.Block.ImpliedType()
+	if obj == nil {
+		return cty.NullVal(ty), nil
+	}
+	var val cty.Value
+	if obj.SchemaVersion != schema.Version {
+		resp := inst.p.UpgradeResourceState(ctx, plugin.UpgradeRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Version: obj.SchemaVersion, RawStateJSON: obj.AttrsJSON})
+		if resp.Diagnostics.HasErrors() {
+			return cty.NullVal(ty), toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", nil)
+		}
+		val = resp.UpgradedState
+	} else {
+		v, err := decodeAttrs(obj.AttrsJSON, ty)
+		if err != nil {
+			// A stored object that no longer fits the schema: let the
+			// provider upgrade it, as Terraform does.
+			resp := inst.p.UpgradeResourceState(ctx, plugin.UpgradeRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Version: obj.SchemaVersion, RawStateJSON: obj.AttrsJSON})
+			if resp.Diagnostics.HasErrors() {
+				return cty.NullVal(ty), toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", nil)
+			}
+			v = resp.UpgradedState
+		}
+		val = v
+	}
+	var pvm []cty.PathValueMarks
+	for _, p := range obj.SensitivePaths {
+		pvm = append(pvm, cty.PathValueMarks{Path: p, Marks: cty.NewValueMarks(marks.Sensitive)})
+	}
+	return remark(val, schema.Block, pvm), nil
+}
+
+// refresh reads the real state of an object. A null result means it is
+// gone.
+func (r *run) refresh(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
+	if err := r.acquire(ctx); err != nil {
+		return prior, private, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
+	}
+	defer r.release()
+	unmarked, pvm := prior.UnmarkDeepWithPaths()
+	resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarked, Private: private})
+	if resp.Diagnostics.HasErrors() {
+		return prior, private, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
+	}
+	return remark(resp.NewState, schema.Block, pvm), resp.Private, toDiags(resp.Diagnostics, addr.String(), "", nil)
+}
+
+// planManaged plans one instance of a managed resource.
+func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Resource, addr config.InstanceAddr, it eval.Iteration, each state.EachMode, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	ty := schema.Block.ImpliedType()
+	obj := r.prior.ResourceInstance(addr)
+	prior, d := r.priorValue(ctx, addr, obj, inst, schema)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return diags
+	}
+	var priorPrivate []byte
+	if obj != nil {
+		priorPrivate = obj.Private
+	}
+	imported := false
+	if obj == nil && r.opts.Mode == plan.NormalMode {
+		if id := r.importFor(addr); id != "" {
+			v, private, d := r.importObject(ctx, addr, id, inst, schema)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				return diags
+			}
+			prior, priorPrivate, imported = v, private, true
+		}
+	}
+	if !prior.IsNull() && !r.opts.SkipRefresh && !imported {
+		fresh, private, d := r.refresh(ctx, addr, prior, priorPrivate, inst, schema)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+		if !valuesEqual(prior, fresh) {
+			r.recordDrift(&plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Action: driftAction(prior, fresh), Reason: plan.ReasonRefreshDrift, Before: prior, After: fresh, Type: ty})
+		}
+		prior, priorPrivate = fresh, private
+	}
+	if r.opts.Mode == plan.DestroyMode {
+		if prior.IsNull() {
+			return diags
+		}
+		return append(diags, r.recordDelete(addr, prov, prior, priorPrivate, schema, obj, plan.ReasonNone, res)...)
+	}
+	sc := r.scope(addr.Module, it)
+	cfgVal, d := sc.EvalBlock(res.Config, schema.Block.DecoderSpec())
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return diags
+	}
+	diags = append(diags, checkRules(sc, res.Preconditions, "Precondition", addr.String())...)
+	if diags.HasErrors() {
+		return diags
+	}
+	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	if err := r.acquire(ctx); err != nil {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()})
+	}
+	vd := inst.p.ValidateResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: unmarkedCfg})
+	r.release()
+	diags = append(diags, toDiags(vd, addr.String(), "ValidateResourceConfig", res.DeclRange.Ptr())...)
+	if vd.HasErrors() {
+		return diags
+	}
+	if r.opts.Mode == plan.RefreshOnlyMode {
+		if !prior.IsNull() {
+			r.store.setResource(addr, each, prior)
+		}
+		return diags
+	}
+	mr := res.Managed
+	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
+	planned, requires, private, pd := r.planChange(ctx, addr, inst, schema, prior, planCfg, priorPrivate)
+	diags = append(diags, pd...)
+	if pd.HasErrors() {
+		return diags
+	}
+	change := &plan.ResourceChange{
+		Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Type: ty, SchemaVersion: schema.Version,
+		Before: prior, RequiredReplace: requires, Private: private,
+		CreateBeforeDestroy: mr.CreateBeforeDestroy, Site: r.siteOf(c, res),
+		Dependencies: r.deps[keyResource(c.Path, res.Addr())],
+	}
+	switch {
+	case prior.IsNull():
+		change.Action = plan.Create
+	case imported && valuesEqual(prior, planned):
+		change.Action = plan.NoOp
+	case imported:
+		change.Action = plan.Update
+	case obj != nil && obj.Status == state.Tainted:
+		change.Action, change.Reason = plan.DeleteThenCreate, plan.ReasonTainted
+	case r.replaceRequested(addr):
+		change.Action, change.Reason = plan.DeleteThenCreate, plan.ReasonRequested
+	case obj != nil && obj.Site != "" && change.Site != "" && obj.Site != change.Site:
+		change.Action, change.Reason = plan.DeleteThenCreate, plan.ReasonPlacementMoved
+	case len(requires) > 0 && !valuesEqual(prior, planned):
+		change.Action, change.Reason = plan.DeleteThenCreate, plan.ReasonCannotUpdate
+	case r.replaceTriggered(addr, res, sc):
+		change.Action, change.Reason = plan.DeleteThenCreate, plan.ReasonReplaceTriggered
+	case valuesEqual(prior, planned):
+		change.Action = plan.NoOp
+	default:
+		change.Action = plan.Update
+	}
+	if change.Action.IsReplace() {
+		if mr.CreateBeforeDestroy {
+			change.Action = plan.CreateThenDelete
+		}
+		// Plan the new object as a create.
+		created, _, cprivate, cd := r.planChange(ctx, addr, inst, schema, cty.NullVal(ty), planCfg, nil)
+		diags = append(diags, cd...)
+		if cd.HasErrors() {
+			return diags
+		}
+		planned, change.Private = created, cprivate
+		if mr.PreventDestroy {
+			return append(diags, preventDestroyDiag(addr, res))
+		}
+	}
+	if imported {
+		change.Importing = &plan.Importing{ID: r.importFor(addr)}
+		change.Before = prior
+	}
+	change.After = remark(planned, schema.Block, cfgMarks)
+	r.recordChange(change)
+	r.store.setResource(addr, each, change.After)
+	return diags
+}
+
+// planChange calls PlanResourceChange and checks the answer.
+func (r *run) planChange(ctx context.Context, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, prior, cfg cty.Value, private []byte) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
+	unmarkedPrior, _ := prior.UnmarkDeep()
+	proposed := proposedNew(schema.Block, unmarkedPrior, cfg)
+	if err := r.acquire(ctx); err != nil {
+		return cty.NilVal, nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
+	}
+	start := time.Now()
+	resp := inst.p.PlanResourceChange(ctx, plugin.PlanRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarkedPrior, ProposedNewState: proposed, Config: cfg, PriorPrivate: private})
+	r.release()
+	r.log.Trace("planned", "addr", addr.String(), "took", time.Since(start))
+	diags := toDiags(resp.Diagnostics, addr.String(), "PlanResourceChange", nil)
+	if resp.Diagnostics.HasErrors() {
+		return cty.NilVal, nil, nil, diags
+	}
+	planned := resp.PlannedState
+	if planned == cty.NilVal || planned.IsNull() {
+		return cty.NilVal, nil, nil, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Provider produced an invalid plan",
+			Detail:   fmt.Sprintf("Provider %s planned a null object for %s, which is not a create, update or replace. This is a bug in the provider.", inst.addr.Provider.ForDisplay(), addr),
+		})
+	}
+	return planned, resp.RequiresReplace, resp.PlannedPrivate, diags
+}
+
+func preventDestroyDiag(addr config.InstanceAddr, res *config.Resource) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Instance cannot be destroyed",
+		Detail:   fmt.Sprintf("%s has lifecycle.prevent_destroy set, but the plan would destroy it. Remove prevent_destroy to allow it, or change the configuration so it is not destroyed.", addr),
+		Subject:  res.DeclRange.Ptr(),
+	}
+}
+
+// planDelete plans the deletion of a recorded object without configuration.
+func (r *run) planDelete(ctx context.Context, addr config.InstanceAddr, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema, reason plan.Reason) hcl.Diagnostics {
+	obj := r.prior.ResourceInstance(addr)
+	if obj == nil {
+		return nil
+	}
+	prior, diags := r.priorValue(ctx, addr, obj, inst, schema)
+	if diags.HasErrors() {
+		return diags
+	}
+	private := obj.Private
+	if !r.opts.SkipRefresh {
+		fresh, p, d := r.refresh(ctx, addr, prior, private, inst, schema)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+		prior, private = fresh, p
+		if prior.IsNull() {
+			// Already gone: the apply only forgets it.
+			r.recordChange(&plan.ResourceChange{Addr: addr, PrevAddr: addr, Provider: prov, Action: plan.Forget, Reason: plan.ReasonRefreshDrift, Type: schema.Block.ImpliedType(), Before: cty.NullVal(schema.Block.ImpliedType()), After: cty.NullVal(schema.Block.ImpliedType())})
+			return diags
+		}
+	}
+	if r.opts.Mode == plan.RefreshOnlyMode {
+		return diags
+	}
+	return append(diags, r.recordDelete(addr, prov, prior, private, schema, obj, reason, nil)...)
+}
+
+func (r *run) recordDelete(addr config.InstanceAddr, prov config.ProviderConfigAddr, prior cty.Value, private []byte, schema *plugin.ResourceSchema, obj *state.Object, reason plan.Reason, res *config.Resource) hcl.Diagnostics {
+	if res != nil && res.Managed != nil && res.Managed.PreventDestroy {
+		return hcl.Diagnostics{preventDestroyDiag(addr, res)}
+	}
+	ty := schema.Block.ImpliedType()
+	ch := &plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Action: plan.Delete, Reason: reason, Type: ty, SchemaVersion: schema.Version, Before: prior, After: cty.NullVal(ty), Private: private}
+	if obj != nil {
+		ch.Dependencies = obj.Dependencies
+		ch.CreateBeforeDestroy = obj.CreateBeforeDestroy
+		ch.Site = obj.Site
+	}
+	r.recordChange(ch)
+	return nil
+}
+
+func driftAction(before, after cty.Value) plan.Action {
+	if after.IsNull() {
+		return plan.Delete
+	}
+	return plan.Update
+}
+
+func (r *run) recordChange(ch *plan.ResourceChange) {
+	r.mu.Lock()
+	r.changes = append(r.changes, ch)
+	r.mu.Unlock()
+}
+
+func (r *run) recordDrift(ch *plan.ResourceChange) {
+	r.mu.Lock()
+	r.drift = append(r.drift, ch)
+	r.mu.Unlock()
+}
+
+// changeOf returns the planned change of an instance, or nil.
+func (r *run) changeOf(addr config.InstanceAddr) *plan.ResourceChange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ch := range r.changes {
+		if ch.Addr == addr && ch.DeposedKey == "" {
+			return ch
+		}
+	}
+	return nil
+}
+
+func (r *run) replaceRequested(addr config.InstanceAddr) bool {
+	for _, a := range r.opts.Replace {
+		if a == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// replaceTriggered reports whether a resource named in replace_triggered_by
+// is planned to change.
+func (r *run) replaceTriggered(addr config.InstanceAddr, res *config.Resource, sc *eval.Scope) bool {
+	if res.Managed == nil {
+		return false
+	}
+	for _, e := range res.Managed.ReplaceTriggeredBy {
+		for _, t := range e.Variables() {
+			ref, d := config.ParseRef(t)
+			if d.HasErrors() || ref == nil {
+				continue
+			}
+			rr, ok := ref.Subject.(config.ResourceRef)
+			if !ok {
+				continue
+			}
+			r.mu.Lock()
+			for _, ch := range r.changes {
+				if ch.Addr.Module == addr.Module && ch.Addr.Resource == rr.Resource && (!rr.Keyed || ch.Addr.Key == rr.Key || rr.Key == nil) {
+					if ch.Action != plan.NoOp && ch.Action != plan.Read {
+						r.mu.Unlock()
+						return true
+					}
+				}
+			}
+			r.mu.Unlock()
+		}
+	}
+	return false
+}
+
+// siteOf returns the site a resource of c is placed on, or "".
+func (r *run) siteOf(c *config.Config, res *config.Resource) string {
+	for cur := c; cur.Parent != nil; cur = cur.Parent {
+		_, step := cur.Path.UnkeyedInstance().Parent()
+		if step.Kind == config.ModuleStep {
+			return ""
+		}
+		if pl := r.placements[placedAddr(cur.Parent.Path, step)]; pl != nil {
+			if step.Kind == config.StorageStep && res.ProviderRef != nil {
+				// A storage copy: the site whose provider it uses.
+				for _, s := range pl.sites {
+					if site := cur.Parent.Module.Sites[s]; site != nil && site.Provider == *res.ProviderRef {
+						return s
+					}
+				}
+			}
+			return pl.siteFor(res)
+		}
+	}
+	return ""
+}
+
+// planData plans a data source: read now when its configuration is known,
+// else at apply.
+func (r *run) planData(ctx context.Context, c *config.Config, res *config.Resource, addr config.InstanceAddr, it eval.Iteration, each state.EachMode, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
+	ty := schema.Block.ImpliedType()
+	if r.opts.Mode == plan.DestroyMode {
+		return nil
+	}
+	sc := r.scope(addr.Module, it)
+	cfgVal, diags := sc.EvalBlock(res.Config, schema.Block.DecoderSpec())
+	if diags.HasErrors() {
+		return diags
+	}
+	diags = append(diags, checkRules(sc, res.Preconditions, "Precondition", addr.String())...)
+	unmarked, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	if err := r.acquire(ctx); err != nil {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()})
+	}
+	vd := inst.p.ValidateDataResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: unmarked})
+	r.release()
+	diags = append(diags, toDiags(vd, addr.String(), "ValidateDataResourceConfig", res.DeclRange.Ptr())...)
+	if vd.HasErrors() {
+		return diags
+	}
+	pending := r.dependsOnPending(c, res)
+	if !unmarked.IsWhollyKnown() || pending {
+		reason := plan.ReasonReadConfigUnknown
+		if pending {
+			reason = plan.ReasonReadDependency
+		}
+		after := cty.UnknownVal(ty)
+		r.recordChange(&plan.ResourceChange{Addr: addr, PrevAddr: addr, Provider: prov, Action: plan.Read, Reason: reason, Type: ty, SchemaVersion: schema.Version, Before: cty.NullVal(ty), After: after, Dependencies: r.deps[keyResource(c.Path, res.Addr())]})
+		r.store.setResource(addr, each, after)
+		return diags
+	}
+	val, d := r.readData(ctx, addr, inst, schema, unmarked)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return diags
+	}
+	val = remark(val, schema.Block, cfgMarks)
+	r.recordChange(&plan.ResourceChange{Addr: addr, PrevAddr: addr, Provider: prov, Action: plan.NoOp, Type: ty, SchemaVersion: schema.Version, Before: val, After: val, Dependencies: r.deps[keyResource(c.Path, res.Addr())]})
+	r.store.setResource(addr, each, val)
+	self := sc.WithIteration(sc.Iteration)
+	self.Self = val
+	return append(diags, checkRules(self, res.Postconditions, "Postcondition", addr.String())...)
+}
+
+func (r *run) readData(ctx context.Context, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, cfg cty.Value) (cty.Value, hcl.Diagnostics) {
+	if err := r.acquire(ctx); err != nil {
+		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
+	}
+	defer r.release()
+	resp := inst.p.ReadDataSource(ctx, plugin.ReadDataRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Config: cfg})
+	diags := toDiags(resp.Diagnostics, addr.String(), "ReadDataSource", nil)
+	if resp.Diagnostics.HasErrors() {
+		return cty.NilVal, diags
+	}
+	return resp.State, diags
+}
+
+// dependsOnPending reports whether a data source depends (through
+// depends_on or references) on a managed resource with a pending change:
+// then it is read during apply, after that change.
+func (r *run) dependsOnPending(c *config.Config, res *config.Resource) bool {
+	deps := r.deps[keyResource(c.Path, res.Addr())]
+	if len(deps) == 0 {
+		return false
+	}
+	set := map[config.AbsResource]bool{}
+	for _, d := range deps {
+		set[config.AbsResource{Module: d.Module, Resource: d.Resource}] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ch := range r.changes {
+		if ch.Addr.Resource.Mode != config.ManagedMode || ch.Action == plan.NoOp {
+			continue
+		}
+		static := config.AbsResource{Module: ch.Addr.Module.Static().UnkeyedInstance(), Resource: ch.Addr.Resource}
+		if set[static] {
+			return true
+		}
+	}
+	return false
+}
+
+// sortChanges orders changes by address, deposed objects after current.
+func sortChanges(chs []*plan.ResourceChange) {
+	sort.SliceStable(chs, func(i, j int) bool {
+		a, b := chs[i], chs[j]
+		if a.Addr != b.Addr {
+			return a.Addr.Less(b.Addr)
+		}
+		return a.DeposedKey < b.DeposedKey
+	})
+}

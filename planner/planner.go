@@ -1,0 +1,282 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/binding"
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/state"
+)
+
+// Plan computes the execution plan that converges the recorded state prior
+// on the configuration cfg: it validates the configuration, places every
+// component on its best-ranked site, refreshes what exists, and asks each
+// provider to plan each instance. It never changes anything.
+//
+// The returned plan is nil only when the configuration is invalid; when
+// planning some instances failed, the plan is returned with Errored set
+// (it can be shown, not applied) along with the errors.
+func Plan(ctx context.Context, cfg *config.Config, prior *state.State, provs Providers, opts Options) (*plan.Plan, hcl.Diagnostics) {
+	diags := eval.Validate(cfg, eval.ValidateOptions{Vars: opts.Vars, VarRanges: opts.VarRanges, Workspace: opts.Workspace})
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if prior == nil {
+		prior = state.New()
+	}
+	r := newRun(cloneTree(cfg), prior.DeepCopy(), provs, opts)
+	defer r.providers.closeAll()
+	p, d := r.plan(ctx)
+	return p, append(diags, d...)
+}
+
+// plan runs the plan walk.
+func (r *run) plan(ctx context.Context) (*plan.Plan, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	diags = append(diags, r.applyMoves()...)
+	diags = append(diags, r.evalImports()...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	diags = append(diags, r.place(ctx)...)
+	if diags.HasErrors() {
+		return r.result(true), diags
+	}
+	g, d := r.buildGraph(planMaker{r})
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return r.result(true), diags
+	}
+	diags = append(diags, g.walk(ctx)...)
+	p := r.result(diags.HasErrors())
+	return p, diags
+}
+
+// buildGraph builds the walk's graph with the node functions of mk.
+func (r *run) buildGraph(mk nodeMaker) (*dag, hcl.Diagnostics) {
+	b := &graphBuilder{r: r, g: newDAG(), resourceProviders: map[string]config.ProviderConfigAddr{}, resourceAddrs: map[string]config.AbsResource{}}
+	b.build(mk)
+	r.deps = b.resourceDeps
+	if len(r.opts.Targets) > 0 {
+		b.diags = append(b.diags, r.applyTargets(b)...)
+	}
+	return b.g, b.diags
+}
+
+// result assembles the plan from what the walk recorded.
+func (r *run) result(errored bool) *plan.Plan {
+	r.mu.Lock()
+	changes := append([]*plan.ResourceChange(nil), r.changes...)
+	drift := append([]*plan.ResourceChange(nil), r.drift...)
+	notes := append([]plan.Note(nil), r.notes...)
+	r.mu.Unlock()
+	sortChanges(changes)
+	sortChanges(drift)
+	sort.SliceStable(notes, func(i, j int) bool { return notes[i].Summary < notes[j].Summary })
+	p := &plan.Plan{
+		Mode:         r.opts.Mode,
+		Changes:      changes,
+		Drift:        drift,
+		Notes:        notes,
+		PriorLineage: r.prior.Lineage,
+		PriorSerial:  r.prior.Serial,
+		Variables:    r.opts.Vars,
+		Targets:      r.opts.Targets,
+		Timestamp:    r.now,
+		Errored:      errored,
+	}
+	for _, a := range r.opts.Replace {
+		p.Replace = append(p.Replace, a.String())
+	}
+	var keys []string
+	for k := range r.placements {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pl := r.placements[k]
+		p.Placements = append(p.Placements, &plan.Placement{Addr: pl.addr, Sites: pl.sites, Previous: pl.previous, Ranking: pl.ranking, Fallback: pl.fallback})
+	}
+	p.Outputs = r.outputChanges()
+	p.Applyable = !errored && (p.Changed() || r.placementsChanged() || r.movesPending())
+	return p
+}
+
+// outputChanges compares the root outputs with the recorded ones.
+func (r *run) outputChanges() []*plan.OutputChange {
+	var out []*plan.OutputChange
+	names := map[string]bool{}
+	for name, o := range r.cfg.Module.Outputs {
+		names[name] = true
+		_ = o
+	}
+	for name := range r.prior.Outputs {
+		names[name] = true
+	}
+	var sorted []string
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, name := range sorted {
+		oc := &plan.OutputChange{Name: name, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.NullVal(cty.DynamicPseudoType)}
+		if prev := r.prior.Outputs[name]; prev != nil {
+			if v, err := decodeOutput(prev); err == nil {
+				oc.Before = v
+			}
+			oc.Sensitive = prev.Sensitive
+		}
+		decl := r.cfg.Module.Outputs[name]
+		if decl != nil {
+			oc.Sensitive = decl.Sensitive
+			if v, ok := r.store.get(r.store.outputs, nameKey{config.RootModule, name}); ok {
+				oc.After = v
+			} else if r.opts.Mode != plan.DestroyMode {
+				continue
+			}
+		}
+		if r.opts.Mode == plan.DestroyMode {
+			oc.After = cty.NullVal(cty.DynamicPseudoType)
+		}
+		switch {
+		case decl == nil || r.opts.Mode == plan.DestroyMode:
+			if r.prior.Outputs[name] == nil {
+				continue
+			}
+			oc.Action = plan.Delete
+		case r.prior.Outputs[name] == nil:
+			oc.Action = plan.Create
+		case valuesEqual(oc.Before, oc.After):
+			oc.Action = plan.NoOp
+		default:
+			oc.Action = plan.Update
+		}
+		out = append(out, oc)
+	}
+	return out
+}
+
+func (r *run) placementsChanged() bool {
+	for _, pl := range r.placements {
+		prev := r.prior.Placements[pl.addr]
+		if prev == nil || !sameStrings(prev.Sites, pl.sites) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// applyTargets keeps only the targeted resources and modules and what they
+// depend on; every other node does nothing.
+func (r *run) applyTargets(b *graphBuilder) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	keep := map[string]bool{}
+	var visit func(string)
+	visit = func(k string) {
+		if keep[k] {
+			return
+		}
+		keep[k] = true
+		if n := b.g.nodes[k]; n != nil {
+			for dep := range n.deps {
+				visit(dep)
+			}
+		}
+	}
+	for _, t := range r.opts.Targets {
+		found := false
+		if a, d := config.ParseInstanceAddr(t); !d.HasErrors() {
+			for _, key := range []string{keyResource(a.Module.Static(), a.Resource), keyDestroy(a.Module.Static(), a.Resource)} {
+				if _, ok := b.g.nodes[key]; ok {
+					visit(key)
+					found = true
+				}
+			}
+		} else if mod, ok := parseModuleTarget(t); ok {
+			if _, ok := b.g.nodes[keyClose(mod)]; ok {
+				visit(keyClose(mod))
+				found = true
+			}
+		}
+		if !found {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid target", Detail: fmt.Sprintf("-target=%s names no resource, data source, module, deployment or storage of the configuration.", t)})
+		}
+	}
+	for k, n := range b.g.nodes {
+		if !keep[k] {
+			n.run = nil
+		}
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Resource targeting is in effect", Detail: "The plan covers only the targeted objects and what they depend on; the rest of the configuration may not match what exists. Use -target for exceptional cases, then run a full plan."})
+	}
+	return diags
+}
+
+// parseModuleTarget reads module.a, module.a.deployment.b, deployment.b or
+// storage.c as a static module path.
+func parseModuleTarget(t string) (config.ModulePath, bool) {
+	a := config.ModuleInstance(t)
+	steps := a.Steps()
+	if len(steps) == 0 {
+		return "", false
+	}
+	var p config.ModulePath
+	for _, s := range steps {
+		p = p.Child(s.Kind, s.Name)
+	}
+	return p, p.String() == t || len(steps) > 0
+}
+
+// cloneTree copies the configuration tree so the planner can add what
+// placement realises (component resources, storage scopes) without
+// changing the caller's configuration.
+func cloneTree(c *config.Config) *config.Config {
+	root := config.NewRoot(cloneModule(c.Module))
+	var copyChildren func(src, dst *config.Config)
+	copyChildren = func(src, dst *config.Config) {
+		for step, ch := range src.Children {
+			n := dst.AddChild(step, cloneModule(ch.Module), ch.CallRange, ch.SourceAddr)
+			copyChildren(ch, n)
+		}
+	}
+	copyChildren(c, root)
+	return root
+}
+
+func cloneModule(m *config.Module) *config.Module {
+	n := *m
+	n.ManagedResources = copyMap(m.ManagedResources)
+	n.DataResources = copyMap(m.DataResources)
+	return &n
+}
+
+func copyMap[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// realisationsOf is kept on the run: how each component was realised.
+type realisations = map[string]*binding.Realisation

@@ -1,0 +1,45 @@
+package planner
+
+import (
+	"context"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+)
+
+// Provider is what the planner needs of a running provider plugin. The
+// client in providers/plugin implements it over gRPC; tests may use any
+// implementation that keeps the protocol's rules.
+type Provider interface {
+	Schema(ctx context.Context) (*plugin.Schema, error)
+	ValidateProviderConfig(ctx context.Context, cfg cty.Value) (cty.Value, plugin.Diagnostics)
+	ConfigureProvider(ctx context.Context, req plugin.ConfigureRequest) plugin.Diagnostics
+	ValidateResourceConfig(ctx context.Context, req plugin.ValidateRequest) plugin.Diagnostics
+	ValidateDataResourceConfig(ctx context.Context, req plugin.ValidateRequest) plugin.Diagnostics
+	UpgradeResourceState(ctx context.Context, req plugin.UpgradeRequest) plugin.UpgradeResponse
+	ReadResource(ctx context.Context, req plugin.ReadRequest) plugin.ReadResponse
+	PlanResourceChange(ctx context.Context, req plugin.PlanRequest) plugin.PlanResponse
+	ApplyResourceChange(ctx context.Context, req plugin.ApplyRequest) plugin.ApplyResponse
+	ImportResourceState(ctx context.Context, req plugin.ImportRequest) plugin.ImportResponse
+	ReadDataSource(ctx context.Context, req plugin.ReadDataRequest) plugin.ReadDataResponse
+	// Stop asks the provider to stop its in-flight operations gracefully.
+	Stop(ctx context.Context) error
+	// Close ends the provider process.
+	Close() error
+}
+
+// Providers starts provider plugins. The planner starts one process per
+// provider configuration it needs and closes them when the run ends.
+type Providers interface {
+	Start(ctx context.Context, addr config.Provider) (Provider, error)
+}
+
+// ProvidersFunc adapts a function to Providers.
+type ProvidersFunc func(ctx context.Context, addr config.Provider) (Provider, error)
+
+// Start implements Providers.
+func (f ProvidersFunc) Start(ctx context.Context, addr config.Provider) (Provider, error) {
+	return f(ctx, addr)
+}

@@ -1,0 +1,231 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+)
+
+// providerSet owns the provider processes of one run: one per provider
+// configuration, started on first use and closed when the run ends.
+type providerSet struct {
+	r     *run
+	mu    sync.Mutex
+	insts map[config.ProviderConfigAddr]*providerInstance
+}
+
+type providerInstance struct {
+	addr   config.ProviderConfigAddr
+	once   sync.Once
+	p      Provider
+	schema *plugin.Schema
+	err    error
+
+	mu         sync.Mutex
+	configured bool
+}
+
+func newProviderSet(r *run) *providerSet {
+	return &providerSet{r: r, insts: map[config.ProviderConfigAddr]*providerInstance{}}
+}
+
+// get returns the running provider for addr, starting it on first use.
+func (s *providerSet) get(ctx context.Context, addr config.ProviderConfigAddr) (*providerInstance, error) {
+	s.mu.Lock()
+	inst := s.insts[addr]
+	if inst == nil {
+		inst = &providerInstance{addr: addr}
+		s.insts[addr] = inst
+	}
+	s.mu.Unlock()
+	inst.once.Do(func() {
+		p, err := s.r.provs.Start(ctx, addr.Provider)
+		if err != nil {
+			inst.err = fmt.Errorf("starting provider %s for %s: %w", addr.Provider.ForDisplay(), addr, err)
+			return
+		}
+		schema, err := p.Schema(ctx)
+		if err != nil {
+			p.Close()
+			inst.err = fmt.Errorf("reading the schema of provider %s: %w", addr.Provider.ForDisplay(), err)
+			return
+		}
+		inst.p, inst.schema = p, schema
+	})
+	return inst, inst.err
+}
+
+// stopAll asks every running provider to stop its operations.
+func (s *providerSet) stopAll(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, inst := range s.insts {
+		if inst.p != nil {
+			_ = inst.p.Stop(ctx)
+		}
+	}
+}
+
+// closeAll ends every provider process.
+func (s *providerSet) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, inst := range s.insts {
+		if inst.p != nil {
+			_ = inst.p.Close()
+		}
+	}
+}
+
+// resourceSchema returns the schema of a resource type.
+func (inst *providerInstance) resourceSchema(mode config.ResourceMode, typ string) (*plugin.ResourceSchema, bool) {
+	var m map[string]plugin.ResourceSchema
+	if mode == config.DataMode {
+		m = inst.schema.DataSources
+	} else {
+		m = inst.schema.Resources
+	}
+	rs, ok := m[typ]
+	return &rs, ok
+}
+
+// configure evaluates the provider configuration in module instance mod and
+// configures the provider with it, once.
+func (r *run) configureProvider(ctx context.Context, addr config.ProviderConfigAddr, decl *config.ProviderConfig) hcl.Diagnostics {
+	inst, err := r.providers.get(ctx, addr)
+	if err != nil {
+		var rng *hcl.Range
+		if decl != nil {
+			rng = decl.DeclRange.Ptr()
+		}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error(), Subject: rng}}
+	}
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	if inst.configured {
+		return nil
+	}
+	body := hcl.EmptyBody()
+	var rng *hcl.Range
+	if decl != nil {
+		body = decl.Config
+		rng = decl.DeclRange.Ptr()
+	}
+	sc := r.scope(addr.Module.UnkeyedInstance(), emptyIteration())
+	val, diags := sc.EvalBlock(body, inst.schema.Provider.DecoderSpec())
+	if diags.HasErrors() {
+		return diags
+	}
+	unmarked, _ := val.UnmarkDeep()
+	if unmarked.IsNull() {
+		unmarked = cty.NullVal(inst.schema.Provider.ImpliedType())
+	}
+	prepared, pd := inst.p.ValidateProviderConfig(ctx, unmarked)
+	diags = append(diags, toDiags(pd, addr.String(), "ValidateProviderConfig", rng)...)
+	if diags.HasErrors() {
+		return diags
+	}
+	if prepared != cty.NilVal && !prepared.IsNull() {
+		unmarked = prepared
+	}
+	cd := inst.p.ConfigureProvider(ctx, plugin.ConfigureRequest{Config: unmarked})
+	diags = append(diags, toDiags(cd, addr.String(), "ConfigureProvider", rng)...)
+	if !diags.HasErrors() {
+		inst.configured = true
+	}
+	return diags
+}
+
+// providerFor resolves the provider configuration a resource of module
+// path c uses: its provider argument or implied provider, looked up in the
+// module and, through passed or inherited configurations, its ancestors. In
+// a deployment's or storage's scope, resources without a provider argument
+// use the provider of the site the component was placed on.
+func (r *run) providerFor(c *config.Config, res *config.Resource) (config.ProviderConfigAddr, hcl.Diagnostics) {
+	ref := config.LocalProviderRef{LocalName: res.ProviderLocalName()}
+	explicit := res.ProviderRef != nil
+	if explicit {
+		ref = *res.ProviderRef
+	}
+	cur := c
+	// Placed scopes take the site's provider, or resolve an explicit one
+	// in the module that declares the deployment.
+	for cur.Parent != nil {
+		_, step := cur.Path.UnkeyedInstance().Parent()
+		if step.Kind == config.ModuleStep {
+			break
+		}
+		if !explicit {
+			if p := r.placements[placedAddr(cur.Parent.Path, step)]; p != nil && len(p.sites) > 0 {
+				site := cur.Parent.Module.Sites[p.siteFor(res)]
+				if site != nil {
+					want := cur.Parent.Module.ProviderFor(site.Provider.LocalName)
+					return config.ProviderConfigAddr{Module: cur.Parent.Path, Provider: want, Alias: site.Provider.Alias}, nil
+				}
+			}
+		}
+		cur = cur.Parent
+	}
+	source := c.Module.ProviderFor(ref.LocalName)
+	if res.Provider != (config.Provider{}) && !explicit {
+		source = res.Provider
+	}
+	for {
+		if _, ok := cur.Module.ProviderConfigs[ref.String()]; ok {
+			return config.ProviderConfigAddr{Module: cur.Path, Provider: cur.Module.ProviderFor(ref.LocalName), Alias: ref.Alias}, nil
+		}
+		if cur.Parent == nil {
+			break
+		}
+		parent, step := cur.Path.UnkeyedInstance().Parent()
+		_ = parent
+		if step.Kind == config.ModuleStep {
+			call := cur.Parent.Module.ModuleCalls[step.Name]
+			passed := false
+			if call != nil {
+				for _, pp := range call.Providers {
+					if pp.InChild == ref {
+						ref = pp.InParent
+						passed = true
+						break
+					}
+				}
+			}
+			if !passed && ref.Alias != "" {
+				break
+			}
+		}
+		cur = cur.Parent
+	}
+	if ref.Alias != "" {
+		return config.ProviderConfigAddr{}, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Provider configuration not present",
+			Detail:   fmt.Sprintf("%s uses provider %s, which is not configured in its module or passed to it. Add a provider %q block with alias = %q.", res.Addr(), ref, ref.LocalName, ref.Alias),
+			Subject:  res.DeclRange.Ptr(),
+		}}
+	}
+	// An implied, empty configuration at the root.
+	return config.ProviderConfigAddr{Module: config.RootPath, Provider: source}, nil
+}
+
+// providerDecl returns the provider block of addr, or nil for an implied
+// empty configuration.
+func (r *run) providerDecl(addr config.ProviderConfigAddr) *config.ProviderConfig {
+	c := r.cfg.Descendant(addr.Module)
+	if c == nil {
+		return nil
+	}
+	for _, pc := range c.Module.ProviderConfigs {
+		if pc.Alias == addr.Alias && c.Module.ProviderFor(pc.Name) == addr.Provider {
+			return pc
+		}
+	}
+	return nil
+}

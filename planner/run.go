@@ -1,0 +1,553 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/funcs"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+	"github.com/indigo-cloud/indigo/state"
+)
+
+// Options tune a plan.
+type Options struct {
+	// Mode is a normal, destroy or refresh-only plan.
+	Mode plan.Mode
+	// Vars are root module variable values (from -var, -var-file, auto
+	// files and the environment), by name; VarRanges locate them.
+	Vars      map[string]cty.Value
+	VarRanges map[string]hcl.Range
+	// Targets limits the plan to these resources or modules and what they
+	// depend on (-target), written as addresses.
+	Targets []string
+	// Replace forces these instances to be replaced (-replace).
+	Replace []config.InstanceAddr
+	// SkipRefresh skips reading the real state of each object (-refresh=false).
+	SkipRefresh bool
+	// Parallelism bounds the provider operations running at once (default 10).
+	Parallelism int
+	// Workspace is the value of terraform.workspace ("default").
+	Workspace string
+	// Replan lets placed components move when a better site is available;
+	// without it a component stays where it is unless its site can no
+	// longer take it.
+	Replan bool
+	// ExcludeSites lists, by component address, the sites a component must
+	// not be placed on (apply's fallback after a failure there).
+	ExcludeSites map[string][]string
+	// Now is the time the plan is made; zero means time.Now().
+	Now time.Time
+	// Metrics reads site metrics; nil means the default fetcher.
+	Metrics MetricsReader
+	// Logger receives debug logs; nil means silent.
+	Logger hclog.Logger
+	// Progress, when set, is told about long operations.
+	Progress func(Event)
+}
+
+// Event reports progress of a walk to the user interface.
+type Event struct {
+	// Kind is "start", "done", "error" or "still" (a long operation still
+	// running).
+	Kind string
+	// Addr is the instance or object concerned.
+	Addr string
+	// Action says what is being done ("Creating", "Reading", ...).
+	Action string
+	// Elapsed is the time spent so far.
+	Elapsed time.Duration
+	// Detail adds context (the id of a created object, an error).
+	Detail string
+}
+
+func (o *Options) parallelism() int {
+	if o.Parallelism <= 0 {
+		return 10
+	}
+	return o.Parallelism
+}
+
+func (o *Options) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now()
+	}
+	return o.Now
+}
+
+// run holds everything one plan or apply shares.
+type run struct {
+	cfg   *config.Config
+	prior *state.State
+	opts  Options
+	log   hclog.Logger
+	now   time.Time
+
+	provs     Providers
+	providers *providerSet
+	funcs     map[string]function.Function
+	// sem bounds concurrent provider operations.
+	sem chan struct{}
+
+	store *store
+
+	// placements are the placement decisions, by component address.
+	placements map[string]*placement
+
+	mu      sync.Mutex
+	changes []*plan.ResourceChange
+	drift   []*plan.ResourceChange
+	notes   []plan.Note
+	// applying is set for the apply walk.
+	applying *applyRun
+
+	// prev maps instances moved by moved blocks to their previous address.
+	prev map[config.InstanceAddr]config.InstanceAddr
+	// imports maps instances to the id an import block imports them by.
+	imports map[config.InstanceAddr]string
+	// deps are, by resource node key, the resources each resource depends
+	// on.
+	deps map[string][]config.AbsResource
+	// realisations say how each component (by "path|name") was realised.
+	realisations realisations
+	// fixed, during an apply, holds the plan's placements, which the apply
+	// keeps rather than ranking again.
+	fixed map[string]*plan.Placement
+}
+
+func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Options) *run {
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	now := opts.now()
+	if prior == nil {
+		prior = state.New()
+	}
+	r := &run{
+		cfg:        cfg,
+		prior:      prior,
+		opts:       opts,
+		log:        log,
+		now:        now,
+		provs:      provs,
+		funcs:      funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true, PlanTimestamp: now}),
+		sem:        make(chan struct{}, opts.parallelism()),
+		store:      newStore(),
+		placements: map[string]*placement{},
+		prev:       map[config.InstanceAddr]config.InstanceAddr{},
+		imports:    map[config.InstanceAddr]string{},
+		realisations: realisations{},
+	}
+	r.providers = newProviderSet(r)
+	return r
+}
+
+// acquire takes a provider-operation slot; release gives it back.
+func (r *run) acquire(ctx context.Context) error {
+	select {
+	case r.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *run) release() { <-r.sem }
+
+func (r *run) progress(e Event) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(e)
+	}
+}
+
+func planNote(subject, summary string) plan.Note {
+	return plan.Note{Subject: subject, Summary: summary}
+}
+
+func (r *run) addNote(n plan.Note) {
+	r.mu.Lock()
+	r.notes = append(r.notes, n)
+	r.mu.Unlock()
+}
+
+// scope returns an evaluation scope for module instance mod.
+func (r *run) scope(mod config.ModuleInstance, it eval.Iteration) *eval.Scope {
+	return &eval.Scope{Data: &walkData{r: r}, Module: mod, Functions: r.funcs, Iteration: it}
+}
+
+// nameKey identifies a named value in one module instance.
+type nameKey struct {
+	mod  config.ModuleInstance
+	name string
+}
+
+// store holds the values the walk computed, for the expressions evaluated
+// after them. Graph edges guarantee a value is stored before it is read.
+type store struct {
+	mu sync.RWMutex
+	// instances are the expanded instances of each static module path.
+	instances map[config.ModulePath][]config.ModuleInstance
+	// iterations are the count/for_each values of each module call
+	// instance, for evaluating its arguments.
+	iterations map[config.ModuleInstance]eval.Iteration
+	vars       map[nameKey]cty.Value
+	locals     map[nameKey]cty.Value
+	outputs    map[nameKey]cty.Value
+	resources  map[config.AbsResource]*resourceValues
+	objects    map[objectKey]cty.Value
+}
+
+type objectKey struct {
+	mod config.ModuleInstance
+	ref config.ObjectRef
+}
+
+// resourceValues are the instance values of one resource in one module
+// instance.
+type resourceValues struct {
+	each   state.EachMode
+	values map[config.InstanceKey]cty.Value
+}
+
+func newStore() *store {
+	return &store{
+		instances:  map[config.ModulePath][]config.ModuleInstance{config.RootPath: {config.RootModule}},
+		iterations: map[config.ModuleInstance]eval.Iteration{},
+		vars:       map[nameKey]cty.Value{},
+		locals:     map[nameKey]cty.Value{},
+		outputs:    map[nameKey]cty.Value{},
+		resources:  map[config.AbsResource]*resourceValues{},
+		objects:    map[objectKey]cty.Value{},
+	}
+}
+
+func (s *store) instancesOf(p config.ModulePath) []config.ModuleInstance {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.instances[p]
+}
+
+func (s *store) addInstances(p config.ModulePath, insts []config.ModuleInstance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.instances[p] = append(s.instances[p], insts...)
+}
+
+func (s *store) setIteration(m config.ModuleInstance, it eval.Iteration) {
+	s.mu.Lock()
+	s.iterations[m] = it
+	s.mu.Unlock()
+}
+
+func (s *store) iteration(m config.ModuleInstance) eval.Iteration {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.iterations[m]
+}
+
+func (s *store) set(m map[nameKey]cty.Value, k nameKey, v cty.Value) {
+	s.mu.Lock()
+	m[k] = v
+	s.mu.Unlock()
+}
+
+func (s *store) get(m map[nameKey]cty.Value, k nameKey) (cty.Value, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v, ok := m[k]
+	return v, ok
+}
+
+// setResource records the value of one resource instance.
+func (s *store) setResource(addr config.InstanceAddr, each state.EachMode, v cty.Value) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	abs := addr.ContainingResource()
+	rv := s.resources[abs]
+	if rv == nil {
+		rv = &resourceValues{each: each, values: map[config.InstanceKey]cty.Value{}}
+		s.resources[abs] = rv
+	}
+	rv.each = each
+	rv.values[addr.Key] = v
+}
+
+// ensureResource records that a resource was expanded (possibly to zero
+// instances), so references see an empty collection rather than nothing.
+func (s *store) ensureResource(abs config.AbsResource, each state.EachMode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.resources[abs] == nil {
+		s.resources[abs] = &resourceValues{each: each, values: map[config.InstanceKey]cty.Value{}}
+	}
+}
+
+// resourceValue returns the value of a whole resource.
+func (s *store) resourceValue(abs config.AbsResource) (cty.Value, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rv := s.resources[abs]
+	if rv == nil {
+		return cty.DynamicVal, false
+	}
+	switch rv.each {
+	case state.EachList:
+		n := 0
+		for k := range rv.values {
+			if ik, ok := k.(config.IntKey); ok && int(ik)+1 > n {
+				n = int(ik) + 1
+			}
+		}
+		if n == 0 {
+			return cty.EmptyTupleVal, true
+		}
+		vals := make([]cty.Value, n)
+		for i := range vals {
+			v, ok := rv.values[config.IntKey(i)]
+			if !ok {
+				v = cty.DynamicVal
+			}
+			vals[i] = v
+		}
+		return cty.TupleVal(vals), true
+	case state.EachMap:
+		if len(rv.values) == 0 {
+			return cty.EmptyObjectVal, true
+		}
+		attrs := make(map[string]cty.Value, len(rv.values))
+		for k, v := range rv.values {
+			if sk, ok := k.(config.StringKey); ok {
+				attrs[string(sk)] = v
+			}
+		}
+		return cty.ObjectVal(attrs), true
+	}
+	v, ok := rv.values[nil]
+	if !ok {
+		return cty.DynamicVal, true
+	}
+	return v, true
+}
+
+func (s *store) setObject(mod config.ModuleInstance, ref config.ObjectRef, v cty.Value) {
+	s.mu.Lock()
+	s.objects[objectKey{mod, ref}] = v
+	s.mu.Unlock()
+}
+
+func (s *store) object(mod config.ModuleInstance, ref config.ObjectRef) (cty.Value, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v, ok := s.objects[objectKey{mod, ref}]
+	return v, ok
+}
+
+// walkData implements eval.Data over the store.
+type walkData struct {
+	r *run
+}
+
+func (d *walkData) node(mod config.ModuleInstance) *config.Config {
+	return d.r.cfg.Descendant(mod.Static())
+}
+
+func undeclared(kind, name string, rng hcl.Range) hcl.Diagnostics {
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared " + kind,
+		Detail:   fmt.Sprintf("No %s named %q is declared here.", kind, name),
+		Subject:  rng.Ptr(),
+	}}
+}
+
+// Variable implements eval.Data.
+func (d *walkData) Variable(mod config.ModuleInstance, name string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	if v, ok := d.r.store.get(d.r.store.vars, nameKey{mod, name}); ok {
+		return v, nil
+	}
+	if c := d.node(mod); c == nil || c.Module.Variables[name] == nil {
+		return cty.DynamicVal, undeclared("input variable", name, rng)
+	}
+	return cty.DynamicVal, nil
+}
+
+// Local implements eval.Data.
+func (d *walkData) Local(mod config.ModuleInstance, name string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	if v, ok := d.r.store.get(d.r.store.locals, nameKey{mod, name}); ok {
+		return v, nil
+	}
+	if c := d.node(mod); c == nil || c.Module.Locals[name] == nil {
+		return cty.DynamicVal, undeclared("local value", name, rng)
+	}
+	return cty.DynamicVal, nil
+}
+
+// Resource implements eval.Data.
+func (d *walkData) Resource(mod config.ModuleInstance, addr config.ResourceAddr, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	c := d.node(mod)
+	if c == nil || c.Module.Resource(addr) == nil {
+		return cty.DynamicVal, undeclared("resource", addr.String(), rng)
+	}
+	v, _ := d.r.store.resourceValue(config.AbsResource{Module: mod, Resource: addr})
+	return v, nil
+}
+
+// ModuleCall implements eval.Data.
+func (d *walkData) ModuleCall(mod config.ModuleInstance, ref config.ModuleCallRef, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	c := d.node(mod)
+	if c == nil {
+		return cty.DynamicVal, nil
+	}
+	call := c.Module.ModuleCalls[ref.Name]
+	child := c.Children[config.Step{Kind: config.ModuleStep, Name: ref.Name}]
+	if call == nil || child == nil {
+		return cty.DynamicVal, undeclared("module", ref.Name, rng)
+	}
+	var mine []config.ModuleInstance
+	for _, inst := range d.r.store.instancesOf(child.Path) {
+		if parent, _ := inst.Parent(); parent == mod {
+			mine = append(mine, inst)
+		}
+	}
+	outputs := func(inst config.ModuleInstance) cty.Value {
+		attrs := make(map[string]cty.Value, len(child.Module.Outputs))
+		for name := range child.Module.Outputs {
+			v, ok := d.r.store.get(d.r.store.outputs, nameKey{inst, name})
+			if !ok {
+				v = cty.DynamicVal
+			}
+			attrs[name] = v
+		}
+		return cty.ObjectVal(attrs)
+	}
+	switch {
+	case call.Count != nil:
+		vals := make([]cty.Value, len(mine))
+		for _, inst := range mine {
+			_, step := inst.Parent()
+			if k, ok := step.Key.(config.IntKey); ok && int(k) < len(vals) {
+				vals[k] = outputs(inst)
+			}
+		}
+		for i := range vals {
+			if vals[i] == cty.NilVal {
+				vals[i] = cty.DynamicVal
+			}
+		}
+		if len(vals) == 0 {
+			return cty.EmptyTupleVal, nil
+		}
+		return cty.TupleVal(vals), nil
+	case call.ForEach != nil:
+		attrs := map[string]cty.Value{}
+		for _, inst := range mine {
+			_, step := inst.Parent()
+			if k, ok := step.Key.(config.StringKey); ok {
+				attrs[string(k)] = outputs(inst)
+			}
+		}
+		return cty.ObjectVal(attrs), nil
+	}
+	return outputs(mod.Child(config.ModuleStep, ref.Name, nil)), nil
+}
+
+// Object implements eval.Data.
+func (d *walkData) Object(mod config.ModuleInstance, ref config.ObjectRef, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	// Sites, groups and storage of the enclosing module are visible in a
+	// deployment's scope.
+	for cur := mod; ; {
+		if v, ok := d.r.store.object(cur, ref); ok {
+			return v, nil
+		}
+		if cur.IsRoot() || ref.Kind == config.ComponentKind {
+			break
+		}
+		parent, step := cur.Parent()
+		if step.Kind == config.ModuleStep {
+			break
+		}
+		cur = parent
+	}
+	c := d.node(mod)
+	if c != nil && c.Module.Object(ref.Kind, ref.Name) == nil && !declaredAbove(c, ref) {
+		return cty.DynamicVal, undeclared(ref.Kind.Keyword(), ref.Name, rng)
+	}
+	return cty.DynamicVal, nil
+}
+
+func declaredAbove(c *config.Config, ref config.ObjectRef) bool {
+	for cur := c.Parent; cur != nil; cur = cur.Parent {
+		if cur.Module.Object(ref.Kind, ref.Name) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Path implements eval.Data.
+func (d *walkData) Path(mod config.ModuleInstance, name string) cty.Value {
+	return eval.PathValue(d.r.cfg, mod, name)
+}
+
+// Workspace implements eval.Data.
+func (d *walkData) Workspace() cty.Value {
+	if d.r.opts.Workspace == "" {
+		return cty.StringVal("default")
+	}
+	return cty.StringVal(d.r.opts.Workspace)
+}
+
+// instanceAddrs returns the keys of a state resource's instances, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// relPath shortens a path for messages.
+func relPath(base, p string) string {
+	if rel, err := filepath.Rel(base, p); err == nil {
+		return rel
+	}
+	return p
+}
+
+// toDiags converts provider diagnostics, attaching them to rng (the
+// configuration they are about) and naming the resource and operation.
+func toDiags(pd plugin.Diagnostics, addr, op string, rng *hcl.Range) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range pd {
+		sev := hcl.DiagError
+		if d.Severity == plugin.Warning {
+			sev = hcl.DiagWarning
+		}
+		detail := d.Detail
+		if len(d.Attribute) > 0 {
+			detail = fmt.Sprintf("%s\n\n(attribute %s)", detail, pathString(d.Attribute))
+		}
+		summary := d.Summary
+		if addr != "" {
+			summary = fmt.Sprintf("%s: %s", addr, d.Summary)
+		}
+		if op != "" && sev == hcl.DiagError {
+			detail = fmt.Sprintf("%s\n\nThe provider reported this during %s.", detail, op)
+		}
+		out = append(out, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: rng})
+	}
+	return out
+}
