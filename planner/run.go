@@ -136,18 +136,18 @@ func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Option
 		prior = state.New()
 	}
 	r := &run{
-		cfg:        cfg,
-		prior:      prior,
-		opts:       opts,
-		log:        log,
-		now:        now,
-		provs:      provs,
-		funcs:      funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true, PlanTimestamp: now}),
-		sem:        make(chan struct{}, opts.parallelism()),
-		store:      newStore(),
-		placements: map[string]*placement{},
-		prev:       map[config.InstanceAddr]config.InstanceAddr{},
-		imports:    map[config.InstanceAddr]string{},
+		cfg:          cfg,
+		prior:        prior,
+		opts:         opts,
+		log:          log,
+		now:          now,
+		provs:        provs,
+		funcs:        funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true, PlanTimestamp: now}),
+		sem:          make(chan struct{}, opts.parallelism()),
+		store:        newStore(),
+		placements:   map[string]*placement{},
+		prev:         map[config.InstanceAddr]config.InstanceAddr{},
+		imports:      map[config.InstanceAddr]string{},
 		realisations: realisations{},
 	}
 	r.providers = newProviderSet(r)
