@@ -176,7 +176,7 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 			5: {"provider": grpcProvider{major: 5}},
 			6: {"provider": grpcProvider{major: 6}},
 		},
-		RunnerFunc: func(_ hclog.Logger, handshake *exec.Cmd, _ string) (runner.Runner, error) {
+		RunnerFunc: func(_ hclog.Logger, handshake *exec.Cmd, socketDir string) (runner.Runner, error) {
 			// go-plugin describes the handshake environment on a Cmd of its
 			// own; it goes on top of the caller's environment.
 			cmd := opts.Cmd
@@ -192,6 +192,9 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 			st.mu.Lock()
 			defer st.mu.Unlock()
 			if st.canceled {
+				// go-plugin removes the socket directory it made only
+				// when a process ran.
+				_ = os.RemoveAll(socketDir)
 				return nil, context.Cause(ctx)
 			}
 			proc, err := newProcess(cmd)
