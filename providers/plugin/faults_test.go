@@ -213,3 +213,27 @@ func TestCloseIdempotent(t *testing.T) {
 		t.Errorf("provider process %d still exists", pid)
 	}
 }
+
+// TestFaultCancel: canceling the context of a call to a hung provider ends
+// the call with context.Canceled; the provider is then closed cleanly.
+func TestFaultCancel(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := startProvider(t, 6, "INDIGO_TESTPROVIDER_FAULT=hang", "INDIGO_TESTPROVIDER_FAULT_OP=ApplyResourceChange")
+	pid := p.proc.Pid()
+	ctx, cancel := context.WithCancel(context.Background())
+	timer := time.AfterFunc(300*time.Millisecond, cancel)
+	defer timer.Stop()
+	diags := callOp(ctx, t, p, "ApplyResourceChange", "indigotest_thing.slow")
+	var ce *CallError
+	if !errors.As(diags.Err(), &ce) || !errors.Is(ce, context.Canceled) || ce.summary() != "Provider call canceled" {
+		t.Fatalf("diagnostics %v, want a canceled CallError", diags)
+	}
+	// The provider still answers other calls while one hangs.
+	if _, err := p.Metadata(context.Background()); err != nil {
+		t.Errorf("Metadata while a call hangs: %v", err)
+	}
+	_ = p.Close()
+	if !processGone(pid) {
+		t.Errorf("provider process %d still exists", pid)
+	}
+}
