@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -221,6 +222,16 @@ func (r *run) applyTargets(b *graphBuilder) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid target", Detail: fmt.Sprintf("-target=%s names no resource, data source, module, deployment or storage of the configuration.", t)})
 		}
 	}
+	if r.opts.Mode == plan.DestroyMode {
+		// Destroying a target destroys only what is in it: its
+		// dependencies stay.
+		for k, n := range b.g.nodes {
+			if isResourceKey(k) && !r.targeted(b, k) {
+				n.run = nil
+			}
+		}
+		return diags
+	}
 	for k, n := range b.g.nodes {
 		if !keep[k] {
 			n.run = nil
@@ -230,6 +241,30 @@ func (r *run) applyTargets(b *graphBuilder) hcl.Diagnostics {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Resource targeting is in effect", Detail: "The plan covers only the targeted objects and what they depend on; the rest of the configuration may not match what exists. Use -target for exceptional cases, then run a full plan."})
 	}
 	return diags
+}
+
+// targeted reports whether a resource node is named by a target, directly
+// or by being inside a targeted module or placed scope.
+func (r *run) targeted(b *graphBuilder, key string) bool {
+	abs, ok := b.resourceAddrs[key]
+	if !ok {
+		return false
+	}
+	p := abs.Module.Static()
+	for _, t := range r.opts.Targets {
+		if a, d := config.ParseInstanceAddr(t); !d.HasErrors() {
+			if a.Module.Static() == p && a.Resource == abs.Resource {
+				return true
+			}
+			continue
+		}
+		if mod, ok := parseModuleTarget(t); ok {
+			if p == mod || strings.HasPrefix(string(p), string(mod)+".") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parseModuleTarget reads module.a, module.a.deployment.b, deployment.b or

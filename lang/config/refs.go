@@ -104,7 +104,7 @@ type Reference struct {
 // caller already removed) are reported as errors with what the user can
 // write instead.
 func ParseRef(trav hcl.Traversal) (*Reference, hcl.Diagnostics) {
-	if len(trav) == 0 {
+	if len(trav) == 0 || trav.IsRelative() {
 		return nil, nil
 	}
 	root := trav.RootName()
@@ -255,6 +255,15 @@ func resourceRef(addr ResourceAddr, r hcl.Range, rest hcl.Traversal) (*Reference
 		}
 	}
 	return &Reference{Subject: ref, Range: r, Remaining: rest}, nil
+}
+
+// RootName returns the name a traversal starts with, or "" for an empty or
+// relative traversal (where hcl's RootName would panic).
+func RootName(t hcl.Traversal) string {
+	if len(t) == 0 || t.IsRelative() {
+		return ""
+	}
+	return t.RootName()
 }
 
 // ReferencesIn parses every traversal in travs. Diagnostics for traversals

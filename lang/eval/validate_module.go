@@ -108,7 +108,7 @@ func checkMoveEndpoint(trav hcl.Traversal) hcl.Diagnostics {
 	}
 	// module.x and module.x[0] name whole modules; anything else must be a
 	// resource address.
-	if trav.RootName() == "module" && (len(trav) == 2 || (len(trav) == 3 && isIndex(trav[2]))) {
+	if config.RootName(trav) == "module" && (len(trav) == 2 || (len(trav) == 3 && isIndex(trav[2]))) {
 		return nil
 	}
 	_, diags := config.InstanceAddrFromTraversal(trav)

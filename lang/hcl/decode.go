@@ -345,7 +345,7 @@ func providerRefFromExpr(e hcl.Expression) (*config.LocalProviderRef, hcl.Diagno
 			Subject:  e.Range().Ptr(),
 		}}
 	}
-	ref := &config.LocalProviderRef{LocalName: trav.RootName()}
+	ref := &config.LocalProviderRef{LocalName: config.RootName(trav)}
 	if len(trav) == 2 {
 		attr, ok := trav[1].(hcl.TraverseAttr)
 		if !ok {
@@ -369,8 +369,8 @@ func (d *decoder) decodeProvider(b *hcl.Block) hcl.Diagnostics {
 	if attr, ok := content.Attributes["alias"]; ok {
 		trav, td := hcl.RelTraversalForExpr(attr.Expr)
 		var alias string
-		if !td.HasErrors() && len(trav) == 1 {
-			alias = trav.RootName()
+		if name, ok := firstAttr(trav); !td.HasErrors() && len(trav) == 1 && ok {
+			alias = name
 		} else if gd := gohcl.DecodeExpression(attr.Expr, nil, &alias); gd.HasErrors() {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid provider alias", Detail: "An alias is a name in quotes: alias = \"west\".", Subject: attr.Expr.Range().Ptr()})
 		}
@@ -1025,4 +1025,18 @@ func (d *decoder) finish() hcl.Diagnostics {
 	}
 	diags = append(diags, d.checkIndigoReferences()...)
 	return diags
+}
+
+// firstAttr returns the name of a relative traversal's first step.
+func firstAttr(t hcl.Traversal) (string, bool) {
+	if len(t) == 0 {
+		return "", false
+	}
+	switch s := t[0].(type) {
+	case hcl.TraverseAttr:
+		return s.Name, true
+	case hcl.TraverseRoot:
+		return s.Name, true
+	}
+	return "", false
 }

@@ -161,7 +161,7 @@ func objectRef(e hcl.Expression, kind config.ObjectKind) (*rangedRef, hcl.Diagno
 		Subject:  e.Range().Ptr(),
 	}}
 	trav, td := hcl.AbsTraversalForExpr(e)
-	if td.HasErrors() || len(trav) != 2 || trav.RootName() != kw {
+	if td.HasErrors() || len(trav) != 2 || config.RootName(trav) != kw {
 		return nil, bad
 	}
 	attr, ok := trav[1].(hcl.TraverseAttr)
@@ -456,7 +456,7 @@ func (d *decoder) decodePolicy(b *hcl.Block) hcl.Diagnostics {
 		diags = append(diags, ed...)
 		for _, e := range exprs {
 			trav, td := hcl.AbsTraversalForExpr(e)
-			kind, known := config.ObjectKindFor(trav.RootName())
+			kind, known := config.ObjectKindFor(config.RootName(trav))
 			if td.HasErrors() || !known || kind == config.PolicyKind || kind == config.ComponentKind || len(trav) != 2 {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid policy resource", Detail: "A policy applies to storage.NAME, deployment.NAME, site.NAME or group.NAME references, without quotes.", Subject: e.Range().Ptr()})
 				continue

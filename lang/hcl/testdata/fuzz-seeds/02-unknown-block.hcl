@@ -1,0 +1,3 @@
+resourse "indigo_file" "a" {
+  path = "a"
+}

@@ -1,0 +1,5 @@
+variable "x" {}
+
+variable "x" {
+  default = 1
+}

@@ -1,0 +1,7 @@
+resource "indigo_file" "a" {
+  path = "a"
+}
+
+resource "indigo_file" "a" {
+  path = "b"
+}

@@ -1,0 +1,3 @@
+resource "indigo_noop" "a" {
+  input = count.index
+}

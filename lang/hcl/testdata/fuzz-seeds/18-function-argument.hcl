@@ -1,0 +1,3 @@
+locals {
+  net = cidrsubnet("10.0.0.0/16", 8, 300)
+}

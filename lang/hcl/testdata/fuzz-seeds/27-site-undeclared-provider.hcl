@@ -1,0 +1,5 @@
+site "cnaf" {
+  provider = openstack.cnaf
+  kind     = "openstack"
+  location = "IT"
+}

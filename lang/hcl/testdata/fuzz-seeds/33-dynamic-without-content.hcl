@@ -1,0 +1,7 @@
+resource "indigo_file" "a" {
+  path = "a"
+
+  dynamic "tag" {
+    for_each = { a = 1 }
+  }
+}

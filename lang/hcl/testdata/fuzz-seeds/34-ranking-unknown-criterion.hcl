@@ -1,0 +1,6 @@
+indigo {
+  ranking {
+    cost  = 2
+    speed = 1
+  }
+}

@@ -1,0 +1,3 @@
+deployment "empty" {
+  inputs = { size = 3 }
+}

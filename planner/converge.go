@@ -1,0 +1,149 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/planner/plan"
+)
+
+// maxFallbacks bounds how many times one apply moves components to other
+// sites.
+const maxFallbacks = 16
+
+// Outcome is what an apply with fallback did.
+type Outcome struct {
+	// Applied is the last plan applied (the one given, or a re-plan after
+	// a fallback).
+	Applied *plan.Plan
+	// Moves lists the fallbacks, in order.
+	Moves []Fallback
+}
+
+// Fallback is one move of a placed component away from a site where
+// creating it failed.
+type Fallback struct {
+	Component string
+	From      string
+	// To is the site it went to next, "" when none was left.
+	To     string
+	Reason string
+}
+
+// ApplyWithFallback applies p like Apply. When creating a placed component
+// fails on its site and the component's placement allows fallback, what
+// was created for it there is destroyed (every step journaled), the
+// component is planned again without that site and applied, until it
+// succeeds or no candidate is left; then every error met on the way is
+// returned.
+func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateRecorder, provs Providers, opts Options, opCtx context.Context) (Outcome, hcl.Diagnostics) {
+	out := Outcome{Applied: p}
+	res := applyPlan(ctx, cfg, p, rec, provs, opts, opCtx)
+	diags := res.diags
+	excluded := map[string][]string{}
+	for k, v := range opts.ExcludeSites {
+		excluded[k] = append([]string(nil), v...)
+	}
+	for attempt := 0; attempt < maxFallbacks && ctx.Err() == nil; attempt++ {
+		moving := fallbackCandidates(out.Applied, res.failed)
+		if len(moving) == 0 {
+			break
+		}
+		var reasons []string
+		for _, comp := range moving {
+			site := res.failed[comp]
+			excluded[comp] = append(excluded[comp], site)
+			reasons = append(reasons, fmt.Sprintf("%s failed on site %s", comp, site))
+		}
+		// Clean up what the failed attempts created.
+		cleanOpts := opts
+		cleanOpts.Mode = plan.DestroyMode
+		cleanOpts.Targets = moving
+		cleanOpts.ExcludeSites = excluded
+		cleanOpts.Progress = opts.Progress
+		clean, d := Plan(ctx, cfg, rec.State(), provs, cleanOpts)
+		diags = append(diags, onlyErrors(d)...)
+		if d.HasErrors() || clean == nil {
+			break
+		}
+		cleanRes := applyPlan(ctx, cfg, clean, rec, provs, cleanOpts, opCtx)
+		diags = append(diags, cleanRes.diags...)
+		if cleanRes.diags.HasErrors() {
+			break
+		}
+		// Plan again without the failed sites.
+		next := opts
+		next.ExcludeSites = excluded
+		np, d := Plan(ctx, cfg, rec.State(), provs, next)
+		if d.HasErrors() || np == nil {
+			for _, comp := range moving {
+				out.Moves = append(out.Moves, Fallback{Component: comp, From: res.failed[comp], Reason: strings.Join(reasons, "; ")})
+			}
+			diags = append(diags, d...)
+			break
+		}
+		for _, comp := range moving {
+			fb := Fallback{Component: comp, From: res.failed[comp], Reason: strings.Join(reasons, "; ")}
+			for _, pl := range np.Placements {
+				if pl.Addr.String() == comp && len(pl.Sites) > 0 {
+					fb.To = pl.Sites[0]
+				}
+			}
+			out.Moves = append(out.Moves, fb)
+			if opts.Progress != nil {
+				opts.Progress(Event{Kind: "fallback", Addr: comp, Action: "Falling back", Detail: fmt.Sprintf("from site %s to site %s", fb.From, fb.To)})
+			}
+		}
+		out.Applied = np
+		res = applyPlan(ctx, cfg, np, rec, provs, next, opCtx)
+		diags = append(diags, res.diags...)
+		if !res.diags.HasErrors() {
+			// The earlier failures were overcome: report them as
+			// warnings so the user still learns what happened.
+			return out, downgrade(diags)
+		}
+	}
+	return out, diags
+}
+
+// fallbackCandidates returns the components that failed and may move.
+func fallbackCandidates(p *plan.Plan, failed map[string]string) []string {
+	var out []string
+	for _, pl := range p.Placements {
+		if _, ok := failed[pl.Addr.String()]; ok && pl.Fallback {
+			out = append(out, pl.Addr.String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func onlyErrors(d hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, x := range d {
+		if x.Severity == hcl.DiagError {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// downgrade turns the errors of attempts that a fallback overcame into
+// warnings.
+func downgrade(d hcl.Diagnostics) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, 0, len(d))
+	for _, x := range d {
+		c := *x
+		if c.Severity == hcl.DiagError {
+			c.Severity = hcl.DiagWarning
+			c.Summary = "Fell back after: " + c.Summary
+		}
+		out = append(out, &c)
+	}
+	return out
+}
