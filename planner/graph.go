@@ -59,6 +59,10 @@ func (b *graphBuilder) refKeys(c *config.Config, travs []hcl.Traversal) []string
 }
 
 func (b *graphBuilder) subjectKeys(c *config.Config, s config.Referenceable) []string {
+	switch s.(type) {
+	case config.VariableRef, config.LocalRef, config.ResourceRef, config.ModuleCallRef:
+		c = c.ScopeFor(s)
+	}
 	p := c.Path
 	switch s := s.(type) {
 	case config.VariableRef:

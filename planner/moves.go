@@ -106,7 +106,7 @@ func (r *run) movesPending() bool { return len(r.prev) > 0 }
 // moduleEndpoint reads module.a or module.a[k] as a module instance,
 // relative to base.
 func moduleEndpoint(base config.ModuleInstance, t hcl.Traversal) (config.ModuleInstance, bool) {
-	if t.RootName() != "module" {
+	if config.RootName(t) != "module" {
 		return "", false
 	}
 	mod := config.ModuleInstance(traversalString(t))

@@ -2,7 +2,9 @@ package planner_test
 
 import (
 	"context"
+	"net"
 	"os"
+	"strconv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,7 +49,7 @@ func newEnv(t *testing.T, files map[string]string) *env {
 			t.Fatal(err)
 		}
 	}
-	l := &launch.Launcher{}
+	l := &launch.Launcher{Dir: dir}
 	return &env{t: t, dir: dir, prov: planner.ProvidersFunc(func(ctx context.Context, a config.Provider) (planner.Provider, error) {
 		return l.Start(ctx, a)
 	})}
@@ -203,3 +205,15 @@ func TestPlanApplyNoChangeDestroy(t *testing.T) {
 		t.Fatalf("%d instances left in state", n)
 	}
 }
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

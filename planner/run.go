@@ -372,8 +372,22 @@ func undeclared(kind, name string, rng hcl.Range) hcl.Diagnostics {
 	}}
 }
 
+// resolve moves a reference made in an inline scope to the enclosing
+// module instance that declares its subject.
+func (d *walkData) resolve(mod config.ModuleInstance, ref config.Referenceable) config.ModuleInstance {
+	c := d.node(mod)
+	if c == nil {
+		return mod
+	}
+	if t := c.ScopeFor(ref); t != c {
+		return config.AncestorInstance(mod, t.Path)
+	}
+	return mod
+}
+
 // Variable implements eval.Data.
 func (d *walkData) Variable(mod config.ModuleInstance, name string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	mod = d.resolve(mod, config.VariableRef{Name: name})
 	if v, ok := d.r.store.get(d.r.store.vars, nameKey{mod, name}); ok {
 		return v, nil
 	}
@@ -385,6 +399,7 @@ func (d *walkData) Variable(mod config.ModuleInstance, name string, rng hcl.Rang
 
 // Local implements eval.Data.
 func (d *walkData) Local(mod config.ModuleInstance, name string, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	mod = d.resolve(mod, config.LocalRef{Name: name})
 	if v, ok := d.r.store.get(d.r.store.locals, nameKey{mod, name}); ok {
 		return v, nil
 	}
@@ -396,6 +411,7 @@ func (d *walkData) Local(mod config.ModuleInstance, name string, rng hcl.Range) 
 
 // Resource implements eval.Data.
 func (d *walkData) Resource(mod config.ModuleInstance, addr config.ResourceAddr, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	mod = d.resolve(mod, config.ResourceRef{Resource: addr})
 	c := d.node(mod)
 	if c == nil || c.Module.Resource(addr) == nil {
 		return cty.DynamicVal, undeclared("resource", addr.String(), rng)
@@ -406,6 +422,7 @@ func (d *walkData) Resource(mod config.ModuleInstance, addr config.ResourceAddr,
 
 // ModuleCall implements eval.Data.
 func (d *walkData) ModuleCall(mod config.ModuleInstance, ref config.ModuleCallRef, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	mod = d.resolve(mod, ref)
 	c := d.node(mod)
 	if c == nil {
 		return cty.DynamicVal, nil

@@ -684,3 +684,67 @@ func (g *Group) Range() hcl.Range            { return g.DeclRange }
 func (c *Component) ObjectKind() ObjectKind  { return ComponentKind }
 func (c *Component) ObjectName() string      { return c.Name }
 func (c *Component) Range() hcl.Range        { return c.DeclRange }
+
+// IsInlineScope reports whether c is the scope of an inline deployment (one
+// without a template) or of a storage's copies. Code in such a scope also
+// sees the variables, locals, resources and module calls of the module that
+// declares it, as a user reading the nested block expects.
+func (c *Config) IsInlineScope() bool {
+	if c.Parent == nil {
+		return false
+	}
+	_, step := c.Path.UnkeyedInstance().Parent()
+	switch step.Kind {
+	case StorageStep:
+		return true
+	case DeploymentStep:
+		d := c.Parent.Module.Deployments[step.Name]
+		return d != nil && d.Template == ""
+	}
+	return false
+}
+
+// ScopeFor returns the node of the tree that declares what ref names, seen
+// from c: c itself, or for an inline scope the nearest enclosing module that
+// declares it. When nothing declares it, c is returned, so problems are
+// reported where the reference is.
+func (c *Config) ScopeFor(ref Referenceable) *Config {
+	for cur := c; cur != nil; cur = cur.Parent {
+		if cur.declares(ref) {
+			return cur
+		}
+		if !cur.IsInlineScope() {
+			break
+		}
+	}
+	return c
+}
+
+func (c *Config) declares(ref Referenceable) bool {
+	m := c.Module
+	switch r := ref.(type) {
+	case VariableRef:
+		return m.Variables[r.Name] != nil
+	case LocalRef:
+		return m.Locals[r.Name] != nil
+	case ResourceRef:
+		return m.Resource(r.Resource) != nil
+	case ModuleCallRef:
+		return m.ModuleCalls[r.Name] != nil
+	}
+	return true
+}
+
+// AncestorInstance returns the instance of module path p that contains mod
+// (mod itself when its path is p).
+func AncestorInstance(mod ModuleInstance, p ModulePath) ModuleInstance {
+	for cur := mod; ; {
+		if cur.Static() == p {
+			return cur
+		}
+		if cur.IsRoot() {
+			return cur
+		}
+		cur, _ = cur.Parent()
+	}
+}

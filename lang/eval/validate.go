@@ -100,6 +100,7 @@ func (v *validator) Variable(mod config.ModuleInstance, name string, rng hcl.Ran
 	if c == nil {
 		return cty.DynamicVal, nil
 	}
+	c = c.ScopeFor(config.VariableRef{Name: name})
 	decl, ok := c.Module.Variables[name]
 	if !ok {
 		return cty.DynamicVal, hcl.Diagnostics{{
@@ -222,6 +223,7 @@ func (v *validator) Local(mod config.ModuleInstance, name string, rng hcl.Range)
 	if c == nil {
 		return cty.DynamicVal, nil
 	}
+	c = c.ScopeFor(config.LocalRef{Name: name})
 	decl, ok := c.Module.Locals[name]
 	if !ok {
 		return cty.DynamicVal, hcl.Diagnostics{{
@@ -257,6 +259,7 @@ func (v *validator) Resource(mod config.ModuleInstance, addr config.ResourceAddr
 	if c == nil {
 		return cty.DynamicVal, nil
 	}
+	c = c.ScopeFor(config.ResourceRef{Resource: addr})
 	if c.Module.Resource(addr) != nil {
 		return cty.DynamicVal, nil
 	}
@@ -294,6 +297,7 @@ func (v *validator) ModuleCall(mod config.ModuleInstance, ref config.ModuleCallR
 	if c == nil {
 		return cty.DynamicVal, nil
 	}
+	c = c.ScopeFor(ref)
 	call, ok := c.Module.ModuleCalls[ref.Name]
 	if !ok {
 		return cty.DynamicVal, hcl.Diagnostics{{

@@ -1,0 +1,116 @@
+package planner_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/planner/plan"
+)
+
+// copyDir copies a directory tree (the examples are small).
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.Walk(from, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if info.IsDir() {
+			if strings.HasPrefix(info.Name(), "sites") && p != from {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(dst, 0o755)
+		}
+		if strings.HasPrefix(info.Name(), "indigo.state") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestQuickstart plans and applies examples/quickstart: two local sites, a
+// web deployment placed on the better one with a real HTTP server, storage
+// with two copies; a second plan has nothing to do; destroy removes it all.
+func TestQuickstart(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed (apt-get install -y python3): the quickstart serves its page with it")
+	}
+	e := newEnv(t, nil)
+	copyDir(t, "../examples/quickstart", e.dir)
+	port := freePort(t)
+	opts := planner.Options{Vars: map[string]cty.Value{"port": cty.NumberIntVal(int64(port))}}
+	p := e.plan(opts)
+	if len(p.Placements) != 2 {
+		t.Fatalf("placements: %d, want the web deployment and the storage", len(p.Placements))
+	}
+	byAddr := map[string]*plan.Placement{}
+	for _, pl := range p.Placements {
+		byAddr[pl.Addr.String()] = pl
+	}
+	if web := byAddr["deployment.web"]; web == nil || len(web.Sites) != 1 || web.Sites[0] != "alpha" {
+		t.Fatalf("web placement: %+v (alpha has more SLA headroom, better availability and lower cost)", web)
+	}
+	if st := byAddr["storage.results"]; st == nil || len(st.Sites) != 2 {
+		t.Fatalf("storage placement: %+v, want two copies", st)
+	}
+	got := actions(p)
+	for _, a := range []string{"deployment.web.indigo_file.index", "deployment.web.indigo_service.http", "storage.results.indigo_directory.copy_alpha", "storage.results.indigo_directory.copy_beta"} {
+		if got[a] != plan.Create {
+			t.Errorf("%s: %v, want create (all: %v)", a, got[a], got)
+		}
+	}
+	if diags := e.apply(p); diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
+	t.Cleanup(func() {
+		// Stop the web server whatever happens.
+		if p := e.plan(planner.Options{Mode: plan.DestroyMode, Vars: opts.Vars}); p != nil {
+			e.apply(p)
+		}
+	})
+	resp, err := http.Get("http://127.0.0.1:" + itoa(port) + "/index.html")
+	if err != nil {
+		t.Fatalf("the web deployment does not answer: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "Hello from indigo") {
+		t.Fatalf("page: %q", body)
+	}
+	for _, site := range []string{"alpha", "beta"} {
+		b, err := os.ReadFile(filepath.Join(e.dir, "sites", site, "storage", "results", ".indigo-qos.json"))
+		if err != nil || !strings.Contains(string(b), `"copies":2`) {
+			t.Errorf("copy on site %s: %q %v", site, b, err)
+		}
+	}
+	p = e.plan(opts)
+	if p.Changed() || p.Applyable {
+		t.Fatalf("second plan is not empty: %v", actions(p))
+	}
+	m := e.open()
+	st := m.State()
+	m.Close(context.Background())
+	if pl := st.Placements[byAddr["deployment.web"].Addr]; pl == nil || pl.Sites[0] != "alpha" {
+		t.Fatalf("placement not recorded: %+v", pl)
+	}
+	if o := st.Outputs["web_site"]; o == nil || string(o.Value) != `"alpha"` {
+		t.Fatalf("output web_site: %+v", o)
+	}
+}
