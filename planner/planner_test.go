@@ -4,8 +4,8 @@ import (
 	"context"
 	"net"
 	"os"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
