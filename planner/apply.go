@@ -318,7 +318,10 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	var priorPrivate []byte
 	if ch.Action == plan.Update {
 		prior, priorPrivate = ch.Before, nil
-		if obj := ar.rec.State().ResourceInstance(addr); obj != nil {
+		// r.prior is the state when the apply started: this instance's
+		// object is changed only by this very operation. (Reading the
+		// recorder's state would copy all of it, once per resource.)
+		if obj := r.prior.ResourceInstance(addr); obj != nil {
 			priorPrivate = obj.Private
 			if v, err := decodeAttrs(obj.AttrsJSON, ty); err == nil {
 				prior = v
@@ -492,12 +495,15 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 	if !ok {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported resource type", Detail: fmt.Sprintf("Provider %s has no %q to destroy %s with.", ch.Provider.Provider.ForDisplay(), addr.Resource.Type, addr)}}
 	}
+	// The object to delete as it was when the apply started: a deposed one
+	// from the plan, the old current object of a create-then-delete (deposed
+	// during this apply), or the current one.
 	var obj *state.Object
-	cur := ar.rec.State()
-	if deposed != "" {
-		obj = cur.DeposedObject(addr, deposed)
-	} else {
-		obj = cur.ResourceInstance(addr)
+	switch {
+	case ch.DeposedKey != "":
+		obj = r.prior.DeposedObject(addr, ch.DeposedKey)
+	default:
+		obj = r.prior.ResourceInstance(addr)
 	}
 	if obj == nil {
 		return nil
@@ -656,11 +662,12 @@ func placedComponentOf(mod config.ModuleInstance) string {
 func (r *run) recordPlacements(ctx context.Context) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	ar := r.applying
+	cur := ar.rec.State()
 	for _, pl := range ar.p.Placements {
 		if _, failed := ar.failed[pl.Addr.String()]; failed {
 			continue
 		}
-		prev := ar.rec.State().Placements[pl.Addr]
+		prev := cur.Placements[pl.Addr]
 		if prev != nil && sameStrings(prev.Sites, pl.Sites) {
 			continue
 		}
@@ -673,7 +680,7 @@ func (r *run) recordPlacements(ctx context.Context) hcl.Diagnostics {
 		}
 	}
 	// Placements of components that are gone (or destroyed) are forgotten.
-	cur := ar.rec.State()
+	cur = ar.rec.State()
 	for addr := range cur.Placements {
 		keep := false
 		if ar.p.Mode != plan.DestroyMode {
