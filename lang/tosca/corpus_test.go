@@ -51,15 +51,9 @@ func corpusFiles(tb testing.TB) []string {
 // with the summary of the first error indigo reports. Each was checked by
 // hand against the type definitions the template imports.
 var expectedFailures = map[string]string{
-	"grycap-im/tosca.yml":                          "Unknown property",        // root_password on a Database, which only a DBMS has
-	"grycap-im/tosca_long.yml":                     "Type mismatch",           // os architecture given a mapping
-	"grycap-im/tosca_repo.yml":                     "Imported file not found", // imports a grycap/tosca template that is not beside it
-	"grycap-tosca/htcondor_cluster.yml":            "Constraint not met",      // default 1 GB is not among its own valid_values
-	"grycap-tosca/pulsar.yml":                      "Constraint not met",      // its parent is htcondor_cluster.yml
-	"orchestrator/galaxy_tosca.yaml":               "Unknown property",        // public_ip on tosca.nodes.indigo.Compute
-	"tosca-templates/simple-node.yml":              "Unknown property",        // zabbix_server, not in master's Compute
-	"tosca-types/cellar_webapp_mem_aws.yaml":       "Unknown input",           // get_input: username, never declared
-	"tosca-types/node_with_availability_zone.yaml": "Unknown property",        // availability_zone on SlaPlacement
+	"grycap-im/tosca_long.yml":               "Type mismatch",           // os architecture given a mapping
+	"grycap-im/tosca_repo.yml":               "Imported file not found", // imports a grycap/tosca template that is not beside it
+	"tosca-types/cellar_webapp_mem_aws.yaml": "Unknown input",           // get_input: username, never declared
 }
 
 // TestCorpus loads every corpus template: each must load or fail with

@@ -92,7 +92,19 @@ func (l *loader) inputs(m *config.Module) {
 			if isFunctionCall(sc.def) {
 				l.diags = append(l.diags, s.errorf(sc.def, "Function in an input default", "An input's default must be a literal value; functions are not evaluated there."))
 			} else {
+				before := len(l.diags)
 				l.checkValue(s, sc.def, sc, l.reg, "The default of input "+sc.name)
+				// A default that breaks the input's own constraints is an
+				// error in the template, but only for a deployment that
+				// relies on it: such a deployment fails the input's
+				// validation at plan time; one that sets the input works.
+				for _, d := range l.diags[before:] {
+					if d.Summary == "Constraint not met" {
+						d.Severity = hcl.DiagWarning
+						d.Summary = "Default does not meet the input's constraints"
+						d.Detail += " A deployment must give input " + sc.name + " a value."
+					}
+				}
 				v.Default = l.staticValue(s, sc.def, sc, v.Type)
 			}
 		} else if !sc.required {
@@ -418,10 +430,19 @@ func (l *loader) values(s *source, given []pair, defs map[string]*schema, ctx ex
 	for _, p := range given {
 		d := defs[p.key.Value]
 		if d == nil {
+			// Real templates carry properties their types never declared
+			// (added by newer type versions, or by hand); the orchestrators
+			// that read them ignore such properties, and so does indigo,
+			// saying so.
 			p.key = resolve(p.key)
-			l.diags = append(l.diags, s.errorf(p.key, "Unknown property",
-				"%s has no property %q (in %s). %s", owner, p.key.Value, what, knownNames("Its properties are", defs)))
-			out[p.key.Value] = l.expr(s, p.value, ctx, typed{})
+			if near := closeName(p.key.Value, defs); near != "" {
+				// A near miss is a typo, not a newer type's property.
+				l.diags = append(l.diags, s.errorf(p.key, "Unknown property",
+					"%s has no property %q (in %s). Did you mean %s?", owner, p.key.Value, what, near))
+				continue
+			}
+			l.diags = append(l.diags, s.warnf(p.key, "Unknown property ignored",
+				"%s has no property %q (in %s), so the value is not used. %s If the property comes from a newer version of the types, import that version.", owner, p.key.Value, what, knownNames("Its properties are", defs)))
 			continue
 		}
 		set[p.key.Value] = true
@@ -670,4 +691,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// closeName returns the declared name within two edits of name, if any.
+func closeName(name string, defs map[string]*schema) string {
+	best, bestD := "", 3
+	for n := range defs {
+		if d := editDistance(name, n); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
+	}
+	return best
 }

@@ -537,6 +537,18 @@ func (l *loader) checkTarget(nt *nodeT, r *reqT) {
 		return
 	}
 	if !l.hasCapability(target, r.capability) {
+		// Hosted on a software component means hosted where that component
+		// is (the IM reads templates this way): accept it when the target's
+		// own host chain offers the capability.
+		seen := map[string]bool{}
+		for cur := target; cur != nil && cur.host != "" && !seen[cur.name]; cur = l.t.parsed[cur.host] {
+			seen[cur.name] = true
+			if h := l.t.parsed[cur.host]; h != nil && h.def != nil && l.hasCapability(h, r.capability) {
+				l.diags = append(l.diags, nt.s.warnf(r.nodeN, "Requirement met through the target's host",
+					"The requirement %s of %s needs a %s capability; %s (a %s) has none, but it is hosted on %s, which has one, so %s goes there.", r.name, nt.name, r.capability, target.name, target.typ, h.name, nt.name))
+				return
+			}
+		}
 		l.diags = append(l.diags, nt.s.errorf(r.nodeN, "Requirement target lacks the capability",
 			"The requirement %s of %s needs a %s capability, and %s (a %s) has none. Point the requirement at a node that offers it.", r.name, nt.name, r.capability, target.name, target.typ))
 	}
