@@ -1,0 +1,438 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/rank"
+)
+
+// JSONFormatVersion is the format_version of the JSON plan view. Adding a
+// field is a minor change (1.1); removing or changing one is a major one.
+const JSONFormatVersion = "1.0"
+
+// The JSON plan view is shaped like Terraform's JSON plan representation
+// (`terraform show -json PLANFILE`) so that tools written for it (policy
+// checkers, cost estimators, CI summaries) read it unchanged, with indigo's
+// own additions: placements, notes, the site of each change. It is
+// documented field by field in docs/json-plan.md.
+//
+// Unlike Terraform's, it never contains a sensitive value: they are null in
+// before and after, and marked in before_sensitive and after_sensitive.
+
+type jsonPlan struct {
+	FormatVersion   string                `json:"format_version"`
+	Mode            string                `json:"mode"`
+	Variables       map[string]jsonVar    `json:"variables,omitempty"`
+	ResourceDrift   []jsonResourceChange  `json:"resource_drift,omitempty"`
+	ResourceChanges []jsonResourceChange  `json:"resource_changes"`
+	OutputChanges   map[string]jsonChange `json:"output_changes,omitempty"`
+	Placements      []jsonPlacement       `json:"placements,omitempty"`
+	Notes           []jsonNote            `json:"notes,omitempty"`
+	PriorState      *jsonPriorState       `json:"prior_state,omitempty"`
+	ConfigDigest    string                `json:"config_digest,omitempty"`
+	Targets         []string              `json:"targets,omitempty"`
+	Replace         []string              `json:"replace,omitempty"`
+	Timestamp       string                `json:"timestamp,omitempty"`
+	Applyable       bool                  `json:"applyable"`
+	Errored         bool                  `json:"errored"`
+}
+
+type jsonVar struct {
+	Value     any `json:"value"`
+	Sensitive any `json:"sensitive,omitempty"`
+}
+
+type jsonResourceChange struct {
+	Address         string     `json:"address"`
+	PreviousAddress string     `json:"previous_address,omitempty"`
+	ModuleAddress   string     `json:"module_address,omitempty"`
+	Mode            string     `json:"mode"`
+	Type            string     `json:"type"`
+	Name            string     `json:"name"`
+	Index           any        `json:"index,omitempty"`
+	Deposed         string     `json:"deposed,omitempty"`
+	ProviderName    string     `json:"provider_name"`
+	Change          jsonChange `json:"change"`
+	ActionReason    string     `json:"action_reason,omitempty"`
+	Site            string     `json:"site,omitempty"`
+}
+
+type jsonChange struct {
+	Actions         []string       `json:"actions"`
+	Before          any            `json:"before"`
+	After           any            `json:"after"`
+	AfterUnknown    any            `json:"after_unknown"`
+	BeforeSensitive any            `json:"before_sensitive"`
+	AfterSensitive  any            `json:"after_sensitive"`
+	ReplacePaths    [][]any        `json:"replace_paths,omitempty"`
+	Importing       *jsonImporting `json:"importing,omitempty"`
+}
+
+type jsonImporting struct {
+	ID string `json:"id"`
+}
+
+type jsonPlacement struct {
+	Address  string      `json:"address"`
+	Sites    []string    `json:"sites"`
+	Previous []string    `json:"previous,omitempty"`
+	Fallback bool        `json:"fallback"`
+	Ranking  jsonRanking `json:"ranking"`
+}
+
+type jsonRanking struct {
+	Chosen  string       `json:"chosen"`
+	Copies  []string     `json:"copies,omitempty"`
+	Outcome string       `json:"outcome"`
+	Reason  string       `json:"reason,omitempty"`
+	Scored  []jsonScored `json:"scored"`
+}
+
+type jsonScored struct {
+	Site     string     `json:"site"`
+	Location string     `json:"location,omitempty"`
+	Score    jsonFloat  `json:"score"`
+	Rejected bool       `json:"rejected"`
+	Reasons  []string   `json:"reasons,omitempty"`
+	Notes    []string   `json:"notes,omitempty"`
+	Parts    []jsonPart `json:"parts,omitempty"`
+}
+
+type jsonPart struct {
+	Criterion    string    `json:"criterion"`
+	Raw          jsonFloat `json:"raw"`
+	Normalized   jsonFloat `json:"normalized"`
+	Weight       jsonFloat `json:"weight"`
+	Contribution jsonFloat `json:"contribution"`
+	Note         string    `json:"note,omitempty"`
+}
+
+// jsonFloat writes NaN and infinities, which JSON cannot hold, as null.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(f))
+}
+
+type jsonNote struct {
+	Subject string `json:"subject,omitempty"`
+	Summary string `json:"summary"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+type jsonPriorState struct {
+	Lineage string `json:"lineage"`
+	Serial  uint64 `json:"serial"`
+}
+
+// MarshalJSONView returns the JSON view of p that `indigo plan -json` and
+// `indigo show -json PLANFILE` print: one compact JSON document, format
+// JSONFormatVersion, with every sensitive value replaced by null.
+func MarshalJSONView(p *Plan) ([]byte, error) {
+	if p == nil {
+		return nil, fmt.Errorf("JSON plan view: no plan")
+	}
+	doc := jsonPlan{
+		FormatVersion:   JSONFormatVersion,
+		Mode:            p.Mode.String(),
+		ResourceChanges: jsonResourceChanges(p.Changes),
+		ResourceDrift:   jsonResourceChanges(p.Drift),
+		ConfigDigest:    p.ConfigDigest,
+		Targets:         p.Targets,
+		Replace:         p.Replace,
+		Applyable:       p.Applyable,
+		Errored:         p.Errored,
+	}
+	if !p.Timestamp.IsZero() {
+		doc.Timestamp = p.Timestamp.UTC().Format(time.RFC3339Nano)
+	}
+	if p.PriorLineage != "" || p.PriorSerial != 0 {
+		doc.PriorState = &jsonPriorState{Lineage: p.PriorLineage, Serial: p.PriorSerial}
+	}
+	if len(p.Variables) > 0 {
+		doc.Variables = make(map[string]jsonVar, len(p.Variables))
+		for name, v := range p.Variables {
+			jv := walkValue(v)
+			doc.Variables[name] = jsonVar{Value: jv.value, Sensitive: omitFalse(jv.sensitive)}
+		}
+	}
+	if len(p.Outputs) > 0 {
+		doc.OutputChanges = make(map[string]jsonChange, len(p.Outputs))
+		for _, o := range p.Outputs {
+			if o == nil {
+				continue
+			}
+			ch := jsonValueChange(o.Action, o.Before, o.After)
+			if o.Sensitive {
+				ch.Before, ch.After = nil, nil
+				ch.BeforeSensitive, ch.AfterSensitive = true, true
+			}
+			doc.OutputChanges[o.Name] = ch
+		}
+	}
+	for _, pl := range p.Placements {
+		if pl == nil {
+			continue
+		}
+		doc.Placements = append(doc.Placements, jsonPlacementOf(pl))
+	}
+	for _, n := range p.Notes {
+		doc.Notes = append(doc.Notes, jsonNote(n))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("JSON plan view: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func jsonResourceChanges(cs []*ResourceChange) []jsonResourceChange {
+	sorted := make([]*ResourceChange, 0, len(cs))
+	for _, c := range cs {
+		if c != nil {
+			sorted = append(sorted, c)
+		}
+	}
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.Addr != b.Addr {
+			return a.Addr.Less(b.Addr)
+		}
+		return a.DeposedKey < b.DeposedKey
+	})
+	out := make([]jsonResourceChange, 0, len(sorted))
+	for _, c := range sorted {
+		jc := jsonResourceChange{
+			Address:       c.Addr.String(),
+			ModuleAddress: string(c.Addr.Module),
+			Mode:          "managed",
+			Type:          c.Addr.Resource.Type,
+			Name:          c.Addr.Resource.Name,
+			Deposed:       c.DeposedKey,
+			ProviderName:  c.Provider.Provider.String(),
+			Change:        jsonValueChange(c.Action, c.Before, c.After),
+			ActionReason:  jsonReason(c.Reason),
+			Site:          c.Site,
+		}
+		if c.Provider.Provider.IsZero() {
+			jc.ProviderName = ""
+		}
+		if c.Addr.Resource.Mode == config.DataMode {
+			jc.Mode = "data"
+		}
+		if c.PrevAddr != (config.InstanceAddr{}) && c.PrevAddr != c.Addr {
+			jc.PreviousAddress = c.PrevAddr.String()
+		}
+		switch k := c.Addr.Key.(type) {
+		case config.IntKey:
+			jc.Index = int(k)
+		case config.StringKey:
+			jc.Index = string(k)
+		}
+		for _, path := range c.RequiredReplace {
+			if jp := jsonPath(path); len(jp) > 0 {
+				jc.Change.ReplacePaths = append(jc.Change.ReplacePaths, jp)
+			}
+		}
+		if c.Importing != nil {
+			jc.Change.Importing = &jsonImporting{ID: c.Importing.ID}
+		}
+		out = append(out, jc)
+	}
+	return out
+}
+
+// jsonActions are the action lists Terraform's JSON plan uses.
+func jsonActions(a Action) []string {
+	switch a {
+	case DeleteThenCreate:
+		return []string{"delete", "create"}
+	case CreateThenDelete:
+		return []string{"create", "delete"}
+	}
+	return []string{a.String()}
+}
+
+// jsonReason maps a reason to Terraform's action_reason names where
+// Terraform has one; indigo's own reasons keep their names.
+func jsonReason(r Reason) string {
+	switch r {
+	case ReasonTainted:
+		return "replace_because_tainted"
+	case ReasonRequested:
+		return "replace_by_request"
+	case ReasonCannotUpdate:
+		return "replace_because_cannot_update"
+	case ReasonReplaceTriggered:
+		return "replace_by_triggers"
+	case ReasonPlacementMoved:
+		return "replace_because_placement_moved"
+	}
+	return string(r)
+}
+
+func jsonValueChange(a Action, before, after cty.Value) jsonChange {
+	b, af := walkValue(before), walkValue(after)
+	return jsonChange{
+		Actions:         jsonActions(a),
+		Before:          b.value,
+		After:           af.value,
+		AfterUnknown:    af.unknown,
+		BeforeSensitive: b.sensitive,
+		AfterSensitive:  af.sensitive,
+	}
+}
+
+// jsonPath converts an attribute path to Terraform's replace_paths form:
+// attribute names and index keys as JSON strings and numbers. A step into a
+// set has no such form; the path stops before it.
+func jsonPath(p cty.Path) []any {
+	out := make([]any, 0, len(p))
+	for _, s := range p {
+		switch s := s.(type) {
+		case cty.GetAttrStep:
+			out = append(out, s.Name)
+		case cty.IndexStep:
+			k, _ := s.Key.Unmark()
+			if !k.IsKnown() || k.IsNull() {
+				return out
+			}
+			switch k.Type() {
+			case cty.String:
+				out = append(out, k.AsString())
+			case cty.Number:
+				out = append(out, json.Number(k.AsBigFloat().Text('f', -1)))
+			default:
+				return out
+			}
+		}
+	}
+	return out
+}
+
+func jsonPlacementOf(pl *Placement) jsonPlacement {
+	jp := jsonPlacement{
+		Address:  pl.Addr.String(),
+		Sites:    nonNil(pl.Sites),
+		Previous: pl.Previous,
+		Fallback: pl.Fallback,
+		Ranking: jsonRanking{
+			Chosen:  pl.Ranking.Chosen,
+			Copies:  pl.Ranking.Copies,
+			Outcome: string(pl.Ranking.Outcome),
+			Reason:  pl.Ranking.Reason,
+			Scored:  make([]jsonScored, 0, len(pl.Ranking.Scored)),
+		},
+	}
+	for _, s := range pl.Ranking.Scored {
+		js := jsonScored{
+			Site: s.Site, Location: s.Location, Score: jsonFloat(s.Score),
+			Rejected: s.Rejected, Reasons: s.Reasons, Notes: s.Notes,
+		}
+		for _, part := range s.Parts {
+			js.Parts = append(js.Parts, jsonPartOf(part))
+		}
+		jp.Ranking.Scored = append(jp.Ranking.Scored, js)
+	}
+	return jp
+}
+
+func jsonPartOf(p rank.Part) jsonPart {
+	return jsonPart{
+		Criterion: p.Criterion.String(), Raw: jsonFloat(p.Raw), Normalized: jsonFloat(p.Normalized),
+		Weight: jsonFloat(p.Weight), Contribution: jsonFloat(p.Contribution), Note: p.Note,
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// omitFalse turns a false "sensitive" mirror into nil, so omitempty drops it.
+func omitFalse(v any) any {
+	if b, ok := v.(bool); ok && !b {
+		return nil
+	}
+	return v
+}
+
+// walked is a value converted for JSON together with its two mirrors, in
+// the shape Terraform's JSON plan uses: unknown is true where the value is
+// unknown, sensitive true where it is sensitive; objects and maps list only
+// the keys that are not false, sequences keep one entry per element.
+type walked struct {
+	value     any
+	unknown   any
+	sensitive any
+}
+
+// walkValue converts v in one pass. Sensitive parts become null in value
+// (and, to say nothing of their shape, true or false as a whole in unknown);
+// unknown parts become null.
+func walkValue(v cty.Value) walked {
+	if v == cty.NilVal {
+		return walked{nil, false, false}
+	}
+	v, m := v.Unmark()
+	if _, ok := m[marks.Sensitive]; ok {
+		return walked{nil, !v.IsWhollyKnown(), true}
+	}
+	if !v.IsKnown() {
+		return walked{nil, true, false}
+	}
+	if v.IsNull() {
+		return walked{nil, false, false}
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		return walked{v.AsString(), false, false}
+	case ty == cty.Number:
+		return walked{json.Number(v.AsBigFloat().Text('f', -1)), false, false}
+	case ty == cty.Bool:
+		return walked{v.True(), false, false}
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		n := v.LengthInt()
+		vals, unks, sens := make([]any, 0, n), make([]any, 0, n), make([]any, 0, n)
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			w := walkValue(e)
+			vals, unks, sens = append(vals, w.value), append(unks, w.unknown), append(sens, w.sensitive)
+		}
+		return walked{vals, unks, sens}
+	case ty.IsMapType() || ty.IsObjectType():
+		vals, unks, sens := map[string]any{}, map[string]any{}, map[string]any{}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			key := k.AsString()
+			w := walkValue(e)
+			vals[key] = w.value
+			if b, ok := w.unknown.(bool); !ok || b {
+				unks[key] = w.unknown
+			}
+			if b, ok := w.sensitive.(bool); !ok || b {
+				sens[key] = w.sensitive
+			}
+		}
+		return walked{vals, unks, sens}
+	}
+	// A capsule or other value JSON cannot hold.
+	return walked{nil, false, false}
+}

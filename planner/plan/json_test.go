@@ -1,0 +1,247 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/rank"
+)
+
+// golden compares got with testdata/name, rewriting it when INDIGO_UPDATE
+// is set.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if os.Getenv("INDIGO_UPDATE") != "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with INDIGO_UPDATE=1 to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (INDIGO_UPDATE=1 to accept):\n%s", name, got)
+	}
+}
+
+func TestJSONViewGolden(t *testing.T) {
+	out, err := MarshalJSONView(samplePlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out, []byte("\n")) {
+		t.Errorf("the view must be one line")
+	}
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, out, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	indented.WriteByte('\n')
+	golden(t, "plan.json", indented.Bytes())
+}
+
+func TestJSONViewHidesSecrets(t *testing.T) {
+	out, err := MarshalJSONView(samplePlan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out, []byte(secret)) || bytes.Contains(out, []byte("2.25")) {
+		t.Fatalf("a sensitive value appears in the JSON view:\n%s", out)
+	}
+}
+
+// decode parses the view into generic JSON for assertions.
+func decode(t *testing.T, p *Plan) map[string]any {
+	t.Helper()
+	out, err := MarshalJSONView(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("view is not JSON: %v\n%s", err, out)
+	}
+	return doc
+}
+
+func TestJSONViewShape(t *testing.T) {
+	doc := decode(t, samplePlan())
+	if doc["format_version"] != "1.0" || doc["applyable"] != true || doc["errored"] != false {
+		t.Errorf("header fields: %v %v %v", doc["format_version"], doc["applyable"], doc["errored"])
+	}
+	changes := doc["resource_changes"].([]any)
+	byAddr := map[string]map[string]any{}
+	for _, c := range changes {
+		m := c.(map[string]any)
+		key := m["address"].(string)
+		if d, ok := m["deposed"].(string); ok {
+			key += " deposed " + d
+		}
+		byAddr[key] = m
+	}
+	tests := []struct {
+		addr    string
+		path    []any // into the resource change
+		want    any
+		comment string
+	}{
+		{`indigo_file.create["a \"quoted\" key"]`, []any{"index"}, `a "quoted" key`, "string index"},
+		{`indigo_file.create["a \"quoted\" key"]`, []any{"change", "actions"}, []any{"create"}, ""},
+		{`indigo_file.create["a \"quoted\" key"]`, []any{"change", "before"}, nil, "create has null before"},
+		{`indigo_file.create["a \"quoted\" key"]`, []any{"change", "after_unknown"}, map[string]any{"id": true, "ports": []any{false, false}, "groups": []any{false, false}, "auth": map[string]any{}, "tags": map[string]any{}}, "unknown id only, containers mirrored as Terraform does"},
+		{`indigo_file.create["a \"quoted\" key"]`, []any{"change", "after", "auth"}, map[string]any{"user": "admin", "password": nil}, "sensitive is null"},
+		{`indigo_file.create["a \"quoted\" key"]`, []any{"change", "after_sensitive", "auth"}, map[string]any{"password": true}, ""},
+		{`indigo_file.create["a \"quoted\" key"]`, []any{"change", "after", "mode"}, json.Number("420"), "numbers stay numbers"},
+		{`indigo_file.create["a \"quoted\" key"]`, []any{"provider_name"}, "indigo.dev/builtin/indigo", ""},
+		{"indigo_file.read[2]", []any{"change", "after_unknown"}, true, "wholly unknown"},
+		{"indigo_file.read[2]", []any{"mode"}, "managed", ""},
+		{"indigo_file.update[3]", []any{"previous_address"}, "indigo_file.old_name", ""},
+		{"indigo_file.update[3]", []any{"change", "importing", "id"}, "imported-id", ""},
+		{"deployment.web.indigo_file.delete-then-create[4]", []any{"change", "actions"}, []any{"delete", "create"}, ""},
+		{"deployment.web.indigo_file.delete-then-create[4]", []any{"module_address"}, "deployment.web", ""},
+		{"deployment.web.indigo_file.delete-then-create[4]", []any{"site"}, "cnaf", ""},
+		{"deployment.web.indigo_file.delete-then-create[4]", []any{"action_reason"}, "replace_because_cannot_update", ""},
+		{"deployment.web.indigo_file.delete-then-create[4]", []any{"change", "replace_paths"}, []any{[]any{"content"}, []any{"tags", "team"}, []any{"ports", json.Number("1")}}, ""},
+		{"indigo_file.create-then-delete[5]", []any{"change", "actions"}, []any{"create", "delete"}, ""},
+		{"indigo_file.create-then-delete[5]", []any{"action_reason"}, "replace_because_tainted", ""},
+		{"indigo_file.delete[6] deposed 0a1b2c3d", []any{"change", "after"}, nil, ""},
+		{"indigo_file.delete[6] deposed 0a1b2c3d", []any{"action_reason"}, "delete_because_no_resource_config", ""},
+		{"indigo_file.forget[7]", []any{"change", "actions"}, []any{"forget"}, ""},
+		{"other_thing.dyn", []any{"change", "after"}, map[string]any{"n": nil}, ""},
+		{"other_thing.dyn", []any{"change", "before"}, map[string]any{"n": json.Number("1.5")}, ""},
+		{"other_thing.dyn", []any{"provider_name"}, "registry.terraform.io/hashicorp/other", ""},
+	}
+	for _, tt := range tests {
+		c, ok := byAddr[tt.addr]
+		if !ok {
+			t.Errorf("no resource change %s; have %v", tt.addr, keys(byAddr))
+			continue
+		}
+		got := dig(c, tt.path...)
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %v (%s) = %#v, want %#v", tt.addr, tt.path, tt.comment, got, tt.want)
+		}
+	}
+	outs := doc["output_changes"].(map[string]any)
+	if got := dig(outs, "password", "after"); got != nil {
+		t.Errorf("sensitive output after = %v", got)
+	}
+	if got := dig(outs, "password", "after_sensitive"); got != true {
+		t.Errorf("sensitive output after_sensitive = %v", got)
+	}
+	if got := dig(outs, "later", "after_unknown"); got != true {
+		t.Errorf("unknown output after_unknown = %v", got)
+	}
+	if got := dig(doc, "variables", "token"); !reflect.DeepEqual(got, map[string]any{"value": nil, "sensitive": true}) {
+		t.Errorf("variable token = %v", got)
+	}
+	if got := dig(doc, "variables", "region"); !reflect.DeepEqual(got, map[string]any{"value": "eu"}) {
+		t.Errorf("variable region = %v", got)
+	}
+	if got := dig(doc, "prior_state"); !reflect.DeepEqual(got, map[string]any{"lineage": "1f0b4a8e-0000-4000-8000-000000000001", "serial": json.Number("42")}) {
+		t.Errorf("prior_state = %v", got)
+	}
+	pl := doc["placements"].([]any)[0]
+	if got := dig(pl, "ranking", "scored", 1, "reasons"); !reflect.DeepEqual(got, []any{"needs 16 cpus, 8 left under the SLA"}) {
+		t.Errorf("rejected reasons = %v", got)
+	}
+	if got := dig(pl, "ranking", "scored", 0, "parts", 1); !reflect.DeepEqual(got, map[string]any{
+		"criterion": "cost", "raw": json.Number("432.16"), "normalized": json.Number("0.5"),
+		"weight": json.Number("1"), "contribution": json.Number("0.25"), "note": "432.16 a month",
+	}) {
+		t.Errorf("part = %v", got)
+	}
+	if got := dig(doc, "timestamp"); got != "2025-03-01T12:30:00.123456789Z" {
+		t.Errorf("timestamp = %v", got)
+	}
+	if got := dig(doc, "resource_drift", 0, "action_reason"); got != "refresh_drift" {
+		t.Errorf("drift action_reason = %v", got)
+	}
+}
+
+func TestJSONViewEdgeCases(t *testing.T) {
+	// Non-finite scores, an empty plan, a nil value and a sensitive value
+	// that contains unknowns.
+	p := &Plan{
+		Placements: []*Placement{{Ranking: rank.Ranking{Scored: []rank.Scored{{Site: "x", Score: math.NaN(), Parts: []rank.Part{{Criterion: rank.Cost, Raw: math.Inf(1)}}}}}}},
+		Changes: []*ResourceChange{{Addr: inst("a", "b", nil), Action: Create, After: cty.ObjectVal(map[string]cty.Value{
+			"s": cty.ObjectVal(map[string]cty.Value{"k": cty.UnknownVal(cty.String)}).Mark(marks.Sensitive),
+		})}},
+	}
+	doc := decode(t, p)
+	if got := dig(doc, "placements", 0, "ranking", "scored", 0, "score"); got != nil {
+		t.Errorf("NaN score = %v, want null", got)
+	}
+	ch := dig(doc, "resource_changes", 0, "change")
+	if got := dig(ch, "after_unknown"); !reflect.DeepEqual(got, map[string]any{"s": true}) {
+		t.Errorf("after_unknown = %v", got)
+	}
+	if got := dig(ch, "after_sensitive"); !reflect.DeepEqual(got, map[string]any{"s": true}) {
+		t.Errorf("after_sensitive = %v", got)
+	}
+	if got := dig(ch, "before"); got != nil {
+		t.Errorf("nil before = %v", got)
+	}
+	empty := decode(t, &Plan{})
+	if got := empty["resource_changes"]; !reflect.DeepEqual(got, []any{}) {
+		t.Errorf("empty plan resource_changes = %#v, want []", got)
+	}
+	if _, ok := empty["prior_state"]; ok {
+		t.Errorf("empty plan has a prior_state")
+	}
+}
+
+func keys(m map[string]map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// dig follows keys (strings) and indexes (ints) into decoded JSON.
+func dig(v any, path ...any) any {
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return "<not an object>"
+			}
+			v = m[p]
+		case int:
+			s, ok := v.([]any)
+			if !ok || p >= len(s) {
+				return "<no such element>"
+			}
+			v = s[p]
+		}
+	}
+	return v
+}
+
+func BenchmarkMarshalJSONView(b *testing.B) {
+	p := bigPlan(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := MarshalJSONView(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
