@@ -1,7 +1,9 @@
 package eval_test
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -103,6 +105,31 @@ func BenchmarkTerraformCorpus(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		for _, c := range cases {
 			loadAndValidate(filepath.Join(shared, "corpus", "terraform", c))
+		}
+	}
+}
+
+// BenchmarkValidate10k loads and validates a configuration of 10,000
+// resources in 100 files, what indigo validate does.
+func BenchmarkValidate10k(b *testing.B) {
+	dir := b.TempDir()
+	for f := 0; f < 100; f++ {
+		var sb strings.Builder
+		for r := 0; r < 100; r++ {
+			n := f*100 + r
+			fmt.Fprintf(&sb, "resource \"indigo_noop\" \"r%d\" {\n  input = { index = %d, name = \"r%d\", tags = local.tags }\n}\n\n", n, n, n)
+		}
+		if f == 0 {
+			sb.WriteString("locals {\n  tags = { team = \"indigo\" }\n}\n")
+		}
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.hcl", f)), []byte(sb.String()), 0o644)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		diags := loadAndValidate(dir)
+		if diags.HasErrors() {
+			b.Fatal(diags.Error())
 		}
 	}
 }

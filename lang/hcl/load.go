@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 )
@@ -179,23 +183,15 @@ func (l *Loader) LoadModule(dir string) (*config.Module, hcl.Diagnostics) {
 		return mod, diags
 	}
 	d := newDecoder(mod)
-	for _, path := range primary {
-		f, pd := l.parseFile(path)
-		diags = append(diags, pd...)
+	files, pdiags := l.parseFiles(append(append([]string(nil), primary...), override...))
+	for i, path := range append(append([]string(nil), primary...), override...) {
+		diags = append(diags, pdiags[i]...)
+		f := files[i]
 		if f == nil {
 			continue
 		}
 		mod.Files = append(mod.Files, path)
-		diags = append(diags, d.decodeFile(f.Body, false)...)
-	}
-	for _, path := range override {
-		f, pd := l.parseFile(path)
-		diags = append(diags, pd...)
-		if f == nil {
-			continue
-		}
-		mod.Files = append(mod.Files, path)
-		diags = append(diags, d.decodeFile(f.Body, true)...)
+		diags = append(diags, d.decodeFile(f.Body, i >= len(primary))...)
 	}
 	diags = append(diags, d.finish()...)
 	return mod, diags
@@ -231,7 +227,42 @@ func (l *Loader) LoadSource(dir string, files map[string][]byte) (*config.Module
 	return mod, diags
 }
 
-func (l *Loader) parseFile(path string) (*hcl.File, hcl.Diagnostics) {
+// parseFiles parses files concurrently (parsing dominates loading large
+// configurations) and registers them with the loader's parser, in order.
+func (l *Loader) parseFiles(paths []string) ([]*hcl.File, []hcl.Diagnostics) {
+	files := make([]*hcl.File, len(paths))
+	diags := make([]hcl.Diagnostics, len(paths))
+	workers := runtime.GOMAXPROCS(0)
+	if workers > len(paths) {
+		workers = len(paths)
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				files[i], diags[i] = parseFile(paths[i])
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, f := range files {
+		if f != nil {
+			l.parser.AddFile(paths[i], f)
+		}
+	}
+	return files, diags
+}
+
+// parseFile reads and parses one file without touching the loader's parser,
+// so several can run at once.
+func parseFile(path string) (*hcl.File, hcl.Diagnostics) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, hcl.Diagnostics{{
@@ -243,12 +274,13 @@ func (l *Loader) parseFile(path string) (*hcl.File, hcl.Diagnostics) {
 	var f *hcl.File
 	var diags hcl.Diagnostics
 	if strings.HasSuffix(path, ".json") {
-		f, diags = l.parser.ParseJSON(src, path)
+		f, diags = hcljson.Parse(src, path)
 	} else {
-		f, diags = l.parser.ParseHCL(src, path)
+		f, diags = hclsyntax.ParseConfig(src, path, hcl.InitialPos)
 	}
 	if f == nil || f.Body == nil {
 		return nil, diags
 	}
 	return f, diags
 }
+
