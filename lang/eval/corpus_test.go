@@ -3,9 +3,9 @@ package eval_test
 import (
 	"fmt"
 	"os"
-	"strings"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"

@@ -283,4 +283,3 @@ func parseFile(path string) (*hcl.File, hcl.Diagnostics) {
 	}
 	return f, diags
 }
-
