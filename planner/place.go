@@ -48,13 +48,21 @@ func placedAddr(p config.ModulePath, step config.Step) string {
 	return config.ObjectAddr{Module: p.UnkeyedInstance(), Kind: kind, Name: step.Name}.String()
 }
 
-// siteFor returns the site a resource of the placed scope goes to: its
-// component's own placement when it has one, else the scope's.
+// siteFor returns the site a resource of the placed scope goes to.
 func (p *placement) siteFor(res *config.Resource) string {
 	if len(p.sites) == 0 {
 		return ""
 	}
 	return p.sites[0]
+}
+
+// componentPlacement returns the placement of the component a resource of
+// scope realises, when that component is placed on its own.
+func (r *run) componentPlacement(scope config.ModulePath, res *config.Resource) *placement {
+	if res.Component == "" {
+		return nil
+	}
+	return r.placements[config.ObjectAddr{Module: scope.UnkeyedInstance(), Kind: config.ComponentKind, Name: res.Component}.String()]
 }
 
 // siteInfo is a site's evaluated block.
@@ -234,6 +242,18 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 			hint = demandOfComponents(scope.Module)
 		}
 		addReq(addr, p, 1, hint, dep.DeclRange)
+		// Components with a placement of their own (a TOSCA placement
+		// policy that targets them) are placed on their own.
+		if scope != nil {
+			for _, cname := range sortedKeys(scope.Module.Components) {
+				comp := scope.Module.Components[cname]
+				if comp.Placement == nil {
+					continue
+				}
+				caddr := config.ObjectAddr{Module: scope.Path.UnkeyedInstance(), Kind: config.ComponentKind, Name: cname}
+				addReq(caddr, comp.Placement, 1, demandOfComponents(&config.Module{Components: map[string]*config.Component{cname: comp}}), comp.DeclRange)
+			}
+		}
 	}
 	for _, name := range sortedKeys(m.Storages) {
 		st := m.Storages[name]
@@ -653,20 +673,30 @@ func (r *run) realiseDeployment(c *config.Config, name string, sites map[string]
 		return nil
 	}
 	var diags hcl.Diagnostics
-	si := sites[pl.sites[0]]
-	if si == nil {
-		return nil
-	}
-	bs := binding.Site{
-		Name:              si.decl.Name,
-		Kind:              si.decl.Kind,
-		ProviderLocalName: si.decl.Provider.LocalName,
-		ProviderAlias:     si.decl.Provider.Alias,
-		Provider:          c.Module.ProviderFor(si.decl.Provider.LocalName),
-		Range:             si.decl.DeclRange,
+	bindingSite := func(name string) (binding.Site, bool) {
+		si := sites[name]
+		if si == nil {
+			return binding.Site{}, false
+		}
+		return binding.Site{
+			Name:              si.decl.Name,
+			Kind:              si.decl.Kind,
+			ProviderLocalName: si.decl.Provider.LocalName,
+			ProviderAlias:     si.decl.Provider.Alias,
+			Provider:          c.Module.ProviderFor(si.decl.Provider.LocalName),
+			Range:             si.decl.DeclRange,
+		}, true
 	}
 	for _, cname := range sortedKeys(scope.Module.Components) {
 		comp := scope.Module.Components[cname]
+		siteName := pl.sites[0]
+		if own := r.placements[config.ObjectAddr{Module: scope.Path.UnkeyedInstance(), Kind: config.ComponentKind, Name: cname}.String()]; own != nil && len(own.sites) > 0 {
+			siteName = own.sites[0]
+		}
+		bs, ok := bindingSite(siteName)
+		if !ok {
+			continue
+		}
 		real, d := binding.Realise(comp, scope.Module.Components, bs)
 		diags = append(diags, d...)
 		if real == nil {

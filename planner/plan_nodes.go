@@ -641,6 +641,9 @@ func (r *run) siteOf(c *config.Config, res *config.Resource) string {
 		if step.Kind == config.ModuleStep {
 			return ""
 		}
+		if own := r.componentPlacement(cur.Path, res); own != nil {
+			return own.siteFor(res)
+		}
 		if pl := r.placements[placedAddr(cur.Parent.Path, step)]; pl != nil {
 			if step.Kind == config.StorageStep && res.ProviderRef != nil {
 				// A storage copy: the site whose provider it uses.

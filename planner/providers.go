@@ -162,7 +162,11 @@ func (r *run) providerFor(c *config.Config, res *config.Resource) (config.Provid
 			break
 		}
 		if !explicit {
-			if p := r.placements[placedAddr(cur.Parent.Path, step)]; p != nil && len(p.sites) > 0 {
+			p := r.placements[placedAddr(cur.Parent.Path, step)]
+			if own := r.componentPlacement(cur.Path, res); own != nil {
+				p = own
+			}
+			if p != nil && len(p.sites) > 0 {
 				site := cur.Parent.Module.Sites[p.siteFor(res)]
 				if site != nil {
 					want := cur.Parent.Module.ProviderFor(site.Provider.LocalName)

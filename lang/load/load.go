@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
@@ -97,7 +99,46 @@ func Template(path string, opts Options) (*config.Config, hcl.Diagnostics) {
 		mod = config.NewModule(dir)
 	}
 	cfg.AddChild(config.Step{Kind: config.DeploymentStep, Name: name}, mod, rng, filepath.Base(path))
+	// The template's inputs become the configuration's variables (set with
+	// -var and variable files like any other) and its outputs the
+	// configuration's outputs.
+	var items []hclsyntax.ObjectConsItem
+	for _, vname := range sortedKeys(mod.Variables) {
+		v := mod.Variables[vname]
+		root.Variables[vname] = &config.Variable{
+			Name: vname, Description: v.Description, Type: v.Type, Defaults: v.Defaults,
+			Default: v.Default, Sensitive: v.Sensitive, Nullable: v.Nullable, DeclRange: v.DeclRange,
+		}
+		items = append(items, hclsyntax.ObjectConsItem{
+			KeyExpr:   &hclsyntax.ObjectConsKeyExpr{Wrapped: &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: vname, SrcRange: v.DeclRange}}, SrcRange: v.DeclRange}},
+			ValueExpr: &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: "var", SrcRange: v.DeclRange}, hcl.TraverseAttr{Name: vname, SrcRange: v.DeclRange}}, SrcRange: v.DeclRange},
+		})
+	}
+	if len(items) > 0 {
+		root.Deployments[name].Inputs = &hclsyntax.ObjectConsExpr{Items: items, SrcRange: rng, OpenRange: rng}
+	}
+	for _, oname := range sortedKeys(mod.Outputs) {
+		o := mod.Outputs[oname]
+		root.Outputs[oname] = &config.Output{
+			Name: oname, Description: o.Description, Sensitive: o.Sensitive, DeclRange: o.DeclRange,
+			Expr: &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
+				hcl.TraverseRoot{Name: "deployment", SrcRange: o.DeclRange},
+				hcl.TraverseAttr{Name: name, SrcRange: o.DeclRange},
+				hcl.TraverseAttr{Name: "outputs", SrcRange: o.DeclRange},
+				hcl.TraverseAttr{Name: oname, SrcRange: o.DeclRange},
+			}, SrcRange: o.DeclRange},
+		}
+	}
 	return cfg, diags
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
