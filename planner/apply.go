@@ -286,11 +286,22 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	case plan.Delete, plan.Forget:
 		return nil
 	case plan.NoOp:
-		// Nothing to do, but the value is needed downstream and a data
-		// source read during planning is recorded.
+		// Nothing to do, but the value is needed downstream, a data source
+		// read during planning is recorded, and so is an import that needs
+		// no change.
 		r.store.setResource(addr, each, ch.After)
 		if res.Mode == config.DataMode {
 			return r.recordData(addr, ch, schema)
+		}
+		if ch.Importing != nil && r.prior.ResourceInstance(addr) == nil {
+			obj, private, d := r.importObject(ar.opCtx, addr, ch.Importing.ID, inst, schema)
+			if d.HasErrors() {
+				return d
+			}
+			if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, r.stateObject(obj, private, schema, ch, nil)); err != nil {
+				return append(d, journalDiag(addr, err))
+			}
+			return d
 		}
 		return nil
 	}

@@ -217,3 +217,5 @@ func freePort(t *testing.T) int {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func nilCtx() context.Context { return context.Background() }
