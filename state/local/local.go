@@ -289,15 +289,17 @@ func copyFile(from, to string) error {
 // removeTemps deletes temporary files left by writers that crashed. It runs
 // under the directory lock, so no writer is using them.
 func (b *Backend) removeTemps() {
-	matches, _ := filepath.Glob(b.path + ".tmp-*")
-	for _, m := range matches {
-		if strings.HasPrefix(filepath.Base(m), filepath.Base(b.path)+".tmp-") {
-			_ = os.Remove(m)
-		}
+	dir := filepath.Dir(b.path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
 	}
-	jm, _ := filepath.Glob(b.JournalPath() + ".tmp-*")
-	for _, m := range jm {
-		_ = os.Remove(m)
+	snap := filepath.Base(b.path) + ".tmp-"
+	journal := filepath.Base(b.JournalPath()) + ".tmp-"
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, snap) || strings.HasPrefix(n, journal) {
+			_ = os.Remove(filepath.Join(dir, n))
+		}
 	}
 }
 

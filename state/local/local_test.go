@@ -3,8 +3,12 @@
 package local_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/indigo-cloud/indigo/state"
@@ -30,4 +34,58 @@ func TestConformance(t *testing.T) {
 			}
 		},
 	})
+}
+
+func TestForceUnlockStaleHolder(t *testing.T) {
+	ctx := context.Background()
+	b := local.New(filepath.Join(t.TempDir(), "indigo.state"))
+	// What a killed holder leaves: its details, but no kernel lock.
+	data, _ := json.Marshal(state.LockInfo{ID: "dead", Operation: "apply", Who: "bob@host", PID: 1})
+	if err := os.WriteFile(b.LockPath(), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ForceUnlock(ctx, "other"); !errors.Is(err, state.ErrNotLocked) {
+		t.Fatalf("ForceUnlock with the wrong ID: %v", err)
+	}
+	if err := b.ForceUnlock(ctx, "dead"); err != nil {
+		t.Fatalf("ForceUnlock of a dead holder: %v", err)
+	}
+	if fi, _ := os.Stat(b.LockPath()); fi.Size() != 0 {
+		t.Fatalf("the dead holder's details were not cleared")
+	}
+	// A live holder cannot be forced; the message says who it is.
+	unlock, err := b.Lock(ctx, state.LockInfo{ID: "live", Who: "carol@host", PID: os.Getpid(), Operation: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock(ctx)
+	err = b.ForceUnlock(ctx, "live")
+	if !errors.Is(err, state.ErrCannotForceUnlock) || !strings.Contains(err.Error(), "carol@host") {
+		t.Fatalf("ForceUnlock of a live holder: %v", err)
+	}
+}
+
+func TestLeftoverTempFilesRemoved(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	b := local.New(filepath.Join(dir, "indigo.state"))
+	for _, n := range []string{"indigo.state.tmp-123", "indigo.state.journal.tmp-9", "indigo.state.tmp-backup"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := filepath.Join(dir, "other.tmp-1")
+	os.WriteFile(keep, nil, 0o600)
+	s := state.New()
+	s.Serial = 1
+	if err := b.WriteSnapshot(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "indigo.state*tmp*"))
+	if len(left) != 0 {
+		t.Fatalf("leftover temporary files: %v", left)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Fatalf("an unrelated file was removed")
+	}
 }
