@@ -114,3 +114,56 @@ func TestQuickstart(t *testing.T) {
 		t.Fatalf("output web_site: %+v", o)
 	}
 }
+
+// TestPlacementFallback applies examples/placement: site alpha ranks first
+// but cannot be written to; the deployment falls back to beta, the
+// runner-up, and nothing is left recorded on alpha.
+func TestPlacementFallback(t *testing.T) {
+	e := newEnv(t, nil)
+	copyDir(t, "../examples/placement", e.dir)
+	p := e.plan(planner.Options{})
+	if len(p.Placements) != 1 {
+		t.Fatalf("placements: %+v", p.Placements)
+	}
+	rk := p.Placements[0].Ranking
+	if p.Placements[0].Sites[0] != "alpha" {
+		t.Fatalf("alpha should rank first: %+v", rk)
+	}
+	var gamma bool
+	for _, s := range rk.Scored {
+		if s.Site == "gamma" && s.Rejected && len(s.Reasons) > 0 {
+			gamma = true
+		}
+	}
+	if !gamma {
+		t.Fatalf("gamma must be rejected with a reason: %+v", rk.Scored)
+	}
+	m := e.open()
+	out, diags := planner.ApplyWithFallback(context.Background(), e.config(), p, m, e.prov, planner.Options{}, nil)
+	st := m.State()
+	if err := m.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if diags.HasErrors() {
+		t.Fatalf("the apply should succeed on beta: %s", diagText(diags))
+	}
+	if len(out.Moves) != 1 || out.Moves[0].From != "alpha" || out.Moves[0].To != "beta" {
+		t.Fatalf("moves: %+v", out.Moves)
+	}
+	for _, addr := range st.AllInstances() {
+		if obj := st.ResourceInstance(addr); obj.Site != "beta" {
+			t.Errorf("%s is recorded on site %q", addr, obj.Site)
+		}
+	}
+	if pl := st.Placements[p.Placements[0].Addr]; pl == nil || pl.Sites[0] != "beta" {
+		t.Fatalf("recorded placement: %+v", pl)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "sites", "beta", "analysis", "job.sh")); err != nil {
+		t.Fatalf("the job is not on beta: %v", err)
+	}
+	// A new plan keeps it on beta and has nothing to do.
+	p = e.plan(planner.Options{})
+	if p.Changed() {
+		t.Fatalf("after the fallback a plan has changes: %v", actions(p))
+	}
+}
