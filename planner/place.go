@@ -111,9 +111,38 @@ func hasRepeatedStep(c *config.Config) bool {
 	return false
 }
 
+// ImplicitSite is the site indigo places components on when the root module
+// declares deployments or storage but no site: this machine, through the
+// built-in provider, under .indigo/sites/local.
+const ImplicitSite = "local"
+
+// addImplicitSite declares the implicit local site in module m (a copy the
+// planner owns).
+func (r *run) addImplicitSite(m *config.Module) {
+	rng := hcl.Range{Filename: "(implicit local site)"}
+	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{
+		"root": {Name: "root", Expr: &hclsyntax.LiteralValueExpr{Val: cty.StringVal(".indigo/sites/local"), SrcRange: rng}, SrcRange: rng, NameRange: rng},
+	}, SrcRange: rng, EndRange: rng}
+	m.ProviderConfigs = copyMap(m.ProviderConfigs)
+	m.ProviderConfigs["indigo."+ImplicitSite] = &config.ProviderConfig{Name: "indigo", Alias: ImplicitSite, Config: body, DeclRange: rng}
+	m.Sites = copyMap(m.Sites)
+	m.Sites[ImplicitSite] = &config.Site{
+		Name:      ImplicitSite,
+		Provider:  config.LocalProviderRef{LocalName: "indigo", Alias: ImplicitSite},
+		Kind:      binding.Local,
+		Location:  &hclsyntax.LiteralValueExpr{Val: cty.StringVal("local"), SrcRange: rng},
+		SLA:       map[string]*hcl.Attribute{},
+		DeclRange: rng,
+	}
+	r.addNote(plan.Note{Subject: "site." + ImplicitSite, Summary: "No site is declared: deployments and storage go to the implicit local site (this machine, under .indigo/sites/local)."})
+}
+
 func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	m := c.Module
+	if c.Parent == nil && len(m.Sites) == 0 && (len(m.Deployments) > 0 || len(m.Storages) > 0) {
+		r.addImplicitSite(m)
+	}
 	mod := c.Path.UnkeyedInstance()
 	sites := map[string]*siteInfo{}
 	sources := map[string]metrics.Source{}
