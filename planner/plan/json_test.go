@@ -245,3 +245,40 @@ func BenchmarkMarshalJSONView(b *testing.B) {
 		}
 	}
 }
+
+// TestJSONViewAnyValue converts values of many shapes: no error, no panic,
+// no secret.
+func TestJSONViewAnyValue(t *testing.T) {
+	s := cty.StringVal(secret).Mark(marks.Sensitive)
+	corpus := []cty.Value{
+		cty.NilVal, cty.NullVal(cty.String), cty.UnknownVal(cty.String), cty.DynamicVal, cty.StringVal("a"),
+		cty.NumberFloatVal(1.5), cty.True, s,
+		cty.ListValEmpty(cty.String), cty.ListVal([]cty.Value{cty.StringVal("a"), s}),
+		cty.SetVal([]cty.Value{cty.StringVal("a"), cty.UnknownVal(cty.String)}),
+		cty.SetVal([]cty.Value{cty.StringVal(secret)}).Mark(marks.Sensitive),
+		cty.MapVal(map[string]cty.Value{"k": s}), cty.MapValEmpty(cty.String),
+		cty.ObjectVal(map[string]cty.Value{"a": s, "b": cty.NullVal(cty.Number)}),
+		cty.UnknownVal(cty.Object(map[string]cty.Type{"a": cty.String})),
+		cty.TupleVal([]cty.Value{cty.True, s}),
+		cty.StringVal("x").Mark("other"),
+		cty.ListVal([]cty.Value{cty.StringVal("x").Mark("other")}).Mark("other"),
+	}
+	for i, v := range corpus {
+		p := &Plan{
+			Changes:   []*ResourceChange{{Addr: inst("x", "y", nil), Action: Update, Before: v, After: v, RequiredReplace: []cty.Path{cty.GetAttrPath("a").Index(cty.StringVal("k"))}}},
+			Outputs:   []*OutputChange{{Name: "o", Before: v, After: v}},
+			Variables: map[string]cty.Value{"v": v},
+		}
+		out, err := MarshalJSONView(p)
+		if err != nil {
+			t.Errorf("value %d: %v", i, err)
+			continue
+		}
+		if bytes.Contains(out, []byte(secret)) {
+			t.Errorf("value %d: secret in %s", i, out)
+		}
+		if !json.Valid(out) {
+			t.Errorf("value %d: invalid JSON %s", i, out)
+		}
+	}
+}

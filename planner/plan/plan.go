@@ -1,7 +1,9 @@
 // Package plan is the model of an execution plan: what indigo will create,
 // update, replace, read and delete, where each placed component goes and
 // why, and what the plan was computed from. It also encodes plans to files
-// (indigo plan -out) and to the documented JSON view (indigo plan -json).
+// (indigo plan -out, file.go) and to the documented JSON view (indigo plan
+// -json, json.go; docs/json-plan.md), and renders a recorded state as JSON
+// (indigo show -json, statejson.go; docs/json-state.md).
 //
 // The planner produces a Plan; the apply consumes it; views render it. This
 // package does no planning and knows nothing about terminals.

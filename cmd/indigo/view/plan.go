@@ -521,11 +521,19 @@ func sameStrings(a, b []string) bool {
 }
 
 func (r *planRenderer) notes() {
-	if len(r.p.Notes) == 0 {
-		return
-	}
 	notes := append([]plan.Note(nil), r.p.Notes...)
 	sort.SliceStable(notes, func(i, j int) bool { return notes[i].Subject < notes[j].Subject })
+	if len(r.p.Targets) > 0 {
+		targets := append([]string(nil), r.p.Targets...)
+		sort.Strings(targets)
+		notes = append(notes, plan.Note{
+			Summary: "Resource targeting is in effect: -target " + strings.Join(targets, ", -target "),
+			Detail:  "This plan may not include every change the configuration asks for. -target is for exceptional situations, such as recovering from a mistake; run a plan without it afterwards.",
+		})
+	}
+	if len(notes) == 0 {
+		return
+	}
 	r.b.WriteString("\nNotes:\n")
 	for _, n := range notes {
 		text := n.Summary

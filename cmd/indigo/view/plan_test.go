@@ -416,6 +416,9 @@ func TestPlanGolden(t *testing.T) {
 				{Summary: "a note without a subject"},
 			},
 		}, PlanOptions{}},
+		{"refresh_only", &plan.Plan{Mode: plan.RefreshOnlyMode, Targets: []string{"indigo_file.b"},
+			Drift: []*plan.ResourceChange{change("indigo_file.b", plan.Update, fileType, fileA, fileB)},
+		}, PlanOptions{}},
 		{"errored_destroy", &plan.Plan{Mode: plan.DestroyMode, Errored: true, Changes: []*plan.ResourceChange{
 			change("indigo_file.a", plan.Delete, fileType, fileA, cty.NullVal(fileType)),
 		}}, PlanOptions{NoLegend: true}},
@@ -522,6 +525,66 @@ func BenchmarkPlanView(b *testing.B) {
 		var buf bytes.Buffer
 		if err := Plan(&buf, p, PlanOptions{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPlanAnyValuePair renders every pair of a corpus of values of many
+// shapes under every action: nothing may panic and the secret never shows.
+func TestPlanAnyValuePair(t *testing.T) {
+	s := cty.StringVal(secret).Mark(marks.Sensitive)
+	corpus := []cty.Value{
+		cty.NilVal,
+		cty.NullVal(cty.String),
+		cty.UnknownVal(cty.String),
+		cty.DynamicVal,
+		cty.StringVal("a"),
+		cty.StringVal("multi\nline\n"),
+		cty.StringVal(`[1, {"a": "` + secret + `"}]`).Mark(marks.Sensitive),
+		cty.StringVal(`{"a": [1, 2]}`),
+		cty.NumberIntVal(1),
+		cty.True,
+		s,
+		cty.ListValEmpty(cty.String),
+		cty.ListVal([]cty.Value{cty.StringVal("a"), s}),
+		cty.ListVal([]cty.Value{cty.UnknownVal(cty.String)}),
+		cty.UnknownVal(cty.List(cty.String)),
+		cty.SetVal([]cty.Value{cty.StringVal("a"), cty.UnknownVal(cty.String)}),
+		cty.SetVal([]cty.Value{cty.StringVal(secret)}).Mark(marks.Sensitive),
+		cty.MapVal(map[string]cty.Value{"k": s, "j": cty.StringVal("v")}),
+		cty.MapValEmpty(cty.String),
+		cty.ObjectVal(map[string]cty.Value{"a": s, "b": cty.NullVal(cty.Number), "c": cty.TupleVal([]cty.Value{cty.True, cty.StringVal("x")})}),
+		cty.EmptyObjectVal,
+		cty.UnknownVal(cty.Object(map[string]cty.Type{"a": cty.String})),
+		cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("1")}), cty.NumberIntVal(2)}),
+		cty.StringVal("other mark").Mark("other"),
+		cty.ListVal([]cty.Value{cty.StringVal("x").Mark("other")}).Mark("other"),
+	}
+	actions := []plan.Action{plan.NoOp, plan.Create, plan.Read, plan.Update, plan.DeleteThenCreate, plan.CreateThenDelete, plan.Delete, plan.Forget}
+	wrap := func(v cty.Value) cty.Value {
+		if v == cty.NilVal {
+			return cty.NilVal
+		}
+		return cty.ObjectVal(map[string]cty.Value{"v": v, "id": cty.StringVal("x")})
+	}
+	for i, b := range corpus {
+		for j, a := range corpus {
+			var changes []*plan.ResourceChange
+			for _, act := range actions {
+				c := change("x.y", act, cty.NilType, wrap(b), wrap(a))
+				c.RequiredReplace = []cty.Path{cty.GetAttrPath("v")}
+				changes = append(changes, c)
+			}
+			p := &plan.Plan{Changes: changes, Drift: changes, Outputs: []*plan.OutputChange{{Name: "o", Action: plan.Update, Before: b, After: a}}}
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("values %d -> %d: panic: %v", i, j, r)
+					}
+				}()
+				render(t, p, PlanOptions{})
+				render(t, p, PlanOptions{ShowUnchanged: true})
+			}()
 		}
 	}
 }
