@@ -200,6 +200,22 @@ func MarshalJSONView(p *Plan) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
+// MarshalPlacementJSON returns one placement in the form the JSON plan
+// view's placements array holds it (docs/json-plan.md), for `indigo rank
+// -json`.
+func MarshalPlacementJSON(pl *Placement) ([]byte, error) {
+	if pl == nil {
+		return nil, fmt.Errorf("JSON placement view: no placement")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(jsonPlacementOf(pl)); err != nil {
+		return nil, fmt.Errorf("JSON placement view: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 func jsonResourceChanges(cs []*ResourceChange) []jsonResourceChange {
 	sorted := make([]*ResourceChange, 0, len(cs))
 	for _, c := range cs {

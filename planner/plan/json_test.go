@@ -282,3 +282,24 @@ func TestJSONViewAnyValue(t *testing.T) {
 		}
 	}
 }
+
+func TestMarshalPlacementJSON(t *testing.T) {
+	pl := samplePlan().Placements[0]
+	b, err := MarshalPlacementJSON(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same object the plan view holds in its placements array.
+	doc := decode(t, samplePlan())
+	want, _ := json.Marshal(doc["placements"].([]any)[0])
+	var got any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	gotb, _ := json.Marshal(got)
+	if !bytes.Equal(gotb, want) {
+		t.Errorf("placement JSON\n got %s\nwant %s", gotb, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/rank"
 )
 
@@ -136,14 +137,33 @@ func RankingDetails(w io.Writer, r rank.Ranking) error {
 		}
 		width := maxWidth(names)
 		for i, p := range s.Parts {
-			if p.Weight == 0 {
-				fmt.Fprintf(&b, "  %s  %-13s  %s\n", pad(names[i], width), "not weighted", p.Note)
-				continue
+			fig := "not weighted"
+			if p.Weight != 0 {
+				fig = fmt.Sprintf("%.2f × %g", p.Normalized, p.Weight)
 			}
-			fig := fmt.Sprintf("%.2f × %g", p.Normalized, p.Weight)
-			fmt.Fprintf(&b, "  %s  %-13s  %s\n", pad(names[i], width), fig, p.Note)
+			line := fmt.Sprintf("  %s  %-13s  %s", pad(names[i], width), fig, p.Note)
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Placement writes one placed component for `indigo rank`: where it goes
+// and why in the words of the plan's placement section, the ranking table,
+// then each candidate's score broken down by criterion.
+func Placement(w io.Writer, pl *plan.Placement) error {
+	if pl == nil {
+		return nil
+	}
+	var b strings.Builder
+	for _, h := range placementHeaders(pl) {
+		fmt.Fprintf(&b, "# %s\n", h)
+	}
+	b.WriteByte('\n')
+	rankingTable(&b, pl.Ranking, "")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	return RankingDetails(w, pl.Ranking)
 }

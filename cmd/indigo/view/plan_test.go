@@ -588,3 +588,11 @@ func TestPlanAnyValuePair(t *testing.T) {
 		}
 	}
 }
+
+func TestPlacementView(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Placement(&buf, samplePlacement()); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "rank/placement.txt", buf.String())
+}

@@ -40,7 +40,7 @@ func State(w io.Writer, s *state.State) error {
 		writePlacements(&b, s)
 	}
 	if len(s.Outputs) > 0 {
-		outs, err := OutputValuesFromState(s)
+		outs, err := DecodeOutputs(s)
 		if err != nil {
 			return err
 		}

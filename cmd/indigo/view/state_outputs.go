@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -19,8 +20,8 @@ type OutputValue struct {
 	Sensitive bool
 }
 
-// OutputValuesFromState decodes the outputs recorded in s.
-func OutputValuesFromState(s *state.State) (map[string]OutputValue, error) {
+// DecodeOutputs decodes the outputs recorded in s.
+func DecodeOutputs(s *state.State) (map[string]OutputValue, error) {
 	out := map[string]OutputValue{}
 	if s == nil {
 		return out, nil
@@ -49,36 +50,79 @@ func OutputValuesFromState(s *state.State) (map[string]OutputValue, error) {
 	return out, nil
 }
 
-// Outputs writes output values for `indigo output`. Without raw it writes
-// every output as `name = value`, sorted, with sensitive ones as
-// <sensitive>. With raw (`indigo output -raw NAME`) outputs must hold the
-// single output asked for; its value is written as is, with no quotes and no
-// newline, for scripts, sensitive or not, as Terraform does; only strings,
-// numbers and booleans have a raw form.
-func Outputs(w io.Writer, outputs map[string]OutputValue, raw bool) error {
-	if raw {
-		if len(outputs) != 1 {
-			return fmt.Errorf("-raw shows exactly one output; name it: indigo output -raw NAME")
-		}
-		for name, o := range outputs {
-			v, _ := o.Value.UnmarkDeep()
-			if v == cty.NilVal || v.IsNull() || !v.IsKnown() {
-				return fmt.Errorf("output %s has no value yet", name)
-			}
-			var s string
-			switch v.Type() {
-			case cty.String:
-				s = v.AsString()
-			case cty.Number:
-				s = v.AsBigFloat().Text('f', -1)
-			case cty.Bool:
-				s = fmt.Sprint(v.True())
-			default:
-				return fmt.Errorf("output %s is a %s, which has no raw form: use indigo output -json %s", name, v.Type().FriendlyName(), name)
-			}
-			return writeString(w, s)
-		}
+// Outputs writes every output recorded in s as `name = value`, sorted,
+// sensitive ones as <sensitive>: the list `indigo apply` ends with and
+// `indigo output` prints without arguments.
+func Outputs(w io.Writer, s *state.State) error {
+	outs, err := DecodeOutputs(s)
+	if err != nil {
+		return err
 	}
+	return writeOutputs(w, outs)
+}
+
+// OutputValues is `indigo output [-json] [-raw] [NAME]`:
+//
+//   - no name: every output, as Outputs writes them, or with -json as
+//     OutputsJSON does (sensitive values hidden either way);
+//   - a name: that output's value alone; a sensitive one is shown only when
+//     asked for with -raw or -json, as Terraform does;
+//   - -raw: the named string, number or boolean as it is, without quotes or
+//     a newline, for scripts.
+func OutputValues(w io.Writer, s *state.State, name string, asJSON, raw bool) error {
+	outs, err := DecodeOutputs(s)
+	if err != nil {
+		return err
+	}
+	switch {
+	case raw && name == "":
+		return fmt.Errorf("-raw shows one output: name it, as in indigo output -raw NAME")
+	case raw && asJSON:
+		return fmt.Errorf("-raw and -json cannot be used together")
+	case asJSON:
+		return OutputsJSON(w, outs, name)
+	case name == "":
+		return writeOutputs(w, outs)
+	}
+	o, ok := outs[name]
+	if !ok {
+		return fmt.Errorf("no output named %q", name)
+	}
+	if raw {
+		return rawOutput(w, name, o)
+	}
+	var b strings.Builder
+	if o.Sensitive || marks.Contains(o.Value, marks.Sensitive) {
+		b.WriteString("<sensitive>\n")
+	} else {
+		(&valueWriter{b: &b, plain: true}).whole(0, "", "", "", o.Value, "")
+	}
+	return writeString(w, b.String())
+}
+
+// rawOutput writes a primitive value as it is.
+func rawOutput(w io.Writer, name string, o OutputValue) error {
+	v, _ := o.Value.UnmarkDeep()
+	if v == cty.NilVal || v.IsNull() || !v.IsKnown() {
+		return fmt.Errorf("output %s has no value", name)
+	}
+	var s string
+	switch v.Type() {
+	case cty.String:
+		s = v.AsString()
+	case cty.Number:
+		s = v.AsBigFloat().Text('f', -1)
+	case cty.Bool:
+		s = fmt.Sprint(v.True())
+	default:
+		return fmt.Errorf("output %s is a %s, which has no raw form: use indigo output -json %s", name, v.Type().FriendlyName(), name)
+	}
+	return writeString(w, s)
+}
+
+// writeOutputs writes every output as `name = value`, sensitive ones as
+// <sensitive>.
+func writeOutputs(w io.Writer, outputs map[string]OutputValue) error {
 	if len(outputs) == 0 {
 		return writeString(w, "No outputs found.\n")
 	}

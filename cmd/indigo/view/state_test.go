@@ -10,7 +10,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
-	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -91,65 +90,77 @@ func TestStateGolden(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
-	outs, err := OutputValuesFromState(sampleState())
-	if err != nil {
-		t.Fatal(err)
-	}
-	outs["nested"] = OutputValue{Value: cty.ObjectVal(map[string]cty.Value{"k": cty.StringVal(secret).Mark(marks.Sensitive)})}
+	s := sampleState()
+	s.SetOutput("nested", &state.Output{Value: []byte(`{"k":"v"}`), Type: []byte(`["object",{"k":"string"}]`)})
 	var all bytes.Buffer
-	if err := Outputs(&all, outs, false); err != nil {
+	if err := Outputs(&all, s); err != nil {
 		t.Fatal(err)
 	}
 	noSecret(t, "indigo output", all.String())
 	checkGolden(t, "state/outputs.txt", all.String())
 
-	var allJSON bytes.Buffer
-	if err := OutputsJSON(&allJSON, outs, ""); err != nil {
+	run := func(name string, asJSON, raw bool) (string, error) {
+		var buf bytes.Buffer
+		err := OutputValues(&buf, s, name, asJSON, raw)
+		return buf.String(), err
+	}
+	if out, err := run("", false, false); err != nil || out != all.String() {
+		t.Errorf("indigo output = %q, %v; want what Outputs writes", out, err)
+	}
+	allJSON, err := run("", true, false)
+	if err != nil {
 		t.Fatal(err)
 	}
-	noSecret(t, "indigo output -json", allJSON.String())
+	noSecret(t, "indigo output -json", allJSON)
 	var doc map[string]map[string]any
-	if err := json.Unmarshal(allJSON.Bytes(), &doc); err != nil {
+	if err := json.Unmarshal([]byte(allJSON), &doc); err != nil {
 		t.Fatal(err)
 	}
 	if doc["password"]["sensitive"] != true || doc["password"]["value"] != nil || doc["url"]["value"] != "https://x" {
-		t.Errorf("output -json = %s", allJSON.String())
+		t.Errorf("output -json = %s", allJSON)
 	}
 
-	// Asked for by name, a sensitive output is shown, as Terraform does.
+	// Asked for by name, a sensitive output is shown with -raw or -json, as
+	// Terraform does, and hidden otherwise.
 	tests := []struct {
-		name string
-		raw  bool
-		want string
+		name        string
+		asJSON, raw bool
+		want        string
 	}{
-		{"password", true, secret},
-		{"url", true, "https://x"},
-		{"password", false, `"` + secret + `"` + "\n"},
-		{"ports", false, "[80,443]\n"},
+		{"password", false, true, secret},
+		{"url", false, true, "https://x"},
+		{"password", true, false, `"` + secret + `"` + "\n"},
+		{"ports", true, false, "[80,443]\n"},
+		{"password", false, false, "<sensitive>\n"},
+		{"url", false, false, `"https://x"` + "\n"},
+		{"nested", false, false, "{\n    k = \"v\"\n}\n"},
 	}
 	for _, tt := range tests {
-		var buf bytes.Buffer
-		var err error
-		if tt.raw {
-			err = Outputs(&buf, map[string]OutputValue{tt.name: outs[tt.name]}, true)
-		} else {
-			err = OutputsJSON(&buf, outs, tt.name)
-		}
+		got, err := run(tt.name, tt.asJSON, tt.raw)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if buf.String() != tt.want {
-			t.Errorf("%s raw=%v: %q, want %q", tt.name, tt.raw, buf.String(), tt.want)
+		if got != tt.want {
+			t.Errorf("%s json=%v raw=%v: %q, want %q", tt.name, tt.asJSON, tt.raw, got, tt.want)
 		}
 	}
-	var buf bytes.Buffer
-	if err := Outputs(&buf, map[string]OutputValue{"ports": outs["ports"]}, true); err == nil || !strings.Contains(err.Error(), "-json") {
-		t.Errorf("raw list output: %v", err)
+	for _, bad := range []struct {
+		name        string
+		asJSON, raw bool
+		want        string
+	}{
+		{"ports", false, true, "-json"},
+		{"", false, true, "name it"},
+		{"url", true, true, "together"},
+		{"nope", true, false, "nope"},
+		{"nope", false, false, "nope"},
+	} {
+		if _, err := run(bad.name, bad.asJSON, bad.raw); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q json=%v raw=%v: error %v, want it to mention %q", bad.name, bad.asJSON, bad.raw, err, bad.want)
+		}
 	}
-	if err := Outputs(&buf, outs, true); err == nil {
-		t.Errorf("raw with several outputs: no error")
-	}
-	if err := OutputsJSON(&buf, outs, "nope"); err == nil {
-		t.Errorf("unknown output: no error")
+	var empty bytes.Buffer
+	if err := Outputs(&empty, state.New()); err != nil || empty.String() != "No outputs found.\n" {
+		t.Errorf("no outputs: %q, %v", empty.String(), err)
 	}
 }
