@@ -301,6 +301,15 @@ type filePart struct {
 type fileEncoder struct {
 	types   [][]byte
 	typeIdx map[string]int
+	// seen remembers types already in the table, so that the common case
+	// (many changes of one resource type) compares types instead of
+	// encoding them to JSON again.
+	seen []seenType
+}
+
+type seenType struct {
+	ty  cty.Type
+	ref int
 }
 
 func newFileEncoder() *fileEncoder { return &fileEncoder{typeIdx: map[string]int{}} }
@@ -310,16 +319,23 @@ func (e *fileEncoder) typeRef(ty cty.Type) (int, error) {
 	if ty == cty.NilType {
 		return 0, nil
 	}
+	for i := len(e.seen) - 1; i >= 0; i-- {
+		if e.seen[i].ty.Equals(ty) {
+			return e.seen[i].ref, nil
+		}
+	}
 	b, err := ctyjson.MarshalType(ty)
 	if err != nil {
 		return 0, err
 	}
-	if i, ok := e.typeIdx[string(b)]; ok {
-		return i, nil
+	ref, ok := e.typeIdx[string(b)]
+	if !ok {
+		e.types = append(e.types, b)
+		ref = len(e.types)
+		e.typeIdx[string(b)] = ref
 	}
-	e.types = append(e.types, b)
-	e.typeIdx[string(b)] = len(e.types)
-	return len(e.types), nil
+	e.seen = append(e.seen, seenType{ty, ref})
+	return ref, nil
 }
 
 func (e *fileEncoder) plan(p *Plan) (*filePlan, error) {
@@ -706,7 +722,6 @@ func (d *fileDecoder) value(fv fileValue) (cty.Value, error) {
 	if len(fv.Sensitive) == 0 {
 		return v, nil
 	}
-	pvms := make([]cty.PathValueMarks, 0, len(fv.Sensitive))
 	for _, fsteps := range fv.Sensitive {
 		path, err := decodePath(fsteps)
 		if err != nil {
@@ -715,9 +730,58 @@ func (d *fileDecoder) value(fv fileValue) (cty.Value, error) {
 		if !pathExists(v, path) {
 			return cty.NilVal, fmt.Errorf("sensitive path %s does not exist in the value", FormatPath(path))
 		}
-		pvms = append(pvms, cty.PathValueMarks{Path: path, Marks: cty.NewValueMarks(marks.Sensitive)})
+		v = markAt(v, path)
 	}
-	return v.MarkWithPaths(pvms), nil
+	return v, nil
+}
+
+// markAt marks the value at path inside v as sensitive, rebuilding only the
+// containers along the path (cty's MarkWithPaths walks the whole value for
+// every call, which dominated reading a large plan). A path into a set, or
+// below an unknown or null value, marks that value as a whole, as cty does.
+func markAt(v cty.Value, path cty.Path) cty.Value {
+	if len(path) == 0 {
+		return v.Mark(marks.Sensitive)
+	}
+	u, m := v.Unmark()
+	if !u.IsKnown() || u.IsNull() {
+		return v.Mark(marks.Sensitive)
+	}
+	ty := u.Type()
+	switch step := path[0].(type) {
+	case cty.GetAttrStep:
+		if !ty.IsObjectType() || !ty.HasAttribute(step.Name) {
+			return v
+		}
+		attrs := u.AsValueMap()
+		attrs[step.Name] = markAt(attrs[step.Name], path[1:])
+		return cty.ObjectVal(attrs).WithMarks(m)
+	case cty.IndexStep:
+		switch {
+		case ty.IsListType() || ty.IsTupleType():
+			i, ok := stepIndex(step)
+			if !ok || i < 0 || i >= u.LengthInt() {
+				return v
+			}
+			elems := u.AsValueSlice()
+			elems[i] = markAt(elems[i], path[1:])
+			if ty.IsListType() {
+				return cty.ListVal(elems).WithMarks(m)
+			}
+			return cty.TupleVal(elems).WithMarks(m)
+		case ty.IsMapType():
+			k, ok := stepString(step)
+			if !ok || !u.HasIndex(cty.StringVal(k)).True() {
+				return v
+			}
+			elems := u.AsValueMap()
+			elems[k] = markAt(elems[k], path[1:])
+			return cty.MapVal(elems).WithMarks(m)
+		case ty.IsSetType():
+			return v.Mark(marks.Sensitive)
+		}
+	}
+	return v
 }
 
 // pathExists reports whether path leads to a value inside v, so that marks
