@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/providers/install"
+)
+
+func (a *app) initCommand() *cobra.Command {
+	var upgrade bool
+	cmd := &cobra.Command{
+		Use:   "init [flags] [DIR]",
+		Short: "Prepare a working directory: install providers and write the lock file",
+		Long: `Init reads the configuration, finds every provider it needs, installs those that
+are not built into indigo (from dev_overrides, filesystem mirrors, a network
+mirror or the provider registry, as the CLI configuration says) and records
+their versions and checksums in .indigo.lock.hcl (the format of
+.terraform.lock.hcl, which is also read). Every later run checks each provider
+binary against the lock file.
+
+The CLI configuration is the file INDIGO_CLI_CONFIG_FILE or TF_CLI_CONFIG_FILE
+names, else ~/.indigorc or ~/.terraformrc: an existing Terraform
+provider_installation block works unchanged. With only mirrors configured,
+init never uses the network.
+
+Built-in providers (indigo) need no installation.`,
+		Example: `  indigo init
+  indigo init -upgrade`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runInit(cmd.Context(), pathArg(args, ""), upgrade)
+		},
+	}
+	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "select the newest versions the constraints allow, ignoring the lock file's")
+	return cmd
+}
+
+func (a *app) runInit(ctx context.Context, path string, upgrade bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	w, err := a.loadWorkspace(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "Initializing provider plugins...")
+	env := install.DefaultCLIEnv()
+	cliCfg, diags := install.LoadCLIConfig(env)
+	w.diags(diags)
+	if diags.HasErrors() {
+		return exitCode(1)
+	}
+	locks, _, ld := install.ReadLocks(w.dir)
+	w.diags(ld)
+	if ld.HasErrors() {
+		return exitCode(1)
+	}
+	inst := install.NewInstaller(cliCfg, env, w.dir)
+	inst.Logger = w.logger
+	reqs := requirements(w.res.Config)
+	newLocks, installed, err := inst.Install(ctx, reqs, locks, install.InstallOptions{
+		Upgrade:  upgrade,
+		Progress: func(e install.Event) { fmt.Fprintln(a.stdout, e.String()) },
+	})
+	for _, i := range installed {
+		for _, warn := range i.Warnings {
+			fmt.Fprintf(a.stderr, "Warning: %s\n", warn)
+		}
+	}
+	if newLocks != nil && !newLocks.Equal(locks) {
+		if werr := newLocks.WriteFile(filepath.Join(w.dir, install.LockFileName)); werr != nil {
+			return &exitError{code: 1, msg: fmt.Sprintf("writing the lock file: %s", werr)}
+		}
+		fmt.Fprintf(a.stdout, "\nindigo wrote the lock file %s with the providers it selected. Commit it to version control so every run uses the same providers.\n", install.LockFileName)
+	}
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	fmt.Fprintln(a.stdout, "\nindigo has been successfully initialized!")
+	return nil
+}
+
+func (a *app) providersCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "providers [DIR]",
+		Short: "List the providers the configuration needs and what is installed",
+		Long: `Providers lists each provider the configuration requires, where it is
+required (required_providers, resources, provider blocks, sites), the version
+constraint, and what is installed or built in.`,
+		Example: `  indigo providers`,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w, err := a.loadWorkspace(pathArg(args, ""))
+			if err != nil {
+				return err
+			}
+			locks, _, ld := install.ReadLocks(w.dir)
+			w.diags(ld)
+			env := install.DefaultCLIEnv()
+			cliCfg, _ := install.LoadCLIConfig(env)
+			inst := install.NewInstaller(cliCfg, env, w.dir)
+			reqs := requirements(w.res.Config)
+			var provs []install.Provider
+			for p := range reqs {
+				provs = append(provs, p)
+			}
+			sort.Slice(provs, func(i, j int) bool { return provs[i].String() < provs[j].String() })
+			fmt.Fprintln(a.stdout, "Providers required by the configuration:")
+			for _, p := range provs {
+				c := reqs[p].String()
+				if c == "" {
+					c = "any version"
+				}
+				status := "not installed: run indigo init"
+				if config.Provider(p).IsBuiltin() {
+					status = "built into indigo"
+				} else if got, err := inst.Find(context.Background(), p, locks); err == nil {
+					status = "installed"
+					if got.DevOverride {
+						status = "development override at " + got.Dir
+					} else if lp := locks.Provider(p); lp != nil {
+						status = "installed v" + lp.Version.String()
+					}
+				} else if lp := locks.Provider(p); lp != nil {
+					status = fmt.Sprintf("locked at v%s, %s", lp.Version.String(), firstLine(err.Error()))
+				}
+				fmt.Fprintf(a.stdout, "  %s (%s): %s\n", p.ForDisplay(), c, status)
+			}
+			return nil
+		},
+	}
+	return cmd
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

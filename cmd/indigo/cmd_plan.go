@@ -1,0 +1,534 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/state"
+)
+
+// runFlags are the flags of plan, apply and destroy.
+type runFlags struct {
+	varFlags
+	file             string
+	out              string
+	json             bool
+	destroy          bool
+	refreshOnly      bool
+	detailedExitcode bool
+	refresh          bool
+	targets          []string
+	replace          []string
+	parallelism      int
+	lock             bool
+	replan           bool
+	autoApprove      bool
+	noColor          bool
+}
+
+func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
+	f.varFlags.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVarP(&f.file, "file", "f", "", "plan a TOSCA template (a deployment of its own) instead of the configuration directory")
+	fl.BoolVar(&f.json, "json", false, "print the plan as JSON (format documented in docs/json-plan.md)")
+	fl.BoolVar(&f.refresh, "refresh", true, "read the real state of every object first (-refresh=false skips it)")
+	fl.StringArrayVar(&f.targets, "target", nil, "limit the run to this resource, module, deployment or storage and what it depends on (repeatable)")
+	fl.StringArrayVar(&f.replace, "replace", nil, "replace this resource instance even if nothing changed (repeatable)")
+	fl.IntVar(&f.parallelism, "parallelism", 10, "how many provider operations run at once")
+	fl.BoolVar(&f.lock, "lock", true, "hold the state lock while running")
+	fl.BoolVar(&f.replan, "replan", false, "let placed components move to a better-ranked site (they stay where they are otherwise)")
+	fl.BoolVar(&f.refreshOnly, "refresh-only", false, "only update the state from the real world")
+	fl.BoolVar(&f.noColor, "no-color", false, "accepted for Terraform compatibility; output has no color")
+	if forApply {
+		fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	} else {
+		fl.StringVar(&f.out, "out", "", "save the plan to this file, for indigo apply FILE")
+		fl.BoolVar(&f.destroy, "destroy", false, "plan to destroy everything the state records")
+		fl.BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 0 when there is nothing to do, 2 when there are changes, 1 on errors")
+	}
+}
+
+func (a *app) planCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "plan [flags] [DIR]",
+		Short: "Show what would change, and where each component goes",
+		Long: `Plan compares the configuration with the recorded state and the real world and
+shows what apply would create, update, replace and destroy. Every deployment
+and storage is placed on its best-ranked site; the plan shows the chosen site,
+the runners-up with their scores and why each rejected site was rejected.
+Nothing is changed.
+
+Save the plan with -out to apply exactly it later with indigo apply FILE.`,
+		Example: `  indigo plan
+  indigo plan -var region=IT -out tonight.plan
+  indigo plan -f templates/galaxy.yaml
+  indigo plan -destroy
+  indigo plan -json | jq '.resource_changes[].change.actions'`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runPlan(cmd.Context(), pathArg(args, f.file), &f)
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+func pathArg(args []string, file string) string {
+	if file != "" {
+		return file
+	}
+	if len(args) == 1 {
+		return args[0]
+	}
+	return "."
+}
+
+// planOptions converts flags into planner options.
+func (w *workspace) planOptions(f *runFlags) (planner.Options, error) {
+	vars, ranges, err := w.variables(&f.varFlags)
+	if err != nil {
+		return planner.Options{}, err
+	}
+	opts := planner.Options{
+		Vars: vars, VarRanges: ranges, Targets: f.targets, SkipRefresh: !f.refresh,
+		Parallelism: f.parallelism, Replan: f.replan, Logger: w.logger,
+	}
+	if f.destroy {
+		opts.Mode = plan.DestroyMode
+	}
+	if f.refreshOnly {
+		opts.Mode = plan.RefreshOnlyMode
+	}
+	for _, r := range f.replace {
+		addr, diags := config.ParseInstanceAddr(r)
+		if diags.HasErrors() {
+			return opts, &exitError{code: 1, msg: fmt.Sprintf("-replace=%s is not a resource instance address (write it as aws_instance.web or module.m.aws_instance.web[0])", r)}
+		}
+		opts.Replace = append(opts.Replace, addr)
+	}
+	return opts, nil
+}
+
+func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	w, err := a.loadWorkspace(path)
+	if err != nil {
+		return err
+	}
+	opts, err := w.planOptions(f)
+	if err != nil {
+		return err
+	}
+	provs, err := w.providers()
+	if err != nil {
+		return err
+	}
+	mgr, err := w.openState(ctx, "plan", f.lock)
+	if err != nil {
+		return err
+	}
+	defer mgr.Close(context.Background())
+	if d := w.reconcile(ctx, mgr, provs, opts); d.HasErrors() {
+		w.diags(d)
+		return exitCode(1)
+	}
+	if !f.json {
+		opts.Progress = a.progressPrinter(false)
+	}
+	p, diags := planner.Plan(ctx, w.res.Config, mgr.State(), provs, opts)
+	if p != nil {
+		p.ConfigDigest = configDigest(w)
+	}
+	return a.showPlan(w, p, diags, f)
+}
+
+// showPlan renders a plan (or only the problems when there is none), saves
+// it with -out, and maps the result to an exit status.
+func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *runFlags) error {
+	if f.json && p != nil {
+		b, err := plan.MarshalJSONView(p)
+		if err != nil {
+			return err
+		}
+		a.stdout.Write(b)
+		fmt.Fprintln(a.stdout)
+	} else if p != nil {
+		view.Plan(a.stdout, p, view.PlanOptions{})
+	}
+	w.diags(diags)
+	if diags.HasErrors() || p == nil {
+		return exitCode(1)
+	}
+	if f.out != "" {
+		if err := writePlanFile(f.out, p); err != nil {
+			return &exitError{code: 1, msg: fmt.Sprintf("saving the plan: %s", err)}
+		}
+		if !f.json {
+			fmt.Fprintf(a.stdout, "\nSaved the plan to %s. To apply exactly this plan, run:\n  indigo apply %s\n", f.out, f.out)
+		}
+	}
+	if f.detailedExitcode && p.Applyable {
+		return exitCode(2)
+	}
+	return nil
+}
+
+func writePlanFile(path string, p *plan.Plan) error {
+	var buf bytes.Buffer
+	if err := plan.WriteFile(&buf, p); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// configDigest hashes the configuration files, so a saved plan is not
+// applied to a configuration that changed since.
+func configDigest(w *workspace) string {
+	h := sha256.New()
+	var names []string
+	w.res.Config.Walk(func(c *config.Config) {
+		names = append(names, c.Module.Files...)
+		if c.SourceAddr != "" && strings.HasSuffix(c.SourceAddr, ".yaml") || strings.HasSuffix(c.SourceAddr, ".yml") {
+			names = append(names, filepath.Join(c.Module.SourceDir, c.SourceAddr))
+		}
+	})
+	if w.res.Template != "" {
+		names = append(names, w.res.Template)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(n), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// progressPrinter prints what long operations are doing, Terraform style.
+func (a *app) progressPrinter(apply bool) func(planner.Event) {
+	var mu sync.Mutex
+	return func(e planner.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		past := map[string]string{"Creating": "Creation", "Modifying": "Modifications", "Destroying": "Destruction", "Reading": "Read"}
+		switch e.Kind {
+		case "start":
+			fmt.Fprintf(a.stdout, "%s: %s...\n", e.Addr, e.Action)
+		case "still":
+			fmt.Fprintf(a.stdout, "%s: Still %s... [%s elapsed]\n", e.Addr, strings.ToLower(e.Action), e.Elapsed.Round(time.Second))
+		case "done":
+			detail := ""
+			if e.Detail != "" {
+				detail = " [" + e.Detail + "]"
+			}
+			fmt.Fprintf(a.stdout, "%s: %s complete after %s%s\n", e.Addr, past[e.Action], e.Elapsed.Round(time.Second), detail)
+		case "error":
+			fmt.Fprintf(a.stdout, "%s: %s failed after %s\n", e.Addr, e.Action, e.Elapsed.Round(time.Second))
+		case "fallback":
+			fmt.Fprintf(a.stdout, "%s: %s %s\n", e.Addr, e.Action, e.Detail)
+		}
+	}
+}
+
+func (a *app) applyCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "apply [flags] [DIR | PLANFILE]",
+		Short: "Create or update infrastructure",
+		Long: `Apply makes the real world match the configuration: it plans, shows the plan,
+asks for confirmation (unless -auto-approve), and carries it out. Given a plan
+file saved by indigo plan -out, it applies exactly that plan, and refuses if
+the state or the configuration changed since.
+
+Independent objects are handled in parallel (-parallelism); a failure skips
+only what depends on it. Every operation is recorded in the state journal as
+it happens, so an interrupted apply loses nothing. A placed component whose
+placement allows fallback moves to the next-ranked site when it cannot be
+created on its own, after cleaning up what it left there.
+
+Ctrl-C once stops starting new operations and lets running ones finish;
+twice abandons them (the next run reconciles them with the providers).`,
+		Example: `  indigo apply
+  indigo apply -auto-approve -var region=IT
+  indigo apply tonight.plan`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runApply(cmd.Context(), args, &f, false)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+func (a *app) destroyCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "destroy [flags] [DIR]",
+		Short: "Destroy everything the state records",
+		Long: `Destroy plans the destruction of every object recorded in the state, shows it,
+asks for confirmation (unless -auto-approve) and carries it out, dependents
+before what they depend on. It is apply with -destroy.`,
+		Example: `  indigo destroy
+  indigo destroy -auto-approve
+  indigo destroy -target deployment.galaxy`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.destroy = true
+			return a.runApply(cmd.Context(), args, &f, true)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+// signalContexts returns the context that stops the walk (first Ctrl-C)
+// and the one that abandons running operations (second Ctrl-C).
+func (a *app) signalContexts(parent context.Context) (stop, abandon context.Context, cleanup func()) {
+	stop, cancelStop := context.WithCancel(parent)
+	abandon, cancelAbandon := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-ch:
+				n++
+				if n == 1 {
+					fmt.Fprintln(a.stderr, "\nInterrupt received: letting running operations finish and recording them. Press Ctrl-C again to abandon them.")
+					cancelStop()
+				} else {
+					fmt.Fprintln(a.stderr, "\nSecond interrupt: abandoning running operations. The state journal keeps what was started; the next run reconciles it.")
+					cancelAbandon()
+					return
+				}
+			}
+		}
+	}()
+	return stop, abandon, func() {
+		signal.Stop(ch)
+		close(done)
+		cancelStop()
+		cancelAbandon()
+	}
+}
+
+func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	stop, abandon, cleanup := a.signalContexts(ctx)
+	defer cleanup()
+	// A plan file?
+	if len(args) == 1 && f.file == "" {
+		if st, err := os.Stat(args[0]); err == nil && !st.IsDir() && !strings.HasSuffix(args[0], ".yaml") && !strings.HasSuffix(args[0], ".yml") {
+			return a.applyPlanFile(stop, abandon, args[0], f)
+		}
+	}
+	w, err := a.loadWorkspace(pathArg(args, f.file))
+	if err != nil {
+		return err
+	}
+	opts, err := w.planOptions(f)
+	if err != nil {
+		return err
+	}
+	provs, err := w.providers()
+	if err != nil {
+		return err
+	}
+	op := "apply"
+	if destroy {
+		op = "destroy"
+	}
+	mgr, err := w.openState(ctx, op, f.lock)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := mgr.Close(context.Background()); err != nil {
+			fmt.Fprintf(a.stderr, "Error: saving the state: %s\n", err)
+		}
+	}()
+	if d := w.reconcile(ctx, mgr, provs, opts); d.HasErrors() {
+		w.diags(d)
+		return exitCode(1)
+	}
+	opts.Progress = a.progressPrinter(false)
+	p, diags := planner.Plan(stop, w.res.Config, mgr.State(), provs, opts)
+	if p != nil {
+		view.Plan(a.stdout, p, view.PlanOptions{})
+	}
+	w.diags(diags)
+	if diags.HasErrors() || p == nil {
+		return exitCode(1)
+	}
+	if !p.Applyable {
+		a.printOutputs(mgr.State())
+		return nil
+	}
+	if !f.autoApprove {
+		ok, err := a.confirm(destroy)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(a.stdout, "\nApply cancelled.")
+			return exitCode(1)
+		}
+	}
+	return a.carryOut(stop, abandon, w, mgr, provs, p, opts)
+}
+
+// carryOut applies a plan and reports the result.
+func (a *app) carryOut(stop, abandon context.Context, w *workspace, mgr *state.Manager, provs planner.Providers, p *plan.Plan, opts planner.Options) error {
+	fmt.Fprintln(a.stdout)
+	opts.Progress = a.progressPrinter(true)
+	out, diags := planner.ApplyWithFallback(stop, w.res.Config, p, mgr, provs, opts, abandon)
+	for _, fb := range out.Moves {
+		if fb.To != "" {
+			fmt.Fprintf(a.stdout, "\n%s could not be created on site %s and was placed on site %s instead.\n", fb.Component, fb.From, fb.To)
+		} else {
+			fmt.Fprintf(a.stdout, "\n%s could not be created on site %s, and no other site was left.\n", fb.Component, fb.From)
+		}
+	}
+	w.diags(diags)
+	if err := mgr.Persist(context.Background()); err != nil {
+		fmt.Fprintf(a.stderr, "Error: saving the state: %s\n", err)
+		return exitCode(1)
+	}
+	add, change, destroy, _, _ := out.Applied.Counts()
+	if diags.HasErrors() {
+		fmt.Fprintln(a.stdout, "\nApply failed; what did succeed is recorded in the state.")
+		return exitCode(1)
+	}
+	if stop.Err() != nil {
+		fmt.Fprintln(a.stdout, "\nApply interrupted; what was done is recorded in the state.")
+		return exitCode(1)
+	}
+	if p.Mode == plan.DestroyMode {
+		fmt.Fprintf(a.stdout, "\nDestroy complete! Resources: %d destroyed.\n", destroy)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
+	for _, pl := range out.Applied.Placements {
+		fmt.Fprintf(a.stdout, "%s is on %s.\n", pl.Addr, siteList(pl.Sites))
+	}
+	a.printOutputs(mgr.State())
+	return nil
+}
+
+func siteList(sites []string) string {
+	if len(sites) == 1 {
+		return "site " + sites[0]
+	}
+	return "sites " + strings.Join(sites, ", ")
+}
+
+// confirm asks the user to type yes.
+func (a *app) confirm(destroy bool) (bool, error) {
+	q := "Do you want to perform these actions?"
+	if destroy {
+		q = "Do you really want to destroy all resources?"
+	}
+	fmt.Fprintf(a.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", q)
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return false, err
+	}
+	if err == io.EOF && strings.TrimSpace(line) == "" {
+		fmt.Fprintln(a.stdout)
+		return false, &exitError{code: 1, msg: "no confirmation: standard input is closed. Run with -auto-approve to apply without asking."}
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+// applyPlanFile applies a saved plan.
+func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFlags) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("reading the plan file: %s", err)}
+	}
+	p, err := plan.ReadFile(bytes.NewReader(b))
+	if err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("%s is not a valid plan file: %s", path, err)}
+	}
+	w, err := a.loadWorkspace(".")
+	if err != nil {
+		return err
+	}
+	if p.ConfigDigest != "" && p.ConfigDigest != configDigest(w) {
+		return &exitError{code: 1, msg: "the configuration changed since the plan was saved: run indigo plan again"}
+	}
+	provs, err := w.providers()
+	if err != nil {
+		return err
+	}
+	op := "apply"
+	if p.Mode == plan.DestroyMode {
+		op = "destroy"
+	}
+	mgr, err := w.openState(stop, op, f.lock)
+	if err != nil {
+		return err
+	}
+	defer mgr.Close(context.Background())
+	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets}
+	return a.carryOut(stop, abandon, w, mgr, provs, p, opts)
+}
+
+// reconcile settles operations an interrupted run left in flight.
+func (w *workspace) reconcile(ctx context.Context, mgr *state.Manager, provs planner.Providers, opts planner.Options) hcl.Diagnostics {
+	in := mgr.InFlight()
+	if len(in) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w.a.stderr, "Reconciling %d operation(s) an interrupted run left unfinished...\n", len(in))
+	report, diags := planner.Reconcile(ctx, w.res.Config, mgr, provs, opts)
+	for _, line := range report {
+		fmt.Fprintf(w.a.stderr, "  %s\n", line)
+	}
+	return diags
+}
+
+// printOutputs prints the root outputs recorded in state.
+func (a *app) printOutputs(s *state.State) {
+	if len(s.Outputs) == 0 {
+		return
+	}
+	fmt.Fprint(a.stdout, "\nOutputs:\n\n")
+	view.Outputs(a.stdout, s)
+}

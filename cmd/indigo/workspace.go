@@ -1,0 +1,343 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	"github.com/indigo-cloud/indigo/lang/config"
+	hcllang "github.com/indigo-cloud/indigo/lang/hcl"
+	"github.com/indigo-cloud/indigo/lang/load"
+	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/providers/install"
+	"github.com/indigo-cloud/indigo/providers/launch"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/local"
+	"github.com/indigo-cloud/indigo/state/pg"
+)
+
+// DefaultStatePath is where the local backend keeps state when the
+// configuration names no backend.
+const DefaultStatePath = "indigo.state"
+
+// workspace is what commands that plan, apply or read state share: the
+// loaded configuration and how to reach its state and providers.
+type workspace struct {
+	a      *app
+	dir    string
+	res    *load.Result
+	src    *view.Sources
+	logger hclog.Logger
+}
+
+// loadWorkspace loads the configuration at path (a directory or a TOSCA
+// template), printing problems. It returns nil when the configuration
+// cannot be used.
+func (a *app) loadWorkspace(path string) (*workspace, error) {
+	res, diags := load.Path(path, load.Options{})
+	w := &workspace{a: a, dir: path, res: res, logger: newLogger(a)}
+	w.src = view.NewSources(res.Files)
+	if wd, err := os.Getwd(); err == nil {
+		w.src.BaseDir = wd
+	}
+	if diags.HasErrors() {
+		w.diags(diags)
+		return nil, exitCode(1)
+	}
+	w.warnings(diags)
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		w.dir = filepath.Dir(path)
+	}
+	return w, nil
+}
+
+// newLogger returns the logger INDIGO_LOG asks for (silent by default).
+func newLogger(a *app) hclog.Logger {
+	level := hclog.LevelFromString(os.Getenv("INDIGO_LOG"))
+	if level == hclog.NoLevel {
+		return hclog.NewNullLogger()
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "indigo", Level: level, Output: a.stderr})
+}
+
+func (w *workspace) diags(diags hcl.Diagnostics) {
+	view.Sort(diags)
+	view.Diagnostics(w.a.stderr, diags, w.src)
+}
+
+func (w *workspace) warnings(diags hcl.Diagnostics) {
+	var warns hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagWarning {
+			warns = append(warns, d)
+		}
+	}
+	if len(warns) > 0 {
+		w.diags(warns)
+	}
+}
+
+// backend returns the state backend the configuration names (indigo {
+// backend "local" { path = "..." } }), or the local default.
+func (w *workspace) backend() (state.Backend, error) {
+	path := filepath.Join(w.dir, DefaultStatePath)
+	if b := w.res.Config.Module.Settings.Backend; b != nil {
+		switch b.Type {
+		case "local":
+			var cfg struct {
+				Path   *string  `hcl:"path,optional"`
+				Remain hcl.Body `hcl:",remain"`
+			}
+			if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
+				w.diags(diags)
+				return nil, exitCode(1)
+			}
+			if cfg.Path != nil {
+				path = *cfg.Path
+				if !filepath.IsAbs(path) {
+					path = filepath.Join(w.dir, path)
+				}
+			}
+		case "pg":
+			var cfg struct {
+				ConnStr   *string  `hcl:"conn_str,optional"`
+				Workspace *string  `hcl:"workspace,optional"`
+				Schema    *string  `hcl:"schema_name,optional"`
+				Remain    hcl.Body `hcl:",remain"`
+			}
+			if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
+				w.diags(diags)
+				return nil, exitCode(1)
+			}
+			pc := pg.Config{ConnString: os.Getenv("PG_CONN_STR")}
+			if cfg.ConnStr != nil {
+				pc.ConnString = *cfg.ConnStr
+			}
+			if cfg.Workspace != nil {
+				pc.Workspace = *cfg.Workspace
+			}
+			if cfg.Schema != nil {
+				pc.Schema = *cfg.Schema
+			}
+			if pc.ConnString == "" {
+				w.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "PostgreSQL backend without a connection string", Detail: "Set conn_str in the backend block or the PG_CONN_STR environment variable, e.g. postgres://user:pass@db.example:5432/indigo.", Subject: b.DeclRange.Ptr()}})
+				return nil, exitCode(1)
+			}
+			pb, err := pg.New(context.Background(), pc)
+			if err != nil {
+				return nil, &exitError{code: 1, msg: fmt.Sprintf("connecting to the PostgreSQL backend: %s", err)}
+			}
+			return pb, nil
+		default:
+			w.diags(hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Unsupported backend",
+				Detail:   fmt.Sprintf("indigo has no %q backend; the backends are \"local\" (the default, a file) and \"pg\" (PostgreSQL). Change the backend block.", b.Type),
+				Subject:  b.TypeRange.Ptr(),
+			}})
+			return nil, exitCode(1)
+		}
+	}
+	return local.New(path), nil
+}
+
+// openState opens the state for a run, holding its lock unless lock is
+// false. A held lock is reported with who holds it.
+func (w *workspace) openState(ctx context.Context, operation string, lock bool) (*state.Manager, error) {
+	b, err := w.backend()
+	if err != nil {
+		return nil, err
+	}
+	m, err := state.Open(ctx, b, state.OpenOptions{Operation: operation, Version: indigoVersion(), ReadOnly: !lock})
+	if err != nil {
+		var le *state.LockedError
+		if errors.As(err, &le) {
+			return nil, &exitError{code: 1, msg: le.Error()}
+		}
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("opening the state: %s", err)}
+	}
+	for _, warn := range m.Warnings() {
+		fmt.Fprintf(w.a.stderr, "Warning: %s\n", warn)
+	}
+	return m, nil
+}
+
+// providers returns how the planner starts providers: built-in ones from
+// this binary, others from the lock-verified install directory.
+func (w *workspace) providers() (planner.Providers, error) {
+	l := &launch.Launcher{Dir: w.dir, Logger: w.logger, Warn: func(s string) { fmt.Fprintf(w.a.stderr, "Warning: %s\n", s) }}
+	if dir, err := os.UserCacheDir(); err == nil {
+		l.Cache = &plugin.SchemaCache{Dir: filepath.Join(dir, "indigo", "schemas")}
+	}
+	if needsInstalled(w.res.Config) {
+		env := install.DefaultCLIEnv()
+		cliCfg, diags := install.LoadCLIConfig(env)
+		if diags.HasErrors() {
+			w.diags(diags)
+			return nil, exitCode(1)
+		}
+		locks, _, ld := install.ReadLocks(w.dir)
+		if ld.HasErrors() {
+			w.diags(ld)
+			return nil, exitCode(1)
+		}
+		inst := install.NewInstaller(cliCfg, env, w.dir)
+		inst.Logger = w.logger
+		l.Finder, l.Locks = inst, locks
+	}
+	return planner.ProvidersFunc(func(ctx context.Context, addr config.Provider) (planner.Provider, error) {
+		p, err := l.Start(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}), nil
+}
+
+// needsInstalled reports whether the configuration uses any provider that
+// is not built in.
+func needsInstalled(cfg *config.Config) bool {
+	for p := range requirements(cfg) {
+		if !config.Provider(p).IsBuiltin() {
+			return true
+		}
+	}
+	return false
+}
+
+// requirements lists the providers the configuration needs, with their
+// version constraints, from required_providers and from the resources and
+// provider blocks of every module.
+func requirements(cfg *config.Config) install.Requirements {
+	reqs := install.Requirements{}
+	add := func(p config.Provider, constraint string) {
+		c, _ := install.ParseConstraints(constraint)
+		reqs.Add(install.Provider(p), c)
+	}
+	cfg.Walk(func(c *config.Config) {
+		m := c.Module
+		for _, rp := range m.Settings.RequiredProviders {
+			add(rp.Provider, rp.Requirement.Required)
+		}
+		for _, pc := range m.ProviderConfigs {
+			add(m.ProviderFor(pc.Name), pc.Version.Required)
+		}
+		for _, r := range m.ManagedResources {
+			add(r.Provider, "")
+		}
+		for _, r := range m.DataResources {
+			add(r.Provider, "")
+		}
+		for _, s := range m.Sites {
+			add(m.ProviderFor(s.Provider.LocalName), "")
+		}
+	})
+	return reqs
+}
+
+// varFlags are the flags that set root variables.
+type varFlags struct {
+	vars     []string
+	varFiles []string
+}
+
+func (f *varFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.vars, "var", nil, "set a root variable: -var 'NAME=VALUE' (repeatable)")
+	cmd.Flags().StringArrayVar(&f.varFiles, "var-file", nil, "read root variables from a file (repeatable)")
+}
+
+// variables collects root variable values in Terraform's order of
+// precedence, later ones winning: TF_VAR_ then INDIGO_VAR_ environment
+// variables, terraform.tfvars, *.auto.tfvars, the -var-file files in the
+// order given, then the -var values in the order given.
+func (w *workspace) variables(f *varFlags) (map[string]cty.Value, map[string]hcl.Range, error) {
+	vals := map[string]cty.Value{}
+	ranges := map[string]hcl.Range{}
+	decls := w.res.Config.Module.Variables
+	primitive := func(name string) bool {
+		v := decls[name]
+		return v == nil || v.Type.IsPrimitiveType() || v.Type == cty.DynamicPseudoType
+	}
+	var diags hcl.Diagnostics
+	env := os.Environ()
+	sort.Strings(env)
+	for _, prefix := range []string{"TF_VAR_", "INDIGO_VAR_"} {
+		for _, kv := range env {
+			if !strings.HasPrefix(kv, prefix) {
+				continue
+			}
+			name, value, _ := strings.Cut(strings.TrimPrefix(kv, prefix), "=")
+			if decls[name] == nil {
+				continue
+			}
+			n, v, d := hcllang.ParseVarFlag(name+"="+value, primitive)
+			if d.HasErrors() {
+				diags = append(diags, d...)
+				continue
+			}
+			v.Range.Filename = "<environment variable " + prefix + name + ">"
+			vals[n], ranges[n] = v.Value, v.Range
+		}
+	}
+	l := w.res.Loader
+	readFile := func(path string) {
+		got, d := l.LoadVarFile(path)
+		diags = append(diags, d...)
+		for name, v := range got {
+			vals[name], ranges[name] = v.Value, v.Range
+		}
+	}
+	if w.res.Template == "" {
+		for _, path := range hcllang.AutoVarFiles(w.dir) {
+			readFile(path)
+		}
+	}
+	// -var-file and -var apply in the order given.
+	for _, path := range f.varFiles {
+		readFile(path)
+	}
+	for _, raw := range f.vars {
+		n, v, d := hcllang.ParseVarFlag(raw, primitive)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		if decls[n] == nil {
+			// On the command line this is surely a mistake (Terraform
+			// refuses it too); in a shared variables file it may not be.
+			var names []string
+			for name := range decls {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			detail := fmt.Sprintf("-var sets %q, but the configuration declares no variable of that name.", n)
+			if len(names) > 0 {
+				detail += " Its variables are: " + strings.Join(names, ", ") + "."
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable", Detail: detail})
+			continue
+		}
+		vals[n], ranges[n] = v.Value, v.Range
+	}
+	w.src = view.NewSources(l.Files())
+	if wd, err := os.Getwd(); err == nil {
+		w.src.BaseDir = wd
+	}
+	if diags.HasErrors() {
+		w.diags(diags)
+		return nil, nil, exitCode(1)
+	}
+	return vals, ranges, nil
+}
