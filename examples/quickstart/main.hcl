@@ -55,8 +55,10 @@ site "alpha" {
     availability = 0.995
   }
 
-  cost    = { cpu_hour = 0.010 }
-  metrics = "metrics/alpha.json"
+  cost = { cpu_hour = 0.010 }
+  # Sample figures shipped with the example; a real site points at its
+  # monitoring (a Prometheus endpoint) and keeps the default max_age.
+  metrics = { source = "metrics/alpha.json", max_age = "87600h" }
 }
 
 site "beta" {
@@ -73,7 +75,7 @@ site "beta" {
   }
 
   cost    = { cpu_hour = 0.020 }
-  metrics = "metrics/beta.json"
+  metrics = { source = "metrics/beta.json", max_age = "87600h" }
 }
 
 group "researchers" {
