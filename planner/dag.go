@@ -52,6 +52,33 @@ func (d *dag) dependOn(from, to string) {
 	}
 }
 
+// restrictTo keeps only the nodes that roots depend on (roots included)
+// and, when skipResources is set, not even resource nodes among them: every
+// other node stays in the graph but does nothing.
+func (d *dag) restrictTo(roots []string, skipResources bool) {
+	keep := map[string]bool{}
+	var visit func(string)
+	visit = func(k string) {
+		if keep[k] {
+			return
+		}
+		keep[k] = true
+		if n := d.nodes[k]; n != nil {
+			for dep := range n.deps {
+				visit(dep)
+			}
+		}
+	}
+	for _, r := range roots {
+		visit(r)
+	}
+	for k, n := range d.nodes {
+		if !keep[k] || (skipResources && isResourceKey(k)) {
+			n.run = nil
+		}
+	}
+}
+
 // cycles reports every dependency cycle, each once, listing its members.
 func (d *dag) cycles() hcl.Diagnostics {
 	g := make(map[string][]string, len(d.nodes))

@@ -222,38 +222,32 @@ func (r *run) variableValue(c *config.Config, mi config.ModuleInstance, v *confi
 
 // checkValidations runs a variable's validation rules with its value.
 func (r *run) checkValidations(mi config.ModuleInstance, v *config.Variable) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	sc := r.scope(mi, emptyIteration())
-	for _, rule := range v.Validations {
-		cond, d := sc.EvalExpr(rule.Condition, cty.Bool)
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			continue
-		}
-		cond, _ = cond.UnmarkDeep()
-		if !cond.IsKnown() || cond.IsNull() || cond.True() {
-			continue
-		}
-		msg := "The value is not valid."
-		if rule.ErrorMessage != nil {
-			if m, d := sc.EvalExpr(rule.ErrorMessage, cty.String); !d.HasErrors() && m.IsKnown() && !m.IsNull() {
-				m, _ = m.Unmark()
-				msg = m.AsString()
-			}
-		}
-		diags = append(diags, &hcl.Diagnostic{
+	return failedRules(r.scope(mi, emptyIteration()), v.Validations, "The value is not valid.", func(rule *config.CheckRule, msg string) *hcl.Diagnostic {
+		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
 			Detail:   fmt.Sprintf("%s\n\nThis was checked by the validation rule at %s.", msg, rule.DeclRange),
 			Subject:  v.DeclRange.Ptr(),
-		})
-	}
-	return diags
+		}
+	})
 }
 
 // checkRules evaluates preconditions or postconditions; a false one is an
 // error with its message.
 func checkRules(sc *eval.Scope, rules []*config.CheckRule, what, addr string) hcl.Diagnostics {
+	return failedRules(sc, rules, "The condition is false.", func(rule *config.CheckRule, msg string) *hcl.Diagnostic {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("%s failed for %s", what, addr),
+			Detail:   msg,
+			Subject:  rule.Condition.Range().Ptr(),
+		}
+	})
+}
+
+// failedRules evaluates each rule's condition and reports, through report,
+// those that are known to be false, with their error message (or fallback).
+func failedRules(sc *eval.Scope, rules []*config.CheckRule, fallback string, report func(*config.CheckRule, string) *hcl.Diagnostic) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, rule := range rules {
 		cond, d := sc.EvalExpr(rule.Condition, cty.Bool)
@@ -265,19 +259,14 @@ func checkRules(sc *eval.Scope, rules []*config.CheckRule, what, addr string) hc
 		if !cond.IsKnown() || cond.IsNull() || cond.True() {
 			continue
 		}
-		msg := "The condition is false."
+		msg := fallback
 		if rule.ErrorMessage != nil {
 			if m, d := sc.EvalExpr(rule.ErrorMessage, cty.String); !d.HasErrors() && m.IsKnown() && !m.IsNull() {
 				m, _ = m.Unmark()
 				msg = m.AsString()
 			}
 		}
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("%s failed for %s", what, addr),
-			Detail:   msg,
-			Subject:  rule.Condition.Range().Ptr(),
-		})
+		diags = append(diags, report(rule, msg))
 	}
 	return diags
 }

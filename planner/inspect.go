@@ -153,25 +153,7 @@ func ImportResource(ctx context.Context, cfg *config.Config, addr config.Instanc
 	if pd.HasErrors() {
 		return append(diags, pd...)
 	}
-	keep := map[string]bool{}
-	var visit func(string)
-	visit = func(k string) {
-		if keep[k] {
-			return
-		}
-		keep[k] = true
-		if n := g.nodes[k]; n != nil {
-			for dep := range n.deps {
-				visit(dep)
-			}
-		}
-	}
-	visit(keyProvider(prov))
-	for k, n := range g.nodes {
-		if !keep[k] || isResourceKey(k) {
-			n.run = nil
-		}
-	}
+	g.restrictTo([]string{keyProvider(prov)}, true)
 	diags = append(diags, g.walk(ctx)...)
 	if diags.HasErrors() {
 		return diags

@@ -190,31 +190,19 @@ func sameStrings(a, b []string) bool {
 // depend on; every other node does nothing.
 func (r *run) applyTargets(b *graphBuilder) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	keep := map[string]bool{}
-	var visit func(string)
-	visit = func(k string) {
-		if keep[k] {
-			return
-		}
-		keep[k] = true
-		if n := b.g.nodes[k]; n != nil {
-			for dep := range n.deps {
-				visit(dep)
-			}
-		}
-	}
+	var roots []string
 	for _, t := range r.opts.Targets {
 		found := false
 		if a, d := config.ParseInstanceAddr(t); !d.HasErrors() {
 			for _, key := range []string{keyResource(a.Module.Static(), a.Resource), keyDestroy(a.Module.Static(), a.Resource)} {
 				if _, ok := b.g.nodes[key]; ok {
-					visit(key)
+					roots = append(roots, key)
 					found = true
 				}
 			}
 		} else if mod, ok := parseModuleTarget(t); ok {
 			if _, ok := b.g.nodes[keyClose(mod)]; ok {
-				visit(keyClose(mod))
+				roots = append(roots, keyClose(mod))
 				found = true
 			}
 		}
@@ -232,11 +220,7 @@ func (r *run) applyTargets(b *graphBuilder) hcl.Diagnostics {
 		}
 		return diags
 	}
-	for k, n := range b.g.nodes {
-		if !keep[k] {
-			n.run = nil
-		}
-	}
+	b.g.restrictTo(roots, false)
 	if !diags.HasErrors() {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Resource targeting is in effect", Detail: "The plan covers only the targeted objects and what they depend on; the rest of the configuration may not match what exists. Use -target for exceptional cases, then run a full plan."})
 	}

@@ -54,27 +54,11 @@ func Reconcile(ctx context.Context, cfg *config.Config, rec InFlightRecorder, pr
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	keep := map[string]bool{}
-	var visit func(string)
-	visit = func(k string) {
-		if keep[k] {
-			return
-		}
-		keep[k] = true
-		if n := g.nodes[k]; n != nil {
-			for dep := range n.deps {
-				visit(dep)
-			}
-		}
-	}
+	var roots []string
 	for _, in := range intents {
-		visit(keyProvider(in.Provider))
+		roots = append(roots, keyProvider(in.Provider))
 	}
-	for k, n := range g.nodes {
-		if !keep[k] || isResourceKey(k) {
-			n.run = nil
-		}
-	}
+	g.restrictTo(roots, true)
 	diags = append(diags, g.walk(ctx)...)
 	if diags.HasErrors() {
 		return nil, diags

@@ -41,6 +41,21 @@ func (a *app) stateWorkspace() (*workspace, error) {
 	return a.loadWorkspace(".")
 }
 
+// withState runs fn with the state opened for operation (holding its lock
+// when lock is set) and closes it afterwards.
+func (a *app) withState(operation string, lock bool, fn func(w *workspace, m *state.Manager) error) error {
+	w, err := a.stateWorkspace()
+	if err != nil {
+		return err
+	}
+	m, err := w.openState(context.Background(), operation, lock)
+	if err != nil {
+		return err
+	}
+	defer m.Close(context.Background())
+	return fn(w, m)
+}
+
 func (a *app) stateListCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "list [ADDRESS...]",
@@ -48,21 +63,14 @@ func (a *app) stateListCommand() *cobra.Command {
 		Long:    "List prints the address of every recorded resource instance, sorted; with addresses, only those under them (a resource, a module or a deployment).",
 		Example: "  indigo state list\n  indigo state list module.net deployment.web",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := a.stateWorkspace()
-			if err != nil {
-				return err
-			}
-			m, err := w.openState(context.Background(), "state list", false)
-			if err != nil {
-				return err
-			}
-			defer m.Close(context.Background())
-			for _, addr := range m.State().AllInstances() {
-				if len(args) == 0 || matchesAny(addr, args) {
-					fmt.Fprintln(a.stdout, addr)
+			return a.withState("state list", false, func(w *workspace, m *state.Manager) error {
+				for _, addr := range m.State().AllInstances() {
+					if len(args) == 0 || matchesAny(addr, args) {
+						fmt.Fprintln(a.stdout, addr)
+					}
 				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 }
@@ -91,19 +99,12 @@ func (a *app) stateShowCommand() *cobra.Command {
 			if diags.HasErrors() {
 				return &exitError{code: 1, msg: fmt.Sprintf("%q is not a resource instance address", args[0])}
 			}
-			w, err := a.stateWorkspace()
-			if err != nil {
-				return err
-			}
-			m, err := w.openState(context.Background(), "state show", false)
-			if err != nil {
-				return err
-			}
-			defer m.Close(context.Background())
-			if m.State().ResourceInstance(addr) == nil {
-				return &exitError{code: 1, msg: fmt.Sprintf("no instance %s in the state (indigo state list shows what there is)", addr)}
-			}
-			return view.StateResource(a.stdout, m.State(), addr)
+			return a.withState("state show", false, func(w *workspace, m *state.Manager) error {
+				if m.State().ResourceInstance(addr) == nil {
+					return &exitError{code: 1, msg: fmt.Sprintf("no instance %s in the state (indigo state list shows what there is)", addr)}
+				}
+				return view.StateResource(a.stdout, m.State(), addr)
+			})
 		},
 	}
 }
@@ -124,33 +125,27 @@ the same and is reviewed with the plan.`,
 			if d1.HasErrors() || d2.HasErrors() {
 				return &exitError{code: 1, msg: "both arguments must be resource addresses (indigo_file.a, module.m.x_y.z[0])"}
 			}
-			w, err := a.stateWorkspace()
-			if err != nil {
-				return err
-			}
-			m, err := w.openState(context.Background(), "state mv", true)
-			if err != nil {
-				return err
-			}
-			defer m.Close(context.Background())
-			st := m.State()
-			if st.ResourceInstance(from) == nil && st.Resource(from.ContainingResource()) == nil {
-				return &exitError{code: 1, msg: fmt.Sprintf("nothing recorded at %s", from)}
-			}
-			if dryRun {
-				fmt.Fprintf(a.stdout, "Would move %s to %s\n", from, to)
+			return a.withState("state mv", true, func(w *workspace, m *state.Manager) error {
+				st := m.State()
+				if st.ResourceInstance(from) == nil && st.Resource(from.ContainingResource()) == nil {
+					return &exitError{code: 1, msg: fmt.Sprintf("nothing recorded at %s", from)}
+				}
+				if dryRun {
+					fmt.Fprintf(a.stdout, "Would move %s to %s\n", from, to)
+					return nil
+				}
+				var err error
+				if from.Key == nil && to.Key == nil && st.Resource(from.ContainingResource()) != nil && st.ResourceInstance(from) == nil {
+					err = m.MoveResource(context.Background(), from.ContainingResource(), to.ContainingResource())
+				} else {
+					err = m.Move(context.Background(), from, to)
+				}
+				if err != nil {
+					return &exitError{code: 1, msg: err.Error()}
+				}
+				fmt.Fprintf(a.stdout, "Moved %s to %s\n", from, to)
 				return nil
-			}
-			if from.Key == nil && to.Key == nil && st.Resource(from.ContainingResource()) != nil && st.ResourceInstance(from) == nil {
-				err = m.MoveResource(context.Background(), from.ContainingResource(), to.ContainingResource())
-			} else {
-				err = m.Move(context.Background(), from, to)
-			}
-			if err != nil {
-				return &exitError{code: 1, msg: err.Error()}
-			}
-			fmt.Fprintf(a.stdout, "Moved %s to %s\n", from, to)
-			return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only say what would move")
@@ -167,34 +162,27 @@ A removed block with lifecycle { destroy = false } does the same through the pla
 		Example: "  indigo state rm indigo_file.old\n  indigo state rm module.legacy",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := a.stateWorkspace()
-			if err != nil {
-				return err
-			}
-			m, err := w.openState(context.Background(), "state rm", true)
-			if err != nil {
-				return err
-			}
-			defer m.Close(context.Background())
-			n := 0
-			for _, addr := range m.State().AllInstances() {
-				if !matchesAny(addr, args) {
-					continue
+			return a.withState("state rm", true, func(w *workspace, m *state.Manager) error {
+				n := 0
+				for _, addr := range m.State().AllInstances() {
+					if !matchesAny(addr, args) {
+						continue
+					}
+					n++
+					if dryRun {
+						fmt.Fprintf(a.stdout, "Would remove %s\n", addr)
+						continue
+					}
+					if err := m.RemoveInstance(context.Background(), addr); err != nil {
+						return &exitError{code: 1, msg: err.Error()}
+					}
+					fmt.Fprintf(a.stdout, "Removed %s\n", addr)
 				}
-				n++
-				if dryRun {
-					fmt.Fprintf(a.stdout, "Would remove %s\n", addr)
-					continue
+				if n == 0 {
+					return &exitError{code: 1, msg: fmt.Sprintf("nothing recorded matches %s", strings.Join(args, ", "))}
 				}
-				if err := m.RemoveInstance(context.Background(), addr); err != nil {
-					return &exitError{code: 1, msg: err.Error()}
-				}
-				fmt.Fprintf(a.stdout, "Removed %s\n", addr)
-			}
-			if n == 0 {
-				return &exitError{code: 1, msg: fmt.Sprintf("nothing recorded matches %s", strings.Join(args, ", "))}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only say what would be removed")
@@ -209,21 +197,14 @@ func (a *app) statePullCommand() *cobra.Command {
 		Example: "  indigo state pull > state-backup.json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := a.stateWorkspace()
-			if err != nil {
-				return err
-			}
-			m, err := w.openState(context.Background(), "state pull", false)
-			if err != nil {
-				return err
-			}
-			defer m.Close(context.Background())
-			b, err := state.Encode(m.State())
-			if err != nil {
-				return err
-			}
-			a.stdout.Write(b)
-			return nil
+			return a.withState("state pull", false, func(w *workspace, m *state.Manager) error {
+				b, err := state.Encode(m.State())
+				if err != nil {
+					return err
+				}
+				a.stdout.Write(b)
+				return nil
+			})
 		},
 	}
 }
@@ -253,20 +234,13 @@ It refuses a document from another lineage or with a lower serial unless -force.
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
-			w, err := a.stateWorkspace()
-			if err != nil {
-				return err
-			}
-			m, err := w.openState(context.Background(), "state push", true)
-			if err != nil {
-				return err
-			}
-			defer m.Close(context.Background())
-			if err := m.Push(context.Background(), s, force); err != nil {
-				return &exitError{code: 1, msg: err.Error()}
-			}
-			fmt.Fprintf(a.stdout, "Pushed %d resource instance(s) from %s.\n", len(s.AllInstances()), args[0])
-			return nil
+			return a.withState("state push", true, func(w *workspace, m *state.Manager) error {
+				if err := m.Push(context.Background(), s, force); err != nil {
+					return &exitError{code: 1, msg: err.Error()}
+				}
+				fmt.Fprintf(a.stdout, "Pushed %d resource instance(s) from %s.\n", len(s.AllInstances()), args[0])
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "push even over another lineage or a higher serial")
@@ -310,24 +284,17 @@ asked for by name with -raw or -json, as in Terraform.`,
 		Example: "  indigo output\n  indigo output -raw web_url\n  indigo output -json",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := a.stateWorkspace()
-			if err != nil {
-				return err
-			}
-			m, err := w.openState(context.Background(), "output", false)
-			if err != nil {
-				return err
-			}
-			defer m.Close(context.Background())
-			st := m.State()
-			name := ""
-			if len(args) == 1 {
-				name = args[0]
-				if st.Outputs[name] == nil {
-					return &exitError{code: 1, msg: fmt.Sprintf("no output %q recorded (outputs are recorded by indigo apply)", name)}
+			return a.withState("output", false, func(w *workspace, m *state.Manager) error {
+				st := m.State()
+				name := ""
+				if len(args) == 1 {
+					name = args[0]
+					if st.Outputs[name] == nil {
+						return &exitError{code: 1, msg: fmt.Sprintf("no output %q recorded (outputs are recorded by indigo apply)", name)}
+					}
 				}
-			}
-			return view.OutputValues(a.stdout, st, name, jsonOut, raw)
+				return view.OutputValues(a.stdout, st, name, jsonOut, raw)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print as JSON")
@@ -367,25 +334,18 @@ func (a *app) showCommand() *cobra.Command {
 				view.Plan(a.stdout, p, view.PlanOptions{})
 				return nil
 			}
-			w, err := a.stateWorkspace()
-			if err != nil {
-				return err
-			}
-			m, err := w.openState(context.Background(), "show", false)
-			if err != nil {
-				return err
-			}
-			defer m.Close(context.Background())
-			if jsonOut {
-				out, err := plan.MarshalStateJSON(m.State())
-				if err != nil {
-					return err
+			return a.withState("show", false, func(w *workspace, m *state.Manager) error {
+				if jsonOut {
+					out, err := plan.MarshalStateJSON(m.State())
+					if err != nil {
+						return err
+					}
+					a.stdout.Write(out)
+					fmt.Fprintln(a.stdout)
+					return nil
 				}
-				a.stdout.Write(out)
-				fmt.Fprintln(a.stdout)
-				return nil
-			}
-			return view.State(a.stdout, m.State())
+				return view.State(a.stdout, m.State())
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print as JSON (docs/json-plan.md, docs/json-state.md)")
