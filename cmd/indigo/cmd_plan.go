@@ -175,7 +175,9 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 		}
 		a.stdout.Write(b)
 		fmt.Fprintln(a.stdout)
-	} else if p != nil {
+	} else if p != nil && (!p.Errored || p.Changed()) {
+		// A plan that stopped on errors before finding any change has
+		// nothing to show but the errors.
 		view.Plan(a.stdout, p, view.PlanOptions{})
 	}
 	w.diags(diags)
@@ -389,7 +391,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	}
 	opts.Progress = a.progressPrinter(false)
 	p, diags := planner.Plan(stop, w.res.Config, mgr.State(), provs, opts)
-	if p != nil {
+	if p != nil && (!p.Errored || p.Changed()) {
 		view.Plan(a.stdout, p, view.PlanOptions{})
 	}
 	w.diags(diags)
@@ -431,12 +433,12 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, mgr *state.M
 		return exitCode(1)
 	}
 	add, change, destroy, _, _ := out.Applied.Counts()
-	if diags.HasErrors() {
-		fmt.Fprintln(a.stdout, "\nApply failed; what did succeed is recorded in the state.")
-		return exitCode(1)
-	}
 	if stop.Err() != nil {
 		fmt.Fprintln(a.stdout, "\nApply interrupted; what was done is recorded in the state.")
+		return exitCode(1)
+	}
+	if diags.HasErrors() {
+		fmt.Fprintln(a.stdout, "\nApply failed; what did succeed is recorded in the state.")
 		return exitCode(1)
 	}
 	if p.Mode == plan.DestroyMode {

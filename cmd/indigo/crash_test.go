@@ -249,3 +249,80 @@ func TestConcurrentApplies(t *testing.T) {
 		t.Fatalf("after the concurrent applies a plan is not empty (%v):\n%s", err, out)
 	}
 }
+
+// TestInterrupt sends Ctrl-C (SIGINT) during an apply of a chain of slow
+// services: indigo stops starting new operations and asks the provider to
+// stop (StopProvider); the running operation ends (here the provider
+// cancels the service it was starting, leaving no process) and its outcome
+// is recorded; indigo exits with an error saying so. Every service process
+// that runs is recorded, nothing is left in flight, and destroy stops them
+// all.
+func TestInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("provider \"indigo\" {\n  root = \"site\"\n}\n")
+	for i := 0; i < 8; i++ {
+		fmt.Fprintf(&b, "resource \"indigo_service\" \"s%d\" {\n  command = [\"sleep\", \"%d\"]\n", i, 7300+i)
+		if i > 0 {
+			fmt.Fprintf(&b, "  depends_on = [indigo_service.s%d]\n", i-1)
+		}
+		b.WriteString("}\n")
+	}
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(b.String()), 0o644)
+	t.Cleanup(func() {
+		indigoCmd(t, dir, "destroy", "-auto-approve").Run()
+	})
+	cmd := indigoCmd(t, dir, "apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the second service is being created, then interrupt.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "indigo_service.s1: Creating") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if err == nil {
+		t.Fatalf("an interrupted apply must exit with an error:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "Interrupt received") || !strings.Contains(out.String(), "interrupted") {
+		t.Fatalf("the user is told what happens:\n%s", out.String())
+	}
+	m, err2 := state.Open(context.Background(), local.New(filepath.Join(dir, "indigo.state")), state.OpenOptions{ReadOnly: true})
+	if err2 != nil {
+		t.Fatal(err2)
+	}
+	st := m.State()
+	m.Close(context.Background())
+	recorded := map[string]bool{}
+	for _, addr := range st.AllInstances() {
+		var attrs struct {
+			Command []string `json:"command"`
+		}
+		json.Unmarshal(st.ResourceInstance(addr).AttrsJSON, &attrs)
+		recorded[strings.Join(attrs.Command, " ")] = true
+	}
+	if len(recorded) == 0 || len(recorded) == 8 {
+		t.Fatalf("%d services recorded; the interrupt should have stopped the chain part way:\n%s", len(recorded), out.String())
+	}
+	if len(st.InFlight()) != 0 {
+		t.Fatalf("a single interrupt lets running operations finish: %d left in flight", len(st.InFlight()))
+	}
+	// Every running service is recorded.
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+		if len(args) == 2 && args[0] == "sleep" && strings.HasPrefix(args[1], "730") {
+			if !recorded["sleep "+args[1]] {
+				t.Errorf("service %q runs but is not recorded", strings.Join(args, " "))
+			}
+		}
+	}
+}

@@ -2,66 +2,28 @@ package plugin
 
 import (
 	"context"
+	"github.com/indigo-cloud/indigo/providers/plugin/plugintest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
 )
 
-// Real providers from the Go module proxy, pinned to versions known to
-// install here. They show that binaries nobody wrote for indigo work
-// unchanged: hashicorp/local (framework, protocol 5, muxed) and
-// OpenStack (legacy SDK, protocol 5).
+// The real providers' modules and versions live in plugintest, shared with
+// the CLI's tests.
 const (
-	localModule     = "github.com/terraform-providers/terraform-provider-local"
-	localVersion    = "v1.4.1-0.20260513075820-3561e410f9fe"
-	openstackModule = "github.com/terraform-provider-openstack/terraform-provider-openstack/v3"
-	openstackVer    = "v3.4.0"
+	localModule     = plugintest.LocalModule
+	localVersion    = plugintest.LocalVersion
+	openstackModule = plugintest.OpenStackModule
+	openstackVer    = plugintest.OpenStackVersion
 )
 
-// realProvider returns the path of a provider binary installed with go
-// install into $HOME/.cache/indigo-test, installing it the first time. It
-// skips the test when that is impossible (or too slow for -short), unless
-// INDIGO_TEST_REQUIRE=1.
 func realProvider(t testing.TB, module, version string) string {
 	t.Helper()
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Skipf("no home directory for the test cache: %v", err)
-	}
-	name := filepath.Base(strings.TrimSuffix(module, "/v3"))
-	dir := filepath.Join(home, ".cache", "indigo-test", "providers", name+"@"+version)
-	bin := filepath.Join(dir, name)
-	if _, err := os.Stat(bin); err == nil {
-		return bin
-	}
-	install := "GOBIN=" + dir + " go install " + module + "@" + version
-	skip := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("INDIGO_TEST_REQUIRE") == "1" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
-	if testing.Short() {
-		skip("%s is not installed and -short is set; install it with: %s", name, install)
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		skip("%s is not installed and there is no go command; install it with: %s", name, install)
-	}
-	cmd := exec.Command(goBin, "install", module+"@"+version)
-	cmd.Env = append(os.Environ(), "GOBIN="+dir)
-	cmd.Dir = os.TempDir() // outside any module, so that @version applies
-	t.Logf("installing %s (once): %s", name, install)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		skip("installing %s: %v\n%s", name, err, out)
-	}
-	return bin
+	return plugintest.RealProvider(t, module, version)
 }
 
 func startReal(t *testing.T, name, bin string) *Provider {
