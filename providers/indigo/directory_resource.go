@@ -203,6 +203,9 @@ func (r *directoryResource) Delete(ctx context.Context, req resource.DeleteReque
 		}
 		return
 	}
+	// Temporary files of file writes a crash interrupted are indigo's own
+	// litter, not content: they do not keep the directory from going.
+	removeStaleTemps(name, "")
 	err = os.Remove(name)
 	switch {
 	case err == nil, errors.Is(err, fs.ErrNotExist):

@@ -144,3 +144,30 @@ func TestDirectoryImport(t *testing.T) {
 		t.Error("importing a missing directory succeeded")
 	}
 }
+
+// TestDirectoryDeleteIgnoresCrashLeftovers: a file write killed half way
+// leaves its temporary file; it does not keep the directory from being
+// deleted, while real content still does.
+func TestDirectoryDeleteIgnoresCrashLeftovers(t *testing.T) {
+	root := t.TempDir()
+	h := newHarness(t, root)
+	name := filepath.Join(root, "d")
+	state := h.create("indigo_directory", map[string]any{"path": "d"})
+	if err := os.WriteFile(filepath.Join(name, ".data.txt.tmp-123456"), []byte("half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(name, ".keep"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.destroy("indigo_directory", state); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("a directory with real content must be kept: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(name, ".data.txt.tmp-123456")); !os.IsNotExist(err) {
+		t.Fatalf("the stale temporary file should be gone: %v", err)
+	}
+	os.Remove(filepath.Join(name, ".keep"))
+	os.WriteFile(filepath.Join(name, ".other.tmp-99"), nil, 0o600)
+	if err := h.destroy("indigo_directory", state); err != nil {
+		t.Fatalf("only crash leftovers remain: %v", err)
+	}
+}

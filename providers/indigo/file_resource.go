@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -327,6 +328,7 @@ func (r *fileResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot resolve path", err.Error())
 		return
 	}
+	removeStaleTemps(filepath.Dir(name), filepath.Base(name))
 	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot delete file", fmt.Sprintf("Removing %s: %v", name, err))
 	}

@@ -81,7 +81,10 @@ func writeFileAtomic(name string, data []byte, perm, dirPerm fs.FileMode) (err e
 	if err := os.MkdirAll(dir, dirPerm); err != nil {
 		return fmt.Errorf("creating directory %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	// A write that a crash interrupted leaves its temporary file behind;
+	// the next write of the same file clears it.
+	removeStaleTemps(dir, filepath.Base(name))
+	tmp, err := os.CreateTemp(dir, tempPrefix(filepath.Base(name))+"*")
 	if err != nil {
 		return fmt.Errorf("creating a temporary file in %s: %w", dir, err)
 	}
@@ -110,6 +113,34 @@ func writeFileAtomic(name string, data []byte, perm, dirPerm fs.FileMode) (err e
 	}
 	syncDir(dir)
 	return nil
+}
+
+// tempPrefix is the name prefix of writeFileAtomic's temporary files for a
+// file named base.
+func tempPrefix(base string) string { return "." + base + ".tmp-" }
+
+// removeStaleTemps removes the temporary files writeFileAtomic left in dir
+// when it was killed: those of base, or every one when base is "". Only
+// files of that exact shape are touched.
+func removeStaleTemps(dir, base string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() || !strings.HasPrefix(n, ".") {
+			continue
+		}
+		i := strings.LastIndex(n, ".tmp-")
+		if i <= 1 || strings.Trim(n[i+len(".tmp-"):], "0123456789") != "" {
+			continue
+		}
+		if base != "" && n[:i+len(".tmp-")] != tempPrefix(base) {
+			continue
+		}
+		os.Remove(filepath.Join(dir, n))
+	}
 }
 
 // syncDir makes a rename in dir durable. Failure is ignored: some file
