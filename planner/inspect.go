@@ -138,6 +138,7 @@ func ImportResource(ctx context.Context, cfg *config.Config, addr config.Instanc
 		}}
 	}
 	r := newRun(cloneTree(cfg), rec.State().DeepCopy(), provs, opts)
+	r.prefetch.off = true
 	defer r.providers.closeAll()
 	diags := r.place(ctx)
 	if diags.HasErrors() {

@@ -82,7 +82,15 @@ func (r *run) evalOutput(c *config.Config, o *config.Output) hcl.Diagnostics {
 }
 
 func (m planMaker) provider(addr config.ProviderConfigAddr, decl *config.ProviderConfig) func(context.Context) hcl.Diagnostics {
-	return func(ctx context.Context) hcl.Diagnostics { return m.r.configureProvider(ctx, addr, decl) }
+	return func(ctx context.Context) hcl.Diagnostics {
+		diags := m.r.configureProvider(ctx, addr, decl)
+		if !diags.HasErrors() && m.r.applying == nil {
+			if inst, err := m.r.providers.get(ctx, addr); err == nil {
+				m.r.startRefreshes(ctx, addr, inst)
+			}
+		}
+		return diags
+	}
 }
 
 func (m planMaker) component(c *config.Config, comp *config.Component) func(context.Context) hcl.Diagnostics {
@@ -273,8 +281,9 @@ func eachModeOfKey(k config.InstanceKey) state.EachMode {
 // resource of static path p, except in the module instances of keep.
 func (r *run) planOrphans(ctx context.Context, p config.ModulePath, res config.ResourceAddr, prov config.ProviderConfigAddr, reason plan.Reason, keep map[config.ModuleInstance]bool) hcl.Diagnostics {
 	var addrs []config.InstanceAddr
-	for abs, rs := range r.prior.Resources {
-		if abs.Resource != res || abs.Module.Static() != p || keep[abs.Module] {
+	for _, abs := range r.priorByStatic(p, res) {
+		rs := r.prior.Resources[abs]
+		if keep[abs.Module] {
 			continue
 		}
 		for key := range rs.Instances {
@@ -340,19 +349,13 @@ func (r *run) priorValue(ctx context.Context, addr config.InstanceAddr, obj *sta
 	return remark(val, schema.Block, pvm), nil
 }
 
-// refresh reads the real state of an object. A null result means it is
-// gone.
+// refresh reads the real state of an object, from the background refresh
+// when one was started. A null result means it is gone.
 func (r *run) refresh(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
-	if err := r.acquire(ctx); err != nil {
-		return prior, private, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
+	if res, ok := r.refreshed(addr); ok && !r.opts.SkipRefresh && res.prior != cty.NilVal && valuesEqual(res.prior, prior) {
+		return res.fresh, res.private, res.diags
 	}
-	defer r.release()
-	unmarked, pvm := prior.UnmarkDeepWithPaths()
-	resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarked, Private: private})
-	if resp.Diagnostics.HasErrors() {
-		return prior, private, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
-	}
-	return remark(resp.NewState, schema.Block, pvm), resp.Private, toDiags(resp.Diagnostics, addr.String(), "", nil)
+	return r.readResource(ctx, addr, prior, private, inst, schema)
 }
 
 // planManaged plans one instance of a managed resource.
@@ -360,17 +363,24 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	var diags hcl.Diagnostics
 	ty := schema.Block.ImpliedType()
 	obj := r.prior.ResourceInstance(addr)
-	prior, d := r.priorValue(ctx, addr, obj, inst, schema)
-	diags = append(diags, d...)
-	if d.HasErrors() {
-		return diags
+	var prior cty.Value
+	if pre, ok := r.refreshed(addr); ok && pre.prior != cty.NilVal {
+		// Decoded already by the background read.
+		prior = pre.prior
+	} else {
+		var d hcl.Diagnostics
+		prior, d = r.priorValue(ctx, addr, obj, inst, schema)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
 	}
 	var priorPrivate []byte
 	if obj != nil {
 		priorPrivate = obj.Private
 	}
 	imported := false
-	if obj == nil && r.opts.Mode == plan.NormalMode {
+	if obj == nil && r.opts.Mode == plan.NormalMode && !r.speculative {
 		if id := r.importFor(addr); id != "" {
 			v, private, d := r.importObject(ctx, addr, id, inst, schema)
 			diags = append(diags, d...)
@@ -408,15 +418,20 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		return diags
 	}
 	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
-	if err := r.acquire(ctx); err != nil {
-		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()})
-	}
-	vd := inst.p.ValidateResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: unmarkedCfg})
-	r.release()
-	diags = append(diags, toDiags(vd, addr.String(), "ValidateResourceConfig", res.DeclRange.Ptr())...)
-	if vd.HasErrors() {
-		return diags
-	}
+	// Validation does not change the plan: it runs beside it and its
+	// problems are collected when the walk ends (once: not in the
+	// speculative pass).
+	r.validateAsync(ctx, func(ctx context.Context) hcl.Diagnostics {
+		if r.speculative {
+			return nil
+		}
+		if err := r.acquire(ctx); err != nil {
+			return nil
+		}
+		defer r.release()
+		vd := inst.p.ValidateResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: unmarkedCfg})
+		return toDiags(vd, addr.String(), "ValidateResourceConfig", res.DeclRange.Ptr())
+	})
 	if r.opts.Mode == plan.RefreshOnlyMode {
 		if !prior.IsNull() {
 			r.store.setResource(addr, each, prior)
@@ -486,6 +501,12 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 // planChange calls PlanResourceChange and checks the answer.
 func (r *run) planChange(ctx context.Context, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, prior, cfg cty.Value, private []byte) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
 	unmarkedPrior, _ := prior.UnmarkDeep()
+	key := cacheKey{addr: addr, create: unmarkedPrior.IsNull()}
+	if !r.speculative {
+		if e := r.cache.get(key, unmarkedPrior, cfg, private); e != nil {
+			return e.planned, e.requires, e.private, nil
+		}
+	}
 	proposed := proposedNew(schema.Block, unmarkedPrior, cfg)
 	if err := r.acquire(ctx); err != nil {
 		return cty.NilVal, nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
@@ -505,6 +526,9 @@ func (r *run) planChange(ctx context.Context, addr config.InstanceAddr, inst *pr
 			Summary:  "Provider produced an invalid plan",
 			Detail:   fmt.Sprintf("Provider %s planned a null object for %s, which is not a create, update or replace. This is a bug in the provider.", inst.addr.Provider.ForDisplay(), addr),
 		})
+	}
+	if r.speculative && !diags.HasErrors() {
+		r.cache.put(key, &cacheEntry{prior: unmarkedPrior, cfg: cfg, priorPrivate: private, planned: planned, requires: resp.RequiresReplace, private: resp.PlannedPrivate})
 	}
 	return planned, resp.RequiresReplace, resp.PlannedPrivate, diags
 }
@@ -663,7 +687,7 @@ func (r *run) siteOf(c *config.Config, res *config.Resource) string {
 // else at apply.
 func (r *run) planData(ctx context.Context, c *config.Config, res *config.Resource, addr config.InstanceAddr, it eval.Iteration, each state.EachMode, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
 	ty := schema.Block.ImpliedType()
-	if r.opts.Mode == plan.DestroyMode {
+	if r.opts.Mode == plan.DestroyMode || r.speculative {
 		return nil
 	}
 	sc := r.scope(addr.Module, it)

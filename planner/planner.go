@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -55,7 +56,15 @@ func (r *run) plan(ctx context.Context) (*plan.Plan, hcl.Diagnostics) {
 	if d.HasErrors() {
 		return r.result(true), diags
 	}
+	start := time.Now()
+	r.speculate(ctx, g)
+	r.log.Debug("speculative pass", "took", time.Since(start))
+	start = time.Now()
 	diags = append(diags, g.walk(ctx)...)
+	r.log.Debug("walk", "took", time.Since(start), "reused answers", r.cache.hits)
+	start = time.Now()
+	diags = append(diags, r.validationDiags()...)
+	r.log.Debug("validation", "took", time.Since(start))
 	p := r.result(diags.HasErrors())
 	return p, diags
 }

@@ -46,6 +46,7 @@ func Reconcile(ctx context.Context, cfg *config.Config, rec InFlightRecorder, pr
 		return nil, nil
 	}
 	r := newRun(cloneTree(cfg), rec.State().DeepCopy(), provs, opts)
+	r.prefetch.off = true
 	defer r.providers.closeAll()
 	// Configure the providers the intents need, evaluating what their
 	// configurations depend on.

@@ -124,6 +124,37 @@ type run struct {
 	// fixed, during an apply, holds the plan's placements, which the apply
 	// keeps rather than ranking again.
 	fixed map[string]*plan.Placement
+	// prefetch holds background refreshes and validations, shared with the
+	// speculative pass.
+	prefetch *prefetcher
+	// cache holds the speculative pass's plans, by instance.
+	cache *planCache
+	// speculative is set for the speculative pass (see speculate.go).
+	speculative bool
+
+	byStaticOnce sync.Once
+	byStatic     map[staticResource][]config.AbsResource
+}
+
+// staticResource is a resource of the configuration tree, before module
+// expansion.
+type staticResource struct {
+	path config.ModulePath
+	res  config.ResourceAddr
+}
+
+// priorByStatic returns the recorded resources of static path p and
+// resource res, in every module instance, from an index built once (a scan
+// of the state per resource would make planning quadratic).
+func (r *run) priorByStatic(p config.ModulePath, res config.ResourceAddr) []config.AbsResource {
+	r.byStaticOnce.Do(func() {
+		r.byStatic = map[staticResource][]config.AbsResource{}
+		for abs := range r.prior.Resources {
+			k := staticResource{abs.Module.Static(), abs.Resource}
+			r.byStatic[k] = append(r.byStatic[k], abs)
+		}
+	})
+	return r.byStatic[staticResource{p, res}]
 }
 
 func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Options) *run {
@@ -149,6 +180,8 @@ func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Option
 		prev:         map[config.InstanceAddr]config.InstanceAddr{},
 		imports:      map[config.InstanceAddr]string{},
 		realisations: realisations{},
+		prefetch:     &prefetcher{},
+		cache:        &planCache{entries: map[cacheKey]*cacheEntry{}},
 	}
 	r.providers = newProviderSet(r)
 	return r
@@ -415,6 +448,9 @@ func (d *walkData) Resource(mod config.ModuleInstance, addr config.ResourceAddr,
 	c := d.node(mod)
 	if c == nil || c.Module.Resource(addr) == nil {
 		return cty.DynamicVal, undeclared("resource", addr.String(), rng)
+	}
+	if d.r.speculative {
+		return d.r.priorResourceValue(config.AbsResource{Module: mod, Resource: addr}), nil
 	}
 	v, _ := d.r.store.resourceValue(config.AbsResource{Module: mod, Resource: addr})
 	return v, nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,16 @@ import (
 func Main() int {
 	maybeServeProvider()
 	tuneGC()
+	if path := os.Getenv("INDIGO_CPUPROFILE"); path != "" {
+		// For developers: profile a whole command (STYLE.md: profile
+		// before optimising).
+		if f, err := os.Create(path); err == nil {
+			defer f.Close()
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 

@@ -1,0 +1,152 @@
+package planner
+
+import (
+	"context"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+)
+
+// Reading what exists (refresh) needs only the recorded object, not the
+// configuration, so it need not wait for the graph walk to reach the
+// resource: as soon as a provider is configured, every object it manages
+// is read in the background, and a resource's plan picks up the result.
+// On a chain of resources this takes one provider round trip per resource
+// off the critical path. Likewise, validating a resource's configuration
+// does not change its plan, so it runs beside the plan, and its problems
+// are collected when the walk ends.
+
+// refreshResult is the outcome of reading one recorded object.
+type refreshResult struct {
+	done    chan struct{}
+	prior   cty.Value
+	fresh   cty.Value
+	private []byte
+	diags   hcl.Diagnostics
+}
+
+// prefetcher holds the background refreshes and validations of a run.
+type prefetcher struct {
+	// off disables background refreshes (runs that only configure
+	// providers: reconciliation, import).
+	off       bool
+	running   sync.WaitGroup
+	mu        sync.Mutex
+	refreshes map[config.InstanceAddr]*refreshResult
+	checks    sync.WaitGroup
+	diags     hcl.Diagnostics
+}
+
+// startRefreshes decodes, and unless refresh is off reads, in the
+// background, every recorded object that the provider configuration addr
+// manages.
+func (r *run) startRefreshes(ctx context.Context, addr config.ProviderConfigAddr, inst *providerInstance) {
+	if r.prefetch.off {
+		return
+	}
+	pf := r.prefetch
+	pf.mu.Lock()
+	if pf.refreshes == nil {
+		pf.refreshes = map[config.InstanceAddr]*refreshResult{}
+	}
+	var todo []config.InstanceAddr
+	for abs, rs := range r.prior.Resources {
+		if rs.Provider != addr {
+			continue
+		}
+		for key, in := range rs.Instances {
+			if in.Current == nil {
+				continue
+			}
+			a := abs.Instance(key)
+			if _, ok := pf.refreshes[a]; ok {
+				continue
+			}
+			pf.refreshes[a] = &refreshResult{done: make(chan struct{})}
+			todo = append(todo, a)
+		}
+	}
+	pf.mu.Unlock()
+	for _, a := range todo {
+		a := a
+		res := pf.refreshes[a]
+		pf.running.Add(1)
+		go func() {
+			defer pf.running.Done()
+			defer close(res.done)
+			schema, ok := inst.resourceSchema(a.Resource.Mode, a.Resource.Type)
+			if !ok {
+				res.diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported resource type", Detail: "Provider " + addr.Provider.ForDisplay() + " has no resource type " + a.Resource.Type + ", which the state records for " + a.String() + "."}}
+				return
+			}
+			obj := r.prior.ResourceInstance(a)
+			prior, d := r.priorValue(ctx, a, obj, inst, schema)
+			res.prior = prior
+			if d.HasErrors() {
+				res.diags = d
+				return
+			}
+			if r.opts.SkipRefresh || a.Resource.Mode == config.DataMode {
+				res.fresh, res.private = prior, obj.Private
+				return
+			}
+			res.fresh, res.private, res.diags = r.readResource(ctx, a, prior, obj.Private, inst, schema)
+		}()
+	}
+}
+
+// refreshed returns the background refresh of addr, waiting for it; ok is
+// false when none was started (refresh is off, or the object is new).
+func (r *run) refreshed(addr config.InstanceAddr) (*refreshResult, bool) {
+	r.prefetch.mu.Lock()
+	res, ok := r.prefetch.refreshes[addr]
+	r.prefetch.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	<-res.done
+	return res, true
+}
+
+// validateAsync runs a resource's validation beside its plan.
+func (r *run) validateAsync(ctx context.Context, fn func(context.Context) hcl.Diagnostics) {
+	pf := r.prefetch
+	pf.checks.Add(1)
+	go func() {
+		defer pf.checks.Done()
+		d := fn(ctx)
+		if len(d) > 0 {
+			pf.mu.Lock()
+			pf.diags = append(pf.diags, d...)
+			pf.mu.Unlock()
+		}
+	}()
+}
+
+// validationDiags waits for the background refreshes and validations (so
+// none outlives the providers) and returns the validations' problems.
+func (r *run) validationDiags() hcl.Diagnostics {
+	r.prefetch.running.Wait()
+	r.prefetch.checks.Wait()
+	r.prefetch.mu.Lock()
+	defer r.prefetch.mu.Unlock()
+	return r.prefetch.diags
+}
+
+// readResource calls ReadResource under the parallelism limit.
+func (r *run) readResource(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
+	if err := r.acquire(ctx); err != nil {
+		return prior, private, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
+	}
+	defer r.release()
+	unmarked, pvm := prior.UnmarkDeepWithPaths()
+	resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarked, Private: private})
+	if resp.Diagnostics.HasErrors() {
+		return prior, private, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
+	}
+	return remark(resp.NewState, schema.Block, pvm), resp.Private, toDiags(resp.Diagnostics, addr.String(), "", nil)
+}
