@@ -72,7 +72,7 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 		return applyResult{diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Plan cannot be applied", Detail: "The plan was made with errors. Fix them and plan again."}}}
 	}
 	cur := rec.State()
-	if cur.Lineage != p.PriorLineage || cur.Serial != p.PriorSerial {
+	if opts.Saved && (cur.Lineage != p.PriorLineage || cur.Serial != p.PriorSerial) {
 		if !(p.PriorSerial == 0 && cur.Serial == 0 && len(cur.Resources) == 0) {
 			return applyResult{diags: hcl.Diagnostics{{
 				Severity: hcl.DiagError,

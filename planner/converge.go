@@ -44,6 +44,8 @@ type Fallback struct {
 func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateRecorder, provs Providers, opts Options, opCtx context.Context) (Outcome, hcl.Diagnostics) {
 	out := Outcome{Applied: p}
 	res := applyPlan(ctx, cfg, p, rec, provs, opts, opCtx)
+	// The plans made below come from this run, with the lock held.
+	opts.Saved = false
 	diags := res.diags
 	excluded := map[string][]string{}
 	for k, v := range opts.ExcludeSites {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/local"
 )
 
 const siteProvider = `
@@ -368,4 +371,38 @@ func mustAddr(t *testing.T, s string) config.InstanceAddr {
 		t.Fatal(diags.Error())
 	}
 	return a
+}
+
+// TestStaleCheckOnlyForSavedPlans: a plan applied in the same run (lock
+// held) goes through even when the state's periodic snapshot bumped the
+// serial meanwhile; a saved plan is refused when the state changed.
+func TestStaleCheckOnlyForSavedPlans(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.hcl": siteProvider + `
+resource "indigo_noop" "a" {
+  input = "x"
+}
+`})
+	m, err := state.Open(context.Background(), local.New(filepath.Join(e.dir, "indigo.state")), state.OpenOptions{FlushInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	p, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diagText(diags))
+	}
+	// Something the run itself records, and a periodic snapshot.
+	m.SetOutput(context.Background(), "marker", &state.Output{Value: []byte(`"x"`), Type: []byte(`"string"`)})
+	for i := 0; i < 100 && m.State().Serial == p.PriorSerial; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if m.State().Serial == p.PriorSerial {
+		t.Fatal("the periodic snapshot did not happen")
+	}
+	if d := planner.Apply(context.Background(), e.config(), p, m, e.prov, planner.Options{Saved: true}, nil); !d.HasErrors() || !strings.Contains(diagText(d), "stale") {
+		t.Fatalf("a saved plan over a changed state must be refused: %s", diagText(d))
+	}
+	if d := planner.Apply(context.Background(), e.config(), p, m, e.prov, planner.Options{}, nil); d.HasErrors() {
+		t.Fatalf("a plan of this run must apply: %s", diagText(d))
+	}
 }

@@ -55,6 +55,11 @@ type Options struct {
 	Logger hclog.Logger
 	// Progress, when set, is told about long operations.
 	Progress func(Event)
+	// Saved marks an apply of a plan saved earlier (indigo apply FILE):
+	// it is refused when the state changed since the plan was made. A plan
+	// made in the same run, with the state's lock held all along, needs no
+	// such check (and the state's own periodic snapshots would trip it).
+	Saved bool
 }
 
 // Event reports progress of a walk to the user interface.

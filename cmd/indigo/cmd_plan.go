@@ -508,7 +508,7 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 		return err
 	}
 	defer mgr.Close(context.Background())
-	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets}
+	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true}
 	return a.carryOut(stop, abandon, w, mgr, provs, p, opts)
 }
 
