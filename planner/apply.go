@@ -110,6 +110,9 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 		return applyResult{diags: diags}
 	}
 	r.prior = rec.State()
+	if p.Mode == plan.RefreshOnlyMode {
+		return applyResult{diags: append(diags, r.recordRefresh(opCtx, p)...)}
+	}
 	r.fixed = map[string]*plan.Placement{}
 	for _, pl := range p.Placements {
 		r.fixed[pl.Addr.String()] = pl
@@ -773,4 +776,36 @@ func (r *run) importObject(ctx context.Context, addr config.InstanceAddr, id str
 		return read.NewState, read.Private, diags
 	}
 	return cty.NilVal, nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import found nothing", Detail: fmt.Sprintf("Provider %s returned no %s for id %q.", inst.addr.Provider.ForDisplay(), addr.Resource.Type, id)})
+}
+
+// recordRefresh records what a refresh-only plan found: each object as it
+// exists now, or its removal when it is gone. Nothing else changes.
+func (r *run) recordRefresh(ctx context.Context, p *plan.Plan) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	rec := r.applying.rec
+	for _, ch := range p.Drift {
+		if ch.After == cty.NilVal || ch.After.IsNull() {
+			if err := rec.RemoveInstance(ctx, ch.Addr); err != nil {
+				diags = append(diags, journalDiag(ch.Addr, err))
+			}
+			continue
+		}
+		old := r.prior.ResourceInstance(ch.Addr)
+		if old == nil {
+			continue
+		}
+		unmarked, _ := ch.After.UnmarkDeep()
+		raw, err := ctyjson.Marshal(unmarked, ch.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record a refreshed object", Detail: fmt.Sprintf("%s: %s", ch.Addr, err)})
+			continue
+		}
+		obj := *old
+		obj.AttrsJSON = json.RawMessage(raw)
+		obj.SensitivePaths = sensitivePaths(ch.After)
+		if err := rec.SetObject(ctx, ch.Addr, "", ch.Provider, &obj); err != nil {
+			diags = append(diags, journalDiag(ch.Addr, err))
+		}
+	}
+	return diags
 }

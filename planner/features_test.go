@@ -406,3 +406,43 @@ resource "indigo_noop" "a" {
 		t.Fatalf("a plan of this run must apply: %s", diagText(d))
 	}
 }
+
+// TestRefreshOnly: a refresh-only plan changes nothing in the world; its
+// apply records what exists now.
+func TestRefreshOnly(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.hcl": siteProvider + `
+resource "indigo_file" "a" {
+  path    = "a.txt"
+  content = "config"
+}
+resource "indigo_file" "b" {
+  path    = "b.txt"
+  content = "config"
+}
+`})
+	e.applyOK(e.plan(planner.Options{}))
+	os.WriteFile(filepath.Join(e.dir, "site", "a.txt"), []byte("edited"), 0o644)
+	os.Remove(filepath.Join(e.dir, "site", "b.txt"))
+	p := e.plan(planner.Options{Mode: plan.RefreshOnlyMode})
+	if p.Changed() || !p.Applyable || len(p.Drift) != 2 {
+		t.Fatalf("refresh-only plan: changed %v, applyable %v, drift %d", p.Changed(), p.Applyable, len(p.Drift))
+	}
+	e.applyOK(p)
+	if e.read("a.txt") != "edited" || e.exists("b.txt") {
+		t.Fatal("a refresh-only apply must not touch the files")
+	}
+	m := e.open()
+	st := m.State()
+	m.Close(context.Background())
+	if st.ResourceInstance(mustAddr(t, "indigo_file.b")) != nil {
+		t.Fatal("the deleted file is still recorded")
+	}
+	if a := st.ResourceInstance(mustAddr(t, "indigo_file.a")); a == nil || !strings.Contains(string(a.AttrsJSON), "edited") {
+		t.Fatalf("the edited file is not recorded as it is: %+v", a)
+	}
+	// A normal plan now wants to put the configuration back.
+	got := actions(e.plan(planner.Options{}))
+	if got["indigo_file.a"] != plan.Update || got["indigo_file.b"] != plan.Create {
+		t.Fatalf("after refresh-only: %v", got)
+	}
+}

@@ -116,6 +116,10 @@ func (r *run) result(errored bool) *plan.Plan {
 	}
 	p.Outputs = r.outputChanges()
 	p.Applyable = !errored && (p.Changed() || r.placementsChanged() || r.movesPending())
+	if r.opts.Mode == plan.RefreshOnlyMode {
+		// A refresh-only plan applies only what the refresh found.
+		p.Applyable = !errored && len(drift) > 0
+	}
 	return p
 }
 
