@@ -16,11 +16,17 @@ import (
 // the block's one label (or an object), a single block, or a group block that
 // decodes to an object of nulls when absent. MinItems and MaxItems are
 // enforced by the decoder, as are required attributes.
+//
+// The specification is shared by every caller; it must not be changed.
 func (b *Block) DecoderSpec() hcldec.Spec {
-	spec := hcldec.ObjectSpec{}
 	if b == nil {
-		return spec
+		return hcldec.ObjectSpec{}
 	}
+	return b.derive().spec
+}
+
+func (b *Block) decoderSpec() hcldec.Spec {
+	spec := hcldec.ObjectSpec{}
 	for name, a := range b.Attributes {
 		ty := a.Type
 		if a.NestedType != nil {

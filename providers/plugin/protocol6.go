@@ -394,7 +394,7 @@ func block6(b *pb.Schema_Block) (*Block, error) {
 			return nil, fmt.Errorf("block type %q: %w", nb.GetTypeName(), err)
 		}
 		out.BlockTypes[nb.GetTypeName()] = &NestedBlock{
-			Block:    *inner,
+			Block:    Block{Attributes: inner.Attributes, BlockTypes: inner.BlockTypes, Description: inner.Description, Deprecated: inner.Deprecated},
 			Nesting:  nesting,
 			MinItems: int(nb.GetMinItems()),
 			MaxItems: int(nb.GetMaxItems()),

@@ -1,6 +1,9 @@
 package plugin
 
 import (
+	"sync/atomic"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -46,11 +49,37 @@ type Capabilities struct {
 // Block is a configuration block: attributes and nested block types. The
 // value of a block is an object with one attribute per attribute and per
 // nested block type (see ImpliedType).
+//
+// A Block is not changed once it is in use: ImpliedType and DecoderSpec
+// are computed on first use and remembered, since the planner asks for
+// them for every resource instance.
 type Block struct {
 	Attributes  map[string]*Attribute
 	BlockTypes  map[string]*NestedBlock
 	Description string
 	Deprecated  bool
+
+	derived atomic.Pointer[blockDerived]
+}
+
+// blockDerived holds what is computed from a Block once.
+type blockDerived struct {
+	implied cty.Type
+	spec    hcldec.Spec
+}
+
+// derive returns the values computed from b, computing them on first use.
+// Two goroutines may both compute them; the results are equal and one is
+// kept.
+func (b *Block) derive() *blockDerived {
+	if d := b.derived.Load(); d != nil {
+		return d
+	}
+	d := &blockDerived{implied: b.impliedType(), spec: b.decoderSpec()}
+	if b.derived.CompareAndSwap(nil, d) {
+		return d
+	}
+	return b.derived.Load()
 }
 
 // Attribute is one attribute of a block. Exactly one of Type and NestedType
@@ -157,6 +186,10 @@ func (b *Block) ImpliedType() cty.Type {
 	if b == nil {
 		return cty.EmptyObject
 	}
+	return b.derive().implied
+}
+
+func (b *Block) impliedType() cty.Type {
 	atys := make(map[string]cty.Type, len(b.Attributes)+len(b.BlockTypes))
 	for name, a := range b.Attributes {
 		atys[name] = a.ImpliedType()
