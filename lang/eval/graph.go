@@ -2,8 +2,11 @@ package eval
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"weak"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -27,8 +30,21 @@ func BodyTraversals(body hcl.Body) []hcl.Traversal {
 		}
 		return out
 	}
-	return synBodyTraversals(syn, nil)
+	key := weak.Make(syn)
+	if v, ok := bodyTraversals.Load(key); ok {
+		return v.([]hcl.Traversal)
+	}
+	travs := synBodyTraversals(syn, nil)
+	travs = travs[:len(travs):len(travs)]
+	if _, loaded := bodyTraversals.LoadOrStore(key, travs); !loaded {
+		runtime.AddCleanup(syn, func(k weak.Pointer[hclsyntax.Body]) { bodyTraversals.Delete(k) }, key)
+	}
+	return travs
 }
+
+// bodyTraversals remembers BodyTraversals per body, for as long as the body
+// lives.
+var bodyTraversals sync.Map // weak.Pointer[hclsyntax.Body] -> []hcl.Traversal
 
 func synBodyTraversals(b *hclsyntax.Body, hidden map[string]bool) []hcl.Traversal {
 	var out []hcl.Traversal

@@ -2,8 +2,12 @@ package eval
 
 import (
 	"fmt"
+	"reflect"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"weak"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
@@ -276,12 +280,47 @@ func variables(expr hcl.Expression) []hcl.Traversal {
 
 // EvalBlock decodes body against spec, expanding dynamic blocks first.
 func (s *Scope) EvalBlock(body hcl.Body, spec hcldec.Spec) (cty.Value, hcl.Diagnostics) {
-	travs := dynblock.VariablesHCLDec(body, spec)
+	travs := blockTraversals(body, spec)
 	ctx, diags := s.EvalContext(travs)
 	expanded := dynblock.Expand(body, ctx)
 	val, vd := hcldec.Decode(expanded, spec, ctx)
 	return val, append(diags, vd...)
 }
+
+// blockTraversals returns what dynblock.VariablesHCLDec does, remembered
+// per native-syntax body and spec: the planner decodes the same body with
+// the same spec for every instance and on every pass.
+func blockTraversals(body hcl.Body, spec hcldec.Spec) []hcl.Traversal {
+	syn, ok := body.(*hclsyntax.Body)
+	rv := reflect.ValueOf(spec)
+	if !ok || (rv.Kind() != reflect.Map && rv.Kind() != reflect.Pointer) {
+		return dynblock.VariablesHCLDec(body, spec)
+	}
+	key := blockKey{body: weak.Make(syn), spec: uintptr(rv.UnsafePointer())}
+	if v, ok := blockTravs.Load(key); ok {
+		return v.(blockEntry).travs
+	}
+	travs := dynblock.VariablesHCLDec(body, spec)
+	travs = travs[:len(travs):len(travs)]
+	// The entry holds the spec, so its address is not reused while the
+	// entry exists; the entry goes when the body does.
+	if _, loaded := blockTravs.LoadOrStore(key, blockEntry{spec: spec, travs: travs}); !loaded {
+		runtime.AddCleanup(syn, func(k blockKey) { blockTravs.Delete(k) }, key)
+	}
+	return travs
+}
+
+type blockKey struct {
+	body weak.Pointer[hclsyntax.Body]
+	spec uintptr
+}
+
+type blockEntry struct {
+	spec  hcldec.Spec
+	travs []hcl.Traversal
+}
+
+var blockTravs sync.Map // blockKey -> blockEntry
 
 // EvalBody evaluates every argument of a body whose schema is not known (a
 // resource before its provider is available), recursing into nested blocks
