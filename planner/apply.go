@@ -267,14 +267,12 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 				continue
 			}
 			ch := ch
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			r.spawn(&wg, func() {
 				d := r.applyChange(ctx, c, res, ch, it, ex.each, inst, schema)
 				mu.Lock()
 				diags = append(diags, d...)
 				mu.Unlock()
-			}()
+			})
 		}
 	}
 	wg.Wait()
@@ -469,14 +467,12 @@ func (r *run) applyDestroys(ctx context.Context, p config.ModulePath, res config
 		default:
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		r.spawn(&wg, func() {
 			d := r.destroyOne(ctx, ch)
 			mu.Lock()
 			diags = append(diags, d...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	return diags

@@ -16,6 +16,10 @@ import (
 // are skipped and everything else still runs.
 type dag struct {
 	nodes map[string]*dagNode
+	// limit bounds the nodes running at once (0: no bound). A node that
+	// waits for a provider slot still holds a goroutine and its stack;
+	// ten thousand ready nodes need not all wait at once.
+	limit int
 }
 
 type dagNode struct {
@@ -150,16 +154,23 @@ func (d *dag) walk(ctx context.Context) hcl.Diagnostics {
 			results <- result{key: k, diags: diags}
 		}()
 	}
-	// Start the roots in a stable order (helps reproducible logs).
-	var ready []string
+	// Ready nodes wait in a queue until a slot is free; they start in a
+	// stable order (which helps reproducible logs).
+	var queue []string
 	for k, c := range pending {
 		if c == 0 {
-			ready = append(ready, k)
+			queue = append(queue, k)
 		}
 	}
-	sort.Strings(ready)
-	for _, k := range ready {
-		start(k)
+	sort.Strings(queue)
+	startReady := func() {
+		for len(queue) > 0 && (d.limit <= 0 || running < d.limit) {
+			k := queue[0]
+			queue = queue[1:]
+			if !failed[k] {
+				start(k)
+			}
+		}
 	}
 	var skip func(string)
 	skip = func(k string) {
@@ -171,6 +182,7 @@ func (d *dag) walk(ctx context.Context) hcl.Diagnostics {
 			skip(dep)
 		}
 	}
+	startReady()
 	for running > 0 {
 		r := <-results
 		running--
@@ -180,19 +192,20 @@ func (d *dag) walk(ctx context.Context) hcl.Diagnostics {
 			for _, dep := range dependents[r.key] {
 				skip(dep)
 			}
-			continue
-		}
-		next := dependents[r.key]
-		sort.Strings(next)
-		for _, dep := range next {
-			if failed[dep] {
-				continue
+		} else {
+			next := dependents[r.key]
+			sort.Strings(next)
+			for _, dep := range next {
+				if failed[dep] {
+					continue
+				}
+				pending[dep]--
+				if pending[dep] == 0 {
+					queue = append(queue, dep)
+				}
 			}
-			pending[dep]--
-			if pending[dep] == 0 {
-				start(dep)
-			}
 		}
+		startReady()
 	}
 	wg.Wait()
 	return all

@@ -282,9 +282,14 @@ func sensitivePaths(v cty.Value) []cty.Path {
 	return out
 }
 
-// valuesEqual compares two unmarked values, unknowns included: an unknown
-// equals only an unknown of the same type.
+// valuesEqual compares two values without their marks, unknowns included:
+// an unknown equals only an unknown of the same type.
 func valuesEqual(a, b cty.Value) bool {
+	// Values equal marks and all are equal without them; most comparisons
+	// are of such values, and unmarking copies the whole value.
+	if a.RawEquals(b) {
+		return true
+	}
 	a, _ = a.UnmarkDeep()
 	b, _ = b.UnmarkDeep()
 	return a.RawEquals(b)

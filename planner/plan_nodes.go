@@ -222,9 +222,7 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 			want[key] = true
 			addr := abs.Instance(key)
 			it := ex.iters[i]
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			r.spawn(&wg, func() {
 				var d hcl.Diagnostics
 				if res.Mode == config.DataMode {
 					d = r.planData(ctx, c, res, addr, it, ex.each, prov, inst, schema)
@@ -234,7 +232,7 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 				mu.Lock()
 				diags = append(diags, d...)
 				mu.Unlock()
-			}()
+			})
 		}
 		// Instances the state has but the expansion no longer makes.
 		if prior := r.prior.Resource(abs); prior != nil {
@@ -250,14 +248,12 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 					reason = plan.ReasonWrongRepetition
 				}
 				addr := abs.Instance(key)
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				r.spawn(&wg, func() {
 					d := r.planDelete(ctx, addr, prov, inst, schema, reason)
 					mu.Lock()
 					diags = append(diags, d...)
 					mu.Unlock()
-				}()
+				})
 			}
 		}
 	}
@@ -419,19 +415,32 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	}
 	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
 	// Validation does not change the plan: it runs beside it and its
-	// problems are collected when the walk ends (once: not in the
-	// speculative pass).
-	r.validateAsync(ctx, func(ctx context.Context) hcl.Diagnostics {
-		if r.speculative {
-			return nil
-		}
+	// problems are collected when the walk ends. The speculative pass
+	// validates what it evaluates and keeps the answer for the real walk,
+	// which reports it (once) when it evaluates the same configuration.
+	validate := func(ctx context.Context) hcl.Diagnostics {
 		if err := r.acquire(ctx); err != nil {
 			return nil
 		}
 		defer r.release()
 		vd := inst.p.ValidateResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: unmarkedCfg})
 		return toDiags(vd, addr.String(), "ValidateResourceConfig", res.DeclRange.Ptr())
-	})
+	}
+	switch {
+	case r.speculative:
+		r.validateAsync(ctx, func(ctx context.Context) hcl.Diagnostics {
+			if ctx.Err() == nil {
+				r.cache.putValidation(addr, unmarkedCfg, validate(ctx))
+			}
+			return nil
+		})
+	default:
+		if vd, ok := r.cache.validated(addr, unmarkedCfg); ok {
+			r.validateAsync(ctx, func(context.Context) hcl.Diagnostics { return vd })
+		} else {
+			r.validateAsync(ctx, validate)
+		}
+	}
 	if r.opts.Mode == plan.RefreshOnlyMode {
 		if !prior.IsNull() {
 			r.store.setResource(addr, each, prior)

@@ -47,16 +47,20 @@ func (r *run) plan(ctx context.Context) (*plan.Plan, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	start := time.Now()
 	diags = append(diags, r.place(ctx)...)
 	if diags.HasErrors() {
 		return r.result(true), diags
 	}
+	r.log.Debug("placement", "took", time.Since(start))
+	start = time.Now()
 	g, d := r.buildGraph(planMaker{r})
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return r.result(true), diags
 	}
-	start := time.Now()
+	r.log.Debug("graph", "took", time.Since(start), "nodes", len(g.nodes))
+	start = time.Now()
 	r.speculate(ctx, g)
 	r.log.Debug("speculative pass", "took", time.Since(start))
 	start = time.Now()
@@ -72,6 +76,7 @@ func (r *run) plan(ctx context.Context) (*plan.Plan, hcl.Diagnostics) {
 // buildGraph builds the walk's graph with the node functions of mk.
 func (r *run) buildGraph(mk nodeMaker) (*dag, hcl.Diagnostics) {
 	b := &graphBuilder{r: r, g: newDAG(), resourceProviders: map[string]config.ProviderConfigAddr{}, resourceAddrs: map[string]config.AbsResource{}}
+	b.g.limit = r.opts.workers()
 	b.build(mk)
 	r.deps = b.resourceDeps
 	if len(r.opts.Targets) > 0 {

@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -22,11 +23,18 @@ import (
 
 // refreshResult is the outcome of reading one recorded object.
 type refreshResult struct {
-	done    chan struct{}
-	prior   cty.Value
-	fresh   cty.Value
-	private []byte
-	diags   hcl.Diagnostics
+	// claimed is set by the goroutine that does the read: a background
+	// worker, or the walk when it needs the result first.
+	claimed atomic.Bool
+	// ctx, provider and inst are what the read needs, whoever does it.
+	ctx      context.Context
+	provider config.ProviderConfigAddr
+	inst     *providerInstance
+	done     chan struct{}
+	prior    cty.Value
+	fresh    cty.Value
+	private  []byte
+	diags    hcl.Diagnostics
 }
 
 // prefetcher holds the background refreshes and validations of a run.
@@ -66,37 +74,65 @@ func (r *run) startRefreshes(ctx context.Context, addr config.ProviderConfigAddr
 			if _, ok := pf.refreshes[a]; ok {
 				continue
 			}
-			pf.refreshes[a] = &refreshResult{done: make(chan struct{})}
+			pf.refreshes[a] = &refreshResult{done: make(chan struct{}), ctx: ctx, provider: addr, inst: inst}
 			todo = append(todo, a)
 		}
 	}
 	pf.mu.Unlock()
-	for _, a := range todo {
-		a := a
-		res := pf.refreshes[a]
+	// A few workers, not a goroutine per object: each read decodes a
+	// recorded object (a deep stack) and then waits for a provider slot,
+	// and ten thousand such goroutines cost more memory than the reads.
+	work := make(chan config.InstanceAddr)
+	workers := min(r.opts.parallelism(), len(todo))
+	for range workers {
 		pf.running.Add(1)
 		go func() {
 			defer pf.running.Done()
-			defer close(res.done)
-			schema, ok := inst.resourceSchema(a.Resource.Mode, a.Resource.Type)
-			if !ok {
-				res.diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported resource type", Detail: "Provider " + addr.Provider.ForDisplay() + " has no resource type " + a.Resource.Type + ", which the state records for " + a.String() + "."}}
-				return
+			for a := range work {
+				r.runRefresh(ctx, addr, a, inst)
 			}
-			obj := r.prior.ResourceInstance(a)
-			prior, d := r.priorValue(ctx, a, obj, inst, schema)
-			res.prior = prior
-			if d.HasErrors() {
-				res.diags = d
-				return
-			}
-			if r.opts.SkipRefresh || a.Resource.Mode == config.DataMode {
-				res.fresh, res.private = prior, obj.Private
-				return
-			}
-			res.fresh, res.private, res.diags = r.readResource(ctx, a, prior, obj.Private, inst, schema)
 		}()
 	}
+	go func() {
+		defer close(work)
+		for _, a := range todo {
+			select {
+			case work <- a:
+			case <-ctx.Done():
+				// Unclaimed reads are done by whoever asks for them.
+				return
+			}
+		}
+	}()
+}
+
+// runRefresh decodes and reads the recorded object a, unless another
+// goroutine has claimed it already.
+func (r *run) runRefresh(ctx context.Context, addr config.ProviderConfigAddr, a config.InstanceAddr, inst *providerInstance) {
+	r.prefetch.mu.Lock()
+	res := r.prefetch.refreshes[a]
+	r.prefetch.mu.Unlock()
+	if !res.claimed.CompareAndSwap(false, true) {
+		return
+	}
+	defer close(res.done)
+	schema, ok := inst.resourceSchema(a.Resource.Mode, a.Resource.Type)
+	if !ok {
+		res.diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported resource type", Detail: "Provider " + addr.Provider.ForDisplay() + " has no resource type " + a.Resource.Type + ", which the state records for " + a.String() + "."}}
+		return
+	}
+	obj := r.prior.ResourceInstance(a)
+	prior, d := r.priorValue(ctx, a, obj, inst, schema)
+	res.prior = prior
+	if d.HasErrors() {
+		res.diags = d
+		return
+	}
+	if r.opts.SkipRefresh || a.Resource.Mode == config.DataMode {
+		res.fresh, res.private = prior, obj.Private
+		return
+	}
+	res.fresh, res.private, res.diags = r.readResource(ctx, a, prior, obj.Private, inst, schema)
 }
 
 // refreshed returns the background refresh of addr, waiting for it; ok is
@@ -108,6 +144,8 @@ func (r *run) refreshed(addr config.InstanceAddr) (*refreshResult, bool) {
 	if !ok {
 		return nil, false
 	}
+	// Not started yet: read it now rather than wait behind the others.
+	r.runRefresh(res.ctx, res.provider, addr, res.inst)
 	<-res.done
 	return res, true
 }

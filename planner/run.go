@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -104,6 +105,8 @@ type run struct {
 	funcs     map[string]function.Function
 	// sem bounds concurrent provider operations.
 	sem chan struct{}
+	// work bounds the instance goroutines at work at once (spawn).
+	work chan struct{}
 
 	store *store
 
@@ -180,6 +183,7 @@ func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Option
 		provs:        provs,
 		funcs:        funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true, PlanTimestamp: now}),
 		sem:          make(chan struct{}, opts.parallelism()),
+		work:         make(chan struct{}, opts.workers()),
 		store:        newStore(),
 		placements:   map[string]*placement{},
 		prev:         map[config.InstanceAddr]config.InstanceAddr{},
@@ -190,6 +194,25 @@ func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Option
 	}
 	r.providers = newProviderSet(r)
 	return r
+}
+
+// workers is how many nodes of a walk, and how many instances of the
+// resources being walked, are worked on at once: enough to keep every
+// provider slot busy and every CPU too.
+func (o *Options) workers() int {
+	return o.parallelism() + runtime.GOMAXPROCS(0)
+}
+
+// spawn runs fn in a goroutine counted by wg once one of the run's work
+// slots is free. fn must not spawn (it would wait for a slot it holds).
+func (r *run) spawn(wg *sync.WaitGroup, fn func()) {
+	r.work <- struct{}{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer func() { <-r.work }()
+		fn()
+	}()
 }
 
 // acquire takes a provider-operation slot; release gives it back.

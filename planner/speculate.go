@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
@@ -49,11 +50,41 @@ type cacheEntry struct {
 	private      []byte
 }
 
-// planCache holds the speculative pass's answers.
+// planCache holds the speculative pass's answers, and its validations:
+// ValidateResourceConfig too is a function of the configuration it is
+// given, so a validation of the configuration the real walk evaluates is
+// not asked again.
 type planCache struct {
-	mu      sync.Mutex
-	entries map[cacheKey]*cacheEntry
-	hits    int
+	mu          sync.Mutex
+	entries     map[cacheKey]*cacheEntry
+	validations map[config.InstanceAddr]validation
+	hits        int
+}
+
+type validation struct {
+	cfg   cty.Value
+	diags hcl.Diagnostics
+}
+
+func (c *planCache) putValidation(addr config.InstanceAddr, cfg cty.Value, diags hcl.Diagnostics) {
+	c.mu.Lock()
+	if c.validations == nil {
+		c.validations = map[config.InstanceAddr]validation{}
+	}
+	c.validations[addr] = validation{cfg: cfg, diags: diags}
+	c.mu.Unlock()
+}
+
+// validated returns the problems the speculative pass found validating
+// exactly this configuration of addr; ok is false when it did not.
+func (c *planCache) validated(addr config.InstanceAddr, cfg cty.Value) (hcl.Diagnostics, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.validations[addr]
+	if !ok || !v.cfg.RawEquals(cfg) {
+		return nil, false
+	}
+	return v.diags, true
 }
 
 func (c *planCache) put(k cacheKey, e *cacheEntry) {
@@ -131,6 +162,8 @@ func (r *run) speculate(ctx context.Context, real *dag) {
 	if d := g.walk(ctx); d.HasErrors() { // they come again, where they belong, in the real walk
 		r.log.Debug("speculative pass", "problems", d.Error())
 	}
+	// Its validations too, so that the real walk finds them.
+	r.prefetch.checks.Wait()
 	r.log.Debug("speculative pass done", "answers", len(r.cache.entries))
 }
 

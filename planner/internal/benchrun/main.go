@@ -19,6 +19,7 @@ import (
 func main() {
 	indigo := flag.String("indigo", "bin/indigo", "the indigo binary to measure")
 	sizes := flag.String("n", "1000,10000", "resource counts")
+	shapes := flag.String("shape", "independent,chained", "configuration shapes")
 	flag.Parse()
 	bin, err := filepath.Abs(*indigo)
 	if err != nil {
@@ -28,7 +29,10 @@ func main() {
 	for _, s := range strings.Split(*sizes, ",") {
 		var n int
 		fmt.Sscan(s, &n)
-		for _, shape := range []string{"independent", "chained"} {
+		for _, shape := range strings.Split(*shapes, ",") {
+			if shape != "independent" && shape != "chained" {
+				fail(fmt.Errorf("unknown shape %q: want independent or chained", shape))
+			}
 			row, err := measure(bin, n, shape)
 			if err != nil {
 				fail(fmt.Errorf("N=%d %s: %w", n, shape, err))
