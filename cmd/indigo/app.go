@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 
@@ -18,7 +17,6 @@ import (
 // run it in-process through testscript.
 func Main() int {
 	maybeServeProvider()
-	tuneGC()
 	if path := os.Getenv("INDIGO_CPUPROFILE"); path != "" {
 		// For developers: profile a whole command (STYLE.md: profile
 		// before optimising).
@@ -30,20 +28,6 @@ func Main() int {
 		}
 	}
 	return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-}
-
-// tuneGC lets the heap grow further between collections than Go's default:
-// loading and planning a large configuration allocates a lot of short-lived
-// memory, and collecting it four times less often saves about a third of
-// the time. A soft memory limit keeps the peak in check. GOGC and GOMEMLIMIT
-// still win when set.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
-	}
 }
 
 // app holds what every command shares: the streams.

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -120,6 +121,15 @@ func serve(typeName string) int {
 	// parent is gone and exit instead of lingering.
 	go exitWithParent(os.Getppid())
 
+	if path := os.Getenv("INDIGO_PROVIDER_CPUPROFILE"); path != "" {
+		// For developers, as INDIGO_CPUPROFILE for indigo itself.
+		if f, err := os.Create(path); err == nil {
+			defer f.Close()
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	if err := tf6server.Serve(Address(typeName), factory(Version())); err != nil {
 		fmt.Fprintf(os.Stderr, "indigo: serving the built-in %s provider: %v\n", typeName, err)
 		return 1
