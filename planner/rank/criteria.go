@@ -20,6 +20,8 @@ type componentContext struct {
 	// nearLocations are the locations of the sites in Component.Near.
 	nearLocations []string
 	localityNotes map[localityKey]string
+	// notes collects the notes written while ranking this component.
+	notes *noteArena
 }
 
 type localityKey struct {
@@ -224,8 +226,7 @@ func (x *componentContext) freeCapacity(si *siteInfo, p *Part) {
 		return
 	}
 	p.Raw, p.Normalized = best, best
-	var arr [96]byte
-	buf := arr[:0]
+	start, buf := x.notes.open()
 	buf = appendQuantity(buf, tight, tightLeft)
 	buf = append(buf, " of "...)
 	buf = appendQuantity(buf, tight, tightOf)
@@ -235,8 +236,7 @@ func (x *componentContext) freeCapacity(si *siteInfo, p *Part) {
 	if len(items) > 1 {
 		buf = append(buf, " (tightest)"...)
 	}
-	p.Note = string(buf)
-	return
+	x.notes.close(p, start, buf)
 }
 
 // cost estimates the monthly price of the demand on a site.
@@ -278,10 +278,9 @@ func (pr *priceRange) add(price float64) {
 // over this one, halved when some site can take the component for free.
 // It depends only on the cheapest prices, so a costlier site joining the
 // candidates changes no other site's score.
-func costPart(p *Part, price float64, pr priceRange, note string) {
+func costPart(p *Part, price float64, pr priceRange, note string, notes *noteArena) {
 	*p = Part{Criterion: Cost, Raw: price}
-	var arr [96]byte
-	buf := arr[:0]
+	start, buf := notes.open()
 	if note == "" {
 		buf = appendNumber(buf, price, 2)
 		buf = append(buf, " a month"...)
@@ -310,8 +309,7 @@ func costPart(p *Part, price float64, pr priceRange, note string) {
 			buf = append(buf, ')')
 		}
 	}
-	p.Note = string(buf)
-	return
+	notes.close(p, start, buf)
 }
 
 func (x *componentContext) locality(si *siteInfo, p *Part) {
@@ -383,4 +381,39 @@ func ordinal(n int) string {
 		suffix = "rd"
 	}
 	return strconv.Itoa(n) + suffix
+}
+
+// noteArena gathers the notes that one ranking writes, a few per site, in a
+// single buffer that becomes one string when the ranking is done: placing
+// a thousand components over a hundred sites writes hundreds of thousands
+// of notes, and one allocation per ranking instead of one per note keeps
+// the garbage collector out of the way.
+type noteArena struct {
+	buf     []byte
+	pending []pendingNote
+}
+
+type pendingNote struct {
+	p          *Part
+	start, end int
+}
+
+// open starts a note: append to the returned buffer, then close.
+func (a *noteArena) open() (int, []byte) { return len(a.buf), a.buf }
+
+// close records the note appended to buf since start as p's; p.Note is set
+// by flush.
+func (a *noteArena) close(p *Part, start int, buf []byte) {
+	a.buf = buf
+	a.pending = append(a.pending, pendingNote{p, start, len(buf)})
+}
+
+// flush sets every pending note and empties the arena for the next
+// ranking. The parts must not have moved since their notes were closed.
+func (a *noteArena) flush() {
+	all := string(a.buf)
+	for _, n := range a.pending {
+		n.p.Note = all[n.start:n.end]
+	}
+	a.buf, a.pending = a.buf[:0], a.pending[:0]
 }

@@ -99,6 +99,7 @@ type evaluation struct {
 type scratch struct {
 	evals []evaluation
 	order []int32
+	notes noteArena
 }
 
 func rankWith(ctx *componentContext, w Weights, sc *scratch) Ranking {
@@ -107,6 +108,7 @@ func rankWith(ctx *componentContext, w Weights, sc *scratch) Ranking {
 		w = *c.Weights
 	}
 	w = w.effective()
+	ctx.notes = &sc.notes
 
 	evals := sc.evals[:0]
 	defer func() { sc.evals = evals[:0] }()
@@ -168,10 +170,15 @@ func rankWith(ctx *componentContext, w Weights, sc *scratch) Ranking {
 		own[1] = e.si.availability
 		own[2] = e.si.latency
 		ctx.freeCapacity(e.si, &own[3])
-		costPart(&own[4], e.costRaw, prices, e.costNote)
+		costPart(&own[4], e.costRaw, prices, e.costNote, ctx.notes)
 		ctx.locality(e.si, &own[5])
-		for k := range own {
-			p := &own[k]
+		e.scored.Parts = own
+	}
+	ctx.notes.flush()
+	for i := range evals {
+		e := &evals[i]
+		for k := range e.scored.Parts {
+			p := &e.scored.Parts[k]
 			p.Weight = weights[k]
 			if p.Weight == 0 && w.Of(p.Criterion) > 0 {
 				p.Note = notApplicable(p.Criterion)
@@ -181,7 +188,6 @@ func rankWith(ctx *componentContext, w Weights, sc *scratch) Ranking {
 			}
 			e.scored.Score += p.Contribution
 		}
-		e.scored.Parts = own
 	}
 
 	order := sc.order[:0]
