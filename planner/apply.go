@@ -313,7 +313,7 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	}
 	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
 	if res.Mode == config.DataMode {
-		val, d := r.readData(ar.opCtx, addr, inst, schema, unmarkedCfg)
+		val, d := r.readData(ar.opCtx, res, addr, inst, schema, unmarkedCfg)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
@@ -363,7 +363,7 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 			return append(diags, journalDiag(addr, err))
 		}
 	}
-	final, _, private, pd := r.planChange(ar.opCtx, addr, inst, schema, prior, planCfg, priorPrivate)
+	final, _, private, pd := r.planChange(ar.opCtx, res, addr, inst, schema, prior, planCfg, priorPrivate)
 	diags = append(diags, pd...)
 	if pd.HasErrors() {
 		return diags
@@ -393,7 +393,7 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	resp := r.applyWithProgress(ar.opCtx, addr, verb, inst, plugin.ApplyRequest{
 		Addr: addr.String(), TypeName: res.Type, PriorState: prior, PlannedState: final, Config: planCfg, PlannedPrivate: private,
 	})
-	diags = append(diags, toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange", res.DeclRange.Ptr())...)
+	diags = append(diags, toDiagsIn(resp.Diagnostics, addr.String(), "ApplyResourceChange", res.DeclRange.Ptr(), res.Config)...)
 	newVal := resp.NewState
 	var obj *state.Object
 	if newVal != cty.NilVal && !newVal.IsNull() {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
@@ -445,4 +446,53 @@ resource "indigo_file" "b" {
 	if got["indigo_file.a"] != plan.Update || got["indigo_file.b"] != plan.Create {
 		t.Fatalf("after refresh-only: %v", got)
 	}
+}
+
+// TestProviderDiagnosticsPointAtTheAttribute: a provider's error about an
+// attribute is shown at that attribute in the configuration, at plan time
+// (a data source reading a missing file) and at apply time (a file whose
+// directory is a regular file).
+func TestProviderDiagnosticsPointAtTheAttribute(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.hcl": siteProvider + `
+data "indigo_file" "missing" {
+  path = "nope.txt"
+}
+`})
+	m := e.open()
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	m.Close(context.Background())
+	wantSubject(t, diags, "Cannot read file", 7, 10)
+
+	e.write("main.hcl", siteProvider+`
+resource "indigo_file" "blocked" {
+  content = "x"
+  path    = "blocker/x.txt"
+}
+`)
+	if err := os.MkdirAll(filepath.Join(e.dir, "site"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "site", "blocker"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantSubject(t, e.apply(e.plan(planner.Options{})), "Cannot write file", 8, 13)
+}
+
+// wantSubject finds the error whose summary contains summary and checks
+// that it points at line:col.
+func wantSubject(t *testing.T, diags hcl.Diagnostics, summary string, line, col int) {
+	t.Helper()
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError || !strings.Contains(d.Summary, summary) {
+			continue
+		}
+		if d.Subject == nil || d.Subject.Start.Line != line || d.Subject.Start.Column != col {
+			t.Errorf("%q points at %v, want main.hcl:%d,%d", d.Summary, d.Subject, line, col)
+		}
+		if !strings.Contains(d.Detail, "about the attribute path") {
+			t.Errorf("detail does not name the attribute: %s", d.Detail)
+		}
+		return
+	}
+	t.Errorf("no error %q in:\n%s", summary, diagText(diags))
 }

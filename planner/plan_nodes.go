@@ -424,7 +424,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		}
 		defer r.release()
 		vd := inst.p.ValidateResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: unmarkedCfg})
-		return toDiags(vd, addr.String(), "ValidateResourceConfig", res.DeclRange.Ptr())
+		return toDiagsIn(vd, addr.String(), "ValidateResourceConfig", res.DeclRange.Ptr(), res.Config)
 	}
 	switch {
 	case r.speculative:
@@ -449,7 +449,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	}
 	mr := res.Managed
 	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
-	planned, requires, private, pd := r.planChange(ctx, addr, inst, schema, prior, planCfg, priorPrivate)
+	planned, requires, private, pd := r.planChange(ctx, res, addr, inst, schema, prior, planCfg, priorPrivate)
 	diags = append(diags, pd...)
 	if pd.HasErrors() {
 		return diags
@@ -487,7 +487,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 			change.Action = plan.CreateThenDelete
 		}
 		// Plan the new object as a create.
-		created, _, cprivate, cd := r.planChange(ctx, addr, inst, schema, cty.NullVal(ty), planCfg, nil)
+		created, _, cprivate, cd := r.planChange(ctx, res, addr, inst, schema, cty.NullVal(ty), planCfg, nil)
 		diags = append(diags, cd...)
 		if cd.HasErrors() {
 			return diags
@@ -508,7 +508,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 }
 
 // planChange calls PlanResourceChange and checks the answer.
-func (r *run) planChange(ctx context.Context, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, prior, cfg cty.Value, private []byte) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
+func (r *run) planChange(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, prior, cfg cty.Value, private []byte) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
 	unmarkedPrior, _ := prior.UnmarkDeep()
 	key := cacheKey{addr: addr, create: unmarkedPrior.IsNull()}
 	if !r.speculative {
@@ -524,7 +524,7 @@ func (r *run) planChange(ctx context.Context, addr config.InstanceAddr, inst *pr
 	resp := inst.p.PlanResourceChange(ctx, plugin.PlanRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarkedPrior, ProposedNewState: proposed, Config: cfg, PriorPrivate: private})
 	r.release()
 	r.log.Trace("planned", "addr", addr.String(), "took", time.Since(start))
-	diags := toDiags(resp.Diagnostics, addr.String(), "PlanResourceChange", nil)
+	diags := toDiagsIn(resp.Diagnostics, addr.String(), "PlanResourceChange", res.DeclRange.Ptr(), res.Config)
 	if resp.Diagnostics.HasErrors() {
 		return cty.NilVal, nil, nil, diags
 	}
@@ -711,7 +711,7 @@ func (r *run) planData(ctx context.Context, c *config.Config, res *config.Resour
 	}
 	vd := inst.p.ValidateDataResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: unmarked})
 	r.release()
-	diags = append(diags, toDiags(vd, addr.String(), "ValidateDataResourceConfig", res.DeclRange.Ptr())...)
+	diags = append(diags, toDiagsIn(vd, addr.String(), "ValidateDataResourceConfig", res.DeclRange.Ptr(), res.Config)...)
 	if vd.HasErrors() {
 		return diags
 	}
@@ -726,7 +726,7 @@ func (r *run) planData(ctx context.Context, c *config.Config, res *config.Resour
 		r.store.setResource(addr, each, after)
 		return diags
 	}
-	val, d := r.readData(ctx, addr, inst, schema, unmarked)
+	val, d := r.readData(ctx, res, addr, inst, schema, unmarked)
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return diags
@@ -739,13 +739,13 @@ func (r *run) planData(ctx context.Context, c *config.Config, res *config.Resour
 	return append(diags, checkRules(self, res.Postconditions, "Postcondition", addr.String())...)
 }
 
-func (r *run) readData(ctx context.Context, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, cfg cty.Value) (cty.Value, hcl.Diagnostics) {
+func (r *run) readData(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, cfg cty.Value) (cty.Value, hcl.Diagnostics) {
 	if err := r.acquire(ctx); err != nil {
 		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
 	}
 	defer r.release()
 	resp := inst.p.ReadDataSource(ctx, plugin.ReadDataRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Config: cfg})
-	diags := toDiags(resp.Diagnostics, addr.String(), "ReadDataSource", nil)
+	diags := toDiagsIn(resp.Diagnostics, addr.String(), "ReadDataSource", res.DeclRange.Ptr(), res.Config)
 	if resp.Diagnostics.HasErrors() {
 		return cty.NilVal, diags
 	}

@@ -127,7 +127,7 @@ func (r *run) configureProvider(ctx context.Context, addr config.ProviderConfigA
 		unmarked = cty.NullVal(inst.schema.Provider.ImpliedType())
 	}
 	prepared, pd := inst.p.ValidateProviderConfig(ctx, unmarked)
-	diags = append(diags, toDiags(pd, addr.String(), "ValidateProviderConfig", rng)...)
+	diags = append(diags, toDiagsIn(pd, addr.String(), "ValidateProviderConfig", rng, body)...)
 	if diags.HasErrors() {
 		return diags
 	}
@@ -135,7 +135,7 @@ func (r *run) configureProvider(ctx context.Context, addr config.ProviderConfigA
 		unmarked = prepared
 	}
 	cd := inst.p.ConfigureProvider(ctx, plugin.ConfigureRequest{Config: unmarked})
-	diags = append(diags, toDiags(cd, addr.String(), "ConfigureProvider", rng)...)
+	diags = append(diags, toDiagsIn(cd, addr.String(), "ConfigureProvider", rng, body)...)
 	if !diags.HasErrors() {
 		inst.configured = true
 	}

@@ -611,6 +611,13 @@ func relPath(base, p string) string {
 // toDiags converts provider diagnostics, attaching them to rng (the
 // configuration they are about) and naming the resource and operation.
 func toDiags(pd plugin.Diagnostics, addr, op string, rng *hcl.Range) hcl.Diagnostics {
+	return toDiagsIn(pd, addr, op, rng, nil)
+}
+
+// toDiagsIn is toDiags for a call about a configuration body: a
+// diagnostic with an attribute path points at that attribute in body (see
+// pathRange), else at rng.
+func toDiagsIn(pd plugin.Diagnostics, addr, op string, rng *hcl.Range, body hcl.Body) hcl.Diagnostics {
 	var out hcl.Diagnostics
 	for _, d := range pd {
 		sev := hcl.DiagError
@@ -618,8 +625,12 @@ func toDiags(pd plugin.Diagnostics, addr, op string, rng *hcl.Range) hcl.Diagnos
 			sev = hcl.DiagWarning
 		}
 		detail := d.Detail
+		subject := rng
 		if len(d.Attribute) > 0 {
-			detail = fmt.Sprintf("%s\n\n(attribute %s)", detail, pathString(d.Attribute))
+			if body != nil {
+				subject = pathRange(body, d.Attribute, rng)
+			}
+			detail = fmt.Sprintf("%s\n\n(about the attribute %s)", detail, pathString(d.Attribute))
 		}
 		summary := d.Summary
 		if addr != "" {
@@ -628,7 +639,7 @@ func toDiags(pd plugin.Diagnostics, addr, op string, rng *hcl.Range) hcl.Diagnos
 		if op != "" && sev == hcl.DiagError {
 			detail = fmt.Sprintf("%s\n\nThe provider reported this during %s.", detail, op)
 		}
-		out = append(out, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: rng})
+		out = append(out, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: subject})
 	}
 	return out
 }
