@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/indigo-cloud/indigo/state"
 	"github.com/indigo-cloud/indigo/state/local"
@@ -87,5 +89,54 @@ func TestLeftoverTempFilesRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(keep); err != nil {
 		t.Fatalf("an unrelated file was removed")
+	}
+}
+
+// TestLockBetweenHolderSteps: a run that comes in after another took the
+// lock but before it wrote its name waits for the name, and a run that
+// comes in while the holder is letting go gets the lock.
+func TestLockBetweenHolderSteps(t *testing.T) {
+	ctx := context.Background()
+	b := local.New(filepath.Join(t.TempDir(), "indigo.state"))
+	// The holder's first step: the kernel lock, no name yet.
+	f, err := os.OpenFile(b.LockPath(), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	named := make(chan struct{})
+	go func() {
+		defer close(named)
+		time.Sleep(100 * time.Millisecond)
+		data, _ := json.Marshal(state.LockInfo{ID: "first", Operation: "apply", Who: "dave@host", PID: os.Getpid()})
+		f.WriteAt(data, 0)
+	}()
+	_, err = b.Lock(ctx, state.LockInfo{ID: "second", Operation: "apply"})
+	<-named
+	var locked *state.LockedError
+	if !errors.As(err, &locked) || locked.Holder.ID != "first" || !strings.Contains(err.Error(), "dave@host") {
+		t.Fatalf("a run refused while the holder writes its name must name it: %v", err)
+	}
+
+	// The holder's last step: the name cleared, then the kernel lock let go.
+	if err := f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		time.Sleep(100 * time.Millisecond)
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	}()
+	unlock, err := b.Lock(ctx, state.LockInfo{ID: "third", Operation: "apply"})
+	<-released
+	if err != nil {
+		t.Fatalf("a run that comes in while the holder lets go must get the lock: %v", err)
+	}
+	if err := unlock(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -205,15 +205,28 @@ func (b *Backend) Lock(ctx context.Context, info state.LockInfo) (func(context.C
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL to lock %s: %w", b.where, err)
 	}
-	var got bool
-	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, lockNamespace, b.wsID).Scan(&got); err != nil {
-		c.Close(ctx)
-		return nil, fmt.Errorf("locking %s: %w", b.where, err)
-	}
-	if !got {
+	// A holder records its name just after taking the lock, so a run that
+	// comes in between finds a lock with no name: it tries again for a
+	// moment, until the name appears or the lock is free.
+	deadline := time.Now().Add(holderWait)
+	for {
+		var got bool
+		if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, lockNamespace, b.wsID).Scan(&got); err != nil {
+			c.Close(ctx)
+			return nil, fmt.Errorf("locking %s: %w", b.where, err)
+		}
+		if got {
+			break
+		}
 		holder := b.holder(ctx, c)
-		c.Close(ctx)
-		return nil, &state.LockedError{Holder: holder, Where: b.where}
+		if holder.ID != "" || !time.Now().Before(deadline) || ctx.Err() != nil {
+			c.Close(ctx)
+			return nil, &state.LockedError{Holder: holder, Where: b.where}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	data, _ := json.Marshal(info)
 	_, err = c.Exec(ctx, b.sql(`INSERT INTO {indigo_locks} (workspace, id, info, backend_pid) VALUES ($1, $2, $3, pg_backend_pid())
@@ -251,11 +264,20 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// holder reads the recorded lock holder; a zero LockInfo when unknown.
+// holderWait bounds how long Lock waits for the name of a holder that has
+// the lock but has not recorded itself yet.
+const holderWait = 2 * time.Second
+
+// holder reads the recorded lock holder; a zero LockInfo when unknown. A
+// row is believed only while its session holds the advisory lock: a
+// holder that died leaves its row behind, and the next holder replaces
+// it only after taking the lock.
 func (b *Backend) holder(ctx context.Context, q querier) state.LockInfo {
 	var info state.LockInfo
 	var data []byte
-	if err := q.QueryRow(ctx, b.sql(`SELECT info FROM {indigo_locks} WHERE workspace = $1`), b.wsID).Scan(&data); err == nil {
+	if err := q.QueryRow(ctx, b.sql(`SELECT l.info FROM {indigo_locks} l WHERE l.workspace = $1 AND EXISTS (
+		SELECT 1 FROM pg_locks p WHERE p.locktype = 'advisory' AND p.granted AND p.pid = l.backend_pid
+			AND p.classid::bigint = $2 AND p.objid::bigint = $1 AND p.objsubid = 2)`), b.wsID, lockNamespace).Scan(&data); err == nil {
 		_ = json.Unmarshal(data, &info)
 	}
 	return info
