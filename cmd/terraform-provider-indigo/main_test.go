@@ -15,8 +15,7 @@ import (
 	"time"
 )
 
-// terraformBinary finds terraform or tofu on PATH, or skips the test (fails
-// it when INDIGO_TEST_REQUIRE=1).
+// terraformBinary finds terraform or tofu on PATH, or skips the test.
 func terraformBinary(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"terraform", "tofu"} {
