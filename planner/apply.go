@@ -340,6 +340,11 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 			}
 		}
 	}
+	// After Ctrl-C nothing new starts: a change that has not begun to touch
+	// the state or the provider is left for the next run.
+	if ctx.Err() != nil {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted})
+	}
 	if ch.Action == plan.CreateThenDelete {
 		key, err := ar.rec.Depose(ar.opCtx, addr)
 		if err != nil {

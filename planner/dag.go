@@ -147,7 +147,7 @@ func (d *dag) walk(ctx context.Context) hcl.Diagnostics {
 			defer wg.Done()
 			var diags hcl.Diagnostics
 			if ctx.Err() != nil {
-				diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: "The operation was cancelled before this step started."}}
+				diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 			} else if n.run != nil {
 				diags = n.run(ctx)
 			}
@@ -208,7 +208,40 @@ func (d *dag) walk(ctx context.Context) hcl.Diagnostics {
 		startReady()
 	}
 	wg.Wait()
-	return all
+	return collapseInterrupted(all)
+}
+
+// interruptedSummary is the summary of the error a step gives when the run
+// was interrupted before it could start its work.
+const interruptedSummary = "Interrupted"
+
+// notStarted is the detail of that error.
+const notStarted = "The run was interrupted before this step started."
+
+// collapseInterrupted folds the errors of the steps an interrupt kept from
+// starting into one: after Ctrl-C, a line per step that never ran would
+// bury the errors of the operations that were running.
+func collapseInterrupted(diags hcl.Diagnostics) hcl.Diagnostics {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && d.Summary == interruptedSummary {
+			n++
+		}
+	}
+	if n < 2 {
+		return diags
+	}
+	out := make(hcl.Diagnostics, 0, len(diags)-n+1)
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError || d.Summary != interruptedSummary {
+			out = append(out, d)
+		}
+	}
+	return append(out, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  interruptedSummary,
+		Detail:   fmt.Sprintf("The run was interrupted: %d steps did not start. What was done is recorded; run again to carry out the rest.", n),
+	})
 }
 
 // tarjan returns the strongly connected components of g.

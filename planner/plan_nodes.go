@@ -518,7 +518,7 @@ func (r *run) planChange(ctx context.Context, res *config.Resource, addr config.
 	}
 	proposed := proposedNew(schema.Block, unmarkedPrior, cfg)
 	if err := r.acquire(ctx); err != nil {
-		return cty.NilVal, nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
+		return cty.NilVal, nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	start := time.Now()
 	resp := inst.p.PlanResourceChange(ctx, plugin.PlanRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarkedPrior, ProposedNewState: proposed, Config: cfg, PriorPrivate: private})
@@ -707,7 +707,7 @@ func (r *run) planData(ctx context.Context, c *config.Config, res *config.Resour
 	diags = append(diags, checkRules(sc, res.Preconditions, "Precondition", addr.String())...)
 	unmarked, cfgMarks := cfgVal.UnmarkDeepWithPaths()
 	if err := r.acquire(ctx); err != nil {
-		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()})
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted})
 	}
 	vd := inst.p.ValidateDataResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: unmarked})
 	r.release()
@@ -741,7 +741,7 @@ func (r *run) planData(ctx context.Context, c *config.Config, res *config.Resour
 
 func (r *run) readData(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, cfg cty.Value) (cty.Value, hcl.Diagnostics) {
 	if err := r.acquire(ctx); err != nil {
-		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
+		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	defer r.release()
 	resp := inst.p.ReadDataSource(ctx, plugin.ReadDataRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Config: cfg})

@@ -178,7 +178,7 @@ func (r *run) validationDiags() hcl.Diagnostics {
 // readResource calls ReadResource under the parallelism limit.
 func (r *run) readResource(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
 	if err := r.acquire(ctx); err != nil {
-		return prior, private, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Interrupted", Detail: err.Error()}}
+		return prior, private, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	defer r.release()
 	unmarked, pvm := prior.UnmarkDeepWithPaths()

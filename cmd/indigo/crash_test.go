@@ -326,3 +326,77 @@ func TestInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestDoubleInterrupt presses Ctrl-C twice during applies of the crash
+// configuration, the way a terminal does (SIGINT to the whole process
+// group, providers included): the second interrupt abandons running
+// operations, indigo exits at once, and the state stays consistent: the
+// next apply reconciles what was in flight and a plan after it is empty.
+func TestDoubleInterrupt(t *testing.T) {
+	trials := 6
+	if testing.Short() {
+		trials = 2
+	}
+	dir := t.TempDir()
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewSource(seed))
+	t.Logf("seed %d, %d trials", seed, trials)
+	write := func(gen int) {
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashConfig(gen)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0)
+	start := time.Now()
+	if out, err := indigoCmd(t, dir, "apply", "-auto-approve").CombinedOutput(); err != nil {
+		t.Fatalf("first apply: %v\n%s", err, out)
+	}
+	window := time.Since(start)
+	abandoned := 0
+	for trial := 1; trial <= trials; trial++ {
+		write(trial)
+		cmd := indigoCmd(t, dir, "apply", "-auto-approve")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Interrupt once the apply is carrying out the plan.
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(out.String(), "Modifying...") && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.Int63n(int64(window / 4))))
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		time.Sleep(2 * time.Millisecond)
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+			t.Fatalf("trial %d: indigo did not exit after two interrupts:\n%s", trial, out.String())
+		}
+		if strings.Contains(out.String(), "Second interrupt") {
+			abandoned++
+		}
+		if n := strings.Count(out.String(), "Error: Interrupted\n"); n > 1 {
+			t.Errorf("trial %d: the steps an interrupt kept from starting are reported %d times, not once:\n%s", trial, n, out.String())
+		}
+		time.Sleep(700 * time.Millisecond) // providers notice their parent is gone
+		checkConsistent(t, dir, true)
+		if rec, err := indigoCmd(t, dir, "apply", "-auto-approve").CombinedOutput(); err != nil {
+			t.Fatalf("trial %d: the run after the interrupts failed: %v\n%s\nthe interrupted run:\n%s", trial, err, rec, out.String())
+		}
+		checkConsistent(t, dir, false)
+		if pout, err := indigoCmd(t, dir, "plan", "-detailed-exitcode").CombinedOutput(); err != nil {
+			t.Fatalf("trial %d: the plan after recovery is not empty (%v):\n%s", trial, err, pout)
+		}
+	}
+	t.Logf("%d of %d trials abandoned running operations", abandoned, trials)
+	if abandoned == 0 {
+		t.Fatalf("no trial reached the second interrupt while operations ran; the test did not exercise abandoning")
+	}
+}
