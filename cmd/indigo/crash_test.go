@@ -127,6 +127,30 @@ func checkConsistent(t *testing.T, dir string, inFlight bool) {
 	})
 }
 
+// trialSetup applies the crash configuration in a new directory and
+// returns it, a seeded random source, a function that writes generation
+// gen of the configuration, and how long the full apply took (the window
+// to strike in).
+func trialSetup(t *testing.T, trials int) (string, *rand.Rand, func(gen int), time.Duration) {
+	t.Helper()
+	dir := t.TempDir()
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d, %d trials", seed, trials)
+	write := func(gen int) {
+		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashConfig(gen)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0)
+	start := time.Now()
+	if out, err := indigoCmd(t, dir, "apply", "-auto-approve").CombinedOutput(); err != nil {
+		t.Fatalf("first apply: %v\n%s", err, out)
+	}
+	window := time.Since(start)
+	t.Logf("a full apply takes %s", window)
+	return dir, rand.New(rand.NewSource(seed)), write, window
+}
+
 // TestCrash kills indigo apply at random moments and checks that the next
 // run loses nothing: every object on disk is recorded, nothing twice, the
 // state parses, and after a completing apply a plan has nothing to do.
@@ -142,23 +166,7 @@ func TestCrash(t *testing.T) {
 	if testing.Short() {
 		trials = 3
 	}
-	dir := t.TempDir()
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewSource(seed))
-	t.Logf("seed %d, %d trials", seed, trials)
-	write := func(gen int) {
-		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashConfig(gen)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Measure a full apply to know the window to kill in.
-	write(0)
-	start := time.Now()
-	if out, err := indigoCmd(t, dir, "apply", "-auto-approve").CombinedOutput(); err != nil {
-		t.Fatalf("first apply: %v\n%s", err, out)
-	}
-	window := time.Since(start)
-	t.Logf("a full apply takes %s", window)
+	dir, rng, write, window := trialSetup(t, trials)
 	for trial := 1; trial <= trials; trial++ {
 		destroy := trial%5 == 0
 		write(trial)
@@ -337,21 +345,7 @@ func TestDoubleInterrupt(t *testing.T) {
 	if testing.Short() {
 		trials = 2
 	}
-	dir := t.TempDir()
-	seed := time.Now().UnixNano()
-	rng := rand.New(rand.NewSource(seed))
-	t.Logf("seed %d, %d trials", seed, trials)
-	write := func(gen int) {
-		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashConfig(gen)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(0)
-	start := time.Now()
-	if out, err := indigoCmd(t, dir, "apply", "-auto-approve").CombinedOutput(); err != nil {
-		t.Fatalf("first apply: %v\n%s", err, out)
-	}
-	window := time.Since(start)
+	dir, rng, write, window := trialSetup(t, trials)
 	abandoned := 0
 	for trial := 1; trial <= trials; trial++ {
 		write(trial)
