@@ -13,12 +13,23 @@ import (
 type Version = versions.Version
 
 // ParseVersion parses an exact version such as 1.2.3 or 2.0.0-beta1.
-func ParseVersion(s string) (Version, error) {
-	v, err := versions.ParseVersion(s)
+func ParseVersion(s string) (v Version, err error) {
+	defer outOfRange(s, &err)
+	v, err = versions.ParseVersion(s)
 	if err != nil {
 		return Version{}, fmt.Errorf("invalid version %q: %w", s, err)
 	}
 	return v, nil
+}
+
+// outOfRange turns the panic of go-versions' parsers on a number too large
+// for 64 bits (they call strconv and panic on its error) into an error.
+// Versions come from configurations, lock files, mirrors and registries:
+// none of them may crash indigo. Deferred by the parsing functions.
+func outOfRange(s string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("invalid version %q: a number in it is too large (%v)", s, r)
+	}
 }
 
 // Constraints is the version constraint of one provider: every term must
@@ -35,7 +46,8 @@ type Constraints struct {
 
 // ParseConstraints parses a constraint string such as ">= 1.2, < 2.0".
 // The empty string is no constraint.
-func ParseConstraints(s string) (Constraints, error) {
+func ParseConstraints(s string) (c Constraints, err error) {
+	defer outOfRange(s, &err)
 	spec, err := constraints.ParseRubyStyleMulti(s)
 	if err != nil {
 		return Constraints{}, fmt.Errorf("invalid version constraint %q: %w", s, err)

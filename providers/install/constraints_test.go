@@ -106,6 +106,21 @@ func TestConstraintsErrors(t *testing.T) {
 	}
 }
 
+// TestVersionNumbersTooLarge: a number beyond 64 bits is an error, not a
+// panic, wherever a version is read (found by FuzzParseConstraints).
+func TestVersionNumbersTooLarge(t *testing.T) {
+	for _, s := range []string{"20000000000000000000", "1.20000000000000000000.0", "~> 1.0.99999999999999999999"} {
+		if _, err := ParseConstraints(s); err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("ParseConstraints(%q) = %v", s, err)
+		}
+	}
+	for _, s := range []string{"20000000000000000000.0.0", "1.0.99999999999999999999"} {
+		if _, err := ParseVersion(s); err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("ParseVersion(%q) = %v", s, err)
+		}
+	}
+}
+
 func TestRequirementsAdd(t *testing.T) {
 	r := make(Requirements)
 	aws := MustParseProvider("hashicorp/aws")
