@@ -64,7 +64,7 @@ func (a *app) runInit(ctx context.Context, path string, upgrade bool) error {
 	}
 	inst := install.NewInstaller(cliCfg, env, w.dir)
 	inst.Logger = w.logger
-	reqs := requirements(w.res.Config)
+	reqs, _ := requirements(w.res.Config) // its errors stopped loadWorkspace
 	newLocks, installed, err := inst.Install(ctx, reqs, locks, install.InstallOptions{
 		Upgrade:  upgrade,
 		Progress: func(e install.Event) { fmt.Fprintln(a.stdout, e.String()) },
@@ -106,7 +106,7 @@ constraint, and what is installed or built in.`,
 			env := install.DefaultCLIEnv()
 			cliCfg, _ := install.LoadCLIConfig(env)
 			inst := install.NewInstaller(cliCfg, env, w.dir)
-			reqs := requirements(w.res.Config)
+			reqs, _ := requirements(w.res.Config) // its errors stopped loadWorkspace
 			var provs []install.Provider
 			for p := range reqs {
 				provs = append(provs, p)

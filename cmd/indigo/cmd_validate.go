@@ -40,6 +40,8 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 			res, diags := load.Path(path, load.Options{})
 			if res.Config != nil && !hasBlockingErrors(diags) {
 				diags = append(diags, eval.Validate(res.Config, eval.ValidateOptions{})...)
+				_, rd := requirements(res.Config)
+				diags = append(diags, rd...)
 			}
 			view.Sort(diags)
 			src := view.NewSources(res.Files)

@@ -47,6 +47,10 @@ type workspace struct {
 // cannot be used.
 func (a *app) loadWorkspace(path string) (*workspace, error) {
 	res, diags := load.Path(path, load.Options{})
+	if res.Config != nil {
+		_, rd := requirements(res.Config)
+		diags = append(diags, rd...)
+	}
 	w := &workspace{a: a, dir: path, res: res, logger: newLogger(a)}
 	w.src = view.NewSources(res.Files)
 	if wd, err := os.Getwd(); err == nil {
@@ -209,7 +213,8 @@ func (w *workspace) providers() (planner.Providers, error) {
 // needsInstalled reports whether the configuration uses any provider that
 // is not built in.
 func needsInstalled(cfg *config.Config) bool {
-	for p := range requirements(cfg) {
+	reqs, _ := requirements(cfg)
+	for p := range reqs {
 		if !config.Provider(p).IsBuiltin() {
 			return true
 		}
@@ -219,32 +224,56 @@ func needsInstalled(cfg *config.Config) bool {
 
 // requirements lists the providers the configuration needs, with their
 // version constraints, from required_providers and from the resources and
-// provider blocks of every module.
-func requirements(cfg *config.Config) install.Requirements {
+// provider blocks of every module. A constraint that does not parse is an
+// error at its place in the configuration (loadWorkspace and validate
+// report them), never silently dropped.
+func requirements(cfg *config.Config) (install.Requirements, hcl.Diagnostics) {
 	reqs := install.Requirements{}
-	add := func(p config.Provider, constraint string) {
-		c, _ := install.ParseConstraints(constraint)
+	var diags hcl.Diagnostics
+	add := func(p config.Provider, vc config.VersionConstraint) {
+		c, err := install.ParseConstraints(vc.Required)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid version constraint",
+				Detail:   sentence(err.Error()) + ` Write constraints such as ">= 1.2, < 2.0" or "~> 1.2".`,
+				Subject:  vc.Range.Ptr(),
+			})
+		}
 		reqs.Add(install.Provider(p), c)
 	}
 	cfg.Walk(func(c *config.Config) {
 		m := c.Module
 		for _, rp := range m.Settings.RequiredProviders {
-			add(rp.Provider, rp.Requirement.Required)
+			add(rp.Provider, rp.Requirement)
 		}
 		for _, pc := range m.ProviderConfigs {
-			add(m.ProviderFor(pc.Name), pc.Version.Required)
+			add(m.ProviderFor(pc.Name), pc.Version)
 		}
 		for _, r := range m.ManagedResources {
-			add(r.Provider, "")
+			add(r.Provider, config.VersionConstraint{})
 		}
 		for _, r := range m.DataResources {
-			add(r.Provider, "")
+			add(r.Provider, config.VersionConstraint{})
 		}
 		for _, s := range m.Sites {
-			add(m.ProviderFor(s.Provider.LocalName), "")
+			add(m.ProviderFor(s.Provider.LocalName), config.VersionConstraint{})
 		}
 	})
-	return reqs
+	return reqs, diags
+}
+
+// sentence makes an error message a sentence: capitalised, ending in a
+// full stop unless it ends in a question mark already.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") {
+		msg += "."
+	}
+	return msg
 }
 
 // varFlags are the flags that set root variables.
