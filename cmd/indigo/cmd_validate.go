@@ -42,6 +42,7 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 				diags = append(diags, eval.Validate(res.Config, eval.ValidateOptions{})...)
 				_, rd := requirements(res.Config)
 				diags = append(diags, rd...)
+				diags = append(diags, checkRequiredVersion(res.Config)...)
 			}
 			view.Sort(diags)
 			src := view.NewSources(res.Files)

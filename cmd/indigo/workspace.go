@@ -50,6 +50,7 @@ func (a *app) loadWorkspace(path string) (*workspace, error) {
 	if res.Config != nil {
 		_, rd := requirements(res.Config)
 		diags = append(diags, rd...)
+		diags = append(diags, checkRequiredVersion(res.Config)...)
 	}
 	w := &workspace{a: a, dir: path, res: res, logger: newLogger(a)}
 	w.src = view.NewSources(res.Files)
@@ -261,6 +262,42 @@ func requirements(cfg *config.Config) (install.Requirements, hcl.Diagnostics) {
 		}
 	})
 	return reqs, diags
+}
+
+// checkRequiredVersion checks the required_version of every indigo block
+// against this indigo's version (its release part: a development build of
+// 0.2.0 counts as 0.2.0). required_version in a terraform block speaks of
+// Terraform and is not checked.
+func checkRequiredVersion(cfg *config.Config) hcl.Diagnostics {
+	current := indigoVersion()
+	release := strings.TrimPrefix(current, "v")
+	if i := strings.IndexAny(release, "-+"); i >= 0 {
+		release = release[:i]
+	}
+	v, verr := install.ParseVersion(release)
+	var diags hcl.Diagnostics
+	cfg.Walk(func(c *config.Config) {
+		for _, vc := range c.Module.Settings.RequiredVersion {
+			cons, err := install.ParseConstraints(vc.Required)
+			switch {
+			case err != nil:
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid version constraint",
+					Detail:   sentence(err.Error()) + ` Write constraints such as ">= 0.1" or "~> 0.1".`,
+					Subject:  vc.Range.Ptr(),
+				})
+			case verr == nil && !cons.Allows(v):
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unsupported indigo version",
+					Detail:   fmt.Sprintf("This configuration needs indigo %s; this is indigo %s. Use an indigo that satisfies the constraint, or change required_version if the configuration works with this one.", cons, current),
+					Subject:  vc.Range.Ptr(),
+				})
+			}
+		}
+	})
+	return diags
 }
 
 // sentence makes an error message a sentence: capitalised, ending in a

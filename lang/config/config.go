@@ -233,9 +233,15 @@ type TemplateLoader func(path string) (*Module, hcl.Diagnostics)
 
 // Settings is the merged content of the indigo {} (or terraform {}) blocks.
 type Settings struct {
-	RequiredVersion   []VersionConstraint
-	RequiredProviders map[string]*RequiredProvider
-	Backend           *Backend
+	// RequiredVersion are the indigo versions the module works with, from
+	// indigo blocks.
+	RequiredVersion []VersionConstraint
+	// TerraformRequiredVersion are the Terraform versions a terraform
+	// block says the module was written for: recorded, not checked, since
+	// indigo is not Terraform.
+	TerraformRequiredVersion []VersionConstraint
+	RequiredProviders        map[string]*RequiredProvider
+	Backend                  *Backend
 	// Ranking holds the weights of the soft placement criteria.
 	Ranking *Ranking
 	// Experiments, cloud and other Terraform-only settings are recorded so

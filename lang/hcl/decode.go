@@ -171,7 +171,12 @@ func (d *decoder) decodeSettings(b *hcl.Block) hcl.Diagnostics {
 		vd := gohcl.DecodeExpression(attr.Expr, nil, &v)
 		diags = append(diags, vd...)
 		if !vd.HasErrors() {
-			s.RequiredVersion = append(s.RequiredVersion, config.VersionConstraint{Required: v, Range: attr.Expr.Range()})
+			vc := config.VersionConstraint{Required: v, Range: attr.Expr.Range()}
+			if b.Type == "terraform" {
+				s.TerraformRequiredVersion = append(s.TerraformRequiredVersion, vc)
+			} else {
+				s.RequiredVersion = append(s.RequiredVersion, vc)
+			}
 		}
 	}
 	if attr, ok := content.Attributes["experiments"]; ok {
