@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -81,10 +83,24 @@ func (a *app) runInit(ctx context.Context, path string, upgrade bool) error {
 		fmt.Fprintf(a.stdout, "\nindigo wrote the lock file %s with the providers it selected. Commit it to version control so every run uses the same providers.\n", install.LockFileName)
 	}
 	if err != nil {
-		return &exitError{code: 1, msg: err.Error()}
+		return &exitError{code: 1, msg: err.Error() + networkHint(err)}
 	}
 	fmt.Fprintln(a.stdout, "\nindigo has been successfully initialized!")
 	return nil
+}
+
+// networkHint says what to do when installing failed because a registry
+// or mirror could not be reached; "" for any other error.
+func networkHint(err error) string {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	if !errors.As(err, &dnsErr) && !errors.As(err, &opErr) {
+		return ""
+	}
+	return "\n\nindigo could not reach the host it installs this provider from. Without network access, " +
+		"install providers from a mirror: a provider_installation block in the CLI configuration " +
+		"(INDIGO_CLI_CONFIG_FILE or TF_CLI_CONFIG_FILE) names a filesystem or network mirror, and " +
+		"init then never tries the registry (docs/providers.md, \"Where providers come from\")."
 }
 
 func (a *app) providersCommand() *cobra.Command {
