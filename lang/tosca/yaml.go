@@ -51,7 +51,41 @@ func parseYAML(name string, src []byte) (*source, hcl.Diagnostics) {
 		}}
 	}
 	s.root = doc.Content[0]
-	return s, nil
+	return s, breakAliasCycles(s, s.root)
+}
+
+// breakAliasCycles finds the aliases that refer to a node containing them
+// (a: &x {b: *x}, or a merge key <<: *x inside x), whose value would be
+// infinite, reports each one and turns it into null, so that nothing after
+// this has to guard against cycles. (How many values aliases may stand for
+// is bounded by the loader's work budget, see spend.) An alias to a node
+// that is not one of its ancestors cannot close a cycle: YAML defines an
+// anchor before any alias to it, so that node is complete and was checked
+// itself.
+func breakAliasCycles(s *source, root *yaml.Node) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	open := map[*yaml.Node]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
+			return
+		}
+		if n.Kind == yaml.AliasNode {
+			if open[n.Alias] {
+				diags = append(diags, s.errorf(n, "Recursive alias",
+					"The alias *%s refers to a node that contains it, so its value would never end. Refer to a node outside this one, or write out what you need.", n.Value))
+				n.Kind, n.Tag, n.Value, n.Alias = yaml.ScalarNode, "!!null", "", nil
+			}
+			return
+		}
+		open[n] = true
+		for _, c := range n.Content {
+			walk(c)
+		}
+		delete(open, n)
+	}
+	walk(root)
+	return diags
 }
 
 // parserError reports whether a yaml.v3 message comes from its parser
