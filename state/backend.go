@@ -72,6 +72,13 @@ type LockInfo struct {
 // NewLockID returns a random lock ID.
 func NewLockID() string { return NewLineage() }
 
+// HolderNameWait bounds how long Lock, finding the state locked, waits for
+// the holder's name. A holder records its name just after taking the lock
+// (and a local one clears it just before letting go), so a run that comes
+// in between sees a lock with no name; a moment later it has one, or the
+// lock is free. Every backend that records names separately uses it.
+const HolderNameWait = 2 * time.Second
+
 // LockedError is returned by Lock when another holder has the lock.
 type LockedError struct {
 	Holder LockInfo

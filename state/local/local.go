@@ -60,13 +60,9 @@ func (b *Backend) Lock(ctx context.Context, info state.LockInfo) (func(context.C
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
 	}
-	if err := lockOrName(ctx, f); err != nil {
+	if err := b.lockOrName(ctx, f); err != nil {
 		f.Close()
-		var held *heldError
-		if errors.As(err, &held) {
-			return nil, &state.LockedError{Holder: held.holder, Where: b.path}
-		}
-		return nil, fmt.Errorf("locking %s: %w", b.LockPath(), err)
+		return nil, err
 	}
 	data, _ := json.Marshal(info)
 	if err := f.Truncate(0); err == nil {
@@ -96,35 +92,27 @@ func (b *Backend) Lock(ctx context.Context, info state.LockInfo) (func(context.C
 	}, nil
 }
 
-// holderWait bounds how long a run that finds the state locked waits for
-// the holder's name. A holder writes it just after taking the lock and
-// clears it just before letting go, so a run that comes in between sees a
-// lock with no name; a moment later it has one, or the lock is free.
-const holderWait = 2 * time.Second
-
-// heldError says the lock is held, by holder.
-type heldError struct{ holder state.LockInfo }
-
-func (e *heldError) Error() string { return "held by " + e.holder.ID }
-
 // lockOrName takes the lock on f without waiting for it, or returns a
-// heldError naming the holder: when the holder has not written its name
-// yet, it tries again until the name appears, the lock comes free or
-// holderWait has passed.
-func lockOrName(ctx context.Context, f *os.File) error {
-	deadline := time.Now().Add(holderWait)
+// *state.LockedError naming the holder: when the holder has not written
+// its name yet, it tries again until the name appears, the lock comes free
+// or state.HolderNameWait has passed.
+func (b *Backend) lockOrName(ctx context.Context, f *os.File) error {
+	deadline := time.Now().Add(state.HolderNameWait)
 	for {
 		err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil || !errors.Is(err, syscall.EWOULDBLOCK) {
-			return err
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("locking %s: %w", b.LockPath(), err)
 		}
 		holder := readHolder(f)
 		if holder.ID != "" || !time.Now().Before(deadline) {
-			return &heldError{holder}
+			return &state.LockedError{Holder: holder, Where: b.path}
 		}
 		select {
 		case <-ctx.Done():
-			return &heldError{holder}
+			return &state.LockedError{Holder: holder, Where: b.path}
 		case <-time.After(10 * time.Millisecond):
 		}
 	}

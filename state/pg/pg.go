@@ -208,7 +208,7 @@ func (b *Backend) Lock(ctx context.Context, info state.LockInfo) (func(context.C
 	// A holder records its name just after taking the lock, so a run that
 	// comes in between finds a lock with no name: it tries again for a
 	// moment, until the name appears or the lock is free.
-	deadline := time.Now().Add(holderWait)
+	deadline := time.Now().Add(state.HolderNameWait)
 	for {
 		var got bool
 		if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, lockNamespace, b.wsID).Scan(&got); err != nil {
@@ -263,10 +263,6 @@ func (b *Backend) Lock(ctx context.Context, info state.LockInfo) (func(context.C
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
-
-// holderWait bounds how long Lock waits for the name of a holder that has
-// the lock but has not recorded itself yet.
-const holderWait = 2 * time.Second
 
 // holder reads the recorded lock holder; a zero LockInfo when unknown. A
 // row is believed only while its session holds the advisory lock: a
