@@ -234,12 +234,7 @@ func requirements(cfg *config.Config) (install.Requirements, hcl.Diagnostics) {
 	add := func(p config.Provider, vc config.VersionConstraint) {
 		c, err := install.ParseConstraints(vc.Required)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid version constraint",
-				Detail:   sentence(err.Error()) + ` Write constraints such as ">= 1.2, < 2.0" or "~> 1.2".`,
-				Subject:  vc.Range.Ptr(),
-			})
+			diags = append(diags, invalidConstraint(err, vc, `">= 1.2, < 2.0" or "~> 1.2"`))
 		}
 		reqs.Add(install.Provider(p), c)
 	}
@@ -281,12 +276,7 @@ func checkRequiredVersion(cfg *config.Config) hcl.Diagnostics {
 			cons, err := install.ParseConstraints(vc.Required)
 			switch {
 			case err != nil:
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid version constraint",
-					Detail:   sentence(err.Error()) + ` Write constraints such as ">= 0.1" or "~> 0.1".`,
-					Subject:  vc.Range.Ptr(),
-				})
+				diags = append(diags, invalidConstraint(err, vc, `">= 0.1" or "~> 0.1"`))
 			case verr == nil && !cons.Allows(v):
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -300,17 +290,21 @@ func checkRequiredVersion(cfg *config.Config) hcl.Diagnostics {
 	return diags
 }
 
-// sentence makes an error message a sentence: capitalised, ending in a
-// full stop unless it ends in a question mark already.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
+// invalidConstraint is the error for a version constraint that does not
+// parse, with examples of what to write.
+func invalidConstraint(err error, vc config.VersionConstraint, examples string) *hcl.Diagnostic {
+	// err reads "invalid version constraint ...": make it a sentence.
+	msg := err.Error()
 	msg = strings.ToUpper(msg[:1]) + msg[1:]
 	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") {
 		msg += "."
 	}
-	return msg
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid version constraint",
+		Detail:   msg + " Write constraints such as " + examples + ".",
+		Subject:  vc.Range.Ptr(),
+	}
 }
 
 // varFlags are the flags that set root variables.
