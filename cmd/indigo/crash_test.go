@@ -37,6 +37,45 @@ func indigoCmd(t *testing.T, dir string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// output is a command's combined output, safe to read while the command
+// writes it.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// startIndigo starts indigo with args in dir, its output collected.
+func startIndigo(t *testing.T, dir string, args ...string) (*exec.Cmd, *output) {
+	t.Helper()
+	cmd := indigoCmd(t, dir, args...)
+	out := &output{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, out
+}
+
+// waitForOutput waits up to 30 s for text to appear in out.
+func waitForOutput(out *output, text string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), text) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // crashConfig is ~50 resources of the built-in provider: directories,
 // files that depend on them and on each other, and no-op resources.
 func crashConfig(generation int) string {
@@ -174,12 +213,7 @@ func TestCrash(t *testing.T) {
 		if destroy {
 			args = []string{"destroy", "-auto-approve"}
 		}
-		cmd := indigoCmd(t, dir, args...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, out := startIndigo(t, dir, args...)
 		delay := time.Duration(rng.Int63n(int64(window)))
 		time.Sleep(delay)
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -280,17 +314,9 @@ func TestInterrupt(t *testing.T) {
 	t.Cleanup(func() {
 		indigoCmd(t, dir, "destroy", "-auto-approve").Run()
 	})
-	cmd := indigoCmd(t, dir, "apply", "-auto-approve")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startIndigo(t, dir, "apply", "-auto-approve")
 	// Wait until the second service is being created, then interrupt.
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "indigo_service.s1: Creating") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForOutput(out, "indigo_service.s1: Creating")
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	if err == nil {
@@ -349,17 +375,9 @@ func TestDoubleInterrupt(t *testing.T) {
 	abandoned := 0
 	for trial := 1; trial <= trials; trial++ {
 		write(trial)
-		cmd := indigoCmd(t, dir, "apply", "-auto-approve")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, out := startIndigo(t, dir, "apply", "-auto-approve")
 		// Interrupt once the apply is carrying out the plan.
-		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(out.String(), "Modifying...") && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
+		waitForOutput(out, "Modifying...")
 		time.Sleep(time.Duration(rng.Int63n(int64(window / 4))))
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 		time.Sleep(2 * time.Millisecond)
