@@ -89,12 +89,14 @@ func nestedBlocks(body hcl.Body, name string) (blocks []*hcl.Block, dynamic bool
 		case b.Type == name:
 			blocks = append(blocks, b.AsHCLBlock())
 		case b.Type == "dynamic" && len(b.Labels) == 1 && b.Labels[0] == name:
-			dyn = append(dyn, b.AsHCLBlock())
+			// The content block, or the dynamic block when it has none.
+			at := b
 			for _, c := range b.Body.Blocks {
 				if c.Type == "content" {
-					dyn[len(dyn)-1] = c.AsHCLBlock()
+					at = c
 				}
 			}
+			dyn = append(dyn, at.AsHCLBlock())
 		}
 	}
 	if len(blocks) == 0 && len(dyn) > 0 {
