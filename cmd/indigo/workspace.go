@@ -261,8 +261,10 @@ func requirements(cfg *config.Config) (install.Requirements, hcl.Diagnostics) {
 
 // checkRequiredVersion checks the required_version of every indigo block
 // against this indigo's version (its release part: a development build of
-// 0.2.0 counts as 0.2.0). required_version in a terraform block speaks of
-// Terraform and is not checked.
+// 0.2.0 counts as 0.2.0). A build from an untagged commit (go build stamps
+// it v0.0.0-DATE-COMMIT) has no release to compare, so only the syntax of
+// the constraints is checked. required_version in a terraform block speaks
+// of Terraform and is not checked.
 func checkRequiredVersion(cfg *config.Config) hcl.Diagnostics {
 	current := indigoVersion()
 	release := strings.TrimPrefix(current, "v")
@@ -270,6 +272,9 @@ func checkRequiredVersion(cfg *config.Config) hcl.Diagnostics {
 		release = release[:i]
 	}
 	v, verr := install.ParseVersion(release)
+	if release == "0.0.0" {
+		verr = errors.New("untagged build")
+	}
 	var diags hcl.Diagnostics
 	cfg.Walk(func(c *config.Config) {
 		for _, vc := range c.Module.Settings.RequiredVersion {
