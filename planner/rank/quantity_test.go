@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner/rank"
 )
 
@@ -120,5 +121,19 @@ func TestRankingJSONRoundTrip(t *testing.T) {
 	var c rank.Criterion
 	if err := c.UnmarshalText([]byte("speed")); err == nil {
 		t.Error("unknown criterion accepted")
+	}
+}
+
+// TestCriteriaNamedOnce checks that the ranking's criteria are exactly the
+// language's (config.RankingCriteria), in order.
+func TestCriteriaNamedOnce(t *testing.T) {
+	if int(rank.Locality) != len(config.RankingCriteria) {
+		t.Fatalf("%d criteria in rank, %d in the language", rank.Locality, len(config.RankingCriteria))
+	}
+	for i, name := range config.RankingCriteria {
+		c, ok := rank.ParseCriterion(name)
+		if !ok || int(c) != i+1 || c.String() != name {
+			t.Errorf("criterion %q: %v %v", name, c, ok)
+		}
 	}
 }
