@@ -1,4 +1,4 @@
-package plan
+package planfile
 
 import (
 	"bytes"
@@ -17,52 +17,30 @@ import (
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/rank"
 )
 
-// A plan file is
-//
-//	magic       "indigo plan file\n" (17 bytes, so `head -1` tells what it is)
-//	version     uint16, big endian: FileFormatVersion
-//	length      uint64, big endian: the payload's length in bytes
-//	payload     msgpack of filePlan
-//	checksum    SHA-256 of everything before it
-//
-// The checksum is checked before the payload is decoded, so a truncated or
-// damaged file is refused as a whole rather than read as half a plan.
-//
-// Resource values are stored the way providers exchange them: cty's msgpack
-// encoding for the change's schema type (which keeps unknown values), the
-// type itself as cty's JSON type encoding, kept once per distinct type in a
-// table. Marks cannot be encoded, so the sensitive mark is stripped before
-// encoding, its paths recorded beside the value and put back on reading.
-// Marks other than marks.Sensitive are not kept: nothing after planning
-// needs them.
-//
-// The payload uses explicit wire structs rather than the model's types so
-// that renaming a Go field never silently changes the file format.
-
-// FileFormatVersion is the version of the plan file format WriteFile
-// produces and the highest one ReadFile accepts.
-const FileFormatVersion = 1
+// FormatVersion is the version of the plan file format Write produces
+// and the highest one Read accepts.
+const FormatVersion = 1
 
 const fileMagic = "indigo plan file\n"
 
 // headerLen is the size of magic, version and length.
 const headerLen = len(fileMagic) + 2 + 8
 
-// ErrNotPlanFile is returned (wrapped) by ReadFile when the input is not an
+// ErrNotPlan is returned (wrapped) by Read when the input is not an
 // indigo plan file at all.
-var ErrNotPlanFile = errors.New("not an indigo plan file")
+var ErrNotPlan = errors.New("not an indigo plan file")
 
-// ErrCorruptPlanFile is returned (wrapped) by ReadFile when the input starts
-// like a plan file but is truncated or damaged.
-var ErrCorruptPlanFile = errors.New("the plan file is truncated or damaged")
+// ErrCorrupt is returned (wrapped) by Read when the input starts like a
+// plan file but is truncated or damaged.
+var ErrCorrupt = errors.New("the plan file is truncated or damaged")
 
-// WriteFile encodes p in the plan file format: what `indigo plan -out FILE`
-// saves and `indigo apply FILE` reads back with ReadFile. (The names say
-// "file" because Read is already the data source Action.)
-func WriteFile(w io.Writer, p *Plan) error {
+// Write encodes p in the plan file format: what `indigo plan -out FILE`
+// saves and `indigo apply FILE` reads back with Read.
+func Write(w io.Writer, p *plan.Plan) error {
 	if p == nil {
 		return errors.New("writing plan file: no plan")
 	}
@@ -77,7 +55,7 @@ func WriteFile(w io.Writer, p *Plan) error {
 	}
 	buf := make([]byte, 0, headerLen+len(payload)+sha256.Size)
 	buf = append(buf, fileMagic...)
-	buf = binary.BigEndian.AppendUint16(buf, FileFormatVersion)
+	buf = binary.BigEndian.AppendUint16(buf, FormatVersion)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(len(payload)))
 	buf = append(buf, payload...)
 	sum := sha256.Sum256(buf)
@@ -88,10 +66,10 @@ func WriteFile(w io.Writer, p *Plan) error {
 	return nil
 }
 
-// ReadFile decodes a plan file written by WriteFile. A file that is not a plan
+// Read decodes a plan file written by Write. A file that is not a plan
 // file, was written by a newer indigo, or is truncated or damaged is an
-// error; ReadFile never returns part of a plan.
-func ReadFile(r io.Reader) (*Plan, error) {
+// error; Read never returns part of a plan.
+func Read(r io.Reader) (*plan.Plan, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("reading plan file: %w", err)
@@ -101,16 +79,16 @@ func ReadFile(r io.Reader) (*Plan, error) {
 		return nil, err
 	}
 	if err := checkMsgpack(payload); err != nil {
-		return nil, fmt.Errorf("reading plan file: %w: %v", ErrCorruptPlanFile, err)
+		return nil, fmt.Errorf("reading plan file: %w: %v", ErrCorrupt, err)
 	}
 	var fp filePlan
 	dec := msgpack.NewDecoder(bytes.NewReader(payload))
 	if err := dec.Decode(&fp); err != nil {
-		return nil, fmt.Errorf("reading plan file: %w: decoding: %v", ErrCorruptPlanFile, err)
+		return nil, fmt.Errorf("reading plan file: %w: decoding: %v", ErrCorrupt, err)
 	}
 	p, err := new(fileDecoder).plan(&fp)
 	if err != nil {
-		return nil, fmt.Errorf("reading plan file: %w: %v", ErrCorruptPlanFile, err)
+		return nil, fmt.Errorf("reading plan file: %w: %v", ErrCorrupt, err)
 	}
 	return p, nil
 }
@@ -120,32 +98,32 @@ func ReadFile(r io.Reader) (*Plan, error) {
 func checkFrame(data []byte) ([]byte, error) {
 	if len(data) < len(fileMagic) || string(data[:len(fileMagic)]) != fileMagic {
 		if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-			return nil, fmt.Errorf("reading plan file: %w: it looks like a Terraform or OpenTofu plan (a zip archive); indigo applies only plans saved by indigo plan -out", ErrNotPlanFile)
+			return nil, fmt.Errorf("reading plan file: %w: it looks like a Terraform or OpenTofu plan (a zip archive); indigo applies only plans saved by indigo plan -out", ErrNotPlan)
 		}
 		if len(data) > 0 && len(data) < len(fileMagic) && fileMagic[:len(data)] == string(data) {
-			return nil, fmt.Errorf("reading plan file: %w (%d bytes, shorter than the header)", ErrCorruptPlanFile, len(data))
+			return nil, fmt.Errorf("reading plan file: %w (%d bytes, shorter than the header)", ErrCorrupt, len(data))
 		}
-		return nil, fmt.Errorf("reading plan file: %w", ErrNotPlanFile)
+		return nil, fmt.Errorf("reading plan file: %w", ErrNotPlan)
 	}
 	if len(data) < headerLen {
-		return nil, fmt.Errorf("reading plan file: %w (%d bytes, shorter than the header)", ErrCorruptPlanFile, len(data))
+		return nil, fmt.Errorf("reading plan file: %w (%d bytes, shorter than the header)", ErrCorrupt, len(data))
 	}
 	version := binary.BigEndian.Uint16(data[len(fileMagic):])
 	if version == 0 {
-		return nil, fmt.Errorf("reading plan file: %w (format version 0)", ErrCorruptPlanFile)
+		return nil, fmt.Errorf("reading plan file: %w (format version 0)", ErrCorrupt)
 	}
-	if version > FileFormatVersion {
-		return nil, fmt.Errorf("reading plan file: it uses format version %d, written by a newer indigo; this indigo reads format %d: run indigo plan again with this version", version, FileFormatVersion)
+	if version > FormatVersion {
+		return nil, fmt.Errorf("reading plan file: it uses format version %d, written by a newer indigo; this indigo reads format %d: run indigo plan again with this version", version, FormatVersion)
 	}
 	length := binary.BigEndian.Uint64(data[len(fileMagic)+2:])
 	rest := uint64(len(data) - headerLen)
 	if rest < sha256.Size || length != rest-sha256.Size {
-		return nil, fmt.Errorf("reading plan file: %w (the header announces %d bytes of plan, the file holds %d)", ErrCorruptPlanFile, length, max(int64(rest)-sha256.Size, 0))
+		return nil, fmt.Errorf("reading plan file: %w (the header announces %d bytes of plan, the file holds %d)", ErrCorrupt, length, max(int64(rest)-sha256.Size, 0))
 	}
 	end := headerLen + int(length)
 	sum := sha256.Sum256(data[:end])
 	if !bytes.Equal(sum[:], data[end:]) {
-		return nil, fmt.Errorf("reading plan file: %w (checksum mismatch)", ErrCorruptPlanFile)
+		return nil, fmt.Errorf("reading plan file: %w (checksum mismatch)", ErrCorrupt)
 	}
 	return data[headerLen:end], nil
 }
@@ -338,7 +316,7 @@ func (e *fileEncoder) typeRef(ty cty.Type) (int, error) {
 	return ref, nil
 }
 
-func (e *fileEncoder) plan(p *Plan) (*filePlan, error) {
+func (e *fileEncoder) plan(p *plan.Plan) (*filePlan, error) {
 	fp := &filePlan{
 		Mode:         uint8(p.Mode),
 		PriorLineage: p.PriorLineage,
@@ -402,7 +380,7 @@ func (e *fileEncoder) plan(p *Plan) (*filePlan, error) {
 	return fp, nil
 }
 
-func (e *fileEncoder) changes(cs []*ResourceChange) ([]fileChange, error) {
+func (e *fileEncoder) changes(cs []*plan.ResourceChange) ([]fileChange, error) {
 	out := make([]fileChange, 0, len(cs))
 	for _, c := range cs {
 		if c == nil {
@@ -557,7 +535,7 @@ func (d *fileDecoder) typeAt(ref int) (cty.Type, error) {
 	return d.types[ref-1], nil
 }
 
-func (d *fileDecoder) plan(fp *filePlan) (*Plan, error) {
+func (d *fileDecoder) plan(fp *filePlan) (*plan.Plan, error) {
 	d.types = make([]cty.Type, len(fp.Types))
 	for i, raw := range fp.Types {
 		ty, err := ctyjson.UnmarshalType(raw)
@@ -566,11 +544,11 @@ func (d *fileDecoder) plan(fp *filePlan) (*Plan, error) {
 		}
 		d.types[i] = ty
 	}
-	if fp.Mode > uint8(RefreshOnlyMode) {
+	if fp.Mode > uint8(plan.RefreshOnlyMode) {
 		return nil, fmt.Errorf("unknown plan mode %d", fp.Mode)
 	}
-	p := &Plan{
-		Mode:         Mode(fp.Mode),
+	p := &plan.Plan{
+		Mode:         plan.Mode(fp.Mode),
 		PriorLineage: fp.PriorLineage,
 		PriorSerial:  fp.PriorSerial,
 		ConfigDigest: fp.ConfigDigest,
@@ -594,10 +572,10 @@ func (d *fileDecoder) plan(fp *filePlan) (*Plan, error) {
 		return nil, err
 	}
 	for _, fo := range fp.Outputs {
-		if fo.Action > uint8(Forget) {
+		if fo.Action > uint8(plan.Forget) {
 			return nil, fmt.Errorf("output %s: unknown action %d", fo.Name, fo.Action)
 		}
-		o := &OutputChange{Name: fo.Name, Action: Action(fo.Action), Sensitive: fo.Sensitive}
+		o := &plan.OutputChange{Name: fo.Name, Action: plan.Action(fo.Action), Sensitive: fo.Sensitive}
 		if o.Before, err = d.value(fo.Before); err != nil {
 			return nil, fmt.Errorf("output %s: before: %w", fo.Name, err)
 		}
@@ -625,22 +603,22 @@ func (d *fileDecoder) plan(fp *filePlan) (*Plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("placement %s: %w", fpl.Name, err)
 		}
-		p.Placements = append(p.Placements, &Placement{
+		p.Placements = append(p.Placements, &plan.Placement{
 			Addr:  config.ObjectAddr{Module: config.ModuleInstance(fpl.Module), Kind: kind, Name: fpl.Name},
 			Sites: fpl.Sites, Previous: fpl.Previous, Ranking: r, Fallback: fpl.Fallback,
 		})
 	}
 	for _, n := range fp.Notes {
-		p.Notes = append(p.Notes, Note(n))
+		p.Notes = append(p.Notes, plan.Note(n))
 	}
 	return p, nil
 }
 
-func (d *fileDecoder) changes(fcs []fileChange) ([]*ResourceChange, error) {
+func (d *fileDecoder) changes(fcs []fileChange) ([]*plan.ResourceChange, error) {
 	if len(fcs) == 0 {
 		return nil, nil
 	}
-	out := make([]*ResourceChange, 0, len(fcs))
+	out := make([]*plan.ResourceChange, 0, len(fcs))
 	for i := range fcs {
 		fc := &fcs[i]
 		addr, err := decodeInstance(fc.Addr)
@@ -651,17 +629,17 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*ResourceChange, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: previous address: %w", addr, err)
 		}
-		if fc.Action > uint8(Forget) {
+		if fc.Action > uint8(plan.Forget) {
 			return nil, fmt.Errorf("%s: unknown action %d", addr, fc.Action)
 		}
-		c := &ResourceChange{
+		c := &plan.ResourceChange{
 			Addr: addr, PrevAddr: prev, DeposedKey: fc.DeposedKey,
 			Provider: config.ProviderConfigAddr{
 				Module:   config.ModulePath(fc.Provider.Module),
 				Provider: config.Provider{Hostname: fc.Provider.Hostname, Namespace: fc.Provider.Namespace, Type: fc.Provider.Type},
 				Alias:    fc.Provider.Alias,
 			},
-			Action: Action(fc.Action), Reason: Reason(fc.Reason), SchemaVersion: fc.SchemaVersion,
+			Action: plan.Action(fc.Action), Reason: plan.Reason(fc.Reason), SchemaVersion: fc.SchemaVersion,
 			Private: fc.Private, Site: fc.Site, CreateBeforeDestroy: fc.CreateBeforeDestroy,
 		}
 		if c.Type, err = d.typeAt(fc.Type); err != nil {
@@ -681,7 +659,7 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*ResourceChange, error) {
 			c.RequiredReplace = append(c.RequiredReplace, path)
 		}
 		if fc.Importing != nil {
-			c.Importing = &Importing{ID: fc.Importing.ID}
+			c.Importing = &plan.Importing{ID: fc.Importing.ID}
 		}
 		for _, fr := range fc.Dependencies {
 			mode := config.ResourceMode(fr.Mode)
@@ -728,7 +706,7 @@ func (d *fileDecoder) value(fv fileValue) (cty.Value, error) {
 			return cty.NilVal, fmt.Errorf("sensitive path: %w", err)
 		}
 		if !pathExists(v, path) {
-			return cty.NilVal, fmt.Errorf("sensitive path %s does not exist in the value", FormatPath(path))
+			return cty.NilVal, fmt.Errorf("sensitive path %s does not exist in the value", plan.FormatPath(path))
 		}
 		v = markAt(v, path)
 	}
@@ -987,4 +965,35 @@ func checkMsgpack(b []byte) error {
 		return fmt.Errorf("msgpack: %d unexpected bytes after the value", len(b)-pos)
 	}
 	return nil
+}
+
+// stepString returns the name or string key a step selects.
+func stepString(s cty.PathStep) (string, bool) {
+	switch s := s.(type) {
+	case cty.GetAttrStep:
+		return s.Name, true
+	case cty.IndexStep:
+		k, _ := s.Key.Unmark()
+		if k.IsKnown() && !k.IsNull() && k.Type() == cty.String {
+			return k.AsString(), true
+		}
+	}
+	return "", false
+}
+
+// stepIndex returns the list position a step selects.
+func stepIndex(s cty.PathStep) (int, bool) {
+	is, ok := s.(cty.IndexStep)
+	if !ok {
+		return 0, false
+	}
+	k, _ := is.Key.Unmark()
+	if !k.IsKnown() || k.IsNull() || k.Type() != cty.Number {
+		return 0, false
+	}
+	i, acc := k.AsBigFloat().Int64()
+	if acc != 0 {
+		return 0, false
+	}
+	return int(i), true
 }
