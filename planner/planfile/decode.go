@@ -40,11 +40,12 @@ func (d *fileDecoder) plan(fp *filePlan) (*plan.Plan, error) {
 		}
 		d.types[i] = ty
 	}
-	if fp.Mode > uint8(plan.RefreshOnlyMode) {
-		return nil, fmt.Errorf("unknown plan mode %d", fp.Mode)
+	mode, err := modeCodes.value(fp.Mode)
+	if err != nil {
+		return nil, err
 	}
 	p := &plan.Plan{
-		Mode:         plan.Mode(fp.Mode),
+		Mode:         mode,
 		PriorLineage: fp.PriorLineage,
 		PriorSerial:  fp.PriorSerial,
 		ConfigDigest: fp.ConfigDigest,
@@ -60,7 +61,6 @@ func (d *fileDecoder) plan(fp *filePlan) (*plan.Plan, error) {
 	default:
 		return nil, errors.New("malformed timestamp")
 	}
-	var err error
 	if p.Changes, err = d.changes(fp.Changes); err != nil {
 		return nil, err
 	}
@@ -68,10 +68,10 @@ func (d *fileDecoder) plan(fp *filePlan) (*plan.Plan, error) {
 		return nil, err
 	}
 	for _, fo := range fp.Outputs {
-		if fo.Action > uint8(plan.Forget) {
-			return nil, fmt.Errorf("output %s: unknown action %d", fo.Name, fo.Action)
+		o := &plan.OutputChange{Name: fo.Name, Sensitive: fo.Sensitive}
+		if o.Action, err = actionCodes.value(fo.Action); err != nil {
+			return nil, fmt.Errorf("output %s: %w", fo.Name, err)
 		}
-		o := &plan.OutputChange{Name: fo.Name, Action: plan.Action(fo.Action), Sensitive: fo.Sensitive}
 		if o.Before, err = d.value(fo.Before); err != nil {
 			return nil, fmt.Errorf("output %s: before: %w", fo.Name, err)
 		}
@@ -91,9 +91,9 @@ func (d *fileDecoder) plan(fp *filePlan) (*plan.Plan, error) {
 		}
 	}
 	for _, fpl := range fp.Placements {
-		kind := config.ObjectKind(fpl.Kind)
-		if kind.Keyword() == "unknown" {
-			return nil, fmt.Errorf("placement %s: unknown object kind %d", fpl.Name, fpl.Kind)
+		kind, err := objectKindCodes.value(fpl.Kind)
+		if err != nil {
+			return nil, fmt.Errorf("placement %s: %w", fpl.Name, err)
 		}
 		r, err := decodeRanking(fpl.Ranking)
 		if err != nil {
@@ -125,8 +125,13 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*plan.ResourceChange, error) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: previous address: %w", addr, err)
 		}
-		if fc.Action > uint8(plan.Forget) {
-			return nil, fmt.Errorf("%s: unknown action %d", addr, fc.Action)
+		action, err := actionCodes.value(fc.Action)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", addr, err)
+		}
+		reason, err := reasonCodes.value(fc.Reason)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", addr, err)
 		}
 		c := &plan.ResourceChange{
 			Addr: addr, PrevAddr: prev, DeposedKey: fc.DeposedKey,
@@ -135,7 +140,7 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*plan.ResourceChange, error) 
 				Provider: config.Provider{Hostname: fc.Provider.Hostname, Namespace: fc.Provider.Namespace, Type: fc.Provider.Type},
 				Alias:    fc.Provider.Alias,
 			},
-			Action: plan.Action(fc.Action), Reason: plan.Reason(fc.Reason), SchemaVersion: fc.SchemaVersion,
+			Action: action, Reason: reason, SchemaVersion: fc.SchemaVersion,
 			Private: fc.Private, Site: fc.Site, CreateBeforeDestroy: fc.CreateBeforeDestroy,
 		}
 		if c.Type, err = d.typeAt(fc.Type); err != nil {
@@ -158,9 +163,9 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*plan.ResourceChange, error) 
 			c.Importing = &plan.Importing{ID: fc.Importing.ID}
 		}
 		for _, fr := range fc.Dependencies {
-			mode := config.ResourceMode(fr.Mode)
-			if mode != config.ManagedMode && mode != config.DataMode {
-				return nil, fmt.Errorf("%s: dependency %s.%s: unknown resource mode %d", addr, fr.Type, fr.Name, fr.Mode)
+			mode, err := resourceModeCodes.value(fr.Mode)
+			if err != nil {
+				return nil, fmt.Errorf("%s: dependency %s.%s: %w", addr, fr.Type, fr.Name, err)
 			}
 			c.Dependencies = append(c.Dependencies, config.AbsResource{
 				Module:   config.ModuleInstance(fr.Module),
@@ -284,9 +289,9 @@ func decodePath(fsteps []fileStep) (cty.Path, error) {
 	path := make(cty.Path, 0, len(fsteps))
 	for _, s := range fsteps {
 		switch s.Kind {
-		case 1:
+		case stepKindAttr:
 			path = append(path, cty.GetAttrStep{Name: s.Name})
-		case 2:
+		case stepKindIndex:
 			if err := checkMsgpack(s.Key); err != nil {
 				return nil, fmt.Errorf("index key: %w", err)
 			}
@@ -306,19 +311,19 @@ func decodeInstance(fi fileInstance) (config.InstanceAddr, error) {
 	if fi == (fileInstance{}) {
 		return config.InstanceAddr{}, nil // an unset address (PrevAddr of a hand-built change)
 	}
-	mode := config.ResourceMode(fi.Mode)
-	if mode != config.ManagedMode && mode != config.DataMode {
-		return config.InstanceAddr{}, fmt.Errorf("resource %s.%s: unknown resource mode %d", fi.Type, fi.Name, fi.Mode)
+	mode, err := resourceModeCodes.value(fi.Mode)
+	if err != nil {
+		return config.InstanceAddr{}, fmt.Errorf("resource %s.%s: %w", fi.Type, fi.Name, err)
 	}
 	a := config.InstanceAddr{
 		Module:   config.ModuleInstance(fi.Module),
 		Resource: config.ResourceAddr{Mode: mode, Type: fi.Type, Name: fi.Name},
 	}
 	switch fi.KeyKind {
-	case 0:
-	case 1:
+	case keyKindNone:
+	case keyKindInt:
 		a.Key = config.IntKey(fi.IntKey)
-	case 2:
+	case keyKindString:
 		a.Key = config.StringKey(fi.StrKey)
 	default:
 		return config.InstanceAddr{}, fmt.Errorf("resource %s: unknown instance key kind %d", a, fi.KeyKind)
@@ -327,13 +332,17 @@ func decodeInstance(fi fileInstance) (config.InstanceAddr, error) {
 }
 
 func decodeRanking(fr fileRanking) (rank.Ranking, error) {
-	r := rank.Ranking{Component: fr.Component, Chosen: fr.Chosen, Copies: fr.Copies, Outcome: rank.Outcome(fr.Outcome), Reason: fr.Reason}
+	outcome, err := outcomeCodes.value(fr.Outcome)
+	if err != nil {
+		return rank.Ranking{}, err
+	}
+	r := rank.Ranking{Component: fr.Component, Chosen: fr.Chosen, Copies: fr.Copies, Outcome: outcome, Reason: fr.Reason}
 	for _, fs := range fr.Scored {
 		s := rank.Scored{Site: fs.Site, Location: fs.Location, Score: fs.Score, Rejected: fs.Rejected, Reasons: fs.Reasons, Notes: fs.Notes}
 		for _, fpt := range fs.Parts {
-			c, ok := rank.ParseCriterion(fpt.Criterion)
-			if !ok {
-				return rank.Ranking{}, fmt.Errorf("site %s: unknown ranking criterion %q", fs.Site, fpt.Criterion)
+			c, err := criterionCodes.value(fpt.Criterion)
+			if err != nil {
+				return rank.Ranking{}, fmt.Errorf("site %s: %w", fs.Site, err)
 			}
 			s.Parts = append(s.Parts, rank.Part{
 				Criterion: c, Raw: fpt.Raw, Normalized: fpt.Normalized,

@@ -57,8 +57,12 @@ func (e *fileEncoder) typeRef(ty cty.Type) (int, error) {
 }
 
 func (e *fileEncoder) plan(p *plan.Plan) (*filePlan, error) {
+	mode, err := modeCodes.code(p.Mode)
+	if err != nil {
+		return nil, err
+	}
 	fp := &filePlan{
-		Mode:         uint8(p.Mode),
+		Mode:         mode,
 		PriorLineage: p.PriorLineage,
 		PriorSerial:  p.PriorSerial,
 		ConfigDigest: p.ConfigDigest,
@@ -70,7 +74,6 @@ func (e *fileEncoder) plan(p *plan.Plan) (*filePlan, error) {
 	if !p.Timestamp.IsZero() {
 		fp.Timestamp = []int64{p.Timestamp.Unix(), int64(p.Timestamp.Nanosecond())}
 	}
-	var err error
 	if fp.Changes, err = e.changes(p.Changes); err != nil {
 		return nil, err
 	}
@@ -81,7 +84,10 @@ func (e *fileEncoder) plan(p *plan.Plan) (*filePlan, error) {
 		if o == nil {
 			continue
 		}
-		fo := fileOutput{Name: o.Name, Action: uint8(o.Action), Sensitive: o.Sensitive}
+		fo := fileOutput{Name: o.Name, Sensitive: o.Sensitive}
+		if fo.Action, err = actionCodes.code(o.Action); err != nil {
+			return nil, fmt.Errorf("output %s: %w", o.Name, err)
+		}
 		if fo.Before, err = e.value(o.Before, valueType(o.Before)); err != nil {
 			return nil, fmt.Errorf("output %s: before: %w", o.Name, err)
 		}
@@ -107,10 +113,18 @@ func (e *fileEncoder) plan(p *plan.Plan) (*filePlan, error) {
 		if pl == nil {
 			continue
 		}
+		kind, err := objectKindCodes.code(pl.Addr.Kind)
+		if err != nil {
+			return nil, fmt.Errorf("placement %s: %w", pl.Addr, err)
+		}
+		ranking, err := encodeRanking(pl.Ranking)
+		if err != nil {
+			return nil, fmt.Errorf("placement %s: %w", pl.Addr, err)
+		}
 		fp.Placements = append(fp.Placements, filePlacement{
-			Module: string(pl.Addr.Module), Kind: uint8(pl.Addr.Kind), Name: pl.Addr.Name,
+			Module: string(pl.Addr.Module), Kind: kind, Name: pl.Addr.Name,
 			Sites: pl.Sites, Previous: pl.Previous, Fallback: pl.Fallback,
-			Ranking: encodeRanking(pl.Ranking),
+			Ranking: ranking,
 		})
 	}
 	for _, n := range p.Notes {
@@ -127,15 +141,26 @@ func (e *fileEncoder) changes(cs []*plan.ResourceChange) ([]fileChange, error) {
 			continue
 		}
 		fc := fileChange{
-			Addr: encodeInstance(c.Addr), PrevAddr: encodeInstance(c.PrevAddr), DeposedKey: c.DeposedKey,
+			DeposedKey: c.DeposedKey,
 			Provider: fileProviderConfig{
 				Module: string(c.Provider.Module), Hostname: c.Provider.Provider.Hostname,
 				Namespace: c.Provider.Provider.Namespace, Type: c.Provider.Provider.Type, Alias: c.Provider.Alias,
 			},
-			Action: uint8(c.Action), Reason: string(c.Reason), SchemaVersion: c.SchemaVersion,
-			Private: c.Private, Site: c.Site, CreateBeforeDestroy: c.CreateBeforeDestroy,
+			SchemaVersion: c.SchemaVersion, Private: c.Private, Site: c.Site, CreateBeforeDestroy: c.CreateBeforeDestroy,
 		}
 		var err error
+		if fc.Addr, err = encodeInstance(c.Addr); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Addr, err)
+		}
+		if fc.PrevAddr, err = encodeInstance(c.PrevAddr); err != nil {
+			return nil, fmt.Errorf("%s: previous address: %w", c.Addr, err)
+		}
+		if fc.Action, err = actionCodes.code(c.Action); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Addr, err)
+		}
+		if fc.Reason, err = reasonCodes.code(c.Reason); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Addr, err)
+		}
 		if fc.Type, err = e.typeRef(c.Type); err != nil {
 			return nil, fmt.Errorf("%s: type: %w", c.Addr, err)
 		}
@@ -156,8 +181,12 @@ func (e *fileEncoder) changes(cs []*plan.ResourceChange) ([]fileChange, error) {
 			fc.Importing = &fileImporting{ID: c.Importing.ID}
 		}
 		for _, d := range c.Dependencies {
+			mode, err := resourceModeCodes.code(d.Resource.Mode)
+			if err != nil {
+				return nil, fmt.Errorf("%s: dependency %s: %w", c.Addr, d, err)
+			}
 			fc.Dependencies = append(fc.Dependencies, fileResource{
-				Module: string(d.Module), Mode: uint8(d.Resource.Mode), Type: d.Resource.Type, Name: d.Resource.Name,
+				Module: string(d.Module), Mode: mode, Type: d.Resource.Type, Name: d.Resource.Name,
 			})
 		}
 		out = append(out, fc)
@@ -218,14 +247,14 @@ func encodePath(p cty.Path) ([]fileStep, error) {
 	for _, s := range p {
 		switch s := s.(type) {
 		case cty.GetAttrStep:
-			steps = append(steps, fileStep{Kind: 1, Name: s.Name})
+			steps = append(steps, fileStep{Kind: stepKindAttr, Name: s.Name})
 		case cty.IndexStep:
 			key, _ := s.Key.UnmarkDeep()
 			b, err := ctymsgpack.Marshal(key, cty.DynamicPseudoType)
 			if err != nil {
 				return nil, fmt.Errorf("index key: %w", err)
 			}
-			steps = append(steps, fileStep{Kind: 2, Key: b})
+			steps = append(steps, fileStep{Kind: stepKindIndex, Key: b})
 		default:
 			return nil, fmt.Errorf("unsupported path step %T", s)
 		}
@@ -233,28 +262,47 @@ func encodePath(p cty.Path) ([]fileStep, error) {
 	return steps, nil
 }
 
-func encodeInstance(a config.InstanceAddr) fileInstance {
-	fi := fileInstance{Module: string(a.Module), Mode: uint8(a.Resource.Mode), Type: a.Resource.Type, Name: a.Resource.Name}
-	switch k := a.Key.(type) {
-	case config.IntKey:
-		fi.KeyKind, fi.IntKey = 1, int64(k)
-	case config.StringKey:
-		fi.KeyKind, fi.StrKey = 2, string(k)
+func encodeInstance(a config.InstanceAddr) (fileInstance, error) {
+	if a == (config.InstanceAddr{}) {
+		return fileInstance{}, nil // an unset address (PrevAddr of a hand-built change)
 	}
-	return fi
+	mode, err := resourceModeCodes.code(a.Resource.Mode)
+	if err != nil {
+		return fileInstance{}, err
+	}
+	fi := fileInstance{Module: string(a.Module), Mode: mode, Type: a.Resource.Type, Name: a.Resource.Name}
+	switch k := a.Key.(type) {
+	case nil:
+		fi.KeyKind = keyKindNone
+	case config.IntKey:
+		fi.KeyKind, fi.IntKey = keyKindInt, int64(k)
+	case config.StringKey:
+		fi.KeyKind, fi.StrKey = keyKindString, string(k)
+	default:
+		return fileInstance{}, fmt.Errorf("unsupported instance key %T", k)
+	}
+	return fi, nil
 }
 
-func encodeRanking(r rank.Ranking) fileRanking {
-	fr := fileRanking{Component: r.Component, Chosen: r.Chosen, Copies: r.Copies, Outcome: string(r.Outcome), Reason: r.Reason}
+func encodeRanking(r rank.Ranking) (fileRanking, error) {
+	outcome, err := outcomeCodes.code(r.Outcome)
+	if err != nil {
+		return fileRanking{}, err
+	}
+	fr := fileRanking{Component: r.Component, Chosen: r.Chosen, Copies: r.Copies, Outcome: outcome, Reason: r.Reason}
 	for _, s := range r.Scored {
 		fs := fileScored{Site: s.Site, Location: s.Location, Score: s.Score, Rejected: s.Rejected, Reasons: s.Reasons, Notes: s.Notes}
 		for _, p := range s.Parts {
+			criterion, err := criterionCodes.code(p.Criterion)
+			if err != nil {
+				return fileRanking{}, fmt.Errorf("site %s: %w", s.Site, err)
+			}
 			fs.Parts = append(fs.Parts, filePart{
-				Criterion: p.Criterion.String(), Raw: p.Raw, Normalized: p.Normalized,
+				Criterion: criterion, Raw: p.Raw, Normalized: p.Normalized,
 				Weight: p.Weight, Contribution: p.Contribution, Note: p.Note,
 			})
 		}
 		fr.Scored = append(fr.Scored, fs)
 	}
-	return fr
+	return fr, nil
 }
