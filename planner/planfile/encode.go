@@ -2,7 +2,8 @@ package planfile
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -96,12 +97,7 @@ func (e *fileEncoder) plan(p *plan.Plan) (*filePlan, error) {
 		}
 		fp.Outputs = append(fp.Outputs, fo)
 	}
-	names := make([]string, 0, len(p.Variables))
-	for n := range p.Variables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(p.Variables)) {
 		v := p.Variables[n]
 		fv, err := e.value(v, valueType(v))
 		if err != nil {

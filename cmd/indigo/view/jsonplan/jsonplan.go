@@ -19,7 +19,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -223,18 +224,15 @@ func MarshalPlacement(pl *plan.Placement) ([]byte, error) {
 }
 
 func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
-	sorted := make([]*plan.ResourceChange, 0, len(cs))
-	for _, c := range cs {
-		if c != nil {
-			sorted = append(sorted, c)
+	sorted := slices.DeleteFunc(slices.Clone(cs), func(c *plan.ResourceChange) bool { return c == nil })
+	slices.SortStableFunc(sorted, func(a, b *plan.ResourceChange) int {
+		switch {
+		case a.Addr.Less(b.Addr):
+			return -1
+		case b.Addr.Less(a.Addr):
+			return 1
 		}
-	}
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
-		if a.Addr != b.Addr {
-			return a.Addr.Less(b.Addr)
-		}
-		return a.DeposedKey < b.DeposedKey
+		return strings.Compare(a.DeposedKey, b.DeposedKey)
 	})
 	out := make([]jsonResourceChange, 0, len(sorted))
 	for _, c := range sorted {

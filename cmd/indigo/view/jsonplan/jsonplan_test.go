@@ -3,10 +3,12 @@ package jsonplan
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -132,7 +134,7 @@ func TestJSONViewShape(t *testing.T) {
 	for _, tt := range tests {
 		c, ok := byAddr[tt.addr]
 		if !ok {
-			t.Errorf("no resource change %s; have %v", tt.addr, keys(byAddr))
+			t.Errorf("no resource change %s; have %v", tt.addr, slices.Sorted(maps.Keys(byAddr)))
 			continue
 		}
 		got := dig(c, tt.path...)
@@ -207,14 +209,6 @@ func TestJSONViewEdgeCases(t *testing.T) {
 	if _, ok := empty["prior_state"]; ok {
 		t.Errorf("empty plan has a prior_state")
 	}
-}
-
-func keys(m map[string]map[string]any) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // dig follows keys (strings) and indexes (ints) into decoded JSON.

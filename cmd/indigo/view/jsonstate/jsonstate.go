@@ -16,8 +16,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -139,12 +141,7 @@ func Marshal(s *state.State) ([]byte, error) {
 			}
 			m.Resources = append(m.Resources, jr)
 		}
-		keys := make([]string, 0, len(inst.Deposed))
-		for k := range inst.Deposed {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(inst.Deposed)) {
 			jr, err := jsonStateResourceOf(addr, r, inst.Deposed[k], k)
 			if err != nil {
 				return nil, err
@@ -154,11 +151,9 @@ func Marshal(s *state.State) ([]byte, error) {
 	}
 	sortModules(&doc.Values.RootModule)
 
-	placeAddrs := make([]config.ObjectAddr, 0, len(s.Placements))
-	for a := range s.Placements {
-		placeAddrs = append(placeAddrs, a)
-	}
-	sort.Slice(placeAddrs, func(i, j int) bool { return placeAddrs[i].String() < placeAddrs[j].String() })
+	placeAddrs := slices.SortedFunc(maps.Keys(s.Placements), func(a, b config.ObjectAddr) int {
+		return strings.Compare(a.String(), b.String())
+	})
 	for _, a := range placeAddrs {
 		p := s.Placements[a]
 		if p == nil {
@@ -249,7 +244,7 @@ func moduleNode(nodes map[config.ModuleInstance]*jsonModule, m config.ModuleInst
 }
 
 func sortModules(m *jsonModule) {
-	sort.Slice(m.ChildModules, func(i, j int) bool { return m.ChildModules[i].Address < m.ChildModules[j].Address })
+	slices.SortFunc(m.ChildModules, func(a, b *jsonModule) int { return strings.Compare(a.Address, b.Address) })
 	for _, c := range m.ChildModules {
 		sortModules(c)
 	}
