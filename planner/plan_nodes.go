@@ -3,6 +3,8 @@ package planner
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -105,13 +107,13 @@ func (r *run) evalComponent(c *config.Config, comp *config.Component) hcl.Diagno
 	for _, mi := range r.store.instancesOf(c.Path) {
 		sc := r.scope(mi, emptyIteration())
 		attrs := map[string]cty.Value{}
-		for _, name := range sortedKeys(comp.Properties) {
+		for _, name := range slices.Sorted(maps.Keys(comp.Properties)) {
 			v, d := sc.EvalExpr(comp.Properties[name], cty.DynamicPseudoType)
 			diags = append(diags, d...)
 			attrs[name] = v
 		}
 		if real != nil {
-			for _, name := range sortedKeys(real.Attributes) {
+			for _, name := range slices.Sorted(maps.Keys(real.Attributes)) {
 				v, d := sc.EvalExpr(real.Attributes[name], cty.DynamicPseudoType)
 				diags = append(diags, d...)
 				attrs[name] = v

@@ -301,17 +301,9 @@ func cloneTree(c *config.Config) *config.Config {
 
 func cloneModule(m *config.Module) *config.Module {
 	n := *m
-	n.ManagedResources = copyMap(m.ManagedResources)
-	n.DataResources = copyMap(m.DataResources)
+	n.ManagedResources = maps.Clone(m.ManagedResources)
+	n.DataResources = maps.Clone(m.DataResources)
 	return &n
-}
-
-func copyMap[V any](m map[string]V) map[string]V {
-	out := make(map[string]V, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // realisationsOf is kept on the run: how each component was realised.

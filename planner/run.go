@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 
@@ -589,16 +588,6 @@ func (d *walkData) Workspace() cty.Value {
 		return cty.StringVal("default")
 	}
 	return cty.StringVal(d.r.opts.Workspace)
-}
-
-// instanceAddrs returns the keys of a state resource's instances, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // relPath shortens a path for messages.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -454,7 +455,7 @@ their scores and the parts that make them, and why each rejected site was reject
 			}
 			var chosen []*plan.Placement
 			for _, pl := range pls {
-				if len(args) == 0 || contains(args, pl.Addr.String()) {
+				if len(args) == 0 || slices.Contains(args, pl.Addr.String()) {
 					chosen = append(chosen, pl)
 				}
 			}
@@ -490,13 +491,4 @@ their scores and the parts that make them, and why each rejected site was reject
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print as JSON")
 	cmd.Flags().BoolVar(&replan, "replan", false, "rank as if nothing were placed yet")
 	return cmd
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

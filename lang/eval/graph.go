@@ -2,7 +2,9 @@ package eval
 
 import (
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -247,7 +249,7 @@ func (b *graphBuilder) build(c *config.Config) *Graph {
 	}
 	for name, comp := range m.Components {
 		var travs []hcl.Traversal
-		for _, pn := range sortedKeys(comp.Properties) {
+		for _, pn := range slices.Sorted(maps.Keys(comp.Properties)) {
 			travs = append(travs, variables(comp.Properties[pn])...)
 		}
 		add("component."+name, comp.DeclRange, travs, comp.DependsOn)

@@ -97,7 +97,7 @@ func EvalSite(sc *Scope, m *config.Module, s *config.Site) (*Site, hcl.Diagnosti
 	if s.Shares != nil {
 		for _, g := range slices.Sorted(maps.Keys(out.Shares)) {
 			if m.Groups[g] == nil {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Share for an undeclared group", Detail: undeclaredDetail(fmt.Sprintf("Site %q gives a share to %q, which is not a declared group.", s.Name, g), suggest(g, sortedKeys(m.Groups), ""), "Declare it with a group block, or remove the share."), Subject: s.Shares.Range().Ptr()})
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Share for an undeclared group", Detail: undeclaredDetail(fmt.Sprintf("Site %q gives a share to %q, which is not a declared group.", s.Name, g), suggest(g, slices.Sorted(maps.Keys(m.Groups)), ""), "Declare it with a group block, or remove the share."), Subject: s.Shares.Range().Ptr()})
 			}
 			if f := out.Shares[g]; f < 0 || f > 1 {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid share", Detail: "A share is a fraction of the site's SLA capacity between 0 and 1.", Subject: s.Shares.Range().Ptr()})
@@ -260,14 +260,14 @@ func EvalPlacement(sc *Scope, m *config.Module, sites map[string]*Site, p *confi
 				continue
 			}
 			var matched []string
-			for _, name := range sortedKeys(sites) {
+			for _, name := range slices.Sorted(maps.Keys(sites)) {
 				if id := sites[name].Decl.SLAID; id != "" && id == ref.SLA {
 					matched = append(matched, name)
 				}
 			}
 			if len(matched) == 0 {
 				var ids []string
-				for _, name := range sortedKeys(sites) {
+				for _, name := range slices.Sorted(maps.Keys(sites)) {
 					if id := sites[name].Decl.SLAID; id != "" {
 						ids = append(ids, fmt.Sprintf("%q (site %s)", id, name))
 					}
@@ -383,7 +383,7 @@ func EvalWeights(sc *Scope, m, root *config.Module) (map[string]float64, hcl.Dia
 	}
 	var diags hcl.Diagnostics
 	out := map[string]float64{}
-	for _, name := range sortedKeys(r.Weights) {
+	for _, name := range slices.Sorted(maps.Keys(r.Weights)) {
 		e := r.Weights[name]
 		if !slices.Contains(config.RankingCriteria, name) {
 			diags = append(diags, unknownCriterion(name, e.Range()))
@@ -655,7 +655,7 @@ func number(v cty.Value) (float64, bool) {
 // at the components.
 func UnrealisableSites(scope, m *config.Module, names []string, candidates []*Site) map[string]hcl.Diagnostics {
 	if names == nil {
-		for _, n := range sortedKeys(scope.Components) {
+		for _, n := range slices.Sorted(maps.Keys(scope.Components)) {
 			if scope.Components[n].Placement == nil {
 				names = append(names, n)
 			}
@@ -692,7 +692,7 @@ func CandidateSites(p *Placement, sites map[string]*Site) []*Site {
 		}
 		return out
 	}
-	for _, n := range sortedKeys(sites) {
+	for _, n := range slices.Sorted(maps.Keys(sites)) {
 		out = append(out, sites[n])
 	}
 	return out

@@ -2,8 +2,10 @@ package eval
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -106,7 +108,7 @@ func (v *validator) Variable(mod config.ModuleInstance, name string, rng hcl.Ran
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to undeclared input variable",
-			Detail:   undeclaredDetail(fmt.Sprintf("No variable %q is declared in this module.", name), suggest(name, sortedKeys(c.Module.Variables), "var."), fmt.Sprintf("Declare it with a variable %q block.", name)),
+			Detail:   undeclaredDetail(fmt.Sprintf("No variable %q is declared in this module.", name), suggest(name, slices.Sorted(maps.Keys(c.Module.Variables)), "var."), fmt.Sprintf("Declare it with a variable %q block.", name)),
 			Subject:  rng.Ptr(),
 		}}
 	}
@@ -229,7 +231,7 @@ func (v *validator) Local(mod config.ModuleInstance, name string, rng hcl.Range)
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to undeclared local value",
-			Detail:   undeclaredDetail(fmt.Sprintf("No local value %q is declared in this module.", name), suggest(name, sortedKeys(c.Module.Locals), "local."), "Declare it in a locals block."),
+			Detail:   undeclaredDetail(fmt.Sprintf("No local value %q is declared in this module.", name), suggest(name, slices.Sorted(maps.Keys(c.Module.Locals)), "local."), "Declare it in a locals block."),
 			Subject:  rng.Ptr(),
 		}}
 	}
@@ -303,7 +305,7 @@ func (v *validator) ModuleCall(mod config.ModuleInstance, ref config.ModuleCallR
 		return cty.DynamicVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to undeclared module",
-			Detail:   fmt.Sprintf("No module call named %q is declared in this module.%s", ref.Name, suggest(ref.Name, sortedKeys(c.Module.ModuleCalls), "module.")),
+			Detail:   fmt.Sprintf("No module call named %q is declared in this module.%s", ref.Name, suggest(ref.Name, slices.Sorted(maps.Keys(c.Module.ModuleCalls)), "module.")),
 			Subject:  rng.Ptr(),
 		}}
 	}
@@ -320,7 +322,7 @@ func (v *validator) ModuleCall(mod config.ModuleInstance, ref config.ModuleCallR
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Reference to undeclared output value",
-					Detail:   fmt.Sprintf("Module %q (%s) has no output %q.%s", ref.Name, call.SourceAddr, ref.Output, suggest(ref.Output, sortedKeys(child.Module.Outputs), "")),
+					Detail:   fmt.Sprintf("Module %q (%s) has no output %q.%s", ref.Name, call.SourceAddr, ref.Output, suggest(ref.Output, slices.Sorted(maps.Keys(child.Module.Outputs)), "")),
 					Subject:  rng.Ptr(),
 				})
 			}
@@ -391,17 +393,17 @@ func (v *validator) Object(mod config.ModuleInstance, ref config.ObjectRef, rng 
 	var names []string
 	switch ref.Kind {
 	case config.SiteKind:
-		names = sortedKeys(c.Module.Sites)
+		names = slices.Sorted(maps.Keys(c.Module.Sites))
 	case config.DeploymentKind:
-		names = sortedKeys(c.Module.Deployments)
+		names = slices.Sorted(maps.Keys(c.Module.Deployments))
 	case config.StorageKind:
-		names = sortedKeys(c.Module.Storages)
+		names = slices.Sorted(maps.Keys(c.Module.Storages))
 	case config.GroupKind:
-		names = sortedKeys(c.Module.Groups)
+		names = slices.Sorted(maps.Keys(c.Module.Groups))
 	case config.PolicyKind:
-		names = sortedKeys(c.Module.Policies)
+		names = slices.Sorted(maps.Keys(c.Module.Policies))
 	case config.ComponentKind:
-		names = sortedKeys(c.Module.Components)
+		names = slices.Sorted(maps.Keys(c.Module.Components))
 	}
 	return cty.DynamicVal, hcl.Diagnostics{{
 		Severity: hcl.DiagError,
@@ -448,15 +450,6 @@ func (v *validator) Workspace() cty.Value {
 		return cty.StringVal("default")
 	}
 	return cty.StringVal(v.opts.Workspace)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // dedupe drops diagnostics repeated at the same place with the same text:

@@ -2,6 +2,8 @@ package eval
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -14,14 +16,14 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 	m := c.Module
 	sc := v.scope(c, Iteration{})
 	sites := map[string]*Site{}
-	for _, name := range sortedKeys(m.Sites) {
+	for _, name := range slices.Sorted(maps.Keys(m.Sites)) {
 		s, d := EvalSite(sc, m, m.Sites[name])
 		diags = append(diags, d...)
 		sites[name] = s
 	}
 	_, d := EvalWeights(sc, m, v.root.Module)
 	diags = append(diags, d...)
-	for _, name := range sortedKeys(m.Deployments) {
+	for _, name := range slices.Sorted(maps.Keys(m.Deployments)) {
 		dep := m.Deployments[name]
 		diags = append(diags, v.checkDependsOn(c, dep.DependsOn)...)
 		child := c.Children[config.Step{Kind: config.DeploymentStep, Name: name}]
@@ -36,13 +38,13 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 			diags = append(diags, realisationErrors(child.Module, m, nil, CandidateSites(pl, sites))...)
 		}
 	}
-	for _, name := range sortedKeys(m.Storages) {
+	for _, name := range slices.Sorted(maps.Keys(m.Storages)) {
 		st := m.Storages[name]
 		diags = append(diags, v.checkDependsOn(c, st.DependsOn)...)
 		_, _, d := EvalStorage(sc, m, sites, st, config.ObjectAddr{Module: c.Path.UnkeyedInstance(), Kind: config.StorageKind, Name: name})
 		diags = append(diags, d...)
 	}
-	for _, name := range sortedKeys(m.Policies) {
+	for _, name := range slices.Sorted(maps.Keys(m.Policies)) {
 		p := m.Policies[name]
 		evalStrings(sc, p.Actions, "actions", config.PolicyActions, &diags)
 		if p.Condition != nil {
@@ -50,13 +52,13 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 			diags = append(diags, d...)
 		}
 	}
-	for _, name := range sortedKeys(m.Groups) {
+	for _, name := range slices.Sorted(maps.Keys(m.Groups)) {
 		_, d := EvalGroup(sc, m.Groups[name])
 		diags = append(diags, d...)
 	}
-	for _, name := range sortedKeys(m.Components) {
+	for _, name := range slices.Sorted(maps.Keys(m.Components)) {
 		comp := m.Components[name]
-		for _, pn := range sortedKeys(comp.Properties) {
+		for _, pn := range slices.Sorted(maps.Keys(comp.Properties)) {
 			_, d := sc.EvalExpr(comp.Properties[pn], cty.DynamicPseudoType)
 			diags = append(diags, d...)
 		}
@@ -65,7 +67,7 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Requirement names an undeclared component",
-					Detail:   fmt.Sprintf("Requirement %q of component %q needs component %q, which is not declared in this deployment.%s", req.Name, comp.Name, req.Target, suggest(req.Target, sortedKeys(m.Components), "component.")),
+					Detail:   fmt.Sprintf("Requirement %q of component %q needs component %q, which is not declared in this deployment.%s", req.Name, comp.Name, req.Target, suggest(req.Target, slices.Sorted(maps.Keys(m.Components)), "component.")),
 					Subject:  req.Range.Ptr(),
 				})
 			}
@@ -74,7 +76,7 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 		if comp.Placement != nil && c.Parent != nil {
 			psc := v.scope(c.Parent, Iteration{})
 			sites := map[string]*Site{}
-			for _, sn := range sortedKeys(c.Parent.Module.Sites) {
+			for _, sn := range slices.Sorted(maps.Keys(c.Parent.Module.Sites)) {
 				s, _ := EvalSite(psc, c.Parent.Module, c.Parent.Module.Sites[sn])
 				sites[sn] = s
 			}
@@ -130,17 +132,17 @@ func (v *validator) validateInputs(c *config.Config, dep *config.Deployment) hcl
 	if child == nil {
 		return diags
 	}
-	for _, name := range sortedStrings(given) {
+	for _, name := range slices.Sorted(maps.Keys(given)) {
 		if _, ok := child.Module.Variables[name]; !ok {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unsupported deployment input",
-				Detail:   fmt.Sprintf("Deployment %q has no input %q.%s Its inputs are: %s.", dep.Name, name, suggest(name, sortedKeys(child.Module.Variables), ""), joinNames(sortedKeys(child.Module.Variables))),
+				Detail:   fmt.Sprintf("Deployment %q has no input %q.%s Its inputs are: %s.", dep.Name, name, suggest(name, slices.Sorted(maps.Keys(child.Module.Variables)), ""), joinNames(slices.Sorted(maps.Keys(child.Module.Variables)))),
 				Subject:  dep.Inputs.Range().Ptr(),
 			})
 		}
 	}
-	for _, name := range sortedKeys(child.Module.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(child.Module.Variables)) {
 		if decl := child.Module.Variables[name]; decl.Required() && !given[name] && (dep.Inputs == nil || len(given) > 0) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

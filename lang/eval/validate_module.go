@@ -2,7 +2,8 @@ package eval
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -18,7 +19,7 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 	m := c.Module
 	plain := v.scope(c, Iteration{})
 
-	for _, name := range sortedKeys(m.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(m.Variables)) {
 		decl := m.Variables[name]
 		val, d := v.variableValue(c, decl)
 		diags = append(diags, d...)
@@ -30,17 +31,17 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagWarning,
 					Summary:  "Value for undeclared variable",
-					Detail:   fmt.Sprintf("A value is given for %q, but the configuration declares no such variable; it is ignored.%s", name, suggest(name, sortedKeys(m.Variables), "")),
+					Detail:   fmt.Sprintf("A value is given for %q, but the configuration declares no such variable; it is ignored.%s", name, suggest(name, slices.Sorted(maps.Keys(m.Variables)), "")),
 					Subject:  rng.Ptr(),
 				})
 			}
 		}
 	}
-	for _, name := range sortedKeys(m.Locals) {
+	for _, name := range slices.Sorted(maps.Keys(m.Locals)) {
 		_, d := v.localValue(c, m.Locals[name])
 		diags = append(diags, d...)
 	}
-	for _, name := range sortedKeys(m.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(m.Outputs)) {
 		o := m.Outputs[name]
 		if o.Expr != nil {
 			val, d := plain.EvalExpr(o.Expr, cty.DynamicPseudoType)
@@ -59,13 +60,13 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 			diags = append(diags, v.checkRule(plain, rule, "precondition")...)
 		}
 	}
-	for _, name := range sortedKeys(m.ModuleCalls) {
+	for _, name := range slices.Sorted(maps.Keys(m.ModuleCalls)) {
 		diags = append(diags, v.validateModuleCall(c, m.ModuleCalls[name])...)
 	}
 	for _, r := range m.SortedResources() {
 		diags = append(diags, v.validateResource(c, r)...)
 	}
-	for _, name := range sortedKeys(m.Checks) {
+	for _, name := range slices.Sorted(maps.Keys(m.Checks)) {
 		chk := m.Checks[name]
 		if chk.DataResource != nil {
 			diags = append(diags, v.validateResource(c, chk.DataResource)...)
@@ -282,14 +283,14 @@ func (v *validator) validateModuleCall(c *config.Config, call *config.ModuleCall
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Unsupported argument",
-					Detail:   fmt.Sprintf("Module %q (%s) declares no variable %q.%s", call.Name, call.SourceAddr, name, suggest(name, sortedKeys(child.Module.Variables), "")),
+					Detail:   fmt.Sprintf("Module %q (%s) declares no variable %q.%s", call.Name, call.SourceAddr, name, suggest(name, slices.Sorted(maps.Keys(child.Module.Variables)), "")),
 					Subject:  a.NameRange.Ptr(),
 				})
 			}
 		}
 	}
 	if child != nil {
-		for _, name := range sortedKeys(child.Module.Variables) {
+		for _, name := range slices.Sorted(maps.Keys(child.Module.Variables)) {
 			decl := child.Module.Variables[name]
 			if _, ok := attrs[name]; !ok && decl.Required() {
 				diags = append(diags, &hcl.Diagnostic{
@@ -454,13 +455,4 @@ func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.D
 		}
 	}
 	return diags
-}
-
-func sortedStrings(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,8 +2,9 @@ package hcllang
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -278,7 +279,7 @@ func decodeDeploymentScope(dep *config.Deployment, dir string) (*config.Module, 
 // loadDeployments attaches the scope of every deployment of c as a child.
 func (l *Loader) loadDeployments(c *config.Config, chain []string, depth int) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, name := range sortedKeys(c.Module.Deployments) {
+	for _, name := range slices.Sorted(maps.Keys(c.Module.Deployments)) {
 		dep := c.Module.Deployments[name]
 		var mod *config.Module
 		var d hcl.Diagnostics
@@ -532,7 +533,7 @@ func (d *decoder) decodeComponent(b *hcl.Block) hcl.Diagnostics {
 		case "requirements":
 			attrs, ad := blk.Body.JustAttributes()
 			diags = append(diags, ad...)
-			for _, n := range sortedKeys(attrs) {
+			for _, n := range slices.Sorted(maps.Keys(attrs)) {
 				a := attrs[n]
 				r, rd := objectRef(a.Expr, config.ComponentKind)
 				diags = append(diags, rd...)
@@ -576,13 +577,13 @@ func (d *decoder) checkIndigoReferences() hcl.Diagnostics {
 		var names []string
 		switch kind {
 		case config.SiteKind:
-			names = sortedKeys(m.Sites)
+			names = slices.Sorted(maps.Keys(m.Sites))
 		case config.GroupKind:
-			names = sortedKeys(m.Groups)
+			names = slices.Sorted(maps.Keys(m.Groups))
 		case config.StorageKind:
-			names = sortedKeys(m.Storages)
+			names = slices.Sorted(maps.Keys(m.Storages))
 		case config.DeploymentKind:
-			names = sortedKeys(m.Deployments)
+			names = slices.Sorted(maps.Keys(m.Deployments))
 		}
 		detail := fmt.Sprintf("%s refers to %s.%s, but no %s %q is declared in this module.", context, kind.Keyword(), name, kind.Keyword(), name)
 		if s := nameSuggestion(name, names); s != "" {
@@ -623,13 +624,13 @@ func (d *decoder) checkIndigoReferences() hcl.Diagnostics {
 			}
 		}
 	}
-	for _, name := range sortedKeys(m.Deployments) {
+	for _, name := range slices.Sorted(maps.Keys(m.Deployments)) {
 		checkPlacement(m.Deployments[name].Placement, "deployment."+name)
 	}
-	for _, name := range sortedKeys(m.Storages) {
+	for _, name := range slices.Sorted(maps.Keys(m.Storages)) {
 		checkPlacement(m.Storages[name].Placement, "storage."+name)
 	}
-	for _, name := range sortedKeys(m.Policies) {
+	for _, name := range slices.Sorted(maps.Keys(m.Policies)) {
 		p := m.Policies[name]
 		for _, pr := range p.Principals {
 			if pr.Group != "" && m.Groups[pr.Group] == nil {
@@ -642,7 +643,7 @@ func (d *decoder) checkIndigoReferences() hcl.Diagnostics {
 			}
 		}
 	}
-	for _, name := range sortedKeys(m.Sites) {
+	for _, name := range slices.Sorted(maps.Keys(m.Sites)) {
 		s := m.Sites[name]
 		if s.Provider.LocalName == "" {
 			continue
@@ -657,13 +658,4 @@ func (d *decoder) checkIndigoReferences() hcl.Diagnostics {
 		}
 	}
 	return diags
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

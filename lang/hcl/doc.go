@@ -12,5 +12,11 @@
 // every block, duplicates, and the references between indigo's objects.
 // References inside expressions, types and function calls are checked by
 // package eval, which evaluates the configuration; provider-defined
-// arguments are checked against the provider's schema by the planner.
+// arguments are checked against the provider's schema by the planner. A
+// site's settings block is kept as a body: its schema belongs to the site's
+// kind (lang/binding), read when the site is evaluated (lang/eval).
+//
+// The package is named hcllang, not hcl, because every file of it (and
+// most of its callers) imports github.com/hashicorp/hcl/v2 as hcl: the
+// same name would force an alias on one of the two everywhere.
 package hcllang

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -125,7 +126,7 @@ func (l *Loader) loadChildren(c *config.Config, chain []string, depth int) hcl.D
 		}
 		dir := filepath.Join(c.Module.SourceDir, filepath.FromSlash(call.SourceAddr))
 		abs := absDir(dir)
-		if depth >= maxModuleDepth || contains(chain, abs) {
+		if depth >= maxModuleDepth || slices.Contains(chain, abs) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Module calls itself",
@@ -150,15 +151,6 @@ func (l *Loader) loadChildren(c *config.Config, chain []string, depth int) hcl.D
 	}
 	diags = append(diags, l.loadDeployments(c, chain, depth)...)
 	return diags
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // LoadModule loads the files of one directory into a module, without the

@@ -9,10 +9,11 @@ package load
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -103,7 +104,7 @@ func Template(path string, opts Options) (*config.Config, hcl.Diagnostics) {
 	// -var and variable files like any other) and its outputs the
 	// configuration's outputs.
 	var items []hclsyntax.ObjectConsItem
-	for _, vname := range sortedKeys(mod.Variables) {
+	for _, vname := range slices.Sorted(maps.Keys(mod.Variables)) {
 		v := mod.Variables[vname]
 		root.Variables[vname] = &config.Variable{
 			Name: vname, Description: v.Description, Type: v.Type, Defaults: v.Defaults,
@@ -117,7 +118,7 @@ func Template(path string, opts Options) (*config.Config, hcl.Diagnostics) {
 	if len(items) > 0 {
 		root.Deployments[name].Inputs = &hclsyntax.ObjectConsExpr{Items: items, SrcRange: rng, OpenRange: rng}
 	}
-	for _, oname := range sortedKeys(mod.Outputs) {
+	for _, oname := range slices.Sorted(maps.Keys(mod.Outputs)) {
 		o := mod.Outputs[oname]
 		root.Outputs[oname] = &config.Output{
 			Name: oname, Description: o.Description, Sensitive: o.Sensitive, DeclRange: o.DeclRange,
@@ -130,15 +131,6 @@ func Template(path string, opts Options) (*config.Config, hcl.Diagnostics) {
 		}
 	}
 	return cfg, diags
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

@@ -2,8 +2,10 @@ package tosca
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -240,7 +242,7 @@ func TestInputsOption(t *testing.T) {
 func TestComposeParents(t *testing.T) {
 	m := loadOK(t, "testdata/compose/child.yaml", Options{})
 	if m.Components["front"] == nil || m.Components["tool"] == nil {
-		t.Fatalf("components = %v, want the parent's front and the child's tool", sortedKeys(m.Components))
+		t.Fatalf("components = %v, want the parent's front and the child's tool", slices.Sorted(maps.Keys(m.Components)))
 	}
 	if d := m.Variables["front_cpus"].Default; !d.RawEquals(cty.NumberIntVal(4)) {
 		t.Errorf("front_cpus = %#v: the child's input must override the parent's", d)

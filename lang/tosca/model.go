@@ -2,7 +2,9 @@ package tosca
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -310,7 +312,7 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		}
 		given[ct.name.Value] = ct
 	}
-	for _, name := range sortedKeys(caps) {
+	for _, name := range slices.Sorted(maps.Keys(caps)) {
 		cd := caps[name]
 		ct, ok := given[name]
 		cprops := l.reg.properties(capabilityKind, cd.typ, false)
@@ -452,7 +454,7 @@ func (l *loader) values(s *source, given []pair, defs map[string]*schema, ctx ex
 		l.checkValue(s, p.value, d, l.reg, fmt.Sprintf("The property %s of %s", p.key.Value, what))
 		out[p.key.Value] = l.expr(s, p.value, ctx, typed{typ: d.typ, entry: d.entry})
 	}
-	for _, name := range sortedKeys(defs) {
+	for _, name := range slices.Sorted(maps.Keys(defs)) {
 		d := defs[name]
 		if set[name] {
 			continue
@@ -657,7 +659,7 @@ func (l *loader) substitution() {
 // definitions a template brings.
 func (l *loader) checkSchemasOf(c *catalog) {
 	for k := kind(0); k < numKinds; k++ {
-		for _, name := range sortedKeys(c.defs[k]) {
+		for _, name := range slices.Sorted(maps.Keys(c.defs[k])) {
 			t := c.defs[k][name]
 			for _, list := range [][]*schema{t.props, t.attrs} {
 				for _, p := range list {
@@ -682,15 +684,6 @@ func (l *loader) checkSchemaType(p *schema) {
 			"%s has type %s, which is neither a TOSCA primitive type nor a defined data type.%s", p.name, e.typ, l.suggest(dataKind, e.typ)))
 		return
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // closeName returns the declared name within two edits of name, if any.

@@ -2,8 +2,10 @@ package tosca
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -514,7 +516,7 @@ func (l *loader) checkTyped(s *source, n *yaml.Node, typ string, entry *schema, 
 			}
 			l.checkTyped(s, p.value, d.typ, d.entry, d.constraints, reg, what+"."+p.key.Value, depth+1)
 		}
-		for _, name := range sortedKeys(props) {
+		for _, name := range slices.Sorted(maps.Keys(props)) {
 			d := props[name]
 			if d.required && !d.hasDefault && !given[name] {
 				l.diags = append(l.diags, s.errorf(n, "Missing required property",
@@ -544,5 +546,5 @@ func knownNames(prefix string, m map[string]*schema) string {
 	if len(m) == 0 {
 		return "It declares none."
 	}
-	return prefix + " " + strings.Join(sortedKeys(m), ", ") + "."
+	return prefix + " " + strings.Join(slices.Sorted(maps.Keys(m)), ", ") + "."
 }

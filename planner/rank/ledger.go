@@ -1,8 +1,9 @@
 package rank
 
 import (
+	"maps"
 	"math"
-	"sort"
+	"slices"
 )
 
 // ledger is the working copy of quotas, shares, observed free capacity and
@@ -41,11 +42,11 @@ func newLedger(idx *siteIndex, cs []Component, u *Usage) *ledger {
 		}
 	}
 	for _, si := range idx.sorted {
-		for _, name := range sortedKeys(si.site.SLA) {
+		for _, name := range slices.Sorted(maps.Keys(si.site.SLA)) {
 			addRes(name)
 		}
 		if si.fresh {
-			for _, name := range sortedKeys(si.site.Metrics.Free) {
+			for _, name := range slices.Sorted(maps.Keys(si.site.Metrics.Free)) {
 				addRes(name)
 			}
 		}
@@ -132,13 +133,4 @@ func nanSlice(n int) []float64 {
 		s[i] = math.NaN()
 	}
 	return s
-}
-
-func sortedKeys(m map[string]float64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

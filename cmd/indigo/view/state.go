@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,7 +47,7 @@ func State(w io.Writer, s *state.State) error {
 			return err
 		}
 		b.WriteString("\nOutputs:\n\n")
-		names := sortedKeys(outs)
+		names := slices.Sorted(maps.Keys(outs))
 		width := maxWidth(names)
 		vw := &valueWriter{b: &b, plain: true}
 		for _, n := range names {
@@ -290,15 +292,6 @@ func writePending(b *strings.Builder, s *state.State) {
 		b.WriteString(line + "\n")
 	}
 	b.WriteString("\nThe next indigo plan or apply asks the providers what became of them and records it.\n")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func writeString(w io.Writer, s string) error {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -127,7 +129,7 @@ func writeOutputs(w io.Writer, outputs map[string]OutputValue) error {
 		return writeString(w, "No outputs found.\n")
 	}
 	var b strings.Builder
-	names := sortedKeys(outputs)
+	names := slices.Sorted(maps.Keys(outputs))
 	width := maxWidth(names)
 	vw := &valueWriter{b: &b, plain: true}
 	for _, n := range names {
