@@ -180,6 +180,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 			"members": list,
 		}))
 	}
+	r.addKindProviders(m, sites)
 	observed := map[string]*rank.Metrics{}
 	if len(sources) > 0 {
 		reader := r.opts.Metrics
@@ -305,14 +306,12 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		diags = append(diags, d...)
 		req := addReq(addr, pl, st.QoS.Copies, nil, st.Range)
 		req.storage = st
-		bad := map[string]hcl.Diagnostics{}
-		for _, s := range eval.CandidateSites(pl, sites) {
-			if s.Kind != nil && s.Kind.Storage == nil {
-				bad[s.Decl.Name] = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Storage cannot be placed on this kind of site",
-					Detail: fmt.Sprintf("%s sites cannot hold storage.", s.Decl.Kind), Subject: st.Range.Ptr()}}
+		for site, why := range eval.StorageUnfit(st, eval.CandidateSites(pl, sites), m) {
+			if req.comp.Excluded == nil {
+				req.comp.Excluded = map[string]string{}
 			}
+			req.comp.Excluded[site] = why
 		}
-		exclude(req, bad)
 	}
 	if diags.HasErrors() {
 		return diags
@@ -385,6 +384,32 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		diags = append(diags, r.realiseDeployment(c, name, sites)...)
 	}
 	return diags
+}
+
+// addKindProviders declares the provider configuration of each site whose
+// kind builds one from its settings (an s3 site names no provider): the
+// kind's provider with the site's name as alias. Module m is the planner's
+// copy.
+func (r *run) addKindProviders(m *config.Module, sites map[string]*eval.Site) {
+	for _, name := range slices.Sorted(maps.Keys(sites)) {
+		s := sites[name]
+		if s.Decl.Provider.LocalName != "" || s.Kind == nil || s.Kind.Provider == nil {
+			continue
+		}
+		var peers []binding.Site
+		for _, other := range slices.Sorted(maps.Keys(sites)) {
+			if o := sites[other]; other != name && o.Kind == s.Kind {
+				peers = append(peers, o.Binding(m))
+			}
+		}
+		ref := s.ProviderRef()
+		m.ProviderConfigs = maps.Clone(m.ProviderConfigs)
+		m.ProviderConfigs[ref.String()] = &config.ProviderConfig{Name: ref.LocalName, Alias: ref.Alias, Config: s.Kind.Provider(s.Binding(m), peers), DeclRange: s.Decl.DeclRange}
+		decl := *s.Decl
+		decl.Provider = ref
+		m.Sites = maps.Clone(m.Sites)
+		m.Sites[name] = &decl
+	}
 }
 
 // rankSite is what the ranking needs of an evaluated site.
@@ -538,6 +563,21 @@ func (r *run) realiseStorage(c *config.Config, st *binding.Storage) hcl.Diagnost
 		for _, res := range real.Resources {
 			mod.ManagedResources[res.Type+"."+res.Name] = res
 		}
+		// storage.NAME.copies[SITE] is what the copy's kind says of it
+		// (its bucket, its path).
+		obj := &hclsyntax.ObjectConsExpr{SrcRange: st.Range, OpenRange: st.Range}
+		for _, k := range slices.Sorted(maps.Keys(real.Attributes)) {
+			e, ok := real.Attributes[k].(hclsyntax.Expression)
+			if !ok {
+				continue
+			}
+			obj.Items = append(obj.Items, hclsyntax.ObjectConsItem{
+				KeyExpr:   &hclsyntax.ObjectConsKeyExpr{Wrapped: &hclsyntax.LiteralValueExpr{Val: cty.StringVal(k), SrcRange: st.Range}, ForceNonLiteral: true},
+				ValueExpr: e,
+			})
+		}
+		site := st.Copies[i].Name
+		mod.Outputs[site] = &config.Output{Name: site, Expr: obj, DeclRange: st.Range}
 	}
 	c.AddChild(config.Step{Kind: config.StorageStep, Name: st.Addr.Name}, mod, st.Range, "")
 	return diags

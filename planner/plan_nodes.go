@@ -155,6 +155,10 @@ func (r *run) setScopeObject(c *config.Config) {
 			outs[name] = v
 		}
 		attrs["outputs"] = cty.ObjectVal(outs)
+		if kind == config.StorageKind {
+			// Each copy's outputs are what its site's kind says of it.
+			attrs["copies"] = cty.ObjectVal(outs)
+		}
 		var sites []cty.Value
 		if pl := r.placements[placedAddr(c.Parent.Path, step)]; pl != nil {
 			for _, s := range pl.sites {

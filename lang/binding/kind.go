@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
@@ -39,6 +40,16 @@ type Kind struct {
 	// Storage realises one copy of a storage on a site of this kind; nil
 	// when storage cannot be placed on this kind.
 	Storage func(b *StorageBinder)
+	// Provider, when set, builds the configuration of the kind's default
+	// provider for a site that names none, from the site's settings;
+	// peers are the module's other sites of the same kind (S3 sites
+	// replicate to each other). The planner declares it as
+	// provider "TYPE" { alias = SITE }. Nil: a site must name its provider.
+	Provider func(site Site, peers []Site) *hclsyntax.Body
+	// Check checks a storage's QoS and lifecycle against what a site of
+	// this kind offers (its settings); each problem is a reason the site
+	// cannot hold a copy. Nil: every site of the kind can.
+	Check func(st *Storage, site Site) []string
 }
 
 // Setting is one argument of a site's settings block.
@@ -287,5 +298,7 @@ type LifecycleRule struct {
 	Transition map[string]cty.Value
 	Expire     bool
 	Prefix     string
+	// Noncurrent applies the rule to non-current versions only.
+	Noncurrent bool
 	Range      hcl.Range
 }

@@ -37,9 +37,9 @@ func (b *StorageBinder) Site() Site { return b.st.Copies[b.copy] }
 // Name returns a resource name for this copy: the prefix and the site.
 func (b *StorageBinder) Name(prefix string) string { return Name(prefix + "_" + b.Site().Name) }
 
-// Resource adds a managed resource of the copy's site's provider; nil
-// arguments are left out.
-func (b *StorageBinder) Resource(typ, name string, attrs map[string]hcl.Expression) *config.Resource {
+// Resource adds a managed resource of the copy's site's provider, with
+// nested blocks; nil arguments are left out.
+func (b *StorageBinder) Resource(typ, name string, attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *config.Resource {
 	site := b.Site()
 	rng := b.st.Range
 	ref := config.LocalProviderRef{LocalName: site.ProviderLocalName, Alias: site.ProviderAlias}
@@ -53,6 +53,7 @@ func (b *StorageBinder) Resource(typ, name string, attrs map[string]hcl.Expressi
 		}
 		body.Attributes[k] = &hclsyntax.Attribute{Name: k, Expr: asSyntax(e), SrcRange: rng, NameRange: rng}
 	}
+	body.Blocks = blocks
 	res := &config.Resource{
 		Mode: config.ManagedMode, Type: typ, Name: name,
 		Config: body, ProviderRef: &ref, Provider: site.Provider,
@@ -64,6 +65,36 @@ func (b *StorageBinder) Resource(typ, name string, attrs map[string]hcl.Expressi
 
 // String is a string literal located at the storage's declaration.
 func (b *StorageBinder) String(s string) hclsyntax.Expression { return strLit(b.st.Range, s) }
+
+// Value is a literal of any value, located at the storage's declaration.
+func (b *StorageBinder) Value(v cty.Value) hclsyntax.Expression {
+	return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: b.st.Range}
+}
+
+// Ref is the expression TYPE.NAME.ATTR.
+func (b *StorageBinder) Ref(typ, name, attr string) hclsyntax.Expression {
+	return refExpr(b.st.Range, typ, name, attr)
+}
+
+// Block is a nested block for Resource.
+func (b *StorageBinder) Block(typ string, attrs map[string]hcl.Expression) *hclsyntax.Block {
+	rng := b.st.Range
+	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: rng, EndRange: rng}
+	for k, e := range attrs {
+		if e != nil {
+			body.Attributes[k] = &hclsyntax.Attribute{Name: k, Expr: asSyntax(e), SrcRange: rng, NameRange: rng}
+		}
+	}
+	return &hclsyntax.Block{Type: typ, Body: body, TypeRange: rng, OpenBraceRange: rng, CloseBraceRange: rng}
+}
+
+// SetAttribute says how storage.NAME.copies[SITE].attr is computed.
+func (b *StorageBinder) SetAttribute(attr string, e hcl.Expression) { b.r.Attributes[attr] = e }
+
+// ErrorAt reports a problem located at rng.
+func (b *StorageBinder) ErrorAt(rng hcl.Range, summary, format string, args ...any) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng.Ptr()})
+}
 
 // Errorf reports a problem with the storage, at its declaration.
 func (b *StorageBinder) Errorf(summary, format string, args ...any) {
@@ -120,6 +151,7 @@ func localStorage(b *StorageBinder) {
 		strLit(b.st.Range, "/.indigo-qos.json"),
 	}, SrcRange: b.st.Range}
 	b.Resource("indigo_file", b.Name("qos"), map[string]hcl.Expression{"path": path, "content": strLit(b.st.Range, manifest)})
+	b.SetAttribute("path", b.Ref("indigo_directory", dir, "id"))
 }
 
 // manifest renders the QoS asked for, for the people and tools on a site.
@@ -129,6 +161,7 @@ func (st *Storage) manifest() (string, error) {
 		Transition json.RawMessage `json:"transition,omitempty"`
 		Expire     bool            `json:"expire,omitempty"`
 		Prefix     string          `json:"prefix,omitempty"`
+		Noncurrent bool            `json:"noncurrent,omitempty"`
 	}
 	doc := struct {
 		Storage    string   `json:"storage"`
@@ -142,7 +175,7 @@ func (st *Storage) manifest() (string, error) {
 	}{Storage: st.Addr.Name, Copies: st.QoS.Copies, Media: st.QoS.Media, Locations: st.QoS.Locations,
 		Latency: st.QoS.Latency, Size: st.QoS.Size, Redundancy: st.QoS.Redundancy}
 	for _, lr := range st.Lifecycle {
-		r := rule{Expire: lr.Expire, Prefix: lr.Prefix}
+		r := rule{Expire: lr.Expire, Prefix: lr.Prefix, Noncurrent: lr.Noncurrent}
 		if lr.After > 0 {
 			r.After = lr.After.String()
 		}

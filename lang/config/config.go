@@ -555,8 +555,10 @@ type Deployment struct {
 // Storage is a storage block: storage with quality of service, converging
 // like a data-management rule.
 type Storage struct {
-	Name      string
-	QoS       *QoS
+	Name string
+	// ForceDestroy lets destroy remove copies that still hold data.
+	ForceDestroy hcl.Expression
+	QoS          *QoS
 	Lifecycle []*LifecycleRule
 	Placement *Placement
 	DependsOn []hcl.Traversal
@@ -588,6 +590,9 @@ type LifecycleRule struct {
 	Transition hcl.Expression
 	Expire     hcl.Expression
 	Prefix     hcl.Expression
+	// Noncurrent applies the rule to the versions an object no longer
+	// has as its current one (on storage that keeps versions).
+	Noncurrent hcl.Expression
 	DeclRange  hcl.Range
 }
 

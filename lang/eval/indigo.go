@@ -112,8 +112,23 @@ func EvalSite(sc *Scope, m *config.Module, s *config.Site) (*Site, hcl.Diagnosti
 		v, d := out.Kind.DecodeSettings(s.Settings, s.DeclRange, sc.EvalExpr)
 		diags = append(diags, d...)
 		out.Settings = v
+		if s.Provider.LocalName == "" && out.Kind.Provider == nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing site provider",
+				Detail:  fmt.Sprintf("A %s site needs provider = NAME.ALIAS: the provider configuration indigo reaches it through.", s.Kind),
+				Subject: s.DeclRange.Ptr()})
+		}
 	}
 	return out, diags
+}
+
+// ProviderRef is the provider configuration a site's resources use: the
+// one it names, or, for a kind that builds one from the site's settings,
+// its default provider with the site's name as alias.
+func (s *Site) ProviderRef() config.LocalProviderRef {
+	if s.Decl.Provider.LocalName != "" || s.Kind == nil || s.Kind.Provider == nil {
+		return s.Decl.Provider
+	}
+	return config.LocalProviderRef{LocalName: s.Kind.DefaultProvider.Type, Alias: s.Decl.Name}
 }
 
 // Value is what site.NAME evaluates to.
@@ -137,12 +152,13 @@ func (s *Site) Value() cty.Value {
 // Binding is the site as a binding sees it; m is the module that declares
 // it (for the provider's source address).
 func (s *Site) Binding(m *config.Module) binding.Site {
+	ref := s.ProviderRef()
 	return binding.Site{
 		Name:              s.Decl.Name,
 		Kind:              s.Decl.Kind,
-		ProviderLocalName: s.Decl.Provider.LocalName,
-		ProviderAlias:     s.Decl.Provider.Alias,
-		Provider:          m.ProviderFor(s.Decl.Provider.LocalName),
+		ProviderLocalName: ref.LocalName,
+		ProviderAlias:     ref.Alias,
+		Provider:          m.ProviderFor(ref.LocalName),
 		Location:          s.Location,
 		Settings:          s.Settings,
 		Range:             s.Decl.DeclRange,
@@ -465,6 +481,11 @@ func EvalGroup(sc *Scope, g *config.Group) ([]string, hcl.Diagnostics) {
 func EvalStorage(sc *Scope, m *config.Module, sites map[string]*Site, st *config.Storage, addr config.ObjectAddr) (*binding.Storage, *Placement, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	out := &binding.Storage{Addr: addr, Range: st.DeclRange, QoS: binding.QoS{Copies: 1}}
+	if st.ForceDestroy != nil {
+		if v, ok := known(sc, st.ForceDestroy, cty.Bool, &diags); ok {
+			out.ForceDestroy = v.True()
+		}
+	}
 	if q := st.QoS; q != nil {
 		if q.Copies != nil {
 			if v, ok := known(sc, q.Copies, cty.Number, &diags); ok {
@@ -538,6 +559,11 @@ func EvalStorage(sc *Scope, m *config.Module, sites map[string]*Site, st *config
 		if rule.Prefix != nil {
 			if v, ok := known(sc, rule.Prefix, cty.String, &diags); ok {
 				lr.Prefix = v.AsString()
+			}
+		}
+		if rule.Noncurrent != nil {
+			if v, ok := known(sc, rule.Noncurrent, cty.Bool, &diags); ok {
+				lr.Noncurrent = v.True()
 			}
 		}
 		out.Lifecycle = append(out.Lifecycle, lr)
@@ -694,6 +720,25 @@ func CandidateSites(p *Placement, sites map[string]*Site) []*Site {
 	}
 	for _, n := range slices.Sorted(maps.Keys(sites)) {
 		out = append(out, sites[n])
+	}
+	return out
+}
+
+// StorageUnfit says, for each candidate site that cannot hold a copy of
+// st, why: its kind holds no storage, or it does not offer what the QoS or
+// a lifecycle rule asks (the kind's Check).
+func StorageUnfit(st *binding.Storage, candidates []*Site, m *config.Module) map[string]string {
+	out := map[string]string{}
+	for _, s := range candidates {
+		switch {
+		case s.Kind == nil:
+		case s.Kind.Storage == nil:
+			out[s.Decl.Name] = s.Decl.Kind + " sites cannot hold storage"
+		case s.Kind.Check != nil:
+			if why := s.Kind.Check(st, s.Binding(m)); len(why) > 0 {
+				out[s.Decl.Name] = strings.Join(why, "; ")
+			}
+		}
 	}
 	return out
 }

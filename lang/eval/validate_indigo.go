@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/indigo-cloud/indigo/lang/binding"
 	"github.com/indigo-cloud/indigo/lang/config"
 )
 
@@ -41,8 +43,12 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 	for _, name := range slices.Sorted(maps.Keys(m.Storages)) {
 		st := m.Storages[name]
 		diags = append(diags, v.checkDependsOn(c, st.DependsOn)...)
-		_, _, d := EvalStorage(sc, m, sites, st, config.ObjectAddr{Module: c.Path.UnkeyedInstance(), Kind: config.StorageKind, Name: name})
+		addr := config.ObjectAddr{Module: c.Path.UnkeyedInstance(), Kind: config.StorageKind, Name: name}
+		spec, pl, d := EvalStorage(sc, m, sites, st, addr)
 		diags = append(diags, d...)
+		if !d.HasErrors() {
+			diags = append(diags, unmetQoS(spec, CandidateSites(pl, sites), m)...)
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Policies)) {
 		p := m.Policies[name]
@@ -153,4 +159,30 @@ func (v *validator) validateInputs(c *config.Config, dep *config.Deployment) hcl
 		}
 	}
 	return diags
+}
+
+// unmetQoS is the error of a storage no candidate site can hold, naming
+// each site and why, as plan's ranking would.
+func unmetQoS(st *binding.Storage, candidates []*Site, m *config.Module) hcl.Diagnostics {
+	unfit := StorageUnfit(st, candidates, m)
+	var lines []string
+	for _, s := range candidates {
+		if s.Kind == nil {
+			return nil
+		}
+		why, bad := unfit[s.Decl.Name]
+		if !bad {
+			return nil
+		}
+		lines = append(lines, fmt.Sprintf("  site %s: %s", s.Decl.Name, why))
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "No site can take " + st.Addr.String(),
+		Detail:   fmt.Sprintf("Every candidate site was ruled out for %s:\n%s\nRelax the placement's requirements, add sites, or free capacity.", st.Addr, strings.Join(lines, "\n")),
+		Subject:  st.Range.Ptr(),
+	}}
 }

@@ -18,7 +18,7 @@ func hclsyntaxValidIdentifier(s string) bool { return hclsyntax.ValidIdentifier(
 
 var siteSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
-		{Name: "provider", Required: true},
+		{Name: "provider"},
 		{Name: "kind", Required: true},
 		{Name: "location"},
 		{Name: "capabilities"},
@@ -325,7 +325,7 @@ func (l *Loader) loadDeployments(c *config.Config, chain []string, depth int) hc
 }
 
 var storageSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "depends_on"}},
+	Attributes: []hcl.AttributeSchema{{Name: "depends_on"}, {Name: "force_destroy"}},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "qos"}, {Type: "lifecycle"}, {Type: "placement"},
 	},
@@ -340,7 +340,7 @@ var qosSchema = &hcl.BodySchema{
 
 var storageLifecycleSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
-		{Name: "after", Required: true}, {Name: "transition"}, {Name: "expire"}, {Name: "prefix"},
+		{Name: "after", Required: true}, {Name: "transition"}, {Name: "expire"}, {Name: "prefix"}, {Name: "noncurrent"},
 	},
 }
 
@@ -354,6 +354,9 @@ func (d *decoder) decodeStorage(b *hcl.Block) hcl.Diagnostics {
 		deps, dd := decodeDependsOn(attr)
 		diags = append(diags, dd...)
 		s.DependsOn = deps
+	}
+	if attr, ok := content.Attributes["force_destroy"]; ok {
+		s.ForceDestroy = attr.Expr
 	}
 	for _, blk := range content.Blocks {
 		switch blk.Type {
@@ -375,7 +378,7 @@ func (d *decoder) decodeStorage(b *hcl.Block) hcl.Diagnostics {
 			lc, ld := blk.Body.Content(storageLifecycleSchema)
 			diags = append(diags, ld...)
 			rule := &config.LifecycleRule{DeclRange: blk.DefRange}
-			for n, dst := range map[string]*hcl.Expression{"after": &rule.After, "transition": &rule.Transition, "expire": &rule.Expire, "prefix": &rule.Prefix} {
+			for n, dst := range map[string]*hcl.Expression{"after": &rule.After, "transition": &rule.Transition, "expire": &rule.Expire, "prefix": &rule.Prefix, "noncurrent": &rule.Noncurrent} {
 				if a, ok := lc.Attributes[n]; ok {
 					*dst = a.Expr
 				}
