@@ -559,10 +559,10 @@ type Storage struct {
 	// ForceDestroy lets destroy remove copies that still hold data.
 	ForceDestroy hcl.Expression
 	QoS          *QoS
-	Lifecycle []*LifecycleRule
-	Placement *Placement
-	DependsOn []hcl.Traversal
-	DeclRange hcl.Range
+	Lifecycle    []*LifecycleRule
+	Placement    *Placement
+	DependsOn    []hcl.Traversal
+	DeclRange    hcl.Range
 }
 
 // QoS is the quality of service a storage asks for.
