@@ -9,7 +9,13 @@ import (
 	"testing"
 )
 
-func TestMain(m *testing.M) { os.Exit(Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv("TESTSRV_CHILD") != "" {
+		// A test binary that does not use Main (see TestPostgresWithoutMain).
+		os.Exit(m.Run())
+	}
+	os.Exit(Main(m))
+}
 
 func TestCacheDir(t *testing.T) {
 	t.Setenv("INDIGO_TEST_CACHE", "/somewhere/else")
