@@ -16,6 +16,7 @@ import (
 	"github.com/indigo-cloud/indigo/lang/binding"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/units"
 	"github.com/indigo-cloud/indigo/planner/metrics"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/rank"
@@ -579,7 +580,7 @@ func quantityOf(v cty.Value) (float64, bool) {
 		f, _ := v.AsBigFloat().Float64()
 		return f, true
 	case cty.String:
-		q, err := rank.ParseQuantity(v.AsString())
+		q, err := units.ParseQuantity(v.AsString())
 		return q, err == nil
 	}
 	return 0, false

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/units"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -351,19 +351,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // sizeGB reads a scalar-unit.size literal in whole gigabytes (rounded up).
 func sizeGB(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	if i <= 0 {
-		return 0, false
-	}
-	n, err := strconv.ParseFloat(s[:i], 64)
+	b, err := units.ParseScalar(units.Size, s)
 	if err != nil {
 		return 0, false
 	}
-	mult := map[string]float64{"b": 1e-9, "kb": 1e-6, "kib": 1024.0 / 1e9, "mb": 1e-3, "mib": 1048576.0 / 1e9, "gb": 1, "gib": 1.073741824, "tb": 1e3, "tib": 1099.511627776}
-	m, ok := mult[strings.ToLower(strings.TrimSpace(s[i:]))]
-	if !ok {
-		return 0, false
-	}
-	return int64(math.Ceil(n * m)), true
+	return int64(math.Ceil(b / 1e9)), true
 }
