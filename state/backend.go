@@ -8,8 +8,8 @@ import (
 )
 
 // Backend stores the snapshots, the journal and the lock of one workspace.
-// Implementations live in sub-packages (state/local, state/pg) and must pass
-// the conformance suite in state/statetest.
+// Implementations live in sub-packages (state/local, state/pg, state/s3)
+// and must pass the conformance suite in state/statetest.
 type Backend interface {
 	Locker
 	// ReadSnapshot returns the latest snapshot, or (nil, nil) when the

@@ -41,9 +41,9 @@
 //
 // Backend is the small interface a store implements: a lock that fails at
 // once naming its holder, compare-and-swap snapshot writes that refuse lost
-// updates, and the journal. state/local (files, the default) and state/pg
-// (PostgreSQL) implement it; state/statetest is the conformance suite they
-// pass.
+// updates, and the journal. state/local (files, the default), state/pg
+// (PostgreSQL) and state/s3 (an S3 bucket) implement it; state/statetest is
+// the conformance suite they pass.
 //
 // This package does not plan, call providers or decode attributes with a
 // schema: the planner does. It does not render anything for users either;

@@ -15,12 +15,41 @@ import (
 	"github.com/indigo-cloud/indigo/providers/install"
 )
 
+// initOptions are init's flags.
+type initOptions struct {
+	upgrade bool
+	// migrate copies the state when the backend changed; forceCopy does
+	// so even over a different state in the new backend; reconfigure
+	// adopts the new backend as it is.
+	migrate, forceCopy, reconfigure bool
+}
+
 func (a *app) initCommand() *cobra.Command {
-	var upgrade bool
+	var opts initOptions
 	cmd := &cobra.Command{
 		Use:   "init [flags] [DIR]",
-		Short: "Prepare a working directory: install providers and write the lock file",
-		Long: `Init reads the configuration, finds every provider it needs, installs those that
+		Short: "Prepare a working directory: set up the state backend, install providers and write the lock file",
+		Long: `Init sets up the state backend the configuration names and records it in
+.indigo/backend.json (without credentials), so that later runs notice when the
+backend block changes. When it changed (local, pg, s3, or the same type
+elsewhere), init stops unless told what to do with the state:
+
+  -migrate-state  copy the state from the previous backend to the new one,
+                  holding both backends' locks, and check the copy (lineage,
+                  serial, resources) by reading it back. The previous backend
+                  keeps its copy; indigo no longer uses it. init refuses when
+                  the new backend already holds a different state.
+  -force-copy     as -migrate-state, and replace a different state in the
+                  new backend (it keeps its own lineage and gets a serial
+                  above both, as the backends never go back in serial).
+  -reconfigure    use the new backend as it is, without copying anything.
+
+The previous backend's secrets are not recorded: init reads them from the
+environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; PG_CONN_STR,
+PGPASSWORD or ~/.pgpass), or uses the new backend's when it is of the same
+type.
+
+Then init finds every provider the configuration needs, installs those that
 are not built into indigo (from dev_overrides, filesystem mirrors, a network
 mirror or the provider registry, as the CLI configuration says) and records
 their versions and checksums in .indigo.lock.hcl (the format of
@@ -34,25 +63,39 @@ init never uses the network.
 
 Built-in providers (indigo) need no installation.`,
 		Example: `  indigo init
-  indigo init -upgrade`,
+  indigo init -upgrade
+  indigo init -migrate-state`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runInit(cmd.Context(), pathArg(args, ""), upgrade)
+			return a.runInit(cmd.Context(), pathArg(args, ""), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "select the newest versions the constraints allow, ignoring the lock file's")
+	cmd.Flags().BoolVar(&opts.upgrade, "upgrade", false, "select the newest versions the constraints allow, ignoring the lock file's")
+	cmd.Flags().BoolVar(&opts.migrate, "migrate-state", false, "when the backend changed, copy the state from the previous backend to the new one")
+	cmd.Flags().BoolVar(&opts.forceCopy, "force-copy", false, "with -migrate-state (implied), replace a different state the new backend holds")
+	cmd.Flags().BoolVar(&opts.reconfigure, "reconfigure", false, "when the backend changed, use the new backend as it is and copy nothing")
 	return cmd
 }
 
-func (a *app) runInit(ctx context.Context, path string, upgrade bool) error {
+func (a *app) runInit(ctx context.Context, path string, opts initOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if opts.forceCopy {
+		opts.migrate = true
+	}
+	if opts.migrate && opts.reconfigure {
+		return &exitError{code: 1, msg: "-migrate-state and -reconfigure exclude each other: copy the state to the new backend, or use the new backend as it is"}
 	}
 	w, err := a.loadWorkspace(path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout, "Initializing provider plugins...")
+	if err := a.initBackend(ctx, w, opts); err != nil {
+		return err
+	}
+	upgrade := opts.upgrade
+	fmt.Fprintln(a.stdout, "\nInitializing provider plugins...")
 	env := install.DefaultCLIEnv()
 	cliCfg, diags := install.LoadCLIConfig(env)
 	w.diags(diags)

@@ -6,16 +6,23 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/providers/builtin"
 )
 
 func TestMain(m *testing.M) {
 	// A built-in provider started by a test re-executes this test binary.
 	builtin.MaybeServe()
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withServers{m}, map[string]func(){
 		"indigo": func() { os.Exit(Main()) },
 	})
 }
+
+// withServers runs the tests through testsrv.Main, which stops the servers
+// started once for the package (PostgreSQL).
+type withServers struct{ m *testing.M }
+
+func (w withServers) Run() int { return testsrv.Main(w.m) }
 
 // TestScripts runs the CLI scenarios in testdata/script: each is a txtar
 // archive of files and the commands a user would type, with the output

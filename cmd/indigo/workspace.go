@@ -11,7 +11,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
 
@@ -24,8 +23,6 @@ import (
 	"github.com/indigo-cloud/indigo/providers/launch"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 	"github.com/indigo-cloud/indigo/state"
-	"github.com/indigo-cloud/indigo/state/local"
-	"github.com/indigo-cloud/indigo/state/pg"
 )
 
 // DefaultStatePath is where the local backend keeps state when the
@@ -94,74 +91,10 @@ func (w *workspace) warnings(diags hcl.Diagnostics) {
 	}
 }
 
-// backend returns the state backend the configuration names (indigo {
-// backend "local" { path = "..." } }), or the local default.
-func (w *workspace) backend() (state.Backend, error) {
-	path := filepath.Join(w.dir, DefaultStatePath)
-	if b := w.res.Config.Module.Settings.Backend; b != nil {
-		switch b.Type {
-		case "local":
-			var cfg struct {
-				Path   *string  `hcl:"path,optional"`
-				Remain hcl.Body `hcl:",remain"`
-			}
-			if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
-				w.diags(diags)
-				return nil, exitCode(1)
-			}
-			if cfg.Path != nil {
-				path = *cfg.Path
-				if !filepath.IsAbs(path) {
-					path = filepath.Join(w.dir, path)
-				}
-			}
-		case "pg":
-			var cfg struct {
-				ConnStr   *string  `hcl:"conn_str,optional"`
-				Workspace *string  `hcl:"workspace,optional"`
-				Schema    *string  `hcl:"schema_name,optional"`
-				Remain    hcl.Body `hcl:",remain"`
-			}
-			if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
-				w.diags(diags)
-				return nil, exitCode(1)
-			}
-			pc := pg.Config{ConnString: os.Getenv("PG_CONN_STR")}
-			if cfg.ConnStr != nil {
-				pc.ConnString = *cfg.ConnStr
-			}
-			if cfg.Workspace != nil {
-				pc.Workspace = *cfg.Workspace
-			}
-			if cfg.Schema != nil {
-				pc.Schema = *cfg.Schema
-			}
-			if pc.ConnString == "" {
-				w.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "PostgreSQL backend without a connection string", Detail: "Set conn_str in the backend block or the PG_CONN_STR environment variable, e.g. postgres://user:pass@db.example:5432/indigo.", Subject: b.DeclRange.Ptr()}})
-				return nil, exitCode(1)
-			}
-			pb, err := pg.New(context.Background(), pc)
-			if err != nil {
-				return nil, &exitError{code: 1, msg: fmt.Sprintf("connecting to the PostgreSQL backend: %s", err)}
-			}
-			return pb, nil
-		default:
-			w.diags(hcl.Diagnostics{{
-				Severity: hcl.DiagError,
-				Summary:  "Unsupported backend",
-				Detail:   fmt.Sprintf("indigo has no %q backend; the backends are \"local\" (the default, a file) and \"pg\" (PostgreSQL). Change the backend block.", b.Type),
-				Subject:  b.TypeRange.Ptr(),
-			}})
-			return nil, exitCode(1)
-		}
-	}
-	return local.New(path), nil
-}
-
 // openState opens the state for a run, holding its lock unless lock is
 // false. A held lock is reported with who holds it.
 func (w *workspace) openState(ctx context.Context, operation string, lock bool) (*state.Manager, error) {
-	b, err := w.backend()
+	b, err := w.checkedBackend(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,14 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/state"
 	"github.com/indigo-cloud/indigo/state/pg"
-	"github.com/indigo-cloud/indigo/state/pg/pgtest"
 	"github.com/indigo-cloud/indigo/state/statetest"
 )
 
 func TestConformance(t *testing.T) {
-	conn := pgtest.Start(t)
+	conn := testsrv.Postgres(t)
 	var n atomic.Int64
 	newBackend := func(schema string) func(t *testing.T) state.Backend {
 		return func(t *testing.T) state.Backend {
@@ -44,7 +44,7 @@ func TestConformance(t *testing.T) {
 // TestWorkspacesAreSeparate: two workspaces in one database have their own
 // locks and snapshots.
 func TestWorkspacesAreSeparate(t *testing.T) {
-	conn := pgtest.Start(t)
+	conn := testsrv.Postgres(t)
 	ctx := context.Background()
 	a, err := pg.New(ctx, pg.Config{ConnString: conn, Workspace: "a"})
 	if err != nil {
@@ -90,7 +90,7 @@ func TestBadConnString(t *testing.T) {
 }
 
 func TestForceUnlockEndsTheHoldersSession(t *testing.T) {
-	conn := pgtest.Start(t)
+	conn := testsrv.Postgres(t)
 	ctx := context.Background()
 	b, err := pg.New(ctx, pg.Config{ConnString: conn})
 	if err != nil {
@@ -137,7 +137,7 @@ func TestLockChild(t *testing.T) {
 }
 
 func TestLockReleasedWhenHolderDies(t *testing.T) {
-	conn := pgtest.Start(t)
+	conn := testsrv.Postgres(t)
 	ctx := context.Background()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLockChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"="+conn)

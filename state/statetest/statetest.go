@@ -19,6 +19,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +46,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) state.Backend) {
 // RunWith runs the conformance suite.
 func RunWith(t *testing.T, newBackend func(t *testing.T) state.Backend, opts Options) {
 	t.Run("Lock", func(t *testing.T) { testLock(t, newBackend(t)) })
+	t.Run("LockContention", func(t *testing.T) { testLockContention(t, newBackend(t), opts) })
 	t.Run("ForceUnlock", func(t *testing.T) { testForceUnlock(t, newBackend(t)) })
 	t.Run("SnapshotRoundTrip", func(t *testing.T) { testSnapshotRoundTrip(t, newBackend(t)) })
 	t.Run("LostUpdate", func(t *testing.T) { testLostUpdate(t, newBackend(t)) })
@@ -146,6 +148,82 @@ func testLock(t *testing.T, b state.Backend) {
 	}
 	if err := unlock2(c); err != nil {
 		t.Fatalf("second unlock: %v", err)
+	}
+}
+
+// Lockers is how many holders testLockContention sets racing for the lock.
+const Lockers = 8
+
+// testLockContention has Lockers holders race for the lock, round after
+// round: never two hold it at once, at least one gets it, every other one
+// fails at once with a *state.LockedError naming one of the contenders, and
+// the lock is free again after each round.
+func testLockContention(t *testing.T, b state.Backend, opts Options) {
+	c := ctx(t)
+	rounds := 6
+	if opts.Short {
+		rounds = 2
+	}
+	for round := 0; round < rounds; round++ {
+		infos := make([]state.LockInfo, Lockers)
+		ids := map[string]bool{}
+		for i := range infos {
+			infos[i] = info(fmt.Sprintf("contender-%d", i))
+			ids[infos[i].ID] = true
+		}
+		var holding, won atomic.Int32
+		errs := make(chan error, Lockers)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range infos {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				began := time.Now()
+				unlock, err := b.Lock(c, infos[i])
+				took := time.Since(began)
+				var le *state.LockedError
+				switch {
+				case err == nil:
+					won.Add(1)
+					if n := holding.Add(1); n > 1 {
+						errs <- fmt.Errorf("round %d: %d holders at once", round, n)
+					}
+					time.Sleep(30 * time.Millisecond)
+					holding.Add(-1)
+					if err := unlock(c); err != nil {
+						errs <- fmt.Errorf("round %d: unlock: %v", round, err)
+					}
+				case !errors.As(err, &le):
+					errs <- fmt.Errorf("round %d: Lock: %v (want nil or a *state.LockedError)", round, err)
+				case !ids[le.Holder.ID]:
+					errs <- fmt.Errorf("round %d: LockedError names holder %+v, not one of the contenders", round, le.Holder)
+				}
+				if limit := state.HolderNameWait + 10*time.Second; took > limit {
+					errs <- fmt.Errorf("round %d: Lock took %s; it must not wait for the holder", round, took)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if won.Load() == 0 {
+			t.Fatalf("round %d: none of %d contenders got the lock", round, Lockers)
+		}
+		if t.Failed() {
+			return
+		}
+	}
+	unlock, err := b.Lock(c, info("after"))
+	if err != nil {
+		t.Fatalf("Lock after the contention: %v", err)
+	}
+	if err := unlock(c); err != nil {
+		t.Fatal(err)
 	}
 }
 
