@@ -1,0 +1,32 @@
+// Package testsrv is the one place where indigo's tests get what they need
+// from outside the Go process: free loopback ports, golden files, and real
+// servers (MinIO, PostgreSQL) started on 127.0.0.1. It is for tests only;
+// nothing outside _test.go files and test-support packages may import it.
+//
+// What it starts, and for how long:
+//
+//   - StartMinIO starts one MinIO server per call (per test), with its
+//     drives in the test's temporary directory, and stops it with
+//     t.Cleanup.
+//   - Postgres starts one PostgreSQL server per test binary (that is, per
+//     package) on first use, and hands every caller a fresh, empty
+//     database on it. Main stops the server when the package's tests are
+//     done; a test binary that does not use Main still leaves nothing
+//     running, because the server is killed when the binary exits and its
+//     data directory is removed by the next run.
+//
+// Every server process is a child of the test binary that is killed when
+// the binary dies, so an interrupted `go test` leaves no server behind.
+//
+// What it caches, and where: binaries it has to build (the MinIO server,
+// pinned to MinIOVersion) go under CacheDir()/bin, which is
+// $INDIGO_TEST_CACHE or $HOME/.cache/indigo-test. A stamp file beside each
+// binary records the version it was built from, so changing the pin
+// rebuilds it; an flock on a file in that directory makes several test
+// binaries that ask at once build it only once.
+//
+// When a server cannot be had (PostgreSQL not installed, no Go toolchain to
+// build MinIO) the test is skipped with the command that installs it, or
+// fails when INDIGO_TEST_REQUIRE=1 (see Missing). Golden files follow one
+// rule for the whole repository: INDIGO_UPDATE=1 rewrites them (see Golden).
+package testsrv
