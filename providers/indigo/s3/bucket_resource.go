@@ -371,6 +371,19 @@ func (r *bucketResource) ImportState(ctx context.Context, req resource.ImportSta
 		resp.Diagnostics.AddError("Missing import ID", "Import an indigo_s3_bucket by its bucket name.")
 		return
 	}
+	e, c, ok := clientFor(r.site, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	exists, err := c.BucketExists(ctx, req.ID)
+	if err != nil {
+		resp.Diagnostics.Append(failure(e, "importing", fmt.Sprintf("bucket %q", req.ID), err))
+		return
+	}
+	if !exists {
+		resp.Diagnostics.AddError("Cannot import S3 bucket", fmt.Sprintf("There is no bucket %q on the %s to import.", req.ID, e))
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }

@@ -163,18 +163,17 @@ func newEndpoint(m endpointModel, label string, at path.Path, env bool) (*Endpoi
 		}
 	}
 	raw := m.Endpoint.ValueString()
-	if raw == "" {
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
 		diags.AddAttributeError(at.AtName("endpoint"), "Missing S3 endpoint",
 			fmt.Sprintf(`The %s block needs endpoint = "http://host:port" (or https://).`, label))
-		return nil, false, diags
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "":
 		diags.AddAttributeError(at.AtName("endpoint"), "Invalid S3 endpoint",
 			fmt.Sprintf(`The %s endpoint %q is not a server URL: write it as http://host:port or https://host:port, without a path.`, label, raw))
-		return nil, false, diags
+	default:
+		u.Path = ""
 	}
-	u.Path = ""
 	e := &Endpoint{label: label, u: u, accessKey: m.AccessKey.ValueString(), secretKey: m.SecretKey.ValueString(), region: m.Region.ValueString()}
 	if e.accessKey == "" && env {
 		e.accessKey = os.Getenv("AWS_ACCESS_KEY_ID")
