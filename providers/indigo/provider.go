@@ -102,6 +102,7 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newServiceResource,
 		newNoopResource,
 		s3.NewBucketResource,
+		s3.NewReplicationResource,
 	}
 }
 

@@ -22,6 +22,28 @@ type Site struct {
 	// unknown is set when the configuration holds values not known until
 	// apply; resources then fail when they need an endpoint.
 	unknown bool
+
+	mu      sync.Mutex
+	buckets map[string]*sync.Mutex // per-bucket locks, see lockBucket
+}
+
+// lockBucket serialises read-modify-write changes of one bucket's
+// configuration documents (replication rules, lifecycle rules): resources
+// that share a bucket are applied in parallel by the walk. It returns the
+// unlock function.
+func (s *Site) lockBucket(bucket string) func() {
+	s.mu.Lock()
+	if s.buckets == nil {
+		s.buckets = map[string]*sync.Mutex{}
+	}
+	m, ok := s.buckets[bucket]
+	if !ok {
+		m = &sync.Mutex{}
+		s.buckets[bucket] = m
+	}
+	s.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 // siteHolder is what resources expect the provider's resource data to be.
