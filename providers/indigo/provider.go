@@ -103,6 +103,8 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newNoopResource,
 		s3.NewBucketResource,
 		s3.NewReplicationResource,
+		s3.NewLifecycleResource,
+		s3.NewTierResource,
 	}
 }
 

@@ -74,3 +74,17 @@ func (v atLeast) ValidateInt64(_ context.Context, req validator.Int64Request, re
 		resp.Diagnostics.AddAttributeError(req.Path, "Value too small", fmt.Sprintf("%d is less than %d.", req.ConfigValue.ValueInt64(), int64(v)))
 	}
 }
+
+// listAtLeast checks a list's (or block list's) minimum length.
+type listAtLeast int
+
+func (v listAtLeast) Description(context.Context) string             { return fmt.Sprintf("at least %d", int(v)) }
+func (v listAtLeast) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v listAtLeast) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsUnknown() {
+		return
+	}
+	if n := len(req.ConfigValue.Elements()); n < int(v) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Too few blocks", fmt.Sprintf("Give at least %d; there are %d.", int(v), n))
+	}
+}
