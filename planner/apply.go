@@ -47,8 +47,13 @@ type applyRun struct {
 	mu         sync.Mutex
 	deposed    map[config.InstanceAddr]string
 	// failed records, per placed component, the site where an operation
-	// failed, for the fallback.
-	failed map[string]string
+	// failed and why, for the fallback.
+	failed map[config.ObjectAddr]failure
+}
+
+// failure is where and why a placed component failed on apply.
+type failure struct {
+	site, reason string
 }
 
 // Apply carries out plan p: it creates, updates and deletes each instance
@@ -64,7 +69,7 @@ func Apply(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateRecor
 
 type applyResult struct {
 	diags  hcl.Diagnostics
-	failed map[string]string
+	failed map[config.ObjectAddr]failure
 }
 
 func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateRecorder, provs Providers, opts Options, opCtx context.Context) applyResult {
@@ -91,7 +96,7 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	opts.Now = p.Timestamp
 	r := newRun(cloneTree(cfg), cur.DeepCopy(), provs, opts)
 	defer r.providers.closeAll()
-	ar := &applyRun{p: p, rec: rec, opCtx: opCtx, byResource: map[string][]*plan.ResourceChange{}, deposed: map[config.InstanceAddr]string{}, failed: map[string]string{}}
+	ar := &applyRun{p: p, rec: rec, opCtx: opCtx, byResource: map[string][]*plan.ResourceChange{}, deposed: map[config.InstanceAddr]string{}, failed: map[config.ObjectAddr]failure{}}
 	r.applying = ar
 	for _, ch := range p.Changes {
 		k := keyResource(ch.Addr.Module.Static(), ch.Addr.Resource)
@@ -113,9 +118,9 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	if p.Mode == plan.RefreshOnlyMode {
 		return applyResult{diags: append(diags, r.recordRefresh(opCtx, p)...)}
 	}
-	r.fixed = map[string]*plan.Placement{}
+	r.fixed = map[config.ObjectAddr]*plan.Placement{}
 	for _, pl := range p.Placements {
-		r.fixed[pl.Addr.String()] = pl
+		r.fixed[pl.Addr] = pl
 	}
 	r.prev = map[config.InstanceAddr]config.InstanceAddr{}
 	r.imports = map[config.InstanceAddr]string{}
@@ -416,7 +421,7 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 		diags = append(diags, journalDiag(addr, err))
 	}
 	if resp.Diagnostics.HasErrors() {
-		r.noteFailure(ch)
+		r.noteFailure(ch, diags)
 		return diags
 	}
 	if newVal == cty.NilVal || newVal.IsNull() {
@@ -539,7 +544,7 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 	var left *state.Object
 	if resp.Diagnostics.HasErrors() {
 		left = obj // still there
-		r.noteFailure(ch)
+		r.noteFailure(ch, diags)
 	}
 	if err := ar.rec.Result(ar.opCtx, state.Result{IntentID: id, Object: left}); err != nil {
 		diags = append(diags, journalDiag(addr, err))
@@ -639,38 +644,56 @@ func journalDiag(addr config.InstanceAddr, err error) *hcl.Diagnostic {
 	}
 }
 
-// noteFailure remembers the site where a placed component failed.
-func (r *run) noteFailure(ch *plan.ResourceChange) {
+// noteFailure remembers the site where a placed component failed, and the
+// first error met there.
+func (r *run) noteFailure(ch *plan.ResourceChange, diags hcl.Diagnostics) {
 	if ch.Site == "" {
 		return
 	}
-	comp := placedComponentOf(ch.Addr.Module)
-	if comp == "" {
+	comp, ok := placedComponentOf(ch.Addr.Module)
+	if !ok {
 		return
+	}
+	reason := "creating it failed"
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			reason = "failed on apply: " + d.Summary
+			if d.Detail != "" {
+				reason += ": " + firstLine(d.Detail)
+			}
+			break
+		}
 	}
 	ar := r.applying
 	ar.mu.Lock()
 	if _, ok := ar.failed[comp]; !ok {
-		ar.failed[comp] = ch.Site
+		ar.failed[comp] = failure{site: ch.Site, reason: reason}
 	}
 	ar.mu.Unlock()
 }
 
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
 // placedComponentOf returns the address of the deployment or storage whose
-// scope mod is in, or "".
-func placedComponentOf(mod config.ModuleInstance) string {
+// scope mod is in.
+func placedComponentOf(mod config.ModuleInstance) (config.ObjectAddr, bool) {
 	steps := mod.Steps()
 	var base config.ModuleInstance
 	for _, s := range steps {
 		if s.Kind == config.DeploymentStep {
-			return config.ObjectAddr{Module: base, Kind: config.DeploymentKind, Name: s.Name}.String()
+			return config.ObjectAddr{Module: base, Kind: config.DeploymentKind, Name: s.Name}, true
 		}
 		if s.Kind == config.StorageStep {
-			return config.ObjectAddr{Module: base, Kind: config.StorageKind, Name: s.Name}.String()
+			return config.ObjectAddr{Module: base, Kind: config.StorageKind, Name: s.Name}, true
 		}
 		base = base.Child(s.Kind, s.Name, s.Key)
 	}
-	return ""
+	return config.ObjectAddr{}, false
 }
 
 // recordPlacements stores the placements the plan decided.
@@ -679,7 +702,7 @@ func (r *run) recordPlacements(ctx context.Context) hcl.Diagnostics {
 	ar := r.applying
 	cur := ar.rec.State()
 	for _, pl := range ar.p.Placements {
-		if _, failed := ar.failed[pl.Addr.String()]; failed {
+		if _, failed := ar.failed[pl.Addr]; failed {
 			continue
 		}
 		prev := cur.Placements[pl.Addr]
@@ -716,7 +739,7 @@ func (r *run) recordPlacements(ctx context.Context) hcl.Diagnostics {
 // of a placed component.
 func (r *run) scopeHasObjects(s *state.State, addr config.ObjectAddr) bool {
 	for abs := range s.Resources {
-		if placedComponentOf(abs.Module) == addr.String() {
+		if c, ok := placedComponentOf(abs.Module); ok && c == addr {
 			return true
 		}
 	}

@@ -3,7 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -28,7 +28,7 @@ type Outcome struct {
 // Fallback is one move of a placed component away from a site where
 // creating it failed.
 type Fallback struct {
-	Component string
+	Component config.ObjectAddr
 	From      string
 	// To is the site it went to next, "" when none was left.
 	To     string
@@ -47,9 +47,9 @@ func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, re
 	// The plans made below come from this run, with the lock held.
 	opts.Saved = false
 	diags := res.diags
-	excluded := map[string][]string{}
+	excluded := map[config.ObjectAddr]map[string]string{}
 	for k, v := range opts.ExcludeSites {
-		excluded[k] = append([]string(nil), v...)
+		excluded[k] = maps.Clone(v)
 	}
 	for attempt := 0; attempt < maxFallbacks && ctx.Err() == nil; attempt++ {
 		moving := fallbackCandidates(out.Applied, res.failed)
@@ -58,14 +58,20 @@ func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, re
 		}
 		var reasons []string
 		for _, comp := range moving {
-			site := res.failed[comp]
-			excluded[comp] = append(excluded[comp], site)
-			reasons = append(reasons, fmt.Sprintf("%s failed on site %s", comp, site))
+			f := res.failed[comp]
+			if excluded[comp] == nil {
+				excluded[comp] = map[string]string{}
+			}
+			excluded[comp][f.site] = f.reason
+			reasons = append(reasons, fmt.Sprintf("%s failed on site %s", comp, f.site))
 		}
 		// Clean up what the failed attempts created.
 		cleanOpts := opts
 		cleanOpts.Mode = plan.DestroyMode
-		cleanOpts.Targets = moving
+		cleanOpts.Targets = nil
+		for _, comp := range moving {
+			cleanOpts.Targets = append(cleanOpts.Targets, comp.String())
+		}
 		cleanOpts.ExcludeSites = excluded
 		cleanOpts.Progress = opts.Progress
 		clean, d := Plan(ctx, cfg, rec.State(), provs, cleanOpts)
@@ -84,21 +90,21 @@ func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, re
 		np, d := Plan(ctx, cfg, rec.State(), provs, next)
 		if d.HasErrors() || np == nil {
 			for _, comp := range moving {
-				out.Moves = append(out.Moves, Fallback{Component: comp, From: res.failed[comp], Reason: strings.Join(reasons, "; ")})
+				out.Moves = append(out.Moves, Fallback{Component: comp, From: res.failed[comp].site, Reason: strings.Join(reasons, "; ")})
 			}
 			diags = append(diags, d...)
 			break
 		}
 		for _, comp := range moving {
-			fb := Fallback{Component: comp, From: res.failed[comp], Reason: strings.Join(reasons, "; ")}
+			fb := Fallback{Component: comp, From: res.failed[comp].site, Reason: strings.Join(reasons, "; ")}
 			for _, pl := range np.Placements {
-				if pl.Addr.String() == comp && len(pl.Sites) > 0 {
+				if pl.Addr == comp && len(pl.Sites) > 0 {
 					fb.To = pl.Sites[0]
 				}
 			}
 			out.Moves = append(out.Moves, fb)
 			if opts.Progress != nil {
-				opts.Progress(Event{Kind: "fallback", Addr: comp, Action: "Falling back", Detail: fmt.Sprintf("from site %s to site %s", fb.From, fb.To)})
+				opts.Progress(Event{Kind: "fallback", Addr: comp.String(), Action: "Falling back", Detail: fmt.Sprintf("from site %s to site %s", fb.From, fb.To)})
 			}
 		}
 		out.Applied = np
@@ -113,15 +119,15 @@ func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, re
 	return out, diags
 }
 
-// fallbackCandidates returns the components that failed and may move.
-func fallbackCandidates(p *plan.Plan, failed map[string]string) []string {
-	var out []string
+// fallbackCandidates returns the components that failed and may move, in
+// the plan's order.
+func fallbackCandidates(p *plan.Plan, failed map[config.ObjectAddr]failure) []config.ObjectAddr {
+	var out []config.ObjectAddr
 	for _, pl := range p.Placements {
-		if _, ok := failed[pl.Addr.String()]; ok && pl.Fallback {
-			out = append(out, pl.Addr.String())
+		if _, ok := failed[pl.Addr]; ok && pl.Fallback {
+			out = append(out, pl.Addr)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 

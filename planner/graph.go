@@ -272,7 +272,7 @@ func (b *graphBuilder) addModule(c *config.Config, mk nodeMaker) {
 		for _, e := range comp.Properties {
 			travs = append(travs, e.Variables()...)
 		}
-		if real := b.r.realisations[string(p)+"|"+name]; real != nil {
+		if real := b.r.realisations[componentAddr(p, name)]; real != nil {
 			for _, e := range real.Attributes {
 				travs = append(travs, e.Variables()...)
 			}

@@ -3,19 +3,19 @@ package planner
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/indigo-cloud/indigo/lang/binding"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/units"
 	"github.com/indigo-cloud/indigo/planner/metrics"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/rank"
@@ -40,12 +40,18 @@ type placement struct {
 
 // placedAddr returns the address of the component whose scope is the
 // child of p reached by step.
-func placedAddr(p config.ModulePath, step config.Step) string {
+func placedAddr(p config.ModulePath, step config.Step) config.ObjectAddr {
 	kind := config.DeploymentKind
 	if step.Kind == config.StorageStep {
 		kind = config.StorageKind
 	}
-	return config.ObjectAddr{Module: p.UnkeyedInstance(), Kind: kind, Name: step.Name}.String()
+	return config.ObjectAddr{Module: p.UnkeyedInstance(), Kind: kind, Name: step.Name}
+}
+
+// componentAddr is the address of component name of the deployment scope
+// p: the key of its placement (when it has its own) and its realisation.
+func componentAddr(p config.ModulePath, name string) config.ObjectAddr {
+	return config.ObjectAddr{Module: p.UnkeyedInstance(), Kind: config.ComponentKind, Name: name}
 }
 
 // siteFor returns the site a resource of the placed scope goes to.
@@ -62,15 +68,7 @@ func (r *run) componentPlacement(scope config.ModulePath, res *config.Resource) 
 	if res.Component == "" {
 		return nil
 	}
-	return r.placements[config.ObjectAddr{Module: scope.UnkeyedInstance(), Kind: config.ComponentKind, Name: res.Component}.String()]
-}
-
-// siteInfo is a site's evaluated block.
-type siteInfo struct {
-	decl *config.Site
-	site rank.Site
-	// value is what site.NAME evaluates to.
-	value cty.Value
+	return r.placements[componentAddr(scope, res.Component)]
 }
 
 // place decides where every placed component goes, realises components
@@ -123,13 +121,13 @@ func (r *run) addImplicitSite(m *config.Module) {
 	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{
 		"root": {Name: "root", Expr: &hclsyntax.LiteralValueExpr{Val: cty.StringVal(".indigo/sites/local"), SrcRange: rng}, SrcRange: rng, NameRange: rng},
 	}, SrcRange: rng, EndRange: rng}
-	m.ProviderConfigs = copyMap(m.ProviderConfigs)
+	m.ProviderConfigs = maps.Clone(m.ProviderConfigs)
 	m.ProviderConfigs["indigo."+ImplicitSite] = &config.ProviderConfig{Name: "indigo", Alias: ImplicitSite, Config: body, DeclRange: rng}
-	m.Sites = copyMap(m.Sites)
+	m.Sites = maps.Clone(m.Sites)
 	m.Sites[ImplicitSite] = &config.Site{
 		Name:      ImplicitSite,
 		Provider:  config.LocalProviderRef{LocalName: "indigo", Alias: ImplicitSite},
-		Kind:      binding.Local,
+		Kind:      "local",
 		Location:  &hclsyntax.LiteralValueExpr{Val: cty.StringVal("local"), SrcRange: rng},
 		SLA:       map[string]*hcl.Attribute{},
 		DeclRange: rng,
@@ -144,49 +142,65 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		r.addImplicitSite(m)
 	}
 	mod := c.Path.UnkeyedInstance()
-	sites := map[string]*siteInfo{}
+	sites := map[string]*eval.Site{}
 	sources := map[string]metrics.Source{}
-	for _, name := range sortedKeys(m.Sites) {
-		si, src, d := r.evalSite(sc, m.Sites[name])
+	for _, name := range slices.Sorted(maps.Keys(m.Sites)) {
+		s, d := eval.EvalSite(sc, m, m.Sites[name])
 		diags = append(diags, d...)
-		if si == nil {
+		if d.HasErrors() {
 			continue
 		}
-		sites[name] = si
-		if src != nil {
-			sources[name] = *src
+		sites[name] = s
+		if s.Metrics != nil {
+			src := metrics.ParseSource(s.Metrics.Source)
+			src.Format = metrics.Format(s.Metrics.Format)
+			if s.Metrics.MaxAge > 0 {
+				src.MaxAge = s.Metrics.MaxAge
+			}
+			if s.Metrics.Timeout > 0 {
+				src.Timeout = s.Metrics.Timeout
+			}
+			sources[name] = src
 		}
-		r.store.setObject(mod, config.ObjectRef{Kind: config.SiteKind, Name: name}, si.value)
+		r.store.setObject(mod, config.ObjectRef{Kind: config.SiteKind, Name: name}, s.Value())
 	}
-	for _, name := range sortedKeys(m.Groups) {
-		g := m.Groups[name]
-		members, _ := sc.EvalExpr(g.Members, cty.List(cty.String))
+	for _, name := range slices.Sorted(maps.Keys(m.Groups)) {
+		members, d := eval.EvalGroup(sc, m.Groups[name])
+		diags = append(diags, d...)
+		list := cty.ListValEmpty(cty.String)
+		if len(members) > 0 {
+			vals := make([]cty.Value, len(members))
+			for i, mbr := range members {
+				vals[i] = cty.StringVal(mbr)
+			}
+			list = cty.ListVal(vals)
+		}
 		r.store.setObject(mod, config.ObjectRef{Kind: config.GroupKind, Name: name}, cty.ObjectVal(map[string]cty.Value{
 			"name":    cty.StringVal(name),
-			"members": members,
+			"members": list,
 		}))
 	}
+	observed := map[string]*rank.Metrics{}
 	if len(sources) > 0 {
 		reader := r.opts.Metrics
 		if reader == nil {
 			reader = &metrics.Fetcher{}
 		}
-		got := reader.FetchAll(ctx, sources, r.now)
-		for name, mt := range got {
-			if si := sites[name]; si != nil {
-				si.site.Metrics = mt
-			}
-		}
+		observed = reader.FetchAll(ctx, sources, r.now)
 	}
 	if len(m.Deployments) == 0 && len(m.Storages) == 0 {
 		return diags
 	}
 	var rankSites []rank.Site
-	for _, name := range sortedKeys(sites) {
-		rankSites = append(rankSites, sites[name].site)
+	for _, name := range slices.Sorted(maps.Keys(sites)) {
+		rankSites = append(rankSites, rankSite(sites[name], observed[name]))
 	}
-	weights, wd := r.evalWeights(sc, m)
+	over, wd := eval.EvalWeights(sc, m, r.cfg.Module)
 	diags = append(diags, wd...)
+	weights, err := rank.DefaultWeights().With(over)
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid ranking weights", Detail: err.Error()})
+	}
 
 	// Gather the components to place.
 	type request struct {
@@ -194,54 +208,33 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		comp     rank.Component
 		fallback bool
 		decl     hcl.Range
+		// unrealisable holds, by site, why the component cannot be
+		// realised there.
+		unrealisable map[string]hcl.Diagnostics
+		storage      *binding.Storage
 	}
 	var reqs []request
 	var usage rank.Usage
-	addReq := func(addr config.ObjectAddr, p *config.Placement, copies int, demandHint map[string]float64, declRange hcl.Range) {
-		rc := rank.Component{Addr: addr.String(), Copies: copies}
-		fallback := false
-		if p != nil {
-			fallback = p.Fallback
-			for _, s := range p.Sites {
-				rc.Candidates = append(rc.Candidates, r.siteRefNames(s, sites)...)
+	addReq := func(addr config.ObjectAddr, pl *eval.Placement, copies int, demandHint map[string]float64, declRange hcl.Range) *request {
+		rc := rank.Component{Addr: addr.String(), Copies: copies,
+			Candidates: pl.Candidates, Prefer: pl.Prefer, Group: pl.Group,
+			Demand: pl.Demand, Locations: pl.Locations, Capabilities: pl.Capabilities}
+		if len(pl.Weights) > 0 {
+			if w, err := weights.With(pl.Weights); err == nil {
+				rc.Weights = &w
 			}
-			for _, s := range p.Prefer {
-				rc.Prefer = append(rc.Prefer, r.siteRefNames(s, sites)...)
-			}
-			if p.Group != nil {
-				rc.Group = p.Group.Name
-			}
-			req, d := r.evalRequire(sc, p)
-			diags = append(diags, d...)
-			rc.Demand, rc.Locations, rc.Capabilities = req.demand, req.locations, req.capabilities
-			if p.Weights != nil {
-				val, d := sc.EvalExpr(p.Weights, cty.Map(cty.Number))
-				diags = append(diags, d...)
-				if !d.HasErrors() && val.IsWhollyKnown() && !val.IsNull() {
-					over := map[string]float64{}
-					for k, v := range val.AsValueMap() {
-						f, _ := v.AsBigFloat().Float64()
-						over[k] = f
-					}
-					if w, err := weights.With(over); err == nil {
-						rc.Weights = &w
-					}
-				}
-			}
-			for _, n := range p.Near {
-				if prev := r.prior.Placements[config.ObjectAddr{Module: mod, Kind: config.StorageKind, Name: n.Name}]; prev != nil {
-					rc.Near = append(rc.Near, prev.Sites...)
-				}
+		}
+		for _, n := range pl.Near {
+			if prev := r.prior.Placements[config.ObjectAddr{Module: mod, Kind: config.StorageKind, Name: n.Name}]; prev != nil {
+				rc.Near = append(rc.Near, prev.Sites...)
 			}
 		}
 		if len(rc.Demand) == 0 && len(demandHint) > 0 {
 			rc.Demand = demandHint
 		}
-		if excluded := r.opts.ExcludeSites[addr.String()]; len(excluded) > 0 {
-			rc.Candidates = withoutSites(candidatesOrAll(rc.Candidates, sites), excluded)
-			if len(rc.Candidates) == 0 {
-				rc.Candidates = []string{"(none left)"}
-			}
+		excluded := r.opts.ExcludeSites[addr]
+		if len(excluded) > 0 {
+			rc.Excluded = maps.Clone(excluded)
 		}
 		if prev := r.prior.Placements[addr]; prev != nil && len(prev.Sites) > 0 {
 			if copies > 1 {
@@ -252,13 +245,29 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 			for _, s := range prev.Sites {
 				usage.Record(s, rc.Group, rc.Demand)
 			}
-			if r.opts.Replan || len(r.opts.ExcludeSites[addr.String()]) > 0 {
+			if r.opts.Replan || len(excluded) > 0 {
 				rc.Current, rc.CurrentCopies = "", nil
 			}
 		}
-		reqs = append(reqs, request{addr: addr, comp: rc, fallback: fallback, decl: declRange})
+		reqs = append(reqs, request{addr: addr, comp: rc, fallback: pl.Fallback, decl: declRange})
+		return &reqs[len(reqs)-1]
 	}
-	for _, name := range sortedKeys(m.Deployments) {
+	// exclude rules out the sites where a request cannot be realised.
+	exclude := func(req *request, bad map[string]hcl.Diagnostics) {
+		if len(bad) == 0 {
+			return
+		}
+		req.unrealisable = bad
+		if req.comp.Excluded == nil {
+			req.comp.Excluded = map[string]string{}
+		}
+		for site, d := range bad {
+			if _, already := req.comp.Excluded[site]; !already {
+				req.comp.Excluded[site] = "cannot realise it: " + d[0].Summary + ": " + firstLine(d[0].Detail)
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.Deployments)) {
 		dep := m.Deployments[name]
 		addr := config.ObjectAddr{Module: mod, Kind: config.DeploymentKind, Name: name}
 		scope := c.Children[config.Step{Kind: config.DeploymentStep, Name: name}]
@@ -270,58 +279,40 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		if scope != nil {
 			hint = demandOfComponents(scope.Module)
 		}
-		addReq(addr, p, 1, hint, dep.DeclRange)
+		pl, d := eval.EvalPlacement(sc, m, sites, p, 1)
+		diags = append(diags, d...)
+		req := addReq(addr, pl, 1, hint, dep.DeclRange)
+		if scope == nil {
+			continue
+		}
+		exclude(req, eval.UnrealisableSites(scope.Module, m, nil, eval.CandidateSites(pl, sites)))
 		// Components with a placement of their own (a TOSCA placement
 		// policy that targets them) are placed on their own.
-		if scope != nil {
-			for _, cname := range sortedKeys(scope.Module.Components) {
-				comp := scope.Module.Components[cname]
-				if comp.Placement == nil {
-					continue
-				}
-				caddr := config.ObjectAddr{Module: scope.Path.UnkeyedInstance(), Kind: config.ComponentKind, Name: cname}
-				addReq(caddr, comp.Placement, 1, demandOfComponents(&config.Module{Components: map[string]*config.Component{cname: comp}}), comp.DeclRange)
+		for _, cname := range slices.Sorted(maps.Keys(scope.Module.Components)) {
+			comp := scope.Module.Components[cname]
+			if comp.Placement == nil {
+				continue
 			}
+			cpl, d := eval.EvalPlacement(sc, m, sites, comp.Placement, 1)
+			diags = append(diags, d...)
+			creq := addReq(componentAddr(scope.Path, cname), cpl, 1, demandOfComponents(&config.Module{Components: map[string]*config.Component{cname: comp}}), comp.DeclRange)
+			exclude(creq, eval.UnrealisableSites(scope.Module, m, []string{cname}, eval.CandidateSites(cpl, sites)))
 		}
 	}
-	for _, name := range sortedKeys(m.Storages) {
-		st := m.Storages[name]
+	for _, name := range slices.Sorted(maps.Keys(m.Storages)) {
 		addr := config.ObjectAddr{Module: mod, Kind: config.StorageKind, Name: name}
-		copies := 1
-		var hint map[string]float64
-		if st.QoS != nil {
-			if st.QoS.Copies != nil {
-				v, d := sc.EvalExpr(st.QoS.Copies, cty.Number)
-				diags = append(diags, d...)
-				if !d.HasErrors() && v.IsKnown() && !v.IsNull() {
-					n, _ := v.AsBigFloat().Int64()
-					copies = int(n)
-				}
-			}
-			if st.QoS.Size != nil {
-				v, d := sc.EvalExpr(st.QoS.Size, cty.DynamicPseudoType)
-				diags = append(diags, d...)
-				if q, ok := quantityOf(v); ok {
-					hint = map[string]float64{"storage": q}
-				}
-			}
-			if st.QoS.Locations != nil {
-				// Copies must go to these locations: a hard constraint.
-				v, d := sc.EvalExpr(st.QoS.Locations, cty.List(cty.String))
-				diags = append(diags, d...)
-				_ = v
+		st, pl, d := eval.EvalStorage(sc, m, sites, m.Storages[name], addr)
+		diags = append(diags, d...)
+		req := addReq(addr, pl, st.QoS.Copies, nil, st.Range)
+		req.storage = st
+		bad := map[string]hcl.Diagnostics{}
+		for _, s := range eval.CandidateSites(pl, sites) {
+			if s.Kind != nil && s.Kind.Storage == nil {
+				bad[s.Decl.Name] = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Storage cannot be placed on this kind of site",
+					Detail: fmt.Sprintf("%s sites cannot hold storage.", s.Decl.Kind), Subject: st.Range.Ptr()}}
 			}
 		}
-		addReq(addr, st.Placement, copies, hint, st.DeclRange)
-		if st.QoS != nil && st.QoS.Locations != nil {
-			v, _ := sc.EvalExpr(st.QoS.Locations, cty.List(cty.String))
-			if v.IsWhollyKnown() && !v.IsNull() {
-				last := &reqs[len(reqs)-1].comp
-				for _, l := range v.AsValueSlice() {
-					last.Locations = append(last.Locations, l.AsString())
-				}
-			}
-		}
+		exclude(req, bad)
 	}
 	if diags.HasErrors() {
 		return diags
@@ -342,7 +333,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 	if r.fixed != nil {
 		// Applying a plan: keep the sites it chose.
 		for _, req := range reqs {
-			fp := r.fixed[req.addr.String()]
+			fp := r.fixed[req.addr]
 			if fp == nil {
 				rankings = append(rankings, rank.Rank(req.comp, rankSites, usage, weights, r.now))
 				continue
@@ -360,7 +351,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 	for i, rk := range rankings {
 		req := reqs[i]
 		if rk.Chosen == "" {
-			diags = append(diags, noSiteDiag(req.addr.String(), rk, req.decl))
+			diags = append(diags, noSiteDiags(req.addr, rk, req.decl, req.unrealisable)...)
 			continue
 		}
 		sitesChosen := rk.Copies
@@ -371,7 +362,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		if prev := r.prior.Placements[req.addr]; prev != nil {
 			pl.previous = prev.Sites
 		}
-		r.placements[req.addr.String()] = pl
+		r.placements[req.addr] = pl
 		if rk.Outcome == rank.OutcomePartial {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
@@ -380,290 +371,65 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 				Subject:  req.decl.Ptr(),
 			})
 		}
+		if req.storage != nil {
+			for _, s := range sitesChosen {
+				req.storage.Copies = append(req.storage.Copies, sites[s].Binding(m))
+			}
+			diags = append(diags, r.realiseStorage(c, req.storage)...)
+		}
 	}
 	if diags.HasErrors() {
 		return diags
 	}
-	for _, name := range sortedKeys(m.Deployments) {
+	for _, name := range slices.Sorted(maps.Keys(m.Deployments)) {
 		diags = append(diags, r.realiseDeployment(c, name, sites)...)
-	}
-	for _, name := range sortedKeys(m.Storages) {
-		diags = append(diags, r.realiseStorage(c, name, sites)...)
 	}
 	return diags
 }
 
-func candidatesOrAll(c []string, sites map[string]*siteInfo) []string {
-	if len(c) > 0 {
-		return c
+// rankSite is what the ranking needs of an evaluated site.
+func rankSite(s *eval.Site, observed *rank.Metrics) rank.Site {
+	rs := rank.Site{Name: s.Decl.Name, Kind: s.Decl.Kind, SLAID: s.Decl.SLAID, Location: s.Location,
+		Capabilities: s.Capabilities, SLA: s.SLA, Shares: s.Shares, Cost: s.Cost, Metrics: observed}
+	if s.HasAvailability {
+		rs.Availability = s.Availability
 	}
-	return sortedKeys(sites)
+	return rs
 }
 
-func withoutSites(list, drop []string) []string {
-	var out []string
-	for _, s := range list {
-		skip := false
-		for _, d := range drop {
-			if s == d {
-				skip = true
-			}
-		}
-		if !skip {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func noSiteDiag(addr string, rk rank.Ranking, decl hcl.Range) *hcl.Diagnostic {
+// noSiteDiags says why no site can take a component. When every candidate
+// was ruled out because the component cannot be realised there, the
+// realisation errors themselves are reported, at the components, as
+// validate reports them.
+func noSiteDiags(addr config.ObjectAddr, rk rank.Ranking, decl hcl.Range, unrealisable map[string]hcl.Diagnostics) hcl.Diagnostics {
 	var lines []string
+	onlyRealisation := len(rk.Scored) > 0
 	for _, s := range rk.Scored {
-		if s.Rejected {
-			lines = append(lines, fmt.Sprintf("  site %s: %s", s.Site, strings.Join(s.Reasons, "; ")))
+		if !s.Rejected {
+			continue
 		}
+		lines = append(lines, fmt.Sprintf("  site %s: %s", s.Site, strings.Join(s.Reasons, "; ")))
+		if _, ok := unrealisable[s.Site]; !ok || len(s.Reasons) > 1 {
+			onlyRealisation = false
+		}
+	}
+	if onlyRealisation {
+		var diags hcl.Diagnostics
+		for _, s := range rk.Scored {
+			diags = append(diags, unrealisable[s.Site]...)
+		}
+		return diags
 	}
 	detail := fmt.Sprintf("Every candidate site was ruled out for %s:\n%s", addr, strings.Join(lines, "\n"))
 	if len(lines) == 0 {
 		detail = fmt.Sprintf("No candidate site is left for %s. %s", addr, rk.Reason)
 	}
-	return &hcl.Diagnostic{
+	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
-		Summary:  "No site can take " + addr,
+		Summary:  "No site can take " + addr.String(),
 		Detail:   detail + "\nRelax the placement's requirements, add sites, or free capacity.",
 		Subject:  decl.Ptr(),
-	}
-}
-
-// siteRefNames resolves a placement's site reference: by name, or every
-// site that signed the SLA.
-func (r *run) siteRefNames(ref config.SiteRef, sites map[string]*siteInfo) []string {
-	if ref.Name != "" {
-		return []string{ref.Name}
-	}
-	var out []string
-	for _, name := range sortedKeys(sites) {
-		if ref.SLA != "" && sites[name].site.SLAID == ref.SLA {
-			out = append(out, name)
-		}
-	}
-	if len(out) == 0 {
-		out = []string{"(no site with SLA " + ref.SLA + ")"}
-	}
-	return out
-}
-
-// evalSite evaluates a site block.
-func (r *run) evalSite(sc *eval.Scope, s *config.Site) (*siteInfo, *metrics.Source, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	rs := rank.Site{Name: s.Name, Kind: s.Kind, SLAID: s.SLAID, SLA: map[string]float64{}}
-	str := func(e hcl.Expression) string {
-		if e == nil {
-			return ""
-		}
-		v, d := sc.EvalExpr(e, cty.String)
-		diags = append(diags, d...)
-		if d.HasErrors() || !v.IsKnown() || v.IsNull() {
-			return ""
-		}
-		v, _ = v.Unmark()
-		return v.AsString()
-	}
-	rs.Location = str(s.Location)
-	if s.Capabilities != nil {
-		v, d := sc.EvalExpr(s.Capabilities, cty.List(cty.String))
-		diags = append(diags, d...)
-		if !d.HasErrors() && v.IsWhollyKnown() && !v.IsNull() {
-			for _, x := range v.AsValueSlice() {
-				rs.Capabilities = append(rs.Capabilities, x.AsString())
-			}
-		}
-	}
-	for _, name := range sortedKeys(s.SLA) {
-		a := s.SLA[name]
-		v, d := sc.EvalExpr(a.Expr, cty.DynamicPseudoType)
-		diags = append(diags, d...)
-		q, ok := quantityOf(v)
-		if !ok {
-			if !d.HasErrors() {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid SLA value", Detail: fmt.Sprintf("SLA %s must be a known number or quantity such as \"1.5TiB\".", name), Subject: a.Expr.Range().Ptr()})
-			}
-			continue
-		}
-		if name == "availability" {
-			rs.Availability = q
-			continue
-		}
-		rs.SLA[name] = q
-	}
-	numMap := func(e hcl.Expression) map[string]float64 {
-		if e == nil {
-			return nil
-		}
-		v, d := sc.EvalExpr(e, cty.Map(cty.Number))
-		diags = append(diags, d...)
-		if d.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
-			return nil
-		}
-		out := map[string]float64{}
-		for k, x := range v.AsValueMap() {
-			f, _ := x.AsBigFloat().Float64()
-			out[k] = f
-		}
-		return out
-	}
-	rs.Shares = numMap(s.Shares)
-	rs.Cost = numMap(s.Cost)
-	var src *metrics.Source
-	if s.Metrics != nil {
-		v, d := sc.EvalExpr(s.Metrics, cty.DynamicPseudoType)
-		diags = append(diags, d...)
-		if !d.HasErrors() && v.IsWhollyKnown() && !v.IsNull() {
-			src = metricsSource(v, r.cfg.Module.SourceDir)
-		}
-	}
-	caps := make([]cty.Value, 0, len(rs.Capabilities))
-	for _, x := range rs.Capabilities {
-		caps = append(caps, cty.StringVal(x))
-	}
-	capsVal := cty.ListValEmpty(cty.String)
-	if len(caps) > 0 {
-		capsVal = cty.ListVal(caps)
-	}
-	value := cty.ObjectVal(map[string]cty.Value{
-		"name":         cty.StringVal(s.Name),
-		"kind":         cty.StringVal(s.Kind),
-		"location":     cty.StringVal(rs.Location),
-		"capabilities": capsVal,
-	})
-	return &siteInfo{decl: s, site: rs, value: value}, src, diags
-}
-
-func metricsSource(v cty.Value, baseDir string) *metrics.Source {
-	v, _ = v.UnmarkDeep()
-	var src metrics.Source
-	if v.Type() == cty.String {
-		src = metrics.ParseSource(v.AsString())
-	} else if v.Type().IsObjectType() && v.Type().HasAttribute("source") {
-		src = metrics.ParseSource(v.GetAttr("source").AsString())
-		if v.Type().HasAttribute("max_age") {
-			if d, err := time.ParseDuration(v.GetAttr("max_age").AsString()); err == nil {
-				src.MaxAge = d
-			}
-		}
-		if v.Type().HasAttribute("timeout") {
-			if d, err := time.ParseDuration(v.GetAttr("timeout").AsString()); err == nil {
-				src.Timeout = d
-			}
-		}
-		if v.Type().HasAttribute("format") {
-			src.Format = metrics.Format(v.GetAttr("format").AsString())
-		}
-	} else {
-		return nil
-	}
-	if src.Path != "" && !filepath.IsAbs(src.Path) {
-		src.Path = filepath.Join(baseDir, src.Path)
-	}
-	return &src
-}
-
-// quantityOf reads a number or a quantity string ("4GiB").
-func quantityOf(v cty.Value) (float64, bool) {
-	v, _ = v.UnmarkDeep()
-	if !v.IsKnown() || v.IsNull() {
-		return 0, false
-	}
-	switch v.Type() {
-	case cty.Number:
-		f, _ := v.AsBigFloat().Float64()
-		return f, true
-	case cty.String:
-		q, err := rank.ParseQuantity(v.AsString())
-		return q, err == nil
-	}
-	return 0, false
-}
-
-type requirement struct {
-	demand       map[string]float64
-	locations    []string
-	capabilities []string
-}
-
-// evalRequire reads a placement's require object: numbers are demands;
-// location(s) and capabilities are constraints.
-func (r *run) evalRequire(sc *eval.Scope, p *config.Placement) (requirement, hcl.Diagnostics) {
-	var req requirement
-	if p.Require == nil {
-		return req, nil
-	}
-	v, diags := sc.EvalExpr(p.Require, cty.DynamicPseudoType)
-	if diags.HasErrors() {
-		return req, diags
-	}
-	v, _ = v.UnmarkDeep()
-	if !v.IsWhollyKnown() {
-		return req, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Placement requirements must be known", Detail: "require is decided before anything is created, so it cannot depend on resources. Use variables and locals.", Subject: p.Require.Range().Ptr()})
-	}
-	if v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
-		return req, diags
-	}
-	for k, x := range v.AsValueMap() {
-		switch k {
-		case "location", "locations":
-			if l, err := convert.Convert(x, cty.List(cty.String)); err == nil {
-				for _, s := range l.AsValueSlice() {
-					req.locations = append(req.locations, s.AsString())
-				}
-			} else if s, err := convert.Convert(x, cty.String); err == nil {
-				req.locations = append(req.locations, s.AsString())
-			}
-		case "capabilities":
-			if l, err := convert.Convert(x, cty.List(cty.String)); err == nil {
-				for _, s := range l.AsValueSlice() {
-					req.capabilities = append(req.capabilities, s.AsString())
-				}
-			}
-		default:
-			q, ok := quantityOf(x)
-			if !ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid placement requirement", Detail: fmt.Sprintf("%s must be a number or a quantity such as \"8GiB\" (location and capabilities take names).", k), Subject: p.Require.Range().Ptr()})
-				continue
-			}
-			if req.demand == nil {
-				req.demand = map[string]float64{}
-			}
-			req.demand[k] = q
-		}
-	}
-	sort.Strings(req.locations)
-	return req, diags
-}
-
-func (r *run) evalWeights(sc *eval.Scope, m *config.Module) (rank.Weights, hcl.Diagnostics) {
-	w := rank.DefaultWeights()
-	if m.Settings.Ranking == nil {
-		if r.cfg.Module.Settings.Ranking == nil {
-			return w, nil
-		}
-		m = r.cfg.Module
-	}
-	over := map[string]float64{}
-	var diags hcl.Diagnostics
-	for name, e := range m.Settings.Ranking.Weights {
-		v, d := sc.EvalExpr(e, cty.Number)
-		diags = append(diags, d...)
-		if !d.HasErrors() && v.IsKnown() && !v.IsNull() {
-			f, _ := v.AsBigFloat().Float64()
-			over[name] = f
-		}
-	}
-	out, err := w.With(over)
-	if err != nil {
-		return w, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid ranking weights", Detail: err.Error(), Subject: m.Settings.Ranking.DeclRange.Ptr()})
-	}
-	return out, diags
+	}}
 }
 
 // demandOfComponents sums what the compute components of a template ask of
@@ -692,46 +458,49 @@ func demandOfComponents(m *config.Module) map[string]float64 {
 	return out
 }
 
+// quantityOf reads a number or a quantity string ("4GiB").
+func quantityOf(v cty.Value) (float64, bool) {
+	v, _ = v.UnmarkDeep()
+	if !v.IsKnown() || v.IsNull() {
+		return 0, false
+	}
+	switch v.Type() {
+	case cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		return f, true
+	case cty.String:
+		q, err := units.ParseQuantity(v.AsString())
+		return q, err == nil
+	}
+	return 0, false
+}
+
 // realiseDeployment binds a deployment's components to the chosen site and
 // adds the resources they become to its scope.
-func (r *run) realiseDeployment(c *config.Config, name string, sites map[string]*siteInfo) hcl.Diagnostics {
+func (r *run) realiseDeployment(c *config.Config, name string, sites map[string]*eval.Site) hcl.Diagnostics {
 	addr := config.ObjectAddr{Module: c.Path.UnkeyedInstance(), Kind: config.DeploymentKind, Name: name}
-	pl := r.placements[addr.String()]
+	pl := r.placements[addr]
 	scope := c.Children[config.Step{Kind: config.DeploymentStep, Name: name}]
 	if pl == nil || scope == nil {
 		return nil
 	}
 	var diags hcl.Diagnostics
-	bindingSite := func(name string) (binding.Site, bool) {
-		si := sites[name]
-		if si == nil {
-			return binding.Site{}, false
-		}
-		return binding.Site{
-			Name:              si.decl.Name,
-			Kind:              si.decl.Kind,
-			ProviderLocalName: si.decl.Provider.LocalName,
-			ProviderAlias:     si.decl.Provider.Alias,
-			Provider:          c.Module.ProviderFor(si.decl.Provider.LocalName),
-			Range:             si.decl.DeclRange,
-		}, true
-	}
-	for _, cname := range sortedKeys(scope.Module.Components) {
+	for _, cname := range slices.Sorted(maps.Keys(scope.Module.Components)) {
 		comp := scope.Module.Components[cname]
 		siteName := pl.sites[0]
-		if own := r.placements[config.ObjectAddr{Module: scope.Path.UnkeyedInstance(), Kind: config.ComponentKind, Name: cname}.String()]; own != nil && len(own.sites) > 0 {
+		if own := r.placements[componentAddr(scope.Path, cname)]; own != nil && len(own.sites) > 0 {
 			siteName = own.sites[0]
 		}
-		bs, ok := bindingSite(siteName)
-		if !ok {
+		site := sites[siteName]
+		if site == nil {
 			continue
 		}
-		real, d := binding.Realise(comp, scope.Module.Components, bs)
+		real, d := binding.Realise(comp, scope.Module.Components, site.Binding(c.Module))
 		diags = append(diags, d...)
 		if real == nil {
 			continue
 		}
-		r.realisations[string(scope.Path)+"|"+cname] = real
+		r.realisations[componentAddr(scope.Path, cname)] = real
 		for _, res := range real.Resources {
 			key := res.Type + "." + res.Name
 			if prev, clash := scope.Module.ManagedResources[key]; clash && prev.Component != res.Component {
@@ -756,111 +525,22 @@ func (r *run) realiseDeployment(c *config.Config, name string, sites map[string]
 }
 
 // realiseStorage creates the scope of the resources that hold a storage's
-// copies on the chosen sites.
-func (r *run) realiseStorage(c *config.Config, name string, sites map[string]*siteInfo) hcl.Diagnostics {
-	addr := config.ObjectAddr{Module: c.Path.UnkeyedInstance(), Kind: config.StorageKind, Name: name}
-	pl := r.placements[addr.String()]
-	st := c.Module.Storages[name]
-	if pl == nil || st == nil {
-		return nil
-	}
+// copies, each realised by its site's kind.
+func (r *run) realiseStorage(c *config.Config, st *binding.Storage) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	mod := config.NewModule(c.Module.SourceDir)
-	rng := st.DeclRange
-	lit := func(v cty.Value) hclsyntax.Expression { return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: rng} }
-	qos := storageQoSJSON(r, c, st)
-	for _, siteName := range pl.sites {
-		si := sites[siteName]
-		if si == nil {
+	for i := range st.Copies {
+		real, d := binding.RealiseStorage(st, i)
+		diags = append(diags, d...)
+		if real == nil {
 			continue
 		}
-		if si.decl.Kind != binding.Local {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Storage not supported on this kind of site yet",
-				Detail:   fmt.Sprintf("Storage %s was placed on site %s, a %s site; indigo realises storage on local sites today. Restrict its placement to local sites.", name, siteName, si.decl.Kind),
-				Subject:  st.DeclRange.Ptr(),
-			})
-			continue
-		}
-		ref := &config.LocalProviderRef{LocalName: si.decl.Provider.LocalName, Alias: si.decl.Provider.Alias}
-		dirName := binding.Name("copy_" + siteName)
-		dir := "storage/" + name
-		body := func(attrs map[string]hclsyntax.Expression) *hclsyntax.Body {
-			b := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: rng, EndRange: rng}
-			for k, e := range attrs {
-				b.Attributes[k] = &hclsyntax.Attribute{Name: k, Expr: e, SrcRange: rng, NameRange: rng}
-			}
-			return b
-		}
-		prov := c.Module.ProviderFor(ref.LocalName)
-		mod.ManagedResources["indigo_directory."+dirName] = &config.Resource{
-			Mode: config.ManagedMode, Type: "indigo_directory", Name: dirName,
-			Config:      body(map[string]hclsyntax.Expression{"path": lit(cty.StringVal(dir))}),
-			ProviderRef: ref, Provider: prov, Managed: &config.ManagedResource{},
-			DeclRange: rng, TypeRange: rng,
-		}
-		manifest := binding.Name("qos_" + siteName)
-		mod.ManagedResources["indigo_file."+manifest] = &config.Resource{
-			Mode: config.ManagedMode, Type: "indigo_file", Name: manifest,
-			Config: body(map[string]hclsyntax.Expression{
-				"path": &hclsyntax.TemplateExpr{Parts: []hclsyntax.Expression{
-					&hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
-						hcl.TraverseRoot{Name: "indigo_directory", SrcRange: rng},
-						hcl.TraverseAttr{Name: dirName, SrcRange: rng},
-						hcl.TraverseAttr{Name: "path", SrcRange: rng},
-					}, SrcRange: rng},
-					lit(cty.StringVal("/.indigo-qos.json")),
-				}, SrcRange: rng},
-				"content": lit(cty.StringVal(qos)),
-			}),
-			ProviderRef: ref, Provider: prov, Managed: &config.ManagedResource{},
-			DeclRange: rng, TypeRange: rng,
+		for _, res := range real.Resources {
+			mod.ManagedResources[res.Type+"."+res.Name] = res
 		}
 	}
-	c.AddChild(config.Step{Kind: config.StorageStep, Name: name}, mod, st.DeclRange, "")
+	c.AddChild(config.Step{Kind: config.StorageStep, Name: st.Addr.Name}, mod, st.Range, "")
 	return diags
-}
-
-// storageQoSJSON renders the QoS a storage asked for, recorded beside each
-// copy so that tools (and people) on the site can see it.
-func storageQoSJSON(r *run, c *config.Config, st *config.Storage) string {
-	static := eval.StaticData(r.cfg, eval.ValidateOptions{Vars: r.opts.Vars, Workspace: r.opts.Workspace})
-	sc := &eval.Scope{Data: static, Module: c.Path.UnkeyedInstance(), Functions: r.funcs}
-	attrs := map[string]cty.Value{"storage": cty.StringVal(st.Name)}
-	if q := st.QoS; q != nil {
-		for name, e := range map[string]hcl.Expression{"copies": q.Copies, "media": q.Media, "locations": q.Locations, "latency": q.Latency, "size": q.Size, "redundancy": q.Redundancy} {
-			if e == nil {
-				continue
-			}
-			if v, d := sc.EvalExpr(e, cty.DynamicPseudoType); !d.HasErrors() && v.IsWhollyKnown() {
-				v, _ = v.UnmarkDeep()
-				attrs[name] = v
-			}
-		}
-	}
-	var rules []cty.Value
-	for _, lr := range st.Lifecycle {
-		rule := map[string]cty.Value{}
-		for name, e := range map[string]hcl.Expression{"after": lr.After, "transition": lr.Transition, "expire": lr.Expire, "prefix": lr.Prefix} {
-			if e == nil {
-				continue
-			}
-			if v, d := sc.EvalExpr(e, cty.DynamicPseudoType); !d.HasErrors() && v.IsWhollyKnown() {
-				v, _ = v.UnmarkDeep()
-				rule[name] = v
-			}
-		}
-		rules = append(rules, cty.ObjectVal(rule))
-	}
-	if len(rules) > 0 {
-		attrs["lifecycle"] = cty.TupleVal(rules)
-	}
-	b, err := ctyJSON(cty.ObjectVal(attrs))
-	if err != nil {
-		return "{}"
-	}
-	return string(b) + "\n"
 }
 
 // placementRecord converts a placement into what state records.

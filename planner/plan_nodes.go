@@ -101,7 +101,7 @@ func (m planMaker) component(c *config.Config, comp *config.Component) func(cont
 // its realisation exposes.
 func (r *run) evalComponent(c *config.Config, comp *config.Component) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	real := r.realisations[string(c.Path)+"|"+comp.Name]
+	real := r.realisations[componentAddr(c.Path, comp.Name)]
 	for _, mi := range r.store.instancesOf(c.Path) {
 		sc := r.scope(mi, emptyIteration())
 		attrs := map[string]cty.Value{}

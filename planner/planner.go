@@ -3,6 +3,8 @@ package planner
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -110,11 +112,8 @@ func (r *run) result(errored bool) *plan.Plan {
 	for _, a := range r.opts.Replace {
 		p.Replace = append(p.Replace, a.String())
 	}
-	var keys []string
-	for k := range r.placements {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Collect(maps.Keys(r.placements))
+	slices.SortFunc(keys, func(a, b config.ObjectAddr) int { return strings.Compare(a.String(), b.String()) })
 	for _, k := range keys {
 		pl := r.placements[k]
 		p.Placements = append(p.Placements, &plan.Placement{Addr: pl.addr, Sites: pl.sites, Previous: pl.previous, Ranking: pl.ranking, Fallback: pl.fallback})
@@ -316,4 +315,4 @@ func copyMap[V any](m map[string]V) map[string]V {
 }
 
 // realisationsOf is kept on the run: how each component was realised.
-type realisations = map[string]*binding.Realisation
+type realisations = map[config.ObjectAddr]*binding.Realisation

@@ -46,8 +46,9 @@ type Options struct {
 	// longer take it.
 	Replan bool
 	// ExcludeSites lists, by component address, the sites a component must
-	// not be placed on (apply's fallback after a failure there).
-	ExcludeSites map[string][]string
+	// not be placed on, each with the reason (apply's fallback after a
+	// failure there).
+	ExcludeSites map[config.ObjectAddr]map[string]string
 	// Now is the time the plan is made; zero means time.Now().
 	Now time.Time
 	// Metrics reads site metrics; nil means the default fetcher.
@@ -111,7 +112,7 @@ type run struct {
 	store *store
 
 	// placements are the placement decisions, by component address.
-	placements map[string]*placement
+	placements map[config.ObjectAddr]*placement
 
 	mu      sync.Mutex
 	changes []*plan.ResourceChange
@@ -127,11 +128,11 @@ type run struct {
 	// deps are, by resource node key, the resources each resource depends
 	// on.
 	deps map[string][]config.AbsResource
-	// realisations say how each component (by "path|name") was realised.
+	// realisations say how each component was realised, by its address.
 	realisations realisations
 	// fixed, during an apply, holds the plan's placements, which the apply
 	// keeps rather than ranking again.
-	fixed map[string]*plan.Placement
+	fixed map[config.ObjectAddr]*plan.Placement
 	// prefetch holds background refreshes and validations, shared with the
 	// speculative pass.
 	prefetch *prefetcher
@@ -185,7 +186,7 @@ func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Option
 		sem:          make(chan struct{}, opts.parallelism()),
 		work:         make(chan struct{}, opts.workers()),
 		store:        newStore(),
-		placements:   map[string]*placement{},
+		placements:   map[config.ObjectAddr]*placement{},
 		prev:         map[config.InstanceAddr]config.InstanceAddr{},
 		imports:      map[config.InstanceAddr]string{},
 		realisations: realisations{},

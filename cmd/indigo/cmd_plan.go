@@ -21,9 +21,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	"github.com/indigo-cloud/indigo/cmd/indigo/view/jsonplan"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/planner/planfile"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -169,7 +171,7 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 // it with -out, and maps the result to an exit status.
 func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *runFlags) error {
 	if f.json && p != nil {
-		b, err := plan.MarshalJSONView(p)
+		b, err := jsonplan.Marshal(p)
 		if err != nil {
 			return err
 		}
@@ -200,7 +202,7 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 
 func writePlanFile(path string, p *plan.Plan) error {
 	var buf bytes.Buffer
-	if err := plan.WriteFile(&buf, p); err != nil {
+	if err := planfile.Write(&buf, p); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
@@ -484,7 +486,7 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 	if err != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("reading the plan file: %s", err)}
 	}
-	p, err := plan.ReadFile(bytes.NewReader(b))
+	p, err := planfile.Read(bytes.NewReader(b))
 	if err != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("%s is not a valid plan file: %s", path, err)}
 	}

@@ -12,9 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	"github.com/indigo-cloud/indigo/cmd/indigo/view/jsonplan"
+	"github.com/indigo-cloud/indigo/cmd/indigo/view/jsonstate"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/planner/planfile"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -318,12 +321,12 @@ func (a *app) showCommand() *cobra.Command {
 				if err != nil {
 					return &exitError{code: 1, msg: fmt.Sprintf("reading %s: %s", args[0], err)}
 				}
-				p, err := plan.ReadFile(bytes.NewReader(b))
+				p, err := planfile.Read(bytes.NewReader(b))
 				if err != nil {
 					return &exitError{code: 1, msg: fmt.Sprintf("%s is not a plan file: %s", args[0], err)}
 				}
 				if jsonOut {
-					out, err := plan.MarshalJSONView(p)
+					out, err := jsonplan.Marshal(p)
 					if err != nil {
 						return err
 					}
@@ -336,7 +339,7 @@ func (a *app) showCommand() *cobra.Command {
 			}
 			return a.withState("show", false, func(w *workspace, m *state.Manager) error {
 				if jsonOut {
-					out, err := plan.MarshalStateJSON(m.State())
+					out, err := jsonstate.Marshal(m.State())
 					if err != nil {
 						return err
 					}
@@ -464,7 +467,7 @@ their scores and the parts that make them, and why each rejected site was reject
 					Placements    []json.RawMessage `json:"placements"`
 				}{FormatVersion: "1.0"}
 				for _, pl := range chosen {
-					b, err := plan.MarshalPlacementJSON(pl)
+					b, err := jsonplan.MarshalPlacement(pl)
 					if err != nil {
 						return err
 					}

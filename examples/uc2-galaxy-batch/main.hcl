@@ -33,6 +33,12 @@ site "cnaf" {
   provider = openstack.cnaf
   kind     = "openstack"
   location = "IT"
+  # Until the site publishes a catalogue, servers whose template names no
+  # image or instance type get these.
+  settings {
+    image  = "ubuntu-22.04"
+    flavor = "m1.xlarge"
+  }
   sla {
     id           = "sla-galaxy-cnaf"
     cpus         = 400
@@ -47,6 +53,12 @@ site "bari" {
   provider = openstack.bari
   kind     = "openstack"
   location = "IT"
+  # Until the site publishes a catalogue, servers whose template names no
+  # image or instance type get these.
+  settings {
+    image  = "ubuntu-22.04"
+    flavor = "m1.xlarge"
+  }
   sla {
     id           = "sla-galaxy-bari"
     cpus         = 200

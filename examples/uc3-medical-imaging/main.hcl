@@ -27,6 +27,12 @@ site "upv" {
   kind         = "openstack"
   location     = "ES"
   capabilities = ["gpu", "encrypted-volumes"]
+  # Until the site publishes a catalogue, servers whose template names no
+  # image or instance type get these.
+  settings {
+    image  = "ubuntu-22.04"
+    flavor = "g1.large"
+  }
   sla {
     id           = "sla-imaging-upv"
     cpus         = 128
@@ -41,6 +47,12 @@ site "cesga" {
   kind         = "openstack"
   location     = "ES"
   capabilities = ["encrypted-volumes"]
+  # Until the site publishes a catalogue, servers whose template names no
+  # image or instance type get these.
+  settings {
+    image  = "ubuntu-22.04"
+    flavor = "g1.large"
+  }
   sla {
     id     = "sla-imaging-cesga"
     cpus   = 256

@@ -41,6 +41,12 @@ site "infn" {
   provider = openstack.infn
   kind     = "openstack"
   location = "IT"
+  # Until the site publishes a catalogue, servers whose template names no
+  # image or instance type get these.
+  settings {
+    image  = "centos-7"
+    flavor = "m1.large"
+  }
   sla {
     id     = "sla-cms-infn"
     cpus   = 2000
@@ -53,6 +59,12 @@ site "desy" {
   provider = openstack.desy
   kind     = "openstack"
   location = "DE"
+  # Until the site publishes a catalogue, servers whose template names no
+  # image or instance type get these.
+  settings {
+    image  = "centos-7"
+    flavor = "m1.large"
+  }
   sla {
     id     = "sla-cms-desy"
     cpus   = 1000

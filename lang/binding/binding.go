@@ -2,14 +2,16 @@ package binding
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/units"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -18,23 +20,27 @@ import (
 type Site struct {
 	// Name is the site's name, for messages.
 	Name string
-	// Kind selects the bindings: local, openstack or kubernetes.
+	// Kind names the site's kind in the registry (local, openstack, ...).
 	Kind string
 	// ProviderLocalName and ProviderAlias name the provider configuration
 	// the generated resources use.
 	ProviderLocalName string
 	ProviderAlias     string
-	// Provider is the provider's source address; zero means the usual one
-	// for the kind.
+	// Provider is the provider's source address; zero means the kind's
+	// default.
 	Provider config.Provider
-	// Defaults fill what a template leaves to the site: "image" and
-	// "flavor" (openstack, when the template names no image or instance
-	// type), "network" and "floating_pool" (openstack), "namespace"
-	// (kubernetes).
-	Defaults map[string]string
+	// Location is where the site is (a country, a data centre).
+	Location string
+	// Settings is the site's settings block, decoded against its kind's
+	// schema (Kind.DecodeSettings): an object with every setting, null
+	// where unset.
+	Settings cty.Value
 	// Range is the site's declaration, for diagnostics.
 	Range hcl.Range
 }
+
+// Setting returns a string setting of the site, "" when unset.
+func (s Site) Setting(name string) string { return settingString(s.Settings, name) }
 
 // Realisation is how one component is realised on one site.
 type Realisation struct {
@@ -69,21 +75,9 @@ type ConfigStep struct {
 // NotExecuted is the note every configuration step carries today.
 const NotExecuted = "configuration step not executed yet"
 
-// Kinds of site with bindings.
-const (
-	Local      = "local"
-	OpenStack  = "openstack"
-	Kubernetes = "kubernetes"
-)
-
-var defaultProviders = map[string]config.Provider{
-	Local:      config.BuiltinProvider,
-	OpenStack:  {Hostname: config.DefaultRegistry, Namespace: "terraform-provider-openstack", Type: "openstack"},
-	Kubernetes: {Hostname: config.DefaultRegistry, Namespace: "hashicorp", Type: "kubernetes"},
-}
-
-// binder builds one realisation.
-type binder struct {
+// Binder builds one component's realisation on one site. A kind's rules
+// call its methods.
+type Binder struct {
 	c     *config.Component
 	comps map[string]*config.Component
 	site  Site
@@ -92,66 +86,65 @@ type binder struct {
 	rng   hcl.Range
 }
 
-// rule is one row of the binding table: a type (matched against the type
-// chain) and what it becomes on each kind of site.
-type rule struct {
-	typ   string
-	kinds map[string]func(*binder)
+// Component is the component being realised.
+func (b *Binder) Component() *config.Component { return b.c }
+
+// Site is the site it is realised on.
+func (b *Binder) Site() Site { return b.site }
+
+// SetAttribute says how component.NAME.attr is computed.
+func (b *Binder) SetAttribute(attr string, e hcl.Expression) { b.r.Attributes[attr] = e }
+
+// Resource adds a managed resource of the site's provider with the given
+// arguments; nil arguments are left out.
+func (b *Binder) Resource(typ, name string, attrs map[string]hcl.Expression) *config.Resource {
+	return b.resource(typ, name, b.body(attrs))
 }
 
-var rules = []rule{
-	{"tosca.nodes.Container.Application", map[string]func(*binder){Local: (*binder).localContainer, Kubernetes: (*binder).k8sContainer}},
-	{"tosca.nodes.indigo.Container.Application.Docker", map[string]func(*binder){Local: (*binder).localContainer, Kubernetes: (*binder).k8sContainer}},
-	{"tosca.nodes.Container.Runtime", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps, Kubernetes: (*binder).steps}},
-	{"tosca.nodes.Compute", map[string]func(*binder){Local: (*binder).localCompute, OpenStack: (*binder).osCompute}},
-	{"tosca.nodes.BlockStorage", map[string]func(*binder){Local: (*binder).localVolume, OpenStack: (*binder).osVolume, Kubernetes: (*binder).k8sVolume}},
-	{"tosca.nodes.ObjectStorage", map[string]func(*binder){Local: (*binder).localVolume, Kubernetes: (*binder).k8sVolume}},
-	{"tosca.nodes.network.Network", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).osNetwork}},
-	{"tosca.nodes.network.Port", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps}},
-	{"tosca.nodes.SoftwareComponent", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps, Kubernetes: (*binder).steps}},
-	{"tosca.nodes.WebApplication", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps, Kubernetes: (*binder).steps}},
-	{"tosca.nodes.Database", map[string]func(*binder){Local: (*binder).steps, OpenStack: (*binder).steps, Kubernetes: (*binder).steps}},
-}
+// String is a string literal located at the component.
+func (b *Binder) String(s string) hclsyntax.Expression { return b.str(s) }
+
+// Ref is the expression TYPE.NAME.ATTR, located at the component.
+func (b *Binder) Ref(typ, name, attr string) hclsyntax.Expression { return b.ref(typ, name, attr) }
 
 // Realise realises component c (one of comps, the deployment's components
 // by name) on site. A type with no binding for the site's kind is an
 // error at the component naming both.
 func Realise(c *config.Component, comps map[string]*config.Component, site Site) (*Realisation, hcl.Diagnostics) {
-	b := &binder{c: c, comps: comps, site: site, rng: c.DeclRange,
+	kind, ok := Lookup(site.Kind)
+	if !ok {
+		return nil, hcl.Diagnostics{UnknownKind(site.Kind, site.Range)}
+	}
+	b := &Binder{c: c, comps: comps, site: site, rng: c.DeclRange,
 		r: &Realisation{Component: c.Name, Site: site.Name, Attributes: map[string]hcl.Expression{}}}
 	if b.site.Provider.IsZero() {
-		b.site.Provider = defaultProviders[site.Kind]
+		b.site.Provider = kind.DefaultProvider
 	}
 	chain := c.TypeChain
 	if len(chain) == 0 {
 		chain = []string{c.Type}
 	}
 	for _, t := range chain {
-		for _, r := range rules {
-			if r.typ != t {
-				continue
-			}
-			if fn := r.kinds[site.Kind]; fn != nil {
-				fn(b)
+		for _, r := range kind.Rules {
+			if r.Type == t {
+				r.Realise(b)
 				b.steps()
 				return b.r, b.diags
 			}
 		}
 	}
 	var kinds []string
-	for _, t := range chain {
-		for _, r := range rules {
-			if r.typ == t {
-				for k := range r.kinds {
-					kinds = append(kinds, k)
-				}
+	for _, k := range Kinds() {
+		for _, r := range k.Rules {
+			if slices.Contains(chain, r.Type) {
+				kinds = append(kinds, k.Name)
+				break
 			}
 		}
 	}
-	sort.Strings(kinds)
 	hint := "No kind of site has a binding for it."
 	if len(kinds) > 0 {
-		hint = "It can be placed on " + strings.Join(dedup(kinds), ", ") + " sites."
+		hint = "It can be placed on " + strings.Join(kinds, ", ") + " sites."
 	}
 	return nil, hcl.Diagnostics{{
 		Severity: hcl.DiagError,
@@ -160,16 +153,6 @@ func Realise(c *config.Component, comps map[string]*config.Component, site Site)
 			c.Name, c.Type, site.Kind, site.Name, hint),
 		Subject: c.DeclRange.Ptr(),
 	}}
-}
-
-func dedup(s []string) []string {
-	var out []string
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // Name returns the resource name used for a component: a valid identifier,
@@ -194,7 +177,7 @@ func Name(component string) string {
 }
 
 // resource adds a managed resource with the given body.
-func (b *binder) resource(typ, name string, body *hclsyntax.Body) *config.Resource {
+func (b *Binder) resource(typ, name string, body *hclsyntax.Body) *config.Resource {
 	ref := config.LocalProviderRef{LocalName: b.site.ProviderLocalName, Alias: b.site.ProviderAlias}
 	if ref.LocalName == "" {
 		ref.LocalName = b.site.Provider.Type
@@ -224,7 +207,7 @@ func (b *binder) resource(typ, name string, body *hclsyntax.Body) *config.Resour
 }
 
 // body builds a synthesized body; attrs with nil expressions are skipped.
-func (b *binder) body(attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *hclsyntax.Body {
+func (b *Binder) body(attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *hclsyntax.Body {
 	out := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: b.rng, EndRange: b.rng}
 	for name, e := range attrs {
 		if e == nil {
@@ -240,35 +223,29 @@ func (b *binder) body(attrs map[string]hcl.Expression, blocks ...*hclsyntax.Bloc
 	return out
 }
 
-func (b *binder) block(typ string, attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *hclsyntax.Block {
+func (b *Binder) block(typ string, attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *hclsyntax.Block {
 	return &hclsyntax.Block{Type: typ, Body: b.body(attrs, blocks...), TypeRange: b.rng, OpenBraceRange: b.rng, CloseBraceRange: b.rng}
 }
 
-func (b *binder) str(s string) hclsyntax.Expression {
-	return &hclsyntax.LiteralValueExpr{Val: cty.StringVal(s), SrcRange: b.rng}
-}
+func (b *Binder) str(s string) hclsyntax.Expression { return strLit(b.rng, s) }
 
-func (b *binder) num(n int64) hclsyntax.Expression {
+func (b *Binder) num(n int64) hclsyntax.Expression {
 	return &hclsyntax.LiteralValueExpr{Val: cty.NumberIntVal(n), SrcRange: b.rng}
 }
 
 // ref builds TYPE.NAME.ATTR.
-func (b *binder) ref(typ, name, attr string) hclsyntax.Expression {
-	return &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
-		hcl.TraverseRoot{Name: typ, SrcRange: b.rng},
-		hcl.TraverseAttr{Name: name, SrcRange: b.rng},
-		hcl.TraverseAttr{Name: attr, SrcRange: b.rng},
-	}, SrcRange: b.rng}
+func (b *Binder) ref(typ, name, attr string) hclsyntax.Expression {
+	return refExpr(b.rng, typ, name, attr)
 }
 
-func (b *binder) list(es ...hclsyntax.Expression) hclsyntax.Expression {
+func (b *Binder) list(es ...hclsyntax.Expression) hclsyntax.Expression {
 	return &hclsyntax.TupleConsExpr{Exprs: es, SrcRange: b.rng, OpenRange: b.rng}
 }
 
 // prop returns a component property, or a capability property.
-func (b *binder) prop(name string) hcl.Expression { return b.c.Properties[name] }
+func (b *Binder) prop(name string) hcl.Expression { return b.c.Properties[name] }
 
-func (b *binder) capProp(capability, name string) hcl.Expression {
+func (b *Binder) capProp(capability, name string) hcl.Expression {
 	if m := b.c.Capabilities[capability]; m != nil {
 		return m[name]
 	}
@@ -287,7 +264,7 @@ func literal(e hcl.Expression) (cty.Value, bool) {
 	return v, true
 }
 
-func (b *binder) literalString(e hcl.Expression) (string, bool) {
+func (b *Binder) literalString(e hcl.Expression) (string, bool) {
 	v, ok := literal(e)
 	if !ok || v.Type() != cty.String {
 		return "", false
@@ -295,12 +272,12 @@ func (b *binder) literalString(e hcl.Expression) (string, bool) {
 	return v.AsString(), true
 }
 
-func (b *binder) errorf(at hcl.Range, summary, format string, args ...any) {
+func (b *Binder) errorf(at hcl.Range, summary, format string, args ...any) {
 	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: at.Ptr()})
 }
 
 // steps records the component's configuration operations, once.
-func (b *binder) steps() {
+func (b *Binder) steps() {
 	if b.r.Steps != nil {
 		return
 	}
@@ -312,13 +289,13 @@ func (b *binder) steps() {
 		}
 	}
 	var arts []*config.Artifact
-	for _, name := range sortedKeys(b.c.Artifacts) {
+	for _, name := range slices.Sorted(maps.Keys(b.c.Artifacts)) {
 		arts = append(arts, b.c.Artifacts[name])
 	}
 	order := map[string]int{"create": 0, "pre_configure_source": 1, "pre_configure_target": 1, "configure": 2, "post_configure_source": 3, "post_configure_target": 3, "add_target": 4, "add_source": 4, "start": 5, "stop": 6, "delete": 7}
-	for _, iface := range sortedKeys(b.c.Interfaces) {
+	for _, iface := range slices.Sorted(maps.Keys(b.c.Interfaces)) {
 		ops := b.c.Interfaces[iface]
-		names := sortedKeys(ops)
+		names := slices.Sorted(maps.Keys(ops))
 		sort.SliceStable(names, func(i, j int) bool { return rank(order, names[i]) < rank(order, names[j]) })
 		for _, n := range names {
 			op := ops[n]
@@ -340,30 +317,11 @@ func rank(order map[string]int, name string) int {
 	return 8
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // sizeGB reads a scalar-unit.size literal in whole gigabytes (rounded up).
 func sizeGB(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	if i <= 0 {
-		return 0, false
-	}
-	n, err := strconv.ParseFloat(s[:i], 64)
+	b, err := units.ParseScalar(units.Size, s)
 	if err != nil {
 		return 0, false
 	}
-	mult := map[string]float64{"b": 1e-9, "kb": 1e-6, "kib": 1024.0 / 1e9, "mb": 1e-3, "mib": 1048576.0 / 1e9, "gb": 1, "gib": 1.073741824, "tb": 1e3, "tib": 1099.511627776}
-	m, ok := mult[strings.ToLower(strings.TrimSpace(s[i:]))]
-	if !ok {
-		return 0, false
-	}
-	return int64(math.Ceil(n * m)), true
+	return int64(math.Ceil(b / 1e9)), true
 }

@@ -80,7 +80,7 @@ func attr(t *testing.T, body hcl.Body, path ...string) cty.Value {
 	return v
 }
 
-var local = Site{Name: "laptop", Kind: Local, ProviderLocalName: "indigo"}
+var local = Site{Name: "laptop", Kind: "local", ProviderLocalName: "indigo"}
 
 func TestLocal(t *testing.T) {
 	comps := loadApp(t)
@@ -138,7 +138,7 @@ func TestNoBinding(t *testing.T) {
 	comps := loadApp(t)
 	for _, tc := range []struct {
 		comp, kind string
-	}{{"dataset", Local}, {"web", OpenStack}, {"server", Kubernetes}} {
+	}{{"dataset", "local"}, {"web", "openstack"}, {"server", "kubernetes"}} {
 		_, diags := Realise(comps[tc.comp], comps, Site{Name: "s", Kind: tc.kind})
 		if !diags.HasErrors() {
 			t.Errorf("%s on %s: no error", tc.comp, tc.kind)
@@ -154,7 +154,7 @@ func TestNoBinding(t *testing.T) {
 
 func TestOpenStack(t *testing.T) {
 	comps := loadApp(t)
-	site := Site{Name: "cnaf", Kind: OpenStack, ProviderLocalName: "openstack", ProviderAlias: "cnaf", Defaults: map[string]string{"network": "private"}}
+	site := Site{Name: "cnaf", Kind: "openstack", ProviderLocalName: "openstack", ProviderAlias: "cnaf", Settings: cty.ObjectVal(map[string]cty.Value{"network": cty.StringVal("private")})}
 
 	r := realise(t, comps, "server", site)
 	srv := resource(t, r, "openstack_compute_instance_v2", "server")
@@ -192,7 +192,7 @@ func TestOpenStack(t *testing.T) {
 	// no image anywhere: a located error naming what to set
 	noImage := *comps["server"]
 	noImage.Capabilities = map[string]map[string]hcl.Expression{}
-	_, diags := Realise(&noImage, comps, Site{Name: "bare", Kind: OpenStack})
+	_, diags := Realise(&noImage, comps, Site{Name: "bare", Kind: "openstack"})
 	if !diags.HasErrors() || !strings.Contains(diags[0].Detail, "image") || diags[0].Subject == nil {
 		t.Errorf("no image: %v", diags)
 	}
@@ -200,7 +200,7 @@ func TestOpenStack(t *testing.T) {
 
 func TestKubernetes(t *testing.T) {
 	comps := loadApp(t)
-	site := Site{Name: "k8s", Kind: Kubernetes, ProviderLocalName: "kubernetes"}
+	site := Site{Name: "k8s", Kind: "kubernetes", ProviderLocalName: "kubernetes"}
 	r := realise(t, comps, "web", site)
 	dep := resource(t, r, "kubernetes_deployment_v1", "web")
 	if img := attr(t, dep.Config, "spec", "template", "spec", "container", "image"); img.AsString() != "python:3.12-slim" {

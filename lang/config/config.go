@@ -492,11 +492,15 @@ type Site struct {
 	SLARange hcl.Range
 	// SLAID is the identifier of the SLA (sla { id = "..." }), matched by
 	// TOSCA SlaPlacement policies.
-	SLAID     string
-	Shares    hcl.Expression
-	Cost      hcl.Expression
-	Metrics   hcl.Expression
-	DeclRange hcl.Range
+	SLAID   string
+	Shares  hcl.Expression
+	Cost    hcl.Expression
+	Metrics hcl.Expression
+	// Settings is the site's settings block, read against its kind's
+	// schema (lang/binding); nil when the site has none.
+	Settings      hcl.Body
+	SettingsRange hcl.Range
+	DeclRange     hcl.Range
 }
 
 // Placement says where a deployment or storage may go.

@@ -15,14 +15,6 @@ import (
 
 func hclsyntaxValidIdentifier(s string) bool { return hclsyntax.ValidIdentifier(s) }
 
-// knownSiteKinds are the site kinds indigo has bindings for. Other kinds are
-// accepted with a warning: resources can still be placed there, components
-// cannot.
-var knownSiteKinds = map[string]bool{
-	"local": true, "openstack": true, "kubernetes": true, "s3": true,
-	"slurm": true, "aws": true, "docker": true, "dcache": true,
-}
-
 var siteSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "provider", Required: true},
@@ -33,7 +25,7 @@ var siteSchema = &hcl.BodySchema{
 		{Name: "cost"},
 		{Name: "metrics"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "sla"}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "sla"}, {Type: "settings"}},
 }
 
 func (d *decoder) decodeSite(b *hcl.Block) hcl.Diagnostics {
@@ -54,14 +46,6 @@ func (d *decoder) decodeSite(b *hcl.Block) hcl.Diagnostics {
 		kd := gohcl.DecodeExpression(attr.Expr, nil, &s.Kind)
 		diags = append(diags, kd...)
 		s.KindRange = attr.Expr.Range()
-		if !kd.HasErrors() && !knownSiteKinds[s.Kind] {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagWarning,
-				Summary:  "Unknown site kind",
-				Detail:   fmt.Sprintf("indigo knows the kinds %s. Resources can be placed on a %q site, abstract components cannot.", strings.Join(sortedKeys(knownSiteKinds), ", "), s.Kind),
-				Subject:  attr.Expr.Range().Ptr(),
-			})
-		}
 	}
 	set := func(name string, dst *hcl.Expression) {
 		if attr, ok := content.Attributes[name]; ok {
@@ -74,6 +58,16 @@ func (d *decoder) decodeSite(b *hcl.Block) hcl.Diagnostics {
 	set("cost", &s.Cost)
 	set("metrics", &s.Metrics)
 	for _, blk := range content.Blocks {
+		if blk.Type == "settings" {
+			// Read against the kind's schema when the site is evaluated
+			// (lang/eval), so validate and plan say the same.
+			if s.Settings != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate settings block", Detail: "A site has one settings block: merge them.", Subject: blk.DefRange.Ptr()})
+				continue
+			}
+			s.Settings, s.SettingsRange = blk.Body, blk.DefRange
+			continue
+		}
 		if s.SLARange != (hcl.Range{}) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate sla block", Detail: "A site has one sla block: merge them.", Subject: blk.DefRange.Ptr()})
 			continue

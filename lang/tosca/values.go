@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/indigo-cloud/indigo/lang/units"
 	"gopkg.in/yaml.v3"
 )
 
@@ -22,65 +23,10 @@ func primitive(name string) bool {
 	return false
 }
 
-// Units of the scalar-unit types, in their base unit (bytes, seconds,
-// hertz, bits per second). Unit names are case-insensitive in TOSCA except
-// where the spec distinguishes them (none of these collide).
-var scalarUnits = map[string]map[string]float64{
-	"scalar-unit.size": {
-		"b": 1, "kb": 1e3, "kib": 1 << 10, "mb": 1e6, "mib": 1 << 20, "gb": 1e9, "gib": 1 << 30, "tb": 1e12, "tib": 1 << 40,
-	},
-	"scalar-unit.time": {
-		"d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9,
-	},
-	"scalar-unit.frequency": {
-		"hz": 1, "khz": 1e3, "mhz": 1e6, "ghz": 1e9,
-	},
-	"scalar-unit.bitrate": {
-		"bps": 1, "kbps": 1e3, "kibps": 1 << 10, "mbps": 1e6, "mibps": 1 << 20, "gbps": 1e9, "gibps": 1 << 30, "tbps": 1e12, "tibps": 1 << 40,
-	},
-}
-
-var scalarUnitRe = regexp.MustCompile(`^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z]+)\s*$`)
-
-// parseScalarUnit returns the value in base units.
+// parseScalarUnit returns the value in base units (bytes, seconds, hertz,
+// bits per second), read by the one quantity vocabulary in lang/units.
 func parseScalarUnit(typ, s string) (float64, error) {
-	m := scalarUnitRe.FindStringSubmatch(s)
-	if m == nil {
-		return 0, fmt.Errorf("%q is not a %s: write a number and a unit, as in %s", s, typ, unitExample(typ))
-	}
-	f, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a %s: %v", s, typ, err)
-	}
-	mult, ok := scalarUnits[typ][strings.ToLower(m[2])]
-	if !ok {
-		return 0, fmt.Errorf("%q has an unknown unit %q for %s; use one of %s", s, m[2], typ, unitList(typ))
-	}
-	return f * mult, nil
-}
-
-func unitExample(typ string) string {
-	switch typ {
-	case "scalar-unit.time":
-		return "\"30 s\""
-	case "scalar-unit.frequency":
-		return "\"2.4 GHz\""
-	case "scalar-unit.bitrate":
-		return "\"100 Mbps\""
-	}
-	return "\"4 GB\""
-}
-
-func unitList(typ string) string {
-	switch typ {
-	case "scalar-unit.time":
-		return "d, h, m, s, ms, us, ns"
-	case "scalar-unit.frequency":
-		return "Hz, kHz, MHz, GHz"
-	case "scalar-unit.bitrate":
-		return "bps, Kbps, Kibps, Mbps, Mibps, Gbps, Gibps, Tbps, Tibps"
-	}
-	return "B, kB, KiB, MB, MiB, GB, GiB, TB, TiB"
+	return units.ParseScalar(units.Class(typ), s)
 }
 
 var versionRe = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*([.\-+_][0-9A-Za-z.\-+_]*)?$`)

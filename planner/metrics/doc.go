@@ -24,7 +24,7 @@
 //	  "latency_ms":   42.5,                    // observed latency in milliseconds
 //	  "free": {                                // free capacity, by resource
 //	    "cpus": 120, "gpus": 2,
-//	    "memory": "512GiB",                    // numbers, or quantities as rank.ParseQuantity reads them
+//	    "memory": "512GiB",                    // numbers, or quantities as lang/units reads them
 //	    "storage": 12e12                       // memory and storage in bytes
 //	  }
 //	}

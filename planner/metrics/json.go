@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/indigo-cloud/indigo/lang/units"
 	"github.com/indigo-cloud/indigo/planner/rank"
 )
 
@@ -76,5 +77,5 @@ func quantity(raw json.RawMessage) (float64, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return 0, fmt.Errorf("%s is neither a number nor a quantity string", raw)
 	}
-	return rank.ParseQuantity(s)
+	return units.ParseQuantity(s)
 }

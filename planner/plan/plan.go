@@ -1,12 +1,12 @@
 // Package plan is the model of an execution plan: what indigo will create,
 // update, replace, read and delete, where each placed component goes and
-// why, and what the plan was computed from. It also encodes plans to files
-// (indigo plan -out, file.go) and to the documented JSON view (indigo plan
-// -json, json.go; docs/json-plan.md), and renders a recorded state as JSON
-// (indigo show -json, statejson.go; docs/json-state.md).
+// why, and what the plan was computed from.
 //
 // The planner produces a Plan; the apply consumes it; views render it. This
-// package does no planning and knows nothing about terminals.
+// package does no planning, knows nothing about terminals and holds no
+// encoding: plan files (indigo plan -out) are planner/planfile, the JSON
+// views (indigo plan -json, indigo show -json) are cmd/indigo/view/jsonplan
+// and cmd/indigo/view/jsonstate.
 package plan
 
 import (

@@ -59,6 +59,9 @@ func (x *componentContext) filter(e *evaluation) {
 	l := x.l
 	e.scored = Scored{Site: s.Name, Location: s.Location, Notes: slices.Clip(si.notes)}
 	var reasons []string
+	if why, out := c.Excluded[s.Name]; out {
+		reasons = append(reasons, why)
+	}
 
 	var missing []string
 	for _, capability := range c.Capabilities {

@@ -1,88 +1,10 @@
 package rank
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 )
-
-// quantityUnits maps a unit suffix to its multiplier. Binary units (Ki, Mi,
-// ...) are powers of 1024, decimal ones (k, M, G, ...) powers of 1000; a
-// trailing B is allowed on both ("GiB", "GB"). "m" is milli, as in a
-// Kubernetes cpu request ("500m" is half a cpu).
-var quantityUnits = map[string]float64{
-	"":  1,
-	"B": 1,
-	"m": 1e-3,
-	"k": 1e3, "K": 1e3, "kB": 1e3, "KB": 1e3,
-	"M": 1e6, "MB": 1e6,
-	"G": 1e9, "GB": 1e9,
-	"T": 1e12, "TB": 1e12,
-	"P": 1e15, "PB": 1e15,
-	"E": 1e18, "EB": 1e18,
-	"Ki": 1 << 10, "KiB": 1 << 10,
-	"Mi": 1 << 20, "MiB": 1 << 20,
-	"Gi": 1 << 30, "GiB": 1 << 30,
-	"Ti": 1 << 40, "TiB": 1 << 40,
-	"Pi": 1 << 50, "PiB": 1 << 50,
-	"Ei": 1 << 60, "EiB": 1 << 60,
-}
-
-// ParseQuantity reads a non-negative amount with an optional unit:
-//
-//	"2", "0.5"                      plain numbers
-//	"500m"                          milli: 0.5 (cpus, as Kubernetes writes them)
-//	"10k", "10M", "10G", "10GB"     decimal: ×1000, ×1000², ... (k K M G T P E, B optional)
-//	"4Ki", "4GiB", "1.5TiB"         binary: ×1024, ×1024², ... (Ki Mi Gi Ti Pi Ei, B optional)
-//	"512B"                          bytes
-//
-// Units are case-sensitive ("m" is milli, "M" mega) except that "kB" and "KB"
-// are both accepted. Space between number and unit is allowed. Exponent
-// notation is not ("1E3" would read as 1 exa-unit missing its number).
-func ParseQuantity(s string) (float64, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, fmt.Errorf("empty quantity")
-	}
-	if t[0] == '-' {
-		return 0, fmt.Errorf("quantity %q is negative", s)
-	}
-	end := 0
-	if t[0] == '+' {
-		end = 1
-	}
-	digits, dot := 0, false
-	for ; end < len(t); end++ {
-		c := t[end]
-		if c >= '0' && c <= '9' {
-			digits++
-			continue
-		}
-		if c == '.' && !dot {
-			dot = true
-			continue
-		}
-		break
-	}
-	if digits == 0 {
-		return 0, fmt.Errorf("quantity %q does not start with a number", s)
-	}
-	n, err := strconv.ParseFloat(t[:end], 64)
-	if err != nil {
-		return 0, fmt.Errorf("quantity %q: %w", s, err)
-	}
-	unit := strings.TrimSpace(t[end:])
-	mult, ok := quantityUnits[unit]
-	if !ok {
-		return 0, fmt.Errorf("quantity %q has unknown unit %q: use m, k, M, G, T, P, E (×1000), Ki, Mi, Gi, Ti, Pi, Ei (×1024), optionally followed by B", s, unit)
-	}
-	v := n * mult
-	if math.IsInf(v, 0) {
-		return 0, fmt.Errorf("quantity %q is too large", s)
-	}
-	return v, nil
-}
 
 // isByteResource says whether a resource is counted in bytes (and printed
 // with binary units).

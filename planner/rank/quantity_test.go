@@ -8,54 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner/rank"
 )
-
-func TestParseQuantity(t *testing.T) {
-	cases := []struct {
-		in   string
-		want float64
-		err  string
-	}{
-		{in: "2", want: 2},
-		{in: "0.5", want: 0.5},
-		{in: "500m", want: 0.5},
-		{in: "1.5TiB", want: 1.5 * (1 << 40)},
-		{in: "4GiB", want: 4 << 30},
-		{in: "4Gi", want: 4 << 30},
-		{in: "10GB", want: 10e9},
-		{in: "10G", want: 10e9},
-		{in: "10 GB", want: 10e9},
-		{in: " 3k ", want: 3000},
-		{in: "3KB", want: 3000},
-		{in: "3kB", want: 3000},
-		{in: "512B", want: 512},
-		{in: "2Mi", want: 2 << 20},
-		{in: "2M", want: 2e6},
-		{in: "+7", want: 7},
-		{in: "1EiB", want: 1 << 60},
-		{in: "", err: "empty quantity"},
-		{in: "-1", err: "negative"},
-		{in: "GiB", err: "does not start with a number"},
-		{in: ".", err: "does not start with a number"},
-		{in: "4gb", err: `unknown unit "gb"`},
-		{in: "1e3", err: `unknown unit "e3"`},
-		{in: "1..2", err: `unknown unit ".2"`},
-		{in: "4 cpus", err: `unknown unit "cpus"`},
-	}
-	for _, tc := range cases {
-		got, err := rank.ParseQuantity(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParseQuantity(%q) = %v, %v; want error containing %q", tc.in, got, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("ParseQuantity(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
-		}
-	}
-}
 
 func TestFormatQuantity(t *testing.T) {
 	cases := []struct {
@@ -77,21 +32,6 @@ func TestFormatQuantity(t *testing.T) {
 			t.Errorf("FormatQuantity(%q, %v) = %q, want %q", tc.res, tc.v, got, tc.want)
 		}
 	}
-}
-
-func FuzzParseQuantity(f *testing.F) {
-	for _, s := range []string{"2", "500m", "1.5TiB", "10GB", "4 Gi", "-1", "", "1e3", "9999999999999999999999EiB"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		v, err := rank.ParseQuantity(s)
-		if err != nil {
-			return
-		}
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			t.Fatalf("ParseQuantity(%q) = %v", s, v)
-		}
-	})
 }
 
 func TestWeightsWith(t *testing.T) {
@@ -181,5 +121,19 @@ func TestRankingJSONRoundTrip(t *testing.T) {
 	var c rank.Criterion
 	if err := c.UnmarshalText([]byte("speed")); err == nil {
 		t.Error("unknown criterion accepted")
+	}
+}
+
+// TestCriteriaNamedOnce checks that the ranking's criteria are exactly the
+// language's (config.RankingCriteria), in order.
+func TestCriteriaNamedOnce(t *testing.T) {
+	if int(rank.Locality) != len(config.RankingCriteria) {
+		t.Fatalf("%d criteria in rank, %d in the language", rank.Locality, len(config.RankingCriteria))
+	}
+	for i, name := range config.RankingCriteria {
+		c, ok := rank.ParseCriterion(name)
+		if !ok || int(c) != i+1 || c.String() != name {
+			t.Errorf("criterion %q: %v %v", name, c, ok)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/indigo-cloud/indigo/lang/config"
 )
 
 // Site is a place a component can run or be stored, as the ranker sees it:
@@ -111,6 +113,11 @@ type Component struct {
 	Copies int
 	// CurrentCopies are the sites holding a copy already (for Copies > 1).
 	CurrentCopies []string
+	// Excluded rules candidate sites out, with the reason: the component
+	// cannot be realised there, or creating it there failed (fallback).
+	// When every candidate is excluded the outcome is OutcomeUnplaced with
+	// each site's reason, like any other ranking with no site left.
+	Excluded map[string]string
 }
 
 // Criterion is a soft placement criterion. It prints, and encodes as JSON
@@ -128,7 +135,9 @@ const (
 	Locality
 )
 
-var criterionNames = [...]string{"", "preference", "availability", "latency", "free_capacity", "cost", "locality"}
+// criterionNames are the language's names (config.RankingCriteria), by
+// Criterion; the order of both is the order of the constants above.
+var criterionNames = append([]string{""}, config.RankingCriteria...)
 
 // String returns the criterion's name.
 func (c Criterion) String() string {

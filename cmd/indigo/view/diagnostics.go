@@ -1,6 +1,8 @@
 // Package view turns indigo's models (diagnostics, plans, rankings, state)
 // into what a person reads in a terminal and into versioned JSON for tools.
-// The models know nothing about terminals; commands pick a view.
+// The models know nothing about terminals; commands pick a view. The
+// documented JSON views of plans and of the state, which tools parse, are
+// the subpackages jsonplan and jsonstate.
 package view
 
 import (

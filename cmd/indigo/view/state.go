@@ -11,9 +11,9 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/indigo-cloud/indigo/cmd/indigo/view/jsonstate"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/marks"
-	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -175,7 +175,7 @@ func objectValue(obj *state.Object) (cty.Value, error) {
 	}
 	var mirror any = map[string]any{}
 	for _, p := range obj.SensitivePaths {
-		doc, mirror = plan.RedactJSON(doc, mirror, p)
+		doc, mirror = jsonstate.Redact(doc, mirror, p)
 	}
 	return jsonToValue(doc, mirror), nil
 }

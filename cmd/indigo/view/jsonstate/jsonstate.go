@@ -1,10 +1,25 @@
-package plan
+// Package jsonstate is the JSON state view: what `indigo show -json`
+// prints without a plan file. It is the recorded state shaped like
+// Terraform's JSON state representation (values.root_module with resources
+// and child_modules, values.outputs) with indigo's placements and in-flight
+// operations added, documented in docs/json-state.md and versioned by
+// FormatVersion. Sensitive values are null and marked in sensitive_values;
+// no provider schema is needed because the state records each object's
+// attributes as JSON and its sensitive paths.
+//
+// It is a view for tools, not the state file: the state's own encoding is
+// package state's business and may change between versions; this view is
+// the stable interface.
+package jsonstate
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -13,16 +28,8 @@ import (
 	"github.com/indigo-cloud/indigo/state"
 )
 
-// StateJSONFormatVersion is the format_version of the JSON state view.
-const StateJSONFormatVersion = "1.0"
-
-// The JSON state view is what `indigo show -json` prints without a plan
-// file: the recorded state, shaped like Terraform's JSON state
-// representation (values.root_module with resources and child_modules,
-// values.outputs) with indigo's placements and in-flight operations added.
-// It is documented in docs/json-state.md. Sensitive values are null and
-// marked in sensitive_values; no provider schema is needed because the
-// state records each object's attributes as JSON and its sensitive paths.
+// FormatVersion is the format_version of the JSON state view.
+const FormatVersion = "1.0"
 
 type jsonState struct {
 	FormatVersion string           `json:"format_version"`
@@ -89,15 +96,15 @@ type jsonPending struct {
 	Started      string `json:"started,omitempty"`
 }
 
-// MarshalStateJSON returns the JSON state view of s: one compact JSON
-// document, format StateJSONFormatVersion, with every sensitive value
+// Marshal returns the JSON state view of s: one compact JSON
+// document, format FormatVersion, with every sensitive value
 // replaced by null.
-func MarshalStateJSON(s *state.State) ([]byte, error) {
+func Marshal(s *state.State) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("JSON state view: no state")
 	}
 	doc := jsonState{
-		FormatVersion: StateJSONFormatVersion,
+		FormatVersion: FormatVersion,
 		Lineage:       s.Lineage,
 		Serial:        s.Serial,
 		IndigoVersion: s.IndigoVersion,
@@ -134,12 +141,7 @@ func MarshalStateJSON(s *state.State) ([]byte, error) {
 			}
 			m.Resources = append(m.Resources, jr)
 		}
-		keys := make([]string, 0, len(inst.Deposed))
-		for k := range inst.Deposed {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(inst.Deposed)) {
 			jr, err := jsonStateResourceOf(addr, r, inst.Deposed[k], k)
 			if err != nil {
 				return nil, err
@@ -149,11 +151,9 @@ func MarshalStateJSON(s *state.State) ([]byte, error) {
 	}
 	sortModules(&doc.Values.RootModule)
 
-	placeAddrs := make([]config.ObjectAddr, 0, len(s.Placements))
-	for a := range s.Placements {
-		placeAddrs = append(placeAddrs, a)
-	}
-	sort.Slice(placeAddrs, func(i, j int) bool { return placeAddrs[i].String() < placeAddrs[j].String() })
+	placeAddrs := slices.SortedFunc(maps.Keys(s.Placements), func(a, b config.ObjectAddr) int {
+		return strings.Compare(a.String(), b.String())
+	})
 	for _, a := range placeAddrs {
 		p := s.Placements[a]
 		if p == nil {
@@ -224,7 +224,7 @@ func jsonStateResourceOf(addr config.InstanceAddr, r *state.Resource, obj *state
 	}
 	var mirror any = map[string]any{}
 	for _, p := range obj.SensitivePaths {
-		values, mirror = RedactJSON(values, mirror, p)
+		values, mirror = Redact(values, mirror, p)
 	}
 	jr.Values, jr.SensitiveValues = values, mirror
 	return jr, nil
@@ -244,7 +244,7 @@ func moduleNode(nodes map[config.ModuleInstance]*jsonModule, m config.ModuleInst
 }
 
 func sortModules(m *jsonModule) {
-	sort.Slice(m.ChildModules, func(i, j int) bool { return m.ChildModules[i].Address < m.ChildModules[j].Address })
+	slices.SortFunc(m.ChildModules, func(a, b *jsonModule) int { return strings.Compare(a.Address, b.Address) })
 	for _, c := range m.ChildModules {
 		sortModules(c)
 	}
@@ -261,7 +261,7 @@ func decodeJSON(b []byte) (any, error) {
 	return v, nil
 }
 
-// RedactJSON replaces the value at path inside v, a decoded JSON document
+// Redact replaces the value at path inside v, a decoded JSON document
 // (objects as map[string]any, arrays as []any), with null and records true
 // at the same place in mirror, which has the shape of Terraform's
 // sensitive_values: objects hold only what is sensitive, arrays one entry
@@ -272,7 +272,7 @@ func decodeJSON(b []byte) (any, error) {
 // value it reaches: a view must rather hide too much than show a secret.
 // It returns the new v and mirror; the maps and slices inside v are
 // modified in place.
-func RedactJSON(v, mirror any, path cty.Path) (any, any) {
+func Redact(v, mirror any, path cty.Path) (any, any) {
 	if len(path) == 0 {
 		return nil, true
 	}
@@ -294,7 +294,7 @@ func RedactJSON(v, mirror any, path cty.Path) (any, any) {
 		if mm == nil {
 			mm = map[string]any{}
 		}
-		nv, nm := RedactJSON(vv[key], mm[key], path[1:])
+		nv, nm := Redact(vv[key], mm[key], path[1:])
 		vv[key] = nv
 		if nm != nil && nm != false {
 			mm[key] = nm
@@ -315,7 +315,7 @@ func RedactJSON(v, mirror any, path cty.Path) (any, any) {
 				ms[j] = false
 			}
 		}
-		nv, nm := RedactJSON(vv[i], ms[i], path[1:])
+		nv, nm := Redact(vv[i], ms[i], path[1:])
 		vv[i] = nv
 		if nm == nil {
 			nm = false
@@ -355,4 +355,21 @@ func stepIndex(s cty.PathStep) (int, bool) {
 		return 0, false
 	}
 	return int(i), true
+}
+
+// jsonFloat writes NaN and infinities, which JSON cannot hold, as null.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(f))
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

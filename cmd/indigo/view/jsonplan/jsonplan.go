@@ -1,32 +1,39 @@
-package plan
+// Package jsonplan is the JSON plan view: the one-line document that
+// `indigo plan -json` and `indigo show -json PLANFILE` print and the
+// placement objects `indigo rank -json` prints. It is shaped like
+// Terraform's JSON plan representation (`terraform show -json PLANFILE`) so
+// that tools written for it (policy checkers, cost estimators, CI
+// summaries) read it unchanged, with indigo's own additions: placements,
+// notes, the site of each change. It is documented field by field in
+// docs/json-plan.md and versioned by FormatVersion.
+//
+// Unlike Terraform's, it never contains a sensitive value: they are null in
+// before and after, and marked in before_sensitive and after_sensitive.
+//
+// It is a view for tools, not a storage format: plans saved with -out are
+// planner/planfile's business, and nothing reads this view back.
+package jsonplan
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/rank"
 )
 
-// JSONFormatVersion is the format_version of the JSON plan view. Adding a
+// FormatVersion is the format_version of the JSON plan view. Adding a
 // field is a minor change (1.1); removing or changing one is a major one.
-const JSONFormatVersion = "1.0"
-
-// The JSON plan view is shaped like Terraform's JSON plan representation
-// (`terraform show -json PLANFILE`) so that tools written for it (policy
-// checkers, cost estimators, CI summaries) read it unchanged, with indigo's
-// own additions: placements, notes, the site of each change. It is
-// documented field by field in docs/json-plan.md.
-//
-// Unlike Terraform's, it never contains a sensitive value: they are null in
-// before and after, and marked in before_sensitive and after_sensitive.
+const FormatVersion = "1.0"
 
 type jsonPlan struct {
 	FormatVersion   string                `json:"format_version"`
@@ -137,15 +144,15 @@ type jsonPriorState struct {
 	Serial  uint64 `json:"serial"`
 }
 
-// MarshalJSONView returns the JSON view of p that `indigo plan -json` and
+// Marshal returns the JSON view of p that `indigo plan -json` and
 // `indigo show -json PLANFILE` print: one compact JSON document, format
-// JSONFormatVersion, with every sensitive value replaced by null.
-func MarshalJSONView(p *Plan) ([]byte, error) {
+// FormatVersion, with every sensitive value replaced by null.
+func Marshal(p *plan.Plan) ([]byte, error) {
 	if p == nil {
 		return nil, fmt.Errorf("JSON plan view: no plan")
 	}
 	doc := jsonPlan{
-		FormatVersion:   JSONFormatVersion,
+		FormatVersion:   FormatVersion,
 		Mode:            p.Mode.String(),
 		ResourceChanges: jsonResourceChanges(p.Changes),
 		ResourceDrift:   jsonResourceChanges(p.Drift),
@@ -200,10 +207,10 @@ func MarshalJSONView(p *Plan) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// MarshalPlacementJSON returns one placement in the form the JSON plan
+// MarshalPlacement returns one placement in the form the JSON plan
 // view's placements array holds it (docs/json-plan.md), for `indigo rank
 // -json`.
-func MarshalPlacementJSON(pl *Placement) ([]byte, error) {
+func MarshalPlacement(pl *plan.Placement) ([]byte, error) {
 	if pl == nil {
 		return nil, fmt.Errorf("JSON placement view: no placement")
 	}
@@ -216,19 +223,16 @@ func MarshalPlacementJSON(pl *Placement) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-func jsonResourceChanges(cs []*ResourceChange) []jsonResourceChange {
-	sorted := make([]*ResourceChange, 0, len(cs))
-	for _, c := range cs {
-		if c != nil {
-			sorted = append(sorted, c)
+func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
+	sorted := slices.DeleteFunc(slices.Clone(cs), func(c *plan.ResourceChange) bool { return c == nil })
+	slices.SortStableFunc(sorted, func(a, b *plan.ResourceChange) int {
+		switch {
+		case a.Addr.Less(b.Addr):
+			return -1
+		case b.Addr.Less(a.Addr):
+			return 1
 		}
-	}
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
-		if a.Addr != b.Addr {
-			return a.Addr.Less(b.Addr)
-		}
-		return a.DeposedKey < b.DeposedKey
+		return strings.Compare(a.DeposedKey, b.DeposedKey)
 	})
 	out := make([]jsonResourceChange, 0, len(sorted))
 	for _, c := range sorted {
@@ -273,11 +277,11 @@ func jsonResourceChanges(cs []*ResourceChange) []jsonResourceChange {
 }
 
 // jsonActions are the action lists Terraform's JSON plan uses.
-func jsonActions(a Action) []string {
+func jsonActions(a plan.Action) []string {
 	switch a {
-	case DeleteThenCreate:
+	case plan.DeleteThenCreate:
 		return []string{"delete", "create"}
-	case CreateThenDelete:
+	case plan.CreateThenDelete:
 		return []string{"create", "delete"}
 	}
 	return []string{a.String()}
@@ -285,23 +289,23 @@ func jsonActions(a Action) []string {
 
 // jsonReason maps a reason to Terraform's action_reason names where
 // Terraform has one; indigo's own reasons keep their names.
-func jsonReason(r Reason) string {
+func jsonReason(r plan.Reason) string {
 	switch r {
-	case ReasonTainted:
+	case plan.ReasonTainted:
 		return "replace_because_tainted"
-	case ReasonRequested:
+	case plan.ReasonRequested:
 		return "replace_by_request"
-	case ReasonCannotUpdate:
+	case plan.ReasonCannotUpdate:
 		return "replace_because_cannot_update"
-	case ReasonReplaceTriggered:
+	case plan.ReasonReplaceTriggered:
 		return "replace_by_triggers"
-	case ReasonPlacementMoved:
+	case plan.ReasonPlacementMoved:
 		return "replace_because_placement_moved"
 	}
 	return string(r)
 }
 
-func jsonValueChange(a Action, before, after cty.Value) jsonChange {
+func jsonValueChange(a plan.Action, before, after cty.Value) jsonChange {
 	b, af := walkValue(before), walkValue(after)
 	return jsonChange{
 		Actions:         jsonActions(a),
@@ -340,7 +344,7 @@ func jsonPath(p cty.Path) []any {
 	return out
 }
 
-func jsonPlacementOf(pl *Placement) jsonPlacement {
+func jsonPlacementOf(pl *plan.Placement) jsonPlacement {
 	jp := jsonPlacement{
 		Address:  pl.Addr.String(),
 		Sites:    nonNil(pl.Sites),

@@ -1,8 +1,10 @@
-package plan
+package jsonstate
 
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/planner/plan/plantest"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -23,9 +26,9 @@ func sampleState() *state.State {
 	prov := config.ProviderConfigAddr{Provider: config.BuiltinProvider}
 	web := config.ModuleInstance("").Child(config.DeploymentStep, "web", nil)
 	deep := web.Child(config.ModuleStep, "db", config.StringKey("a"))
-	s.SetResourceInstance(inst("indigo_file", "a", nil), prov, &state.Object{
+	s.SetResourceInstance(plantest.Inst("indigo_file", "a", nil), prov, &state.Object{
 		SchemaVersion: 1,
-		AttrsJSON:     []byte(`{"id":"f1","content":"` + secret + `","nested":{"list":[1,"` + secret + `",3],"map":{"k":"` + secret + `","x":"y"}},"big":12345678901234567890}`),
+		AttrsJSON:     []byte(`{"id":"f1","content":"` + plantest.Secret + `","nested":{"list":[1,"` + plantest.Secret + `",3],"map":{"k":"` + plantest.Secret + `","x":"y"}},"big":12345678901234567890}`),
 		SensitivePaths: []cty.Path{
 			cty.GetAttrPath("content"),
 			cty.GetAttrPath("nested").GetAttr("list").Index(cty.NumberIntVal(1)),
@@ -35,9 +38,9 @@ func sampleState() *state.State {
 		Dependencies: []config.AbsResource{{Resource: config.ResourceAddr{Mode: config.DataMode, Type: "indigo_site", Name: "s"}}},
 	})
 	s.SetResourceInstance(config.InstanceAddr{Module: web, Resource: config.ResourceAddr{Mode: config.ManagedMode, Type: "indigo_service", Name: "app"}, Key: config.IntKey(0)}, prov, &state.Object{
-		AttrsJSON: []byte(`{"id":"svc","tags":["` + secret + `"]}`),
+		AttrsJSON: []byte(`{"id":"svc","tags":["` + plantest.Secret + `"]}`),
 		// A set element: no position in JSON, so the whole set is hidden.
-		SensitivePaths: []cty.Path{cty.GetAttrPath("tags").Index(cty.StringVal(secret))},
+		SensitivePaths: []cty.Path{cty.GetAttrPath("tags").Index(cty.StringVal(plantest.Secret))},
 		Status:         state.Tainted,
 		Site:           "cnaf",
 	})
@@ -48,21 +51,21 @@ func sampleState() *state.State {
 		AttrsJSON: []byte(`{"id":"d"}`),
 	})
 	s.SetOutput("url", &state.Output{Value: []byte(`"https://x"`), Type: []byte(`"string"`)})
-	s.SetOutput("password", &state.Output{Value: []byte(`"` + secret + `"`), Type: []byte(`"string"`), Sensitive: true})
+	s.SetOutput("password", &state.Output{Value: []byte(`"` + plantest.Secret + `"`), Type: []byte(`"string"`), Sensitive: true})
 	s.SetPlacement(config.ObjectAddr{Kind: config.DeploymentKind, Name: "web"}, &state.Placement{
 		Sites: []string{"cnaf"}, PlacedAt: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC),
 		Scores: []state.SiteScore{{Site: "cnaf", Score: 0.666, Summary: "best score"}, {Site: "bari", Score: 0.345}},
 	})
-	s.Pending["abc"] = &state.Intent{ID: "abc", Op: state.OpCreate, Addr: inst("indigo_file", "b", nil), Provider: prov, Started: time.Date(2025, 3, 1, 12, 1, 0, 0, time.UTC)}
+	s.Pending["abc"] = &state.Intent{ID: "abc", Op: state.OpCreate, Addr: plantest.Inst("indigo_file", "b", nil), Provider: prov, Started: time.Date(2025, 3, 1, 12, 1, 0, 0, time.UTC)}
 	return s
 }
 
 func TestStateJSONGolden(t *testing.T) {
-	out, err := MarshalStateJSON(sampleState())
+	out, err := Marshal(sampleState())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(out, []byte(secret)) {
+	if bytes.Contains(out, []byte(plantest.Secret)) {
 		t.Fatalf("a sensitive value appears in the state view:\n%s", out)
 	}
 	var indented bytes.Buffer
@@ -74,7 +77,7 @@ func TestStateJSONGolden(t *testing.T) {
 }
 
 func TestStateJSONShape(t *testing.T) {
-	out, err := MarshalStateJSON(sampleState())
+	out, err := Marshal(sampleState())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +134,7 @@ func TestStateJSONShape(t *testing.T) {
 	}
 }
 
-func TestRedactJSON(t *testing.T) {
+func TestRedact(t *testing.T) {
 	tests := []struct {
 		name       string
 		doc        string
@@ -154,11 +157,52 @@ func TestRedactJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		gv, gm := RedactJSON(v, map[string]any{}, tt.path)
+		gv, gm := Redact(v, map[string]any{}, tt.path)
 		bv, _ := json.Marshal(gv)
 		bm, _ := json.Marshal(gm)
 		if string(bv) != tt.wantV || string(bm) != tt.wantMirror {
 			t.Errorf("%s: got %s %s, want %s %s", tt.name, bv, bm, tt.wantV, tt.wantMirror)
 		}
 	}
+}
+
+// golden compares got with testdata/name, rewriting it when INDIGO_UPDATE
+// is set.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if os.Getenv("INDIGO_UPDATE") != "" {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with INDIGO_UPDATE=1 to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (INDIGO_UPDATE=1 to accept):\n%s", name, got)
+	}
+}
+
+// dig follows keys (strings) and indexes (ints) into decoded JSON.
+func dig(v any, path ...any) any {
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return "<not an object>"
+			}
+			v = m[p]
+		case int:
+			s, ok := v.([]any)
+			if !ok || p >= len(s) {
+				return "<no such element>"
+			}
+			v = s[p]
+		}
+	}
+	return v
 }

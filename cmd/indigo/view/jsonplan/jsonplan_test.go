@@ -1,17 +1,21 @@
-package plan
+package jsonplan
 
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/planner/plan/plantest"
 	"github.com/indigo-cloud/indigo/planner/rank"
 )
 
@@ -39,7 +43,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestJSONViewGolden(t *testing.T) {
-	out, err := MarshalJSONView(samplePlan())
+	out, err := Marshal(plantest.Sample())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,19 +59,19 @@ func TestJSONViewGolden(t *testing.T) {
 }
 
 func TestJSONViewHidesSecrets(t *testing.T) {
-	out, err := MarshalJSONView(samplePlan())
+	out, err := Marshal(plantest.Sample())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(out, []byte(secret)) || bytes.Contains(out, []byte("2.25")) {
+	if bytes.Contains(out, []byte(plantest.Secret)) || bytes.Contains(out, []byte("2.25")) {
 		t.Fatalf("a sensitive value appears in the JSON view:\n%s", out)
 	}
 }
 
 // decode parses the view into generic JSON for assertions.
-func decode(t *testing.T, p *Plan) map[string]any {
+func decode(t *testing.T, p *plan.Plan) map[string]any {
 	t.Helper()
-	out, err := MarshalJSONView(p)
+	out, err := Marshal(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +85,7 @@ func decode(t *testing.T, p *Plan) map[string]any {
 }
 
 func TestJSONViewShape(t *testing.T) {
-	doc := decode(t, samplePlan())
+	doc := decode(t, plantest.Sample())
 	if doc["format_version"] != "1.0" || doc["applyable"] != true || doc["errored"] != false {
 		t.Errorf("header fields: %v %v %v", doc["format_version"], doc["applyable"], doc["errored"])
 	}
@@ -130,7 +134,7 @@ func TestJSONViewShape(t *testing.T) {
 	for _, tt := range tests {
 		c, ok := byAddr[tt.addr]
 		if !ok {
-			t.Errorf("no resource change %s; have %v", tt.addr, keys(byAddr))
+			t.Errorf("no resource change %s; have %v", tt.addr, slices.Sorted(maps.Keys(byAddr)))
 			continue
 		}
 		got := dig(c, tt.path...)
@@ -178,9 +182,9 @@ func TestJSONViewShape(t *testing.T) {
 func TestJSONViewEdgeCases(t *testing.T) {
 	// Non-finite scores, an empty plan, a nil value and a sensitive value
 	// that contains unknowns.
-	p := &Plan{
-		Placements: []*Placement{{Ranking: rank.Ranking{Scored: []rank.Scored{{Site: "x", Score: math.NaN(), Parts: []rank.Part{{Criterion: rank.Cost, Raw: math.Inf(1)}}}}}}},
-		Changes: []*ResourceChange{{Addr: inst("a", "b", nil), Action: Create, After: cty.ObjectVal(map[string]cty.Value{
+	p := &plan.Plan{
+		Placements: []*plan.Placement{{Ranking: rank.Ranking{Scored: []rank.Scored{{Site: "x", Score: math.NaN(), Parts: []rank.Part{{Criterion: rank.Cost, Raw: math.Inf(1)}}}}}}},
+		Changes: []*plan.ResourceChange{{Addr: plantest.Inst("a", "b", nil), Action: plan.Create, After: cty.ObjectVal(map[string]cty.Value{
 			"s": cty.ObjectVal(map[string]cty.Value{"k": cty.UnknownVal(cty.String)}).Mark(marks.Sensitive),
 		})}},
 	}
@@ -198,21 +202,13 @@ func TestJSONViewEdgeCases(t *testing.T) {
 	if got := dig(ch, "before"); got != nil {
 		t.Errorf("nil before = %v", got)
 	}
-	empty := decode(t, &Plan{})
+	empty := decode(t, &plan.Plan{})
 	if got := empty["resource_changes"]; !reflect.DeepEqual(got, []any{}) {
 		t.Errorf("empty plan resource_changes = %#v, want []", got)
 	}
 	if _, ok := empty["prior_state"]; ok {
 		t.Errorf("empty plan has a prior_state")
 	}
-}
-
-func keys(m map[string]map[string]any) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // dig follows keys (strings) and indexes (ints) into decoded JSON.
@@ -236,11 +232,11 @@ func dig(v any, path ...any) any {
 	return v
 }
 
-func BenchmarkMarshalJSONView(b *testing.B) {
-	p := bigPlan(1000)
+func BenchmarkMarshal(b *testing.B) {
+	p := plantest.Big(1000)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := MarshalJSONView(p); err != nil {
+		if _, err := Marshal(p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -249,13 +245,13 @@ func BenchmarkMarshalJSONView(b *testing.B) {
 // TestJSONViewAnyValue converts values of many shapes: no error, no panic,
 // no secret.
 func TestJSONViewAnyValue(t *testing.T) {
-	s := cty.StringVal(secret).Mark(marks.Sensitive)
+	s := cty.StringVal(plantest.Secret).Mark(marks.Sensitive)
 	corpus := []cty.Value{
 		cty.NilVal, cty.NullVal(cty.String), cty.UnknownVal(cty.String), cty.DynamicVal, cty.StringVal("a"),
 		cty.NumberFloatVal(1.5), cty.True, s,
 		cty.ListValEmpty(cty.String), cty.ListVal([]cty.Value{cty.StringVal("a"), s}),
 		cty.SetVal([]cty.Value{cty.StringVal("a"), cty.UnknownVal(cty.String)}),
-		cty.SetVal([]cty.Value{cty.StringVal(secret)}).Mark(marks.Sensitive),
+		cty.SetVal([]cty.Value{cty.StringVal(plantest.Secret)}).Mark(marks.Sensitive),
 		cty.MapVal(map[string]cty.Value{"k": s}), cty.MapValEmpty(cty.String),
 		cty.ObjectVal(map[string]cty.Value{"a": s, "b": cty.NullVal(cty.Number)}),
 		cty.UnknownVal(cty.Object(map[string]cty.Type{"a": cty.String})),
@@ -264,17 +260,17 @@ func TestJSONViewAnyValue(t *testing.T) {
 		cty.ListVal([]cty.Value{cty.StringVal("x").Mark("other")}).Mark("other"),
 	}
 	for i, v := range corpus {
-		p := &Plan{
-			Changes:   []*ResourceChange{{Addr: inst("x", "y", nil), Action: Update, Before: v, After: v, RequiredReplace: []cty.Path{cty.GetAttrPath("a").Index(cty.StringVal("k"))}}},
-			Outputs:   []*OutputChange{{Name: "o", Before: v, After: v}},
+		p := &plan.Plan{
+			Changes:   []*plan.ResourceChange{{Addr: plantest.Inst("x", "y", nil), Action: plan.Update, Before: v, After: v, RequiredReplace: []cty.Path{cty.GetAttrPath("a").Index(cty.StringVal("k"))}}},
+			Outputs:   []*plan.OutputChange{{Name: "o", Before: v, After: v}},
 			Variables: map[string]cty.Value{"v": v},
 		}
-		out, err := MarshalJSONView(p)
+		out, err := Marshal(p)
 		if err != nil {
 			t.Errorf("value %d: %v", i, err)
 			continue
 		}
-		if bytes.Contains(out, []byte(secret)) {
+		if bytes.Contains(out, []byte(plantest.Secret)) {
 			t.Errorf("value %d: secret in %s", i, out)
 		}
 		if !json.Valid(out) {
@@ -283,14 +279,14 @@ func TestJSONViewAnyValue(t *testing.T) {
 	}
 }
 
-func TestMarshalPlacementJSON(t *testing.T) {
-	pl := samplePlan().Placements[0]
-	b, err := MarshalPlacementJSON(pl)
+func TestMarshalPlacement(t *testing.T) {
+	pl := plantest.Sample().Placements[0]
+	b, err := MarshalPlacement(pl)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The same object the plan view holds in its placements array.
-	doc := decode(t, samplePlan())
+	doc := decode(t, plantest.Sample())
 	want, _ := json.Marshal(doc["placements"].([]any)[0])
 	var got any
 	dec := json.NewDecoder(bytes.NewReader(b))

@@ -1,4 +1,4 @@
-package plan
+package planfile
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,23 +16,25 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/planner/plan/plantest"
 )
 
-func encode(t testing.TB, p *Plan) []byte {
+func encode(t testing.TB, p *plan.Plan) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteFile(&buf, p); err != nil {
-		t.Fatalf("WriteFile: %v", err)
+	if err := Write(&buf, p); err != nil {
+		t.Fatalf("Write: %v", err)
 	}
 	return buf.Bytes()
 }
 
 func TestFileRoundTrip(t *testing.T) {
-	want := samplePlan()
+	want := plantest.Sample()
 	data := encode(t, want)
-	got, err := ReadFile(bytes.NewReader(data))
+	got, err := Read(bytes.NewReader(data))
 	if err != nil {
-		t.Fatalf("ReadFile: %v", err)
+		t.Fatalf("Read: %v", err)
 	}
 	comparePlans(t, want, got)
 
@@ -59,16 +62,16 @@ func TestFileRoundTrip(t *testing.T) {
 }
 
 func TestFileRoundTripEmpty(t *testing.T) {
-	got, err := ReadFile(bytes.NewReader(encode(t, &Plan{})))
+	got, err := Read(bytes.NewReader(encode(t, &plan.Plan{})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	comparePlans(t, &Plan{}, got)
+	comparePlans(t, &plan.Plan{}, got)
 }
 
 // comparePlans compares every field; cty values with RawEquals, which also
 // compares marks.
-func comparePlans(t *testing.T, want, got *Plan) {
+func comparePlans(t *testing.T, want, got *plan.Plan) {
 	t.Helper()
 	eqVal := func(what string, a, b cty.Value) {
 		t.Helper()
@@ -82,7 +85,7 @@ func comparePlans(t *testing.T, want, got *Plan) {
 			t.Errorf("%s:\n got %#v\nwant %#v", what, b, a)
 		}
 	}
-	cmpChanges := func(what string, ws, gs []*ResourceChange) {
+	cmpChanges := func(what string, ws, gs []*plan.ResourceChange) {
 		t.Helper()
 		if len(ws) != len(gs) {
 			t.Fatalf("%s: %d changes, want %d", what, len(gs), len(ws))
@@ -134,7 +137,7 @@ func comparePlans(t *testing.T, want, got *Plan) {
 	if !want.Timestamp.Equal(got.Timestamp) {
 		t.Errorf("timestamp %v, want %v", got.Timestamp, want.Timestamp)
 	}
-	rest := func(p *Plan) Plan {
+	rest := func(p *plan.Plan) plan.Plan {
 		c := *p
 		c.Changes, c.Drift, c.Outputs, c.Variables = nil, nil, nil, nil
 		c.Timestamp = time.Time{}
@@ -151,12 +154,12 @@ func TestFileSensitiveMarksNotOthers(t *testing.T) {
 	// a structure come back at the same paths.
 	v := cty.ObjectVal(map[string]cty.Value{
 		"a": cty.StringVal("x").Mark("other"),
-		"b": cty.MapVal(map[string]cty.Value{"k": cty.StringVal(secret).Mark(marks.Sensitive)}),
+		"b": cty.MapVal(map[string]cty.Value{"k": cty.StringVal(plantest.Secret).Mark(marks.Sensitive)}),
 		"c": cty.ListVal([]cty.Value{cty.UnknownVal(cty.String).Mark(marks.Sensitive)}),
-		"d": cty.SetVal([]cty.Value{cty.StringVal(secret)}).Mark(marks.Sensitive),
+		"d": cty.SetVal([]cty.Value{cty.StringVal(plantest.Secret)}).Mark(marks.Sensitive),
 	})
-	p := &Plan{Variables: map[string]cty.Value{"v": v}}
-	got, err := ReadFile(bytes.NewReader(encode(t, p)))
+	p := &plan.Plan{Variables: map[string]cty.Value{"v": v}}
+	got, err := Read(bytes.NewReader(encode(t, p)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,42 +167,24 @@ func TestFileSensitiveMarksNotOthers(t *testing.T) {
 	var paths []string
 	for _, pvm := range pvms {
 		if _, ok := pvm.Marks[marks.Sensitive]; !ok || len(pvm.Marks) != 1 {
-			t.Errorf("path %s has marks %v, want only sensitive", FormatPath(pvm.Path), pvm.Marks)
+			t.Errorf("path %s has marks %v, want only sensitive", plan.FormatPath(pvm.Path), pvm.Marks)
 		}
-		paths = append(paths, FormatPath(pvm.Path))
+		paths = append(paths, plan.FormatPath(pvm.Path))
 	}
-	if want := []string{`b["k"]`, "c[0]", "d"}; !sameSet(paths, want) {
+	slices.Sort(paths)
+	if want := []string{`b["k"]`, "c[0]", "d"}; !slices.Equal(paths, want) {
 		t.Errorf("sensitive paths %q, want %q", paths, want)
 	}
-}
-
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	m := map[string]int{}
-	for _, s := range a {
-		m[s]++
-	}
-	for _, s := range b {
-		m[s]--
-	}
-	for _, n := range m {
-		if n != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func TestFileTypeMismatchFallsBack(t *testing.T) {
 	// A value that does not conform to the change's type is kept with its
 	// own type rather than refused.
-	c := &ResourceChange{Addr: inst("x", "y", nil), Action: Update, Type: cty.Object(map[string]cty.Type{"a": cty.String}),
+	c := &plan.ResourceChange{Addr: plantest.Inst("x", "y", nil), Action: plan.Update, Type: cty.Object(map[string]cty.Type{"a": cty.String}),
 		Before: cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("1")}),
 		After:  cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("1"), "extra": cty.True}),
 	}
-	got, err := ReadFile(bytes.NewReader(encode(t, &Plan{Changes: []*ResourceChange{c}})))
+	got, err := Read(bytes.NewReader(encode(t, &plan.Plan{Changes: []*plan.ResourceChange{c}})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,35 +194,35 @@ func TestFileTypeMismatchFallsBack(t *testing.T) {
 }
 
 func TestFileCorruption(t *testing.T) {
-	small := &Plan{
-		Changes: []*ResourceChange{{
-			Addr: inst("indigo_file", "a", nil), Action: Create, Type: cty.Object(map[string]cty.Type{"s": cty.String}),
+	small := &plan.Plan{
+		Changes: []*plan.ResourceChange{{
+			Addr: plantest.Inst("indigo_file", "a", nil), Action: plan.Create, Type: cty.Object(map[string]cty.Type{"s": cty.String}),
 			Before: cty.NullVal(cty.Object(map[string]cty.Type{"s": cty.String})),
-			After:  cty.ObjectVal(map[string]cty.Value{"s": cty.StringVal(secret).Mark(marks.Sensitive)}),
+			After:  cty.ObjectVal(map[string]cty.Value{"s": cty.StringVal(plantest.Secret).Mark(marks.Sensitive)}),
 		}},
 		PriorSerial: 3,
 	}
 	data := encode(t, small)
 	for n := 0; n < len(data); n++ {
-		_, err := ReadFile(bytes.NewReader(data[:n]))
+		_, err := Read(bytes.NewReader(data[:n]))
 		if err == nil {
 			t.Fatalf("truncated at %d of %d bytes: no error", n, len(data))
 		}
-		if n >= 4 && !errors.Is(err, ErrCorruptPlanFile) {
-			t.Errorf("truncated at %d: %v, want ErrCorruptPlanFile", n, err)
+		if n >= 4 && !errors.Is(err, ErrCorrupt) {
+			t.Errorf("truncated at %d: %v, want ErrCorrupt", n, err)
 		}
 	}
 	for i := 0; i < len(data); i++ {
 		for _, bit := range []byte{0x01, 0x80} {
 			bad := bytes.Clone(data)
 			bad[i] ^= bit
-			if _, err := ReadFile(bytes.NewReader(bad)); err == nil {
+			if _, err := Read(bytes.NewReader(bad)); err == nil {
 				t.Fatalf("byte %d flipped (bit %#x): no error", i, bit)
 			}
 		}
 	}
-	if _, err := ReadFile(bytes.NewReader(append(bytes.Clone(data), 0))); !errors.Is(err, ErrCorruptPlanFile) {
-		t.Errorf("trailing byte: %v, want ErrCorruptPlanFile", err)
+	if _, err := Read(bytes.NewReader(append(bytes.Clone(data), 0))); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("trailing byte: %v, want ErrCorrupt", err)
 	}
 }
 
@@ -251,7 +236,7 @@ func TestFileNotAPlan(t *testing.T) {
 		{"newer", fileMagic + "\x00\x09" + strings.Repeat("\x00", 40), "format version 9"},
 	}
 	for _, tt := range tests {
-		_, err := ReadFile(strings.NewReader(tt.data))
+		_, err := Read(strings.NewReader(tt.data))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want it to contain %q", tt.name, err, tt.want)
 		}
@@ -267,8 +252,8 @@ func TestFileDecodedGarbageIsRefused(t *testing.T) {
 		{0x81, 0xa7, 'c', 'h', 'a', 'n', 'g', 'e', 's', 0x91, 0x81, 0xa6, 'a', 'c', 't', 'i', 'o', 'n', 0x63},
 		{0x81, 0xa5, 't', 'y', 'p', 'e', 's', 0x91, 0xc4, 0x03, 'b', 'a', 'd'},
 	} {
-		if _, err := ReadFile(bytes.NewReader(frame(payload))); !errors.Is(err, ErrCorruptPlanFile) {
-			t.Errorf("payload %x: %v, want ErrCorruptPlanFile", payload, err)
+		if _, err := Read(bytes.NewReader(frame(payload))); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("payload %x: %v, want ErrCorrupt", payload, err)
 		}
 	}
 }
@@ -282,7 +267,7 @@ func sha256Sum(b []byte) []byte {
 func frame(payload []byte) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(fileMagic)
-	buf.Write([]byte{0, FileFormatVersion})
+	buf.Write([]byte{0, FormatVersion})
 	var l [8]byte
 	for i := 0; i < 8; i++ {
 		l[7-i] = byte(uint64(len(payload)) >> (8 * i))
@@ -297,10 +282,10 @@ func frame(payload []byte) []byte {
 func FuzzReadFile(f *testing.F) {
 	// The seed corpus in testdata/fuzz/FuzzReadFile holds a full sample
 	// plan and a small one; regenerate with INDIGO_UPDATE=1.
-	f.Add(encode(f, &Plan{PriorSerial: 1}))
+	f.Add(encode(f, &plan.Plan{PriorSerial: 1}))
 	f.Add([]byte(fileMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := ReadFile(bytes.NewReader(data))
+		p, err := Read(bytes.NewReader(data))
 		if err != nil {
 			if p != nil {
 				t.Fatalf("error %v with a non-nil plan", err)
@@ -309,10 +294,10 @@ func FuzzReadFile(f *testing.F) {
 		}
 		// Whatever decodes must encode again and decode to the same bytes.
 		var buf bytes.Buffer
-		if err := WriteFile(&buf, p); err != nil {
+		if err := Write(&buf, p); err != nil {
 			t.Fatalf("re-encoding a decoded plan: %v", err)
 		}
-		if _, err := ReadFile(&buf); err != nil {
+		if _, err := Read(&buf); err != nil {
 			t.Fatalf("reading a re-encoded plan: %v", err)
 		}
 	})
@@ -322,9 +307,9 @@ func FuzzReadFile(f *testing.F) {
 // FuzzReadFile's mutations almost never get past: the input is framed with
 // a valid header and checksum before it is read.
 func FuzzReadFilePayload(f *testing.F) {
-	f.Add(encode(f, &Plan{PriorSerial: 1})[headerLen : len(encode(f, &Plan{PriorSerial: 1}))-sha256.Size])
+	f.Add(encode(f, &plan.Plan{PriorSerial: 1})[headerLen : len(encode(f, &plan.Plan{PriorSerial: 1}))-sha256.Size])
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		p, err := ReadFile(bytes.NewReader(frame(payload)))
+		p, err := Read(bytes.NewReader(frame(payload)))
 		if err != nil {
 			if p != nil {
 				t.Fatalf("error %v with a non-nil plan", err)
@@ -332,10 +317,10 @@ func FuzzReadFilePayload(f *testing.F) {
 			return
 		}
 		var buf bytes.Buffer
-		if err := WriteFile(&buf, p); err != nil {
+		if err := Write(&buf, p); err != nil {
 			t.Fatalf("re-encoding a decoded plan: %v", err)
 		}
-		if _, err := ReadFile(&buf); err != nil {
+		if _, err := Read(&buf); err != nil {
 			t.Fatalf("reading a re-encoded plan: %v", err)
 		}
 	})
@@ -345,8 +330,8 @@ func FuzzReadFilePayload(f *testing.F) {
 // format: it must decode, and INDIGO_UPDATE=1 rewrites it.
 func TestFuzzSeedCorpus(t *testing.T) {
 	files := map[string][]byte{
-		"sample": encode(t, samplePlan()),
-		"empty":  encode(t, &Plan{}),
+		"sample": encode(t, plantest.Sample()),
+		"empty":  encode(t, &plan.Plan{}),
 	}
 	payloads := map[string][]byte{}
 	for name, data := range files {
@@ -373,13 +358,13 @@ func TestFuzzSeedCorpus(t *testing.T) {
 	}
 }
 
-func BenchmarkWriteFile(b *testing.B) {
-	p := bigPlan(1000)
+func BenchmarkWrite(b *testing.B) {
+	p := plantest.Big(1000)
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := WriteFile(&buf, p); err != nil {
+		if err := Write(&buf, p); err != nil {
 			b.Fatal(err)
 		}
 		size = buf.Len()
@@ -387,27 +372,14 @@ func BenchmarkWriteFile(b *testing.B) {
 	b.ReportMetric(float64(size), "bytes/file")
 }
 
-func BenchmarkReadFile(b *testing.B) {
-	data := encode(b, bigPlan(1000))
+func BenchmarkRead(b *testing.B) {
+	data := encode(b, plantest.Big(1000))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ReadFile(bytes.NewReader(data)); err != nil {
+		if _, err := Read(bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
 		}
 	}
-}
-
-// bigPlan is n creates and n updates of the sample resource type.
-func bigPlan(n int) *Plan {
-	p := &Plan{}
-	for i := 0; i < n; i++ {
-		a := inst("indigo_file", fmt.Sprintf("f%d", i), nil)
-		p.Changes = append(p.Changes, &ResourceChange{
-			Addr: a, PrevAddr: a, Provider: indigoProvider, Action: Update, Type: fileType,
-			Before: fileVal(fmt.Sprint(i), "before", nil), After: fileVal(fmt.Sprint(i), "after", nil),
-		})
-	}
-	return p
 }
 
 func TestCheckMsgpack(t *testing.T) {

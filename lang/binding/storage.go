@@ -1,0 +1,180 @@
+package binding
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+)
+
+// StorageBinder builds the resources of one copy of a storage on one site.
+// A kind's Storage function calls its methods.
+type StorageBinder struct {
+	st    *Storage
+	copy  int
+	r     *Realisation
+	diags hcl.Diagnostics
+}
+
+// Storage is the storage being realised.
+func (b *StorageBinder) Storage() *Storage { return b.st }
+
+// Copy is the index of the copy being realised in Storage().Copies; 0 is
+// the primary.
+func (b *StorageBinder) Copy() int { return b.copy }
+
+// Site is the site the copy is on.
+func (b *StorageBinder) Site() Site { return b.st.Copies[b.copy] }
+
+// Name returns a resource name for this copy: the prefix and the site.
+func (b *StorageBinder) Name(prefix string) string { return Name(prefix + "_" + b.Site().Name) }
+
+// Resource adds a managed resource of the copy's site's provider; nil
+// arguments are left out.
+func (b *StorageBinder) Resource(typ, name string, attrs map[string]hcl.Expression) *config.Resource {
+	site := b.Site()
+	rng := b.st.Range
+	ref := config.LocalProviderRef{LocalName: site.ProviderLocalName, Alias: site.ProviderAlias}
+	if ref.LocalName == "" {
+		ref.LocalName = site.Provider.Type
+	}
+	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: rng, EndRange: rng}
+	for k, e := range attrs {
+		if e == nil {
+			continue
+		}
+		body.Attributes[k] = &hclsyntax.Attribute{Name: k, Expr: asSyntax(e), SrcRange: rng, NameRange: rng}
+	}
+	res := &config.Resource{
+		Mode: config.ManagedMode, Type: typ, Name: name,
+		Config: body, ProviderRef: &ref, Provider: site.Provider,
+		Managed: &config.ManagedResource{}, DeclRange: rng, TypeRange: rng,
+	}
+	b.r.Resources = append(b.r.Resources, res)
+	return res
+}
+
+// String is a string literal located at the storage's declaration.
+func (b *StorageBinder) String(s string) hclsyntax.Expression { return strLit(b.st.Range, s) }
+
+// Errorf reports a problem with the storage, at its declaration.
+func (b *StorageBinder) Errorf(summary, format string, args ...any) {
+	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: b.st.Range.Ptr()})
+}
+
+// RealiseStorage realises copy i of st on its site, with the site kind's
+// Storage function. A kind that cannot hold storage is an error naming the
+// kinds that can.
+func RealiseStorage(st *Storage, i int) (*Realisation, hcl.Diagnostics) {
+	site := st.Copies[i]
+	kind, ok := Lookup(site.Kind)
+	if !ok {
+		return nil, hcl.Diagnostics{UnknownKind(site.Kind, site.Range)}
+	}
+	if kind.Storage == nil {
+		var can []string
+		for _, k := range Kinds() {
+			if k.Storage != nil {
+				can = append(can, k.Name)
+			}
+		}
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Storage cannot be placed on this kind of site",
+			Detail: fmt.Sprintf("%s was placed on site %s, a %s site, which cannot hold storage. Storage goes to %s sites: restrict its placement to those.",
+				st.Addr, site.Name, site.Kind, strings.Join(can, ", ")),
+			Subject: st.Range.Ptr(),
+		}}
+	}
+	if site.Provider.IsZero() {
+		st.Copies[i].Provider = kind.DefaultProvider
+	}
+	b := &StorageBinder{st: st, copy: i, r: &Realisation{Component: st.Addr.String(), Site: site.Name, Attributes: map[string]hcl.Expression{}}}
+	kind.Storage(b)
+	return b.r, b.diags
+}
+
+// localStorage: a copy on a local site is a directory under the provider's
+// root, with the QoS it promises written beside the data.
+func localStorage(b *StorageBinder) {
+	st := b.Storage()
+	dir := b.Name("copy")
+	b.Resource("indigo_directory", dir, map[string]hcl.Expression{
+		"path": strLit(b.st.Range, "storage/"+st.Addr.Name),
+	})
+	manifest, err := st.manifest()
+	if err != nil {
+		b.Errorf("Cannot describe the storage's QoS", "%s", err)
+		return
+	}
+	path := &hclsyntax.TemplateExpr{Parts: []hclsyntax.Expression{
+		refExpr(b.st.Range, "indigo_directory", dir, "path"),
+		strLit(b.st.Range, "/.indigo-qos.json"),
+	}, SrcRange: b.st.Range}
+	b.Resource("indigo_file", b.Name("qos"), map[string]hcl.Expression{"path": path, "content": strLit(b.st.Range, manifest)})
+}
+
+// manifest renders the QoS asked for, for the people and tools on a site.
+func (st *Storage) manifest() (string, error) {
+	type rule struct {
+		After      string          `json:"after,omitempty"`
+		Transition json.RawMessage `json:"transition,omitempty"`
+		Expire     bool            `json:"expire,omitempty"`
+		Prefix     string          `json:"prefix,omitempty"`
+	}
+	doc := struct {
+		Storage    string   `json:"storage"`
+		Copies     int      `json:"copies,omitempty"`
+		Media      []string `json:"media,omitempty"`
+		Locations  []string `json:"locations,omitempty"`
+		Latency    string   `json:"latency,omitempty"`
+		Size       float64  `json:"size,omitempty"`
+		Redundancy string   `json:"redundancy,omitempty"`
+		Lifecycle  []rule   `json:"lifecycle,omitempty"`
+	}{Storage: st.Addr.Name, Copies: st.QoS.Copies, Media: st.QoS.Media, Locations: st.QoS.Locations,
+		Latency: st.QoS.Latency, Size: st.QoS.Size, Redundancy: st.QoS.Redundancy}
+	for _, lr := range st.Lifecycle {
+		r := rule{Expire: lr.Expire, Prefix: lr.Prefix}
+		if lr.After > 0 {
+			r.After = lr.After.String()
+		}
+		if len(lr.Transition) > 0 {
+			keys := slices.Sorted(maps.Keys(lr.Transition))
+			var parts []string
+			for _, k := range keys {
+				v, _ := lr.Transition[k].UnmarkDeep()
+				b, err := ctyjson.Marshal(v, v.Type())
+				if err != nil {
+					return "", err
+				}
+				kb, _ := json.Marshal(k)
+				parts = append(parts, string(kb)+":"+string(b))
+			}
+			r.Transition = json.RawMessage("{" + strings.Join(parts, ",") + "}")
+		}
+		doc.Lifecycle = append(doc.Lifecycle, r)
+	}
+	out, err := json.Marshal(doc)
+	return string(out) + "\n", err
+}
+
+func strLit(rng hcl.Range, s string) hclsyntax.Expression {
+	return &hclsyntax.LiteralValueExpr{Val: cty.StringVal(s), SrcRange: rng}
+}
+
+// refExpr builds TYPE.NAME.ATTR located at rng.
+func refExpr(rng hcl.Range, typ, name, attr string) hclsyntax.Expression {
+	return &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
+		hcl.TraverseRoot{Name: typ, SrcRange: rng},
+		hcl.TraverseAttr{Name: name, SrcRange: rng},
+		hcl.TraverseAttr{Name: attr, SrcRange: rng},
+	}, SrcRange: rng}
+}
