@@ -22,6 +22,10 @@
 //     the tens of thousands.
 //   - data source indigo_file: a file's content.
 //
+// Its s3 target (providers/indigo/s3) adds the provider blocks s3 and
+// s3_remote and the resources indigo_s3_bucket, indigo_s3_replication,
+// indigo_s3_lifecycle and indigo_s3_tier, which act on a real S3 server.
+//
 // Serve it with NewProtocol6Server: the framework's server plus a fast path
 // for indigo_noop's per-resource calls, which otherwise cost more in the
 // framework than in the rest of indigo (see server.go).

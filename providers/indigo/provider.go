@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 )
 
 // TypeName is the provider's type name: resources are named indigo_*.
@@ -41,7 +43,8 @@ func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp 
 // Schema describes the provider configuration.
 func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "indigo's local site: files, directories, long-running services and no-op resources on this machine.",
+		Description: "indigo's local site (files, directories, long-running services and no-op resources on this machine) " +
+			"and S3 storage (buckets, replication, lifecycle rules, tiers) on the endpoint of its s3 block.",
 		Attributes: map[string]schema.Attribute{
 			"root": schema.StringAttribute{
 				Optional: true,
@@ -50,18 +53,22 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Validators: []validator.String{nonEmpty()},
 			},
 		},
+		Blocks: s3.ProviderBlocks(),
 	}
 }
 
 // Configure resolves the root directory and hands it to resources and data
-// sources. It does not touch the disk: the root is created on first write.
+// sources, with the s3 target's endpoints. It does not touch the disk or
+// the network: the root is created on first write, S3 clients on first use.
 func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var root types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("root"), &root)...)
+	s3site, diags := s3.Configure(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s := &site{}
+	s := &site{s3: s3site}
 	switch {
 	case root.IsUnknown():
 		// Terraform may configure with unknown values while planning; the
@@ -94,8 +101,15 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newDirectoryResource,
 		newServiceResource,
 		newNoopResource,
+		s3.NewBucketResource,
+		s3.NewReplicationResource,
+		s3.NewLifecycleResource,
+		s3.NewTierResource,
 	}
 }
+
+// S3Site hands the s3 target's resources their endpoints.
+func (s *site) S3Site() *s3.Site { return s.s3 }
 
 // DataSources lists the provider's data sources.
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {

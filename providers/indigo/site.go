@@ -8,13 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 )
 
 // site is what the provider configuration gives every resource: the root
-// directory and whether it is known to be writable.
+// directory and whether it is known to be writable, and the s3 target's
+// endpoints.
 type site struct {
 	root        string
 	unknownRoot bool
+	s3          *s3.Site // the s3 target's endpoints (providers/indigo/s3)
 
 	mu       sync.Mutex
 	writable bool // root exists and a file could be created in it
