@@ -337,11 +337,17 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 		prior, priorPrivate = ch.Before, nil
 		// r.prior is the state when the apply started: this instance's
 		// object is changed only by this very operation. (Reading the
-		// recorder's state would copy all of it, once per resource.)
+		// recorder's state would copy all of it, once per resource.) Its
+		// private data is the provider's; its attributes are used only
+		// when the plan has none. The plan's Before is what the refresh
+		// found: a drift the plan repairs (a rule removed by hand) must be
+		// repaired from there, not from what the state said before it.
 		if obj := r.prior.ResourceInstance(addr); obj != nil {
 			priorPrivate = obj.Private
-			if v, err := decodeAttrs(obj.AttrsJSON, ty); err == nil {
-				prior = v
+			if prior == cty.NilVal || prior.IsNull() {
+				if v, err := decodeAttrs(obj.AttrsJSON, ty); err == nil {
+					prior = v
+				}
 			}
 		}
 	}

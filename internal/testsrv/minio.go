@@ -58,6 +58,10 @@ type MinIO struct {
 type MinIOOptions struct {
 	Drives int      // 1 (default) or 4 (an erasure set; started with MINIO_CI_CD=on so REDUCED_REDUNDANCY works)
 	Env    []string // extra environment, e.g. MINIO_IDENTITY_OPENID_* settings
+	// AccessKey and SecretKey are the root credentials; empty means
+	// random ones (several servers may share one pair, as an example's
+	// single access_key variable expects).
+	AccessKey, SecretKey string
 }
 
 // StartMinIO starts a MinIO server for this test on a free loopback port,
@@ -76,10 +80,13 @@ func StartMinIO(t testing.TB, opts MinIOOptions) *MinIO {
 	bin := MinIOBinary(t)
 	root := t.TempDir()
 	m := &MinIO{
-		AccessKey: "indigo-" + randomHex(t, 4),
-		SecretKey: randomHex(t, 16),
+		AccessKey: opts.AccessKey,
+		SecretKey: opts.SecretKey,
 		bin:       bin,
 		logPath:   filepath.Join(root, "minio.log"),
+	}
+	if m.AccessKey == "" || m.SecretKey == "" {
+		m.AccessKey, m.SecretKey = "indigo-"+randomHex(t, 4), randomHex(t, 16)
 	}
 	for i := 1; i <= drives; i++ {
 		d := filepath.Join(root, "drive"+strconv.Itoa(i))
