@@ -57,6 +57,14 @@ func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, re
 			break
 		}
 		var reasons []string
+		// The clean-up plans the failed components where they are: it
+		// must not exclude the sites they just failed on, or, once no
+		// site is left, it could not be planned and what the attempt
+		// created would stay behind.
+		before := map[config.ObjectAddr]map[string]string{}
+		for k, v := range excluded {
+			before[k] = maps.Clone(v)
+		}
 		for _, comp := range moving {
 			f := res.failed[comp]
 			if excluded[comp] == nil {
@@ -72,7 +80,7 @@ func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, re
 		for _, comp := range moving {
 			cleanOpts.Targets = append(cleanOpts.Targets, comp.String())
 		}
-		cleanOpts.ExcludeSites = excluded
+		cleanOpts.ExcludeSites = before
 		cleanOpts.Progress = opts.Progress
 		clean, d := Plan(ctx, cfg, rec.State(), provs, cleanOpts)
 		diags = append(diags, onlyErrors(d)...)

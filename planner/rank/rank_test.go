@@ -723,3 +723,34 @@ func TestPlacingInStages(t *testing.T) {
 		t.Errorf("planned a=%v b=%v, want 60 and 50", staged.Planned("a", "cpus"), staged.Planned("b", "cpus"))
 	}
 }
+
+// TestExcludedSites: sites an apply failed on (fallback) or where the
+// component cannot be realised are ruled out with their reason; when none
+// is left the outcome says so, with every site's reason, and no site is
+// invented to stand for "none".
+func TestExcludedSites(t *testing.T) {
+	sites := []rank.Site{site("alpha", "IT", 10), site("beta", "IT", 10)}
+	c := comp("deployment.web", 1)
+	c.Excluded = map[string]string{"alpha": "failed on apply: port 18080 in use"}
+	r := rank.Rank(c, sites, rank.Usage{}, rank.Weights{}, now)
+	if r.Chosen != "beta" || r.Outcome != rank.OutcomePlaced {
+		t.Fatalf("one site excluded: chose %q (%s)", r.Chosen, r.Outcome)
+	}
+	if a := r.Find("alpha"); a == nil || !a.Rejected || !slices.Contains(a.Reasons, "failed on apply: port 18080 in use") {
+		t.Errorf("alpha: %+v", a)
+	}
+
+	c.Excluded["beta"] = "failed on apply: port 18080 in use"
+	r = rank.Rank(c, sites, rank.Usage{}, rank.Weights{}, now)
+	if r.Chosen != "" || len(r.Copies) != 0 || r.Outcome != rank.OutcomeUnplaced {
+		t.Fatalf("every site excluded: chose %q, copies %v, outcome %s", r.Chosen, r.Copies, r.Outcome)
+	}
+	if len(r.Scored) != 2 {
+		t.Fatalf("scored %d sites, want both with their reasons", len(r.Scored))
+	}
+	for _, s := range r.Scored {
+		if !s.Rejected || len(s.Reasons) == 0 || !strings.HasPrefix(s.Reasons[0], "failed on apply") {
+			t.Errorf("site %s: %+v", s.Site, s)
+		}
+	}
+}
