@@ -306,12 +306,14 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		diags = append(diags, d...)
 		req := addReq(addr, pl, st.QoS.Copies, nil, st.Range)
 		req.storage = st
-		for site, why := range eval.StorageUnfit(st, eval.CandidateSites(pl, sites), m) {
+		candidates := eval.CandidateSites(pl, sites)
+		for site, why := range eval.StorageUnfit(st, candidates, m) {
 			if req.comp.Excluded == nil {
 				req.comp.Excluded = map[string]string{}
 			}
 			req.comp.Excluded[site] = why
 		}
+		exclude(req, eval.UnrealisableStorage(st, candidates, m))
 	}
 	if diags.HasErrors() {
 		return diags

@@ -277,7 +277,10 @@ type Storage struct {
 	ForceDestroy bool
 	// Copies are the sites holding a copy, the primary first.
 	Copies []Site
-	Range  hcl.Range
+	// Sites are every site of the module declaring the storage, by name
+	// (a tier of one site is another site).
+	Sites map[string]Site
+	Range hcl.Range
 }
 
 // QoS is what a storage asks of the sites holding it. Zero values mean

@@ -2,6 +2,7 @@ package binding
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -30,6 +31,7 @@ func init() {
 			{Name: "storage_classes", Type: cty.List(cty.String), Doc: "the storage classes it offers (default [\"STANDARD\"]); qos redundancy picks one"},
 			{Name: "max_size", Type: cty.String, Doc: "the largest size a storage may ask of it, a quantity such as \"100TiB\" (default: no limit)"},
 			{Name: "bucket_prefix", Type: cty.String, Doc: "the first part of bucket names (default \"indigo\")"},
+			{Name: "tiers", Type: cty.Map(tierType), Doc: "where lifecycle transitions go, by tier name: { TAPE = { site = \"c\", media = [\"tape\"], latency = \"nearline\" } }, site being another s3 site of the module that stores the tier's data"},
 		},
 		Storage:  s3Storage,
 		Provider: s3Provider,
@@ -109,11 +111,37 @@ func s3Storage(b *StorageBinder) {
 				"S3 counts lifecycle delays in whole days, and %s has a copy on the s3 site %s: write after as a number of days, such as \"30d\".", st.Addr, site.Name)
 			continue
 		}
+		r := map[string]hcl.Expression{"id": b.String(fmt.Sprintf("indigo-%d", i+1))}
 		if len(lr.Transition) > 0 {
-			// s3Check rejects the site: transitions need a tier.
+			tierName, tier, ok := findTier(site, lr.Transition)
+			store, known := st.Sites[tier.site]
+			if !ok || !known {
+				continue // s3Check rejected the site
+			}
+			// The tier's data goes to a bucket of the tier's site, under a
+			// tier of this site's server named for the tier and the storage.
+			name := strings.ToUpper(Name(tierName + "_" + st.Addr.Name))
+			storeRes := Name("tier_" + tierName + "_" + site.Name)
+			b.ResourceOn(store, "indigo_s3_bucket", storeRes, map[string]hcl.Expression{
+				"name":          b.String(S3Bucket(st, store) + "-tier-" + strings.ToLower(Name(tierName))),
+				"versioning":    b.Value(cty.False),
+				"tags":          b.Value(cty.MapVal(map[string]cty.Value{"indigo-storage": cty.StringVal(st.Addr.String()), "indigo-tier-of": cty.StringVal(site.Name)})),
+				"force_destroy": b.Value(cty.BoolVal(st.ForceDestroy)),
+			})
+			tierRes := Name("tier_" + tierName + "_" + site.Name)
+			b.Resource("indigo_s3_tier", tierRes, map[string]hcl.Expression{
+				"name":   b.String(name),
+				"remote": b.String(store.Name),
+				"bucket": b.Ref("indigo_s3_bucket", storeRes, "name"),
+			})
+			r["transition_days"] = b.Value(cty.NumberIntVal(days))
+			r["transition_storage_class"] = b.Ref("indigo_s3_tier", tierRes, "name")
+			if lr.Prefix != "" {
+				r["prefix"] = b.String(lr.Prefix)
+			}
+			rules = append(rules, b.Block("rule", r))
 			continue
 		}
-		r := map[string]hcl.Expression{"id": b.String(fmt.Sprintf("indigo-%d", i+1))}
 		if lr.Prefix != "" {
 			r["prefix"] = b.String(lr.Prefix)
 		}
@@ -171,12 +199,106 @@ func s3Check(st *Storage, site Site) []string {
 		}
 	}
 	for _, lr := range st.Lifecycle {
-		if len(lr.Transition) > 0 {
-			why = append(why, "has no tier for a lifecycle transition (transitions to another medium or latency need a tier, which s3 sites do not set up yet)")
-			break
+		if len(lr.Transition) == 0 {
+			continue
+		}
+		name, tier, ok := findTier(site, lr.Transition)
+		switch {
+		case !ok:
+			why = append(why, fmt.Sprintf("has no tier offering %s (its tiers setting names where transitions go)", describeTransition(lr.Transition)))
+		case st.Sites != nil && st.Sites[tier.site].Kind != "s3":
+			why = append(why, fmt.Sprintf("its tier %s is on %q, which is not an s3 site of this module", name, tier.site))
 		}
 	}
 	return why
+}
+
+var tierType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
+	"site":    cty.String,
+	"media":   cty.List(cty.String),
+	"latency": cty.String,
+}, []string{"media", "latency"})
+
+type tier struct {
+	site    string
+	media   []string
+	latency string
+}
+
+// findTier returns the first tier (by name) of the site that offers what
+// a transition asks: one of its media, and its latency.
+func findTier(site Site, transition map[string]cty.Value) (string, tier, bool) {
+	if site.Settings == cty.NilVal || site.Settings.IsNull() || !site.Settings.Type().HasAttribute("tiers") {
+		return "", tier{}, false
+	}
+	tiers, _ := site.Settings.GetAttr("tiers").UnmarkDeep()
+	if tiers.IsNull() || !tiers.IsWhollyKnown() {
+		return "", tier{}, false
+	}
+	var wantMedia []string
+	if m, ok := transition["media"]; ok {
+		m, _ = m.UnmarkDeep()
+		if m.CanIterateElements() {
+			for _, x := range m.AsValueSlice() {
+				if x.Type() == cty.String && !x.IsNull() {
+					wantMedia = append(wantMedia, x.AsString())
+				}
+			}
+		}
+	}
+	wantLatency := ""
+	if l, ok := transition["latency"]; ok {
+		l, _ = l.UnmarkDeep()
+		if l.Type() == cty.String && !l.IsNull() {
+			wantLatency = l.AsString()
+		}
+	}
+	m := tiers.AsValueMap()
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		v := m[name]
+		t := tier{site: v.GetAttr("site").AsString()}
+		if x := v.GetAttr("latency"); !x.IsNull() {
+			t.latency = x.AsString()
+		}
+		if x := v.GetAttr("media"); !x.IsNull() {
+			for _, e := range x.AsValueSlice() {
+				t.media = append(t.media, e.AsString())
+			}
+		}
+		if len(wantMedia) > 0 && !slices.ContainsFunc(wantMedia, func(w string) bool { return slices.Contains(t.media, w) }) {
+			continue
+		}
+		if wantLatency != "" && wantLatency != t.latency {
+			continue
+		}
+		return name, t, true
+	}
+	return "", tier{}, false
+}
+
+func describeTransition(tr map[string]cty.Value) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(tr)) {
+		v, _ := tr[k].UnmarkDeep()
+		parts = append(parts, k+" "+strings.Trim(fmt.Sprint(ctyString(v)), " "))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ctyString(v cty.Value) string {
+	switch {
+	case v.IsNull() || !v.IsKnown():
+		return "?"
+	case v.Type() == cty.String:
+		return v.AsString()
+	case v.CanIterateElements():
+		var out []string
+		for _, x := range v.AsValueSlice() {
+			out = append(out, ctyString(x))
+		}
+		return strings.Join(out, "/")
+	}
+	return v.GoString()
 }
 
 // s3Provider configures indigo's provider for an s3 site from its

@@ -40,7 +40,12 @@ func (b *StorageBinder) Name(prefix string) string { return Name(prefix + "_" + 
 // Resource adds a managed resource of the copy's site's provider, with
 // nested blocks; nil arguments are left out.
 func (b *StorageBinder) Resource(typ, name string, attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *config.Resource {
-	site := b.Site()
+	return b.ResourceOn(b.Site(), typ, name, attrs, blocks...)
+}
+
+// ResourceOn adds a managed resource of another site's provider (the
+// store of a tier, say).
+func (b *StorageBinder) ResourceOn(site Site, typ, name string, attrs map[string]hcl.Expression, blocks ...*hclsyntax.Block) *config.Resource {
 	rng := b.st.Range
 	ref := config.LocalProviderRef{LocalName: site.ProviderLocalName, Alias: site.ProviderAlias}
 	if ref.LocalName == "" {

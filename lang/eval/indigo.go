@@ -480,7 +480,10 @@ func EvalGroup(sc *Scope, g *config.Group) ([]string, hcl.Diagnostics) {
 // rules and placement. The result's Copies are left for the planner.
 func EvalStorage(sc *Scope, m *config.Module, sites map[string]*Site, st *config.Storage, addr config.ObjectAddr) (*binding.Storage, *Placement, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	out := &binding.Storage{Addr: addr, Range: st.DeclRange, QoS: binding.QoS{Copies: 1}}
+	out := &binding.Storage{Addr: addr, Range: st.DeclRange, QoS: binding.QoS{Copies: 1}, Sites: map[string]binding.Site{}}
+	for name, s := range sites {
+		out.Sites[name] = s.Binding(m)
+	}
 	if st.ForceDestroy != nil {
 		if v, ok := known(sc, st.ForceDestroy, cty.Bool, &diags); ok {
 			out.ForceDestroy = v.True()
@@ -737,6 +740,28 @@ func StorageUnfit(st *binding.Storage, candidates []*Site, m *config.Module) map
 		case s.Kind.Check != nil:
 			if why := s.Kind.Check(st, s.Binding(m)); len(why) > 0 {
 				out[s.Decl.Name] = strings.Join(why, "; ")
+			}
+		}
+	}
+	return out
+}
+
+// UnrealisableStorage realises one copy of st on each candidate site,
+// keeping nothing, and returns by site name the errors of the sites where
+// a copy cannot be realised (a lifecycle delay S3 cannot count, say).
+func UnrealisableStorage(st *binding.Storage, candidates []*Site, m *config.Module) map[string]hcl.Diagnostics {
+	out := map[string]hcl.Diagnostics{}
+	for _, s := range candidates {
+		if s.Kind == nil || s.Kind.Storage == nil {
+			continue
+		}
+		trial := *st
+		trial.Copies = []binding.Site{s.Binding(m)}
+		if _, d := binding.RealiseStorage(&trial, 0); d.HasErrors() {
+			for _, x := range d {
+				if x.Severity == hcl.DiagError {
+					out[s.Decl.Name] = append(out[s.Decl.Name], x)
+				}
 			}
 		}
 	}

@@ -47,7 +47,12 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 		spec, pl, d := EvalStorage(sc, m, sites, st, addr)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			diags = append(diags, unmetQoS(spec, CandidateSites(pl, sites), m)...)
+			candidates := CandidateSites(pl, sites)
+			if unmet := unmetQoS(spec, candidates, m); unmet != nil {
+				diags = append(diags, unmet...)
+			} else {
+				diags = append(diags, storageRealisationErrors(spec, candidates, m)...)
+			}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Policies)) {
@@ -185,4 +190,22 @@ func unmetQoS(st *binding.Storage, candidates []*Site, m *config.Module) hcl.Dia
 		Detail:   fmt.Sprintf("Every candidate site was ruled out for %s:\n%s\nRelax the placement's requirements, add sites, or free capacity.", st.Addr, strings.Join(lines, "\n")),
 		Subject:  st.Range.Ptr(),
 	}}
+}
+
+// storageRealisationErrors are the errors of realising a copy of st when
+// no candidate site can realise one; none when one can.
+func storageRealisationErrors(st *binding.Storage, candidates []*Site, m *config.Module) hcl.Diagnostics {
+	bad := UnrealisableStorage(st, candidates, m)
+	var diags hcl.Diagnostics
+	for _, s := range candidates {
+		if s.Kind == nil || s.Kind.Storage == nil {
+			continue
+		}
+		d, failed := bad[s.Decl.Name]
+		if !failed {
+			return nil
+		}
+		diags = append(diags, d...)
+	}
+	return diags
 }

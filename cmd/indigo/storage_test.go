@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
+)
+
+const s3User, s3Secret = "indigo-storage", "storage-secret-42"
+
+// s3Config is a configuration with s3 sites a (IT), b (DE) and c (FR, a
+// tape tier of a), and a storage whose body is given.
+func s3Config(a, b, c *testsrv.MinIO, storage string) string {
+	site := func(name, loc, endpoint, extra string) string {
+		return fmt.Sprintf(`
+site %q {
+  kind     = "s3"
+  location = %q
+  settings {
+    endpoint   = %q
+    access_key = var.key
+    secret_key = var.secret
+%s  }
+}
+`, name, loc, endpoint, extra)
+	}
+	return `
+variable "key" {
+  type      = string
+  sensitive = true
+}
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+` + site("a", "IT", a.Endpoint, `    tiers = { COLD = { site = "c", media = ["tape"], latency = "nearline" } }
+`) + site("b", "DE", b.Endpoint, "") + site("c", "FR", c.Endpoint, "") + storage
+}
+
+func writeConfig(t *testing.T, dir, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStorageOnS3 goes through what a storage's QoS does on real S3
+// servers: copies added (the new replica backfilled) and removed, a
+// lifecycle transition to a tier on a third server, and the QoS and
+// lifecycle problems that are errors before anything is touched.
+func TestStorageOnS3(t *testing.T) {
+	opts := testsrv.MinIOOptions{AccessKey: s3User, SecretKey: s3Secret}
+	a, b, c := testsrv.StartMinIO(t, opts), testsrv.StartMinIO(t, opts), testsrv.StartMinIO(t, opts)
+	ca, cb := a.Client(t), b.Client(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	vars := []string{"-var", "key=" + s3User, "-var", "secret=" + s3Secret}
+	run := func(want int, args ...string) string {
+		t.Helper()
+		out, code := runIn(t, dir, append(args, vars...)...)
+		if code != want {
+			t.Fatalf("indigo %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out)
+		}
+		return out
+	}
+	storage := func(copies int, extra string) string {
+		return fmt.Sprintf(`
+storage "data" {
+  force_destroy = true
+  qos { copies = %d }
+  placement {
+    sites  = [site.a, site.b]
+    prefer = [site.a]
+  }
+%s}
+`, copies, extra)
+	}
+
+	// One copy, with data in it.
+	writeConfig(t, dir, s3Config(a, b, c, storage(1, "")))
+	run(0, "apply", "-auto-approve")
+	for i := range 5 {
+		body := []byte(fmt.Sprintf("object %d\n", i))
+		if _, err := ca.PutObject(ctx, "indigo-data-a", fmt.Sprintf("k/%d", i), bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _ := cb.BucketExists(ctx, "indigo-data-b"); ok {
+		t.Fatal("a second copy exists with copies = 1")
+	}
+
+	// Two copies: the new replica holds what was written before.
+	writeConfig(t, dir, s3Config(a, b, c, storage(2, "")))
+	run(0, "apply", "-auto-approve")
+	waitFor(t, time.Minute, "the replica to be backfilled", func() bool {
+		n := 0
+		for obj := range cb.ListObjects(ctx, "indigo-data-b", minio.ListObjectsOptions{Recursive: true}) {
+			if obj.Err == nil {
+				n++
+			}
+		}
+		return n == 5
+	})
+	run(0, "plan", "-detailed-exitcode")
+
+	// Back to one copy: the rule and the replica's bucket go.
+	writeConfig(t, dir, s3Config(a, b, c, storage(1, "")))
+	run(0, "apply", "-auto-approve")
+	if ok, _ := cb.BucketExists(ctx, "indigo-data-b"); ok {
+		t.Error("the replica's bucket is still there with copies = 1")
+	}
+	if cfg, err := ca.GetBucketReplication(ctx, "indigo-data-a"); err == nil && len(cfg.Rules) > 0 {
+		t.Errorf("the replication rule is still there with copies = 1: %+v", cfg.Rules)
+	}
+	run(0, "plan", "-detailed-exitcode")
+
+	// A transition to tape goes to a's tier, whose data is on c.
+	writeConfig(t, dir, s3Config(a, b, c, storage(1, `
+  lifecycle {
+    after      = "30d"
+    transition = { media = ["tape"] }
+  }
+`)))
+	run(0, "apply", "-auto-approve")
+	lc, err := ca.GetBucketLifecycle(ctx, "indigo-data-a")
+	if err != nil || len(lc.Rules) != 1 || lc.Rules[0].Transition.StorageClass != "COLD_DATA" || lc.Rules[0].Transition.Days != 30 {
+		t.Errorf("the transition rule on a: %+v, %v", lc, err)
+	}
+	if ok, err := c.Client(t).BucketExists(ctx, "indigo-data-c-tier-cold"); err != nil || !ok {
+		t.Errorf("the tier's bucket on c: %v, %v", ok, err)
+	}
+	run(0, "plan", "-detailed-exitcode")
+	run(0, "destroy", "-auto-approve")
+	for _, bucket := range []string{"indigo-data-a", "indigo-data-b"} {
+		if ok, _ := ca.BucketExists(ctx, bucket); ok {
+			t.Errorf("%s left after destroy", bucket)
+		}
+	}
+
+	// Problems that are errors before anything is touched.
+	for _, tc := range []struct {
+		name, storage, want string
+	}{
+		{"no site offers the medium", strings.Replace(storage(1, ""), "qos { copies = 1 }", `qos {
+    copies = 1
+    media  = ["nvme"]
+  }`, 1), "site a: offers media disk, not nvme"},
+		{"a lifecycle shorter than a day", storage(1, `
+  lifecycle {
+    after  = "12h"
+    expire = true
+  }
+`), "Lifecycle delay shorter than a day"},
+		{"a transition no tier takes", strings.Replace(storage(1, `
+  lifecycle {
+    after      = "30d"
+    transition = { media = ["ssd"] }
+  }
+`), "sites  = [site.a, site.b]", "sites  = [site.b]", 1), "has no tier offering media ssd"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writeConfig(t, dir, s3Config(a, b, c, tc.storage))
+			out := run(1, "plan")
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("plan does not say %q:\n%s", tc.want, out)
+			}
+			if vout, code := runIn(t, dir, "validate"); code != 1 || !strings.Contains(vout, tc.want) {
+				t.Errorf("validate (exit %d) does not say %q:\n%s", code, tc.want, vout)
+			}
+		})
+	}
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
