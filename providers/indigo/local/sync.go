@@ -153,6 +153,7 @@ func compare(ctx context.Context, src, dst *inventory, rules []expiryRule, now t
 		}
 	}
 	if src != nil {
+		buf := make([]byte, 64<<10)
 		for rel, s := range src.files {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -165,7 +166,7 @@ func compare(ctx context.Context, src, dst *inventory, rules []expiryRule, now t
 				r.missing = append(r.missing, rel)
 				continue
 			}
-			same, err := sameContent(src.abs(rel), dst.abs(rel))
+			same, err := sameContent(src.abs(rel), dst.abs(rel), buf)
 			if err != nil {
 				return nil, err
 			}
@@ -185,15 +186,15 @@ func compare(ctx context.Context, src, dst *inventory, rules []expiryRule, now t
 
 // sameContent compares two files by SHA-256. A file that vanished since
 // the scan is simply different.
-func sameContent(a, b string) (bool, error) {
-	ha, err := hashFile(a)
+func sameContent(a, b string, buf []byte) (bool, error) {
+	ha, err := hashFile(a, buf)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	hb, err := hashFile(b)
+	hb, err := hashFile(b, buf)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
@@ -203,14 +204,17 @@ func sameContent(a, b string) (bool, error) {
 	return bytes.Equal(ha, hb), nil
 }
 
-func hashFile(name string) ([]byte, error) {
+// hashFile returns the SHA-256 of the file name, read through buf.
+func hashFile(name string, buf []byte) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	// Hiding the file's WriteTo makes io.CopyBuffer use buf instead of a
+	// buffer of its own per file: a Read hashes every file of both copies.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return h.Sum(nil), nil
