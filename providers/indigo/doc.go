@@ -20,6 +20,9 @@
 //     time from /proc identify it, so a reused pid is never mistaken for it.
 //   - indigo_noop: the equivalent of terraform_data, cheap enough to create in
 //     the tens of thousands.
+//   - indigo_storage_copy (in providers/indigo/local): a storage copy that
+//     mirrors its source and expires files by its lifecycle rules; Read
+//     reports whether it holds what its QoS promises.
 //   - data source indigo_file: a file's content.
 //
 // Its s3 target (providers/indigo/s3) adds the provider blocks s3 and

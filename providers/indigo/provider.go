@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 )
 
@@ -101,6 +102,7 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newDirectoryResource,
 		newServiceResource,
 		newNoopResource,
+		local.NewStorageCopyResource,
 		s3.NewBucketResource,
 		s3.NewReplicationResource,
 		s3.NewLifecycleResource,

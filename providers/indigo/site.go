@@ -157,3 +157,10 @@ func syncDir(dir string) {
 	_ = d.Sync()
 	d.Close()
 }
+
+// ResolvePath is resolve for the provider's target packages
+// (providers/indigo/local), which see the site through an interface.
+func (s *site) ResolvePath(p string) (string, error) { return s.resolve(p) }
+
+// PrepareWrite is prepareWrite for the provider's target packages.
+func (s *site) PrepareWrite(abs string) error { return s.prepareWrite(abs) }
