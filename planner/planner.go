@@ -112,14 +112,20 @@ func (r *run) result(errored bool) *plan.Plan {
 	for _, a := range r.opts.Replace {
 		p.Replace = append(p.Replace, a.String())
 	}
+	// A destroy places nothing: the placements it computed only say where
+	// the configuration's scopes are, to realise them.
+	destroying := r.opts.Mode == plan.DestroyMode
 	keys := slices.Collect(maps.Keys(r.placements))
 	slices.SortFunc(keys, func(a, b config.ObjectAddr) int { return strings.Compare(a.String(), b.String()) })
 	for _, k := range keys {
+		if destroying {
+			break
+		}
 		pl := r.placements[k]
 		p.Placements = append(p.Placements, &plan.Placement{Addr: pl.addr, Sites: pl.sites, Previous: pl.previous, Ranking: pl.ranking, Fallback: pl.fallback})
 	}
 	p.Outputs = r.outputChanges()
-	p.Applyable = !errored && (p.Changed() || r.placementsChanged() || r.movesPending())
+	p.Applyable = !errored && (p.Changed() || (!destroying && r.placementsChanged()) || r.movesPending())
 	if r.opts.Mode == plan.RefreshOnlyMode {
 		// A refresh-only plan applies only what the refresh found.
 		p.Applyable = !errored && len(drift) > 0

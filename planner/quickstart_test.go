@@ -71,7 +71,7 @@ func TestQuickstart(t *testing.T) {
 		t.Fatalf("storage placement: %+v, want two copies", st)
 	}
 	got := actions(p)
-	for _, a := range []string{"deployment.web.indigo_file.index", "deployment.web.indigo_service.http", "storage.results.indigo_directory.copy_alpha", "storage.results.indigo_directory.copy_beta"} {
+	for _, a := range []string{"deployment.web.indigo_file.index", "deployment.web.indigo_service.http", "storage.results.indigo_storage_copy.copy_alpha", "storage.results.indigo_storage_copy.copy_beta"} {
 		if got[a] != plan.Create {
 			t.Errorf("%s: %v, want create (all: %v)", a, got[a], got)
 		}
@@ -103,6 +103,27 @@ func TestQuickstart(t *testing.T) {
 	p = e.plan(opts)
 	if p.Changed() || p.Applyable {
 		t.Fatalf("second plan is not empty: %v", actions(p))
+	}
+
+	// A result written to the primary copy makes the replica stale: the
+	// plan says so, and apply carries the file over.
+	primary, replica := st0(p, "storage.results")
+	result := []byte("run 1: 42\n")
+	if err := os.WriteFile(filepath.Join(e.dir, "sites", primary, "storage", "results", "run-1.txt"), result, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = e.plan(opts)
+	if got := actions(p)["storage.results.indigo_storage_copy.copy_"+replica]; got != plan.Update {
+		t.Fatalf("the stale replica on %s plans %v, want an update (all: %v)", replica, got, actions(p))
+	}
+	if diags := e.apply(p); diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
+	if b, err := os.ReadFile(filepath.Join(e.dir, "sites", replica, "storage", "results", "run-1.txt")); err != nil || string(b) != string(result) {
+		t.Errorf("the replica on %s holds %q, %v", replica, b, err)
+	}
+	if p = e.plan(opts); p.Changed() {
+		t.Fatalf("plan after the sync is not empty: %v", actions(p))
 	}
 	m := e.open()
 	st := m.State()
@@ -166,4 +187,14 @@ func TestPlacementFallback(t *testing.T) {
 	if p.Changed() {
 		t.Fatalf("after the fallback a plan has changes: %v", actions(p))
 	}
+}
+
+// st0 returns the primary and the first replica of a placed storage.
+func st0(p *plan.Plan, addr string) (string, string) {
+	for _, pl := range p.Placements {
+		if pl.Addr.String() == addr && len(pl.Sites) > 1 {
+			return pl.Sites[0], pl.Sites[1]
+		}
+	}
+	return "", ""
 }

@@ -49,8 +49,12 @@ func Reconcile(ctx context.Context, cfg *config.Config, rec InFlightRecorder, pr
 	r.prefetch.off = true
 	defer r.providers.closeAll()
 	// Configure the providers the intents need, evaluating what their
-	// configurations depend on.
+	// configurations depend on. Placing first declares the providers that
+	// sites build from their settings (an s3 site's); a configuration that
+	// no longer places is reported by the plan that follows, and does not
+	// stop the other providers from reconciling.
 	r.opts.Targets = nil
+	_ = r.place(ctx)
 	g, diags := r.buildGraph(planMaker{r})
 	if diags.HasErrors() {
 		return nil, diags

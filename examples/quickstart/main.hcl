@@ -120,9 +120,10 @@ storage "results" {
     size    = "10GiB"
   }
 
+  # Results older than 30 days are removed from both copies.
   lifecycle {
-    after      = "30d"
-    transition = { media = ["tape"], latency = "nearline" }
+    after  = "30d"
+    expire = true
   }
 
   placement {

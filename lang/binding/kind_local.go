@@ -3,6 +3,7 @@ package binding
 import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 )
@@ -12,6 +13,11 @@ func init() {
 		Name:            "local",
 		Doc:             "This machine, through indigo's built-in provider: directories, rootless services and storage copies under the provider's root.",
 		DefaultProvider: config.BuiltinProvider,
+		Settings: []Setting{
+			{Name: "media", Type: cty.List(cty.String), Doc: "the media its storage copies are on (default [\"disk\"]), matched against qos media"},
+			{Name: "latency", Type: cty.String, Doc: "the access class of its storage: online (default), nearline or offline, matched against qos latency"},
+			{Name: "max_size", Type: cty.String, Doc: "the largest size a storage may ask of it, a quantity such as \"2TiB\" (default: no limit)"},
+		},
 		Rules: []Rule{
 			{Type: "tosca.nodes.Container.Application", Realise: (*Binder).localContainer, Doc: "indigo_service (rootless: skopeo, umoci, proot)"},
 			{Type: "tosca.nodes.indigo.Container.Application.Docker", Realise: (*Binder).localContainer, Doc: "indigo_service (rootless: skopeo, umoci, proot)"},
@@ -27,6 +33,7 @@ func init() {
 			{Type: "tosca.nodes.Database", Realise: (*Binder).steps, Doc: "configuration steps"},
 		},
 		Storage: localStorage,
+		Check:   localCheck,
 	})
 }
 

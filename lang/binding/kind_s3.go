@@ -169,34 +169,13 @@ func wholeDays(lr LifecycleRule) (int64, bool) {
 // s3Check says why a site cannot hold a copy of st: what the storage asks
 // that the site does not offer.
 func s3Check(st *Storage, site Site) []string {
-	var why []string
-	media := settingList(site.Settings, "media")
-	if len(media) == 0 {
-		media = []string{"disk"}
-	}
-	if len(st.QoS.Media) > 0 && !slices.ContainsFunc(st.QoS.Media, func(m string) bool { return slices.Contains(media, m) }) {
-		why = append(why, fmt.Sprintf("offers media %s, not %s", strings.Join(media, ", "), strings.Join(st.QoS.Media, " or ")))
-	}
-	latency := site.Setting("latency")
-	if latency == "" {
-		latency = "online"
-	}
-	if st.QoS.Latency != "" && st.QoS.Latency != latency {
-		why = append(why, fmt.Sprintf("is %s, not %s", latency, st.QoS.Latency))
-	}
+	why := offerCheck(st, site)
 	classes := settingList(site.Settings, "storage_classes")
 	if len(classes) == 0 {
 		classes = []string{"STANDARD"}
 	}
 	if st.QoS.Redundancy != "" && !slices.Contains(classes, st.QoS.Redundancy) {
 		why = append(why, fmt.Sprintf("offers the storage classes %s, not %s", strings.Join(classes, ", "), st.QoS.Redundancy))
-	}
-	if max := site.Setting("max_size"); max != "" && st.QoS.Size > 0 {
-		if limit, err := units.ParseQuantity(max); err != nil {
-			why = append(why, fmt.Sprintf("its max_size %q is not a quantity: %s", max, err))
-		} else if st.QoS.Size > limit {
-			why = append(why, fmt.Sprintf("holds at most %s per storage, less than the %.0f bytes asked", max, st.QoS.Size))
-		}
 	}
 	for _, lr := range st.Lifecycle {
 		if len(lr.Transition) == 0 {
@@ -332,6 +311,35 @@ func s3Provider(site Site, peers []Site) *hclsyntax.Body {
 		out.Blocks = append(out.Blocks, block("s3_remote", p, true))
 	}
 	return out
+}
+
+// offerCheck compares what a storage's QoS asks with the media, latency
+// and max_size settings a site declares (disk, online and no limit when
+// unset).
+func offerCheck(st *Storage, site Site) []string {
+	var why []string
+	media := settingList(site.Settings, "media")
+	if len(media) == 0 {
+		media = []string{"disk"}
+	}
+	if len(st.QoS.Media) > 0 && !slices.ContainsFunc(st.QoS.Media, func(m string) bool { return slices.Contains(media, m) }) {
+		why = append(why, fmt.Sprintf("offers media %s, not %s", strings.Join(media, ", "), strings.Join(st.QoS.Media, " or ")))
+	}
+	latency := site.Setting("latency")
+	if latency == "" {
+		latency = "online"
+	}
+	if st.QoS.Latency != "" && st.QoS.Latency != latency {
+		why = append(why, fmt.Sprintf("is %s, not %s", latency, st.QoS.Latency))
+	}
+	if max := site.Setting("max_size"); max != "" && st.QoS.Size > 0 {
+		if limit, err := units.ParseQuantity(max); err != nil {
+			why = append(why, fmt.Sprintf("its max_size %q is not a quantity: %s", max, err))
+		} else if st.QoS.Size > limit {
+			why = append(why, fmt.Sprintf("holds at most %s per storage, less than the %.0f bytes asked", max, st.QoS.Size))
+		}
+	}
+	return why
 }
 
 // settingList returns a list-of-strings setting, nil when unset.

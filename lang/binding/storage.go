@@ -143,20 +143,61 @@ func RealiseStorage(st *Storage, i int) (*Realisation, hcl.Diagnostics) {
 func localStorage(b *StorageBinder) {
 	st := b.Storage()
 	dir := b.Name("copy")
-	b.Resource("indigo_directory", dir, map[string]hcl.Expression{
-		"path": strLit(b.st.Range, "storage/"+st.Addr.Name),
-	})
+	attrs := map[string]hcl.Expression{
+		"path":          strLit(b.st.Range, "storage/"+st.Addr.Name),
+		"force_destroy": b.Value(cty.BoolVal(st.ForceDestroy)),
+	}
+	if b.Copy() > 0 {
+		// A replica mirrors the primary, checked by content on every plan.
+		primary := st.Copies[0]
+		if primary.Kind != b.Site().Kind {
+			b.Errorf("Copies on different kinds of site", "%s has its primary copy on the %s site %s and a copy on the local site %s; a local copy mirrors a local primary only. Place every copy on sites of one kind.", st.Addr, primary.Kind, primary.Name, b.Site().Name)
+			return
+		}
+		attrs["source"] = b.Ref("indigo_storage_copy", Name("copy_"+primary.Name), "id")
+	}
+	var rules []*hclsyntax.Block
+	for _, lr := range st.Lifecycle {
+		if !lr.Expire || lr.Noncurrent || len(lr.Transition) > 0 {
+			continue // localCheck rejected the site
+		}
+		r := map[string]hcl.Expression{"expire_after": b.String(lr.After.String())}
+		if lr.Prefix != "" {
+			r["prefix"] = b.String(lr.Prefix)
+		}
+		rules = append(rules, b.Block("rule", r))
+	}
+	b.Resource("indigo_storage_copy", dir, attrs, rules...)
 	manifest, err := st.manifest()
 	if err != nil {
 		b.Errorf("Cannot describe the storage's QoS", "%s", err)
 		return
 	}
 	path := &hclsyntax.TemplateExpr{Parts: []hclsyntax.Expression{
-		refExpr(b.st.Range, "indigo_directory", dir, "path"),
+		refExpr(b.st.Range, "indigo_storage_copy", dir, "id"),
 		strLit(b.st.Range, "/.indigo-qos.json"),
 	}, SrcRange: b.st.Range}
 	b.Resource("indigo_file", b.Name("qos"), map[string]hcl.Expression{"path": path, "content": strLit(b.st.Range, manifest)})
-	b.SetAttribute("path", b.Ref("indigo_directory", dir, "id"))
+	b.SetAttribute("path", b.Ref("indigo_storage_copy", dir, "id"))
+}
+
+// localCheck says why a local site cannot hold a copy: what the QoS asks
+// that the site does not offer, and lifecycle rules a directory cannot
+// keep (no versions, no tiers).
+func localCheck(st *Storage, site Site) []string {
+	why := offerCheck(st, site)
+	if st.QoS.Redundancy != "" {
+		why = append(why, fmt.Sprintf("has no storage classes: redundancy %q needs an s3 site that offers it", st.QoS.Redundancy))
+	}
+	for _, lr := range st.Lifecycle {
+		switch {
+		case len(lr.Transition) > 0:
+			why = append(why, fmt.Sprintf("has no tier for a lifecycle transition to %s: a local copy can only expire data", describeTransition(lr.Transition)))
+		case lr.Noncurrent:
+			why = append(why, "keeps no versions, so a rule on non-current versions has nothing to act on")
+		}
+	}
+	return why
 }
 
 // manifest renders the QoS asked for, for the people and tools on a site.
