@@ -2,7 +2,6 @@ package planner_test
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -204,16 +203,6 @@ func TestPlanApplyNoChangeDestroy(t *testing.T) {
 	if n := len(m.State().AllInstances()); n != 0 {
 		t.Fatalf("%d instances left in state", n)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

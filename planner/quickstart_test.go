@@ -12,6 +12,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
 )
@@ -54,7 +55,7 @@ func TestQuickstart(t *testing.T) {
 	}
 	e := newEnv(t, nil)
 	copyDir(t, "../examples/quickstart", e.dir)
-	port := freePort(t)
+	port := testsrv.FreePort(t)
 	opts := planner.Options{Vars: map[string]cty.Value{"port": cty.NumberIntVal(int64(port))}}
 	p := e.plan(opts)
 	if len(p.Placements) != 2 {

@@ -12,34 +12,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/state"
 	"github.com/indigo-cloud/indigo/state/statetest"
 	"github.com/zclconf/go-cty/cty"
 )
 
-var update = os.Getenv("INDIGO_UPDATE") == "1"
-
-// golden compares got with testdata/NAME, or rewrites it with INDIGO_UPDATE=1.
+// golden compares got with testdata/NAME (testsrv.Golden).
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (refresh with INDIGO_UPDATE=1): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from the golden file (refresh with INDIGO_UPDATE=1 and review the diff):\n%s", path, got)
-	}
+	testsrv.Golden(t, filepath.Join("testdata", name), got)
 }
 
 var (

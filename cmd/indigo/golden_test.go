@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
 // TestBadInputs runs indigo validate on each configuration in testdata/bad
@@ -22,7 +24,7 @@ func TestBadInputs(t *testing.T) {
 	if len(archives) < 30 {
 		t.Fatalf("only %d bad inputs: the suite must keep at least 30", len(archives))
 	}
-	update := os.Getenv("INDIGO_UPDATE") == "1"
+	update := testsrv.Updating()
 	for _, path := range archives {
 		name := strings.TrimSuffix(filepath.Base(path), ".txtar")
 		t.Run(name, func(t *testing.T) {

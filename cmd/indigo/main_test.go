@@ -30,7 +30,7 @@ func (w withServers) Run() int { return testsrv.Main(w.m) }
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
-		UpdateScripts: os.Getenv("INDIGO_UPDATE") == "1",
+		UpdateScripts: testsrv.Updating(),
 		Setup: func(env *testscript.Env) error {
 			// Keep tests independent of the machine's CLI configuration.
 			env.Setenv("TF_CLI_CONFIG_FILE", "")

@@ -307,10 +307,12 @@ func MinIOBinary(t testing.TB) string {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		Missing(t, fmt.Sprintf("MinIO server: cannot create %s: %v; build it with: %s", dir, err, install))
+		return ""
 	}
 	unlock, err := lockFile(filepath.Join(dir, "minio.lock"))
 	if err != nil {
 		Missing(t, fmt.Sprintf("MinIO server: %v; build it with: %s", err, install))
+		return ""
 	}
 	defer unlock()
 	// Someone else may have built it while we waited for the lock; or a
@@ -330,6 +332,7 @@ func MinIOBinary(t testing.TB) string {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		Missing(t, "MinIO server: no go command to build it; install Go (https://go.dev/dl/), then: "+install)
+		return ""
 	}
 	_ = os.Remove(stamp)
 	t.Logf("building the MinIO server (%s) into %s; this takes minutes the first time", want, dir)
@@ -342,6 +345,7 @@ func MinIOBinary(t testing.TB) string {
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		Missing(t, fmt.Sprintf("MinIO server: building it failed (%v):\n%s\nbuild it with: %s", err, tail(out.String(), 30), install))
+		return ""
 	}
 	t.Logf("built the MinIO server in %s", time.Since(start).Round(time.Second))
 	if err := os.WriteFile(stamp, []byte(want+"\n"), 0o644); err != nil {

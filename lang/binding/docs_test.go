@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
 // kindsMarkdown is the table of docs/sites.md, from the registry.
@@ -66,7 +68,7 @@ func TestSitesDocMatchesKinds(t *testing.T) {
 	if want == string(doc) {
 		return
 	}
-	if os.Getenv("INDIGO_UPDATE") == "1" {
+	if testsrv.Updating() {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}

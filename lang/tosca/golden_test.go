@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
 // renderDiags prints diagnostics the way the golden files keep them: one
@@ -87,20 +89,7 @@ func TestBadTemplates(t *testing.T) {
 			}
 			checkRanges(t, diags)
 			got := renderDiags(diags)
-			golden := strings.TrimSuffix(f, ".yaml") + ".txt"
-			if os.Getenv("INDIGO_UPDATE") == "1" {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with INDIGO_UPDATE=1 to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("diagnostics differ from %s (INDIGO_UPDATE=1 refreshes it)\n--- got\n%s--- want\n%s", golden, got, want)
-			}
+			testsrv.Golden(t, strings.TrimSuffix(f, ".yaml")+".txt", []byte(got))
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/plan/plantest"
@@ -339,7 +340,7 @@ func TestFuzzSeedCorpus(t *testing.T) {
 	}
 	for target, seeds := range map[string]map[string][]byte{"FuzzReadFile": files, "FuzzReadFilePayload": payloads} {
 		dir := filepath.Join("testdata", "fuzz", target)
-		if os.Getenv("INDIGO_UPDATE") != "" {
+		if testsrv.Updating() {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}

@@ -31,15 +31,3 @@ func serveHealth() {
 	fmt.Fprintln(os.Stderr, "health helper:", err)
 	os.Exit(1)
 }
-
-// freePort returns a TCP port on 127.0.0.1 that nothing listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return port
-}

@@ -17,6 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"golang.org/x/sys/unix"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
 // gone reports whether no live process has pid.
@@ -185,7 +187,7 @@ func TestServiceHealthTimeout(t *testing.T) {
 	h := newHarness(t, root)
 	pidFile := filepath.Join(root, "pid")
 	script := fmt.Sprintf(`sleep 300 & echo $! > %s.child; echo $$ > %s; echo starting; exec sleep 301`, pidFile, pidFile)
-	closed := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	closed := fmt.Sprintf("127.0.0.1:%d", testsrv.FreePort(t))
 	_, err := h.tryCreate("indigo_service", map[string]any{
 		"command":      []string{"sh", "-c", script},
 		"health_check": map[string]any{"tcp": closed, "timeout": "1s", "interval": "100ms"},
@@ -213,7 +215,7 @@ func TestServiceHealthChecks(t *testing.T) {
 		"port only": {},
 	} {
 		t.Run(name, func(t *testing.T) {
-			port := freePort(t)
+			port := testsrv.FreePort(t)
 			cfg := map[string]any{
 				"command": []string{exe},
 				"env":     map[string]string{"INDIGO_TEST_HELPER": "http"},
@@ -361,7 +363,7 @@ func TestServiceCreateCancelled(t *testing.T) {
 	pidFile := filepath.Join(root, "pid")
 	p, err := h.plan("indigo_service", tftypes.Value{}, map[string]any{
 		"command":      []string{"sh", "-c", fmt.Sprintf(`echo $$ > %s; exec sleep 300`, pidFile)},
-		"health_check": map[string]any{"tcp": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "timeout": "5m"},
+		"health_check": map[string]any{"tcp": fmt.Sprintf("127.0.0.1:%d", testsrv.FreePort(t)), "timeout": "5m"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -26,16 +26,14 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
 // requireOrSkip skips the test, or fails it when INDIGO_TEST_REQUIRE=1.
 func requireOrSkip(t *testing.T, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("INDIGO_TEST_REQUIRE") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testsrv.Missing(t, fmt.Sprintf(format, args...))
 }
 
 // fakeProviderSource is the plugin binary the tests install: it prints its

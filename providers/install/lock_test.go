@@ -10,29 +10,17 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
-// golden compares got with the file testdata/name, or rewrites the file
-// when INDIGO_UPDATE=1.
+// golden compares got with the file testdata/name (testsrv.Golden).
 // testdata is absolute so that tests that change directory still find it.
 var testdata, _ = filepath.Abs("testdata")
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join(testdata, name)
-	if os.Getenv("INDIGO_UPDATE") == "1" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with INDIGO_UPDATE=1 to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	testsrv.Golden(t, filepath.Join(testdata, name), got)
 }
 
 // renderDiags prints diagnostics as a user sees them: file:line:col.

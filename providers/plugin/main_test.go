@@ -12,6 +12,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
 // testProviderBin is the test provider (internal/testprovider) built once
@@ -60,10 +62,7 @@ func buildTestProvider(dir string) (string, error) {
 func needTestProvider(tb testing.TB) string {
 	tb.Helper()
 	if testProviderErr != nil {
-		if os.Getenv("INDIGO_TEST_REQUIRE") == "1" {
-			tb.Fatal(testProviderErr)
-		}
-		tb.Skipf("%v (install Go: https://go.dev/dl/)", testProviderErr)
+		testsrv.Missing(tb, fmt.Sprintf("%v (install Go: https://go.dev/dl/)", testProviderErr))
 	}
 	return testProviderBin
 }

@@ -2,7 +2,6 @@ package view
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner/plan"
@@ -19,27 +19,10 @@ import (
 // secret must never appear in any rendered output.
 const secret = "hunter2-s3cr3t"
 
-// checkGolden compares got with testdata/name, rewriting the file when
-// INDIGO_UPDATE is set.
+// checkGolden compares got with testdata/name (testsrv.Golden).
 func checkGolden(t *testing.T, name string, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("INDIGO_UPDATE") != "" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with INDIGO_UPDATE=1 to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (INDIGO_UPDATE=1 to accept):\n%s", name, UnifiedDiff("want", "got", string(want), got))
-	}
+	testsrv.Golden(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func addr(s string) config.InstanceAddr {

@@ -1,16 +1,19 @@
 // Package plugintest gives tests real Terraform provider binaries: it
 // installs them from the Go module proxy with go install, pinned to
-// versions known to work here, and caches them under
-// $HOME/.cache/indigo-test so the next run reuses them. It is for tests
+// versions known to work here, and caches them under testsrv.CacheDir()
+// ($HOME/.cache/indigo-test) so the next run reuses them. It is for tests
 // only.
 package plugintest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
 // Real providers from the Go module proxy, pinned to versions known to
@@ -25,17 +28,13 @@ const (
 )
 
 // RealProvider returns the path of a provider binary installed with go
-// install into $HOME/.cache/indigo-test, installing it the first time. It
-// skips the test when that is impossible (or too slow for -short), unless
-// INDIGO_TEST_REQUIRE=1.
+// install into testsrv.CacheDir(), installing it the first time. It skips
+// the test when that is impossible (or too slow for -short), unless
+// INDIGO_TEST_REQUIRE=1 (testsrv.Missing).
 func RealProvider(t testing.TB, module, version string) string {
 	t.Helper()
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Skipf("no home directory for the test cache: %v", err)
-	}
 	name := filepath.Base(strings.TrimSuffix(module, "/v3"))
-	dir := filepath.Join(home, ".cache", "indigo-test", "providers", name+"@"+version)
+	dir := filepath.Join(testsrv.CacheDir(), "providers", name+"@"+version)
 	bin := filepath.Join(dir, name)
 	if _, err := os.Stat(bin); err == nil {
 		return bin
@@ -43,10 +42,7 @@ func RealProvider(t testing.TB, module, version string) string {
 	install := "GOBIN=" + dir + " go install " + module + "@" + version
 	skip := func(format string, args ...any) {
 		t.Helper()
-		if os.Getenv("INDIGO_TEST_REQUIRE") == "1" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
+		testsrv.Missing(t, fmt.Sprintf(format, args...))
 	}
 	if testing.Short() {
 		skip("%s is not installed and -short is set; install it with: %s", name, install)

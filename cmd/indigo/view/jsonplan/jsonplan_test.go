@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -13,33 +12,17 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/plan/plantest"
 	"github.com/indigo-cloud/indigo/planner/rank"
 )
 
-// golden compares got with testdata/name, rewriting it when INDIGO_UPDATE
-// is set.
+// golden compares got with testdata/name (testsrv.Golden).
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("INDIGO_UPDATE") != "" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with INDIGO_UPDATE=1 to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (INDIGO_UPDATE=1 to accept):\n%s", name, got)
-	}
+	testsrv.Golden(t, filepath.Join("testdata", name), got)
 }
 
 func TestJSONViewGolden(t *testing.T) {

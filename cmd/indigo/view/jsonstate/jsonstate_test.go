@@ -3,7 +3,6 @@ package jsonstate
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner/plan/plantest"
 	"github.com/indigo-cloud/indigo/state"
@@ -166,24 +166,10 @@ func TestRedact(t *testing.T) {
 	}
 }
 
-// golden compares got with testdata/name, rewriting it when INDIGO_UPDATE
-// is set.
+// golden compares got with testdata/name (testsrv.Golden).
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("INDIGO_UPDATE") != "" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with INDIGO_UPDATE=1 to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (INDIGO_UPDATE=1 to accept):\n%s", name, got)
-	}
+	testsrv.Golden(t, filepath.Join("testdata", name), got)
 }
 
 // dig follows keys (strings) and indexes (ints) into decoded JSON.
