@@ -373,7 +373,25 @@ func buildStorage(spec Spec, p *plan.Plan, recorded []string) *Storage {
 		reason(Broken, "", "", "%d copies are asked for, but only %d site(s) can take one", want, len(st.Sites))
 	}
 	if len(recorded) > 0 && !sameSites(recorded, st.Sites) {
-		reason(InTransition, "", "", "the copies move from %s to %s", siteWords(recorded), siteWords(st.Sites))
+		var added, leaving []string
+		for _, s := range st.Sites {
+			if !slices.Contains(recorded, s) {
+				added = append(added, s)
+			}
+		}
+		for _, s := range recorded {
+			if !slices.Contains(st.Sites, s) {
+				leaving = append(leaving, s)
+			}
+		}
+		var parts []string
+		if len(added) > 0 {
+			parts = append(parts, "a copy is added on "+siteWords(added))
+		}
+		if len(leaving) > 0 {
+			parts = append(parts, "the copy on "+siteWords(leaving)+" goes")
+		}
+		reason(InTransition, "", "", "%s (placed on %s, was %s)", strings.Join(parts, " and "), strings.Join(st.Sites, ", "), strings.Join(recorded, ", "))
 	}
 	for _, e := range entries {
 		if e.c.Action == plan.NoOp {
@@ -442,10 +460,11 @@ func explain(c *plan.ResourceChange, res Resource, cp *Copy) (Verdict, string) {
 	switch res.Type {
 	case typeReplication:
 		r := cp.Replication
-		switch {
-		case r != nil && r.Enabled != nil && !*r.Enabled:
-			return Broken, fmt.Sprintf("replication from %s to %s is disabled or its rule was removed (%s)", r.From, site, c.Addr)
-		case r != nil && r.InSync != nil && !*r.InSync:
+		var parts []string
+		if r != nil && r.Enabled != nil && !*r.Enabled {
+			parts = append(parts, fmt.Sprintf("replication from %s to %s is disabled or its rule was removed", r.From, site))
+		}
+		if r != nil && r.InSync != nil && !*r.InSync {
 			missing := "objects"
 			if r.Missing != nil {
 				missing = plural(*r.Missing, "object")
@@ -454,7 +473,10 @@ func explain(c *plan.ResourceChange, res Resource, cp *Copy) (Verdict, string) {
 			if r.Failed != nil && *r.Failed > 0 {
 				detail = fmt.Sprintf(", %s failed to replicate", plural(*r.Failed, "object"))
 			}
-			return Broken, fmt.Sprintf("replica %s is missing %s that replication will not deliver%s (%s)", site, missing, detail, c.Addr)
+			parts = append(parts, fmt.Sprintf("replica %s is missing %s that replication will not deliver%s", site, missing, detail))
+		}
+		if len(parts) > 0 {
+			return Broken, fmt.Sprintf("%s (%s)", strings.Join(parts, "; "), c.Addr)
 		}
 	case typeStorageCopy:
 		var parts []string
