@@ -15,7 +15,7 @@
 // renders the Report. It knows the resource types the site kinds of
 // lang/binding realise storage with by name (indigo_s3_bucket,
 // indigo_s3_replication, indigo_s3_lifecycle, indigo_directory,
-// indigo_file, indigo_storage_copy); any other resource of a storage's
+// indigo_file, indigo_storage_copy, indigo_s3_tier); any other resource of a storage's
 // scope is reported generically, by its address and planned action.
 package status
 
@@ -189,6 +189,7 @@ const (
 	typeDirectory   = "indigo_directory"
 	typeFile        = "indigo_file"
 	typeStorageCopy = "indigo_storage_copy"
+	typeTier        = "indigo_s3_tier"
 )
 
 // Build makes the report of the storages specs from plan p, a normal plan
@@ -250,15 +251,23 @@ func buildStorage(spec Spec, p *plan.Plan, recorded []string) *Storage {
 	for _, s := range recorded {
 		addCopy(s, false)
 	}
+	// A resource belongs to the copy its name ends with (bucket_b,
+	// replica_b, tier_tape_b: the copy on b), whatever site it lives on
+	// (replica_b is on the primary's, a tier's bucket on the tier's).
 	siteOf := func(c *plan.ResourceChange) string {
-		name := c.Addr.Resource.Name
-		if _, rest, ok := strings.Cut(name, "_"); ok {
-			if _, known := copies[rest]; known {
-				return rest
+		name, best := c.Addr.Resource.Name, ""
+		for site := range spec.Sites {
+			if strings.HasSuffix(name, "_"+site) && len(site) > len(best) {
+				best = site
 			}
-			if _, known := spec.Sites[rest]; known {
-				return rest
+		}
+		for site := range copies {
+			if strings.HasSuffix(name, "_"+site) && len(site) > len(best) {
+				best = site
 			}
+		}
+		if best != "" {
+			return best
 		}
 		return c.Site
 	}
@@ -303,7 +312,7 @@ func buildStorage(spec Spec, p *plan.Plan, recorded []string) *Storage {
 	// What the copies hold.
 	for _, e := range entries {
 		cp, v := e.copy, e.before
-		switch e.res.Type {
+		switch role(e.res) {
 		case typeBucket:
 			cp.HolderKind, cp.Holder, cp.Exists = "bucket", plannedString(e.c, "name"), e.res.Exists
 			if e.res.Exists {
@@ -449,15 +458,15 @@ func explain(c *plan.ResourceChange, res Resource, cp *Copy) (Verdict, string) {
 	before := unmarked(c.Before)
 	switch {
 	case c.Action == plan.Delete || c.Action == plan.Forget:
-		return InTransition, fmt.Sprintf("%s is no longer wanted on site %s and would be destroyed (%s)", what(res.Type), site, c.Addr)
+		return InTransition, fmt.Sprintf("%s is no longer wanted on site %s and would be destroyed (%s)", what(res), site, c.Addr)
 	case c.Action == plan.Create && res.Drifted:
-		return Broken, fmt.Sprintf("%s on site %s is gone (%s would be created again)", what(res.Type), site, c.Addr)
+		return Broken, fmt.Sprintf("%s on site %s is gone (%s would be created again)", what(res), site, c.Addr)
 	case c.Action == plan.Create:
-		return InTransition, fmt.Sprintf("%s on site %s is not created yet (%s)", what(res.Type), site, c.Addr)
+		return InTransition, fmt.Sprintf("%s on site %s is not created yet (%s)", what(res), site, c.Addr)
 	case c.Action.IsReplace():
-		return v, fmt.Sprintf("%s on site %s would be replaced (%s, %s)", what(res.Type), site, c.Addr, replaceWhy(c))
+		return v, fmt.Sprintf("%s on site %s would be replaced (%s, %s)", what(res), site, c.Addr, replaceWhy(c))
 	}
-	switch res.Type {
+	switch role(res) {
 	case typeReplication:
 		r := cp.Replication
 		var parts []string
@@ -498,9 +507,9 @@ func explain(c *plan.ResourceChange, res Resource, cp *Copy) (Verdict, string) {
 		attrs = ": " + strings.Join(res.Changed, ", ")
 	}
 	if v == Broken {
-		return v, fmt.Sprintf("%s on site %s was changed outside indigo and would be updated (%s%s)", what(res.Type), site, c.Addr, attrs)
+		return v, fmt.Sprintf("%s on site %s was changed outside indigo and would be updated (%s%s)", what(res), site, c.Addr, attrs)
 	}
-	return v, fmt.Sprintf("%s on site %s would be updated to the configuration (%s%s)", what(res.Type), site, c.Addr, attrs)
+	return v, fmt.Sprintf("%s on site %s would be updated to the configuration (%s%s)", what(res), site, c.Addr, attrs)
 }
 
 func replaceWhy(c *plan.ResourceChange) string {
@@ -519,9 +528,23 @@ func replaceWhy(c *plan.ResourceChange) string {
 	return "replacement planned"
 }
 
-// what names the role of a resource type in a copy, for people.
-func what(typ string) string {
-	switch typ {
+// role is the type of a resource, or "" for one that plays no part the
+// report reads: a bucket other than the copy's own (bucket_SITE), such as
+// the bucket a lifecycle tier moves data to.
+func role(r Resource) string {
+	if r.Type == typeBucket && !strings.HasPrefix(r.Addr.Resource.Name, "bucket_") {
+		return ""
+	}
+	return r.Type
+}
+
+// what names the part a resource plays in a copy, for people.
+func what(r Resource) string {
+	switch role(r) {
+	case "":
+		if r.Type == typeBucket {
+			return "the bucket " + r.Addr.Resource.Name
+		}
 	case typeBucket:
 		return "the bucket"
 	case typeReplication:
@@ -534,8 +557,10 @@ func what(typ string) string {
 		return "the copy's QoS file"
 	case typeStorageCopy:
 		return "the copy"
+	case typeTier:
+		return "the lifecycle tier " + r.Addr.Resource.Name
 	}
-	return typ
+	return r.Addr.Resource.String()
 }
 
 func replicationOf(cp *Copy) *Replication {

@@ -86,6 +86,14 @@ func TestBuild(t *testing.T) {
 				c[1] = &plan.ResourceChange{Addr: c[1].Addr, Action: plan.Create, Before: cty.NullVal(bucket("x", 0).Type()), After: bucket("indigo-archive-b", 0), Site: "b"}
 				return c
 			}},
+		{name: "a tier's bucket is not the copy's", sites: []string{"a", "b"}, want: InTransition,
+			reasons: []string{"the bucket tier_tape_a on site a is not created yet"},
+			changes: func() []*plan.ResourceChange {
+				c := healthy()
+				ty := bucket("x", 0).Type()
+				// The tier of a's copy keeps its data in a bucket on b.
+				return append(c, &plan.ResourceChange{Addr: addr("indigo_s3_bucket", "tier_tape_a"), Action: plan.Create, Before: cty.NullVal(ty), After: bucket("indigo-archive-b-tier-tape", 0), Site: "b"})
+			}},
 		{name: "one site for two copies", changes: func() []*plan.ResourceChange { return healthy()[:1] }, sites: []string{"a"}, want: Broken,
 			reasons: []string{"2 copies are asked for, but only 1 site(s) can take one"}},
 	}
@@ -103,6 +111,11 @@ func TestBuild(t *testing.T) {
 			}
 			if len(got) != len(tt.reasons) {
 				t.Fatalf("reasons %q, want %q", got, tt.reasons)
+			}
+			for _, cp := range st.Copies {
+				if cp.Holder != "indigo-archive-"+cp.Site {
+					t.Errorf("the copy on %s is held in %q", cp.Site, cp.Holder)
+				}
 			}
 			for i, want := range tt.reasons {
 				if !strings.Contains(got[i], want) {
