@@ -116,6 +116,7 @@ The usual workflow is:
 		a.forceUnlockCommand(),
 		a.fmtCommand(),
 		a.providersCommand(),
+		a.statusCommand(),
 		a.versionCommand(),
 	)
 	return root
