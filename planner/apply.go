@@ -664,8 +664,8 @@ func (r *run) noteFailure(ch *plan.ResourceChange, diags hcl.Diagnostics) {
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
 			reason = "failed on apply: " + d.Summary
-			if d.Detail != "" {
-				reason += ": " + firstLine(d.Detail)
+			if line := firstLine(d.Detail); line != "" {
+				reason += ": " + line
 			}
 			break
 		}
@@ -678,11 +678,13 @@ func (r *run) noteFailure(ch *plan.ResourceChange, diags hcl.Diagnostics) {
 	ar.mu.Unlock()
 }
 
+// firstLine is the first line of s that is not blank.
 func firstLine(s string) string {
+	s = strings.TrimLeft(s, " \t\r\n")
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+		return strings.TrimSpace(s[:i])
 	}
-	return s
+	return strings.TrimSpace(s)
 }
 
 // placedComponentOf returns the address of the deployment or storage whose

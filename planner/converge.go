@@ -97,6 +97,10 @@ func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, re
 		next.ExcludeSites = excluded
 		np, d := Plan(ctx, cfg, rec.State(), provs, next)
 		if d.HasErrors() || np == nil {
+			// No site is left: the plan's "No site can take" lists each
+			// site's error, so the errors of the attempts are not said
+			// again.
+			diags = withoutErrorsOf(diags, moving)
 			for _, comp := range moving {
 				out.Moves = append(out.Moves, Fallback{Component: comp, From: res.failed[comp].site, Reason: strings.Join(reasons, "; ")})
 			}
@@ -160,6 +164,25 @@ func downgrade(d hcl.Diagnostics) hcl.Diagnostics {
 			c.Summary = "Fell back after: " + c.Summary
 		}
 		out = append(out, &c)
+	}
+	return out
+}
+
+// withoutErrorsOf drops the errors about the resources of the given
+// components (their summaries start with the resource's address).
+func withoutErrorsOf(diags hcl.Diagnostics, comps []config.ObjectAddr) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		drop := false
+		for _, c := range comps {
+			if d.Severity == hcl.DiagError && strings.HasPrefix(d.Summary, c.String()+".") {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			out = append(out, d)
+		}
 	}
 	return out
 }

@@ -289,9 +289,6 @@ func TestNoSiteCanTakeIt(t *testing.T) {
 // each site's error once, on lines that end cleanly, and the last error
 // says which sites were tried.
 func TestNoSiteCanTakeItOutcome(t *testing.T) {
-	t.Skip("waiting for the fallback outcome fix in planner/place.go and planner/converge.go: when every candidate has failed, " +
-		"each site's provider error is reported twice, as its own diagnostic and again in 'No site can take deployment.app', " +
-		"and each repeat ends in a stray ': ' (noteFailure in planner/apply.go appends firstLine of a detail that starts with a blank line)")
 	mock := newMock()
 	failEverywhere(mock)
 	e := newMockEnv(t, mock, map[string]string{"main.hcl": threeSites})
