@@ -54,8 +54,9 @@ func componentAddr(p config.ModulePath, name string) config.ObjectAddr {
 	return config.ObjectAddr{Module: p.UnkeyedInstance(), Kind: config.ComponentKind, Name: name}
 }
 
-// siteFor returns the site a resource of the placed scope goes to.
-func (p *placement) siteFor(res *config.Resource) string {
+// site returns the site the resources of a placed scope go to: the
+// first (primary) of its sites.
+func (p *placement) site() string {
 	if len(p.sites) == 0 {
 		return ""
 	}

@@ -681,7 +681,7 @@ func (r *run) siteOf(c *config.Config, res *config.Resource) string {
 			return ""
 		}
 		if own := r.componentPlacement(cur.Path, res); own != nil {
-			return own.siteFor(res)
+			return own.site()
 		}
 		if pl := r.placements[placedAddr(cur.Parent.Path, step)]; pl != nil {
 			if step.Kind == config.StorageStep && res.ProviderRef != nil {
@@ -692,7 +692,7 @@ func (r *run) siteOf(c *config.Config, res *config.Resource) string {
 					}
 				}
 			}
-			return pl.siteFor(res)
+			return pl.site()
 		}
 	}
 	return ""

@@ -167,7 +167,7 @@ func (r *run) providerFor(c *config.Config, res *config.Resource) (config.Provid
 				p = own
 			}
 			if p != nil && len(p.sites) > 0 {
-				site := cur.Parent.Module.Sites[p.siteFor(res)]
+				site := cur.Parent.Module.Sites[p.site()]
 				if site != nil {
 					want := cur.Parent.Module.ProviderFor(site.Provider.LocalName)
 					return config.ProviderConfigAddr{Module: cur.Parent.Path, Provider: want, Alias: site.Provider.Alias}, nil
