@@ -366,12 +366,22 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		}
 		r.placements[req.addr] = pl
 		if rk.Outcome == rank.OutcomePartial {
+			// The number of copies is the QoS itself: fewer is a broken
+			// promise, not a degraded success.
+			var lines []string
+			for _, s := range rk.Scored {
+				if s.Rejected {
+					lines = append(lines, fmt.Sprintf("  site %s: %s", s.Site, strings.Join(s.Reasons, "; ")))
+				}
+			}
 			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagWarning,
-				Summary:  "Fewer copies than asked for",
-				Detail:   fmt.Sprintf("%s asks for %d copies but only %d site(s) can take one: %s.", req.addr, req.comp.Copies, len(sitesChosen), rk.Reason),
-				Subject:  req.decl.Ptr(),
+				Severity: hcl.DiagError,
+				Summary:  "Fewer sites than copies",
+				Detail: fmt.Sprintf("%s asks for %d copies, one per site, but only %d site(s) can take one (%s). The others were ruled out:\n%s\nLower copies, relax the QoS, or add sites.",
+					req.addr, req.comp.Copies, len(sitesChosen), strings.Join(sitesChosen, ", "), strings.Join(lines, "\n")),
+				Subject: req.decl.Ptr(),
 			})
+			continue
 		}
 		if req.storage != nil {
 			for _, s := range sitesChosen {

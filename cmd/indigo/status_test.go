@@ -266,8 +266,8 @@ storage "results" {
   }
 
   lifecycle {
-    after      = "30d"
-    transition = { media = ["tape"], latency = "nearline" }
+    after  = "30d"
+    expire = true
   }
 
   placement {
@@ -284,7 +284,7 @@ storage "results" {
 	}
 	before := stateBytes(t, dir)
 	out, code := runIn(t, dir, "status")
-	if code != 0 || !strings.Contains(out, "storage.results: QoS holds") || !strings.Contains(out, "latency online") || !strings.Contains(out, "move to latency nearline, media [tape]") {
+	if code != 0 || !strings.Contains(out, "storage.results: QoS holds") || !strings.Contains(out, "latency online") || !strings.Contains(out, "after 30d, expire") {
 		t.Fatalf("status after apply: exit %d, want 0\n%s", code, out)
 	}
 	out, code = runIn(t, dir, "status", "-json")

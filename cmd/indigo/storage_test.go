@@ -190,3 +190,81 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestStorageRedundancyClass: qos redundancy picks the storage class of
+// the replicas, which a 4-drive MinIO erasure set honours; a site that does
+// not list the class is ruled out.
+func TestStorageRedundancyClass(t *testing.T) {
+	a := testsrv.StartMinIO(t, testsrv.MinIOOptions{AccessKey: s3User, SecretKey: s3Secret})
+	b := testsrv.StartMinIO(t, testsrv.MinIOOptions{AccessKey: s3User, SecretKey: s3Secret, Drives: 4})
+	dir := t.TempDir()
+	vars := []string{"-var", "key=" + s3User, "-var", "secret=" + s3Secret}
+	cfg := func(classesB string) string {
+		return fmt.Sprintf(`
+variable "key" {
+  type      = string
+  sensitive = true
+}
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+site "a" {
+  kind     = "s3"
+  location = "IT"
+  settings {
+    endpoint        = %q
+    access_key      = var.key
+    secret_key      = var.secret
+    storage_classes = ["STANDARD", "REDUCED_REDUNDANCY"]
+  }
+}
+site "b" {
+  kind     = "s3"
+  location = "DE"
+  settings {
+    endpoint        = %q
+    access_key      = var.key
+    secret_key      = var.secret
+    storage_classes = %s
+  }
+}
+storage "scratch" {
+  force_destroy = true
+  qos {
+    copies     = 2
+    redundancy = "REDUCED_REDUNDANCY"
+  }
+  placement { prefer = [site.a] }
+}
+`, a.Endpoint, b.Endpoint, classesB)
+	}
+	writeConfig(t, dir, cfg(`["STANDARD"]`))
+	out, code := runIn(t, dir, append([]string{"plan"}, vars...)...)
+	if code != 1 || !strings.Contains(out, "site b: offers the storage classes STANDARD, not REDUCED_REDUNDANCY") {
+		t.Fatalf("a site without the class is not ruled out (exit %d):\n%s", code, out)
+	}
+	writeConfig(t, dir, cfg(`["STANDARD", "REDUCED_REDUNDANCY"]`))
+	if out, code := runIn(t, dir, append([]string{"apply", "-auto-approve"}, vars...)...); code != 0 {
+		t.Fatalf("apply: %d\n%s", code, out)
+	}
+	ctx := context.Background()
+	body := []byte("scratch data\n")
+	if _, err := a.Client(t).PutObject(ctx, "indigo-scratch-a", "x", bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cb := b.Client(t)
+	var class string
+	waitFor(t, time.Minute, "the object to reach the erasure-coded replica", func() bool {
+		info, err := cb.StatObject(ctx, "indigo-scratch-b", "x", minio.StatObjectOptions{})
+		// minio-go leaves StorageClass empty on a HEAD; the header says.
+		class = info.Metadata.Get("X-Amz-Storage-Class")
+		return err == nil
+	})
+	if class != "REDUCED_REDUNDANCY" {
+		t.Errorf("the replica's storage class is %q, want REDUCED_REDUNDANCY", class)
+	}
+	if out, code := runIn(t, dir, append([]string{"destroy", "-auto-approve"}, vars...)...); code != 0 {
+		t.Fatalf("destroy: %d\n%s", code, out)
+	}
+}

@@ -245,6 +245,9 @@ func (r *replicationResource) apply(ctx context.Context, m *replicationModel, pr
 		TargetBucket: dstBucket,
 		Region:       t.dst.region,
 		Type:         admin.ReplicationTarget,
+		// MinIO writes replicas with the target's storage class; the
+		// rule's destination class alone is not applied.
+		StorageClass: m.StorageClass.ValueString(),
 	})
 	if err != nil {
 		diags.Append(failure(t.src, "registering the replication target "+t.dst.String()+" "+dst+" for", src, err))
