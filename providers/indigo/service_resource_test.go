@@ -374,7 +374,8 @@ func TestServiceCreateCancelled(t *testing.T) {
 	go func() {
 		// Cancel once the service runs (bounded, in case it never does).
 		for i := 0; i < 500; i++ {
-			if _, err := os.Stat(pidFile); err == nil {
+			// The file exists before the shell has written the pid into it.
+			if b, err := os.ReadFile(pidFile); err == nil && len(strings.TrimSpace(string(b))) > 0 {
 				break
 			}
 			time.Sleep(10 * time.Millisecond)
