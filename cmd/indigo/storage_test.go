@@ -268,3 +268,111 @@ storage "scratch" {
 		t.Fatalf("destroy: %d\n%s", code, out)
 	}
 }
+
+// TestStorageFaults: wrong keys, an endpoint that is down and a bucket
+// name someone else took are clear errors, and the state records exactly
+// the buckets that exist afterwards: nothing half-created is lost.
+func TestStorageFaults(t *testing.T) {
+	opts := testsrv.MinIOOptions{AccessKey: s3User, SecretKey: s3Secret}
+	a, b := testsrv.StartMinIO(t, opts), testsrv.StartMinIO(t, opts)
+	ctx := context.Background()
+	clients := map[string]*minio.Client{"a": a.Client(t), "b": b.Client(t)}
+	dir := t.TempDir()
+	writeConfig(t, dir, fmt.Sprintf(`
+variable "key" {
+  type      = string
+  sensitive = true
+}
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+site "a" {
+  kind     = "s3"
+  location = "IT"
+  settings {
+    endpoint   = %q
+    access_key = var.key
+    secret_key = var.secret
+  }
+}
+site "b" {
+  kind     = "s3"
+  location = "DE"
+  settings {
+    endpoint   = %q
+    access_key = var.key
+    secret_key = var.secret
+  }
+}
+storage "f" {
+  force_destroy = true
+  qos { copies = 2 }
+  placement { prefer = [site.a] }
+}
+`, a.Endpoint, b.Endpoint))
+	apply := func(secret string) string {
+		t.Helper()
+		out, code := runIn(t, dir, "apply", "-auto-approve", "-var", "key="+s3User, "-var", "secret="+secret)
+		if code != 1 {
+			t.Fatalf("apply: exit %d, want 1\n%s", code, out)
+		}
+		return out
+	}
+	// recordedMatches checks that the state holds exactly the buckets
+	// that exist (but for one someone else made).
+	foreign := ""
+	recordedMatches := func(when string) {
+		t.Helper()
+		st, _ := runIn(t, dir, "state", "list")
+		for site, c := range clients {
+			if "indigo-f-"+site == foreign {
+				if strings.Contains(st, "indigo_s3_bucket.bucket_"+site) {
+					t.Errorf("%s: someone else's bucket is recorded\n%s", when, st)
+				}
+				continue
+			}
+			name := "indigo-f-" + site
+			ok, err := c.BucketExists(ctx, name)
+			if err != nil {
+				continue // the server is down
+			}
+			if rec := strings.Contains(st, "indigo_s3_bucket.bucket_"+site); rec != ok {
+				t.Errorf("%s: bucket %s exists %v, recorded %v\n%s", when, name, ok, rec, st)
+			}
+		}
+	}
+
+	out := apply("not-the-secret")
+	if !strings.Contains(out, "S3 credentials rejected") || strings.Contains(out, "not-the-secret") {
+		t.Errorf("wrong keys:\n%s", out)
+	}
+	recordedMatches("after wrong keys")
+
+	clients["b"].MakeBucket(ctx, "indigo-f-b", minio.MakeBucketOptions{})
+	foreign = "indigo-f-b"
+	out = apply(s3Secret)
+	if !strings.Contains(out, "S3 bucket name taken") || !strings.Contains(out, "indigo-f-b") {
+		t.Errorf("bucket name taken:\n%s", out)
+	}
+	recordedMatches("after a name taken")
+	clients["b"].RemoveBucket(ctx, "indigo-f-b")
+	foreign = ""
+
+	b.Stop()
+	out = apply(s3Secret)
+	if !strings.Contains(out, "S3 endpoint unreachable") || !strings.Contains(out, b.Endpoint) {
+		t.Errorf("endpoint down:\n%s", out)
+	}
+	recordedMatches("with b down")
+
+	// Once the fault is gone, the next apply converges.
+	b.Restart(t)
+	if out, code := runIn(t, dir, "apply", "-auto-approve", "-var", "key="+s3User, "-var", "secret="+s3Secret); code != 0 {
+		t.Fatalf("apply after the faults: %d\n%s", code, out)
+	}
+	recordedMatches("after recovery")
+	if out, code := runIn(t, dir, "plan", "-detailed-exitcode", "-var", "key="+s3User, "-var", "secret="+s3Secret); code != 0 {
+		t.Errorf("plan after recovery: %d\n%s", code, out)
+	}
+}
