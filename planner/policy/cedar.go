@@ -252,11 +252,15 @@ func requestPrincipal(id access.Identity) types.EntityUID {
 // Can answers a request with Cedar's authorizer: a deny that applies wins,
 // then an allow; nothing is "no policy".
 func (az *Authorizer) Can(req Request) Answer {
+	return az.can(requestPrincipal(req.Principal), req.Action, req.Resource, req.Context)
+}
+
+func (az *Authorizer) can(principal types.EntityUID, action string, resource config.ObjectAddr, ctx Context) Answer {
 	creq := cedar.Request{
-		Principal: requestPrincipal(req.Principal),
-		Action:    types.NewEntityUID(cedarAction, types.String(req.Action)),
-		Resource:  resourceUID(req.Resource),
-		Context:   cedarContext(req.Context),
+		Principal: principal,
+		Action:    types.NewEntityUID(cedarAction, types.String(action)),
+		Resource:  resourceUID(resource),
+		Context:   cedarContext(ctx),
 	}
 	dec, diag := cedar.Authorize(az.policies, az.entities, creq)
 	var ans Answer
