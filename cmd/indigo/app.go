@@ -113,6 +113,8 @@ The usual workflow is:
 		a.importCommand(),
 		a.graphCommand(),
 		a.rankCommand(),
+		a.canCommand(),
+		a.policyCommand(),
 		a.forceUnlockCommand(),
 		a.fmtCommand(),
 		a.providersCommand(),

@@ -17,6 +17,7 @@ func init() {
 			{Name: "media", Type: cty.List(cty.String), Doc: "the media its storage copies are on (default [\"disk\"]), matched against qos media"},
 			{Name: "latency", Type: cty.String, Doc: "the access class of its storage: online (default), nearline or offline, matched against qos latency"},
 			{Name: "max_size", Type: cty.String, Doc: "the largest size a storage may ask of it, a quantity such as \"2TiB\" (default: no limit)"},
+			{Name: "accounts", Type: cty.Map(cty.String), Doc: "the local accounts policies reach: identity to account name, e.g. { \"user:alice\" = \"alice\", \"group:cms\" = \"cms\" } (docs/policies.md)"},
 		},
 		Rules: []Rule{
 			{Type: "tosca.nodes.Container.Application", Realise: (*Binder).localContainer, Doc: "indigo_service (rootless: skopeo, umoci, proot)"},

@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/indigo-cloud/indigo/lang/access"
 	"github.com/indigo-cloud/indigo/lang/binding"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/units"
@@ -459,7 +460,7 @@ func checkWeight(name string, f float64, rng hcl.Range) *hcl.Diagnostic {
 	return nil
 }
 
-// EvalGroup evaluates a group's members.
+// EvalGroup evaluates a group's members, as written.
 func EvalGroup(sc *Scope, g *config.Group) ([]string, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	members := evalStrings(sc, g.Members, "members", nil, &diags)
@@ -474,6 +475,217 @@ func EvalGroup(sc *Scope, g *config.Group) ([]string, hcl.Diagnostics) {
 		}
 	}
 	return members, diags
+}
+
+// Group is a group block, evaluated.
+type Group struct {
+	Decl *config.Group
+	Addr config.ObjectAddr
+	// Members are the explicit members, users and OIDC subjects.
+	Members []access.Identity
+	// Issuer and Claim are the OIDC issuer and the value of its groups
+	// claim that makes someone a member; "" when unset.
+	Issuer, Claim string
+}
+
+// EvalGroupBlock evaluates a group block of module mod: its members as
+// identities, its issuer and claim. A group with neither members nor a
+// claim has nobody in it, which is a warning.
+func EvalGroupBlock(sc *Scope, mod config.ModuleInstance, g *config.Group) (*Group, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := &Group{Decl: g, Addr: config.ObjectAddr{Module: mod, Kind: config.GroupKind, Name: g.Name}}
+	for _, mbr := range evalStrings(sc, g.Members, "members", nil, &diags) {
+		id, err := access.ParseIdentity(mbr)
+		switch {
+		case err != nil:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid group member", Detail: err.Error() + ".", Subject: g.Members.Range().Ptr()})
+		case id.Kind == access.Group:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid group member", Detail: fmt.Sprintf("%q is a group: a group's members are users (\"user:alice\") and OIDC subjects (\"sub:1234\"). Name the group itself in the policy instead.", mbr), Subject: g.Members.Range().Ptr()})
+		case !slices.Contains(out.Members, id):
+			out.Members = append(out.Members, id)
+		}
+	}
+	if g.Issuer != nil {
+		if v, ok := known(sc, g.Issuer, cty.String, &diags); ok {
+			out.Issuer = v.AsString()
+		}
+	}
+	if g.Claim != nil {
+		if v, ok := known(sc, g.Claim, cty.String, &diags); ok {
+			out.Claim = v.AsString()
+			if out.Claim == "" || strings.ContainsAny(out.Claim, ", \t\n") {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid group claim", Detail: "claim is the value of the groups claim that makes someone a member, such as \"cms\": not empty, without commas or white space (MinIO names the group's policy after it).", Subject: g.Claim.Range().Ptr()})
+			}
+		}
+	}
+	if g.Issuer != nil && g.Claim == nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Group issuer without a claim", Detail: "issuer says which OIDC provider vouches for the group; add claim, the value of its groups claim that makes someone a member.", Subject: g.Issuer.Range().Ptr()})
+	}
+	if g.Claim == nil && (g.Members == nil || (len(out.Members) == 0 && isKnownEmpty(sc, g.Members))) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Group without members", Detail: fmt.Sprintf("Group %q has neither members nor an OIDC claim, so nobody is in it and policies naming it give nothing. Add members = [\"user:NAME\"] or issuer and claim.", g.Name), Subject: g.DeclRange.Ptr()})
+	}
+	return out, diags
+}
+
+func isKnownEmpty(sc *Scope, e hcl.Expression) bool {
+	v, d := sc.EvalExpr(e, cty.DynamicPseudoType)
+	if d.HasErrors() || !v.IsWhollyKnown() {
+		return false
+	}
+	v, _ = v.UnmarkDeep()
+	return v.IsNull() || (v.CanIterateElements() && v.LengthInt() == 0)
+}
+
+// Policy is a policy block, evaluated.
+type Policy struct {
+	Decl *config.Policy
+	Addr config.ObjectAddr
+	Deny bool
+	// Principals are the identities the policy names; a group identity
+	// names a group of the policy's module. PrincipalRanges parallels it.
+	Principals      []access.Identity
+	PrincipalRanges []hcl.Range
+	// Actions are as written, in config.PolicyActions.
+	Actions []string
+	// Resources are the objects the policy names, in the policy's module.
+	Resources []config.ObjectAddr
+	// Condition is nil when the policy always applies.
+	Condition *access.Condition
+}
+
+// EvalPolicy evaluates a policy block of module m (instance mod): its
+// principals, actions, resources and condition. Actions that mean nothing
+// for any of the policy's resources are errors, those that mean nothing
+// for some of them warnings; a condition that no enforcement point can
+// express is an error at the condition.
+func EvalPolicy(sc *Scope, m *config.Module, mod config.ModuleInstance, p *config.Policy) (*Policy, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := &Policy{Decl: p, Addr: config.ObjectAddr{Module: mod, Kind: config.PolicyKind, Name: p.Name}, Deny: p.Effect == "deny"}
+	for _, pr := range p.Principals {
+		id := access.Identity{Kind: access.Group, Name: pr.Group}
+		if pr.Group == "" {
+			var err error
+			if id, err = access.ParseIdentity(pr.Identity); err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid principal", Detail: err.Error() + ".", Subject: pr.Range.Ptr()})
+				continue
+			}
+			if id.Kind == access.Group && m.Groups[id.Name] == nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared group", Detail: undeclaredDetail(fmt.Sprintf("Policy %q names %q, which is not a declared group.", p.Name, pr.Identity), suggest(id.Name, slices.Sorted(maps.Keys(m.Groups)), "group:"), "Declare it with a group block, or write group.NAME."), Subject: pr.Range.Ptr()})
+				continue
+			}
+		}
+		out.Principals = append(out.Principals, id)
+		out.PrincipalRanges = append(out.PrincipalRanges, pr.Range)
+	}
+	kinds := map[config.ObjectKind]bool{}
+	for _, r := range p.Resources {
+		out.Resources = append(out.Resources, config.ObjectAddr{Module: mod, Kind: r.Kind, Name: r.Name})
+		kinds[r.Kind] = true
+	}
+	out.Actions = evalStrings(sc, p.Actions, "actions", config.PolicyActions, &diags)
+	for _, a := range out.Actions {
+		var means, not []string
+		for _, k := range []config.ObjectKind{config.StorageKind, config.DeploymentKind, config.SiteKind, config.GroupKind} {
+			if !kinds[k] {
+				continue
+			}
+			if access.Meaningful(k, a) {
+				means = append(means, k.Keyword())
+			} else {
+				not = append(not, k.Keyword())
+			}
+		}
+		if len(not) == 0 {
+			continue
+		}
+		sev, summary := hcl.DiagWarning, "Action means nothing for some resources"
+		if len(means) == 0 {
+			sev, summary = hcl.DiagError, "Action means nothing for the resources"
+		}
+		var hints []string
+		for _, k := range not {
+			kind, _ := config.ObjectKindFor(k)
+			hints = append(hints, fmt.Sprintf("%s takes %s", k, strings.Join(access.Actions(kind), ", ")))
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: sev, Summary: summary,
+			Detail:  fmt.Sprintf("Policy %q grants %q on %s, where it means nothing: %s.", p.Name, a, strings.Join(not, " and "), strings.Join(hints, "; ")),
+			Subject: p.Actions.Range().Ptr()})
+	}
+	if p.Condition != nil {
+		if v, ok := known(sc, p.Condition, cty.DynamicPseudoType, &diags); ok {
+			c, err := access.ParseCondition(v)
+			switch {
+			case err != nil:
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Condition cannot be enforced", Detail: err.Error() + ".", Subject: p.Condition.Range().Ptr()})
+			case c != nil && len(c.Prefixes) > 0 && (kinds[config.DeploymentKind] || kinds[config.SiteKind] || kinds[config.GroupKind]):
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Condition cannot be enforced", Detail: "prefix narrows a policy to object keys, which only storage has: put storage and the other resources in separate policies.", Subject: p.Condition.Range().Ptr()})
+			case c != nil && len(c.Prefixes) > 0 && (slices.Contains(out.Actions, access.Admin) || slices.Contains(out.Actions, access.All)):
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Condition cannot be enforced", Detail: "admin and \"*\" act on the whole storage (its configuration as well as its objects), so a prefix cannot narrow them: grant read, list, write and delete under the prefix instead.", Subject: p.Condition.Range().Ptr()})
+			default:
+				out.Condition = c
+			}
+		}
+	}
+	return out, diags
+}
+
+// ShadowedPolicies warns about allow policies that give nothing because
+// unconditional deny policies of the same module override every grant
+// they make (same principal, or a group the principal is an explicit
+// member of; an action that covers theirs; the same resource).
+func ShadowedPolicies(policies []*Policy, groups map[string]*Group) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, a := range policies {
+		if a.Deny || len(a.Principals) == 0 || len(a.Resources) == 0 || len(a.Actions) == 0 {
+			continue
+		}
+		by := map[string]bool{}
+		shadowed := true
+		for _, pr := range a.Principals {
+			for _, r := range a.Resources {
+				for _, act := range a.Actions {
+					for _, req := range access.RequestActions(r.Kind) {
+						if !access.Covers(r.Kind, act, req) {
+							continue
+						}
+						d := denier(policies, groups, pr, req, r)
+						if d == nil {
+							shadowed = false
+						} else {
+							by[d.Decl.Name] = true
+						}
+					}
+				}
+			}
+		}
+		if shadowed && len(by) > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Policy gives nothing",
+				Detail:  fmt.Sprintf("Every grant of policy %q is overridden by deny policy %s, so it gives nothing: remove it, or narrow the deny.", a.Decl.Name, joinNames(slices.Sorted(maps.Keys(by)))),
+				Subject: a.Decl.DeclRange.Ptr()})
+		}
+	}
+	return diags
+}
+
+func denier(policies []*Policy, groups map[string]*Group, pr access.Identity, req string, r config.ObjectAddr) *Policy {
+	for _, d := range policies {
+		if !d.Deny || d.Condition != nil || !slices.Contains(d.Resources, r) {
+			continue
+		}
+		hit := false
+		for _, dp := range d.Principals {
+			hit = hit || dp == pr || (dp.Kind == access.Group && pr.Kind != access.Group && groups[dp.Name] != nil && slices.Contains(groups[dp.Name].Members, pr))
+		}
+		if !hit {
+			continue
+		}
+		for _, act := range d.Actions {
+			if access.Covers(r.Kind, act, req) {
+				return d
+			}
+		}
+	}
+	return nil
 }
 
 // EvalStorage evaluates a storage block of module m: its QoS, lifecycle
@@ -766,4 +978,36 @@ func UnrealisableStorage(st *binding.Storage, candidates []*Site, m *config.Modu
 		}
 	}
 	return out
+}
+
+// Accounts returns a site's accounts setting (local sites map identities
+// to local accounts), nil when it has none or it is not known.
+func (s *Site) Accounts() map[access.Identity]string {
+	m, _ := s.accounts()
+	return m
+}
+
+func (s *Site) accounts() (map[access.Identity]string, error) {
+	if s.Settings == cty.NilVal || s.Settings.IsNull() || !s.Settings.Type().IsObjectType() || !s.Settings.Type().HasAttribute("accounts") {
+		return nil, nil
+	}
+	v, _ := s.Settings.GetAttr("accounts").UnmarkDeep()
+	if v.IsNull() || !v.IsWhollyKnown() {
+		return nil, nil
+	}
+	raw := map[string]string{}
+	for k, x := range v.AsValueMap() {
+		if !x.IsNull() {
+			raw[k] = x.AsString()
+		}
+	}
+	return access.ParseAccounts(raw)
+}
+
+// CheckAccounts reports a site's accounts setting that does not read.
+func CheckAccounts(s *Site) hcl.Diagnostics {
+	if _, err := s.accounts(); err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid site accounts", Detail: err.Error() + ".", Subject: s.Decl.DeclRange.Ptr()}}
+	}
+	return nil
 }

@@ -55,17 +55,22 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 			}
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(m.Policies)) {
-		p := m.Policies[name]
-		evalStrings(sc, p.Actions, "actions", config.PolicyActions, &diags)
-		if p.Condition != nil {
-			_, d := sc.EvalExpr(p.Condition, cty.Bool)
-			diags = append(diags, d...)
-		}
-	}
+	mod := c.Path.UnkeyedInstance()
+	groups := map[string]*Group{}
 	for _, name := range slices.Sorted(maps.Keys(m.Groups)) {
-		_, d := EvalGroup(sc, m.Groups[name])
+		g, d := EvalGroupBlock(sc, mod, m.Groups[name])
 		diags = append(diags, d...)
+		groups[name] = g
+	}
+	var policies []*Policy
+	for _, name := range slices.Sorted(maps.Keys(m.Policies)) {
+		p, d := EvalPolicy(sc, m, mod, m.Policies[name])
+		diags = append(diags, d...)
+		policies = append(policies, p)
+	}
+	diags = append(diags, ShadowedPolicies(policies, groups)...)
+	for _, name := range slices.Sorted(maps.Keys(sites)) {
+		diags = append(diags, CheckAccounts(sites[name])...)
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Components)) {
 		comp := m.Components[name]
