@@ -165,14 +165,16 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		}
 		r.store.setObject(mod, config.ObjectRef{Kind: config.SiteKind, Name: name}, s.Value())
 	}
+	var groups []*eval.Group
 	for _, name := range slices.Sorted(maps.Keys(m.Groups)) {
-		members, d := eval.EvalGroup(sc, m.Groups[name])
+		g, d := eval.EvalGroupBlock(sc, mod, m.Groups[name])
 		diags = append(diags, d...)
+		groups = append(groups, g)
 		list := cty.ListValEmpty(cty.String)
-		if len(members) > 0 {
-			vals := make([]cty.Value, len(members))
-			for i, mbr := range members {
-				vals[i] = cty.StringVal(mbr)
+		if len(g.Members) > 0 {
+			vals := make([]cty.Value, len(g.Members))
+			for i, mbr := range g.Members {
+				vals[i] = cty.StringVal(mbr.String())
 			}
 			list = cty.ListVal(vals)
 		}
@@ -189,6 +191,12 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 			reader = &metrics.Fetcher{}
 		}
 		observed = reader.FetchAll(ctx, sources, r.now)
+	}
+	var policies []*eval.Policy
+	for _, name := range slices.Sorted(maps.Keys(m.Policies)) {
+		p, d := eval.EvalPolicy(sc, m, mod, m.Policies[name])
+		diags = append(diags, d...)
+		policies = append(policies, p)
 	}
 	if len(m.Deployments) == 0 && len(m.Storages) == 0 {
 		return diags
@@ -350,6 +358,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 	} else {
 		rankings = rank.PlaceAll(comps, rankSites, usage, weights, r.now)
 	}
+	var storages []*binding.Storage
 	for i, rk := range rankings {
 		req := reqs[i]
 		if rk.Chosen == "" {
@@ -388,6 +397,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 				req.storage.Copies = append(req.storage.Copies, sites[s].Binding(m))
 			}
 			diags = append(diags, r.realiseStorage(c, req.storage)...)
+			storages = append(storages, req.storage)
 		}
 	}
 	if diags.HasErrors() {
@@ -396,7 +406,10 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 	for _, name := range slices.Sorted(maps.Keys(m.Deployments)) {
 		diags = append(diags, r.realiseDeployment(c, name, sites)...)
 	}
-	return diags
+	if diags.HasErrors() {
+		return diags
+	}
+	return append(diags, r.realiseAccess(c, sites, groups, policies, storages)...)
 }
 
 // addKindProviders declares the provider configuration of each site whose
