@@ -23,6 +23,8 @@
 //   - indigo_storage_copy (in providers/indigo/local): a storage copy that
 //     mirrors its source and expires files by its lifecycle rules; Read
 //     reports whether it holds what its QoS promises.
+//   - indigo_posix_acl (in providers/indigo/local): named user and group
+//     entries of a path's POSIX ACLs (setfacl/getfacl), for local accounts.
 //   - data source indigo_file: a file's content.
 //
 // Its s3 target (providers/indigo/s3) adds the provider blocks s3 and
@@ -35,7 +37,8 @@
 // framework than in the rest of indigo (see server.go).
 //
 // It is not a general configuration-management tool: it does not manage
-// ownership, ACLs, symlinks, or processes it did not start. indigo_service
+// ownership, ACL entries other than the named ones indigo_posix_acl sets,
+// symlinks, accounts, or processes it did not start. indigo_service
 // needs Linux (/proc and process sessions).
 //
 // The user-facing reference is docs/provider-indigo.md.

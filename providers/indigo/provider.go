@@ -103,6 +103,7 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newServiceResource,
 		newNoopResource,
 		local.NewStorageCopyResource,
+		local.NewPOSIXACLResource,
 		s3.NewBucketResource,
 		s3.NewReplicationResource,
 		s3.NewLifecycleResource,
