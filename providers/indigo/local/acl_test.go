@@ -64,3 +64,19 @@ func TestParseGetfacl(t *testing.T) {
 		t.Errorf("escaped name: %+v (have %v)", f, got)
 	}
 }
+
+func FuzzParseEntry(f *testing.F) {
+	for _, s := range []string{"u:alice:r-X", "group:cms:7", "o::r", "d:u:a:r", "u:a:rwxX"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := parseEntry(s)
+		if err != nil {
+			return
+		}
+		again, err := parseEntry(e.String())
+		if err != nil || again != e {
+			t.Fatalf("%q -> %s -> %v, %v", s, e, again, err)
+		}
+	})
+}
