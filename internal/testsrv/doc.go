@@ -1,6 +1,6 @@
 // Package testsrv is the one place where indigo's tests get what they need
 // from outside the Go process: free loopback ports, golden files, and real
-// servers (MinIO, PostgreSQL) started on 127.0.0.1. It is for tests only;
+// servers (MinIO, PostgreSQL, Dex) started on 127.0.0.1. It is for tests only;
 // nothing outside _test.go files and test-support packages may import it.
 //
 // What it starts, and for how long:
@@ -8,6 +8,10 @@
 //   - StartMinIO starts one MinIO server per call (per test), with its
 //     drives in the test's temporary directory, and stops it with
 //     t.Cleanup.
+//   - StartDex starts one Dex OpenID Connect provider per call (per
+//     test) with an in-memory store, static users whose groups fill the
+//     "groups" claim, and one static client; OpenIDEnv points a MinIO
+//     server (started after it) at it.
 //   - Postgres starts one PostgreSQL server per test binary (that is, per
 //     package) on first use, and hands every caller a fresh, empty
 //     database on it. Main stops the server when the package's tests are
@@ -19,7 +23,7 @@
 // the binary dies, so an interrupted `go test` leaves no server behind.
 //
 // What it caches, and where: binaries it has to build (the MinIO server,
-// pinned to MinIOVersion) go under CacheDir()/bin, which is
+// pinned to MinIOVersion; Dex, pinned to DexVersion) go under CacheDir()/bin, which is
 // $INDIGO_TEST_CACHE or $HOME/.cache/indigo-test. A stamp file beside each
 // binary records the version it was built from, so changing the pin
 // rebuilds it; an flock on a file in that directory makes several test

@@ -23,18 +23,22 @@
 //   - indigo_storage_copy (in providers/indigo/local): a storage copy that
 //     mirrors its source and expires files by its lifecycle rules; Read
 //     reports whether it holds what its QoS promises.
+//   - indigo_posix_acl (in providers/indigo/local): named user and group
+//     entries of a path's POSIX ACLs (setfacl/getfacl), for local accounts.
 //   - data source indigo_file: a file's content.
 //
 // Its s3 target (providers/indigo/s3) adds the provider blocks s3 and
 // s3_remote and the resources indigo_s3_bucket, indigo_s3_replication,
-// indigo_s3_lifecycle and indigo_s3_tier, which act on a real S3 server.
+// indigo_s3_lifecycle, indigo_s3_tier and indigo_s3_policy, which act on a
+// real S3 server.
 //
 // Serve it with NewProtocol6Server: the framework's server plus a fast path
 // for indigo_noop's per-resource calls, which otherwise cost more in the
 // framework than in the rest of indigo (see server.go).
 //
 // It is not a general configuration-management tool: it does not manage
-// ownership, ACLs, symlinks, or processes it did not start. indigo_service
+// ownership, ACL entries other than the named ones indigo_posix_acl sets,
+// symlinks, accounts, or processes it did not start. indigo_service
 // needs Linux (/proc and process sessions).
 //
 // The user-facing reference is docs/provider-indigo.md.

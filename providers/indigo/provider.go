@@ -45,7 +45,7 @@ func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp 
 func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "indigo's local site (files, directories, long-running services and no-op resources on this machine) " +
-			"and S3 storage (buckets, replication, lifecycle rules, tiers) on the endpoint of its s3 block.",
+			"and S3 storage (buckets, replication, lifecycle rules, tiers, canned policies) on the endpoint of its s3 block.",
 		Attributes: map[string]schema.Attribute{
 			"root": schema.StringAttribute{
 				Optional: true,
@@ -103,10 +103,12 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newServiceResource,
 		newNoopResource,
 		local.NewStorageCopyResource,
+		local.NewPOSIXACLResource,
 		s3.NewBucketResource,
 		s3.NewReplicationResource,
 		s3.NewLifecycleResource,
 		s3.NewTierResource,
+		s3.NewPolicyResource,
 	}
 }
 

@@ -164,3 +164,22 @@ func (s *site) ResolvePath(p string) (string, error) { return s.resolve(p) }
 
 // PrepareWrite is prepareWrite for the provider's target packages.
 func (s *site) PrepareWrite(abs string) error { return s.prepareWrite(abs) }
+
+// InRoot reports whether abs, an existing path, is the root or below it
+// once symbolic links in both are resolved, for resources that must not
+// reach outside the site (providers/indigo/local's indigo_posix_acl).
+func (s *site) InRoot(abs string) (bool, error) {
+	if s.unknownRoot {
+		return false, errUnknownRoot
+	}
+	root, err := filepath.EvalSymlinks(s.root)
+	if err != nil {
+		return false, fmt.Errorf("the site root %s: %w", s.root, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return false, err
+	}
+	rel, err := filepath.Rel(root, real)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)), nil
+}

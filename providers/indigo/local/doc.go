@@ -8,9 +8,16 @@
 //     included; lifecycle rules expire old files. Read compares the copy
 //     with its source (SHA-256) and with its rules and reports in_sync; a
 //     plan always wants in_sync = true, so a broken QoS is a planned update.
+//   - indigo_posix_acl: named user and group entries of the POSIX ACLs of a
+//     path under the root (and, optionally, of everything below it and as
+//     default entries of directories), set with setfacl and read back with
+//     getfacl, effective rights included. An entry removed by hand, or
+//     narrowed by a chmod of the mask, is drift; delete removes the entries
+//     it set and nothing else. X is resolved by indigo, not setfacl (see
+//     aclEntry.resolve), so a second apply changes nothing.
 //
 // The provider (providers/indigo) registers the resources and hands them its
-// site through a value with ResolvePath and PrepareWrite methods: paths
+// site through a value with ResolvePath, PrepareWrite and InRoot methods: paths
 // resolve under the provider's root as they do for indigo_directory.
 //
 // A copy is judged by its regular files. Symbolic links and other

@@ -257,15 +257,20 @@ func proposedNew(s *tfprotov6.Schema, prior, cfg tftypes.Value) tftypes.Value {
 
 // toValue builds a value of type t from Go values: strings, ints, bools,
 // map[string]any for objects and []map[string]any for lists of them
-// (nested blocks); missing object attributes are null, a missing block
+// (nested blocks), []string for lists of strings; missing object attributes are null, a missing block
 // list is empty.
 func toValue(t tftypes.Type, v any) tftypes.Value {
 	switch {
 	case t.Is(tftypes.List{}):
 		et := t.(tftypes.List).ElementType
 		elems := []tftypes.Value{}
-		if v != nil {
-			for _, e := range v.([]map[string]any) {
+		switch l := v.(type) {
+		case []map[string]any:
+			for _, e := range l {
+				elems = append(elems, toValue(et, e))
+			}
+		case []string:
+			for _, e := range l {
 				elems = append(elems, toValue(et, e))
 			}
 		}

@@ -13,6 +13,9 @@ type site interface {
 	// PrepareWrite makes sure the root exists and is writable before
 	// something is written at abs.
 	PrepareWrite(abs string) error
+	// InRoot reports whether abs, an existing path, is the root or
+	// below it once symbolic links are resolved.
+	InRoot(abs string) (bool, error)
 }
 
 // siteOf returns the site in a resource's provider data, or nil.

@@ -1,7 +1,7 @@
 // Package s3 is the S3 target of indigo's built-in provider: buckets,
-// replication, lifecycle rules and tiers on an S3 server, MinIO in
+// replication, lifecycle rules, tiers and canned policies on an S3 server, MinIO in
 // particular, acting on the real server through minio-go and, for what only
-// MinIO's admin API can do (quotas, remote targets, tiers), through
+// MinIO's admin API can do (quotas, remote targets, tiers, policies), through
 // providers/indigo/s3/admin.
 //
 // It adds two blocks to the indigo provider's configuration (see
@@ -21,9 +21,16 @@
 //     update copies what it misses.
 //   - indigo_s3_lifecycle: a bucket's lifecycle rules.
 //   - indigo_s3_tier: a remote MinIO used as a tier (transition target).
+//   - indigo_s3_policy: a canned policy. With MinIO reading policy names
+//     from an OpenID groups claim, it is what a group's members may do
+//     with their STS credentials. Its document compares by meaning
+//     (canonicalPolicy): the server's re-encoding is no change, a hand
+//     edit is.
 //
 // What it is not: a data mover (objects are copied only to repair a
-// replica), or an IAM manager (policies and users belong elsewhere).
+// replica), or an IAM manager: it writes the policy documents it is given
+// (planner/policy compiles them) and leaves users and identity providers
+// to the server's configuration.
 //
 // The user-facing reference is docs/provider-indigo.md.
 package s3

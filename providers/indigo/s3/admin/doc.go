@@ -1,6 +1,7 @@
 // Package admin is a small client for MinIO's admin API
 // (/minio/admin/v3/...): the calls indigo's s3 target needs that the S3 API
-// does not have — bucket quotas, replication remote targets and tiers.
+// does not have — bucket quotas, replication remote targets, tiers, and
+// canned policies and their attachment to users and groups.
 //
 // Requests are signed with SigV4 by minio-go's pkg/signer (service s3; the
 // body's SHA-256 in X-Amz-Content-Sha256). Bodies that carry secrets
@@ -15,6 +16,6 @@
 //
 // The wire format is written from the API's documented shape with sio-go
 // (MIT) and golang.org/x/crypto (BSD); it is not madmin-go (AGPL), which this
-// project does not use. It is not a general admin client: users, policies,
+// project does not use. It is not a general admin client: users, groups,
 // healing and the rest are left out until something needs them.
 package admin
