@@ -1,8 +1,6 @@
 package local_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,49 +35,18 @@ func needAccounts(t *testing.T) {
 	}
 }
 
-func suffix(t *testing.T) string {
-	b := make([]byte, 3)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
+// The accounts come from internal/testsrv.
+var (
+	addGroup = func(t *testing.T, base string) string { return testsrv.AddGroup(t, base) }
+	addUser  = func(t *testing.T, base string, groups ...string) string { return testsrv.AddUser(t, base, groups...) }
+	as       = testsrv.RunAs
+)
 
 func run(t *testing.T, name string, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
-}
-
-// addGroup creates a local group (the name gets a random suffix, so
-// parallel runs do not collide) and removes it when the test ends.
-func addGroup(t *testing.T, base string) string {
-	t.Helper()
-	name := base + "-" + suffix(t)
-	run(t, "groupadd", name)
-	t.Cleanup(func() { exec.Command("groupdel", name).Run() })
-	return name
-}
-
-// addUser creates a local account without a home or a login shell, member
-// of groups, and removes it when the test ends.
-func addUser(t *testing.T, base string, groups ...string) string {
-	t.Helper()
-	name := base + "-" + suffix(t)
-	args := []string{"-M", "-N", "-s", "/usr/sbin/nologin"}
-	if len(groups) > 0 {
-		args = append(args, "-G", strings.Join(groups, ","))
-	}
-	run(t, "useradd", append(args, name)...)
-	t.Cleanup(func() { exec.Command("userdel", name).Run() })
-	return name
-}
-
-// as runs a command as account user and reports whether it succeeded.
-func as(user string, args ...string) (bool, string) {
-	out, err := exec.Command("runuser", append([]string{"-u", user, "--"}, args...)...).CombinedOutput()
-	return err == nil, strings.TrimSpace(string(out))
 }
 
 func canRead(user, file string) bool {
@@ -341,7 +308,7 @@ func TestPOSIXACLRefusals(t *testing.T) {
 		_, err = h.apply(aclType, p)
 		return err
 	}
-	err := apply(map[string]any{"path": "data", "entries": []string{"u:no-such-user-" + suffix(t) + ":r"}})
+	err := apply(map[string]any{"path": "data", "entries": []string{"u:no-such-user-4f1c2e:r"}})
 	if err == nil || !strings.Contains(err.Error(), "no local user") || !strings.Contains(err.Error(), "useradd") {
 		t.Errorf("an unknown user: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -35,6 +37,7 @@ type storageCopyModel struct {
 	Source       types.String `tfsdk:"source"`
 	Rules        []ruleModel  `tfsdk:"rule"`
 	ForceDestroy types.Bool   `tfsdk:"force_destroy"`
+	Permission   types.String `tfsdk:"permission"`
 	ID           types.String `tfsdk:"id"`
 	Files        types.Int64  `tfsdk:"files"`
 	Bytes        types.Int64  `tfsdk:"bytes"`
@@ -89,6 +92,14 @@ func (r *storageCopyResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Description: "The primary copy's directory when this copy is a replica (typically indigo_directory.primary.id). " +
 					"The replica then holds every regular file of the source, same content and mode, and nothing else. Relative paths resolve under the provider's root.",
 				Validators: []validator.String{nonEmpty{}},
+			},
+			"permission": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString("0750"),
+				Description: "The mode of the copy's directory, four octal digits. Default \"0750\": data is not open to every " +
+					"local account; access policies add named ACL entries (indigo_posix_acl). A mode changed by hand is drift.",
+				Validators: []validator.String{octalMode{}},
 			},
 			"force_destroy": schema.BoolAttribute{
 				Optional:    true,
@@ -239,6 +250,12 @@ func (r *storageCopyResource) converge(ctx context.Context, m *storageCopyModel)
 		diags.AddAttributeError(path.Root("path"), "Cannot create directory", fmt.Sprintf("Creating %s: %v", dir, err))
 		return diags
 	}
+	if mode, err := strconv.ParseUint(m.Permission.ValueString(), 8, 32); err == nil {
+		if err := os.Chmod(dir, os.FileMode(mode)); err != nil {
+			diags.AddAttributeError(path.Root("permission"), "Cannot set the copy's mode", fmt.Sprintf("chmod %s: %v", dir, err))
+			return diags
+		}
+	}
 	var src *inventory
 	if srcDir != "" {
 		if src, err = scan(ctx, srcDir); err != nil {
@@ -381,6 +398,7 @@ func (r *storageCopyResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	missing := len(rep.missing) + len(rep.modes)
 	state.ID = types.StringValue(dir)
+	state.Permission = types.StringValue(fmt.Sprintf("%04o", info.Mode().Perm()))
 	state.Files = types.Int64Value(int64(len(dst.files)))
 	state.Bytes = types.Int64Value(size)
 	state.Missing = types.Int64Value(int64(missing))
@@ -504,5 +522,22 @@ func (relativePrefix) ValidateString(_ context.Context, req validator.StringRequ
 	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "./") || strings.Contains(p, `\`) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid prefix",
 			fmt.Sprintf(`%s: %q never matches: prefixes are relative to the copy's directory and use "/", such as "logs/" (not "/logs/" or "./logs/").`, req.Path, p))
+	}
+}
+
+// octalMode accepts a mode of four octal digits, at most 0777.
+type octalMode struct{}
+
+func (octalMode) Description(context.Context) string { return "four octal digits, at most 0777" }
+
+func (v octalMode) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (octalMode) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if n, err := strconv.ParseUint(s, 8, 32); err != nil || len(s) != 4 || n > 0o777 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid permission", fmt.Sprintf("%q is not a mode of four octal digits such as \"0750\" (at most 0777).", s))
 	}
 }

@@ -178,7 +178,7 @@ func TestReplicaFollowsSource(t *testing.T) {
 	if replicaDir != filepath.Join(root, "storage/replica") {
 		t.Fatalf("id %s", replicaDir)
 	}
-	if info, err := os.Stat(replicaDir); err != nil || info.Mode().Perm() != 0o755 {
+	if info, err := os.Stat(replicaDir); err != nil || info.Mode().Perm() != 0o750 {
 		t.Fatalf("replica directory: %v %v", info, err)
 	}
 
