@@ -48,6 +48,12 @@ site "alpha" {
   location     = "IT"
   capabilities = ["python"]
 
+
+  # Who the groups of the policies below are on this machine: their
+  # members read the storage through POSIX ACL entries for this group.
+  settings {
+    accounts = { "group:researchers" = "users" }
+  }
   sla {
     cpus         = 8
     memory       = "16GiB"
@@ -67,6 +73,12 @@ site "beta" {
   location     = "DE"
   capabilities = ["python"]
 
+
+  # Who the groups of the policies below are on this machine: their
+  # members read the storage through POSIX ACL entries for this group.
+  settings {
+    accounts = { "group:researchers" = "users" }
+  }
   sla {
     cpus         = 4
     memory       = "8GiB"
