@@ -78,6 +78,11 @@ func ErrorCode(err error) string {
 // do sends a signed request to /minio/admin/v3/<op> and returns the
 // response body of a 2xx answer.
 func (c *Client) do(ctx context.Context, method, op string, query url.Values, body []byte) ([]byte, error) {
+	return c.doWith(ctx, method, op, query, body, "")
+}
+
+// doWith is do with a Content-Type header (none when contentType is "").
+func (c *Client) doWith(ctx context.Context, method, op string, query url.Values, body []byte, contentType string) ([]byte, error) {
 	u := *c.endpoint
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/minio/admin/v3/" + op
 	u.RawQuery = query.Encode()
@@ -88,6 +93,9 @@ func (c *Client) do(ctx context.Context, method, op string, query url.Values, bo
 	sum := sha256.Sum256(body)
 	req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
 	req.ContentLength = int64(len(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	req = signer.SignV4(*req, c.accessKey, c.secretKey, "", c.region)
 	resp, err := c.http.Do(req)
 	if err != nil {

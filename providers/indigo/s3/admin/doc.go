@@ -1,11 +1,15 @@
 // Package admin is a small client for MinIO's admin API
 // (/minio/admin/v3/...): the calls indigo's s3 target needs that the S3 API
-// does not have — bucket quotas, replication remote targets, tiers, and
-// canned policies and their attachment to users and groups.
+// does not have — bucket quotas, replication remote targets, tiers, canned
+// policies, the server's own groups (update-group-members, group) and the
+// attachment of policies to its users and groups (idp/builtin/policy/attach
+// and detach).
 //
 // Requests are signed with SigV4 by minio-go's pkg/signer (service s3; the
 // body's SHA-256 in X-Amz-Content-Sha256). Bodies that carry secrets
-// (remote targets, tiers) are encrypted the way the server expects:
+// (remote targets, tiers, users), and those of the policy attach and detach
+// calls (which the server only reads encrypted, as
+// application/octet-stream), are encrypted the way the server expects:
 //
 //	salt (32 bytes) | algorithm id (1 byte) | nonce (8 bytes) | sio-go stream
 //
@@ -16,6 +20,8 @@
 //
 // The wire format is written from the API's documented shape with sio-go
 // (MIT) and golang.org/x/crypto (BSD); it is not madmin-go (AGPL), which this
-// project does not use. It is not a general admin client: users, groups,
-// healing and the rest are left out until something needs them.
+// project does not use. It is not a general admin client: healing,
+// service accounts and the rest are left out until something needs them.
+// Users are created (AddUser) only by tests and set-up tools: indigo does
+// not manage users' secret keys.
 package admin
