@@ -29,8 +29,8 @@
 //
 // Its s3 target (providers/indigo/s3) adds the provider blocks s3 and
 // s3_remote and the resources indigo_s3_bucket, indigo_s3_replication,
-// indigo_s3_lifecycle, indigo_s3_tier and indigo_s3_policy, which act on a
-// real S3 server.
+// indigo_s3_lifecycle, indigo_s3_tier, indigo_s3_policy, indigo_s3_group and
+// indigo_s3_user_policy, which act on a real S3 server.
 //
 // Serve it with NewProtocol6Server: the framework's server plus a fast path
 // for indigo_noop's per-resource calls, which otherwise cost more in the

@@ -109,6 +109,8 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		s3.NewLifecycleResource,
 		s3.NewTierResource,
 		s3.NewPolicyResource,
+		s3.NewGroupResource,
+		s3.NewUserPolicyResource,
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package s3 is the S3 target of indigo's built-in provider: buckets,
-// replication, lifecycle rules, tiers and canned policies on an S3 server, MinIO in
+// replication, lifecycle rules, tiers, canned policies and groups on an S3 server, MinIO in
 // particular, acting on the real server through minio-go and, for what only
-// MinIO's admin API can do (quotas, remote targets, tiers, policies), through
+// MinIO's admin API can do (quotas, remote targets, tiers, policies, groups), through
 // providers/indigo/s3/admin.
 //
 // It adds two blocks to the indigo provider's configuration (see
@@ -26,11 +26,16 @@
 //     with their STS credentials. Its document compares by meaning
 //     (canonicalPolicy): the server's re-encoding is no change, a hand
 //     edit is.
+//   - indigo_s3_group: a group of MinIO's own users, owned whole: its
+//     members (users that exist on the server) and the policies attached
+//     to it; members or policies changed by hand are drift.
+//   - indigo_s3_user_policy: policies attached to one existing MinIO user;
+//     only those it names are managed.
 //
 // What it is not: a data mover (objects are copied only to repair a
-// replica), or an IAM manager: it writes the policy documents it is given
-// (planner/policy compiles them) and leaves users and identity providers
-// to the server's configuration.
+// replica), or an IAM manager: it writes the policy documents, groups and
+// attachments it is given (planner/policy compiles them) and leaves users,
+// their secret keys and identity providers to the server's configuration.
 //
 // The user-facing reference is docs/provider-indigo.md.
 package s3

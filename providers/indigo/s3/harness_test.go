@@ -382,7 +382,7 @@ func proposedNew(s *tfprotov6.Schema, prior, cfg tftypes.Value) tftypes.Value {
 }
 
 // toValue builds a value of type t from Go values: strings, ints, bools,
-// []string, map[string]string, map[string]any for objects,
+// []string (lists and sets), map[string]string, map[string]any for objects,
 // []map[string]any for lists of objects; missing object attributes and
 // absent blocks are null (lists: empty).
 func toValue(t tftypes.Type, v any) tftypes.Value {
@@ -419,6 +419,12 @@ func toValue(t tftypes.Type, v any) tftypes.Value {
 			for _, o := range l {
 				elems = append(elems, toValue(et, o))
 			}
+		}
+		return tftypes.NewValue(t, elems)
+	case t.Is(tftypes.Set{}):
+		var elems []tftypes.Value
+		for _, s := range v.([]string) {
+			elems = append(elems, toValue(t.(tftypes.Set).ElementType, s))
 		}
 		return tftypes.NewValue(t, elems)
 	case t.Is(tftypes.Map{}):
@@ -493,4 +499,28 @@ func getBool(t testing.TB, v tftypes.Value, name string) bool {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return b
+}
+
+// getStrings returns a set or list of strings attribute, sorted; nil when
+// it is null.
+func getStrings(t testing.TB, v tftypes.Value, name string) []string {
+	t.Helper()
+	a := get(t, v, name)
+	if a.IsNull() {
+		return nil
+	}
+	var elems []tftypes.Value
+	if err := a.As(&elems); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	out := []string{}
+	for _, e := range elems {
+		var s string
+		if err := e.As(&s); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
 }
