@@ -1,8 +1,8 @@
 // Package s3 is the S3 target of indigo's built-in provider: buckets,
-// replication, lifecycle rules, tiers, canned policies and groups on an S3 server, MinIO in
-// particular, acting on the real server through minio-go and, for what only
-// MinIO's admin API can do (quotas, remote targets, tiers, policies, groups), through
-// providers/indigo/s3/admin.
+// replication, lifecycle rules, tiers, canned policies and groups on an S3
+// server, MinIO in particular, acting on the real server through minio-go
+// and, for what only MinIO's admin API can do (quotas, remote targets,
+// tiers, policies, groups), through providers/indigo/s3/admin.
 //
 // It adds two blocks to the indigo provider's configuration (see
 // ProviderBlocks): s3, the endpoint and credentials resources act on, and

@@ -183,8 +183,9 @@ func (r *policyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	name := state.Name.ValueString()
 	if err := adm.RemoveCannedPolicy(ctx, name); err != nil && errorCode(err) != admin.CodeNoSuchPolicy {
 		summary, detail := describe(e, "removing", fmt.Sprintf("policy %q", name), err)
-		if errorCode(err) == "XMinioAdminPolicyInUse" {
-			detail += " Detach it from the users and groups it is attached to first."
+		// MinIO answers XMinioIAMPolicyInUse (checked against the server).
+		if c := errorCode(err); c == "XMinioIAMPolicyInUse" || c == "XMinioAdminPolicyInUse" {
+			detail += " Detach it from the users and groups it is attached to first (indigo_s3_group, indigo_s3_user_policy)."
 		}
 		resp.Diagnostics.AddError(summary, detail)
 	}
