@@ -2,7 +2,6 @@ package planner
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -20,7 +19,9 @@ import (
 // realiseAccess compiles the module's policies for every site that holds
 // what they name (planner/policy) and declares the native objects as
 // resources of the module, on each site's provider: an indigo_s3_policy
-// per MinIO policy document, an indigo_posix_acl per local directory. A
+// per MinIO policy document (and an indigo_s3_group or
+// indigo_s3_user_policy attaching it to explicit members), an
+// indigo_posix_acl per local directory. A
 // policy changed plans an update of those objects; one removed, their
 // deletion, which revokes the access.
 func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, groups []*eval.Group, policies []*eval.Policy, storages []*binding.Storage) hcl.Diagnostics {
@@ -54,7 +55,18 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 		break
 	}
 	lit := func(v cty.Value) hclsyntax.Expression { return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: rng} }
-	add := func(site *eval.Site, typ, name string, attrs map[string]hclsyntax.Expression, dependsOn []hcl.Traversal) {
+	// add declares a resource; its problems are reported at the
+	// declaration at (rng when at is nil).
+	add := func(site *eval.Site, typ, name string, attrs map[string]hclsyntax.Expression, dependsOn []hcl.Traversal, at *hcl.Range) {
+		rng := rng
+		if at != nil {
+			rng = *at
+			for _, e := range attrs {
+				if l, ok := e.(*hclsyntax.LiteralValueExpr); ok {
+					l.SrcRange = rng
+				}
+			}
+		}
 		ref := site.ProviderRef()
 		body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, SrcRange: rng, EndRange: rng}
 		for k, e := range attrs {
@@ -74,15 +86,14 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 		if site == nil {
 			continue
 		}
+		// Explicit users and groups get their policies through MinIO's own
+		// user store: an indigo_s3_group per group (its members must be
+		// MinIO users already), an indigo_s3_user_policy per user, located
+		// at the group or at the policy naming the user.
+		type member struct{ typ, name string }
+		attach, at := map[member][]string{}, map[member]*hcl.Range{}
 		for _, name := range slices.Sorted(maps.Keys(so.MinIO)) {
 			mp := so.MinIO[name]
-			if len(mp.Groups) > 0 || len(mp.Users) > 0 {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Explicit members on an S3 site",
-					Detail: fmt.Sprintf("%s grant access on the s3 site %s to explicit users or groups (%s). On S3 sites indigo enforces policies for groups that take their members from an OpenID Connect claim (issuer and claim), which MinIO maps to policies by name: give the group an issuer and a claim.",
-						strings.Join(mp.Policies, ", "), siteName, strings.Join(append(slices.Clone(mp.Groups), mp.Users...), ", ")),
-					Subject: rng.Ptr()})
-				continue
-			}
 			doc, err := json.Marshal(mp.Document)
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot encode a policy document", Detail: err.Error(), Subject: rng.Ptr()})
@@ -91,7 +102,45 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 			add(site, "indigo_s3_policy", binding.Name("access_"+siteName+"_"+name), map[string]hclsyntax.Expression{
 				"name":     lit(cty.StringVal(name)),
 				"document": lit(cty.StringVal(string(doc))),
-			}, nil)
+			}, nil, nil)
+			for _, g := range mp.Groups {
+				k := member{"indigo_s3_group", g}
+				attach[k] = append(attach[k], name)
+				for _, decl := range groups {
+					if decl.Decl.Name == g {
+						at[k] = decl.Decl.DeclRange.Ptr()
+					}
+				}
+			}
+			for _, u := range mp.Users {
+				k := member{"indigo_s3_user_policy", u}
+				attach[k] = append(attach[k], name)
+				for _, p := range policies {
+					if p.Decl.Name == mp.Policies[0] {
+						at[k] = p.Decl.DeclRange.Ptr()
+					}
+				}
+			}
+		}
+		for _, k := range slices.SortedFunc(maps.Keys(attach), func(a, b member) int { return strings.Compare(a.typ+" "+a.name, b.typ+" "+b.name) }) {
+			var deps []hcl.Traversal
+			for _, name := range attach[k] {
+				deps = append(deps, hcl.Traversal{
+					hcl.TraverseRoot{Name: "indigo_s3_policy", SrcRange: rng},
+					hcl.TraverseAttr{Name: binding.Name("access_" + siteName + "_" + name), SrcRange: rng},
+				})
+			}
+			attrs := map[string]hclsyntax.Expression{"policies": lit(cty.SetVal(stringVals(attach[k])))}
+			if k.typ == "indigo_s3_group" {
+				members := cty.SetValEmpty(cty.String)
+				if ms := so.MinIOGroups[k.name]; len(ms) > 0 {
+					members = cty.SetVal(stringVals(ms))
+				}
+				attrs["name"], attrs["members"] = lit(cty.StringVal(k.name)), lit(members)
+			} else {
+				attrs["user"] = lit(cty.StringVal(k.name))
+			}
+			add(site, k.typ, binding.Name("access_"+siteName+"_"+k.name), attrs, deps, at[k])
 		}
 		for _, path := range slices.Sorted(maps.Keys(so.ACLs)) {
 			acl := so.ACLs[path]
@@ -116,7 +165,7 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 				"entries":   lit(cty.ListVal(entries)),
 				"recursive": lit(cty.True),
 				"default":   lit(cty.BoolVal(len(acl.Default) > 0)),
-			}, deps)
+			}, deps, nil)
 		}
 	}
 	return diags
@@ -127,4 +176,12 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 func named(entry string) bool {
 	parts := strings.Split(entry, ":")
 	return len(parts) == 3 && parts[1] != "" && (parts[0] == "u" || parts[0] == "g" || parts[0] == "user" || parts[0] == "group")
+}
+
+func stringVals(list []string) []cty.Value {
+	out := make([]cty.Value, len(list))
+	for i, s := range list {
+		out[i] = cty.StringVal(s)
+	}
+	return out
 }

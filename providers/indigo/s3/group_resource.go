@@ -351,10 +351,10 @@ func addMemberError(ctx context.Context, e *Endpoint, adm *admin.Client, group s
 	}
 	diags.AddAttributeError(path.Root("members"), "MinIO user not found", fmt.Sprintf(
 		"Adding %s to %s on the %s failed: %s %s not exist there. indigo adds existing MinIO users to groups; it does not "+
-			"create users (their secret keys are the site's). Ask the site's administrator to create %s (mc admin user add ALIAS NAME SECRET), "+
+			"create users (their secret keys are the site's). Ask the site's administrator to create %s (mc admin user add ALIAS %s SECRET), "+
 			"or take %s out of the group's members.",
 		quoted(absent), what, e, plural(absent, "user", "users")+" "+quoted(absent), plural(absent, "does", "do"),
-		plural(absent, "it", "them"), plural(absent, "it", "them")))
+		plural(absent, "it", "them"), absent[0], plural(absent, "it", "them")))
 }
 
 // attachPolicies attaches policies to t; those attached already are not an
