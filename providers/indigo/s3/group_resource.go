@@ -58,7 +58,7 @@ func (r *groupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"name": schema.StringAttribute{
 				Required:      true,
 				Description:   "The group's name. Changing it replaces the group.",
-				Validators:    []validator.String{policyName{}},
+				Validators:    []validator.String{names{what: "group"}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"members": schema.SetAttribute{
@@ -434,8 +434,9 @@ func plural(list []string, one, many string) string {
 	return many
 }
 
-// names checks each element of a set of user or policy names: not empty,
-// no commas or white space (MinIO lists names separated by commas).
+// names checks a user, group or policy name, or each element of a set of
+// them: not empty, no commas or white space (MinIO lists names separated by
+// commas).
 type names struct{ what string }
 
 func (v names) Description(context.Context) string {
@@ -452,9 +453,19 @@ func (v names) ValidateSet(ctx context.Context, req validator.SetRequest, resp *
 		if !ok || s.IsUnknown() {
 			continue
 		}
-		if n := s.ValueString(); n == "" || strings.ContainsAny(n, ", \t\n") {
-			resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.what+" name",
-				fmt.Sprintf("%q is not a valid %s name: use a non-empty name without commas or spaces.", n, v.what))
-		}
+		v.check(req.Path, s.ValueString(), &resp.Diagnostics)
+	}
+}
+
+func (v names) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if !req.ConfigValue.IsNull() && !req.ConfigValue.IsUnknown() {
+		v.check(req.Path, req.ConfigValue.ValueString(), &resp.Diagnostics)
+	}
+}
+
+func (v names) check(p path.Path, n string, diags *diag.Diagnostics) {
+	if n == "" || strings.ContainsAny(n, ", \t\n") {
+		diags.AddAttributeError(p, "Invalid "+v.what+" name",
+			fmt.Sprintf("%q is not a valid %s name: use a non-empty name without commas or spaces.", n, v.what))
 	}
 }

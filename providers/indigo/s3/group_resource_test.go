@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
@@ -183,6 +184,14 @@ func TestGroup(t *testing.T) {
 	_, err = h.tryCreate("indigo_s3_group", map[string]any{"name": "physics", "members": []string{"alice"}, "policies": []string{"nope"}})
 	if err == nil || !strings.Contains(err.Error(), "S3 policy not found") || !strings.Contains(err.Error(), "policies") {
 		t.Errorf("attaching a policy MinIO does not have: %v", err)
+	}
+
+	// Names MinIO would split.
+	if _, err := h.plan("indigo_s3_group", state, map[string]any{"name": "ops", "members": []string{"bob,carol"}}); err == nil || !strings.Contains(err.Error(), "Invalid user name") {
+		t.Errorf("a member name with a comma: %v", err)
+	}
+	if _, err := h.plan("indigo_s3_user_policy", tftypes.Value{}, map[string]any{"user": "a b", "policies": []string{"p"}}); err == nil || !strings.Contains(err.Error(), "Invalid user name") {
+		t.Errorf("a user name with a space: %v", err)
 	}
 
 	// A group that exists already is not adopted; import takes it.

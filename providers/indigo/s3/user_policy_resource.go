@@ -49,7 +49,7 @@ func (r *userPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"user": schema.StringAttribute{
 				Required:      true,
 				Description:   "The user's access key. Changing it replaces the attachment.",
-				Validators:    []validator.String{policyName{}},
+				Validators:    []validator.String{names{what: "user"}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"policies": schema.SetAttribute{
