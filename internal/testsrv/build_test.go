@@ -41,9 +41,9 @@ func builds(t *testing.T, count string) []string {
 }
 
 func forgetMinIOBinary() {
-	minioBin.Lock()
-	minioBin.path = ""
-	minioBin.Unlock()
+	minioTool.mu.Lock()
+	minioTool.path = ""
+	minioTool.mu.Unlock()
 }
 
 // TestMinIOBinaryBuildsOnce: several test binaries asking at once build

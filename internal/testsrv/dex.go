@@ -1,7 +1,6 @@
 package testsrv
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -343,83 +342,25 @@ func OpenIDEnv(d *Dex, clientID, secret string) []string {
 	}
 }
 
-// dexBin remembers, per process, the binary DexBinary found.
-var dexBin struct {
-	sync.Mutex
-	path string
-}
-
-// DexBinary returns the path of the dex binary, building it once into
-// CacheDir()/bin from a tool module (in a temporary directory under
-// CacheDir()) that requires DexModule@DexVersion. Like MinIOBinary, the
-// build is serialised with an flock on CacheDir()/bin/dex.lock and
-// dex.version records what was built. When Go or the build is not
-// available the test is skipped with the commands to run, see Missing.
-func DexBinary(t testing.TB) string {
-	t.Helper()
-	dexBin.Lock()
-	defer dexBin.Unlock()
-	if dexBin.path != "" {
-		return dexBin.path
-	}
-	dir := filepath.Join(CacheDir(), "bin")
-	bin := filepath.Join(dir, "dex")
-	stamp := bin + ".version"
-	want := DexModule + "@" + DexVersion
-	install := fmt.Sprintf("mkdir /tmp/dextool && cd /tmp/dextool && go mod init dextool && go get %s/cmd/dex@%s && GOBIN=%s go install %s/cmd/dex",
-		DexModule, DexVersion, dir, DexModule)
-	if stampIs(stamp, want) && exists(bin) {
-		dexBin.path = bin
-		return bin
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		Missing(t, fmt.Sprintf("Dex: cannot create %s: %v; build it with: %s", dir, err, install))
-		return ""
-	}
-	unlock, err := lockFile(filepath.Join(dir, "dex.lock"))
-	if err != nil {
-		Missing(t, fmt.Sprintf("Dex: %v; build it with: %s", err, install))
-		return ""
-	}
-	defer unlock()
-	if stampIs(stamp, want) && exists(bin) {
-		dexBin.path = bin
-		return bin
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		Missing(t, "Dex: no go command to build it; install Go (https://go.dev/dl/), then: "+install)
-		return ""
-	}
-	_ = os.Remove(stamp)
-	work, err := os.MkdirTemp(CacheDir(), "dex-build-")
-	if err != nil {
-		Missing(t, fmt.Sprintf("Dex: %v; build it with: %s", err, install))
-		return ""
-	}
-	defer os.RemoveAll(work)
-	t.Logf("building Dex (%s) into %s; this takes minutes the first time", want, dir)
-	start := time.Now()
-	steps := [][]string{
+// dexTool builds Dex from a tool module that requires DexModule@DexVersion
+// (go install @latest would resolve to a 2018 release).
+var dexTool = &tool{
+	name:  "dex",
+	title: "Dex",
+	want:  DexModule + "@" + DexVersion,
+	install: fmt.Sprintf("mkdir /tmp/dextool && cd /tmp/dextool && go mod init dextool && go get %s/cmd/dex@%s && GOBIN=%s go install %s/cmd/dex",
+		DexModule, DexVersion, filepath.Join(CacheDir(), "bin"), DexModule),
+	steps: [][]string{
 		{"mod", "init", "indigo.test/dextool"},
 		{"get", DexModule + "/cmd/dex@" + DexVersion},
 		{"install", DexModule + "/cmd/dex"},
-	}
-	for _, args := range steps {
-		cmd := exec.Command(goBin, args...)
-		cmd.Dir = work
-		cmd.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=", "GOWORK=off")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			Missing(t, fmt.Sprintf("Dex: go %s failed (%v):\n%s\nbuild it with: %s", strings.Join(args, " "), err, tail(out.String(), 30), install))
-			return ""
-		}
-	}
-	t.Logf("built Dex in %s", time.Since(start).Round(time.Second))
-	if err := os.WriteFile(stamp, []byte(want+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dexBin.path = bin
-	return bin
+	},
+	dir: func(work, _ string) string { return work },
+}
+
+// DexBinary returns the path of the dex binary, building it once into
+// CacheDir()/bin; see tool.binary.
+func DexBinary(t testing.TB) string {
+	t.Helper()
+	return dexTool.binary(t)
 }

@@ -1,7 +1,6 @@
 package testsrv
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"debug/buildinfo"
@@ -277,82 +276,27 @@ func randomHex(t testing.TB, n int) string {
 	return hex.EncodeToString(b)
 }
 
-// minioBin remembers, per process, the binary MinIOBinary found.
-var minioBin struct {
-	sync.Mutex
-	path string
+// minioTool builds the MinIO server: `go install` of MinIOModule@MinIOVersion,
+// outside any module so that @version is what counts (about 6 minutes cold).
+var minioTool = &tool{
+	name:    "minio",
+	title:   "the MinIO server",
+	want:    MinIOModule + "@" + MinIOVersion,
+	install: fmt.Sprintf("GOBIN=%s go install %s@%s", filepath.Join(CacheDir(), "bin"), MinIOModule, MinIOVersion),
+	// A binary built by hand from the pinned version is taken as it is.
+	adopt: func(bin string) bool {
+		info, err := buildinfo.ReadFile(bin)
+		return err == nil && info.Main.Path == MinIOModule && info.Main.Version == MinIOVersion
+	},
+	steps: [][]string{{"install", MinIOModule + "@" + MinIOVersion}},
+	dir:   func(_, bin string) string { return filepath.Dir(bin) },
 }
 
 // MinIOBinary returns the path of the minio server binary, building it
-// once: `go install` of MinIOModule@MinIOVersion into CacheDir()/bin. The
-// build (about 6 minutes cold) is serialised between processes with an
-// flock on CacheDir()/bin/minio.lock, and minio.version beside the binary
-// records what it was built from. When Go or the build is not available
-// the test is skipped with the command to run, see Missing.
+// once into CacheDir()/bin; see tool.binary.
 func MinIOBinary(t testing.TB) string {
 	t.Helper()
-	minioBin.Lock()
-	defer minioBin.Unlock()
-	if minioBin.path != "" {
-		return minioBin.path
-	}
-	dir := filepath.Join(CacheDir(), "bin")
-	bin := filepath.Join(dir, "minio")
-	stamp := bin + ".version"
-	want := MinIOModule + "@" + MinIOVersion
-	install := fmt.Sprintf("GOBIN=%s go install %s", dir, want)
-	if stampIs(stamp, want) && exists(bin) {
-		minioBin.path = bin
-		return bin
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		Missing(t, fmt.Sprintf("MinIO server: cannot create %s: %v; build it with: %s", dir, err, install))
-		return ""
-	}
-	unlock, err := lockFile(filepath.Join(dir, "minio.lock"))
-	if err != nil {
-		Missing(t, fmt.Sprintf("MinIO server: %v; build it with: %s", err, install))
-		return ""
-	}
-	defer unlock()
-	// Someone else may have built it while we waited for the lock; or a
-	// binary built by hand from the pinned version is there without a
-	// stamp.
-	if stampIs(stamp, want) && exists(bin) {
-		minioBin.path = bin
-		return bin
-	}
-	if info, err := buildinfo.ReadFile(bin); err == nil && info.Main.Path == MinIOModule && info.Main.Version == MinIOVersion {
-		if err := os.WriteFile(stamp, []byte(want+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		minioBin.path = bin
-		return bin
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		Missing(t, "MinIO server: no go command to build it; install Go (https://go.dev/dl/), then: "+install)
-		return ""
-	}
-	_ = os.Remove(stamp)
-	t.Logf("building the MinIO server (%s) into %s; this takes minutes the first time", want, dir)
-	cmd := exec.Command(goBin, "install", want)
-	// Outside any module, so that @version is what counts.
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=", "GOWORK=off")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		Missing(t, fmt.Sprintf("MinIO server: building it failed (%v):\n%s\nbuild it with: %s", err, tail(out.String(), 30), install))
-		return ""
-	}
-	t.Logf("built the MinIO server in %s", time.Since(start).Round(time.Second))
-	if err := os.WriteFile(stamp, []byte(want+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	minioBin.path = bin
-	return bin
+	return minioTool.binary(t)
 }
 
 func stampIs(path, want string) bool {

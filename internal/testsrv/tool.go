@@ -1,0 +1,109 @@
+package testsrv
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// tool is a server binary the tests build once, with Go, into
+// CacheDir()/bin.
+type tool struct {
+	// name is the binary's name, and what messages call it.
+	name, title string
+	// want identifies what is built (module@version); it is written to
+	// NAME.version beside the binary, so another pin rebuilds.
+	want string
+	// install is the command that builds it by hand, for messages.
+	install string
+	// adopt, when set, accepts a binary without a stamp (built by hand
+	// from the pinned version).
+	adopt func(bin string) bool
+	// steps are the go commands that build it (GOBIN is the cache),
+	// each run in dir(work), where work is a fresh temporary directory.
+	steps [][]string
+	dir   func(work, bin string) string
+
+	mu   sync.Mutex
+	path string
+}
+
+// binary returns the path of the tool's binary, building it when it is
+// missing or was built from another pin. The build is serialised between
+// processes with an flock on CacheDir()/bin/NAME.lock. When Go or the build
+// is not available the test is skipped with the command to run (see
+// Missing).
+func (tl *tool) binary(t testing.TB) string {
+	t.Helper()
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if tl.path != "" {
+		return tl.path
+	}
+	dir := filepath.Join(CacheDir(), "bin")
+	bin := filepath.Join(dir, tl.name)
+	stamp := bin + ".version"
+	if stampIs(stamp, tl.want) && exists(bin) {
+		tl.path = bin
+		return bin
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		Missing(t, fmt.Sprintf("%s: cannot create %s: %v; build it with: %s", tl.title, dir, err, tl.install))
+		return ""
+	}
+	unlock, err := lockFile(filepath.Join(dir, tl.name+".lock"))
+	if err != nil {
+		Missing(t, fmt.Sprintf("%s: %v; build it with: %s", tl.title, err, tl.install))
+		return ""
+	}
+	defer unlock()
+	// Someone else may have built it while we waited for the lock.
+	if stampIs(stamp, tl.want) && exists(bin) {
+		tl.path = bin
+		return bin
+	}
+	if tl.adopt != nil && tl.adopt(bin) {
+		if err := os.WriteFile(stamp, []byte(tl.want+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tl.path = bin
+		return bin
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		Missing(t, fmt.Sprintf("%s: no go command to build it; install Go (https://go.dev/dl/), then: %s", tl.title, tl.install))
+		return ""
+	}
+	_ = os.Remove(stamp)
+	work, err := os.MkdirTemp(CacheDir(), tl.name+"-build-")
+	if err != nil {
+		Missing(t, fmt.Sprintf("%s: %v; build it with: %s", tl.title, err, tl.install))
+		return ""
+	}
+	defer os.RemoveAll(work)
+	t.Logf("building %s (%s) into %s; this takes minutes the first time", tl.title, tl.want, dir)
+	start := time.Now()
+	for _, args := range tl.steps {
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir = tl.dir(work, bin)
+		cmd.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=", "GOWORK=off")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			Missing(t, fmt.Sprintf("%s: go %s failed (%v):\n%s\nbuild it with: %s", tl.title, strings.Join(args, " "), err, tail(out.String(), 30), tl.install))
+			return ""
+		}
+	}
+	t.Logf("built %s in %s", tl.title, time.Since(start).Round(time.Second))
+	if err := os.WriteFile(stamp, []byte(tl.want+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tl.path = bin
+	return bin
+}
