@@ -99,3 +99,77 @@ func (b *Binder) port() hcl.Expression {
 	}
 	return nil
 }
+
+// credentialType is a TOSCA tosca.datatypes.Credential as a site reports
+// it.
+var credentialType = cty.Object(map[string]cty.Type{
+	"protocol": cty.String, "token_type": cty.String, "token": cty.String,
+	"keys": cty.Map(cty.String), "user": cty.String,
+})
+
+// exposeAttributes completes a realisation with what templates read of a
+// component beyond what its kind's rule computes: the attributes the
+// template gives or its type declares (the latter unknown until apply),
+// and capabilities, an object of the component's capabilities (and of its
+// requirements' relationship properties, as "relationship:REQ") with the
+// values given and the attributes the site computes: an endpoint's
+// ip_address (the component's public address when the endpoint is public,
+// its private one otherwise; unknown when the rule gives none), credential
+// (the credentials the site creates, known after apply), and the
+// remaining declared attributes unknown.
+func (b *Binder) exposeAttributes() {
+	for _, name := range slices.Sorted(maps.Keys(b.c.Attributes)) {
+		if _, computed := b.r.Attributes[name]; !computed && name != "capabilities" {
+			b.r.Attributes[name] = b.c.Attributes[name]
+		}
+	}
+	if _, computed := b.r.Attributes["capabilities"]; computed {
+		return
+	}
+	caps := &hclsyntax.ObjectConsExpr{SrcRange: b.rng, OpenRange: b.rng}
+	for _, cname := range slices.Sorted(maps.Keys(b.c.Capabilities)) {
+		vals := maps.Clone(b.c.Capabilities[cname])
+		if strings.Contains(cname, "endpoint") {
+			b.endpointAttributes(vals)
+		}
+		obj := &hclsyntax.ObjectConsExpr{SrcRange: b.rng, OpenRange: b.rng}
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
+			if vals[k] == nil {
+				continue
+			}
+			obj.Items = append(obj.Items, hclsyntax.ObjectConsItem{KeyExpr: b.key(k), ValueExpr: asSyntax(vals[k])})
+		}
+		caps.Items = append(caps.Items, hclsyntax.ObjectConsItem{KeyExpr: b.key(cname), ValueExpr: obj})
+	}
+	b.r.Attributes["capabilities"] = caps
+}
+
+// endpointAttributes sets the attributes of an endpoint capability the
+// site computes, where the template gives no value of its own.
+func (b *Binder) endpointAttributes(vals map[string]hcl.Expression) {
+	unset := func(k string) bool {
+		e, ok := vals[k]
+		if !ok {
+			return true
+		}
+		v, lit := literal(e)
+		return lit && (v.IsNull() || !v.IsKnown())
+	}
+	if unset("ip_address") {
+		addr := b.r.Attributes["private_address"]
+		if nn, ok := b.literalString(vals["network_name"]); ok && strings.EqualFold(nn, "PUBLIC") && b.r.Attributes["public_address"] != nil {
+			addr = b.r.Attributes["public_address"]
+		}
+		switch {
+		case b.r.Attributes["ip_address"] != nil:
+			vals["ip_address"] = b.r.Attributes["ip_address"]
+		case addr != nil:
+			vals["ip_address"] = &hclsyntax.IndexExpr{Collection: asSyntax(addr), Key: b.num(0), SrcRange: b.rng, OpenRange: b.rng, BracketRange: b.rng}
+		default:
+			vals["ip_address"] = &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.String), SrcRange: b.rng}
+		}
+	}
+	if unset("credential") {
+		vals["credential"] = &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.List(credentialType)), SrcRange: b.rng}
+	}
+}

@@ -297,6 +297,13 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		}
 		c.Attributes[p.key.Value] = l.expr(s, p.value, ctx, want)
 	}
+	// The attributes the type declares and the template does not give are
+	// known after apply: unknown, unless the site's binding computes them.
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		if _, given := c.Attributes[name]; !given && props[name] == nil {
+			c.Attributes[name] = unknownAt(s.rng(nt.key))
+		}
+	}
 	caps := l.reg.capabilities(nt.typ)
 	given := map[string]capT{}
 	for _, ct := range nt.caps {
@@ -348,6 +355,11 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		}
 		for _, p := range ct.attrs {
 			m[p.key.Value] = l.expr(s, p.value, ctx, typed{})
+		}
+		for _, an := range slices.Sorted(maps.Keys(l.reg.properties(capabilityKind, cd.typ, true))) {
+			if _, set := m[an]; !set && cprops[an] == nil {
+				m[an] = unknownAt(s.rng(nt.key))
+			}
 		}
 		if len(m) > 0 {
 			c.Capabilities[name] = m
@@ -413,6 +425,11 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		}
 	}
 	return c
+}
+
+// unknownAt is a value known only after apply.
+func unknownAt(rng hcl.Range) hcl.Expression {
+	return &hclsyntax.LiteralValueExpr{Val: cty.DynamicVal, SrcRange: rng}
 }
 
 // misplacedProperties returns the node template's property assignments
