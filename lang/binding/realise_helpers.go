@@ -132,6 +132,11 @@ func (b *Binder) exposeAttributes() {
 		if strings.Contains(cname, "endpoint") {
 			b.endpointAttributes(vals)
 		}
+		for _, key := range []string{"publish_ports", "expose_ports"} {
+			if e := b.portTargets(vals[key]); e != nil {
+				vals[key] = e
+			}
+		}
 		obj := &hclsyntax.ObjectConsExpr{SrcRange: b.rng, OpenRange: b.rng}
 		for _, k := range slices.Sorted(maps.Keys(vals)) {
 			if vals[k] == nil {
@@ -149,11 +154,14 @@ func (b *Binder) exposeAttributes() {
 func (b *Binder) endpointAttributes(vals map[string]hcl.Expression) {
 	unset := func(k string) bool {
 		e, ok := vals[k]
-		if !ok {
+		if !ok || e == nil {
 			return true
 		}
-		v, lit := literal(e)
-		return lit && (v.IsNull() || !v.IsKnown())
+		if len(e.Variables()) > 0 {
+			return false
+		}
+		v, d := e.Value(nil)
+		return !d.HasErrors() && (v.IsNull() || !v.IsKnown())
 	}
 	if unset("ip_address") {
 		addr := b.r.Attributes["private_address"]
@@ -172,4 +180,38 @@ func (b *Binder) endpointAttributes(vals map[string]hcl.Expression) {
 	if unset("credential") {
 		vals["credential"] = &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.List(credentialType)), SrcRange: b.rng}
 	}
+}
+
+// portTargets completes a literal list of port specs (tosca.datatypes.
+// network.PortSpec) whose entries give a source port and no target: the
+// target is the port the site opens for it, which templates read
+// (get_attribute: [docker, host, publish_ports, 0, target]). A local site
+// maps no ports, so it is the source; other kinds assign it at apply.
+// Nil when there is nothing to complete.
+func (b *Binder) portTargets(e hcl.Expression) hcl.Expression {
+	v, ok := literal(e)
+	if !ok || v.IsNull() || !v.IsKnown() || !(v.Type().IsTupleType() || v.Type().IsListType()) {
+		return nil
+	}
+	changed := false
+	var out []cty.Value
+	for it := v.ElementIterator(); it.Next(); {
+		_, p := it.Element()
+		if p.IsNull() || !p.Type().IsObjectType() || !p.Type().HasAttribute("source") || p.Type().HasAttribute("target") && !p.GetAttr("target").IsNull() {
+			out = append(out, p)
+			continue
+		}
+		attrs := p.AsValueMap()
+		if b.site.Kind == "local" {
+			attrs["target"] = p.GetAttr("source")
+		} else {
+			attrs["target"] = cty.UnknownVal(cty.Number)
+		}
+		out = append(out, cty.ObjectVal(attrs))
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return &hclsyntax.LiteralValueExpr{Val: cty.TupleVal(out), SrcRange: e.Range()}
 }
