@@ -27,6 +27,8 @@ func init() {
 			{Type: "tosca.nodes.Compute", Realise: (*Binder).localCompute, Doc: "indigo_directory (the host)"},
 			{Type: "tosca.nodes.BlockStorage", Realise: (*Binder).localVolume, Doc: "indigo_directory"},
 			{Type: "tosca.nodes.ObjectStorage", Realise: (*Binder).localVolume, Doc: "indigo_directory"},
+			{Type: "tosca.nodes.indigo.OneDataStorage", Realise: (*Binder).localVolume, Doc: "indigo_directory (the mount point)"},
+			{Type: "tosca.nodes.indigo.GlusterFSVolume", Realise: (*Binder).localVolume, Doc: "indigo_directory (the mount point)"},
 			{Type: "tosca.nodes.network.Network", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.network.Port", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.SoftwareComponent", Realise: (*Binder).steps, Doc: "configuration steps"},
