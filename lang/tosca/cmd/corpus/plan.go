@@ -44,9 +44,10 @@ func corpusSite(k *binding.Kind) binding.Site {
 
 // plan does what the planner does with a loaded template placed on one
 // site, short of calling a provider: it realises every component with the
-// site kind's binding, evaluates each component's properties and
-// attributes in dependency order (component.NAME as the planner builds
-// it), the generated resources' arguments and the outputs, with the
+// site kind's binding, checks the inputs' defaults against their
+// constraints, evaluates each component's properties and attributes in
+// dependency order (component.NAME as the planner builds it; a cycle is an
+// error), the generated resources' arguments and the outputs, with the
 // inputs' defaults and every resource attribute unknown.
 func plan(m *config.Module, site binding.Site) hcl.Diagnostics {
 	var diags hcl.Diagnostics
@@ -76,9 +77,35 @@ func plan(m *config.Module, site binding.Site) hcl.Diagnostics {
 		data.vars[name] = val
 	}
 	sc := &eval.Scope{Data: data, Functions: funcs.Table(funcs.Options{BaseDir: m.SourceDir, PureOnly: true})}
-	var evalComp func(name string)
-	evalComp = func(name string) {
-		if _, done := data.comps[name]; done || data.busy[name] {
+	for _, name := range slices.Sorted(maps.Keys(m.Variables)) {
+		for _, rule := range m.Variables[name].Validations {
+			ok, d := sc.EvalExpr(rule.Condition, cty.Bool)
+			diags = append(diags, d...)
+			if !d.HasErrors() && ok.IsKnown() && !ok.IsNull() && ok.False() {
+				msg, _ := sc.EvalExpr(rule.ErrorMessage, cty.String)
+				detail := "The default does not satisfy the input's constraints."
+				if msg.IsKnown() && !msg.IsNull() {
+					detail = msg.AsString()
+				}
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable", Detail: detail, Subject: rule.DeclRange.Ptr()})
+			}
+		}
+	}
+	// The planner's graph orders components by requirement and by
+	// reference (a component's references to itself aside) and rejects a
+	// cycle; so does this walk.
+	var evalComp func(name string, from string)
+	cycle := false
+	evalComp = func(name string, from string) {
+		if _, done := data.comps[name]; done {
+			return
+		}
+		if data.busy[name] {
+			if !cycle {
+				cycle = true
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Dependency cycle",
+					Detail: fmt.Sprintf("Component %s depends on %s, which depends on it (through requirements and references).", from, name), Subject: m.Components[from].DeclRange.Ptr()})
+			}
 			return
 		}
 		data.busy[name] = true
@@ -93,15 +120,15 @@ func plan(m *config.Module, site binding.Site) hcl.Diagnostics {
 		}
 		// What it reads first, as the planner's graph orders it.
 		for _, req := range comp.Requirements {
-			if m.Components[req.Target] != nil {
-				evalComp(req.Target)
+			if m.Components[req.Target] != nil && req.Target != name {
+				evalComp(req.Target, name)
 			}
 		}
 		for _, e := range exprs {
 			for _, t := range e.Variables() {
 				if t.RootName() == "component" && len(t) > 1 {
-					if a, ok := t[1].(hcl.TraverseAttr); ok && m.Components[a.Name] != nil {
-						evalComp(a.Name)
+					if a, ok := t[1].(hcl.TraverseAttr); ok && m.Components[a.Name] != nil && a.Name != name {
+						evalComp(a.Name, name)
 					}
 				}
 			}
@@ -122,7 +149,7 @@ func plan(m *config.Module, site binding.Site) hcl.Diagnostics {
 		delete(data.busy, name)
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Components)) {
-		evalComp(name)
+		evalComp(name, "")
 	}
 	for _, key := range slices.Sorted(maps.Keys(resources)) {
 		if body, ok := resources[key].Config.(*hclsyntax.Body); ok {

@@ -38,14 +38,18 @@ func corpusTemplates(t *testing.T) string {
 // input and still do not plan on a local site, with the summary of the
 // first error. Each was looked at by hand.
 var expectedLocalPlanFailures = map[string]string{
-	"grycap-im/faas.yml":                           "No binding",    // OSCAR function: made through the OSCAR API, not by a site
-	"grycap-im/tosca_oscar_host.yml":               "No binding",    // the same
-	"grycap-im/tosca_radiomics.yaml":               "No binding",    // the same
-	"grycap-tosca/faas_function.yaml":              "No binding",    // the same
-	"grycap-tosca/oscar_function.yaml":             "No binding",    // the same
-	"grycap-tosca/ai4eoscvm.yaml":                  "Invalid index", // public_address[5000]: a port written as an index
-	"grycap-tosca/kubernetes_ha.yaml":              "Invalid index", // public_address[1]: a local host has one address
-	"grycap-tosca/dataset_dts.yaml":                "No binding",    // tosca.nodes.StorageSystem
+	"grycap-im/faas.yml":                           "No binding",                 // OSCAR function: made through the OSCAR API, not by a site
+	"grycap-im/tosca_oscar_host.yml":               "No binding",                 // the same
+	"grycap-im/tosca_radiomics.yaml":               "No binding",                 // the same
+	"grycap-tosca/faas_function.yaml":              "No binding",                 // the same
+	"grycap-tosca/oscar_function.yaml":             "No binding",                 // the same
+	"grycap-tosca/ai4eoscvm.yaml":                  "Invalid index",              // public_address[5000]: a port written as an index
+	"grycap-tosca/kubernetes_ha.yaml":              "Invalid index",              // public_address[1]: a local host has one address
+	"grycap-tosca/dataset_dts.yaml":                "No binding",                 // tosca.nodes.StorageSystem
+	"grycap-tosca/glusterfs.yml":                   "Dependency cycle",           // the volume reads its server's address, the server requires the volume
+	"tosca-types/slurm_glusterfs.yml":              "Dependency cycle",           // the same
+	"grycap-tosca/htcondor_cluster.yml":            "Invalid value for variable", // fe_mem's default is not among its valid_values
+	"grycap-tosca/pulsar.yml":                      "Invalid value for variable", // its child: the same
 	"grycap-tosca/k8s_app.yaml":                    "Container without a command",
 	"tosca-types/indigo_marathon_app.yaml":         "Container without a command",
 	"orchestrator/tosca_onedata_requirements.yaml": "No binding", // a Onedata space, provisioned by the orchestrator
