@@ -433,10 +433,11 @@ func unknownAt(rng hcl.Range) hcl.Expression {
 }
 
 // misplacedProperties returns the node template's property assignments
-// less those its type does not declare but one of its capabilities does
-// (written a level too high), or another node template's type does
-// (written on the wrong node): each of those is reported with where it
-// belongs, and ignored as any undeclared property is.
+// less those its type does not declare but that name one of its
+// capabilities or requirements, or a property of one of its capabilities
+// (written a level too high), or a property another node template's type
+// declares (written on the wrong node): each of those is reported with
+// where it belongs, and ignored as any undeclared property is.
 func (l *loader) misplacedProperties(nt *nodeT, props map[string]*schema) []pair {
 	caps := l.reg.capabilities(nt.typ)
 	var out []pair
@@ -444,6 +445,16 @@ func (l *loader) misplacedProperties(nt *nodeT, props map[string]*schema) []pair
 		name := resolve(p.key).Value
 		if props[name] != nil || closeName(name, props) != "" {
 			out = append(out, p)
+			continue
+		}
+		if cd := caps[name]; cd != nil {
+			l.diags = append(l.diags, nt.s.errorf(p.key, "Capability among node properties",
+				"%s is a capability of %s (%s), not a property: write it under capabilities: %s: properties: ...", name, nt.typ, cd.typ, name))
+			continue
+		}
+		if slices.ContainsFunc(l.reg.requirements(nt.typ), func(r *reqDef) bool { return r.name == name }) {
+			l.diags = append(l.diags, nt.s.errorf(p.key, "Requirement among node properties",
+				"%s is a requirement of %s, not a property: write it under requirements: as - %s: NODE_TEMPLATE.", name, nt.typ, name))
 			continue
 		}
 		var capName string
