@@ -30,9 +30,12 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
-	dir := flag.String("dir", "../shared/corpus/tosca/templates", "the corpus templates folder")
+	dir := flag.String("dir", defaultDir, "the corpus templates folder (default: shared/corpus/tosca/templates beside the nearest ancestor that has it)")
 	verbose := flag.Bool("v", false, "print every diagnostic, warnings included")
 	flag.Parse()
+	if _, err := os.Stat(*dir); err != nil && *dir == defaultDir {
+		*dir = findCorpus()
+	}
 	var files []string
 	err := filepath.WalkDir(*dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -146,6 +149,29 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+const defaultDir = "../shared/corpus/tosca/templates"
+
+// findCorpus looks for shared/corpus/tosca/templates beside the working
+// directory's nearest ancestor that has it (a worktree is deeper than the
+// checkout ../shared is relative to); defaultDir when none has.
+func findCorpus() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return defaultDir
+	}
+	for {
+		c := filepath.Join(dir, "shared", "corpus", "tosca", "templates")
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return defaultDir
+		}
+		dir = parent
+	}
 }
 
 func render(d *hcl.Diagnostic) string {

@@ -12,26 +12,14 @@ import (
 	"github.com/indigo-cloud/indigo/lang/tosca"
 )
 
-// corpusTemplates finds shared/corpus/tosca/templates beside the nearest
-// ancestor of the test's directory that has it (../shared from the
-// repository, also from a worktree of it), or skips.
+// corpusTemplates is the shared corpus as make corpus finds it, or skips.
 func corpusTemplates(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
+	dir := findCorpus()
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("the shared TOSCA corpus (../shared/corpus/tosca/templates) is not here; skipping")
 	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus", "tosca", "templates")
-		if _, err := os.Stat(c); err == nil {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("the shared TOSCA corpus (../shared/corpus/tosca/templates) is not here; skipping")
-		}
-		dir = parent
-	}
+	return dir
 }
 
 // expectedLocalPlanFailures are the corpus templates that load, need no
