@@ -129,6 +129,7 @@ func Realise(c *config.Component, comps map[string]*config.Component, site Site)
 			if r.Type == t {
 				r.Realise(b)
 				b.steps()
+				b.exposeAttributes()
 				return b.r, b.diags
 			}
 		}

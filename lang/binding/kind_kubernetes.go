@@ -25,10 +25,16 @@ func init() {
 			{Type: "tosca.nodes.Container.Runtime", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.indigo.Container.Runtime.Docker", Realise: (*Binder).steps, Doc: "nothing of its own: the pods of the containers it hosts"},
 			{Type: "tosca.nodes.BlockStorage", Realise: (*Binder).k8sVolume, Doc: "kubernetes_persistent_volume_claim_v1"},
+			{Type: "tosca.nodes.indigo.OneDataStorage", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
+			{Type: "tosca.nodes.indigo.GlusterFSVolume", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
 			{Type: "tosca.nodes.ObjectStorage", Realise: (*Binder).k8sVolume, Doc: "kubernetes_persistent_volume_claim_v1"},
 			{Type: "tosca.nodes.SoftwareComponent", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.WebApplication", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.Database", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.indigo.KubernetesObject", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.indigo.Kubernetes.HelmChart", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.eosc.Dataset", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.eosc.DatasetList", Realise: (*Binder).steps, Doc: "configuration steps"},
 		},
 	})
 }

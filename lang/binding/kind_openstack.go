@@ -25,11 +25,17 @@ func init() {
 			{Type: "tosca.nodes.Container.Runtime", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.Compute", Realise: (*Binder).osCompute, Doc: "openstack_compute_instance_v2, a floating IP when public, volume attachments"},
 			{Type: "tosca.nodes.BlockStorage", Realise: (*Binder).osVolume, Doc: "openstack_blockstorage_volume_v3"},
+			{Type: "tosca.nodes.indigo.OneDataStorage", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
+			{Type: "tosca.nodes.indigo.GlusterFSVolume", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
 			{Type: "tosca.nodes.network.Network", Realise: (*Binder).osNetwork, Doc: "openstack_networking_network_v2 (+ subnet)"},
 			{Type: "tosca.nodes.network.Port", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.SoftwareComponent", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.WebApplication", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.Database", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.indigo.KubernetesObject", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.indigo.Kubernetes.HelmChart", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.eosc.Dataset", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.eosc.DatasetList", Realise: (*Binder).steps, Doc: "configuration steps"},
 		},
 	})
 }
@@ -88,7 +94,7 @@ func (b *Binder) osCompute() {
 	}
 	for _, r := range b.c.Requirements {
 		t := b.comps[r.Target]
-		if t == nil || !hasType(t.TypeChain, "tosca.nodes.BlockStorage") {
+		if t == nil || !hasType(t.TypeChain, "tosca.nodes.BlockStorage") || mountedByConfiguration(t) {
 			continue
 		}
 		attrs := map[string]hcl.Expression{
@@ -102,6 +108,13 @@ func (b *Binder) osCompute() {
 		}
 		b.resource("openstack_compute_volume_attach_v2", name+"_"+Name(t.Name), b.body(attrs))
 	}
+}
+
+// mountedByConfiguration reports whether a BlockStorage is a shared file
+// system its host mounts (a Onedata space, a GlusterFS volume) rather than
+// a volume of the cloud: it is configuration steps, not a volume to attach.
+func mountedByConfiguration(c *config.Component) bool {
+	return hasType(c.TypeChain, "tosca.nodes.indigo.OneDataStorage") || hasType(c.TypeChain, "tosca.nodes.indigo.GlusterFSVolume")
 }
 
 func (b *Binder) osVolume() {

@@ -99,3 +99,119 @@ func (b *Binder) port() hcl.Expression {
 	}
 	return nil
 }
+
+// credentialType is a TOSCA tosca.datatypes.Credential as a site reports
+// it.
+var credentialType = cty.Object(map[string]cty.Type{
+	"protocol": cty.String, "token_type": cty.String, "token": cty.String,
+	"keys": cty.Map(cty.String), "user": cty.String,
+})
+
+// exposeAttributes completes a realisation with what templates read of a
+// component beyond what its kind's rule computes: the attributes the
+// template gives or its type declares (the latter unknown until apply),
+// and capabilities, an object of the component's capabilities (and of its
+// requirements' relationship properties, as "relationship:REQ") with the
+// values given and the attributes the site computes: an endpoint's
+// ip_address (the component's public address when the endpoint is public,
+// its private one otherwise; unknown when the rule gives none), credential
+// (the credentials the site creates, known after apply), and the
+// remaining declared attributes unknown.
+func (b *Binder) exposeAttributes() {
+	for _, name := range slices.Sorted(maps.Keys(b.c.Attributes)) {
+		if _, computed := b.r.Attributes[name]; !computed && name != "capabilities" {
+			b.r.Attributes[name] = b.c.Attributes[name]
+		}
+	}
+	if _, computed := b.r.Attributes["capabilities"]; computed {
+		return
+	}
+	caps := &hclsyntax.ObjectConsExpr{SrcRange: b.rng, OpenRange: b.rng}
+	for _, cname := range slices.Sorted(maps.Keys(b.c.Capabilities)) {
+		vals := maps.Clone(b.c.Capabilities[cname])
+		if strings.Contains(cname, "endpoint") {
+			b.endpointAttributes(vals)
+		}
+		for _, key := range []string{"publish_ports", "expose_ports"} {
+			if e := b.portTargets(vals[key]); e != nil {
+				vals[key] = e
+			}
+		}
+		obj := &hclsyntax.ObjectConsExpr{SrcRange: b.rng, OpenRange: b.rng}
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
+			if vals[k] == nil {
+				continue
+			}
+			obj.Items = append(obj.Items, hclsyntax.ObjectConsItem{KeyExpr: b.key(k), ValueExpr: asSyntax(vals[k])})
+		}
+		caps.Items = append(caps.Items, hclsyntax.ObjectConsItem{KeyExpr: b.key(cname), ValueExpr: obj})
+	}
+	b.r.Attributes["capabilities"] = caps
+}
+
+// endpointAttributes sets the attributes of an endpoint capability the
+// site computes, where the template gives no value of its own.
+func (b *Binder) endpointAttributes(vals map[string]hcl.Expression) {
+	unset := func(k string) bool {
+		e, ok := vals[k]
+		if !ok || e == nil {
+			return true
+		}
+		if len(e.Variables()) > 0 {
+			return false
+		}
+		v, d := e.Value(nil)
+		return !d.HasErrors() && (v.IsNull() || !v.IsKnown())
+	}
+	if unset("ip_address") {
+		addr := b.r.Attributes["private_address"]
+		if nn, ok := b.literalString(vals["network_name"]); ok && strings.EqualFold(nn, "PUBLIC") && b.r.Attributes["public_address"] != nil {
+			addr = b.r.Attributes["public_address"]
+		}
+		switch {
+		case b.r.Attributes["ip_address"] != nil:
+			vals["ip_address"] = b.r.Attributes["ip_address"]
+		case addr != nil:
+			vals["ip_address"] = &hclsyntax.IndexExpr{Collection: asSyntax(addr), Key: b.num(0), SrcRange: b.rng, OpenRange: b.rng, BracketRange: b.rng}
+		default:
+			vals["ip_address"] = &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.String), SrcRange: b.rng}
+		}
+	}
+	if unset("credential") {
+		vals["credential"] = &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.List(credentialType)), SrcRange: b.rng}
+	}
+}
+
+// portTargets completes a literal list of port specs (tosca.datatypes.
+// network.PortSpec) whose entries give a source port and no target: the
+// target is the port the site opens for it, which templates read
+// (get_attribute: [docker, host, publish_ports, 0, target]). A local site
+// maps no ports, so it is the source; other kinds assign it at apply.
+// Nil when there is nothing to complete.
+func (b *Binder) portTargets(e hcl.Expression) hcl.Expression {
+	v, ok := literal(e)
+	if !ok || v.IsNull() || !v.IsKnown() || !(v.Type().IsTupleType() || v.Type().IsListType()) {
+		return nil
+	}
+	changed := false
+	var out []cty.Value
+	for it := v.ElementIterator(); it.Next(); {
+		_, p := it.Element()
+		if p.IsNull() || !p.Type().IsObjectType() || !p.Type().HasAttribute("source") || p.Type().HasAttribute("target") && !p.GetAttr("target").IsNull() {
+			out = append(out, p)
+			continue
+		}
+		attrs := p.AsValueMap()
+		if b.site.Kind == "local" {
+			attrs["target"] = p.GetAttr("source")
+		} else {
+			attrs["target"] = cty.UnknownVal(cty.Number)
+		}
+		out = append(out, cty.ObjectVal(attrs))
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return &hclsyntax.LiteralValueExpr{Val: cty.TupleVal(out), SrcRange: e.Range()}
+}

@@ -10,7 +10,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// corpusDir finds ../shared/corpus/tosca relative to the module root.
+// corpusDir finds shared/corpus/tosca beside the module root (../shared),
+// or beside the nearest ancestor that has it (a worktree of the
+// repository lives deeper than the checkout).
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
 	dir, err := os.Getwd()
@@ -18,20 +20,16 @@ func corpusDir(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+		c := filepath.Join(dir, "shared", "corpus", "tosca")
+		if _, err := os.Stat(filepath.Join(c, "templates")); err == nil {
+			return c
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Skip("no go.mod above the test; cannot find ../shared")
+			tb.Skip("the shared TOSCA corpus (../shared/corpus/tosca) is not beside the repository; skipping")
 		}
 		dir = parent
 	}
-	c := filepath.Join(dir, "..", "shared", "corpus", "tosca")
-	if _, err := os.Stat(filepath.Join(c, "templates")); err != nil {
-		tb.Skipf("the shared TOSCA corpus is not at %s; skipping", c)
-	}
-	return c
 }
 
 func corpusFiles(tb testing.TB) []string {

@@ -353,7 +353,9 @@ func (l *loader) propertyRef(s *source, key *yaml.Node, args []*yaml.Node, ctx e
 		return &hclsyntax.ScopeTraversalExpr{Traversal: l.appendSteps(s, trav, args[2:]), SrcRange: rng}
 	}
 	node := l.entity(s, ent, ctx)
-	if node == nil {
+	if node == nil || node.def == nil {
+		// A node of an unknown type (already reported at its type) has
+		// nothing to check against: its values are unknown, not errors.
 		return &hclsyntax.LiteralValueExpr{Val: cty.DynamicVal, SrcRange: rng}
 	}
 	rest := args[1:]

@@ -271,7 +271,7 @@ func (l *loader) constraintRule(s *source, sc *schema, c *constraint) *config.Ch
 // component validates a node template and converts it.
 func (l *loader) component(nt *nodeT) *config.Component {
 	if nt.def == nil {
-		return nil
+		return l.unknownComponent(nt)
 	}
 	s := nt.s
 	ctx := exprCtx{self: nt.name}
@@ -287,7 +287,7 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		DeclRange:    s.rng(nt.key),
 	}
 	props := l.reg.properties(nodeKind, nt.typ, false)
-	c.Properties = l.values(s, nt.props, props, ctx, fmt.Sprintf("node template %s", nt.name), fmt.Sprintf("The node type %s", nt.typ), s.rng(nt.key), true)
+	c.Properties = l.values(s, l.misplacedProperties(nt, props), props, ctx, fmt.Sprintf("node template %s", nt.name), fmt.Sprintf("The node type %s", nt.typ), s.rng(nt.key), true)
 	attrs := l.reg.properties(nodeKind, nt.typ, true)
 	for _, p := range nt.attrs {
 		var want typed
@@ -296,6 +296,13 @@ func (l *loader) component(nt *nodeT) *config.Component {
 			l.checkValue(s, p.value, d, l.reg, fmt.Sprintf("The attribute %s of %s", p.key.Value, nt.name))
 		}
 		c.Attributes[p.key.Value] = l.expr(s, p.value, ctx, want)
+	}
+	// The attributes the type declares and the template does not give are
+	// known after apply: unknown, unless the site's binding computes them.
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		if _, given := c.Attributes[name]; !given && props[name] == nil {
+			c.Attributes[name] = unknownAt(s.rng(nt.key))
+		}
 	}
 	caps := l.reg.capabilities(nt.typ)
 	given := map[string]capT{}
@@ -307,8 +314,21 @@ func (l *loader) component(nt *nodeT) *config.Component {
 			}
 			sort.Strings(names)
 			l.diags = append(l.diags, s.errorf(ct.name, "Unknown capability",
-				"The node type %s has no capability named %q. Its capabilities are %s.", nt.typ, ct.name.Value, strings.Join(names, ", ")))
+				"The node type %s has no capability named %q. Its capabilities are %s.%s", nt.typ, ct.name.Value, strings.Join(names, ", "), l.capabilityHint(nt, ct.name.Value)))
 			continue
+		}
+		if ct.notMap != nil {
+			l.diags = append(l.diags, s.errorf(ct.notMap, "Invalid capability assignment", "The capability %s takes a mapping with properties (and attributes), not %s.", ct.name.Value, kindName(ct.notMap)))
+			continue
+		}
+		cprops := l.reg.properties(capabilityKind, caps[ct.name.Value].typ, false)
+		for _, q := range ct.loose {
+			if cprops[q.key.Value] != nil {
+				l.diags = append(l.diags, s.errorf(q.key, "Capability property outside properties",
+					"%q is a property of the capability %s (%s) and goes one level down: write capabilities: %s: properties: %s: ...", q.key.Value, ct.name.Value, caps[ct.name.Value].typ, ct.name.Value, q.key.Value))
+				continue
+			}
+			l.diags = append(l.diags, s.errorf(q.key, "Invalid capability assignment", "A capability assignment has properties and attributes; %q is not one of them.", q.key.Value))
 		}
 		given[ct.name.Value] = ct
 	}
@@ -335,6 +355,11 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		}
 		for _, p := range ct.attrs {
 			m[p.key.Value] = l.expr(s, p.value, ctx, typed{})
+		}
+		for _, an := range slices.Sorted(maps.Keys(l.reg.properties(capabilityKind, cd.typ, true))) {
+			if _, set := m[an]; !set && cprops[an] == nil {
+				m[an] = unknownAt(s.rng(nt.key))
+			}
 		}
 		if len(m) > 0 {
 			c.Capabilities[name] = m
@@ -398,6 +423,139 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		if len(ops) > 0 {
 			c.Interfaces[name] = ops
 		}
+	}
+	return c
+}
+
+// unknownAt is a value known only after apply.
+func unknownAt(rng hcl.Range) hcl.Expression {
+	return &hclsyntax.LiteralValueExpr{Val: cty.DynamicVal, SrcRange: rng}
+}
+
+// misplacedProperties returns the node template's property assignments
+// less those its type does not declare but that name one of its
+// capabilities or requirements, or a property of one of its capabilities
+// (written a level too high), or a property another node template's type
+// declares (written on the wrong node): each of those is reported with
+// where it belongs, and ignored as any undeclared property is.
+func (l *loader) misplacedProperties(nt *nodeT, props map[string]*schema) []pair {
+	caps := l.reg.capabilities(nt.typ)
+	var out []pair
+	for _, p := range nt.props {
+		name := resolve(p.key).Value
+		if props[name] != nil || closeName(name, props) != "" {
+			out = append(out, p)
+			continue
+		}
+		if cd := caps[name]; cd != nil {
+			l.diags = append(l.diags, nt.s.errorf(p.key, "Capability among node properties",
+				"%s is a capability of %s (%s), not a property: write it under capabilities: %s: properties: ...", name, nt.typ, cd.typ, name))
+			continue
+		}
+		if slices.ContainsFunc(l.reg.requirements(nt.typ), func(r *reqDef) bool { return r.name == name }) {
+			l.diags = append(l.diags, nt.s.errorf(p.key, "Requirement among node properties",
+				"%s is a requirement of %s, not a property: write it under requirements: as - %s: NODE_TEMPLATE.", name, nt.typ, name))
+			continue
+		}
+		var capName string
+		for _, cn := range slices.Sorted(maps.Keys(caps)) {
+			if l.reg.properties(capabilityKind, caps[cn].typ, false)[name] != nil {
+				capName = cn
+				break
+			}
+		}
+		if capName != "" {
+			l.diags = append(l.diags, nt.s.errorf(p.key, "Capability property among node properties",
+				"The node type %s has no property %q; its capability %s (%s) has. Move it under the capability: capabilities: %s: properties: %s: ...", nt.typ, name, capName, caps[capName].typ, capName, name))
+			continue
+		}
+		others := l.declaredBy(nt, func(o *nodeT) bool { return l.reg.properties(nodeKind, o.typ, false)[name] != nil })
+		if len(others) > 0 {
+			l.diags = append(l.diags, nt.s.warnf(p.key, "Unknown property ignored",
+				"The node type %s has no property %q, so the value is not used. %s declares it: the property may belong on that node template.", nt.typ, name, strings.Join(others, " and ")))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// declaredBy names the other node templates (with their types) for which
+// has is true, for hints about things written on the wrong node.
+func (l *loader) declaredBy(nt *nodeT, has func(o *nodeT) bool) []string {
+	var out []string
+	for _, name := range l.t.order {
+		o := l.t.parsed[name]
+		if o == nil || o == nt || o.def == nil || !has(o) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s (%s)", o.name, o.typ))
+	}
+	return out
+}
+
+// capabilityHint says where a capability the node's type lacks belongs: it
+// is the type's requirement, or another node template's capability.
+func (l *loader) capabilityHint(nt *nodeT, name string) string {
+	for _, r := range l.reg.requirements(nt.typ) {
+		if r.name == name {
+			return fmt.Sprintf(" %s is a requirement of %s, not a capability: write it under requirements: as - %s: NODE_TEMPLATE.", name, nt.typ, name)
+		}
+	}
+	if others := l.declaredBy(nt, func(o *nodeT) bool { return l.reg.capabilities(o.typ)[name] != nil }); len(others) > 0 {
+		return fmt.Sprintf(" The capability %s is declared by %s: it may belong on that node template.", name, strings.Join(others, " and "))
+	}
+	return ""
+}
+
+// requirementHint says where a requirement the node's type lacks belongs:
+// it is the type's capability, or another node template's requirement.
+func (l *loader) requirementHint(nt *nodeT, name string) string {
+	if cd := l.reg.capabilities(nt.typ)[name]; cd != nil {
+		return fmt.Sprintf(" %s is a capability of %s (%s), not a requirement: write it under capabilities: %s: properties: ...", name, nt.typ, cd.typ, name)
+	}
+	if others := l.declaredBy(nt, func(o *nodeT) bool {
+		for _, r := range l.reg.requirements(o.typ) {
+			if r.name == name {
+				return true
+			}
+		}
+		return false
+	}); len(others) > 0 {
+		return fmt.Sprintf(" The requirement %s is declared by %s: it may belong on that node template.", name, strings.Join(others, " and "))
+	}
+	return ""
+}
+
+// unknownComponent is a node template whose type is not defined (reported
+// at its type): it still declares a component, so that what names it
+// (requirements, dependencies, references) is not reported again, but
+// nothing about it is checked and its values are unknown.
+func (l *loader) unknownComponent(nt *nodeT) *config.Component {
+	s := nt.s
+	c := &config.Component{
+		Name:         nt.name,
+		Type:         nt.typ,
+		TypeChain:    []string{nt.typ},
+		Properties:   map[string]hcl.Expression{},
+		Attributes:   map[string]hcl.Expression{},
+		Capabilities: map[string]map[string]hcl.Expression{},
+		Artifacts:    map[string]*config.Artifact{},
+		Interfaces:   map[string]map[string]*config.Operation{},
+		DeclRange:    s.rng(nt.key),
+	}
+	for _, p := range nt.props {
+		c.Properties[p.key.Value] = &hclsyntax.LiteralValueExpr{Val: cty.DynamicVal, SrcRange: s.rng(p.value)}
+	}
+	for _, r := range nt.reqs {
+		if r.nodeRef == "" || r.nodeRef == nt.name || l.t.parsed[r.nodeRef] == nil {
+			continue
+		}
+		c.Requirements = append(c.Requirements, &config.Requirement{Name: r.name, Target: r.nodeRef, Range: s.rng(r.key)})
+		c.DependsOn = append(c.DependsOn, hcl.Traversal{
+			hcl.TraverseRoot{Name: "component", SrcRange: s.rng(r.key)},
+			hcl.TraverseAttr{Name: r.nodeRef, SrcRange: s.rng(r.n)},
+		})
 	}
 	return c
 }

@@ -182,6 +182,11 @@ type capT struct {
 	name  *yaml.Node
 	props []pair
 	attrs []pair
+	// loose are entries written directly under the capability, outside
+	// properties and attributes (checked once the type is known).
+	loose []pair
+	// notMap is the value when it is not a mapping (an error).
+	notMap *yaml.Node
 }
 
 // reqT is a requirement assignment of a node template.
@@ -241,7 +246,10 @@ func (l *loader) parseNodes() {
 				for _, c := range l.mappingOf(s, v, "capabilities") {
 					ct := capT{name: c.key}
 					if !isMap(c.value) && !isNull(c.value) {
-						l.diags = append(l.diags, s.errorf(c.value, "Invalid capability assignment", "The capability %s takes a mapping with properties (and attributes), not %s.", c.key.Value, kindName(c.value)))
+						// reported once the type is known: it may be a
+						// requirement written under capabilities
+						ct.notMap = c.value
+						nt.caps = append(nt.caps, ct)
 						continue
 					}
 					for _, q := range l.pairs(s, c.value) {
@@ -251,7 +259,7 @@ func (l *loader) parseNodes() {
 						case "attributes":
 							ct.attrs = l.mappingOf(s, q.value, "attributes")
 						default:
-							l.diags = append(l.diags, s.errorf(q.key, "Invalid capability assignment", "A capability assignment has properties and attributes; %q is not one of them.", q.key.Value))
+							ct.loose = append(ct.loose, q)
 						}
 					}
 					nt.caps = append(nt.caps, ct)
@@ -421,7 +429,7 @@ func (l *loader) resolveRequirements() {
 					names = append(names, d.name)
 				}
 				l.diags = append(l.diags, s.errorf(r.key, "Unknown requirement",
-					"The node type %s has no requirement named %q. Its requirements are %s.", nt.typ, r.name, strings.Join(names, ", ")))
+					"The node type %s has no requirement named %q. Its requirements are %s.%s", nt.typ, r.name, strings.Join(names, ", "), l.requirementHint(nt, r.name)))
 				continue
 			}
 			if r.relationship == "" {
