@@ -118,6 +118,13 @@ const ImplicitSite = "local"
 // addImplicitSite declares the implicit local site in module m (a copy the
 // planner owns).
 func (r *run) addImplicitSite(m *config.Module) {
+	declareImplicitSite(m)
+	r.addNote(plan.Note{Subject: "site." + ImplicitSite, Summary: "No site is declared: deployments and storage go to the implicit local site (this machine, under .indigo/sites/local)."})
+}
+
+// declareImplicitSite declares the implicit local site and its provider
+// configuration in module m (a copy the planner owns).
+func declareImplicitSite(m *config.Module) {
 	rng := hcl.Range{Filename: "(implicit local site)"}
 	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{
 		"root": {Name: "root", Expr: &hclsyntax.LiteralValueExpr{Val: cty.StringVal(".indigo/sites/local"), SrcRange: rng}, SrcRange: rng, NameRange: rng},
@@ -133,7 +140,6 @@ func (r *run) addImplicitSite(m *config.Module) {
 		SLA:       map[string]*hcl.Attribute{},
 		DeclRange: rng,
 	}
-	r.addNote(plan.Note{Subject: "site." + ImplicitSite, Summary: "No site is declared: deployments and storage go to the implicit local site (this machine, under .indigo/sites/local)."})
 }
 
 func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope) hcl.Diagnostics {
