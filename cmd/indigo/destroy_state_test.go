@@ -168,3 +168,48 @@ func siteObjects(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestDestroyFromStateImplicitSite: with no site declared, things go to
+// the implicit local site; its provider is declared again to destroy them
+// once the template breaks. A local that reads a deployment does not get
+// in the way.
+func TestDestroyFromStateImplicitSite(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir, `
+locals {
+  where = deployment.app.site
+}
+deployment "app" {
+  template = "app.yaml"
+}
+storage "data" {
+  force_destroy = true
+  qos { copies = 1 }
+}
+`)
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(stateDestroyTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runIn(t, dir, "apply", "-auto-approve"); code != 0 {
+		t.Fatalf("apply: %d\n%s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte("garbage: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runIn(t, dir, "destroy", "-auto-approve"); code != 0 || !strings.Contains(out, "Destroy complete! Resources: 3 destroyed.") {
+		t.Fatalf("destroy: exit %d\n%s", code, out)
+	}
+	if st := readState(t, local.New(filepath.Join(dir, "indigo.state"))); len(st.Resources) != 0 {
+		t.Errorf("the state still records %v", st.AllInstances())
+	}
+	var left []string
+	filepath.WalkDir(filepath.Join(dir, ".indigo", "sites", "local"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) != 0 {
+		t.Errorf("left on the implicit site: %q", left)
+	}
+}
