@@ -376,6 +376,9 @@ func (b *graphBuilder) addOrphans(mk nodeMaker) {
 		}
 		seen[key] = true
 		prov := b.r.prior.Resources[a].Provider
+		if b.r.opts.LeaveProviders[prov] {
+			continue
+		}
 		b.resourceProviders[key] = prov
 		b.resourceAddrs[key] = config.AbsResource{Module: p.UnkeyedInstance(), Resource: a.Resource}
 		b.g.add(key, hcl.Range{}, mk.orphan(p, a.Resource, prov))

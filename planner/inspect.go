@@ -17,7 +17,7 @@ import (
 // Placements ranks the sites for every placed component of cfg, as Plan
 // does, without planning any resource: what `indigo rank` shows.
 func Placements(ctx context.Context, cfg *config.Config, prior *state.State, opts Options) ([]*plan.Placement, hcl.Diagnostics) {
-	diags := eval.Validate(cfg, eval.ValidateOptions{Vars: opts.Vars, VarRanges: opts.VarRanges, Workspace: opts.Workspace})
+	diags := eval.Validate(cfg, eval.ValidateOptions{Vars: opts.Vars, VarRanges: opts.VarRanges, Workspace: opts.Workspace, Catalogue: CatalogueUnfit})
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -118,6 +118,13 @@ const ImplicitSite = "local"
 // addImplicitSite declares the implicit local site in module m (a copy the
 // planner owns).
 func (r *run) addImplicitSite(m *config.Module) {
+	declareImplicitSite(m)
+	r.addNote(plan.Note{Subject: "site." + ImplicitSite, Summary: "No site is declared: deployments and storage go to the implicit local site (this machine, under .indigo/sites/local)."})
+}
+
+// declareImplicitSite declares the implicit local site and its provider
+// configuration in module m (a copy the planner owns).
+func declareImplicitSite(m *config.Module) {
 	rng := hcl.Range{Filename: "(implicit local site)"}
 	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{
 		"root": {Name: "root", Expr: &hclsyntax.LiteralValueExpr{Val: cty.StringVal(".indigo/sites/local"), SrcRange: rng}, SrcRange: rng, NameRange: rng},
@@ -133,7 +140,6 @@ func (r *run) addImplicitSite(m *config.Module) {
 		SLA:       map[string]*hcl.Attribute{},
 		DeclRange: rng,
 	}
-	r.addNote(plan.Note{Subject: "site." + ImplicitSite, Summary: "No site is declared: deployments and storage go to the implicit local site (this machine, under .indigo/sites/local)."})
 }
 
 func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope) hcl.Diagnostics {
@@ -203,7 +209,11 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 	}
 	var rankSites []rank.Site
 	for _, name := range slices.Sorted(maps.Keys(sites)) {
-		rankSites = append(rankSites, rankSite(sites[name], observed[name]))
+		rs := rankSite(sites[name], observed[name])
+		cat, d := siteCatalogue(sites[name])
+		diags = append(diags, d...)
+		rs.Catalogue = cat
+		rankSites = append(rankSites, rs)
 	}
 	over, wd := eval.EvalWeights(sc, m, r.cfg.Module)
 	diags = append(diags, wd...)
@@ -277,9 +287,17 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 			}
 		}
 	}
+	// inputs are the deployments' inputs, as far as they are known now.
+	inputs := map[string]cty.Value{}
 	for _, name := range slices.Sorted(maps.Keys(m.Deployments)) {
 		dep := m.Deployments[name]
 		addr := config.ObjectAddr{Module: mod, Kind: config.DeploymentKind, Name: name}
+		inputs[name] = cty.NilVal
+		if dep.Inputs != nil {
+			if v, d := sc.EvalExpr(dep.Inputs, cty.DynamicPseudoType); !d.HasErrors() {
+				inputs[name], _ = v.UnmarkDeep()
+			}
+		}
 		scope := c.Children[config.Step{Kind: config.DeploymentStep, Name: name}]
 		p := dep.Placement
 		if p == nil && scope != nil && scope.Module.Template != nil {
@@ -295,6 +313,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		if scope == nil {
 			continue
 		}
+		req.comp.Hosts = hosts(scope.Module, inputs[name], nil)
 		exclude(req, eval.UnrealisableSites(scope.Module, m, nil, eval.CandidateSites(pl, sites)))
 		// Components with a placement of their own (a TOSCA placement
 		// policy that targets them) are placed on their own.
@@ -306,6 +325,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 			cpl, d := eval.EvalPlacement(sc, m, sites, comp.Placement, 1)
 			diags = append(diags, d...)
 			creq := addReq(componentAddr(scope.Path, cname), cpl, 1, demandOfComponents(&config.Module{Components: map[string]*config.Component{cname: comp}}), comp.DeclRange)
+			creq.comp.Hosts = hosts(scope.Module, inputs[name], []string{cname})
 			exclude(creq, eval.UnrealisableSites(scope.Module, m, []string{cname}, eval.CandidateSites(cpl, sites)))
 		}
 	}
@@ -404,7 +424,7 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		return diags
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Deployments)) {
-		diags = append(diags, r.realiseDeployment(c, name, sites)...)
+		diags = append(diags, r.realiseDeployment(c, name, sites, inputs[name])...)
 	}
 	if diags.HasErrors() {
 		return diags
@@ -527,8 +547,9 @@ func quantityOf(v cty.Value) (float64, bool) {
 }
 
 // realiseDeployment binds a deployment's components to the chosen site and
-// adds the resources they become to its scope.
-func (r *run) realiseDeployment(c *config.Config, name string, sites map[string]*eval.Site) hcl.Diagnostics {
+// adds the resources they become to its scope; servers get the flavor and
+// image chosen from the site's catalogue.
+func (r *run) realiseDeployment(c *config.Config, name string, sites map[string]*eval.Site, inputs cty.Value) hcl.Diagnostics {
 	addr := config.ObjectAddr{Module: c.Path.UnkeyedInstance(), Kind: config.DeploymentKind, Name: name}
 	pl := r.placements[addr]
 	scope := c.Children[config.Step{Kind: config.DeploymentStep, Name: name}]
@@ -546,7 +567,9 @@ func (r *run) realiseDeployment(c *config.Config, name string, sites map[string]
 		if site == nil {
 			continue
 		}
-		real, d := binding.Realise(comp, scope.Module.Components, site.Binding(c.Module))
+		bs := site.Binding(c.Module)
+		bs.Fits = r.serverFits(scope, inputs, []string{cname}, site)
+		real, d := binding.Realise(comp, scope.Module.Components, bs)
 		diags = append(diags, d...)
 		if real == nil {
 			continue

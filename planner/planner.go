@@ -28,7 +28,7 @@ import (
 // planning some instances failed, the plan is returned with Errored set
 // (it can be shown, not applied) along with the errors.
 func Plan(ctx context.Context, cfg *config.Config, prior *state.State, provs Providers, opts Options) (*plan.Plan, hcl.Diagnostics) {
-	diags := eval.Validate(cfg, eval.ValidateOptions{Vars: opts.Vars, VarRanges: opts.VarRanges, Workspace: opts.Workspace})
+	diags := eval.Validate(cfg, eval.ValidateOptions{Vars: opts.Vars, VarRanges: opts.VarRanges, Workspace: opts.Workspace, Catalogue: CatalogueUnfit})
 	if diags.HasErrors() {
 		return nil, diags
 	}

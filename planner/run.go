@@ -44,6 +44,10 @@ type Options struct {
 	// without it a component stays where it is unless its site can no
 	// longer take it.
 	Replan bool
+	// LeaveProviders are provider configurations whose recorded objects
+	// the run leaves alone: a destroy from the state alone whose
+	// provider cannot be configured (PlanDestroyFromState).
+	LeaveProviders map[config.ProviderConfigAddr]bool
 	// ExcludeSites lists, by component address, the sites a component must
 	// not be placed on, each with the reason (apply's fallback after a
 	// failure there).

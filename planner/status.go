@@ -28,7 +28,7 @@ const targetingSummary = "Resource targeting is in effect"
 // change. Like Plan it changes nothing: the plan is neither applied nor
 // returned, and prior is not modified.
 func Status(ctx context.Context, cfg *config.Config, prior *state.State, provs Providers, only []config.ObjectAddr, opts Options) (*status.Report, hcl.Diagnostics) {
-	diags := eval.Validate(cfg, eval.ValidateOptions{Vars: opts.Vars, VarRanges: opts.VarRanges, Workspace: opts.Workspace})
+	diags := eval.Validate(cfg, eval.ValidateOptions{Vars: opts.Vars, VarRanges: opts.VarRanges, Workspace: opts.Workspace, Catalogue: CatalogueUnfit})
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -362,7 +362,11 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 			return a.applyPlanFile(stop, abandon, args[0], f)
 		}
 	}
-	w, err := a.loadWorkspace(pathArg(args, f.file))
+	load := a.loadWorkspace
+	if destroy && len(f.targets) == 0 {
+		load = a.loadBrokenWorkspace
+	}
+	w, err := load(pathArg(args, f.file))
 	if err != nil {
 		return err
 	}
@@ -392,7 +396,25 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 		return exitCode(1)
 	}
 	opts.Progress = a.progressPrinter(false)
-	p, diags := planner.Plan(stop, w.res.Config, mgr.State(), provs, opts)
+	cfg := w.res.Config
+	var p *plan.Plan
+	diags := w.broken
+	if w.broken == nil {
+		p, diags = planner.Plan(stop, cfg, mgr.State(), provs, opts)
+	}
+	// stuck are the objects a destroy from state alone cannot reach, and
+	// why.
+	var stuck, why hcl.Diagnostics
+	if destroy && len(f.targets) == 0 && diags.HasErrors() && stop.Err() == nil {
+		w.diags(asWarnings(diags))
+		w.diags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Destroying from the state alone",
+			Detail: "The configuration cannot be planned (see above), so destroy plans from what the state records: every object is deleted with the provider configuration the state records for it, configured from what the configuration still gives."}})
+		var sd *planner.StateDestroy
+		sd, diags = planner.PlanDestroyFromState(stop, w.res.Config, mgr.State(), provs, opts)
+		if sd != nil {
+			p, cfg, opts, why, stuck = sd.Plan, sd.Config, sd.Options, sd.Why, sd.Stuck
+		}
+	}
 	if p != nil && (!p.Errored || p.Changed()) {
 		view.Plan(a.stdout, p, view.PlanOptions{})
 	}
@@ -402,6 +424,11 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	}
 	if !p.Applyable {
 		a.printOutputs(mgr.State())
+		w.diags(why)
+		w.diags(stuck)
+		if stuck.HasErrors() {
+			return exitCode(1)
+		}
 		return nil
 	}
 	if !f.autoApprove {
@@ -414,14 +441,32 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 			return exitCode(1)
 		}
 	}
-	return a.carryOut(stop, abandon, w, mgr, provs, p, opts)
+	err = a.carryOut(stop, abandon, w, cfg, mgr, provs, p, opts)
+	if stuck.HasErrors() {
+		w.diags(why)
+		w.diags(stuck)
+		return exitCode(1)
+	}
+	return err
 }
 
-// carryOut applies a plan and reports the result.
-func (a *app) carryOut(stop, abandon context.Context, w *workspace, mgr *state.Manager, provs planner.Providers, p *plan.Plan, opts planner.Options) error {
+// asWarnings returns copies of diags as warnings: the problems of a
+// configuration destroy works around.
+func asWarnings(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, len(diags))
+	for i, d := range diags {
+		c := *d
+		c.Severity = hcl.DiagWarning
+		out[i] = &c
+	}
+	return out
+}
+
+// carryOut applies a plan made from cfg and reports the result.
+func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.Config, mgr *state.Manager, provs planner.Providers, p *plan.Plan, opts planner.Options) error {
 	fmt.Fprintln(a.stdout)
 	opts.Progress = a.progressPrinter(true)
-	out, diags := planner.ApplyWithFallback(stop, w.res.Config, p, mgr, provs, opts, abandon)
+	out, diags := planner.ApplyWithFallback(stop, cfg, p, mgr, provs, opts, abandon)
 	for _, fb := range out.Moves {
 		if fb.To != "" {
 			fmt.Fprintf(a.stdout, "\n%s could not be created on site %s and was placed on site %s instead.\n", fb.Component, fb.From, fb.To)
@@ -511,7 +556,7 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 	}
 	defer mgr.Close(context.Background())
 	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true}
-	return a.carryOut(stop, abandon, w, mgr, provs, p, opts)
+	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
 }
 
 // reconcile settles operations an interrupted run left in flight.

@@ -10,6 +10,7 @@ import (
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
 	"github.com/indigo-cloud/indigo/lang/eval"
 	"github.com/indigo-cloud/indigo/lang/load"
+	"github.com/indigo-cloud/indigo/planner"
 )
 
 func (a *app) validateCommand() *cobra.Command {
@@ -39,7 +40,7 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 			}
 			res, diags := load.Path(path, load.Options{})
 			if res.Config != nil && !hasBlockingErrors(diags) {
-				diags = append(diags, eval.Validate(res.Config, eval.ValidateOptions{})...)
+				diags = append(diags, eval.Validate(res.Config, eval.ValidateOptions{Catalogue: planner.CatalogueUnfit})...)
 				_, rd := requirements(res.Config)
 				diags = append(diags, rd...)
 				diags = append(diags, checkRequiredVersion(res.Config)...)

@@ -37,12 +37,27 @@ type workspace struct {
 	res    *load.Result
 	src    *view.Sources
 	logger hclog.Logger
+	// broken holds the errors of a configuration that loaded only in
+	// part (loadBrokenWorkspace): destroy can still work from the state.
+	broken hcl.Diagnostics
 }
 
 // loadWorkspace loads the configuration at path (a directory or a TOSCA
 // template), printing problems. It returns nil when the configuration
 // cannot be used.
 func (a *app) loadWorkspace(path string) (*workspace, error) {
+	return a.loadWorkspaceOf(path, false)
+}
+
+// loadBrokenWorkspace is loadWorkspace that keeps a configuration with
+// errors when its root module loaded (a template it reads is broken, say),
+// recording them in broken: destroy works from what the root module still
+// gives (its backend, its provider configurations) and from the state.
+func (a *app) loadBrokenWorkspace(path string) (*workspace, error) {
+	return a.loadWorkspaceOf(path, true)
+}
+
+func (a *app) loadWorkspaceOf(path string, keepBroken bool) (*workspace, error) {
 	res, diags := load.Path(path, load.Options{})
 	if res.Config != nil {
 		_, rd := requirements(res.Config)
@@ -53,6 +68,10 @@ func (a *app) loadWorkspace(path string) (*workspace, error) {
 	w.src = view.NewSources(res.Files)
 	if wd, err := os.Getwd(); err == nil {
 		w.src.BaseDir = wd
+	}
+	if diags.HasErrors() && keepBroken && res.Config != nil {
+		w.broken = diags
+		return w, nil
 	}
 	if diags.HasErrors() {
 		w.diags(diags)

@@ -33,11 +33,19 @@ site "cnaf" {
   provider = openstack.cnaf
   kind     = "openstack"
   location = "IT"
-  # Until the site publishes a catalogue, servers whose template names no
-  # image or instance type get these.
+  # The site's catalogue: each server gets the smallest flavor that has what
+  # its template asks and an image of the operating system it names.
   settings {
-    image  = "ubuntu-22.04"
-    flavor = "m1.xlarge"
+    images = [
+      { name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "2f1c5e0a-7d3b-4a59-9c61-0e8a4b6f2d11" },
+      { name = "centos-7", type = "linux", distribution = "centos", version = "7.9", id = "5b7e9d42-1c8a-4f3e-b0d6-93a2c4e1f7a8" },
+    ]
+    flavors = [
+      { name = "m1.small", cpus = 1, memory = "2GiB", disk = "20GiB", gpus = 0 },
+      { name = "m1.medium", cpus = 2, memory = "4GiB", disk = "40GiB", gpus = 0 },
+      { name = "m1.large", cpus = 4, memory = "8GiB", disk = "80GiB", gpus = 0 },
+      { name = "m1.xlarge", cpus = 8, memory = "16GiB", disk = "160GiB", gpus = 0 },
+    ]
   }
   sla {
     id           = "sla-galaxy-cnaf"
@@ -53,11 +61,18 @@ site "bari" {
   provider = openstack.bari
   kind     = "openstack"
   location = "IT"
-  # Until the site publishes a catalogue, servers whose template names no
-  # image or instance type get these.
+  # The site's catalogue: each server gets the smallest flavor that has what
+  # its template asks and an image of the operating system it names.
   settings {
-    image  = "ubuntu-22.04"
-    flavor = "m1.xlarge"
+    images = [
+      { name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "a83d1f60-4e2b-49c7-8d15-6f0b2e9c3a74" },
+    ]
+    flavors = [
+      { name = "m1.small", cpus = 1, memory = "2GiB", disk = "20GiB", gpus = 0 },
+      { name = "m1.medium", cpus = 2, memory = "4GiB", disk = "40GiB", gpus = 0 },
+      { name = "m1.large", cpus = 4, memory = "8GiB", disk = "80GiB", gpus = 0 },
+      { name = "m1.xlarge", cpus = 8, memory = "16GiB", disk = "160GiB", gpus = 0 },
+    ]
   }
   sla {
     id           = "sla-galaxy-bari"

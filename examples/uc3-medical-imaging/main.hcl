@@ -27,11 +27,20 @@ site "upv" {
   kind         = "openstack"
   location     = "ES"
   capabilities = ["gpu", "encrypted-volumes"]
-  # Until the site publishes a catalogue, servers whose template names no
-  # image or instance type get these.
+  # The site's catalogue: each server gets the smallest flavor that has what
+  # its template asks and an image of the operating system it names.
   settings {
-    image  = "ubuntu-22.04"
-    flavor = "g1.large"
+    images = [
+      { name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "9e4a2c71-3b58-4d06-a1f9-7c2e5d8b0f63" },
+    ]
+    flavors = [
+      { name = "m1.small", cpus = 1, memory = "2GiB", disk = "20GiB", gpus = 0 },
+      { name = "m1.medium", cpus = 2, memory = "4GiB", disk = "40GiB", gpus = 0 },
+      { name = "m1.large", cpus = 4, memory = "8GiB", disk = "80GiB", gpus = 0 },
+      { name = "m1.xlarge", cpus = 8, memory = "16GiB", disk = "160GiB", gpus = 0 },
+      { name = "g1.large", cpus = 8, memory = "32GiB", disk = "100GiB", gpus = 1 },
+      { name = "g2.xlarge", cpus = 16, memory = "64GiB", disk = "200GiB", gpus = 2 },
+    ]
   }
   sla {
     id           = "sla-imaging-upv"
@@ -47,11 +56,18 @@ site "cesga" {
   kind         = "openstack"
   location     = "ES"
   capabilities = ["encrypted-volumes"]
-  # Until the site publishes a catalogue, servers whose template names no
-  # image or instance type get these.
+  # The site's catalogue: each server gets the smallest flavor that has what
+  # its template asks and an image of the operating system it names.
   settings {
-    image  = "ubuntu-22.04"
-    flavor = "g1.large"
+    images = [
+      { name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "c15f8b3e-6a92-4e7d-8b04-2d9f1a6c5e38" },
+    ]
+    flavors = [
+      { name = "m1.small", cpus = 1, memory = "2GiB", disk = "20GiB", gpus = 0 },
+      { name = "m1.medium", cpus = 2, memory = "4GiB", disk = "40GiB", gpus = 0 },
+      { name = "m1.large", cpus = 4, memory = "8GiB", disk = "80GiB", gpus = 0 },
+      { name = "m1.xlarge", cpus = 8, memory = "16GiB", disk = "160GiB", gpus = 0 },
+    ]
   }
   sla {
     id     = "sla-imaging-cesga"

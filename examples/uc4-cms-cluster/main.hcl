@@ -41,11 +41,19 @@ site "infn" {
   provider = openstack.infn
   kind     = "openstack"
   location = "IT"
-  # Until the site publishes a catalogue, servers whose template names no
-  # image or instance type get these.
+  # The site's catalogue: each server gets the smallest flavor that has what
+  # its template asks and an image of the operating system it names.
   settings {
-    image  = "centos-7"
-    flavor = "m1.large"
+    images = [
+      { name = "centos-7", type = "linux", distribution = "centos", version = "7.9", id = "7d2e9a14-5c3b-4f81-9e60-1b8c4a7f2d95" },
+    ]
+    flavors = [
+      { name = "m1.small", cpus = 1, memory = "2GiB", disk = "20GiB", gpus = 0 },
+      { name = "m1.medium", cpus = 2, memory = "4GiB", disk = "40GiB", gpus = 0 },
+      { name = "m1.large", cpus = 4, memory = "8GiB", disk = "80GiB", gpus = 0 },
+      { name = "m1.xlarge", cpus = 8, memory = "16GiB", disk = "160GiB", gpus = 0 },
+      { name = "m1.2xlarge", cpus = 16, memory = "32GiB", disk = "320GiB", gpus = 0 },
+    ]
   }
   sla {
     id     = "sla-cms-infn"
@@ -59,11 +67,20 @@ site "desy" {
   provider = openstack.desy
   kind     = "openstack"
   location = "DE"
-  # Until the site publishes a catalogue, servers whose template names no
-  # image or instance type get these.
+  # The site's catalogue: each server gets the smallest flavor that has what
+  # its template asks and an image of the operating system it names.
   settings {
-    image  = "centos-7"
-    flavor = "m1.large"
+    images = [
+      { name = "centos-7", type = "linux", distribution = "centos", version = "7.9", id = "e4b81c26-9f3a-47d5-a2e8-5c0d7b3f9a61" },
+      { name = "alma-9", type = "linux", distribution = "almalinux", version = "9.3", id = "3a6f0d58-2b7e-4c19-8f4a-d9e1c5b2a073" },
+    ]
+    flavors = [
+      { name = "m1.small", cpus = 1, memory = "2GiB", disk = "20GiB", gpus = 0 },
+      { name = "m1.medium", cpus = 2, memory = "4GiB", disk = "40GiB", gpus = 0 },
+      { name = "m1.large", cpus = 4, memory = "8GiB", disk = "80GiB", gpus = 0 },
+      { name = "m1.xlarge", cpus = 8, memory = "16GiB", disk = "160GiB", gpus = 0 },
+      { name = "m1.2xlarge", cpus = 16, memory = "32GiB", disk = "320GiB", gpus = 0 },
+    ]
   }
   sla {
     id     = "sla-cms-desy"

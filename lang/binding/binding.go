@@ -37,6 +37,21 @@ type Site struct {
 	Settings cty.Value
 	// Range is the site's declaration, for diagnostics.
 	Range hcl.Range
+	// Fits are the flavor and image the planner chose from the site's
+	// catalogue, by component name. Nil when realising on trial (to
+	// learn whether a site can take a component): servers then get
+	// unknown flavors and images, the ranking having checked the
+	// catalogue.
+	Fits map[string]ServerFit
+}
+
+// ServerFit is the flavor and image chosen for one server.
+type ServerFit struct {
+	Flavor string
+	// Image is the image's name; ImageID, when the site gives it, its
+	// id in the cloud, which the server then boots from.
+	Image   string
+	ImageID string
 }
 
 // Setting returns a string setting of the site, "" when unset.

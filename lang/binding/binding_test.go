@@ -189,12 +189,37 @@ func TestOpenStack(t *testing.T) {
 		t.Errorf("size from input = %#v", size)
 	}
 
-	// no image anywhere: a located error naming what to set
-	noImage := *comps["server"]
-	noImage.Capabilities = map[string]map[string]hcl.Expression{}
-	_, diags := Realise(&noImage, comps, Site{Name: "bare", Kind: "openstack"})
-	if !diags.HasErrors() || !strings.Contains(diags[0].Detail, "image") || diags[0].Subject == nil {
-		t.Errorf("no image: %v", diags)
+	// A template that names neither: the planner's choice from the
+	// site's catalogue, the image by id when the site gives one.
+	bare := *comps["server"]
+	bare.Capabilities = map[string]map[string]hcl.Expression{}
+	chosen := site
+	chosen.Fits = map[string]ServerFit{"server": {Flavor: "m1.xlarge", Image: "ubuntu-22.04", ImageID: "img-42"}}
+	r, diags := Realise(&bare, comps, chosen)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	srv = resource(t, r, "openstack_compute_instance_v2", "server")
+	if attr(t, srv.Config, "image_id").AsString() != "img-42" || attr(t, srv.Config, "flavor_name").AsString() != "m1.xlarge" {
+		t.Error("server body does not carry the chosen flavor and image id")
+	}
+
+	// On trial (no choice made), unknown values: the ranking checks the
+	// catalogue, not the realisation.
+	r, diags = Realise(&bare, comps, site)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if v := attr(t, resource(t, r, "openstack_compute_instance_v2", "server").Config, "flavor_name"); v.IsKnown() {
+		t.Errorf("trial flavor = %#v", v)
+	}
+
+	// Choices made, none for this server: a located error naming what to set.
+	none := site
+	none.Fits = map[string]ServerFit{}
+	_, diags = Realise(&bare, comps, none)
+	if !diags.HasErrors() || !strings.Contains(diags[0].Detail, "flavors") || diags[0].Subject == nil {
+		t.Errorf("no choice: %v", diags)
 	}
 }
 

@@ -16,8 +16,8 @@ func init() {
 		Doc:             "An OpenStack cloud, through terraform-provider-openstack: servers, volumes, networks and floating IPs.",
 		DefaultProvider: config.Provider{Hostname: config.DefaultRegistry, Namespace: "terraform-provider-openstack", Type: "openstack"},
 		Settings: []Setting{
-			{Name: "image", Type: cty.String, Doc: "the image of servers whose template names none (os capability image)"},
-			{Name: "flavor", Type: cty.String, Doc: "the flavor of servers whose template names no instance_type"},
+			{Name: "images", Type: cty.List(ImageType), Doc: "the images servers boot from: [{ name = \"ubuntu-22.04\", type = \"linux\", distribution = \"ubuntu\", version = \"22.04\", id = \"...\" }]; a server gets the first, by name, whose operating system is the one its template asks (os capability type, distribution, version); id is the cloud's image id (default: the image is found by name)"},
+			{Name: "flavors", Type: cty.List(FlavorType), Doc: "the sizes of server: [{ name = \"m1.large\", cpus = 4, memory = \"8GiB\", disk = \"80GiB\", gpus = 0 }]; a server gets the smallest that has what its template asks (host capability num_cpus, mem_size, disk_size, num_gpus), ties by name"},
 			{Name: "network", Type: cty.String, Doc: "the network servers are attached to"},
 			{Name: "floating_pool", Type: cty.String, Doc: "the pool public addresses come from (default \"public\")"},
 		},
@@ -40,18 +40,60 @@ func init() {
 	})
 }
 
-// orDefault returns a template value, or the site's setting key, or reports
-// that neither exists.
-func (b *Binder) orDefault(e hcl.Expression, key, what string) hcl.Expression {
-	if e != nil {
-		return e
+// ImageType is an entry of an openstack site's images setting.
+var ImageType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
+	"name":         cty.String,
+	"type":         cty.String,
+	"distribution": cty.String,
+	"version":      cty.String,
+	"id":           cty.String,
+}, []string{"type", "distribution", "version", "id"})
+
+// FlavorType is an entry of an openstack site's flavors setting; memory
+// and disk are quantities ("8GiB", "80 GB").
+var FlavorType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
+	"name":   cty.String,
+	"cpus":   cty.Number,
+	"memory": cty.String,
+	"disk":   cty.String,
+	"gpus":   cty.Number,
+}, []string{"disk", "gpus"})
+
+// serverChoice returns the flavor and image expressions of a Compute: what
+// its template names (host instance_type, os image), else what the
+// planner chose from the site's catalogue. When realising on trial (no
+// choice made: the ranking checks the catalogue) the values are unknown.
+func (b *Binder) serverChoice() (flavor hcl.Expression, imgAttr string, img hcl.Expression, ok bool) {
+	flavor = b.capProp("host", "instance_type")
+	imgAttr = "image_name"
+	img = b.capProp("os", "image")
+	fit, chosen := b.site.Fits[b.c.Name]
+	unknown := &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.String), SrcRange: b.rng}
+	if flavor == nil {
+		switch {
+		case chosen && fit.Flavor != "":
+			flavor = b.str(fit.Flavor)
+		case b.site.Fits == nil:
+			flavor = unknown
+		default:
+			b.errorf(b.rng, "No flavor chosen", "Component %s names no flavor (host capability instance_type) and none of site %s's flavors was chosen for it. Declare the site's flavors: settings { flavors = [...] }.", b.c.Name, b.site.Name)
+			return nil, "", nil, false
+		}
 	}
-	if v := b.site.Setting(key); v != "" {
-		return b.str(v)
+	if img == nil {
+		switch {
+		case chosen && fit.ImageID != "":
+			imgAttr, img = "image_id", b.str(fit.ImageID)
+		case chosen && fit.Image != "":
+			img = b.str(fit.Image)
+		case b.site.Fits == nil:
+			img = unknown
+		default:
+			b.errorf(b.rng, "No image chosen", "Component %s names no image (os capability image) and none of site %s's images was chosen for it. Declare the site's images: settings { images = [...] }.", b.c.Name, b.site.Name)
+			return nil, "", nil, false
+		}
 	}
-	b.errorf(b.rng, "Missing "+what,
-		"Component %s names no %s, and site %s has no %s setting. Set it in the template, or give the site one: settings { %s = \"...\" }.", b.c.Name, what, b.site.Name, key, key)
-	return nil
+	return flavor, imgAttr, img, true
 }
 
 // osCompute: a Compute on OpenStack is a server, a floating IP when its
@@ -64,9 +106,8 @@ func (b *Binder) osCompute() {
 			srvName = e
 		}
 	}
-	img := b.orDefault(b.capProp("os", "image"), "image", "image (os capability image)")
-	flavor := b.orDefault(b.capProp("host", "instance_type"), "flavor", "flavor (host capability instance_type)")
-	if img == nil || flavor == nil {
+	flavor, imgAttr, img, ok := b.serverChoice()
+	if !ok {
 		return
 	}
 	var blocks []*hclsyntax.Block
@@ -74,7 +115,7 @@ func (b *Binder) osCompute() {
 		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"name": b.str(n)}))
 	}
 	b.resource("openstack_compute_instance_v2", name, b.body(map[string]hcl.Expression{
-		"name": srvName, "image_name": img, "flavor_name": flavor,
+		"name": srvName, imgAttr: img, "flavor_name": flavor,
 	}, blocks...))
 	private := b.list(b.ref("openstack_compute_instance_v2", name, "access_ip_v4"))
 	b.r.Attributes["private_address"] = private

@@ -28,7 +28,18 @@ type ValidateOptions struct {
 	VarRanges map[string]hcl.Range
 	// Workspace is the value of terraform.workspace ("default" when empty).
 	Workspace string
+	// Catalogue, when set, says by site name why candidate sites cannot
+	// take the compute components of a deployment (their catalogue has no
+	// flavor or image for one); validate then reports a deployment no
+	// candidate can take, as plan does. The matching is the ranking's
+	// (planner.CatalogueUnfit), which this package cannot import.
+	Catalogue CatalogueCheck
 }
+
+// CatalogueCheck checks the compute components names of scope (all but
+// those placed on their own when nil), given the deployment's inputs,
+// against each candidate site's catalogue.
+type CatalogueCheck func(scope *config.Module, inputs cty.Value, names []string, candidates []*Site) map[string]string
 
 // Validate evaluates a whole configuration the way terraform validate does:
 // every expression of every module once, with unknown values for what only

@@ -37,7 +37,12 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 		diags = append(diags, d...)
 		diags = append(diags, v.validateInputs(c, dep)...)
 		if child != nil && !d.HasErrors() {
-			diags = append(diags, realisationErrors(child.Module, m, nil, CandidateSites(pl, sites))...)
+			rd := realisationErrors(child.Module, m, nil, CandidateSites(pl, sites))
+			diags = append(diags, rd...)
+			if len(rd) == 0 {
+				addr := config.ObjectAddr{Module: c.Path.UnkeyedInstance(), Kind: config.DeploymentKind, Name: name}
+				diags = append(diags, v.catalogueErrors(addr.String(), dep.DeclRange, child.Module, v.inputs(c, dep), nil, CandidateSites(pl, sites))...)
+			}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Storages)) {
@@ -99,7 +104,17 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 			pl, d := EvalPlacement(psc, c.Parent.Module, sites, comp.Placement, 1)
 			diags = append(diags, d...)
 			if !d.HasErrors() {
-				diags = append(diags, realisationErrors(m, c.Parent.Module, []string{name}, CandidateSites(pl, sites))...)
+				rd := realisationErrors(m, c.Parent.Module, []string{name}, CandidateSites(pl, sites))
+				diags = append(diags, rd...)
+				if len(rd) == 0 {
+					_, step := c.Path.UnkeyedInstance().Parent()
+					var inputs cty.Value
+					if dep := c.Parent.Module.Deployments[step.Name]; dep != nil {
+						inputs = v.inputs(c.Parent, dep)
+					}
+					addr := config.ObjectAddr{Module: c.Path.UnkeyedInstance(), Kind: config.ComponentKind, Name: name}
+					diags = append(diags, v.catalogueErrors(addr.String(), comp.DeclRange, m, inputs, []string{name}, CandidateSites(pl, sites))...)
+				}
 			}
 		}
 	}
@@ -122,6 +137,49 @@ func realisationErrors(scope, m *config.Module, names []string, candidates []*Si
 		diags = append(diags, d...)
 	}
 	return diags
+}
+
+// catalogueErrors reports a deployment (or a component placed on its own)
+// that no candidate site's catalogue can take, with each site's reason,
+// the way plan reports a placement with no site left.
+func (v *validator) catalogueErrors(addr string, decl hcl.Range, scope *config.Module, inputs cty.Value, names []string, candidates []*Site) hcl.Diagnostics {
+	if v.opts.Catalogue == nil {
+		return nil
+	}
+	unfit := v.opts.Catalogue(scope, inputs, names, candidates)
+	var lines []string
+	for _, s := range candidates {
+		if s.Kind == nil {
+			continue
+		}
+		why, ok := unfit[s.Decl.Name]
+		if !ok {
+			return nil
+		}
+		lines = append(lines, fmt.Sprintf("  site %s: %s", s.Decl.Name, why))
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "No site can take " + addr,
+		Detail:   fmt.Sprintf("Every candidate site was ruled out for %s:\n%s\nRelax the placement's requirements, add sites, or free capacity.", addr, strings.Join(lines, "\n")),
+		Subject:  decl.Ptr(),
+	}}
+}
+
+// inputs is a deployment's inputs, unknown where not known.
+func (v *validator) inputs(c *config.Config, dep *config.Deployment) cty.Value {
+	if dep.Inputs == nil {
+		return cty.NilVal
+	}
+	val, d := v.scope(c, Iteration{}).EvalExpr(dep.Inputs, cty.DynamicPseudoType)
+	if d.HasErrors() {
+		return cty.NilVal
+	}
+	val, _ = val.UnmarkDeep()
+	return val
 }
 
 // validateInputs checks a deployment's inputs against the variables of its

@@ -81,6 +81,10 @@ func (x *componentContext) filter(e *evaluation) {
 		}
 	}
 
+	if why := s.Catalogue.Unfit(c.Hosts); why != "" {
+		reasons = append(reasons, why)
+	}
+
 	if si.fresh && s.Metrics.Down {
 		reasons = append(reasons, "monitoring says the site is down")
 	}

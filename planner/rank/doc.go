@@ -28,7 +28,11 @@
 //     any SLA is not capacity-checked);
 //   - the component's group would exceed its share of the SLA quota;
 //   - fresh metrics say the site is down, or show less free capacity than the
-//     demand.
+//     demand;
+//   - its catalogue (Site.Catalogue) has, for one of the component's servers
+//     (Component.Hosts), no flavor with what it asks or no image of its
+//     operating system (Catalogue.Match chooses the smallest flavor that fits
+//     and the first matching image by name).
 //
 // # Soft criteria
 //

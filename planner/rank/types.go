@@ -41,6 +41,9 @@ type Site struct {
 	// Metrics are the observed figures; nil when the site has no metrics
 	// source.
 	Metrics *Metrics
+	// Catalogue is what the site offers servers (flavors, images); nil
+	// when its kind does not choose them: Hosts are not checked.
+	Catalogue *Catalogue
 }
 
 // Metrics are a site's observed figures, as planner/metrics reads them.
@@ -118,6 +121,9 @@ type Component struct {
 	// When every candidate is excluded the outcome is OutcomeUnplaced with
 	// each site's reason, like any other ranking with no site left.
 	Excluded map[string]string
+	// Hosts are what the component's servers ask of a site's catalogue:
+	// a site without a flavor and an image for each is rejected.
+	Hosts []Host
 }
 
 // Criterion is a soft placement criterion. It prints, and encodes as JSON
