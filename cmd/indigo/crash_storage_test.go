@@ -55,34 +55,7 @@ storage "s%d" {
 }
 `, i)
 		}
-		return fmt.Sprintf(`
-variable "key" {
-  type      = string
-  sensitive = true
-}
-variable "secret" {
-  type      = string
-  sensitive = true
-}
-site "a" {
-  kind     = "s3"
-  location = "IT"
-  settings {
-    endpoint   = %q
-    access_key = var.key
-    secret_key = var.secret
-  }
-}
-site "b" {
-  kind     = "s3"
-  location = "DE"
-  settings {
-    endpoint   = %q
-    access_key = var.key
-    secret_key = var.secret
-  }
-}
-%s`, a.Endpoint, b.Endpoint, storages.String())
+		return twoS3Sites(a, b, storages.String())
 	}
 	vars := []string{"-var", "key=" + s3User, "-var", "secret=" + s3Secret}
 	command := func(args ...string) *exec.Cmd {

@@ -17,11 +17,10 @@ import (
 
 const s3User, s3Secret = "indigo-storage", "storage-secret-42"
 
-// s3Config is a configuration with s3 sites a (IT), b (DE) and c (FR, a
-// tape tier of a), and a storage whose body is given.
-func s3Config(a, b, c *testsrv.MinIO, storage string) string {
-	site := func(name, loc, endpoint, extra string) string {
-		return fmt.Sprintf(`
+// s3Site is an s3 site block whose keys come from var.key and var.secret,
+// with extra settings lines.
+func s3Site(name, location, endpoint, extra string) string {
+	return fmt.Sprintf(`
 site %q {
   kind     = "s3"
   location = %q
@@ -31,9 +30,11 @@ site %q {
     secret_key = var.secret
 %s  }
 }
-`, name, loc, endpoint, extra)
-	}
-	return `
+`, name, location, endpoint, extra)
+}
+
+// s3Keys declares the variables s3Site reads.
+const s3Keys = `
 variable "key" {
   type      = string
   sensitive = true
@@ -42,8 +43,18 @@ variable "secret" {
   type      = string
   sensitive = true
 }
-` + site("a", "IT", a.Endpoint, `    tiers = { COLD = { site = "c", media = ["tape"], latency = "nearline" } }
-`) + site("b", "DE", b.Endpoint, "") + site("c", "FR", c.Endpoint, "") + storage
+`
+
+// twoS3Sites is a configuration with s3 sites a (IT) and b (DE), and more.
+func twoS3Sites(a, b *testsrv.MinIO, more string) string {
+	return s3Keys + s3Site("a", "IT", a.Endpoint, "") + s3Site("b", "DE", b.Endpoint, "") + more
+}
+
+// s3Config is a configuration with s3 sites a (IT), b (DE) and c (FR, a
+// tape tier of a), and a storage whose body is given.
+func s3Config(a, b, c *testsrv.MinIO, storage string) string {
+	return s3Keys + s3Site("a", "IT", a.Endpoint, `    tiers = { COLD = { site = "c", media = ["tape"], latency = "nearline" } }
+`) + s3Site("b", "DE", b.Endpoint, "") + s3Site("c", "FR", c.Endpoint, "") + storage
 }
 
 func writeConfig(t *testing.T, dir, content string) {
@@ -200,35 +211,9 @@ func TestStorageRedundancyClass(t *testing.T) {
 	dir := t.TempDir()
 	vars := []string{"-var", "key=" + s3User, "-var", "secret=" + s3Secret}
 	cfg := func(classesB string) string {
-		return fmt.Sprintf(`
-variable "key" {
-  type      = string
-  sensitive = true
-}
-variable "secret" {
-  type      = string
-  sensitive = true
-}
-site "a" {
-  kind     = "s3"
-  location = "IT"
-  settings {
-    endpoint        = %q
-    access_key      = var.key
-    secret_key      = var.secret
-    storage_classes = ["STANDARD", "REDUCED_REDUNDANCY"]
-  }
-}
-site "b" {
-  kind     = "s3"
-  location = "DE"
-  settings {
-    endpoint        = %q
-    access_key      = var.key
-    secret_key      = var.secret
-    storage_classes = %s
-  }
-}
+		return s3Keys +
+			s3Site("a", "IT", a.Endpoint, "    storage_classes = [\"STANDARD\", \"REDUCED_REDUNDANCY\"]\n") +
+			s3Site("b", "DE", b.Endpoint, "    storage_classes = "+classesB+"\n") + `
 storage "scratch" {
   force_destroy = true
   qos {
@@ -237,7 +222,7 @@ storage "scratch" {
   }
   placement { prefer = [site.a] }
 }
-`, a.Endpoint, b.Endpoint, classesB)
+`
 	}
 	writeConfig(t, dir, cfg(`["STANDARD"]`))
 	out, code := runIn(t, dir, append([]string{"plan"}, vars...)...)
@@ -278,39 +263,13 @@ func TestStorageFaults(t *testing.T) {
 	ctx := context.Background()
 	clients := map[string]*minio.Client{"a": a.Client(t), "b": b.Client(t)}
 	dir := t.TempDir()
-	writeConfig(t, dir, fmt.Sprintf(`
-variable "key" {
-  type      = string
-  sensitive = true
-}
-variable "secret" {
-  type      = string
-  sensitive = true
-}
-site "a" {
-  kind     = "s3"
-  location = "IT"
-  settings {
-    endpoint   = %q
-    access_key = var.key
-    secret_key = var.secret
-  }
-}
-site "b" {
-  kind     = "s3"
-  location = "DE"
-  settings {
-    endpoint   = %q
-    access_key = var.key
-    secret_key = var.secret
-  }
-}
+	writeConfig(t, dir, twoS3Sites(a, b, `
 storage "f" {
   force_destroy = true
   qos { copies = 2 }
   placement { prefer = [site.a] }
 }
-`, a.Endpoint, b.Endpoint))
+`))
 	apply := func(secret string) string {
 		t.Helper()
 		out, code := runIn(t, dir, "apply", "-auto-approve", "-var", "key="+s3User, "-var", "secret="+secret)
