@@ -460,22 +460,6 @@ func checkWeight(name string, f float64, rng hcl.Range) *hcl.Diagnostic {
 	return nil
 }
 
-// EvalGroup evaluates a group's members, as written.
-func EvalGroup(sc *Scope, g *config.Group) ([]string, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	members := evalStrings(sc, g.Members, "members", nil, &diags)
-	for _, e := range []hcl.Expression{g.Issuer, g.Claim} {
-		if e != nil {
-			known(sc, e, cty.String, &diags)
-		}
-	}
-	for _, mbr := range members {
-		if strings.TrimSpace(mbr) == "" {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid group member", Detail: "A member is an identity such as \"alice\" or \"sub:1234\"; it cannot be empty.", Subject: g.Members.Range().Ptr()})
-		}
-	}
-	return members, diags
-}
 
 // Group is a group block, evaluated.
 type Group struct {
