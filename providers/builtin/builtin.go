@@ -18,6 +18,8 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -122,7 +124,11 @@ func serve(typeName string) int {
 	go exitWithParent(os.Getppid())
 
 	if path := os.Getenv("INDIGO_PROVIDER_CPUPROFILE"); path != "" {
-		// For developers, as INDIGO_CPUPROFILE for indigo itself.
+		// For developers, as INDIGO_CPUPROFILE for indigo itself. A plan
+		// starts one provider process per provider configuration (per
+		// site), so "%p" in the path becomes the process id: each writes
+		// its own profile.
+		path = strings.ReplaceAll(path, "%p", strconv.Itoa(os.Getpid()))
 		if f, err := os.Create(path); err == nil {
 			defer f.Close()
 			if pprof.StartCPUProfile(f) == nil {
