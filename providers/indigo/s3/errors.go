@@ -21,7 +21,13 @@ func errorCode(err error) string {
 	if c := admin.ErrorCode(err); c != "" {
 		return c
 	}
-	return minio.ToErrorResponse(err).Code
+	// minio.ToErrorResponse does not unwrap: a listing's error arrives
+	// wrapped ("listing the replica: ...").
+	var r minio.ErrorResponse
+	if errors.As(err, &r) {
+		return r.Code
+	}
+	return ""
 }
 
 // Error codes the resources act on.

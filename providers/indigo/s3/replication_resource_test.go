@@ -245,3 +245,32 @@ func waitFor(t testing.TB, what string, timeout time.Duration, ok func() bool) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestReplicationBucketsGone: the replica's bucket deleted by hand is
+// drift (in_sync false), not an error; the source's bucket deleted takes
+// the replication with it.
+func TestReplicationBucketsGone(t *testing.T) {
+	ctx := context.Background()
+	p := startPair(t)
+	p.buckets(t, "src", "dst")
+	state := p.h.create("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
+	if err := p.cb.RemoveBucket(ctx, "dst"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.h.tryRead("indigo_s3_replication", state)
+	if err != nil {
+		t.Fatalf("Read with the replica's bucket gone: %v", err)
+	}
+	if getBool(t, got, "in_sync") {
+		t.Error("Read says in_sync with the replica's bucket gone")
+	}
+	if err := p.ca.RemoveBucketReplication(ctx, "src"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ca.RemoveBucket(ctx, "src"); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.h.read("indigo_s3_replication", state); !got.IsNull() {
+		t.Errorf("Read with the source's bucket gone = %v, want null", got)
+	}
+}
