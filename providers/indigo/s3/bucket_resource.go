@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -207,7 +208,10 @@ func (r *bucketResource) settle(ctx context.Context, e *Endpoint, c *minio.Clien
 }
 
 // Read removes the bucket from state when it is gone and records what the
-// server holds: versioning, tags, quota and the object count.
+// server holds: versioning, tags, quota and the object count. The four
+// calls are independent and go out together; versioning, which every
+// bucket has, says whether the bucket exists (NoSuchBucket), so there is
+// no separate existence check.
 func (r *bucketResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state bucketModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -218,58 +222,64 @@ func (r *bucketResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if !ok {
 		return
 	}
-	name := state.Name.ValueString()
-	what := fmt.Sprintf("bucket %q", name)
-	exists, err := c.BucketExists(ctx, name)
+	a, err := e.Admin()
 	if err != nil {
-		resp.Diagnostics.Append(failure(e, "reading", what, err))
+		resp.Diagnostics.AddError("Invalid S3 endpoint", err.Error())
 		return
 	}
-	if !exists {
+	name := state.Name.ValueString()
+	what := fmt.Sprintf("bucket %q", name)
+
+	var (
+		versioning             minio.BucketVersioningConfiguration
+		tagSet                 *tags.Tags
+		quota                  uint64
+		objects, bytes         int64
+		vErr, tErr, qErr, lErr error
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); tagSet, tErr = c.GetBucketTagging(ctx, name) }()
+	go func() { defer wg.Done(); quota, qErr = a.BucketQuota(ctx, name) }()
+	go func() { defer wg.Done(); objects, bytes, lErr = countObjects(ctx, c, name) }()
+	versioning, vErr = c.GetBucketVersioning(ctx, name)
+	if errorCode(vErr) == codeNoSuchBucket {
+		cancel()
+		wg.Wait()
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	v, err := c.GetBucketVersioning(ctx, name)
-	if err != nil {
-		resp.Diagnostics.Append(failure(e, "reading the versioning of", what, err))
-		return
+	wg.Wait()
+	if errorCode(tErr) == codeNoSuchTagSet {
+		tagSet, tErr = nil, nil
 	}
-	state.Versioning = types.BoolValue(v.Enabled())
+	// One diagnostic per Read: when several calls fail it is nearly always
+	// for one reason (the server down, the keys refused).
+	for _, call := range []struct {
+		op  string
+		err error
+	}{{"reading the versioning of", vErr}, {"reading the tags of", tErr}, {"reading the quota of", qErr}, {"listing the objects of", lErr}} {
+		if call.err != nil {
+			resp.Diagnostics.Append(failure(e, call.op, what, call.err))
+			return
+		}
+	}
 
-	t, err := c.GetBucketTagging(ctx, name)
+	state.Versioning = types.BoolValue(versioning.Enabled())
 	var have map[string]string
-	switch {
-	case errorCode(err) == codeNoSuchTagSet:
-	case err != nil:
-		resp.Diagnostics.Append(failure(e, "reading the tags of", what, err))
-		return
-	default:
-		have = t.ToMap()
+	if tagSet != nil {
+		have = tagSet.ToMap()
 	}
 	if len(have) > 0 || (!state.Tags.IsNull() && len(state.Tags.Elements()) > 0) {
 		m, d := types.MapValueFrom(ctx, types.StringType, have)
 		resp.Diagnostics.Append(d...)
 		state.Tags = m
 	}
-
-	a, err := e.Admin()
-	var quota uint64
-	if err == nil {
-		quota, err = a.BucketQuota(ctx, name)
-	}
-	if err != nil {
-		resp.Diagnostics.Append(failure(e, "reading the quota of", what, err))
-		return
-	}
 	state.Quota = types.Int64Null()
 	if quota > 0 {
 		state.Quota = types.Int64Value(int64(quota))
-	}
-
-	objects, bytes, err := countObjects(ctx, c, name)
-	if err != nil {
-		resp.Diagnostics.Append(failure(e, "listing the objects of", what, err))
-		return
 	}
 	state.Objects, state.Bytes = types.Int64Value(objects), types.Int64Value(bytes)
 	state.ID = types.StringValue(name)

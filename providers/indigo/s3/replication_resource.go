@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -365,7 +366,9 @@ func (r *replicationResource) Read(ctx context.Context, req resource.ReadRequest
 }
 
 // read fills m from the server; it reports true when the source bucket is
-// gone (and the replication with it).
+// gone (and the replication with it). The rule, the remote targets and the
+// two listings the replica comparison needs are independent calls and go
+// out together.
 func (r *replicationResource) read(ctx context.Context, m *replicationModel, diags *diag.Diagnostics) bool {
 	t, ok := r.connect(m, diags)
 	if !ok {
@@ -373,17 +376,31 @@ func (r *replicationResource) read(ctx context.Context, m *replicationModel, dia
 	}
 	bucket, dstBucket := m.Bucket.ValueString(), m.TargetBucket.ValueString()
 	src := fmt.Sprintf("bucket %q", bucket)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		targets       []admin.RemoteTarget
+		diff          replicaDiff
+		tErr, diffErr error
+		wg            sync.WaitGroup
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); targets, tErr = t.adm.RemoteTargets(ctx, bucket, admin.ReplicationTarget) }()
+	go func() { defer wg.Done(); diff, diffErr = diffReplica(ctx, t.srcC, bucket, t.dstC, dstBucket) }()
 	cfg, err := t.srcC.GetBucketReplication(ctx, bucket)
 	if errorCode(err) == codeNoSuchBucket {
+		cancel()
+		wg.Wait()
 		return true
 	}
+	wg.Wait()
 	if err != nil {
 		diags.Append(failure(t.src, "reading the replication rules of", src, err))
 		return false
 	}
-	targets, err := t.adm.RemoteTargets(ctx, bucket, admin.ReplicationTarget)
-	if err != nil {
-		diags.Append(failure(t.src, "listing the remote targets of", src, err))
+	if tErr != nil {
+		diags.Append(failure(t.src, "listing the remote targets of", src, tErr))
 		return false
 	}
 	arn := m.ARN.ValueString()
@@ -410,16 +427,16 @@ func (r *replicationResource) read(ctx context.Context, m *replicationModel, dia
 			m.StorageClass = types.StringValue(rule.Destination.StorageClass)
 		}
 	}
-	report, err := compareReplica(ctx, t.srcC, bucket, t.dstC, dstBucket, m.ExistingObjects.ValueBool())
 	switch {
-	case errorCode(err) == codeNoSuchBucket:
+	case errorCode(diffErr) == codeNoSuchBucket:
 		// The replica bucket is gone: nothing is in sync; the update
 		// will say so.
 		m.InSync = types.BoolValue(false)
-	case err != nil:
-		diags.Append(failure(t.src, fmt.Sprintf("comparing with its replica %s bucket %q", t.dst, dstBucket), src, err))
+	case diffErr != nil:
+		diags.Append(failure(t.src, fmt.Sprintf("comparing with its replica %s bucket %q", t.dst, dstBucket), src, diffErr))
 		return false
 	default:
+		report := diff.report(m.ExistingObjects.ValueBool())
 		m.InSync = types.BoolValue(report.inSync())
 		m.Pending, m.Failed = types.Int64Value(report.pending), types.Int64Value(report.failed)
 	}

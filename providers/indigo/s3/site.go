@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -118,6 +119,10 @@ func (s *Site) remoteAt(host string, secure bool) string {
 	return found[0]
 }
 
+// wrapTransport, when set (by tests), wraps the transport of each endpoint
+// initialised afterwards.
+var wrapTransport func(http.RoundTripper) http.RoundTripper
+
 // Endpoint is one S3 server and the credentials to use there. Its clients
 // are made on first use; making them does not touch the network.
 type Endpoint struct {
@@ -145,11 +150,19 @@ func (e *Endpoint) init() {
 			e.err = fmt.Errorf("%s: %w", e, err)
 			return
 		}
+		var rt http.RoundTripper = transport
+		if wrapTransport != nil {
+			rt = wrapTransport(transport)
+		}
 		e.client, e.err = minio.New(e.u.Host, &minio.Options{
-			Creds:     credentials.NewStaticV4(e.accessKey, e.secretKey, ""),
-			Secure:    e.secure(),
-			Region:    e.region,
-			Transport: transport,
+			Creds:  credentials.NewStaticV4(e.accessKey, e.secretKey, ""),
+			Secure: e.secure(),
+			// A region given to the client spares a bucket-location
+			// request per bucket per process (every command starts the
+			// provider afresh), and is what admin calls are signed with
+			// anyway.
+			Region:    cmp.Or(e.region, "us-east-1"),
+			Transport: rt,
 			// A server that is down should fail a plan in seconds, not
 			// after minio-go's ten retries.
 			MaxRetries: 2,
@@ -158,7 +171,7 @@ func (e *Endpoint) init() {
 			e.err = fmt.Errorf("%s: %w", e, e.err)
 			return
 		}
-		e.admin, e.err = admin.New(e.u.String(), e.accessKey, e.secretKey, e.region, &http.Client{Transport: transport})
+		e.admin, e.err = admin.New(e.u.String(), e.accessKey, e.secretKey, e.region, &http.Client{Transport: rt})
 	})
 }
 

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -40,40 +41,91 @@ func replicationStatus(o minio.ObjectInfo) string {
 	return ""
 }
 
-// compareReplica lists src and dst (one listing each; the source's with
-// metadata, for replication status) and reports what dst misses. existing
+// compareReplica lists src and dst and reports what dst misses. existing
 // says whether replication covers objects that predate the rule: then an
 // object with no status yet is still on its way.
 func compareReplica(ctx context.Context, src *minio.Client, srcBucket string, dst *minio.Client, dstBucket string, existing bool) (syncReport, error) {
+	d, err := diffReplica(ctx, src, srcBucket, dst, dstBucket)
+	if err != nil {
+		return syncReport{}, err
+	}
+	return d.report(existing), nil
+}
+
+// replicaDiff is the source's current objects that the replica lacks or
+// holds with another ETag, with their replication status.
+type replicaDiff []struct{ key, status string }
+
+// diffReplica lists dst and src at the same time (one listing each; the
+// source's with metadata, for replication status) and returns what dst
+// lacks. An error listing either is returned as it came, so NoSuchBucket
+// can be told apart.
+func diffReplica(ctx context.Context, src *minio.Client, srcBucket string, dst *minio.Client, dstBucket string) (replicaDiff, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	have := map[string]string{}
-	for o := range dst.ListObjects(ctx, dstBucket, minio.ListObjectsOptions{Recursive: true}) {
-		if o.Err != nil {
-			return syncReport{}, fmt.Errorf("listing the replica: %w", o.Err)
+	var dstErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for o := range dst.ListObjects(ctx, dstBucket, minio.ListObjectsOptions{Recursive: true}) {
+			if o.Err != nil {
+				dstErr = fmt.Errorf("listing the replica: %w", o.Err)
+				cancel()
+				return
+			}
+			have[o.Key] = o.ETag
 		}
-		have[o.Key] = o.ETag
-	}
-	var r syncReport
+	}()
+	// The source's objects, kept until the replica's listing is complete.
+	type object struct{ key, etag, status string }
+	var objects []object
+	var srcErr error
 	for o := range src.ListObjects(ctx, srcBucket, minio.ListObjectsOptions{Recursive: true, WithMetadata: true}) {
 		if o.Err != nil {
-			return syncReport{}, fmt.Errorf("listing the source: %w", o.Err)
+			srcErr = fmt.Errorf("listing the source: %w", o.Err)
+			cancel()
+			break
 		}
-		if etag, ok := have[o.Key]; ok && etag == o.ETag {
-			continue
+		objects = append(objects, object{o.Key, o.ETag, replicationStatus(o)})
+	}
+	<-done
+	switch {
+	case srcErr != nil && !errors.Is(srcErr, context.Canceled):
+		return nil, srcErr
+	case dstErr != nil && !errors.Is(dstErr, context.Canceled):
+		return nil, dstErr
+	case srcErr != nil:
+		return nil, srcErr
+	case dstErr != nil:
+		return nil, dstErr
+	}
+	var d replicaDiff
+	for _, o := range objects {
+		if etag, ok := have[o.key]; !ok || etag != o.etag {
+			d = append(d, struct{ key, status string }{o.key, o.status})
 		}
-		switch status := replicationStatus(o); {
-		case status == "PENDING", status == "" && existing:
+	}
+	return d, nil
+}
+
+// report classifies what the replica lacks; existing as for
+// compareReplica.
+func (d replicaDiff) report(existing bool) syncReport {
+	var r syncReport
+	for _, o := range d {
+		switch {
+		case o.status == "PENDING", o.status == "" && existing:
 			r.pending++
-		case status == "FAILED":
+		case o.status == "FAILED":
 			r.failed++
-			r.missing = append(r.missing, o.Key)
+			r.missing = append(r.missing, o.key)
 		default:
-			r.missing = append(r.missing, o.Key)
+			r.missing = append(r.missing, o.key)
 		}
 	}
 	sort.Strings(r.missing)
-	return r, nil
+	return r
 }
 
 // copyObjects copies the current versions of keys from src to dst, a few
