@@ -79,7 +79,7 @@ func TestBadInputs(t *testing.T) {
 
 // runIn runs indigo in dir, in-process, and returns stdout+stderr and the
 // exit status.
-func runIn(t *testing.T, dir string, args ...string) (string, int) {
+func runIn(t testing.TB, dir string, args ...string) (string, int) {
 	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {

@@ -57,7 +57,7 @@ func s3Config(a, b, c *testsrv.MinIO, storage string) string {
 `) + s3Site("b", "DE", b.Endpoint, "") + s3Site("c", "FR", c.Endpoint, "") + storage
 }
 
-func writeConfig(t *testing.T, dir, content string) {
+func writeConfig(t testing.TB, dir, content string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
