@@ -19,32 +19,9 @@ import (
 // and n storages, each in two copies (a bucket on a replicated to a bucket
 // on b) with a lifecycle rule, as examples/storage-qos has one.
 func benchStorages(a, b *testsrv.MinIO, n int) string {
-	var cfg strings.Builder
-	cfg.WriteString(`
-variable "key" {
-  type      = string
-  sensitive = true
-}
-variable "secret" {
-  type      = string
-  sensitive = true
-}
-`)
-	for _, s := range []struct{ name, loc, endpoint string }{{"a", "IT", a.Endpoint}, {"b", "DE", b.Endpoint}} {
-		fmt.Fprintf(&cfg, `
-site %q {
-  kind     = "s3"
-  location = %q
-  settings {
-    endpoint   = %q
-    access_key = var.key
-    secret_key = var.secret
-  }
-}
-`, s.name, s.loc, s.endpoint)
-	}
+	var storages strings.Builder
 	for i := range n {
-		fmt.Fprintf(&cfg, `
+		fmt.Fprintf(&storages, `
 storage "s%03d" {
   force_destroy = true
   qos { copies = 2 }
@@ -60,7 +37,7 @@ storage "s%03d" {
 }
 `, i)
 	}
-	return cfg.String()
+	return twoS3Sites(a, b, storages.String())
 }
 
 // benchRun runs indigo in dir with the s3 credentials and fails b unless it
