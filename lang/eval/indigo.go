@@ -460,7 +460,6 @@ func checkWeight(name string, f float64, rng hcl.Range) *hcl.Diagnostic {
 	return nil
 }
 
-
 // Group is a group block, evaluated.
 type Group struct {
 	Decl *config.Group
