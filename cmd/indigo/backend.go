@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -81,6 +82,21 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 		w.diags(diags)
 		return nil, exitCode(1)
 	}
+	// ignored warns about the arguments a backend does not use (Terraform
+	// configurations carry some, such as dynamodb_table): they are
+	// accepted, and said to have no effect.
+	ignored := func(rest hcl.Body) {
+		attrs, _ := rest.JustAttributes()
+		var warns hcl.Diagnostics
+		for _, name := range slices.Sorted(maps.Keys(attrs)) {
+			warns = append(warns, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Backend argument ignored",
+				Detail:  fmt.Sprintf("indigo's %s backend does not use %q; it has no effect. Remove it, or keep it if Terraform still reads this configuration.", b.Type, name),
+				Subject: attrs[name].NameRange.Ptr()})
+		}
+		if len(warns) > 0 {
+			w.warnings(warns)
+		}
+	}
 	switch b.Type {
 	case "local":
 		var cfg struct {
@@ -90,6 +106,7 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 		if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
 			return fail(diags)
 		}
+		ignored(cfg.Remain)
 		c := defaultLocal()
 		if cfg.Path != nil {
 			c.Settings["path"] = filepath.Clean(*cfg.Path)
@@ -105,6 +122,7 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 		if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
 			return fail(diags)
 		}
+		ignored(cfg.Remain)
 		conn := firstSet(cfg.ConnStr, os.Getenv("PG_CONN_STR"))
 		if conn == "" {
 			return fail(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "PostgreSQL backend without a connection string", Detail: "Set conn_str in the backend block or the PG_CONN_STR environment variable, e.g. postgres://user:pass@db.example:5432/indigo.", Subject: b.DeclRange.Ptr()}})
@@ -132,6 +150,7 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 		if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
 			return fail(diags)
 		}
+		ignored(cfg.Remain)
 		c := &backendConfig{Type: "s3", Settings: map[string]string{
 			"bucket":   cfg.Bucket,
 			"key":      firstSet(cfg.Key, s3.DefaultKey),
