@@ -11,7 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/indigo-cloud/indigo/providers/plugin/internal/osdouble"
+	"github.com/indigo-cloud/indigo/internal/osdouble"
 )
 
 // TestRealOpenStackLifecycle drives the real OpenStack provider through a
