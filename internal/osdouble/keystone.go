@@ -213,5 +213,7 @@ func (s *Server) catalog() []catalogEntry {
 		entry("identity", "keystone", s.URL()+"/v3/"),
 		entry("compute", "nova", s.URL()+"/v2.1"),
 		entry("network", "neutron", s.URL()+"/"),
+		entry("image", "glance", s.URL()+"/image/"),
+		entry("block-storage", "cinderv3", s.URL()+"/volume/v3/"+s.projectID+"/"),
 	}
 }

@@ -33,6 +33,10 @@ type Config struct {
 	DomainID, DomainName string
 	// Region is the region of the catalog's endpoints. Default "RegionOne".
 	Region string
+	// Flavors and Images are what the cloud offers servers (none by
+	// default).
+	Flavors []Flavor
+	Images  []Image
 }
 
 func (c *Config) setDefaults() {
@@ -93,7 +97,14 @@ type Server struct {
 	keypairs      map[keypairKey]Keypair
 	lastKeypairID int
 	networks      map[string]Network
-	requests      []Request
+	subnets       map[string]*Subnet
+	ports         map[string]Port
+	floatingIPs   map[string]FloatingIP
+	servers       map[string]ServerRecord
+	volumes       map[string]Volume
+	// lastFloatingIP numbers the addresses handed out.
+	lastFloatingIP int
+	requests       []Request
 }
 
 // Start starts a double on a free port of 127.0.0.1. Close stops it.
@@ -104,12 +115,17 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("starting the OpenStack double: %w", err)
 	}
 	s := &Server{
-		cfg:       cfg,
-		userID:    newID(),
-		projectID: newID(),
-		tokens:    map[string]time.Time{},
-		keypairs:  map[keypairKey]Keypair{},
-		networks:  map[string]Network{},
+		cfg:         cfg,
+		userID:      newID(),
+		projectID:   newID(),
+		tokens:      map[string]time.Time{},
+		keypairs:    map[keypairKey]Keypair{},
+		networks:    map[string]Network{},
+		subnets:     map[string]*Subnet{},
+		ports:       map[string]Port{},
+		floatingIPs: map[string]FloatingIP{},
+		servers:     map[string]ServerRecord{},
+		volumes:     map[string]Volume{},
 	}
 	s.srv = httptest.NewUnstartedServer(s.routes())
 	s.srv.Listener.Close()
@@ -157,6 +173,42 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /v2.1/os-keypairs", s.authenticated(s.compute(s.createKeypair)))
 	mux.Handle("GET /v2.1/os-keypairs/{name}", s.authenticated(s.compute(s.showKeypair)))
 	mux.Handle("DELETE /v2.1/os-keypairs/{name}", s.authenticated(s.compute(s.deleteKeypair)))
+	mux.Handle("GET /v2.1/flavors", s.authenticated(s.compute(s.listFlavors)))
+	mux.Handle("GET /v2.1/flavors/detail", s.authenticated(s.compute(s.listFlavors)))
+	mux.Handle("GET /v2.1/flavors/{id}", s.authenticated(s.compute(s.showFlavor)))
+	mux.Handle("POST /v2.1/servers", s.authenticated(s.compute(s.createServer)))
+	mux.Handle("GET /v2.1/servers", s.authenticated(s.compute(s.listServers)))
+	mux.Handle("GET /v2.1/servers/detail", s.authenticated(s.compute(s.listServers)))
+	mux.Handle("GET /v2.1/servers/{id}", s.authenticated(s.compute(s.showServer)))
+	mux.Handle("DELETE /v2.1/servers/{id}", s.authenticated(s.compute(s.deleteServer)))
+	mux.Handle("POST /v2.1/servers/{id}/os-volume_attachments", s.authenticated(s.compute(s.createVolumeAttachment)))
+	mux.Handle("GET /v2.1/servers/{id}/os-volume_attachments", s.authenticated(s.compute(s.listVolumeAttachments)))
+	mux.Handle("GET /v2.1/servers/{id}/os-volume_attachments/{volume}", s.authenticated(s.compute(s.showVolumeAttachment)))
+	mux.Handle("DELETE /v2.1/servers/{id}/os-volume_attachments/{volume}", s.authenticated(s.compute(s.deleteVolumeAttachment)))
+	// Image.
+	mux.Handle("GET /image/v2/images", s.authenticated(http.HandlerFunc(s.listImages)))
+	mux.Handle("GET /image/v2/images/{id}", s.authenticated(http.HandlerFunc(s.showImage)))
+	// Block Storage.
+	mux.Handle("POST /volume/v3/{project}/volumes", s.authenticated(http.HandlerFunc(s.createVolume)))
+	mux.Handle("GET /volume/v3/{project}/volumes", s.authenticated(http.HandlerFunc(s.listVolumes)))
+	mux.Handle("GET /volume/v3/{project}/volumes/detail", s.authenticated(http.HandlerFunc(s.listVolumes)))
+	mux.Handle("GET /volume/v3/{project}/volumes/{id}", s.authenticated(http.HandlerFunc(s.showVolume)))
+	mux.Handle("DELETE /volume/v3/{project}/volumes/{id}", s.authenticated(http.HandlerFunc(s.deleteVolume)))
+	// Networking.
+	mux.Handle("GET /v2.0/subnets", s.authenticated(http.HandlerFunc(s.listSubnets)))
+	mux.Handle("POST /v2.0/subnets", s.authenticated(http.HandlerFunc(s.createSubnet)))
+	mux.Handle("GET /v2.0/subnets/{id}", s.authenticated(http.HandlerFunc(s.showSubnet)))
+	mux.Handle("DELETE /v2.0/subnets/{id}", s.authenticated(http.HandlerFunc(s.deleteSubnet)))
+	mux.Handle("GET /v2.0/ports", s.authenticated(http.HandlerFunc(s.listPorts)))
+	mux.Handle("POST /v2.0/ports", s.authenticated(http.HandlerFunc(s.createPort)))
+	mux.Handle("GET /v2.0/ports/{id}", s.authenticated(http.HandlerFunc(s.showPort)))
+	mux.Handle("PUT /v2.0/ports/{id}", s.authenticated(http.HandlerFunc(s.updatePort)))
+	mux.Handle("DELETE /v2.0/ports/{id}", s.authenticated(http.HandlerFunc(s.deletePort)))
+	mux.Handle("GET /v2.0/floatingips", s.authenticated(http.HandlerFunc(s.listFloatingIPs)))
+	mux.Handle("POST /v2.0/floatingips", s.authenticated(http.HandlerFunc(s.createFloatingIP)))
+	mux.Handle("GET /v2.0/floatingips/{id}", s.authenticated(http.HandlerFunc(s.showFloatingIP)))
+	mux.Handle("PUT /v2.0/floatingips/{id}", s.authenticated(http.HandlerFunc(s.updateFloatingIP)))
+	mux.Handle("DELETE /v2.0/floatingips/{id}", s.authenticated(http.HandlerFunc(s.deleteFloatingIP)))
 	// Networking.
 	mux.HandleFunc("GET /v2.0", s.networkVersion)
 	mux.HandleFunc("GET /v2.0/{$}", s.networkVersion)

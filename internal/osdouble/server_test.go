@@ -181,7 +181,7 @@ func TestTokens(t *testing.T) {
 					}
 				}
 			}
-			want := map[string]string{"identity": s.URL() + "/v3/", "compute": s.URL() + "/v2.1", "network": s.URL() + "/"}
+			want := map[string]string{"identity": s.URL() + "/v3/", "compute": s.URL() + "/v2.1", "network": s.URL() + "/", "image": s.URL() + "/image/", "block-storage": s.URL() + "/volume/v3/" + s.ProjectID() + "/"}
 			if fmt.Sprint(urls) != fmt.Sprint(want) {
 				t.Errorf("public endpoints %v, want %v", urls, want)
 			}
