@@ -154,19 +154,22 @@ func TestNoBinding(t *testing.T) {
 
 func TestOpenStack(t *testing.T) {
 	comps := loadApp(t)
-	site := Site{Name: "cnaf", Kind: "openstack", ProviderLocalName: "openstack", ProviderAlias: "cnaf", Settings: cty.ObjectVal(map[string]cty.Value{"network": cty.StringVal("private")})}
+	site := Site{Name: "cnaf", Kind: "openstack", ProviderLocalName: "openstack", ProviderAlias: "cnaf", Settings: cty.ObjectVal(map[string]cty.Value{"network": cty.StringVal("private"), "network_id": cty.StringVal("net-1")})}
 
 	r := realise(t, comps, "server", site)
 	srv := resource(t, r, "openstack_compute_instance_v2", "server")
 	if attr(t, srv.Config, "image_name").AsString() != "ubuntu-22.04" || attr(t, srv.Config, "flavor_name").AsString() != "m1.large" ||
-		attr(t, srv.Config, "network", "name").AsString() != "private" {
-		t.Error("server body does not carry the template's image, flavor and the site's network")
+		!hasNetworkPort(srv.Config) {
+		t.Error("server body does not carry the template's image, flavor and its own port")
 	}
 	if srv.ProviderRef.String() != "openstack.cnaf" || srv.Provider.Namespace != "terraform-provider-openstack" {
 		t.Errorf("provider = %v %v", srv.ProviderRef, srv.Provider)
 	}
 	resource(t, r, "openstack_networking_floatingip_v2", "server_fip")
-	resource(t, r, "openstack_compute_floatingip_associate_v2", "server_fip")
+	if v := attr(t, resource(t, r, "openstack_networking_port_v2", "server").Config, "network_id"); v.AsString() != "net-1" {
+		t.Errorf("the public server's port is on network %#v, want the site's network_id", v)
+	}
+	resource(t, r, "openstack_networking_floatingip_associate_v2", "server_fip")
 	att := resource(t, r, "openstack_compute_volume_attach_v2", "server_data")
 	if attr(t, att.Config, "device").AsString() != "/dev/vdb" {
 		t.Error("attachment lacks the relationship's device")
@@ -265,4 +268,15 @@ func TestSizeGB(t *testing.T) {
 	if _, ok := sizeGB("ten"); ok {
 		t.Error("sizeGB(ten) succeeded")
 	}
+}
+
+// hasNetworkPort reports whether a server body boots on a port (network
+// block with a port argument).
+func hasNetworkPort(body hcl.Body) bool {
+	for _, bl := range body.(*hclsyntax.Body).Blocks {
+		if bl.Type == "network" && bl.Body.Attributes["port"] != nil {
+			return true
+		}
+	}
+	return false
 }

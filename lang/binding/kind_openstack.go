@@ -18,12 +18,13 @@ func init() {
 		Settings: []Setting{
 			{Name: "images", Type: cty.List(ImageType), Doc: "the images servers boot from: [{ name = \"ubuntu-22.04\", type = \"linux\", distribution = \"ubuntu\", version = \"22.04\", id = \"...\" }]; a server gets the first, by name, whose operating system is the one its template asks (os capability type, distribution, version); id is the cloud's image id (default: the image is found by name)"},
 			{Name: "flavors", Type: cty.List(FlavorType), Doc: "the sizes of server: [{ name = \"m1.large\", cpus = 4, memory = \"8GiB\", disk = \"80GiB\", gpus = 0 }]; a server gets the smallest that has what its template asks (host capability num_cpus, mem_size, disk_size, num_gpus), ties by name"},
-			{Name: "network", Type: cty.String, Doc: "the network servers are attached to"},
+			{Name: "network", Type: cty.String, Doc: "the network servers are attached to, by name"},
+			{Name: "network_id", Type: cty.String, Doc: "the id of the network servers are attached to (wins over network); a server with a public address gets a port on it, which its floating IP is associated with"},
 			{Name: "floating_pool", Type: cty.String, Doc: "the pool public addresses come from (default \"public\")"},
 		},
 		Rules: []Rule{
 			{Type: "tosca.nodes.Container.Runtime", Realise: (*Binder).steps, Doc: "configuration steps"},
-			{Type: "tosca.nodes.Compute", Realise: (*Binder).osCompute, Doc: "openstack_compute_instance_v2, a floating IP when public, volume attachments"},
+			{Type: "tosca.nodes.Compute", Realise: (*Binder).osCompute, Doc: "openstack_compute_instance_v2, a port and a floating IP associated with it when public, volume attachments"},
 			{Type: "tosca.nodes.BlockStorage", Realise: (*Binder).osVolume, Doc: "openstack_blockstorage_volume_v3"},
 			{Type: "tosca.nodes.indigo.OneDataStorage", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
 			{Type: "tosca.nodes.indigo.GlusterFSVolume", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
@@ -110,9 +111,27 @@ func (b *Binder) osCompute() {
 	if !ok {
 		return
 	}
+	public := false
+	if nn, ok := b.literalString(b.capProp("endpoint", "network_name")); ok && strings.EqualFold(nn, "PUBLIC") {
+		public = true
+	}
+	netID := b.site.Setting("network_id")
 	var blocks []*hclsyntax.Block
-	if n := b.site.Setting("network"); n != "" {
-		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"name": b.str(n)}))
+	switch {
+	case public && netID != "":
+		// terraform-provider-openstack v3 associates a floating IP with a
+		// port, so the server boots on a port of its own.
+		b.resource("openstack_networking_port_v2", name, b.body(map[string]hcl.Expression{
+			"name": b.str(b.c.Name), "network_id": b.str(netID),
+		}))
+		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"port": b.ref("openstack_networking_port_v2", name, "id")}))
+	case public:
+		b.errorf(b.rng, "No network for a public address", "Component %s asks for a public address (endpoint network_name PUBLIC); on OpenStack its floating IP is associated with a port on the site's network, and site %s gives no network_id. Add settings { network_id = \"...\" }.", b.c.Name, b.site.Name)
+		return
+	case netID != "":
+		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"uuid": b.str(netID)}))
+	case b.site.Setting("network") != "":
+		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"name": b.str(b.site.Setting("network"))}))
 	}
 	b.resource("openstack_compute_instance_v2", name, b.body(map[string]hcl.Expression{
 		"name": srvName, imgAttr: img, "flavor_name": flavor,
@@ -121,15 +140,15 @@ func (b *Binder) osCompute() {
 	b.r.Attributes["private_address"] = private
 	b.r.Attributes["public_address"] = private
 	b.r.Attributes["tosca_id"] = b.ref("openstack_compute_instance_v2", name, "id")
-	if nn, ok := b.literalString(b.capProp("endpoint", "network_name")); ok && strings.EqualFold(nn, "PUBLIC") {
+	if public {
 		pool := b.site.Setting("floating_pool")
 		if pool == "" {
 			pool = "public"
 		}
 		b.resource("openstack_networking_floatingip_v2", name+"_fip", b.body(map[string]hcl.Expression{"pool": b.str(pool)}))
-		b.resource("openstack_compute_floatingip_associate_v2", name+"_fip", b.body(map[string]hcl.Expression{
+		b.resource("openstack_networking_floatingip_associate_v2", name+"_fip", b.body(map[string]hcl.Expression{
 			"floating_ip": b.ref("openstack_networking_floatingip_v2", name+"_fip", "address"),
-			"instance_id": b.ref("openstack_compute_instance_v2", name, "id"),
+			"port_id":     b.ref("openstack_networking_port_v2", name, "id"),
 		}))
 		b.r.Attributes["public_address"] = b.list(b.ref("openstack_networking_floatingip_v2", name+"_fip", "address"))
 	}
