@@ -15,18 +15,51 @@ variable "admin_email" {
   default = "galaxy-admin@example.org"
 }
 
-provider "openstack" {
-  alias     = "cnaf"
-  auth_url  = "https://keystone.cloud.cnaf.example/v3"
-  region    = "RegionOne"
-  tenant_id = "galaxy"
+variable "auth_url" {
+  description = "the Identity (Keystone v3) endpoint of the clouds; the default is a local Keystone or the test double"
+  type        = string
+  default     = "http://127.0.0.1:5000/v3"
+}
+
+variable "user_name" {
+  type    = string
+  default = "demo"
+}
+
+variable "password" {
+  type      = string
+  default   = "secret"
+  sensitive = true
+}
+
+variable "tenant_name" {
+  description = "the project servers are created in"
+  type        = string
+  default     = "demo"
+}
+
+variable "network_id" {
+  description = "the id of the project network servers are attached to"
+  type        = string
+  default     = "private-network-id"
 }
 
 provider "openstack" {
-  alias     = "bari"
-  auth_url  = "https://keystone.recas.bari.example/v3"
-  region    = "RegionOne"
-  tenant_id = "galaxy"
+  alias       = "cnaf"
+  auth_url    = var.auth_url
+  user_name   = var.user_name
+  password    = var.password
+  tenant_name = var.tenant_name
+  region      = "RegionOne"
+}
+
+provider "openstack" {
+  alias       = "bari"
+  auth_url    = var.auth_url
+  user_name   = var.user_name
+  password    = var.password
+  tenant_name = var.tenant_name
+  region      = "RegionOne"
 }
 
 site "cnaf" {
@@ -36,6 +69,7 @@ site "cnaf" {
   # The site's catalogue: each server gets the smallest flavor that has what
   # its template asks and an image of the operating system it names.
   settings {
+    network_id = var.network_id
     images = [
       { name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "2f1c5e0a-7d3b-4a59-9c61-0e8a4b6f2d11" },
       { name = "centos-7", type = "linux", distribution = "centos", version = "7.9", id = "5b7e9d42-1c8a-4f3e-b0d6-93a2c4e1f7a8" },
@@ -64,6 +98,7 @@ site "bari" {
   # The site's catalogue: each server gets the smallest flavor that has what
   # its template asks and an image of the operating system it names.
   settings {
+    network_id = var.network_id
     images = [
       { name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "a83d1f60-4e2b-49c7-8d15-6f0b2e9c3a74" },
     ]

@@ -10,16 +10,51 @@ indigo {
   }
 }
 
-provider "openstack" {
-  alias    = "upv"
-  auth_url = "https://keystone.upv.example/v3"
-  region   = "RegionOne"
+variable "auth_url" {
+  description = "the Identity (Keystone v3) endpoint of the clouds; the default is a local Keystone or the test double"
+  type        = string
+  default     = "http://127.0.0.1:5000/v3"
+}
+
+variable "user_name" {
+  type    = string
+  default = "demo"
+}
+
+variable "password" {
+  type      = string
+  default   = "secret"
+  sensitive = true
+}
+
+variable "tenant_name" {
+  description = "the project servers are created in"
+  type        = string
+  default     = "demo"
+}
+
+variable "network_id" {
+  description = "the id of the project network servers are attached to"
+  type        = string
+  default     = "private-network-id"
 }
 
 provider "openstack" {
-  alias    = "cesga"
-  auth_url = "https://keystone.cesga.example/v3"
-  region   = "RegionOne"
+  alias       = "upv"
+  auth_url    = var.auth_url
+  user_name   = var.user_name
+  password    = var.password
+  tenant_name = var.tenant_name
+  region      = "RegionOne"
+}
+
+provider "openstack" {
+  alias       = "cesga"
+  auth_url    = var.auth_url
+  user_name   = var.user_name
+  password    = var.password
+  tenant_name = var.tenant_name
+  region      = "RegionOne"
 }
 
 site "upv" {
@@ -30,6 +65,7 @@ site "upv" {
   # The site's catalogue: each server gets the smallest flavor that has what
   # its template asks and an image of the operating system it names.
   settings {
+    network_id = var.network_id
     images = [
       { name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "9e4a2c71-3b58-4d06-a1f9-7c2e5d8b0f63" },
     ]
@@ -59,6 +95,7 @@ site "cesga" {
   # The site's catalogue: each server gets the smallest flavor that has what
   # its template asks and an image of the operating system it names.
   settings {
+    network_id = var.network_id
     images = [
       { name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "c15f8b3e-6a92-4e7d-8b04-2d9f1a6c5e38" },
     ]

@@ -19,14 +19,49 @@ variable "workers" {
   default = 4
 }
 
-provider "openstack" {
-  alias    = "infn"
-  auth_url = "https://keystone.infn.example/v3"
+variable "auth_url" {
+  description = "the Identity (Keystone v3) endpoint of the clouds; the default is a local Keystone or the test double"
+  type        = string
+  default     = "http://127.0.0.1:5000/v3"
+}
+
+variable "user_name" {
+  type    = string
+  default = "demo"
+}
+
+variable "password" {
+  type      = string
+  default   = "secret"
+  sensitive = true
+}
+
+variable "tenant_name" {
+  description = "the project servers are created in"
+  type        = string
+  default     = "demo"
+}
+
+variable "network_id" {
+  description = "the id of the project network servers are attached to"
+  type        = string
+  default     = "private-network-id"
 }
 
 provider "openstack" {
-  alias    = "desy"
-  auth_url = "https://keystone.desy.example/v3"
+  alias       = "infn"
+  auth_url    = var.auth_url
+  user_name   = var.user_name
+  password    = var.password
+  tenant_name = var.tenant_name
+}
+
+provider "openstack" {
+  alias       = "desy"
+  auth_url    = var.auth_url
+  user_name   = var.user_name
+  password    = var.password
+  tenant_name = var.tenant_name
 }
 
 group "cms" {
@@ -44,6 +79,7 @@ site "infn" {
   # The site's catalogue: each server gets the smallest flavor that has what
   # its template asks and an image of the operating system it names.
   settings {
+    network_id = var.network_id
     images = [
       { name = "centos-7", type = "linux", distribution = "centos", version = "7.9", id = "7d2e9a14-5c3b-4f81-9e60-1b8c4a7f2d95" },
     ]
@@ -70,6 +106,7 @@ site "desy" {
   # The site's catalogue: each server gets the smallest flavor that has what
   # its template asks and an image of the operating system it names.
   settings {
+    network_id = var.network_id
     images = [
       { name = "centos-7", type = "linux", distribution = "centos", version = "7.9", id = "e4b81c26-9f3a-47d5-a2e8-5c0d7b3f9a61" },
       { name = "alma-9", type = "linux", distribution = "almalinux", version = "9.3", id = "3a6f0d58-2b7e-4c19-8f4a-d9e1c5b2a073" },

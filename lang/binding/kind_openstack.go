@@ -116,20 +116,26 @@ func (b *Binder) osCompute() {
 		public = true
 	}
 	netID := b.site.Setting("network_id")
+	netIDExpr := hcl.Expression(b.str(netID))
+	if netID == "" && settingUnknown(b.site.Settings, "network_id") {
+		// A variable not known yet (validate): the port is on a network
+		// the plan will know.
+		netID, netIDExpr = "(unknown)", &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.String), SrcRange: b.rng}
+	}
 	var blocks []*hclsyntax.Block
 	switch {
 	case public && netID != "":
 		// terraform-provider-openstack v3 associates a floating IP with a
 		// port, so the server boots on a port of its own.
 		b.resource("openstack_networking_port_v2", name, b.body(map[string]hcl.Expression{
-			"name": b.str(b.c.Name), "network_id": b.str(netID),
+			"name": b.str(b.c.Name), "network_id": netIDExpr,
 		}))
 		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"port": b.ref("openstack_networking_port_v2", name, "id")}))
 	case public:
 		b.errorf(b.rng, "No network for a public address", "Component %s asks for a public address (endpoint network_name PUBLIC); on OpenStack its floating IP is associated with a port on the site's network, and site %s gives no network_id. Add settings { network_id = \"...\" }.", b.c.Name, b.site.Name)
 		return
 	case netID != "":
-		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"uuid": b.str(netID)}))
+		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"uuid": netIDExpr}))
 	case b.site.Setting("network") != "":
 		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"name": b.str(b.site.Setting("network"))}))
 	}
@@ -206,4 +212,17 @@ func (b *Binder) osNetwork() {
 		}
 	}
 	b.r.Attributes["network_id"] = b.ref("openstack_networking_network_v2", name, "id")
+}
+
+// settingUnknown reports whether a site setting is given but not known yet
+// (a variable validate does not know).
+func settingUnknown(settings cty.Value, name string) bool {
+	if settings == cty.NilVal || !settings.IsKnown() {
+		return settings != cty.NilVal
+	}
+	if settings.IsNull() || !settings.Type().IsObjectType() || !settings.Type().HasAttribute(name) {
+		return false
+	}
+	v, _ := settings.GetAttr(name).Unmark()
+	return !v.IsKnown()
 }

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/indigo-cloud/indigo/internal/osdouble"
+	"github.com/indigo-cloud/indigo/providers/plugin/plugintest"
+)
+
+// TestOpenStackExamples applies the OpenStack examples end to end through
+// the real terraform-provider-openstack against osdouble, the HTTP double
+// of the published Keystone, Nova, Glance, Cinder and Neutron APIs
+// (OpenStack itself cannot run here): validate, plan, apply, a second
+// plan with nothing to do, destroy, and what the cloud holds after each.
+func TestOpenStackExamples(t *testing.T) {
+	bin := plugintest.RealProvider(t, plugintest.OpenStackModule, plugintest.OpenStackVersion)
+	for _, ex := range []string{"uc2-galaxy-batch", "uc3-medical-imaging", "uc4-cms-cluster"} {
+		t.Run(ex, func(t *testing.T) { testOpenStackExample(t, bin, ex) })
+	}
+}
+
+// exampleImages are the image ids the examples' site catalogues name.
+var exampleImages = map[string]string{
+	"2f1c5e0a-7d3b-4a59-9c61-0e8a4b6f2d11": "ubuntu-22.04", "5b7e9d42-1c8a-4f3e-b0d6-93a2c4e1f7a8": "centos-7",
+	"a83d1f60-4e2b-49c7-8d15-6f0b2e9c3a74": "ubuntu-22.04", "9e4a2c71-3b58-4d06-a1f9-7c2e5d8b0f63": "ubuntu-22.04",
+	"c15f8b3e-6a92-4e7d-8b04-2d9f1a6c5e38": "ubuntu-22.04", "7d2e9a14-5c3b-4f81-9e60-1b8c4a7f2d95": "centos-7",
+	"e4b81c26-9f3a-47d5-a2e8-5c0d7b3f9a61": "centos-7", "3a6f0d58-2b7e-4c19-8f4a-d9e1c5b2a073": "alma-9",
+}
+
+func testOpenStackExample(t *testing.T, bin, ex string) {
+	cfg := osdouble.Config{UserName: "indigo", Password: "s3cret", ProjectName: "research", Flavors: []osdouble.Flavor{
+		{ID: "1", Name: "m1.small", VCPUs: 1, RAM: 2048, Disk: 20}, {ID: "2", Name: "m1.medium", VCPUs: 2, RAM: 4096, Disk: 40},
+		{ID: "3", Name: "m1.large", VCPUs: 4, RAM: 8192, Disk: 80}, {ID: "4", Name: "m1.xlarge", VCPUs: 8, RAM: 16384, Disk: 160},
+		{ID: "5", Name: "m1.2xlarge", VCPUs: 16, RAM: 32768, Disk: 320}, {ID: "6", Name: "g1.large", VCPUs: 8, RAM: 32768, Disk: 100},
+		{ID: "7", Name: "g2.xlarge", VCPUs: 16, RAM: 65536, Disk: 200},
+	}}
+	for id, name := range exampleImages {
+		cfg.Images = append(cfg.Images, osdouble.Image{ID: id, Name: name})
+	}
+	cloud, err := osdouble.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cloud.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, r := range cloud.Requests() {
+				t.Logf("double: %s", r)
+			}
+		}
+	})
+	netID := cloud.AddNetwork("private", "10.0.0.0/24", false)
+	cloud.AddNetwork("public", "203.0.113.0/24", true)
+
+	rc := filepath.Join(t.TempDir(), "terraformrc")
+	if err := os.WriteFile(rc, []byte("provider_installation {\n  dev_overrides {\n    \"terraform-provider-openstack/openstack\" = \""+filepath.Dir(bin)+"\"\n  }\n  direct {}\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TF_CLI_CONFIG_FILE", rc)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("INDIGO_VAR_auth_url", cloud.AuthURL())
+	t.Setenv("INDIGO_VAR_user_name", "indigo")
+	t.Setenv("INDIGO_VAR_password", "s3cret")
+	t.Setenv("INDIGO_VAR_tenant_name", "research")
+	t.Setenv("INDIGO_VAR_network_id", netID)
+	dir := copyExample(t, ex)
+
+	step := func(want int, args ...string) string {
+		t.Helper()
+		out, code := runIn(t, dir, args...)
+		if code != want {
+			t.Fatalf("indigo %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out)
+		}
+		return out
+	}
+	step(0, "validate")
+	step(0, "plan")
+	step(0, "apply", "-auto-approve")
+
+	servers := cloud.Servers()
+	if len(servers) == 0 {
+		t.Fatal("apply created no server in the cloud")
+	}
+	for _, sv := range servers {
+		var flavor string
+		for _, f := range cloud.Flavors() {
+			if f.ID == sv.FlavorID {
+				flavor = f.Name
+			}
+		}
+		t.Logf("server %s: flavor %s, image %s (%s), ports %v, volumes %v", sv.Name, flavor, sv.ImageID, exampleImages[sv.ImageID], sv.Ports, sv.Volumes)
+		if flavor == "" || exampleImages[sv.ImageID] == "" || len(sv.Ports) == 0 {
+			t.Errorf("server %s: flavor %q image %q ports %v: want a flavor and image of the catalogue, on a port", sv.Name, sv.FlavorID, sv.ImageID, sv.Ports)
+		}
+	}
+	for _, v := range cloud.Volumes() {
+		t.Logf("volume %s: %d GiB, attached to %q as %s", v.Name, v.Size, v.ServerID, v.Device)
+		if v.ServerID == "" {
+			t.Errorf("volume %s is not attached", v.Name)
+		}
+	}
+	fips := cloud.FloatingIPs()
+	if len(fips) == 0 {
+		t.Error("no floating IP for the public server")
+	}
+	for _, f := range fips {
+		if f.PortID == nil {
+			t.Errorf("floating IP %s is not associated", f.FloatingIPAddress)
+		}
+	}
+
+	step(0, "plan", "-detailed-exitcode")
+	step(0, "destroy", "-auto-approve")
+	if n, v, f := len(cloud.Servers()), len(cloud.Volumes()), len(cloud.FloatingIPs()); n+v+f != 0 {
+		t.Errorf("after destroy: %d servers, %d volumes, %d floating IPs left", n, v, f)
+	}
+	for _, p := range cloud.Ports() {
+		t.Errorf("after destroy: port %s (%s) left", p.ID, p.Name)
+	}
+}
