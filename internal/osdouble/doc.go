@@ -31,6 +31,19 @@
 //     router:external and availability_zone_hints. Unknown attributes in a
 //     body are refused with 400, as Neutron refuses them.
 //
+//   - Compute servers (POST, GET, list, DELETE /v2.1/servers), ACTIVE at
+//     once, booting on networks by uuid (Nova makes the port) or on given
+//     ports; flavors from Config.Flavors (GET /v2.1/flavors[/detail|/{id}]);
+//     volume attachments (/v2.1/servers/{id}/os-volume_attachments).
+//   - Image (Glance) v2: GET /image/v2/images[/{id}] from Config.Images.
+//   - Block Storage (Cinder) v3 volumes under /volume/v3/{project}:
+//     available at once, in-use while attached, refused delete while
+//     attached.
+//   - Networking subnets (a.b.c.0/24 only), ports (addresses handed out
+//     from the first subnet) and floating IPs (from an external network,
+//     associated with a port by port_id). AddNetwork seeds the networks an
+//     administrator would have made.
+//
 // Errors use each service's published error bodies (Keystone's "error",
 // Nova's "itemNotFound"/"badRequest"/"conflictingRequest", Neutron's
 // "NeutronError"), so clients report them as they would against a cloud.
@@ -41,8 +54,8 @@
 // Requests is the log of what was asked (method, path, query, microversion,
 // status; never tokens or passwords).
 //
-// What it does not do: no other service (no servers, images, volumes,
-// subnets, ports, security groups, object storage), no Identity v2.0, no
+// What it does not do: no other service (no security groups, routers,
+// object storage, server actions or resize), no Identity v2.0, no
 // token, application-credential or TOTP auth methods, no token revocation or
 // validation endpoints, no policy (the one user may do anything, including
 // acting for another user_id), no pagination, no network tags or segments
