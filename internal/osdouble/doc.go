@@ -16,6 +16,7 @@
 //     Config.Region; the token itself comes back in X-Subject-Token. Every
 //     other request must carry a token issued here in X-Auth-Token, or gets
 //     401.
+//
 //   - Compute (Nova) v2.1 key pairs: POST, GET (list and one by name) and
 //     DELETE /v2.1/os-keypairs, with microversions 2.1 to 2.10 as the
 //     X-OpenStack-Nova-API-Version or OpenStack-API-Version header asks
@@ -25,6 +26,7 @@
 //     ed25519 key pair and returns its private key once, as Nova does; an
 //     imported key must parse as an OpenSSH public key. Fingerprints are
 //     the MD5 form Nova reports. GET /v2.1 is the compute version document.
+//
 //   - Networking (Neutron) v2.0 networks: POST, GET (list with simple
 //     equality filters, and one by id), PUT and DELETE /v2.0/networks, with
 //     the core attributes plus mtu, port_security_enabled,
@@ -35,10 +37,13 @@
 //     once, booting on networks by uuid (Nova makes the port) or on given
 //     ports; flavors from Config.Flavors (GET /v2.1/flavors[/detail|/{id}]);
 //     volume attachments (/v2.1/servers/{id}/os-volume_attachments).
+//
 //   - Image (Glance) v2: GET /image/v2/images[/{id}] from Config.Images.
+//
 //   - Block Storage (Cinder) v3 volumes under /volume/v3/{project}:
 //     available at once, in-use while attached, refused delete while
 //     attached.
+//
 //   - Networking subnets (a.b.c.0/24 only), ports (addresses handed out
 //     from the first subnet) and floating IPs (from an external network,
 //     associated with a port by port_id). AddNetwork seeds the networks an
