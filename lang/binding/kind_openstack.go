@@ -111,6 +111,40 @@ func (b *Binder) osCompute() {
 	if !ok {
 		return
 	}
+	// A scalable Compute is count servers, each with its own port and
+	// floating IP; the component's addresses are lists of them all.
+	count := b.capProp("scalable", "count")
+	if count != nil {
+		// The type's default (1) or a literal 1 is one server, no count.
+		if v, ok := literal(count); ok && (v.IsNull() || v.RawEquals(cty.NumberIntVal(1))) {
+			count = nil
+		}
+	}
+	// own refers to this server's instance of a resource of the same count.
+	own := func(typ, attr string) hclsyntax.Expression {
+		if count == nil {
+			return b.ref(typ, name, attr)
+		}
+		return b.indexRef(typ, name, attr)
+	}
+	all := func(typ, attr string) hclsyntax.Expression {
+		if count == nil {
+			return b.list(b.ref(typ, name, attr))
+		}
+		return b.splat(typ, name, attr)
+	}
+	counted := func(r *config.Resource) {
+		if count != nil {
+			r.Count = count
+		}
+	}
+	if count != nil {
+		if lit, ok := srvName.(*hclsyntax.TemplateExpr); ok && lit.IsStringLiteral() || srvName == nil {
+			srvName = b.indexedName(b.c.Name)
+		} else if s, ok := b.literalString(srvName); ok {
+			srvName = b.indexedName(s)
+		}
+	}
 	public := false
 	if nn, ok := b.literalString(b.capProp("endpoint", "network_name")); ok && strings.EqualFold(nn, "PUBLIC") {
 		public = true
@@ -127,10 +161,10 @@ func (b *Binder) osCompute() {
 	case public && netID != "":
 		// terraform-provider-openstack v3 associates a floating IP with a
 		// port, so the server boots on a port of its own.
-		b.resource("openstack_networking_port_v2", name, b.body(map[string]hcl.Expression{
-			"name": b.str(b.c.Name), "network_id": netIDExpr,
-		}))
-		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"port": b.ref("openstack_networking_port_v2", name, "id")}))
+		counted(b.resource("openstack_networking_port_v2", name, b.body(map[string]hcl.Expression{
+			"name": srvName, "network_id": netIDExpr,
+		})))
+		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"port": own("openstack_networking_port_v2", "id")}))
 	case public:
 		b.errorf(b.rng, "No network for a public address", "Component %s asks for a public address (endpoint network_name PUBLIC); on OpenStack its floating IP is associated with a port on the site's network, and site %s gives no network_id. Add settings { network_id = \"...\" }.", b.c.Name, b.site.Name)
 		return
@@ -139,28 +173,43 @@ func (b *Binder) osCompute() {
 	case b.site.Setting("network") != "":
 		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"name": b.str(b.site.Setting("network"))}))
 	}
-	b.resource("openstack_compute_instance_v2", name, b.body(map[string]hcl.Expression{
+	counted(b.resource("openstack_compute_instance_v2", name, b.body(map[string]hcl.Expression{
 		"name": srvName, imgAttr: img, "flavor_name": flavor,
-	}, blocks...))
-	private := b.list(b.ref("openstack_compute_instance_v2", name, "access_ip_v4"))
+	}, blocks...)))
+	private := all("openstack_compute_instance_v2", "access_ip_v4")
 	b.r.Attributes["private_address"] = private
 	b.r.Attributes["public_address"] = private
 	b.r.Attributes["tosca_id"] = b.ref("openstack_compute_instance_v2", name, "id")
+	if count != nil {
+		b.r.Attributes["tosca_id"] = b.splat("openstack_compute_instance_v2", name, "id")
+	}
 	if public {
 		pool := b.site.Setting("floating_pool")
 		if pool == "" {
 			pool = "public"
 		}
-		b.resource("openstack_networking_floatingip_v2", name+"_fip", b.body(map[string]hcl.Expression{"pool": b.str(pool)}))
-		b.resource("openstack_networking_floatingip_associate_v2", name+"_fip", b.body(map[string]hcl.Expression{
-			"floating_ip": b.ref("openstack_networking_floatingip_v2", name+"_fip", "address"),
-			"port_id":     b.ref("openstack_networking_port_v2", name, "id"),
-		}))
-		b.r.Attributes["public_address"] = b.list(b.ref("openstack_networking_floatingip_v2", name+"_fip", "address"))
+		counted(b.resource("openstack_networking_floatingip_v2", name+"_fip", b.body(map[string]hcl.Expression{"pool": b.str(pool)})))
+		fip := b.ref("openstack_networking_floatingip_v2", name+"_fip", "address")
+		if count != nil {
+			fip = b.indexRef("openstack_networking_floatingip_v2", name+"_fip", "address")
+		}
+		counted(b.resource("openstack_networking_floatingip_associate_v2", name+"_fip", b.body(map[string]hcl.Expression{
+			"floating_ip": fip,
+			"port_id":     own("openstack_networking_port_v2", "id"),
+		})))
+		if count != nil {
+			b.r.Attributes["public_address"] = b.splat("openstack_networking_floatingip_v2", name+"_fip", "address")
+		} else {
+			b.r.Attributes["public_address"] = b.list(b.ref("openstack_networking_floatingip_v2", name+"_fip", "address"))
+		}
 	}
 	for _, r := range b.c.Requirements {
 		t := b.comps[r.Target]
 		if t == nil || !hasType(t.TypeChain, "tosca.nodes.BlockStorage") || mountedByConfiguration(t) {
+			continue
+		}
+		if count != nil {
+			b.errorf(r.Range, "Volume attached to a scalable server", "Component %s is scalable (capability scalable count) and asks for volume %s; an OpenStack volume attaches to one server, not to each of the %s's servers. Give each server its own storage, or drop the count.", b.c.Name, t.Name, b.c.Name)
 			continue
 		}
 		attrs := map[string]hcl.Expression{
@@ -225,4 +274,48 @@ func settingUnknown(settings cty.Value, name string) bool {
 	}
 	v, _ := settings.GetAttr(name).Unmark()
 	return !v.IsKnown()
+}
+
+// indexRef builds TYPE.NAME[count.index].ATTR: the instance of a counted
+// resource that goes with the current one.
+func (b *Binder) indexRef(typ, name, attr string) hclsyntax.Expression {
+	coll := &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
+		hcl.TraverseRoot{Name: typ, SrcRange: b.rng},
+		hcl.TraverseAttr{Name: name, SrcRange: b.rng},
+	}, SrcRange: b.rng}
+	idx := &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
+		hcl.TraverseRoot{Name: "count", SrcRange: b.rng},
+		hcl.TraverseAttr{Name: "index", SrcRange: b.rng},
+	}, SrcRange: b.rng}
+	return &hclsyntax.RelativeTraversalExpr{
+		Source:    &hclsyntax.IndexExpr{Collection: coll, Key: idx, SrcRange: b.rng, OpenRange: b.rng, BracketRange: b.rng},
+		Traversal: hcl.Traversal{hcl.TraverseAttr{Name: attr, SrcRange: b.rng}},
+		SrcRange:  b.rng,
+	}
+}
+
+// splat builds TYPE.NAME[*].ATTR: the attribute of every instance.
+func (b *Binder) splat(typ, name, attr string) hclsyntax.Expression {
+	item := &hclsyntax.AnonSymbolExpr{SrcRange: b.rng}
+	return &hclsyntax.SplatExpr{
+		Source: &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
+			hcl.TraverseRoot{Name: typ, SrcRange: b.rng},
+			hcl.TraverseAttr{Name: name, SrcRange: b.rng},
+		}, SrcRange: b.rng},
+		Each:        &hclsyntax.RelativeTraversalExpr{Source: item, Traversal: hcl.Traversal{hcl.TraverseAttr{Name: attr, SrcRange: b.rng}}, SrcRange: b.rng},
+		Item:        item,
+		SrcRange:    b.rng,
+		MarkerRange: b.rng,
+	}
+}
+
+// indexedName builds "PREFIX-${count.index}", a name per instance.
+func (b *Binder) indexedName(prefix string) hclsyntax.Expression {
+	return &hclsyntax.TemplateExpr{Parts: []hclsyntax.Expression{
+		b.str(prefix + "-"),
+		&hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{
+			hcl.TraverseRoot{Name: "count", SrcRange: b.rng},
+			hcl.TraverseAttr{Name: "index", SrcRange: b.rng},
+		}, SrcRange: b.rng},
+	}, SrcRange: b.rng}
 }
