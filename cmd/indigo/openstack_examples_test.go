@@ -17,9 +17,37 @@ import (
 // plan with nothing to do, destroy, and what the cloud holds after each.
 func TestOpenStackExamples(t *testing.T) {
 	bin := plugintest.RealProvider(t, plugintest.OpenStackModule, plugintest.OpenStackVersion)
-	for _, ex := range []string{"uc2-galaxy-batch", "uc3-medical-imaging", "uc4-cms-cluster"} {
-		t.Run(ex, func(t *testing.T) { testOpenStackExample(t, bin, ex) })
+	for _, ex := range []openStackExample{{
+		name: "uc2-galaxy-batch",
+		// wn_num = 2 in main.hcl; placed on bari (its image ids).
+		servers: map[string]string{"lrms_fe_server": "m1.large", "lrms_wn_server-0": "m1.medium", "lrms_wn_server-1": "m1.medium"},
+		public:  "lrms_fe_server",
+	}, {
+		name: "uc3-medical-imaging",
+		// gpu_nodes = 2: one GPU each (g1.large), the PACS server 4 cpus 16 GB.
+		servers: map[string]string{"pacs_server": "m1.xlarge", "gpu_node-0": "g1.large", "gpu_node-1": "g1.large"},
+		public:  "pacs_server",
+		volumes: map[string]string{"image_archive": "pacs_server"},
+	}, {
+		name: "uc4-cms-cluster",
+		// workers = 4.
+		servers: map[string]string{"mesos_master_server": "m1.large", "mesos_slave_server-0": "m1.xlarge", "mesos_slave_server-1": "m1.xlarge",
+			"mesos_slave_server-2": "m1.xlarge", "mesos_slave_server-3": "m1.xlarge"},
+		public: "mesos_master_server",
+	}} {
+		t.Run(ex.name, func(t *testing.T) { testOpenStackExample(t, bin, ex) })
 	}
+}
+
+// openStackExample is what an example must create in the cloud.
+type openStackExample struct {
+	name string
+	// servers are the servers by name, with their flavor.
+	servers map[string]string
+	// public is the server whose port gets the one floating IP.
+	public string
+	// volumes are the volumes by name, with the server they are attached to.
+	volumes map[string]string
 }
 
 // exampleImages are the image ids the examples' site catalogues name.
@@ -30,7 +58,7 @@ var exampleImages = map[string]string{
 	"e4b81c26-9f3a-47d5-a2e8-5c0d7b3f9a61": "centos-7", "3a6f0d58-2b7e-4c19-8f4a-d9e1c5b2a073": "alma-9",
 }
 
-func testOpenStackExample(t *testing.T, bin, ex string) {
+func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 	cfg := osdouble.Config{UserName: "indigo", Password: "s3cret", ProjectName: "research", Flavors: []osdouble.Flavor{
 		{ID: "1", Name: "m1.small", VCPUs: 1, RAM: 2048, Disk: 20}, {ID: "2", Name: "m1.medium", VCPUs: 2, RAM: 4096, Disk: 40},
 		{ID: "3", Name: "m1.large", VCPUs: 4, RAM: 8192, Disk: 80}, {ID: "4", Name: "m1.xlarge", VCPUs: 8, RAM: 16384, Disk: 160},
@@ -66,7 +94,7 @@ func testOpenStackExample(t *testing.T, bin, ex string) {
 	t.Setenv("INDIGO_VAR_password", "s3cret")
 	t.Setenv("INDIGO_VAR_tenant_name", "research")
 	t.Setenv("INDIGO_VAR_network_id", netID)
-	dir := copyExample(t, ex)
+	dir := copyExample(t, ex.name)
 
 	step := func(want int, args ...string) string {
 		t.Helper()
@@ -80,38 +108,42 @@ func testOpenStackExample(t *testing.T, bin, ex string) {
 	step(0, "plan")
 	step(0, "apply", "-auto-approve")
 
-	servers := cloud.Servers()
-	if len(servers) == 0 {
-		t.Fatal("apply created no server in the cloud")
+	flavorName := map[string]string{}
+	for _, f := range cloud.Flavors() {
+		flavorName[f.ID] = f.Name
 	}
-	for _, sv := range servers {
-		var flavor string
-		for _, f := range cloud.Flavors() {
-			if f.ID == sv.FlavorID {
-				flavor = f.Name
-			}
+	byName := map[string]osdouble.ServerRecord{}
+	byID := map[string]string{}
+	for _, sv := range cloud.Servers() {
+		t.Logf("server %s: flavor %s, image %s (%s), ports %v, volumes %v", sv.Name, flavorName[sv.FlavorID], sv.ImageID, exampleImages[sv.ImageID], sv.Ports, sv.Volumes)
+		byName[sv.Name], byID[sv.ID] = sv, sv.Name
+		want, ok := ex.servers[sv.Name]
+		switch {
+		case !ok:
+			t.Errorf("server %s was not asked for", sv.Name)
+		case flavorName[sv.FlavorID] != want:
+			t.Errorf("server %s has flavor %s, want %s (the plan's choice)", sv.Name, flavorName[sv.FlavorID], want)
 		}
-		t.Logf("server %s: flavor %s, image %s (%s), ports %v, volumes %v", sv.Name, flavor, sv.ImageID, exampleImages[sv.ImageID], sv.Ports, sv.Volumes)
-		if flavor == "" || exampleImages[sv.ImageID] == "" || len(sv.Ports) == 0 {
-			t.Errorf("server %s: flavor %q image %q ports %v: want a flavor and image of the catalogue, on a port", sv.Name, sv.FlavorID, sv.ImageID, sv.Ports)
+		if exampleImages[sv.ImageID] == "" || len(sv.Ports) != 1 {
+			t.Errorf("server %s: image %q, ports %v: want an image of the site's catalogue and one port", sv.Name, sv.ImageID, sv.Ports)
 		}
+	}
+	if len(byName) != len(ex.servers) {
+		t.Errorf("%d servers in the cloud, want %d: %v", len(byName), len(ex.servers), ex.servers)
 	}
 	for _, v := range cloud.Volumes() {
-		t.Logf("volume %s: %d GiB, attached to %q as %s", v.Name, v.Size, v.ServerID, v.Device)
-		if v.ServerID == "" {
-			t.Errorf("volume %s is not attached", v.Name)
+		t.Logf("volume %s: %d GiB, attached to %s as %s", v.Name, v.Size, byID[v.ServerID], v.Device)
+		if want := ex.volumes[v.Name]; byID[v.ServerID] != want {
+			t.Errorf("volume %s is attached to %q, want %q", v.Name, byID[v.ServerID], want)
 		}
+	}
+	if n := len(cloud.Volumes()); n != len(ex.volumes) {
+		t.Errorf("%d volumes in the cloud, want %d", n, len(ex.volumes))
 	}
 	fips := cloud.FloatingIPs()
-	if len(fips) == 0 {
-		t.Error("no floating IP for the public server")
+	if len(fips) != 1 || fips[0].PortID == nil || len(byName[ex.public].Ports) == 0 || *fips[0].PortID != byName[ex.public].Ports[0] {
+		t.Errorf("floating IPs %+v: want one, associated with %s's port", fips, ex.public)
 	}
-	for _, f := range fips {
-		if f.PortID == nil {
-			t.Errorf("floating IP %s is not associated", f.FloatingIPAddress)
-		}
-	}
-
 	step(0, "plan", "-detailed-exitcode")
 	step(0, "destroy", "-auto-approve")
 	if n, v, f := len(cloud.Servers()), len(cloud.Volumes()), len(cloud.FloatingIPs()); n+v+f != 0 {
