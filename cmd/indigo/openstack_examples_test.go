@@ -106,7 +106,7 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 	}
 	step(0, "validate")
 	step(0, "plan")
-	step(0, "apply", "-auto-approve")
+	applied := step(0, "apply", "-auto-approve")
 
 	flavorName := map[string]string{}
 	for _, f := range cloud.Flavors() {
@@ -143,6 +143,8 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 	fips := cloud.FloatingIPs()
 	if len(fips) != 1 || fips[0].PortID == nil || len(byName[ex.public].Ports) == 0 || *fips[0].PortID != byName[ex.public].Ports[0] {
 		t.Errorf("floating IPs %+v: want one, associated with %s's port", fips, ex.public)
+	} else if !strings.Contains(applied, fips[0].FloatingIPAddress) {
+		t.Errorf("the outputs do not show the public address %s:\n%s", fips[0].FloatingIPAddress, applied)
 	}
 	step(0, "plan", "-detailed-exitcode")
 	step(0, "destroy", "-auto-approve")
