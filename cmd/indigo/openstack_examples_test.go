@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,7 @@ func TestOpenStackExamples(t *testing.T) {
 		// wn_num = 2 in main.hcl; placed on bari (its image ids).
 		servers: map[string]string{"lrms_fe_server": "m1.large", "lrms_wn_server-0": "m1.medium", "lrms_wn_server-1": "m1.medium"},
 		public:  "lrms_fe_server",
+		ingress: []int{80},
 	}, {
 		name: "uc3-medical-imaging",
 		// gpu_nodes = 2: one GPU each (g1.large), the PACS server 4 cpus 16 GB.
@@ -48,6 +50,9 @@ type openStackExample struct {
 	public string
 	// volumes are the volumes by name, with the server they are attached to.
 	volumes map[string]string
+	// ingress are the tcp ports the public server's security group opens
+	// (its endpoint's ports); none: it has no security group of its own.
+	ingress []int
 }
 
 // exampleImages are the image ids the examples' site catalogues name.
@@ -146,10 +151,28 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 	} else if !strings.Contains(applied, fips[0].FloatingIPAddress) {
 		t.Errorf("the outputs do not show the public address %s:\n%s", fips[0].FloatingIPAddress, applied)
 	}
+	var ingress []int
+	for _, g := range cloud.SecurityGroups() {
+		for _, r := range cloud.SecurityGroupRules(g.ID) {
+			if r.Direction == "ingress" && r.PortRangeMin != nil {
+				ingress = append(ingress, *r.PortRangeMin)
+			}
+		}
+	}
+	var publicGroups []string
+	for _, p := range cloud.Ports() {
+		if len(byName[ex.public].Ports) > 0 && p.ID == byName[ex.public].Ports[0] {
+			publicGroups = p.SecurityGroups
+		}
+	}
+	if fmt.Sprint(ingress) != fmt.Sprint(ex.ingress) || len(ex.ingress) > 0 && len(publicGroups) != 1 {
+		t.Errorf("ingress ports %v (groups of %s's port: %v), want %v", ingress, ex.public, publicGroups, ex.ingress)
+	}
+
 	step(0, "plan", "-detailed-exitcode")
 	step(0, "destroy", "-auto-approve")
-	if n, v, f := len(cloud.Servers()), len(cloud.Volumes()), len(cloud.FloatingIPs()); n+v+f != 0 {
-		t.Errorf("after destroy: %d servers, %d volumes, %d floating IPs left", n, v, f)
+	if n, v, f, g := len(cloud.Servers()), len(cloud.Volumes()), len(cloud.FloatingIPs()), len(cloud.SecurityGroups()); n+v+f+g != 0 {
+		t.Errorf("after destroy: %d servers, %d volumes, %d floating IPs, %d security groups left", n, v, f, g)
 	}
 	for _, p := range cloud.Ports() {
 		t.Errorf("after destroy: port %s (%s) left", p.ID, p.Name)

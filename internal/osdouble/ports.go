@@ -22,6 +22,8 @@ type Port struct {
 	MACAddress            string
 	FixedIPs              []FixedIP
 	DeviceID, DeviceOwner string
+	// SecurityGroups are the ids of the port's security groups.
+	SecurityGroups []string
 	// novaOwned: Nova created it for a server booted on a network, and
 	// deletes it with the server.
 	novaOwned bool
@@ -153,7 +155,7 @@ func (s *Server) portBody(p Port) map[string]any {
 	return map[string]any{
 		"id": p.ID, "name": p.Name, "network_id": p.NetworkID, "mac_address": p.MACAddress, "fixed_ips": p.FixedIPs,
 		"device_id": p.DeviceID, "device_owner": p.DeviceOwner, "status": status, "admin_state_up": true,
-		"project_id": s.projectID, "tenant_id": s.projectID, "description": "", "security_groups": []string{},
+		"project_id": s.projectID, "tenant_id": s.projectID, "description": "", "security_groups": append([]string{}, p.SecurityGroups...),
 		"allowed_address_pairs": []any{}, "extra_dhcp_opts": []any{}, "port_security_enabled": true,
 		"tags": []string{}, "dns_name": "", "dns_assignment": []any{}, "binding:vnic_type": "normal",
 		"binding:host_id": "", "binding:profile": map[string]any{}, "binding:vif_details": map[string]any{}, "binding:vif_type": "unbound",
@@ -164,8 +166,9 @@ func (s *Server) portBody(p Port) map[string]any {
 func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Port *struct {
-			NetworkID string `json:"network_id"`
-			Name      string `json:"name"`
+			NetworkID      string   `json:"network_id"`
+			Name           string   `json:"name"`
+			SecurityGroups []string `json:"security_groups"`
 		} `json:"port"`
 	}
 	if err := decodeBody(r, &body, false); err != nil || body.Port == nil {
@@ -179,6 +182,14 @@ func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPortLocked(body.Port.NetworkID, body.Port.Name)
+	for _, g := range body.Port.SecurityGroups {
+		if _, ok := s.secGroups[g]; !ok {
+			s.mu.Unlock()
+			writeSecGroupNotFound(w, g)
+			return
+		}
+	}
+	p.SecurityGroups = slices.Clone(body.Port.SecurityGroups)
 	s.ports[p.ID] = p
 	b := s.portBody(p)
 	s.mu.Unlock()

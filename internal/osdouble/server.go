@@ -102,6 +102,8 @@ type Server struct {
 	floatingIPs   map[string]FloatingIP
 	servers       map[string]ServerRecord
 	volumes       map[string]Volume
+	secGroups     map[string]SecurityGroup
+	secRules      map[string]SecurityGroupRule
 	// lastFloatingIP numbers the addresses handed out.
 	lastFloatingIP int
 	requests       []Request
@@ -126,6 +128,8 @@ func Start(cfg Config) (*Server, error) {
 		floatingIPs: map[string]FloatingIP{},
 		servers:     map[string]ServerRecord{},
 		volumes:     map[string]Volume{},
+		secGroups:   map[string]SecurityGroup{},
+		secRules:    map[string]SecurityGroupRule{},
 	}
 	s.srv = httptest.NewUnstartedServer(s.routes())
 	s.srv.Listener.Close()
@@ -209,6 +213,13 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /v2.0/floatingips/{id}", s.authenticated(http.HandlerFunc(s.showFloatingIP)))
 	mux.Handle("PUT /v2.0/floatingips/{id}", s.authenticated(http.HandlerFunc(s.updateFloatingIP)))
 	mux.Handle("DELETE /v2.0/floatingips/{id}", s.authenticated(http.HandlerFunc(s.deleteFloatingIP)))
+	mux.Handle("GET /v2.0/security-groups", s.authenticated(http.HandlerFunc(s.listSecGroups)))
+	mux.Handle("POST /v2.0/security-groups", s.authenticated(http.HandlerFunc(s.createSecGroup)))
+	mux.Handle("GET /v2.0/security-groups/{id}", s.authenticated(http.HandlerFunc(s.showSecGroup)))
+	mux.Handle("DELETE /v2.0/security-groups/{id}", s.authenticated(http.HandlerFunc(s.deleteSecGroup)))
+	mux.Handle("POST /v2.0/security-group-rules", s.authenticated(http.HandlerFunc(s.createSecRule)))
+	mux.Handle("GET /v2.0/security-group-rules/{id}", s.authenticated(http.HandlerFunc(s.showSecRule)))
+	mux.Handle("DELETE /v2.0/security-group-rules/{id}", s.authenticated(http.HandlerFunc(s.deleteSecRule)))
 	// Networking.
 	mux.HandleFunc("GET /v2.0", s.networkVersion)
 	mux.HandleFunc("GET /v2.0/{$}", s.networkVersion)

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 )
@@ -161,9 +162,11 @@ func (b *Binder) osCompute() {
 	case public && netID != "":
 		// terraform-provider-openstack v3 associates a floating IP with a
 		// port, so the server boots on a port of its own.
-		counted(b.resource("openstack_networking_port_v2", name, b.body(map[string]hcl.Expression{
-			"name": srvName, "network_id": netIDExpr,
-		})))
+		portAttrs := map[string]hcl.Expression{"name": srvName, "network_id": netIDExpr}
+		if b.osSecurityGroup(name) {
+			portAttrs["security_group_ids"] = b.list(b.ref("openstack_networking_secgroup_v2", name, "id"))
+		}
+		counted(b.resource("openstack_networking_port_v2", name, b.body(portAttrs)))
 		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"port": own("openstack_networking_port_v2", "id")}))
 	case public:
 		b.errorf(b.rng, "No network for a public address", "Component %s asks for a public address (endpoint network_name PUBLIC); on OpenStack its floating IP is associated with a port on the site's network, and site %s gives no network_id. Add settings { network_id = \"...\" }.", b.c.Name, b.site.Name)
@@ -318,4 +321,74 @@ func (b *Binder) indexedName(prefix string) hclsyntax.Expression {
 			hcl.TraverseAttr{Name: "index", SrcRange: b.rng},
 		}, SrcRange: b.rng},
 	}, SrcRange: b.rng}
+}
+
+// osSecurityGroup makes the security group of a public server when its
+// endpoint capability lists ports ({ http = { protocol = "tcp", source =
+// 80 } }): one ingress rule per port, from anywhere. It reports whether it
+// made one. Ports given by inputs the binding cannot read yet make none.
+func (b *Binder) osSecurityGroup(name string) bool {
+	v, ok := literal(b.capProp("endpoint", "ports"))
+	if !ok || !v.CanIterateElements() || v.LengthInt() == 0 {
+		return false
+	}
+	made := false
+	for it := v.ElementIterator(); it.Next(); {
+		k, p := it.Element()
+		if !p.Type().IsObjectType() && !p.Type().IsMapType() {
+			continue
+		}
+		get := func(attr string) cty.Value {
+			if p.Type().IsObjectType() && !p.Type().HasAttribute(attr) {
+				return cty.NilVal
+			}
+			if p.Type().IsMapType() && !p.HasIndex(cty.StringVal(attr)).True() {
+				return cty.NilVal
+			}
+			if p.Type().IsMapType() {
+				return p.Index(cty.StringVal(attr))
+			}
+			return p.GetAttr(attr)
+		}
+		src := get("source")
+		if src == cty.NilVal || src.IsNull() {
+			continue
+		}
+		portNum, err := convert.Convert(src, cty.Number)
+		if err != nil {
+			continue
+		}
+		proto := "tcp"
+		if pr := get("protocol"); pr != cty.NilVal && !pr.IsNull() && pr.Type() == cty.String {
+			proto = strings.ToLower(pr.AsString())
+		}
+		cidr := "0.0.0.0/0"
+		if r := get("remote_cidr"); r != cty.NilVal && !r.IsNull() && r.Type() == cty.String {
+			cidr = r.AsString()
+		}
+		key := name
+		if k.Type() == cty.String {
+			key += "_" + Name(k.AsString())
+		} else {
+			key += "_" + portNum.AsBigFloat().String()
+		}
+		portExpr := &hclsyntax.LiteralValueExpr{Val: portNum, SrcRange: b.rng}
+		b.resource("openstack_networking_secgroup_rule_v2", key, b.body(map[string]hcl.Expression{
+			"security_group_id": b.ref("openstack_networking_secgroup_v2", name, "id"),
+			"direction":         b.str("ingress"),
+			"ethertype":         b.str("IPv4"),
+			"protocol":          b.str(proto),
+			"port_range_min":    portExpr,
+			"port_range_max":    portExpr,
+			"remote_ip_prefix":  b.str(cidr),
+		}))
+		made = true
+	}
+	if made {
+		b.resource("openstack_networking_secgroup_v2", name, b.body(map[string]hcl.Expression{
+			"name":        b.str(b.c.Name),
+			"description": b.str("the ports " + b.c.Name + " publishes"),
+		}))
+	}
+	return made
 }
