@@ -25,7 +25,7 @@ func init() {
 		},
 		Rules: []Rule{
 			{Type: "tosca.nodes.Container.Runtime", Realise: (*Binder).steps, Doc: "configuration steps"},
-			{Type: "tosca.nodes.Compute", Realise: (*Binder).osCompute, Doc: "openstack_compute_instance_v2, a port and a floating IP associated with it when public, volume attachments"},
+			{Type: "tosca.nodes.Compute", Realise: (*Binder).osCompute, Doc: "openstack_compute_instance_v2 (count servers when scalable), a port with a floating IP and a security group for its endpoint ports when public, volume attachments"},
 			{Type: "tosca.nodes.BlockStorage", Realise: (*Binder).osVolume, Doc: "openstack_blockstorage_volume_v3"},
 			{Type: "tosca.nodes.indigo.OneDataStorage", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
 			{Type: "tosca.nodes.indigo.GlusterFSVolume", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
