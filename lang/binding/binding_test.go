@@ -280,3 +280,49 @@ func hasNetworkPort(body hcl.Body) bool {
 	}
 	return false
 }
+
+// TestOpenStackScaledPublic: a scalable public server is count servers,
+// ports, floating IPs and associations, each instance referring to its
+// own; its endpoint ports become one security group on the ports; a volume
+// attached to a scalable server is refused.
+func TestOpenStackScaledPublic(t *testing.T) {
+	m, diags := tosca.Load("testdata/scaled.yaml", tosca.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	site := Site{Name: "cnaf", Kind: "openstack", ProviderLocalName: "openstack", Settings: cty.ObjectVal(map[string]cty.Value{"network_id": cty.StringVal("net-1")})}
+	r := realise(t, m.Components, "web", site)
+	for _, typ := range []string{"openstack_compute_instance_v2", "openstack_networking_port_v2", "openstack_networking_floatingip_v2", "openstack_networking_floatingip_associate_v2"} {
+		name := "web"
+		if strings.Contains(typ, "floatingip") {
+			name = "web_fip"
+		}
+		if res := resource(t, r, typ, name); res.Count == nil {
+			t.Errorf("%s.%s has no count", typ, name)
+		}
+	}
+	assoc := resource(t, r, "openstack_networking_floatingip_associate_v2", "web_fip").Config.(*hclsyntax.Body)
+	if _, ok := assoc.Attributes["port_id"].Expr.(*hclsyntax.RelativeTraversalExpr); !ok {
+		t.Errorf("the association's port_id is %T, want PORT[count.index].id", assoc.Attributes["port_id"].Expr)
+	}
+	if _, ok := r.Attributes["private_address"].(*hclsyntax.SplatExpr); !ok {
+		t.Errorf("private_address is %T, want a splat of every server", r.Attributes["private_address"])
+	}
+	if res := resource(t, r, "openstack_networking_secgroup_v2", "web"); res.Count != nil {
+		t.Error("the security group is per component, not per server")
+	}
+	if v := attr(t, resource(t, r, "openstack_networking_secgroup_rule_v2", "web_ssh").Config, "remote_ip_prefix"); v.AsString() != "192.0.2.0/24" {
+		t.Errorf("ssh rule from %#v", v)
+	}
+	if v := attr(t, resource(t, r, "openstack_networking_secgroup_rule_v2", "web_http").Config, "port_range_min"); !v.RawEquals(cty.NumberIntVal(80)) {
+		t.Errorf("http rule port %#v", v)
+	}
+	if port := resource(t, r, "openstack_networking_port_v2", "web").Config.(*hclsyntax.Body); port.Attributes["security_group_ids"] == nil {
+		t.Error("the port carries no security group")
+	}
+
+	_, diags = Realise(m.Components["attached"], m.Components, site)
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Volume attached to a scalable server") {
+		t.Errorf("a volume on a scalable server: %v", diags)
+	}
+}
