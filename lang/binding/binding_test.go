@@ -284,7 +284,7 @@ func hasNetworkPort(body hcl.Body) bool {
 // TestOpenStackScaledPublic: a scalable public server is count servers,
 // ports, floating IPs and associations, each instance referring to its
 // own; its endpoint ports become one security group on the ports; a volume
-// attached to a scalable server is refused.
+// attached to a scalable server is one volume per server.
 func TestOpenStackScaledPublic(t *testing.T) {
 	m, diags := tosca.Load("testdata/scaled.yaml", tosca.Options{})
 	if diags.HasErrors() {
@@ -321,8 +321,16 @@ func TestOpenStackScaledPublic(t *testing.T) {
 		t.Error("the port carries no security group")
 	}
 
-	_, diags = Realise(m.Components["attached"], m.Components, site)
-	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Volume attached to a scalable server") {
-		t.Errorf("a volume on a scalable server: %v", diags)
+	r = realise(t, m.Components, "attached", site)
+	att := resource(t, r, "openstack_compute_volume_attach_v2", "attached_data")
+	if att.Count == nil {
+		t.Error("the attachments of a scalable server have no count")
+	}
+	if _, ok := att.Config.(*hclsyntax.Body).Attributes["volume_id"].Expr.(*hclsyntax.RelativeTraversalExpr); !ok {
+		t.Error("attachment i does not take volume i")
+	}
+	vol := resource(t, realise(t, m.Components, "data", site), "openstack_blockstorage_volume_v3", "data")
+	if v, _ := vol.Count.Value(nil); !v.RawEquals(cty.NumberIntVal(2)) {
+		t.Errorf("the volume of a server of count 2 has count %#v", v)
 	}
 }

@@ -1,6 +1,8 @@
 package binding
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -26,7 +28,7 @@ func init() {
 		Rules: []Rule{
 			{Type: "tosca.nodes.Container.Runtime", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.Compute", Realise: (*Binder).osCompute, Doc: "openstack_compute_instance_v2 (count servers when scalable), a port with a floating IP and a security group for its endpoint ports when public, volume attachments"},
-			{Type: "tosca.nodes.BlockStorage", Realise: (*Binder).osVolume, Doc: "openstack_blockstorage_volume_v3"},
+			{Type: "tosca.nodes.BlockStorage", Realise: (*Binder).osVolume, Doc: "openstack_blockstorage_volume_v3 (one per server when a scalable Compute attaches it)"},
 			{Type: "tosca.nodes.indigo.OneDataStorage", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
 			{Type: "tosca.nodes.indigo.GlusterFSVolume", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
 			{Type: "tosca.nodes.network.Network", Realise: (*Binder).osNetwork, Doc: "openstack_networking_network_v2 (+ subnet)"},
@@ -114,13 +116,7 @@ func (b *Binder) osCompute() {
 	}
 	// A scalable Compute is count servers, each with its own port and
 	// floating IP; the component's addresses are lists of them all.
-	count := b.capProp("scalable", "count")
-	if count != nil {
-		// The type's default (1) or a literal 1 is one server, no count.
-		if v, ok := literal(count); ok && (v.IsNull() || v.RawEquals(cty.NumberIntVal(1))) {
-			count = nil
-		}
-	}
+	count := scaleCount(b.c)
 	// own refers to this server's instance of a resource of the same count.
 	own := func(typ, attr string) hclsyntax.Expression {
 		if count == nil {
@@ -211,20 +207,25 @@ func (b *Binder) osCompute() {
 		if t == nil || !hasType(t.TypeChain, "tosca.nodes.BlockStorage") || mountedByConfiguration(t) {
 			continue
 		}
-		if count != nil {
-			b.errorf(r.Range, "Volume attached to a scalable server", "Component %s is scalable (capability scalable count) and asks for volume %s; an OpenStack volume attaches to one server, not to each of the %s's servers. Give each server its own storage, or drop the count.", b.c.Name, t.Name, b.c.Name)
+		if host := b.volumeHost(t); count != nil && host != b.c {
+			b.errorf(r.Range, "Volume attached to more than one server", "Volume %s is attached to scalable component %s and to %s; an OpenStack volume attaches to one server. Give each its own storage.", t.Name, b.c.Name, host.Name)
 			continue
 		}
 		attrs := map[string]hcl.Expression{
 			"instance_id": b.ref("openstack_compute_instance_v2", name, "id"),
 			"volume_id":   b.ref("openstack_blockstorage_volume_v3", Name(t.Name), "id"),
 		}
+		if count != nil {
+			// Server i gets volume i: the volume has the server's count.
+			attrs["instance_id"] = b.indexRef("openstack_compute_instance_v2", name, "id")
+			attrs["volume_id"] = b.indexRef("openstack_blockstorage_volume_v3", Name(t.Name), "id")
+		}
 		if rel := b.c.Capabilities["relationship:"+r.Name]; rel != nil && rel["device"] != nil {
 			if v, ok := literal(rel["device"]); !ok || !v.IsNull() {
 				attrs["device"] = rel["device"]
 			}
 		}
-		b.resource("openstack_compute_volume_attach_v2", name+"_"+Name(t.Name), b.body(attrs))
+		counted(b.resource("openstack_compute_volume_attach_v2", name+"_"+Name(t.Name), b.body(attrs)))
 	}
 }
 
@@ -241,8 +242,19 @@ func (b *Binder) osVolume() {
 	if size == nil {
 		return
 	}
-	b.resource("openstack_blockstorage_volume_v3", name, b.body(map[string]hcl.Expression{"name": b.str(b.c.Name), "size": size}))
-	b.r.Attributes["volume_id"] = b.ref("openstack_blockstorage_volume_v3", name, "id")
+	// A volume attached to a scalable server is one volume per server, as
+	// INDIGO's orchestrator made them.
+	var count hcl.Expression
+	if host := b.volumeHost(b.c); host != nil {
+		count = scaleCount(host)
+	}
+	if count == nil {
+		b.resource("openstack_blockstorage_volume_v3", name, b.body(map[string]hcl.Expression{"name": b.str(b.c.Name), "size": size}))
+		b.r.Attributes["volume_id"] = b.ref("openstack_blockstorage_volume_v3", name, "id")
+		return
+	}
+	b.resource("openstack_blockstorage_volume_v3", name, b.body(map[string]hcl.Expression{"name": b.indexedName(b.c.Name), "size": size})).Count = count
+	b.r.Attributes["volume_id"] = b.splat("openstack_blockstorage_volume_v3", name, "id")
 }
 
 func (b *Binder) osNetwork() {
@@ -391,4 +403,31 @@ func (b *Binder) osSecurityGroup(name string) bool {
 		}))
 	}
 	return made
+}
+
+// scaleCount is how many servers a Compute is: its scalable count, nil
+// for one (the type's default 1, a literal 1, or none).
+func scaleCount(c *config.Component) hcl.Expression {
+	count := c.Capabilities["scalable"]["count"]
+	if v, ok := literal(count); count == nil || ok && (v.IsNull() || v.RawEquals(cty.NumberIntVal(1))) {
+		return nil
+	}
+	return count
+}
+
+// volumeHost is the first Compute, by name, that attaches a cloud volume
+// (nil when none does).
+func (b *Binder) volumeHost(vol *config.Component) *config.Component {
+	for _, n := range slices.Sorted(maps.Keys(b.comps)) {
+		c := b.comps[n]
+		if !hasType(c.TypeChain, "tosca.nodes.Compute") {
+			continue
+		}
+		for _, r := range c.Requirements {
+			if r.Target == vol.Name {
+				return c
+			}
+		}
+	}
+	return nil
 }

@@ -152,8 +152,16 @@ func plan(m *config.Module, site binding.Site) hcl.Diagnostics {
 		evalComp(name, "")
 	}
 	for _, key := range slices.Sorted(maps.Keys(resources)) {
-		if body, ok := resources[key].Config.(*hclsyntax.Body); ok {
-			diags = append(diags, evalBody(sc, body)...)
+		res, rsc := resources[key], sc
+		if res.Count != nil {
+			// A counted resource (a scalable server): its count, and its
+			// body for an index not known yet, as validate does.
+			_, d := sc.EvalExpr(res.Count, cty.Number)
+			diags = append(diags, d...)
+			rsc = sc.WithIteration(eval.Iteration{Count: true, CountIndex: cty.UnknownVal(cty.Number)})
+		}
+		if body, ok := res.Config.(*hclsyntax.Body); ok {
+			diags = append(diags, evalBody(rsc, body)...)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Outputs)) {
