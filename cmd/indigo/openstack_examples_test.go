@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +17,8 @@ import (
 // the real terraform-provider-openstack against osdouble, the HTTP double
 // of the published Keystone, Nova, Glance, Cinder and Neutron APIs
 // (OpenStack itself cannot run here): validate, plan, apply, a second
-// plan with nothing to do, destroy, and what the cloud holds after each.
+// plan with nothing to do, a server deleted behind indigo's back seen and
+// created again, destroy, and what the cloud holds after each.
 func TestOpenStackExamples(t *testing.T) {
 	bin := plugintest.RealProvider(t, plugintest.OpenStackModule, plugintest.OpenStackVersion)
 	for _, ex := range []openStackExample{{
@@ -170,6 +173,28 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 	}
 
 	step(0, "plan", "-detailed-exitcode")
+
+	// Drift: a worker deleted behind indigo's back is seen by the next plan
+	// and created again by apply.
+	var gone string
+	for _, name := range slices.Sorted(maps.Keys(ex.servers)) {
+		if name != ex.public {
+			gone = name
+			break
+		}
+	}
+	if !cloud.DeleteServer(byName[gone].ID) {
+		t.Fatalf("no server %s to delete", gone)
+	}
+	if out := step(2, "plan", "-detailed-exitcode"); !strings.Contains(out, "1 to add") {
+		t.Errorf("the plan after %s was deleted does not create it again:\n%s", gone, out)
+	}
+	step(0, "apply", "-auto-approve")
+	if n := len(cloud.Servers()); n != len(ex.servers) {
+		t.Errorf("after converging: %d servers, want %d", n, len(ex.servers))
+	}
+	step(0, "plan", "-detailed-exitcode")
+
 	step(0, "destroy", "-auto-approve")
 	if n, v, f, g := len(cloud.Servers()), len(cloud.Volumes()), len(cloud.FloatingIPs()), len(cloud.SecurityGroups()); n+v+f+g != 0 {
 		t.Errorf("after destroy: %d servers, %d volumes, %d floating IPs, %d security groups left", n, v, f, g)

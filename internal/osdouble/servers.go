@@ -298,22 +298,7 @@ func (s *Server) deleteServer(w http.ResponseWriter, r *http.Request, _ microver
 	s.mu.Lock()
 	sv, ok := s.servers[id]
 	if ok {
-		delete(s.servers, id)
-		for _, pid := range sv.Ports {
-			p := s.ports[pid]
-			if p.novaOwned {
-				s.deletePortLocked(pid)
-				continue
-			}
-			p.DeviceID, p.DeviceOwner = "", ""
-			s.ports[pid] = p
-		}
-		for _, vid := range sv.Volumes {
-			if v, ok := s.volumes[vid]; ok {
-				v.ServerID, v.Status = "", "available"
-				s.volumes[vid] = v
-			}
-		}
+		s.removeServerLocked(sv)
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -410,4 +395,38 @@ func (s *Server) deleteVolumeAttachment(w http.ResponseWriter, r *http.Request, 
 	sv.Volumes = slices.DeleteFunc(sv.Volumes, func(id string) bool { return id == vid })
 	s.servers[sid] = sv
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// DeleteServer removes a server as someone else would from outside
+// (drift), with what Nova does on a delete, and reports whether it existed.
+func (s *Server) DeleteServer(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv, ok := s.servers[id]
+	if ok {
+		s.removeServerLocked(sv)
+	}
+	return ok
+}
+
+// removeServerLocked deletes a server: the ports Nova created for it go,
+// ports it was given are unbound, its volumes are detached. The caller
+// holds s.mu.
+func (s *Server) removeServerLocked(sv ServerRecord) {
+	delete(s.servers, sv.ID)
+	for _, pid := range sv.Ports {
+		p := s.ports[pid]
+		if p.novaOwned {
+			s.deletePortLocked(pid)
+			continue
+		}
+		p.DeviceID, p.DeviceOwner = "", ""
+		s.ports[pid] = p
+	}
+	for _, vid := range sv.Volumes {
+		if v, ok := s.volumes[vid]; ok {
+			v.ServerID, v.Device, v.Status = "", "", "available"
+			s.volumes[vid] = v
+		}
+	}
 }
