@@ -203,3 +203,77 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 		t.Errorf("after destroy: port %s (%s) left", p.ID, p.Name)
 	}
 }
+
+// TestOpenStackNetworkComponent: a TOSCA Network with a cidr becomes a
+// network and a subnet in the cloud, and destroy removes both.
+func TestOpenStackNetworkComponent(t *testing.T) {
+	bin := plugintest.RealProvider(t, plugintest.OpenStackModule, plugintest.OpenStackVersion)
+	cloud, err := osdouble.Start(osdouble.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cloud.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, r := range cloud.Requests() {
+				t.Logf("double: %s", r)
+			}
+		}
+	})
+	rc := filepath.Join(t.TempDir(), "terraformrc")
+	os.WriteFile(rc, []byte("provider_installation {\n  dev_overrides {\n    \"terraform-provider-openstack/openstack\" = \""+filepath.Dir(bin)+"\"\n  }\n  direct {}\n}\n"), 0o644)
+	t.Setenv("TF_CLI_CONFIG_FILE", rc)
+	t.Setenv("HOME", t.TempDir())
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(`indigo {
+  required_providers {
+    openstack = { source = "terraform-provider-openstack/openstack" }
+  }
+}
+
+provider "openstack" {
+  auth_url    = "`+cloud.AuthURL()+`"
+  user_name   = "demo"
+  password    = "secret"
+  tenant_name = "demo"
+}
+
+site "cloud" {
+  provider = openstack
+  kind     = "openstack"
+}
+
+deployment "net" {
+  template = "net.yaml"
+  placement { sites = [site.cloud] }
+}
+`), 0o644)
+	os.WriteFile(filepath.Join(dir, "net.yaml"), []byte(`tosca_definitions_version: tosca_simple_yaml_1_0
+topology_template:
+  node_templates:
+    lab:
+      type: tosca.nodes.network.Network
+      properties:
+        network_name: lab-net
+        cidr: 10.1.0.0/24
+        ip_version: 4
+`), 0o644)
+	step := func(want int, args ...string) string {
+		t.Helper()
+		out, code := runIn(t, dir, args...)
+		if code != want {
+			t.Fatalf("indigo %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out)
+		}
+		return out
+	}
+	step(0, "apply", "-auto-approve")
+	nets, subnets := cloud.Networks(), cloud.Subnets()
+	if len(nets) != 1 || nets[0].Name != "lab-net" || len(subnets) != 1 || subnets[0].CIDR != "10.1.0.0/24" || subnets[0].NetworkID != nets[0].ID {
+		t.Fatalf("networks %+v, subnets %+v: want lab-net with 10.1.0.0/24", nets, subnets)
+	}
+	step(0, "plan", "-detailed-exitcode")
+	step(0, "destroy", "-auto-approve")
+	if n, s := len(cloud.Networks()), len(cloud.Subnets()); n+s != 0 {
+		t.Errorf("after destroy: %d networks, %d subnets", n, s)
+	}
+}

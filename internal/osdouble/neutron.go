@@ -85,6 +85,11 @@ func (s *Server) DeleteNetwork(id string) bool {
 	defer s.mu.Unlock()
 	_, ok := s.networks[id]
 	delete(s.networks, id)
+	for sid, sn := range s.subnets {
+		if sn.NetworkID == id {
+			delete(s.subnets, sid)
+		}
+	}
 	return ok
 }
 
@@ -285,8 +290,17 @@ func (s *Server) updateNetwork(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"network": n})
 }
 
+// deleteNetwork refuses a network that still has ports, as Neutron does
+// (NetworkInUse); its subnets go with it.
 func (s *Server) deleteNetwork(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	s.mu.Lock()
+	inUse := slices.ContainsFunc(slices.Collect(maps.Values(s.ports)), func(p Port) bool { return p.NetworkID == id })
+	s.mu.Unlock()
+	if inUse {
+		writeNeutronError(w, http.StatusConflict, "NetworkInUse", fmt.Sprintf("Unable to complete operation on network %s. There are one or more ports still in use on the network.", id))
+		return
+	}
 	if !s.DeleteNetwork(id) {
 		writeNetworkNotFound(w, id)
 		return
