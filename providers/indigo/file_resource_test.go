@@ -13,6 +13,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 )
 
 func sha(s string) string {
@@ -44,14 +46,14 @@ func TestFileLifecycle(t *testing.T) {
 	name := filepath.Join(root, "sub", "dir", "a.txt")
 	cfg := map[string]any{"path": "sub/dir/a.txt", "content": "hello\n", "file_permission": "0600"}
 
-	p, err := h.plan("indigo_file", tftypes.Value{}, cfg)
+	p, err := h.Plan("indigo_file", tftypes.Value{}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := getString(t, p.planned, "id"); got != sha("hello\n") {
+	if got := protoharness.GetString(t, p.Planned, "id"); got != sha("hello\n") {
 		t.Errorf("planned id = %s, want the content's sha256 (known at plan time)", got)
 	}
-	state, err := h.apply("indigo_file", p)
+	state, err := h.Apply("indigo_file", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +63,10 @@ func TestFileLifecycle(t *testing.T) {
 	if got := mode(t, name); got != 0o600 {
 		t.Errorf("file mode = %o, want 600", got)
 	}
-	if got := getInt(t, state, "size"); got != 6 {
+	if got := protoharness.GetInt(t, state, "size"); got != 6 {
 		t.Errorf("size = %d, want 6", got)
 	}
-	if got := getString(t, state, "directory_permission"); got != "0755" {
+	if got := protoharness.GetString(t, state, "directory_permission"); got != "0755" {
 		t.Errorf("directory_permission = %s, want the default 0755", got)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(root, "sub", "dir", ".a.txt.tmp-*")); len(leftovers) > 0 {
@@ -72,29 +74,29 @@ func TestFileLifecycle(t *testing.T) {
 	}
 
 	// Same config again: no change.
-	state = h.read("indigo_file", state)
-	p, err = h.plan("indigo_file", state, cfg)
+	state = h.Read("indigo_file", state)
+	p, err = h.Plan("indigo_file", state, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.replace) > 0 || !p.planned.Equal(state) {
-		t.Errorf("unchanged config planned a change: replace=%v\nplanned %v\nstate   %v", p.replace, p.planned, state)
+	if len(p.Replace) > 0 || !p.Planned.Equal(state) {
+		t.Errorf("unchanged config planned a change: replace=%v\nplanned %v\nstate   %v", p.Replace, p.Planned, state)
 	}
 
 	// New content and mode: rewritten in place.
 	cfg["content"] = "world"
 	cfg["file_permission"] = "0640"
-	p, err = h.plan("indigo_file", state, cfg)
+	p, err = h.Plan("indigo_file", state, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.replace) > 0 {
-		t.Errorf("content change planned a replacement of %v, want an in-place update", p.replace)
+	if len(p.Replace) > 0 {
+		t.Errorf("content change planned a replacement of %v, want an in-place update", p.Replace)
 	}
-	if got := getString(t, p.planned, "id"); got != sha("world") {
+	if got := protoharness.GetString(t, p.Planned, "id"); got != sha("world") {
 		t.Errorf("planned id = %s, want sha256 of the new content", got)
 	}
-	if state, err = h.apply("indigo_file", p); err != nil {
+	if state, err = h.Apply("indigo_file", p); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, name); got != "world" {
@@ -106,14 +108,14 @@ func TestFileLifecycle(t *testing.T) {
 
 	// New path: replaced.
 	cfg["path"] = "b.txt"
-	p, err = h.plan("indigo_file", state, cfg)
+	p, err = h.Plan("indigo_file", state, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(p.replace, ",") != `AttributeName("path")` {
-		t.Errorf("path change: replace = %v, want path", p.replace)
+	if strings.Join(p.Replace, ",") != `AttributeName("path")` {
+		t.Errorf("path change: replace = %v, want path", p.Replace)
 	}
-	if state, err = h.apply("indigo_file", p); err != nil {
+	if state, err = h.Apply("indigo_file", p); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(name); !os.IsNotExist(err) {
@@ -123,14 +125,14 @@ func TestFileLifecycle(t *testing.T) {
 		t.Errorf("new file content = %q", got)
 	}
 
-	if err := h.destroy("indigo_file", state); err != nil {
+	if err := h.Destroy("indigo_file", state); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "b.txt")); !os.IsNotExist(err) {
 		t.Errorf("file still there after destroy: %v", err)
 	}
 	// Destroying again (already gone) is not an error.
-	if err := h.destroy("indigo_file", state); err != nil {
+	if err := h.Destroy("indigo_file", state); err != nil {
 		t.Errorf("second destroy: %v", err)
 	}
 }
@@ -139,24 +141,24 @@ func TestFileBinaryAndSensitiveContent(t *testing.T) {
 	root := t.TempDir()
 	h := newHarness(t, root)
 	bin := []byte{0, 1, 2, 0xff, 0xfe}
-	state := h.create("indigo_file", map[string]any{"path": "bin", "content_base64": base64.StdEncoding.EncodeToString(bin)})
+	state := h.Create("indigo_file", map[string]any{"path": "bin", "content_base64": base64.StdEncoding.EncodeToString(bin)})
 	if got := readFile(t, filepath.Join(root, "bin")); got != string(bin) {
 		t.Errorf("binary content = %q", got)
 	}
-	if got := getInt(t, state, "size"); got != 5 {
+	if got := protoharness.GetInt(t, state, "size"); got != 5 {
 		t.Errorf("size = %d", got)
 	}
-	h.create("indigo_file", map[string]any{"path": "secret", "sensitive_content": "s3cret"})
+	h.Create("indigo_file", map[string]any{"path": "secret", "sensitive_content": "s3cret"})
 	if got := readFile(t, filepath.Join(root, "secret")); got != "s3cret" {
 		t.Errorf("sensitive content = %q", got)
 	}
-	if !h.schemas["indigo_file"].Block.Attributes[sensitiveIndex(t, h)].Sensitive {
+	if !h.Schemas["indigo_file"].Block.Attributes[sensitiveIndex(t, h)].Sensitive {
 		t.Error("sensitive_content is not marked sensitive in the schema")
 	}
 }
 
-func sensitiveIndex(t *testing.T, h *harness) int {
-	for i, a := range h.schemas["indigo_file"].Block.Attributes {
+func sensitiveIndex(t *testing.T, h *protoharness.Harness) int {
+	for i, a := range h.Schemas["indigo_file"].Block.Attributes {
 		if a.Name == "sensitive_content" {
 			return i
 		}
@@ -170,28 +172,28 @@ func TestFileDrift(t *testing.T) {
 	h := newHarness(t, root)
 	name := filepath.Join(root, "f")
 	cfg := map[string]any{"path": "f", "content": "desired"}
-	state := h.create("indigo_file", cfg)
+	state := h.Create("indigo_file", cfg)
 
 	// Changed outside: Read puts what is on disk into state, and the next
 	// plan rewrites it in place.
 	if err := os.WriteFile(name, []byte("changed outside"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	state = h.read("indigo_file", state)
-	if got := getString(t, state, "content"); got != "changed outside" {
+	state = h.Read("indigo_file", state)
+	if got := protoharness.GetString(t, state, "content"); got != "changed outside" {
 		t.Errorf("after outside change, state content = %q", got)
 	}
-	if got := getString(t, state, "id"); got != sha("changed outside") {
+	if got := protoharness.GetString(t, state, "id"); got != sha("changed outside") {
 		t.Errorf("after outside change, state id = %s", got)
 	}
-	p, err := h.plan("indigo_file", state, cfg)
+	p, err := h.Plan("indigo_file", state, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.replace) > 0 || getString(t, p.planned, "content") != "desired" || p.planned.Equal(state) {
-		t.Errorf("drift did not plan an in-place rewrite: replace=%v planned=%v", p.replace, p.planned)
+	if len(p.Replace) > 0 || protoharness.GetString(t, p.Planned, "content") != "desired" || p.Planned.Equal(state) {
+		t.Errorf("drift did not plan an in-place rewrite: replace=%v planned=%v", p.Replace, p.Planned)
 	}
-	if state, err = h.apply("indigo_file", p); err != nil {
+	if state, err = h.Apply("indigo_file", p); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, name); got != "desired" {
@@ -202,8 +204,8 @@ func TestFileDrift(t *testing.T) {
 	if err := os.Chmod(name, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	state = h.read("indigo_file", state)
-	if got := getString(t, state, "file_permission"); got != "0600" {
+	state = h.Read("indigo_file", state)
+	if got := protoharness.GetString(t, state, "file_permission"); got != "0600" {
 		t.Errorf("after chmod outside, file_permission = %s", got)
 	}
 
@@ -211,8 +213,8 @@ func TestFileDrift(t *testing.T) {
 	if err := os.WriteFile(name, []byte{0xff, 'x'}, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	state = h.read("indigo_file", state)
-	if got := getString(t, state, "content"); got != "\uFFFDx" {
+	state = h.Read("indigo_file", state)
+	if got := protoharness.GetString(t, state, "content"); got != "\uFFFDx" {
 		t.Errorf("non-UTF-8 content read as %q", got)
 	}
 
@@ -220,7 +222,7 @@ func TestFileDrift(t *testing.T) {
 	if err := os.Remove(name); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.read("indigo_file", state); !got.IsNull() {
+	if got := h.Read("indigo_file", state); !got.IsNull() {
 		t.Errorf("file deleted outside: Read returned %v, want null (removed from state)", got)
 	}
 }
@@ -234,34 +236,34 @@ func TestFileImport(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "bin"), []byte{0xff, 0}, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	state, err := h.importState("indigo_file", "text")
+	state, err := h.ImportState("indigo_file", "text")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for attr, want := range map[string]string{
 		"path": "text", "content": "imported", "file_permission": "0640", "directory_permission": "0755", "id": sha("imported"),
 	} {
-		if got := getString(t, state, attr); got != want {
+		if got := protoharness.GetString(t, state, attr); got != want {
 			t.Errorf("imported %s = %q, want %q", attr, got, want)
 		}
 	}
 	// The imported state matches a config that describes the same file.
-	p, err := h.plan("indigo_file", state, map[string]any{"path": "text", "content": "imported", "file_permission": "0640"})
+	p, err := h.Plan("indigo_file", state, map[string]any{"path": "text", "content": "imported", "file_permission": "0640"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.planned.Equal(state) {
-		t.Errorf("plan after import is not empty:\nplanned %v\nstate   %v", p.planned, state)
+	if !p.Planned.Equal(state) {
+		t.Errorf("plan after import is not empty:\nplanned %v\nstate   %v", p.Planned, state)
 	}
 
-	state, err = h.importState("indigo_file", "bin")
+	state, err = h.ImportState("indigo_file", "bin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := getString(t, state, "content_base64"); got != base64.StdEncoding.EncodeToString([]byte{0xff, 0}) {
+	if got := protoharness.GetString(t, state, "content_base64"); got != base64.StdEncoding.EncodeToString([]byte{0xff, 0}) {
 		t.Errorf("binary file imported with content_base64 = %q", got)
 	}
-	if _, err := h.importState("indigo_file", "missing"); err == nil || !strings.Contains(err.Error(), filepath.Join(root, "missing")) {
+	if _, err := h.ImportState("indigo_file", "missing"); err == nil || !strings.Contains(err.Error(), filepath.Join(root, "missing")) {
 		t.Errorf("importing a missing file: error %v does not name the path", err)
 	}
 }
@@ -284,7 +286,7 @@ func TestFileValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			errs := h.validate("indigo_file", tt.config)
+			errs := h.Validate("indigo_file", tt.config)
 			if len(errs) == 0 {
 				t.Fatal("no error")
 			}
@@ -301,8 +303,8 @@ func TestFileValidation(t *testing.T) {
 			}
 		})
 	}
-	if errs := h.validate("indigo_file", map[string]any{"path": "a", "content": ""}); len(errs) > 0 {
-		t.Errorf("empty content is valid, got %v", diagsError(errs))
+	if errs := h.Validate("indigo_file", map[string]any{"path": "a", "content": ""}); len(errs) > 0 {
+		t.Errorf("empty content is valid, got %v", protoharness.DiagsError(errs))
 	}
 }
 
@@ -329,7 +331,7 @@ func TestUnwritableRoot(t *testing.T) {
 			"indigo_directory": {"path": "d"},
 			"indigo_service":   {"command": []string{"sleep", "300"}},
 		} {
-			_, err := h.tryCreate(resource, cfg)
+			_, err := h.TryCreate(resource, cfg)
 			if err == nil {
 				t.Fatalf("%s created under unwritable root %s", resource, root)
 			}
@@ -346,17 +348,17 @@ func TestFileDataSource(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "d.txt"), []byte("data"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	state, err := h.readData("indigo_file", map[string]any{"path": "d.txt"})
+	state, err := h.ReadData("indigo_file", map[string]any{"path": "d.txt"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := getString(t, state, "content"); got != "data" {
+	if got := protoharness.GetString(t, state, "content"); got != "data" {
 		t.Errorf("content = %q", got)
 	}
-	if got := getString(t, state, "content_base64"); got != "ZGF0YQ==" {
+	if got := protoharness.GetString(t, state, "content_base64"); got != "ZGF0YQ==" {
 		t.Errorf("content_base64 = %q", got)
 	}
-	_, err = h.readData("indigo_file", map[string]any{"path": "missing.txt"})
+	_, err = h.ReadData("indigo_file", map[string]any{"path": "missing.txt"})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, "missing.txt")) {
 		t.Errorf("missing file: error %v does not name the path", err)
 	}
@@ -371,7 +373,7 @@ func TestFileConcurrentCreates(t *testing.T) {
 	errs := make(chan error, n)
 	for i := range n {
 		go func() {
-			_, err := h.tryCreate("indigo_file", map[string]any{"path": fmt.Sprintf("dir%d/f%d", i%4, i), "content": fmt.Sprint(i)})
+			_, err := h.TryCreate("indigo_file", map[string]any{"path": fmt.Sprintf("dir%d/f%d", i%4, i), "content": fmt.Sprint(i)})
 			errs <- err
 		}()
 	}
@@ -392,19 +394,19 @@ func TestProviderRoot(t *testing.T) {
 	t.Chdir(wd)
 	// No root: the working directory.
 	h := newHarness(t, "")
-	h.create("indigo_file", map[string]any{"path": "in-wd.txt", "content": "x"})
+	h.Create("indigo_file", map[string]any{"path": "in-wd.txt", "content": "x"})
 	if got := readFile(t, filepath.Join(wd, "in-wd.txt")); got != "x" {
 		t.Errorf("file under the default root = %q", got)
 	}
 	// A relative root: relative to the working directory.
 	h = newHarness(t, "rel/site")
-	state := h.create("indigo_directory", map[string]any{"path": "d"})
-	if got, want := getString(t, state, "id"), filepath.Join(wd, "rel", "site", "d"); got != want {
+	state := h.Create("indigo_directory", map[string]any{"path": "d"})
+	if got, want := protoharness.GetString(t, state, "id"), filepath.Join(wd, "rel", "site", "d"); got != want {
 		t.Errorf("directory under a relative root at %s, want %s", got, want)
 	}
 	// Absolute paths ignore the root.
 	abs := filepath.Join(t.TempDir(), "abs.txt")
-	h.create("indigo_file", map[string]any{"path": abs, "content": "y"})
+	h.Create("indigo_file", map[string]any{"path": abs, "content": "y"})
 	if got := readFile(t, abs); got != "y" {
 		t.Errorf("absolute path content = %q", got)
 	}
@@ -415,7 +417,7 @@ func TestProviderRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	pt := sresp.Provider.ValueType()
-	cfg, err := tfprotov6.NewDynamicValue(pt, toValue(pt, map[string]any{"root": ""}))
+	cfg, err := tfprotov6.NewDynamicValue(pt, protoharness.ToValue(pt, map[string]any{"root": ""}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +425,7 @@ func TestProviderRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := diagsError(vresp.Diagnostics); err == nil || !strings.Contains(err.Error(), `AttributeName("root")`) {
+	if err := protoharness.DiagsError(vresp.Diagnostics); err == nil || !strings.Contains(err.Error(), `AttributeName("root")`) {
 		t.Errorf("empty root: %v, want an error at root", err)
 	}
 }

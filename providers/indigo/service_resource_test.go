@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 )
 
 // gone reports whether no live process has pid.
@@ -54,10 +55,10 @@ func readPidFile(t *testing.T, name string) int {
 }
 
 // cleanupService stops a service the test created if the test did not.
-func cleanupService(t *testing.T, h *harness, state tftypes.Value) {
+func cleanupService(t *testing.T, h *protoharness.Harness, state tftypes.Value) {
 	t.Cleanup(func() {
 		if !state.IsNull() {
-			_ = h.destroy("indigo_service", state)
+			_ = h.Destroy("indigo_service", state)
 		}
 	})
 }
@@ -66,11 +67,11 @@ func TestServiceLifecycle(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "site")
 	h := newHarness(t, root)
 	cfg := map[string]any{"command": []string{"sleep", "300"}}
-	state := h.create("indigo_service", cfg)
+	state := h.Create("indigo_service", cfg)
 	cleanupService(t, h, state)
 
-	pid := int(getInt(t, state, "pid"))
-	if !running(pid, uint64(getInt(t, state, "proc_start_time"))) {
+	pid := int(protoharness.GetInt(t, state, "pid"))
+	if !running(pid, uint64(protoharness.GetInt(t, state, "proc_start_time"))) {
 		t.Fatalf("service pid %d is not running", pid)
 	}
 	if sid, err := unix.Getsid(pid); err != nil || sid != pid {
@@ -79,35 +80,35 @@ func TestServiceLifecycle(t *testing.T) {
 	if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
 		t.Errorf("service process group = %d (%v), want its own group %d", pgid, err, pid)
 	}
-	id := getString(t, state, "id")
-	if got, want := getString(t, state, "log_file"), filepath.Join(root, "logs", "service-"+id+".log"); got != want {
+	id := protoharness.GetString(t, state, "id")
+	if got, want := protoharness.GetString(t, state, "log_file"), filepath.Join(root, "logs", "service-"+id+".log"); got != want {
 		t.Errorf("log_file = %s, want %s", got, want)
 	}
-	if _, err := os.Stat(getString(t, state, "log_file")); err != nil {
+	if _, err := os.Stat(protoharness.GetString(t, state, "log_file")); err != nil {
 		t.Errorf("log file: %v", err)
 	}
-	if _, err := time.Parse(time.RFC3339Nano, getString(t, state, "started_at")); err != nil {
+	if _, err := time.Parse(time.RFC3339Nano, protoharness.GetString(t, state, "started_at")); err != nil {
 		t.Errorf("started_at: %v", err)
 	}
 
-	if got := h.read("indigo_service", state); !got.Equal(state) {
+	if got := h.Read("indigo_service", state); !got.Equal(state) {
 		t.Errorf("Read of a running service changed its state:\n%v\n%v", got, state)
 	}
-	p, err := h.plan("indigo_service", state, cfg)
+	p, err := h.Plan("indigo_service", state, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.replace) > 0 || !p.planned.Equal(state) {
-		t.Errorf("unchanged config planned a change: %v", p.replace)
+	if len(p.Replace) > 0 || !p.Planned.Equal(state) {
+		t.Errorf("unchanged config planned a change: %v", p.Replace)
 	}
 
 	// stop_timeout changes in place; anything else replaces.
 	cfg["stop_timeout"] = "3s"
-	if p, err = h.plan("indigo_service", state, cfg); err != nil {
+	if p, err = h.Plan("indigo_service", state, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if len(p.replace) > 0 {
-		t.Errorf("stop_timeout change planned a replacement of %v", p.replace)
+	if len(p.Replace) > 0 {
+		t.Errorf("stop_timeout change planned a replacement of %v", p.Replace)
 	}
 	for attr, v := range map[string]any{
 		"command":       []string{"sleep", "301"},
@@ -119,15 +120,15 @@ func TestServiceLifecycle(t *testing.T) {
 		"health_check":  map[string]any{"tcp": "127.0.0.1:1"},
 	} {
 		changed := map[string]any{"command": []string{"sleep", "300"}, attr: v}
-		if p, err = h.plan("indigo_service", state, changed); err != nil {
+		if p, err = h.Plan("indigo_service", state, changed); err != nil {
 			t.Fatal(err)
 		}
-		if len(p.replace) == 0 {
+		if len(p.Replace) == 0 {
 			t.Errorf("changing %s does not replace the service", attr)
 		}
 	}
 
-	if err := h.destroy("indigo_service", state); err != nil {
+	if err := h.Destroy("indigo_service", state); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(t, pid, "destroyed service")
@@ -136,16 +137,16 @@ func TestServiceLifecycle(t *testing.T) {
 
 func TestServiceDrift(t *testing.T) {
 	h := newHarness(t, t.TempDir())
-	state := h.create("indigo_service", map[string]any{"command": []string{"sleep", "300"}})
+	state := h.Create("indigo_service", map[string]any{"command": []string{"sleep", "300"}})
 	cleanupService(t, h, state)
-	pid := int(getInt(t, state, "pid"))
+	pid := int(protoharness.GetInt(t, state, "pid"))
 
 	// The same pid with another start time is another process: gone.
-	reused := with(t, state, "proc_start_time", tftypes.NewValue(tftypes.Number, getInt(t, state, "proc_start_time")+1))
-	if got := h.read("indigo_service", reused); !got.IsNull() {
+	reused := protoharness.With(t, state, "proc_start_time", tftypes.NewValue(tftypes.Number, protoharness.GetInt(t, state, "proc_start_time")+1))
+	if got := h.Read("indigo_service", reused); !got.IsNull() {
 		t.Errorf("Read of a reused pid returned %v, want null", got)
 	}
-	if !running(pid, uint64(getInt(t, state, "proc_start_time"))) {
+	if !running(pid, uint64(protoharness.GetInt(t, state, "proc_start_time"))) {
 		t.Fatal("Read of a reused pid touched the real process")
 	}
 
@@ -154,11 +155,11 @@ func TestServiceDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitGone(t, pid, "killed service")
-	if got := h.read("indigo_service", state); !got.IsNull() {
+	if got := h.Read("indigo_service", state); !got.IsNull() {
 		t.Errorf("Read of a killed service returned %v, want null", got)
 	}
 	// Deleting a service that is already gone is fine.
-	if err := h.destroy("indigo_service", state); err != nil {
+	if err := h.Destroy("indigo_service", state); err != nil {
 		t.Errorf("destroying a dead service: %v", err)
 	}
 }
@@ -168,7 +169,7 @@ func TestServiceExitsAtStart(t *testing.T) {
 	h := newHarness(t, root)
 	pidFile := filepath.Join(root, "pid")
 	script := fmt.Sprintf(`echo $$ > %s; sleep 300 & echo $! > %s.child; echo "cannot bind: address in use" >&2; exit 3`, pidFile, pidFile)
-	_, err := h.tryCreate("indigo_service", map[string]any{"command": []string{"sh", "-c", script}})
+	_, err := h.TryCreate("indigo_service", map[string]any{"command": []string{"sh", "-c", script}})
 	if err == nil {
 		t.Fatal("a service that exits at once was created")
 	}
@@ -188,7 +189,7 @@ func TestServiceHealthTimeout(t *testing.T) {
 	pidFile := filepath.Join(root, "pid")
 	script := fmt.Sprintf(`sleep 300 & echo $! > %s.child; echo $$ > %s; echo starting; exec sleep 301`, pidFile, pidFile)
 	closed := fmt.Sprintf("127.0.0.1:%d", testsrv.FreePort(t))
-	_, err := h.tryCreate("indigo_service", map[string]any{
+	_, err := h.TryCreate("indigo_service", map[string]any{
 		"command":      []string{"sh", "-c", script},
 		"health_check": map[string]any{"tcp": closed, "timeout": "1s", "interval": "100ms"},
 	})
@@ -224,7 +225,7 @@ func TestServiceHealthChecks(t *testing.T) {
 			if hc, ok := extra["health_check"].(map[string]any); ok {
 				cfg["health_check"] = map[string]any{"http": fmt.Sprintf(hc["http"].(string), port), "interval": hc["interval"]}
 			}
-			state := h.create("indigo_service", cfg)
+			state := h.Create("indigo_service", cfg)
 			cleanupService(t, h, state)
 			// Create returned only once the service answered.
 			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/health", port))
@@ -232,23 +233,23 @@ func TestServiceHealthChecks(t *testing.T) {
 				t.Fatalf("service not answering after create: %v", err)
 			}
 			resp.Body.Close()
-			if err := h.destroy("indigo_service", state); err != nil {
+			if err := h.Destroy("indigo_service", state); err != nil {
 				t.Fatal(err)
 			}
-			waitGone(t, int(getInt(t, state, "pid")), "destroyed HTTP service")
+			waitGone(t, int(protoharness.GetInt(t, state, "pid")), "destroyed HTTP service")
 		})
 	}
 }
 
 func TestServiceStopEscalatesToKill(t *testing.T) {
 	h := newHarness(t, t.TempDir())
-	state := h.create("indigo_service", map[string]any{
+	state := h.Create("indigo_service", map[string]any{
 		"command":      []string{"sh", "-c", `trap "" TERM; while :; do sleep 0.05; done`},
 		"stop_timeout": "300ms",
 	})
 	cleanupService(t, h, state)
-	pid := int(getInt(t, state, "pid"))
-	if err := h.destroy("indigo_service", state); err != nil {
+	pid := int(protoharness.GetInt(t, state, "pid"))
+	if err := h.Destroy("indigo_service", state); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(t, pid, "service that ignores SIGTERM")
@@ -266,7 +267,7 @@ func TestServiceEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, root)
-	state := h.create("indigo_service", map[string]any{
+	state := h.Create("indigo_service", map[string]any{
 		"command":       []string{"sh", "-c", `echo "$FOO|$SECRET|$INDIGO_TEST_INHERITED|${INDIGO_BUILTIN_PROVIDER-unset}|${TF_PLUGIN_MAGIC_COOKIE-unset}|$(pwd)" > out; exec sleep 300`},
 		"dir":           "work",
 		"env":           map[string]string{"FOO": "foo", "SECRET": "overridden"},
@@ -305,7 +306,7 @@ func TestServiceValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			errs := h.validate("indigo_service", tt.config)
+			errs := h.Validate("indigo_service", tt.config)
 			if len(errs) == 0 {
 				t.Fatal("no error")
 			}
@@ -318,11 +319,11 @@ func TestServiceValidation(t *testing.T) {
 
 func TestServiceStartErrors(t *testing.T) {
 	h := newHarness(t, t.TempDir())
-	_, err := h.tryCreate("indigo_service", map[string]any{"command": []string{"no-such-program-indigo"}})
+	_, err := h.TryCreate("indigo_service", map[string]any{"command": []string{"no-such-program-indigo"}})
 	if err == nil || !strings.Contains(err.Error(), "no-such-program-indigo") || !strings.Contains(err.Error(), `AttributeName("command")`) {
 		t.Errorf("missing program: %v", err)
 	}
-	_, err = h.tryCreate("indigo_service", map[string]any{"command": []string{"sleep", "1"}, "dir": "missing"})
+	_, err = h.TryCreate("indigo_service", map[string]any{"command": []string{"sleep", "1"}, "dir": "missing"})
 	if err == nil || !strings.Contains(err.Error(), "not an existing directory") || !strings.Contains(err.Error(), `AttributeName("dir")`) {
 		t.Errorf("missing dir: %v", err)
 	}
@@ -361,15 +362,15 @@ func TestServiceCreateCancelled(t *testing.T) {
 	root := t.TempDir()
 	h := newHarness(t, root)
 	pidFile := filepath.Join(root, "pid")
-	p, err := h.plan("indigo_service", tftypes.Value{}, map[string]any{
+	p, err := h.Plan("indigo_service", tftypes.Value{}, map[string]any{
 		"command":      []string{"sh", "-c", fmt.Sprintf(`echo $$ > %s; exec sleep 300`, pidFile)},
 		"health_check": map[string]any{"tcp": fmt.Sprintf("127.0.0.1:%d", testsrv.FreePort(t)), "timeout": "5m"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ := h.typ("indigo_service")
-	null, planned, cfg := h.dynamic(typ, tftypes.NewValue(typ, nil)), h.dynamic(typ, p.planned), h.dynamic(typ, p.config)
+	typ := h.Type("indigo_service")
+	null, planned, cfg := h.Dynamic(typ, tftypes.NewValue(typ, nil)), h.Dynamic(typ, p.Planned), h.Dynamic(typ, p.Config)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		// Cancel once the service runs (bounded, in case it never does).
@@ -382,13 +383,13 @@ func TestServiceCreateCancelled(t *testing.T) {
 		}
 		cancel()
 	}()
-	resp, err := h.srv.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+	resp, err := h.Server.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
 		TypeName: "indigo_service", PriorState: &null, PlannedState: &planned, Config: &cfg,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := diagsError(resp.Diagnostics); err == nil || !strings.Contains(err.Error(), "cancelled") {
+	if err := protoharness.DiagsError(resp.Diagnostics); err == nil || !strings.Contains(err.Error(), "cancelled") {
 		t.Errorf("cancelled create: %v, want an error saying it was cancelled", err)
 	}
 	waitGone(t, readPidFile(t, pidFile), "the service whose create was cancelled")
