@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 )
 
 // benchSource writes n small files (1 KiB, ten per directory) under root/src.
@@ -33,8 +35,8 @@ func BenchmarkSync1000(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		state := h.create(copyType, cfg)
-		if n := getInt(b, state, "files"); n != 1000 {
+		state := h.Create(copyType, cfg)
+		if n := protoharness.GetInt(b, state, "files"); n != 1000 {
 			b.Fatalf("%d files", n)
 		}
 	}
@@ -47,11 +49,11 @@ func BenchmarkRead1000(b *testing.B) {
 	root := b.TempDir()
 	h := newHarness(b, root)
 	src := benchSource(b, root, 1000)
-	state := h.create(copyType, map[string]any{"path": "replica", "source": src})
+	state := h.Create(copyType, map[string]any{"path": "replica", "source": src})
 	b.ReportAllocs()
 	for b.Loop() {
-		v, _ := h.read(copyType, state)
-		if !getBool(b, v, "in_sync") {
+		v := h.Read(copyType, state)
+		if !protoharness.GetBool(b, v, "in_sync") {
 			b.Fatal("not in sync")
 		}
 	}

@@ -21,7 +21,7 @@ func TestCrashHelper(t *testing.T) {
 		t.Skip("helper process for TestKilledSync")
 	}
 	h := newHarness(t, root)
-	h.create(copyType, map[string]any{"path": "replica", "source": filepath.Join(root, "src")})
+	h.Create(copyType, map[string]any{"path": "replica", "source": filepath.Join(root, "src")})
 }
 
 // TestKilledSync kills an apply (kill -9) in the middle of a sync: every
@@ -72,7 +72,7 @@ func TestKilledSync(t *testing.T) {
 	t.Logf("killed with %d whole files and %d temporary files in the replica", whole, temps)
 
 	h := newHarness(t, root)
-	state := h.create(copyType, map[string]any{"path": "replica", "source": src})
+	state := h.Create(copyType, map[string]any{"path": "replica", "source": src})
 	sameData(t, src, replica)
 	for rel := range tree(t, replica) {
 		if strings.Contains(rel, ".indigo-tmp-") {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 )
 
@@ -71,7 +72,7 @@ func getfacl(t *testing.T, p string) string {
 func entriesOf(t *testing.T, v tftypes.Value) []string {
 	t.Helper()
 	var l []tftypes.Value
-	if err := get(t, v, "entries").As(&l); err != nil {
+	if err := protoharness.Get(t, v, "entries").As(&l); err != nil {
 		t.Fatal(err)
 	}
 	var out []string
@@ -135,14 +136,14 @@ func TestPOSIXACLGrantsOnlyWhatItSays(t *testing.T) {
 		"recursive": true,
 		"default":   true,
 	}
-	state := h.create(aclType, cfg)
-	if got := getString(t, state, "id"); got != filepath.Join(root, "data") {
+	state := h.Create(aclType, cfg)
+	if got := protoharness.GetString(t, state, "id"); got != filepath.Join(root, "data") {
 		t.Errorf("id = %q", got)
 	}
 
-	if read, _ := h.read(aclType, state); true {
-		if p, err := h.plan(aclType, read, cfg); err != nil || !p.planned.Equal(p.prior) {
-			t.Fatalf("plan right after create is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, read)
+	if read := h.Read(aclType, state); true {
+		if p, err := h.Plan(aclType, read, cfg); err != nil || !p.Planned.Equal(p.Prior) {
+			t.Fatalf("plan right after create is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, read)
 		}
 	}
 
@@ -187,17 +188,17 @@ func TestPOSIXACLGrantsOnlyWhatItSays(t *testing.T) {
 	if canWrite(carol, later) {
 		t.Fatal("carol can write a file created 0640 under a default ACL: the mask should stop her")
 	}
-	state, _ = h.read(aclType, state)
+	state = h.Read(aclType, state)
 	if got := entriesOf(t, state); !slices.Equal(got, []string{"u:" + alice + ":r-X", "g:" + cms + ":r--"}) {
 		t.Errorf("Read after a file was created under the default ACL: %v; want alice's entry as written, the group's as found on the new file", got)
 	}
-	state = h.update(aclType, state, cfg)
+	state = h.Update(aclType, state, cfg)
 	if !canWrite(carol, later) {
 		t.Errorf("the update did not give carol write access to the new file:\n%s", getfacl(t, later))
 	}
-	state, _ = h.read(aclType, state)
-	if p, err := h.plan(aclType, state, cfg); err != nil || !p.planned.Equal(p.prior) {
-		t.Fatalf("plan right after the update is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, state)
+	state = h.Read(aclType, state)
+	if p, err := h.Plan(aclType, state, cfg); err != nil || !p.Planned.Equal(p.Prior) {
+		t.Fatalf("plan right after the update is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, state)
 	}
 
 	// Drift: alice's entry removed by hand from one file deep down.
@@ -205,15 +206,15 @@ func TestPOSIXACLGrantsOnlyWhatItSays(t *testing.T) {
 	if canRead(alice, deep) {
 		t.Fatal("removing the entry by hand did not take alice's access")
 	}
-	state, _ = h.read(aclType, state)
+	state = h.Read(aclType, state)
 	if got := entriesOf(t, state); slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, alice) }) {
 		t.Errorf("Read does not see alice's entry gone from %s: %v", deep, got)
 	}
-	p, err := h.plan(aclType, state, cfg)
-	if err != nil || p.planned.Equal(p.prior) || p.replace {
+	p, err := h.Plan(aclType, state, cfg)
+	if err != nil || p.Planned.Equal(p.Prior) || len(p.Replace) > 0 {
 		t.Fatalf("a removed entry must plan an in-place update: %v", err)
 	}
-	if state, err = h.apply(aclType, p); err != nil {
+	if state, err = h.Apply(aclType, p); err != nil {
 		t.Fatal(err)
 	}
 	if !canRead(alice, deep) {
@@ -227,18 +228,18 @@ func TestPOSIXACLGrantsOnlyWhatItSays(t *testing.T) {
 	if canRead(alice, file) {
 		t.Fatal("chmod 0600 did not narrow the mask")
 	}
-	state, _ = h.read(aclType, state)
+	state = h.Read(aclType, state)
 	if got := entriesOf(t, state); !slices.Contains(got, "u:"+alice+":---") {
 		t.Errorf("Read after the mask was narrowed: %v; want alice's effective rights (---)", got)
 	}
-	state = h.update(aclType, state, cfg)
+	state = h.Update(aclType, state, cfg)
 	if !canRead(alice, file) {
 		t.Error("apply did not restore alice's effective rights")
 	}
 
 	// Update: the group's entry goes, alice's stays.
 	cfg["entries"] = []string{"u:" + alice + ":r-X"}
-	state = h.update(aclType, state, cfg)
+	state = h.Update(aclType, state, cfg)
 	if canWrite(carol, deep) || canRead(carol, deep) {
 		t.Error("carol still has access after her group's entry was removed")
 	}
@@ -249,20 +250,20 @@ func TestPOSIXACLGrantsOnlyWhatItSays(t *testing.T) {
 	// Update: no longer recursive nor default: only data itself keeps
 	// alice's entry.
 	cfg["recursive"], cfg["default"] = false, false
-	state = h.update(aclType, state, cfg)
+	state = h.Update(aclType, state, cfg)
 	if canRead(alice, file) {
 		t.Error("alice still reads data/file after recursive was turned off")
 	}
 	if acl := getfacl(t, filepath.Join(root, "data")); !strings.Contains(acl, "user:"+alice+":r-x") || strings.Contains(acl, "default:user:"+alice) {
 		t.Errorf("data's ACL after turning off recursive and default:\n%s", acl)
 	}
-	state, _ = h.read(aclType, state)
-	if p, err := h.plan(aclType, state, cfg); err != nil || !p.planned.Equal(p.prior) {
+	state = h.Read(aclType, state)
+	if p, err := h.Plan(aclType, state, cfg); err != nil || !p.Planned.Equal(p.Prior) {
 		t.Errorf("plan after the update is not empty: %v", err)
 	}
 
 	// Delete: the entries it set go, the modes stay.
-	if err := h.destroy(aclType, state); err != nil {
+	if err := h.Destroy(aclType, state); err != nil {
 		t.Fatal(err)
 	}
 	if acl := getfacl(t, filepath.Join(root, "data")); strings.Contains(acl, alice) {
@@ -275,7 +276,7 @@ func TestPOSIXACLGrantsOnlyWhatItSays(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(root, "data")); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := h.read(aclType, state); !got.IsNull() {
+	if got := h.Read(aclType, state); !got.IsNull() {
 		t.Errorf("Read of a removed path = %v, want null", got)
 	}
 }
@@ -296,16 +297,16 @@ func TestPOSIXACLRefusals(t *testing.T) {
 		{[]string{"u:root:r", "user:root:rw"}, "Duplicate"},
 		{[]string{}, "at least one"},
 	} {
-		if _, err := h.plan(aclType, tftypes.Value{}, map[string]any{"path": "data", "entries": tc.entries}); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := h.Plan(aclType, tftypes.Value{}, map[string]any{"path": "data", "entries": tc.entries}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("entries %q: %v; want an error mentioning %q", tc.entries, err, tc.want)
 		}
 	}
 	apply := func(cfg map[string]any) error {
-		p, err := h.plan(aclType, tftypes.Value{}, cfg)
+		p, err := h.Plan(aclType, tftypes.Value{}, cfg)
 		if err != nil {
 			return err
 		}
-		_, err = h.apply(aclType, p)
+		_, err = h.Apply(aclType, p)
 		return err
 	}
 	err := apply(map[string]any{"path": "data", "entries": []string{"u:no-such-user-4f1c2e:r"}})

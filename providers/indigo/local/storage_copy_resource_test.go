@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 )
 
 const copyType = "indigo_storage_copy"
@@ -101,16 +103,16 @@ type counts struct {
 func countsOf(t testing.TB, v tftypes.Value) counts {
 	t.Helper()
 	return counts{
-		files: getInt(t, v, "files"), bytes: getInt(t, v, "bytes"),
-		missing: getInt(t, v, "missing"), extra: getInt(t, v, "extra"), expired: getInt(t, v, "expired"),
-		inSync: getBool(t, v, "in_sync"),
+		files: protoharness.GetInt(t, v, "files"), bytes: protoharness.GetInt(t, v, "bytes"),
+		missing: protoharness.GetInt(t, v, "missing"), extra: protoharness.GetInt(t, v, "extra"), expired: protoharness.GetInt(t, v, "expired"),
+		inSync: protoharness.GetBool(t, v, "in_sync"),
 	}
 }
 
 // refresh reads the copy and checks what it reports.
-func refresh(t *testing.T, h *harness, state tftypes.Value, want counts) tftypes.Value {
+func refresh(t *testing.T, h *protoharness.Harness, state tftypes.Value, want counts) tftypes.Value {
 	t.Helper()
-	v, warnings := h.read(copyType, state)
+	v, warnings := h.ReadWarnings(copyType, state)
 	if v.IsNull() {
 		t.Fatal("Read removed the copy from state")
 	}
@@ -126,43 +128,43 @@ func refresh(t *testing.T, h *harness, state tftypes.Value, want counts) tftypes
 // repairPlanned plans config from the refreshed state, checks that the plan
 // is the repair (in_sync planned true, an update not a replacement) and
 // applies it.
-func repairPlanned(t *testing.T, h *harness, state tftypes.Value, config map[string]any) tftypes.Value {
+func repairPlanned(t *testing.T, h *protoharness.Harness, state tftypes.Value, config map[string]any) tftypes.Value {
 	t.Helper()
-	p, err := h.plan(copyType, state, config)
+	p, err := h.Plan(copyType, state, config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.replace {
+	if len(p.Replace) > 0 {
 		t.Fatal("the repair was planned as a replacement")
 	}
-	if p.planned.Equal(state) {
+	if p.Planned.Equal(state) {
 		t.Fatal("a copy out of sync planned no change")
 	}
-	if !getBool(t, p.planned, "in_sync") {
+	if !protoharness.GetBool(t, p.Planned, "in_sync") {
 		t.Error("in_sync planned false")
 	}
-	if get(t, p.planned, "missing").IsKnown() {
+	if protoharness.Get(t, p.Planned, "missing").IsKnown() {
 		t.Error("missing planned known; the apply decides it")
 	}
-	next, err := h.apply(copyType, p)
+	next, err := h.Apply(copyType, p)
 	if err != nil {
 		t.Fatalf("repair: %v", err)
 	}
-	if !getBool(t, next, "in_sync") || getInt(t, next, "missing")+getInt(t, next, "extra")+getInt(t, next, "expired") != 0 {
+	if !protoharness.GetBool(t, next, "in_sync") || protoharness.GetInt(t, next, "missing")+protoharness.GetInt(t, next, "extra")+protoharness.GetInt(t, next, "expired") != 0 {
 		t.Errorf("after the repair: %+v", countsOf(t, next))
 	}
 	return next
 }
 
 // noChange fails unless a plan from state is a no-op.
-func noChange(t *testing.T, h *harness, state tftypes.Value, config map[string]any) {
+func noChange(t *testing.T, h *protoharness.Harness, state tftypes.Value, config map[string]any) {
 	t.Helper()
-	p, err := h.plan(copyType, state, config)
+	p, err := h.Plan(copyType, state, config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.planned.Equal(state) {
-		t.Errorf("a copy in sync planned a change:\n%v\nfrom\n%v", p.planned, state)
+	if !p.Planned.Equal(state) {
+		t.Errorf("a copy in sync planned a change:\n%v\nfrom\n%v", p.Planned, state)
 	}
 }
 
@@ -171,10 +173,10 @@ func noChange(t *testing.T, h *harness, state tftypes.Value, config map[string]a
 func TestReplicaFollowsSource(t *testing.T) {
 	root := t.TempDir()
 	h := newHarness(t, root)
-	primary := getString(t, h.create("indigo_directory", map[string]any{"path": "storage/primary"}), "id")
+	primary := protoharness.GetString(t, h.Create("indigo_directory", map[string]any{"path": "storage/primary"}), "id")
 	cfg := map[string]any{"path": "storage/replica", "source": primary}
-	replica := h.create(copyType, cfg)
-	replicaDir := getString(t, replica, "id")
+	replica := h.Create(copyType, cfg)
+	replicaDir := protoharness.GetString(t, replica, "id")
 	if replicaDir != filepath.Join(root, "storage/replica") {
 		t.Fatalf("id %s", replicaDir)
 	}
@@ -312,8 +314,8 @@ func TestExpiry(t *testing.T) {
 
 	t.Run("primary", func(t *testing.T) {
 		cfg := map[string]any{"path": "primary", "rule": []map[string]any{{"expire_after": "2s"}}}
-		state := h.create(copyType, cfg)
-		dir := getString(t, state, "id")
+		state := h.Create(copyType, cfg)
+		dir := protoharness.GetString(t, state, "id")
 		writeFile(t, dir, "old.dat", "12345", 0o644)
 		writeFile(t, dir, "sub/new.dat", "123", 0o644)
 		writeFile(t, dir, ".indigo-qos.json", "{}", 0o644)
@@ -334,8 +336,8 @@ func TestExpiry(t *testing.T) {
 			{"prefix": "", "expire_after": "1d"},
 			{"expire_after": "1s", "expire": false},
 		}}
-		state := h.create(copyType, cfg)
-		dir := getString(t, state, "id")
+		state := h.Create(copyType, cfg)
+		dir := protoharness.GetString(t, state, "id")
 		for _, rel := range []string{"logs/a", "logs/b/c", "logsx", "data/d", "data/e"} {
 			writeFile(t, dir, rel, "x", 0o644)
 			age(t, filepath.Join(dir, rel), time.Hour)
@@ -358,17 +360,17 @@ func TestExpiry(t *testing.T) {
 		writeFile(t, src, "stale", "stale", 0o644)
 		age(t, filepath.Join(src, "stale"), 2*time.Hour)
 		noRules := map[string]any{"path": "replica", "source": src}
-		state := h.create(copyType, noRules)
-		dir := getString(t, state, "id")
+		state := h.Create(copyType, noRules)
+		dir := protoharness.GetString(t, state, "id")
 		if len(tree(t, dir)) != 2 {
 			t.Fatalf("replica %v", tree(t, dir))
 		}
 		cfg := map[string]any{"path": "replica", "source": src, "rule": []map[string]any{{"expire_after": "1h"}}}
-		p, err := h.plan(copyType, state, cfg)
+		p, err := h.Plan(copyType, state, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if state, err = h.apply(copyType, p); err != nil {
+		if state, err = h.Apply(copyType, p); err != nil {
 			t.Fatal(err)
 		}
 		if got := tree(t, dir); len(got) != 1 || got["keep"] == "" {
@@ -389,8 +391,8 @@ func TestLeftoverTemporaryFiles(t *testing.T) {
 	src := filepath.Join(root, "src")
 	writeFile(t, src, "a/b", "whole", 0o644)
 	cfg := map[string]any{"path": "replica", "source": src}
-	state := h.create(copyType, cfg)
-	dir := getString(t, state, "id")
+	state := h.Create(copyType, cfg)
+	dir := protoharness.GetString(t, state, "id")
 
 	// What a kill -9 in the middle of a copy leaves: a partial temporary
 	// file beside the real name. It is not data.
@@ -413,11 +415,11 @@ func TestDelete(t *testing.T) {
 	root := t.TempDir()
 	h := newHarness(t, root)
 	cfg := map[string]any{"path": "copy"}
-	state := h.create(copyType, cfg)
-	dir := getString(t, state, "id")
+	state := h.Create(copyType, cfg)
+	dir := protoharness.GetString(t, state, "id")
 	writeFile(t, dir, "data", "precious", 0o644)
 
-	err := h.destroy(copyType, state)
+	err := h.Destroy(copyType, state)
 	if err == nil || !strings.Contains(err.Error(), "Copy not empty") || !strings.Contains(err.Error(), "force_destroy = true") || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("deleting a copy with data: %v", err)
 	}
@@ -426,14 +428,14 @@ func TestDelete(t *testing.T) {
 	}
 
 	forced := map[string]any{"path": "copy", "force_destroy": true}
-	p, err := h.plan(copyType, state, forced)
+	p, err := h.Plan(copyType, state, forced)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if state, err = h.apply(copyType, p); err != nil {
+	if state, err = h.Apply(copyType, p); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.destroy(copyType, state); err != nil {
+	if err := h.Destroy(copyType, state); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
@@ -442,9 +444,9 @@ func TestDelete(t *testing.T) {
 
 	// An empty copy goes without force_destroy, leftover temporary files
 	// notwithstanding.
-	state = h.create(copyType, cfg)
+	state = h.Create(copyType, cfg)
 	writeFile(t, dir, ".indigo-tmp-1", "x", 0o600)
-	if err := h.destroy(copyType, state); err != nil {
+	if err := h.Destroy(copyType, state); err != nil {
 		t.Fatalf("deleting an empty copy: %v", err)
 	}
 }
@@ -452,9 +454,9 @@ func TestDelete(t *testing.T) {
 func TestDeletedByHand(t *testing.T) {
 	root := t.TempDir()
 	h := newHarness(t, root)
-	state := h.create(copyType, map[string]any{"path": "copy"})
-	os.RemoveAll(getString(t, state, "id"))
-	if v, _ := h.read(copyType, state); !v.IsNull() {
+	state := h.Create(copyType, map[string]any{"path": "copy"})
+	os.RemoveAll(protoharness.GetString(t, state, "id"))
+	if v := h.Read(copyType, state); !v.IsNull() {
 		t.Fatalf("Read kept a copy whose directory is gone: %v", v)
 	}
 }
@@ -465,22 +467,22 @@ func TestSourceMissing(t *testing.T) {
 	src := filepath.Join(root, "src")
 	writeFile(t, src, "a", "a", 0o644)
 	cfg := map[string]any{"path": "replica", "source": src}
-	state := h.create(copyType, cfg)
-	dir := getString(t, state, "id")
+	state := h.Create(copyType, cfg)
+	dir := protoharness.GetString(t, state, "id")
 	os.RemoveAll(src)
 
-	v, warnings := h.read(copyType, state)
+	v, warnings := h.ReadWarnings(copyType, state)
 	if len(warnings) != 1 || warnings[0] != "Source not found" {
 		t.Errorf("warnings %v", warnings)
 	}
 	if got := countsOf(t, v); got != (counts{files: 1, bytes: 1}) {
 		t.Errorf("Read reported %+v", got)
 	}
-	p, err := h.plan(copyType, v, cfg)
+	p, err := h.Plan(copyType, v, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.apply(copyType, p)
+	_, err = h.Apply(copyType, p)
 	if err == nil || !strings.Contains(err.Error(), "Source not found") {
 		t.Fatalf("apply with the source gone: %v", err)
 	}
@@ -504,7 +506,7 @@ func TestValidation(t *testing.T) {
 		{"absolute prefix", map[string]any{"path": "a", "rule": []map[string]any{{"prefix": "/logs/", "expire_after": "1d"}}}, "never matches"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := h.plan(copyType, tftypes.Value{}, c.cfg)
+			_, err := h.Plan(copyType, tftypes.Value{}, c.cfg)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("got %v, want an error containing %q", err, c.want)
 			}
@@ -515,11 +517,11 @@ func TestValidation(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, "outer"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p, err := h.plan(copyType, tftypes.Value{}, map[string]any{"path": "outer/inner", "source": filepath.Join(root, "outer")})
+	p, err := h.Plan(copyType, tftypes.Value{}, map[string]any{"path": "outer/inner", "source": filepath.Join(root, "outer")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.apply(copyType, p); err == nil || !strings.Contains(err.Error(), "Copy and source overlap") {
+	if _, err := h.Apply(copyType, p); err == nil || !strings.Contains(err.Error(), "Copy and source overlap") {
 		t.Errorf("a replica inside its source: %v", err)
 	}
 }
@@ -528,11 +530,14 @@ func TestImport(t *testing.T) {
 	root := t.TempDir()
 	h := newHarness(t, root)
 	writeFile(t, root, "existing/a", "abc", 0o644)
-	v := h.importState(copyType, "existing")
+	v, err := h.ImportState(copyType, "existing")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := countsOf(t, v); got != (counts{files: 1, bytes: 3, inSync: true}) {
 		t.Errorf("imported %+v", got)
 	}
-	if getString(t, v, "id") != filepath.Join(root, "existing") {
-		t.Errorf("id %s", getString(t, v, "id"))
+	if protoharness.GetString(t, v, "id") != filepath.Join(root, "existing") {
+		t.Errorf("id %s", protoharness.GetString(t, v, "id"))
 	}
 }
