@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 )
 
 // BenchmarkRefreshReplicated measures a refresh (ReadResource) of 100
@@ -22,12 +24,12 @@ func BenchmarkRefreshReplicated(b *testing.B) {
 	states := make([]pairState, buckets)
 	for i := range buckets {
 		src, dst := fmt.Sprintf("src-%03d", i), fmt.Sprintf("dst-%03d", i)
-		states[i].bucket = p.h.create("indigo_s3_bucket", map[string]any{"name": src})
-		hb.create("indigo_s3_bucket", map[string]any{"name": dst})
+		states[i].bucket = p.h.Create("indigo_s3_bucket", map[string]any{"name": src})
+		hb.Create("indigo_s3_bucket", map[string]any{"name": dst})
 		for j := range objects {
 			put(b, p.ca, src, fmt.Sprintf("k%02d", j), []byte("payload"))
 		}
-		states[i].repl = p.h.create("indigo_s3_replication", map[string]any{"bucket": src, "target": "b", "target_bucket": dst})
+		states[i].repl = p.h.Create("indigo_s3_replication", map[string]any{"bucket": src, "target": "b", "target_bucket": dst})
 	}
 	for i := range buckets {
 		replicaConverges(b, p.ca, fmt.Sprintf("src-%03d", i), p.cb, fmt.Sprintf("dst-%03d", i), time.Minute)
@@ -42,8 +44,8 @@ func BenchmarkRefreshReplicated(b *testing.B) {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				p.h.read("indigo_s3_bucket", states[i].bucket)
-				if s := p.h.read("indigo_s3_replication", states[i].repl); !getBool(b, s, "in_sync") {
+				p.h.Read("indigo_s3_bucket", states[i].bucket)
+				if s := p.h.Read("indigo_s3_replication", states[i].repl); !protoharness.GetBool(b, s, "in_sync") {
 					b.Errorf("bucket %d not in sync", i)
 				}
 			}()
@@ -61,7 +63,7 @@ func BenchmarkReplicaConvergence(b *testing.B) {
 	const objects, writers = 1000, 16
 	p := startPair(b)
 	p.buckets(b, "src", "dst")
-	p.h.create("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
+	p.h.Create("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
 	payload := make([]byte, 1024)
 	var writeTotal, convergeTotal time.Duration
 	b.ResetTimer()

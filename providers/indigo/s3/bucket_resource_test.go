@@ -10,6 +10,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 )
 
 func put(t testing.TB, c *minio.Client, bucket, key string, data []byte) {
@@ -29,7 +30,7 @@ func TestBucket(t *testing.T) {
 		"tags":  map[string]string{"indigo-storage": "storage.archive"},
 		"quota": 1 << 20,
 	}
-	state := h.create("indigo_s3_bucket", cfg)
+	state := h.Create("indigo_s3_bucket", cfg)
 
 	// What the server holds, seen through the S3 API.
 	if v, err := c.GetBucketVersioning(ctx, "data"); err != nil || !v.Enabled() {
@@ -47,18 +48,18 @@ func TestBucket(t *testing.T) {
 	put(t, c, "data", "a", []byte("hello again")) // a second version
 	put(t, c, "data", "b/c", []byte("x"))
 
-	state = h.read("indigo_s3_bucket", state)
-	if got := getInt(t, state, "quota"); got != 1<<20 {
+	state = h.Read("indigo_s3_bucket", state)
+	if got := protoharness.GetInt(t, state, "quota"); got != 1<<20 {
 		t.Errorf("quota read back = %d, want %d", got, 1<<20)
 	}
-	if got, want := getInt(t, state, "objects"), int64(2); got != want {
+	if got, want := protoharness.GetInt(t, state, "objects"), int64(2); got != want {
 		t.Errorf("objects = %d, want %d", got, want)
 	}
-	if got, want := getInt(t, state, "bytes"), int64(5+11+1); got != want {
+	if got, want := protoharness.GetInt(t, state, "bytes"), int64(5+11+1); got != want {
 		t.Errorf("bytes = %d, want %d (all versions)", got, want)
 	}
-	if p, err := h.plan("indigo_s3_bucket", state, cfg); err != nil || !p.noop() {
-		t.Errorf("plan right after create is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, state)
+	if p, err := h.Plan("indigo_s3_bucket", state, cfg); err != nil || !p.Noop() {
+		t.Errorf("plan right after create is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, state)
 	}
 
 	// Drift: tags removed, versioning suspended and quota cleared by hand.
@@ -68,18 +69,18 @@ func TestBucket(t *testing.T) {
 	if err := c.SuspendVersioning(ctx, "data"); err != nil {
 		t.Fatal(err)
 	}
-	state = h.read("indigo_s3_bucket", state)
-	if getBool(t, state, "versioning") {
+	state = h.Read("indigo_s3_bucket", state)
+	if protoharness.GetBool(t, state, "versioning") {
 		t.Error("Read does not see versioning suspended by hand")
 	}
-	if tg := get(t, state, "tags"); !tg.IsNull() && tg.String() != tftypes.NewValue(tg.Type(), map[string]tftypes.Value{}).String() {
+	if tg := protoharness.Get(t, state, "tags"); !tg.IsNull() && tg.String() != tftypes.NewValue(tg.Type(), map[string]tftypes.Value{}).String() {
 		t.Errorf("Read does not see the tags removed by hand: %v", tg)
 	}
-	p, err := h.plan("indigo_s3_bucket", state, cfg)
-	if err != nil || p.noop() || len(p.replace) > 0 {
-		t.Fatalf("drift must plan an in-place update: %v, replace %v", err, p.replace)
+	p, err := h.Plan("indigo_s3_bucket", state, cfg)
+	if err != nil || p.Noop() || len(p.Replace) > 0 {
+		t.Fatalf("drift must plan an in-place update: %v, replace %v", err, p.Replace)
 	}
-	if state, err = h.apply("indigo_s3_bucket", p); err != nil {
+	if state, err = h.Apply("indigo_s3_bucket", p); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := c.GetBucketVersioning(ctx, "data"); !v.Enabled() {
@@ -91,13 +92,13 @@ func TestBucket(t *testing.T) {
 
 	// Quota change and removal, in place.
 	delete(cfg, "quota")
-	state = h.update("indigo_s3_bucket", state, cfg)
-	if got := getInt(t, h.read("indigo_s3_bucket", state), "quota"); got != -1 {
+	state = h.Update("indigo_s3_bucket", state, cfg)
+	if got := protoharness.GetInt(t, h.Read("indigo_s3_bucket", state), "quota"); got != -1 {
 		t.Errorf("quota after removing it = %d, want none", got)
 	}
 
 	// Not empty: delete refuses and says what to do.
-	err = h.destroy("indigo_s3_bucket", state)
+	err = h.Destroy("indigo_s3_bucket", state)
 	if err == nil || !strings.Contains(err.Error(), "force_destroy") || !strings.Contains(err.Error(), `"data"`) || !strings.Contains(err.Error(), a.Endpoint) {
 		t.Fatalf("deleting a non-empty bucket: %v; want an error naming the bucket, the endpoint and force_destroy", err)
 	}
@@ -105,15 +106,15 @@ func TestBucket(t *testing.T) {
 		t.Fatal("the bucket went despite the refusal")
 	}
 	cfg["force_destroy"] = true
-	state = h.update("indigo_s3_bucket", state, cfg)
-	if err := h.destroy("indigo_s3_bucket", state); err != nil {
+	state = h.Update("indigo_s3_bucket", state, cfg)
+	if err := h.Destroy("indigo_s3_bucket", state); err != nil {
 		t.Fatal(err)
 	}
 	if ok, _ := c.BucketExists(ctx, "data"); ok {
 		t.Error("bucket still there after a forced destroy")
 	}
 	// Gone: Read drops it, so the next plan creates it.
-	if got := h.read("indigo_s3_bucket", state); !got.IsNull() {
+	if got := h.Read("indigo_s3_bucket", state); !got.IsNull() {
 		t.Errorf("Read of a deleted bucket = %v, want null", got)
 	}
 }
@@ -123,11 +124,11 @@ func TestBucketUnversionedAndImport(t *testing.T) {
 	a := testsrv.StartMinIO(t, testsrv.MinIOOptions{})
 	c := a.Client(t)
 	h := newHarness(t, providerFor(a, nil))
-	state := h.create("indigo_s3_bucket", map[string]any{"name": "plain", "versioning": false})
+	state := h.Create("indigo_s3_bucket", map[string]any{"name": "plain", "versioning": false})
 	if v, _ := c.GetBucketVersioning(ctx, "plain"); v.Enabled() {
 		t.Error("versioning = false still enabled versioning")
 	}
-	if err := h.destroy("indigo_s3_bucket", state); err != nil {
+	if err := h.Destroy("indigo_s3_bucket", state); err != nil {
 		t.Fatalf("deleting an empty bucket: %v", err)
 	}
 
@@ -135,18 +136,18 @@ func TestBucketUnversionedAndImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	put(t, c, "existing", "k", []byte("v"))
-	state, err := h.importState("indigo_s3_bucket", "existing")
+	state, err := h.ImportState("indigo_s3_bucket", "existing")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if getBool(t, state, "versioning") || getInt(t, state, "objects") != 1 || getBool(t, state, "force_destroy") {
+	if protoharness.GetBool(t, state, "versioning") || protoharness.GetInt(t, state, "objects") != 1 || protoharness.GetBool(t, state, "force_destroy") {
 		t.Errorf("imported state = %v", state)
 	}
-	p, err := h.plan("indigo_s3_bucket", state, map[string]any{"name": "existing", "versioning": false})
-	if err != nil || !p.noop() {
-		t.Errorf("plan after import is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, state)
+	p, err := h.Plan("indigo_s3_bucket", state, map[string]any{"name": "existing", "versioning": false})
+	if err != nil || !p.Noop() {
+		t.Errorf("plan after import is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, state)
 	}
-	if _, err := h.importState("indigo_s3_bucket", "nope"); err == nil {
+	if _, err := h.ImportState("indigo_s3_bucket", "nope"); err == nil {
 		t.Error("importing a missing bucket succeeded")
 	}
 }
@@ -161,7 +162,7 @@ func TestBucketFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := newHarness(t, providerFor(a, nil))
-		_, err := h.tryCreate("indigo_s3_bucket", map[string]any{"name": "taken"})
+		_, err := h.TryCreate("indigo_s3_bucket", map[string]any{"name": "taken"})
 		t.Log(err)
 		if err == nil || !strings.Contains(err.Error(), "name taken") || !strings.Contains(err.Error(), `"taken"`) || !strings.Contains(err.Error(), "import") {
 			t.Errorf("creating a bucket whose name is taken: %v", err)
@@ -171,7 +172,7 @@ func TestBucketFaults(t *testing.T) {
 		cfg := providerFor(a, nil)
 		cfg["s3"].(map[string]any)["secret_key"] = "wrong-secret"
 		h := newHarness(t, cfg)
-		_, err := h.tryCreate("indigo_s3_bucket", map[string]any{"name": "creds"})
+		_, err := h.TryCreate("indigo_s3_bucket", map[string]any{"name": "creds"})
 		t.Log(err)
 		if err == nil || !strings.Contains(err.Error(), "credentials rejected") || !strings.Contains(err.Error(), a.Endpoint) || !strings.Contains(err.Error(), "secret_key") {
 			t.Errorf("wrong secret key: %v; want an error naming the endpoint and the setting to fix", err)
@@ -179,7 +180,7 @@ func TestBucketFaults(t *testing.T) {
 	})
 	t.Run("no s3 block", func(t *testing.T) {
 		h := newHarness(t, map[string]any{})
-		_, err := h.tryCreate("indigo_s3_bucket", map[string]any{"name": "nowhere"})
+		_, err := h.TryCreate("indigo_s3_bucket", map[string]any{"name": "nowhere"})
 		t.Log(err)
 		if err == nil || !strings.Contains(err.Error(), "s3 block") || !strings.Contains(err.Error(), "endpoint") {
 			t.Errorf("bucket on a provider without s3: %v", err)
@@ -195,8 +196,8 @@ func TestBucketFaults(t *testing.T) {
 		t.Setenv("AWS_ACCESS_KEY_ID", a.AccessKey)
 		t.Setenv("AWS_SECRET_ACCESS_KEY", a.SecretKey)
 		h := newHarness(t, map[string]any{"s3": map[string]any{"endpoint": a.Endpoint}})
-		state := h.create("indigo_s3_bucket", map[string]any{"name": "fromenv"})
-		if err := h.destroy("indigo_s3_bucket", state); err != nil {
+		state := h.Create("indigo_s3_bucket", map[string]any{"name": "fromenv"})
+		if err := h.Destroy("indigo_s3_bucket", state); err != nil {
 			t.Error(err)
 		}
 		_, err = tryHarness(t, map[string]any{"s3": map[string]any{"endpoint": a.Endpoint}, "s3_remote": []map[string]any{
@@ -209,15 +210,15 @@ func TestBucketFaults(t *testing.T) {
 	})
 	t.Run("invalid name", func(t *testing.T) {
 		h := newHarness(t, providerFor(a, nil))
-		if _, err := h.plan("indigo_s3_bucket", tftypes.Value{}, map[string]any{"name": "Bad_Name"}); err == nil || !strings.Contains(err.Error(), "bucket name") {
+		if _, err := h.Plan("indigo_s3_bucket", tftypes.Value{}, map[string]any{"name": "Bad_Name"}); err == nil || !strings.Contains(err.Error(), "bucket name") {
 			t.Errorf("invalid bucket name: %v", err)
 		}
 	})
 	t.Run("endpoint down", func(t *testing.T) {
 		h := newHarness(t, providerFor(a, nil))
-		state := h.create("indigo_s3_bucket", map[string]any{"name": "down"})
+		state := h.Create("indigo_s3_bucket", map[string]any{"name": "down"})
 		a.Stop()
-		_, err := h.tryRead("indigo_s3_bucket", state)
+		_, err := h.TryRead("indigo_s3_bucket", state)
 		t.Log(err)
 		if err == nil || !strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), a.Endpoint) || !strings.Contains(err.Error(), `"down"`) {
 			t.Errorf("reading with the server down: %v; want an error naming the endpoint and the bucket", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3/admin"
 )
 
@@ -21,7 +22,7 @@ import (
 type usersWorld struct {
 	m     *testsrv.MinIO
 	admin *admin.Client
-	h     *harness
+	h     *protoharness.Harness
 }
 
 const archiveRead = `{"Version":"2012-10-17","Statement":[
@@ -47,7 +48,7 @@ func startUsers(t *testing.T) *usersWorld {
 	}
 	put(t, root, "archive", "run1/data.root", []byte("events"))
 	w := &usersWorld{m: m, admin: adm, h: newHarness(t, providerFor(m, nil))}
-	w.h.create("indigo_s3_policy", map[string]any{"name": "archive-read", "document": archiveRead})
+	w.h.Create("indigo_s3_policy", map[string]any{"name": "archive-read", "document": archiveRead})
 	return w
 }
 
@@ -87,11 +88,11 @@ func TestGroup(t *testing.T) {
 	}
 
 	cfg := map[string]any{"name": "ops", "members": []string{"alice"}, "policies": []string{"archive-read"}}
-	state := h.create("indigo_s3_group", cfg)
-	if got := getString(t, state, "id"); got != "ops" {
+	state := h.Create("indigo_s3_group", cfg)
+	if got := protoharness.GetString(t, state, "id"); got != "ops" {
 		t.Errorf("id = %q", got)
 	}
-	if !getBool(t, state, "enabled") {
+	if !protoharness.GetBool(t, state, "enabled") {
 		t.Error("enabled defaults to false")
 	}
 	if !w.reads(t, "alice") {
@@ -104,9 +105,9 @@ func TestGroup(t *testing.T) {
 	if err != nil || !slices.Equal(g.Members, []string{"alice"}) || !slices.Equal(g.Policies, []string{"archive-read"}) {
 		t.Errorf("the server holds %+v, %v", g, err)
 	}
-	state = h.read("indigo_s3_group", state)
-	if p, err := h.plan("indigo_s3_group", state, cfg); err != nil || !p.noop() {
-		t.Fatalf("plan right after create is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, state)
+	state = h.Read("indigo_s3_group", state)
+	if p, err := h.Plan("indigo_s3_group", state, cfg); err != nil || !p.Noop() {
+		t.Fatalf("plan right after create is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, state)
 	}
 
 	// Hand edits are drift, and apply repairs each: a member removed and
@@ -130,28 +131,28 @@ func TestGroup(t *testing.T) {
 		if err := e.do(); err != nil {
 			t.Fatalf("%s: %v", e.name, err)
 		}
-		drifted := h.read("indigo_s3_group", state)
-		if get(t, drifted, e.attr).Equal(get(t, state, e.attr)) {
+		drifted := h.Read("indigo_s3_group", state)
+		if protoharness.Get(t, drifted, e.attr).Equal(protoharness.Get(t, state, e.attr)) {
 			t.Errorf("%s: Read shows no change of %s", e.name, e.attr)
 		}
-		p, err := h.plan("indigo_s3_group", drifted, cfg)
-		if err != nil || p.noop() || len(p.replace) > 0 {
-			t.Fatalf("%s: want an in-place update, got %v (replace %v)", e.name, err, p.replace)
+		p, err := h.Plan("indigo_s3_group", drifted, cfg)
+		if err != nil || p.Noop() || len(p.Replace) > 0 {
+			t.Fatalf("%s: want an in-place update, got %v (replace %v)", e.name, err, p.Replace)
 		}
-		if state, err = h.apply("indigo_s3_group", p); err != nil {
+		if state, err = h.Apply("indigo_s3_group", p); err != nil {
 			t.Fatalf("%s: repairing: %v", e.name, err)
 		}
 		if !w.reads(t, "alice") || w.reads(t, "bob") {
 			t.Errorf("%s: after the repair alice reads %v, bob %v; want true, false", e.name, w.reads(t, "alice"), w.reads(t, "bob"))
 		}
-		if p, err := h.plan("indigo_s3_group", h.read("indigo_s3_group", state), cfg); err != nil || !p.noop() {
+		if p, err := h.Plan("indigo_s3_group", h.Read("indigo_s3_group", state), cfg); err != nil || !p.Noop() {
 			t.Errorf("%s: plan after the repair is not empty: %v", e.name, err)
 		}
 	}
 
 	// Changing the members: bob in, alice out.
 	cfg["members"] = []string{"bob"}
-	state = h.update("indigo_s3_group", state, cfg)
+	state = h.Update("indigo_s3_group", state, cfg)
 	if w.reads(t, "alice") || !w.reads(t, "bob") {
 		t.Error("after the members changed to bob: alice still reads, or bob does not")
 	}
@@ -159,11 +160,11 @@ func TestGroup(t *testing.T) {
 	// A member the server does not have: a clear error naming it, and
 	// nothing changes.
 	bad := map[string]any{"name": "ops", "members": []string{"bob", "carol"}, "policies": []string{"archive-read"}}
-	p, err := h.plan("indigo_s3_group", state, bad)
+	p, err := h.Plan("indigo_s3_group", state, bad)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.apply("indigo_s3_group", p)
+	_, err = h.Apply("indigo_s3_group", p)
 	if err == nil || !strings.Contains(err.Error(), "MinIO user not found") || !strings.Contains(err.Error(), `"carol"`) ||
 		strings.Contains(err.Error(), `"bob" does`) || !strings.Contains(err.Error(), "[at AttributeName(\"members\")]") ||
 		!strings.Contains(err.Error(), "mc admin user add") {
@@ -173,7 +174,7 @@ func TestGroup(t *testing.T) {
 		t.Errorf("after the failed update the group holds %v", g.Members)
 	}
 	// The same at create, where the group is not made at all.
-	_, err = h.tryCreate("indigo_s3_group", map[string]any{"name": "physics", "members": []string{"carol", "dave"}})
+	_, err = h.TryCreate("indigo_s3_group", map[string]any{"name": "physics", "members": []string{"carol", "dave"}})
 	if err == nil || !strings.Contains(err.Error(), `users "carol", "dave" do not exist`) {
 		t.Errorf("creating a group of users MinIO does not have: %v", err)
 	}
@@ -181,16 +182,16 @@ func TestGroup(t *testing.T) {
 		t.Errorf("a group was left behind: %v", err)
 	}
 	// A policy the server does not have.
-	_, err = h.tryCreate("indigo_s3_group", map[string]any{"name": "physics", "members": []string{"alice"}, "policies": []string{"nope"}})
+	_, err = h.TryCreate("indigo_s3_group", map[string]any{"name": "physics", "members": []string{"alice"}, "policies": []string{"nope"}})
 	if err == nil || !strings.Contains(err.Error(), "S3 policy not found") || !strings.Contains(err.Error(), "policies") {
 		t.Errorf("attaching a policy MinIO does not have: %v", err)
 	}
 
 	// Names MinIO would split.
-	if _, err := h.plan("indigo_s3_group", state, map[string]any{"name": "ops", "members": []string{"bob,carol"}}); err == nil || !strings.Contains(err.Error(), "Invalid user name") {
+	if _, err := h.Plan("indigo_s3_group", state, map[string]any{"name": "ops", "members": []string{"bob,carol"}}); err == nil || !strings.Contains(err.Error(), "Invalid user name") {
 		t.Errorf("a member name with a comma: %v", err)
 	}
-	if _, err := h.plan("indigo_s3_user_policy", tftypes.Value{}, map[string]any{"user": "a b", "policies": []string{"p"}}); err == nil || !strings.Contains(err.Error(), "Invalid user name") {
+	if _, err := h.Plan("indigo_s3_user_policy", tftypes.Value{}, map[string]any{"user": "a b", "policies": []string{"p"}}); err == nil || !strings.Contains(err.Error(), "Invalid user name") {
 		t.Errorf("a user name with a space: %v", err)
 	}
 
@@ -198,11 +199,11 @@ func TestGroup(t *testing.T) {
 	if err := w.admin.AddGroupMembers(ctx, "admins", []string{"alice"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.tryCreate("indigo_s3_group", map[string]any{"name": "admins", "members": []string{"alice"}}); err == nil || !strings.Contains(err.Error(), "S3 group name taken") {
+	if _, err := h.TryCreate("indigo_s3_group", map[string]any{"name": "admins", "members": []string{"alice"}}); err == nil || !strings.Contains(err.Error(), "S3 group name taken") {
 		t.Errorf("creating a group that exists: %v", err)
 	}
-	imported, err := h.importState("indigo_s3_group", "admins")
-	if err != nil || !slices.Equal(getStrings(t, imported, "members"), []string{"alice"}) || len(getStrings(t, imported, "policies")) != 0 {
+	imported, err := h.ImportState("indigo_s3_group", "admins")
+	if err != nil || !slices.Equal(protoharness.GetStrings(t, imported, "members"), []string{"alice"}) || len(protoharness.GetStrings(t, imported, "policies")) != 0 {
 		t.Errorf("import: %v, %v", imported, err)
 	}
 
@@ -211,7 +212,7 @@ func TestGroup(t *testing.T) {
 	if err := w.admin.SetGroupStatus(ctx, "ops", false); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.destroy("indigo_s3_group", state); err != nil {
+	if err := h.Destroy("indigo_s3_group", state); err != nil {
 		t.Fatal(err)
 	}
 	if w.reads(t, "bob") {
@@ -223,10 +224,10 @@ func TestGroup(t *testing.T) {
 	if _, err := w.admin.User(ctx, "bob"); err != nil {
 		t.Errorf("deleting the group removed its member: %v", err)
 	}
-	if got := h.read("indigo_s3_group", state); !got.IsNull() {
+	if got := h.Read("indigo_s3_group", state); !got.IsNull() {
 		t.Errorf("Read of a deleted group = %v, want null", got)
 	}
-	if err := h.destroy("indigo_s3_group", state); err != nil {
+	if err := h.Destroy("indigo_s3_group", state); err != nil {
 		t.Errorf("deleting a group already gone: %v", err)
 	}
 	// Nothing holds the policy any more: it can go.
@@ -244,15 +245,15 @@ func TestUserPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := map[string]any{"user": "bob", "policies": []string{"archive-read"}}
-	state := h.create("indigo_s3_user_policy", cfg)
+	state := h.Create("indigo_s3_user_policy", cfg)
 	if !w.reads(t, "bob") || w.reads(t, "alice") {
 		t.Fatal("after the attachment bob may not read, or alice may")
 	}
 	if u, _ := w.admin.User(ctx, "bob"); !slices.Equal(u.Policies, []string{"archive-read", "diagnostics"}) {
 		t.Errorf("bob's policies = %v", u.Policies)
 	}
-	state = h.read("indigo_s3_user_policy", state)
-	if p, err := h.plan("indigo_s3_user_policy", state, cfg); err != nil || !p.noop() {
+	state = h.Read("indigo_s3_user_policy", state)
+	if p, err := h.Plan("indigo_s3_user_policy", state, cfg); err != nil || !p.Noop() {
 		t.Fatalf("plan right after create is not empty: %v", err)
 	}
 
@@ -260,15 +261,15 @@ func TestUserPolicy(t *testing.T) {
 	if err := w.admin.DetachPolicies(ctx, admin.PolicyTarget{User: "bob"}, []string{"archive-read"}); err != nil {
 		t.Fatal(err)
 	}
-	drifted := h.read("indigo_s3_user_policy", state)
-	if got := getStrings(t, drifted, "policies"); len(got) != 0 {
+	drifted := h.Read("indigo_s3_user_policy", state)
+	if got := protoharness.GetStrings(t, drifted, "policies"); len(got) != 0 {
 		t.Errorf("policies after the detach = %v, want none", got)
 	}
-	p, err := h.plan("indigo_s3_user_policy", drifted, cfg)
-	if err != nil || p.noop() {
+	p, err := h.Plan("indigo_s3_user_policy", drifted, cfg)
+	if err != nil || p.Noop() {
 		t.Fatalf("a detached policy plans no change: %v", err)
 	}
-	if state, err = h.apply("indigo_s3_user_policy", p); err != nil {
+	if state, err = h.Apply("indigo_s3_user_policy", p); err != nil {
 		t.Fatal(err)
 	}
 	if !w.reads(t, "bob") {
@@ -276,20 +277,20 @@ func TestUserPolicy(t *testing.T) {
 	}
 
 	// A user the server does not have.
-	_, err = h.tryCreate("indigo_s3_user_policy", map[string]any{"user": "carol", "policies": []string{"archive-read"}})
+	_, err = h.TryCreate("indigo_s3_user_policy", map[string]any{"user": "carol", "policies": []string{"archive-read"}})
 	if err == nil || !strings.Contains(err.Error(), "MinIO user not found") || !strings.Contains(err.Error(), `user "carol"`) ||
 		!strings.Contains(err.Error(), "mc admin user add ALIAS carol") {
 		t.Errorf("attaching to a missing user: %v", err)
 	}
 
 	// Import takes every policy the user has.
-	imported, err := h.importState("indigo_s3_user_policy", "bob")
-	if err != nil || !slices.Equal(getStrings(t, imported, "policies"), []string{"archive-read", "diagnostics"}) {
+	imported, err := h.ImportState("indigo_s3_user_policy", "bob")
+	if err != nil || !slices.Equal(protoharness.GetStrings(t, imported, "policies"), []string{"archive-read", "diagnostics"}) {
 		t.Errorf("import: %v, %v", imported, err)
 	}
 
 	// Delete detaches what it attached, and only that.
-	if err := h.destroy("indigo_s3_user_policy", state); err != nil {
+	if err := h.Destroy("indigo_s3_user_policy", state); err != nil {
 		t.Fatal(err)
 	}
 	if w.reads(t, "bob") {
@@ -302,10 +303,10 @@ func TestUserPolicy(t *testing.T) {
 	if err := w.admin.RemoveUser(ctx, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.read("indigo_s3_user_policy", state); !got.IsNull() {
+	if got := h.Read("indigo_s3_user_policy", state); !got.IsNull() {
 		t.Errorf("Read with the user gone = %v, want null", got)
 	}
-	if err := h.destroy("indigo_s3_user_policy", state); err != nil {
+	if err := h.Destroy("indigo_s3_user_policy", state); err != nil {
 		t.Errorf("deleting with the user gone: %v", err)
 	}
 }

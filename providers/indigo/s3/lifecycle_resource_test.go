@@ -11,6 +11,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/lifecycle"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 )
 
 func TestLifecycle(t *testing.T) {
@@ -18,7 +19,7 @@ func TestLifecycle(t *testing.T) {
 	a := testsrv.StartMinIO(t, testsrv.MinIOOptions{})
 	c := a.Client(t)
 	h := newHarness(t, providerFor(a, nil))
-	h.create("indigo_s3_bucket", map[string]any{"name": "logs"})
+	h.Create("indigo_s3_bucket", map[string]any{"name": "logs"})
 	cfg := map[string]any{
 		"bucket": "logs",
 		"rule": []map[string]any{
@@ -26,7 +27,7 @@ func TestLifecycle(t *testing.T) {
 			{"id": "old-versions", "noncurrent_expiration_days": 30},
 		},
 	}
-	state := h.create("indigo_s3_lifecycle", cfg)
+	state := h.Create("indigo_s3_lifecycle", cfg)
 
 	// Readable through the S3 API, as the server holds it.
 	lc, err := c.GetBucketLifecycle(ctx, "logs")
@@ -43,20 +44,20 @@ func TestLifecycle(t *testing.T) {
 	if r := byID["old-versions"]; r.NoncurrentVersionExpiration.NoncurrentDays != 30 {
 		t.Errorf("rule old-versions on the server: %+v", r)
 	}
-	if p, err := h.plan("indigo_s3_lifecycle", h.read("indigo_s3_lifecycle", state), cfg); err != nil || !p.noop() {
-		t.Errorf("plan after create is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, p.prior)
+	if p, err := h.Plan("indigo_s3_lifecycle", h.Read("indigo_s3_lifecycle", state), cfg); err != nil || !p.Noop() {
+		t.Errorf("plan after create is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, p.Prior)
 	}
 
 	// Rules deleted by hand: drift, and the update puts them back.
 	if err := c.SetBucketLifecycle(ctx, "logs", lifecycle.NewConfiguration()); err != nil {
 		t.Fatal(err)
 	}
-	state = h.read("indigo_s3_lifecycle", state)
-	p, err := h.plan("indigo_s3_lifecycle", state, cfg)
-	if err != nil || p.noop() {
+	state = h.Read("indigo_s3_lifecycle", state)
+	p, err := h.Plan("indigo_s3_lifecycle", state, cfg)
+	if err != nil || p.Noop() {
 		t.Fatalf("rules deleted by hand must plan an update: %v", err)
 	}
-	if state, err = h.apply("indigo_s3_lifecycle", p); err != nil {
+	if state, err = h.Apply("indigo_s3_lifecycle", p); err != nil {
 		t.Fatal(err)
 	}
 	if lc, err := c.GetBucketLifecycle(ctx, "logs"); err != nil || len(lc.Rules) != 2 {
@@ -65,20 +66,20 @@ func TestLifecycle(t *testing.T) {
 
 	// One rule changed, one removed: in place.
 	cfg["rule"] = []map[string]any{{"id": "tmp", "prefix": "tmp/", "expiration_days": 1}}
-	state = h.update("indigo_s3_lifecycle", state, cfg)
+	state = h.Update("indigo_s3_lifecycle", state, cfg)
 	if lc, err := c.GetBucketLifecycle(ctx, "logs"); err != nil || len(lc.Rules) != 1 || lc.Rules[0].Expiration.Days != 1 {
 		t.Errorf("after changing the rules: %+v, %v", lc, err)
 	}
 
-	imported, err := h.importState("indigo_s3_lifecycle", "logs")
+	imported, err := h.ImportState("indigo_s3_lifecycle", "logs")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, err := h.plan("indigo_s3_lifecycle", imported, cfg); err != nil || !p.noop() {
+	if p, err := h.Plan("indigo_s3_lifecycle", imported, cfg); err != nil || !p.Noop() {
 		t.Errorf("plan after import is not empty (%v)", err)
 	}
 
-	if err := h.destroy("indigo_s3_lifecycle", state); err != nil {
+	if err := h.Destroy("indigo_s3_lifecycle", state); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.GetBucketLifecycle(ctx, "logs"); minio.ToErrorResponse(err).Code != "NoSuchLifecycleConfiguration" {
@@ -100,7 +101,7 @@ func TestLifecycleValidation(t *testing.T) {
 		{"duplicate id", []map[string]any{{"id": "x", "expiration_days": 1}, {"id": "x", "expiration_days": 2}}, "Duplicate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := h.plan("indigo_s3_lifecycle", tftypes.Value{}, map[string]any{"bucket": "bkt1", "rule": tc.rules})
+			_, err := h.Plan("indigo_s3_lifecycle", tftypes.Value{}, map[string]any{"bucket": "bkt1", "rule": tc.rules})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one mentioning %q", err, tc.want)
 			}
@@ -108,8 +109,8 @@ func TestLifecycleValidation(t *testing.T) {
 	}
 	// A transition to a tier the server does not have: the server's refusal,
 	// named.
-	h.create("indigo_s3_bucket", map[string]any{"name": "bkt1"})
-	_, err := h.tryCreate("indigo_s3_lifecycle", map[string]any{"bucket": "bkt1", "rule": []map[string]any{
+	h.Create("indigo_s3_bucket", map[string]any{"name": "bkt1"})
+	_, err := h.TryCreate("indigo_s3_lifecycle", map[string]any{"bucket": "bkt1", "rule": []map[string]any{
 		{"id": "x", "transition_days": 1, "transition_storage_class": "NOWHERE"},
 	}})
 	t.Log(err)
@@ -126,37 +127,37 @@ func TestTierTransition(t *testing.T) {
 	cold := testsrv.StartMinIO(t, testsrv.MinIOOptions{})
 	ca, cc := a.Client(t), cold.Client(t)
 	h := newHarness(t, providerFor(a, map[string]*testsrv.MinIO{"cold": cold}))
-	newHarness(t, providerFor(cold, nil)).create("indigo_s3_bucket", map[string]any{"name": "tier-store", "versioning": false})
+	newHarness(t, providerFor(cold, nil)).Create("indigo_s3_bucket", map[string]any{"name": "tier-store", "versioning": false})
 
 	tierCfg := map[string]any{"name": "WARM", "remote": "cold", "bucket": "tier-store", "prefix": "a/"}
-	tier := h.create("indigo_s3_tier", tierCfg)
-	tier = h.read("indigo_s3_tier", tier)
-	if getString(t, tier, "endpoint") != cold.Endpoint || getString(t, tier, "bucket") != "tier-store" || getString(t, tier, "prefix") != "a/" {
+	tier := h.Create("indigo_s3_tier", tierCfg)
+	tier = h.Read("indigo_s3_tier", tier)
+	if protoharness.GetString(t, tier, "endpoint") != cold.Endpoint || protoharness.GetString(t, tier, "bucket") != "tier-store" || protoharness.GetString(t, tier, "prefix") != "a/" {
 		t.Errorf("tier as read back: %v", tier)
 	}
-	if p, err := h.plan("indigo_s3_tier", tier, tierCfg); err != nil || !p.noop() {
-		t.Errorf("plan after create is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, tier)
+	if p, err := h.Plan("indigo_s3_tier", tier, tierCfg); err != nil || !p.Noop() {
+		t.Errorf("plan after create is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, tier)
 	}
-	if _, err := h.tryCreate("indigo_s3_tier", tierCfg); err == nil || !strings.Contains(err.Error(), "WARM") {
+	if _, err := h.TryCreate("indigo_s3_tier", tierCfg); err == nil || !strings.Contains(err.Error(), "WARM") {
 		t.Errorf("adding the same tier twice: %v", err)
 	}
-	if _, err := h.plan("indigo_s3_tier", tftypes.Value{}, map[string]any{"name": "warm", "remote": "cold", "bucket": "tier-store"}); err == nil || !strings.Contains(err.Error(), "WARM") {
+	if _, err := h.Plan("indigo_s3_tier", tftypes.Value{}, map[string]any{"name": "warm", "remote": "cold", "bucket": "tier-store"}); err == nil || !strings.Contains(err.Error(), "WARM") {
 		t.Errorf("lowercase tier name: %v", err)
 	}
-	imported, err := h.importState("indigo_s3_tier", "WARM")
+	imported, err := h.ImportState("indigo_s3_tier", "WARM")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, err := h.plan("indigo_s3_tier", imported, tierCfg); err != nil || !p.noop() {
-		t.Errorf("plan after import is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, imported)
+	if p, err := h.Plan("indigo_s3_tier", imported, tierCfg); err != nil || !p.Noop() {
+		t.Errorf("plan after import is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, imported)
 	}
 
-	h.create("indigo_s3_bucket", map[string]any{"name": "hot"})
+	h.Create("indigo_s3_bucket", map[string]any{"name": "hot"})
 	lcCfg := map[string]any{"bucket": "hot", "rule": []map[string]any{
 		{"id": "to-warm", "transition_days": 0, "transition_storage_class": "WARM"},
 	}}
-	lc := h.create("indigo_s3_lifecycle", lcCfg)
-	if p, err := h.plan("indigo_s3_lifecycle", h.read("indigo_s3_lifecycle", lc), lcCfg); err != nil || !p.noop() {
+	lc := h.Create("indigo_s3_lifecycle", lcCfg)
+	if p, err := h.Plan("indigo_s3_lifecycle", h.Read("indigo_s3_lifecycle", lc), lcCfg); err != nil || !p.Noop() {
 		t.Errorf("plan after create is not empty (%v)", err)
 	}
 	got, err := ca.GetBucketLifecycle(ctx, "hot")
@@ -186,7 +187,7 @@ func TestTierTransition(t *testing.T) {
 	}
 
 	// The tier is in use: removing it fails with a clear error.
-	if err := h.destroy("indigo_s3_tier", tier); err == nil {
+	if err := h.Destroy("indigo_s3_tier", tier); err == nil {
 		t.Error("removing a tier that holds objects succeeded")
 	} else {
 		t.Log(err)

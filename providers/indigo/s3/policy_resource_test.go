@@ -15,6 +15,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3/admin"
 )
 
@@ -140,17 +141,17 @@ func TestPolicyEnforcedThroughOpenIDGroups(t *testing.T) {
 
 	h := newHarness(t, providerFor(w.minio, nil))
 	cfg := map[string]any{"name": "cms", "document": readPolicy}
-	state := h.create("indigo_s3_policy", cfg)
-	if got := getString(t, state, "id"); got != "cms" {
+	state := h.Create("indigo_s3_policy", cfg)
+	if got := protoharness.GetString(t, state, "id"); got != "cms" {
 		t.Errorf("id = %q, want cms", got)
 	}
 	// The server re-encodes the document; reading it back shows no change.
-	state = h.read("indigo_s3_policy", state)
-	if got := getString(t, state, "document"); got != readPolicy {
+	state = h.Read("indigo_s3_policy", state)
+	if got := protoharness.GetString(t, state, "document"); got != readPolicy {
 		t.Errorf("Read replaced the configured document by an equal one:\n%s", got)
 	}
-	if p, err := h.plan("indigo_s3_policy", state, cfg); err != nil || !p.noop() {
-		t.Fatalf("plan right after create is not empty (%v):\nplanned %v\nstate   %v", err, p.planned, state)
+	if p, err := h.Plan("indigo_s3_policy", state, cfg); err != nil || !p.Noop() {
+		t.Fatalf("plan right after create is not empty (%v):\nplanned %v\nstate   %v", err, p.Planned, state)
 	}
 
 	// The cms user: credentials from STS, may list and read, not write.
@@ -185,30 +186,30 @@ func TestPolicyEnforcedThroughOpenIDGroups(t *testing.T) {
 	if a := tryAccess(cms, "archive", "run1/data.root"); a.write != nil {
 		t.Fatalf("the hand edit did not take effect: write %v", a.write)
 	}
-	state = h.read("indigo_s3_policy", state)
-	p, err := h.plan("indigo_s3_policy", state, cfg)
-	if err != nil || p.noop() || len(p.replace) > 0 {
-		t.Fatalf("a hand-edited policy must plan an in-place update: %v, replace %v, state %v", err, p.replace, state)
+	state = h.Read("indigo_s3_policy", state)
+	p, err := h.Plan("indigo_s3_policy", state, cfg)
+	if err != nil || p.Noop() || len(p.Replace) > 0 {
+		t.Fatalf("a hand-edited policy must plan an in-place update: %v, replace %v, state %v", err, p.Replace, state)
 	}
-	if state, err = h.apply("indigo_s3_policy", p); err != nil {
+	if state, err = h.Apply("indigo_s3_policy", p); err != nil {
 		t.Fatal(err)
 	}
 	if a := tryAccess(cms, "archive", "run1/data.root"); !isAccessDenied(a.write) || a.read != nil {
 		t.Errorf("after apply restored the policy: read %v, write %v; want read allowed, write AccessDenied", a.read, a.write)
 	}
-	if p, err := h.plan("indigo_s3_policy", h.read("indigo_s3_policy", state), cfg); err != nil || !p.noop() {
+	if p, err := h.Plan("indigo_s3_policy", h.Read("indigo_s3_policy", state), cfg); err != nil || !p.Noop() {
 		t.Errorf("plan after the repair is not empty: %v", err)
 	}
 
 	// Import by name reads the same policy.
-	imported, err := h.importState("indigo_s3_policy", "cms")
-	if err != nil || getString(t, imported, "name") != "cms" || getString(t, imported, "id") != "cms" {
+	imported, err := h.ImportState("indigo_s3_policy", "cms")
+	if err != nil || protoharness.GetString(t, imported, "name") != "cms" || protoharness.GetString(t, imported, "id") != "cms" {
 		t.Errorf("import: %v, %v", imported, err)
 	}
 
 	// Deleting the policy revokes the access: the credentials already
 	// handed out stop working, and STS gives no new ones.
-	if err := h.destroy("indigo_s3_policy", state); err != nil {
+	if err := h.Destroy("indigo_s3_policy", state); err != nil {
 		t.Fatal(err)
 	}
 	if a := tryAccess(cms, "archive", "run1/data.root"); !isAccessDenied(a.read) || !isAccessDenied(a.list) {
@@ -218,11 +219,11 @@ func TestPolicyEnforcedThroughOpenIDGroups(t *testing.T) {
 		t.Errorf("AssumeRoleWithWebIdentity for the cms user after the delete: HTTP %d %s; want 400 InvalidParameterValue", status, body)
 	}
 	// Gone: Read drops it, so the next plan creates it.
-	if got := h.read("indigo_s3_policy", state); !got.IsNull() {
+	if got := h.Read("indigo_s3_policy", state); !got.IsNull() {
 		t.Errorf("Read of a deleted policy = %v, want null", got)
 	}
 	// Deleting again is not an error.
-	if err := h.destroy("indigo_s3_policy", state); err != nil {
+	if err := h.Destroy("indigo_s3_policy", state); err != nil {
 		t.Errorf("deleting a policy already gone: %v", err)
 	}
 }
@@ -236,7 +237,7 @@ func TestPolicyDenyOverridesAllow(t *testing.T) {
 	put(t, w.root, "archive", "public/readme", []byte("hello"))
 	put(t, w.root, "archive", "embargoed/result", []byte("secret"))
 	h := newHarness(t, providerFor(w.minio, nil))
-	h.create("indigo_s3_policy", map[string]any{"name": "cms", "document": `{"Version":"2012-10-17","Statement":[
+	h.Create("indigo_s3_policy", map[string]any{"name": "cms", "document": `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::archive","arn:aws:s3:::archive/*"]},
 		{"Effect":"Deny","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::archive/embargoed/*"]}]}`})
 	cms, err := w.assumeRole(t, cmsUser, "cms-pw")
@@ -262,13 +263,13 @@ func TestPolicyValidation(t *testing.T) {
 		{"cms", `["not", "an", "object"]`, "Invalid policy document"},
 		{"cms", `{"Version": "2012-10-17"}`, "Statement"},
 	} {
-		if _, err := h.plan("indigo_s3_policy", tftypes.Value{}, map[string]any{"name": tc.name, "document": tc.doc}); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := h.Plan("indigo_s3_policy", tftypes.Value{}, map[string]any{"name": tc.name, "document": tc.doc}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("name %q document %s: %v; want an error mentioning %q", tc.name, tc.doc, err, tc.want)
 		}
 	}
 	// What only the server knows (an unknown action) fails the apply at
 	// the document, with the server's words.
-	_, err := h.tryCreate("indigo_s3_policy", map[string]any{"name": "cms",
+	_, err := h.TryCreate("indigo_s3_policy", map[string]any{"name": "cms",
 		"document": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Teleport"],"Resource":["*"]}]}`})
 	if err == nil || !strings.Contains(err.Error(), "s3:Teleport") || !strings.Contains(err.Error(), "document") {
 		t.Errorf("an unknown action: %v; want the server's refusal at document", err)

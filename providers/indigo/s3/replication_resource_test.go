@@ -11,6 +11,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
 )
 
 // pair is two MinIO servers, a and b, and a harness whose provider acts on
@@ -18,7 +19,7 @@ import (
 type pair struct {
 	a, b   *testsrv.MinIO
 	ca, cb *minio.Client
-	h      *harness
+	h      *protoharness.Harness
 }
 
 func startPair(t testing.TB) *pair {
@@ -33,9 +34,9 @@ func startPair(t testing.TB) *pair {
 // and the versioned replica bucket on b (through a provider acting on b).
 func (p *pair) buckets(t testing.TB, src, dst string) {
 	t.Helper()
-	p.h.create("indigo_s3_bucket", map[string]any{"name": src})
+	p.h.Create("indigo_s3_bucket", map[string]any{"name": src})
 	hb := newHarness(t, providerFor(p.b, nil))
-	hb.create("indigo_s3_bucket", map[string]any{"name": dst})
+	hb.Create("indigo_s3_bucket", map[string]any{"name": dst})
 }
 
 // replicaConverges waits until dst on b holds every object of src on a
@@ -100,10 +101,10 @@ func TestReplication(t *testing.T) {
 		put(t, p.ca, "src", fmt.Sprintf("before/%02d", i), []byte(fmt.Sprintf("written before the rule %d", i)))
 	}
 	cfg := map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"}
-	state := p.h.create("indigo_s3_replication", cfg)
-	arn := getString(t, state, "arn")
-	if !strings.HasPrefix(arn, "arn:minio:replication:") || getString(t, state, "id") != "src:"+arn {
-		t.Errorf("arn %q, id %q", arn, getString(t, state, "id"))
+	state := p.h.Create("indigo_s3_replication", cfg)
+	arn := protoharness.GetString(t, state, "arn")
+	if !strings.HasPrefix(arn, "arn:minio:replication:") || protoharness.GetString(t, state, "id") != "src:"+arn {
+		t.Errorf("arn %q, id %q", arn, protoharness.GetString(t, state, "id"))
 	}
 	r, err := p.ca.GetBucketReplication(ctx, "src")
 	if err != nil || len(r.Rules) != 1 || r.Rules[0].Destination.Bucket != arn ||
@@ -122,12 +123,12 @@ func TestReplication(t *testing.T) {
 	if got := content(t, p.cb, "dst", "before/07"); got != "written before the rule 7" {
 		t.Errorf("backfilled content = %q", got)
 	}
-	state = p.h.read("indigo_s3_replication", state)
-	if !getBool(t, state, "in_sync") || getInt(t, state, "pending") != 0 || getInt(t, state, "failed") != 0 {
-		t.Errorf("after convergence: in_sync %v pending %d failed %d", getBool(t, state, "in_sync"), getInt(t, state, "pending"), getInt(t, state, "failed"))
+	state = p.h.Read("indigo_s3_replication", state)
+	if !protoharness.GetBool(t, state, "in_sync") || protoharness.GetInt(t, state, "pending") != 0 || protoharness.GetInt(t, state, "failed") != 0 {
+		t.Errorf("after convergence: in_sync %v pending %d failed %d", protoharness.GetBool(t, state, "in_sync"), protoharness.GetInt(t, state, "pending"), protoharness.GetInt(t, state, "failed"))
 	}
-	if pl, err := p.h.plan("indigo_s3_replication", state, cfg); err != nil || !pl.noop() {
-		t.Errorf("plan after convergence is not empty (%v):\nplanned %v\nstate   %v", err, pl.planned, state)
+	if pl, err := p.h.Plan("indigo_s3_replication", state, cfg); err != nil || !pl.Noop() {
+		t.Errorf("plan after convergence is not empty (%v):\nplanned %v\nstate   %v", err, pl.Planned, state)
 	}
 
 	// Deletes replicate (delete_replication): a delete marker reaches b.
@@ -143,20 +144,20 @@ func TestReplication(t *testing.T) {
 	if err := p.ca.RemoveBucketReplication(ctx, "src"); err != nil {
 		t.Fatal(err)
 	}
-	state = p.h.read("indigo_s3_replication", state)
-	if getBool(t, state, "enabled") {
+	state = p.h.Read("indigo_s3_replication", state)
+	if protoharness.GetBool(t, state, "enabled") {
 		t.Error("Read does not notice the rule removed by hand")
 	}
-	pl, err := p.h.plan("indigo_s3_replication", state, cfg)
-	if err != nil || pl.noop() || len(pl.replace) > 0 {
-		t.Fatalf("a removed rule must plan an in-place update: %v, replace %v", err, pl.replace)
+	pl, err := p.h.Plan("indigo_s3_replication", state, cfg)
+	if err != nil || pl.Noop() || len(pl.Replace) > 0 {
+		t.Fatalf("a removed rule must plan an in-place update: %v, replace %v", err, pl.Replace)
 	}
-	if state, err = p.h.apply("indigo_s3_replication", pl); err != nil {
+	if state, err = p.h.Apply("indigo_s3_replication", pl); err != nil {
 		t.Fatal(err)
 	}
 	// MinIO drops the remote target with the rules, so the target may have
 	// been registered again under a new ARN.
-	arn = getString(t, state, "arn")
+	arn = protoharness.GetString(t, state, "arn")
 	if r, err := p.ca.GetBucketReplication(ctx, "src"); err != nil || len(r.Rules) != 1 || r.Rules[0].Destination.Bucket != arn {
 		t.Fatalf("the update did not put the rule back (state's ARN %s): %+v, %v", arn, r, err)
 	}
@@ -167,54 +168,54 @@ func TestReplication(t *testing.T) {
 	if err := p.cb.RemoveObject(ctx, "dst", "obj/017", minio.RemoveObjectOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	state = p.h.read("indigo_s3_replication", state)
-	if getBool(t, state, "in_sync") {
+	state = p.h.Read("indigo_s3_replication", state)
+	if protoharness.GetBool(t, state, "in_sync") {
 		t.Fatal("Read says in_sync with an object missing on the replica")
 	}
-	pl, err = p.h.plan("indigo_s3_replication", state, cfg)
-	if err != nil || pl.noop() {
+	pl, err = p.h.Plan("indigo_s3_replication", state, cfg)
+	if err != nil || pl.Noop() {
 		t.Fatalf("a replica missing objects must plan an update: %v", err)
 	}
-	if state, err = p.h.apply("indigo_s3_replication", pl); err != nil {
+	if state, err = p.h.Apply("indigo_s3_replication", pl); err != nil {
 		t.Fatal(err)
 	}
 	if got := content(t, p.cb, "dst", "obj/017"); got != "object 17" {
 		t.Errorf("repaired object = %q", got)
 	}
-	if state = p.h.read("indigo_s3_replication", state); !getBool(t, state, "in_sync") {
+	if state = p.h.Read("indigo_s3_replication", state); !protoharness.GetBool(t, state, "in_sync") {
 		t.Error("still not in sync after the repair")
 	}
 
 	// Import by bucket:arn gives the same state.
-	imported, err := p.h.importState("indigo_s3_replication", "src:"+arn)
+	imported, err := p.h.ImportState("indigo_s3_replication", "src:"+arn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pl, err := p.h.plan("indigo_s3_replication", imported, cfg); err != nil || !pl.noop() {
-		t.Errorf("plan after import is not empty (%v):\nplanned %v\nstate   %v", err, pl.planned, imported)
+	if pl, err := p.h.Plan("indigo_s3_replication", imported, cfg); err != nil || !pl.Noop() {
+		t.Errorf("plan after import is not empty (%v):\nplanned %v\nstate   %v", err, pl.Planned, imported)
 	}
 
 	// Delete removes the rule and the remote target.
-	if err := p.h.destroy("indigo_s3_replication", state); err != nil {
+	if err := p.h.Destroy("indigo_s3_replication", state); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := p.ca.GetBucketReplication(ctx, "src"); err != nil || len(r.Rules) != 0 {
 		t.Errorf("rules after delete: %+v, %v", r, err)
 	}
-	if got := p.h.read("indigo_s3_replication", state); getString(t, got, "arn") != "" {
+	if got := p.h.Read("indigo_s3_replication", state); protoharness.GetString(t, got, "arn") != "" {
 		t.Errorf("the remote target survived the delete: %v", got)
 	}
 }
 
 func TestReplicationNeedsVersioning(t *testing.T) {
 	p := startPair(t)
-	p.h.create("indigo_s3_bucket", map[string]any{"name": "src"})
-	newHarness(t, providerFor(p.b, nil)).create("indigo_s3_bucket", map[string]any{"name": "dst", "versioning": false})
-	_, err := p.h.tryCreate("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
+	p.h.Create("indigo_s3_bucket", map[string]any{"name": "src"})
+	newHarness(t, providerFor(p.b, nil)).Create("indigo_s3_bucket", map[string]any{"name": "dst", "versioning": false})
+	_, err := p.h.TryCreate("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
 	if err == nil || !strings.Contains(err.Error(), "versioning") || !strings.Contains(err.Error(), `"dst"`) || !strings.Contains(err.Error(), p.b.Endpoint) {
 		t.Errorf("replicating to an unversioned bucket: %v", err)
 	}
-	_, err = p.h.tryCreate("indigo_s3_replication", map[string]any{"bucket": "src", "target": "c", "target_bucket": "dst"})
+	_, err = p.h.TryCreate("indigo_s3_replication", map[string]any{"bucket": "src", "target": "c", "target_bucket": "dst"})
 	if err == nil || !strings.Contains(err.Error(), `no s3_remote named "c"`) || !strings.Contains(err.Error(), `"b"`) {
 		t.Errorf("replicating to an unknown remote: %v", err)
 	}
@@ -228,7 +229,7 @@ func TestReplicationWrongRemoteCredentials(t *testing.T) {
 	cfg := providerFor(p.a, map[string]*testsrv.MinIO{"b": p.b})
 	cfg["s3_remote"].([]map[string]any)[0]["secret_key"] = "not-the-secret"
 	h := newHarness(t, cfg)
-	_, err := h.tryCreate("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
+	_, err := h.TryCreate("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
 	t.Log(err)
 	if err == nil || !strings.Contains(err.Error(), p.b.Endpoint) {
 		t.Errorf("wrong remote credentials: %v", err)
@@ -253,15 +254,15 @@ func TestReplicationBucketsGone(t *testing.T) {
 	ctx := context.Background()
 	p := startPair(t)
 	p.buckets(t, "src", "dst")
-	state := p.h.create("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
+	state := p.h.Create("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
 	if err := p.cb.RemoveBucket(ctx, "dst"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := p.h.tryRead("indigo_s3_replication", state)
+	got, err := p.h.TryRead("indigo_s3_replication", state)
 	if err != nil {
 		t.Fatalf("Read with the replica's bucket gone: %v", err)
 	}
-	if getBool(t, got, "in_sync") {
+	if protoharness.GetBool(t, got, "in_sync") {
 		t.Error("Read says in_sync with the replica's bucket gone")
 	}
 	if err := p.ca.RemoveBucketReplication(ctx, "src"); err != nil {
@@ -270,7 +271,7 @@ func TestReplicationBucketsGone(t *testing.T) {
 	if err := p.ca.RemoveBucket(ctx, "src"); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.h.read("indigo_s3_replication", state); !got.IsNull() {
+	if got := p.h.Read("indigo_s3_replication", state); !got.IsNull() {
 		t.Errorf("Read with the source's bucket gone = %v, want null", got)
 	}
 }

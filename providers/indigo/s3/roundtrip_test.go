@@ -59,8 +59,8 @@ func TestReadRoundTrips(t *testing.T) {
 	p := startPair(t)
 	p.buckets(t, "src", "dst")
 	put(t, p.ca, "src", "k", []byte("payload"))
-	bucket := p.h.create("indigo_s3_bucket", map[string]any{"name": "src2"})
-	repl := p.h.create("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
+	bucket := p.h.Create("indigo_s3_bucket", map[string]any{"name": "src2"})
+	repl := p.h.Create("indigo_s3_replication", map[string]any{"bucket": "src", "target": "b", "target_bucket": "dst"})
 	replicaConverges(t, p.ca, "src", p.cb, "dst", time.Minute)
 
 	fresh := newHarness(t, providerFor(p.a, map[string]*testsrv.MinIO{"b": p.b}))
@@ -71,7 +71,7 @@ func TestReadRoundTrips(t *testing.T) {
 			want     int
 		}{{"indigo_s3_bucket", bucket, 4}, {"indigo_s3_replication", repl, 4}} {
 			log.take()
-			fresh.read(r.resource, r.state)
+			fresh.Read(r.resource, r.state)
 			calls := log.take()
 			sort.Strings(calls)
 			if len(calls) > r.want {
