@@ -33,6 +33,9 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 	for name, s := range sites {
 		in.Sites[name] = policy.Site{Name: name, Kind: s.Decl.Kind, Accounts: s.Accounts(), Range: s.Decl.DeclRange}
 	}
+	// copyOf is the storage whose local copy a path is in (the ACL of a
+	// subdirectory, for a prefix condition, needs the copy first).
+	copyOf := map[string]config.ObjectAddr{}
 	for _, st := range storages {
 		for _, cp := range st.Copies {
 			pl := policy.Placed{Site: cp.Name}
@@ -40,7 +43,8 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 			case "s3":
 				pl.Bucket = binding.S3Bucket(st, cp)
 			case "local":
-				pl.Path = "storage/" + st.Addr.Name
+				pl.Path = binding.LocalCopyPath(st)
+				copyOf[pl.Path] = st.Addr
 			}
 			in.Placed[st.Addr] = append(in.Placed[st.Addr], pl)
 		}
@@ -49,11 +53,7 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 	if diags.HasErrors() {
 		return diags
 	}
-	rng := hcl.Range{Filename: "(access policies)"}
-	for _, p := range policies {
-		rng = p.Decl.DeclRange
-		break
-	}
+	rng := policies[0].Decl.DeclRange
 	lit := func(v cty.Value) hclsyntax.Expression { return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: rng} }
 	// add declares a resource; its problems are reported at the
 	// declaration at (rng when at is nil).
@@ -154,11 +154,13 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 				continue
 			}
 			var deps []hcl.Traversal
-			if strings.HasPrefix(path, "storage/") {
-				deps = append(deps, hcl.Traversal{
-					hcl.TraverseRoot{Name: "storage", SrcRange: rng},
-					hcl.TraverseAttr{Name: strings.SplitN(strings.TrimPrefix(path, "storage/"), "/", 2)[0], SrcRange: rng},
-				})
+			for dir, st := range copyOf {
+				if path == dir || strings.HasPrefix(path, dir+"/") {
+					deps = append(deps, hcl.Traversal{
+						hcl.TraverseRoot{Name: "storage", SrcRange: rng},
+						hcl.TraverseAttr{Name: st.Name, SrcRange: rng},
+					})
+				}
 			}
 			add(site, "indigo_posix_acl", binding.Name("access_"+siteName+"_"+path), map[string]hclsyntax.Expression{
 				"path":      lit(cty.StringVal(path)),

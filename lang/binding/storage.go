@@ -144,7 +144,7 @@ func localStorage(b *StorageBinder) {
 	st := b.Storage()
 	dir := b.Name("copy")
 	attrs := map[string]hcl.Expression{
-		"path":          strLit(b.st.Range, "storage/"+st.Addr.Name),
+		"path":          strLit(b.st.Range, LocalCopyPath(st)),
 		"force_destroy": b.Value(cty.BoolVal(st.ForceDestroy)),
 	}
 	if b.Copy() > 0 {
@@ -180,6 +180,10 @@ func localStorage(b *StorageBinder) {
 	b.Resource("indigo_file", b.Name("qos"), map[string]hcl.Expression{"path": path, "content": strLit(b.st.Range, manifest)})
 	b.SetAttribute("path", b.Ref("indigo_storage_copy", dir, "id"))
 }
+
+// LocalCopyPath is where a copy of st is on a local site, relative to
+// the site provider's root.
+func LocalCopyPath(st *Storage) string { return "storage/" + st.Addr.Name }
 
 // localCheck says why a local site cannot hold a copy: what the QoS asks
 // that the site does not offer, and lifecycle rules a directory cannot
