@@ -69,6 +69,9 @@ func (a *app) stateListCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withState("state list", false, func(w *workspace, m *state.Manager) error {
 				for _, addr := range m.State().AllInstances() {
+					if a.tf.stateID != "" && !hasID(m.State().ResourceInstance(addr), a.tf.stateID) {
+						continue
+					}
 					if len(args) == 0 || matchesAny(addr, args) {
 						fmt.Fprintln(a.stdout, addr)
 					}
@@ -77,6 +80,20 @@ func (a *app) stateListCommand() *cobra.Command {
 			})
 		},
 	}
+}
+
+// hasID reports whether the object's id attribute is id (state list -id).
+func hasID(o *state.Object, id string) bool {
+	if o == nil {
+		return false
+	}
+	var attrs struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(o.AttrsJSON, &attrs) != nil {
+		return false
+	}
+	return fmt.Sprint(attrs.ID) == id
 }
 
 // matchesAny reports whether addr is named by, or is inside, one of the

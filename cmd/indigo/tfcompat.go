@@ -123,8 +123,10 @@ var (
 // tfFlags is the table of shared Terraform flags. A command that defines a
 // flag itself keeps its own.
 var tfFlags = []tfFlag{
-	boolFlag("input", inputCmds, func(o *tfOptions) *bool { return &o.input }, true,
-		"ask for input when needed (-input=false, or TF_INPUT=0: never ask; a confirmation then needs -auto-approve)"),
+	{"input", inputCmds, func(a *app, fl *pflag.FlagSet) {
+		// The default is what TF_INPUT says.
+		fl.BoolVar(&a.tf.input, "input", a.tf.input, "ask for input when needed (-input=false, or TF_INPUT=0: never ask; a confirmation then needs -auto-approve)")
+	}},
 	boolFlag("lock", lockCmds, func(o *tfOptions) *bool { return &o.lock }, true, "hold the state lock while running"),
 	{"lock-timeout", lockCmds, func(a *app, fl *pflag.FlagSet) {
 		fl.DurationVar(&a.tf.lockTimeout, "lock-timeout", 0, "when the state is locked, retry for this long (e.g. 5m) before giving up")
