@@ -368,9 +368,12 @@ func (a *app) createWorkspace(ctx context.Context, w *workspace, c *backendConfi
 	}
 	if from != "" {
 		err = m.Push(ctx, s, true)
-	} else if a.tf.lock {
-		// An empty snapshot makes the workspace exist for list and select.
-		err = m.Persist(ctx)
+	} else if cur := m.State(); cur.Serial == 0 {
+		// An empty snapshot makes the workspace exist for list and select
+		// (an S3 workspace is its objects).
+		empty := state.New()
+		empty.Lineage, empty.Serial = cur.Lineage, 1
+		err = b.WriteSnapshot(ctx, empty)
 	}
 	if cerr := m.Close(ctx); err == nil {
 		err = cerr
