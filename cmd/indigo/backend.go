@@ -184,16 +184,17 @@ func (w *workspace) decodeBackend() (*backendConfig, error) {
 		return c, nil
 	case "s3":
 		var cfg struct {
-			Bucket       *string  `hcl:"bucket,optional"`
-			WSPrefix     *string  `hcl:"workspace_key_prefix,optional"`
-			Key          *string  `hcl:"key,optional"`
-			Endpoint     *string  `hcl:"endpoint,optional"`
-			Region       *string  `hcl:"region,optional"`
-			AccessKey    *string  `hcl:"access_key,optional"`
-			SecretKey    *string  `hcl:"secret_key,optional"`
-			Token        *string  `hcl:"token,optional"`
-			CreateBucket *bool    `hcl:"create_bucket,optional"`
-			Remain       hcl.Body `hcl:",remain"`
+			Bucket       *string            `hcl:"bucket,optional"`
+			WSPrefix     *string            `hcl:"workspace_key_prefix,optional"`
+			Key          *string            `hcl:"key,optional"`
+			Endpoint     *string            `hcl:"endpoint,optional"`
+			Endpoints    *map[string]string `hcl:"endpoints,optional"`
+			Region       *string            `hcl:"region,optional"`
+			AccessKey    *string            `hcl:"access_key,optional"`
+			SecretKey    *string            `hcl:"secret_key,optional"`
+			Token        *string            `hcl:"token,optional"`
+			CreateBucket *bool              `hcl:"create_bucket,optional"`
+			Remain       hcl.Body           `hcl:",remain"`
 		}
 		if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
 			return fail(diags)
@@ -204,6 +205,12 @@ func (w *workspace) decodeBackend() (*backendConfig, error) {
 		if v, ok := firstOverride("create_bucket", overrides, secretOverrides); ok {
 			t := v == "true"
 			cfg.CreateBucket = &t
+		}
+		if cfg.Endpoints != nil && cfg.Endpoint == nil {
+			// Terraform 1.6 and later: endpoints = { s3 = "..." }.
+			if ep := (*cfg.Endpoints)["s3"]; ep != "" {
+				cfg.Endpoint = &ep
+			}
 		}
 		if firstSet(cfg.Bucket) == "" {
 			return fail(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "S3 backend without a bucket",

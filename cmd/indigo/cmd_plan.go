@@ -151,14 +151,14 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := w.checkTakeover(ctx); err != nil {
+		return err
+	}
 	mgr, err := w.openState(ctx, "plan", f.lock)
 	if err != nil {
 		return err
 	}
 	defer mgr.Close(context.Background())
-	if err := w.checkTakeover(ctx, mgr); err != nil {
-		return err
-	}
 	if d := w.reconcile(ctx, mgr, provs, opts); d.HasErrors() {
 		w.diags(d)
 		return exitCode(1)
@@ -384,6 +384,9 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	if destroy {
 		op = "destroy"
 	}
+	if err := w.checkTakeover(ctx); err != nil {
+		return err
+	}
 	mgr, err := w.openState(ctx, op, f.lock)
 	if err != nil {
 		return err
@@ -393,9 +396,6 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 			fmt.Fprintf(a.stderr, "Error: saving the state: %s\n", err)
 		}
 	}()
-	if err := w.checkTakeover(ctx, mgr); err != nil {
-		return err
-	}
 	if d := w.reconcile(ctx, mgr, provs, opts); d.HasErrors() {
 		w.diags(d)
 		return exitCode(1)

@@ -194,7 +194,7 @@ func takeoverMessage(f *tfFound) string {
 
 // checkTakeover refuses a plan or apply while a Terraform state waits for
 // the user's choice.
-func (w *workspace) checkTakeover(ctx context.Context, _ *state.Manager) error {
+func (w *workspace) checkTakeover(ctx context.Context) error {
 	c, err := w.backendConfig()
 	if err != nil {
 		return err

@@ -107,7 +107,7 @@ resource "indigo_noop" "n" {
 }
 
 // takeoverConfig is a Terraform configuration of 6 resources with the
-// indigo provider as Terraform installs it (a dev override).
+// indigo provider as Terraform installs it (from a filesystem mirror).
 const takeoverConfig = `terraform {
   required_providers {
     indigo = { source = "indigo-cloud/indigo" }
@@ -146,16 +146,16 @@ func providerForTerraform(t *testing.T, dir string) {
 	if _, err := os.Stat(goTool); err != nil {
 		goTool = "go"
 	}
-	cmd := exec.Command(goTool, "build", "-o", filepath.Join(dir, "terraform-provider-indigo"), "github.com/indigo-cloud/indigo/cmd/terraform-provider-indigo")
+	cmd := exec.Command(goTool, "build", "-o", filepath.Join(dir, "terraform-provider-indigo_v0.1.0"), "github.com/indigo-cloud/indigo/cmd/terraform-provider-indigo")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building terraform-provider-indigo: %v\n%s", err, out)
 	}
 }
 
 // terraformApplied runs the machine's terraform to apply takeoverConfig in
-// a new directory, with the indigo provider as a dev override, and returns
+// a new directory, with the indigo provider from a mirror, and returns
 // the run set up for indigo in the same directory (the same CLI
-// configuration, which indigo reads too).
+// configuration, which indigo reads too, and the same provider binary).
 func terraformApplied(t *testing.T, backendBlock string, env ...string) cliRun {
 	t.Helper()
 	tf, err := exec.LookPath("terraform")
@@ -164,10 +164,16 @@ func terraformApplied(t *testing.T, backendBlock string, env ...string) cliRun {
 			testsrv.Missing(t, "neither terraform nor tofu is on PATH: install Terraform >= 1.11 or OpenTofu to run the takeover test")
 		}
 	}
+	// A filesystem mirror in the unpacked layout, which terraform init
+	// and indigo init both install from without a network.
 	plugins := t.TempDir()
-	providerForTerraform(t, plugins)
-	rc := filepath.Join(plugins, "terraform.rc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"indigo-cloud/indigo\" = %q\n  }\n  direct {}\n}\n", plugins)), 0o644); err != nil {
+	pkg := filepath.Join(plugins, "registry.terraform.io", "indigo-cloud", "indigo", "0.1.0", runtime.GOOS+"_"+runtime.GOARCH)
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	providerForTerraform(t, pkg)
+	rc := filepath.Join(t.TempDir(), "terraform.rc")
+	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"indigo-cloud/indigo\"]\n  }\n}\n", plugins)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r := newCLIRun(t, map[string]string{"main.tf": takeoverConfig, "backend.tf": backendBlock}, append(env, "TF_CLI_CONFIG_FILE="+rc)...)
@@ -181,10 +187,7 @@ func terraformApplied(t *testing.T, backendBlock string, env ...string) cliRun {
 			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	if backendBlock != "" {
-		// A dev override needs no init, but a backend does.
-		run("init", "-input=false")
-	}
+	run("init", "-input=false")
 	run("apply", "-auto-approve", "-input=false")
 	return r
 }
@@ -214,7 +217,7 @@ func takeOver(t *testing.T, r cliRun, where string) {
 	if !strings.Contains(out, "No changes") {
 		t.Fatalf("plan after the takeover is not empty:\n%s", out)
 	}
-	if n := len(strings.Fields(r.ok("state", "list"))); n != 6 {
+	if n := strings.Count(r.ok("state", "list"), "\nindigo_"); n != 6 {
 		t.Errorf("state list after the takeover: %d instances, want 6", n)
 	}
 	// indigo now manages them: a change applies in place.
@@ -267,7 +270,7 @@ func TestTakeoverS3(t *testing.T) {
   }
 }
 `, srv.Endpoint)
-	r := terraformApplied(t, block, "AWS_ACCESS_KEY_ID="+srv.AccessKey, "AWS_SECRET_ACCESS_KEY="+srv.SecretKey, "AWS_ENDPOINT_URL_S3="+srv.Endpoint)
+	r := terraformApplied(t, block, "AWS_ACCESS_KEY_ID="+srv.AccessKey, "AWS_SECRET_ACCESS_KEY="+srv.SecretKey)
 	takeOver(t, r, "s3://tfstate/app/terraform.tfstate")
 	if _, err := srv.Client(t).StatObject(ctx, "tfstate", "app/terraform.tfstate"+terraformBackupSuffix, minio.StatObjectOptions{}); err != nil {
 		t.Errorf("the Terraform original was not kept: %v", err)
