@@ -533,6 +533,14 @@ func (a *app) confirm(destroy bool) (bool, error) {
 	if destroy {
 		q = "Do you really want to destroy all resources?"
 	}
+	return a.confirmText(q)
+}
+
+// confirmText asks question and reads the answer: only yes is yes.
+func (a *app) confirmText(q string) (bool, error) {
+	if !a.tf.input {
+		return false, &exitError{code: 1, msg: "this needs a confirmation, and input is disabled (-input=false or TF_INPUT=0): run with -auto-approve"}
+	}
 	fmt.Fprintf(a.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", q)
 	line, err := bufio.NewReader(a.stdin).ReadString('\n')
 	if err != nil && err != io.EOF {

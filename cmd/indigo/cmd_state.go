@@ -35,7 +35,7 @@ has recorded. Commands that change the state hold its lock and journal the chang
   indigo state pull > backup.json
   indigo state push terraform.tfstate`,
 	}
-	cmd.AddCommand(a.stateListCommand(), a.stateShowCommand(), a.stateMvCommand(), a.stateRmCommand(), a.statePullCommand(), a.statePushCommand())
+	cmd.AddCommand(a.stateListCommand(), a.stateShowCommand(), a.stateMvCommand(), a.stateRmCommand(), a.statePullCommand(), a.statePushCommand(), a.stateReplaceProviderCommand())
 	return cmd
 }
 
@@ -388,7 +388,7 @@ the configuration. An import block in the configuration does the same through th
 			if diags.HasErrors() {
 				return &exitError{code: 1, msg: fmt.Sprintf("%q is not a resource instance address", args[0])}
 			}
-			w, err := a.loadWorkspace(".")
+			w, err := a.loadWorkspace(firstSet(&a.tf.configDir, "."))
 			if err != nil {
 				return err
 			}
@@ -452,7 +452,7 @@ and prints for each deployment or storage (or only those named) the chosen site,
 their scores and the parts that make them, and why each rejected site was rejected.`,
 		Example: "  indigo rank\n  indigo rank deployment.galaxy\n  indigo rank -json storage.archive",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := a.loadWorkspace(".")
+			w, err := a.loadWorkspace(firstSet(&a.tf.configDir, "."))
 			if err != nil {
 				return err
 			}

@@ -57,7 +57,7 @@ var terraformFlags = map[string][]string{
 	"workspace delete":       {"-force", "-lock=false", "-lock-timeout=1s"},
 	"console":                {"-state=s", "-plan", "-var=x=1", "-var-file=f"},
 	"version":                {"-json"},
-	"state replace-provider": nil, // not implemented: see docs/cli.md
+	"state replace-provider": {"-auto-approve", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
 }
 
 // findCommand returns the command at path ("state mv").
@@ -290,6 +290,9 @@ func TestGitHubActionsWorkflow(t *testing.T) {
 	if got := strings.TrimSpace(r.ok("-chdir=infra", "output", "-raw", "greeting")); got != "hello, world" {
 		t.Errorf("output -raw = %q", got)
 	}
+	if out := r.ok("-chdir=infra", "apply", "-destroy", "-auto-approve", "-input=false"); !strings.Contains(out, "Destroy complete! Resources: 3 destroyed.") {
+		t.Errorf("apply -destroy:\n%s", out)
+	}
 }
 
 // TestTerraformEnvironment checks what the environment variables do:
@@ -421,6 +424,12 @@ func TestTerraformFlagEffects(t *testing.T) {
 	if !strings.HasSuffix(out, "\nindigo_file.hello\n") || strings.Contains(out, "indigo_noop") {
 		t.Errorf("state list -id=%s:\n%s", attrs.ID, out)
 	}
+	// state replace-provider, there and back.
+	r.ok("state", "replace-provider", "-auto-approve", "indigo.dev/builtin/indigo", "example.org/acme/indigo")
+	if pulled := r.ok("state", "pull"); !strings.Contains(pulled, "example.org/acme/indigo") {
+		t.Errorf("state replace-provider did not change the recorded provider:\n%s", pulled)
+	}
+	r.ok("state", "replace-provider", "-auto-approve", "example.org/acme/indigo", "indigo.dev/builtin/indigo")
 	// refresh, and console.
 	r.ok("refresh", "-input=false")
 	out = r.with().indigoStdin("indigo_file.hello.path\nupper(var.who)\nterraform.workspace\n", "console", "-var=who=x")

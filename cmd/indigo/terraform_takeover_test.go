@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -138,18 +140,38 @@ resource "indigo_noop" "n" {
 }
 `
 
-// providerForTerraform builds the indigo provider binary for Terraform
-// into dir.
-func providerForTerraform(t *testing.T, dir string) {
+var providerMirror struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// providerForTerraform returns a filesystem mirror (unpacked layout)
+// holding the indigo provider binary, built once per test process.
+func providerForTerraform(t *testing.T) string {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
+	m := &providerMirror
+	m.once.Do(func() {
+		// A fixed place, rebuilt by each test process (go build replaces
+		// the binary atomically), so that nothing piles up.
+		m.dir = filepath.Join(testsrv.CacheDir(), "takeover-mirror")
+		pkg := filepath.Join(m.dir, "registry.terraform.io", "indigo-cloud", "indigo", "0.1.0", runtime.GOOS+"_"+runtime.GOARCH)
+		if m.err = os.MkdirAll(pkg, 0o755); m.err != nil {
+			return
+		}
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			goTool = "go"
+		}
+		cmd := exec.Command(goTool, "build", "-o", filepath.Join(pkg, "terraform-provider-indigo_v0.1.0"), "github.com/indigo-cloud/indigo/cmd/terraform-provider-indigo")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			m.err = fmt.Errorf("building terraform-provider-indigo: %v\n%s", err, out)
+		}
+	})
+	if m.err != nil {
+		t.Fatal(m.err)
 	}
-	cmd := exec.Command(goTool, "build", "-o", filepath.Join(dir, "terraform-provider-indigo_v0.1.0"), "github.com/indigo-cloud/indigo/cmd/terraform-provider-indigo")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building terraform-provider-indigo: %v\n%s", err, out)
-	}
+	return m.dir
 }
 
 // terraformApplied runs the machine's terraform to apply takeoverConfig in
@@ -166,12 +188,7 @@ func terraformApplied(t *testing.T, backendBlock string, env ...string) cliRun {
 	}
 	// A filesystem mirror in the unpacked layout, which terraform init
 	// and indigo init both install from without a network.
-	plugins := t.TempDir()
-	pkg := filepath.Join(plugins, "registry.terraform.io", "indigo-cloud", "indigo", "0.1.0", runtime.GOOS+"_"+runtime.GOARCH)
-	if err := os.MkdirAll(pkg, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	providerForTerraform(t, pkg)
+	plugins := providerForTerraform(t)
 	rc := filepath.Join(t.TempDir(), "terraform.rc")
 	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"indigo-cloud/indigo\"]\n  }\n}\n", plugins)), 0o644); err != nil {
 		t.Fatal(err)
@@ -217,7 +234,7 @@ func takeOver(t *testing.T, r cliRun, where string) {
 	if !strings.Contains(out, "No changes") {
 		t.Fatalf("plan after the takeover is not empty:\n%s", out)
 	}
-	if n := strings.Count(r.ok("state", "list"), "\nindigo_"); n != 6 {
+	if n := len(regexp.MustCompile(`(?m)^indigo_`).FindAllString(r.ok("state", "list"), -1)); n != 6 {
 		t.Errorf("state list after the takeover: %d instances, want 6", n)
 	}
 	// indigo now manages them: a change applies in place.
