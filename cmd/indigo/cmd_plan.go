@@ -85,7 +85,7 @@ Save the plan with -out to apply exactly it later with indigo apply FILE.`,
   indigo plan -var region=IT -out tonight.plan
   indigo plan -f templates/galaxy.yaml
   indigo plan -destroy
-  indigo plan -json | jq '.resource_changes[].change.actions'`,
+  indigo plan -json | jq -r 'select(.type == "planned_change") | .change.action'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runPlan(cmd.Context(), pathArg(args, f.file), &f)
