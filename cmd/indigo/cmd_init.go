@@ -214,6 +214,7 @@ constraint, and what is installed or built in.`,
 			return nil
 		},
 	}
+	cmd.AddCommand(a.providersLockCommand())
 	return cmd
 }
 

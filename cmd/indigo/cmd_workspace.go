@@ -191,6 +191,33 @@ func (a *app) workspaceBackend() (*workspace, *backendConfig, error) {
 	return w, c, nil
 }
 
+// workspaces returns the configuration, its backend and the workspaces it
+// holds.
+func (a *app) workspaces(ctx context.Context) (*workspace, *backendConfig, []string, error) {
+	w, c, err := a.workspaceBackend()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	names, err := workspaceNames(ctx, w.dir, c)
+	if err != nil {
+		return nil, nil, nil, &exitError{code: 1, msg: fmt.Sprintf("listing the workspaces: %s", err)}
+	}
+	return w, c, names, nil
+}
+
+// reselect is workspaces for the commands that select another workspace
+// (verb: new, select): name must be valid and no variable may decide the
+// selection.
+func (a *app) reselect(ctx context.Context, name, verb string) (*workspace, *backendConfig, []string, error) {
+	if err := checkWorkspaceName(name); err != nil {
+		return nil, nil, nil, &exitError{code: 1, msg: err.Error()}
+	}
+	if err := refuseOverride(verb); err != nil {
+		return nil, nil, nil, err
+	}
+	return a.workspaces(ctx)
+}
+
 func (a *app) workspaceCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "workspace",
@@ -217,13 +244,9 @@ func (a *app) workspaceListCommand() *cobra.Command {
 		Short: "List the workspaces; the selected one has a *",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, c, err := a.workspaceBackend()
+			_, c, names, err := a.workspaces(cmd.Context())
 			if err != nil {
 				return err
-			}
-			names, err := workspaceNames(cmd.Context(), w.dir, c)
-			if err != nil {
-				return &exitError{code: 1, msg: fmt.Sprintf("listing the workspaces: %s", err)}
 			}
 			for _, n := range names {
 				mark := "  "
@@ -270,19 +293,9 @@ func (a *app) workspaceSelectCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if err := checkWorkspaceName(name); err != nil {
-				return &exitError{code: 1, msg: err.Error()}
-			}
-			if err := refuseOverride("select"); err != nil {
-				return err
-			}
-			w, c, err := a.workspaceBackend()
+			w, c, names, err := a.reselect(cmd.Context(), name, "select")
 			if err != nil {
 				return err
-			}
-			names, err := workspaceNames(cmd.Context(), w.dir, c)
-			if err != nil {
-				return &exitError{code: 1, msg: fmt.Sprintf("listing the workspaces: %s", err)}
 			}
 			if !slices.Contains(names, name) {
 				if !orCreate {
@@ -309,19 +322,9 @@ func (a *app) workspaceNewCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if err := checkWorkspaceName(name); err != nil {
-				return &exitError{code: 1, msg: err.Error()}
-			}
-			if err := refuseOverride("new"); err != nil {
-				return err
-			}
-			w, c, err := a.workspaceBackend()
+			w, c, names, err := a.reselect(cmd.Context(), name, "new")
 			if err != nil {
 				return err
-			}
-			names, err := workspaceNames(cmd.Context(), w.dir, c)
-			if err != nil {
-				return &exitError{code: 1, msg: fmt.Sprintf("listing the workspaces: %s", err)}
 			}
 			if slices.Contains(names, name) {
 				return &exitError{code: 1, msg: fmt.Sprintf("workspace %q already exists (indigo workspace select %s selects it)", name, name)}
@@ -403,16 +406,12 @@ func (a *app) workspaceDeleteCommand() *cobra.Command {
 			if name == defaultWorkspace {
 				return &exitError{code: 1, msg: "the default workspace cannot be deleted"}
 			}
-			w, c, err := a.workspaceBackend()
+			w, c, names, err := a.workspaces(ctx)
 			if err != nil {
 				return err
 			}
 			if name == c.workspace {
 				return &exitError{code: 1, msg: fmt.Sprintf("workspace %q is selected: select another (indigo workspace select default) before deleting it", name)}
-			}
-			names, err := workspaceNames(ctx, w.dir, c)
-			if err != nil {
-				return &exitError{code: 1, msg: fmt.Sprintf("listing the workspaces: %s", err)}
 			}
 			if !slices.Contains(names, name) {
 				return &exitError{code: 1, msg: fmt.Sprintf("workspace %q does not exist", name)}

@@ -160,18 +160,8 @@ func (a *app) migrateState(ctx context.Context, dir string, from, to *backendCon
 		write.Lineage = have.Lineage
 		write.Serial = max(have.Serial, cur.Serial) + 1
 	}
-	if err := dst.WriteSnapshot(ctx, write); err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("copying the state to %s: %s", to, err)}
-	}
-	// An empty journal for the copy: records the destination kept for an
-	// earlier state must never be replayed onto it.
-	j, err := dst.OpenJournal(ctx, state.JournalHeader{Lineage: write.Lineage, BaseSerial: write.Serial}, nil)
-	if err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("copying the state to %s: %s", to, err)}
-	}
-	_ = j.Close()
-	if err := checkCopy(ctx, dst, write); err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("the state copied to %s does not read back as written: %s. The previous backend still holds the state; fix the new backend and run indigo init -migrate-state again", to, err)}
+	if err := writeCopy(ctx, dst, write); err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("copying the state to %s: %s. The previous backend still holds the state; fix the new backend and run indigo init -migrate-state again", to, err)}
 	}
 	if have.Serial > 0 {
 		fmt.Fprintf(a.stdout, "-force-copy: replacing the state in %s: lineage %s, serial %d, %d resource instances.\n",
@@ -187,6 +177,24 @@ func (a *app) migrateState(ctx context.Context, dir string, from, to *backendCon
 		fmt.Fprintf(a.stdout, "%d provider operations in flight were copied with it; the next apply reconciles them.\n", p)
 	}
 	fmt.Fprintf(a.stdout, "The previous backend keeps its copy of the state, as it was; indigo no longer uses it. Delete it once you no longer need it.\n")
+	return nil
+}
+
+// writeCopy writes s as b's snapshot with an empty journal (records the
+// backend kept for an earlier state must never be replayed onto it), and
+// checks it by reading it back.
+func writeCopy(ctx context.Context, b state.Backend, s *state.State) error {
+	if err := b.WriteSnapshot(ctx, s); err != nil {
+		return err
+	}
+	j, err := b.OpenJournal(ctx, state.JournalHeader{Lineage: s.Lineage, BaseSerial: s.Serial}, nil)
+	if err != nil {
+		return err
+	}
+	_ = j.Close()
+	if err := checkCopy(ctx, b, s); err != nil {
+		return fmt.Errorf("it does not read back as written: %w", err)
+	}
 	return nil
 }
 

@@ -177,6 +177,19 @@ func (w *workspace) pendingTakeover(ctx context.Context, c *backendConfig) (*tfF
 	return f, nil
 }
 
+// pending is pendingTakeover for the configured backend.
+func (w *workspace) pending(ctx context.Context) (*backendConfig, *tfFound, error) {
+	c, err := w.backendConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := w.pendingTakeover(ctx, c)
+	if err != nil {
+		return nil, nil, &exitError{code: 1, msg: fmt.Sprintf("looking for a Terraform state: %s", err)}
+	}
+	return c, f, nil
+}
+
 func takeoverMessage(f *tfFound) string {
 	msg := fmt.Sprintf("Found a Terraform state in %s (lineage %s, serial %d, %d resource instances), and indigo has no state of its own here: "+
 		"planning now would create every one of them a second time. Choose first:\n"+
@@ -195,13 +208,18 @@ func takeoverMessage(f *tfFound) string {
 // checkTakeover refuses a plan or apply while a Terraform state waits for
 // the user's choice.
 func (w *workspace) checkTakeover(ctx context.Context) error {
+	// A backend init has not set up (or that changed since) is for the
+	// state manager to report first.
 	c, err := w.backendConfig()
 	if err != nil {
 		return err
 	}
-	f, err := w.pendingTakeover(ctx, c)
+	if rec, err := readBackendRecord(w.dir); err != nil || (rec == nil && c.Type != "local") || (rec != nil && !rec.sameAs(c)) {
+		return nil
+	}
+	_, f, err := w.pending(ctx)
 	if err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("looking for a Terraform state: %s", err)}
+		return err
 	}
 	if f != nil {
 		return &exitError{code: 1, msg: takeoverMessage(f)}
@@ -213,16 +231,9 @@ func (w *workspace) checkTakeover(ctx context.Context) error {
 // Terraform state, with -reconfigure it records that the user ignores it,
 // and otherwise it says what the choice is.
 func (a *app) initTakeover(ctx context.Context, w *workspace, opts initOptions) error {
-	c, err := w.backendConfig()
-	if err != nil {
+	c, f, err := w.pending(ctx)
+	if err != nil || f == nil {
 		return err
-	}
-	f, err := w.pendingTakeover(ctx, c)
-	if err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("looking for a Terraform state: %s", err)}
-	}
-	if f == nil {
-		return nil
 	}
 	choice := &terraformChoice{Where: f.where, Lineage: f.state.Lineage, Serial: f.state.Serial}
 	switch {
@@ -241,16 +252,8 @@ func (a *app) initTakeover(ctx context.Context, w *workspace, opts initOptions) 
 		if s.Serial == 0 {
 			s.Serial = 1
 		}
-		if err := b.WriteSnapshot(ctx, s); err != nil {
+		if err := writeCopy(ctx, b, s); err != nil {
 			return &exitError{code: 1, msg: fmt.Sprintf("writing the imported state to %s: %s", c, err)}
-		}
-		j, err := b.OpenJournal(ctx, state.JournalHeader{Lineage: s.Lineage, BaseSerial: s.Serial}, nil)
-		if err != nil {
-			return &exitError{code: 1, msg: fmt.Sprintf("writing the imported state to %s: %s", c, err)}
-		}
-		_ = j.Close()
-		if err := checkCopy(ctx, b, s); err != nil {
-			return &exitError{code: 1, msg: fmt.Sprintf("the imported state does not read back as written: %s", err)}
 		}
 		choice.Choice = "migrated"
 		fmt.Fprintf(a.stdout, "Imported the Terraform state from %s into %s: lineage %s, serial %d, %d resource instances. indigo manages them from now on.\n",

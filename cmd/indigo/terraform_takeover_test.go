@@ -255,6 +255,14 @@ func TestTakeoverLocal(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.dir, "terraform.tfstate")); err != nil {
 		t.Errorf("the Terraform state was not left in place: %v", err)
 	}
+	// providers lock records the mirror's package for this platform (in
+	// a lock file of its own: Terraform's is removed first).
+	os.Remove(filepath.Join(r.dir, ".terraform.lock.hcl"))
+	r.ok("providers", "lock", "-fs-mirror="+providerForTerraform(t), "-platform="+runtime.GOOS+"_"+runtime.GOARCH)
+	if lock := r.file(".indigo.lock.hcl"); !strings.Contains(lock, `"registry.terraform.io/indigo-cloud/indigo"`) || !strings.Contains(lock, "h1:") {
+		t.Errorf("providers lock wrote:\n%s", lock)
+	}
+	r.fails("-platform=nowhere", "providers", "lock", "-platform=nowhere")
 	// -reconfigure is the other choice: start empty beside it.
 	r2 := terraformApplied(t, "")
 	r2.ok("init", "-reconfigure")
