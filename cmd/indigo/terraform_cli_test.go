@@ -343,11 +343,11 @@ func TestTerraformEnvironment(t *testing.T) {
 // TestTerraformFlagEffects: the shared flags do what they say.
 func TestTerraformFlagEffects(t *testing.T) {
 	r := newCLIRun(t, map[string]string{
-		"main.tf":    ciConfig,
-		"warn.tf":    "terraform {\n  experiments = []\n}\n",
-		"backend.tf": "terraform {\n  backend \"local\" {}\n}\n",
+		"main.tf":            ciConfig,
+		"warn.tf":            "terraform {\n  experiments = []\n}\n",
+		"backend.tf":         "terraform {\n  backend \"local\" {}\n}\n",
 		"module-src/main.tf": ciConfig,
-		"bc.tfbackend": "path = \"from-file.state\"\n",
+		"bc.tfbackend":       "path = \"from-file.state\"\n",
 	})
 	// -backend-config completes the backend block, and init records it for
 	// the runs after.
