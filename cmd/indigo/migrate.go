@@ -27,6 +27,10 @@ func (a *app) initBackend(ctx context.Context, w *workspace, opts initOptions) e
 		// A state kept in the default file before any backend was set up.
 		from = defaultLocal()
 	}
+	if from != nil {
+		// The selected workspace's state moves to the same workspace.
+		from.workspace = to.workspace
+	}
 	switch {
 	case from == nil || from.sameAs(to):
 		// Connecting checks the server, the credentials and the bucket

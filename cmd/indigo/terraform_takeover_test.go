@@ -61,6 +61,9 @@ resource "indigo_noop" "n" {
 			r := newCLIRun(t, map[string]string{"main.tf": cfg, "backend.tf": block}, env...)
 			r.ok("init", "-input=false")
 			r.ok("apply", "-auto-approve")
+			if name != "local" {
+				r.fails("name local state files", "plan", "-state=elsewhere.state")
+			}
 			r.ok("workspace", "new", "staging")
 			if got := strings.TrimSpace(r.ok("workspace", "show")); got != "staging" {
 				t.Fatalf("workspace show after new staging: %q", got)
@@ -258,6 +261,10 @@ func TestTakeoverLocal(t *testing.T) {
 	// providers lock records the mirror's package for this platform (in
 	// a lock file of its own: Terraform's is removed first).
 	os.Remove(filepath.Join(r.dir, ".terraform.lock.hcl"))
+	r.fails("-lockfile=readonly: the providers selected differ", "init", "-lockfile=readonly")
+	if _, err := os.Stat(filepath.Join(r.dir, ".indigo.lock.hcl")); err == nil {
+		t.Error("init -lockfile=readonly wrote the lock file")
+	}
 	r.ok("providers", "lock", "-fs-mirror="+providerForTerraform(t), "-platform="+runtime.GOOS+"_"+runtime.GOARCH)
 	if lock := r.file(".indigo.lock.hcl"); !strings.Contains(lock, `"registry.terraform.io/indigo-cloud/indigo"`) || !strings.Contains(lock, "h1:") {
 		t.Errorf("providers lock wrote:\n%s", lock)
