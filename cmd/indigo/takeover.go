@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +48,17 @@ type tfFound struct {
 // replaced in place.
 const terraformBackupSuffix = ".terraform-original"
 
+// headSize is how much of a state findTerraformState reads to tell the
+// formats apart: both put their version first.
+const headSize = 512
+
+// looksIndigo reports whether the start of a state document is indigo's
+// (its first member is format_version), so that the whole document need
+// not be read.
+func looksIndigo(head []byte) bool {
+	return bytes.Contains(head, []byte(`"format_version"`))
+}
+
 // isTerraformState reports whether data is a Terraform state document
 // (it has "version" and no "format_version").
 func isTerraformState(data []byte) bool {
@@ -83,7 +96,7 @@ func (w *workspace) findTerraformState(ctx context.Context, c *backendConfig) (*
 			own = filepath.Join(w.dir, own)
 		}
 		own = localWorkspacePath(own, ws)
-		if data, err := os.ReadFile(own); err == nil && isTerraformState(data) {
+		if data, err := readUnlessIndigo(own); err == nil && isTerraformState(data) {
 			f, err := decode(own, data)
 			if f != nil {
 				f.inPlace = true
@@ -109,6 +122,10 @@ func (w *workspace) findTerraformState(ctx context.Context, c *backendConfig) (*
 			return nil, err
 		}
 		sb := b.(*s3.Backend)
+		head, found, err := sb.ReadHead(ctx, headSize)
+		if err != nil || !found || looksIndigo(head) {
+			return nil, err
+		}
 		data, found, err := sb.ReadRaw(ctx)
 		if err != nil || !found || !isTerraformState(data) {
 			return nil, err
@@ -135,6 +152,23 @@ func (w *workspace) findTerraformState(ctx context.Context, c *backendConfig) (*
 		return decode(fmt.Sprintf("Terraform's pg backend (schema %s, workspace %q)", schema, ws), data)
 	}
 	return nil, nil
+}
+
+// readUnlessIndigo reads the state file at path, unless its start shows
+// it is indigo's (then it returns nothing).
+func readUnlessIndigo(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, headSize)
+	n, _ := io.ReadFull(f, head)
+	if looksIndigo(head[:n]) {
+		return nil, nil
+	}
+	rest, err := io.ReadAll(f)
+	return append(head[:n], rest...), err
 }
 
 // indigoHasState reports whether indigo's backend holds a state.

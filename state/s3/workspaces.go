@@ -2,8 +2,11 @@ package s3
 
 import (
 	"context"
+	"io"
 	"sort"
 	"strings"
+
+	"github.com/minio/minio-go/v7"
 )
 
 // Workspaces lists the names of the workspaces stored under prefix (as
@@ -55,6 +58,29 @@ func (b *Backend) Delete(ctx context.Context) error {
 func (b *Backend) ReadRaw(ctx context.Context) (data []byte, found bool, err error) {
 	obj, found, err := b.get(ctx, b.key)
 	return obj.data, found, err
+}
+
+// ReadHead returns the first n bytes stored at the state's key (fewer when
+// the object is shorter): enough to tell which format it is in without
+// reading a large state. found is false when there is no object.
+func (b *Backend) ReadHead(ctx context.Context, n int64) (data []byte, found bool, err error) {
+	opts := minio.GetObjectOptions{}
+	if err := opts.SetRange(0, n-1); err != nil {
+		return nil, false, err
+	}
+	rc, _, _, err := b.core.GetObject(ctx, b.bucket, b.key, opts)
+	if err != nil {
+		if isNotFound(err) || minio.ToErrorResponse(err).Code == "InvalidRange" {
+			return nil, false, nil
+		}
+		return nil, false, explain(err)
+	}
+	defer rc.Close()
+	data, err = io.ReadAll(rc)
+	if err != nil {
+		return nil, false, explain(err)
+	}
+	return data, true, nil
 }
 
 // MoveAside copies the object at the state's key to the key with suffix
