@@ -50,6 +50,13 @@ environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; PG_CONN_STR,
 PGPASSWORD or ~/.pgpass), or uses the new backend's when it is of the same
 type.
 
+A Terraform or OpenTofu working directory: when indigo has no state of its own
+and finds theirs (terraform.tfstate, or the object or row of the backend the
+terraform block names), init says so; -migrate-state imports it, -reconfigure
+starts empty beside it, and plan and apply refuse to run until one is chosen.
+-backend-config=KEY=VALUE (or =FILE) completes the backend block as in
+Terraform; -backend=false leaves the backend as recorded (docs/cli.md).
+
 Then init finds every provider the configuration needs, installs those that
 are not built into indigo (from dev_overrides, filesystem mirrors, a network
 mirror or the provider registry, as the CLI configuration says) and records
