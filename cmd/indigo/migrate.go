@@ -49,7 +49,7 @@ func (a *app) initBackend(ctx context.Context, w *workspace, opts initOptions) e
 		closeBackend(ctx, b)
 		fmt.Fprintf(a.stdout, "The backend changed from %s to %s.\nUsing the new backend as it is (-reconfigure); nothing was copied, and the previous backend keeps its state.\n", from, to)
 	case opts.migrate:
-		if err := a.migrateState(ctx, w.dir, from, to, opts.forceCopy); err != nil {
+		if err := a.migrateWorkspaces(ctx, w.dir, from, to, opts.forceCopy); err != nil {
 			return err
 		}
 	default:
@@ -92,6 +92,35 @@ func previousSecrets(from, to *backendConfig) {
 			from.secrets.connStr = to.secrets.connStr
 		}
 	}
+}
+
+// migrateWorkspaces copies the state of every workspace the previous
+// backend holds to the same workspace of the new one, as Terraform does.
+func (a *app) migrateWorkspaces(ctx context.Context, dir string, from, to *backendConfig, force bool) error {
+	previousSecrets(from, to)
+	names, err := workspaceNames(ctx, dir, from)
+	if err != nil || len(names) < 2 {
+		// One workspace (or none listed): the selected one.
+		return a.migrateState(ctx, dir, from, to, force)
+	}
+	for _, n := range names {
+		f, t := *from, *to
+		f.workspace, t.workspace = n, n
+		fmt.Fprintf(a.stdout, "Workspace %q:\n", n)
+		if t.Type == "local" && n != defaultWorkspace {
+			path := t.Settings["path"]
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(dir, path)
+			}
+			if err := os.MkdirAll(filepath.Dir(localWorkspacePath(path, n)), 0o755); err != nil {
+				return &exitError{code: 1, msg: fmt.Sprintf("copying workspace %q: %s", n, err)}
+			}
+		}
+		if err := a.migrateState(ctx, dir, &f, &t, force); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // migrateState copies the state from one backend to another under both

@@ -111,6 +111,34 @@ resource "indigo_noop" "n" {
 	}
 }
 
+// TestMigrateEveryWorkspace: init -migrate-state after a backend change
+// copies every workspace, each to the same workspace of the new backend.
+func TestMigrateEveryWorkspace(t *testing.T) {
+	cfg := strings.Replace(ciConfig, `root = "site"`, `root = "site-${terraform.workspace}"`, 1)
+	r := newCLIRun(t, map[string]string{"main.tf": cfg})
+	r.ok("init")
+	r.ok("apply", "-auto-approve")
+	r.ok("workspace", "new", "blue")
+	r.ok("apply", "-auto-approve", "-var=who=blue")
+	r.ok("workspace", "select", "default")
+	if err := os.WriteFile(filepath.Join(r.dir, "backend.tf"), []byte("terraform {\n  backend \"local\" {\n    path = \"moved.state\"\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := r.ok("init", "-migrate-state")
+	if !strings.Contains(out, `Workspace "default"`) || !strings.Contains(out, `Workspace "blue"`) {
+		t.Errorf("init -migrate-state does not name both workspaces:\n%s", out)
+	}
+	if r.instances("moved.state") != 3 || r.instances("moved.state.d/blue/moved.state") != 3 {
+		t.Fatal("a workspace was not copied to the new backend")
+	}
+	for _, ws := range []string{"default", "blue"} {
+		who := map[string]string{"default": "world", "blue": "blue"}[ws]
+		if out := r.with("TF_WORKSPACE="+ws).ok("plan", "-detailed-exitcode", "-var=who="+who); !strings.Contains(out, "No changes") {
+			t.Errorf("workspace %s after the migration:\n%s", ws, out)
+		}
+	}
+}
+
 // takeoverConfig is a Terraform configuration of 6 resources with the
 // indigo provider as Terraform installs it (from a filesystem mirror).
 const takeoverConfig = `terraform {
