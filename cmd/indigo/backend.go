@@ -415,7 +415,8 @@ func writeBackendRecord(dir string, c *backendConfig) error {
 	path := backendRecordFile(dir)
 	prev, _ := readRecord(dir)
 	rec := backendRecord{FormatVersion: 1, backendConfig: *c, BackendConfig: c.overrides}
-	if prev != nil {
+	if prev != nil && prev.sameAs(c) {
+		// The choice about a Terraform state holds for this backend only.
 		rec.TerraformState = prev.TerraformState
 	}
 	data, err := json.MarshalIndent(rec, "", "  ")

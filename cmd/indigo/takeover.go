@@ -196,12 +196,13 @@ func (w *workspace) pendingTakeover(ctx context.Context, c *backendConfig) (*tfF
 	if err != nil {
 		return nil, err
 	}
+	if rec != nil && rec.TerraformState != nil {
+		// Chosen already: nothing to look for on every run.
+		return nil, nil
+	}
 	f, err := w.findTerraformState(ctx, c)
 	if err != nil || f == nil {
 		return nil, err
-	}
-	if rec != nil && rec.TerraformState != nil && rec.TerraformState.Lineage == f.state.Lineage && !f.inPlace {
-		return nil, nil
 	}
 	if !f.inPlace {
 		if has, err := w.indigoHasState(ctx, c); err != nil || has {
