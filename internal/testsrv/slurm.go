@@ -359,13 +359,13 @@ func (s *Slurm) logTails() string {
 	return b.String()
 }
 
-// StopController stops slurmctld (SIGKILL, as a crash), leaving slurmd
-// and running jobs alone; StartController brings it back on the same port
-// with the state it saved.
+// StopController stops slurmctld (SIGTERM: it saves its state first),
+// leaving slurmd and running jobs alone; StartController brings it back on
+// the same port with the state it saved.
 func (s *Slurm) StopController() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stopDaemon(&s.ctld, syscall.SIGKILL)
+	s.stopDaemon(&s.ctld, syscall.SIGTERM)
 }
 
 // StartController starts slurmctld again (after StopController) and waits
