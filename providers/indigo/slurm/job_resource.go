@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
@@ -51,6 +52,8 @@ type jobModel struct {
 	Output      types.String `tfsdk:"output"`
 	Error       types.String `tfsdk:"error"`
 	Environment types.Map    `tfsdk:"environment"`
+	GPUs        types.Int64  `tfsdk:"gpus"`
+	Options     types.List   `tfsdk:"sbatch_options"`
 	Wait        types.Bool   `tfsdk:"wait"`
 	WaitTimeout types.String `tfsdk:"wait_timeout"`
 	KeepOutput  types.Bool   `tfsdk:"keep_output"`
@@ -151,6 +154,18 @@ func (r *jobResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 				Description:   "Environment variables of the job, besides PATH, HOME, USER, LANG and Slurm's own. The provider's environment is not passed on.",
 				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 			},
+			"gpus": schema.Int64Attribute{
+				Optional:      true,
+				Description:   "GPUs for the job (--gres=gpu:N); 0 or unset asks for none.",
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"sbatch_options": schema.ListAttribute{
+				Optional:      true,
+				ElementType:   types.StringType,
+				Description:   `Further sbatch options, each one argument, e.g. ["--qos=long", "--constraint=avx2"].`,
+				Validators:    []validator.List{optionList{}},
+				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
+			},
 			"wait": schema.BoolAttribute{
 				Optional: true, Computed: true,
 				Default:     booldefault.StaticBool(true),
@@ -231,11 +246,22 @@ func (r *jobResource) spec(ctx context.Context, m *jobModel) (jobSpec, error) {
 		}
 		env = em
 	}
+	var extra []string
+	if n := m.GPUs.ValueInt64(); n > 0 {
+		extra = append(extra, fmt.Sprintf("--gres=gpu:%d", n))
+	}
+	if !m.Options.IsNull() {
+		var opts []string
+		if d := m.Options.ElementsAs(ctx, &opts, false); d.HasError() {
+			return jobSpec{}, errors.New("sbatch_options is not a list of strings")
+		}
+		extra = append(extra, opts...)
+	}
 	m.WorkDir, m.Output, m.Error = types.StringValue(wd), types.StringValue(out), types.StringValue(errp)
 	return jobSpec{
 		Name: name, Script: m.Script.ValueString(), Partition: m.Partition.ValueString(), Account: m.Account.ValueString(),
 		CPUs: m.CPUs.ValueInt64(), Memory: m.Memory.ValueString(), TimeLimit: m.TimeLimit.ValueString(),
-		WorkDir: wd, Output: out, Error: errp, Env: env,
+		WorkDir: wd, Output: out, Error: errp, Env: env, ExtraFlags: extra,
 	}, nil
 }
 

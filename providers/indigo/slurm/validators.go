@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 // patternCheck accepts strings matching a regular expression.
@@ -45,5 +47,30 @@ func (duration) ValidateString(_ context.Context, req validator.StringRequest, r
 	}
 	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", fmt.Sprintf("%s is %q; write a positive duration such as \"30m\" or \"2h\".", req.Path, req.ConfigValue.ValueString()))
+	}
+}
+
+// optionList accepts sbatch options: each starts with "-" (a value
+// without one would be read as the script's path).
+type optionList struct{}
+
+func (optionList) Description(context.Context) string { return "sbatch options, each starting with -" }
+func (optionList) MarkdownDescription(context.Context) string {
+	return "sbatch options, each starting with -"
+}
+
+func (optionList) ValidateList(ctx context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for i, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsUnknown() || s.IsNull() {
+			continue
+		}
+		if !strings.HasPrefix(s.ValueString(), "-") {
+			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Invalid sbatch option",
+				fmt.Sprintf("%q is not an option: write each as sbatch takes it, e.g. \"--qos=long\".", s.ValueString()))
+		}
 	}
 }
