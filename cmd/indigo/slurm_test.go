@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
+)
+
+// completedJobs is what the cluster's job completion log says of the jobs
+// of a name: "STATE EXIT" per job, in order.
+func completedJobs(t *testing.T, s *testsrv.Slurm, name string) []string {
+	t.Helper()
+	out, err := s.Command("sacct", "--completion", "-n", "-P", "-o", "JobID,JobName,State,ExitCode").Output()
+	if err != nil {
+		t.Fatalf("sacct --completion: %v", err)
+	}
+	var states []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Split(line, "|"); len(f) == 4 && f[1] == name {
+			states = append(states, f[2]+" "+f[3])
+		}
+	}
+	return states
+}
+
+// activeJobs lists the jobs the controller has pending or running.
+func activeJobs(t *testing.T, s *testsrv.Slurm) string {
+	t.Helper()
+	out, err := s.Command("squeue", "-h", "-o", "%i %j %T").CombinedOutput()
+	if err != nil {
+		t.Fatalf("squeue: %v %s", err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// uc2Batch is the batch part of examples/uc2-galaxy-batch (run by
+// TestOpenStackExamples with its OpenStack part): its jobs run on a real
+// Slurm cluster; after apply both are COMPLETED in the job completion log,
+// the second read the first's output and the deployment's output says so;
+// after destroy no job runs and no output file is left.
+func uc2Batch(t *testing.T) (func(dir, applied string), func(dir string)) {
+	s := testsrv.StartSlurm(t)
+	t.Setenv("INDIGO_VAR_slurm_conf", s.Conf)
+	afterApply := func(dir, applied string) {
+		t.Helper()
+		for _, name := range []string{"make_reference", "count_reads"} {
+			if got := completedJobs(t, s, name); len(got) != 1 || got[0] != "COMPLETED 0:0" {
+				t.Errorf("job %s in the job completion log: %v, want one COMPLETED 0:0", name, got)
+			}
+		}
+		ref, _ := filepath.Glob(filepath.Join(dir, "jobs", "make_reference-*.out"))
+		if len(ref) != 1 {
+			t.Fatalf("make_reference's output files: %v", ref)
+		}
+		if b, _ := os.ReadFile(ref[0]); strings.Count(string(b), "ACGT") != 3 {
+			t.Errorf("make_reference's output:\n%s", b)
+		}
+		if !strings.Contains(applied, `batch_result = <<EOT`) && !strings.Contains(applied, `reads: 3`) {
+			t.Errorf("the outputs do not show the batch result \"reads: 3\":\n%s", applied)
+		}
+	}
+	afterDestroy := func(dir string) {
+		t.Helper()
+		if jobs := activeJobs(t, s); jobs != "" {
+			t.Errorf("jobs left after destroy:\n%s", jobs)
+		}
+		if left, _ := os.ReadDir(filepath.Join(dir, "jobs")); len(left) > 0 {
+			t.Errorf("job files left after destroy: %v", left)
+		}
+	}
+	return afterApply, afterDestroy
+}
+
+// slurmConfig is a module with one slurm site and one batch job running
+// script.
+func slurmConfig(conf, script string) string {
+	return `site "hpc" {
+  kind = "slurm"
+  settings {
+    conf     = "` + conf + `"
+    work_dir = "out"
+  }
+}
+
+deployment "analysis" {
+  placement {
+    sites = [site.hpc]
+  }
+  component "step" {
+    type = "tosca.nodes.indigo.Batch.Job"
+    properties {
+      executable  = "` + script + `"
+      environment = {}
+    }
+  }
+}
+`
+}
+
+// TestSlurmJobFails: a job that exits non-zero fails the apply with its
+// exit code and the end of its standard error; the job is in state, and
+// the next plan submits it again.
+func TestSlurmJobFails(t *testing.T) {
+	s := testsrv.SharedSlurm(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(slurmConfig(s.Conf, `echo reading input.dat; echo 'input.dat: no such file' >&2; exit 4`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runIn(t, dir, "apply", "-auto-approve")
+	if code != 1 {
+		t.Fatalf("apply of a failing job: exit %d, want 1\n%s", code, out)
+	}
+	flat := strings.Join(strings.Fields(out), " ") // the view wraps lines
+	for _, want := range []string{"ended FAILED with exit code 4", "input.dat: no such file", "Slurm site hpc"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the apply's error does not say %q:\n%s", want, out)
+		}
+	}
+	if got := completedJobs(t, s, "step"); len(got) == 0 || got[len(got)-1] != "FAILED 4:0" {
+		t.Errorf("the job completion log says %v, want FAILED 4:0", got)
+	}
+	list, _ := runIn(t, dir, "state", "list")
+	if !strings.Contains(list, "indigo_slurm_job.step") {
+		t.Errorf("the failed job is not in state:\n%s", list)
+	}
+	if out, code := runIn(t, dir, "plan", "-detailed-exitcode"); code != 2 || !strings.Contains(out, "indigo_slurm_job") {
+		t.Errorf("plan after a failed job: exit %d, want 2 (submit it again)\n%s", code, out)
+	}
+	if out, code := runIn(t, dir, "destroy", "-auto-approve"); code != 0 {
+		t.Fatalf("destroy: exit %d\n%s", code, out)
+	}
+}
+
+// TestSlurmControllerDown: with slurmctld down a plan fails with a message
+// naming the site and the controller, and the state is left as it was;
+// with the controller back, the plan is empty again.
+func TestSlurmControllerDown(t *testing.T) {
+	s := testsrv.StartSlurm(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(slurmConfig(s.Conf, "echo done")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runIn(t, dir, "apply", "-auto-approve"); code != 0 {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "indigo.state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.StopController()
+	out, code := runIn(t, dir, "plan")
+	flat := strings.Join(strings.Fields(out), " ") // the view wraps lines
+	if code != 1 || !strings.Contains(flat, "Slurm site hpc") || !strings.Contains(flat, "controller (slurmctld) cannot be reached") {
+		t.Errorf("plan with the controller down: exit %d, want 1 with a message naming the site and its controller\n%s", code, out)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "indigo.state"))
+	if !bytes.Equal(before, after) {
+		t.Errorf("the state changed while the controller was down")
+	}
+	s.StartController(t)
+	if out, code := runIn(t, dir, "plan", "-detailed-exitcode"); code != 0 {
+		t.Errorf("plan with the controller back: exit %d, want 0\n%s", code, out)
+	}
+	if out, code := runIn(t, dir, "destroy", "-auto-approve"); code != 0 {
+		t.Fatalf("destroy: exit %d\n%s", code, out)
+	}
+}
