@@ -234,8 +234,9 @@ func startSlurm(dir string) (*Slurm, error) {
 // config is the cluster's slurm.conf.
 func (s *Slurm) config(cpus, memMiB int) string {
 	p := func(name string) string { return filepath.Join(s.Dir, name) }
-	// Jobs ask for a little memory unless they say otherwise, so several
-	// run side by side on the one node.
+	// Jobs ask for a little memory unless they say otherwise, and the
+	// partition lets up to 16 jobs share a core (OverSubscribe=FORCE:16),
+	// so many small test jobs run side by side on the one node.
 	defMem := max(64, memMiB/(4*max(cpus, 1)))
 	return fmt.Sprintf(`# A one-node test cluster written by indigo's internal/testsrv.
 ClusterName=%[1]s
@@ -269,7 +270,7 @@ MessageTimeout=5
 MinJobAge=600
 DefMemPerCPU=%[13]d
 NodeName=%[11]s NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=%[12]d RealMemory=%[14]d State=UNKNOWN
-PartitionName=%[15]s Nodes=%[11]s Default=YES MaxTime=INFINITE State=UP
+PartitionName=%[15]s Nodes=%[11]s Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:16
 `, s.Cluster, s.CtldPort, s.SlurmdPort, p("state"), p("spool"), p("slurmctld.pid"), p("slurmd.pid"),
 		p("log/slurmctld.log"), p("log/slurmd.log"), s.JobCompLog, s.Node, cpus, defMem, memMiB, s.Partition)
 }
