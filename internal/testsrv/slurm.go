@@ -373,16 +373,22 @@ func (s *Slurm) StopController() {
 // until the node is back.
 func (s *Slurm) StartController(t testing.TB) {
 	t.Helper()
+	if err := retryOnPortTaken(s.start); err != nil {
+		t.Fatalf("restarting slurmctld: %v", err)
+	}
+}
+
+// retryOnPortTaken restarts a server on the port it had a moment ago:
+// start is tried again while the kernel has not let go of the port.
+func retryOnPortTaken(start func() error) error {
 	var err error
 	for range 20 {
-		if err = s.start(); !errors.Is(err, errPortTaken) {
+		if err = start(); !errors.Is(err, errPortTaken) {
 			break
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	if err != nil {
-		t.Fatalf("restarting slurmctld: %v", err)
-	}
+	return err
 }
 
 // stopDaemon signals *d, waits for it to exit (killing it after 10 s) and

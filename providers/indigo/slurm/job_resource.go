@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
@@ -403,18 +404,27 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func (r *jobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var m jobModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
+// current reads the recorded job and asks the cluster about it; ok is
+// false when that could not start (diags say why).
+func (r *jobResource) current(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) (m jobModel, info jobInfo, err error, ok bool) {
+	diags.Append(st.Get(ctx, &m)...)
+	if diags.HasError() {
+		return m, info, nil, false
 	}
 	if err := r.site.ready(); err != nil {
-		resp.Diagnostics.AddError("Slurm site not configured", err.Error())
+		diags.AddError("Slurm site not configured", err.Error())
+		return m, info, nil, false
+	}
+	info, err = r.site.query(ctx, m.JobID.ValueString())
+	return m, info, err, true
+}
+
+func (r *jobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	m, info, err, ok := r.current(ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := m.JobID.ValueString()
-	info, err := r.site.query(ctx, id)
 	switch {
 	case errors.Is(err, errNoJob):
 		tflog.Info(ctx, "slurm job gone", map[string]any{"job_id": id, "site": r.site.Name})
@@ -492,17 +502,11 @@ func (r *jobResource) Update(ctx context.Context, req resource.UpdateRequest, re
 }
 
 func (r *jobResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var m jobModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.site.ready(); err != nil {
-		resp.Diagnostics.AddError("Slurm site not configured", err.Error())
+	m, info, err, ok := r.current(ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	id := m.JobID.ValueString()
-	info, err := r.site.query(ctx, id)
 	switch {
 	case errors.Is(err, errNoJob):
 	case err != nil:
