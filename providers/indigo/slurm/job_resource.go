@@ -221,13 +221,7 @@ func (r *jobResource) Configure(_ context.Context, req resource.ConfigureRequest
 // into the plan.
 func (r *jobResource) spec(ctx context.Context, m *jobModel) (jobSpec, error) {
 	name := m.Name.ValueString()
-	wd := m.WorkDir.ValueString()
-	switch {
-	case wd == "":
-		wd = r.site.WorkDir
-	case !filepath.IsAbs(wd):
-		wd = filepath.Join(r.site.WorkDir, wd)
-	}
+	wd := r.workDir(m.WorkDir.ValueString())
 	if wd == "" {
 		return jobSpec{}, errors.New("the job has no work_dir and the provider's slurm block gives none")
 	}
@@ -258,7 +252,11 @@ func (r *jobResource) spec(ctx context.Context, m *jobModel) (jobSpec, error) {
 		}
 		extra = append(extra, opts...)
 	}
-	m.WorkDir, m.Output, m.Error = types.StringValue(wd), types.StringValue(out), types.StringValue(errp)
+	if m.WorkDir.IsNull() || m.WorkDir.IsUnknown() || m.WorkDir.ValueString() == "" {
+		// As configured when it is; the default, resolved, when not.
+		m.WorkDir = types.StringValue(wd)
+	}
+	m.Output, m.Error = types.StringValue(out), types.StringValue(errp)
 	return jobSpec{
 		Name: name, Script: m.Script.ValueString(), Partition: m.Partition.ValueString(), Account: m.Account.ValueString(),
 		CPUs: m.CPUs.ValueInt64(), Memory: m.Memory.ValueString(), TimeLimit: m.TimeLimit.ValueString(),
@@ -281,7 +279,7 @@ func (r *jobResource) Create(ctx context.Context, req resource.CreateRequest, re
 		resp.Diagnostics.AddError("Invalid Slurm job", err.Error())
 		return
 	}
-	if err := os.MkdirAll(spec.WorkDir, 0o755); err != nil {
+	if err := makeWorkDir(spec.WorkDir); err != nil {
 		resp.Diagnostics.AddError("Cannot create the job's working directory", fmt.Sprintf("Job %s on the %s: %v.", spec.Name, r.site.where(), err))
 		return
 	}
@@ -527,7 +525,50 @@ func (r *jobResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 				resp.Diagnostics.AddWarning("Slurm job output not removed", fmt.Sprintf("Job %s (id %s): %v.", m.Name.ValueString(), id, err))
 			}
 		}
+		removeWorkDir(r.workDir(m.WorkDir.ValueString()))
 	}
+}
+
+// workDir resolves a job's work_dir: relative ones are under the slurm
+// block's, which is also the default.
+func (r *jobResource) workDir(wd string) string {
+	switch {
+	case wd == "":
+		return r.site.WorkDir
+	case !filepath.IsAbs(wd):
+		return filepath.Join(r.site.WorkDir, wd)
+	}
+	return wd
+}
+
+// workDirMarker marks a working directory indigo created, so that the
+// last job using it removes it; one that was there before is left alone.
+const workDirMarker = ".indigo-slurm-work-dir"
+
+// makeWorkDir creates a job's working directory when it is missing, with
+// the marker.
+func makeWorkDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, workDirMarker), []byte("created by indigo for Slurm jobs; removed with the last of them\n"), 0o644)
+}
+
+// removeWorkDir removes a working directory indigo created once nothing
+// but its marker is left in it (jobs destroyed in parallel may both try).
+func removeWorkDir(dir string) {
+	if dir == "" {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 || entries[0].Name() != workDirMarker {
+		return
+	}
+	_ = os.Remove(filepath.Join(dir, workDirMarker))
+	_ = os.Remove(dir)
 }
 
 // ImportState takes a job id.

@@ -46,9 +46,11 @@ func squeueState(t *testing.T, s *testsrv.Slurm, id string) string {
 // removes its files.
 func TestJob(t *testing.T) {
 	s := testsrv.SharedSlurm(t)
-	dir := t.TempDir()
-	h := newHarness(t, s, dir)
+	root := t.TempDir()
+	h := newHarness(t, s, root)
+	dir := filepath.Join(root, "run") // created for the job, removed with it
 	cfg := map[string]any{
+		"work_dir":    "run",
 		"name":        "hello",
 		"script":      "echo \"hello $GREETING from $SLURM_JOB_ID\"\npwd\n",
 		"environment": map[string]string{"GREETING": "world; $(touch /tmp/not-expanded)"},
@@ -101,8 +103,16 @@ func TestJob(t *testing.T) {
 	if err := h.Destroy(job, st2); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := os.ReadDir(dir); len(left) > 0 {
-		t.Errorf("left in the work dir after destroy: %v", left)
+	if left, err := os.ReadDir(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the work dir indigo created is still there after destroy: %v %v", left, err)
+	}
+	// A work dir that was there before stays.
+	st = h.Create(job, map[string]any{"name": "inroot", "script": "true"})
+	if err := h.Destroy(job, st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(root); err != nil {
+		t.Errorf("the provider's work_dir, which was there before, is gone: %v", err)
 	}
 }
 
