@@ -266,7 +266,7 @@ func (s *Site) accountingQuery(ctx context.Context, id string) (jobInfo, error) 
 		case err == nil:
 			s.setAccounting(accountingCompletion)
 			return parseSacct(out, id)
-		case strings.Contains(err.Error(), "job completion logging is disabled") || strings.Contains(err.Error(), "jobcomp/none"):
+		case strings.Contains(err.Error(), "job completion is disabled"):
 			s.setAccounting(accountingNone)
 		default:
 			return jobInfo{}, err
