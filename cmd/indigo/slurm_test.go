@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
@@ -164,6 +166,51 @@ func TestSlurmControllerDown(t *testing.T) {
 	s.StartController(t)
 	if out, code := runIn(t, dir, "plan", "-detailed-exitcode"); code != 0 {
 		t.Errorf("plan with the controller back: exit %d, want 0\n%s", code, out)
+	}
+	if out, code := runIn(t, dir, "destroy", "-auto-approve"); code != 0 {
+		t.Fatalf("destroy: exit %d\n%s", code, out)
+	}
+}
+
+// TestSlurmCrashDuringWait: indigo killed (-9) while it waits for a job it
+// has submitted leaves nothing unrecorded: the next run finds the job by
+// its name (an interrupted create) and records it, the next apply waits
+// for it, and it ran once: neither lost nor submitted twice.
+func TestSlurmCrashDuringWait(t *testing.T) {
+	s := testsrv.SharedSlurm(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(strings.Replace(slurmConfig(s.Conf, "sleep 6"), `component "step"`, `component "crashy"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out := startIndigo(t, dir, "apply", "-auto-approve")
+	waitForOutput(out, "Creating...")
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !strings.Contains(activeJobs(t, s), "crashy RUNNING"); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(activeJobs(t, s), "crashy RUNNING") {
+		t.Fatalf("the job is not running: %q\n%s", activeJobs(t, s), out)
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+
+	// The job is found by name and recorded. Slurm does not report a
+	// job's environment, so the configured one is adopted by an update in
+	// place: nothing is submitted again.
+	plan, code := runIn(t, dir, "plan", "-detailed-exitcode")
+	if code == 1 || strings.Contains(plan, "to add") && !strings.Contains(plan, "0 to add") || !strings.Contains(plan, "0 to destroy") {
+		t.Errorf("plan after the crash: exit %d, want nothing added or destroyed (the running job found and recorded)\n%s", code, plan)
+	}
+	if out, code := runIn(t, dir, "apply", "-auto-approve"); code != 0 {
+		t.Fatalf("apply after the crash: exit %d\n%s", code, out)
+	}
+	if out, code := runIn(t, dir, "plan", "-detailed-exitcode"); code != 0 {
+		t.Errorf("plan after adopting the job: exit %d, want 0\n%s", code, out)
+	}
+	if list, _ := runIn(t, dir, "state", "list"); !strings.Contains(list, "indigo_slurm_job.crashy") {
+		t.Errorf("the job is not in state after the crash:\n%s\n%s", list, plan)
+	}
+	if got := completedJobs(t, s, "crashy"); len(got) != 1 || got[0] != "COMPLETED 0:0" {
+		t.Errorf("jobs named crashy in the job completion log: %v, want one COMPLETED 0:0", got)
 	}
 	if out, code := runIn(t, dir, "destroy", "-auto-approve"); code != 0 {
 		t.Fatalf("destroy: exit %d\n%s", code, out)

@@ -154,8 +154,12 @@ type jobSpec struct {
 
 // submit submits a job with sbatch --parsable and returns its id.
 func (s *Site) submit(ctx context.Context, j jobSpec) (string, error) {
+	script, comment := j.Script, jobComment
+	if !strings.HasPrefix(script, "#!") {
+		script, comment = defaultShebang+script, jobCommentShell
+	}
 	args := []string{"--parsable", "--job-name=" + j.Name, "--chdir=" + j.WorkDir,
-		"--output=" + j.Output, "--error=" + j.Error, "--export=ALL"}
+		"--output=" + j.Output, "--error=" + j.Error, "--export=ALL", "--comment=" + comment}
 	if j.Partition != "" {
 		args = append(args, "--partition="+j.Partition)
 	}
@@ -178,10 +182,6 @@ func (s *Site) submit(ctx context.Context, j jobSpec) (string, error) {
 	for k, v := range j.Env {
 		env = append(env, k+"="+v)
 	}
-	script := j.Script
-	if !strings.HasPrefix(script, "#!") {
-		script = "#!/bin/sh\n" + script
-	}
 	out, err := s.run(ctx, []byte(script), env, "sbatch", args...)
 	if err != nil {
 		return "", err
@@ -192,6 +192,37 @@ func (s *Site) submit(ctx context.Context, j jobSpec) (string, error) {
 		return "", fmt.Errorf("sbatch printed %q, not a job id", out)
 	}
 	return id, nil
+}
+
+// jobComment marks the jobs indigo submits, so that a job whose id was
+// lost (indigo killed between sbatch and recording it) is found by name;
+// jobCommentShell marks those whose script had no #! line, to which
+// indigo added defaultShebang (and which a read takes off again).
+const (
+	jobComment      = "indigo"
+	jobCommentShell = "indigo:sh"
+	defaultShebang  = "#!/bin/sh\n"
+)
+
+// byName returns the id of the newest job of that name that indigo
+// submitted and the controller still knows, or errNoJob.
+func (s *Site) byName(ctx context.Context, name string) (string, error) {
+	out, err := s.run(ctx, nil, nil, "squeue", "-h", "-t", "all", "--name="+name, "-o", "%i|%k")
+	if err != nil {
+		return "", err
+	}
+	best := uint64(0)
+	for _, line := range strings.Split(string(out), "\n") {
+		id, comment, ok := strings.Cut(strings.TrimSpace(line), "|")
+		n, perr := strconv.ParseUint(id, 10, 64)
+		if ok && perr == nil && (comment == jobComment || comment == jobCommentShell) && n > best {
+			best = n
+		}
+	}
+	if best == 0 {
+		return "", errNoJob
+	}
+	return strconv.FormatUint(best, 10), nil
 }
 
 // jobInfo is what the cluster says about one job.
@@ -231,6 +262,9 @@ func (s *Site) query(ctx context.Context, id string) (jobInfo, error) {
 		if ok {
 			if script, serr := s.run(ctx, nil, nil, "scontrol", "write", "batch_script", id, "-"); serr == nil {
 				info.Script = string(script)
+				if kvComment(out) == jobCommentShell {
+					info.Script = strings.TrimPrefix(info.Script, defaultShebang)
+				}
 			}
 			return info, nil
 		}
@@ -307,6 +341,17 @@ func parseScontrol(out []byte, id string) (jobInfo, bool) {
 		return info, true
 	}
 	return jobInfo{}, false
+}
+
+// kvComment is the Comment of `scontrol -o show job` (the last field
+// that can hold spaces is not it, so a plain match does).
+func kvComment(out []byte) string {
+	for _, f := range strings.Fields(string(out)) {
+		if c, ok := strings.CutPrefix(f, "Comment="); ok {
+			return c
+		}
+	}
+	return ""
 }
 
 func nullable(s string) string {

@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -150,10 +149,10 @@ func (r *jobResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
 			},
 			"environment": schema.MapAttribute{
-				Optional:      true,
-				ElementType:   types.StringType,
-				Description:   "Environment variables of the job, besides PATH, HOME, USER, LANG and Slurm's own. The provider's environment is not passed on.",
-				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+				Optional:    true,
+				ElementType: types.StringType,
+				Description: "Environment variables of the job, besides PATH, HOME, USER, LANG and Slurm's own. The provider's environment is not passed on. " +
+					"Changing it replaces the job, except right after an import: Slurm does not report a job's environment, so the configured one is taken as it.",
 			},
 			"gpus": schema.Int64Attribute{
 				Optional:      true,
@@ -470,6 +469,15 @@ func (r *jobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The environment (see its description): null and empty are the same;
+	// after an import it is unknown to Slurm and adopted as configured.
+	if !sameEnv(prior.Environment, plan.Environment) {
+		adopted, d := req.Private.GetKey(ctx, privateEnvUnknown)
+		resp.Diagnostics.Append(d...)
+		if string(adopted) != "true" {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("environment"))
+		}
+	}
 	st := prior.State.ValueString()
 	if !terminal(st) || st == "COMPLETED" {
 		return
@@ -481,6 +489,18 @@ func (r *jobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("state"))
 }
 
+// privateEnvUnknown is the private state key saying the job was imported
+// and its environment is not known.
+const privateEnvUnknown = "environment_unknown"
+
+func sameEnv(a, b types.Map) bool {
+	empty := func(m types.Map) bool { return m.IsNull() || !m.IsUnknown() && len(m.Elements()) == 0 }
+	if empty(a) && empty(b) {
+		return true
+	}
+	return a.Equal(b)
+}
+
 // Update changes only how indigo waits and cleans up (everything else
 // replaces the job); turning wait on waits for a job still running.
 func (r *jobResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -490,6 +510,8 @@ func (r *jobResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	// The environment, if it changed, is now the configured one.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateEnvUnknown, nil)...)
 	if m.Wait.ValueBool() && !terminal(m.State.ValueString()) {
 		if err := r.site.ready(); err != nil {
 			resp.Diagnostics.AddError("Slurm site not configured", err.Error())
@@ -571,12 +593,34 @@ func removeWorkDir(dir string) {
 	_ = os.Remove(dir)
 }
 
-// ImportState takes a job id.
+// ImportState takes a job id, or the name of a job indigo submitted: the
+// newest of that name the controller knows. The latter is how an
+// interrupted create (indigo killed between sbatch and recording the job)
+// finds its job again: the planner tries the planned name as import id.
 func (r *jobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !regexp.MustCompile(`^[0-9]+$`).MatchString(req.ID) {
+	id := req.ID
+	switch {
+	case regexp.MustCompile(`^[0-9]+$`).MatchString(id):
+	case jobNamePattern.MatchString(id):
+		if err := r.site.ready(); err != nil {
+			resp.Diagnostics.AddError("Slurm site not configured", err.Error())
+			return
+		}
+		found, err := r.site.byName(ctx, id)
+		if errors.Is(err, errNoJob) {
+			resp.Diagnostics.AddError("No such Slurm job", fmt.Sprintf("The %s knows no job named %q that indigo submitted. Import a job by its id (a number, as squeue prints it).", r.site.where(), id))
+			return
+		}
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot find Slurm job", r.describe(fmt.Sprintf("looking for job %s", id), err))
+			return
+		}
+		id = found
+	default:
 		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Import a Slurm job by its job id (a number, as squeue prints it), not %q.", req.ID))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("job_id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("job_id"), id)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateEnvUnknown, []byte("true"))...)
 }

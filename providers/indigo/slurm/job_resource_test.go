@@ -228,8 +228,22 @@ func TestJobImport(t *testing.T) {
 		t.Errorf("imported: name %q, output_path %q, script %q", protoharness.GetString(t, st, "name"),
 			protoharness.GetString(t, st, "output_path"), protoharness.GetString(t, st, "script"))
 	}
-	if _, err := h.ImportState(job, "x1"); err == nil {
-		t.Error("import of a non-numeric id succeeded")
+	if _, err := h.ImportState(job, "x/1"); err == nil {
+		t.Error("import of an id that is neither a number nor a job name succeeded")
+	}
+	// By name: only jobs indigo submitted (an interrupted create finds
+	// its job so), the newest first.
+	if _, err := h.ImportState(job, "byhand"); err == nil {
+		t.Error("a job submitted by hand was imported by name")
+	}
+	first := h.Create(job, map[string]any{"name": "lost", "script": "true"})
+	second := h.Create(job, map[string]any{"name": "lost", "script": "true"})
+	st, err = h.ImportState(job, "lost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := protoharness.GetString(t, st, "job_id"), protoharness.GetString(t, second, "job_id"); got != want {
+		t.Errorf("import by name found job %s, want the newest, %s (the first was %s)", got, want, protoharness.GetString(t, first, "job_id"))
 	}
 	if _, err := h.ImportState(job, "999999"); err == nil {
 		t.Error("import of a job nobody knows succeeded")
