@@ -60,3 +60,43 @@ func BenchmarkSubmit100Jobs(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*n), "ms/job")
 	b.ReportMetric(float64(destroy.Milliseconds())/float64(b.N*n), "destroy-ms/job")
 }
+
+// BenchmarkSubmit100JobsBare is the baseline: the same 100 jobs submitted
+// with sbatch directly and waited for with one squeue per 100 ms, without
+// indigo, on a cluster of the same shape.
+func BenchmarkSubmit100JobsBare(b *testing.B) {
+	s := testsrv.StartSlurm(b)
+	dir := b.TempDir()
+	const n = 100
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for j := 0; j < n; j++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cmd := s.Command("sbatch", "--parsable", fmt.Sprintf("--job-name=bare-%d-%d", i, j), "--chdir="+dir, "--mem=16M", "--wrap", "echo $SLURM_JOB_ID")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					errs <- fmt.Errorf("sbatch: %v %s", err, out)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
+		for {
+			out, err := s.Command("squeue", "-h", "-o", "%i").Output()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(out) == 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*n), "ms/job")
+}
