@@ -238,7 +238,7 @@ type jobInfo struct {
 	WorkDir   string
 	StdOut    string // "" when the source does not say
 	StdErr    string
-	Script    string // "" when the source does not say
+	Comment   string // the controller's record only
 }
 
 // terminal reports whether a job state is final.
@@ -252,20 +252,14 @@ func terminal(state string) bool {
 }
 
 // query asks what the cluster knows of job id: the controller first
-// (scontrol, which also has the paths and the script while it keeps the
-// job), then its accounting. errNoJob when nobody knows the job.
+// (scontrol, which also has the paths while it keeps the job), then its
+// accounting. errNoJob when nobody knows the job.
 func (s *Site) query(ctx context.Context, id string) (jobInfo, error) {
 	out, err := s.run(ctx, nil, nil, "scontrol", "-o", "show", "job", id)
 	switch {
 	case err == nil:
-		info, ok := parseScontrol(out, id)
-		if ok {
-			if script, serr := s.run(ctx, nil, nil, "scontrol", "write", "batch_script", id, "-"); serr == nil {
-				info.Script = string(script)
-				if kvComment(out) == jobCommentShell {
-					info.Script = strings.TrimPrefix(info.Script, defaultShebang)
-				}
-			}
+		if info, ok := parseScontrol(out, id); ok {
+			info.Comment = kvComment(out)
 			return info, nil
 		}
 	case errors.Is(err, errControllerDown):
@@ -274,6 +268,19 @@ func (s *Site) query(ctx context.Context, id string) (jobInfo, error) {
 		return jobInfo{}, err
 	}
 	return s.accountingQuery(ctx, id)
+}
+
+// script returns a job's batch script while the controller keeps the job
+// ("" otherwise), without the #! line indigo added to it.
+func (s *Site) script(ctx context.Context, info jobInfo) string {
+	out, err := s.run(ctx, nil, nil, "scontrol", "write", "batch_script", info.ID, "-")
+	if err != nil {
+		return ""
+	}
+	if info.Comment == jobCommentShell {
+		return strings.TrimPrefix(string(out), defaultShebang)
+	}
+	return string(out)
 }
 
 // accountingQuery asks sacct about a job the controller has forgotten.

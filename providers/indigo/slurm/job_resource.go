@@ -443,8 +443,8 @@ func (r *jobResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		if m.Account.IsNull() && info.Account != "" {
 			m.Account = types.StringValue(info.Account)
 		}
-		if info.Script != "" {
-			m.Script = types.StringValue(info.Script)
+		if script := r.site.script(ctx, info); script != "" {
+			m.Script = types.StringValue(script)
 		}
 		m.Wait, m.WaitTimeout, m.KeepOutput = types.BoolValue(true), types.StringValue("1h"), types.BoolValue(false)
 	}
