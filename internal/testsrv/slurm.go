@@ -20,6 +20,9 @@ import (
 // commands) on the project's machines.
 const SlurmInstall = "apt-get install -y slurm-wlm"
 
+// slurmDirPrefix names the shared cluster's directory under os.TempDir().
+const slurmDirPrefix = "indigo-testsrv-slurm-"
+
 // slurmReadyTimeout is how long the controller and the node may take to
 // report the node idle; about a second is usual.
 const slurmReadyTimeout = 60 * time.Second
@@ -106,8 +109,13 @@ func SharedSlurm(t testing.TB) *Slurm {
 	sharedSlurm.Lock()
 	defer sharedSlurm.Unlock()
 	if sharedSlurm.s == nil && sharedSlurm.err == nil {
-		dir, err := os.MkdirTemp("", "indigo-testsrv-slurm-")
+		// The directories of test binaries that died without Main.
+		removeStaleDirs(slurmDirPrefix)
+		dir, err := os.MkdirTemp("", slurmDirPrefix)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		sharedSlurm.s, sharedSlurm.err = startSlurm(dir)
