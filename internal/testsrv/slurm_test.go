@@ -37,7 +37,7 @@ func TestSlurm(t *testing.T) {
 	}
 
 	// A long job is running when the cluster stops: nothing is left.
-	if b, err := s.Command("sbatch", "--parsable", "--wrap", "sleep 300").CombinedOutput(); err != nil {
+	if b, err := s.Command("sbatch", "--parsable", "--chdir="+filepath.Dir(out), "--wrap", "sleep 300").CombinedOutput(); err != nil {
 		t.Fatalf("sbatch: %v\n%s", err, b)
 	}
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
