@@ -77,10 +77,13 @@ func uc2Batch(t *testing.T) (func(dir, applied string), func(dir string)) {
 	return afterApply, afterDestroy
 }
 
-// slurmConfig is a module with one slurm site and one batch job running
-// script.
-func slurmConfig(conf, script string) string {
-	return `site "hpc" {
+// slurmModule writes, in a new directory, a module with one slurm site
+// (cluster conf) and one batch job, component, running script; it returns
+// the directory.
+func slurmModule(t *testing.T, conf, component, script string) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := `site "hpc" {
   kind = "slurm"
   settings {
     conf     = "` + conf + `"
@@ -92,7 +95,7 @@ deployment "analysis" {
   placement {
     sites = [site.hpc]
   }
-  component "step" {
+  component "` + component + `" {
     type = "tosca.nodes.indigo.Batch.Job"
     properties {
       executable  = "` + script + `"
@@ -101,6 +104,20 @@ deployment "analysis" {
   }
 }
 `
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// indigoStep runs indigo in dir and fails the test unless it exits want.
+func indigoStep(t *testing.T, dir string, want int, args ...string) string {
+	t.Helper()
+	out, code := runIn(t, dir, args...)
+	if code != want {
+		t.Fatalf("indigo %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out)
+	}
+	return out
 }
 
 // TestSlurmJobFails: a job that exits non-zero fails the apply with its
@@ -108,14 +125,8 @@ deployment "analysis" {
 // the next plan submits it again.
 func TestSlurmJobFails(t *testing.T) {
 	s := testsrv.SharedSlurm(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(slurmConfig(s.Conf, `echo reading input.dat; echo 'input.dat: no such file' >&2; exit 4`)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, code := runIn(t, dir, "apply", "-auto-approve")
-	if code != 1 {
-		t.Fatalf("apply of a failing job: exit %d, want 1\n%s", code, out)
-	}
+	dir := slurmModule(t, s.Conf, "step", `echo reading input.dat; echo 'input.dat: no such file' >&2; exit 4`)
+	out := indigoStep(t, dir, 1, "apply", "-auto-approve")
 	flat := strings.Join(strings.Fields(out), " ") // the view wraps lines
 	for _, want := range []string{"ended FAILED with exit code 4", "input.dat: no such file", "Slurm site hpc"} {
 		if !strings.Contains(flat, want) {
@@ -132,9 +143,7 @@ func TestSlurmJobFails(t *testing.T) {
 	if out, code := runIn(t, dir, "plan", "-detailed-exitcode"); code != 2 || !strings.Contains(out, "indigo_slurm_job") {
 		t.Errorf("plan after a failed job: exit %d, want 2 (submit it again)\n%s", code, out)
 	}
-	if out, code := runIn(t, dir, "destroy", "-auto-approve"); code != 0 {
-		t.Fatalf("destroy: exit %d\n%s", code, out)
-	}
+	indigoStep(t, dir, 0, "destroy", "-auto-approve")
 }
 
 // TestSlurmControllerDown: with slurmctld down a plan fails with a message
@@ -142,13 +151,8 @@ func TestSlurmJobFails(t *testing.T) {
 // with the controller back, the plan is empty again.
 func TestSlurmControllerDown(t *testing.T) {
 	s := testsrv.StartSlurm(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(slurmConfig(s.Conf, "echo done")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, code := runIn(t, dir, "apply", "-auto-approve"); code != 0 {
-		t.Fatalf("apply: exit %d\n%s", code, out)
-	}
+	dir := slurmModule(t, s.Conf, "step", "echo done")
+	indigoStep(t, dir, 0, "apply", "-auto-approve")
 	before, err := os.ReadFile(filepath.Join(dir, "indigo.state"))
 	if err != nil {
 		t.Fatal(err)
@@ -167,9 +171,7 @@ func TestSlurmControllerDown(t *testing.T) {
 	if out, code := runIn(t, dir, "plan", "-detailed-exitcode"); code != 0 {
 		t.Errorf("plan with the controller back: exit %d, want 0\n%s", code, out)
 	}
-	if out, code := runIn(t, dir, "destroy", "-auto-approve"); code != 0 {
-		t.Fatalf("destroy: exit %d\n%s", code, out)
-	}
+	indigoStep(t, dir, 0, "destroy", "-auto-approve")
 }
 
 // TestSlurmCrashDuringWait: indigo killed (-9) while it waits for a job it
@@ -178,10 +180,7 @@ func TestSlurmControllerDown(t *testing.T) {
 // for it, and it ran once: neither lost nor submitted twice.
 func TestSlurmCrashDuringWait(t *testing.T) {
 	s := testsrv.SharedSlurm(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(strings.Replace(slurmConfig(s.Conf, "sleep 6"), `component "step"`, `component "crashy"`, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := slurmModule(t, s.Conf, "crashy", "sleep 6")
 	cmd, out := startIndigo(t, dir, "apply", "-auto-approve")
 	waitForOutput(out, "Creating...")
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !strings.Contains(activeJobs(t, s), "crashy RUNNING"); {
@@ -200,9 +199,7 @@ func TestSlurmCrashDuringWait(t *testing.T) {
 	if code == 1 || strings.Contains(plan, "to add") && !strings.Contains(plan, "0 to add") || !strings.Contains(plan, "0 to destroy") {
 		t.Errorf("plan after the crash: exit %d, want nothing added or destroyed (the running job found and recorded)\n%s", code, plan)
 	}
-	if out, code := runIn(t, dir, "apply", "-auto-approve"); code != 0 {
-		t.Fatalf("apply after the crash: exit %d\n%s", code, out)
-	}
+	indigoStep(t, dir, 0, "apply", "-auto-approve")
 	if out, code := runIn(t, dir, "plan", "-detailed-exitcode"); code != 0 {
 		t.Errorf("plan after adopting the job: exit %d, want 0\n%s", code, out)
 	}
@@ -212,7 +209,5 @@ func TestSlurmCrashDuringWait(t *testing.T) {
 	if got := completedJobs(t, s, "crashy"); len(got) != 1 || got[0] != "COMPLETED 0:0" {
 		t.Errorf("jobs named crashy in the job completion log: %v, want one COMPLETED 0:0", got)
 	}
-	if out, code := runIn(t, dir, "destroy", "-auto-approve"); code != 0 {
-		t.Fatalf("destroy: exit %d\n%s", code, out)
-	}
+	indigoStep(t, dir, 0, "destroy", "-auto-approve")
 }
