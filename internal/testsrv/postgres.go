@@ -293,8 +293,12 @@ func runPostgres(command func(string, ...string) *exec.Cmd, server, dir, data, l
 
 // removeStalePGDirs removes the server directories of test binaries that
 // are gone (their server died with them; its files did not).
-func removeStalePGDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), pgDirPrefix+"*"))
+func removeStalePGDirs() { removeStaleDirs(pgDirPrefix) }
+
+// removeStaleDirs removes the directories under os.TempDir() named
+// prefix* whose owner file names a process that is gone.
+func removeStaleDirs(prefix string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
 	for _, d := range dirs {
 		b, err := os.ReadFile(filepath.Join(d, "owner"))
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
+	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
 )
 
 // TypeName is the provider's type name: resources are named indigo_*.
@@ -45,7 +46,8 @@ func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp 
 func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "indigo's local site (files, directories, long-running services and no-op resources on this machine) " +
-			"and S3 storage (buckets, replication, lifecycle rules, tiers, canned policies) on the endpoint of its s3 block.",
+			"S3 storage (buckets, replication, lifecycle rules, tiers, canned policies) on the endpoint of its s3 block, " +
+			"and batch jobs on the Slurm cluster of its slurm block.",
 		Attributes: map[string]schema.Attribute{
 			"root": schema.StringAttribute{
 				Optional: true,
@@ -54,8 +56,19 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Validators: []validator.String{nonEmpty()},
 			},
 		},
-		Blocks: s3.ProviderBlocks(),
+		Blocks: blocks(s3.ProviderBlocks(), slurm.ProviderBlocks()),
 	}
+}
+
+// blocks merges the provider configuration blocks of the targets.
+func blocks(sets ...map[string]schema.Block) map[string]schema.Block {
+	out := map[string]schema.Block{}
+	for _, set := range sets {
+		for name, b := range set {
+			out[name] = b
+		}
+	}
+	return out
 }
 
 // Configure resolves the root directory and hands it to resources and data
@@ -66,10 +79,12 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("root"), &root)...)
 	s3site, diags := s3.Configure(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
+	slurmSite, diags := slurm.Configure(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s := &site{s3: s3site}
+	s := &site{s3: s3site, slurm: slurmSite}
 	switch {
 	case root.IsUnknown():
 		// Terraform may configure with unknown values while planning; the
@@ -111,11 +126,15 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		s3.NewPolicyResource,
 		s3.NewGroupResource,
 		s3.NewUserPolicyResource,
+		slurm.NewJobResource,
 	}
 }
 
 // S3Site hands the s3 target's resources their endpoints.
 func (s *site) S3Site() *s3.Site { return s.s3 }
+
+// SlurmSite hands the slurm target's resources their cluster.
+func (s *site) SlurmSite() *slurm.Site { return s.slurm }
 
 // DataSources lists the provider's data sources.
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {

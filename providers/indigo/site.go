@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
+	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
 )
 
 // site is what the provider configuration gives every resource: the root
@@ -18,7 +19,8 @@ import (
 type site struct {
 	root        string
 	unknownRoot bool
-	s3          *s3.Site // the s3 target's endpoints (providers/indigo/s3)
+	s3          *s3.Site    // the s3 target's endpoints (providers/indigo/s3)
+	slurm       *slurm.Site // the slurm target's cluster (providers/indigo/slurm)
 
 	mu       sync.Mutex
 	writable bool // root exists and a file could be created in it
