@@ -198,9 +198,16 @@ func (c cache) release(digest string) error {
 		if err := removeTree(c.layout(digest)); err != nil {
 			return err
 		}
-		removeTree(c.layout(digest) + ".tmp")
 	}
 	entries, _ := os.ReadDir(c.dir())
+	for _, e := range entries {
+		// Pulls hold the lock, so a temporary layout seen now is what a
+		// killed pull left.
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			removeTree(filepath.Join(c.dir(), e.Name()))
+		}
+	}
+	entries, _ = os.ReadDir(c.dir())
 	if len(entries) == 1 && entries[0].Name() == ".lock" {
 		// Nothing cached: leave nothing behind. Another provider process
 		// on the same root could hold the lock file now; one provider per
