@@ -2,6 +2,7 @@ package container
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -89,9 +90,14 @@ func run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	return out, nil
 }
 
-// resolveDigest asks skopeo for the manifest the reference points at now
-// and returns its digest, "sha256:<hex>".
+// resolveDigest returns the digest ("sha256:<hex>") of the manifest the
+// reference points at now: read from the layout for oci:, asked of skopeo
+// (`skopeo inspect --raw`, hashed) for the other transports.
 func resolveDigest(ctx context.Context, ref string) (string, error) {
+	if rest, ok := strings.CutPrefix(ref, "oci:"); ok {
+		dir, tag, _ := strings.Cut(rest, ":")
+		return layoutDigest(dir, tag)
+	}
 	raw, err := run(ctx, "skopeo", "inspect", "--raw", ref)
 	if err != nil {
 		return "", err
@@ -170,15 +176,32 @@ func (c cache) pull(ctx context.Context, ref, digest string) error {
 	return os.Rename(tmp, dst)
 }
 
-// unpack unpacks the cached image with digest into dir/bundle, through a
-// temporary bundle renamed into place, so an existing bundle/rootfs is
-// always complete.
+// unpack unpacks the cached image with digest into dir/bundle: its root
+// file system with `umoci raw unpack --rootless` (umoci unpack without the
+// mtree manifest, which only `umoci repack` needs and which costs a hash of
+// every file), and beside it config.json with what the image runs. It
+// goes through a temporary bundle renamed into place, so an existing
+// bundle/rootfs is always complete.
 func (c cache) unpack(ctx context.Context, digest, dir string) error {
 	tmp := filepath.Join(dir, "bundle.tmp")
 	if err := removeTree(tmp); err != nil {
 		return err
 	}
-	if _, err := run(ctx, "umoci", "unpack", "--rootless", "--image", c.layout(digest)+":image", tmp); err != nil {
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return err
+	}
+	proc, err := layoutProcess(c.layout(digest), "image")
+	if err == nil {
+		_, err = run(ctx, "umoci", "raw", "unpack", "--rootless", "--image", c.layout(digest)+":image", filepath.Join(tmp, "rootfs"))
+	}
+	if err == nil {
+		var b []byte
+		b, err = json.MarshalIndent(map[string]any{"process": proc}, "", "  ")
+		if err == nil {
+			err = os.WriteFile(filepath.Join(tmp, "config.json"), b, 0o644)
+		}
+	}
+	if err != nil {
 		removeTree(tmp)
 		return err
 	}

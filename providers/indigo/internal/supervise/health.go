@@ -39,8 +39,9 @@ func TCPCheck(port int64) *Check {
 // ErrExited reports that the process ended before it was healthy.
 var ErrExited = errors.New("the process exited during startup")
 
-// AwaitHealthy waits until check passes (or, with a nil check, until
-// StartupGrace is over) while watching for the process to exit. Its errors
+// AwaitHealthy waits until check passes (probing after 10 ms, then at
+// growing delays up to the check's interval), or, with a nil check, until
+// StartupGrace is over, while watching for the process to exit. Its errors
 // read after "The service ..." or "The container ...".
 func AwaitHealthy(ctx context.Context, p *Process, check *Check) error {
 	if check == nil {
@@ -60,6 +61,10 @@ func AwaitHealthy(ctx context.Context, p *Process, check *Check) error {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	defer client.CloseIdleConnections()
+	// Probe soon after the start, then back off to the interval: most
+	// processes are up in milliseconds, and a first probe that fails would
+	// otherwise cost a whole interval.
+	delay := min(10*time.Millisecond, check.Interval)
 	for {
 		select {
 		case <-p.exited:
@@ -78,8 +83,9 @@ func AwaitHealthy(ctx context.Context, p *Process, check *Check) error {
 			return ErrExited
 		case <-ctx.Done():
 			return fmt.Errorf("was cancelled while waiting to become healthy: %w", ctx.Err())
-		case <-time.After(check.Interval):
+		case <-time.After(delay):
 		}
+		delay = min(delay*2, check.Interval)
 	}
 }
 
