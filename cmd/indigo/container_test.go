@@ -278,15 +278,7 @@ func checkContainersRecorded(t *testing.T, dir string, inFlight bool) map[string
 // number of trials (default 4; make crash runs more).
 func TestCrashContainers(t *testing.T) {
 	image := containerImage(t)
-	trials := 4
-	if s := os.Getenv("INDIGO_CRASH_TRIALS"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			trials = n
-		}
-	}
-	if testing.Short() {
-		trials = 2
-	}
+	trials := crashTrials(4, 2)
 	dir := t.TempDir()
 	ports := []int{testsrv.FreePort(t), testsrv.FreePort(t), testsrv.FreePort(t), testsrv.FreePort(t)}
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashContainersConfig(image, ports)), 0o644); err != nil {

@@ -190,21 +190,27 @@ func trialSetup(t *testing.T, trials int) (string, *rand.Rand, func(gen int), ti
 	return dir, rand.New(rand.NewSource(seed)), write, window
 }
 
+// crashTrials is how many trials a crash test runs: INDIGO_CRASH_TRIALS
+// when set (make crash sets it), else def, or short under -short.
+func crashTrials(def, short int) int {
+	if s := os.Getenv("INDIGO_CRASH_TRIALS"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return n
+		}
+	}
+	if testing.Short() {
+		return short
+	}
+	return def
+}
+
 // TestCrash kills indigo apply at random moments and checks that the next
 // run loses nothing: every object on disk is recorded, nothing twice, the
 // state parses, and after a completing apply a plan has nothing to do.
 // INDIGO_CRASH_TRIALS sets the number of trials (default 20; make crash
 // runs 100).
 func TestCrash(t *testing.T) {
-	trials := 20
-	if s := os.Getenv("INDIGO_CRASH_TRIALS"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			trials = n
-		}
-	}
-	if testing.Short() {
-		trials = 3
-	}
+	trials := crashTrials(20, 3)
 	dir, rng, write, window := trialSetup(t, trials)
 	for trial := 1; trial <= trials; trial++ {
 		destroy := trial%5 == 0

@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/check"
 	"github.com/indigo-cloud/indigo/providers/indigo/internal/supervise"
 )
 
@@ -76,7 +77,7 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				ElementType:   types.StringType,
 				Required:      true,
 				Description:   "The program (looked up in PATH when it has no slash) and its arguments. It must stay in the foreground.",
-				Validators:    []validator.List{commandList{}},
+				Validators:    []validator.List{check.Command{}},
 				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 			},
 			"dir": schema.StringAttribute{
@@ -102,7 +103,7 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Optional: true,
 				Description: "The TCP port the service listens on. Passed as PORT in its environment; " +
 					"without a health_check block, create waits until 127.0.0.1:port accepts connections.",
-				Validators:    []validator.Int64{portRange{}},
+				Validators:    []validator.Int64{check.Port{}},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"log_file": schema.StringAttribute{

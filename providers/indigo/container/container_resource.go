@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/check"
 	"github.com/indigo-cloud/indigo/providers/indigo/internal/supervise"
 )
 
@@ -102,7 +103,7 @@ func (r *containerResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				ElementType:   types.StringType,
 				Optional:      true,
 				Description:   "The program and its arguments, looked up in the container's PATH. Default: the image's entrypoint and command.",
-				Validators:    []validator.List{nonEmptyList{}},
+				Validators:    []validator.List{check.Command{}},
 				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 			},
 			"working_dir": schema.StringAttribute{
@@ -121,7 +122,7 @@ func (r *containerResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				Optional: true,
 				Description: "The TCP port the container listens on (it shares the host's network). Passed as PORT in its environment; " +
 					"create waits until 127.0.0.1:port accepts connections.",
-				Validators:    []validator.Int64{portRange{}},
+				Validators:    []validator.Int64{check.Port{}},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"runtime": schema.StringAttribute{
@@ -304,16 +305,7 @@ func (r *containerResource) lookUp(ctx context.Context, image string) (string, e
 func (r *containerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan containerModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c, err := r.cache()
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot create the container", err.Error())
-		return
-	}
-	rec, diags := r.recordOf(ctx, &plan)
-	resp.Diagnostics.Append(diags...)
+	c, rec := r.prepare(ctx, &plan, "create", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -496,6 +488,23 @@ func (r *containerResource) cleanUp(_ context.Context, c cache, dir string, rec 
 	return c.release(digest)
 }
 
+// prepare finds the image cache and turns the planned configuration into
+// a record, for Create and Update (op names the operation in errors). It
+// does nothing when diags already has an error.
+func (r *containerResource) prepare(ctx context.Context, plan *containerModel, op string, diags *diag.Diagnostics) (cache, *record) {
+	if diags.HasError() {
+		return cache{}, nil
+	}
+	c, err := r.cache()
+	if err != nil {
+		diags.AddError("Cannot "+op+" the container", err.Error())
+		return c, nil
+	}
+	rec, d := r.recordOf(ctx, plan)
+	diags.Append(d...)
+	return c, rec
+}
+
 // recordOf turns the planned configuration into a record.
 func (r *containerResource) recordOf(ctx context.Context, m *containerModel) (*record, diag.Diagnostics) {
 	var diags diag.Diagnostics
@@ -536,6 +545,21 @@ func (r *containerResource) recordOf(ctx context.Context, m *containerModel) (*r
 	return rec, diags
 }
 
+// dirOf returns the directory of the recorded container m, for Read and
+// Delete (op names the operation in errors). It does nothing when diags
+// already has an error.
+func (r *containerResource) dirOf(m *containerModel, op string, diags *diag.Diagnostics) string {
+	if diags.HasError() {
+		return ""
+	}
+	c, err := r.cache()
+	if err != nil {
+		diags.AddError("Cannot "+op+" the container", err.Error())
+		return ""
+	}
+	return c.bundleDir(m.Name.ValueString())
+}
+
 // Read reports what containers/<name> holds: the record's digest and
 // process, and whether that process still runs (same pid and start time)
 // with its root file system in place. A container whose directory is gone
@@ -544,17 +568,20 @@ func (r *containerResource) recordOf(ctx context.Context, m *containerModel) (*r
 func (r *containerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var m containerModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	dir := r.dirOf(&m, "read", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c, err := r.cache()
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the container", err.Error())
-		return
-	}
-	dir := c.bundleDir(m.Name.ValueString())
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		resp.State.RemoveResource(ctx)
+		if m.PID.IsNull() || m.ProcStartTime.IsNull() || !supervise.Running(int(m.PID.ValueInt64()), uint64(m.ProcStartTime.ValueInt64())) {
+			resp.State.RemoveResource(ctx)
+			return
+		}
+		// The directory was removed under a running container: it stays
+		// recorded, not running, so the apply stops what is left and
+		// starts it afresh.
+		m.Running = types.BoolValue(false)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 		return
 	}
 	rec, err := readRecord(dir)
@@ -638,16 +665,7 @@ func (r *containerResource) Update(ctx context.Context, req resource.UpdateReque
 	var plan, prior containerModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	c, err := r.cache()
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot update the container", err.Error())
-		return
-	}
-	rec, diags := r.recordOf(ctx, &plan)
-	resp.Diagnostics.Append(diags...)
+	c, rec := r.prepare(ctx, &plan, "update", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -665,11 +683,9 @@ func (r *containerResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	// What is left of the last run (a process whose root file system was
 	// removed under it) is stopped first.
-	if rec.PID != 0 {
-		if err := supervise.Stop(ctx, rec.PID, rec.StartTicks, r.stopTimeout(rec.StopTimeout)); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("pid"), "Cannot stop the container's old process", err.Error())
-			return
-		}
+	if err := stopAll(ctx, &prior, rec, r.stopTimeout(rec.StopTimeout)); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("pid"), "Cannot stop the container's old process", err.Error())
+		return
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		resp.Diagnostics.AddError("Cannot create the container's directory", err.Error())
@@ -701,34 +717,15 @@ func (r *containerResource) stopTimeout(s string) time.Duration {
 func (r *containerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var m containerModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	dir := r.dirOf(&m, "delete", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c, err := r.cache()
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot delete the container", err.Error())
-		return
-	}
-	dir := c.bundleDir(m.Name.ValueString())
-	timeout := r.stopTimeout(m.StopTimeout.ValueString())
+	c, _ := r.cache()
 	rec, _ := readRecord(dir)
-	type proc struct {
-		pid   int
-		ticks uint64
-	}
-	procs := []proc{}
-	if !m.PID.IsNull() && !m.ProcStartTime.IsNull() {
-		procs = append(procs, proc{int(m.PID.ValueInt64()), uint64(m.ProcStartTime.ValueInt64())})
-	}
-	if rec != nil && rec.PID != 0 {
-		procs = append(procs, proc{rec.PID, rec.StartTicks})
-	}
-	for _, p := range procs {
-		if err := supervise.Stop(ctx, p.pid, p.ticks, timeout); err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("pid"), "Cannot stop the container",
-				fmt.Sprintf("Stopping process %d: %v", p.pid, err))
-			return
-		}
+	if err := stopAll(ctx, &m, rec, r.stopTimeout(m.StopTimeout.ValueString())); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("pid"), "Cannot stop the container", err.Error())
+		return
 	}
 	if rec == nil {
 		rec = &record{Digest: m.ImageDigest.ValueString()}
@@ -736,6 +733,24 @@ func (r *containerResource) Delete(ctx context.Context, req resource.DeleteReque
 	if err := r.cleanUp(ctx, c, dir, rec); err != nil {
 		resp.Diagnostics.AddError("Cannot remove the container", err.Error())
 	}
+}
+
+// stopAll stops the process the state records and the one the record
+// names (they differ when a restart was cut short), each only if it is
+// still the process that was started.
+func stopAll(ctx context.Context, m *containerModel, rec *record, timeout time.Duration) error {
+	if !m.PID.IsNull() && !m.ProcStartTime.IsNull() {
+		pid := int(m.PID.ValueInt64())
+		if err := supervise.Stop(ctx, pid, uint64(m.ProcStartTime.ValueInt64()), timeout); err != nil {
+			return fmt.Errorf("stopping process %d: %w", pid, err)
+		}
+	}
+	if rec != nil && rec.PID != 0 {
+		if err := supervise.Stop(ctx, rec.PID, rec.StartTicks, timeout); err != nil {
+			return fmt.Errorf("stopping process %d: %w", rec.PID, err)
+		}
+	}
+	return nil
 }
 
 // ImportState adopts a container by its name; Read fills the rest from its

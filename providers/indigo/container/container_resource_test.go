@@ -331,6 +331,12 @@ func TestContainerFailures(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exited during startup") || !strings.Contains(err.Error(), "broken config") {
 		t.Errorf("a container that exits: %v", err)
 	}
+	// Without a command the image's own runs: busybox's image says
+	// /bin/sh, which ends at once with no input.
+	_, err = h.TryCreate(typ, map[string]any{"name": "default", "image": image, "command": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, nil)})
+	if err == nil || !strings.Contains(err.Error(), "exited during startup (exit status 0)") {
+		t.Errorf("a container running the image's /bin/sh: %v", err)
+	}
 	_, err = h.TryCreate(typ, map[string]any{"name": "deaf", "image": image, "command": []string{"sleep", "60"},
 		"port": testsrv.FreePort(t), "start_timeout": "500ms"})
 	if err == nil || !strings.Contains(err.Error(), "did not become healthy") {
@@ -347,5 +353,53 @@ func TestContainerFailures(t *testing.T) {
 	errs := h.Validate(typ, map[string]any{"name": "a/b", "image": "docker://", "port": 70000, "command": []string{}})
 	if len(errs) != 4 {
 		t.Errorf("validation found %d problems, want 4 (name, image, port, command): %v", len(errs), protoharness.DiagsError(errs))
+	}
+}
+
+// TestContainerDirectoryRemoved: removing a running container's directory
+// by hand is drift (not running); the apply stops the orphaned process
+// and starts the container afresh. An oci-archive of the same image is
+// the same image: the cache holds it once.
+func TestContainerDirectoryRemoved(t *testing.T) {
+	image := needTools(t)
+	root := t.TempDir()
+	h := newHarness(t, root)
+	port := testsrv.FreePort(t)
+	archive := filepath.Join(t.TempDir(), "busybox.tar")
+	if out, err := exec.Command("skopeo", "copy", "--quiet", image, "oci-archive:"+archive+":latest").CombinedOutput(); err != nil {
+		t.Fatalf("skopeo copy to an archive: %v\n%s", err, out)
+	}
+	cfg := httpd("web", "oci-archive:"+archive+":latest", port, map[string]any{"stop_timeout": "2s"})
+	state := h.Create(typ, cfg)
+	destroyAtEnd(t, h, &state)
+	other := h.Create(typ, httpd("other", image, testsrv.FreePort(t), map[string]any{"stop_timeout": "2s"}))
+	destroyAtEnd(t, h, &other)
+	if a, b := protoharness.GetString(t, state, "image_digest"), protoharness.GetString(t, other, "image_digest"); a != b {
+		t.Errorf("the archive's digest %s differs from the layout's %s", a, b)
+	}
+	if cached, _ := os.ReadDir(filepath.Join(root, "images")); countDirs(cached) != 1 {
+		t.Errorf("%d images cached, want 1", countDirs(cached))
+	}
+
+	pid, ticks := int(protoharness.GetInt(t, state, "pid")), uint64(protoharness.GetInt(t, state, "proc_start_time"))
+	if err := os.RemoveAll(filepath.Join(root, "containers", "web")); err != nil {
+		t.Fatal(err)
+	}
+	state = h.Read(typ, state)
+	if state.IsNull() || protoharness.GetBool(t, state, "running") {
+		t.Fatalf("after its directory was removed the container reads as %v", state)
+	}
+	p, err := h.Plan(typ, state, cfg)
+	if err != nil || p.Noop() {
+		t.Fatalf("plan: %v, noop %v", err, p.Noop())
+	}
+	if state, err = h.Apply(typ, p); err != nil {
+		t.Fatal(err)
+	}
+	if !waitDead(pid, ticks) {
+		t.Errorf("the orphaned process %d still runs", pid)
+	}
+	if body := get(port, ""); body != testsrv.BusyboxIndex || !alive(t, state) {
+		t.Errorf("the restarted container answers %q", body)
 	}
 }
