@@ -336,3 +336,98 @@ func TestCrashContainers(t *testing.T) {
 		}
 	}
 }
+
+// TestContainersWithoutRoot runs indigo itself as an unprivileged local
+// account (the tests run as root, so every other container test runs its
+// containers as root): two containers, one under proot and one under the
+// default runtime, answer on their ports, run as that account, a second
+// plan is empty, and destroy leaves nothing.
+func TestContainersWithoutRoot(t *testing.T) {
+	image := containerImage(t)
+	if os.Geteuid() != 0 {
+		t.Skip("not root: the other container tests already run without root")
+	}
+	user := testsrv.AddUser(t, "ctr")
+	base, err := os.MkdirTemp("", "indigo-rootless-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(base, "work")
+	layout := strings.TrimSuffix(strings.TrimPrefix(image, "oci:"), ":latest")
+	for _, c := range [][]string{
+		{"chmod", "755", base},
+		{"cp", exe, filepath.Join(base, "indigo")},
+		{"cp", "-r", layout, filepath.Join(base, "img")},
+		{"mkdir", work},
+	} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", c, err, out)
+		}
+	}
+	ports := []int{testsrv.FreePort(t), testsrv.FreePort(t)}
+	config := fmt.Sprintf(`provider "indigo" {
+  root = "site"
+}
+
+resource "indigo_container" "traced" {
+  name    = "traced"
+  image   = "oci:../../img:latest"
+  runtime = "proot"
+  command = ["httpd", "-f", "-p", "127.0.0.1:%d", "-h", "/www"]
+  port    = %d
+}
+
+resource "indigo_container" "default" {
+  name    = "default"
+  image   = "oci:../../img:latest"
+  command = ["httpd", "-f", "-p", "127.0.0.1:%d", "-h", "/www"]
+  port    = %d
+}
+`, ports[0], ports[0], ports[1], ports[1])
+	if err := os.WriteFile(filepath.Join(work, "main.hcl"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chown", "-R", user, work, filepath.Join(base, "img")).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v\n%s", err, out)
+	}
+	indigoAs := func(args ...string) (bool, string) {
+		return testsrv.RunAs(user, append([]string{"sh", "-c", `cd "$0" && exec env HOME="$0" TF_CLI_CONFIG_FILE= INDIGO_LOG= ../indigo "$@"`, work}, args...)...)
+	}
+	t.Cleanup(func() { indigoAs("destroy", "-auto-approve") })
+	if ok, out := indigoAs("apply", "-auto-approve"); !ok {
+		t.Fatalf("apply as %s:\n%s", user, out)
+	}
+	root := filepath.Join(work, "site")
+	recs := readContainers(t, root)
+	for i, name := range []string{"traced", "default"} {
+		if body := httpGet(ports[i]); body != testsrv.BusyboxIndex {
+			t.Errorf("%s answers %q", name, body)
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", recs[name].PID))
+		if err != nil || strings.Contains(string(status), "\nUid:\t0\t") {
+			t.Errorf("%s: process %d runs as root or not at all (%v)", name, recs[name].PID, err)
+		}
+	}
+	if ok, out := indigoAs("plan", "-detailed-exitcode"); !ok {
+		t.Errorf("a second plan is not empty:\n%s", out)
+	}
+	if ok, out := indigoAs("destroy", "-auto-approve"); !ok {
+		t.Fatalf("destroy as %s:\n%s", user, out)
+	}
+	for name, rec := range recs {
+		for i := 0; i < 100 && processAlive(rec.PID, rec.StartTicks); i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if processAlive(rec.PID, rec.StartTicks) {
+			t.Errorf("%s: process %d outlives destroy", name, rec.PID)
+		}
+	}
+	if left, _ := os.ReadDir(root); len(left) != 0 {
+		t.Errorf("destroy left %v under the root", left)
+	}
+}
