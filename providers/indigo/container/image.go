@@ -2,10 +2,10 @@ package container
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
