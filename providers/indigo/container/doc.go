@@ -5,7 +5,7 @@
 // The image (an OCI layout "oci:DIR:TAG", an archive "oci-archive:FILE:TAG",
 // or "docker://REF" when a registry is reachable) is pulled once with skopeo
 // into a content-addressed cache under the provider's root
-// (images/<sha256 of the manifest>), unpacked with `umoci unpack --rootless`
+// (images/<sha256 of the manifest>), unpacked with `umoci raw unpack --rootless`
 // into the container's own directory (containers/<name>/bundle), and its
 // command runs under proot, or bubblewrap when it works here, as a
 // detached, supervised process (providers/indigo/internal/supervise, shared
