@@ -293,6 +293,8 @@ func TestCrashContainers(t *testing.T) {
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewSource(seed))
 	t.Logf("seed %d, %d trials; a full apply takes %s", seed, trials, window)
+	var reconciled []string
+	defer func() { t.Logf("operations the runs after the crashes reconciled:\n%s", strings.Join(reconciled, "\n")) }()
 	for trial := 1; trial <= trials; trial++ {
 		// Odd trials destroy (killed part way), even ones create again.
 		args := []string{"apply", "-auto-approve"}
@@ -310,8 +312,14 @@ func TestCrashContainers(t *testing.T) {
 			t.Fatalf("trial %d (killed after %s during %s):\n%s", trial, delay, args[0], out.String())
 		}
 		// Finish what was cut short, then bring every container up.
-		if rec, err := indigoCmd(t, dir, args...).CombinedOutput(); err != nil {
+		rec, err := indigoCmd(t, dir, args...).CombinedOutput()
+		if err != nil {
 			t.Fatalf("trial %d: the run after the crash failed: %v\n%s", trial, err, rec)
+		}
+		for _, line := range strings.Split(string(rec), "\n") {
+			if strings.Contains(line, "(interrupted ") {
+				reconciled = append(reconciled, strings.TrimSpace(line))
+			}
 		}
 		if args[0] == "destroy" {
 			if pids := containerProcesses(dir); len(pids) > 0 {
