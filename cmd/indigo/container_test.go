@@ -294,19 +294,16 @@ func TestCrashContainers(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
 	t.Logf("seed %d, %d trials; a full apply takes %s", seed, trials, window)
 	var reconciled []string
-	defer func() { t.Logf("operations the runs after the crashes reconciled:\n%s", strings.Join(reconciled, "\n")) }()
+	defer func() {
+		t.Logf("operations the runs after the crashes reconciled:\n%s", strings.Join(reconciled, "\n"))
+	}()
 	for trial := 1; trial <= trials; trial++ {
 		// Odd trials destroy (killed part way), even ones create again.
 		args := []string{"apply", "-auto-approve"}
 		if trial%2 == 1 {
 			args = []string{"destroy", "-auto-approve"}
 		}
-		cmd, out := startIndigo(t, dir, args...)
-		delay := time.Duration(rng.Int63n(int64(window)))
-		time.Sleep(delay)
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		time.Sleep(700 * time.Millisecond) // providers notice their parent is gone
+		delay, out := killDuring(t, dir, rng, window, args...)
 		checkContainersRecorded(t, dir, true)
 		if t.Failed() {
 			t.Fatalf("trial %d (killed after %s during %s):\n%s", trial, delay, args[0], out.String())
