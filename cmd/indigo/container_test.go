@@ -284,7 +284,16 @@ func TestCrashContainers(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashContainersConfig(image, ports)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { indigoCmd(t, dir, "destroy", "-auto-approve").Run() })
+	t.Cleanup(func() {
+		indigoCmd(t, dir, "destroy", "-auto-approve").Run()
+		// Whatever the test found, it leaves no container running.
+		if pids := containerProcesses(dir); len(pids) > 0 {
+			t.Errorf("container processes %v outlive the final destroy", pids)
+			for _, pid := range pids {
+				syscall.Kill(-pid, syscall.SIGKILL)
+			}
+		}
+	})
 	start := time.Now()
 	if out, err := indigoCmd(t, dir, "apply", "-auto-approve").CombinedOutput(); err != nil {
 		t.Fatalf("first apply: %v\n%s", err, out)

@@ -365,7 +365,7 @@ func (r *containerResource) start(ctx context.Context, c cache, rec *record, pla
 		return err
 	}
 	bundle := filepath.Join(dir, "bundle")
-	if _, err := os.Stat(filepath.Join(bundle, "rootfs")); err != nil {
+	if _, err := os.Stat(rootfsOf(dir)); err != nil {
 		if err := c.unpack(ctx, digest, dir); err != nil {
 			return fmt.Errorf("unpacking %s: %w", rec.Image, err)
 		}
@@ -399,7 +399,7 @@ func (r *containerResource) start(ctx context.Context, c cache, rec *record, pla
 		}
 		vols[i] = volume{HostPath: hp, ContainerPath: v.ContainerPath}
 	}
-	cmdline, err := argv(rec.Runtime, filepath.Join(bundle, "rootfs"), cwd, vols, args)
+	cmdline, err := argv(rec.Runtime, rootfsOf(dir), cwd, vols, args)
 	if err != nil {
 		return err
 	}
@@ -608,7 +608,16 @@ func (r *containerResource) Read(ctx context.Context, req resource.ReadRequest, 
 	m.LogFile = types.StringValue(filepath.Join(dir, "container.log"))
 	alive := !m.PID.IsNull() && !m.ProcStartTime.IsNull() &&
 		supervise.Running(int(m.PID.ValueInt64()), uint64(m.ProcStartTime.ValueInt64()))
-	if _, err := os.Stat(filepath.Join(dir, "bundle", "rootfs")); err != nil {
+	if !alive {
+		// A start cut short between starting the process and recording
+		// its pid: the process runs this container's root file system.
+		if found := runtimeProcesses(rootfsOf(dir)); len(found) == 1 {
+			m.PID = types.Int64Value(int64(found[0].pid))
+			m.ProcStartTime = types.Int64Value(int64(found[0].ticks))
+			alive = true
+		}
+	}
+	if _, err := os.Stat(rootfsOf(dir)); err != nil {
 		alive = false
 	}
 	m.Running = types.BoolValue(alive)
@@ -683,7 +692,7 @@ func (r *containerResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	// What is left of the last run (a process whose root file system was
 	// removed under it) is stopped first.
-	if err := stopAll(ctx, &prior, rec, r.stopTimeout(rec.StopTimeout)); err != nil {
+	if err := stopAll(ctx, dir, &prior, rec, r.stopTimeout(rec.StopTimeout)); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("pid"), "Cannot stop the container's old process", err.Error())
 		return
 	}
@@ -723,7 +732,7 @@ func (r *containerResource) Delete(ctx context.Context, req resource.DeleteReque
 	}
 	c, _ := r.cache()
 	rec, _ := readRecord(dir)
-	if err := stopAll(ctx, &m, rec, r.stopTimeout(m.StopTimeout.ValueString())); err != nil {
+	if err := stopAll(ctx, dir, &m, rec, r.stopTimeout(m.StopTimeout.ValueString())); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("pid"), "Cannot stop the container", err.Error())
 		return
 	}
@@ -738,7 +747,7 @@ func (r *containerResource) Delete(ctx context.Context, req resource.DeleteReque
 // stopAll stops the process the state records and the one the record
 // names (they differ when a restart was cut short), each only if it is
 // still the process that was started.
-func stopAll(ctx context.Context, m *containerModel, rec *record, timeout time.Duration) error {
+func stopAll(ctx context.Context, dir string, m *containerModel, rec *record, timeout time.Duration) error {
 	if !m.PID.IsNull() && !m.ProcStartTime.IsNull() {
 		pid := int(m.PID.ValueInt64())
 		if err := supervise.Stop(ctx, pid, uint64(m.ProcStartTime.ValueInt64()), timeout); err != nil {
@@ -750,8 +759,18 @@ func stopAll(ctx context.Context, m *containerModel, rec *record, timeout time.D
 			return fmt.Errorf("stopping process %d: %w", rec.PID, err)
 		}
 	}
+	// And any process that runs the container's root file system without
+	// being recorded (its start was cut short before the pid was).
+	for _, p := range runtimeProcesses(rootfsOf(dir)) {
+		if err := supervise.Stop(ctx, p.pid, p.ticks, timeout); err != nil {
+			return fmt.Errorf("stopping process %d: %w", p.pid, err)
+		}
+	}
 	return nil
 }
+
+// rootfsOf is the root file system of the container whose directory is dir.
+func rootfsOf(dir string) string { return filepath.Join(dir, "bundle", "rootfs") }
 
 // ImportState adopts a container by its name; Read fills the rest from its
 // record.

@@ -1,6 +1,7 @@
 package container_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -401,5 +402,59 @@ func TestContainerDirectoryRemoved(t *testing.T) {
 	}
 	if body := get(port, ""); body != testsrv.BusyboxIndex || !alive(t, state) {
 		t.Errorf("the restarted container answers %q", body)
+	}
+}
+
+// TestContainerUnrecordedProcess: a start cut short after the process
+// started but before the record named its pid (a kill -9 of indigo and
+// its provider in that window) leaves a process only the root file system
+// it runs identifies. Import adopts it, and a delete of a state that does
+// not know its pid still stops it.
+func TestContainerUnrecordedProcess(t *testing.T) {
+	image := needTools(t)
+	root := t.TempDir()
+	h := newHarness(t, root)
+	port := testsrv.FreePort(t)
+	cfg := httpd("web", image, port, map[string]any{"stop_timeout": "2s"})
+	state := h.Create(typ, cfg)
+	destroyAtEnd(t, h, &state)
+	pid, ticks := int(protoharness.GetInt(t, state, "pid")), uint64(protoharness.GetInt(t, state, "proc_start_time"))
+
+	// The record as the cut-short start left it: no pid.
+	recPath := filepath.Join(root, "containers", "web", "container.json")
+	b, err := os.ReadFile(recPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	json.Unmarshal(b, &rec)
+	delete(rec, "pid")
+	delete(rec, "proc_start_time")
+	delete(rec, "started_at")
+	b, _ = json.Marshal(rec)
+	if err := os.WriteFile(recPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	imported, err := h.ImportState(typ, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := protoharness.GetInt(t, imported, "pid"); int(got) != pid || !protoharness.GetBool(t, imported, "running") {
+		t.Fatalf("import found pid %d, running %v; want the running process %d adopted", got, protoharness.GetBool(t, imported, "running"), pid)
+	}
+
+	// A state that does not know the pid at all.
+	unknown := protoharness.With(t, state, "pid", tftypes.NewValue(tftypes.Number, nil))
+	unknown = protoharness.With(t, unknown, "proc_start_time", tftypes.NewValue(tftypes.Number, nil))
+	if err := h.Destroy(typ, unknown); err != nil {
+		t.Fatal(err)
+	}
+	state = tftypes.NewValue(h.Type(typ), nil)
+	if !waitDead(pid, ticks) {
+		t.Errorf("the unrecorded process %d outlives the delete", pid)
+	}
+	if left, _ := os.ReadDir(root); len(left) != 0 {
+		t.Errorf("the delete left %v", left)
 	}
 }

@@ -6,7 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/supervise"
 )
 
 const (
@@ -96,4 +100,61 @@ func argv(runtime, rootfs, cwd string, vols []volume, args []string) ([]string, 
 		return nil, fmt.Errorf("%s is not installed; install it with: apt-get install -y %s", out[0], pkg)
 	}
 	return append(out, args...), nil
+}
+
+// runtimeProcess is a live runtime process (proot or bwrap) found by the
+// root file system it runs.
+type runtimeProcess struct {
+	pid   int
+	ticks uint64
+}
+
+// runtimeProcesses lists the live proot and bwrap processes whose command
+// line names rootfs as the root they run (proot -r ROOTFS, bwrap --bind
+// ROOTFS /). Each was started in a session of its own, so its pid is its
+// process group. A container whose start was cut short after its process
+// started and before its record named the pid is found this way, so it is
+// adopted by Read and stopped by Update and Delete, never left running
+// unrecorded.
+func runtimeProcesses(rootfs string) []runtimeProcess {
+	var found []runtimeProcess
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || len(raw) == 0 {
+			continue
+		}
+		args := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+		if !runsRoot(args, rootfs) {
+			continue
+		}
+		state, ticks, err := supervise.ReadProcStat(pid)
+		if err != nil || state == 'Z' || state == 'X' {
+			continue
+		}
+		found = append(found, runtimeProcess{pid: pid, ticks: ticks})
+	}
+	return found
+}
+
+// runsRoot reports whether args is a proot or bwrap command line that
+// argv builds for rootfs.
+func runsRoot(args []string, rootfs string) bool {
+	if len(args) < 3 {
+		return false
+	}
+	switch filepath.Base(args[0]) {
+	case runtimeProot:
+		return args[1] == "-r" && args[2] == rootfs
+	case runtimeBwrap:
+		return len(args) >= 4 && args[1] == "--bind" && args[2] == rootfs && args[3] == "/"
+	}
+	return false
 }
