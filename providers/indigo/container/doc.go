@@ -19,7 +19,9 @@
 //     configuration, the image's manifest digest, the pid and its start
 //     time. Read reads it back, so a container whose create was cut short
 //     by a kill -9 is found again by its name (import, and the engine's
-//     reconciliation of interrupted creates).
+//     reconciliation of interrupted creates). A process started just
+//     before such a kill, whose pid the record never got, is found by the
+//     root file system its runtime runs (runtimeProcesses).
 //   - A container whose process died (or whose root file system is gone)
 //     reads as running = false; the plan wants true, so it shows an update
 //     and the apply starts it again.
