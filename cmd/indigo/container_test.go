@@ -123,7 +123,8 @@ func httpGet(port int) string {
 func TestRootlessContainersExample(t *testing.T) {
 	image := containerImage(t)
 	dir := copyExample(t, "uc5-rootless-containers")
-	ports := map[string]int{"notebook": testsrv.FreePort(t), "worker": testsrv.FreePort(t)}
+	free := testsrv.FreePorts(t, 2)
+	ports := map[string]int{"notebook": free[0], "worker": free[1]}
 	vars := []string{
 		"-var", "notebook_image=" + image, "-var", "worker_image=" + image,
 		"-var", fmt.Sprintf("notebook_port=%d", ports["notebook"]),
@@ -300,7 +301,7 @@ func TestCrashContainers(t *testing.T) {
 	image := containerImage(t)
 	trials := crashTrials(4, 2)
 	dir := t.TempDir()
-	ports := []int{testsrv.FreePort(t), testsrv.FreePort(t), testsrv.FreePort(t), testsrv.FreePort(t)}
+	ports := testsrv.FreePorts(t, 4)
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(crashContainersConfig(image, ports)), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +408,7 @@ func TestContainersWithoutRoot(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", c, err, out)
 		}
 	}
-	ports := []int{testsrv.FreePort(t), testsrv.FreePort(t)}
+	ports := testsrv.FreePorts(t, 2)
 	config := fmt.Sprintf(`provider "indigo" {
   root = "site"
 }

@@ -23,10 +23,7 @@ func BenchmarkStart20Containers(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		h := newHarness(b, b.TempDir())
-		ports := make([]int, n)
-		for j := range ports {
-			ports[j] = testsrv.FreePort(b)
-		}
+		ports := testsrv.FreePorts(b, n)
 		states := make([]tftypes.Value, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
