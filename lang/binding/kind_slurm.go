@@ -108,7 +108,7 @@ func (b *Binder) slurmJob() {
 
 // slurmContainerJob: a Chronos job (a container run to completion) is a
 // Slurm job that fetches its image and runs its command in it without
-// root, as a local site runs containers (rootlessScript): the node needs
+// root with rootlessScript (skopeo, umoci, proot): the node needs
 // skopeo, umoci and proot, and the image's registry within reach. It runs
 // in a directory of its own under the site's work_dir.
 func (b *Binder) slurmContainerJob() {
@@ -176,3 +176,16 @@ func (b *Binder) jobAttributes(name string) {
 func (b *Binder) call(fn string, args ...hclsyntax.Expression) hclsyntax.Expression {
 	return &hclsyntax.FunctionCallExpr{Name: fn, Args: args, NameRange: b.rng, OpenParenRange: b.rng, CloseParenRange: b.rng}
 }
+
+// rootlessScript fetches a job's image once (skopeo, umoci --rootless) and
+// runs the command inside its root file system with proot: no root, no
+// daemon, as udocker did. The image and command come in as environment
+// variables so no value is ever spliced into shell text. (Local sites run
+// containers as indigo_container, which does the same with a record of its
+// own; a batch node runs the job's script.)
+const rootlessScript = `set -e
+if [ ! -d bundle/rootfs ]; then
+  skopeo copy "docker://$INDIGO_IMAGE" oci:image:latest
+  umoci unpack --rootless --image image:latest bundle
+fi
+exec proot -r bundle/rootfs -b /dev -b /proc -b /sys -w / /bin/sh -c "$INDIGO_COMMAND"`

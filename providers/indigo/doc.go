@@ -18,6 +18,10 @@
 //   - indigo_service: a long-running detached process (own session and process
 //     group) with an optional HTTP or TCP health check. The pid and the start
 //     time from /proc identify it, so a reused pid is never mistaken for it.
+//   - indigo_container (in providers/indigo/container): an OCI image run
+//     without root (skopeo, umoci --rootless, proot or bubblewrap) as a
+//     supervised process like indigo_service; a dead process or a moved
+//     image tag is drift.
 //   - indigo_noop: the equivalent of terraform_data, cheap enough to create in
 //     the tens of thousands.
 //   - indigo_storage_copy (in providers/indigo/local): a storage copy that
@@ -38,8 +42,9 @@
 //
 // It is not a general configuration-management tool: it does not manage
 // ownership, ACL entries other than the named ones indigo_posix_acl sets,
-// symlinks, accounts, or processes it did not start. indigo_service
-// needs Linux (/proc and process sessions).
+// symlinks, accounts, or processes it did not start. indigo_service and
+// indigo_container need Linux (/proc and process sessions); their process
+// handling is providers/indigo/internal/supervise.
 //
 // The user-facing reference is docs/provider-indigo.md.
 package indigo

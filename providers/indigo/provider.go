@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/container"
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
@@ -45,7 +46,7 @@ func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp 
 // Schema describes the provider configuration.
 func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "indigo's local site (files, directories, long-running services and no-op resources on this machine) " +
+		Description: "indigo's local site (files, directories, long-running services, rootless containers and no-op resources on this machine), " +
 			"S3 storage (buckets, replication, lifecycle rules, tiers, canned policies) on the endpoint of its s3 block, " +
 			"and batch jobs on the Slurm cluster of its slurm block.",
 		Attributes: map[string]schema.Attribute{
@@ -119,6 +120,7 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newNoopResource,
 		local.NewStorageCopyResource,
 		local.NewPOSIXACLResource,
+		container.NewResource,
 		s3.NewBucketResource,
 		s3.NewReplicationResource,
 		s3.NewLifecycleResource,
