@@ -16,6 +16,7 @@ import (
 
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
+	"github.com/indigo-cloud/indigo/providers/indigo/steps"
 )
 
 // TypeName is the provider's type name: resources are named indigo_*.
@@ -104,6 +105,7 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newNoopResource,
 		local.NewStorageCopyResource,
 		local.NewPOSIXACLResource,
+		steps.NewStepResource,
 		s3.NewBucketResource,
 		s3.NewReplicationResource,
 		s3.NewLifecycleResource,

@@ -1,0 +1,173 @@
+package steps
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+var lookPath = exec.LookPath
+
+// hash is the SHA-256 of the runner, the implementation and every regular
+// file of the roles, each with its name: what changes what the step does.
+func (f *stepFiles) hash() (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "runner %s\n", f.runner)
+	if err := hashFile(h, "implementation", f.impl); err != nil {
+		return "", err
+	}
+	for _, role := range f.roles {
+		err := filepath.WalkDir(role, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			rel, _ := filepath.Rel(role, p)
+			return hashFile(h, filepath.Base(role)+"/"+filepath.ToSlash(rel), p)
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func hashFile(h io.Writer, name, p string) error {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(h, "%s %d\n", name, len(b))
+	_, err = h.Write(b)
+	return err
+}
+
+// execution is one run of a step's script or playbook.
+type execution struct {
+	runner string
+	impl   string
+	roles  []string
+	inputs map[string]string
+	target string // the working directory
+	dir    string // the step's own directory (log, extra-vars)
+	log    string
+}
+
+// tailLines is how much of a failed step's log its error shows.
+const tailLines = 20
+
+// run runs the step, its output appended to the log.
+func (e *execution) run(ctx context.Context) error {
+	logf, err := os.OpenFile(e.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	var cmd *exec.Cmd
+	env := os.Environ()
+	switch e.runner {
+	case RunnerAnsible:
+		bin, err := lookPath("ansible-playbook")
+		if err != nil {
+			return fmt.Errorf("ansible-playbook not found (install it: %s)", AnsibleInstall)
+		}
+		vars := map[string]string{"indigo_target": e.target}
+		for k, v := range e.inputs {
+			vars[k] = v
+		}
+		// The inputs may be secret: they go in a file only this
+		// user can read, removed after the run, never on the
+		// command line.
+		varsPath := filepath.Join(e.dir, "extra-vars.json")
+		b, _ := json.Marshal(vars)
+		if err := os.WriteFile(varsPath, b, 0o600); err != nil {
+			return err
+		}
+		defer os.Remove(varsPath)
+		rolesDir, err := e.linkRoles()
+		if err != nil {
+			return err
+		}
+		cmd = exec.CommandContext(ctx, bin, "-i", "localhost,", "-c", "local", "-e", "@"+varsPath, e.impl)
+		env = append(env,
+			"ANSIBLE_ROLES_PATH="+rolesDir,
+			"ANSIBLE_HOME="+filepath.Join(e.dir, "ansible"),
+			"ANSIBLE_LOCAL_TEMP="+filepath.Join(e.dir, "ansible", "tmp"),
+			"ANSIBLE_RETRY_FILES_ENABLED=0",
+			"ANSIBLE_NOCOLOR=1",
+			"ANSIBLE_PYTHON_INTERPRETER=auto_silent",
+			"PYTHONUNBUFFERED=1",
+		)
+	default:
+		bin, err := lookPath("bash")
+		if err != nil {
+			return fmt.Errorf("bash not found: %w", err)
+		}
+		cmd = exec.CommandContext(ctx, bin, e.impl)
+		for k, v := range e.inputs {
+			env = append(env, k+"="+v)
+		}
+		env = append(env, "INDIGO_TARGET="+e.target, "INDIGO_STEP_DIR="+e.dir)
+	}
+	cmd.Dir = e.target
+	cmd.Env = env
+	cmd.Stdin = nil
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	ownGroup(cmd)
+	return cmd.Run()
+}
+
+// linkRoles makes the step's roles directory: one symbolic link per role,
+// named as the playbook names it (the directory's base name).
+func (e *execution) linkRoles() (string, error) {
+	dir := filepath.Join(e.dir, "roles")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	for _, r := range e.roles {
+		link := filepath.Join(dir, filepath.Base(r))
+		_ = os.Remove(link)
+		if err := os.Symlink(r, link); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// failure says why the step failed, with the last lines of its log.
+func (e *execution) failure(err error) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s) failed: %v.\nLog: %s", e.impl, e.runner, err, e.log)
+	if tail := logTail(e.log, tailLines); tail != "" {
+		fmt.Fprintf(&b, "\nIts last lines:\n%s", tail)
+	}
+	return b.String()
+}
+
+// logTail returns the last n lines of a log.
+func logTail(p string, n int) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return "  " + strings.Join(lines, "\n  ")
+}
