@@ -142,7 +142,10 @@ func (b *Binder) localSteps() {
 		res.DeclRange, res.TypeRange = st.Range, st.Range
 		res.DependsOn = append(res.DependsOn, own...)
 		if prev != nil {
+			// After the step before it, and again whenever that one
+			// runs again.
 			res.DependsOn = append(res.DependsOn, prev)
+			res.Managed.ReplaceTriggeredBy = []hcl.Expression{&hclsyntax.ScopeTraversalExpr{Traversal: prev, SrcRange: st.Range}}
 		}
 		prev = b.traversal("indigo_step", stepName(st))
 		st.Executed = true
@@ -255,4 +258,3 @@ func (b *Binder) strAt(rng hcl.Range, s string) hclsyntax.Expression { return st
 func (b *Binder) traversal(typ, name string) hcl.Traversal {
 	return hcl.Traversal{hcl.TraverseRoot{Name: typ, SrcRange: b.rng}, hcl.TraverseAttr{Name: name, SrcRange: b.rng}}
 }
-

@@ -144,30 +144,39 @@ func (e *execution) linkRoles() (string, error) {
 	return dir, nil
 }
 
-// failure says why the step failed, with the last lines of its log.
+// failure says why the step failed: on its first line the log's last
+// line and where the log is, then the log's last lines.
 func (e *execution) failure(err error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s) failed: %v.\nLog: %s", e.impl, e.runner, err, e.log)
-	if tail := logTail(e.log, tailLines); tail != "" {
-		fmt.Fprintf(&b, "\nIts last lines:\n%s", tail)
+	fmt.Fprintf(&b, "%s (%s) failed: %v", e.impl, e.runner, err)
+	tail := logTail(e.log, tailLines)
+	if n := len(tail); n > 0 {
+		fmt.Fprintf(&b, ": %s", strings.TrimSpace(tail[n-1]))
+	}
+	fmt.Fprintf(&b, " (log: %s)", e.log)
+	if len(tail) > 0 {
+		fmt.Fprintf(&b, "\nIts last lines:\n  %s", strings.Join(tail, "\n  "))
 	}
 	return b.String()
 }
 
-// logTail returns the last n lines of a log.
-func logTail(p string, n int) string {
+// logTail returns the last n non-empty lines of a log.
+func logTail(p string, n int) []string {
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return ""
+		return nil
 	}
 	var lines []string
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
 		lines = append(lines, sc.Text())
 		if len(lines) > n {
 			lines = lines[1:]
 		}
 	}
-	return "  " + strings.Join(lines, "\n  ")
+	return lines
 }
