@@ -33,6 +33,12 @@ func TestOpenStackExamples(t *testing.T) {
 		servers: map[string]string{"pacs_server": "m1.xlarge", "gpu_node-0": "g1.large", "gpu_node-1": "g1.large"},
 		public:  "pacs_server",
 		volumes: map[string]string{"image_archive": "pacs_server"},
+		// The PACS's configure step runs on its server at boot.
+		userData: map[string][]string{"pacs_server": {
+			"fetch 'https://example.org/playbooks/orthanc.yml' 02-pacs-configure.yml",
+			"ansible-galaxy role install -p roles 'grycap.orthanc'",
+			"ansible-playbook -i localhost, -c local 02-pacs-configure.yml",
+		}},
 	}, {
 		name: "uc4-cms-cluster",
 		// workers = 4.
@@ -56,6 +62,9 @@ type openStackExample struct {
 	// ingress are the tcp ports the public server's security group opens
 	// (its endpoint's ports); none: it has no security group of its own.
 	ingress []int
+	// userData are lines the boot scripts (user_data) of servers must
+	// hold: the configuration steps they run.
+	userData map[string][]string
 }
 
 // exampleImages are the image ids the examples' site catalogues name.
@@ -131,6 +140,11 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 			t.Errorf("server %s was not asked for", sv.Name)
 		case flavorName[sv.FlavorID] != want:
 			t.Errorf("server %s has flavor %s, want %s (the plan's choice)", sv.Name, flavorName[sv.FlavorID], want)
+		}
+		for _, line := range ex.userData[sv.Name] {
+			if !strings.Contains(sv.UserData, line+"\n") {
+				t.Errorf("server %s's boot script lacks %q:\n%s", sv.Name, line, sv.UserData)
+			}
 		}
 		if exampleImages[sv.ImageID] == "" || len(sv.Ports) != 1 {
 			t.Errorf("server %s: image %q, ports %v: want an image of the site's catalogue and one port", sv.Name, sv.ImageID, sv.Ports)
