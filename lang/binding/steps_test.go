@@ -34,7 +34,9 @@ func TestOpenStackBootScript(t *testing.T) {
 		}),
 		"base64encode": function.New(&function.Spec{
 			Params: []function.Parameter{{Name: "s", Type: cty.String}}, Type: function.StaticReturnType(cty.String),
-			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) { return cty.StringVal("<" + args[0].AsString() + ">"), nil },
+			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				return cty.StringVal("<" + args[0].AsString() + ">"), nil
+			},
 		}),
 		"jsonencode": function.New(&function.Spec{
 			Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType}}, Type: function.StaticReturnType(cty.String),
