@@ -57,7 +57,8 @@ type execution struct {
 	impl   string
 	roles  []string
 	inputs map[string]string
-	target string // the working directory
+	target string // the working directory (inside rootfs when set)
+	rootfs string // a container's root file system to run in, or ""
 	dir    string // the step's own directory (log, extra-vars)
 	log    string
 }
@@ -72,6 +73,9 @@ func (e *execution) run(ctx context.Context) error {
 		return err
 	}
 	defer logf.Close()
+	if e.rootfs != "" {
+		return e.runInside(ctx, logf)
+	}
 	var cmd *exec.Cmd
 	env := os.Environ()
 	switch e.runner {
@@ -123,6 +127,32 @@ func (e *execution) run(ctx context.Context) error {
 	cmd.Stdin = nil
 	cmd.Stdout = logf
 	cmd.Stderr = logf
+	ownGroup(cmd)
+	return cmd.Run()
+}
+
+// runInside runs a Bash step inside a container's root file system with
+// proot: the image's own shell, this step's directory bound at
+// /.indigo-step, a clean environment.
+func (e *execution) runInside(ctx context.Context, logf *os.File) error {
+	bin, err := lookPath("proot")
+	if err != nil {
+		return fmt.Errorf("proot not found (install it: %s)", ProotInstall)
+	}
+	b, err := os.ReadFile(e.impl)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "step.sh"), b, 0o600); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, bin, "-r", e.rootfs, "-b", "/dev", "-b", "/proc", "-b", e.dir+":/.indigo-step", "-w", e.target, "/bin/sh", "/.indigo-step/step.sh")
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "PROOT_NO_SECCOMP=1"}
+	for k, v := range e.inputs {
+		env = append(env, k+"="+v)
+	}
+	env = append(env, "INDIGO_TARGET="+e.target, "INDIGO_STEP_DIR=/.indigo-step")
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
 	ownGroup(cmd)
 	return cmd.Run()
 }

@@ -30,8 +30,12 @@ const (
 	RunnerAnsible = "ansible"
 )
 
-// AnsibleInstall is how to get ansible-playbook on this machine.
-const AnsibleInstall = "apt-get install -y ansible-core"
+// AnsibleInstall and ProotInstall are how to get ansible-playbook and
+// proot on this machine.
+const (
+	AnsibleInstall = "apt-get install -y ansible-core"
+	ProotInstall   = "apt-get install -y proot"
+)
 
 // stepResource is indigo_step.
 type stepResource struct {
@@ -44,6 +48,7 @@ type stepModel struct {
 	Roles                []types.String          `tfsdk:"roles"`
 	Inputs               map[string]types.String `tfsdk:"inputs"`
 	Target               types.String            `tfsdk:"target"`
+	RootFS               types.String            `tfsdk:"rootfs"`
 	DeleteImplementation types.String            `tfsdk:"delete_implementation"`
 	ContentHash          types.String            `tfsdk:"content_hash"`
 	LogPath              types.String            `tfsdk:"log_path"`
@@ -106,6 +111,13 @@ func (r *stepResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					"relative paths resolve under the root. Default: the step's own directory.",
 				PlanModifiers: replace,
 			},
+			"rootfs": schema.StringAttribute{
+				Optional: true,
+				Description: "The root file system of a container (an unpacked OCI bundle's rootfs) to run the step in, with proot and without root: " +
+					"a script runs with the image's /bin/sh, target is then a path inside it (default /). Bash steps only. Relative paths resolve under the root. " +
+					"Changing it replaces the step.",
+				PlanModifiers: replace,
+			},
 			"delete_implementation": schema.StringAttribute{
 				Optional:    true,
 				Description: "A script or playbook run, with the same runner, inputs and target, when the step is destroyed (the template's delete operation).",
@@ -162,6 +174,18 @@ func (r *stepResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		resp.Diagnostics.Append(diags...)
 		if diags.HasError() {
 			return
+		}
+		if !plan.RootFS.IsNull() && plan.Runner.ValueString() == RunnerAnsible {
+			resp.Diagnostics.AddAttributeError(path.Root("rootfs"), "Ansible step in a container",
+				"indigo runs only Bash scripts inside a container's root file system (ansible-playbook would need Python in the image). Use a script, or run the playbook on the host.")
+			return
+		}
+		if !plan.RootFS.IsNull() {
+			if _, err := lookPath("proot"); err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("rootfs"), "proot not found",
+					"A step in a container's root file system runs with proot, which is not installed. Install it: "+ProotInstall+".")
+				return
+			}
 		}
 		if plan.Runner.ValueString() == RunnerAnsible {
 			if _, err := lookPath("ansible-playbook"); err != nil {
@@ -309,12 +333,11 @@ func (r *stepResource) Create(ctx context.Context, req resource.CreateRequest, r
 	plan.ID = types.StringValue(filepath.Join("steps", id))
 	plan.LogPath = types.StringValue(filepath.Join(dir, "log"))
 	plan.ContentHash = types.StringValue(sum)
-	target, err := r.target(plan.Target, dir)
-	if err != nil {
+	run := &execution{runner: files.runner, impl: files.impl, roles: files.roles, inputs: values(plan.Inputs), dir: dir, log: plan.LogPath.ValueString()}
+	if err := r.place(run, plan.Target, plan.RootFS); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("target"), "Cannot prepare the step's target", err.Error())
 		return
 	}
-	run := &execution{runner: files.runner, impl: files.impl, roles: files.roles, inputs: values(plan.Inputs), target: target, dir: dir, log: plan.LogPath.ValueString()}
 	if err := run.run(ctx); err != nil {
 		// Recorded with its log: the planner taints it, so the
 		// component fails and the next apply runs it again.
@@ -323,6 +346,29 @@ func (r *stepResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// place sets where a run happens: its target directory, created if
+// missing, on this machine or inside a container's root file system.
+func (r *stepResource) place(run *execution, target, rootfs types.String) error {
+	if rootfs.IsNull() {
+		t, err := r.target(target, run.dir)
+		run.target = t
+		return err
+	}
+	root, err := r.site.ResolvePath(rootfs.ValueString())
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		return fmt.Errorf("the container's root file system %s is not a directory: %v", root, err)
+	}
+	inside := "/"
+	if t := target.ValueString(); t != "" {
+		inside = filepath.Join("/", t)
+	}
+	run.rootfs, run.target = root, inside
+	return os.MkdirAll(filepath.Join(root, inside), 0o755)
 }
 
 // target resolves the directory a step runs in and creates it.
@@ -403,12 +449,11 @@ func (r *stepResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 			resp.Diagnostics.AddError("Cannot create the step's directory", err.Error())
 			return
 		}
-		target, err := r.target(st.Target, dir)
-		if err != nil {
+		run := &execution{runner: runner, impl: impl, roles: roles, inputs: values(st.Inputs), dir: dir, log: filepath.Join(dir, "delete.log")}
+		if err := r.place(run, st.Target, st.RootFS); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("target"), "Cannot prepare the step's target", err.Error())
 			return
 		}
-		run := &execution{runner: runner, impl: impl, roles: roles, inputs: values(st.Inputs), target: target, dir: dir, log: filepath.Join(dir, "delete.log")}
 		if err := run.run(ctx); err != nil {
 			resp.Diagnostics.AddError("Configuration step's delete operation failed", run.failure(err))
 			return

@@ -220,3 +220,45 @@ func TestAnsibleStepWithRole(t *testing.T) {
 		t.Errorf("left after destroy: %v", left)
 	}
 }
+
+// A Bash step runs inside a container's root file system with proot: the
+// image's shell, a path inside it as target, nothing written outside it.
+func TestStepInContainerRootFS(t *testing.T) {
+	for _, tool := range []string{"proot", "busybox"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testsrv.Missing(t, tool+" not found; install it with: apt-get install -y proot busybox-static")
+		}
+	}
+	root, repo := t.TempDir(), t.TempDir()
+	// A root file system of busybox alone: /bin/sh and what the script uses.
+	bb, _ := exec.LookPath("busybox")
+	rootfs := filepath.Join(root, "containers/app/bundle/rootfs")
+	write(t, filepath.Join(rootfs, "bin/busybox"), read(t, bb))
+	if err := os.Chmod(filepath.Join(rootfs, "bin/busybox"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, app := range []string{"sh", "cat", "mkdir", "echo", "printf"} {
+		if err := os.Symlink("busybox", filepath.Join(rootfs, "bin", app)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := write(t, filepath.Join(repo, "conf.sh"), "mkdir -p /etc/app\nprintf '%s\\n' \"$GREETING\" > /etc/app/greeting\necho \"ran in $INDIGO_TARGET\"\n")
+	h := newHarness(t, root)
+	st := h.Create(stepType, map[string]any{
+		"implementation": script, "rootfs": "containers/app/bundle/rootfs", "target": "/srv",
+		"inputs": map[string]string{"GREETING": "hi from inside"},
+	})
+	if got := read(t, filepath.Join(rootfs, "etc/app/greeting")); got != "hi from inside\n" {
+		t.Fatalf("greeting in the container = %q", got)
+	}
+	if _, err := os.Stat("/etc/app/greeting"); err == nil {
+		t.Fatal("the step wrote to the host's /etc")
+	}
+	if log := read(t, protoharness.GetString(t, st, "log_path")); !strings.Contains(log, "ran in /srv") {
+		t.Errorf("log = %q", log)
+	}
+	_, err := h.Plan(stepType, tftypes.Value{}, map[string]any{"implementation": write(t, filepath.Join(repo, "p.yml"), "[]\n"), "rootfs": "containers/app/bundle/rootfs"})
+	if err == nil || !strings.Contains(err.Error(), "Ansible step in a container") {
+		t.Errorf("a playbook in a container: %v", err)
+	}
+}
