@@ -1,6 +1,7 @@
 package binding
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -113,6 +114,19 @@ func stepName(st *ConfigStep) string {
 // local Compute the component is hosted on, after the component's other
 // resources and the step before it.
 func (b *Binder) localSteps() {
+	if hasType(b.c.TypeChain, "tosca.nodes.Compute") {
+		// A host on a local site is a directory of this machine: its
+		// steps would reconfigure the machine itself.
+		var ops []string
+		for _, st := range b.r.Steps {
+			ops = append(ops, st.Interface+"."+st.Operation+" ("+st.Implementation+")")
+		}
+		b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Host configuration not run on a local site",
+			Detail: fmt.Sprintf("Component %s is a Compute, which on local site %s is a directory of this machine; its configuration steps (%s) would reconfigure this machine itself (its users, its packages), which indigo does not do. The steps of the components it hosts run. To run these, place the component on an OpenStack site.",
+				b.c.Name, b.site.Name, strings.Join(ops, ", ")),
+			Subject: b.rng.Ptr()})
+		return
+	}
 	var own []hcl.Traversal
 	for _, res := range b.r.Resources {
 		if res.Component == b.c.Name {

@@ -91,3 +91,20 @@ func TestStepsWhereTheyCannotRun(t *testing.T) {
 		t.Errorf("diag = %s at %v", d.Error(), d.Subject)
 	}
 }
+
+// TestLocalHostStepsNotRun: the steps of a Compute on a local site (a
+// directory of this machine) would reconfigure the machine: a warning at
+// the component says they are not run, and no step is made.
+func TestLocalHostStepsNotRun(t *testing.T) {
+	comps := loadApp(t)
+	r, diags := Realise(comps["server"], comps, Site{Name: "laptop", Kind: "local"})
+	if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Host configuration not run on a local site" ||
+		!strings.Contains(diags[0].Detail, "configure_users.yml") {
+		t.Fatalf("diags = %v", diags)
+	}
+	for _, res := range r.Resources {
+		if res.Type == "indigo_step" {
+			t.Errorf("a local host's step was made: %s", res.Name)
+		}
+	}
+}
