@@ -10,30 +10,12 @@ import (
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
-// copySteps copies testdata/steps to a temporary directory. Without
-// ansible-playbook (a skip, or a failure under INDIGO_TEST_REQUIRE=1) the
-// template keeps only its Bash steps.
+// copySteps copies examples/configuration-steps to a temporary directory.
+// Without ansible-playbook (a skip, or a failure under
+// INDIGO_TEST_REQUIRE=1) the template keeps only its Bash steps.
 func copySteps(t *testing.T) (dir string, withAnsible bool) {
 	t.Helper()
-	dir = t.TempDir()
-	src := filepath.Join("testdata", "steps")
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if info.IsDir() {
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir = copyExample(t, "configuration-steps")
 	if _, err := exec.LookPath("ansible-playbook"); err == nil {
 		return dir, true
 	}
