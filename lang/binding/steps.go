@@ -50,9 +50,15 @@ func operations(c *config.Component) []*ConfigStep {
 			if op.Implementation == "" || teardown[n] {
 				continue
 			}
+			rng := op.Range
+			if strings.HasPrefix(rng.Filename, "embedded:") {
+				// An operation the component's type gives: what the
+				// user can change is the component.
+				rng = c.DeclRange
+			}
 			st := &ConfigStep{
 				Component: c.Name, Interface: iface, Operation: n, Implementation: op.Implementation,
-				Artifacts: arts, Inputs: op.Inputs, After: after, Range: op.Range,
+				Artifacts: arts, Inputs: op.Inputs, After: after, Range: rng,
 			}
 			if first == nil {
 				first = st

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 var lookPath = exec.LookPath
@@ -66,13 +68,29 @@ type execution struct {
 // tailLines is how much of a failed step's log its error shows.
 const tailLines = 20
 
-// run runs the step, its output appended to the log.
-func (e *execution) run(ctx context.Context) error {
+// run runs the step, its output appended to the log, killed after limit
+// (0: no limit).
+func (e *execution) run(ctx context.Context, limit time.Duration) (err error) {
 	logf, err := os.OpenFile(e.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	defer logf.Close()
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+		defer func() {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("killed after its timeout of %s", limit)
+			}
+		}()
+	}
+	return e.start(ctx, logf)
+}
+
+// start runs the step's command with its output in logf.
+func (e *execution) start(ctx context.Context, logf *os.File) error {
 	if e.rootfs != "" {
 		return e.runInside(ctx, logf)
 	}

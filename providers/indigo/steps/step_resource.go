@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -50,6 +51,7 @@ type stepModel struct {
 	Target               types.String            `tfsdk:"target"`
 	RootFS               types.String            `tfsdk:"rootfs"`
 	DeleteImplementation types.String            `tfsdk:"delete_implementation"`
+	Timeout              types.String            `tfsdk:"timeout"`
 	ContentHash          types.String            `tfsdk:"content_hash"`
 	LogPath              types.String            `tfsdk:"log_path"`
 	ID                   types.String            `tfsdk:"id"`
@@ -121,6 +123,12 @@ func (r *stepResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"delete_implementation": schema.StringAttribute{
 				Optional:    true,
 				Description: "A script or playbook run, with the same runner, inputs and target, when the step is destroyed (the template's delete operation).",
+			},
+			"timeout": schema.StringAttribute{
+				Optional: true,
+				Description: "How long the step (and its delete operation) may run, a duration such as \"30m\"; then it is killed and fails. " +
+					"Default: no limit (an interrupted apply still kills it).",
+				Validators: []validator.String{duration{}},
 			},
 			"content_hash": schema.StringAttribute{
 				Computed:    true,
@@ -267,7 +275,7 @@ func (r *stepResource) local(at path.Path, p string, dir bool) (string, diag.Dia
 	if remote.MatchString(p) {
 		diags.AddAttributeError(at, "Step implementation not in the repository",
 			fmt.Sprintf("%s is not on this machine, and indigo does not fetch configuration steps over the network. "+
-				"Download it into the repository (beside the template) and name it by its path; for a Galaxy role, "+
+				"Download it into the repository (beside the template) and name it by its path (in a TOSCA template, as the operation's implementation); for a Galaxy role, "+
 				"`ansible-galaxy role install -p roles NAME` on a machine with network, then name the role's directory.", p))
 		return "", diags
 	}
@@ -338,7 +346,7 @@ func (r *stepResource) Create(ctx context.Context, req resource.CreateRequest, r
 		resp.Diagnostics.AddAttributeError(path.Root("target"), "Cannot prepare the step's target", err.Error())
 		return
 	}
-	if err := run.run(ctx); err != nil {
+	if err := run.run(ctx, timeout(plan.Timeout)); err != nil {
 		// Recorded with its log: the planner taints it, so the
 		// component fails and the next apply runs it again.
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -454,7 +462,7 @@ func (r *stepResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 			resp.Diagnostics.AddAttributeError(path.Root("target"), "Cannot prepare the step's target", err.Error())
 			return
 		}
-		if err := run.run(ctx); err != nil {
+		if err := run.run(ctx, timeout(st.Timeout)); err != nil {
 			resp.Diagnostics.AddError("Configuration step's delete operation failed", run.failure(err))
 			return
 		}
@@ -467,6 +475,13 @@ func (r *stepResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 // ImportState is not offered: a step's record is made by running it.
 func (r *stepResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	resp.Diagnostics.AddError("indigo_step cannot be imported", "A configuration step is recorded by running it; let apply run it.")
+}
+
+// timeout is a step's time limit, 0 for none (the validator has checked
+// it parses).
+func timeout(t types.String) time.Duration {
+	d, _ := time.ParseDuration(t.ValueString())
+	return d
 }
 
 func values(m map[string]types.String) map[string]string {

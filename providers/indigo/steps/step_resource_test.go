@@ -262,3 +262,23 @@ func TestStepInContainerRootFS(t *testing.T) {
 		t.Errorf("a playbook in a container: %v", err)
 	}
 }
+
+// A step past its timeout is killed, its children with it, and fails.
+func TestStepTimeout(t *testing.T) {
+	root, repo := t.TempDir(), t.TempDir()
+	script := write(t, filepath.Join(repo, "hang.sh"), "echo waiting\nsleep 300 &\necho $! > child.pid\nwait\n")
+	h := newHarness(t, root)
+	_, err := h.TryCreate(stepType, map[string]any{"implementation": script, "timeout": "1s", "target": "t"})
+	if err == nil || !strings.Contains(err.Error(), "killed after its timeout of 1s") {
+		t.Fatalf("a hung step: %v", err)
+	}
+	pid := strings.TrimSpace(read(t, filepath.Join(root, "t/child.pid")))
+	if _, err := os.Stat("/proc/" + pid); err == nil {
+		if st, _ := os.ReadFile("/proc/" + pid + "/stat"); !strings.Contains(string(st), ") Z ") {
+			t.Errorf("the step's child %s is still running", pid)
+		}
+	}
+	if _, err := h.Plan(stepType, tftypes.Value{}, map[string]any{"implementation": script, "timeout": "soon"}); err == nil || !strings.Contains(err.Error(), "Invalid timeout") {
+		t.Errorf("timeout \"soon\": %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
@@ -53,5 +54,20 @@ func (inputNames) ValidateMap(_ context.Context, req validator.MapRequest, resp 
 			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(k), "Invalid input name",
 				fmt.Sprintf("%q cannot be an environment variable or an Ansible variable: use letters, digits and _, not starting with a digit.", k))
 		}
+	}
+}
+
+// duration checks a Go duration ("30m", "1h30m").
+type duration struct{}
+
+func (duration) Description(context.Context) string         { return "a duration such as 30m" }
+func (duration) MarkdownDescription(context.Context) string { return "a duration such as `30m`" }
+func (duration) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout",
+			fmt.Sprintf("%q is not a positive duration; write one such as \"30m\" or \"1h30m\".", req.ConfigValue.ValueString()))
 	}
 }
