@@ -162,7 +162,7 @@ func TestRemoteImplementationRefused(t *testing.T) {
 
 // An Ansible playbook runs against localhost with a role from a directory
 // and its inputs as extra-vars; a changed role file runs it again; the
-// delete operation runs on destroy.
+// delete operation (a script) runs on destroy.
 func TestAnsibleStepWithRole(t *testing.T) {
 	needAnsible(t)
 	root, repo := t.TempDir(), t.TempDir()
@@ -172,13 +172,8 @@ func TestAnsibleStepWithRole(t *testing.T) {
     content: "{{ greeting }} from a role\n"
 `)
 	play := write(t, filepath.Join(repo, "site.yml"), "- hosts: all\n  gather_facts: false\n  roles:\n    - motd\n")
-	del := write(t, filepath.Join(repo, "remove.yml"), `- hosts: all
-  gather_facts: false
-  tasks:
-    - ansible.builtin.file:
-        path: "{{ indigo_target }}/motd"
-        state: absent
-`)
+	// The delete operation is a script: its runner comes from its name.
+	del := write(t, filepath.Join(repo, "remove.sh"), "rm -f \"$INDIGO_TARGET/motd\"\n")
 	h := newHarness(t, root)
 	cfg := map[string]any{
 		"implementation": play, "roles": []string{filepath.Join(repo, "roles/motd")},
