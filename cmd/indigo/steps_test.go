@@ -5,7 +5,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
@@ -152,5 +154,65 @@ func TestConfigurationStepFails(t *testing.T) {
 	list, _ := runIn(t, dir, "state", "list")
 	if strings.Contains(list, "indigo_step") {
 		t.Errorf("the state still records a step:\n%s", list)
+	}
+}
+
+// TestCrashDuringStep: indigo is killed (kill -9, with its provider) while
+// a step runs. The next apply finds the step again by its id, stops the
+// run left behind, runs the step again in the same directory and records
+// it; nothing on disk is left unrecorded.
+func TestCrashDuringStep(t *testing.T) {
+	dir, _ := copySteps(t)
+	script := filepath.Join(dir, "scripts", "install.sh")
+	slow := "if [ -n \"${INDIGO_TEST_SLOW_STEP:-}\" ]; then echo sleeping; sleep 120; fi\n"
+	if err := os.WriteFile(script, []byte(slow+readFile(t, script)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := indigoCmd(t, dir, "apply", "-auto-approve")
+	cmd.Env = append(cmd.Env, "INDIGO_TEST_SLOW_STEP=1")
+	out := &output{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pidFile string
+	deadline := time.Now().Add(60 * time.Second)
+	for pidFile == "" && time.Now().Before(deadline) {
+		logs, _ := filepath.Glob(filepath.Join(dir, "sites", "alpha", "steps", "*", "log"))
+		for _, l := range logs {
+			if b, _ := os.ReadFile(l); strings.Contains(string(b), "sleeping") {
+				pidFile = filepath.Join(filepath.Dir(l), "pid")
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pidFile == "" {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		t.Fatalf("the step never started:\n%s", out)
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	pid := strings.TrimSpace(readFile(t, pidFile))
+	if _, err := os.Stat("/proc/" + pid); err != nil {
+		t.Fatalf("the step's run (pid %s) did not outlive indigo; the test shows nothing", pid)
+	}
+
+	got := mustRun(t, dir, 0, "apply", "-auto-approve")
+	if st, err := os.ReadFile("/proc/" + pid + "/stat"); err == nil && !strings.Contains(string(st), ") Z ") {
+		t.Errorf("the interrupted run (pid %s) still runs after the next apply:\n%s", pid, got)
+	}
+	host := filepath.Join(dir, "sites", "alpha", "hosts", "host")
+	if g := readFile(t, filepath.Join(host, "app", "greeting.txt")); g != "hello from a step\n" {
+		t.Errorf("greeting.txt = %q", g)
+	}
+	list := mustRun(t, dir, 0, "state", "list")
+	dirs, _ := os.ReadDir(filepath.Join(dir, "sites", "alpha", "steps"))
+	if n := strings.Count(list, "indigo_step."); n != len(dirs) {
+		t.Errorf("%d step directories on disk, %d steps recorded:\n%s", len(dirs), n, list)
+	}
+	mustRun(t, dir, 0, "plan", "-detailed-exitcode")
+	mustRun(t, dir, 0, "destroy", "-auto-approve")
+	if dirs, _ := os.ReadDir(filepath.Join(dir, "sites", "alpha", "steps")); len(dirs) > 0 {
+		t.Errorf("left after destroy: %v", dirs)
 	}
 }

@@ -20,6 +20,10 @@
 //     not run: the next plan runs it again.
 //   - Delete runs delete_implementation when there is one (the template's
 //     delete operation), then removes the step's directory.
+//   - The step's id (its directory) is a hash of what it runs, known when
+//     planning, so a create interrupted by a crash is found again (import);
+//     the run it left is killed (process group, checked in /proc) before
+//     the directory is reused or removed.
 //
 // It does not fetch anything: an implementation or role given as a URL or a
 // Galaxy name is a plan-time error that says to vendor it into the

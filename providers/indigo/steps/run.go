@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -142,11 +143,28 @@ func (e *execution) start(ctx context.Context, logf *os.File) error {
 	}
 	cmd.Dir = e.target
 	cmd.Env = env
-	cmd.Stdin = nil
 	cmd.Stdout = logf
 	cmd.Stderr = logf
+	return e.exec(cmd)
+}
+
+// runMark is the environment variable that names the step directory of
+// a running step's processes, so that killRun kills only them.
+const runMark = "INDIGO_STEP_RUN"
+
+// exec runs cmd in a process group of its own, its pid kept in the step's
+// directory while it runs: an apply killed meanwhile leaves it there for
+// the next create or delete of the step to stop it (killRun).
+func (e *execution) exec(cmd *exec.Cmd) error {
+	cmd.Env = append(cmd.Env, runMark+"="+e.dir)
 	ownGroup(cmd)
-	return cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	pidFile := filepath.Join(e.dir, "pid")
+	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
+	defer os.Remove(pidFile)
+	return cmd.Wait()
 }
 
 // runInside runs a Bash step inside a container's root file system with
@@ -171,8 +189,7 @@ func (e *execution) runInside(ctx context.Context, logf *os.File) error {
 	}
 	env = append(env, "INDIGO_TARGET="+e.target, "INDIGO_STEP_DIR=/.indigo-step")
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
-	ownGroup(cmd)
-	return cmd.Run()
+	return e.exec(cmd)
 }
 
 // linkRoles makes the step's roles directory: one symbolic link per role,

@@ -2,14 +2,16 @@ package steps
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,17 +46,17 @@ type stepResource struct {
 }
 
 type stepModel struct {
-	Implementation       types.String            `tfsdk:"implementation"`
-	Runner               types.String            `tfsdk:"runner"`
-	Roles                []types.String          `tfsdk:"roles"`
-	Inputs               map[string]types.String `tfsdk:"inputs"`
-	Target               types.String            `tfsdk:"target"`
-	RootFS               types.String            `tfsdk:"rootfs"`
-	DeleteImplementation types.String            `tfsdk:"delete_implementation"`
-	Timeout              types.String            `tfsdk:"timeout"`
-	ContentHash          types.String            `tfsdk:"content_hash"`
-	LogPath              types.String            `tfsdk:"log_path"`
-	ID                   types.String            `tfsdk:"id"`
+	Implementation       types.String `tfsdk:"implementation"`
+	Runner               types.String `tfsdk:"runner"`
+	Roles                types.List   `tfsdk:"roles"`
+	Inputs               types.Map    `tfsdk:"inputs"`
+	Target               types.String `tfsdk:"target"`
+	RootFS               types.String `tfsdk:"rootfs"`
+	DeleteImplementation types.String `tfsdk:"delete_implementation"`
+	Timeout              types.String `tfsdk:"timeout"`
+	ContentHash          types.String `tfsdk:"content_hash"`
+	LogPath              types.String `tfsdk:"log_path"`
+	ID                   types.String `tfsdk:"id"`
 }
 
 var (
@@ -208,6 +210,12 @@ func (r *stepResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 			return
 		}
 		plan.ContentHash = types.StringValue(sum)
+		if prior == nil && plan.ID.IsUnknown() && allKnown(&plan) {
+			id := stepID(&plan, sum)
+			if dir, err := r.site.ResolvePath(id); err == nil {
+				plan.ID, plan.LogPath = types.StringValue(id), types.StringValue(filepath.Join(dir, "log"))
+			}
+		}
 	}
 	if prior != nil && !plan.ContentHash.Equal(prior.ContentHash) {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("content_hash"))
@@ -221,15 +229,45 @@ func (r *stepResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 
 // known reports whether everything content_hash depends on is known.
 func known(m *stepModel) bool {
-	if m.Implementation.IsUnknown() || m.Runner.IsUnknown() {
+	if m.Implementation.IsUnknown() || m.Runner.IsUnknown() || m.Roles.IsUnknown() {
 		return false
 	}
-	for _, r := range m.Roles {
+	for _, r := range m.Roles.Elements() {
 		if r.IsUnknown() {
 			return false
 		}
 	}
 	return true
+}
+
+// allKnown reports whether everything the step's id depends on is known.
+func allKnown(m *stepModel) bool {
+	if !known(m) || m.Inputs.IsUnknown() || m.Target.IsUnknown() || m.RootFS.IsUnknown() {
+		return false
+	}
+	for _, v := range m.Inputs.Elements() {
+		if v.IsUnknown() {
+			return false
+		}
+	}
+	return true
+}
+
+// stepID names a step's directory after what it runs, where and with
+// what (its inputs hashed): the same at plan and apply, so that a create
+// interrupted by a crash can be found again (ImportState), and the same
+// for one step run again by a replacement.
+func stepID(m *stepModel, sum string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %q %q %q %q\n", m.Implementation.ValueString(), m.Runner.ValueString(), m.Target.ValueString(), m.RootFS.ValueString(), sum)
+	for _, r := range strs(m.Roles) {
+		fmt.Fprintf(h, "role %q\n", r)
+	}
+	in := values(m.Inputs)
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		fmt.Fprintf(h, "input %q %q\n", k, in[k])
+	}
+	return "steps/" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 func defaultRunner(impl string) string {
@@ -255,8 +293,8 @@ func (r *stepResource) files(m *stepModel) (*stepFiles, diag.Diagnostics) {
 	impl, d := r.local(path.Root("implementation"), m.Implementation.ValueString(), false)
 	diags.Append(d...)
 	f.impl = impl
-	for i, role := range m.Roles {
-		p, d := r.local(path.Root("roles").AtListIndex(i), role.ValueString(), true)
+	for i, role := range strs(m.Roles) {
+		p, d := r.local(path.Root("roles").AtListIndex(i), role, true)
 		diags.Append(d...)
 		f.roles = append(f.roles, p)
 	}
@@ -326,10 +364,16 @@ func (r *stepResource) Create(ctx context.Context, req resource.CreateRequest, r
 			fmt.Sprintf("%s (or a role it uses) changed between plan and apply. Plan again.", plan.Implementation.ValueString()))
 		return
 	}
-	id := newID()
-	dir, err := r.site.ResolvePath(filepath.Join("steps", id))
+	id := stepID(&plan, sum)
+	dir, err := r.site.ResolvePath(id)
 	if err == nil {
 		err = r.site.PrepareWrite(dir)
+	}
+	if err == nil {
+		// What an interrupted run of this step left: its process, its
+		// directory.
+		killRun(dir)
+		err = os.RemoveAll(dir)
 	}
 	if err == nil {
 		err = os.MkdirAll(dir, 0o700)
@@ -338,7 +382,7 @@ func (r *stepResource) Create(ctx context.Context, req resource.CreateRequest, r
 		resp.Diagnostics.AddError("Cannot create the step's directory", err.Error())
 		return
 	}
-	plan.ID = types.StringValue(filepath.Join("steps", id))
+	plan.ID = types.StringValue(id)
 	plan.LogPath = types.StringValue(filepath.Join(dir, "log"))
 	plan.ContentHash = types.StringValue(sum)
 	run := &execution{runner: files.runner, impl: files.impl, roles: files.roles, inputs: values(plan.Inputs), dir: dir, log: plan.LogPath.ValueString()}
@@ -438,14 +482,15 @@ func (r *stepResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		resp.Diagnostics.AddError("Invalid step id", fmt.Sprintf("%q is not a step directory (steps/ID).", st.ID.ValueString()))
 		return
 	}
+	killRun(dir)
 	if del := st.DeleteImplementation.ValueString(); del != "" {
 		impl, diags := r.local(path.Root("delete_implementation"), del, false)
 		if resp.Diagnostics.Append(diags...); diags.HasError() {
 			return
 		}
 		var roles []string
-		for _, role := range st.Roles {
-			if p, err := r.site.ResolvePath(role.ValueString()); err == nil {
+		for _, role := range strs(st.Roles) {
+			if p, err := r.site.ResolvePath(role); err == nil {
 				roles = append(roles, p)
 			}
 		}
@@ -472,9 +517,27 @@ func (r *stepResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	}
 }
 
-// ImportState is not offered: a step's record is made by running it.
-func (r *stepResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resp.Diagnostics.AddError("indigo_step cannot be imported", "A configuration step is recorded by running it; let apply run it.")
+var importID = regexp.MustCompile(`^steps/[0-9a-f]{16}$`)
+
+// ImportState adopts a step's directory by its id (steps/ID): what the
+// planner does with a create a crash interrupted. Only the id and the log
+// are known of it, so the next plan replaces it: the step runs again.
+func (r *stepResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !importID.MatchString(req.ID) {
+		resp.Diagnostics.AddError("Invalid step id", fmt.Sprintf("%q is not a step's id (steps/ and 16 hexadecimal digits, its directory under the root).", req.ID))
+		return
+	}
+	if r.site == nil {
+		resp.Diagnostics.AddError("Provider not configured", errNotConfigured.Error())
+		return
+	}
+	dir, err := r.site.ResolvePath(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid step id", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("log_path"), filepath.Join(dir, "log"))...)
 }
 
 // timeout is a step's time limit, 0 for none (the validator has checked
@@ -484,16 +547,24 @@ func timeout(t types.String) time.Duration {
 	return d
 }
 
-func values(m map[string]types.String) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v.ValueString()
+// values are a map of strings' elements (null ones as "").
+func values(m types.Map) map[string]string {
+	out := map[string]string{}
+	for k, v := range m.Elements() {
+		if sv, ok := v.(types.String); ok {
+			out[k] = sv.ValueString()
+		}
 	}
 	return out
 }
 
-func newID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// strs are a list of strings' elements.
+func strs(l types.List) []string {
+	var out []string
+	for _, v := range l.Elements() {
+		if sv, ok := v.(types.String); ok {
+			out = append(out, sv.ValueString())
+		}
+	}
+	return out
 }

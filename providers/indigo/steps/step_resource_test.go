@@ -4,8 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -275,5 +278,66 @@ func TestStepTimeout(t *testing.T) {
 	}
 	if _, err := h.Plan(stepType, tftypes.Value{}, map[string]any{"implementation": script, "timeout": "soon"}); err == nil || !strings.Contains(err.Error(), "Invalid timeout") {
 		t.Errorf("timeout \"soon\": %v", err)
+	}
+}
+
+// The step's id is known when planning, so a create a crash interrupted
+// can be found again: the planner imports it by id; destroying (or
+// creating) it again stops what that run left running and removes its
+// directory.
+func TestInterruptedStepFoundAgain(t *testing.T) {
+	root, repo := t.TempDir(), t.TempDir()
+	script := write(t, filepath.Join(repo, "s.sh"), "echo fresh\n")
+	h := newHarness(t, root)
+	cfg := map[string]any{"implementation": script}
+	p, err := h.Plan(stepType, tftypes.Value{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := protoharness.GetString(t, p.Planned, "id")
+	if !strings.HasPrefix(id, "steps/") {
+		t.Fatalf("planned id %q", id)
+	}
+	// What a run killed with indigo leaves: the directory, a log, and the
+	// step's process still running, its pid recorded.
+	dir := filepath.Join(root, id)
+	write(t, filepath.Join(dir, "log"), "stale\n")
+	orphan := exec.Command("sleep", "300")
+	orphan.Env = append(os.Environ(), "INDIGO_STEP_RUN="+dir)
+	orphan.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := orphan.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- orphan.Wait() }()
+	t.Cleanup(func() { _ = orphan.Process.Kill() })
+	write(t, filepath.Join(dir, "pid"), strconv.Itoa(orphan.Process.Pid))
+
+	imported, err := h.ImportState(stepType, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Read(stepType, imported); got.IsNull() || protoharness.GetString(t, got, "log_path") != filepath.Join(dir, "log") {
+		t.Fatalf("imported step reads as %v", got)
+	}
+	// The next plan replaces it: the step runs again, in the same place.
+	p, err = h.Plan(stepType, imported, cfg)
+	if err != nil || len(p.Replace) == 0 {
+		t.Fatalf("plan after import: %v, replace %v", err, p.Replace)
+	}
+	st, err := h.Apply(stepType, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the interrupted run's process was not stopped")
+	}
+	if got := read(t, protoharness.GetString(t, st, "log_path")); got != "fresh\n" {
+		t.Errorf("log = %q, want only the new run's output", got)
+	}
+	if _, err := h.ImportState(stepType, "../etc"); err == nil {
+		t.Error("an id outside steps/ was imported")
 	}
 }
