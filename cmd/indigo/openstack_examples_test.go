@@ -35,6 +35,12 @@ func TestOpenStackExamples(t *testing.T) {
 		servers: map[string]string{"pacs_server": "m1.xlarge", "gpu_node-0": "g1.large", "gpu_node-1": "g1.large"},
 		public:  "pacs_server",
 		volumes: map[string]string{"image_archive": "pacs_server"},
+		// The PACS's configure step runs on its server at boot.
+		userData: map[string][]string{"pacs_server": {
+			"fetch 'https://example.org/playbooks/orthanc.yml' 02-pacs-configure.yml",
+			"ansible-galaxy role install -p roles 'grycap.orthanc'",
+			"ansible-playbook -i localhost, -c local 02-pacs-configure.yml",
+		}},
 	}, {
 		name: "uc4-cms-cluster",
 		// workers = 4.
@@ -62,6 +68,9 @@ type openStackExample struct {
 	// example needs, sets its variables, and returns what to check after
 	// apply and after destroy.
 	batch func(t *testing.T) (afterApply func(dir, applied string), afterDestroy func(dir string))
+	// userData are lines the boot scripts (user_data) of servers must
+	// hold: the configuration steps they run.
+	userData map[string][]string
 }
 
 // exampleImages are the image ids the examples' site catalogues name.
@@ -142,6 +151,11 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 			t.Errorf("server %s was not asked for", sv.Name)
 		case flavorName[sv.FlavorID] != want:
 			t.Errorf("server %s has flavor %s, want %s (the plan's choice)", sv.Name, flavorName[sv.FlavorID], want)
+		}
+		for _, line := range ex.userData[sv.Name] {
+			if !strings.Contains(sv.UserData, line+"\n") {
+				t.Errorf("server %s's boot script lacks %q:\n%s", sv.Name, line, sv.UserData)
+			}
 		}
 		if exampleImages[sv.ImageID] == "" || len(sv.Ports) != 1 {
 			t.Errorf("server %s: image %q, ports %v: want an image of the site's catalogue and one port", sv.Name, sv.ImageID, sv.Ports)

@@ -1,6 +1,7 @@
 package binding
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -124,16 +125,32 @@ func TestLocal(t *testing.T) {
 	}
 
 	r = realise(t, comps, "tool", local)
-	if len(r.Resources) != 0 {
-		t.Errorf("a software component made resources: %v", r.Resources)
-	}
 	if len(r.Steps) != 2 || r.Steps[0].Operation != "configure" || r.Steps[1].Operation != "start" {
 		t.Fatalf("steps = %+v", r.Steps)
 	}
 	st := r.Steps[0]
-	if st.Executed || st.Note != NotExecuted || st.Implementation != "configure.yml" || len(st.After) != 1 || st.After[0] != "server" ||
+	if !st.Executed || st.Implementation != "configure.yml" || len(st.After) != 1 || st.After[0] != "server" ||
 		len(st.Artifacts) != 1 || st.Artifacts[0].File != "indigo-dc.tool" || st.Inputs["ip"] == nil {
 		t.Errorf("step = %+v", st)
+	}
+	// Each step is an indigo_step run in its host's directory, after the
+	// step before it.
+	conf, start := resource(t, r, "indigo_step", "tool_configure"), resource(t, r, "indigo_step", "tool_start")
+	if impl := attr(t, conf.Config, "implementation").AsString(); !filepath.IsAbs(impl) || filepath.Base(impl) != "configure.yml" {
+		t.Errorf("implementation = %q, want the template's configure.yml made absolute", impl)
+	}
+	if got := attr(t, conf.Config, "roles"); !got.RawEquals(cty.TupleVal([]cty.Value{cty.StringVal("indigo-dc.tool")})) {
+		t.Errorf("roles = %#v", got)
+	}
+	if tgt := conf.Config.(*hclsyntax.Body).Attributes["target"]; tgt == nil || hcl.ExprAsKeyword(tgt.Expr) != "" ||
+		config.RootName(tgt.Expr.Variables()[0]) != "indigo_directory" {
+		t.Errorf("target = %#v, want the host's directory", tgt)
+	}
+	if n := len(start.DependsOn); n == 0 || start.DependsOn[n-1].RootName() != "indigo_step" {
+		t.Errorf("start depends on %v, want the configure step last", start.DependsOn)
+	}
+	if conf.DeclRange.Start.Line != 36 && conf.DeclRange.Start.Line != 37 {
+		t.Errorf("the step is located at %v, want its operation", conf.DeclRange)
 	}
 }
 

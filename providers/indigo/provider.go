@@ -18,6 +18,7 @@ import (
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
+	"github.com/indigo-cloud/indigo/providers/indigo/steps"
 )
 
 // TypeName is the provider's type name: resources are named indigo_*.
@@ -121,6 +122,7 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		local.NewStorageCopyResource,
 		local.NewPOSIXACLResource,
 		container.NewResource,
+		steps.NewStepResource,
 		s3.NewBucketResource,
 		s3.NewReplicationResource,
 		s3.NewLifecycleResource,
