@@ -375,7 +375,6 @@ func (k *Kube) controllerManagerArgs(kubeconfig string) []string {
 		"--cluster-signing-cert-file=" + k.pki.caFile,
 		"--cluster-signing-key-file=" + k.pki.caKeyFile,
 		"--service-cluster-ip-range=" + KubeServiceCIDR,
-		"--controllers=*,-nodeipam",
 	}
 }
 

@@ -2,10 +2,13 @@ package testsrv
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -226,4 +229,52 @@ func TestKubeRestartAndStop(t *testing.T) {
 		t.Errorf("something still listens on %s after Stop", k.Server)
 	}
 	k.Stop() // idempotent
+}
+
+// TestKubePKI: the serving certificate is good for the apiserver's
+// loopback address, and a user's client certificate carries its name and
+// groups and chains to the cluster CA for client authentication.
+func TestKubePKI(t *testing.T) {
+	p, err := newKubePKI(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(p.ca)
+	serving := readCert(t, p.servingCert)
+	if _, err := serving.Verify(x509.VerifyOptions{Roots: roots, DNSName: "127.0.0.1"}); err != nil {
+		t.Errorf("serving certificate for 127.0.0.1: %v", err)
+	}
+	certFile, _, err := p.clientCertIn(t.TempDir(), "alice", []string{"developers", "ops"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := readCert(t, certFile)
+	if _, err := c.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("client certificate: %v", err)
+	}
+	groups := slices.Sorted(slices.Values(c.Subject.Organization))
+	if c.Subject.CommonName != "alice" || strings.Join(groups, ",") != "developers,ops" {
+		t.Errorf("client certificate subject %v, want CN=alice, O=developers, O=ops", c.Subject)
+	}
+	if _, err := c.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err == nil {
+		t.Error("a client certificate verifies for server authentication")
+	}
+}
+
+func readCert(t *testing.T, path string) *x509.Certificate {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		t.Fatalf("%s: no PEM block", path)
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
