@@ -246,18 +246,16 @@ func (k *Kube) start() error {
 	if err := k.writeKubeconfig(k.Kubeconfig, "admin", k.pki.adminCert, k.pki.adminKey); err != nil {
 		return err
 	}
-	components := []struct {
+	type component struct {
 		name, bin string
 		args      func(kubeconfig string) []string
-	}{
+	}
+	components := []component{
 		{"kube-controller-manager", k.bins.controllerManager, k.controllerManagerArgs},
 		{"kube-scheduler", k.bins.scheduler, k.schedulerArgs},
 	}
 	if k.opts.Nodes > 0 {
-		components = append(components, struct {
-			name, bin string
-			args      func(kubeconfig string) []string
-		}{"kwok", k.bins.kwok, k.kwokArgs})
+		components = append(components, component{"kwok", k.bins.kwok, k.kwokArgs})
 	}
 	for _, c := range components {
 		// Each component has its own identity (CN=system:NAME), in
