@@ -119,7 +119,7 @@ type kubeBins struct {
 // INDIGO_TEST_REQUIRE=1 or INDIGO_KUBE_BUILD=1.
 func StartKube(t testing.TB, opts KubeOptions) *Kube {
 	t.Helper()
-	bins := kubeBinaries(t)
+	bins := kubeBinaries(t, opts.Nodes >= 0)
 	if t.Skipped() {
 		return nil
 	}
@@ -155,7 +155,7 @@ const kubeDirPrefix = "indigo-testsrv-kube-"
 // stops the apiserver must use its own StartKube.
 func SharedKube(t testing.TB) *Kube {
 	t.Helper()
-	bins := kubeBinaries(t)
+	bins := kubeBinaries(t, true)
 	if t.Skipped() {
 		return nil
 	}

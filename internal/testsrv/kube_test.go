@@ -21,7 +21,7 @@ func TestKubeBuild(t *testing.T) {
 	if os.Getenv("INDIGO_KUBE_BUILD") != "1" {
 		t.Skip("set INDIGO_KUBE_BUILD=1 to build the Kubernetes binaries (make kube-deps)")
 	}
-	b := kubeBinaries(t)
+	b := kubeBinaries(t, true)
 	for _, p := range []string{b.etcd, b.apiserver, b.controllerManager, b.scheduler, b.kwok} {
 		t.Log(p)
 	}
