@@ -258,8 +258,14 @@ func (p *kubeProc) start(dir string) error {
 	return nil
 }
 
-// stop sends SIGTERM, then SIGKILL after grace, and waits for the exit.
+// stop sends SIGTERM, then SIGKILL after grace, and waits for the exit;
+// with no grace it kills at once.
 func (p *kubeProc) stop(grace time.Duration) {
+	if grace <= 0 {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.exited:
