@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/engine"
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 )
@@ -121,5 +122,6 @@ func (s *site) S3Site() *s3.Site { return s.s3 }
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newFileDataSource,
+		engine.NewPlacementDataSource,
 	}
 }
