@@ -55,7 +55,7 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Validators: []validator.String{nonEmpty()},
 			},
 		},
-		Blocks: s3.ProviderBlocks(),
+		Blocks: mergeBlocks(s3.ProviderBlocks(), engine.ProviderBlocks()),
 	}
 }
 
@@ -67,10 +67,12 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("root"), &root)...)
 	s3site, diags := s3.Configure(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
+	engineSite, diags := engine.Configure(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s := &site{s3: s3site}
+	s := &site{s3: s3site, engine: engineSite}
 	switch {
 	case root.IsUnknown():
 		// Terraform may configure with unknown values while planning; the
@@ -112,7 +114,22 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		s3.NewPolicyResource,
 		s3.NewGroupResource,
 		s3.NewUserPolicyResource,
+		engine.NewDeploymentResource,
 	}
+}
+
+// EngineSite hands the engine room's resources their state backend.
+func (s *site) EngineSite() *engine.Site { return s.engine }
+
+// mergeBlocks merges the provider blocks of the target rooms.
+func mergeBlocks(rooms ...map[string]schema.Block) map[string]schema.Block {
+	out := map[string]schema.Block{}
+	for _, r := range rooms {
+		for k, v := range r {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // S3Site hands the s3 target's resources their endpoints.

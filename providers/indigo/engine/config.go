@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	hcllang "github.com/indigo-cloud/indigo/lang/hcl"
+	"github.com/indigo-cloud/indigo/lang/tosca"
 )
 
 // generatedFile is the name the generated configuration is loaded under;
@@ -116,4 +119,50 @@ func variables(in map[string]string) map[string]cty.Value {
 		out[k] = cty.StringVal(in[k])
 	}
 	return out
+}
+
+// loadGeneratedWithChildren loads the generated file as the root module
+// rooted at dir, with the TOSCA template of each of its deployments as the
+// deployment's scope, as a directory holding it would load.
+func loadGeneratedWithChildren(f *hclwrite.File, dir string) (*config.Config, hcl.Diagnostics) {
+	cfg, diags := loadGenerated(f, dir, "")
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	templates := tosca.TemplateLoader(tosca.Options{})
+	for _, name := range slices.Sorted(maps.Keys(cfg.Module.Deployments)) {
+		dep := cfg.Module.Deployments[name]
+		if dep.Template == "" {
+			continue
+		}
+		mod, d := templates(dep.Template)
+		diags = append(diags, d...)
+		if mod == nil {
+			continue
+		}
+		cfg.AddChild(config.Step{Kind: config.DeploymentStep, Name: name}, mod, dep.DeclRange, dep.Template)
+	}
+	return cfg, diags
+}
+
+// emptyConfig is a configuration with nothing in it: destroying with it
+// removes everything a state records.
+func emptyConfig() *config.Config {
+	return config.NewRoot(config.NewModule(workingDir()))
+}
+
+// traversal returns root.attr.attr...
+func traversal(root string, attrs ...string) hcl.Traversal {
+	t := hcl.Traversal{hcl.TraverseRoot{Name: root}}
+	for _, a := range attrs {
+		t = append(t, hcl.TraverseAttr{Name: a})
+	}
+	return t
+}
+
+// sameJSON reports whether a and b encode to the same JSON.
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }

@@ -25,6 +25,37 @@ type siteSpec struct {
 	Settings     map[string]string
 }
 
+// fieldKind is the Terraform type of an argument described once for both
+// the data source and the resource schemas.
+type fieldKind int
+
+const (
+	fieldString fieldKind = iota
+	fieldList
+	fieldStringMap
+	fieldNumberMap
+)
+
+type field struct {
+	name     string
+	kind     fieldKind
+	required bool
+	desc     string
+}
+
+// siteFields are the arguments of an inline site.
+var siteFields = []field{
+	{"name", fieldString, true, "The site's name; candidates, prefer and the results use it."},
+	{"kind", fieldString, false, `The site's kind: "local" (default), "s3", "openstack", "kubernetes" (see indigo's docs/sites.md).`},
+	{"location", fieldString, false, `Where the site is, e.g. "IT"; matched by locations.`},
+	{"capabilities", fieldList, false, `What the site offers ("gpu", "tape", ...); matched by capabilities.`},
+	{"sla", fieldStringMap, false, `What the site promised: capacity quotas as numbers or quantities (cpus = 64, memory = "256GiB", storage = "1PiB"), availability (0..1) and id.`},
+	{"shares", fieldNumberMap, false, `The fraction (0..1) of each SLA quota a group may use, by group name; "*" for every other group.`},
+	{"cost", fieldNumberMap, false, "Prices: cpu_hour, gpu_hour, memory_gb_hour, gb_month, <resource>_hour, <resource>_month."},
+	{"metrics", fieldString, false, "Observed figures: a JSON file (relative to the Terraform working directory) or a Prometheus text-format URL. Stale or unreadable metrics are noted, never silently used."},
+	{"settings", fieldStringMap, false, "The kind's own settings (an s3 site's endpoint, media, ...; see indigo's docs/sites.md). Not sensitive: give keys through the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."},
+}
+
 // placementSpec is the arguments of an indigo placement block. Site names
 // become site.NAME references.
 type placementSpec struct {
@@ -126,7 +157,11 @@ func writeSite(body *hclwrite.Body, s siteSpec) {
 		b.SetAttributeValue("cost", numberObject(s.Cost))
 	}
 	if s.Metrics != "" {
-		b.SetAttributeValue("metrics", cty.StringVal(s.Metrics))
+		m := s.Metrics
+		if !strings.Contains(m, "://") {
+			m = absPath(m)
+		}
+		b.SetAttributeValue("metrics", cty.StringVal(m))
 	}
 }
 

@@ -77,21 +77,22 @@ func (d *placementDataSource) Metadata(_ context.Context, req datasource.Metadat
 	resp.TypeName = req.ProviderTypeName + "_placement"
 }
 
-// siteAttributes are the arguments of an inline site, shared with the
-// resources that take sites.
+// siteAttributes are the arguments of an inline site.
 func siteAttributes() map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		"name":         schema.StringAttribute{Required: true, Description: "The site's name; candidates, prefer and the results use it."},
-		"kind":         schema.StringAttribute{Optional: true, Description: `The site's kind: "local" (default), "s3", "openstack", "kubernetes" (see indigo's docs/sites.md).`},
-		"location":     schema.StringAttribute{Optional: true, Description: `Where the site is, e.g. "IT"; matched by locations.`},
-		"capabilities": schema.ListAttribute{ElementType: types.StringType, Optional: true, Description: `What the site offers ("gpu", "tape", ...); matched by capabilities.`},
-		"sla": schema.MapAttribute{ElementType: types.StringType, Optional: true,
-			Description: `What the site promised: capacity quotas as numbers or quantities (cpus = 64, memory = "256GiB", storage = "1PiB"), availability (0..1) and id.`},
-		"shares":   schema.MapAttribute{ElementType: types.Float64Type, Optional: true, Description: `The fraction (0..1) of each SLA quota a group may use, by group name; "*" for every other group.`},
-		"cost":     schema.MapAttribute{ElementType: types.Float64Type, Optional: true, Description: "Prices: cpu_hour, gpu_hour, memory_gb_hour, gb_month, <resource>_hour, <resource>_month."},
-		"metrics":  schema.StringAttribute{Optional: true, Description: "Observed figures: a JSON file (relative to the Terraform working directory) or a Prometheus text-format URL. Stale or unreadable metrics are noted, never silently used."},
-		"settings": schema.MapAttribute{ElementType: types.StringType, Optional: true, Description: "The kind's own settings (an s3 site's endpoint, ...)."},
+	out := map[string]schema.Attribute{}
+	for _, f := range siteFields {
+		switch f.kind {
+		case fieldString:
+			out[f.name] = schema.StringAttribute{Required: f.required, Optional: !f.required, Description: f.desc}
+		case fieldList:
+			out[f.name] = schema.ListAttribute{ElementType: types.StringType, Optional: true, Description: f.desc}
+		case fieldStringMap:
+			out[f.name] = schema.MapAttribute{ElementType: types.StringType, Optional: true, Description: f.desc}
+		case fieldNumberMap:
+			out[f.name] = schema.MapAttribute{ElementType: types.Float64Type, Optional: true, Description: f.desc}
+		}
 	}
+	return out
 }
 
 func (d *placementDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
