@@ -115,6 +115,7 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		s3.NewGroupResource,
 		s3.NewUserPolicyResource,
 		engine.NewDeploymentResource,
+		engine.NewStorageResource,
 	}
 }
 

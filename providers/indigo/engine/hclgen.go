@@ -200,3 +200,6 @@ func writePlacement(body *hclwrite.Body, p placementSpec) {
 
 // formatFloat prints a figure for messages.
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// hclInitial is where parsed snippets of generated HCL start.
+var hclInitial = hcl.InitialPos
