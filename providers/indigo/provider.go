@@ -116,6 +116,8 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		s3.NewUserPolicyResource,
 		engine.NewDeploymentResource,
 		engine.NewStorageResource,
+		engine.NewGroupResource,
+		engine.NewPolicyResource,
 	}
 }
 

@@ -69,6 +69,7 @@ type storageArgs struct {
 	Candidates   []string        `json:"candidates,omitempty"`
 	Prefer       []string        `json:"prefer,omitempty"`
 	ForceDestroy bool            `json:"force_destroy,omitempty"`
+	Access       []string        `json:"access,omitempty"`
 }
 
 type s3SiteModel struct {
@@ -108,6 +109,7 @@ type storageModel struct {
 	Candidates   []string         `tfsdk:"candidates"`
 	Prefer       []string         `tfsdk:"prefer"`
 	ForceDestroy types.Bool       `tfsdk:"force_destroy"`
+	Access       []string         `tfsdk:"access"`
 
 	ID        types.String `tfsdk:"id"`
 	Placed    types.List   `tfsdk:"placed_sites"`
@@ -170,6 +172,7 @@ func (r *storageResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				}}},
 			"candidates":    list("The sites copies may go to; default every site given."),
 			"prefer":        list("Preferred sites, most preferred first; the first chosen holds the primary copy."),
+			"access":        list("Access policies enforced on the copies: indigo_policy specs (indigo_policy.NAME.spec), compiled by indigo's policy compiler into MinIO canned policies attached to their groups and users."),
 			"force_destroy": schema.BoolAttribute{Optional: true, Description: "Let destroy (or fewer copies) remove buckets that still hold data."},
 			"placed_sites": schema.ListAttribute{ElementType: types.StringType, Computed: true, Description: "The sites holding a copy, the primary first.",
 				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()}},
@@ -180,7 +183,7 @@ func (r *storageResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 }
 
 func (m *storageModel) args() storageArgs {
-	a := storageArgs{Name: m.Name.ValueString(), Candidates: m.Candidates, Prefer: m.Prefer, ForceDestroy: m.ForceDestroy.ValueBool()}
+	a := storageArgs{Name: m.Name.ValueString(), Candidates: m.Candidates, Prefer: m.Prefer, ForceDestroy: m.ForceDestroy.ValueBool(), Access: m.Access}
 	for _, s := range m.Sites {
 		a.Sites = append(a.Sites, s3SiteArgs{Name: s.Name.ValueString(), Location: s.Location.ValueString(), Endpoint: s.Endpoint.ValueString(),
 			AccessKey: s.AccessKey.ValueString(), SecretKey: s.SecretKey.ValueString(), Region: s.Region.ValueString(), Media: s.Media,
@@ -220,6 +223,7 @@ func (m *storageModel) setArgs(a storageArgs) {
 	}
 	m.Candidates, m.Prefer = a.Candidates, a.Prefer
 	m.ForceDestroy = optBool(a.ForceDestroy)
+	m.Access = a.Access
 }
 
 func optBool(b bool) types.Bool {
@@ -292,6 +296,11 @@ func (a storageArgs) job(s *Site) (*job, diag.Diagnostics) {
 	if len(a.Candidates) > 0 || len(a.Prefer) > 0 {
 		writePlacement(sb, placementSpec{Candidates: a.Candidates, Prefer: a.Prefer})
 	}
+	specs, d := policySpecs(a.Access)
+	if diags.Append(d...); diags.HasError() {
+		return nil, diags
+	}
+	writeAccess(body, specs, name)
 	out := body.AppendNewBlock("output", []string{outOutputs}).Body()
 	out.SetAttributeRaw("value", bucketsExpr(name))
 	if err := writeArguments(body, a); err != nil {
