@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -255,3 +256,5 @@ func killIfRunning(pid int) error {
 	}
 	return p.Kill()
 }
+
+func mustRegexp(s string) *regexp.Regexp { return regexp.MustCompile(s) }

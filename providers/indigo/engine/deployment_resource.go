@@ -239,7 +239,9 @@ func (a deploymentArgs) job(s *Site) (*job, diag.Diagnostics) {
 	if diags.Append(hclDiags(hd)...); diags.HasError() {
 		return nil, diags
 	}
-	j.cfg = cfg
+	// Providers run in the template's directory: a local site's relative
+	// paths resolve from there, as with `indigo apply` beside it.
+	j.cfg, j.dir = cfg, filepath.Dir(absPath(a.Template))
 	return j, diags
 }
 

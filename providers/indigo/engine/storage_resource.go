@@ -409,6 +409,11 @@ func (r *storageResource) Read(ctx context.Context, req resource.ReadRequest, re
 			return
 		}
 		m.setArgs(a)
+		// The keys are not recorded, so the real system is checked by the
+		// next refresh, which has them from the configuration.
+		m.fill(res)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+		return
 	}
 	j, d := m.args().job(r.site)
 	if resp.Diagnostics.Append(d...); resp.Diagnostics.HasError() {
