@@ -83,4 +83,3 @@ func TestExampleTerraform(t *testing.T) {
 		})
 	}
 }
-
