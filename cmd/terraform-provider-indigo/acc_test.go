@@ -468,3 +468,106 @@ func readLocalState(t *testing.T, path string) *state.State {
 	}
 	return st
 }
+
+const moduleHCL = `
+provider "indigo" {
+  alias = "alpha"
+  root  = "sites/alpha"
+}
+
+site "alpha" {
+  provider = indigo.alpha
+  kind     = "local"
+  location = "IT"
+  sla {
+    cpus = 4
+  }
+}
+
+variable "greeting" {
+  type    = string
+  default = "hi"
+}
+
+deployment "web" {
+  placement {
+    sites   = [site.alpha]
+    require = { cpus = 1 }
+  }
+
+  resource "indigo_file" "index" {
+    path    = "index.html"
+    content = var.greeting
+  }
+}
+
+output "greeting" {
+  value = var.greeting
+}
+`
+
+// TestAccDeploymentModule applies an indigo module directory (its own
+// site, placement and variables) as an indigo_deployment: plan, apply,
+// refresh, import, no-change plan, an input changed in place, destroy.
+func TestAccDeploymentModule(t *testing.T) {
+	eachCLI(t, func(t *testing.T, tc resource.TestCase) resource.TestCase {
+		dir := t.TempDir()
+		module := filepath.Join(dir, "module")
+		if err := os.Mkdir(module, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(module, "main.hcl"), moduleHCL)
+		index := filepath.Join(module, "sites", "alpha", "index.html")
+		cfg := func(greeting string) string {
+			return fmt.Sprintf(`
+provider "indigo" {
+  backend {
+    path = %q
+  }
+}
+
+resource "indigo_deployment" "web" {
+  name       = "web"
+  module_dir = %q
+  inputs     = { greeting = %q }
+}
+`, filepath.Join(dir, "states"), module, greeting)
+		}
+		fileIs := func(want string) resource.TestCheckFunc {
+			return func(*terraform.State) error {
+				if got := readFile(t, index); got != want {
+					return fmt.Errorf("%s = %q, want %q", index, got, want)
+				}
+				return nil
+			}
+		}
+		tc.CheckDestroy = func(*terraform.State) error {
+			if _, err := os.Stat(index); !os.IsNotExist(err) {
+				return fmt.Errorf("%s still exists after destroy (%v)", index, err)
+			}
+			return nil
+		}
+		tc.Steps = []resource.TestStep{
+			{
+				Config: cfg("hello"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("indigo_deployment.web", "site", "alpha"),
+					resource.TestCheckResourceAttr("indigo_deployment.web", "placements.deployment.web", "alpha"),
+					resource.TestCheckResourceAttr("indigo_deployment.web", "outputs.greeting", "hello"),
+					fileIs("hello"),
+				),
+			},
+			{RefreshState: true},
+			{ResourceName: "indigo_deployment.web", ImportState: true, ImportStateId: "web", ImportStateVerify: true},
+			{Config: cfg("hello"), PlanOnly: true},
+			{
+				Config: cfg("bonjour"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("indigo_deployment.web", plancheck.ResourceActionUpdate),
+				}},
+				Check: fileIs("bonjour"),
+			},
+		}
+		return tc
+	})
+}

@@ -81,3 +81,33 @@ func BenchmarkPlacementRead(b *testing.B) {
 		m.setResult(pl)
 	}
 }
+
+// TestRankSitesFromModule ranks the site blocks of examples/placement
+// (with their metrics files, group and ranking weights) plus one inline
+// site.
+func TestRankSitesFromModule(t *testing.T) {
+	extra := []siteSpec{{Name: "delta", Location: "FR", SLA: map[string]string{"cpus": "1"}}}
+	spec := placementSpec{Require: map[string]string{"cpus": "8", "memory": "16GiB"}, Group: "physics"}
+	if _, diags := rankSites(context.Background(), "analysis", extra, spec, "../../../examples/placement", nil); !diags.HasError() ||
+		!strings.Contains(diags[0].Detail(), `declares a deployment "analysis"`) {
+		t.Errorf("a name the module uses is not refused: %v", diags)
+	}
+	pl, diags := rankSites(context.Background(), "job", extra, spec, "../../../examples/placement", nil)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	sites := map[string]bool{}
+	for _, s := range pl.Ranking.Scored {
+		sites[s.Site] = s.Rejected
+	}
+	if len(sites) != 4 || !sites["gamma"] || !sites["delta"] || sites["alpha"] || sites["beta"] {
+		t.Fatalf("scored %v; want alpha and beta ranked, gamma and delta rejected", sites)
+	}
+	for _, s := range pl.Ranking.Scored {
+		for _, n := range s.Notes {
+			if strings.Contains(n, "no metrics source") && s.Site != "delta" {
+				t.Errorf("site %s's metrics file was not read: %s", s.Site, n)
+			}
+		}
+	}
+}

@@ -10,9 +10,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	hcllang "github.com/indigo-cloud/indigo/lang/hcl"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
 )
@@ -211,9 +213,15 @@ func rankSites(ctx context.Context, name string, sites []siteSpec, spec placemen
 	if moduleDir != "" {
 		// The module's groups are declared there; the others are
 		// declared here so that shares and group may name them.
-		if mod, _ := loadGenerated(hclwrite.NewEmptyFile(), "", moduleDir); mod != nil {
-			for g := range mod.Module.Groups {
+		if mod, _ := hcllang.NewLoader().LoadModule(moduleDir); mod != nil {
+			for g := range mod.Groups {
 				declared[g] = true
+			}
+			if _, taken := mod.Deployments[name]; taken {
+				var diags diag.Diagnostics
+				diags.AddAttributeError(path.Root("name"), "Name taken in the module directory",
+					fmt.Sprintf("%s declares a deployment %q; the component ranked here needs another name: set name = \"...\".", moduleDir, name))
+				return nil, diags
 			}
 		}
 	}
