@@ -52,8 +52,12 @@ var clis = []cli{
 		return p
 	}, "registry.terraform.io"},
 	{"tofu", func(t *testing.T) string {
-		if testing.Short() {
-			t.Skip("-short: OpenTofu is built from source (minutes, once)")
+		// Every test again under OpenTofu doubles the package's time, so
+		// make test leaves it to make test-tofu; OpenTofu still installs
+		// and runs the released provider and examples/terraform in make
+		// test (cmd/terraform-provider-indigo/internal/release).
+		if os.Getenv("INDIGO_ACC_TOFU") != "1" {
+			t.Skip("the acceptance tests run under OpenTofu with INDIGO_ACC_TOFU=1 (make test-tofu)")
 		}
 		return testsrv.TofuBinary(t)
 	}, "registry.opentofu.org"},
