@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -38,6 +39,7 @@ type deploymentArgs struct {
 	Template     string             `json:"template,omitempty"`
 	ModuleDir    string             `json:"module_dir,omitempty"`
 	Inputs       map[string]string  `json:"inputs,omitempty"`
+	Sensitive    map[string]string  `json:"sensitive_inputs,omitempty"`
 	Sites        []siteSpec         `json:"sites,omitempty"`
 	Candidates   []string           `json:"candidates,omitempty"`
 	Prefer       []string           `json:"prefer,omitempty"`
@@ -54,6 +56,7 @@ type deploymentModel struct {
 	Template     types.String `tfsdk:"template"`
 	ModuleDir    types.String `tfsdk:"module_dir"`
 	Inputs       types.Map    `tfsdk:"inputs"`
+	Sensitive    types.Map    `tfsdk:"sensitive_inputs"`
 	Sites        []siteModel  `tfsdk:"sites"`
 	Candidates   []string     `tfsdk:"candidates"`
 	Prefer       []string     `tfsdk:"prefer"`
@@ -98,6 +101,8 @@ func (r *deploymentResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"module_dir": schema.StringAttribute{Optional: true, Description: "An indigo module directory (*.hcl, *.tf with site, deployment, storage blocks), applied as `indigo apply` would in it; its own placement blocks apply."},
 			"inputs": schema.MapAttribute{ElementType: types.StringType, Optional: true,
 				Description: "The template's inputs, or the module's variables; values are converted to the declared types."},
+			"sensitive_inputs": schema.MapAttribute{ElementType: types.StringType, Optional: true, Sensitive: true,
+				Description: "Inputs hidden in plans and output (passwords, tokens); they win over inputs. indigo keeps them marked sensitive."},
 			"site":              schema.StringAttribute{Computed: true, Description: "The site the deployment was placed on (with module_dir: when it places exactly one object).", PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"placements":        computedMap("Every placed object's site(s), by address (deployment.NAME, storage.NAME); copies are comma-separated.", false),
 			"outputs":           computedMap("The deployment's outputs (with module_dir: the module's root outputs); values that are not strings are JSON.", false),
@@ -167,6 +172,7 @@ func (m *deploymentModel) args(ctx context.Context) (deploymentArgs, diag.Diagno
 	sites, diags := siteSpecs(ctx, m.Sites)
 	a.Sites = sites
 	diags.Append(m.Inputs.ElementsAs(ctx, &a.Inputs, false)...)
+	diags.Append(m.Sensitive.ElementsAs(ctx, &a.Sensitive, false)...)
 	diags.Append(m.Require.ElementsAs(ctx, &a.Require, false)...)
 	diags.Append(m.Weights.ElementsAs(ctx, &a.Weights, false)...)
 	return a, diags
@@ -175,7 +181,12 @@ func (m *deploymentModel) args(ctx context.Context) (deploymentArgs, diag.Diagno
 // job builds the indigo configuration the arguments stand for.
 func (a deploymentArgs) job(s *Site) (*job, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	j := &job{site: s, id: a.Name, dir: workingDir(), vars: variables(a.Inputs)}
+	inputs := maps.Clone(a.Inputs)
+	if inputs == nil {
+		inputs = map[string]string{}
+	}
+	maps.Copy(inputs, a.Sensitive)
+	j := &job{site: s, id: a.Name, dir: workingDir(), vars: variables(inputs)}
 	if a.ModuleDir != "" {
 		dir := absPath(a.ModuleDir)
 		res, hd := load.Path(dir, load.Options{})
@@ -217,12 +228,23 @@ func (a deploymentArgs) job(s *Site) (*job, diag.Diagnostics) {
 	name := ident(a.Name)
 	dep := body.AppendNewBlock("deployment", []string{name}).Body()
 	dep.SetAttributeValue("template", cty.StringVal(absPath(a.Template)))
-	if len(a.Inputs) > 0 {
-		in := map[string]cty.Value{}
-		for k, v := range a.Inputs {
-			in[k] = cty.StringVal(v)
+	if len(inputs) > 0 {
+		// Sensitive inputs are read from variables marked sensitive, so
+		// the mark follows them through indigo's plan and state.
+		in := hclwrite.Tokens{}
+		var items []hclwrite.ObjectAttrTokens
+		for _, k := range sortedKeys(inputs) {
+			val := hclwrite.TokensForValue(cty.StringVal(inputs[k]))
+			if _, secret := a.Sensitive[k]; secret {
+				v := body.AppendNewBlock("variable", []string{"sensitive_" + ident(k)}).Body()
+				v.SetAttributeValue("sensitive", cty.True)
+				v.SetAttributeValue("default", cty.StringVal(inputs[k]))
+				val = hclwrite.TokensForTraversal(traversal("var", "sensitive_"+ident(k)))
+			}
+			items = append(items, hclwrite.ObjectAttrTokens{Name: hclwrite.TokensForIdentifier(k), Value: val})
 		}
-		dep.SetAttributeValue("inputs", cty.ObjectVal(in))
+		in = hclwrite.TokensForObject(items)
+		dep.SetAttributeRaw("inputs", in)
 	}
 	if len(a.Sites) > 0 {
 		writePlacement(dep, placementSpec{Candidates: a.Candidates, Prefer: a.Prefer, Require: a.Require, Locations: a.Locations,
@@ -397,6 +419,7 @@ func (m *deploymentModel) setArgs(a deploymentArgs) {
 	m.Template = optString(a.Template)
 	m.ModuleDir = optString(a.ModuleDir)
 	m.Inputs = optMap(a.Inputs)
+	m.Sensitive = optMap(a.Sensitive)
 	m.Sites = siteModels(a.Sites)
 	m.Candidates, m.Prefer, m.Locations, m.Capabilities = a.Candidates, a.Prefer, a.Locations, a.Capabilities
 	m.Require = optMap(a.Require)
