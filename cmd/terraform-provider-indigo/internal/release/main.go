@@ -11,11 +11,14 @@
 //
 //	go run ./cmd/terraform-provider-indigo/internal/release -version 0.1.0 -out dist -mirror dist/mirror
 //
-// `make release-provider VERSION=0.1.0` runs it.
+// With -gpg-key it signs SHA256SUMS (SHA256SUMS.sig), as the Terraform
+// Registry requires. `make release-provider VERSION=0.1.0` runs it
+// (GPG_KEY=key.asc to sign).
 package main
 
 import (
 	"archive/zip"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -29,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"golang.org/x/mod/sumdb/dirhash"
 
 	"github.com/indigo-cloud/indigo/providers/install"
@@ -51,12 +55,24 @@ func main() {
 	goos := flag.String("os", runtime.GOOS, "target operating system")
 	goarch := flag.String("arch", runtime.GOARCH, "target architecture")
 	mirror := flag.String("mirror", "", "also lay the release out as a provider mirror in this directory")
+	gpgKey := flag.String("gpg-key", "", "an ASCII-armored GPG private key (unencrypted) to sign SHA256SUMS with, as the Terraform Registry requires")
 	flag.Parse()
 	if *version == "" || strings.HasPrefix(*version, "v") {
 		fmt.Fprintln(os.Stderr, "release: give -version as MAJOR.MINOR.PATCH without a leading v, e.g. -version 0.1.0")
 		os.Exit(2)
 	}
 	r, err := Build(*version, *goos, *goarch, *out)
+	if err == nil && *gpgKey != "" {
+		var f *os.File
+		if f, err = os.Open(*gpgKey); err == nil {
+			var keys openpgp.EntityList
+			keys, err = openpgp.ReadArmoredKeyRing(f)
+			f.Close()
+			if err == nil && len(keys) > 0 {
+				err = r.Sign(keys[0])
+			}
+		}
+	}
 	if err == nil && *mirror != "" {
 		err = r.Mirror(*mirror)
 	}
@@ -64,8 +80,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "release:", err)
 		os.Exit(1)
 	}
-	for _, f := range []string{r.Zip, r.Manifest, r.Sums} {
-		fmt.Println(f)
+	for _, f := range []string{r.Zip, r.Manifest, r.Sums, r.Sig} {
+		if f != "" {
+			fmt.Println(f)
+		}
 	}
 }
 
@@ -73,8 +91,9 @@ func main() {
 type Release struct {
 	Version, OS, Arch string
 	// Zip, Manifest and Sums are the paths of the archive, the manifest
-	// and the SHA256SUMS file.
-	Zip, Manifest, Sums string
+	// and the SHA256SUMS file; Sig the detached signature of Sums, once
+	// signed.
+	Zip, Manifest, Sums, Sig string
 	// H1 is the archive's content hash (h1:...), ZH its zip hash (zh:...),
 	// as lock files record them.
 	H1, ZH string
@@ -132,6 +151,23 @@ func Build(version, goos, goarch, out string) (*Release, error) {
 	}
 	r.H1, r.ZH = h1, zh.String()
 	return r, nil
+}
+
+// Sign writes SHA256SUMS.sig, a detached binary GPG signature of the
+// SHA256SUMS file by key: what a registry serves as shasums_signature_url,
+// and what lets Terraform record the zh: hashes of every archive listed.
+func (r *Release) Sign(key *openpgp.Entity) error {
+	sums, err := os.Open(r.Sums)
+	if err != nil {
+		return err
+	}
+	defer sums.Close()
+	var sig bytes.Buffer
+	if err := openpgp.DetachSign(&sig, key, sums, nil); err != nil {
+		return fmt.Errorf("signing %s: %w", r.Sums, err)
+	}
+	r.Sig = r.Sums + ".sig"
+	return os.WriteFile(r.Sig, sig.Bytes(), 0o644)
 }
 
 // goTool is the go command of the toolchain running this program.
