@@ -194,8 +194,10 @@ func TestAccDeployment(t *testing.T) {
 			if _, err := os.Stat(server); !os.IsNotExist(err) {
 				return fmt.Errorf("%s still exists after destroy (%v)", server, err)
 			}
-			if st := readLocalState(t, filepath.Join(states, "app.indigo.state")); st != nil && len(st.Resources) > 0 {
-				return fmt.Errorf("the indigo state still records %d resources after destroy", len(st.Resources))
+			for _, id := range []string{"app", "app2"} {
+				if st := readLocalState(t, filepath.Join(states, id+".indigo.state")); st != nil && len(st.Resources) > 0 {
+					return fmt.Errorf("the indigo state of %s still records %d resources after destroy", id, len(st.Resources))
+				}
 			}
 			return nil
 		}
@@ -246,6 +248,27 @@ func TestAccDeployment(t *testing.T) {
 					plancheck.ExpectResourceAction("indigo_deployment.app", plancheck.ResourceActionUpdate),
 				}},
 				Check: resource.TestCheckResourceAttr("indigo_deployment.app", "outputs.cpus", "6"),
+			},
+			{
+				// Another name is another deployment: replaced, the old
+				// one's indigo state emptied.
+				Config: strings.Replace(deploymentConfig(backend, template, 6), `name     = "app"`, `name     = "app2"`, 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("indigo_deployment.app", plancheck.ResourceActionReplace),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("indigo_deployment.app", "id", "app2"),
+					func(*terraform.State) error {
+						if st := readLocalState(t, filepath.Join(states, "app.indigo.state")); st != nil && len(st.Resources) > 0 {
+							return fmt.Errorf("the replaced deployment's state still records %d resources", len(st.Resources))
+						}
+						if st := readLocalState(t, filepath.Join(states, "app2.indigo.state")); st == nil || len(st.Resources) != 1 {
+							return fmt.Errorf("the new deployment's state: %+v", st)
+						}
+						_, err := os.Stat(server)
+						return err
+					},
+				),
 			},
 		}
 		return tc
