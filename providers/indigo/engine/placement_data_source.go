@@ -120,9 +120,9 @@ func (d *placementDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"group":        schema.StringAttribute{Optional: true, Description: "The group whose share of each site the component uses (declared in the module directory, or any name used in the sites' shares)."},
 			"weights":      schema.MapAttribute{ElementType: types.Float64Type, Optional: true, Description: "Ranking weights by criterion (preference, availability, latency, free_capacity, cost, locality); only ratios matter."},
 
-			"id":      schema.StringAttribute{Computed: true, Description: "The chosen site, or \"\" when none can take the component."},
-			"chosen":  schema.StringAttribute{Computed: true, Description: "The chosen site: the best-ranked one."},
-			"outcome": schema.StringAttribute{Computed: true, Description: `How the choice was made: "placed" or "unplaced".`},
+			"id":      schema.StringAttribute{Computed: true, Description: "The chosen site."},
+			"chosen":  schema.StringAttribute{Computed: true, Description: "The chosen site: the best-ranked one. When no site can take the component, reading fails with every site's reason, as `indigo rank` does."},
+			"outcome": schema.StringAttribute{Computed: true, Description: `How the choice was made: "placed".`},
 			"reason":  schema.StringAttribute{Computed: true, Description: "Why, in words."},
 			"ranked": schema.ListNestedAttribute{Computed: true, Description: "The sites that can take the component, best first (ties by name).",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
