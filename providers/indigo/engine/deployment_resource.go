@@ -379,18 +379,15 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	// indigo state.
 	a, d := m.args(ctx)
 	resp.Diagnostics.Append(d...)
-	probe := &job{site: r.site, id: id}
-	res, d := probe.inspect(ctx)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if res.State == nil {
-		// Never applied, or destroyed outside Terraform.
-		resp.State.RemoveResource(ctx)
-		return
-	}
 	if a.Template == "" && a.ModuleDir == "" {
+		res, d := (&job{site: r.site, id: id}).inspect(ctx)
+		if resp.Diagnostics.Append(d...); resp.Diagnostics.HasError() {
+			return
+		}
+		if res.State == nil {
+			resp.State.RemoveResource(ctx)
+			return
+		}
 		var rec deploymentArgs
 		if !recordedArguments(res.State, &rec) {
 			resp.Diagnostics.AddError("Not a deployment made by this provider", fmt.Sprintf("The indigo state %s records no arguments of an indigo_deployment.", r.site.where(id)))
@@ -400,13 +397,16 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		m.setArgs(a)
 	}
 	j, d := a.job(r.site)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.Append(d...); resp.Diagnostics.HasError() {
 		return
 	}
-	res, d = j.inspect(ctx)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() || res.State == nil {
+	res, d := j.inspect(ctx)
+	if resp.Diagnostics.Append(d...); resp.Diagnostics.HasError() {
+		return
+	}
+	if res.State == nil {
+		// Never applied, or destroyed outside Terraform.
+		resp.State.RemoveResource(ctx)
 		return
 	}
 	m.fill(res)
