@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -274,4 +275,43 @@ func typeName(t tftypes.Type) string {
 		return "Map of " + typeName(t.(tftypes.Map).ElementType)
 	}
 	return "Object"
+}
+
+// TestRegistryExamplesValidate runs `terraform validate` over every
+// example at once (their names do not clash), with this provider through
+// dev_overrides: the examples use the schemas' real attributes.
+func TestRegistryExamplesValidate(t *testing.T) {
+	tf := terraformBinary(t)
+	tmp := t.TempDir()
+	plugins, work := filepath.Join(tmp, "plugins"), filepath.Join(tmp, "work")
+	for _, d := range []string{plugins, work} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buildProvider(t, plugins)
+	n := 0
+	err := filepath.WalkDir(examplesDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".tf") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		n++
+		writeFile(t, filepath.Join(work, fmt.Sprintf("example%02d.tf", n)), string(b))
+		return nil
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("reading the examples: %v (%d found)", err, n)
+	}
+	rc := filepath.Join(tmp, "cli.rc")
+	writeFile(t, rc, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"indigo-cloud/indigo\" = %q\n  }\n  direct {}\n}\n", plugins))
+	cmd := exec.Command(tf, "validate", "-no-color")
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Success!") {
+		t.Fatalf("terraform validate of the examples: %v\n%s", err, out)
+	}
 }
