@@ -20,13 +20,20 @@ import (
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testsrv.Main(m)) }
+func TestMain(m *testing.M) {
+	code := testsrv.Main(m)
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
 
 // testVersion is the version the tests release.
 const testVersion = "0.1.0"
 
 var built struct {
 	once   sync.Once
+	dir    string
 	r      *Release
 	mirror string
 	err    error
@@ -42,6 +49,7 @@ func release(t *testing.T) (*Release, string) {
 			built.err = err
 			return
 		}
+		built.dir = dir
 		built.r, built.err = Build(testVersion, runtime.GOOS, runtime.GOARCH, filepath.Join(dir, "dist"))
 		if built.err == nil {
 			built.mirror = filepath.Join(dir, "mirror")
