@@ -36,6 +36,12 @@
 // indigo_s3_lifecycle, indigo_s3_tier, indigo_s3_policy, indigo_s3_group and
 // indigo_s3_user_policy, which act on a real S3 server.
 //
+// Its engine room (providers/indigo/engine) adds, for Terraform and OpenTofu
+// users, the data source indigo_placement (indigo's ranking) and the
+// resources indigo_deployment, indigo_storage, indigo_group and
+// indigo_policy, which run indigo's planner inside the provider with their
+// indigo state in the backend of the provider block backend.
+//
 // Serve it with NewProtocol6Server: the framework's server plus a fast path
 // for indigo_noop's per-resource calls, which otherwise cost more in the
 // framework than in the rest of indigo (see server.go).

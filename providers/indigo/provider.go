@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/indigo-cloud/indigo/providers/indigo/container"
+	"github.com/indigo-cloud/indigo/providers/indigo/engine"
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
@@ -58,7 +59,7 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Validators: []validator.String{nonEmpty()},
 			},
 		},
-		Blocks: blocks(s3.ProviderBlocks(), slurm.ProviderBlocks()),
+		Blocks: blocks(s3.ProviderBlocks(), slurm.ProviderBlocks(), engine.ProviderBlocks()),
 	}
 }
 
@@ -83,10 +84,12 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	resp.Diagnostics.Append(diags...)
 	slurmSite, diags := slurm.Configure(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
+	engineSite, diags := engine.Configure(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s := &site{s3: s3site, slurm: slurmSite}
+	s := &site{s3: s3site, slurm: slurmSite, engine: engineSite}
 	switch {
 	case root.IsUnknown():
 		// Terraform may configure with unknown values while planning; the
@@ -131,8 +134,15 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		s3.NewGroupResource,
 		s3.NewUserPolicyResource,
 		slurm.NewJobResource,
+		engine.NewDeploymentResource,
+		engine.NewStorageResource,
+		engine.NewGroupResource,
+		engine.NewPolicyResource,
 	}
 }
+
+// EngineSite hands the engine room's resources their state backend.
+func (s *site) EngineSite() *engine.Site { return s.engine }
 
 // S3Site hands the s3 target's resources their endpoints.
 func (s *site) S3Site() *s3.Site { return s.s3 }
@@ -144,5 +154,6 @@ func (s *site) SlurmSite() *slurm.Site { return s.slurm }
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newFileDataSource,
+		engine.NewPlacementDataSource,
 	}
 }
