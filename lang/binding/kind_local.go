@@ -102,6 +102,9 @@ func (b *Binder) localContainer() {
 	}
 	b.resource("indigo_container", name, b.body(attrs))
 	b.localhostAttrs()
+	// A Marathon application's load balancer is this machine too: the
+	// container listens on the host's loopback address.
+	b.r.Attributes["load_balancer_ips"] = b.list(b.str("127.0.0.1"))
 	b.r.Attributes["pid"] = b.ref("indigo_container", name, "pid")
 	b.r.Attributes["tosca_id"] = b.ref("indigo_container", name, "id")
 }

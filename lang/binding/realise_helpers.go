@@ -16,6 +16,9 @@ func (b *Binder) image() hcl.Expression {
 	for _, name := range slices.Sorted(maps.Keys(b.c.Artifacts)) {
 		a := b.c.Artifacts[name]
 		if strings.Contains(a.Type, "Image.Container") || strings.Contains(a.Type, "Docker") {
+			if a.FileExpr != nil {
+				return a.FileExpr
+			}
 			return &hclsyntax.LiteralValueExpr{Val: cty.StringVal(a.File), SrcRange: a.Range}
 		}
 	}
@@ -189,6 +192,9 @@ func (b *Binder) endpointAttributes(vals map[string]hcl.Expression) {
 // maps no ports, so it is the source; other kinds assign it at apply.
 // Nil when there is nothing to complete.
 func (b *Binder) portTargets(e hcl.Expression) hcl.Expression {
+	if tup, ok := e.(*hclsyntax.TupleConsExpr); ok && len(e.Variables()) > 0 {
+		return b.portTargetsCons(tup)
+	}
 	v, ok := literal(e)
 	if !ok || v.IsNull() || !v.IsKnown() || !(v.Type().IsTupleType() || v.Type().IsListType()) {
 		return nil
@@ -214,4 +220,44 @@ func (b *Binder) portTargets(e hcl.Expression) hcl.Expression {
 		return nil
 	}
 	return &hclsyntax.LiteralValueExpr{Val: cty.TupleVal(out), SrcRange: e.Range()}
+}
+
+// portTargetsCons is portTargets for a list written with expressions in it
+// (a source port from get_input): each entry's target becomes its source on
+// a local site, and unknown until apply elsewhere.
+func (b *Binder) portTargetsCons(tup *hclsyntax.TupleConsExpr) hcl.Expression {
+	out := &hclsyntax.TupleConsExpr{SrcRange: tup.SrcRange, OpenRange: tup.OpenRange}
+	changed := false
+	for _, el := range tup.Exprs {
+		obj, ok := el.(*hclsyntax.ObjectConsExpr)
+		if !ok {
+			out.Exprs = append(out.Exprs, el)
+			continue
+		}
+		var source hclsyntax.Expression
+		hasTarget := false
+		for _, it := range obj.Items {
+			switch k, _ := b.literalString(it.KeyExpr); k {
+			case "source":
+				source = it.ValueExpr
+			case "target":
+				hasTarget = true
+			}
+		}
+		if source == nil || hasTarget {
+			out.Exprs = append(out.Exprs, el)
+			continue
+		}
+		target := source
+		if b.site.Kind != "local" {
+			target = &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.Number), SrcRange: source.Range()}
+		}
+		items := append(append([]hclsyntax.ObjectConsItem(nil), obj.Items...), hclsyntax.ObjectConsItem{KeyExpr: b.key("target"), ValueExpr: target})
+		out.Exprs = append(out.Exprs, &hclsyntax.ObjectConsExpr{Items: items, SrcRange: obj.SrcRange, OpenRange: obj.OpenRange})
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return out
 }

@@ -664,9 +664,12 @@ type Requirement struct {
 
 // Artifact is a file a component needs: an image, a script, a role.
 type Artifact struct {
-	Name       string
-	Type       string
-	File       string
+	Name string
+	Type string
+	File string
+	// FileExpr is the file when the template computes it (a TOSCA
+	// get_input or concat); File is then empty.
+	FileExpr   hcl.Expression
 	Repository string
 	DeployPath string
 	Range      hcl.Range

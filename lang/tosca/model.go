@@ -391,7 +391,11 @@ func (l *loader) component(nt *nodeT) *config.Component {
 		if a.typ != "" && l.reg.get(artifactKind, a.typ) == nil {
 			l.diags = append(l.diags, a.src.errorf(a.n, "Unknown artifact type", "The artifact %s has type %s, which is not defined.%s", a.name, a.typ, l.suggest(artifactKind, a.typ)))
 		}
-		c.Artifacts[a.name] = &config.Artifact{Name: a.name, Type: a.typ, File: a.file, Repository: a.repository, DeployPath: a.deployPath, Range: a.src.rng(a.n)}
+		art := &config.Artifact{Name: a.name, Type: a.typ, File: a.file, Repository: a.repository, DeployPath: a.deployPath, Range: a.src.rng(a.n)}
+		if a.fileFn != nil {
+			art.FileExpr = l.expr(a.src, a.fileFn, exprCtx{self: nt.name, source: nt.name}, typed{typ: "string"})
+		}
+		c.Artifacts[a.name] = art
 	}
 	typeIfs := l.reg.interfaces(nodeKind, nt.typ)
 	for _, f := range nt.ifs {

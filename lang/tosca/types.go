@@ -91,8 +91,11 @@ type capDef struct {
 
 type artifactDef struct {
 	name, typ, file, repository, deployPath string
-	src                                     *source
-	n                                       *yaml.Node
+	// fileFn is the file when the template computes it (get_input,
+	// concat, ...): the component's FileExpr.
+	fileFn *yaml.Node
+	src    *source
+	n      *yaml.Node
 }
 
 type ifaceDef struct {
@@ -395,6 +398,9 @@ func (l *loader) parseArtifacts(s *source, n *yaml.Node) []*artifactDef {
 					a.typ = qs
 				case "file":
 					a.file = qs
+					if isFunctionCall(resolve(q.value)) {
+						a.fileFn = resolve(q.value)
+					}
 				case "repository":
 					a.repository = qs
 				case "deploy_path":

@@ -38,11 +38,9 @@ var expectedLocalPlanFailures = map[string]string{
 	"tosca-types/slurm_glusterfs.yml":              "Dependency cycle",           // the same
 	"grycap-tosca/htcondor_cluster.yml":            "Invalid value for variable", // fe_mem's default is not among its valid_values
 	"grycap-tosca/pulsar.yml":                      "Invalid value for variable", // its child: the same
-	"grycap-tosca/k8s_app.yaml":                    "Container without a command",
-	"tosca-types/indigo_marathon_app.yaml":         "Container without a command",
-	"orchestrator/tosca_onedata_requirements.yaml": "No binding", // a Onedata space, provisioned by the orchestrator
-	"tosca-types/indigo_grid_job.yaml":             "No binding", // batch jobs: the next issue's
-	"tosca-types/qcg-job.yaml":                     "No binding", // the same
+	"orchestrator/tosca_onedata_requirements.yaml": "No binding",                 // a Onedata space, provisioned by the orchestrator
+	"tosca-types/indigo_grid_job.yaml":             "No binding",                 // batch jobs: the next issue's
+	"tosca-types/qcg-job.yaml":                     "No binding",                 // the same
 }
 
 // TestCorpusPlansLocally plans every corpus template that loads and needs
