@@ -3,6 +3,7 @@ package indigo
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/kubernetes"
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 )
@@ -45,7 +47,8 @@ func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp 
 func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "indigo's local site (files, directories, long-running services and no-op resources on this machine) " +
-			"and S3 storage (buckets, replication, lifecycle rules, tiers, canned policies) on the endpoint of its s3 block.",
+			"S3 storage (buckets, replication, lifecycle rules, tiers, canned policies) on the endpoint of its s3 block, " +
+			"and Kubernetes objects on the cluster of its kubernetes block (default: the cluster KUBECONFIG names).",
 		Attributes: map[string]schema.Attribute{
 			"root": schema.StringAttribute{
 				Optional: true,
@@ -54,7 +57,7 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Validators: []validator.String{nonEmpty()},
 			},
 		},
-		Blocks: s3.ProviderBlocks(),
+		Blocks: providerBlocks(),
 	}
 }
 
@@ -66,10 +69,12 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("root"), &root)...)
 	s3site, diags := s3.Configure(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
+	kubeSite, diags := kubernetes.Configure(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s := &site{s3: s3site}
+	s := &site{s3: s3site, kube: kubeSite}
 	switch {
 	case root.IsUnknown():
 		// Terraform may configure with unknown values while planning; the
@@ -111,11 +116,22 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		s3.NewPolicyResource,
 		s3.NewGroupResource,
 		s3.NewUserPolicyResource,
+		kubernetes.NewObjectResource,
 	}
 }
 
 // S3Site hands the s3 target's resources their endpoints.
 func (s *site) S3Site() *s3.Site { return s.s3 }
+
+// KubeSite hands the kubernetes target's resources their cluster.
+func (s *site) KubeSite() *kubernetes.Site { return s.kube }
+
+// providerBlocks are the blocks of the targets' configuration.
+func providerBlocks() map[string]schema.Block {
+	blocks := s3.ProviderBlocks()
+	maps.Copy(blocks, kubernetes.ProviderBlocks())
+	return blocks
+}
 
 // DataSources lists the provider's data sources.
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/kubernetes"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 )
 
@@ -18,7 +19,8 @@ import (
 type site struct {
 	root        string
 	unknownRoot bool
-	s3          *s3.Site // the s3 target's endpoints (providers/indigo/s3)
+	s3          *s3.Site         // the s3 target's endpoints (providers/indigo/s3)
+	kube        *kubernetes.Site // the kubernetes target's cluster (providers/indigo/kubernetes)
 
 	mu       sync.Mutex
 	writable bool // root exists and a file could be created in it
