@@ -178,7 +178,7 @@ func startPostgres() (*postgres, string, error) {
 	if err1 != nil || err2 != nil {
 		return nil, "PostgreSQL is not installed (initdb, postgres); install it with: " + PostgresInstall, nil
 	}
-	removeStalePGDirs()
+	removeStaleDirs(pgDirPrefix)
 	dir, err := os.MkdirTemp("", pgDirPrefix)
 	if err != nil {
 		return nil, "", err
@@ -287,25 +287,6 @@ func runPostgres(command func(string, ...string) *exec.Cmd, server, dir, data, l
 		if time.Now().After(deadline) {
 			p.stop()
 			return nil, fmt.Errorf("postgres did not accept connections on port %d: %v; the end of its log:\n%s", port, err, logTail(logPath, logStart))
-		}
-	}
-}
-
-// removeStalePGDirs removes the server directories of test binaries that
-// are gone (their server died with them; its files did not).
-func removeStalePGDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), pgDirPrefix+"*"))
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "owner"))
-		if err != nil {
-			continue
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid <= 0 {
-			continue
-		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			_ = os.RemoveAll(d)
 		}
 	}
 }

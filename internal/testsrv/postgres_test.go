@@ -130,7 +130,7 @@ func TestPostgresWithoutMain(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "owner")); err != nil {
 		t.Fatalf("the child's server directory: %v", err)
 	}
-	removeStalePGDirs()
+	removeStaleDirs(pgDirPrefix)
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s is still there after removeStalePGDirs: %v", dir, err)
 	}

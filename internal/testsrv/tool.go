@@ -22,11 +22,16 @@ type tool struct {
 	want string
 	// install is the command that builds it by hand, for messages.
 	install string
+	// manual marks a build too long and heavy to start from a test
+	// unless asked (slowBuildAllowed): a missing binary skips the test
+	// with install instead.
+	manual bool
 	// adopt, when set, accepts a binary without a stamp (built by hand
 	// from the pinned version).
 	adopt func(bin string) bool
 	// steps are the go commands that build it (GOBIN is the cache),
-	// each run in dir(work), where work is a fresh temporary directory.
+	// each run in dir(work), where work is a fresh temporary directory;
+	// an argument "{bin}" stands for the binary's path.
 	steps [][]string
 	dir   func(work, bin string) string
 
@@ -75,6 +80,10 @@ func (tl *tool) binary(t testing.TB) string {
 		tl.path = bin
 		return bin
 	}
+	if tl.manual && !slowBuildAllowed() {
+		Missing(t, fmt.Sprintf("%s is not built (the Kubernetes control plane takes about 15 minutes and 3 GB of memory to build, once); build it with: %s", tl.title, tl.install))
+		return ""
+	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		Missing(t, fmt.Sprintf("%s: no go command to build it; install Go (https://go.dev/dl/), then: %s", tl.title, tl.install))
@@ -89,7 +98,11 @@ func (tl *tool) binary(t testing.TB) string {
 	defer os.RemoveAll(work)
 	t.Logf("building %s (%s) into %s; this takes minutes the first time", tl.title, tl.want, dir)
 	start := time.Now()
-	for _, args := range tl.steps {
+	for _, step := range tl.steps {
+		args := make([]string, len(step))
+		for i, a := range step {
+			args[i] = strings.ReplaceAll(a, "{bin}", bin)
+		}
 		cmd := exec.Command(goBin, args...)
 		cmd.Dir = tl.dir(work, bin)
 		cmd.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=", "GOWORK=off")
