@@ -137,7 +137,7 @@ func (b *Binder) k8sContainer() {
 			ValExpr:  b.kubeObject("name", &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: "k", SrcRange: b.rng}}, SrcRange: b.rng}, "value", hcl.Expression(tostring)),
 			SrcRange: e.Range(), OpenRange: b.rng, CloseRange: b.rng}
 	}
-	port := b.port()
+	port := b.k8sPort()
 	var ports hcl.Expression
 	if port != nil {
 		ports = b.list(b.kubeObject("containerPort", port))
@@ -180,6 +180,40 @@ func (b *Binder) k8sContainer() {
 	ip := b.ref("indigo_kubernetes_object", svc, "cluster_ip")
 	b.r.Attributes["private_address"] = b.list(ip)
 	b.r.Attributes["ip_address"] = ip
+	// The Service is the container's one address: inside the cluster, or
+	// through kubectl port-forward from outside.
+	b.r.Attributes["public_address"] = b.list(ip)
+}
+
+// k8sPort is the port the container listens on: as port finds it, else
+// the source of the first port its host runtime publishes (INDIGO's
+// Docker runtimes publish source ports whose target, unset, is the same
+// port in the container).
+func (b *Binder) k8sPort() hcl.Expression {
+	if p := b.port(); p != nil {
+		return p
+	}
+	for _, r := range b.c.Requirements {
+		host := b.comps[r.Target]
+		if r.Name != "host" || host == nil {
+			continue
+		}
+		e := host.Capabilities["host"]["publish_ports"]
+		if src := firstPortSource(e); src != nil {
+			return src
+		}
+		v, ok := literal(e)
+		if !ok || !v.CanIterateElements() || v.LengthInt() == 0 {
+			continue
+		}
+		first := v.Index(cty.NumberIntVal(0))
+		if first.Type().IsObjectType() && first.Type().HasAttribute("source") {
+			if s := first.GetAttr("source"); !s.IsNull() && s.Type() == cty.Number {
+				return &hclsyntax.LiteralValueExpr{Val: s, SrcRange: e.Range()}
+			}
+		}
+	}
+	return nil
 }
 
 // k8sVolume: storage on Kubernetes is a persistent volume claim of the
@@ -199,4 +233,32 @@ func (b *Binder) k8sVolume() {
 			"resources", b.kubeObject("requests", b.kubeObject("storage", hcl.Expression(storage)))),
 	))
 	b.r.Attributes["volume_id"] = b.ref("indigo_kubernetes_object", name, "uid")
+}
+
+// firstPortSource is the source of the first entry of a list of port
+// specs written out in the template ([{ source: { get_input: port } }]),
+// whose value is not known before the inputs are.
+func firstPortSource(e hcl.Expression) hclsyntax.Expression {
+	tuple, ok := e.(*hclsyntax.TupleConsExpr)
+	if !ok || len(tuple.Exprs) == 0 {
+		return nil
+	}
+	obj, ok := tuple.Exprs[0].(*hclsyntax.ObjectConsExpr)
+	if !ok {
+		return nil
+	}
+	var source hclsyntax.Expression
+	for _, item := range obj.Items {
+		k, diags := item.KeyExpr.Value(nil)
+		if diags.HasErrors() || k.Type() != cty.String || !k.IsKnown() {
+			continue
+		}
+		switch k.AsString() {
+		case "target":
+			return nil // port finds targets
+		case "source":
+			source = item.ValueExpr
+		}
+	}
+	return source
 }
