@@ -128,9 +128,25 @@ func (r *objectResource) ValidateConfig(ctx context.Context, req resource.Valida
 	}
 }
 
-// ModifyPlan replaces the object when the manifest names another one.
+// ModifyPlan replaces the object when the manifest names another one, and
+// plans a new object's id when the cluster can say whether its kind is
+// namespaced: an apply killed before the object was recorded then finds
+// it again by that id (planner.Reconcile imports it).
 func (r *objectResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		var plan objectModel
+		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+		if resp.Diagnostics.HasError() || plan.Manifest.IsUnknown() {
+			return
+		}
+		var ignored diag.Diagnostics
+		if t, ok := r.resolve(plan.Manifest.ValueString(), "planning", &ignored); ok {
+			id := objectID(t.obj.GetAPIVersion(), t.obj.GetKind(), t.ns, t.obj.GetName())
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), id)...)
+		}
 		return
 	}
 	var prior, plan objectModel

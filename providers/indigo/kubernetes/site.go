@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -110,6 +111,9 @@ func (s *Site) load() (*Cluster, error) {
 	// Many objects are applied in parallel; client-go's default 5 QPS
 	// would make a plan of a hundred Deployments wait on the client.
 	cfg.QPS, cfg.Burst = 100, 200
+	// A server that does not answer fails the call instead of hanging
+	// the run (waits poll with short calls).
+	cfg.Timeout = 30 * time.Second
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("making a client for %s: %w", cfg.Host, err)
