@@ -2,6 +2,7 @@ package binding
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -140,7 +141,7 @@ func TestNoBinding(t *testing.T) {
 	comps := loadApp(t)
 	for _, tc := range []struct {
 		comp, kind string
-	}{{"dataset", "local"}, {"web", "openstack"}, {"server", "kubernetes"}} {
+	}{{"dataset", "local"}, {"web", "openstack"}, {"dataset", "kubernetes"}} {
 		_, diags := Realise(comps[tc.comp], comps, Site{Name: "s", Kind: tc.kind})
 		if !diags.HasErrors() {
 			t.Errorf("%s on %s: no error", tc.comp, tc.kind)
@@ -266,6 +267,18 @@ func TestKubernetes(t *testing.T) {
 	pvc := manifest(r, "data")
 	if st := pvc["spec"].(map[string]any)["resources"].(map[string]any)["requests"].(map[string]any)["storage"]; st != "10G" {
 		t.Errorf("storage = %v", st)
+	}
+	// A Compute is a pod of its os image that sleeps, with the claims of
+	// its volumes mounted.
+	r = realise(t, comps, "server", site)
+	host := manifest(r, "server")
+	pod := host["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	c := pod["containers"].([]any)[0].(map[string]any)
+	if c["image"] != "ubuntu:22.04" || fmt.Sprint(c["command"]) != "[sleep infinity]" {
+		t.Errorf("the server's container: %v", c)
+	}
+	if m := fmt.Sprint(c["volumeMounts"]); !strings.Contains(m, "mountPath:/mnt/data") || !strings.Contains(fmt.Sprint(pod["volumes"]), "claimName:data") {
+		t.Errorf("the server's volumes: %v, %v", c["volumeMounts"], pod["volumes"])
 	}
 	cfg := kubeProvider(site, nil)
 	if len(cfg.Blocks) != 1 || cfg.Blocks[0].Type != "kubernetes" || len(cfg.Blocks[0].Body.Attributes) != 1 || cfg.Blocks[0].Body.Attributes["namespace"] == nil {

@@ -23,6 +23,9 @@ func init() {
 			{Name: "context", Type: cty.String, Doc: "the kubeconfig context (default: its current context)"},
 		},
 		Rules: []Rule{
+			{Type: "tosca.nodes.Compute", Realise: (*Binder).k8sCompute, Doc: "indigo_kubernetes_object: a Deployment of the os image that sleeps (a pod per host), a Service when its endpoint lists ports"},
+			{Type: "tosca.nodes.network.Network", Realise: (*Binder).steps, Doc: "configuration steps only (the cluster's pod network)"},
+			{Type: "tosca.nodes.network.Port", Realise: (*Binder).steps, Doc: "configuration steps (the pod's address)"},
 			{Type: "tosca.nodes.Container.Application", Realise: (*Binder).k8sContainer, Doc: "indigo_kubernetes_object: a Deployment, a Service when it has a port"},
 			{Type: "tosca.nodes.indigo.Container.Application.Docker", Realise: (*Binder).k8sContainer, Doc: "indigo_kubernetes_object: a Deployment, a Service when it has a port"},
 			{Type: "tosca.nodes.Container.Runtime", Realise: (*Binder).steps, Doc: "configuration steps"},
@@ -113,19 +116,88 @@ func (b *Binder) kubeManifest(name string, obj hclsyntax.Expression) {
 // (replicas from its scalable capability), a Service when it has a port,
 // with the claims of the volumes it requires mounted under /mnt.
 func (b *Binder) k8sContainer() {
-	name := Name(b.c.Name)
 	img := b.image()
 	if img == nil {
 		return
 	}
+	var command hcl.Expression
+	if cmd := b.prop("command"); cmd != nil {
+		command = b.list(b.str("/bin/sh"), b.str("-c"), asSyntax(cmd))
+	}
+	b.k8sWorkload(img, command, b.k8sPort())
+}
+
+// k8sCompute: a Compute on Kubernetes is a pod, as the Infrastructure
+// Manager's Kubernetes connector made it: a Deployment of scalable.count
+// replicas (1 by default) of the operating system's image that sleeps,
+// for configuration steps to act on, with the claims of the volumes it
+// requires mounted under /mnt, and a Service when its endpoint lists
+// ports.
+func (b *Binder) k8sCompute() {
+	b.k8sWorkload(b.k8sOSImage(), b.list(b.str("sleep"), b.str("infinity")), b.k8sEndpointPort())
+}
+
+// k8sOSImage is the container image of a Compute's os capability: its
+// image property when that names a container image (docker://name, or a
+// name with a tag or registry), else distribution:version (ubuntu:22.04),
+// else ubuntu:22.04.
+func (b *Binder) k8sOSImage() hcl.Expression {
+	if img, ok := b.literalString(b.capProp("os", "image")); ok {
+		if rest, found := strings.CutPrefix(img, "docker://"); found {
+			return b.str(rest)
+		}
+		if !strings.Contains(img, "://") && (strings.Contains(img, ":") || strings.Contains(img, "/")) {
+			return b.str(img)
+		}
+	}
+	dist, ok := b.literalString(b.capProp("os", "distribution"))
+	if !ok || dist == "" {
+		return b.str("ubuntu:22.04")
+	}
+	dist = strings.ToLower(dist)
+	if v, ok := literal(b.capProp("os", "version")); ok {
+		switch v.Type() {
+		case cty.String:
+			return b.str(dist + ":" + v.AsString())
+		case cty.Number:
+			return b.str(dist + ":" + v.AsBigFloat().Text('f', -1))
+		}
+	}
+	return b.str(dist + ":latest")
+}
+
+// k8sEndpointPort is the first port a Compute's endpoint capability
+// lists (ports: { ssh: { source: 22 } }), nil when none is written out.
+func (b *Binder) k8sEndpointPort() hcl.Expression {
+	e := b.capProp("endpoint", "ports")
+	v, ok := literal(e)
+	if !ok || !v.CanIterateElements() || v.LengthInt() == 0 {
+		return nil
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		_, p := it.Element()
+		if !p.Type().IsObjectType() {
+			continue
+		}
+		for _, attr := range []string{"target", "source"} {
+			if p.Type().HasAttribute(attr) {
+				if n := p.GetAttr(attr); !n.IsNull() && n.Type() == cty.Number {
+					return &hclsyntax.LiteralValueExpr{Val: n, SrcRange: e.Range()}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// k8sWorkload emits the Deployment (and the Service, when port is set) of
+// a container or a Compute, and the attributes templates read.
+func (b *Binder) k8sWorkload(img, command, port hcl.Expression) {
+	name := Name(b.c.Name)
 	kname := KubeName(b.c.Name)
 	labels := b.kubeObject("app", kname)
 	meta := func() *hclsyntax.ObjectConsExpr {
 		return b.kubeObject("name", kname, "labels", b.kubeObject("app", kname, "app.kubernetes.io/managed-by", "indigo"))
-	}
-	var command hcl.Expression
-	if cmd := b.prop("command"); cmd != nil {
-		command = b.list(b.str("/bin/sh"), b.str("-c"), asSyntax(cmd))
 	}
 	var env hcl.Expression
 	if e := b.prop("environment_variables"); e != nil {
@@ -137,7 +209,6 @@ func (b *Binder) k8sContainer() {
 			ValExpr:  b.kubeObject("name", &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: "k", SrcRange: b.rng}}, SrcRange: b.rng}, "value", hcl.Expression(tostring)),
 			SrcRange: e.Range(), OpenRange: b.rng, CloseRange: b.rng}
 	}
-	port := b.k8sPort()
 	var ports hcl.Expression
 	if port != nil {
 		ports = b.list(b.kubeObject("containerPort", port))
@@ -185,37 +256,6 @@ func (b *Binder) k8sContainer() {
 	b.r.Attributes["public_address"] = b.list(ip)
 }
 
-// k8sPort is the port the container listens on: as port finds it, else
-// the source of the first port its host runtime publishes (INDIGO's
-// Docker runtimes publish source ports whose target, unset, is the same
-// port in the container).
-func (b *Binder) k8sPort() hcl.Expression {
-	if p := b.port(); p != nil {
-		return p
-	}
-	for _, r := range b.c.Requirements {
-		host := b.comps[r.Target]
-		if r.Name != "host" || host == nil {
-			continue
-		}
-		e := host.Capabilities["host"]["publish_ports"]
-		if src := firstPortSource(e); src != nil {
-			return src
-		}
-		v, ok := literal(e)
-		if !ok || !v.CanIterateElements() || v.LengthInt() == 0 {
-			continue
-		}
-		first := v.Index(cty.NumberIntVal(0))
-		if first.Type().IsObjectType() && first.Type().HasAttribute("source") {
-			if s := first.GetAttr("source"); !s.IsNull() && s.Type() == cty.Number {
-				return &hclsyntax.LiteralValueExpr{Val: s, SrcRange: e.Range()}
-			}
-		}
-	}
-	return nil
-}
-
 // k8sVolume: storage on Kubernetes is a persistent volume claim of the
 // size asked (ReadWriteOnce, the cluster's default storage class).
 func (b *Binder) k8sVolume() {
@@ -261,4 +301,35 @@ func firstPortSource(e hcl.Expression) hclsyntax.Expression {
 		}
 	}
 	return source
+}
+
+// k8sPort is the port a container listens on: as port finds it, else the
+// source of the first port its host runtime publishes (INDIGO's Docker
+// runtimes publish source ports whose target, unset, is the same port in
+// the container).
+func (b *Binder) k8sPort() hcl.Expression {
+	if p := b.port(); p != nil {
+		return p
+	}
+	for _, r := range b.c.Requirements {
+		host := b.comps[r.Target]
+		if r.Name != "host" || host == nil {
+			continue
+		}
+		e := host.Capabilities["host"]["publish_ports"]
+		if src := firstPortSource(e); src != nil {
+			return src
+		}
+		v, ok := literal(e)
+		if !ok || !v.CanIterateElements() || v.LengthInt() == 0 {
+			continue
+		}
+		first := v.Index(cty.NumberIntVal(0))
+		if first.Type().IsObjectType() && first.Type().HasAttribute("source") {
+			if s := first.GetAttr("source"); !s.IsNull() && s.Type() == cty.Number {
+				return &hclsyntax.LiteralValueExpr{Val: s, SrcRange: e.Range()}
+			}
+		}
+	}
+	return nil
 }
