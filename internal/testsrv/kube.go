@@ -368,7 +368,6 @@ func (k *Kube) controllerManagerArgs(kubeconfig string) []string {
 		"--kubeconfig=" + kubeconfig,
 		"--leader-elect=false",
 		"--secure-port=0",
-		"--service-account-private-key-file=" + k.pki.saKey,
 		"--root-ca-file=" + k.pki.caFile,
 		"--cluster-signing-cert-file=" + k.pki.caFile,
 		"--cluster-signing-key-file=" + k.pki.caKeyFile,
