@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
 )
 
 // objectResource is indigo_kubernetes_object: one object of any kind.
@@ -197,11 +198,7 @@ type target struct {
 
 func (t target) String() string { return describeObject(t.obj, t.ns) }
 
-func (t target) client() interface {
-	Get(context.Context, string, metav1.GetOptions, ...string) (*unstructured.Unstructured, error)
-} {
-	return t.c.resource(t.mapping, t.ns)
-}
+func (t target) client() dynamic.ResourceInterface { return t.c.resource(t.mapping, t.ns) }
 
 // resolve parses a manifest and finds its resource on the site's cluster.
 func (r *objectResource) resolve(manifest, op string, diags *diag.Diagnostics) (*target, bool) {
@@ -258,7 +255,7 @@ func (r *objectResource) apply(ctx context.Context, plan *objectModel, op string
 	if !ok {
 		return
 	}
-	live, err := t.c.resource(t.mapping, t.ns).Apply(ctx, t.obj.GetName(), t.obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	live, err := t.client().Apply(ctx, t.obj.GetName(), t.obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
 	if err != nil {
 		summary, detail := describe(t.c, op, t.String(), err)
 		if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
@@ -346,7 +343,7 @@ func (r *objectResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	fg := metav1.DeletePropagationForeground
-	err := t.c.resource(t.mapping, t.ns).Delete(ctx, t.obj.GetName(), metav1.DeleteOptions{PropagationPolicy: &fg})
+	err := t.client().Delete(ctx, t.obj.GetName(), metav1.DeleteOptions{PropagationPolicy: &fg})
 	if apierrors.IsNotFound(err) {
 		return
 	}

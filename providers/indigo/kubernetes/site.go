@@ -63,7 +63,7 @@ func (c *Cluster) String() string {
 	return "the Kubernetes API server " + c.Server
 }
 
-// cluster returns the site's clients, loading the kubeconfig the first time.
+// Cluster returns the site's clients, loading the kubeconfig the first time.
 func (s *Site) Cluster() (*Cluster, error) {
 	if s == nil {
 		return nil, errors.New("the indigo provider is not configured")

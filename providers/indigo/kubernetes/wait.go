@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 )
 
 // pollInterval is how often a wait looks at the object again.
@@ -188,9 +189,7 @@ func (c *Cluster) claimReadiness(ctx context.Context, pvc *unstructured.Unstruct
 }
 
 // waitGone polls until the object no longer exists.
-func (c *Cluster) waitGone(ctx context.Context, ri interface {
-	Get(context.Context, string, metav1.GetOptions, ...string) (*unstructured.Unstructured, error)
-}, what, name string, timeout time.Duration) error {
+func (c *Cluster) waitGone(ctx context.Context, ri dynamic.ResourceInterface, what, name string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
