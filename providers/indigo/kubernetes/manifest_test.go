@@ -34,9 +34,9 @@ func TestParseManifest(t *testing.T) {
 
 func TestParseID(t *testing.T) {
 	for id, want := range map[string][4]string{
-		"apps/v1/Deployment/default/web": {"apps/v1", "Deployment", "default", "web"},
-		"v1/Service/science/web":         {"v1", "Service", "science", "web"},
-		"v1/Namespace/science":           {"v1", "Namespace", "", "science"},
+		"apps/v1/Deployment/default/web":                        {"apps/v1", "Deployment", "default", "web"},
+		"v1/Service/science/web":                                {"v1", "Service", "science", "web"},
+		"v1/Namespace/science":                                  {"v1", "Namespace", "", "science"},
 		"rbac.authorization.k8s.io/v1/Role/ns/indigo-group-cms": {"rbac.authorization.k8s.io/v1", "Role", "ns", "indigo-group-cms"},
 	} {
 		a, k, ns, n, err := parseID(id)
