@@ -119,7 +119,7 @@ type kubeBins struct {
 // INDIGO_TEST_REQUIRE=1 or INDIGO_KUBE_BUILD=1.
 func StartKube(t testing.TB, opts KubeOptions) *Kube {
 	t.Helper()
-	bins := kubeBinaries(t)
+	bins := kubeBinaries(t, opts.Nodes >= 0)
 	if t.Skipped() {
 		return nil
 	}
@@ -155,7 +155,7 @@ const kubeDirPrefix = "indigo-testsrv-kube-"
 // stops the apiserver must use its own StartKube.
 func SharedKube(t testing.TB) *Kube {
 	t.Helper()
-	bins := kubeBinaries(t)
+	bins := kubeBinaries(t, true)
 	if t.Skipped() {
 		return nil
 	}
@@ -405,11 +405,12 @@ func (k *Kube) startAPIServer() error {
 	return err
 }
 
-// StopAPIServer stops kube-apiserver (SIGTERM, then SIGKILL after 10 s)
-// and leaves etcd and the other components running: requests fail until
-// StartAPIServer.
+// StopAPIServer kills kube-apiserver, as a crash would (a graceful stop
+// waits on its watchers for seconds), and leaves etcd and the other
+// components running: requests fail until StartAPIServer. What the
+// apiserver had acknowledged is in etcd and survives.
 func (k *Kube) StopAPIServer() {
-	k.stopProc("kube-apiserver")
+	k.stopProcWithin("kube-apiserver", 0)
 }
 
 // StartAPIServer starts kube-apiserver again, on the same port and with
@@ -674,13 +675,17 @@ func (k *Kube) run(p *kubeProc) error {
 	return nil
 }
 
-func (k *Kube) stopProc(name string) {
+func (k *Kube) stopProc(name string) { k.stopProcWithin(name, 10*time.Second) }
+
+// stopProcWithin stops a process with SIGTERM, then SIGKILL after grace
+// (at once when grace is 0).
+func (k *Kube) stopProcWithin(name string, grace time.Duration) {
 	k.mu.Lock()
 	p := k.procs[name]
 	delete(k.procs, name)
 	k.mu.Unlock()
 	if p != nil {
-		p.stop(10 * time.Second)
+		p.stop(grace)
 	}
 }
 

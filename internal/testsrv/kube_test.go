@@ -21,7 +21,7 @@ func TestKubeBuild(t *testing.T) {
 	if os.Getenv("INDIGO_KUBE_BUILD") != "1" {
 		t.Skip("set INDIGO_KUBE_BUILD=1 to build the Kubernetes binaries (make kube-deps)")
 	}
-	b := kubeBinaries(t)
+	b := kubeBinaries(t, true)
 	for _, p := range []string{b.etcd, b.apiserver, b.controllerManager, b.scheduler, b.kwok} {
 		t.Log(p)
 	}
@@ -194,7 +194,9 @@ func TestKubeRestartAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	start = time.Now()
 	k.StopAPIServer()
+	t.Logf("apiserver stopped in %s", time.Since(start).Round(time.Millisecond))
 	err := k.Call(ctx, http.MethodGet, "/api/v1/namespaces/default/configmaps/survivor", nil, nil)
 	var apiErr *APIError
 	if err == nil || errors.As(err, &apiErr) {
@@ -218,7 +220,9 @@ func TestKubeRestartAndStop(t *testing.T) {
 			t.Errorf("%s is not running: %v", name, pids)
 		}
 	}
+	start = time.Now()
 	k.Stop()
+	t.Logf("control plane stopped in %s", time.Since(start).Round(time.Millisecond))
 	for name, pid := range pids {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 			t.Errorf("%s (pid %d) still exists after Stop: %v", name, pid, err)

@@ -131,25 +131,32 @@ func slowBuildAllowed() bool {
 	return Required() || os.Getenv("INDIGO_KUBE_BUILD") == "1"
 }
 
-// kubeBinaries returns the five programs and kwok's Stage files, or skips
-// the test (see Missing) when one is not built.
-func kubeBinaries(t testing.TB) kubeBins {
+// kubeBinaries returns the programs (kwok and its Stage files only when
+// asked), or skips the test (see Missing) when one is not built.
+func kubeBinaries(t testing.TB, withKwok bool) kubeBins {
 	t.Helper()
 	var b kubeBins
-	for _, x := range []struct {
+	type want struct {
 		tl  *tool
 		out *string
-	}{
+	}
+	wants := []want{
 		{etcdTool, &b.etcd},
 		{kubeAPIServerTool, &b.apiserver},
 		{kubeControllerManagerTool, &b.controllerManager},
 		{kubeSchedulerTool, &b.scheduler},
-		{kwokTool, &b.kwok},
-	} {
+	}
+	if withKwok {
+		wants = append(wants, want{kwokTool, &b.kwok})
+	}
+	for _, x := range wants {
 		*x.out = x.tl.binary(t)
 		if t.Skipped() || *x.out == "" {
 			return kubeBins{}
 		}
+	}
+	if !withKwok {
+		return b
 	}
 	stages, err := kwokStages()
 	if err != nil {
@@ -251,8 +258,14 @@ func (p *kubeProc) start(dir string) error {
 	return nil
 }
 
-// stop sends SIGTERM, then SIGKILL after grace, and waits for the exit.
+// stop sends SIGTERM, then SIGKILL after grace, and waits for the exit;
+// with no grace it kills at once.
 func (p *kubeProc) stop(grace time.Duration) {
+	if grace <= 0 {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.exited:
