@@ -52,6 +52,25 @@ func kubeItems(t testing.TB, k *testsrv.Kube, path string) []map[string]any {
 	return out
 }
 
+// kubeEdit changes an object by hand, as kubectl edit does: read, change,
+// write back, again when a controller wrote in between (409).
+func kubeEdit(t testing.TB, k *testsrv.Kube, path string, change func(map[string]any)) {
+	t.Helper()
+	for try := 0; ; try++ {
+		obj := kubeGet(t, k, path)
+		change(obj)
+		err := k.Call(context.Background(), http.MethodPut, path, obj, nil)
+		var apiErr *testsrv.APIError
+		if errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict && try < 10 {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+}
+
 func field(obj map[string]any, keys ...string) any {
 	var v any = obj
 	for _, k := range keys {
@@ -192,18 +211,16 @@ func TestKubernetesDrift(t *testing.T) {
 	kubeRun(t, dir, 0, "plan", "-detailed-exitcode")
 
 	path := "/apis/apps/v1/namespaces/" + ns + "/deployments/web"
-	dep := kubeGet(t, k, path)
-	dep["spec"].(map[string]any)["replicas"] = 5
-	field(dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"] = "nginx:by-hand"
-	if err := k.Call(context.Background(), http.MethodPut, path, dep, nil); err != nil {
-		t.Fatal(err)
-	}
+	kubeEdit(t, k, path, func(dep map[string]any) {
+		dep["spec"].(map[string]any)["replicas"] = 5
+		field(dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"] = "nginx:by-hand"
+	})
 	out := kubeRun(t, dir, 2, "plan", "-detailed-exitcode")
 	if !strings.Contains(out, "nginx:by-hand") || !strings.Contains(out, "1 to change") {
 		t.Errorf("the plan after drift does not show it:\n%s", out)
 	}
 	kubeRun(t, dir, 0, "apply", "-auto-approve")
-	dep = kubeGet(t, k, path)
+	dep := kubeGet(t, k, path)
 	if field(dep, "spec", "replicas") != 2.0 || field(dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"] != "nginx:1.27" {
 		t.Errorf("apply did not repair the drift: %v", field(dep, "spec"))
 	}
@@ -293,14 +310,12 @@ policy "cms_read" {
 
 	// A RoleBinding edited by hand (atlas bound too) is drift.
 	rbPath := "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/rolebindings/indigo-group-cms"
-	rb := kubeGet(t, k, rbPath)
-	if rb == nil {
+	if kubeGet(t, k, rbPath) == nil {
 		t.Fatal("no RoleBinding indigo-group-cms")
 	}
-	rb["subjects"] = append(rb["subjects"].([]any), map[string]any{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "atlas"})
-	if err := k.Call(context.Background(), http.MethodPut, rbPath, rb, nil); err != nil {
-		t.Fatal(err)
-	}
+	kubeEdit(t, k, rbPath, func(rb map[string]any) {
+		rb["subjects"] = append(rb["subjects"].([]any), map[string]any{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "atlas"})
+	})
 	if !subjectAccess(t, k, "bob", []string{"atlas"}, ns, "get", "", "pods") {
 		t.Fatal("the hand edit did not take")
 	}

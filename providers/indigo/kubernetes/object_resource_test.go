@@ -146,11 +146,9 @@ func TestObjectLifecycle(t *testing.T) {
 	if err := k.Call(context.Background(), http.MethodPut, depPath+"/scale", scale, nil); err != nil {
 		t.Fatal(err)
 	}
-	live = get(t, k, depPath)
-	nested(live, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"] = "nginx:hand-made"
-	if err := k.Call(context.Background(), http.MethodPut, depPath, live, nil); err != nil {
-		t.Fatal(err)
-	}
+	edit(t, k, depPath, func(live map[string]any) {
+		nested(live, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"] = "nginx:hand-made"
+	})
 	dep = h.Read(objectType, dep)
 	m := protoharness.GetString(t, dep, "manifest")
 	if !strings.Contains(m, `"replicas":4`) || !strings.Contains(m, `"image":"nginx:hand-made"`) {
@@ -199,6 +197,25 @@ func TestObjectLifecycle(t *testing.T) {
 	// Gone by hand: Read drops it from state.
 	if got := h.Read(objectType, dep); !got.IsNull() {
 		t.Errorf("Read of a deleted object: %v", got)
+	}
+}
+
+// edit changes an object by hand, as kubectl edit does: read, change,
+// write back, again when a controller wrote in between (409).
+func edit(t *testing.T, k *testsrv.Kube, path string, change func(map[string]any)) {
+	t.Helper()
+	for try := 0; ; try++ {
+		obj := get(t, k, path)
+		change(obj)
+		err := k.Call(context.Background(), http.MethodPut, path, obj, nil)
+		var apiErr *testsrv.APIError
+		if errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict && try < 10 {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
 }
 
