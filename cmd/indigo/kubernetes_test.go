@@ -154,8 +154,8 @@ func TestUC1Kubernetes(t *testing.T) {
 }
 
 // kubeSiteConfig is a kubernetes site on k (namespace ns) with a
-// deployment of n replicas of the template in web.yaml.
-func kubeSiteConfig(k *testsrv.Kube, ns string, replicas int) map[string]string {
+// deployment of the container in web.yaml (a Deployment and a Service).
+func kubeSiteConfig(k *testsrv.Kube, ns string) map[string]string {
 	return map[string]string{
 		"main.hcl": fmt.Sprintf(`site "k8s" {
   kind = "kubernetes"
@@ -169,22 +169,26 @@ deployment "web" {
   template = "web.yaml"
 }
 `, k.Kubeconfig, ns),
-		"web.yaml": fmt.Sprintf(`tosca_definitions_version: tosca_simple_yaml_1_0
+		"web.yaml": `tosca_definitions_version: tosca_simple_yaml_1_0
 topology_template:
   node_templates:
     web:
       type: tosca.nodes.indigo.Container.Application.Docker
-      properties:
-        port: 8080
-      capabilities:
-        scalable:
-          properties:
-            count: %d
       artifacts:
         image:
           file: nginx:1.27
           type: tosca.artifacts.Deployment.Image.Container.Docker
-`, replicas),
+      requirements:
+        - host: runtime
+    runtime:
+      type: tosca.nodes.indigo.Container.Runtime.Docker
+      capabilities:
+        host:
+          properties:
+            publish_ports:
+              - protocol: tcp
+                source: 8080
+`,
 	}
 }
 
@@ -206,7 +210,7 @@ func TestKubernetesDrift(t *testing.T) {
 	}
 	ns := k.Namespace(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, kubeSiteConfig(k, ns, 2))
+	writeFiles(t, dir, kubeSiteConfig(k, ns))
 	kubeRun(t, dir, 0, "apply", "-auto-approve")
 	kubeRun(t, dir, 0, "plan", "-detailed-exitcode")
 
@@ -221,10 +225,10 @@ func TestKubernetesDrift(t *testing.T) {
 	}
 	kubeRun(t, dir, 0, "apply", "-auto-approve")
 	dep := kubeGet(t, k, path)
-	if field(dep, "spec", "replicas") != 2.0 || field(dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"] != "nginx:1.27" {
+	if field(dep, "spec", "replicas") != 1.0 || field(dep, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"] != "nginx:1.27" {
 		t.Errorf("apply did not repair the drift: %v", field(dep, "spec"))
 	}
-	if field(dep, "status", "availableReplicas") != 2.0 {
+	if field(dep, "status", "availableReplicas") != 1.0 {
 		t.Errorf("after the repair: %v", field(dep, "status"))
 	}
 	kubeRun(t, dir, 0, "plan", "-detailed-exitcode")
@@ -264,7 +268,7 @@ func TestKubernetesAccessPolicy(t *testing.T) {
 	}
 	ns := k.Namespace(t)
 	dir := t.TempDir()
-	files := kubeSiteConfig(k, ns, 1)
+	files := kubeSiteConfig(k, ns)
 	files["policy.hcl"] = `group "cms" {
   issuer = "https://issuer.example"
   claim  = "cms"
