@@ -551,6 +551,7 @@ func TestKubernetesAPIServerDown(t *testing.T) {
 	if !errors.As(err, &exit) {
 		t.Fatalf("apply with the apiserver stopped: %v\n%s", err, out)
 	}
+	t.Logf("apply with the apiserver stopped:\n%s", tail(out.String(), 30))
 	host := strings.TrimPrefix(k.Server, "https://")
 	if !strings.Contains(out.String(), host) || !strings.Contains(out.String(), "Kubernetes API server") {
 		t.Errorf("the error does not name the server %s:\n%s", k.Server, out)
@@ -580,4 +581,13 @@ func kubeconfigClient(path string) (*http.Client, string, error) {
 	}
 	c, err := rest.HTTPClientFor(cfg)
 	return c, cfg.Host, err
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
