@@ -451,13 +451,13 @@ func recordedKube(t testing.TB, dir string) (recorded map[string]int, pending ma
 // object exists that the state does not record (or record as being
 // created), that nothing is recorded twice, and that the next run
 // converges to a plan with nothing to do. INDIGO_CRASH_TRIALS sets the
-// number of trials (default 4; make crash runs more).
+// number of trials (default 3; make crash runs more).
 func TestCrashKubernetes(t *testing.T) {
 	k := testsrv.SharedKube(t)
 	if k == nil {
 		return
 	}
-	trials := 4
+	trials := 3
 	if s := os.Getenv("INDIGO_CRASH_TRIALS"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n > 0 {
 			trials = n
