@@ -86,17 +86,11 @@ func (b *Binder) kubeObject(kv ...any) *hclsyntax.ObjectConsExpr {
 	for i := 0; i+1 < len(kv); i += 2 {
 		var v hclsyntax.Expression
 		switch x := kv[i+1].(type) {
-		case nil:
-			continue
 		case string:
 			v = b.str(x)
 		case hcl.Expression:
-			if x == nil {
-				continue
-			}
 			v = asSyntax(x)
-		}
-		if v == nil {
+		default: // nil: left out
 			continue
 		}
 		obj.Items = append(obj.Items, hclsyntax.ObjectConsItem{KeyExpr: b.key(kv[i].(string)), ValueExpr: v})
