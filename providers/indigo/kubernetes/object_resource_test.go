@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/providers/indigo"
 	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
@@ -254,11 +256,17 @@ func TestObjectKinds(t *testing.T) {
 	if err != nil || len(p.Replace) == 0 {
 		t.Errorf("renaming a Role: %v, replace %v", err, p.Replace)
 	}
-	if err := h.Destroy(objectType, r); err != nil {
-		t.Fatal(err)
+	// A claim on a cluster with no storage class to bind it: applied,
+	// not waited for.
+	pvc := h.Create(objectType, map[string]any{"timeout": "20s", "manifest": `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data","namespace":"` + name + `"},
+"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1G"}}}}`})
+	if s := protoharness.GetString(t, pvc, "status"); s != "Pending" {
+		t.Errorf("claim status = %q", s)
 	}
-	if err := h.Destroy(objectType, nsObj); err != nil {
-		t.Fatal(err)
+	for _, obj := range []tftypes.Value{pvc, r, nsObj} {
+		if err := h.Destroy(objectType, obj); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if get(t, k, "/api/v1/namespaces/"+name) != nil {
 		t.Error("the namespace is still there after destroy")
