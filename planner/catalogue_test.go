@@ -87,6 +87,7 @@ func catalogueMock() *mockprovider.Mock {
 			"image_id":     {Type: cty.String, Optional: true},
 			"image_name":   {Type: cty.String, Optional: true},
 			"flavor_name":  {Type: cty.String, Optional: true},
+			"user_data":    {Type: cty.String, Optional: true},
 			"access_ip_v4": {Type: cty.String, Computed: true},
 		},
 	})

@@ -583,17 +583,6 @@ func (r *run) realiseDeployment(c *config.Config, name string, sites map[string]
 			}
 			scope.Module.ManagedResources[key] = res
 		}
-		for _, step := range real.Steps {
-			if step.Executed {
-				continue
-			}
-			subject := scope.Path.String() + ".component." + cname
-			r.addNote(plan.Note{
-				Subject: subject,
-				Summary: fmt.Sprintf("%s %s.%s: %s", subject, step.Interface, step.Operation, binding.NotExecuted),
-				Detail:  fmt.Sprintf("implementation %s; kept in the plan so the order of configuration steps is visible.", step.Implementation),
-			})
-		}
 	}
 	return diags
 }

@@ -519,7 +519,7 @@ func (r *run) planChange(ctx context.Context, res *config.Resource, addr config.
 	key := cacheKey{addr: addr, create: unmarkedPrior.IsNull()}
 	if !r.speculative {
 		if e := r.cache.get(key, unmarkedPrior, cfg, private); e != nil {
-			return e.planned, e.requires, e.private, nil
+			return e.planned, e.requires, e.private, e.warnings
 		}
 	}
 	proposed := proposedNew(schema.Block, unmarkedPrior, cfg)
@@ -543,7 +543,7 @@ func (r *run) planChange(ctx context.Context, res *config.Resource, addr config.
 		})
 	}
 	if r.speculative && !diags.HasErrors() {
-		r.cache.put(key, &cacheEntry{prior: unmarkedPrior, cfg: cfg, priorPrivate: private, planned: planned, requires: resp.RequiresReplace, private: resp.PlannedPrivate})
+		r.cache.put(key, &cacheEntry{prior: unmarkedPrior, cfg: cfg, priorPrivate: private, planned: planned, requires: resp.RequiresReplace, private: resp.PlannedPrivate, warnings: diags})
 	}
 	return planned, resp.RequiresReplace, resp.PlannedPrivate, diags
 }

@@ -48,6 +48,9 @@ type cacheEntry struct {
 	planned      cty.Value
 	requires     []cty.Path
 	private      []byte
+	// warnings the provider gave with its answer, said again when the
+	// answer is reused.
+	warnings hcl.Diagnostics
 }
 
 // planCache holds the speculative pass's answers, and its validations:

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/indigo-cloud/indigo/cmd/indigo/view"
 )
 
 // Main runs indigo with the process's arguments and returns its exit code.
@@ -35,6 +37,11 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	chdir          string
+	// tf holds the Terraform flags several commands share (tfcompat.go).
+	tf tfOptions
+	// stream, when set (plan, apply and refresh with -json), receives
+	// what would be printed as text, as machine-readable UI messages.
+	stream *view.Stream
 }
 
 // exitError ends a command with a given code. When msg is empty the command
@@ -50,13 +57,18 @@ func (e *exitError) Error() string { return e.msg }
 func exitCode(code int) error { return &exitError{code: code} }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, tf: newTFOptions()}
+	args, err := expandEnvArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %s\n", err)
+		return 1
+	}
 	root := a.rootCommand()
-	root.SetArgs(normalizeArgs(args))
+	root.SetArgs(versionAlias(normalizeArgs(args)))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	err = root.Execute()
 	if err == nil {
 		return 0
 	}
@@ -97,7 +109,7 @@ The usual workflow is:
 					return &exitError{code: 1, msg: fmt.Sprintf("cannot change to directory %s given with -chdir: %s", a.chdir, err)}
 				}
 			}
-			return nil
+			return a.tfPreRun(cmd)
 		},
 	}
 	root.PersistentFlags().StringVar(&a.chdir, "chdir", "", "switch to this directory before running the command")
@@ -120,8 +132,26 @@ The usual workflow is:
 		a.providersCommand(),
 		a.statusCommand(),
 		a.versionCommand(),
+		a.refreshCommand(),
+		a.workspaceCommand(),
+		a.consoleCommand(),
 	)
+	a.addTerraformFlags(root)
 	return root
+}
+
+// versionAlias turns Terraform's global -version (--version once
+// normalized) and -v into the version command.
+func versionAlias(args []string) []string {
+	for i, arg := range args {
+		if arg == "--version" || arg == "-v" {
+			return append(append(append([]string{}, args[:i]...), "version"), args[i+1:]...)
+		}
+		if !strings.HasPrefix(arg, "-") {
+			break
+		}
+	}
+	return args
 }
 
 // longFlag matches a single-dash long option such as -json or -out=plan.

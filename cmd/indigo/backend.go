@@ -34,6 +34,13 @@ type backendConfig struct {
 
 	secrets      backendSecrets
 	createBucket bool
+	// workspace is the selected workspace (indigo workspace select,
+	// TF_WORKSPACE); "" or "default" for the default one. It is not part
+	// of the recorded settings: every workspace shares the backend.
+	workspace string
+	// overrides are the -backend-config settings that are not secrets,
+	// recorded so that later runs configure the backend the same way.
+	overrides map[string]string
 }
 
 // backendSecrets are what a backend needs and the record must not hold.
@@ -74,13 +81,50 @@ func defaultLocal() *backendConfig {
 // default when there is none), filling in defaults and secrets from the
 // environment. Problems are printed as diagnostics.
 func (w *workspace) backendConfig() (*backendConfig, error) {
+	c, err := w.decodeBackend()
+	if err != nil {
+		return nil, err
+	}
+	ws, err := currentWorkspace(w.dir)
+	if err != nil {
+		return nil, &exitError{code: 1, msg: err.Error()}
+	}
+	c.workspace = ws
+	return c, nil
+}
+
+func (w *workspace) decodeBackend() (*backendConfig, error) {
 	b := w.res.Config.Module.Settings.Backend
+	overrides, secretOverrides, err := w.backendOverrides()
+	if err != nil {
+		return nil, err
+	}
 	if b == nil {
+		if len(overrides)+len(secretOverrides) > 0 {
+			return nil, &exitError{code: 1, msg: "-backend-config was given, but the configuration has no backend block: add one (e.g. terraform { backend \"s3\" {} }) for the settings to complete"}
+		}
 		return defaultLocal(), nil
 	}
 	fail := func(diags hcl.Diagnostics) (*backendConfig, error) {
 		w.diags(diags)
 		return nil, exitCode(1)
+	}
+	// override sets the -backend-config values over the block's.
+	override := func(fields map[string]**string) error {
+		for _, kv := range []map[string]string{overrides, secretOverrides} {
+			for k, v := range kv {
+				p, ok := fields[k]
+				if !ok {
+					if k == "create_bucket" && b.Type == "s3" {
+						continue
+					}
+					fmt.Fprintf(w.a.stderr, "Warning: -backend-config sets %q, which indigo's %s backend does not use; it has no effect.\n", k, b.Type)
+					continue
+				}
+				*p = &v
+			}
+		}
+		return nil
 	}
 	// ignored warns about the arguments a backend does not use (Terraform
 	// configurations carry some, such as dynamodb_table): they are
@@ -107,7 +151,9 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 			return fail(diags)
 		}
 		ignored(cfg.Remain)
+		_ = override(map[string]**string{"path": &cfg.Path})
 		c := defaultLocal()
+		c.overrides = overrides
 		if cfg.Path != nil {
 			c.Settings["path"] = filepath.Clean(*cfg.Path)
 		}
@@ -123,6 +169,7 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 			return fail(diags)
 		}
 		ignored(cfg.Remain)
+		_ = override(map[string]**string{"conn_str": &cfg.ConnStr, "workspace": &cfg.Workspace, "schema_name": &cfg.Schema})
 		conn := firstSet(cfg.ConnStr, os.Getenv("PG_CONN_STR"))
 		if conn == "" {
 			return fail(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "PostgreSQL backend without a connection string", Detail: "Set conn_str in the backend block or the PG_CONN_STR environment variable, e.g. postgres://user:pass@db.example:5432/indigo.", Subject: b.DeclRange.Ptr()}})
@@ -130,29 +177,47 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 		c := &backendConfig{Type: "pg", Settings: map[string]string{
 			"conn_str":  redactConnString(conn),
 			"workspace": firstSet(cfg.Workspace, "default"),
-		}, secrets: backendSecrets{connStr: conn}}
+		}, secrets: backendSecrets{connStr: conn}, overrides: overrides}
 		if cfg.Schema != nil && *cfg.Schema != "" {
 			c.Settings["schema_name"] = *cfg.Schema
 		}
 		return c, nil
 	case "s3":
 		var cfg struct {
-			Bucket       string   `hcl:"bucket"`
-			Key          *string  `hcl:"key,optional"`
-			Endpoint     *string  `hcl:"endpoint,optional"`
-			Region       *string  `hcl:"region,optional"`
-			AccessKey    *string  `hcl:"access_key,optional"`
-			SecretKey    *string  `hcl:"secret_key,optional"`
-			Token        *string  `hcl:"token,optional"`
-			CreateBucket *bool    `hcl:"create_bucket,optional"`
-			Remain       hcl.Body `hcl:",remain"`
+			Bucket       *string            `hcl:"bucket,optional"`
+			WSPrefix     *string            `hcl:"workspace_key_prefix,optional"`
+			Key          *string            `hcl:"key,optional"`
+			Endpoint     *string            `hcl:"endpoint,optional"`
+			Endpoints    *map[string]string `hcl:"endpoints,optional"`
+			Region       *string            `hcl:"region,optional"`
+			AccessKey    *string            `hcl:"access_key,optional"`
+			SecretKey    *string            `hcl:"secret_key,optional"`
+			Token        *string            `hcl:"token,optional"`
+			CreateBucket *bool              `hcl:"create_bucket,optional"`
+			Remain       hcl.Body           `hcl:",remain"`
 		}
 		if diags := gohcl.DecodeBody(b.Config, nil, &cfg); diags.HasErrors() {
 			return fail(diags)
 		}
 		ignored(cfg.Remain)
-		c := &backendConfig{Type: "s3", Settings: map[string]string{
-			"bucket":   cfg.Bucket,
+		_ = override(map[string]**string{"bucket": &cfg.Bucket, "key": &cfg.Key, "endpoint": &cfg.Endpoint, "region": &cfg.Region,
+			"access_key": &cfg.AccessKey, "secret_key": &cfg.SecretKey, "token": &cfg.Token, "workspace_key_prefix": &cfg.WSPrefix})
+		if v, ok := firstOverride("create_bucket", overrides, secretOverrides); ok {
+			t := v == "true"
+			cfg.CreateBucket = &t
+		}
+		if cfg.Endpoints != nil && cfg.Endpoint == nil {
+			// Terraform 1.6 and later: endpoints = { s3 = "..." }.
+			if ep := (*cfg.Endpoints)["s3"]; ep != "" {
+				cfg.Endpoint = &ep
+			}
+		}
+		if firstSet(cfg.Bucket) == "" {
+			return fail(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "S3 backend without a bucket",
+				Detail: "Set bucket in the backend block, or give it to init with -backend-config=bucket=NAME.", Subject: b.DeclRange.Ptr()}})
+		}
+		c := &backendConfig{Type: "s3", overrides: overrides, Settings: map[string]string{
+			"bucket":   *cfg.Bucket,
 			"key":      firstSet(cfg.Key, s3.DefaultKey),
 			"endpoint": firstSet(cfg.Endpoint, os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL"), s3.DefaultEndpoint),
 			"region":   firstSet(cfg.Region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), s3.DefaultRegion),
@@ -167,6 +232,9 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 			c.secrets.sessionToken = *cfg.Token
 		}
 		c.createBucket = cfg.CreateBucket != nil && *cfg.CreateBucket
+		if cfg.WSPrefix != nil {
+			c.Settings["workspace_key_prefix"] = *cfg.WSPrefix
+		}
 		return c, nil
 	}
 	return fail(hcl.Diagnostics{{
@@ -208,7 +276,7 @@ func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backe
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
-		return local.New(path), nil
+		return local.New(localWorkspacePath(path, c.workspace)), nil
 	case "pg":
 		conn := c.secrets.connStr
 		if conn == "" {
@@ -216,7 +284,7 @@ func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backe
 			// PGPASSWORD or ~/.pgpass.
 			conn = c.Settings["conn_str"]
 		}
-		b, err := pg.New(ctx, pg.Config{ConnString: conn, Workspace: c.Settings["workspace"], Schema: c.Settings["schema_name"]})
+		b, err := pg.New(ctx, pg.Config{ConnString: conn, Workspace: pgWorkspace(c), Schema: c.Settings["schema_name"]})
 		if err != nil {
 			return nil, &exitError{code: 1, msg: fmt.Sprintf("connecting to %s: %s", c, err)}
 		}
@@ -224,7 +292,7 @@ func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backe
 	case "s3":
 		b, err := s3.New(ctx, s3.Config{
 			Bucket:       c.Settings["bucket"],
-			Key:          c.Settings["key"],
+			Key:          s3WorkspaceKey(c),
 			Endpoint:     c.Settings["endpoint"],
 			Region:       c.Settings["region"],
 			AccessKey:    c.secrets.accessKey,
@@ -286,18 +354,42 @@ func changedMessage(from, to *backendConfig) string {
 }
 
 // backendRecordPath is where init records the backend, relative to the
-// working directory (Terraform's is .terraform/terraform.tfstate).
+// working directory (Terraform's is .terraform/terraform.tfstate), unless
+// TF_DATA_DIR moves the data directory.
 const backendRecordPath = ".indigo/backend.json"
+
+// backendRecordFile is the record's path for the working directory dir.
+func backendRecordFile(dir string) string {
+	return filepath.Join(dataDir(dir), "backend.json")
+}
 
 // backendRecord is the file's content.
 type backendRecord struct {
 	FormatVersion int `json:"format_version"`
 	backendConfig
+	// BackendConfig are the -backend-config settings init was given, but
+	// for secrets.
+	BackendConfig map[string]string `json:"backend_config,omitempty"`
+	// TerraformState records the choice made about a Terraform state
+	// found beside the configuration (takeover.go): "migrated" or
+	// "ignored", with its lineage.
+	TerraformState *terraformChoice `json:"terraform_state,omitempty"`
 }
 
 // readBackendRecord reads the recorded backend; nil when there is none.
 func readBackendRecord(dir string) (*backendConfig, error) {
-	path := filepath.Join(dir, backendRecordPath)
+	r, err := readRecord(dir)
+	if r == nil || err != nil {
+		return nil, err
+	}
+	c := r.backendConfig
+	c.overrides = r.BackendConfig
+	return &c, nil
+}
+
+// readRecord reads the whole record; nil when there is none.
+func readRecord(dir string) (*backendRecord, error) {
+	path := backendRecordFile(dir)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -315,14 +407,19 @@ func readBackendRecord(dir string) (*backendConfig, error) {
 	if r.Settings == nil {
 		r.Settings = map[string]string{}
 	}
-	c := r.backendConfig
-	return &c, nil
+	return &r, nil
 }
 
 // writeBackendRecord records c, without its secrets, atomically.
 func writeBackendRecord(dir string, c *backendConfig) error {
-	path := filepath.Join(dir, backendRecordPath)
-	data, err := json.MarshalIndent(backendRecord{FormatVersion: 1, backendConfig: *c}, "", "  ")
+	path := backendRecordFile(dir)
+	prev, _ := readRecord(dir)
+	rec := backendRecord{FormatVersion: 1, backendConfig: *c, BackendConfig: c.overrides}
+	if prev != nil && prev.sameAs(c) {
+		// The choice about a Terraform state holds for this backend only.
+		rec.TerraformState = prev.TerraformState
+	}
+	data, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -49,6 +50,13 @@ environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; PG_CONN_STR,
 PGPASSWORD or ~/.pgpass), or uses the new backend's when it is of the same
 type.
 
+A Terraform or OpenTofu working directory: when indigo has no state of its own
+and finds theirs (terraform.tfstate, or the object or row of the backend the
+terraform block names), init says so; -migrate-state imports it, -reconfigure
+starts empty beside it, and plan and apply refuse to run until one is chosen.
+-backend-config=KEY=VALUE (or =FILE) completes the backend block as in
+Terraform; -backend=false leaves the backend as recorded (docs/cli.md).
+
 Then init finds every provider the configuration needs, installs those that
 are not built into indigo (from dev_overrides, filesystem mirrors, a network
 mirror or the provider registry, as the CLI configuration says) and records
@@ -87,12 +95,22 @@ func (a *app) runInit(ctx context.Context, path string, opts initOptions) error 
 	if opts.migrate && opts.reconfigure {
 		return &exitError{code: 1, msg: "-migrate-state and -reconfigure exclude each other: copy the state to the new backend, or use the new backend as it is"}
 	}
+	if err := a.initFromModule(path); err != nil {
+		return err
+	}
 	w, err := a.loadWorkspace(path)
 	if err != nil {
 		return err
 	}
-	if err := a.initBackend(ctx, w, opts); err != nil {
-		return err
+	if a.tf.initBackend {
+		if err := a.initBackend(ctx, w, opts); err != nil {
+			return err
+		}
+		if err := a.initTakeover(ctx, w, opts); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(a.stdout, "Skipping the backend (-backend=false): runs use the backend init recorded before.")
 	}
 	upgrade := opts.upgrade
 	fmt.Fprintln(a.stdout, "\nInitializing provider plugins...")
@@ -109,6 +127,10 @@ func (a *app) runInit(ctx context.Context, path string, opts initOptions) error 
 	}
 	inst := install.NewInstaller(cliCfg, env, w.dir)
 	inst.Logger = w.logger
+	inst.Dir = filepath.Join(dataDir(w.dir), "providers")
+	if err := a.pluginDirSources(inst, env); err != nil {
+		return err
+	}
 	reqs, _ := requirements(w.res.Config) // its errors stopped loadWorkspace
 	newLocks, installed, err := inst.Install(ctx, reqs, locks, install.InstallOptions{
 		Upgrade:  upgrade,
@@ -118,6 +140,9 @@ func (a *app) runInit(ctx context.Context, path string, opts initOptions) error 
 		for _, warn := range i.Warnings {
 			fmt.Fprintf(a.stderr, "Warning: %s\n", warn)
 		}
+	}
+	if newLocks != nil && !newLocks.Equal(locks) && a.tf.lockfile == "readonly" {
+		return &exitError{code: 1, msg: fmt.Sprintf("-lockfile=readonly: the providers selected differ from %s, which must not change: run indigo init without -lockfile=readonly to update it, and commit it", install.LockFileName)}
 	}
 	if newLocks != nil && !newLocks.Equal(locks) {
 		if werr := newLocks.WriteFile(filepath.Join(w.dir, install.LockFileName)); werr != nil {
@@ -165,6 +190,7 @@ constraint, and what is installed or built in.`,
 			env := install.DefaultCLIEnv()
 			cliCfg, _ := install.LoadCLIConfig(env)
 			inst := install.NewInstaller(cliCfg, env, w.dir)
+			inst.Dir = filepath.Join(dataDir(w.dir), "providers")
 			reqs, _ := requirements(w.res.Config) // its errors stopped loadWorkspace
 			var provs []install.Provider
 			for p := range reqs {
@@ -195,6 +221,7 @@ constraint, and what is installed or built in.`,
 			return nil
 		},
 	}
+	cmd.AddCommand(a.providersLockCommand())
 	return cmd
 }
 
@@ -203,4 +230,59 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// pluginDirSources applies -plugin-dir: providers come only from those
+// directories (each a filesystem mirror), as with Terraform; development
+// overrides still apply.
+func (a *app) pluginDirSources(inst *install.Installer, env install.CLIEnv) error {
+	if len(a.tf.pluginDirs) == 0 {
+		return nil
+	}
+	var methods []install.Method
+	for _, d := range a.tf.pluginDirs {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return &exitError{code: 1, msg: fmt.Sprintf("-plugin-dir=%s is not a directory", d)}
+		}
+		methods = append(methods, install.Method{Kind: install.FilesystemMirror, Location: d})
+	}
+	inst.Sources.Methods = methods
+	return nil
+}
+
+// initFromModule applies -from-module: the working directory, which must
+// hold no configuration yet, gets a copy of the configuration in a local
+// directory.
+func (a *app) initFromModule(dir string) error {
+	src := a.tf.fromModule
+	if src == "" {
+		return nil
+	}
+	st, err := os.Stat(src)
+	if err != nil || !st.IsDir() {
+		return &exitError{code: 1, msg: fmt.Sprintf("-from-module=%s: indigo copies a module from a local directory, and this is not one (registry and git sources are not supported here)", src)}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if ext := filepath.Ext(e.Name()); ext == ".tf" || ext == ".hcl" || ext == ".indigo" {
+			return &exitError{code: 1, msg: fmt.Sprintf("-from-module needs a directory without configuration, and %s has %s", dir, e.Name())}
+		}
+	}
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			if rel != "." && (d.Name() == ".git" || d.Name() == ".terraform" || d.Name() == ".indigo") {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
+	})
 }

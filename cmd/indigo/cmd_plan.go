@@ -21,7 +21,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
-	"github.com/indigo-cloud/indigo/cmd/indigo/view/jsonplan"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
@@ -52,7 +51,7 @@ func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
 	f.varFlags.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVarP(&f.file, "file", "f", "", "plan a TOSCA template (a deployment of its own) instead of the configuration directory")
-	fl.BoolVar(&f.json, "json", false, "print the plan as JSON (format documented in docs/json-plan.md)")
+	fl.BoolVar(&f.json, "json", false, "print Terraform's machine-readable UI: one JSON message a line (docs/json-ui.md); the whole plan as JSON is indigo show -json PLANFILE")
 	fl.BoolVar(&f.refresh, "refresh", true, "read the real state of every object first (-refresh=false skips it)")
 	fl.StringArrayVar(&f.targets, "target", nil, "limit the run to this resource, module, deployment or storage and what it depends on (repeatable)")
 	fl.StringArrayVar(&f.replace, "replace", nil, "replace this resource instance even if nothing changed (repeatable)")
@@ -61,11 +60,11 @@ func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
 	fl.BoolVar(&f.replan, "replan", false, "let placed components move to a better-ranked site (they stay where they are otherwise)")
 	fl.BoolVar(&f.refreshOnly, "refresh-only", false, "only update the state from the real world")
 	fl.BoolVar(&f.noColor, "no-color", false, "accepted for Terraform compatibility; output has no color")
+	fl.BoolVar(&f.destroy, "destroy", false, "plan to destroy everything the state records")
 	if forApply {
 		fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	} else {
 		fl.StringVar(&f.out, "out", "", "save the plan to this file, for indigo apply FILE")
-		fl.BoolVar(&f.destroy, "destroy", false, "plan to destroy everything the state records")
 		fl.BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 0 when there is nothing to do, 2 when there are changes, 1 on errors")
 	}
 }
@@ -86,7 +85,7 @@ Save the plan with -out to apply exactly it later with indigo apply FILE.`,
   indigo plan -var region=IT -out tonight.plan
   indigo plan -f templates/galaxy.yaml
   indigo plan -destroy
-  indigo plan -json | jq '.resource_changes[].change.actions'`,
+  indigo plan -json | jq -r 'select(.type == "planned_change") | .change.action'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runPlan(cmd.Context(), pathArg(args, f.file), &f)
@@ -116,6 +115,9 @@ func (w *workspace) planOptions(f *runFlags) (planner.Options, error) {
 		Vars: vars, VarRanges: ranges, Targets: f.targets, SkipRefresh: !f.refresh,
 		Parallelism: f.parallelism, Replan: f.replan, Logger: w.logger,
 	}
+	if opts.Workspace, err = currentWorkspace(w.dir); err != nil {
+		return opts, &exitError{code: 1, msg: err.Error()}
+	}
 	if f.destroy {
 		opts.Mode = plan.DestroyMode
 	}
@@ -136,6 +138,7 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	a.startStream(f.json)
 	w, err := a.loadWorkspace(path)
 	if err != nil {
 		return err
@@ -146,6 +149,9 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 	}
 	provs, err := w.providers()
 	if err != nil {
+		return err
+	}
+	if err := w.checkTakeover(ctx); err != nil {
 		return err
 	}
 	mgr, err := w.openState(ctx, "plan", f.lock)
@@ -170,14 +176,9 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 // showPlan renders a plan (or only the problems when there is none), saves
 // it with -out, and maps the result to an exit status.
 func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *runFlags) error {
-	if f.json && p != nil {
-		b, err := jsonplan.Marshal(p)
-		if err != nil {
-			return err
-		}
-		a.stdout.Write(b)
-		fmt.Fprintln(a.stdout)
-	} else if p != nil && (!p.Errored || p.Changed()) {
+	if a.stream != nil && p != nil && (!p.Errored || p.Changed()) {
+		a.stream.Plan(p)
+	} else if a.stream == nil && p != nil && (!p.Errored || p.Changed()) {
 		// A plan that stopped on errors before finding any change has
 		// nothing to show but the errors.
 		view.Plan(a.stdout, p, view.PlanOptions{})
@@ -191,7 +192,7 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 			return &exitError{code: 1, msg: fmt.Sprintf("saving the plan: %s", err)}
 		}
 		if !f.json {
-			fmt.Fprintf(a.stdout, "\nSaved the plan to %s. To apply exactly this plan, run:\n  indigo apply %s\n", f.out, f.out)
+			fmt.Fprintf(a.stdout, "\nSaved the plan to %s.%s\n", f.out, a.hint(" To apply exactly this plan, run:\n  indigo apply "+f.out))
 		}
 	}
 	if f.detailedExitcode && p.Applyable {
@@ -356,6 +357,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	}
 	stop, abandon, cleanup := a.signalContexts(ctx)
 	defer cleanup()
+	a.startStream(f.json)
 	// A plan file?
 	if len(args) == 1 && f.file == "" {
 		if st, err := os.Stat(args[0]); err == nil && !st.IsDir() && !strings.HasSuffix(args[0], ".yaml") && !strings.HasSuffix(args[0], ".yml") {
@@ -382,6 +384,9 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	if destroy {
 		op = "destroy"
 	}
+	if err := w.checkTakeover(ctx); err != nil {
+		return err
+	}
 	mgr, err := w.openState(ctx, op, f.lock)
 	if err != nil {
 		return err
@@ -395,7 +400,9 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 		w.diags(d)
 		return exitCode(1)
 	}
-	opts.Progress = a.progressPrinter(false)
+	if a.stream == nil {
+		opts.Progress = a.progressPrinter(false)
+	}
 	cfg := w.res.Config
 	var p *plan.Plan
 	diags := w.broken
@@ -416,7 +423,11 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 		}
 	}
 	if p != nil && (!p.Errored || p.Changed()) {
-		view.Plan(a.stdout, p, view.PlanOptions{})
+		if a.stream != nil {
+			a.stream.Plan(p)
+		} else {
+			view.Plan(a.stdout, p, view.PlanOptions{})
+		}
 	}
 	w.diags(diags)
 	if diags.HasErrors() || p == nil {
@@ -430,6 +441,9 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 			return exitCode(1)
 		}
 		return nil
+	}
+	if !f.autoApprove && a.stream != nil {
+		return &exitError{code: 1, msg: "apply -json needs -auto-approve (or a saved plan): the machine-readable UI cannot ask for confirmation"}
 	}
 	if !f.autoApprove {
 		ok, err := a.confirm(destroy)
@@ -464,6 +478,9 @@ func asWarnings(diags hcl.Diagnostics) hcl.Diagnostics {
 
 // carryOut applies a plan made from cfg and reports the result.
 func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.Config, mgr *state.Manager, provs planner.Providers, p *plan.Plan, opts planner.Options) error {
+	if a.stream != nil {
+		return a.carryOutStream(stop, abandon, w, cfg, mgr, provs, p, opts)
+	}
 	fmt.Fprintln(a.stdout)
 	opts.Progress = a.progressPrinter(true)
 	out, diags := planner.ApplyWithFallback(stop, cfg, p, mgr, provs, opts, abandon)
@@ -509,9 +526,20 @@ func siteList(sites []string) string {
 
 // confirm asks the user to type yes.
 func (a *app) confirm(destroy bool) (bool, error) {
+	if !a.tf.input {
+		return false, &exitError{code: 1, msg: "apply needs a confirmation, and input is disabled (-input=false or TF_INPUT=0): run with -auto-approve, or apply a plan saved with plan -out"}
+	}
 	q := "Do you want to perform these actions?"
 	if destroy {
 		q = "Do you really want to destroy all resources?"
+	}
+	return a.confirmText(q)
+}
+
+// confirmText asks question and reads the answer: only yes is yes.
+func (a *app) confirmText(q string) (bool, error) {
+	if !a.tf.input {
+		return false, &exitError{code: 1, msg: "this needs a confirmation, and input is disabled (-input=false or TF_INPUT=0): run with -auto-approve"}
 	}
 	fmt.Fprintf(a.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", q)
 	line, err := bufio.NewReader(a.stdin).ReadString('\n')
@@ -556,6 +584,7 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 	}
 	defer mgr.Close(context.Background())
 	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true}
+	opts.Workspace, _ = currentWorkspace(w.dir)
 	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
 }
 
@@ -575,6 +604,10 @@ func (w *workspace) reconcile(ctx context.Context, mgr *state.Manager, provs pla
 
 // printOutputs prints the root outputs recorded in state.
 func (a *app) printOutputs(s *state.State) {
+	if a.stream != nil {
+		a.stream.Outputs(s)
+		return
+	}
 	if len(s.Outputs) == 0 {
 		return
 	}

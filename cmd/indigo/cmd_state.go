@@ -35,7 +35,7 @@ has recorded. Commands that change the state hold its lock and journal the chang
   indigo state pull > backup.json
   indigo state push terraform.tfstate`,
 	}
-	cmd.AddCommand(a.stateListCommand(), a.stateShowCommand(), a.stateMvCommand(), a.stateRmCommand(), a.statePullCommand(), a.statePushCommand())
+	cmd.AddCommand(a.stateListCommand(), a.stateShowCommand(), a.stateMvCommand(), a.stateRmCommand(), a.statePullCommand(), a.statePushCommand(), a.stateReplaceProviderCommand())
 	return cmd
 }
 
@@ -69,6 +69,9 @@ func (a *app) stateListCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withState("state list", false, func(w *workspace, m *state.Manager) error {
 				for _, addr := range m.State().AllInstances() {
+					if a.tf.stateID != "" && !hasID(m.State().ResourceInstance(addr), a.tf.stateID) {
+						continue
+					}
 					if len(args) == 0 || matchesAny(addr, args) {
 						fmt.Fprintln(a.stdout, addr)
 					}
@@ -77,6 +80,20 @@ func (a *app) stateListCommand() *cobra.Command {
 			})
 		},
 	}
+}
+
+// hasID reports whether the object's id attribute is id (state list -id).
+func hasID(o *state.Object, id string) bool {
+	if o == nil {
+		return false
+	}
+	var attrs struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(o.AttrsJSON, &attrs) != nil {
+		return false
+	}
+	return fmt.Sprint(attrs.ID) == id
 }
 
 // matchesAny reports whether addr is named by, or is inside, one of the
@@ -371,7 +388,7 @@ the configuration. An import block in the configuration does the same through th
 			if diags.HasErrors() {
 				return &exitError{code: 1, msg: fmt.Sprintf("%q is not a resource instance address", args[0])}
 			}
-			w, err := a.loadWorkspace(".")
+			w, err := a.loadWorkspace(firstSet(&a.tf.configDir, "."))
 			if err != nil {
 				return err
 			}
@@ -435,7 +452,7 @@ and prints for each deployment or storage (or only those named) the chosen site,
 their scores and the parts that make them, and why each rejected site was rejected.`,
 		Example: "  indigo rank\n  indigo rank deployment.galaxy\n  indigo rank -json storage.archive",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := a.loadWorkspace(".")
+			w, err := a.loadWorkspace(firstSet(&a.tf.configDir, "."))
 			if err != nil {
 				return err
 			}

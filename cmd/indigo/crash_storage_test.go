@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,15 +24,7 @@ import (
 // INDIGO_CRASH_TRIALS sets the number of trials (default 8; make crash runs
 // more).
 func TestCrashStorage(t *testing.T) {
-	trials := 8
-	if s := os.Getenv("INDIGO_CRASH_TRIALS"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			trials = n
-		}
-	}
-	if testing.Short() {
-		trials = 2
-	}
+	trials := crashTrials(8, 2)
 	opts := testsrv.MinIOOptions{AccessKey: s3User, SecretKey: s3Secret}
 	a, b := testsrv.StartMinIO(t, opts), testsrv.StartMinIO(t, opts)
 	clients := []*minio.Client{a.Client(t), b.Client(t)}

@@ -190,21 +190,42 @@ func trialSetup(t *testing.T, trials int) (string, *rand.Rand, func(gen int), ti
 	return dir, rand.New(rand.NewSource(seed)), write, window
 }
 
+// killDuring starts indigo with args in dir, kills it (kill -9, its whole
+// process group, built-in providers included) after a random delay within
+// window, and waits until its providers, which notice their parent died
+// within a second, are gone. It returns the delay and indigo's output.
+func killDuring(t *testing.T, dir string, rng *rand.Rand, window time.Duration, args ...string) (time.Duration, *output) {
+	t.Helper()
+	cmd, out := startIndigo(t, dir, args...)
+	delay := time.Duration(rng.Int63n(int64(window)))
+	time.Sleep(delay)
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	cmd.Wait()
+	time.Sleep(700 * time.Millisecond)
+	return delay, out
+}
+
+// crashTrials is how many trials a crash test runs: INDIGO_CRASH_TRIALS
+// when set (make crash sets it), else def, or short under -short.
+func crashTrials(def, short int) int {
+	if s := os.Getenv("INDIGO_CRASH_TRIALS"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return n
+		}
+	}
+	if testing.Short() {
+		return short
+	}
+	return def
+}
+
 // TestCrash kills indigo apply at random moments and checks that the next
 // run loses nothing: every object on disk is recorded, nothing twice, the
 // state parses, and after a completing apply a plan has nothing to do.
 // INDIGO_CRASH_TRIALS sets the number of trials (default 20; make crash
 // runs 100).
 func TestCrash(t *testing.T) {
-	trials := 20
-	if s := os.Getenv("INDIGO_CRASH_TRIALS"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			trials = n
-		}
-	}
-	if testing.Short() {
-		trials = 3
-	}
+	trials := crashTrials(20, 3)
 	dir, rng, write, window := trialSetup(t, trials)
 	for trial := 1; trial <= trials; trial++ {
 		destroy := trial%5 == 0
@@ -213,13 +234,7 @@ func TestCrash(t *testing.T) {
 		if destroy {
 			args = []string{"destroy", "-auto-approve"}
 		}
-		cmd, out := startIndigo(t, dir, args...)
-		delay := time.Duration(rng.Int63n(int64(window)))
-		time.Sleep(delay)
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		// Built-in providers notice their parent died within a second.
-		time.Sleep(700 * time.Millisecond)
+		delay, out := killDuring(t, dir, rng, window, args...)
 		checkConsistent(t, dir, true)
 		if t.Failed() {
 			t.Fatalf("trial %d (killed after %s during %s):\n%s", trial, delay, args[0], out.String())

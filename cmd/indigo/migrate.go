@@ -27,6 +27,10 @@ func (a *app) initBackend(ctx context.Context, w *workspace, opts initOptions) e
 		// A state kept in the default file before any backend was set up.
 		from = defaultLocal()
 	}
+	if from != nil {
+		// The selected workspace's state moves to the same workspace.
+		from.workspace = to.workspace
+	}
 	switch {
 	case from == nil || from.sameAs(to):
 		// Connecting checks the server, the credentials and the bucket
@@ -45,7 +49,7 @@ func (a *app) initBackend(ctx context.Context, w *workspace, opts initOptions) e
 		closeBackend(ctx, b)
 		fmt.Fprintf(a.stdout, "The backend changed from %s to %s.\nUsing the new backend as it is (-reconfigure); nothing was copied, and the previous backend keeps its state.\n", from, to)
 	case opts.migrate:
-		if err := a.migrateState(ctx, w.dir, from, to, opts.forceCopy); err != nil {
+		if err := a.migrateWorkspaces(ctx, w.dir, from, to, opts.forceCopy); err != nil {
 			return err
 		}
 	default:
@@ -88,6 +92,35 @@ func previousSecrets(from, to *backendConfig) {
 			from.secrets.connStr = to.secrets.connStr
 		}
 	}
+}
+
+// migrateWorkspaces copies the state of every workspace the previous
+// backend holds to the same workspace of the new one, as Terraform does.
+func (a *app) migrateWorkspaces(ctx context.Context, dir string, from, to *backendConfig, force bool) error {
+	previousSecrets(from, to)
+	names, err := workspaceNames(ctx, dir, from)
+	if err != nil || len(names) < 2 {
+		// One workspace (or none listed): the selected one.
+		return a.migrateState(ctx, dir, from, to, force)
+	}
+	for _, n := range names {
+		f, t := *from, *to
+		f.workspace, t.workspace = n, n
+		fmt.Fprintf(a.stdout, "Workspace %q:\n", n)
+		if t.Type == "local" && n != defaultWorkspace {
+			path := t.Settings["path"]
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(dir, path)
+			}
+			if err := os.MkdirAll(filepath.Dir(localWorkspacePath(path, n)), 0o755); err != nil {
+				return &exitError{code: 1, msg: fmt.Sprintf("copying workspace %q: %s", n, err)}
+			}
+		}
+		if err := a.migrateState(ctx, dir, &f, &t, force); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // migrateState copies the state from one backend to another under both
@@ -160,18 +193,8 @@ func (a *app) migrateState(ctx context.Context, dir string, from, to *backendCon
 		write.Lineage = have.Lineage
 		write.Serial = max(have.Serial, cur.Serial) + 1
 	}
-	if err := dst.WriteSnapshot(ctx, write); err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("copying the state to %s: %s", to, err)}
-	}
-	// An empty journal for the copy: records the destination kept for an
-	// earlier state must never be replayed onto it.
-	j, err := dst.OpenJournal(ctx, state.JournalHeader{Lineage: write.Lineage, BaseSerial: write.Serial}, nil)
-	if err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("copying the state to %s: %s", to, err)}
-	}
-	_ = j.Close()
-	if err := checkCopy(ctx, dst, write); err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("the state copied to %s does not read back as written: %s. The previous backend still holds the state; fix the new backend and run indigo init -migrate-state again", to, err)}
+	if err := writeCopy(ctx, dst, write); err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("copying the state to %s: %s. The previous backend still holds the state; fix the new backend and run indigo init -migrate-state again", to, err)}
 	}
 	if have.Serial > 0 {
 		fmt.Fprintf(a.stdout, "-force-copy: replacing the state in %s: lineage %s, serial %d, %d resource instances.\n",
@@ -187,6 +210,24 @@ func (a *app) migrateState(ctx context.Context, dir string, from, to *backendCon
 		fmt.Fprintf(a.stdout, "%d provider operations in flight were copied with it; the next apply reconciles them.\n", p)
 	}
 	fmt.Fprintf(a.stdout, "The previous backend keeps its copy of the state, as it was; indigo no longer uses it. Delete it once you no longer need it.\n")
+	return nil
+}
+
+// writeCopy writes s as b's snapshot with an empty journal (records the
+// backend kept for an earlier state must never be replayed onto it), and
+// checks it by reading it back.
+func writeCopy(ctx context.Context, b state.Backend, s *state.State) error {
+	if err := b.WriteSnapshot(ctx, s); err != nil {
+		return err
+	}
+	j, err := b.OpenJournal(ctx, state.JournalHeader{Lineage: s.Lineage, BaseSerial: s.Serial}, nil)
+	if err != nil {
+		return err
+	}
+	_ = j.Close()
+	if err := checkCopy(ctx, b, s); err != nil {
+		return fmt.Errorf("it does not read back as written: %w", err)
+	}
 	return nil
 }
 

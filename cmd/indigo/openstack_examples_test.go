@@ -27,12 +27,20 @@ func TestOpenStackExamples(t *testing.T) {
 		servers: map[string]string{"lrms_fe_server": "m1.large", "lrms_wn_server-0": "m1.medium", "lrms_wn_server-1": "m1.medium"},
 		public:  "lrms_fe_server",
 		ingress: []int{80},
+		// Its batch part runs on a Slurm cluster (slurm_test.go).
+		batch: uc2Batch,
 	}, {
 		name: "uc3-medical-imaging",
 		// gpu_nodes = 2: one GPU each (g1.large), the PACS server 4 cpus 16 GB.
 		servers: map[string]string{"pacs_server": "m1.xlarge", "gpu_node-0": "g1.large", "gpu_node-1": "g1.large"},
 		public:  "pacs_server",
 		volumes: map[string]string{"image_archive": "pacs_server"},
+		// The PACS's configure step runs on its server at boot.
+		userData: map[string][]string{"pacs_server": {
+			"fetch 'https://example.org/playbooks/orthanc.yml' 02-pacs-configure.yml",
+			"ansible-galaxy role install -p roles 'grycap.orthanc'",
+			"ansible-playbook -i localhost, -c local 02-pacs-configure.yml",
+		}},
 	}, {
 		name: "uc4-cms-cluster",
 		// workers = 4.
@@ -56,6 +64,13 @@ type openStackExample struct {
 	// ingress are the tcp ports the public server's security group opens
 	// (its endpoint's ports); none: it has no security group of its own.
 	ingress []int
+	// batch, when set, is the example's batch part: it starts what the
+	// example needs, sets its variables, and returns what to check after
+	// apply and after destroy.
+	batch func(t *testing.T) (afterApply func(dir, applied string), afterDestroy func(dir string))
+	// userData are lines the boot scripts (user_data) of servers must
+	// hold: the configuration steps they run.
+	userData map[string][]string
 }
 
 // exampleImages are the image ids the examples' site catalogues name.
@@ -102,6 +117,10 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 	t.Setenv("INDIGO_VAR_password", "s3cret")
 	t.Setenv("INDIGO_VAR_tenant_name", "research")
 	t.Setenv("INDIGO_VAR_network_id", netID)
+	afterApply, afterDestroy := func(string, string) {}, func(string) {}
+	if ex.batch != nil {
+		afterApply, afterDestroy = ex.batch(t)
+	}
 	dir := copyExample(t, ex.name)
 
 	step := func(want int, args ...string) string {
@@ -115,6 +134,7 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 	step(0, "validate")
 	step(0, "plan")
 	applied := step(0, "apply", "-auto-approve")
+	afterApply(dir, applied)
 
 	flavorName := map[string]string{}
 	for _, f := range cloud.Flavors() {
@@ -131,6 +151,11 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 			t.Errorf("server %s was not asked for", sv.Name)
 		case flavorName[sv.FlavorID] != want:
 			t.Errorf("server %s has flavor %s, want %s (the plan's choice)", sv.Name, flavorName[sv.FlavorID], want)
+		}
+		for _, line := range ex.userData[sv.Name] {
+			if !strings.Contains(sv.UserData, line+"\n") {
+				t.Errorf("server %s's boot script lacks %q:\n%s", sv.Name, line, sv.UserData)
+			}
 		}
 		if exampleImages[sv.ImageID] == "" || len(sv.Ports) != 1 {
 			t.Errorf("server %s: image %q, ports %v: want an image of the site's catalogue and one port", sv.Name, sv.ImageID, sv.Ports)
@@ -196,6 +221,7 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 	step(0, "plan", "-detailed-exitcode")
 
 	step(0, "destroy", "-auto-approve")
+	afterDestroy(dir)
 	if n, v, f, g := len(cloud.Servers()), len(cloud.Volumes()), len(cloud.FloatingIPs()), len(cloud.SecurityGroups()); n+v+f+g != 0 {
 		t.Errorf("after destroy: %d servers, %d volumes, %d floating IPs, %d security groups left", n, v, f, g)
 	}

@@ -84,17 +84,34 @@ func (a *app) loadWorkspaceOf(path string, keepBroken bool) (*workspace, error) 
 	return w, nil
 }
 
-// newLogger returns the logger INDIGO_LOG asks for (silent by default).
+// newLogger returns the logger INDIGO_LOG or TF_LOG asks for (silent by
+// default), writing to INDIGO_LOG_PATH or TF_LOG_PATH when set, else to
+// standard error. TF_LOG=JSON logs everything as JSON lines.
 func newLogger(a *app) hclog.Logger {
-	level := hclog.LevelFromString(os.Getenv("INDIGO_LOG"))
+	level := hclog.LevelFromString(logLevel())
 	if level == hclog.NoLevel {
 		return hclog.NewNullLogger()
 	}
-	return hclog.New(&hclog.LoggerOptions{Name: "indigo", Level: level, Output: a.stderr})
+	out := a.stderr
+	if path := firstSet(nil, os.Getenv("INDIGO_LOG_PATH"), os.Getenv("TF_LOG_PATH")); path != "" {
+		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+			out = f
+		} else {
+			fmt.Fprintf(a.stderr, "Warning: cannot open the log file %s (%s); logging to standard error\n", path, err)
+		}
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "indigo", Level: level, Output: out, JSONFormat: strings.EqualFold(os.Getenv("TF_LOG"), "json")})
 }
 
 func (w *workspace) diags(diags hcl.Diagnostics) {
 	view.Sort(diags)
+	if w.a.stream != nil {
+		w.a.stream.Diagnostics(diags, w.src)
+		return
+	}
+	if w.a.compactWarnings(diags) {
+		return
+	}
 	view.Diagnostics(w.a.stderr, diags, w.src)
 }
 
@@ -117,7 +134,11 @@ func (w *workspace) openState(ctx context.Context, operation string, lock bool) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := state.Open(ctx, b, state.OpenOptions{Operation: operation, Version: indigoVersion(), ReadOnly: !lock})
+	if b, err = w.a.legacyStateFiles(ctx, b, lock); err != nil {
+		return nil, err
+	}
+	lock = lock && w.a.tf.lock
+	m, err := w.a.openWithTimeout(ctx, b, state.OpenOptions{Operation: operation, Version: indigoVersion(), ReadOnly: !lock})
 	if err != nil {
 		var le *state.LockedError
 		if errors.As(err, &le) {
@@ -151,6 +172,7 @@ func (w *workspace) providers() (planner.Providers, error) {
 			return nil, exitCode(1)
 		}
 		inst := install.NewInstaller(cliCfg, env, w.dir)
+		inst.Dir = filepath.Join(dataDir(w.dir), "providers")
 		inst.Logger = w.logger
 		l.Finder, l.Locks = inst, locks
 	}

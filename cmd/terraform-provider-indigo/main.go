@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
+	"github.com/indigo-cloud/indigo/providers/builtin"
 	"github.com/indigo-cloud/indigo/providers/indigo"
 )
 
@@ -21,6 +22,9 @@ const Address = "registry.terraform.io/indigo-cloud/indigo"
 var version = "0.0.0-dev"
 
 func main() {
+	// indigo_deployment and indigo_storage run indigo's engine, which
+	// starts indigo's built-in providers by re-executing this binary.
+	builtin.MaybeServe()
 	debug := flag.Bool("debug", false, "run in debug mode: print TF_REATTACH_PROVIDERS for Terraform and serve until interrupted")
 	flag.Parse()
 

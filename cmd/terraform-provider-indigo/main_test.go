@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -255,3 +256,5 @@ func killIfRunning(pid int) error {
 	}
 	return p.Kill()
 }
+
+func mustRegexp(s string) *regexp.Regexp { return regexp.MustCompile(s) }

@@ -44,6 +44,24 @@ variable "network_id" {
   default     = "private-network-id"
 }
 
+variable "slurm_conf" {
+  description = "the batch cluster's slurm.conf; empty: the environment's SLURM_CONF (then /etc/slurm/slurm.conf)"
+  type        = string
+  default     = ""
+}
+
+variable "slurm_partition" {
+  description = "the partition the jobs go to; empty: the cluster's default partition"
+  type        = string
+  default     = ""
+}
+
+variable "batch_work_dir" {
+  description = "where the jobs run and write their output, on the cluster's shared file system (relative: under this directory)"
+  type        = string
+  default     = "jobs"
+}
+
 provider "openstack" {
   alias       = "cnaf"
   auth_url    = var.auth_url
@@ -118,6 +136,22 @@ site "bari" {
   cost = { cpu_hour = 0.009 }
 }
 
+# The community's batch cluster: Galaxy's jobs run there (sbatch), tracked
+# until they end.
+site "hpc" {
+  kind     = "slurm"
+  location = "IT"
+  settings {
+    conf      = var.slurm_conf
+    partition = var.slurm_partition
+    work_dir  = var.batch_work_dir
+  }
+  sla {
+    cpus   = 64
+    memory = "256GiB"
+  }
+}
+
 deployment "galaxy" {
   template = "galaxy-slurm.yaml"
   inputs = {
@@ -131,6 +165,20 @@ deployment "galaxy" {
   }
 }
 
+deployment "galaxy_jobs" {
+  template = "galaxy-jobs.yaml"
+  inputs = {
+    samples = 3
+  }
+  placement {
+    sites = [site.hpc]
+  }
+}
+
 output "galaxy_url" {
   value = deployment.galaxy.outputs.galaxy_url
+}
+
+output "batch_result" {
+  value = deployment.galaxy_jobs.outputs.result
 }

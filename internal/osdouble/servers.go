@@ -2,6 +2,7 @@ package osdouble
 
 import (
 	"cmp"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
@@ -27,7 +28,10 @@ type ServerRecord struct {
 	Ports []string
 	// Volumes are the ids of the volumes attached to it.
 	Volumes []string
-	Created time.Time
+	// UserData is the boot script the server was created with
+	// (decoded), which cloud-init would run.
+	UserData string
+	Created  time.Time
 }
 
 func (sv ServerRecord) clone() ServerRecord {
@@ -178,6 +182,7 @@ type createServerRequest struct {
 		ImageRef  string `json:"imageRef"`
 		FlavorRef string `json:"flavorRef"`
 		Networks  any    `json:"networks"`
+		UserData  string `json:"user_data"`
 	} `json:"server"`
 }
 
@@ -203,7 +208,12 @@ func (s *Server) createServer(w http.ResponseWriter, r *http.Request, _ microver
 		writeNovaError(w, http.StatusBadRequest, fmt.Sprintf("Image %s could not be found.", in.ImageRef))
 		return
 	}
-	sv := ServerRecord{ID: newUUID(), Name: in.Name, FlavorID: in.FlavorRef, ImageID: in.ImageRef, Status: "ACTIVE", Created: time.Now().UTC()}
+	userData, err := base64.StdEncoding.DecodeString(in.UserData)
+	if err != nil {
+		writeNovaError(w, http.StatusBadRequest, "Invalid input for field/attribute user_data: not base64.")
+		return
+	}
+	sv := ServerRecord{ID: newUUID(), Name: in.Name, FlavorID: in.FlavorRef, ImageID: in.ImageRef, Status: "ACTIVE", UserData: string(userData), Created: time.Now().UTC()}
 	var nets []map[string]string
 	if list, ok := in.Networks.([]any); ok {
 		for _, n := range list {

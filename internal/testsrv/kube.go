@@ -359,6 +359,9 @@ func (k *Kube) apiServerArgs() []string {
 		// reconcile.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
+		// Both cost seconds at start and buy nothing at test scale.
+		"--enable-priority-and-fairness=false",
+		"--watch-cache=false",
 	}
 	return append(args, k.opts.APIServerArgs...)
 }

@@ -282,3 +282,12 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 	}
 	return c
 }
+
+// BenchmarkStartKube measures starting a control plane with two Ready
+// fake nodes, and stopping it.
+func BenchmarkStartKube(b *testing.B) {
+	for b.Loop() {
+		k := StartKube(b, KubeOptions{})
+		k.Stop()
+	}
+}

@@ -157,14 +157,7 @@ func (m *MinIO) Restart(t testing.TB) {
 	m.Stop()
 	// The port was ours a moment ago; give the kernel a little time to
 	// let go of it before calling it taken.
-	var err error
-	for range 20 {
-		if err = m.start(); !errors.Is(err, errPortTaken) {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	if err != nil {
+	if err := retryOnPortTaken(m.start); err != nil {
 		t.Fatalf("restarting MinIO: %v", err)
 	}
 }

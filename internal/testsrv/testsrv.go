@@ -34,6 +34,23 @@ func FreePort(t testing.TB) int {
 	return port
 }
 
+// FreePorts returns n distinct free TCP ports on 127.0.0.1: all are held
+// open until the last is found, so none is handed out twice (as n calls
+// of FreePort may).
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("finding a free port on 127.0.0.1: %v", err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

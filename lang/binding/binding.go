@@ -2,10 +2,8 @@ package binding
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -81,14 +79,14 @@ type ConfigStep struct {
 	// After lists the components whose steps must run first (the
 	// component's requirement targets).
 	After []string
-	// Executed is false until the planner can run configuration steps.
+	// Undo is the teardown operation run when the step is destroyed
+	// (stop for start, delete for the first step), nil when none.
+	Undo *config.Operation
+	// Executed is true when the site's kind runs the step (an error
+	// says so when it cannot).
 	Executed bool
-	Note     string
 	Range    hcl.Range
 }
-
-// NotExecuted is the note every configuration step carries today.
-const NotExecuted = "configuration step not executed yet"
 
 // Binder builds one component's realisation on one site. A kind's rules
 // call its methods.
@@ -290,47 +288,6 @@ func (b *Binder) literalString(e hcl.Expression) (string, bool) {
 
 func (b *Binder) errorf(at hcl.Range, summary, format string, args ...any) {
 	b.diags = append(b.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: at.Ptr()})
-}
-
-// steps records the component's configuration operations, once.
-func (b *Binder) steps() {
-	if b.r.Steps != nil {
-		return
-	}
-	b.r.Steps = []*ConfigStep{}
-	var after []string
-	for _, r := range b.c.Requirements {
-		if r.Target != "" {
-			after = append(after, r.Target)
-		}
-	}
-	var arts []*config.Artifact
-	for _, name := range slices.Sorted(maps.Keys(b.c.Artifacts)) {
-		arts = append(arts, b.c.Artifacts[name])
-	}
-	order := map[string]int{"create": 0, "pre_configure_source": 1, "pre_configure_target": 1, "configure": 2, "post_configure_source": 3, "post_configure_target": 3, "add_target": 4, "add_source": 4, "start": 5, "stop": 6, "delete": 7}
-	for _, iface := range slices.Sorted(maps.Keys(b.c.Interfaces)) {
-		ops := b.c.Interfaces[iface]
-		names := slices.Sorted(maps.Keys(ops))
-		sort.SliceStable(names, func(i, j int) bool { return rank(order, names[i]) < rank(order, names[j]) })
-		for _, n := range names {
-			op := ops[n]
-			if op.Implementation == "" {
-				continue
-			}
-			b.r.Steps = append(b.r.Steps, &ConfigStep{
-				Component: b.c.Name, Interface: iface, Operation: n, Implementation: op.Implementation,
-				Artifacts: arts, Inputs: op.Inputs, After: after, Note: NotExecuted, Range: op.Range,
-			})
-		}
-	}
-}
-
-func rank(order map[string]int, name string) int {
-	if r, ok := order[name]; ok {
-		return r
-	}
-	return 8
 }
 
 // sizeGB reads a scalar-unit.size literal in whole gigabytes (rounded up).

@@ -3,6 +3,7 @@ package binding
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -105,35 +106,54 @@ func TestLocal(t *testing.T) {
 	}
 
 	r = realise(t, comps, "web", local)
-	svc := resource(t, r, "indigo_service", "web")
-	resource(t, r, "indigo_directory", "web_root")
-	if port := attr(t, svc.Config, "port"); !port.RawEquals(cty.NumberIntVal(8080)) {
+	ctr := resource(t, r, "indigo_container", "web")
+	if len(r.Resources) != 1 {
+		t.Errorf("a local container made %d resources, want its indigo_container alone", len(r.Resources))
+	}
+	if port := attr(t, ctr.Config, "port"); !port.RawEquals(cty.NumberIntVal(8080)) {
 		t.Errorf("port = %#v, from the runtime's published port", port)
 	}
-	env := attr(t, svc.Config, "env")
-	if env.GetAttr("INDIGO_IMAGE").AsString() != "python:3.12-slim" || env.GetAttr("GREETING").AsString() != "hello" ||
-		env.GetAttr("INDIGO_COMMAND").AsString() != "python3 -m http.server 8080" {
+	if got := attr(t, ctr.Config, "name"); got.AsString() != "web" {
+		t.Errorf("name = %#v", got)
+	}
+	if got := attr(t, ctr.Config, "image"); got.AsString() != "python:3.12-slim" {
+		t.Errorf("image = %#v", got)
+	}
+	if env := attr(t, ctr.Config, "env"); env.GetAttr("GREETING").AsString() != "hello" {
 		t.Errorf("env = %#v", env)
 	}
-	cmd := attr(t, svc.Config, "command")
-	if s := cmd.Index(cty.NumberIntVal(2)).AsString(); !strings.Contains(s, "umoci unpack --rootless") || !strings.Contains(s, "proot -r bundle/rootfs") {
-		t.Errorf("command = %q", s)
-	}
-	if tcp := attr(t, svc.Config, "health_check", "tcp"); tcp.AsString() != "127.0.0.1:8080" {
-		t.Errorf("health check = %#v", tcp)
+	cmd := attr(t, ctr.Config, "command")
+	if cmd.LengthInt() != 3 || cmd.Index(cty.NumberIntVal(0)).AsString() != "/bin/sh" || cmd.Index(cty.NumberIntVal(2)).AsString() != "python3 -m http.server 8080" {
+		t.Errorf("command = %#v", cmd)
 	}
 
 	r = realise(t, comps, "tool", local)
-	if len(r.Resources) != 0 {
-		t.Errorf("a software component made resources: %v", r.Resources)
-	}
 	if len(r.Steps) != 2 || r.Steps[0].Operation != "configure" || r.Steps[1].Operation != "start" {
 		t.Fatalf("steps = %+v", r.Steps)
 	}
 	st := r.Steps[0]
-	if st.Executed || st.Note != NotExecuted || st.Implementation != "configure.yml" || len(st.After) != 1 || st.After[0] != "server" ||
+	if !st.Executed || st.Implementation != "configure.yml" || len(st.After) != 1 || st.After[0] != "server" ||
 		len(st.Artifacts) != 1 || st.Artifacts[0].File != "indigo-dc.tool" || st.Inputs["ip"] == nil {
 		t.Errorf("step = %+v", st)
+	}
+	// Each step is an indigo_step run in its host's directory, after the
+	// step before it.
+	conf, start := resource(t, r, "indigo_step", "tool_configure"), resource(t, r, "indigo_step", "tool_start")
+	if impl := attr(t, conf.Config, "implementation").AsString(); !filepath.IsAbs(impl) || filepath.Base(impl) != "configure.yml" {
+		t.Errorf("implementation = %q, want the template's configure.yml made absolute", impl)
+	}
+	if got := attr(t, conf.Config, "roles"); !got.RawEquals(cty.TupleVal([]cty.Value{cty.StringVal("indigo-dc.tool")})) {
+		t.Errorf("roles = %#v", got)
+	}
+	if tgt := conf.Config.(*hclsyntax.Body).Attributes["target"]; tgt == nil || hcl.ExprAsKeyword(tgt.Expr) != "" ||
+		config.RootName(tgt.Expr.Variables()[0]) != "indigo_directory" {
+		t.Errorf("target = %#v, want the host's directory", tgt)
+	}
+	if n := len(start.DependsOn); n == 0 || start.DependsOn[n-1].RootName() != "indigo_step" {
+		t.Errorf("start depends on %v, want the configure step last", start.DependsOn)
+	}
+	if conf.DeclRange.Start.Line != 36 && conf.DeclRange.Start.Line != 37 {
+		t.Errorf("the step is located at %v, want its operation", conf.DeclRange)
 	}
 }
 
@@ -269,7 +289,11 @@ func TestKubernetes(t *testing.T) {
 		t.Errorf("storage = %v", st)
 	}
 	// A Compute is a pod of its os image that sleeps, with the claims of
-	// its volumes mounted.
+	// its volumes mounted (configuration steps do not run on kubernetes
+	// sites: this one has none).
+	bare := *comps["server"]
+	bare.Interfaces = nil
+	comps["server"] = &bare
 	r = realise(t, comps, "server", site)
 	host := manifest(r, "server")
 	pod := host["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)

@@ -123,10 +123,10 @@ func (b *Binder) k8sContainer() {
 
 // k8sCompute: a Compute on Kubernetes is a pod, as the Infrastructure
 // Manager's Kubernetes connector made it: a Deployment of scalable.count
-// replicas (1 by default) of the operating system's image that sleeps,
-// for configuration steps to act on, with the claims of the volumes it
-// requires mounted under /mnt, and a Service when its endpoint lists
-// ports.
+// replicas (1 by default) of the operating system's image that sleeps
+// (configuration steps do not run there yet), with the claims of the
+// volumes it requires mounted under /mnt, and a Service when its endpoint
+// lists ports.
 func (b *Binder) k8sCompute() {
 	b.k8sWorkload(b.k8sOSImage(), b.list(b.str("sleep"), b.str("infinity")), b.k8sEndpointPort())
 }

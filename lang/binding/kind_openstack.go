@@ -172,9 +172,11 @@ func (b *Binder) osCompute() {
 	case b.site.Setting("network") != "":
 		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"name": b.str(b.site.Setting("network"))}))
 	}
-	counted(b.resource("openstack_compute_instance_v2", name, b.body(map[string]hcl.Expression{
-		"name": srvName, imgAttr: img, "flavor_name": flavor,
-	}, blocks...)))
+	srvAttrs := map[string]hcl.Expression{"name": srvName, imgAttr: img, "flavor_name": flavor}
+	if ud := b.osUserData(); ud != nil {
+		srvAttrs["user_data"] = ud
+	}
+	counted(b.resource("openstack_compute_instance_v2", name, b.body(srvAttrs, blocks...)))
 	private := all("openstack_compute_instance_v2", "access_ip_v4")
 	b.r.Attributes["private_address"] = private
 	b.r.Attributes["public_address"] = private

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/indigo-cloud/indigo/providers/builtin"
 	"github.com/indigo-cloud/indigo/providers/indigo"
@@ -182,8 +183,15 @@ func TestServeOverGoPlugin(t *testing.T) {
 	if got := keys[2]; !slices.Equal(got, wantResources) || !slices.Contains(got, "indigo_file") {
 		t.Errorf("resource schemas %v, want %v", got, wantResources)
 	}
-	if got := keys[3]; !slices.Equal(got, []string{"indigo_file"}) {
-		t.Errorf("data source schemas %v, want [indigo_file]", got)
+	var wantData []string
+	for _, f := range indigo.New("test")().DataSources(ctx) {
+		var md datasource.MetadataResponse
+		f().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: indigo.TypeName}, &md)
+		wantData = append(wantData, md.TypeName)
+	}
+	slices.Sort(wantData)
+	if got := keys[3]; !slices.Equal(got, wantData) || !slices.Contains(got, "indigo_file") {
+		t.Errorf("data source schemas %v, want %v", got, wantData)
 	}
 
 	if strings.Contains(stderr.String(), `"@level":"trace"`) {

@@ -3,7 +3,6 @@ package indigo
 import (
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 
@@ -15,9 +14,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/container"
+	"github.com/indigo-cloud/indigo/providers/indigo/engine"
 	"github.com/indigo-cloud/indigo/providers/indigo/kubernetes"
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
+	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
+	"github.com/indigo-cloud/indigo/providers/indigo/steps"
 )
 
 // TypeName is the provider's type name: resources are named indigo_*.
@@ -46,8 +49,9 @@ func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp 
 // Schema describes the provider configuration.
 func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "indigo's local site (files, directories, long-running services and no-op resources on this machine) " +
+		Description: "indigo's local site (files, directories, long-running services, rootless containers and no-op resources on this machine), " +
 			"S3 storage (buckets, replication, lifecycle rules, tiers, canned policies) on the endpoint of its s3 block, " +
+			"batch jobs on the Slurm cluster of its slurm block, " +
 			"and Kubernetes objects on the cluster of its kubernetes block (default: the cluster KUBECONFIG names).",
 		Attributes: map[string]schema.Attribute{
 			"root": schema.StringAttribute{
@@ -57,8 +61,19 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Validators: []validator.String{nonEmpty()},
 			},
 		},
-		Blocks: providerBlocks(),
+		Blocks: blocks(s3.ProviderBlocks(), slurm.ProviderBlocks(), engine.ProviderBlocks(), kubernetes.ProviderBlocks()),
 	}
+}
+
+// blocks merges the provider configuration blocks of the targets.
+func blocks(sets ...map[string]schema.Block) map[string]schema.Block {
+	out := map[string]schema.Block{}
+	for _, set := range sets {
+		for name, b := range set {
+			out[name] = b
+		}
+	}
+	return out
 }
 
 // Configure resolves the root directory and hands it to resources and data
@@ -69,12 +84,16 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("root"), &root)...)
 	s3site, diags := s3.Configure(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
+	slurmSite, diags := slurm.Configure(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
+	engineSite, diags := engine.Configure(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
 	kubeSite, diags := kubernetes.Configure(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s := &site{s3: s3site, kube: kubeSite}
+	s := &site{s3: s3site, slurm: slurmSite, engine: engineSite, kube: kubeSite}
 	switch {
 	case root.IsUnknown():
 		// Terraform may configure with unknown values while planning; the
@@ -109,6 +128,8 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		newNoopResource,
 		local.NewStorageCopyResource,
 		local.NewPOSIXACLResource,
+		container.NewResource,
+		steps.NewStepResource,
 		s3.NewBucketResource,
 		s3.NewReplicationResource,
 		s3.NewLifecycleResource,
@@ -116,26 +137,31 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		s3.NewPolicyResource,
 		s3.NewGroupResource,
 		s3.NewUserPolicyResource,
+		slurm.NewJobResource,
+		engine.NewDeploymentResource,
+		engine.NewStorageResource,
+		engine.NewGroupResource,
+		engine.NewPolicyResource,
 		kubernetes.NewObjectResource,
 	}
 }
 
-// S3Site hands the s3 target's resources their endpoints.
-func (s *site) S3Site() *s3.Site { return s.s3 }
+// EngineSite hands the engine room's resources their state backend.
+func (s *site) EngineSite() *engine.Site { return s.engine }
 
 // KubeSite hands the kubernetes target's resources their cluster.
 func (s *site) KubeSite() *kubernetes.Site { return s.kube }
 
-// providerBlocks are the blocks of the targets' configuration.
-func providerBlocks() map[string]schema.Block {
-	blocks := s3.ProviderBlocks()
-	maps.Copy(blocks, kubernetes.ProviderBlocks())
-	return blocks
-}
+// S3Site hands the s3 target's resources their endpoints.
+func (s *site) S3Site() *s3.Site { return s.s3 }
+
+// SlurmSite hands the slurm target's resources their cluster.
+func (s *site) SlurmSite() *slurm.Site { return s.slurm }
 
 // DataSources lists the provider's data sources.
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newFileDataSource,
+		engine.NewPlacementDataSource,
 	}
 }

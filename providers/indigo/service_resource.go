@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,22 +24,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/check"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/supervise"
 )
 
-const (
-	// startupGrace is how long a service without a health check must stay
-	// up for its create to succeed.
-	startupGrace = 500 * time.Millisecond
-
-	defaultHealthTimeout  = 30 * time.Second
-	defaultHealthInterval = 250 * time.Millisecond
-	defaultStopTimeout    = "10s"
-
-	// logTailBytes bounds how much of a failed service's log goes into the
-	// error.
-	logTailBytes = 4096
-	logTailLines = 20
-)
+// defaultStopTimeout is how long delete waits after SIGTERM.
+const defaultStopTimeout = "10s"
 
 // serviceResource is indigo_service.
 type serviceResource struct {
@@ -72,12 +59,6 @@ type healthCheckModel struct {
 	Interval types.String `tfsdk:"interval"`
 }
 
-// healthCheck is a health_check block with its defaults applied.
-type healthCheck struct {
-	http, tcp         string
-	timeout, interval time.Duration
-}
-
 var _ resource.ResourceWithConfigure = (*serviceResource)(nil)
 
 func newServiceResource() resource.Resource { return &serviceResource{} }
@@ -96,7 +77,7 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				ElementType:   types.StringType,
 				Required:      true,
 				Description:   "The program (looked up in PATH when it has no slash) and its arguments. It must stay in the foreground.",
-				Validators:    []validator.List{commandList{}},
+				Validators:    []validator.List{check.Command{}},
 				PlanModifiers: []planmodifier.List{listplanmodifier.RequiresReplace()},
 			},
 			"dir": schema.StringAttribute{
@@ -122,7 +103,7 @@ func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Optional: true,
 				Description: "The TCP port the service listens on. Passed as PORT in its environment; " +
 					"without a health_check block, create waits until 127.0.0.1:port accepts connections.",
-				Validators:    []validator.Int64{portRange{}},
+				Validators:    []validator.Int64{check.Port{}},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"log_file": schema.StringAttribute{
@@ -226,50 +207,48 @@ func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest
 		return
 	}
 	startedAt := time.Now().UTC()
-	proc, err := startProcess(spec)
+	proc, err := supervise.Start(spec)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("command"), "Cannot start service",
-			fmt.Sprintf("Starting %q: %v", spec.argv[0], err))
+			fmt.Sprintf("Starting %q: %v", spec.Argv[0], err))
 		return
 	}
-	if err := awaitHealthy(ctx, proc, check); err != nil {
-		stopErr := terminateGroup(ctx, proc.pid, 5*time.Second)
-		close(proc.release)
-		<-proc.reaped
+	if err := supervise.AwaitHealthy(ctx, proc, check); err != nil {
+		stopErr := proc.Abort(ctx, 5*time.Second)
 		detail := "The service " + err.Error() + "."
-		if errors.Is(err, errExited) {
-			detail = fmt.Sprintf("The service exited during startup (%s).", proc.exitStatus())
+		if errors.Is(err, supervise.ErrExited) {
+			detail = fmt.Sprintf("The service exited during startup (%s).", proc.ExitStatus())
 		}
 		if stopErr != nil {
 			detail += fmt.Sprintf("\n\nStopping it failed too: %v", stopErr)
 		}
-		detail += logTail(spec.logPath)
+		detail += supervise.LogTail(spec.LogPath)
 		resp.Diagnostics.AddAttributeError(path.Root("command"), "Service failed to start", detail)
 		return
 	}
 	// From here the process is on its own; reap it whenever it exits so it
 	// does not linger as a zombie while this provider process lives.
-	close(proc.release)
+	proc.Release()
 
 	plan.ID = types.StringValue(id)
-	plan.LogFile = types.StringValue(spec.logPath)
-	plan.PID = types.Int64Value(int64(proc.pid))
+	plan.LogFile = types.StringValue(spec.LogPath)
+	plan.PID = types.Int64Value(int64(proc.PID))
 	plan.StartedAt = types.StringValue(startedAt.Format(time.RFC3339Nano))
-	plan.ProcStartTime = types.Int64Value(int64(proc.startTicks))
+	plan.ProcStartTime = types.Int64Value(int64(proc.StartTicks))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // prepare turns the planned attributes into what startProcess and
 // awaitHealthy need, creating the log file's directory.
-func (r *serviceResource) prepare(ctx context.Context, m *serviceModel, id string) (processSpec, *healthCheck, diag.Diagnostics) {
+func (r *serviceResource) prepare(ctx context.Context, m *serviceModel, id string) (supervise.Spec, *supervise.Check, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	var spec processSpec
+	var spec supervise.Spec
 
-	diags.Append(m.Command.ElementsAs(ctx, &spec.argv, false)...)
+	diags.Append(m.Command.ElementsAs(ctx, &spec.Argv, false)...)
 	if diags.HasError() {
 		return spec, nil, diags
 	}
-	if len(spec.argv) == 0 || spec.argv[0] == "" {
+	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		diags.AddAttributeError(path.Root("command"), "Empty command", "command must name the program to run, then its arguments.")
 		return spec, nil, diags
 	}
@@ -295,22 +274,22 @@ func (r *serviceResource) prepare(ctx context.Context, m *serviceModel, id strin
 			fmt.Sprintf("%s is not an existing directory; create it first (an indigo_directory resource can).", abs))
 		return spec, nil, diags
 	}
-	spec.dir = abs
+	spec.Dir = abs
 
 	logPath := filepath.Join("logs", "service-"+id+".log")
 	if !m.LogFile.IsNull() && !m.LogFile.IsUnknown() {
 		logPath = m.LogFile.ValueString()
 	}
-	if spec.logPath, err = r.site.resolve(logPath); err != nil {
+	if spec.LogPath, err = r.site.resolve(logPath); err != nil {
 		diags.AddAttributeError(path.Root("log_file"), "Cannot resolve log_file", err.Error())
 		return spec, nil, diags
 	}
-	if err := r.site.prepareWrite(spec.logPath); err != nil {
+	if err := r.site.prepareWrite(spec.LogPath); err != nil {
 		diags.AddAttributeError(path.Root("log_file"), "Site root not writable", err.Error())
 		return spec, nil, diags
 	}
-	if err := os.MkdirAll(filepath.Dir(spec.logPath), 0o755); err != nil {
-		diags.AddAttributeError(path.Root("log_file"), "Cannot create the log directory", fmt.Sprintf("Creating %s: %v", filepath.Dir(spec.logPath), err))
+	if err := os.MkdirAll(filepath.Dir(spec.LogPath), 0o755); err != nil {
+		diags.AddAttributeError(path.Root("log_file"), "Cannot create the log directory", fmt.Sprintf("Creating %s: %v", filepath.Dir(spec.LogPath), err))
 		return spec, nil, diags
 	}
 
@@ -339,81 +318,40 @@ func (r *serviceResource) prepare(ctx context.Context, m *serviceModel, id strin
 	if diags.HasError() {
 		return spec, nil, diags
 	}
-	spec.env = serviceEnv(os.Environ(), env)
+	spec.Env = supervise.Env(os.Environ(), env)
 
 	check, d := healthCheckOf(ctx, m)
 	diags.Append(d...)
 	return spec, check, diags
 }
 
-// pluginEnv lists variables that belong to the provider's own plugin
-// handshake and must not leak into a service: a service that happens to be a
-// Go plugin host or the indigo binary would otherwise behave as a plugin.
-var pluginEnv = []string{"INDIGO_BUILTIN_PROVIDER=", "TF_PLUGIN_MAGIC_COOKIE=", "PLUGIN_"}
-
-// serviceEnv is the provider's environment without plugin variables, with
-// extra set on top (in a stable order).
-func serviceEnv(base []string, extra map[string]string) []string {
-	out := make([]string, 0, len(base)+len(extra))
-next:
-	for _, kv := range base {
-		for _, prefix := range pluginEnv {
-			if strings.HasPrefix(kv, prefix) {
-				continue next
-			}
-		}
-		if k, _, _ := strings.Cut(kv, "="); hasKey(extra, k) {
-			continue
-		}
-		out = append(out, kv)
-	}
-	keys := make([]string, 0, len(extra))
-	for k := range extra {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out = append(out, k+"="+extra[k])
-	}
-	return out
-}
-
-func hasKey(m map[string]string, k string) bool {
-	_, ok := m[k]
-	return ok
-}
-
 // healthCheckOf reads the health_check block with defaults applied; without
 // the block, a port means a TCP check on 127.0.0.1:port, and no port means
 // nil (the grace period).
-func healthCheckOf(ctx context.Context, m *serviceModel) (*healthCheck, diag.Diagnostics) {
+func healthCheckOf(ctx context.Context, m *serviceModel) (*supervise.Check, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if m.HealthCheck.IsNull() || m.HealthCheck.IsUnknown() {
 		if m.Port.IsNull() {
 			return nil, diags
 		}
-		return &healthCheck{
-			tcp:      net.JoinHostPort("127.0.0.1", strconv.FormatInt(m.Port.ValueInt64(), 10)),
-			timeout:  defaultHealthTimeout,
-			interval: defaultHealthInterval,
-		}, diags
+		return supervise.TCPCheck(m.Port.ValueInt64()), diags
 	}
 	var hc healthCheckModel
 	diags.Append(m.HealthCheck.As(ctx, &hc, basetypes.ObjectAsOptions{})...)
 	if diags.HasError() {
 		return nil, diags
 	}
-	check := &healthCheck{
-		http:     hc.HTTP.ValueString(),
-		tcp:      hc.TCP.ValueString(),
-		timeout:  defaultHealthTimeout,
-		interval: defaultHealthInterval,
+	check := &supervise.Check{
+		HTTP:     hc.HTTP.ValueString(),
+		TCP:      hc.TCP.ValueString(),
+		Timeout:  supervise.DefaultHealthTimeout,
+		Interval: supervise.DefaultHealthInterval,
 	}
 	for _, d := range []struct {
 		v    types.String
 		name string
 		dst  *time.Duration
-	}{{hc.Timeout, "timeout", &check.timeout}, {hc.Interval, "interval", &check.interval}} {
+	}{{hc.Timeout, "timeout", &check.Timeout}, {hc.Interval, "interval", &check.Interval}} {
 		if d.v.IsNull() {
 			continue
 		}
@@ -425,109 +363,10 @@ func healthCheckOf(ctx context.Context, m *serviceModel) (*healthCheck, diag.Dia
 		}
 		*d.dst = parsed
 	}
-	if (check.http == "") == (check.tcp == "") {
+	if (check.HTTP == "") == (check.TCP == "") {
 		diags.AddAttributeError(path.Root("health_check"), "Invalid health check", "Set exactly one of http and tcp.")
 	}
 	return check, diags
-}
-
-// errExited reports that the service ended before it was healthy.
-var errExited = errors.New("the service exited during startup")
-
-// awaitHealthy waits until check passes (or, without a check, until the grace
-// period is over) while watching for the process to exit.
-func awaitHealthy(ctx context.Context, p *process, check *healthCheck) error {
-	if check == nil {
-		select {
-		case <-p.exited:
-			return errExited
-		case <-ctx.Done():
-			return fmt.Errorf("was cancelled while starting: %w", ctx.Err())
-		case <-time.After(startupGrace):
-			return nil
-		}
-	}
-	deadline := time.Now().Add(check.timeout)
-	client := &http.Client{
-		Timeout: min(max(check.interval, time.Second), check.timeout),
-		// A redirect answer is already a sign of life.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	defer client.CloseIdleConnections()
-	for {
-		select {
-		case <-p.exited:
-			return errExited
-		default:
-		}
-		lastErr := probe(ctx, client, check)
-		if lastErr == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("did not become healthy within %s; the last check said: %v", check.timeout, lastErr)
-		}
-		select {
-		case <-p.exited:
-			return errExited
-		case <-ctx.Done():
-			return fmt.Errorf("was cancelled while waiting to become healthy: %w", ctx.Err())
-		case <-time.After(check.interval):
-		}
-	}
-}
-
-func probe(ctx context.Context, client *http.Client, check *healthCheck) error {
-	if check.tcp != "" {
-		d := net.Dialer{Timeout: client.Timeout}
-		conn, err := d.DialContext(ctx, "tcp", check.tcp)
-		if err != nil {
-			return err
-		}
-		return conn.Close()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, check.http, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 399 {
-		return fmt.Errorf("GET %s: %s", check.http, resp.Status)
-	}
-	return nil
-}
-
-// logTail returns the last lines of a log file, formatted for an error
-// detail, or a note that it could not be read.
-func logTail(name string) string {
-	f, err := os.Open(name)
-	if err != nil {
-		return fmt.Sprintf("\n\nIts log %s cannot be read: %v", name, err)
-	}
-	defer f.Close()
-	size, _ := f.Seek(0, io.SeekEnd)
-	start := max(size-logTailBytes, 0)
-	buf := make([]byte, size-start)
-	if _, err := f.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Sprintf("\n\nIts log %s cannot be read: %v", name, err)
-	}
-	text := strings.TrimRight(textOf(buf), "\n")
-	if text == "" {
-		return fmt.Sprintf("\n\nIts log %s is empty.", name)
-	}
-	lines := strings.Split(text, "\n")
-	if start > 0 && len(lines) > 1 {
-		lines = lines[1:] // the first line was cut
-	}
-	if len(lines) > logTailLines {
-		lines = lines[len(lines)-logTailLines:]
-	}
-	return fmt.Sprintf("\n\nLast lines of its log %s:\n%s", name, strings.Join(lines, "\n"))
 }
 
 // Read removes the service from state when its process is gone or its pid
@@ -540,7 +379,7 @@ func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if pid.IsNull() || start.IsNull() || !running(int(pid.ValueInt64()), uint64(start.ValueInt64())) {
+	if pid.IsNull() || start.IsNull() || !supervise.Running(int(pid.ValueInt64()), uint64(start.ValueInt64())) {
 		resp.State.RemoveResource(ctx)
 	}
 }
@@ -569,7 +408,7 @@ func (r *serviceResource) Delete(ctx context.Context, req resource.DeleteRequest
 	if err != nil || timeout <= 0 {
 		timeout, _ = time.ParseDuration(defaultStopTimeout)
 	}
-	if err := stopService(ctx, int(state.PID.ValueInt64()), uint64(state.ProcStartTime.ValueInt64()), timeout); err != nil {
+	if err := supervise.Stop(ctx, int(state.PID.ValueInt64()), uint64(state.ProcStartTime.ValueInt64()), timeout); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("pid"), "Cannot stop service",
 			fmt.Sprintf("Stopping process %d: %v", state.PID.ValueInt64(), err))
 	}

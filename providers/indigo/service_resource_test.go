@@ -20,11 +20,12 @@ import (
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/providers/indigo/internal/protoharness"
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/supervise"
 )
 
 // gone reports whether no live process has pid.
 func gone(pid int) bool {
-	state, _, err := readProcStat(pid)
+	state, _, err := supervise.ReadProcStat(pid)
 	return err != nil || state == 'Z' || state == 'X'
 }
 
@@ -71,7 +72,7 @@ func TestServiceLifecycle(t *testing.T) {
 	cleanupService(t, h, state)
 
 	pid := int(protoharness.GetInt(t, state, "pid"))
-	if !running(pid, uint64(protoharness.GetInt(t, state, "proc_start_time"))) {
+	if !supervise.Running(pid, uint64(protoharness.GetInt(t, state, "proc_start_time"))) {
 		t.Fatalf("service pid %d is not running", pid)
 	}
 	if sid, err := unix.Getsid(pid); err != nil || sid != pid {
@@ -146,7 +147,7 @@ func TestServiceDrift(t *testing.T) {
 	if got := h.Read("indigo_service", reused); !got.IsNull() {
 		t.Errorf("Read of a reused pid returned %v, want null", got)
 	}
-	if !running(pid, uint64(protoharness.GetInt(t, state, "proc_start_time"))) {
+	if !supervise.Running(pid, uint64(protoharness.GetInt(t, state, "proc_start_time"))) {
 		t.Fatal("Read of a reused pid touched the real process")
 	}
 
@@ -253,7 +254,7 @@ func TestServiceStopEscalatesToKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitGone(t, pid, "service that ignores SIGTERM")
-	if members := groupMembers(pid); len(members) > 0 {
+	if members := supervise.GroupMembers(pid); len(members) > 0 {
 		t.Errorf("process group %d still has %v", pid, members)
 	}
 }
@@ -326,32 +327,6 @@ func TestServiceStartErrors(t *testing.T) {
 	_, err = h.TryCreate("indigo_service", map[string]any{"command": []string{"sleep", "1"}, "dir": "missing"})
 	if err == nil || !strings.Contains(err.Error(), "not an existing directory") || !strings.Contains(err.Error(), `AttributeName("dir")`) {
 		t.Errorf("missing dir: %v", err)
-	}
-}
-
-func TestParseProcStat(t *testing.T) {
-	tests := []struct {
-		line      string
-		state     byte
-		start     uint64
-		wantError bool
-	}{
-		{"1234 (sleep) S 1 1234 1234 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 5767168 200 18446744073709551615", 'S', 987654, false},
-		{"42 (a) (b) c) Z 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55 0 0", 'Z', 55, false},
-		{"42 (sh) R 1 2 3", 0, 0, true},
-		{"no parenthesis", 0, 0, true},
-		{"42 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 notanumber 0", 0, 0, true},
-	}
-	for _, tt := range tests {
-		state, start, err := parseProcStat([]byte(tt.line))
-		if (err != nil) != tt.wantError || state != tt.state || start != tt.start {
-			t.Errorf("parseProcStat(%q) = %q, %d, %v; want %q, %d, error %v", tt.line, state, start, err, tt.state, tt.start, tt.wantError)
-		}
-	}
-	// Our own process, for real.
-	state, start, err := readProcStat(os.Getpid())
-	if err != nil || start == 0 || state == 'Z' {
-		t.Errorf("readProcStat(self) = %q, %d, %v", state, start, err)
 	}
 }
 

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/indigo-cloud/indigo/providers/indigo/engine"
 	"github.com/indigo-cloud/indigo/providers/indigo/kubernetes"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
+	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
 )
 
 // site is what the provider configuration gives every resource: the root
@@ -20,6 +22,8 @@ type site struct {
 	root        string
 	unknownRoot bool
 	s3          *s3.Site         // the s3 target's endpoints (providers/indigo/s3)
+	slurm       *slurm.Site      // the slurm target's cluster (providers/indigo/slurm)
+	engine      *engine.Site     // the engine room's state backend (providers/indigo/engine)
 	kube        *kubernetes.Site // the kubernetes target's cluster (providers/indigo/kubernetes)
 
 	mu       sync.Mutex

@@ -8,36 +8,17 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/indigo-cloud/indigo/providers/indigo/internal/check"
 )
 
-// stringCheck is a validator.String built from a description and a function
-// that returns a problem with a known, non-null value ("" when it is fine).
-type stringCheck struct {
-	desc  string
-	check func(string) string
-}
-
-func (v stringCheck) Description(context.Context) string         { return v.desc }
-func (v stringCheck) MarkdownDescription(context.Context) string { return v.desc }
-
-func (v stringCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if problem := v.check(req.ConfigValue.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", fmt.Sprintf("%s: %s.", req.Path, problem))
-	}
-}
-
 func nonEmpty() validator.String {
-	return stringCheck{desc: "must not be empty", check: func(s string) string {
+	return check.String{Desc: "must not be empty", Check: func(s string) string {
 		if s == "" {
 			return "must not be empty"
 		}
@@ -61,7 +42,7 @@ func parsePermission(s string) (uint32, error) {
 }
 
 func permission() validator.String {
-	return stringCheck{desc: `an octal permission of 3 or 4 digits, such as "0644"`, check: func(s string) string {
+	return check.String{Desc: `an octal permission of 3 or 4 digits, such as "0644"`, Check: func(s string) string {
 		if _, err := parsePermission(s); err != nil {
 			return err.Error()
 		}
@@ -70,7 +51,7 @@ func permission() validator.String {
 }
 
 func base64String() validator.String {
-	return stringCheck{desc: "standard base64 (RFC 4648, with padding)", check: func(s string) string {
+	return check.String{Desc: "standard base64 (RFC 4648, with padding)", Check: func(s string) string {
 		if _, err := base64.StdEncoding.DecodeString(s); err != nil {
 			return fmt.Sprintf("not valid base64: %v", err)
 		}
@@ -78,21 +59,10 @@ func base64String() validator.String {
 	}}
 }
 
-func duration() validator.String {
-	return stringCheck{desc: `a positive Go duration such as "30s" or "500ms"`, check: func(s string) string {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Sprintf("%q is not a duration such as \"30s\" or \"500ms\"", s)
-		}
-		if d <= 0 {
-			return fmt.Sprintf("%q must be positive", s)
-		}
-		return ""
-	}}
-}
+func duration() validator.String { return check.Duration() }
 
 func httpURL() validator.String {
-	return stringCheck{desc: "an http:// or https:// URL", check: func(s string) string {
+	return check.String{Desc: "an http:// or https:// URL", Check: func(s string) string {
 		u, err := url.Parse(s)
 		if err != nil {
 			return fmt.Sprintf("%q is not a URL: %v", s, err)
@@ -105,7 +75,7 @@ func httpURL() validator.String {
 }
 
 func hostPort() validator.String {
-	return stringCheck{desc: `a host:port address such as "127.0.0.1:8080"`, check: func(s string) string {
+	return check.String{Desc: `a host:port address such as "127.0.0.1:8080"`, Check: func(s string) string {
 		host, port, err := net.SplitHostPort(s)
 		if err != nil || host == "" {
 			return fmt.Sprintf("%q is not a host:port address such as \"127.0.0.1:8080\"", s)
@@ -115,44 +85,6 @@ func hostPort() validator.String {
 		}
 		return ""
 	}}
-}
-
-// portRange accepts TCP port numbers.
-type portRange struct{}
-
-func (portRange) Description(context.Context) string         { return "a TCP port from 1 to 65535" }
-func (portRange) MarkdownDescription(context.Context) string { return "a TCP port from 1 to 65535" }
-
-func (portRange) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if n := req.ConfigValue.ValueInt64(); n < 1 || n > 65535 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid port", fmt.Sprintf("%s: %d is not a TCP port (1 to 65535).", req.Path, n))
-	}
-}
-
-// commandList accepts a non-empty list whose first element (the program) is
-// not empty.
-type commandList struct{}
-
-func (commandList) Description(context.Context) string {
-	return "a non-empty list: the program, then its arguments"
-}
-func (v commandList) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (commandList) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	elems := req.ConfigValue.Elements()
-	if len(elems) == 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Empty command", fmt.Sprintf("%s must name the program to run, then its arguments.", req.Path))
-		return
-	}
-	if s, ok := elems[0].(types.String); ok && !s.IsUnknown() && s.ValueString() == "" {
-		resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(0), "Empty program", fmt.Sprintf("%s: the program name must not be empty.", req.Path.AtListIndex(0)))
-	}
 }
 
 // exactlyOneOf is a resource config validator: exactly one of the attributes

@@ -1,6 +1,6 @@
 //go:build linux
 
-package indigo
+package supervise
 
 import (
 	"bytes"
@@ -16,48 +16,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// processSpec is what startProcess runs.
-type processSpec struct {
-	argv    []string
-	dir     string
-	env     []string
-	logPath string
-}
-
-// process is a service this provider process started. Its exit is noticed
-// without reaping it, so its pid (which is also its process group id) cannot
-// be reused while the startup code may still signal the group.
-type process struct {
-	pid        int
-	startTicks uint64
-	cmd        *exec.Cmd
-
-	exited  chan struct{} // closed when the process has exited (still a zombie)
-	release chan struct{} // closed to let the waiter reap it
-	reaped  chan struct{} // closed after it was reaped; cmd.ProcessState is then set
-}
-
-// startProcess starts spec detached: a new session (so a new process group
+// Start starts spec detached: a new session (so a new process group
 // whose id is its pid), stdin from /dev/null, stdout and stderr appended to
 // the log file (which is truncated first). It survives this process exiting.
-func startProcess(spec processSpec) (*process, error) {
-	logFile, err := os.OpenFile(spec.logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
+func Start(spec Spec) (*Process, error) {
+	logFile, err := os.OpenFile(spec.LogPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening the log file: %w", err)
 	}
 	defer logFile.Close()
 
-	cmd := exec.Command(spec.argv[0], spec.argv[1:]...)
-	cmd.Dir = spec.dir
-	cmd.Env = spec.env
+	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
+	cmd.Dir = spec.Dir
+	cmd.Env = spec.Env
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &process{
-		pid:     cmd.Process.Pid,
+	p := &Process{
+		PID:     cmd.Process.Pid,
 		cmd:     cmd,
 		exited:  make(chan struct{}),
 		release: make(chan struct{}),
@@ -66,21 +45,19 @@ func startProcess(spec processSpec) (*process, error) {
 	go p.wait()
 	// The process cannot have been reaped yet (only wait does that, after
 	// release), so its /proc entry exists, as a zombie at worst.
-	_, start, err := readProcStat(p.pid)
+	_, start, err := ReadProcStat(p.PID)
 	if err != nil {
-		terminateGroup(context.Background(), p.pid, time.Second)
-		close(p.release)
-		<-p.reaped
-		return nil, fmt.Errorf("reading the start time of process %d: %w", p.pid, err)
+		_ = p.Abort(context.Background(), time.Second)
+		return nil, fmt.Errorf("reading the start time of process %d: %w", p.PID, err)
 	}
-	p.startTicks = start
+	p.StartTicks = start
 	return p, nil
 }
 
-func (p *process) wait() {
+func (p *Process) wait() {
 	var info unix.Siginfo
 	for {
-		err := unix.Waitid(unix.P_PID, p.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		err := unix.Waitid(unix.P_PID, p.PID, &info, unix.WEXITED|unix.WNOWAIT, nil)
 		if !errors.Is(err, unix.EINTR) {
 			break
 		}
@@ -91,17 +68,9 @@ func (p *process) wait() {
 	close(p.reaped)
 }
 
-// exitStatus describes how a reaped process ended.
-func (p *process) exitStatus() string {
-	if p.cmd.ProcessState == nil {
-		return "ended"
-	}
-	return p.cmd.ProcessState.String()
-}
-
-// readProcStat returns a process's state letter and its start time in clock
+// ReadProcStat returns a process's state letter and its start time in clock
 // ticks after boot (fields 3 and 22 of /proc/<pid>/stat).
-func readProcStat(pid int) (state byte, startTicks uint64, err error) {
+func ReadProcStat(pid int) (state byte, startTicks uint64, err error) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, err
@@ -147,18 +116,18 @@ func procGroup(pid int) (pgrp int, state byte, ok bool) {
 	return pgrp, fields[0][0], err == nil
 }
 
-// running reports whether the process pid exists, is not a zombie, and
+// Running reports whether the process pid exists, is not a zombie, and
 // started at startTicks (so it is not a later process that reuses the pid).
-func running(pid int, startTicks uint64) bool {
-	state, start, err := readProcStat(pid)
+func Running(pid int, startTicks uint64) bool {
+	state, start, err := ReadProcStat(pid)
 	if err != nil {
 		return false
 	}
 	return start == startTicks && state != 'Z' && state != 'X'
 }
 
-// groupMembers lists the live (not zombie) processes in process group pgid.
-func groupMembers(pgid int) []int {
+// GroupMembers lists the live (not zombie) processes in process group pgid.
+func GroupMembers(pgid int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -176,21 +145,21 @@ func groupMembers(pgid int) []int {
 	return pids
 }
 
-// stopService ends the service whose leader is pid, if that process is still
+// Stop ends the service whose leader is pid, if that process is still
 // the one that was started (same start time): SIGTERM to its process group,
 // then SIGKILL to what is left after timeout. A leader that is already gone
 // means there is nothing of ours to stop.
-func stopService(ctx context.Context, pid int, startTicks uint64, timeout time.Duration) error {
-	if !running(pid, startTicks) {
+func Stop(ctx context.Context, pid int, startTicks uint64, timeout time.Duration) error {
+	if !Running(pid, startTicks) {
 		return nil
 	}
-	return terminateGroup(ctx, pid, timeout)
+	return TerminateGroup(ctx, pid, timeout)
 }
 
-// terminateGroup sends SIGTERM to process group pgid, waits up to timeout
+// TerminateGroup sends SIGTERM to process group pgid, waits up to timeout
 // for every member to exit, then sends SIGKILL and waits again. The caller
 // has made sure pgid is still the group it means.
-func terminateGroup(ctx context.Context, pgid int, timeout time.Duration) error {
+func TerminateGroup(ctx context.Context, pgid int, timeout time.Duration) error {
 	if err := syscall.Kill(-pgid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("sending SIGTERM to process group %d: %w", pgid, err)
 	}
@@ -203,14 +172,14 @@ func terminateGroup(ctx context.Context, pgid int, timeout time.Duration) error 
 	if waitGroupGone(context.WithoutCancel(ctx), pgid, 5*time.Second) {
 		return nil
 	}
-	return fmt.Errorf("process group %d still has processes %v after SIGKILL", pgid, groupMembers(pgid))
+	return fmt.Errorf("process group %d still has processes %v after SIGKILL", pgid, GroupMembers(pgid))
 }
 
 func waitGroupGone(ctx context.Context, pgid int, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	delay := 5 * time.Millisecond
 	for {
-		if len(groupMembers(pgid)) == 0 {
+		if len(GroupMembers(pgid)) == 0 {
 			return true
 		}
 		if time.Now().After(deadline) {

@@ -1,4 +1,4 @@
-package indigo
+package supervise
 
 import (
 	"os"
@@ -11,10 +11,10 @@ import (
 func TestServiceEnv(t *testing.T) {
 	base := []string{"PATH=/bin", "HOME=/root", "INDIGO_BUILTIN_PROVIDER=indigo", "TF_PLUGIN_MAGIC_COOKIE=x",
 		"PLUGIN_MIN_PORT=1", "PLUGIN_PROTOCOL_VERSIONS=6", "FOO=old", "PLUGINS_DIR=/keep"}
-	got := serviceEnv(base, map[string]string{"FOO": "new", "B": "2", "A": "1"})
+	got := Env(base, map[string]string{"FOO": "new", "B": "2", "A": "1"})
 	want := []string{"PATH=/bin", "HOME=/root", "PLUGINS_DIR=/keep", "A=1", "B=2", "FOO=new"}
 	if !slices.Equal(got, want) {
-		t.Errorf("serviceEnv = %q, want %q", got, want)
+		t.Errorf("Env = %q, want %q", got, want)
 	}
 }
 
@@ -40,17 +40,17 @@ func TestLogTail(t *testing.T) {
 		{"long", long.String() + "the end\n", []string{"the end"}},
 	}
 	for _, tt := range tests {
-		got := logTail(write(tt.name, tt.content))
+		got := LogTail(write(tt.name, tt.content))
 		for _, w := range tt.want {
 			if !strings.Contains(got, w) {
-				t.Errorf("%s: logTail = %q, want it to contain %q", tt.name, got, w)
+				t.Errorf("%s: LogTail = %q, want it to contain %q", tt.name, got, w)
 			}
 		}
-		if n := strings.Count(got, "\n"); n > logTailLines+3 {
-			t.Errorf("%s: logTail has %d lines, want at most %d of the log", tt.name, n, logTailLines)
+		if n := strings.Count(got, "\n"); n > LogTailLines+3 {
+			t.Errorf("%s: logTail has %d lines, want at most %d of the log", tt.name, n, LogTailLines)
 		}
 	}
-	if got := logTail(filepath.Join(dir, "missing")); !strings.Contains(got, "cannot be read") {
+	if got := LogTail(filepath.Join(dir, "missing")); !strings.Contains(got, "cannot be read") {
 		t.Errorf("missing log: %q", got)
 	}
 }

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/funcs"
+	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/state"
+)
+
+func (a *app) consoleCommand() *cobra.Command {
+	var f varFlags
+	var planMode bool
+	cmd := &cobra.Command{
+		Use:   "console [flags] [DIR]",
+		Short: "Evaluate expressions against the configuration and the recorded state",
+		Long: `Console reads one expression a line from standard input and prints its value:
+variables (var.x, from -var, -var-file, *.auto.tfvars and defaults), locals,
+functions, terraform.workspace, and the root module's resources as the state
+records them (aws_instance.web.id). A value only apply can know prints as
+(known after apply); a sensitive one as (sensitive value). Type exit, or end
+the input, to leave.`,
+		Example: `  echo 'upper(var.region)' | indigo console
+  indigo console -var region=IT`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if planMode {
+				fmt.Fprintln(a.stderr, "Note: -plan is accepted; indigo console evaluates resources from the recorded state, not from a new plan.")
+			}
+			return a.runConsole(cmd.Context(), pathArg(args, ""), &f)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&planMode, "plan", false, "accepted for Terraform compatibility: resources come from the recorded state")
+	return cmd
+}
+
+func (a *app) runConsole(ctx context.Context, path string, f *varFlags) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	w, err := a.loadWorkspace(path)
+	if err != nil {
+		return err
+	}
+	vars, ranges, err := w.variables(f)
+	if err != nil {
+		return err
+	}
+	ws, err := currentWorkspace(w.dir)
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	mgr, err := w.openState(ctx, "console", false)
+	if err != nil {
+		return err
+	}
+	defer mgr.Close(context.Background())
+	data := &consoleData{Data: eval.StaticData(w.res.Config, eval.ValidateOptions{Vars: vars, VarRanges: ranges, Workspace: ws}), st: mgr.State()}
+	sc := &eval.Scope{Data: data, Module: config.RootModule,
+		Functions: funcs.Table(funcs.Options{BaseDir: w.res.Config.Module.SourceDir, PureOnly: true})}
+	in := bufio.NewScanner(a.stdin)
+	in.Buffer(make([]byte, 64*1024), 1024*1024)
+	failed := false
+	for n := 1; in.Scan(); n++ {
+		line := strings.TrimSpace(in.Text())
+		if line == "" {
+			continue
+		}
+		if line == "exit" {
+			break
+		}
+		expr, diags := hclsyntax.ParseExpression([]byte(line), "<console-input>", hcl.Pos{Line: n, Column: 1, Byte: 0})
+		if !diags.HasErrors() {
+			var v cty.Value
+			v, diags = sc.EvalExpr(expr, cty.DynamicPseudoType)
+			if !diags.HasErrors() {
+				view.ConsoleValue(a.stdout, v)
+				continue
+			}
+		}
+		failed = true
+		w.diags(diags)
+	}
+	if failed {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// consoleData is what the console's expressions read: what is known before
+// planning, and the root module's resources from the state.
+type consoleData struct {
+	eval.Data
+	st *state.State
+}
+
+func (d *consoleData) Resource(mod config.ModuleInstance, addr config.ResourceAddr, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	if mod != config.RootModule {
+		return d.Data.Resource(mod, addr, rng)
+	}
+	r := d.st.Resource(config.AbsResource{Module: mod, Resource: addr})
+	if r == nil {
+		return d.Data.Resource(mod, addr, rng)
+	}
+	decode := func(o *state.Object) cty.Value {
+		if o == nil {
+			return cty.DynamicVal
+		}
+		ty, err := ctyjson.ImpliedType(o.AttrsJSON)
+		if err != nil {
+			return cty.DynamicVal
+		}
+		v, err := ctyjson.Unmarshal(o.AttrsJSON, ty)
+		if err != nil {
+			return cty.DynamicVal
+		}
+		for _, p := range o.SensitivePaths {
+			v, _ = cty.Transform(v, func(path cty.Path, v cty.Value) (cty.Value, error) {
+				if path.Equals(p) {
+					return v.Mark(marks.Sensitive), nil
+				}
+				return v, nil
+			})
+		}
+		return v
+	}
+	switch r.EachMode {
+	case state.EachList:
+		vals := make([]cty.Value, 0, len(r.Instances))
+		for i := 0; ; i++ {
+			inst := r.Instances[config.IntKey(i)]
+			if inst == nil {
+				break
+			}
+			vals = append(vals, decode(inst.Current))
+		}
+		return cty.TupleVal(vals), nil
+	case state.EachMap:
+		vals := map[string]cty.Value{}
+		for k, inst := range r.Instances {
+			if sk, ok := k.(config.StringKey); ok {
+				vals[string(sk)] = decode(inst.Current)
+			}
+		}
+		return cty.ObjectVal(vals), nil
+	}
+	for _, inst := range r.Instances {
+		return decode(inst.Current), nil
+	}
+	return cty.DynamicVal, nil
+}
+
+func (a *app) refreshCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "refresh [flags] [DIR]",
+		Short: "Update the state from the real world (apply -refresh-only -auto-approve)",
+		Long: `Refresh reads every recorded object from its provider and records what it finds,
+without changing any object. It is apply -refresh-only -auto-approve, as in
+Terraform, where plan -refresh-only then apply -refresh-only is the careful way.`,
+		Example: `  indigo refresh
+  indigo refresh -target indigo_file.notes`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.refreshOnly, f.autoApprove = true, true
+			return a.runApply(cmd.Context(), args, &f, false)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}

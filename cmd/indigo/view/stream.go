@@ -1,0 +1,278 @@
+package view
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/state"
+)
+
+// StreamUIVersion is the "ui" version the first message of the stream
+// carries: the version of Terraform's machine-readable UI whose messages
+// the stream follows (docs/json-ui.md).
+const StreamUIVersion = "1.2"
+
+// StreamTerraformVersion is the Terraform release whose UI format the
+// stream follows; it fills the version message's "terraform" field, which
+// tools read to pick a parser.
+const StreamTerraformVersion = "1.11.0"
+
+// Stream writes the streaming machine-readable UI of plan, apply and
+// refresh with -json: one JSON object a line, each with @level, @message,
+// @module, @timestamp and type, as Terraform's documented format has it.
+// It is safe for concurrent use (apply reports from several goroutines).
+type Stream struct {
+	mu  sync.Mutex
+	w   io.Writer
+	Now func() time.Time
+}
+
+// NewStream returns a stream writing to w.
+func NewStream(w io.Writer) *Stream { return &Stream{w: w, Now: time.Now} }
+
+// StreamResource is a resource instance as the messages name it.
+type StreamResource struct {
+	Addr            string `json:"addr"`
+	Module          string `json:"module"`
+	Resource        string `json:"resource"`
+	ImpliedProvider string `json:"implied_provider"`
+	ResourceType    string `json:"resource_type"`
+	ResourceName    string `json:"resource_name"`
+	ResourceKey     any    `json:"resource_key"`
+}
+
+func streamResource(addr config.InstanceAddr) StreamResource {
+	r := StreamResource{
+		Addr:         addr.String(),
+		Module:       string(addr.Module),
+		Resource:     addr.Resource.String() + config.KeyString(addr.Key),
+		ResourceType: addr.Resource.Type,
+		ResourceName: addr.Resource.Name,
+	}
+	if i := strings.IndexByte(r.ResourceType, '_'); i > 0 {
+		r.ImpliedProvider = r.ResourceType[:i]
+	} else {
+		r.ImpliedProvider = r.ResourceType
+	}
+	if addr.Key != nil {
+		k := addr.Key.Value()
+		if k.Type().FriendlyName() == "number" {
+			bf := k.AsBigFloat()
+			n, _ := bf.Int64()
+			r.ResourceKey = n
+		} else if k.IsKnown() && !k.IsNull() {
+			r.ResourceKey = k.AsString()
+		}
+	}
+	return r
+}
+
+// emit writes one message.
+func (s *Stream) emit(level, typ, msg string, fields map[string]any) {
+	m := map[string]any{
+		"@level":     level,
+		"@message":   msg,
+		"@module":    "terraform.ui",
+		"@timestamp": s.Now().Format("2006-01-02T15:04:05.000000Z07:00"),
+		"type":       typ,
+	}
+	for k, v := range fields {
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"@level": "error", "@message": "encoding a UI message: " + err.Error(), "type": "log"})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w.Write(append(b, '\n'))
+}
+
+// Version writes the first message.
+func (s *Stream) Version(indigoVersion string) {
+	s.emit("info", "version", "indigo "+indigoVersion, map[string]any{
+		"terraform": StreamTerraformVersion, "indigo": indigoVersion, "ui": StreamUIVersion,
+	})
+}
+
+// Log writes a free-text message.
+func (s *Stream) Log(msg string) { s.emit("info", "log", msg, nil) }
+
+// uiAction names a planned action as the stream does.
+func uiAction(a plan.Action, importing bool) string {
+	switch {
+	case a == plan.NoOp && importing:
+		return "import"
+	case a.IsReplace():
+		return "replace"
+	case a == plan.Forget:
+		return "remove"
+	case a == plan.NoOp:
+		return "noop"
+	}
+	return a.String()
+}
+
+func changeMessage(addr, action string) string {
+	switch action {
+	case "create":
+		return addr + ": Plan to create"
+	case "update":
+		return addr + ": Plan to update"
+	case "replace":
+		return addr + ": Plan to replace"
+	case "delete":
+		return addr + ": Plan to delete"
+	case "read":
+		return addr + ": Plan to read"
+	case "remove":
+		return addr + ": Plan to remove"
+	case "import":
+		return addr + ": Plan to import"
+	}
+	return addr + ": No changes"
+}
+
+func (s *Stream) change(typ string, rc *plan.ResourceChange) {
+	action := uiAction(rc.Action, rc.Importing != nil)
+	ch := map[string]any{"resource": streamResource(rc.Addr), "action": action}
+	if rc.Reason != plan.ReasonNone {
+		ch["reason"] = string(rc.Reason)
+	}
+	if rc.PrevAddr != (config.InstanceAddr{}) && rc.PrevAddr.String() != rc.Addr.String() {
+		ch["previous_resource"] = streamResource(rc.PrevAddr)
+	}
+	if rc.Site != "" {
+		ch["site"] = rc.Site
+	}
+	msg := changeMessage(rc.Addr.String(), action)
+	if typ == "resource_drift" {
+		msg = rc.Addr.String() + ": Drift detected (" + action + ")"
+	}
+	s.emit("info", typ, msg, map[string]any{"change": ch})
+}
+
+// Plan writes what a plan found: a resource_drift message for each
+// object changed outside indigo, a planned_change for each change, and the
+// change_summary. The caller writes diagnostics.
+func (s *Stream) Plan(p *plan.Plan) {
+	for _, rc := range p.Drift {
+		s.change("resource_drift", rc)
+	}
+	for _, rc := range p.Changes {
+		if rc.Action == plan.NoOp && rc.Importing == nil {
+			continue
+		}
+		s.change("planned_change", rc)
+	}
+	add, change, destroy, _, imports := p.Counts()
+	op := "plan"
+	msg := fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", add, change, destroy)
+	if !p.Changed() {
+		msg = "No changes."
+	}
+	s.Summary(op, msg, add, change, destroy, imports)
+}
+
+// Summary writes a change_summary message.
+func (s *Stream) Summary(operation, msg string, add, change, destroy, imports int) {
+	s.emit("info", "change_summary", msg, map[string]any{"changes": map[string]any{
+		"add": add, "change": change, "import": imports, "remove": destroy, "operation": operation,
+	}})
+}
+
+// hookActions maps the progress events' verbs to the stream's actions.
+var hookActions = map[string]string{"Creating": "create", "Modifying": "update", "Destroying": "delete", "Reading": "read"}
+
+var hookPast = map[string]string{"Creating": "Creation", "Modifying": "Modifications", "Destroying": "Destruction", "Reading": "Read"}
+
+// Hook writes apply_start, apply_progress, apply_complete or apply_errored
+// for one operation: kind is "start", "still", "done" or "error", verb
+// "Creating", "Modifying", "Destroying" or "Reading".
+func (s *Stream) Hook(kind, addr, verb string, elapsed time.Duration, detail string) {
+	ia, diags := config.ParseInstanceAddr(addr)
+	if diags.HasErrors() {
+		// A placed component or storage rather than a resource: a log line.
+		s.Log(fmt.Sprintf("%s: %s %s %s", addr, kind, verb, detail))
+		return
+	}
+	hook := map[string]any{"resource": streamResource(ia), "action": hookActions[verb]}
+	secs := int(elapsed.Round(time.Second) / time.Second)
+	if id, ok := strings.CutPrefix(detail, "id="); ok {
+		hook["id_key"], hook["id_value"] = "id", id
+	}
+	switch kind {
+	case "start":
+		s.emit("info", "apply_start", fmt.Sprintf("%s: %s...", addr, verb), map[string]any{"hook": hook})
+	case "still":
+		hook["elapsed_seconds"] = secs
+		s.emit("info", "apply_progress", fmt.Sprintf("%s: Still %s... [%ds elapsed]", addr, strings.ToLower(verb), secs), map[string]any{"hook": hook})
+	case "done":
+		hook["elapsed_seconds"] = secs
+		msg := fmt.Sprintf("%s: %s complete after %ds", addr, hookPast[verb], secs)
+		if detail != "" {
+			msg += " [" + detail + "]"
+		}
+		s.emit("info", "apply_complete", msg, map[string]any{"hook": hook})
+	case "error":
+		hook["elapsed_seconds"] = secs
+		s.emit("error", "apply_errored", fmt.Sprintf("%s: %s errored after %ds", addr, verb, secs), map[string]any{"hook": hook})
+	default:
+		s.Log(fmt.Sprintf("%s: %s %s", addr, verb, detail))
+	}
+}
+
+// Diagnostics writes one diagnostic message each.
+func (s *Stream) Diagnostics(diags hcl.Diagnostics, src *Sources) {
+	for i, jd := range ToJSON(diags, src) {
+		level := "error"
+		if diags[i].Severity == hcl.DiagWarning {
+			level = "warn"
+		}
+		msg := strings.ToUpper(jd.Severity[:1]) + jd.Severity[1:] + ": " + jd.Summary
+		s.emit(level, "diagnostic", msg, map[string]any{"diagnostic": jd})
+	}
+}
+
+// Outputs writes the outputs message: every root output the state
+// records, sensitive values left out.
+func (s *Stream) Outputs(st *state.State) error {
+	outs, err := DecodeOutputs(st)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(outs))
+	for n := range outs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	m := map[string]any{}
+	for _, n := range names {
+		o := outs[n]
+		sensitive := o.Sensitive || marks.Contains(o.Value, marks.Sensitive)
+		entry := map[string]any{"sensitive": sensitive}
+		v, _ := o.Value.UnmarkDeep()
+		if t, err := ctyjson.MarshalType(v.Type()); err == nil {
+			entry["type"] = json.RawMessage(t)
+		}
+		if !sensitive {
+			if b, err := ctyjson.Marshal(v, v.Type()); err == nil {
+				entry["value"] = json.RawMessage(b)
+			}
+		}
+		m[n] = entry
+	}
+	s.emit("info", "outputs", fmt.Sprintf("Outputs: %d", len(outs)), map[string]any{"outputs": m})
+	return nil
+}

@@ -1,0 +1,7 @@
+data "indigo_file" "motd" {
+  path = "etc/motd"
+}
+
+output "motd" {
+  value = data.indigo_file.motd.content
+}

@@ -1,0 +1,1 @@
+terraform import indigo_deployment.galaxy galaxy

@@ -1,0 +1,4 @@
+resource "indigo_directory" "data" {
+  path       = "data"
+  permission = "0750"
+}

@@ -1,0 +1,3 @@
+# Removes what install.sh made.
+set -eu
+rm -rf app
