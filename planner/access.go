@@ -21,7 +21,9 @@ import (
 // resources of the module, on each site's provider: an indigo_s3_policy
 // per MinIO policy document (and an indigo_s3_group or
 // indigo_s3_user_policy attaching it to explicit members), an
-// indigo_posix_acl per local directory. A
+// indigo_posix_acl per local directory, an indigo_kubernetes_object per
+// Role and RoleBinding in the namespace of a deployment on a kubernetes
+// site. A
 // policy changed plans an update of those objects; one removed, their
 // deletion, which revokes the access.
 func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, groups []*eval.Group, policies []*eval.Policy, storages []*binding.Storage) hcl.Diagnostics {
@@ -48,6 +50,15 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 			}
 			in.Placed[st.Addr] = append(in.Placed[st.Addr], pl)
 		}
+	}
+	// Deployments on kubernetes sites get Roles and RoleBindings in the
+	// namespace their objects go to (the site's namespace setting).
+	for _, pl := range r.placements {
+		if pl.addr.Kind != config.DeploymentKind || len(pl.sites) == 0 || sites[pl.sites[0]] == nil || sites[pl.sites[0]].Decl.Kind != "kubernetes" {
+			continue
+		}
+		site := sites[pl.sites[0]]
+		in.Placed[pl.addr] = append(in.Placed[pl.addr], policy.Placed{Site: pl.sites[0], Namespace: site.Binding(m).Setting("namespace")})
 	}
 	out, diags := policy.Compile(in)
 	if diags.HasErrors() {
@@ -142,6 +153,24 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 			}
 			add(site, k.typ, binding.Name("access_"+siteName+"_"+k.name), attrs, deps, at[k])
 		}
+		// Kubernetes RBAC: each Role and RoleBinding is an
+		// indigo_kubernetes_object; a binding waits for its Role.
+		for _, obj := range so.Kubernetes {
+			doc, err := json.Marshal(obj)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot encode a Kubernetes RBAC object", Detail: err.Error(), Subject: rng.Ptr()})
+				continue
+			}
+			name := kubeAccessName(siteName, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
+			var deps []hcl.Traversal
+			if obj.RoleRef != nil {
+				deps = append(deps, hcl.Traversal{
+					hcl.TraverseRoot{Name: "indigo_kubernetes_object", SrcRange: rng},
+					hcl.TraverseAttr{Name: kubeAccessName(siteName, obj.RoleRef.Kind, obj.Metadata.Namespace, obj.RoleRef.Name), SrcRange: rng},
+				})
+			}
+			add(site, "indigo_kubernetes_object", name, map[string]hclsyntax.Expression{"manifest": lit(cty.StringVal(string(doc)))}, deps, nil)
+		}
 		for _, path := range slices.Sorted(maps.Keys(so.ACLs)) {
 			acl := so.ACLs[path]
 			var entries []cty.Value
@@ -171,6 +200,11 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 		}
 	}
 	return diags
+}
+
+// kubeAccessName names the resource of one RBAC object of a site.
+func kubeAccessName(site, kind, namespace, name string) string {
+	return binding.Name("access_" + site + "_" + strings.ToLower(kind) + "_" + namespace + "_" + name)
 }
 
 // named says whether a setfacl entry names a user or group (u:alice:r-X),

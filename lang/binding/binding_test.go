@@ -1,6 +1,8 @@
 package binding
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,6 +51,7 @@ func resource(t *testing.T, r *Realisation, typ, name string) *config.Resource {
 
 var funcs = map[string]function.Function{
 	"regex": stdlib.RegexFunc, "tonumber": stdlib.MakeToFunc(cty.Number), "ceil": stdlib.CeilFunc, "merge": stdlib.MergeFunc,
+	"jsonencode": stdlib.JSONEncodeFunc, "tostring": stdlib.MakeToFunc(cty.String),
 }
 
 func attr(t *testing.T, body hcl.Body, path ...string) cty.Value {
@@ -158,7 +161,7 @@ func TestNoBinding(t *testing.T) {
 	comps := loadApp(t)
 	for _, tc := range []struct {
 		comp, kind string
-	}{{"dataset", "local"}, {"web", "openstack"}, {"server", "kubernetes"}} {
+	}{{"dataset", "local"}, {"web", "openstack"}, {"dataset", "kubernetes"}} {
 		_, diags := Realise(comps[tc.comp], comps, Site{Name: "s", Kind: tc.kind})
 		if !diags.HasErrors() {
 			t.Errorf("%s on %s: no error", tc.comp, tc.kind)
@@ -248,23 +251,62 @@ func TestOpenStack(t *testing.T) {
 
 func TestKubernetes(t *testing.T) {
 	comps := loadApp(t)
-	site := Site{Name: "k8s", Kind: "kubernetes", ProviderLocalName: "kubernetes"}
+	site := Site{Name: "k8s", Kind: "kubernetes", ProviderLocalName: "indigo", Settings: cty.ObjectVal(map[string]cty.Value{
+		"namespace": cty.StringVal("science"), "kubeconfig": cty.NullVal(cty.String), "context": cty.NullVal(cty.String)})}
+	manifest := func(r *Realisation, name string) map[string]any {
+		t.Helper()
+		v := attr(t, resource(t, r, "indigo_kubernetes_object", name).Config, "manifest")
+		if !v.IsKnown() || v.Type() != cty.String {
+			t.Fatalf("the manifest of %s is %#v", name, v)
+		}
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(v.AsString()), &obj); err != nil {
+			t.Fatalf("the manifest of %s is not JSON: %v", name, err)
+		}
+		return obj
+	}
 	r := realise(t, comps, "web", site)
-	dep := resource(t, r, "kubernetes_deployment_v1", "web")
-	if img := attr(t, dep.Config, "spec", "template", "spec", "container", "image"); img.AsString() != "python:3.12-slim" {
-		t.Errorf("image = %#v", img)
+	dep := manifest(r, "web")
+	if dep["kind"] != "Deployment" || dep["apiVersion"] != "apps/v1" {
+		t.Errorf("web is %v %v", dep["apiVersion"], dep["kind"])
 	}
-	if replicas := attr(t, dep.Config, "spec", "replicas"); !replicas.RawEquals(cty.NumberIntVal(1)) {
-		t.Errorf("replicas = %#v", replicas)
+	spec := dep["spec"].(map[string]any)
+	container := spec["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+	if container["image"] != "python:3.12-slim" {
+		t.Errorf("image = %v", container["image"])
 	}
-	svc := resource(t, r, "kubernetes_service_v1", "web")
-	if p := attr(t, svc.Config, "spec", "port", "port"); !p.RawEquals(cty.NumberIntVal(8080)) {
-		t.Errorf("service port = %#v", p)
+	if spec["replicas"] != 1.0 {
+		t.Errorf("replicas = %v", spec["replicas"])
+	}
+	svc := manifest(r, "web_service")
+	port := svc["spec"].(map[string]any)["ports"].([]any)[0].(map[string]any)
+	if svc["kind"] != "Service" || port["port"] != 8080.0 {
+		t.Errorf("service = %v", svc)
 	}
 	r = realise(t, comps, "data", site)
-	req := attr(t, resource(t, r, "kubernetes_persistent_volume_claim_v1", "data").Config, "spec", "resources", "requests")
-	if req.GetAttr("storage").AsString() != "10G" {
-		t.Errorf("storage = %#v", req)
+	pvc := manifest(r, "data")
+	if st := pvc["spec"].(map[string]any)["resources"].(map[string]any)["requests"].(map[string]any)["storage"]; st != "10G" {
+		t.Errorf("storage = %v", st)
+	}
+	// A Compute is a pod of its os image that sleeps, with the claims of
+	// its volumes mounted (configuration steps do not run on kubernetes
+	// sites: this one has none).
+	bare := *comps["server"]
+	bare.Interfaces = nil
+	comps["server"] = &bare
+	r = realise(t, comps, "server", site)
+	host := manifest(r, "server")
+	pod := host["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	c := pod["containers"].([]any)[0].(map[string]any)
+	if c["image"] != "ubuntu:22.04" || fmt.Sprint(c["command"]) != "[sleep infinity]" {
+		t.Errorf("the server's container: %v", c)
+	}
+	if m := fmt.Sprint(c["volumeMounts"]); !strings.Contains(m, "mountPath:/mnt/data") || !strings.Contains(fmt.Sprint(pod["volumes"]), "claimName:data") {
+		t.Errorf("the server's volumes: %v, %v", c["volumeMounts"], pod["volumes"])
+	}
+	cfg := kubeProvider(site, nil)
+	if len(cfg.Blocks) != 1 || cfg.Blocks[0].Type != "kubernetes" || len(cfg.Blocks[0].Body.Attributes) != 1 || cfg.Blocks[0].Body.Attributes["namespace"] == nil {
+		t.Errorf("provider configuration: %#v", cfg.Blocks)
 	}
 }
 

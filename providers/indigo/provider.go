@@ -16,6 +16,7 @@ import (
 
 	"github.com/indigo-cloud/indigo/providers/indigo/container"
 	"github.com/indigo-cloud/indigo/providers/indigo/engine"
+	"github.com/indigo-cloud/indigo/providers/indigo/kubernetes"
 	"github.com/indigo-cloud/indigo/providers/indigo/local"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
@@ -50,7 +51,8 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 	resp.Schema = schema.Schema{
 		Description: "indigo's local site (files, directories, long-running services, rootless containers and no-op resources on this machine), " +
 			"S3 storage (buckets, replication, lifecycle rules, tiers, canned policies) on the endpoint of its s3 block, " +
-			"and batch jobs on the Slurm cluster of its slurm block.",
+			"batch jobs on the Slurm cluster of its slurm block, " +
+			"and Kubernetes objects on the cluster of its kubernetes block (default: the cluster KUBECONFIG names).",
 		Attributes: map[string]schema.Attribute{
 			"root": schema.StringAttribute{
 				Optional: true,
@@ -59,7 +61,7 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 				Validators: []validator.String{nonEmpty()},
 			},
 		},
-		Blocks: blocks(s3.ProviderBlocks(), slurm.ProviderBlocks(), engine.ProviderBlocks()),
+		Blocks: blocks(s3.ProviderBlocks(), slurm.ProviderBlocks(), engine.ProviderBlocks(), kubernetes.ProviderBlocks()),
 	}
 }
 
@@ -86,10 +88,12 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	resp.Diagnostics.Append(diags...)
 	engineSite, diags := engine.Configure(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
+	kubeSite, diags := kubernetes.Configure(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s := &site{s3: s3site, slurm: slurmSite, engine: engineSite}
+	s := &site{s3: s3site, slurm: slurmSite, engine: engineSite, kube: kubeSite}
 	switch {
 	case root.IsUnknown():
 		// Terraform may configure with unknown values while planning; the
@@ -138,11 +142,15 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 		engine.NewStorageResource,
 		engine.NewGroupResource,
 		engine.NewPolicyResource,
+		kubernetes.NewObjectResource,
 	}
 }
 
 // EngineSite hands the engine room's resources their state backend.
 func (s *site) EngineSite() *engine.Site { return s.engine }
+
+// KubeSite hands the kubernetes target's resources their cluster.
+func (s *site) KubeSite() *kubernetes.Site { return s.kube }
 
 // S3Site hands the s3 target's resources their endpoints.
 func (s *site) S3Site() *s3.Site { return s.s3 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/indigo-cloud/indigo/providers/indigo/engine"
+	"github.com/indigo-cloud/indigo/providers/indigo/kubernetes"
 	"github.com/indigo-cloud/indigo/providers/indigo/s3"
 	"github.com/indigo-cloud/indigo/providers/indigo/slurm"
 )
@@ -20,9 +21,10 @@ import (
 type site struct {
 	root        string
 	unknownRoot bool
-	s3          *s3.Site     // the s3 target's endpoints (providers/indigo/s3)
-	slurm       *slurm.Site  // the slurm target's cluster (providers/indigo/slurm)
-	engine      *engine.Site // the engine room's state backend (providers/indigo/engine)
+	s3          *s3.Site         // the s3 target's endpoints (providers/indigo/s3)
+	slurm       *slurm.Site      // the slurm target's cluster (providers/indigo/slurm)
+	engine      *engine.Site     // the engine room's state backend (providers/indigo/engine)
+	kube        *kubernetes.Site // the kubernetes target's cluster (providers/indigo/kubernetes)
 
 	mu       sync.Mutex
 	writable bool // root exists and a file could be created in it
