@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/indigo-cloud/indigo/cmd/indigo/view"
 	"github.com/indigo-cloud/indigo/lang/config"
+	modinstall "github.com/indigo-cloud/indigo/modules/install"
 	"github.com/indigo-cloud/indigo/providers/install"
 )
 
@@ -98,6 +100,9 @@ func (a *app) runInit(ctx context.Context, path string, opts initOptions) error 
 	if err := a.initFromModule(path); err != nil {
 		return err
 	}
+	if err := a.initModules(ctx, path, opts); err != nil {
+		return err
+	}
 	w, err := a.loadWorkspace(path)
 	if err != nil {
 		return err
@@ -154,6 +159,38 @@ func (a *app) runInit(ctx context.Context, path string, opts initOptions) error 
 		return &exitError{code: 1, msg: err.Error() + networkHint(err)}
 	}
 	fmt.Fprintln(a.stdout, "\nindigo has been successfully initialized!")
+	return nil
+}
+
+// initModules installs the modules the configuration calls from
+// registries, git, archives and S3 into DATA_DIR/modules, recording them in
+// modules.json; -get=false leaves them as installed before.
+func (a *app) initModules(ctx context.Context, path string, opts initOptions) error {
+	if st, err := os.Stat(path); err != nil || !st.IsDir() {
+		return nil // a single template calls no modules; loading reports a bad path
+	}
+	if !a.tf.get {
+		fmt.Fprintln(a.stdout, "Skipping modules (-get=false): runs use the modules installed before.")
+		return nil
+	}
+	fmt.Fprintln(a.stdout, "Initializing modules...")
+	cliCfg, diags := install.LoadCLIConfig(install.DefaultCLIEnv())
+	if diags.HasErrors() {
+		cliCfg = nil // reported when init reaches the providers
+	}
+	inst := modinstall.New(modulesDir(path), cliCfg)
+	inst.Progress = func(s string) { fmt.Fprintln(a.stdout, s) }
+	res, mdiags := inst.Install(ctx, path, modinstall.Options{Upgrade: opts.upgrade})
+	if len(mdiags) > 0 {
+		w := &workspace{a: a, dir: path, src: view.NewSources(res.Files)}
+		if wd, err := os.Getwd(); err == nil {
+			w.src.BaseDir = wd
+		}
+		w.diags(mdiags)
+	}
+	if mdiags.HasErrors() {
+		return exitCode(1)
+	}
 	return nil
 }
 

@@ -38,7 +38,7 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 			if len(args) == 1 {
 				path = args[0]
 			}
-			res, diags := load.Path(path, load.Options{})
+			res, diags := load.Path(path, load.Options{ModulesDir: modulesDir(path)})
 			if res.Config != nil && !hasBlockingErrors(diags) {
 				diags = append(diags, eval.Validate(res.Config, eval.ValidateOptions{Catalogue: planner.CatalogueUnfit})...)
 				_, rd := requirements(res.Config)
