@@ -113,7 +113,7 @@ func (r *run) module(key string, call *config.ModuleCall) (string, hcl.Diagnosti
 	}
 	src, err := modsrc.Parse(call.SourceAddr)
 	if err != nil {
-		return fail("Invalid module source", err.Error()+".")
+		return fail("Invalid module source", sentence(err.Error()))
 	}
 	if src.Kind != modsrc.Registry && call.Version.Required != "" {
 		return fail("Version on a module that is not from a registry",
@@ -137,7 +137,7 @@ func (r *run) module(key string, call *config.ModuleCall) (string, hcl.Diagnosti
 	r.progress(fmt.Sprintf("- %s in %s", key, call.SourceAddr))
 	dir, version, err := r.fetch(key, src, cons)
 	if err != nil {
-		return fail(fmt.Sprintf("Cannot install module %q", key), err.Error())
+		return fail(fmt.Sprintf("Cannot install module %q", key), sentence(err.Error()))
 	}
 	rel, rerr := filepath.Rel(r.in.Dir, dir)
 	if rerr != nil || strings.HasPrefix(rel, "..") {
@@ -260,4 +260,17 @@ func (in *Installer) getenv(k string) string {
 		return in.Getenv(k)
 	}
 	return os.Getenv(k)
+}
+
+// sentence makes an error message a sentence: a capital first letter and
+// a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
