@@ -67,7 +67,6 @@ func (r *run) runGit(git, dir string, args ...string) (string, error) {
 	return strings.TrimSpace(strings.ReplaceAll(out.String(), args[len(args)-2], redact(args[len(args)-2]))), err
 }
 
-
 // redact hides a password in a URL.
 func redact(s string) string {
 	if i := strings.Index(s, "://"); i >= 0 {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
-	"net/url"
 	"regexp"
 
 	"github.com/indigo-cloud/indigo/lang/modsrc"

@@ -292,7 +292,7 @@ func TestRegistryErrors(t *testing.T) {
 	in.Credentials = map[string]provinstall.Token{reg.host(): "s3cr3t"}
 	dir = root(t, fmt.Sprintf("  source  = %q\n  version = \">= 3.0\"", reg.host()+"/acme/net/cloud"))
 	_, diags = install(t, in, dir, Options{})
-	wantError(t, diags, dir, "no version", "1.0.0")
+	wantError(t, diags, dir, "No version", "1.0.0")
 
 	dir = root(t, fmt.Sprintf("  source = %q", reg.host()+"/acme/nothing/cloud"))
 	_, diags = install(t, in, dir, Options{})

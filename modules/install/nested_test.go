@@ -13,12 +13,12 @@ func TestNestedModules(t *testing.T) {
 	gitRepo(t, repo, files{"main.tf": module("git-v1").get("main.tf")}, files{"main.tf": module("git-v2").get("main.tf")})
 	reg := newRegistry(t)
 	reg.publish("0.1.0", files{
-		"main.tf": fmt.Sprintf("module \"inner\" {\n  source = \"./inner\"\n}\nmodule \"g\" {\n  source = %q\n}\n", "git::file://"+repo),
+		"main.tf":       fmt.Sprintf("module \"inner\" {\n  source = \"./inner\"\n}\nmodule \"g\" {\n  source = %q\n}\n", "git::file://"+repo),
 		"inner/main.tf": module("inner").get("main.tf"),
 	}, t)
 	dir := t.TempDir()
 	writeFiles(t, dir, files{
-		"main.tf": fmt.Sprintf("module \"r\" {\n  source = %q\n}\nmodule \"l\" {\n  source = \"./local\"\n}\n", reg.host()+"/acme/net/cloud"),
+		"main.tf":       fmt.Sprintf("module \"r\" {\n  source = %q\n}\nmodule \"l\" {\n  source = \"./local\"\n}\n", reg.host()+"/acme/net/cloud"),
 		"local/main.tf": fmt.Sprintf("module \"g\" {\n  source = %q\n}\n", "git::file://"+repo+"?ref=v1"),
 	})
 	in := &Installer{Client: reg.srv.Client()}
