@@ -59,6 +59,14 @@ starts empty beside it, and plan and apply refuse to run until one is chosen.
 -backend-config=KEY=VALUE (or =FILE) completes the backend block as in
 Terraform; -backend=false leaves the backend as recorded (docs/cli.md).
 
+Before that, init installs the modules the configuration calls from a module
+registry, git (git::URL?ref=), an HTTP(S) archive (checksum=) or S3 (s3::)
+into .indigo/modules, recording them in .indigo/modules/modules.json; later
+runs read those copies. A module installed before from the same source is
+kept (init works offline then); -upgrade downloads every module again and
+takes the newest registry versions the constraints allow; -get=false
+installs nothing.
+
 Then init finds every provider the configuration needs, installs those that
 are not built into indigo (from dev_overrides, filesystem mirrors, a network
 mirror or the provider registry, as the CLI configuration says) and records
