@@ -171,14 +171,7 @@ func (r *run) get(u *url.URL, withAuth bool) (*http.Response, []byte, error) {
 
 // token returns the credentials for the host of u.
 func (in *Installer) token(u *url.URL) provinstall.Token {
-	host := u.Hostname()
-	if h, err := svchost.ForComparison(host); err == nil {
-		host = string(h)
-	}
-	if p := u.Port(); p != "" && p != "443" {
-		host += ":" + p
-	}
-	return in.Credentials[host]
+	return provinstall.Sources{Credentials: in.Credentials}.Token(u)
 }
 
 func hostDisplay(h string) string {
