@@ -108,6 +108,19 @@ func TestInitModules(t *testing.T) {
 		t.Errorf("after init -upgrade: %q", out)
 	}
 
+	// A constraint the installed version no longer meets: located at version.
+	tight := strings.Replace(r.file("main.tf"), `"~> 1.0"`, `">= 1.2"`, 1)
+	if err := os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(tight), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := r.fails("Module version requirement changed", "plan", "-input=false"); !strings.Contains(out, "on main.tf line 3") {
+		t.Errorf("not located at the version argument:\n%s", out)
+	}
+	loose := strings.Replace(tight, `">= 1.2"`, `"~> 1.0"`, 1)
+	if err := os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(loose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	// Offline: the registry is gone; init keeps what the manifest says.
 	reg.srv.Close()
 	r.ok("init", "-input=false")

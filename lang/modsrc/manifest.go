@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/providers/install"
 )
 
 // ManifestFile is the name of the manifest in the modules directory.
@@ -92,6 +93,15 @@ func (m *Manifest) Resolver(base string) func(key string, call *config.ModuleCal
 		}
 		if r.Source != call.SourceAddr {
 			return "", diag("Module source changed", fmt.Sprintf("Module %q has source %q, but init installed it from %q. Run indigo init to install the new source.", key, call.SourceAddr, r.Source))
+		}
+		if r.Version != "" && call.Version.Required != "" {
+			v, verr := install.ParseVersion(r.Version)
+			c, cerr := install.ParseConstraints(call.Version.Required)
+			if verr == nil && cerr == nil && !c.Allows(v) {
+				return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Module version requirement changed",
+					Detail:  fmt.Sprintf("Module %q is installed at version %s, which the constraint %q does not allow. Run indigo init to install a version it allows.", key, r.Version, call.Version.Required),
+					Subject: call.Version.Range.Ptr()}}
+			}
 		}
 		dir := r.Dir
 		if !filepath.IsAbs(dir) {
