@@ -24,7 +24,10 @@ func (a *app) validateCommand() *cobra.Command {
 		Long: `Validate checks a configuration without touching any site: the shape of every
 block, references to undeclared objects, types, function calls, count and
 for_each values, module arguments, placements and policies. It reports every
-problem at once, each with its file, line and column.
+problem at once, each with its file, line and column. After init, resource
+and data blocks are checked against their providers' schemas as plan checks
+them: unknown resource types and arguments (with a did-you-mean), missing
+required arguments, type errors.
 
 DIR defaults to the current directory. A TOSCA template (*.yaml) is checked as
 a deployment of its own. Root module variables are unknown while validating,
