@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+
 	"sort"
 	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
@@ -66,6 +70,15 @@ func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.Resou
 	out := eval.ResourceSchema{Known: true, Provider: addr.ForDisplay()}
 	if rs, ok := types[r.Type]; ok && rs.Block != nil {
 		out.Spec = rs.Block.DecoderSpec()
+		addr := r.Addr().String()
+		if !c.Path.IsRoot() {
+			addr = c.Path.String() + "." + addr
+		}
+		out.Validate = func(val cty.Value) hcl.Diagnostics {
+			s.mu.Lock() // one call at a time per validate: providers are shared
+			defer s.mu.Unlock()
+			return planner.ValidateResourceConfig(s.ctx, sp.p, r, addr, val)
+		}
 		return out
 	}
 	for name := range types {

@@ -56,6 +56,9 @@ type ResourceSchema struct {
 	// Spec decodes the resource body; nil when the provider has no such
 	// type.
 	Spec hcldec.Spec
+	// Validate, when set, is the provider's own validation of the decoded
+	// body (called when decoding found no errors).
+	Validate func(val cty.Value) hcl.Diagnostics
 }
 
 // CatalogueCheck checks the compute components names of scope (all but

@@ -426,8 +426,11 @@ func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.D
 		// Validate drops the duplicates).
 		diags = append(diags, sc.EvalBody(r.Config)...)
 		if schema.Spec != nil {
-			_, d := sc.EvalBlock(r.Config, schema.Spec)
+			val, d := sc.EvalBlock(r.Config, schema.Spec)
 			diags = append(diags, d...)
+			if !d.HasErrors() && schema.Validate != nil {
+				diags = append(diags, schema.Validate(val)...)
+			}
 		}
 	}
 	for _, rule := range r.Preconditions {
