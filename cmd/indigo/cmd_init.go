@@ -303,15 +303,22 @@ func (a *app) initFromModule(dir string) error {
 	if src == "" {
 		return nil
 	}
-	st, err := os.Stat(src)
-	if err != nil || !st.IsDir() {
-		return &exitError{code: 1, msg: fmt.Sprintf("-from-module=%s: indigo copies a module from a local directory, and this is not one (registry and git sources are not supported here)", src)}
-	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if ext := filepath.Ext(e.Name()); ext == ".tf" || ext == ".hcl" || ext == ".indigo" {
 			return &exitError{code: 1, msg: fmt.Sprintf("-from-module needs a directory without configuration, and %s has %s", dir, e.Name())}
 		}
+	}
+	if st, err := os.Stat(src); err != nil || !st.IsDir() {
+		// A registry, git, archive or S3 source: download it first.
+		cliCfg, _ := install.LoadCLIConfig(install.DefaultCLIEnv())
+		inst := modinstall.New(modulesDir(dir), cliCfg)
+		defer os.RemoveAll(filepath.Join(modulesDir(dir), modinstall.FromModuleKey))
+		got, ferr := inst.Fetch(context.Background(), src)
+		if ferr != nil {
+			return &exitError{code: 1, msg: fmt.Sprintf("-from-module=%s: %s", src, ferr)}
+		}
+		src = got
 	}
 	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {

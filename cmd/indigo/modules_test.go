@@ -108,6 +108,17 @@ func TestInitModules(t *testing.T) {
 		t.Errorf("after init -upgrade: %q", out)
 	}
 
+	// -from-module with a registry source fills an empty directory.
+	fresh := newCLIRun(t, map[string]string{"cli.rc": cliConfig})
+	fresh = fresh.with("TF_CLI_CONFIG_FILE=" + filepath.Join(fresh.dir, "cli.rc"))
+	fresh.ok("init", "-input=false", "-from-module=registry.example.com/acme/greeting/any")
+	if got := fresh.file("main.tf"); !strings.Contains(got, "hello from 1.1.0") {
+		t.Errorf("-from-module copied:\n%s", got)
+	}
+	if _, err := os.Stat(filepath.Join(fresh.dir, ".indigo", "modules", ".from-module")); err == nil {
+		t.Error("-from-module left its download behind")
+	}
+
 	// A constraint the installed version no longer meets: located at version.
 	tight := strings.Replace(r.file("main.tf"), `"~> 1.0"`, `">= 1.2"`, 1)
 	if err := os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(tight), 0o644); err != nil {

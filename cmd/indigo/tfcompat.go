@@ -152,7 +152,7 @@ var tfFlags = []tfFlag{
 	arrayFlag("backend-config", []string{"init"}, func(o *tfOptions) *[]string { return &o.backendConfig },
 		"a backend setting KEY=VALUE, or a file of such settings in HCL, merged into the backend block (repeatable)"),
 	stringFlag("from-module", []string{"init"}, func(o *tfOptions) *string { return &o.fromModule },
-		"copy the configuration in this local directory into the empty working directory first"),
+		"copy this module (a local directory, or a registry, git, archive or S3 source) into the empty working directory first"),
 	stringFlag("lockfile", []string{"init"}, func(o *tfOptions) *string { return &o.lockfile },
 		"readonly: check the providers against the lock file, never change it"),
 	arrayFlag("plugin-dir", []string{"init"}, func(o *tfOptions) *[]string { return &o.pluginDirs },

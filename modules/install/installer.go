@@ -274,3 +274,26 @@ func sentence(s string) string {
 	}
 	return s
 }
+
+// FromModuleKey is the directory under Dir that Fetch downloads into.
+const FromModuleKey = ".from-module"
+
+// Fetch downloads the module at source (any kind but a local directory;
+// a registry source takes its newest version) into Dir/.from-module and
+// returns the module's directory there, for init -from-module. The caller
+// removes Dir/.from-module when done.
+func (in *Installer) Fetch(ctx context.Context, source string) (string, error) {
+	src, err := modsrc.Parse(source)
+	if err != nil {
+		return "", err
+	}
+	if src.Kind == modsrc.Local {
+		return "", fmt.Errorf("%s is a local path, and no directory is there", source)
+	}
+	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
+		return "", err
+	}
+	r := &run{in: in, ctx: ctx, pkgs: map[string]string{}}
+	dir, _, err := r.fetch(FromModuleKey, src, provinstall.Constraints{})
+	return dir, err
+}
