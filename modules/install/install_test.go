@@ -175,11 +175,15 @@ type registry struct {
 
 	mu       sync.Mutex
 	versions map[string][]byte // version → tar.gz
-	requests int
+	// locations replace the download location of a version (a git
+	// source, say); such a version is answered the way OpenTofu's
+	// registry does, with a JSON body of status 200.
+	locations map[string]string
+	requests  int
 }
 
 func newRegistry(t *testing.T) *registry {
-	r := &registry{versions: map[string][]byte{}}
+	r := &registry{versions: map[string][]byte{}, locations: map[string]string{}}
 	r.srv = httptest.NewTLSServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
@@ -218,9 +222,16 @@ func (r *registry) serve(w http.ResponseWriter, req *http.Request) {
 		for v := range r.versions {
 			vs = append(vs, fmt.Sprintf(`{"version": %q}`, v))
 		}
+		for v := range r.locations {
+			vs = append(vs, fmt.Sprintf(`{"version": %q}`, v))
+		}
 		fmt.Fprintf(w, `{"modules": [{"versions": [%s]}]}`, strings.Join(vs, ","))
 	case strings.HasPrefix(p, base) && strings.HasSuffix(p, "/download"):
 		v := strings.TrimSuffix(strings.TrimPrefix(p, base), "/download")
+		if loc, ok := r.locations[v]; ok {
+			fmt.Fprintf(w, `{"location": %q}`, loc)
+			return
+		}
 		w.Header().Set("X-Terraform-Get", "/archives/"+v+".tar.gz")
 		w.WriteHeader(http.StatusNoContent)
 	default:

@@ -44,3 +44,19 @@ func TestNestedModules(t *testing.T) {
 		}
 	}
 }
+
+// A registry whose download location is a git repository (given in a
+// JSON body), with a subdirectory in the registry address too.
+func TestRegistryToGit(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "net.git")
+	gitRepo(t, repo, files{"modules/a/main.tf": module("git-a-v1").get("main.tf")}, files{"modules/a/main.tf": module("git-a-v2").get("main.tf")})
+	reg := newRegistry(t)
+	reg.locations["3.0.0"] = "git::file://" + repo + "//modules?ref=v1"
+	dir := root(t, fmt.Sprintf("  source  = %q\n  version = \"3.0.0\"", reg.host()+"/acme/net/cloud//a"))
+	if _, diags := install(t, &Installer{Client: reg.srv.Client()}, dir, Options{}); diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if got := from(t, loadInstalled(t, dir), "m"); got != "git-a-v1" {
+		t.Errorf("got %s, want git-a-v1", got)
+	}
+}
