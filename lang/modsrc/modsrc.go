@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	tfaddr "github.com/hashicorp/terraform-registry-address"
 )
@@ -123,9 +125,12 @@ func Parse(raw string) (Source, error) {
 	if raw == "" {
 		return s, fmt.Errorf("the source is empty: give a local path (./modules/x), a registry address (NAMESPACE/NAME/SYSTEM), a git::URL, an https:// archive URL or an s3:: URL")
 	}
+	if !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return s, fmt.Errorf("%q holds spaces, control characters or invalid UTF-8, which no source address has", raw)
+	}
 	if IsLocal(raw) {
 		s.Kind, s.Path = Local, path.Clean(strings.ReplaceAll(raw, `\`, "/"))
-		if !strings.HasPrefix(s.Path, ".") {
+		if !IsLocal(s.Path) {
 			s.Path = "./" + s.Path
 		}
 		return s, nil

@@ -105,3 +105,28 @@ func TestCorpusSources(t *testing.T) {
 	}
 	t.Logf("%d module sources parsed", n)
 }
+
+// FuzzParse: no input panics, and an accepted address's normal form parses
+// to the same package and subdirectory.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"./a", "../b//c", "hashicorp/consul/aws", "example.com/a/b/c//d", "git::https://example.com/r.git//x?ref=v1",
+		"git@github.com:o/r.git", "github.com/o/r//s", "https://example.com/m.zip?checksum=md5:" + strings.Repeat("0", 32),
+		"s3::http://127.0.0.1:9000/b/k", "b.s3.eu-west-1.amazonaws.com/k.zip", "hg::x", "::", "//", "git::",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		s, err := Parse(raw)
+		if err != nil {
+			return
+		}
+		again, err := Parse(s.String())
+		if err != nil {
+			t.Fatalf("%q parses, its normal form %q does not: %v", raw, s.String(), err)
+		}
+		if again.Kind != s.Kind || again.Package() != s.Package() || again.Subdir != s.Subdir {
+			t.Fatalf("%q: normal form %q parses to %s %q %q, not %s %q %q", raw, s.String(), again.Kind, again.Package(), again.Subdir, s.Kind, s.Package(), s.Subdir)
+		}
+	})
+}
