@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -87,6 +88,9 @@ func (m *Manifest) Resolver(base string) func(key string, call *config.ModuleCal
 		r := m.Record(key)
 		diag := func(summary, detail string) hcl.Diagnostics {
 			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: call.SourceRange.Ptr()}}
+		}
+		if _, err := Parse(call.SourceAddr); err != nil {
+			return "", diag("Invalid module source", strings.ToUpper(err.Error()[:1])+err.Error()[1:]+".")
 		}
 		if r == nil {
 			return "", diag("Module not installed", fmt.Sprintf("Module %q has source %q, which init has not installed. Run indigo init to download it.", key, call.SourceAddr))
