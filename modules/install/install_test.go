@@ -285,9 +285,13 @@ func TestRegistryModuleVersionsUpgradeAndOffline(t *testing.T) {
 	if got := from(t, loadInstalled(t, dir), "m"); got != "1.3.0" {
 		t.Fatalf("offline load: %s", got)
 	}
-	// ... but -upgrade needs it, and says so at the source.
+	// ... but -upgrade needs it, and says so at the source; the copy
+	// installed before stays usable.
 	_, diags = install(t, in, dir, Options{Upgrade: true})
 	wantError(t, diags, dir, "cannot be reached")
+	if got := from(t, loadInstalled(t, dir), "m"); got != "1.3.0" {
+		t.Fatalf("after a failed -upgrade: %s", got)
+	}
 }
 
 func TestRegistryErrors(t *testing.T) {

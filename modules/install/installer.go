@@ -81,10 +81,19 @@ func (in *Installer) Install(ctx context.Context, root string, opts Options) (*R
 	l := hcllang.NewLoader()
 	l.Modules = run.module
 	_, _ = l.LoadDir(root) // the configuration's own errors are the loader's to report later
-	if !run.diags.HasErrors() {
-		if err := run.now.Write(in.Dir); err != nil {
-			run.diags = append(run.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the module manifest", Detail: err.Error()})
+	failed := run.diags.HasErrors()
+	if failed {
+		// Modules installed now are recorded as they are; those that
+		// failed keep their previous copy and record.
+		for _, rec := range old.Modules {
+			if run.now.Record(rec.Key) == nil {
+				run.now.Modules = append(run.now.Modules, rec)
+			}
 		}
+	}
+	if err := run.now.Write(in.Dir); err != nil {
+		run.diags = append(run.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the module manifest", Detail: err.Error()})
+	} else if !failed {
 		run.removeStale()
 	}
 	return &Result{Manifest: run.now, Files: l.Files()}, run.diags
