@@ -50,6 +50,10 @@ func (m *moduleRegistry) serve(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	const base = "/v1/modules/acme/greeting/any/"
+	if strings.HasPrefix(r.URL.Path, "/v1/") && r.Header.Get("Authorization") != "Bearer t0ken" {
+		http.Error(w, "who are you", http.StatusUnauthorized)
+		return
+	}
 	switch p := r.URL.Path; {
 	case p == base+"versions":
 		var vs []string
@@ -83,6 +87,8 @@ func TestInitModules(t *testing.T) {
 	r = r.with("TF_CLI_CONFIG_FILE=" + filepath.Join(r.dir, "cli.rc"))
 
 	r.fails("Run indigo init to download it", "plan")
+	r.fails("TF_TOKEN_registry_example_com", "init", "-input=false")
+	r = r.with("TF_TOKEN_registry_example_com=t0ken")
 	out := r.ok("init", "-input=false")
 	if !strings.Contains(out, "- greet in registry.example.com/acme/greeting/any") {
 		t.Errorf("init did not say it installed the module:\n%s", out)
@@ -110,7 +116,7 @@ func TestInitModules(t *testing.T) {
 
 	// -from-module with a registry source fills an empty directory.
 	fresh := newCLIRun(t, map[string]string{"cli.rc": cliConfig})
-	fresh = fresh.with("TF_CLI_CONFIG_FILE=" + filepath.Join(fresh.dir, "cli.rc"))
+	fresh = fresh.with("TF_CLI_CONFIG_FILE="+filepath.Join(fresh.dir, "cli.rc"), "TF_TOKEN_registry_example_com=t0ken")
 	fresh.ok("init", "-input=false", "-from-module=registry.example.com/acme/greeting/any")
 	if got := fresh.file("main.tf"); !strings.Contains(got, "hello from 1.1.0") {
 		t.Errorf("-from-module copied:\n%s", got)

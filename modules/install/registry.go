@@ -45,7 +45,9 @@ func (r *run) registryLocation(src modsrc.Source, cons provinstall.Constraints) 
 		} `json:"modules"`
 	}
 	vurl := pkg.ResolveReference(&url.URL{Path: "versions"})
-	resp, body, err := r.get(vurl, true)
+	// The token is the registry host's, wherever discovery points.
+	tok := r.in.Credentials[host]
+	resp, body, err := r.get(vurl, tok)
 	if err != nil {
 		return modsrc.Source{}, none, fmt.Errorf("the registry %s cannot be reached: %s. Check the network, or run init again when it is back", hostDisplay(host), err)
 	}
@@ -75,7 +77,7 @@ func (r *run) registryLocation(src modsrc.Source, cons provinstall.Constraints) 
 		return modsrc.Source{}, none, fmt.Errorf("no version of %s matches the constraint %q (the registry has %s). Change the version argument", src.Module.ForDisplay(), cons.String(), strings.Join(listed, ", "))
 	}
 	durl := pkg.ResolveReference(&url.URL{Path: chosen.String() + "/download"})
-	resp, body, err = r.get(durl, true)
+	resp, body, err = r.get(durl, tok)
 	if err != nil {
 		return modsrc.Source{}, none, fmt.Errorf("the registry %s cannot be reached: %s", hostDisplay(host), err)
 	}
@@ -121,7 +123,7 @@ func (r *run) discover(host string) (*url.URL, error) {
 	if s, ok := r.in.Services[host]; ok {
 		raw = s[modulesService]
 	} else {
-		resp, body, err := r.get(disco, false)
+		resp, body, err := r.get(disco, "")
 		if err != nil {
 			return nil, fmt.Errorf("the registry %s cannot be reached: %s. Check the network and the hostname, or run init again when it is back", hostDisplay(host), err)
 		}
@@ -147,18 +149,16 @@ func (r *run) discover(host string) (*url.URL, error) {
 	return u, nil
 }
 
-// get fetches u, with the host's token when withAuth; the body is read
+// get fetches u, with the bearer token tok when set; the body is read
 // whatever the status.
-func (r *run) get(u *url.URL, withAuth bool) (*http.Response, []byte, error) {
+func (r *run) get(u *url.URL, tok provinstall.Token) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	req.Header.Set("User-Agent", "indigo")
-	if withAuth {
-		if tok := r.in.token(u); tok != "" {
-			req.Header.Set("Authorization", "Bearer "+string(tok))
-		}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+string(tok))
 	}
 	resp, err := r.in.client().Do(req)
 	if err != nil {
@@ -167,11 +167,6 @@ func (r *run) get(u *url.URL, withAuth bool) (*http.Response, []byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument))
 	return resp, body, err
-}
-
-// token returns the credentials for the host of u.
-func (in *Installer) token(u *url.URL) provinstall.Token {
-	return provinstall.Sources{Credentials: in.Credentials}.Token(u)
 }
 
 func hostDisplay(h string) string {

@@ -106,10 +106,6 @@ func (s Sources) methodsFor(p Provider) []Method {
 	return out
 }
 
-// Token returns the credentials for the host of u, if any (for module
-// registries, which share the CLI configuration's credentials).
-func (s Sources) Token(u *url.URL) Token { return s.token(u) }
-
 // token returns the credentials for the host of u, if any.
 func (s Sources) token(u *url.URL) Token {
 	if len(s.Credentials) == 0 {
