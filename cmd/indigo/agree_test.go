@@ -141,6 +141,36 @@ topology_template:
       properties:
         command: "sleep 1000"
 `}, "Container without an image"},
+		// Resource bodies against the provider's schema (validate reads it
+		// after init; the built-in provider needs none).
+		{"a resource type the provider lacks", map[string]string{"main.hcl": site + `
+resource "indigo_fiel" "a" {
+  path    = "a"
+  content = "x"
+}
+`}, "Unsupported resource type"},
+		{"an argument the resource type lacks", map[string]string{"main.hcl": site + `
+resource "indigo_file" "a" {
+  path    = "a"
+  contnet = "x"
+}
+`}, "Unsupported argument"},
+		{"a required argument missing", map[string]string{"main.hcl": site + `
+resource "indigo_file" "a" {
+  content = "x"
+}
+`}, "Missing required argument"},
+		{"a value of the wrong type", map[string]string{"main.hcl": site + `
+resource "indigo_file" "a" {
+  path    = ["a"]
+  content = "x"
+}
+`}, "Incorrect attribute value type"},
+		{"what the provider itself refuses", map[string]string{"main.hcl": site + `
+resource "indigo_file" "a" {
+  path = "a"
+}
+`}, "indigo_file.a: Missing content"},
 	}
 	diagLine := regexp.MustCompile(`(?m)^(Error|Warning): (.*)\n\n  on (\S+) line (\d+)`)
 	found := func(out string) []string {

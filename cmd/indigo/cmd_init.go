@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/indigo-cloud/indigo/cmd/indigo/view"
 	"github.com/indigo-cloud/indigo/lang/config"
+	modinstall "github.com/indigo-cloud/indigo/modules/install"
 	"github.com/indigo-cloud/indigo/providers/install"
 )
 
@@ -57,6 +59,14 @@ starts empty beside it, and plan and apply refuse to run until one is chosen.
 -backend-config=KEY=VALUE (or =FILE) completes the backend block as in
 Terraform; -backend=false leaves the backend as recorded (docs/cli.md).
 
+Before that, init installs the modules the configuration calls from a module
+registry, git (git::URL?ref=), an HTTP(S) archive (checksum=) or S3 (s3::)
+into .indigo/modules, recording them in .indigo/modules/modules.json; later
+runs read those copies. A module installed before from the same source is
+kept (init works offline then); -upgrade downloads every module again and
+takes the newest registry versions the constraints allow; -get=false
+installs nothing.
+
 Then init finds every provider the configuration needs, installs those that
 are not built into indigo (from dev_overrides, filesystem mirrors, a network
 mirror or the provider registry, as the CLI configuration says) and records
@@ -96,6 +106,9 @@ func (a *app) runInit(ctx context.Context, path string, opts initOptions) error 
 		return &exitError{code: 1, msg: "-migrate-state and -reconfigure exclude each other: copy the state to the new backend, or use the new backend as it is"}
 	}
 	if err := a.initFromModule(path); err != nil {
+		return err
+	}
+	if err := a.initModules(ctx, path, opts); err != nil {
 		return err
 	}
 	w, err := a.loadWorkspace(path)
@@ -154,6 +167,38 @@ func (a *app) runInit(ctx context.Context, path string, opts initOptions) error 
 		return &exitError{code: 1, msg: err.Error() + networkHint(err)}
 	}
 	fmt.Fprintln(a.stdout, "\nindigo has been successfully initialized!")
+	return nil
+}
+
+// initModules installs the modules the configuration calls from
+// registries, git, archives and S3 into DATA_DIR/modules, recording them in
+// modules.json; -get=false leaves them as installed before.
+func (a *app) initModules(ctx context.Context, path string, opts initOptions) error {
+	if st, err := os.Stat(path); err != nil || !st.IsDir() {
+		return nil // a single template calls no modules; loading reports a bad path
+	}
+	if !a.tf.get {
+		fmt.Fprintln(a.stdout, "Skipping modules (-get=false): runs use the modules installed before.")
+		return nil
+	}
+	fmt.Fprintln(a.stdout, "Initializing modules...")
+	cliCfg, diags := install.LoadCLIConfig(install.DefaultCLIEnv())
+	if diags.HasErrors() {
+		cliCfg = nil // reported when init reaches the providers
+	}
+	inst := modinstall.New(modulesDir(path), cliCfg)
+	inst.Progress = func(s string) { fmt.Fprintln(a.stdout, s) }
+	res, mdiags := inst.Install(ctx, path, modinstall.Options{Upgrade: opts.upgrade})
+	if len(mdiags) > 0 {
+		w := &workspace{a: a, dir: path, src: view.NewSources(res.Files)}
+		if wd, err := os.Getwd(); err == nil {
+			w.src.BaseDir = wd
+		}
+		w.diags(mdiags)
+	}
+	if mdiags.HasErrors() {
+		return exitCode(1)
+	}
 	return nil
 }
 
@@ -258,15 +303,22 @@ func (a *app) initFromModule(dir string) error {
 	if src == "" {
 		return nil
 	}
-	st, err := os.Stat(src)
-	if err != nil || !st.IsDir() {
-		return &exitError{code: 1, msg: fmt.Sprintf("-from-module=%s: indigo copies a module from a local directory, and this is not one (registry and git sources are not supported here)", src)}
-	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if ext := filepath.Ext(e.Name()); ext == ".tf" || ext == ".hcl" || ext == ".indigo" {
 			return &exitError{code: 1, msg: fmt.Sprintf("-from-module needs a directory without configuration, and %s has %s", dir, e.Name())}
 		}
+	}
+	if st, err := os.Stat(src); err != nil || !st.IsDir() {
+		// A registry, git, archive or S3 source: download it first.
+		cliCfg, _ := install.LoadCLIConfig(install.DefaultCLIEnv())
+		inst := modinstall.New(modulesDir(dir), cliCfg)
+		defer os.RemoveAll(filepath.Join(modulesDir(dir), modinstall.FromModuleKey))
+		got, ferr := inst.Fetch(context.Background(), src)
+		if ferr != nil {
+			return &exitError{code: 1, msg: fmt.Sprintf("-from-module=%s: %s", src, ferr)}
+		}
+		src = got
 	}
 	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {

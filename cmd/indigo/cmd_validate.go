@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -21,7 +24,10 @@ func (a *app) validateCommand() *cobra.Command {
 		Long: `Validate checks a configuration without touching any site: the shape of every
 block, references to undeclared objects, types, function calls, count and
 for_each values, module arguments, placements and policies. It reports every
-problem at once, each with its file, line and column.
+problem at once, each with its file, line and column. After init, resource
+and data blocks are checked against their providers' schemas as plan checks
+them: unknown resource types and arguments (with a did-you-mean), missing
+required arguments, type errors.
 
 DIR defaults to the current directory. A TOSCA template (*.yaml) is checked as
 a deployment of its own. Root module variables are unknown while validating,
@@ -38,9 +44,14 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 			if len(args) == 1 {
 				path = args[0]
 			}
-			res, diags := load.Path(path, load.Options{})
+			res, diags := load.Path(path, load.Options{ModulesDir: modulesDir(path)})
 			if res.Config != nil && !hasBlockingErrors(diags) {
-				diags = append(diags, eval.Validate(res.Config, eval.ValidateOptions{Catalogue: planner.CatalogueUnfit})...)
+				opts := eval.ValidateOptions{Catalogue: planner.CatalogueUnfit}
+				if schemas := a.validateSchemas(cmd.Context(), path, res); schemas != nil {
+					defer schemas.close()
+					opts.Schemas = schemas.resource
+				}
+				diags = append(diags, eval.Validate(res.Config, opts)...)
 				_, rd := requirements(res.Config)
 				diags = append(diags, rd...)
 				diags = append(diags, checkRequiredVersion(res.Config)...)
@@ -71,6 +82,28 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the result as JSON (format documented in docs/json.md)")
 	return cmd
+}
+
+// validateSchemas returns the schemas of the providers the configuration
+// uses, as far as they are installed; nil when the CLI configuration or the
+// lock file cannot be read (loading reports those).
+func (a *app) validateSchemas(ctx context.Context, path string, res *load.Result) *schemaSource {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	dir := path
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		dir = filepath.Dir(path)
+	}
+	w := &workspace{a: a, dir: dir, res: res, logger: newLogger(a)}
+	quiet := *a
+	quiet.stderr = io.Discard
+	w.a = &quiet
+	provs, err := w.providers()
+	if err != nil {
+		return nil
+	}
+	return newSchemaSource(ctx, provs)
 }
 
 // hasBlockingErrors reports errors that make evaluating the configuration

@@ -42,6 +42,7 @@ type tfOptions struct {
 	configDir string
 	// init's flags.
 	initBackend   bool
+	get           bool
 	backendConfig []string
 	fromModule    string
 	lockfile      string
@@ -53,7 +54,7 @@ type tfOptions struct {
 }
 
 func newTFOptions() tfOptions {
-	return tfOptions{input: envBool("TF_INPUT", true), lock: true, initBackend: true,
+	return tfOptions{input: envBool("TF_INPUT", true), lock: true, initBackend: true, get: true,
 		automation: os.Getenv("TF_IN_AUTOMATION") != "", note: map[string]*string{}}
 }
 
@@ -144,13 +145,14 @@ var tfFlags = []tfFlag{
 	noteFlag("no-tests", []string{"validate"}, true, "indigo has no test command; test files are not read"),
 	noteFlag("generate-config-out", []string{"plan"}, false, "indigo does not generate configuration for import blocks; write the resource block, then plan shows how the object differs"),
 	noteFlag("json", []string{"init"}, true, "init prints its progress as text only"),
-	noteFlag("get", []string{"init"}, true, "indigo reads local modules in place, so there is nothing to download"),
+	boolFlag("get", []string{"init"}, func(o *tfOptions) *bool { return &o.get }, true,
+		"install the modules the configuration calls (-get=false: use those installed before)"),
 	boolFlag("backend", []string{"init"}, func(o *tfOptions) *bool { return &o.initBackend }, true,
 		"set up the backend (-backend=false: leave the backend as recorded and only install providers)"),
 	arrayFlag("backend-config", []string{"init"}, func(o *tfOptions) *[]string { return &o.backendConfig },
 		"a backend setting KEY=VALUE, or a file of such settings in HCL, merged into the backend block (repeatable)"),
 	stringFlag("from-module", []string{"init"}, func(o *tfOptions) *string { return &o.fromModule },
-		"copy the configuration in this local directory into the empty working directory first"),
+		"copy this module (a local directory, or a registry, git, archive or S3 source) into the empty working directory first"),
 	stringFlag("lockfile", []string{"init"}, func(o *tfOptions) *string { return &o.lockfile },
 		"readonly: check the providers against the lock file, never change it"),
 	arrayFlag("plugin-dir", []string{"init"}, func(o *tfOptions) *[]string { return &o.pluginDirs },
@@ -310,6 +312,10 @@ func dataDir(dir string) string {
 	}
 	return filepath.Join(dir, d)
 }
+
+// modulesDir is where init installs modules for the configuration in
+// dir: DATA_DIR/modules.
+func modulesDir(dir string) string { return filepath.Join(dataDir(dir), "modules") }
 
 // logLevel is the level INDIGO_LOG, else TF_LOG, asks for.
 func logLevel() string {

@@ -77,6 +77,22 @@ resource "local_file" "greeting" {
 	if err != nil || !strings.Contains(string(lock), `"registry.terraform.io/hashicorp/local"`) || !strings.Contains(string(lock), `"h1:`) {
 		t.Fatalf("lock file: %v\n%s", err, lock)
 	}
+	// After init, validate knows the provider's schema.
+	typo := filepath.Join(dir, "typo.tf")
+	os.WriteFile(typo, []byte("resource \"local_fiel\" \"x\" {\n  filename = \"x\"\n}\n\nresource \"local_file\" \"y\" {\n  filenam = \"y\"\n  content = 3\n}\n\nresource \"local_file\" \"z\" {\n  filename = \"z\"\n}\n"), 0o644)
+	out = run(false, "validate")
+	for _, want := range []string{
+		`on typo.tf line 1, in resource "local_fiel" "x"`, `has no resource type "local_fiel". Did you mean`, "local_file?",
+		`on typo.tf line 6`, `Did you mean "filename"?`,
+		`The argument "filename" is required`,
+		// The provider's own validation, as plan calls it.
+		"local_file.z: Invalid Attribute Combination", "on typo.tf line 10", "The provider reported this during ValidateResourceConfig",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate does not say %q:\n%s", want, out)
+		}
+	}
+	os.Remove(typo)
 	run(true, "apply", "-auto-approve")
 	got, err := os.ReadFile(filepath.Join(dir, "out", "greeting.txt"))
 	if err != nil || !strings.Contains(string(got), "through hashicorp/local") {

@@ -58,7 +58,7 @@ func (a *app) loadBrokenWorkspace(path string) (*workspace, error) {
 }
 
 func (a *app) loadWorkspaceOf(path string, keepBroken bool) (*workspace, error) {
-	res, diags := load.Path(path, load.Options{})
+	res, diags := load.Path(path, load.Options{ModulesDir: modulesDir(path)})
 	if res.Config != nil {
 		_, rd := requirements(res.Config)
 		diags = append(diags, rd...)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/hashicorp/hcl/v2/hcldec"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/zclconf/go-cty/cty"
@@ -34,6 +36,29 @@ type ValidateOptions struct {
 	// candidate can take, as plan does. The matching is the ranking's
 	// (planner.CatalogueUnfit), which this package cannot import.
 	Catalogue CatalogueCheck
+	// Schemas, when set, gives the schema of each resource's type (from
+	// its provider, after init), so that validate checks resource bodies
+	// as plan does: unknown resource types, unknown arguments and blocks,
+	// missing required arguments, type errors.
+	Schemas func(c *config.Config, r *config.Resource) ResourceSchema
+}
+
+// ResourceSchema is what validate knows of a resource's type.
+type ResourceSchema struct {
+	// Known is false when the provider's schema is not available (not
+	// installed yet): only the expressions are checked then.
+	Known bool
+	// Provider names the provider, for messages.
+	Provider string
+	// Types are the provider's types of the resource's mode, for a
+	// did-you-mean when Spec is nil.
+	Types []string
+	// Spec decodes the resource body; nil when the provider has no such
+	// type.
+	Spec hcldec.Spec
+	// Validate, when set, is the provider's own validation of the decoded
+	// body (called when decoding found no errors).
+	Validate func(val cty.Value) hcl.Diagnostics
 }
 
 // CatalogueCheck checks the compute components names of scope (all but

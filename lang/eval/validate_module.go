@@ -405,8 +405,33 @@ func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.D
 	diags = append(diags, v.checkRepetition(plain, r.Count, r.ForEach)...)
 	diags = append(diags, v.checkDependsOn(c, r.DependsOn)...)
 	sc := v.scope(c, unknownIteration(r.Count, r.ForEach))
+	var schema ResourceSchema
+	if v.opts.Schemas != nil {
+		schema = v.opts.Schemas(c, r)
+	}
+	if schema.Known && schema.Spec == nil {
+		what := "resource type"
+		if r.Mode == config.DataMode {
+			what = "data source"
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unsupported " + what,
+			Detail:   fmt.Sprintf("Provider %s has no %s %q.%s", schema.Provider, what, r.Type, suggest(r.Type, schema.Types, "")),
+			Subject:  r.TypeRange.Ptr(),
+		})
+	}
 	if r.Config != nil {
+		// The expression checks, then the schema's (which repeat some:
+		// Validate drops the duplicates).
 		diags = append(diags, sc.EvalBody(r.Config)...)
+		if schema.Spec != nil {
+			val, d := sc.EvalBlock(r.Config, schema.Spec)
+			diags = append(diags, d...)
+			if !d.HasErrors() && schema.Validate != nil {
+				diags = append(diags, schema.Validate(val)...)
+			}
+		}
 	}
 	for _, rule := range r.Preconditions {
 		diags = append(diags, v.checkRule(sc, rule, "precondition")...)

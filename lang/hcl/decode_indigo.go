@@ -277,7 +277,7 @@ func decodeDeploymentScope(dep *config.Deployment, dir string) (*config.Module, 
 }
 
 // loadDeployments attaches the scope of every deployment of c as a child.
-func (l *Loader) loadDeployments(c *config.Config, chain []string, depth int) hcl.Diagnostics {
+func (l *Loader) loadDeployments(c *config.Config, key string, chain []string, depth int) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range slices.Sorted(maps.Keys(c.Module.Deployments)) {
 		dep := c.Module.Deployments[name]
@@ -318,8 +318,9 @@ func (l *Loader) loadDeployments(c *config.Config, chain []string, depth int) hc
 			mod = config.NewModule(c.Module.SourceDir)
 		}
 		child := c.AddChild(config.Step{Kind: config.DeploymentStep, Name: name}, mod, dep.DeclRange, source)
-		// A deployment's scope may call modules of its own.
-		diags = append(diags, l.loadChildren(child, chain, depth+1)...)
+		// A deployment's scope may call modules of its own; their keys
+		// are under "deployment:NAME" (no module name has a colon).
+		diags = append(diags, l.loadChildren(child, moduleKey(key, "deployment:"+name), chain, depth+1)...)
 	}
 	return diags
 }

@@ -30,6 +30,21 @@ type Loader struct {
 	// Templates loads deployment templates (TOSCA). When nil, a deployment
 	// with a template is reported as unsupported.
 	Templates config.TemplateLoader
+	// Modules finds the directory of a module call with a non-local
+	// source, by the call's key ("net", "net.subnets"): where init
+	// installed it (modsrc.Manifest.Resolver), or where an installer puts
+	// it now. Its diagnostics point at the call's source. When nil, such
+	// a call is reported as not installed.
+	Modules func(key string, call *config.ModuleCall) (dir string, diags hcl.Diagnostics)
+}
+
+// moduleKey is the key of call name under the call key parent, as
+// modules.json records it.
+func moduleKey(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "." + name
 }
 
 // NewLoader returns a Loader with a fresh parser.
@@ -93,7 +108,7 @@ func ConfigFiles(dir string) (primary, override []string, err error) {
 func (l *Loader) LoadDir(dir string) (*config.Config, hcl.Diagnostics) {
 	mod, diags := l.LoadModule(dir)
 	root := config.NewRoot(mod)
-	diags = append(diags, l.loadChildren(root, []string{absDir(dir)}, 0)...)
+	diags = append(diags, l.loadChildren(root, "", []string{absDir(dir)}, 0)...)
 	return root, diags
 }
 
@@ -104,7 +119,7 @@ func absDir(dir string) string {
 	return filepath.Clean(dir)
 }
 
-func (l *Loader) loadChildren(c *config.Config, chain []string, depth int) hcl.Diagnostics {
+func (l *Loader) loadChildren(c *config.Config, key string, chain []string, depth int) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	names := make([]string, 0, len(c.Module.ModuleCalls))
 	for n := range c.Module.ModuleCalls {
@@ -113,18 +128,24 @@ func (l *Loader) loadChildren(c *config.Config, chain []string, depth int) hcl.D
 	sort.Strings(names)
 	for _, n := range names {
 		call := c.Module.ModuleCalls[n]
-		if !call.SourceLocal {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Module source not supported yet",
-				Detail: fmt.Sprintf("Module %q uses source %q. indigo loads modules from local directories (./ or ../ paths) today; "+
-					"registry, git and archive sources are not installed yet. Vendor the module into a directory beside this configuration and use a relative path.",
-					call.Name, call.SourceAddr),
-				Subject: call.SourceRange.Ptr(),
-			})
-			continue
-		}
 		dir := filepath.Join(c.Module.SourceDir, filepath.FromSlash(call.SourceAddr))
+		if !call.SourceLocal {
+			if l.Modules == nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Module not installed",
+					Detail:   fmt.Sprintf("Module %q has source %q, which is not installed. Run indigo init to download it.", moduleKey(key, n), call.SourceAddr),
+					Subject:  call.SourceRange.Ptr(),
+				})
+				continue
+			}
+			var d hcl.Diagnostics
+			dir, d = l.Modules(moduleKey(key, n), call)
+			diags = append(diags, d...)
+			if d.HasErrors() || dir == "" {
+				continue
+			}
+		}
 		abs := absDir(dir)
 		if depth >= maxModuleDepth || slices.Contains(chain, abs) {
 			diags = append(diags, &hcl.Diagnostic{
@@ -147,9 +168,9 @@ func (l *Loader) loadChildren(c *config.Config, chain []string, depth int) hcl.D
 		mod, d := l.LoadModule(dir)
 		diags = append(diags, d...)
 		child := c.AddChild(config.Step{Kind: config.ModuleStep, Name: n}, mod, call.DeclRange, call.SourceAddr)
-		diags = append(diags, l.loadChildren(child, append(chain, abs), depth+1)...)
+		diags = append(diags, l.loadChildren(child, moduleKey(key, n), append(chain, abs), depth+1)...)
 	}
-	diags = append(diags, l.loadDeployments(c, chain, depth)...)
+	diags = append(diags, l.loadDeployments(c, key, chain, depth)...)
 	return diags
 }
 

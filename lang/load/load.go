@@ -22,6 +22,7 @@ import (
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	hcllang "github.com/indigo-cloud/indigo/lang/hcl"
+	"github.com/indigo-cloud/indigo/lang/modsrc"
 	"github.com/indigo-cloud/indigo/lang/tosca"
 )
 
@@ -29,6 +30,10 @@ import (
 type Options struct {
 	// Inputs are values for the inputs of a single TOSCA template (-var).
 	Inputs map[string]cty.Value
+	// ModulesDir is the directory init installs modules into
+	// (.indigo/modules); calls of non-local modules are loaded from where
+	// its modules.json says. Empty: DIR/.indigo/modules.
+	ModulesDir string
 }
 
 // Result is a loaded configuration with the sources it came from.
@@ -63,6 +68,15 @@ func Path(path string, opts Options) (*Result, hcl.Diagnostics) {
 		}}
 	}
 	if st.IsDir() {
+		mdir := opts.ModulesDir
+		if mdir == "" {
+			mdir = filepath.Join(path, ".indigo", "modules")
+		}
+		manifest, err := modsrc.ReadManifest(mdir)
+		if err != nil {
+			return res, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the module manifest", Detail: err.Error()}}
+		}
+		l.Modules = manifest.Resolver(mdir)
 		cfg, diags := l.LoadDir(path)
 		res.Config, res.Files = cfg, l.Files()
 		return res, diags

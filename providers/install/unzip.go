@@ -25,7 +25,7 @@ const maxUnpackedSize = 4 << 30
 func unpackZip(src, dest string) error {
 	r, err := zip.OpenReader(src)
 	if err != nil {
-		return fmt.Errorf("opening provider archive %s: %w", src, err)
+		return fmt.Errorf("opening archive %s: %w", src, err)
 	}
 	defer r.Close()
 
@@ -44,7 +44,7 @@ func unpackZip(src, dest string) error {
 			}
 			continue
 		case !mode.IsRegular():
-			return fmt.Errorf("unpacking %s: entry %q is not a regular file (%s); provider packages hold only files", src, name, mode.Type())
+			return fmt.Errorf("unpacking %s: entry %q is not a regular file (%s); packages hold only files", src, name, mode.Type())
 		}
 		total += f.UncompressedSize64
 		if total > maxUnpackedSize {
@@ -110,3 +110,7 @@ func checkZipName(name string) error {
 	}
 	return nil
 }
+
+// UnpackZip unpacks the zip archive src into dest with unpackZip's
+// checks; modules/install uses it for module archives.
+func UnpackZip(src, dest string) error { return unpackZip(src, dest) }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+
+	"sort"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+)
+
+// schemaSource gives validate the schemas of the providers the resources
+// use, starting each provider once (a schema cached on disk spares the
+// GetProviderSchema call). A provider that cannot be started (not
+// installed yet) gives no schema: its resources get the expression
+// checks only.
+type schemaSource struct {
+	ctx   context.Context
+	provs planner.Providers
+
+	mu      sync.Mutex
+	started map[config.Provider]*startedProvider
+}
+
+type startedProvider struct {
+	p      planner.Provider
+	schema *plugin.Schema
+}
+
+func newSchemaSource(ctx context.Context, provs planner.Providers) *schemaSource {
+	return &schemaSource{ctx: ctx, provs: provs, started: map[config.Provider]*startedProvider{}}
+}
+
+func (s *schemaSource) get(addr config.Provider) *startedProvider {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sp, ok := s.started[addr]; ok {
+		return sp
+	}
+	sp := &startedProvider{}
+	s.started[addr] = sp
+	p, err := s.provs.Start(s.ctx, addr)
+	if err != nil {
+		return sp
+	}
+	sp.p = p
+	if schema, err := p.Schema(s.ctx); err == nil {
+		sp.schema = schema
+	}
+	return sp
+}
+
+// resource is eval.ValidateOptions.Schemas.
+func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.ResourceSchema {
+	addr := c.Module.ProviderFor(r.ProviderLocalName())
+	sp := s.get(addr)
+	if sp.schema == nil {
+		return eval.ResourceSchema{}
+	}
+	types := sp.schema.Resources
+	if r.Mode == config.DataMode {
+		types = sp.schema.DataSources
+	}
+	out := eval.ResourceSchema{Known: true, Provider: addr.ForDisplay()}
+	if rs, ok := types[r.Type]; ok && rs.Block != nil {
+		out.Spec = rs.Block.DecoderSpec()
+		addr := r.Addr().String()
+		if !c.Path.IsRoot() {
+			addr = c.Path.String() + "." + addr
+		}
+		out.Validate = func(val cty.Value) hcl.Diagnostics {
+			s.mu.Lock() // one call at a time per validate: providers are shared
+			defer s.mu.Unlock()
+			return planner.ValidateResourceConfig(s.ctx, sp.p, r, addr, val)
+		}
+		return out
+	}
+	for name := range types {
+		out.Types = append(out.Types, name)
+	}
+	sort.Strings(out.Types)
+	return out
+}
+
+// close ends the provider processes.
+func (s *schemaSource) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sp := range s.started {
+		if sp.p != nil {
+			_ = sp.p.Close()
+		}
+	}
+}

@@ -1,0 +1,24 @@
+package planner
+
+import (
+	"context"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+)
+
+// ValidateResourceConfig asks provider p to validate the evaluated
+// configuration cfg of res, as plan does before planning it, and returns
+// the problems as plan reports them (at the attribute they name, else at
+// the block). validate uses it so that it reports what plan would.
+func ValidateResourceConfig(ctx context.Context, p Provider, res *config.Resource, addr string, cfg cty.Value) hcl.Diagnostics {
+	unmarked, _ := cfg.UnmarkDeepWithPaths()
+	req := plugin.ValidateRequest{Addr: addr, TypeName: res.Type, Config: unmarked}
+	if res.Mode == config.DataMode {
+		return toDiagsIn(p.ValidateDataResourceConfig(ctx, req), addr, "ValidateDataResourceConfig", res.DeclRange.Ptr(), res.Config)
+	}
+	return toDiagsIn(p.ValidateResourceConfig(ctx, req), addr, "ValidateResourceConfig", res.DeclRange.Ptr(), res.Config)
+}
