@@ -1,14 +1,16 @@
 // Package jsonplan is the JSON plan view: the one-line document that
-// `indigo plan -json` and `indigo show -json PLANFILE` print and the
-// placement objects `indigo rank -json` prints. It is shaped like
-// Terraform's JSON plan representation (`terraform show -json PLANFILE`) so
-// that tools written for it (policy checkers, cost estimators, CI
-// summaries) read it unchanged, with indigo's own additions: placements,
-// notes, the site of each change. It is documented field by field in
-// docs/json-plan.md and versioned by FormatVersion.
+// `indigo show -json PLANFILE` prints, and the placement objects `indigo
+// rank -json` prints. It is Terraform's JSON plan representation (format
+// 1.2: planned_values, resource_changes, resource_drift, output_changes,
+// prior_state, configuration, relevant_attributes, ...), so that tools
+// written for it (policy checkers such as OPA, cost estimators, CI
+// summaries) read it unchanged; indigo's own additions (placements, notes,
+// the state the plan is bound to) are under the "indigo" key. It is
+// documented field by field in docs/json-plan.md.
 //
 // Unlike Terraform's, it never contains a sensitive value: they are null in
-// before and after, and marked in before_sensitive and after_sensitive.
+// before and after and in values, marked in the sensitivity mirrors, and
+// the configuration shows no constant of an attribute that holds one.
 //
 // It is a view for tools, not a storage format: plans saved with -out are
 // planner/planfile's business, and nothing reads this view back.
@@ -333,25 +335,17 @@ func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
 			Type:          c.Addr.Resource.Type,
 			Name:          c.Addr.Resource.Name,
 			Deposed:       c.DeposedKey,
-			ProviderName:  c.Provider.Provider.String(),
+			ProviderName:  providerName(c.Provider),
+			Index:         indexOf(c.Addr.Key),
 			Change:        jsonValueChange(c.Action, c.Before, c.After),
 			ActionReason:  jsonReason(c.Reason),
 			Site:          c.Site,
-		}
-		if c.Provider.Provider.IsZero() {
-			jc.ProviderName = ""
 		}
 		if c.Addr.Resource.Mode == config.DataMode {
 			jc.Mode = "data"
 		}
 		if c.PrevAddr != (config.InstanceAddr{}) && c.PrevAddr != c.Addr {
 			jc.PreviousAddress = c.PrevAddr.String()
-		}
-		switch k := c.Addr.Key.(type) {
-		case config.IntKey:
-			jc.Index = int(k)
-		case config.StringKey:
-			jc.Index = string(k)
 		}
 		for _, path := range c.RequiredReplace {
 			if jp := jsonPath(path); len(jp) > 0 {
