@@ -516,7 +516,7 @@ their scores and the parts that make them, and why each rejected site was reject
 // -chdir's) configuration when it loads quietly and its digest is the one
 // the plan recorded, nil otherwise (the view then says so).
 func (a *app) planConfig(p *plan.Plan) *config.Config {
-	res, diags := load.Path(firstSet(&a.tf.configDir, "."), load.Options{})
+	res, diags := load.Path(".", load.Options{})
 	if diags.HasErrors() || res.Config == nil {
 		return nil
 	}
