@@ -21,8 +21,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -419,7 +421,7 @@ func jsonPath(p cty.Path) []any {
 			case cty.String:
 				out = append(out, k.AsString())
 			case cty.Number:
-				out = append(out, json.Number(k.AsBigFloat().Text('f', -1)))
+				out = append(out, jsonNumber(k))
 			default:
 				return out
 			}
@@ -509,7 +511,7 @@ func walkValue(v cty.Value) walked {
 	case ty == cty.String:
 		return walked{v.AsString(), false, false}
 	case ty == cty.Number:
-		return walked{json.Number(v.AsBigFloat().Text('f', -1)), false, false}
+		return walked{jsonNumber(v), false, false}
 	case ty == cty.Bool:
 		return walked{v.True(), false, false}
 	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
@@ -539,4 +541,17 @@ func walkValue(v cty.Value) walked {
 	}
 	// A capsule or other value JSON cannot hold.
 	return walked{nil, false, false}
+}
+
+// jsonNumber writes a known number exactly: integers that fit in 64 bits
+// directly (most numbers in plans: ports, sizes, counts), others through
+// their big.Float.
+func jsonNumber(v cty.Value) json.Number {
+	bf := v.AsBigFloat()
+	if bf.IsInt() {
+		if i, acc := bf.Int64(); acc == big.Exact {
+			return json.Number(strconv.FormatInt(i, 10))
+		}
+	}
+	return json.Number(bf.Text('f', -1))
 }
