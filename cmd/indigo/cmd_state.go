@@ -16,6 +16,7 @@ import (
 	"github.com/indigo-cloud/indigo/cmd/indigo/view/jsonplan"
 	"github.com/indigo-cloud/indigo/cmd/indigo/view/jsonstate"
 	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/load"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/planfile"
@@ -344,7 +345,7 @@ func (a *app) showCommand() *cobra.Command {
 					return &exitError{code: 1, msg: fmt.Sprintf("%s is not a plan file: %s", args[0], err)}
 				}
 				if jsonOut {
-					out, err := jsonplan.Marshal(p)
+					out, err := jsonplan.MarshalOptions(p, jsonplan.Options{Config: a.planConfig(p)})
 					if err != nil {
 						return err
 					}
@@ -508,4 +509,20 @@ their scores and the parts that make them, and why each rejected site was reject
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print as JSON")
 	cmd.Flags().BoolVar(&replan, "replan", false, "rank as if nothing were placed yet")
 	return cmd
+}
+
+// planConfig returns the configuration a saved plan was made from, for the
+// JSON plan view's configuration object: the working directory's (or
+// -chdir's) configuration when it loads quietly and its digest is the one
+// the plan recorded, nil otherwise (the view then says so).
+func (a *app) planConfig(p *plan.Plan) *config.Config {
+	res, diags := load.Path(".", load.Options{})
+	if diags.HasErrors() || res.Config == nil {
+		return nil
+	}
+	w := &workspace{a: a, dir: ".", res: res}
+	if p.ConfigDigest == "" || configDigest(w) != p.ConfigDigest {
+		return nil
+	}
+	return res.Config
 }

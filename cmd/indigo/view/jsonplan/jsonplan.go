@@ -1,14 +1,16 @@
 // Package jsonplan is the JSON plan view: the one-line document that
-// `indigo plan -json` and `indigo show -json PLANFILE` print and the
-// placement objects `indigo rank -json` prints. It is shaped like
-// Terraform's JSON plan representation (`terraform show -json PLANFILE`) so
-// that tools written for it (policy checkers, cost estimators, CI
-// summaries) read it unchanged, with indigo's own additions: placements,
-// notes, the site of each change. It is documented field by field in
-// docs/json-plan.md and versioned by FormatVersion.
+// `indigo show -json PLANFILE` prints, and the placement objects `indigo
+// rank -json` prints. It is Terraform's JSON plan representation (format
+// 1.2: planned_values, resource_changes, resource_drift, output_changes,
+// prior_state, configuration, relevant_attributes, ...), so that tools
+// written for it (policy checkers such as OPA, cost estimators, CI
+// summaries) read it unchanged; indigo's own additions (placements, notes,
+// the state the plan is bound to) are under the "indigo" key. It is
+// documented field by field in docs/json-plan.md.
 //
 // Unlike Terraform's, it never contains a sensitive value: they are null in
-// before and after, and marked in before_sensitive and after_sensitive.
+// before and after and in values, marked in the sensitivity mirrors, and
+// the configuration shows no constant of an attribute that holds one.
 //
 // It is a view for tools, not a storage format: plans saved with -out are
 // planner/planfile's business, and nothing reads this view back.
@@ -19,7 +21,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,28 +34,66 @@ import (
 	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/rank"
+	"github.com/indigo-cloud/indigo/providers/plugin"
 )
 
-// FormatVersion is the format_version of the JSON plan view. Adding a
-// field is a minor change (1.1); removing or changing one is a major one.
-const FormatVersion = "1.0"
+// FormatVersion is the format_version of the JSON plan view: the version
+// of Terraform's JSON plan format it follows. indigo's own additions live
+// under the "indigo" key and have their own IndigoFormatVersion.
+const FormatVersion = "1.2"
+
+// IndigoFormatVersion versions the "indigo" object. Adding a field is a
+// minor change; removing or changing one is a major one.
+const IndigoFormatVersion = "1.0"
+
+// TerraformVersion is the terraform_version the view reports: the
+// Terraform language and CLI release indigo implements (the version it
+// reports to providers), so tools that check it accept the document.
+const TerraformVersion = plugin.DefaultTerraformVersion
+
+// Options are what the view needs beyond the plan.
+type Options struct {
+	// Config is the configuration the plan was made from. When nil the
+	// configuration object is empty (and indigo.configuration says so).
+	Config *config.Config
+}
 
 type jsonPlan struct {
-	FormatVersion   string                `json:"format_version"`
-	Mode            string                `json:"mode"`
-	Variables       map[string]jsonVar    `json:"variables,omitempty"`
-	ResourceDrift   []jsonResourceChange  `json:"resource_drift,omitempty"`
-	ResourceChanges []jsonResourceChange  `json:"resource_changes"`
-	OutputChanges   map[string]jsonChange `json:"output_changes,omitempty"`
-	Placements      []jsonPlacement       `json:"placements,omitempty"`
-	Notes           []jsonNote            `json:"notes,omitempty"`
-	PriorState      *jsonPriorState       `json:"prior_state,omitempty"`
-	ConfigDigest    string                `json:"config_digest,omitempty"`
-	Targets         []string              `json:"targets,omitempty"`
-	Replace         []string              `json:"replace,omitempty"`
-	Timestamp       string                `json:"timestamp,omitempty"`
-	Applyable       bool                  `json:"applyable"`
-	Errored         bool                  `json:"errored"`
+	FormatVersion      string                `json:"format_version"`
+	TerraformVersion   string                `json:"terraform_version"`
+	Variables          map[string]jsonVar    `json:"variables,omitempty"`
+	PlannedValues      jsonValues            `json:"planned_values"`
+	ResourceDrift      []jsonResourceChange  `json:"resource_drift,omitempty"`
+	ResourceChanges    []jsonResourceChange  `json:"resource_changes"`
+	OutputChanges      map[string]jsonChange `json:"output_changes,omitempty"`
+	PriorState         *jsonPriorStateDoc    `json:"prior_state,omitempty"`
+	Configuration      *jsonConfiguration    `json:"configuration"`
+	RelevantAttributes []jsonRelevant        `json:"relevant_attributes,omitempty"`
+	Timestamp          string                `json:"timestamp,omitempty"`
+	Applyable          bool                  `json:"applyable"`
+	Complete           bool                  `json:"complete"`
+	Errored            bool                  `json:"errored"`
+	Indigo             jsonIndigo            `json:"indigo"`
+}
+
+// jsonIndigo is what only indigo knows, under a key of its own.
+type jsonIndigo struct {
+	FormatVersion string           `json:"format_version"`
+	Mode          string           `json:"mode"`
+	Placements    []jsonPlacement  `json:"placements,omitempty"`
+	Notes         []jsonNote       `json:"notes,omitempty"`
+	PriorState    *jsonPriorLedger `json:"prior_state,omitempty"`
+	ConfigDigest  string           `json:"config_digest,omitempty"`
+	// Configuration says where configuration came from: "plan" when the
+	// configuration that made the plan was given, "missing" otherwise.
+	Configuration string   `json:"configuration"`
+	Targets       []string `json:"targets,omitempty"`
+	Replace       []string `json:"replace,omitempty"`
+}
+
+type jsonRelevant struct {
+	Resource  string `json:"resource"`
+	Attribute []any  `json:"attribute"`
 }
 
 type jsonVar struct {
@@ -139,34 +182,53 @@ type jsonNote struct {
 	Detail  string `json:"detail,omitempty"`
 }
 
-type jsonPriorState struct {
+type jsonPriorLedger struct {
 	Lineage string `json:"lineage"`
 	Serial  uint64 `json:"serial"`
 }
 
-// Marshal returns the JSON view of p that `indigo plan -json` and
-// `indigo show -json PLANFILE` print: one compact JSON document, format
-// FormatVersion, with every sensitive value replaced by null.
-func Marshal(p *plan.Plan) ([]byte, error) {
+// Marshal returns the JSON view of p without its configuration; see
+// MarshalOptions.
+func Marshal(p *plan.Plan) ([]byte, error) { return MarshalOptions(p, Options{}) }
+
+// MarshalOptions returns the JSON view of p that `indigo show -json
+// PLANFILE` prints: one compact JSON document in Terraform's JSON plan
+// format (FormatVersion), indigo's additions under "indigo", with every
+// sensitive value replaced by null.
+func MarshalOptions(p *plan.Plan, opts Options) ([]byte, error) {
 	if p == nil {
 		return nil, fmt.Errorf("JSON plan view: no plan")
 	}
 	doc := jsonPlan{
-		FormatVersion:   FormatVersion,
-		Mode:            p.Mode.String(),
-		ResourceChanges: jsonResourceChanges(p.Changes),
-		ResourceDrift:   jsonResourceChanges(p.Drift),
-		ConfigDigest:    p.ConfigDigest,
-		Targets:         p.Targets,
-		Replace:         p.Replace,
-		Applyable:       p.Applyable,
-		Errored:         p.Errored,
+		FormatVersion:    FormatVersion,
+		TerraformVersion: TerraformVersion,
+		PlannedValues:    plannedValues(p),
+		ResourceChanges:  jsonResourceChanges(p.Changes),
+		ResourceDrift:    jsonResourceChanges(p.Drift),
+		PriorState:       priorState(p, TerraformVersion),
+		Configuration:    &jsonConfiguration{},
+		Applyable:        p.Applyable,
+		Complete:         !p.Errored && len(p.Targets) == 0,
+		Errored:          p.Errored,
+		Indigo: jsonIndigo{
+			FormatVersion: IndigoFormatVersion,
+			Mode:          p.Mode.String(),
+			ConfigDigest:  p.ConfigDigest,
+			Configuration: "missing",
+			Targets:       p.Targets,
+			Replace:       p.Replace,
+		},
 	}
+	if opts.Config != nil {
+		doc.Configuration = configurationOf(opts.Config, factsOf(p))
+		doc.Indigo.Configuration = "plan"
+	}
+	doc.RelevantAttributes = relevantAttributes(p.Drift)
 	if !p.Timestamp.IsZero() {
 		doc.Timestamp = p.Timestamp.UTC().Format(time.RFC3339Nano)
 	}
 	if p.PriorLineage != "" || p.PriorSerial != 0 {
-		doc.PriorState = &jsonPriorState{Lineage: p.PriorLineage, Serial: p.PriorSerial}
+		doc.Indigo.PriorState = &jsonPriorLedger{Lineage: p.PriorLineage, Serial: p.PriorSerial}
 	}
 	if len(p.Variables) > 0 {
 		doc.Variables = make(map[string]jsonVar, len(p.Variables))
@@ -193,10 +255,10 @@ func Marshal(p *plan.Plan) ([]byte, error) {
 		if pl == nil {
 			continue
 		}
-		doc.Placements = append(doc.Placements, jsonPlacementOf(pl))
+		doc.Indigo.Placements = append(doc.Indigo.Placements, jsonPlacementOf(pl))
 	}
 	for _, n := range p.Notes {
-		doc.Notes = append(doc.Notes, jsonNote(n))
+		doc.Indigo.Notes = append(doc.Indigo.Notes, jsonNote(n))
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -205,6 +267,31 @@ func Marshal(p *plan.Plan) ([]byte, error) {
 		return nil, fmt.Errorf("JSON plan view: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// relevantAttributes lists, for each object that changed outside indigo,
+// the top-level attributes whose value changed: what a policy reading
+// resource_drift should look at.
+func relevantAttributes(drift []*plan.ResourceChange) []jsonRelevant {
+	var out []jsonRelevant
+	for _, c := range sortedChanges(drift) {
+		b, a := walkValue(c.Before), walkValue(c.After)
+		bm, _ := b.value.(map[string]any)
+		am, _ := a.value.(map[string]any)
+		keys := map[string]bool{}
+		for k := range bm {
+			keys[k] = true
+		}
+		for k := range am {
+			keys[k] = true
+		}
+		for _, k := range sortedKeys(keys) {
+			if !reflect.DeepEqual(bm[k], am[k]) {
+				out = append(out, jsonRelevant{Resource: c.Addr.String(), Attribute: []any{k}})
+			}
+		}
+	}
+	return out
 }
 
 // MarshalPlacement returns one placement in the form the JSON plan
@@ -223,7 +310,9 @@ func MarshalPlacement(pl *plan.Placement) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
+// sortedChanges returns the non-nil changes sorted by address, then
+// deposed key.
+func sortedChanges(cs []*plan.ResourceChange) []*plan.ResourceChange {
 	sorted := slices.DeleteFunc(slices.Clone(cs), func(c *plan.ResourceChange) bool { return c == nil })
 	slices.SortStableFunc(sorted, func(a, b *plan.ResourceChange) int {
 		switch {
@@ -234,6 +323,11 @@ func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
 		}
 		return strings.Compare(a.DeposedKey, b.DeposedKey)
 	})
+	return sorted
+}
+
+func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
+	sorted := sortedChanges(cs)
 	out := make([]jsonResourceChange, 0, len(sorted))
 	for _, c := range sorted {
 		jc := jsonResourceChange{
@@ -243,25 +337,17 @@ func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
 			Type:          c.Addr.Resource.Type,
 			Name:          c.Addr.Resource.Name,
 			Deposed:       c.DeposedKey,
-			ProviderName:  c.Provider.Provider.String(),
+			ProviderName:  providerName(c.Provider),
+			Index:         indexOf(c.Addr.Key),
 			Change:        jsonValueChange(c.Action, c.Before, c.After),
 			ActionReason:  jsonReason(c.Reason),
 			Site:          c.Site,
-		}
-		if c.Provider.Provider.IsZero() {
-			jc.ProviderName = ""
 		}
 		if c.Addr.Resource.Mode == config.DataMode {
 			jc.Mode = "data"
 		}
 		if c.PrevAddr != (config.InstanceAddr{}) && c.PrevAddr != c.Addr {
 			jc.PreviousAddress = c.PrevAddr.String()
-		}
-		switch k := c.Addr.Key.(type) {
-		case config.IntKey:
-			jc.Index = int(k)
-		case config.StringKey:
-			jc.Index = string(k)
 		}
 		for _, path := range c.RequiredReplace {
 			if jp := jsonPath(path); len(jp) > 0 {
@@ -335,7 +421,7 @@ func jsonPath(p cty.Path) []any {
 			case cty.String:
 				out = append(out, k.AsString())
 			case cty.Number:
-				out = append(out, json.Number(k.AsBigFloat().Text('f', -1)))
+				out = append(out, jsonNumber(k))
 			default:
 				return out
 			}
@@ -425,7 +511,7 @@ func walkValue(v cty.Value) walked {
 	case ty == cty.String:
 		return walked{v.AsString(), false, false}
 	case ty == cty.Number:
-		return walked{json.Number(v.AsBigFloat().Text('f', -1)), false, false}
+		return walked{jsonNumber(v), false, false}
 	case ty == cty.Bool:
 		return walked{v.True(), false, false}
 	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
@@ -455,4 +541,17 @@ func walkValue(v cty.Value) walked {
 	}
 	// A capsule or other value JSON cannot hold.
 	return walked{nil, false, false}
+}
+
+// jsonNumber writes a known number exactly: integers that fit in 64 bits
+// directly (most numbers in plans: ports, sizes, counts), others through
+// their big.Float.
+func jsonNumber(v cty.Value) json.Number {
+	bf := v.AsBigFloat()
+	if bf.IsInt() {
+		if i, acc := bf.Int64(); acc == big.Exact {
+			return json.Number(strconv.FormatInt(i, 10))
+		}
+	}
+	return json.Number(bf.Text('f', -1))
 }

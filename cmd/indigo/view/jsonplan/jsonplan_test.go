@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -69,7 +70,7 @@ func decode(t *testing.T, p *plan.Plan) map[string]any {
 
 func TestJSONViewShape(t *testing.T) {
 	doc := decode(t, plantest.Sample())
-	if doc["format_version"] != "1.0" || doc["applyable"] != true || doc["errored"] != false {
+	if doc["format_version"] != "1.2" || doc["complete"] != false || doc["applyable"] != true || doc["errored"] != false {
 		t.Errorf("header fields: %v %v %v", doc["format_version"], doc["applyable"], doc["errored"])
 	}
 	changes := doc["resource_changes"].([]any)
@@ -141,10 +142,10 @@ func TestJSONViewShape(t *testing.T) {
 	if got := dig(doc, "variables", "region"); !reflect.DeepEqual(got, map[string]any{"value": "eu"}) {
 		t.Errorf("variable region = %v", got)
 	}
-	if got := dig(doc, "prior_state"); !reflect.DeepEqual(got, map[string]any{"lineage": "1f0b4a8e-0000-4000-8000-000000000001", "serial": json.Number("42")}) {
+	if got := dig(doc, "indigo", "prior_state"); !reflect.DeepEqual(got, map[string]any{"lineage": "1f0b4a8e-0000-4000-8000-000000000001", "serial": json.Number("42")}) {
 		t.Errorf("prior_state = %v", got)
 	}
-	pl := doc["placements"].([]any)[0]
+	pl := dig(doc, "indigo", "placements", 0)
 	if got := dig(pl, "ranking", "scored", 1, "reasons"); !reflect.DeepEqual(got, []any{"needs 16 cpus, 8 left under the SLA"}) {
 		t.Errorf("rejected reasons = %v", got)
 	}
@@ -160,6 +161,47 @@ func TestJSONViewShape(t *testing.T) {
 	if got := dig(doc, "resource_drift", 0, "action_reason"); got != "refresh_drift" {
 		t.Errorf("drift action_reason = %v", got)
 	}
+	if got := dig(doc, "relevant_attributes"); !reflect.DeepEqual(got, []any{map[string]any{"resource": "indigo_file.drifted", "attribute": []any{"content"}}}) {
+		t.Errorf("relevant_attributes = %v", got)
+	}
+	// planned_values: what exists after apply, by module.
+	planned := map[string]map[string]any{}
+	var collect func(m any)
+	collect = func(m any) {
+		rs, _ := dig(m, "resources").([]any)
+		for _, r := range rs {
+			planned[dig(r, "address").(string)] = r.(map[string]any)
+		}
+		cs, _ := dig(m, "child_modules").([]any)
+		for _, c := range cs {
+			collect(c)
+		}
+	}
+	collect(dig(doc, "planned_values", "root_module"))
+	for addr := range planned {
+		if strings.Contains(addr, "indigo_file.delete[") || strings.Contains(addr, "indigo_file.forget[") {
+			t.Errorf("planned_values holds %s, which the plan deletes", addr)
+		}
+	}
+	r := planned["deployment.web.indigo_file.delete-then-create[4]"]
+	if r == nil {
+		t.Fatalf("planned_values lacks the replaced instance: %v", slices.Sorted(maps.Keys(planned)))
+	}
+	if got := dig(r, "sensitive_values", "auth", "password"); got != true {
+		t.Errorf("sensitive_values.auth.password = %v", got)
+	}
+	if got := dig(r, "values", "auth", "password"); got != nil {
+		t.Errorf("values.auth.password = %v, want null", got)
+	}
+	if _, ok := dig(r, "values").(map[string]any)["id"]; ok {
+		t.Errorf("an attribute unknown until apply (id) is in planned values: %v", dig(r, "values"))
+	}
+	if got := dig(doc, "planned_values", "outputs", "url"); !reflect.DeepEqual(got, map[string]any{"sensitive": false, "value": "https://x"}) {
+		t.Errorf("planned output url = %v", got)
+	}
+	if got := dig(doc, "planned_values", "outputs", "password"); !reflect.DeepEqual(got, map[string]any{"sensitive": true}) {
+		t.Errorf("planned output password = %v", got)
+	}
 }
 
 func TestJSONViewEdgeCases(t *testing.T) {
@@ -172,7 +214,7 @@ func TestJSONViewEdgeCases(t *testing.T) {
 		})}},
 	}
 	doc := decode(t, p)
-	if got := dig(doc, "placements", 0, "ranking", "scored", 0, "score"); got != nil {
+	if got := dig(doc, "indigo", "placements", 0, "ranking", "scored", 0, "score"); got != nil {
 		t.Errorf("NaN score = %v, want null", got)
 	}
 	ch := dig(doc, "resource_changes", 0, "change")
@@ -189,8 +231,8 @@ func TestJSONViewEdgeCases(t *testing.T) {
 	if got := empty["resource_changes"]; !reflect.DeepEqual(got, []any{}) {
 		t.Errorf("empty plan resource_changes = %#v, want []", got)
 	}
-	if _, ok := empty["prior_state"]; ok {
-		t.Errorf("empty plan has a prior_state")
+	if got := dig(empty, "prior_state", "values", "root_module"); !reflect.DeepEqual(got, map[string]any{}) {
+		t.Errorf("empty plan prior_state root_module = %v, want {}", got)
 	}
 }
 
@@ -270,7 +312,7 @@ func TestMarshalPlacement(t *testing.T) {
 	}
 	// The same object the plan view holds in its placements array.
 	doc := decode(t, plantest.Sample())
-	want, _ := json.Marshal(doc["placements"].([]any)[0])
+	want, _ := json.Marshal(dig(doc, "indigo", "placements", 0))
 	var got any
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()

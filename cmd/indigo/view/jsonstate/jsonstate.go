@@ -25,6 +25,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/providers/plugin"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -32,13 +33,16 @@ import (
 const FormatVersion = "1.0"
 
 type jsonState struct {
-	FormatVersion string           `json:"format_version"`
-	Lineage       string           `json:"lineage"`
-	Serial        uint64           `json:"serial"`
-	IndigoVersion string           `json:"indigo_version,omitempty"`
-	Values        jsonStateValues  `json:"values"`
-	Placements    []jsonStatePlace `json:"placements,omitempty"`
-	Pending       []jsonPending    `json:"pending,omitempty"`
+	FormatVersion string `json:"format_version"`
+	// TerraformVersion is the Terraform release whose state format the
+	// view follows (the one indigo implements), for tools that check it.
+	TerraformVersion string           `json:"terraform_version"`
+	Lineage          string           `json:"lineage"`
+	Serial           uint64           `json:"serial"`
+	IndigoVersion    string           `json:"indigo_version,omitempty"`
+	Values           jsonStateValues  `json:"values"`
+	Placements       []jsonStatePlace `json:"placements,omitempty"`
+	Pending          []jsonPending    `json:"pending,omitempty"`
 }
 
 type jsonStateValues struct {
@@ -104,10 +108,11 @@ func Marshal(s *state.State) ([]byte, error) {
 		return nil, fmt.Errorf("JSON state view: no state")
 	}
 	doc := jsonState{
-		FormatVersion: FormatVersion,
-		Lineage:       s.Lineage,
-		Serial:        s.Serial,
-		IndigoVersion: s.IndigoVersion,
+		FormatVersion:    FormatVersion,
+		TerraformVersion: plugin.DefaultTerraformVersion,
+		Lineage:          s.Lineage,
+		Serial:           s.Serial,
+		IndigoVersion:    s.IndigoVersion,
 	}
 	if len(s.Outputs) > 0 {
 		doc.Values.Outputs = make(map[string]jsonStateOutput, len(s.Outputs))
