@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -166,9 +167,10 @@ func (s *Server) portBody(p Port) map[string]any {
 func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Port *struct {
-			NetworkID      string   `json:"network_id"`
-			Name           string   `json:"name"`
-			SecurityGroups []string `json:"security_groups"`
+			NetworkID      string    `json:"network_id"`
+			Name           string    `json:"name"`
+			SecurityGroups []string  `json:"security_groups"`
+			FixedIPs       []FixedIP `json:"fixed_ips"`
 		} `json:"port"`
 	}
 	if err := decodeBody(r, &body, false); err != nil || body.Port == nil {
@@ -190,6 +192,15 @@ func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.SecurityGroups = slices.Clone(body.Port.SecurityGroups)
+	if body.Port.FixedIPs != nil {
+		ips, status, typ, msg := s.fixedIPsLocked(body.Port.NetworkID, body.Port.FixedIPs)
+		if status != 0 {
+			s.mu.Unlock()
+			writeNeutronError(w, status, typ, msg)
+			return
+		}
+		p.FixedIPs = ips
+	}
 	s.ports[p.ID] = p
 	b := s.portBody(p)
 	s.mu.Unlock()
@@ -475,4 +486,54 @@ func (s *Server) deleteFloatingIP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// fixedIPsLocked resolves the fixed_ips a port is created with, as Neutron
+// does: an entry names a subnet of the port's network, an address in one of
+// its subnets, or both; a subnet without an address gets the next free
+// one. It returns a status and a Neutron error when an entry cannot be
+// honoured. The caller holds s.mu.
+func (s *Server) fixedIPsLocked(networkID string, want []FixedIP) (ips []FixedIP, status int, typ, msg string) {
+	ips = []FixedIP{}
+	inUse := map[string]bool{}
+	for _, p := range s.ports {
+		for _, ip := range p.FixedIPs {
+			inUse[ip.IPAddress] = true
+		}
+	}
+	for _, f := range want {
+		var sn *Subnet
+		for _, id := range s.networks[networkID].Subnets {
+			c := s.subnets[id]
+			if c == nil || f.SubnetID != "" && c.ID != f.SubnetID {
+				continue
+			}
+			if f.IPAddress != "" && !cidrHolds(c.CIDR, f.IPAddress) {
+				continue
+			}
+			sn = c
+			break
+		}
+		switch {
+		case sn == nil && f.SubnetID != "" && f.IPAddress == "":
+			return nil, http.StatusBadRequest, "InvalidInput", fmt.Sprintf("Invalid input for operation: Failed to create port on network %s, because fixed_ips included invalid subnet %s.", networkID, f.SubnetID)
+		case sn == nil:
+			return nil, http.StatusBadRequest, "InvalidIpForNetwork", fmt.Sprintf("IP address %s is not a valid IP for any of the subnets on the specified network.", f.IPAddress)
+		case f.IPAddress == "":
+			ips = append(ips, FixedIP{SubnetID: sn.ID, IPAddress: sn.nextAddress()})
+		case inUse[f.IPAddress]:
+			return nil, http.StatusConflict, "IpAddressAlreadyAllocated", fmt.Sprintf("IP address %s already allocated in subnet %s", f.IPAddress, sn.ID)
+		default:
+			ips = append(ips, FixedIP{SubnetID: sn.ID, IPAddress: f.IPAddress})
+		}
+		inUse[ips[len(ips)-1].IPAddress] = true
+	}
+	return ips, 0, "", ""
+}
+
+// cidrHolds reports whether address addr is in the prefix cidr.
+func cidrHolds(cidr, addr string) bool {
+	p, err := netip.ParsePrefix(cidr)
+	a, err2 := netip.ParseAddr(addr)
+	return err == nil && err2 == nil && p.Contains(a)
 }
