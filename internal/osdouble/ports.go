@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -122,15 +123,33 @@ func (sn *Subnet) nextAddress() string {
 	return addr
 }
 
-// newPortLocked makes a port on a network, with an address of its first
-// subnet. The caller holds s.mu and stores it.
-func (s *Server) newPortLocked(networkID, name string) Port {
+// freeAddressLocked hands out the next address of a subnet no port holds
+// (one may have asked for it by name). The caller holds s.mu.
+func (s *Server) freeAddressLocked(sn *Subnet) string {
+	for {
+		addr := sn.nextAddress()
+		if !slices.ContainsFunc(slices.Collect(maps.Values(s.ports)), func(p Port) bool {
+			return slices.ContainsFunc(p.FixedIPs, func(ip FixedIP) bool { return ip.IPAddress == addr })
+		}) {
+			return addr
+		}
+	}
+}
+
+// newPortLocked makes a port on a network with the fixed IPs given, or,
+// when nil, an address of its first subnet. The caller holds s.mu and
+// stores it.
+func (s *Server) newPortLocked(networkID, name string, fixed []FixedIP) Port {
 	p := Port{ID: newUUID(), Name: name, NetworkID: networkID, FixedIPs: []FixedIP{}}
 	id := strings.ReplaceAll(p.ID, "-", "")
 	p.MACAddress = "fa:16:3e:" + id[0:2] + ":" + id[2:4] + ":" + id[4:6]
+	if fixed != nil {
+		p.FixedIPs = fixed
+		return p
+	}
 	if n := s.networks[networkID]; len(n.Subnets) > 0 {
 		if sn := s.subnets[n.Subnets[0]]; sn != nil {
-			p.FixedIPs = append(p.FixedIPs, FixedIP{SubnetID: sn.ID, IPAddress: sn.nextAddress()})
+			p.FixedIPs = append(p.FixedIPs, FixedIP{SubnetID: sn.ID, IPAddress: s.freeAddressLocked(sn)})
 		}
 	}
 	return p
@@ -183,7 +202,6 @@ func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 		writeNetworkNotFound(w, body.Port.NetworkID)
 		return
 	}
-	p := s.newPortLocked(body.Port.NetworkID, body.Port.Name)
 	for _, g := range body.Port.SecurityGroups {
 		if _, ok := s.secGroups[g]; !ok {
 			s.mu.Unlock()
@@ -191,16 +209,18 @@ func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.SecurityGroups = slices.Clone(body.Port.SecurityGroups)
+	var fixed []FixedIP
 	if body.Port.FixedIPs != nil {
-		ips, status, typ, msg := s.fixedIPsLocked(body.Port.NetworkID, body.Port.FixedIPs)
-		if status != 0 {
+		var status int
+		var typ, msg string
+		if fixed, status, typ, msg = s.fixedIPsLocked(body.Port.NetworkID, body.Port.FixedIPs); status != 0 {
 			s.mu.Unlock()
 			writeNeutronError(w, status, typ, msg)
 			return
 		}
-		p.FixedIPs = ips
 	}
+	p := s.newPortLocked(body.Port.NetworkID, body.Port.Name, fixed)
+	p.SecurityGroups = slices.Clone(body.Port.SecurityGroups)
 	s.ports[p.ID] = p
 	b := s.portBody(p)
 	s.mu.Unlock()
@@ -520,7 +540,7 @@ func (s *Server) fixedIPsLocked(networkID string, want []FixedIP) (ips []FixedIP
 		case sn == nil:
 			return nil, http.StatusBadRequest, "InvalidIpForNetwork", fmt.Sprintf("IP address %s is not a valid IP for any of the subnets on the specified network.", f.IPAddress)
 		case f.IPAddress == "":
-			ips = append(ips, FixedIP{SubnetID: sn.ID, IPAddress: sn.nextAddress()})
+			ips = append(ips, FixedIP{SubnetID: sn.ID, IPAddress: s.freeAddressLocked(sn)})
 		case inUse[f.IPAddress]:
 			return nil, http.StatusConflict, "IpAddressAlreadyAllocated", fmt.Sprintf("IP address %s already allocated in subnet %s", f.IPAddress, sn.ID)
 		default:
