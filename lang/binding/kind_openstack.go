@@ -21,7 +21,7 @@ func init() {
 		Settings: []Setting{
 			{Name: "images", Type: cty.List(ImageType), Doc: "the images servers boot from: [{ name = \"ubuntu-22.04\", type = \"linux\", distribution = \"ubuntu\", version = \"22.04\", id = \"...\" }]; a server gets the first, by name, whose operating system is the one its template asks (os capability type, distribution, version); id is the cloud's image id (default: the image is found by name)"},
 			{Name: "flavors", Type: cty.List(FlavorType), Doc: "the sizes of server: [{ name = \"m1.large\", cpus = 4, memory = \"8GiB\", disk = \"80GiB\", gpus = 0 }]; a server gets the smallest that has what its template asks (host capability num_cpus, mem_size, disk_size, num_gpus), ties by name"},
-			{Name: "network", Type: cty.String, Doc: "the network servers are attached to, by name"},
+			{Name: "network", Type: cty.String, Doc: "the network servers are attached to, by name; a template's tosca.nodes.network.Network whose network_name is this one is this network (its ports go on network_id)"},
 			{Name: "network_id", Type: cty.String, Doc: "the id of the network servers are attached to (wins over network); a server with a public address gets a port on it, which its floating IP is associated with"},
 			{Name: "floating_pool", Type: cty.String, Doc: "the pool public addresses come from (default \"public\")"},
 		},
