@@ -384,6 +384,23 @@ topology_template:
 		t.Errorf("after converging the servers are %+v: want one with ports %v", again, sv.Ports)
 	}
 	step(0, "plan", "-detailed-exitcode")
+	// Drift: lab_port deleted behind indigo's back is seen, made again with
+	// its address, and the server boots with it again.
+	if !cloud.DeletePort(second.ID) {
+		t.Fatalf("no port %s to delete", second.ID)
+	}
+	step(2, "plan", "-detailed-exitcode")
+	step(0, "apply", "-auto-approve")
+	again := cloud.Servers()
+	if len(again) != 1 || len(again[0].Ports) != 2 {
+		t.Fatalf("after converging the servers are %+v: want one with two ports", again)
+	}
+	for _, p := range cloud.Ports() {
+		if p.ID == again[0].Ports[1] && (p.Name != "lab_port" || len(p.FixedIPs) != 1 || p.FixedIPs[0].IPAddress != "10.1.0.50" || p.DeviceID != again[0].ID) {
+			t.Errorf("the server's second port after converging is %+v: want lab_port with 10.1.0.50, bound to it", p)
+		}
+	}
+	step(0, "plan", "-detailed-exitcode")
 	step(0, "destroy", "-auto-approve")
 	if n, p := len(cloud.Servers()), len(cloud.Ports()); n+p != 0 {
 		t.Errorf("after destroy: %d servers, %d ports", n, p)

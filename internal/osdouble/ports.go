@@ -155,9 +155,29 @@ func (s *Server) newPortLocked(networkID, name string, fixed []FixedIP) Port {
 	return p
 }
 
-// deletePortLocked removes a port and disassociates floating IPs from
-// it. The caller holds s.mu.
+// DeletePort removes a port as someone else would from outside (drift),
+// with what Neutron and Nova do on a delete, and reports whether it
+// existed.
+func (s *Server) DeletePort(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.ports[id]
+	if ok {
+		s.deletePortLocked(id)
+	}
+	return ok
+}
+
+// deletePortLocked removes a port, detaches it from its server (as Nova
+// does when Neutron tells it the interface is gone) and disassociates
+// floating IPs from it. The caller holds s.mu.
 func (s *Server) deletePortLocked(id string) {
+	if p := s.ports[id]; p.DeviceID != "" {
+		if sv, ok := s.servers[p.DeviceID]; ok {
+			sv.Ports = slices.DeleteFunc(slices.Clone(sv.Ports), func(pid string) bool { return pid == id })
+			s.servers[sv.ID] = sv
+		}
+	}
 	delete(s.ports, id)
 	for fid, f := range s.floatingIPs {
 		if f.PortID != nil && *f.PortID == id {
