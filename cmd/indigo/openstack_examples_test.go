@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -233,8 +235,189 @@ func testOpenStackExample(t *testing.T, bin string, ex openStackExample) {
 // TestOpenStackNetworkComponent: a TOSCA Network with a cidr becomes a
 // network and a subnet in the cloud, and destroy removes both.
 func TestOpenStackNetworkComponent(t *testing.T) {
+	cloud, dir := openStackTemplate(t, osdouble.Config{}, "", "", `tosca_definitions_version: tosca_simple_yaml_1_0
+topology_template:
+  node_templates:
+    lab:
+      type: tosca.nodes.network.Network
+      properties:
+        network_name: lab-net
+        cidr: 10.1.0.0/24
+        ip_version: 4
+`)
+	step := stepIn(t, dir)
+	step(0, "apply", "-auto-approve")
+	nets, subnets := cloud.Networks(), cloud.Subnets()
+	if len(nets) != 1 || nets[0].Name != "lab-net" || len(subnets) != 1 || subnets[0].CIDR != "10.1.0.0/24" || subnets[0].NetworkID != nets[0].ID {
+		t.Fatalf("networks %+v, subnets %+v: want lab-net with 10.1.0.0/24", nets, subnets)
+	}
+	step(0, "plan", "-detailed-exitcode")
+	step(0, "destroy", "-auto-approve")
+	if n, s := len(cloud.Networks()), len(cloud.Subnets()); n+s != 0 {
+		t.Errorf("after destroy: %d networks, %d subnets", n, s)
+	}
+}
+
+// TestOpenStackTemplatePorts: a template's Ports reach its server. A
+// private network with a subnet, a port on it with a fixed address and a
+// port on the site's network (named by the template's Network) become
+// Neutron ports on those networks, the server boots with both in the
+// ports' order, the fixed address is the port's and the template reads it;
+// a second plan has nothing to do and destroy leaves nothing.
+func TestOpenStackTemplatePorts(t *testing.T) {
+	const image = "2f1c5e0a-7d3b-4a59-9c61-0e8a4b6f2d11"
+	cfg := osdouble.Config{
+		Flavors: []osdouble.Flavor{{ID: "1", Name: "m1.small", VCPUs: 1, RAM: 2048, Disk: 20}},
+		Images:  []osdouble.Image{{ID: image, Name: "ubuntu-22.04"}},
+	}
+	settings := `  settings {
+    network    = "private"
+    network_id = var.network_id
+    images     = [{ name = "ubuntu-22.04", type = "linux", distribution = "ubuntu", version = "22.04", id = "` + image + `" }]
+    flavors    = [{ name = "m1.small", cpus = 1, memory = "2GiB", disk = "20GiB" }]
+  }
+`
+	outputs := `
+output "lab_address" {
+  value = deployment.net.outputs.lab_address
+}
+
+output "site_address" {
+  value = deployment.net.outputs.site_address
+}
+`
+	cloud, dir := openStackTemplate(t, cfg, settings, outputs, `tosca_definitions_version: tosca_simple_yaml_1_0
+topology_template:
+  node_templates:
+    lab:
+      type: tosca.nodes.network.Network
+      properties:
+        network_name: lab-net
+        cidr: 10.1.0.0/24
+    site_net:
+      type: tosca.nodes.network.Network
+      properties:
+        network_name: private
+    node:
+      type: tosca.nodes.Compute
+      capabilities:
+        host:
+          properties: { num_cpus: 1, mem_size: 1 GB }
+        os:
+          properties: { type: linux, distribution: ubuntu, version: 22.04 }
+    lab_port:
+      type: tosca.nodes.network.Port
+      properties:
+        order: 1
+        ip_address: 10.1.0.50
+      requirements:
+        - binding: node
+        - link: lab
+    site_port:
+      type: tosca.nodes.network.Port
+      properties:
+        order: 0
+      requirements:
+        - binding: node
+        - link: site_net
+  outputs:
+    lab_address:
+      value: { get_attribute: [lab_port, ip_address] }
+    site_address:
+      value: { get_attribute: [site_port, ip_address] }
+`)
+	siteNet := cloud.AddNetwork("private", "10.0.0.0/24", false)
+	t.Setenv("INDIGO_VAR_network_id", siteNet)
+	step := stepIn(t, dir)
+	step(0, "validate")
+	step(0, "plan")
+	applied := step(0, "apply", "-auto-approve")
+
+	var labNet string
+	for _, n := range cloud.Networks() {
+		if n.Name == "lab-net" {
+			labNet = n.ID
+		}
+	}
+	servers := cloud.Servers()
+	if labNet == "" || len(servers) != 1 {
+		t.Fatalf("networks %+v, servers %+v: want lab-net and one server", cloud.Networks(), servers)
+	}
+	byID := map[string]osdouble.Port{}
+	for _, p := range cloud.Ports() {
+		byID[p.ID] = p
+	}
+	sv := servers[0]
+	if len(sv.Ports) != 2 || len(byID) != 2 {
+		t.Fatalf("server %s has ports %v, the cloud %d: want the template's two", sv.Name, sv.Ports, len(byID))
+	}
+	// The server boots with site_port (order 0) then lab_port (order 1).
+	first, second := byID[sv.Ports[0]], byID[sv.Ports[1]]
+	if first.Name != "site_port" || first.NetworkID != siteNet || second.Name != "lab_port" || second.NetworkID != labNet {
+		t.Errorf("the server's ports are %s on %s then %s on %s: want site_port on the site's network %s, then lab_port on lab-net %s",
+			first.Name, first.NetworkID, second.Name, second.NetworkID, siteNet, labNet)
+	}
+	for _, p := range []osdouble.Port{first, second} {
+		if p.DeviceID != sv.ID {
+			t.Errorf("port %s is bound to %q, want the server %s", p.Name, p.DeviceID, sv.ID)
+		}
+	}
+	if len(second.FixedIPs) != 1 || second.FixedIPs[0].IPAddress != "10.1.0.50" {
+		t.Errorf("lab_port has addresses %+v, want 10.1.0.50", second.FixedIPs)
+	}
+	shows := func(name, value string) bool {
+		return regexp.MustCompile(`(?m)^` + name + ` +` + regexp.QuoteMeta(`= "`+value+`"`) + `$`).MatchString(applied)
+	}
+	if len(first.FixedIPs) != 1 || !shows("lab_address", "10.1.0.50") || !shows("site_address", first.FixedIPs[0].IPAddress) {
+		t.Errorf("the outputs do not show the ports' addresses (%+v):\n%s", first.FixedIPs, applied)
+	}
+
+	step(0, "plan", "-detailed-exitcode")
+	// Drift: the server deleted behind indigo's back is seen, and created
+	// again with the same ports.
+	if !cloud.DeleteServer(sv.ID) {
+		t.Fatalf("no server %s to delete", sv.ID)
+	}
+	step(2, "plan", "-detailed-exitcode")
+	step(0, "apply", "-auto-approve")
+	if again := cloud.Servers(); len(again) != 1 || fmt.Sprint(again[0].Ports) != fmt.Sprint(sv.Ports) {
+		t.Errorf("after converging the servers are %+v: want one with ports %v", again, sv.Ports)
+	}
+	step(0, "plan", "-detailed-exitcode")
+	// Drift: lab_port deleted behind indigo's back is seen, made again with
+	// its address, and the server boots with it again.
+	if !cloud.DeletePort(second.ID) {
+		t.Fatalf("no port %s to delete", second.ID)
+	}
+	step(2, "plan", "-detailed-exitcode")
+	step(0, "apply", "-auto-approve")
+	again := cloud.Servers()
+	if len(again) != 1 || len(again[0].Ports) != 2 {
+		t.Fatalf("after converging the servers are %+v: want one with two ports", again)
+	}
+	for _, p := range cloud.Ports() {
+		if p.ID == again[0].Ports[1] && (p.Name != "lab_port" || len(p.FixedIPs) != 1 || p.FixedIPs[0].IPAddress != "10.1.0.50" || p.DeviceID != again[0].ID) {
+			t.Errorf("the server's second port after converging is %+v: want lab_port with 10.1.0.50, bound to it", p)
+		}
+	}
+	step(0, "plan", "-detailed-exitcode")
+	step(0, "destroy", "-auto-approve")
+	if n, p := len(cloud.Servers()), len(cloud.Ports()); n+p != 0 {
+		t.Errorf("after destroy: %d servers, %d ports", n, p)
+	}
+	if nets := cloud.Networks(); len(nets) != 1 || nets[0].ID != siteNet {
+		t.Errorf("after destroy the networks are %+v: want only the site's", nets)
+	}
+}
+
+// openStackTemplate starts the OpenStack double with cfg and writes a
+// configuration that deploys template on one openstack site (with the
+// settings block given, which may read var.network_id, and the root
+// outputs given), using the real provider. It returns the double and the configuration's directory.
+func openStackTemplate(t *testing.T, cfg osdouble.Config, settings, outputs, template string) (*osdouble.Server, string) {
+	t.Helper()
 	bin := plugintest.RealProvider(t, plugintest.OpenStackModule, plugintest.OpenStackVersion)
-	cloud, err := osdouble.Start(osdouble.Config{})
+	cloud, err := osdouble.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,59 +430,58 @@ func TestOpenStackNetworkComponent(t *testing.T) {
 		}
 	})
 	rc := filepath.Join(t.TempDir(), "terraformrc")
-	os.WriteFile(rc, []byte("provider_installation {\n  dev_overrides {\n    \"terraform-provider-openstack/openstack\" = \""+filepath.Dir(bin)+"\"\n  }\n  direct {}\n}\n"), 0o644)
+	if err := os.WriteFile(rc, []byte("provider_installation {\n  dev_overrides {\n    \"terraform-provider-openstack/openstack\" = \""+filepath.Dir(bin)+"\"\n  }\n  direct {}\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("TF_CLI_CONFIG_FILE", rc)
 	t.Setenv("HOME", t.TempDir())
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(`indigo {
+	main := `indigo {
   required_providers {
     openstack = { source = "terraform-provider-openstack/openstack" }
   }
 }
 
+variable "network_id" {
+  type    = string
+  default = ""
+}
+
 provider "openstack" {
-  auth_url    = "`+cloud.AuthURL()+`"
-  user_name   = "demo"
-  password    = "secret"
-  tenant_name = "demo"
+  auth_url    = "` + cloud.AuthURL() + `"
+  user_name   = "` + cmp.Or(cfg.UserName, "demo") + `"
+  password    = "` + cmp.Or(cfg.Password, "secret") + `"
+  tenant_name = "` + cmp.Or(cfg.ProjectName, "demo") + `"
 }
 
 site "cloud" {
   provider = openstack
   kind     = "openstack"
-}
+` + settings + `}
 
 deployment "net" {
   template = "net.yaml"
   placement { sites = [site.cloud] }
 }
-`), 0o644)
-	os.WriteFile(filepath.Join(dir, "net.yaml"), []byte(`tosca_definitions_version: tosca_simple_yaml_1_0
-topology_template:
-  node_templates:
-    lab:
-      type: tosca.nodes.network.Network
-      properties:
-        network_name: lab-net
-        cidr: 10.1.0.0/24
-        ip_version: 4
-`), 0o644)
-	step := func(want int, args ...string) string {
+` + outputs
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "net.yaml"), []byte(template), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cloud, dir
+}
+
+// stepIn returns a function that runs indigo in dir and fails the test
+// unless it exits with want.
+func stepIn(t *testing.T, dir string) func(want int, args ...string) string {
+	return func(want int, args ...string) string {
 		t.Helper()
 		out, code := runIn(t, dir, args...)
 		if code != want {
 			t.Fatalf("indigo %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out)
 		}
 		return out
-	}
-	step(0, "apply", "-auto-approve")
-	nets, subnets := cloud.Networks(), cloud.Subnets()
-	if len(nets) != 1 || nets[0].Name != "lab-net" || len(subnets) != 1 || subnets[0].CIDR != "10.1.0.0/24" || subnets[0].NetworkID != nets[0].ID {
-		t.Fatalf("networks %+v, subnets %+v: want lab-net with 10.1.0.0/24", nets, subnets)
-	}
-	step(0, "plan", "-detailed-exitcode")
-	step(0, "destroy", "-auto-approve")
-	if n, s := len(cloud.Networks()), len(cloud.Subnets()); n+s != 0 {
-		t.Errorf("after destroy: %d networks, %d subnets", n, s)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -121,23 +123,61 @@ func (sn *Subnet) nextAddress() string {
 	return addr
 }
 
-// newPortLocked makes a port on a network, with an address of its first
-// subnet. The caller holds s.mu and stores it.
-func (s *Server) newPortLocked(networkID, name string) Port {
+// freeAddressLocked hands out the next address of a subnet no port holds
+// (one may have asked for it by name). The caller holds s.mu.
+func (s *Server) freeAddressLocked(sn *Subnet) string {
+	for {
+		addr := sn.nextAddress()
+		if !slices.ContainsFunc(slices.Collect(maps.Values(s.ports)), func(p Port) bool {
+			return slices.ContainsFunc(p.FixedIPs, func(ip FixedIP) bool { return ip.IPAddress == addr })
+		}) {
+			return addr
+		}
+	}
+}
+
+// newPortLocked makes a port on a network with the fixed IPs given, or,
+// when nil, an address of its first subnet. The caller holds s.mu and
+// stores it.
+func (s *Server) newPortLocked(networkID, name string, fixed []FixedIP) Port {
 	p := Port{ID: newUUID(), Name: name, NetworkID: networkID, FixedIPs: []FixedIP{}}
 	id := strings.ReplaceAll(p.ID, "-", "")
 	p.MACAddress = "fa:16:3e:" + id[0:2] + ":" + id[2:4] + ":" + id[4:6]
+	if fixed != nil {
+		p.FixedIPs = fixed
+		return p
+	}
 	if n := s.networks[networkID]; len(n.Subnets) > 0 {
 		if sn := s.subnets[n.Subnets[0]]; sn != nil {
-			p.FixedIPs = append(p.FixedIPs, FixedIP{SubnetID: sn.ID, IPAddress: sn.nextAddress()})
+			p.FixedIPs = append(p.FixedIPs, FixedIP{SubnetID: sn.ID, IPAddress: s.freeAddressLocked(sn)})
 		}
 	}
 	return p
 }
 
-// deletePortLocked removes a port and disassociates floating IPs from
-// it. The caller holds s.mu.
+// DeletePort removes a port as someone else would from outside (drift),
+// with what Neutron and Nova do on a delete, and reports whether it
+// existed.
+func (s *Server) DeletePort(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.ports[id]
+	if ok {
+		s.deletePortLocked(id)
+	}
+	return ok
+}
+
+// deletePortLocked removes a port, detaches it from its server (as Nova
+// does when Neutron tells it the interface is gone) and disassociates
+// floating IPs from it. The caller holds s.mu.
 func (s *Server) deletePortLocked(id string) {
+	if p := s.ports[id]; p.DeviceID != "" {
+		if sv, ok := s.servers[p.DeviceID]; ok {
+			sv.Ports = slices.DeleteFunc(slices.Clone(sv.Ports), func(pid string) bool { return pid == id })
+			s.servers[sv.ID] = sv
+		}
+	}
 	delete(s.ports, id)
 	for fid, f := range s.floatingIPs {
 		if f.PortID != nil && *f.PortID == id {
@@ -166,9 +206,10 @@ func (s *Server) portBody(p Port) map[string]any {
 func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Port *struct {
-			NetworkID      string   `json:"network_id"`
-			Name           string   `json:"name"`
-			SecurityGroups []string `json:"security_groups"`
+			NetworkID      string    `json:"network_id"`
+			Name           string    `json:"name"`
+			SecurityGroups []string  `json:"security_groups"`
+			FixedIPs       []FixedIP `json:"fixed_ips"`
 		} `json:"port"`
 	}
 	if err := decodeBody(r, &body, false); err != nil || body.Port == nil {
@@ -181,7 +222,6 @@ func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 		writeNetworkNotFound(w, body.Port.NetworkID)
 		return
 	}
-	p := s.newPortLocked(body.Port.NetworkID, body.Port.Name)
 	for _, g := range body.Port.SecurityGroups {
 		if _, ok := s.secGroups[g]; !ok {
 			s.mu.Unlock()
@@ -189,6 +229,17 @@ func (s *Server) createPort(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var fixed []FixedIP
+	if body.Port.FixedIPs != nil {
+		var status int
+		var typ, msg string
+		if fixed, status, typ, msg = s.fixedIPsLocked(body.Port.NetworkID, body.Port.FixedIPs); status != 0 {
+			s.mu.Unlock()
+			writeNeutronError(w, status, typ, msg)
+			return
+		}
+	}
+	p := s.newPortLocked(body.Port.NetworkID, body.Port.Name, fixed)
 	p.SecurityGroups = slices.Clone(body.Port.SecurityGroups)
 	s.ports[p.ID] = p
 	b := s.portBody(p)
@@ -475,4 +526,54 @@ func (s *Server) deleteFloatingIP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// fixedIPsLocked resolves the fixed_ips a port is created with, as Neutron
+// does: an entry names a subnet of the port's network, an address in one of
+// its subnets, or both; a subnet without an address gets the next free
+// one. It returns a status and a Neutron error when an entry cannot be
+// honoured. The caller holds s.mu.
+func (s *Server) fixedIPsLocked(networkID string, want []FixedIP) (ips []FixedIP, status int, typ, msg string) {
+	ips = []FixedIP{}
+	inUse := map[string]bool{}
+	for _, p := range s.ports {
+		for _, ip := range p.FixedIPs {
+			inUse[ip.IPAddress] = true
+		}
+	}
+	for _, f := range want {
+		var sn *Subnet
+		for _, id := range s.networks[networkID].Subnets {
+			c := s.subnets[id]
+			if c == nil || f.SubnetID != "" && c.ID != f.SubnetID {
+				continue
+			}
+			if f.IPAddress != "" && !cidrHolds(c.CIDR, f.IPAddress) {
+				continue
+			}
+			sn = c
+			break
+		}
+		switch {
+		case sn == nil && f.SubnetID != "" && f.IPAddress == "":
+			return nil, http.StatusBadRequest, "InvalidInput", fmt.Sprintf("Invalid input for operation: Failed to create port on network %s, because fixed_ips included invalid subnet %s.", networkID, f.SubnetID)
+		case sn == nil:
+			return nil, http.StatusBadRequest, "InvalidIpForNetwork", fmt.Sprintf("IP address %s is not a valid IP for any of the subnets on the specified network.", f.IPAddress)
+		case f.IPAddress == "":
+			ips = append(ips, FixedIP{SubnetID: sn.ID, IPAddress: s.freeAddressLocked(sn)})
+		case inUse[f.IPAddress]:
+			return nil, http.StatusConflict, "IpAddressAlreadyAllocated", fmt.Sprintf("IP address %s already allocated in subnet %s", f.IPAddress, sn.ID)
+		default:
+			ips = append(ips, FixedIP{SubnetID: sn.ID, IPAddress: f.IPAddress})
+		}
+		inUse[ips[len(ips)-1].IPAddress] = true
+	}
+	return ips, 0, "", ""
+}
+
+// cidrHolds reports whether address addr is in the prefix cidr.
+func cidrHolds(cidr, addr string) bool {
+	p, err := netip.ParsePrefix(cidr)
+	a, err2 := netip.ParseAddr(addr)
+	return err == nil && err2 == nil && p.Contains(a)
 }

@@ -258,7 +258,7 @@ func (s *Server) createServer(w http.ResponseWriter, r *http.Request, _ microver
 				writeNovaError(w, http.StatusBadRequest, fmt.Sprintf("Network %s could not be found.", n["uuid"]))
 				return
 			}
-			p := s.newPortLocked(n["uuid"], "")
+			p := s.newPortLocked(n["uuid"], "", nil)
 			p.DeviceID, p.DeviceOwner, p.novaOwned = sv.ID, "compute:nova", true
 			s.ports[p.ID] = p
 			sv.Ports = append(sv.Ports, p.ID)

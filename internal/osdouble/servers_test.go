@@ -84,3 +84,45 @@ func TestServerLifecycle(t *testing.T) {
 		t.Errorf("subnets left with their network gone: %+v", sn)
 	}
 }
+
+// TestPortFixedIPs: a port asks for its address, as Neutron's fixed_ips
+// allows: by address (found in the network's subnets), by subnet, and is
+// refused an address held or outside the network.
+func TestPortFixedIPs(t *testing.T) {
+	s, err := Start(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	tok := token(t, s)
+	netID := s.AddNetwork("private", "10.0.0.0/24", false)
+	create := func(fixed string, status int) response {
+		t.Helper()
+		r := call(t, s, "POST", "/v2.0/ports", tok, fmt.Sprintf(`{"port":{"network_id":%q,"fixed_ips":%s}}`, netID, fixed))
+		if r.status != status {
+			t.Fatalf("port with fixed_ips %s: status %d, want %d: %v", fixed, r.status, status, r.body)
+		}
+		return r
+	}
+	p := create(`[{"ip_address":"10.0.0.11"}]`, http.StatusCreated)
+	subnet := get(p.body, "port", "fixed_ips", 0, "subnet_id")
+	if ip := get(p.body, "port", "fixed_ips", 0, "ip_address"); ip != "10.0.0.11" || subnet == "" {
+		t.Errorf("port asked 10.0.0.11 has %v on %v", ip, subnet)
+	}
+	create(`[{"ip_address":"10.0.0.11"}]`, http.StatusConflict)
+	create(`[{"ip_address":"192.168.1.5"}]`, http.StatusBadRequest)
+	create(`[{"subnet_id":"nope"}]`, http.StatusBadRequest)
+	// The subnet's next addresses skip the one taken by name.
+	a := create(fmt.Sprintf(`[{"subnet_id":%q}]`, subnet), http.StatusCreated)
+	b := create(`[]`, http.StatusCreated)
+	if ip := get(a.body, "port", "fixed_ips", 0, "ip_address"); ip != "10.0.0.10" {
+		t.Errorf("first address by subnet %v, want 10.0.0.10", ip)
+	}
+	if ips := get(b.body, "port", "fixed_ips").([]any); len(ips) != 0 {
+		t.Errorf("a port asking no fixed IP got %v", ips)
+	}
+	c := call(t, s, "POST", "/v2.0/ports", tok, fmt.Sprintf(`{"port":{"network_id":%q}}`, netID))
+	if ip := get(c.body, "port", "fixed_ips", 0, "ip_address"); ip != "10.0.0.12" {
+		t.Errorf("next address %v, want 10.0.0.12 (10.0.0.11 is held)", ip)
+	}
+}

@@ -21,7 +21,7 @@ func init() {
 		Settings: []Setting{
 			{Name: "images", Type: cty.List(ImageType), Doc: "the images servers boot from: [{ name = \"ubuntu-22.04\", type = \"linux\", distribution = \"ubuntu\", version = \"22.04\", id = \"...\" }]; a server gets the first, by name, whose operating system is the one its template asks (os capability type, distribution, version); id is the cloud's image id (default: the image is found by name)"},
 			{Name: "flavors", Type: cty.List(FlavorType), Doc: "the sizes of server: [{ name = \"m1.large\", cpus = 4, memory = \"8GiB\", disk = \"80GiB\", gpus = 0 }]; a server gets the smallest that has what its template asks (host capability num_cpus, mem_size, disk_size, num_gpus), ties by name"},
-			{Name: "network", Type: cty.String, Doc: "the network servers are attached to, by name"},
+			{Name: "network", Type: cty.String, Doc: "the network servers are attached to, by name; a template's tosca.nodes.network.Network whose network_name is this one is this network (its ports go on network_id)"},
 			{Name: "network_id", Type: cty.String, Doc: "the id of the network servers are attached to (wins over network); a server with a public address gets a port on it, which its floating IP is associated with"},
 			{Name: "floating_pool", Type: cty.String, Doc: "the pool public addresses come from (default \"public\")"},
 		},
@@ -31,8 +31,8 @@ func init() {
 			{Type: "tosca.nodes.BlockStorage", Realise: (*Binder).osVolume, Doc: "openstack_blockstorage_volume_v3 (one per server when a scalable Compute attaches it)"},
 			{Type: "tosca.nodes.indigo.OneDataStorage", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
 			{Type: "tosca.nodes.indigo.GlusterFSVolume", Realise: (*Binder).steps, Doc: "configuration steps (mounted on its host)"},
-			{Type: "tosca.nodes.network.Network", Realise: (*Binder).osNetwork, Doc: "openstack_networking_network_v2 (+ subnet)"},
-			{Type: "tosca.nodes.network.Port", Realise: (*Binder).steps, Doc: "configuration steps"},
+			{Type: "tosca.nodes.network.Network", Realise: (*Binder).osNetwork, Doc: "openstack_networking_network_v2 (+ subnet with a cidr); none when it is the site's network (network_name the site's, or a network_id) or the public one (network_type public)"},
+			{Type: "tosca.nodes.network.Port", Realise: (*Binder).osPort, Doc: "openstack_networking_port_v2 on its link's network (fixed_ip from ip_address), which its binding's server boots with in the order of the ports' order; a port on the public network is the server's floating IP"},
 			{Type: "tosca.nodes.SoftwareComponent", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.WebApplication", Realise: (*Binder).steps, Doc: "configuration steps"},
 			{Type: "tosca.nodes.Database", Realise: (*Binder).steps, Doc: "configuration steps"},
@@ -118,12 +118,13 @@ func (b *Binder) osCompute() {
 	// floating IP; the component's addresses are lists of them all.
 	count := scaleCount(b.c)
 	// own refers to this server's instance of a resource of the same count.
-	own := func(typ, attr string) hclsyntax.Expression {
+	ownOf := func(typ, rname, attr string) hclsyntax.Expression {
 		if count == nil {
-			return b.ref(typ, name, attr)
+			return b.ref(typ, rname, attr)
 		}
-		return b.indexRef(typ, name, attr)
+		return b.indexRef(typ, rname, attr)
 	}
+	own := func(typ, attr string) hclsyntax.Expression { return ownOf(typ, name, attr) }
 	all := func(typ, attr string) hclsyntax.Expression {
 		if count == nil {
 			return b.list(b.ref(typ, name, attr))
@@ -153,7 +154,13 @@ func (b *Binder) osCompute() {
 		// the plan will know.
 		netID, netIDExpr = "(unknown)", &hclsyntax.LiteralValueExpr{Val: cty.UnknownVal(cty.String), SrcRange: b.rng}
 	}
+	// The template's ports, in their order, then the site's network.
+	ports, publicPort := b.serverPorts()
+	public = public || publicPort
 	var blocks []*hclsyntax.Block
+	for _, p := range ports {
+		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"port": ownOf("openstack_networking_port_v2", Name(p.Name), "id")}))
+	}
 	switch {
 	case public && netID != "":
 		// terraform-provider-openstack v3 associates a floating IP with a
@@ -167,6 +174,7 @@ func (b *Binder) osCompute() {
 	case public:
 		b.errorf(b.rng, "No network for a public address", "Component %s asks for a public address (endpoint network_name PUBLIC); on OpenStack its floating IP is associated with a port on the site's network, and site %s gives no network_id. Add settings { network_id = \"...\" }.", b.c.Name, b.site.Name)
 		return
+	case len(ports) > 0:
 	case netID != "":
 		blocks = append(blocks, b.block("network", map[string]hcl.Expression{"uuid": netIDExpr}))
 	case b.site.Setting("network") != "":
@@ -261,6 +269,17 @@ func (b *Binder) osVolume() {
 
 func (b *Binder) osNetwork() {
 	name := Name(b.c.Name)
+	on, ok := b.osNetworkOf(b.c)
+	switch {
+	case !ok:
+		return
+	case on.public:
+		// The floating pool: ports on it are public addresses.
+		return
+	case on.existing:
+		b.r.Attributes["network_id"] = on.id
+		return
+	}
 	netName := hcl.Expression(b.str(b.c.Name))
 	if e := b.prop("network_name"); e != nil {
 		if v, ok := literal(e); !ok || !v.IsNull() {
