@@ -50,6 +50,7 @@ func (s *providerSet) get(ctx context.Context, addr config.ProviderConfigAddr) (
 			inst.err = fmt.Errorf("starting provider %s for %s: %w", addr.Provider.ForDisplay(), addr, err)
 			return
 		}
+		p = withTimeout(p, addr.Provider, s.r.opts.ProviderTimeout)
 		schema, err := p.Schema(ctx)
 		if err != nil {
 			p.Close()

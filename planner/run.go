@@ -65,6 +65,10 @@ type Options struct {
 	// made in the same run, with the state's lock held all along, needs no
 	// such check (and the state's own periodic snapshots would trip it).
 	Saved bool
+	// ProviderTimeout bounds each provider call: one that takes longer is
+	// cancelled and reported, naming the provider, the operation and the
+	// resource. Zero means DefaultProviderTimeout; below zero, no limit.
+	ProviderTimeout time.Duration
 }
 
 // Event reports progress of a walk to the user interface.

@@ -46,6 +46,7 @@ type runFlags struct {
 	replan           bool
 	autoApprove      bool
 	noColor          bool
+	providerTimeout  time.Duration
 }
 
 func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
@@ -61,6 +62,7 @@ func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
 	fl.BoolVar(&f.replan, "replan", false, "let placed components move to a better-ranked site (they stay where they are otherwise)")
 	fl.BoolVar(&f.refreshOnly, "refresh-only", false, "only update the state from the real world")
 	fl.BoolVar(&f.noColor, "no-color", false, "accepted for Terraform compatibility; output has no color")
+	fl.DurationVar(&f.providerTimeout, "provider-timeout", f.timeoutDefault(), "give up on a provider call that takes longer (default from INDIGO_PROVIDER_TIMEOUT, else 30m)")
 	if forApply {
 		fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	} else {
@@ -114,7 +116,7 @@ func (w *workspace) planOptions(f *runFlags) (planner.Options, error) {
 	}
 	opts := planner.Options{
 		Vars: vars, VarRanges: ranges, Targets: f.targets, SkipRefresh: !f.refresh,
-		Parallelism: f.parallelism, Replan: f.replan, Logger: w.logger,
+		Parallelism: f.parallelism, Replan: f.replan, Logger: w.logger, ProviderTimeout: f.providerTimeout,
 	}
 	if f.destroy {
 		opts.Mode = plan.DestroyMode
@@ -386,11 +388,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := mgr.Close(context.Background()); err != nil {
-			fmt.Fprintf(a.stderr, "Error: saving the state: %s\n", err)
-		}
-	}()
+	defer a.closeState(w, mgr)
 	if d := w.reconcile(ctx, mgr, provs, opts); d.HasErrors() {
 		w.diags(d)
 		return exitCode(1)
@@ -476,7 +474,7 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.
 	}
 	w.diags(diags)
 	if err := mgr.Persist(context.Background()); err != nil {
-		fmt.Fprintf(a.stderr, "Error: saving the state: %s\n", err)
+		a.stateNotSaved(w, mgr, err)
 		return exitCode(1)
 	}
 	add, change, destroy, _, _ := out.Applied.Counts()
@@ -554,8 +552,8 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 	if err != nil {
 		return err
 	}
-	defer mgr.Close(context.Background())
-	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true}
+	defer a.closeState(w, mgr)
+	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true, ProviderTimeout: f.providerTimeout}
 	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
 }
 

@@ -40,6 +40,9 @@ type workspace struct {
 	// broken holds the errors of a configuration that loaded only in
 	// part (loadBrokenWorkspace): destroy can still work from the state.
 	broken hcl.Diagnostics
+	// stateUnsaved is set once the user was told that the state could not
+	// be written and where its recovery file is (stateNotSaved).
+	stateUnsaved bool
 }
 
 // loadWorkspace loads the configuration at path (a directory or a TOSCA
@@ -117,7 +120,7 @@ func (w *workspace) openState(ctx context.Context, operation string, lock bool) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := state.Open(ctx, b, state.OpenOptions{Operation: operation, Version: indigoVersion(), ReadOnly: !lock})
+	m, err := state.Open(ctx, b, state.OpenOptions{Operation: operation, Version: indigoVersion(), ReadOnly: !lock, BackendTimeout: w.a.backendTimeout()})
 	if err != nil {
 		var le *state.LockedError
 		if errors.As(err, &le) {
