@@ -105,7 +105,8 @@ func (r *run) configureProvider(ctx context.Context, addr config.ProviderConfigA
 		if decl != nil {
 			rng = decl.DeclRange.Ptr()
 		}
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error(), Subject: rng}}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error() +
+			"\n\nNo operation of this provider configuration was started in this run. Once the provider starts again, run indigo apply (or plan) again.", Subject: rng}}
 	}
 	inst.mu.Lock()
 	defer inst.mu.Unlock()

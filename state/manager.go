@@ -382,14 +382,24 @@ func (m *Manager) Intent(ctx context.Context, in Intent) (string, error) {
 		in.Started = time.Now().UTC()
 	}
 	in = in.DeepCopy()
+	added := false
 	err := m.record(ctx, func(st *State) (Record, bool, error) {
 		if _, dup := st.Pending[in.ID]; dup {
 			return Record{}, false, fmt.Errorf("recording intent for %s: intent %s is already in flight", in.Addr, in.ID)
 		}
 		p := in
 		st.Pending[in.ID] = &p
+		added = true
 		return Record{Kind: RecordIntent, Intent: &in}, true, nil
 	})
+	if err != nil && added {
+		// The intent never became durable, so its operation does not
+		// start: it must not stay in flight in memory (nor in a recovery
+		// file made from it).
+		m.mu.Lock()
+		delete(m.st.Pending, in.ID)
+		m.mu.Unlock()
+	}
 	return in.ID, err
 }
 

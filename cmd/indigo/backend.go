@@ -202,6 +202,9 @@ func firstSet(p *string, fallbacks ...string) string {
 // openBackend connects to the backend c describes; dir is the working
 // directory relative paths are in.
 func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backend, error) {
+	// Connecting is bounded like every other backend call.
+	ctx, cancel := withBackendTimeout(ctx)
+	defer cancel()
 	switch c.Type {
 	case "local":
 		path := c.Settings["path"]

@@ -45,6 +45,16 @@ func (a *app) backendTimeout() time.Duration {
 	return envDuration(a.stderr, "INDIGO_BACKEND_TIMEOUT", DefaultBackendTimeout)
 }
 
+// withBackendTimeout bounds ctx by INDIGO_BACKEND_TIMEOUT (none when it is
+// zero or less).
+func withBackendTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := envDuration(io.Discard, "INDIGO_BACKEND_TIMEOUT", DefaultBackendTimeout)
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
 // stateNotSaved tells the user that the state could not be written at the
 // end of a run, after saving what the run knows to a recovery file: next to
 // the journal for the local backend, in the working directory's .indigo for
@@ -106,7 +116,12 @@ func (a *app) closeState(w *workspace, mgr *state.Manager) {
 		a.stateNotSaved(w, mgr, err)
 	}
 	if errors.Is(err, state.ErrLockNotReleased) {
-		fmt.Fprintf(a.stderr, "Error: %s\nThe state itself is saved. If the next run finds the state locked by this run, release the lock with:\n  indigo force-unlock %s\n", err, mgr.LockID())
+		saved := "The state itself is saved."
+		if mgr.Unsaved() {
+			saved = "The state was not saved (see above)."
+		}
+		fmt.Fprintf(a.stderr, "Error: %s (lock ID %s): the state backend could not be told.\n%s If the next run finds the state locked by this run, release the lock with:\n  indigo force-unlock %s\n",
+			state.ErrLockNotReleased, mgr.LockID(), saved, mgr.LockID())
 	} else if !mgr.Unsaved() {
 		fmt.Fprintf(a.stderr, "Error: closing the state: %s\n", err)
 	}
