@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -28,7 +29,15 @@ type timeoutProvider struct {
 	Provider
 	name    string
 	timeout time.Duration
+	// hung is set once a call ran out of time: the provider is not asked
+	// anything else in this run, so a hung provider with many resources
+	// costs one timeout, not one per resource.
+	hung atomic.Bool
 }
+
+// errProviderHung marks the diagnostics of calls not made because the
+// provider stopped answering earlier in the run.
+var errProviderHung = errors.New("the provider stopped answering earlier in this run")
 
 // withTimeout wraps p; a timeout below zero leaves it unbounded.
 func withTimeout(p Provider, addr config.Provider, timeout time.Duration) Provider {
@@ -44,10 +53,24 @@ func withTimeout(p Provider, addr config.Provider, timeout time.Duration) Provid
 // call runs fn under the timeout and adds the explanation when the
 // timeout, not the caller, ended it.
 func (t *timeoutProvider) call(ctx context.Context, op, addr string, fn func(context.Context) plugin.Diagnostics) plugin.Diagnostics {
+	if t.hung.Load() {
+		what := op
+		if addr != "" {
+			what += " of " + addr
+		}
+		return plugin.Diagnostics{{
+			Severity: plugin.Error,
+			Err:      errProviderHung,
+			Summary:  "Provider not called: it stopped answering",
+			Detail: fmt.Sprintf("Provider %s did not answer an earlier call of this run within %s, so indigo did not call it for %s: nothing was asked of it. Run indigo apply again once the provider answers.",
+				t.name, t.timeout, what),
+		}}
+	}
 	cctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	diags := fn(cctx)
 	if ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) && diags.HasErrors() {
+		t.hung.Store(true)
 		diags = append(diags, t.timedOut(op, addr))
 	}
 	return diags
@@ -60,9 +83,11 @@ func (t *timeoutProvider) timedOut(op, addr string) plugin.Diagnostic {
 	}
 	return plugin.Diagnostic{
 		Severity: plugin.Error,
+		Err:      context.DeadlineExceeded,
 		Summary:  "Provider call timed out",
 		Detail: fmt.Sprintf("Provider %s did not finish %s within %s, so indigo stopped waiting. "+
-			"If the provider is merely slow, raise the limit with -provider-timeout or INDIGO_PROVIDER_TIMEOUT (for example 2h); if it hangs, find out why (its log: INDIGO_LOG=debug).",
+			"If the provider is merely slow, raise the limit with -provider-timeout or INDIGO_PROVIDER_TIMEOUT (for example 2h); if it hangs, find out why (its log: INDIGO_LOG=debug). "+
+			"Then run indigo apply (or plan) again: an operation that was cut off stays in flight in the state journal and is reconciled first.",
 			t.name, what, t.timeout),
 	}
 }
