@@ -250,7 +250,11 @@ func (m *Manager) loadOnce(ctx context.Context) (bool, error) {
 	if jc != nil {
 		if jc.Header.Lineage != st.Lineage {
 			if len(jc.Records) > 0 {
-				m.warn("the state journal belongs to lineage %s, not to this state's lineage %s (the state was replaced); it was ignored", jc.Header.Lineage, st.Lineage)
+				// Its records may be the only trace of objects that
+				// exist (an intent without a result): ignoring it, then
+				// replacing it with a journal of our own, would lose
+				// them.
+				return false, &LineageMismatchError{JournalLineage: jc.Header.Lineage, StateLineage: st.Lineage, Records: len(jc.Records)}
 			}
 		} else {
 			n, problems, err := st.Replay(jc)
@@ -709,12 +713,12 @@ func (m *Manager) Push(ctx context.Context, s *State, force bool) error {
 	next.init()
 	var refuse error
 	switch {
-	case !force && m.unknownPending(next) > 0:
-		refuse = fmt.Errorf("refusing to replace the state: %d provider operations are in flight and the pushed state (serial %d) is older than them, so it cannot know their outcome; run apply to reconcile them first, or force", m.unknownPending(next), next.Serial)
 	case m.hasSnapshot && next.Lineage != cur.Lineage && !force:
 		refuse = fmt.Errorf("refusing to replace the state: it has lineage %s, the pushed state %s (different infrastructure); force to replace it anyway", cur.Lineage, next.Lineage)
 	case m.hasSnapshot && next.Lineage == cur.Lineage && next.Serial < cur.Serial && !force:
 		refuse = fmt.Errorf("refusing to replace the state: the pushed state has serial %d, older than the current serial %d; force to replace it anyway", next.Serial, cur.Serial)
+	case !force && m.unknownPending(next) > 0:
+		refuse = fmt.Errorf("refusing to replace the state: %d provider operations are in flight and the pushed state (serial %d) is older than them, so it cannot know their outcome; run apply to reconcile them first, or force", m.unknownPending(next), next.Serial)
 	}
 	if refuse != nil {
 		m.mu.Unlock()
@@ -738,6 +742,13 @@ func (m *Manager) Push(ctx context.Context, s *State, force bool) error {
 	}()
 	if err != nil {
 		return fmt.Errorf("writing the pushed state: %w", err)
+	}
+	if next.Lineage != cur.Lineage {
+		// An empty workspace adopted another lineage: its journal (of a
+		// first run that wrote no snapshot) no longer applies.
+		if j, jerr := m.b.OpenJournal(ctx, JournalHeader{Lineage: next.Lineage, BaseSerial: next.Serial}, nil); jerr == nil {
+			_ = j.Close()
+		}
 	}
 	m.st = next
 	m.hasSnapshot = true
@@ -932,4 +943,18 @@ func (m *Manager) Unsaved() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.dirty
+}
+
+// LineageMismatchError is returned by Open when the journal holds records of
+// another lineage than the snapshot: a snapshot copied or restored from
+// another workspace, or a journal that was. Nothing is changed.
+type LineageMismatchError struct {
+	JournalLineage, StateLineage string
+	Records                      int
+}
+
+func (e *LineageMismatchError) Error() string {
+	return fmt.Sprintf("the state journal belongs to lineage %s, not to the state snapshot's lineage %s (a snapshot or a journal copied from another workspace?). "+
+		"Nothing was changed. Restore the snapshot this journal belongs to; or, if the snapshot is the right one, move the journal aside (its %d records may be the only record of objects of the other state)",
+		e.JournalLineage, e.StateLineage, e.Records)
 }
