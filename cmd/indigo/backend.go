@@ -221,7 +221,7 @@ func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backe
 		}
 		b, err := pg.New(ctx, pg.Config{ConnString: conn, Workspace: c.Settings["workspace"], Schema: c.Settings["schema_name"]})
 		if err != nil {
-			return nil, &exitError{code: 1, msg: fmt.Sprintf("connecting to %s: %s", c, err)}
+			return nil, &exitError{code: 1, msg: fmt.Sprintf("connecting to %s: %s\n%s", c, err, unreachedHint)}
 		}
 		return b, nil
 	case "s3":
@@ -236,7 +236,7 @@ func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backe
 			CreateBucket: c.createBucket,
 		})
 		if err != nil {
-			return nil, &exitError{code: 1, msg: err.Error()}
+			return nil, &exitError{code: 1, msg: err.Error() + "\n" + unreachedHint}
 		}
 		return b, nil
 	}

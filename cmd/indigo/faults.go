@@ -45,6 +45,9 @@ func (a *app) backendTimeout() time.Duration {
 	return envDuration(a.stderr, "INDIGO_BACKEND_TIMEOUT", DefaultBackendTimeout)
 }
 
+// unreachedHint follows the error of a backend that cannot be reached.
+const unreachedHint = "Nothing was changed: the run stopped before it read the state. Run the command again once the state backend answers (indigo apply reconciles anything a previous run left in flight)."
+
 // withBackendTimeout bounds ctx by INDIGO_BACKEND_TIMEOUT (none when it is
 // zero or less).
 func withBackendTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -125,6 +125,8 @@ type faultRig struct {
 	open   func() (state.Backend, error)
 	window time.Duration
 	n, gen int
+	// cur is the output of the run started last.
+	cur *output
 }
 
 const faultConfig = `terraform {
@@ -212,6 +214,7 @@ func (r *faultRig) start(args ...string) (*exec.Cmd, *output) {
 	r.t.Helper()
 	cmd := r.cmd(args...)
 	out := &output{}
+	r.cur = out
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)
@@ -242,6 +245,25 @@ func (r *faultRig) wait(cmd *exec.Cmd, out *output) error {
 // moment returns a random moment within a full apply.
 func (r *faultRig) moment() time.Duration {
 	return time.Duration(r.e.rng.Int63n(int64(r.window) + 1))
+}
+
+// strike waits for the moment to inject a fault: in odd trials a random
+// moment of the whole run (planning included), in even ones a random
+// moment after the run began to change things.
+func (r *faultRig) strike(trial int) {
+	if trial%2 == 1 || r.cur == nil {
+		time.Sleep(r.moment())
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		s := r.cur.String()
+		if strings.Contains(s, "Creating...") || strings.Contains(s, "Destroying...") || strings.Contains(s, "Modifying...") {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(r.moment() / 3)
 }
 
 // files lists the objects that exist: the files in out/.
@@ -434,7 +456,7 @@ func faultDiskFull(t *testing.T, e *faultEnv) {
 	for trial := 1; trial <= e.trials; trial++ {
 		r.next()
 		cmd, out := r.start("apply", "-auto-approve")
-		time.Sleep(r.moment())
+		r.strike(trial)
 		if err := disk.Fill(); err != nil {
 			t.Fatal(err)
 		}
@@ -471,7 +493,7 @@ func faultDiskReadOnly(t *testing.T, e *faultEnv) {
     path = "`+path+`"
   }`, nil, localStateAt(path))
 	r.applyTrials(func(trial int, cmd *exec.Cmd) func() {
-		time.Sleep(r.moment())
+		r.strike(trial)
 		if err := disk.Break(); err != nil {
 			t.Fatal(err)
 		}
@@ -509,7 +531,7 @@ func faultPGSessions(t *testing.T, e *faultEnv) {
 func faultPGDown(t *testing.T, e *faultEnv) {
 	r, _ := pgRig(t, e)
 	r.applyTrials(func(trial int, cmd *exec.Cmd) func() {
-		time.Sleep(r.moment())
+		r.strike(trial)
 		return testsrv.StopPostgres(t)
 	})
 }
@@ -536,7 +558,7 @@ func minioRig(t *testing.T, e *faultEnv, env ...string) (*faultRig, *testsrv.Min
 func faultMinIORestart(t *testing.T, e *faultEnv) {
 	r, srv, _ := minioRig(t, e, "INDIGO_BACKEND_TIMEOUT=5s")
 	r.applyTrials(func(trial int, cmd *exec.Cmd) func() {
-		time.Sleep(r.moment())
+		r.strike(trial)
 		srv.Stop()
 		if trial%2 == 1 {
 			// Back while the run may still be going.
@@ -550,7 +572,7 @@ func faultMinIORestart(t *testing.T, e *faultEnv) {
 func faultMinIOSlow(t *testing.T, e *faultEnv) {
 	r, _, proxy := minioRig(t, e, "INDIGO_BACKEND_TIMEOUT=2s")
 	r.applyTrials(func(trial int, cmd *exec.Cmd) func() {
-		time.Sleep(r.moment())
+		r.strike(trial)
 		if trial%2 == 1 {
 			proxy.SetDelay(3 * time.Second)
 		} else {
@@ -581,7 +603,7 @@ func providerOf(cmd *exec.Cmd) (faults.Process, bool) {
 func faultProviderKilled(t *testing.T, e *faultEnv) {
 	r := newFaultRig(t, e, "", nil, localStateAt(DefaultStatePath))
 	r.applyTrials(func(trial int, cmd *exec.Cmd) func() {
-		time.Sleep(r.moment())
+		r.strike(trial)
 		if p, ok := providerOf(cmd); ok {
 			_ = p.Kill()
 		}
@@ -596,7 +618,7 @@ func faultProviderFrozen(t *testing.T, e *faultEnv) {
 	for trial := 1; trial <= e.trials; trial++ {
 		r.next()
 		cmd, out := r.start("apply", "-auto-approve", "-provider-timeout=2s")
-		time.Sleep(r.moment())
+		r.strike(trial)
 		p, ok := providerOf(cmd)
 		if ok {
 			_ = p.Freeze()
@@ -695,7 +717,7 @@ func faultKillForceUnlock(t *testing.T, e *faultEnv) {
 	for trial := 1; trial <= e.trials; trial++ {
 		r.next()
 		holder, hout := r.start("apply", "-auto-approve")
-		time.Sleep(r.moment())
+		r.strike(trial)
 		// The holder hangs (frozen), keeping its lock.
 		_ = syscall.Kill(-holder.Process.Pid, syscall.SIGSTOP)
 		out, err := r.run("plan")

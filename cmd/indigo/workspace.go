@@ -126,7 +126,7 @@ func (w *workspace) openState(ctx context.Context, operation string, lock bool) 
 		if errors.As(err, &le) {
 			return nil, &exitError{code: 1, msg: le.Error()}
 		}
-		return nil, &exitError{code: 1, msg: fmt.Sprintf("opening the state: %s\nNothing was changed: the run stopped before it read the state. Run the command again once the state backend answers (indigo apply reconciles anything a previous run left in flight).", err)}
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("opening the state: %s\n%s", err, unreachedHint)}
 	}
 	for _, warn := range m.Warnings() {
 		fmt.Fprintf(w.a.stderr, "Warning: %s\n", warn)
