@@ -570,11 +570,11 @@ func faultMinIORestart(t *testing.T, e *faultEnv) {
 }
 
 func faultMinIOSlow(t *testing.T, e *faultEnv) {
-	r, _, proxy := minioRig(t, e, "INDIGO_BACKEND_TIMEOUT=2s")
+	r, _, proxy := minioRig(t, e, "INDIGO_BACKEND_TIMEOUT=1s")
 	r.applyTrials(func(trial int, cmd *exec.Cmd) func() {
 		r.strike(trial)
 		if trial%2 == 1 {
-			proxy.SetDelay(3 * time.Second)
+			proxy.SetDelay(1500 * time.Millisecond)
 		} else {
 			proxy.Drop(true)
 		}
