@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -45,7 +46,15 @@ func (s *providerSet) get(ctx context.Context, addr config.ProviderConfigAddr) (
 	}
 	s.mu.Unlock()
 	inst.once.Do(func() {
-		p, err := s.r.provs.Start(ctx, addr.Provider)
+		// A provider that hangs while starting holds the run as long as
+		// the start may take: go-plugin's minute, or the provider
+		// timeout when that is shorter.
+		sctx, cancel := ctx, context.CancelFunc(func() {})
+		if t := s.r.opts.ProviderTimeout; t > 0 && t < time.Minute {
+			sctx, cancel = context.WithTimeout(ctx, t)
+		}
+		p, err := s.r.provs.Start(sctx, addr.Provider)
+		cancel()
 		if err != nil {
 			inst.err = fmt.Errorf("starting provider %s for %s: %w", addr.Provider.ForDisplay(), addr, err)
 			return
