@@ -121,7 +121,8 @@ func (b *Backend) sql(q string) string {
 
 // connect opens a connection named after this process (application_name
 // "indigo pid PID"), so that force-unlock can end every session of a holder
-// that hangs, and with idle_in_transaction_session_timeout set: indigo
+// that hangs, with synchronous commits, and with
+// idle_in_transaction_session_timeout set: indigo
 // never waits inside a transaction, so a client that stops there (frozen,
 // cut off) has its transaction rolled back and its row locks freed by the
 // server instead of blocking every other run.
@@ -134,6 +135,10 @@ func (b *Backend) connect(ctx context.Context) (*pgx.Conn, error) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["application_name"] = appName
+	// A journal record must be durable when its commit returns: a server
+	// tuned with synchronous_commit=off acknowledges commits it can still
+	// lose if it crashes, which would lose an intent whose operation ran.
+	cfg.RuntimeParams["synchronous_commit"] = "on"
 	if _, set := cfg.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
 		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "30s"
 	}
