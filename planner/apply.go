@@ -694,7 +694,7 @@ func journalDiag(addr config.InstanceAddr, err error) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Cannot record to state",
-		Detail:   fmt.Sprintf("Recording %s failed: %s. The operation's outcome may be missing from the state journal, but its intent is there: the next run reconciles it with the provider. If the state cannot be written at the end of the run either, indigo saves what it knows to a recovery file and says how to push it back.", addr, err),
+		Detail:   fmt.Sprintf("Recording %s failed: %s. The operation's outcome may be missing from the state journal, but its intent is there: the next run (indigo apply, once the state storage works) reconciles it with the provider. If the state cannot be written at the end of the run either, indigo saves what it knows to a recovery file and says how to push it back.", addr, err),
 	}
 }
 

@@ -483,7 +483,7 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.
 		return exitCode(1)
 	}
 	if diags.HasErrors() {
-		fmt.Fprintln(a.stdout, "\nApply failed; what did succeed is recorded in the state.")
+		fmt.Fprintln(a.stdout, "\nApply failed; what did succeed is recorded in the state. Fix the errors above and run indigo apply again.")
 		return exitCode(1)
 	}
 	if p.Mode == plan.DestroyMode {
