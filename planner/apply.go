@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -404,12 +405,16 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	planned := r.stateObject(final, private, schema, ch, cfgMarks)
 	id, err := ar.rec.Intent(ar.opCtx, state.Intent{ID: state.NewIntentID(), Op: op, Addr: addr, Provider: ch.Provider, Planned: planned, Started: time.Now()})
 	if err != nil {
-		return append(diags, journalDiag(addr, err))
+		return append(diags, intentDiag(addr, strings.ToLower(verb), err))
 	}
 	resp := r.applyWithProgress(ar.opCtx, addr, verb, inst, plugin.ApplyRequest{
 		Addr: addr.String(), TypeName: res.Type, PriorState: prior, PlannedState: final, Config: planCfg, PlannedPrivate: private,
 	})
 	diags = append(diags, toDiagsIn(resp.Diagnostics, addr.String(), "ApplyResourceChange", res.DeclRange.Ptr(), res.Config)...)
+	if unanswered(resp.Diagnostics) {
+		r.noteFailure(ch, diags)
+		return append(diags, unknownOutcomeDiag(addr, strings.ToLower(verb), inst))
+	}
 	newVal := resp.NewState
 	var obj *state.Object
 	if newVal != cty.NilVal && !newVal.IsNull() {
@@ -541,12 +546,16 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 	}
 	id, err := ar.rec.Intent(ar.opCtx, state.Intent{ID: state.NewIntentID(), Op: state.OpDelete, Addr: addr, Deposed: deposed, Provider: ch.Provider, Started: time.Now()})
 	if err != nil {
-		return hcl.Diagnostics{journalDiag(addr, err)}
+		return hcl.Diagnostics{intentDiag(addr, "destroying", err)}
 	}
 	resp := r.applyWithProgress(ar.opCtx, addr, "Destroying", inst, plugin.ApplyRequest{
 		Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: prior, PlannedState: cty.NullVal(ty), Config: cty.NullVal(ty), PlannedPrivate: obj.Private,
 	})
 	diags := toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange (destroy)", nil)
+	if unanswered(resp.Diagnostics) {
+		r.noteFailure(ch, diags)
+		return append(diags, unknownOutcomeDiag(addr, "destroying", inst))
+	}
 	var left *state.Object
 	if resp.Diagnostics.HasErrors() {
 		left = obj // still there
@@ -642,11 +651,50 @@ func (r *run) recordData(addr config.InstanceAddr, ch *plan.ResourceChange, sche
 	return nil
 }
 
+// unanswered reports whether an ApplyResourceChange failed as a call: the
+// provider crashed, was killed, hung past its timeout or the call was
+// abandoned, so nobody knows what it did. Its intent then stays in flight:
+// recording a result (nothing created, the prior object kept) could leave
+// an object that exists unrecorded; the next run reconciles the intent with
+// the provider instead.
+func unanswered(diags plugin.Diagnostics) bool {
+	var ce *plugin.CallError
+	return errors.As(diags.Err(), &ce)
+}
+
+func unknownOutcomeDiag(addr config.InstanceAddr, doing string, inst *providerInstance) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Outcome unknown: left in flight",
+		Detail: fmt.Sprintf("Provider %s did not answer while %s %s, so indigo cannot tell what it did. The operation stays recorded as in flight in the state journal: "+
+			"the next run reconciles it with the provider (reads the object, or finds it by its planned identity) before planning, so nothing it made is lost or made twice. "+
+			"Run indigo apply again once the provider works.", inst.addr.Provider.ForDisplay(), doing, addr),
+	}
+}
+
+// intentDiag reports an operation that was not started because its intent
+// could not be made durable: a provider is never called before.
+func intentDiag(addr config.InstanceAddr, doing string, err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Cannot record to state: nothing done",
+		Detail: fmt.Sprintf("%s was not started: its intent could not be recorded in the state journal (%s), and indigo never calls a provider before the intent is durable. "+
+			"Nothing was changed for %s. Make the state storage writable again and run indigo apply.", upperFirst(doing)+" "+addr.String(), err, addr),
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
 func journalDiag(addr config.InstanceAddr, err error) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Cannot record to state",
-		Detail:   fmt.Sprintf("Recording %s failed: %s. The operation's outcome may be missing from the state; the next run reconciles it with the provider.", addr, err),
+		Detail:   fmt.Sprintf("Recording %s failed: %s. The operation's outcome may be missing from the state journal, but its intent is there: the next run (indigo apply, once the state storage works) reconciles it with the provider. If the state cannot be written at the end of the run either, indigo saves what it knows to a recovery file and says how to push it back.", addr, err),
 	}
 }
 

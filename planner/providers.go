@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -45,11 +46,20 @@ func (s *providerSet) get(ctx context.Context, addr config.ProviderConfigAddr) (
 	}
 	s.mu.Unlock()
 	inst.once.Do(func() {
-		p, err := s.r.provs.Start(ctx, addr.Provider)
+		// A provider that hangs while starting holds the run as long as
+		// the start may take: go-plugin's minute, or the provider
+		// timeout when that is shorter.
+		sctx, cancel := ctx, context.CancelFunc(func() {})
+		if t := s.r.opts.ProviderTimeout; t > 0 && t < time.Minute {
+			sctx, cancel = context.WithTimeout(ctx, t)
+		}
+		p, err := s.r.provs.Start(sctx, addr.Provider)
+		cancel()
 		if err != nil {
 			inst.err = fmt.Errorf("starting provider %s for %s: %w", addr.Provider.ForDisplay(), addr, err)
 			return
 		}
+		p = withTimeout(p, addr.Provider, s.r.opts.ProviderTimeout)
 		schema, err := p.Schema(ctx)
 		if err != nil {
 			p.Close()
@@ -104,7 +114,8 @@ func (r *run) configureProvider(ctx context.Context, addr config.ProviderConfigA
 		if decl != nil {
 			rng = decl.DeclRange.Ptr()
 		}
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error(), Subject: rng}}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error() +
+			"\n\nNo operation of this provider configuration was started in this run. Once the provider starts again, run indigo apply (or plan) again.", Subject: rng}}
 	}
 	inst.mu.Lock()
 	defer inst.mu.Unlock()

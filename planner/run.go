@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -65,6 +66,10 @@ type Options struct {
 	// made in the same run, with the state's lock held all along, needs no
 	// such check (and the state's own periodic snapshots would trip it).
 	Saved bool
+	// ProviderTimeout bounds each provider call: one that takes longer is
+	// cancelled and reported, naming the provider, the operation and the
+	// resource. Zero means DefaultProviderTimeout; below zero, no limit.
+	ProviderTimeout time.Duration
 }
 
 // Event reports progress of a walk to the user interface.
@@ -630,7 +635,13 @@ func toDiagsIn(pd plugin.Diagnostics, addr, op string, rng *hcl.Range, body hcl.
 		if addr != "" {
 			summary = fmt.Sprintf("%s: %s", addr, d.Summary)
 		}
-		if op != "" && sev == hcl.DiagError {
+		var ce *plugin.CallError
+		switch {
+		case errors.As(d.Err, &ce):
+			detail = fmt.Sprintf("%s\n\nNo answer came back, so nothing of this call is recorded as done. Run indigo apply (or plan) again once the provider works: an operation it was carrying out stays in flight in the state journal and is reconciled first.", detail)
+		case d.Err != nil:
+			// Already says what happened (a timeout).
+		case op != "" && sev == hcl.DiagError:
 			detail = fmt.Sprintf("%s\n\nThe provider reported this during %s.", detail, op)
 		}
 		out = append(out, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: subject})

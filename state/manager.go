@@ -21,6 +21,11 @@ const DefaultFlushInterval = 5 * time.Second
 // ReadOnly.
 var ErrReadOnly = errors.New("the state was opened read-only")
 
+// ErrLockNotReleased is wrapped by the error of Close or Abandon when the
+// lock could not be released (the backend did not answer): the next run
+// may find it held, and `indigo force-unlock ID` breaks it.
+var ErrLockNotReleased = errors.New("the state lock could not be released")
+
 // ErrClosed is returned by a Manager used after Close.
 var ErrClosed = errors.New("the state manager is closed")
 
@@ -43,6 +48,11 @@ type OpenOptions struct {
 	// is changing; zero means DefaultFlushInterval, a negative value
 	// rewrites it only on Persist and Close.
 	FlushInterval time.Duration
+	// BackendTimeout bounds each call to the backend (taking the lock,
+	// reading, appending to the journal, writing a snapshot): a backend
+	// that does not answer in time fails the call with an error saying so,
+	// instead of holding the run. Zero means no limit.
+	BackendTimeout time.Duration
 }
 
 // Manager owns the state of one workspace during a run: it holds the lock,
@@ -54,6 +64,7 @@ type Manager struct {
 	b        Backend
 	opts     OpenOptions
 	unlock   func(context.Context) error
+	lockID   string
 	readOnly bool
 
 	mu   sync.Mutex
@@ -78,6 +89,11 @@ type Manager struct {
 	closed      bool
 	flushErr    error
 	warnings    []string
+	// pendingEpoch is, for each operation in flight when the state was
+	// loaded, the latest snapshot serial before its intent was recorded: a
+	// state of this lineage with a greater serial was made by a run that
+	// knew of the intent (Push).
+	pendingEpoch map[string]uint64
 
 	stopFlush chan struct{}
 	stopOnce  sync.Once
@@ -109,11 +125,12 @@ func Open(ctx context.Context, b Backend, opts OpenOptions) (*Manager, error) {
 		if info.Who == "" {
 			info.Who = currentWho()
 		}
-		unlock, err := lockWithTimeout(ctx, b, info, opts.LockTimeout)
+		unlock, err := lockWithTimeout(ctx, m.timed(), info, opts.LockTimeout)
 		if err != nil {
 			return nil, err
 		}
 		m.unlock = unlock
+		m.lockID = info.ID
 	}
 	mustPersist, err := m.load(ctx)
 	if err == nil && mustPersist && !m.readOnly {
@@ -188,8 +205,16 @@ func (e *staleReadError) Unwrap() error { return e.err }
 
 func (m *Manager) loadOnce(ctx context.Context) (bool, error) {
 	m.warnings = nil
-	st, serr := m.b.ReadSnapshot(ctx)
-	jc, err := m.b.ReadJournal(ctx)
+	var st *State
+	serr := m.call(ctx, "reading the state snapshot", func(ctx context.Context) (err error) {
+		st, err = m.b.ReadSnapshot(ctx)
+		return err
+	})
+	var jc *JournalContents
+	err := m.call(ctx, "reading the state journal", func(ctx context.Context) (err error) {
+		jc, err = m.b.ReadJournal(ctx)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("reading the state journal: %w", err)
 	}
@@ -225,7 +250,11 @@ func (m *Manager) loadOnce(ctx context.Context) (bool, error) {
 	if jc != nil {
 		if jc.Header.Lineage != st.Lineage {
 			if len(jc.Records) > 0 {
-				m.warn("the state journal belongs to lineage %s, not to this state's lineage %s (the state was replaced); it was ignored", jc.Header.Lineage, st.Lineage)
+				// Its records may be the only trace of objects that
+				// exist (an intent without a result): ignoring it, then
+				// replacing it with a journal of our own, would lose
+				// them.
+				return false, &LineageMismatchError{JournalLineage: jc.Header.Lineage, StateLineage: st.Lineage, Records: len(jc.Records)}
 			}
 		} else {
 			n, problems, err := st.Replay(jc)
@@ -255,6 +284,19 @@ func (m *Manager) loadOnce(ctx context.Context) (bool, error) {
 	}
 	if len(st.Pending) > 0 {
 		m.warn("%d provider operations were in flight when a previous run stopped; they must be reconciled", len(st.Pending))
+	}
+	m.pendingEpoch = map[string]uint64{}
+	for id := range st.Pending {
+		if st.Serial > 0 {
+			m.pendingEpoch[id] = st.Serial - 1
+		}
+	}
+	if jc != nil && jc.Header.Lineage == st.Lineage {
+		for _, r := range jc.Records {
+			if r.Kind == RecordIntent && r.Intent != nil && st.Pending[r.Intent.ID] != nil {
+				m.pendingEpoch[r.Intent.ID] = r.Epoch
+			}
+		}
 	}
 	m.st = st
 	m.dirty = replayed > 0 || recovered
@@ -344,14 +386,24 @@ func (m *Manager) Intent(ctx context.Context, in Intent) (string, error) {
 		in.Started = time.Now().UTC()
 	}
 	in = in.DeepCopy()
+	added := false
 	err := m.record(ctx, func(st *State) (Record, bool, error) {
 		if _, dup := st.Pending[in.ID]; dup {
 			return Record{}, false, fmt.Errorf("recording intent for %s: intent %s is already in flight", in.Addr, in.ID)
 		}
 		p := in
 		st.Pending[in.ID] = &p
+		added = true
 		return Record{Kind: RecordIntent, Intent: &in}, true, nil
 	})
+	if err != nil && added {
+		// The intent never became durable, so its operation does not
+		// start: it must not stay in flight in memory (nor in a recovery
+		// file made from it).
+		m.mu.Lock()
+		delete(m.st.Pending, in.ID)
+		m.mu.Unlock()
+	}
 	return in.ID, err
 }
 
@@ -526,13 +578,16 @@ func (m *Manager) commit(ctx context.Context) {
 		}
 		var err error
 		if j == nil {
-			j, err = m.b.OpenJournal(ctx, hdr, carry)
+			err = m.call(ctx, "starting the state journal", func(ctx context.Context) (err error) {
+				j, err = m.b.OpenJournal(ctx, hdr, carry)
+				return err
+			})
 			if err != nil {
 				err = fmt.Errorf("starting the state journal: %w", err)
 			}
 		}
 		if err == nil {
-			if err = j.Append(ctx, recs); err != nil {
+			if err = m.call(ctx, "appending to the state journal", func(ctx context.Context) error { return j.Append(ctx, recs) }); err != nil {
 				err = fmt.Errorf("appending to the state journal: %w", err)
 			}
 		}
@@ -598,7 +653,7 @@ func (m *Manager) Persist(ctx context.Context) error {
 	snap.IndigoVersion = m.opts.Version
 	m.mu.Unlock()
 
-	err := m.b.WriteSnapshot(ctx, &snap)
+	err := m.call(ctx, "writing the state snapshot", func(ctx context.Context) error { return m.b.WriteSnapshot(ctx, &snap) })
 
 	m.mu.Lock()
 	defer func() {
@@ -658,12 +713,12 @@ func (m *Manager) Push(ctx context.Context, s *State, force bool) error {
 	next.init()
 	var refuse error
 	switch {
-	case len(cur.Pending) > 0 && !force:
-		refuse = fmt.Errorf("refusing to replace the state: %d provider operations are in flight and would be forgotten; run apply to reconcile them first, or force", len(cur.Pending))
 	case m.hasSnapshot && next.Lineage != cur.Lineage && !force:
 		refuse = fmt.Errorf("refusing to replace the state: it has lineage %s, the pushed state %s (different infrastructure); force to replace it anyway", cur.Lineage, next.Lineage)
 	case m.hasSnapshot && next.Lineage == cur.Lineage && next.Serial < cur.Serial && !force:
 		refuse = fmt.Errorf("refusing to replace the state: the pushed state has serial %d, older than the current serial %d; force to replace it anyway", next.Serial, cur.Serial)
+	case !force && m.unknownPending(next) > 0:
+		refuse = fmt.Errorf("refusing to replace the state: %d provider operations are in flight and the pushed state (serial %d) is older than them, so it cannot know their outcome; run apply to reconcile them first, or force", m.unknownPending(next), next.Serial)
 	}
 	if refuse != nil {
 		m.mu.Unlock()
@@ -677,7 +732,7 @@ func (m *Manager) Push(ctx context.Context, s *State, force bool) error {
 	m.persisting = true
 	m.mu.Unlock()
 
-	err := m.b.WriteSnapshot(ctx, next)
+	err := m.call(ctx, "writing the pushed state", func(ctx context.Context) error { return m.b.WriteSnapshot(ctx, next) })
 
 	m.mu.Lock()
 	defer func() {
@@ -688,8 +743,16 @@ func (m *Manager) Push(ctx context.Context, s *State, force bool) error {
 	if err != nil {
 		return fmt.Errorf("writing the pushed state: %w", err)
 	}
+	if next.Lineage != cur.Lineage {
+		// An empty workspace adopted another lineage: its journal (of a
+		// first run that wrote no snapshot) no longer applies.
+		if j, jerr := m.b.OpenJournal(ctx, JournalHeader{Lineage: next.Lineage, BaseSerial: next.Serial}, nil); jerr == nil {
+			_ = j.Close()
+		}
+	}
 	m.st = next
 	m.hasSnapshot = true
+	m.pendingEpoch = nil
 	m.prevRecs, m.prevValid, m.curRecs, m.curComplete = nil, false, nil, true
 	if m.journal != nil {
 		_ = m.journal.Close()
@@ -784,9 +847,114 @@ func (m *Manager) finish(ctx context.Context, errs []error) error {
 	}
 	m.mu.Unlock()
 	if m.unlock != nil {
-		if err := m.unlock(context.WithoutCancel(ctx)); err != nil {
-			errs = append(errs, fmt.Errorf("releasing the state lock: %w", err))
+		if err := m.call(context.WithoutCancel(ctx), "releasing the state lock", m.unlock); err != nil {
+			errs = append(errs, fmt.Errorf("%w (lock ID %s): %w", ErrLockNotReleased, m.lockID, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// unknownPending counts the operations in flight in the current state that
+// a pushed state next cannot account for: next is of another lineage, or
+// older than the intent. A state of the same lineage with a greater serial
+// than the snapshot an intent was recorded against was made by a run that
+// had the intent (a recovery file of the run that recorded it): it holds
+// the intent, or its outcome.
+func (m *Manager) unknownPending(next *State) int {
+	n := 0
+	for id := range m.st.Pending {
+		if _, still := next.Pending[id]; still {
+			continue
+		}
+		epoch, known := m.pendingEpoch[id]
+		if !known || next.Lineage != m.st.Lineage || next.Serial <= epoch {
+			n++
+		}
+	}
+	return n
+}
+
+// call runs one backend call under OpenOptions.BackendTimeout and says so
+// when the backend, not the caller, ran out of time.
+func (m *Manager) call(ctx context.Context, what string, fn func(context.Context) error) error {
+	d := m.opts.BackendTimeout
+	if d <= 0 {
+		return fn(ctx)
+	}
+	cctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	err := fn(cctx)
+	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		return &BackendTimeoutError{What: what, After: d, Err: err}
+	}
+	return err
+}
+
+// timed returns the backend's Locker with its calls under BackendTimeout.
+func (m *Manager) timed() Locker { return timedLocker{m} }
+
+type timedLocker struct{ m *Manager }
+
+func (t timedLocker) Lock(ctx context.Context, info LockInfo) (unlock func(context.Context) error, err error) {
+	err = t.m.call(ctx, "taking the state lock", func(ctx context.Context) (err error) {
+		unlock, err = t.m.b.Lock(ctx, info)
+		return err
+	})
+	return unlock, err
+}
+
+func (t timedLocker) ForceUnlock(ctx context.Context, id string) error {
+	return t.m.call(ctx, "breaking the state lock", func(ctx context.Context) error { return t.m.b.ForceUnlock(ctx, id) })
+}
+
+// BackendTimeoutError is a backend call that did not finish within
+// OpenOptions.BackendTimeout.
+type BackendTimeoutError struct {
+	What  string
+	After time.Duration
+	Err   error
+}
+
+func (e *BackendTimeoutError) Error() string {
+	return fmt.Sprintf("the state backend did not answer within %s while %s (%v); INDIGO_BACKEND_TIMEOUT sets the limit", e.After, e.What, e.Err)
+}
+
+func (e *BackendTimeoutError) Unwrap() error { return e.Err }
+
+// Recovery returns what the run knows, for a recovery file when the state
+// cannot be written: the state in memory, with the serial the next
+// snapshot would have had, so that `indigo state push` of it is accepted
+// over the last snapshot that was written, and of no other lineage.
+func (m *Manager) Recovery() *State {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.st.DeepCopy()
+	s.Serial++
+	s.IndigoVersion = m.opts.Version
+	return s
+}
+
+// LockID returns the ID of the lock the manager holds ("" when read-only).
+func (m *Manager) LockID() string { return m.lockID }
+
+// Unsaved reports whether the state in memory holds changes that no
+// snapshot has (the last Persist or Close failed, or none ran yet).
+func (m *Manager) Unsaved() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dirty
+}
+
+// LineageMismatchError is returned by Open when the journal holds records of
+// another lineage than the snapshot: a snapshot copied or restored from
+// another workspace, or a journal that was. Nothing is changed.
+type LineageMismatchError struct {
+	JournalLineage, StateLineage string
+	Records                      int
+}
+
+func (e *LineageMismatchError) Error() string {
+	return fmt.Sprintf("the state journal belongs to lineage %s, not to the state snapshot's lineage %s (a snapshot or a journal copied from another workspace?). "+
+		"Nothing was changed. Restore the snapshot this journal belongs to; or, if the snapshot is the right one, move the journal aside (its %d records may be the only record of objects of the other state)",
+		e.JournalLineage, e.StateLineage, e.Records)
 }

@@ -270,6 +270,9 @@ func firstSet(p *string, fallbacks ...string) string {
 // openBackend connects to the backend c describes; dir is the working
 // directory relative paths are in.
 func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backend, error) {
+	// Connecting is bounded like every other backend call.
+	ctx, cancel := withBackendTimeout(ctx)
+	defer cancel()
 	switch c.Type {
 	case "local":
 		path := c.Settings["path"]
@@ -286,7 +289,7 @@ func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backe
 		}
 		b, err := pg.New(ctx, pg.Config{ConnString: conn, Workspace: pgWorkspace(c), Schema: c.Settings["schema_name"]})
 		if err != nil {
-			return nil, &exitError{code: 1, msg: fmt.Sprintf("connecting to %s: %s", c, err)}
+			return nil, &exitError{code: 1, msg: fmt.Sprintf("connecting to %s: %s\n%s", c, err, unreachedHint)}
 		}
 		return b, nil
 	case "s3":
@@ -301,7 +304,7 @@ func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backe
 			CreateBucket: c.createBucket,
 		})
 		if err != nil {
-			return nil, &exitError{code: 1, msg: err.Error()}
+			return nil, &exitError{code: 1, msg: err.Error() + "\n" + unreachedHint}
 		}
 		return b, nil
 	}

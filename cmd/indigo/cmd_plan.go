@@ -45,6 +45,7 @@ type runFlags struct {
 	replan           bool
 	autoApprove      bool
 	noColor          bool
+	providerTimeout  time.Duration
 }
 
 func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
@@ -61,6 +62,7 @@ func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
 	fl.BoolVar(&f.refreshOnly, "refresh-only", false, "only update the state from the real world")
 	fl.BoolVar(&f.noColor, "no-color", false, "accepted for Terraform compatibility; output has no color")
 	fl.BoolVar(&f.destroy, "destroy", false, "plan to destroy everything the state records")
+	fl.DurationVar(&f.providerTimeout, "provider-timeout", f.timeoutDefault(), "give up on a provider call that takes longer (default from INDIGO_PROVIDER_TIMEOUT, else 30m)")
 	if forApply {
 		fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	} else {
@@ -113,7 +115,7 @@ func (w *workspace) planOptions(f *runFlags) (planner.Options, error) {
 	}
 	opts := planner.Options{
 		Vars: vars, VarRanges: ranges, Targets: f.targets, SkipRefresh: !f.refresh,
-		Parallelism: f.parallelism, Replan: f.replan, Logger: w.logger,
+		Parallelism: f.parallelism, Replan: f.replan, Logger: w.logger, ProviderTimeout: f.providerTimeout,
 	}
 	if opts.Workspace, err = currentWorkspace(w.dir); err != nil {
 		return opts, &exitError{code: 1, msg: err.Error()}
@@ -391,11 +393,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := mgr.Close(context.Background()); err != nil {
-			fmt.Fprintf(a.stderr, "Error: saving the state: %s\n", err)
-		}
-	}()
+	defer a.closeState(w, mgr)
 	if d := w.reconcile(ctx, mgr, provs, opts); d.HasErrors() {
 		w.diags(d)
 		return exitCode(1)
@@ -493,7 +491,7 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.
 	}
 	w.diags(diags)
 	if err := mgr.Persist(context.Background()); err != nil {
-		fmt.Fprintf(a.stderr, "Error: saving the state: %s\n", err)
+		a.stateNotSaved(w, mgr, err)
 		return exitCode(1)
 	}
 	add, change, destroy, _, _ := out.Applied.Counts()
@@ -502,7 +500,7 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.
 		return exitCode(1)
 	}
 	if diags.HasErrors() {
-		fmt.Fprintln(a.stdout, "\nApply failed; what did succeed is recorded in the state.")
+		fmt.Fprintln(a.stdout, "\nApply failed; what did succeed is recorded in the state. Fix the errors above and run indigo apply again.")
 		return exitCode(1)
 	}
 	if p.Mode == plan.DestroyMode {
@@ -582,8 +580,8 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 	if err != nil {
 		return err
 	}
-	defer mgr.Close(context.Background())
-	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true}
+	defer a.closeState(w, mgr)
+	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true, ProviderTimeout: f.providerTimeout}
 	opts.Workspace, _ = currentWorkspace(w.dir)
 	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
 }

@@ -40,6 +40,9 @@ type workspace struct {
 	// broken holds the errors of a configuration that loaded only in
 	// part (loadBrokenWorkspace): destroy can still work from the state.
 	broken hcl.Diagnostics
+	// stateUnsaved is set once the user was told that the state could not
+	// be written and where its recovery file is (stateNotSaved).
+	stateUnsaved bool
 }
 
 // loadWorkspace loads the configuration at path (a directory or a TOSCA
@@ -138,13 +141,13 @@ func (w *workspace) openState(ctx context.Context, operation string, lock bool) 
 		return nil, err
 	}
 	lock = lock && w.a.tf.lock
-	m, err := w.a.openWithTimeout(ctx, b, state.OpenOptions{Operation: operation, Version: indigoVersion(), ReadOnly: !lock})
+	m, err := w.a.openWithTimeout(ctx, b, state.OpenOptions{Operation: operation, Version: indigoVersion(), ReadOnly: !lock, BackendTimeout: w.a.backendTimeout()})
 	if err != nil {
 		var le *state.LockedError
 		if errors.As(err, &le) {
 			return nil, &exitError{code: 1, msg: le.Error()}
 		}
-		return nil, &exitError{code: 1, msg: fmt.Sprintf("opening the state: %s", err)}
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("opening the state: %s\n%s", err, unreachedHint)}
 	}
 	for _, warn := range m.Warnings() {
 		fmt.Fprintf(w.a.stderr, "Warning: %s\n", warn)

@@ -44,6 +44,9 @@ type postgres struct {
 	dir    string
 	proc   *exec.Cmd
 	exited chan struct{}
+	// command and server start it again (RestartPostgres).
+	command func(string, ...string) *exec.Cmd
+	server  string
 }
 
 // Postgres returns a connection string to a fresh, empty database on a
@@ -205,13 +208,7 @@ func startPostgres() (*postgres, string, error) {
 			return nil, "", err
 		}
 	}
-	command := func(name string, args ...string) *exec.Cmd {
-		cmd := exec.Command(name, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "LC_ALL=C")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: runAs, Pdeathsig: syscall.SIGKILL}
-		return cmd
-	}
+	command := pgCommand(dir, runAs)
 	data := filepath.Join(dir, "data")
 	var out bytes.Buffer
 	cmd := command(initdb, "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
@@ -261,7 +258,7 @@ func runPostgres(command func(string, ...string) *exec.Cmd, server, dir, data, l
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &postgres{port: port, dir: dir, proc: cmd, exited: make(chan struct{})}
+	p := &postgres{port: port, dir: dir, proc: cmd, exited: make(chan struct{}), command: command, server: server}
 	go func() {
 		_ = cmd.Wait()
 		close(p.exited)
@@ -288,5 +285,17 @@ func runPostgres(command func(string, ...string) *exec.Cmd, server, dir, data, l
 			p.stop()
 			return nil, fmt.Errorf("postgres did not accept connections on port %d: %v; the end of its log:\n%s", port, err, logTail(logPath, logStart))
 		}
+	}
+}
+
+// pgCommand returns how to run a PostgreSQL program in dir as runAs (nil:
+// as this process), dying with this process.
+func pgCommand(dir string, runAs *syscall.Credential) func(string, ...string) *exec.Cmd {
+	return func(name string, args ...string) *exec.Cmd {
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "LC_ALL=C")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: runAs, Pdeathsig: syscall.SIGKILL}
+		return cmd
 	}
 }

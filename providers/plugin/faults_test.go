@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -236,4 +237,37 @@ func TestFaultCancel(t *testing.T) {
 	if !processGone(pid) {
 		t.Errorf("provider process %d still exists", pid)
 	}
+}
+
+// TestFaultFrozenClose: Close of a provider whose process is frozen
+// (SIGSTOP: it holds its connection and answers nothing) does not wait for
+// ever on the shutdown it asks for: the process is killed and Close
+// returns.
+func TestFaultFrozenClose(t *testing.T) {
+	p := startProvider(t, 6)
+	pid := p.proc.Pid()
+	if _, err := p.Schema(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	done := make(chan struct{})
+	go func() {
+		_ = p.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close of a frozen provider did not return within 30 s")
+	}
+	for range 100 {
+		if processGone(pid) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("the frozen provider process %d is still there after Close", pid)
 }

@@ -292,10 +292,29 @@ func (p *Provider) Name() string { return p.name }
 func (p *Provider) Close() error {
 	p.closeOnce.Do(func() {
 		p.closed.Store(true)
-		p.client.Kill()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.client.Kill()
+		}()
+		// go-plugin asks the provider to shut down over gRPC and waits
+		// for the answer without a deadline: a frozen provider (stopped,
+		// deadlocked) never answers. Kill it; the call then fails and
+		// the rest of the cleanup runs.
+		select {
+		case <-done:
+		case <-time.After(closeGrace):
+			if p.proc != nil {
+				_ = p.proc.Kill(context.Background())
+			}
+			<-done
+		}
 	})
 	return nil
 }
+
+// closeGrace is how long Close lets a provider shut down by itself.
+const closeGrace = 3 * time.Second
 
 // Stop asks the provider to abandon what it is doing (the StopProvider RPC),
 // typically after the user pressed Ctrl-C. Calls in flight return, usually

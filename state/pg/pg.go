@@ -30,6 +30,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -118,25 +119,79 @@ func (b *Backend) sql(q string) string {
 	return q
 }
 
+// connect opens a connection named after this process (application_name
+// "indigo pid PID"), so that force-unlock can end every session of a holder
+// that hangs, with synchronous commits, and with
+// idle_in_transaction_session_timeout set: indigo
+// never waits inside a transaction, so a client that stops there (frozen,
+// cut off) has its transaction rolled back and its row locks freed by the
+// server instead of blocking every other run.
+func (b *Backend) connect(ctx context.Context) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(b.cfg.ConnString)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["application_name"] = appName
+	// A journal record must be durable when its commit returns: a server
+	// tuned with synchronous_commit=off acknowledges commits it can still
+	// lose if it crashes, which would lose an intent whose operation ran.
+	cfg.RuntimeParams["synchronous_commit"] = "on"
+	if _, set := cfg.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "30s"
+	}
+	return pgx.ConnectConfig(ctx, cfg)
+}
+
+// appName is the application_name of this process's sessions.
+var appName = fmt.Sprintf("indigo pid %d", os.Getpid())
+
 // withConn runs fn with the backend's connection, reconnecting when it was
 // closed or broken.
 func (b *Backend) withConn(ctx context.Context, fn func(context.Context, *pgx.Conn) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.conn == nil || b.conn.IsClosed() {
-		c, err := pgx.Connect(ctx, b.cfg.ConnString)
+		c, err := b.connect(ctx)
 		if err != nil {
 			return fmt.Errorf("connecting to PostgreSQL for %s: %w", b.where, err)
 		}
 		b.conn = c
 	}
 	err := fn(ctx, b.conn)
-	if err != nil && b.conn.PgConn().IsBusy() {
+	if err != nil && sessionEnded(err) && ctx.Err() == nil {
+		// The server ended the session before it ran anything we sent
+		// (pg_terminate_backend, a restart) or the connection broke
+		// before the request left: nothing was applied, and an open
+		// transaction was rolled back. Once more on a new connection.
+		_ = b.conn.Close(context.WithoutCancel(ctx))
+		b.conn = nil
+		c, cerr := b.connect(ctx)
+		if cerr != nil {
+			return fmt.Errorf("%w (reconnecting to PostgreSQL for %s: %v)", err, b.where, cerr)
+		}
+		b.conn = c
+		err = fn(ctx, b.conn)
+	}
+	if err != nil && (b.conn.PgConn().IsBusy() || b.conn.IsClosed()) {
 		// A cancelled query can leave the connection unusable: start over.
 		_ = b.conn.Close(context.WithoutCancel(ctx))
 		b.conn = nil
 	}
 	return err
+}
+
+// sessionEnded reports whether err says that the server ended the session
+// (admin_shutdown, crash_shutdown) or that the request was never sent,
+// both of which leave nothing applied.
+func sessionEnded(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "57P01" || pe.Code == "57P02") {
+		return true
+	}
+	return pgconn.SafeToRetry(err)
 }
 
 func (b *Backend) setup(ctx context.Context, c *pgx.Conn) error {
@@ -201,7 +256,7 @@ func (b *Backend) setup(ctx context.Context, c *pgx.Conn) error {
 // Lock takes the workspace's advisory lock on a connection of its own,
 // without waiting, and records info.
 func (b *Backend) Lock(ctx context.Context, info state.LockInfo) (func(context.Context) error, error) {
-	c, err := pgx.Connect(ctx, b.cfg.ConnString)
+	c, err := b.connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL to lock %s: %w", b.where, err)
 	}
@@ -301,6 +356,12 @@ func (b *Backend) ForceUnlock(ctx context.Context, id string) error {
 				return fmt.Errorf("force-unlocking %s: finding the holder: %w", b.where, err)
 			}
 			if attempt == 0 {
+				// The holder's other sessions first (its snapshot and
+				// journal writes): one stuck inside a transaction would
+				// hold row locks every other run waits for.
+				_, _ = c.Exec(ctx, `SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a, pg_stat_activity h
+					WHERE h.pid = $1 AND a.application_name = h.application_name AND a.application_name LIKE 'indigo pid %'
+					AND a.client_addr IS NOT DISTINCT FROM h.client_addr AND a.pid <> $1 AND a.pid <> pg_backend_pid()`, pid)
 				var ok bool
 				if err := c.QueryRow(ctx, `SELECT pg_terminate_backend($1)`, pid).Scan(&ok); err != nil || !ok {
 					return fmt.Errorf("force-unlocking %s: ending the holder's session %d: %v: %w", b.where, pid, err, state.ErrCannotForceUnlock)
