@@ -32,6 +32,10 @@ type Options struct {
 	// Targets limits the plan to these resources or modules and what they
 	// depend on (-target), written as addresses.
 	Targets []string
+	// Excludes leaves these resources or modules, and what depends on
+	// them, out of the plan (-exclude); a destroy also keeps what they
+	// depend on.
+	Excludes []string
 	// Replace forces these instances to be replaced (-replace).
 	Replace []config.InstanceAddr
 	// SkipRefresh skips reading the real state of each object (-refresh=false).

@@ -39,6 +39,7 @@ type runFlags struct {
 	detailedExitcode bool
 	refresh          bool
 	targets          []string
+	excludes         []string
 	replace          []string
 	parallelism      int
 	lock             bool
@@ -54,6 +55,7 @@ func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
 	fl.BoolVar(&f.json, "json", false, "print Terraform's machine-readable UI: one JSON message a line (docs/json-ui.md); the whole plan as JSON is indigo show -json PLANFILE")
 	fl.BoolVar(&f.refresh, "refresh", true, "read the real state of every object first (-refresh=false skips it)")
 	fl.StringArrayVar(&f.targets, "target", nil, "limit the run to this resource, module, deployment or storage and what it depends on (repeatable)")
+	fl.StringArrayVar(&f.excludes, "exclude", nil, "leave this resource, module, deployment or storage and what depends on it out of the run; a destroy also keeps what it depends on (repeatable)")
 	fl.StringArrayVar(&f.replace, "replace", nil, "replace this resource instance even if nothing changed (repeatable)")
 	fl.IntVar(&f.parallelism, "parallelism", 10, "how many provider operations run at once")
 	fl.BoolVar(&f.lock, "lock", true, "hold the state lock while running")
@@ -112,7 +114,7 @@ func (w *workspace) planOptions(f *runFlags) (planner.Options, error) {
 		return planner.Options{}, err
 	}
 	opts := planner.Options{
-		Vars: vars, VarRanges: ranges, Targets: f.targets, SkipRefresh: !f.refresh,
+		Vars: vars, VarRanges: ranges, Targets: f.targets, Excludes: f.excludes, SkipRefresh: !f.refresh,
 		Parallelism: f.parallelism, Replan: f.replan, Logger: w.logger,
 	}
 	if opts.Workspace, err = currentWorkspace(w.dir); err != nil {
@@ -365,7 +367,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 		}
 	}
 	load := a.loadWorkspace
-	if destroy && len(f.targets) == 0 {
+	if destroy && len(f.targets) == 0 && len(f.excludes) == 0 {
 		load = a.loadBrokenWorkspace
 	}
 	w, err := load(pathArg(args, f.file))
@@ -412,7 +414,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	// stuck are the objects a destroy from state alone cannot reach, and
 	// why.
 	var stuck, why hcl.Diagnostics
-	if destroy && len(f.targets) == 0 && diags.HasErrors() && stop.Err() == nil {
+	if destroy && len(f.targets) == 0 && len(f.excludes) == 0 && diags.HasErrors() && stop.Err() == nil {
 		w.diags(asWarnings(diags))
 		w.diags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Destroying from the state alone",
 			Detail: "The configuration cannot be planned (see above), so destroy plans from what the state records: every object is deleted with the provider configuration the state records for it, configured from what the configuration still gives."}})
@@ -583,7 +585,7 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 		return err
 	}
 	defer mgr.Close(context.Background())
-	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true}
+	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Excludes: p.Excludes, Saved: true}
 	opts.Workspace, _ = currentWorkspace(w.dir)
 	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
 }
