@@ -84,6 +84,37 @@ func (r *run) runProvisioners(ctx context.Context, res *config.Resource, addr co
 	return diags
 }
 
+// checkProvisioners reads the resource's provisioner and connection
+// blocks against their schemas, with self unknown, so that a plan reports
+// an unknown provisioner type or a bad argument where it is written,
+// rather than the apply after creating the object.
+func (r *run) checkProvisioners(res *config.Resource, addr config.InstanceAddr, it eval.Iteration, ty cty.Type) hcl.Diagnostics {
+	if res.Managed == nil || len(res.Managed.Provisioners) == 0 {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	s := r.scope(addr.Module, it)
+	s.Self = cty.UnknownVal(ty)
+	for _, p := range res.Managed.Provisioners {
+		spec, ok := provision.Spec(p.Type)
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported provisioner", Detail: fmt.Sprintf("indigo runs the provisioners %v, not %q. Replace it with one of them (local-exec runs any command here).", provision.Kinds(), p.Type), Subject: p.DeclRange.Ptr()})
+			continue
+		}
+		_, d := s.EvalBlock(p.Config, spec)
+		diags = append(diags, d...)
+		if p.Connection != nil {
+			_, d = s.EvalBlock(p.Connection, provision.ConnectionSpec)
+			diags = append(diags, d...)
+		}
+	}
+	if res.Managed.Connection != nil {
+		_, d := s.EvalBlock(res.Managed.Connection, provision.ConnectionSpec)
+		diags = append(diags, d...)
+	}
+	return diags
+}
+
 // hasProvisioners reports whether res has provisioners that run when.
 func hasProvisioners(res *config.Resource, when string) bool {
 	if res == nil || res.Managed == nil {

@@ -132,3 +132,28 @@ func TestProvisioners(t *testing.T) {
 		t.Errorf("destroy-time provisioner: %q, %v", b, err)
 	}
 }
+
+// TestProvisionerErrorsAtPlan: an unknown provisioner type and an unknown
+// argument are errors of the plan, located at the block, before anything
+// is created.
+func TestProvisionerErrorsAtPlan(t *testing.T) {
+	for name, block := range map[string]string{
+		"chef":     `provisioner "chef" {}`,
+		"argument": `provisioner "local-exec" { commmand = "true" }`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := "provider \"indigo\" {\n  root = \"site\"\n}\n\nresource \"indigo_file\" \"a\" {\n  path    = \"a.txt\"\n  content = \"a\"\n  " + block + "\n}\n"
+			if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, code := runIn(t, dir, "apply", "-auto-approve")
+			if code != 1 || !strings.Contains(out, "main.hcl line 8") {
+				t.Errorf("exit %d, want 1 with an error at main.hcl line 8:\n%s", code, out)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "site", "a.txt")); err == nil {
+				t.Errorf("a.txt was created despite the error")
+			}
+		})
+	}
+}
