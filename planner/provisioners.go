@@ -57,14 +57,18 @@ func (r *run) runProvisioners(ctx context.Context, res *config.Resource, addr co
 		if conn != cty.NilVal {
 			conn, _ = conn.UnmarkDeep()
 		}
-		label := fmt.Sprintf("%s (%s)", addr, p.Type)
-		r.progress(Event{Kind: "start", Addr: label, Action: "Provisioning"})
-		out := func(line string) { r.progress(Event{Kind: "output", Addr: label, Detail: line}) }
+		r.progress(Event{Kind: "provision_start", Addr: addr.String(), Action: p.Type})
+		out := func(line string) { r.progress(Event{Kind: "provision_progress", Addr: addr.String(), Action: p.Type, Detail: line}) }
 		if sensitive {
 			out = nil
-			r.progress(Event{Kind: "output", Addr: label, Detail: "(output suppressed due to sensitive value in config)"})
+			r.progress(Event{Kind: "provision_progress", Addr: addr.String(), Action: p.Type, Detail: "(output suppressed due to sensitive value in config)"})
 		}
 		err := provision.Run(ctx, p.Type, cfg, conn, out)
+		done := Event{Kind: "provision_complete", Addr: addr.String(), Action: p.Type}
+		if err != nil {
+			done.Kind = "provision_errored"
+		}
+		r.progress(done)
 		if err == nil {
 			continue
 		}

@@ -263,8 +263,10 @@ func (a *app) progressPrinter(apply bool) func(planner.Event) {
 			fmt.Fprintf(a.stdout, "%s: %s failed after %s\n", e.Addr, e.Action, e.Elapsed.Round(time.Second))
 		case "fallback":
 			fmt.Fprintf(a.stdout, "%s: %s %s\n", e.Addr, e.Action, e.Detail)
-		case "output":
-			fmt.Fprintf(a.stdout, "%s: %s\n", e.Addr, e.Detail)
+		case "provision_start":
+			fmt.Fprintf(a.stdout, "%s: Provisioning with '%s'...\n", e.Addr, e.Action)
+		case "provision_progress":
+			fmt.Fprintf(a.stdout, "%s (%s): %s\n", e.Addr, e.Action, e.Detail)
 		}
 	}
 }

@@ -89,7 +89,7 @@ func TestProvisioners(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("apply with a failing provisioner: exit %d, want 1\n%s", code, out)
 	}
-	for _, want := range []string{"Provisioner failed", `running "exit 7"`, "now tainted", "Provisioner failed (continuing)", "indigo_file.a (remote-exec): hello from remote"} {
+	for _, want := range []string{"Provisioner failed", `running "exit 7"`, "now tainted", "Provisioner failed (continuing)", "indigo_file.a (remote-exec): hello from remote", "indigo_file.a: Provisioning with 'file'..."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("apply output lacks %q:\n%s", want, out)
 		}
@@ -113,8 +113,13 @@ func TestProvisioners(t *testing.T) {
 		t.Fatal(err)
 	}
 	write("echo b fixed > b-provisioned.txt")
-	if out, code = runIn(t, dir, "apply", "-auto-approve"); code != 0 {
+	if out, code = runIn(t, dir, "apply", "-auto-approve", "-json"); code != 0 {
 		t.Fatalf("apply after the fix: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{`"type":"provision_start"`, `"type":"provision_complete"`, `"provisioner":"local-exec"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply -json lacks %s:\n%s", want, out)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "b-provisioned.txt")); err != nil {
 		t.Errorf("the replacement of b was not provisioned: %v", err)
