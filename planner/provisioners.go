@@ -58,7 +58,9 @@ func (r *run) runProvisioners(ctx context.Context, res *config.Resource, addr co
 			conn, _ = conn.UnmarkDeep()
 		}
 		r.progress(Event{Kind: "provision_start", Addr: addr.String(), Action: p.Type})
-		out := func(line string) { r.progress(Event{Kind: "provision_progress", Addr: addr.String(), Action: p.Type, Detail: line}) }
+		out := func(line string) {
+			r.progress(Event{Kind: "provision_progress", Addr: addr.String(), Action: p.Type, Detail: line})
+		}
 		if sensitive {
 			out = nil
 			r.progress(Event{Kind: "provision_progress", Addr: addr.String(), Action: p.Type, Detail: "(output suppressed due to sensitive value in config)"})
