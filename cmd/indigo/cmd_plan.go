@@ -109,6 +109,9 @@ func pathArg(args []string, file string) string {
 
 // planOptions converts flags into planner options.
 func (w *workspace) planOptions(f *runFlags) (planner.Options, error) {
+	if len(f.targets) > 0 && len(f.excludes) > 0 {
+		return planner.Options{}, &exitError{code: 1, msg: "-target and -exclude cannot be used together: -target keeps only what it names, -exclude leaves out what it names; use one of them"}
+	}
 	vars, ranges, err := w.variables(&f.varFlags)
 	if err != nil {
 		return planner.Options{}, err
