@@ -440,6 +440,17 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	}
 	after := remark(newVal, schema.Block, cfgMarks)
 	r.store.setResource(addr, each, after)
+	if op == state.OpCreate && hasProvisioners(res, "create") {
+		pd := r.runProvisioners(ar.opCtx, res, addr, sc, after, "create")
+		diags = append(diags, pd...)
+		if pd.HasErrors() {
+			if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, taint(obj)); err != nil {
+				diags = append(diags, journalDiag(addr, err))
+			}
+			r.noteFailure(ch, diags)
+			return diags
+		}
+	}
 	self := sc.WithIteration(sc.Iteration)
 	self.Self = after
 	return append(diags, checkRules(self, res.Postconditions, "Postcondition", addr.String())...)
@@ -544,14 +555,25 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 	if err != nil {
 		prior, _ = ch.Before.UnmarkDeep()
 	}
+	var diags hcl.Diagnostics
+	if c := r.cfg.Descendant(addr.Module.Static()); deposed == "" && obj.Status != state.Tainted && c != nil {
+		if res := c.Module.Resource(addr.Resource); hasProvisioners(res, "destroy") {
+			self := remark(prior, schema.Block, nil)
+			diags = r.runProvisioners(ar.opCtx, res, addr, r.scope(addr.Module, keyIteration(addr.Key)), self, "destroy")
+			if diags.HasErrors() {
+				r.noteFailure(ch, diags)
+				return diags
+			}
+		}
+	}
 	id, err := ar.rec.Intent(ar.opCtx, state.Intent{ID: state.NewIntentID(), Op: state.OpDelete, Addr: addr, Deposed: deposed, Provider: ch.Provider, Started: time.Now()})
 	if err != nil {
-		return hcl.Diagnostics{intentDiag(addr, "destroying", err)}
+		return append(diags, intentDiag(addr, "destroying", err))
 	}
 	resp := r.applyWithProgress(ar.opCtx, addr, "Destroying", inst, plugin.ApplyRequest{
 		Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: prior, PlannedState: cty.NullVal(ty), Config: cty.NullVal(ty), PlannedPrivate: obj.Private,
 	})
-	diags := toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange (destroy)", nil)
+	diags = append(diags, toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange (destroy)", nil)...)
 	if unanswered(resp.Diagnostics) {
 		r.noteFailure(ch, diags)
 		return append(diags, unknownOutcomeDiag(addr, "destroying", inst))

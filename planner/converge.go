@@ -77,6 +77,7 @@ func ApplyWithFallback(ctx context.Context, cfg *config.Config, p *plan.Plan, re
 		cleanOpts := opts
 		cleanOpts.Mode = plan.DestroyMode
 		cleanOpts.Targets = nil
+		cleanOpts.Excludes = nil
 		for _, comp := range moving {
 			cleanOpts.Targets = append(cleanOpts.Targets, comp.String())
 		}

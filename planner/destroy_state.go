@@ -121,6 +121,7 @@ type StateDestroy struct {
 func PlanDestroyFromState(ctx context.Context, cfg *config.Config, prior *state.State, provs Providers, opts Options) (*StateDestroy, hcl.Diagnostics) {
 	opts.Mode = plan.DestroyMode
 	opts.Targets = nil
+	opts.Excludes = nil
 	opts.LeaveProviders = map[config.ProviderConfigAddr]bool{}
 	stateCfg, diags := StateOnlyConfig(cfg, prior, opts)
 	out := &StateDestroy{Config: stateCfg}

@@ -364,6 +364,11 @@ func (r *run) refresh(ctx context.Context, addr config.InstanceAddr, prior cty.V
 func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Resource, addr config.InstanceAddr, it eval.Iteration, each state.EachMode, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	ty := schema.Block.ImpliedType()
+	if !r.speculative && r.opts.Mode == plan.NormalMode {
+		if d := r.checkProvisioners(res, addr, it, ty); d.HasErrors() {
+			return d
+		}
+	}
 	obj := r.prior.ResourceInstance(addr)
 	var prior cty.Value
 	if pre, ok := r.refreshed(addr); ok && pre.prior != cty.NilVal {

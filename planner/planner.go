@@ -84,6 +84,9 @@ func (r *run) buildGraph(mk nodeMaker) (*dag, hcl.Diagnostics) {
 	if len(r.opts.Targets) > 0 {
 		b.diags = append(b.diags, r.applyTargets(b)...)
 	}
+	if len(r.opts.Excludes) > 0 {
+		b.diags = append(b.diags, r.applyExcludes(b)...)
+	}
 	return b.g, b.diags
 }
 
@@ -106,6 +109,7 @@ func (r *run) result(errored bool) *plan.Plan {
 		PriorSerial:  r.prior.Serial,
 		Variables:    r.opts.Vars,
 		Targets:      r.opts.Targets,
+		Excludes:     r.opts.Excludes,
 		Timestamp:    r.now,
 		Errored:      errored,
 	}
@@ -253,12 +257,18 @@ func (r *run) applyTargets(b *graphBuilder) hcl.Diagnostics {
 // targeted reports whether a resource node is named by a target, directly
 // or by being inside a targeted module or placed scope.
 func (r *run) targeted(b *graphBuilder, key string) bool {
+	return namedBy(b, key, r.opts.Targets)
+}
+
+// namedBy reports whether a resource node is named by one of addrs,
+// directly or by being inside a named module or placed scope.
+func namedBy(b *graphBuilder, key string, addrs []string) bool {
 	abs, ok := b.resourceAddrs[key]
 	if !ok {
 		return false
 	}
 	p := abs.Module.Static()
-	for _, t := range r.opts.Targets {
+	for _, t := range addrs {
 		if a, d := config.ParseInstanceAddr(t); !d.HasErrors() {
 			if a.Module.Static() == p && a.Resource == abs.Resource {
 				return true

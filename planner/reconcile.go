@@ -54,6 +54,7 @@ func Reconcile(ctx context.Context, cfg *config.Config, rec InFlightRecorder, pr
 	// no longer places is reported by the plan that follows, and does not
 	// stop the other providers from reconciling.
 	r.opts.Targets = nil
+	r.opts.Excludes = nil
 	_ = r.place(ctx)
 	g, diags := r.buildGraph(planMaker{r})
 	if diags.HasErrors() {

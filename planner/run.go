@@ -33,6 +33,10 @@ type Options struct {
 	// Targets limits the plan to these resources or modules and what they
 	// depend on (-target), written as addresses.
 	Targets []string
+	// Excludes leaves these resources or modules, and what depends on
+	// them, out of the plan (-exclude); a destroy also keeps what they
+	// depend on.
+	Excludes []string
 	// Replace forces these instances to be replaced (-replace).
 	Replace []config.InstanceAddr
 	// SkipRefresh skips reading the real state of each object (-refresh=false).
@@ -75,7 +79,9 @@ type Options struct {
 // Event reports progress of a walk to the user interface.
 type Event struct {
 	// Kind is "start", "done", "error" or "still" (a long operation still
-	// running).
+	// running); for a provisioner (Action is its type) "provision_start",
+	// "provision_progress" (Detail is a line of output),
+	// "provision_complete" or "provision_errored".
 	Kind string
 	// Addr is the instance or object concerned.
 	Addr string

@@ -63,6 +63,7 @@ func Status(ctx context.Context, cfg *config.Config, prior *state.State, provs P
 	opts.Mode = plan.NormalMode
 	opts.SkipRefresh = false
 	opts.Targets = nil
+	opts.Excludes = nil
 	for _, a := range addrs {
 		opts.Targets = append(opts.Targets, a.String())
 	}

@@ -39,6 +39,7 @@ type runFlags struct {
 	detailedExitcode bool
 	refresh          bool
 	targets          []string
+	excludes         []string
 	replace          []string
 	parallelism      int
 	lock             bool
@@ -55,6 +56,7 @@ func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
 	fl.BoolVar(&f.json, "json", false, "print Terraform's machine-readable UI: one JSON message a line (docs/json-ui.md); the whole plan as JSON is indigo show -json PLANFILE")
 	fl.BoolVar(&f.refresh, "refresh", true, "read the real state of every object first (-refresh=false skips it)")
 	fl.StringArrayVar(&f.targets, "target", nil, "limit the run to this resource, module, deployment or storage and what it depends on (repeatable)")
+	fl.StringArrayVar(&f.excludes, "exclude", nil, "leave this resource, module, deployment or storage and what depends on it out of the run; a destroy also keeps what it depends on (repeatable)")
 	fl.StringArrayVar(&f.replace, "replace", nil, "replace this resource instance even if nothing changed (repeatable)")
 	fl.IntVar(&f.parallelism, "parallelism", 10, "how many provider operations run at once")
 	fl.BoolVar(&f.lock, "lock", true, "hold the state lock while running")
@@ -109,12 +111,15 @@ func pathArg(args []string, file string) string {
 
 // planOptions converts flags into planner options.
 func (w *workspace) planOptions(f *runFlags) (planner.Options, error) {
+	if len(f.targets) > 0 && len(f.excludes) > 0 {
+		return planner.Options{}, &exitError{code: 1, msg: "-target and -exclude cannot be used together: -target keeps only what it names, -exclude leaves out what it names; use one of them"}
+	}
 	vars, ranges, err := w.variables(&f.varFlags)
 	if err != nil {
 		return planner.Options{}, err
 	}
 	opts := planner.Options{
-		Vars: vars, VarRanges: ranges, Targets: f.targets, SkipRefresh: !f.refresh,
+		Vars: vars, VarRanges: ranges, Targets: f.targets, Excludes: f.excludes, SkipRefresh: !f.refresh,
 		Parallelism: f.parallelism, Replan: f.replan, Logger: w.logger, ProviderTimeout: f.providerTimeout,
 	}
 	if opts.Workspace, err = currentWorkspace(w.dir); err != nil {
@@ -263,6 +268,10 @@ func (a *app) progressPrinter(apply bool) func(planner.Event) {
 			fmt.Fprintf(a.stdout, "%s: %s failed after %s\n", e.Addr, e.Action, e.Elapsed.Round(time.Second))
 		case "fallback":
 			fmt.Fprintf(a.stdout, "%s: %s %s\n", e.Addr, e.Action, e.Detail)
+		case "provision_start":
+			fmt.Fprintf(a.stdout, "%s: Provisioning with '%s'...\n", e.Addr, e.Action)
+		case "provision_progress":
+			fmt.Fprintf(a.stdout, "%s (%s): %s\n", e.Addr, e.Action, e.Detail)
 		}
 	}
 }
@@ -367,7 +376,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 		}
 	}
 	load := a.loadWorkspace
-	if destroy && len(f.targets) == 0 {
+	if destroy && len(f.targets) == 0 && len(f.excludes) == 0 {
 		load = a.loadBrokenWorkspace
 	}
 	w, err := load(pathArg(args, f.file))
@@ -410,7 +419,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	// stuck are the objects a destroy from state alone cannot reach, and
 	// why.
 	var stuck, why hcl.Diagnostics
-	if destroy && len(f.targets) == 0 && diags.HasErrors() && stop.Err() == nil {
+	if destroy && len(f.targets) == 0 && len(f.excludes) == 0 && diags.HasErrors() && stop.Err() == nil {
 		w.diags(asWarnings(diags))
 		w.diags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Destroying from the state alone",
 			Detail: "The configuration cannot be planned (see above), so destroy plans from what the state records: every object is deleted with the provider configuration the state records for it, configured from what the configuration still gives."}})
@@ -581,7 +590,7 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 		return err
 	}
 	defer a.closeState(w, mgr)
-	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true, ProviderTimeout: f.providerTimeout}
+	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Excludes: p.Excludes, Saved: true, ProviderTimeout: f.providerTimeout}
 	opts.Workspace, _ = currentWorkspace(w.dir)
 	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
 }

@@ -413,9 +413,9 @@ type ManagedResource struct {
 	Connection          hcl.Body
 }
 
-// Provisioner is a provisioner block. indigo records provisioners so
-// Terraform configurations load; running them is not supported yet and the
-// plan says so.
+// Provisioner is a provisioner block, run by the apply after the object
+// is created (or before it is destroyed, When "destroy"): local-exec,
+// file and remote-exec (planner/provision).
 type Provisioner struct {
 	Type       string
 	Config     hcl.Body

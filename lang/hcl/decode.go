@@ -362,7 +362,7 @@ func providerRefFromExpr(e hcl.Expression) (*config.LocalProviderRef, hcl.Diagno
 }
 
 var providerSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "alias"}, {Name: "version"}},
+	Attributes: []hcl.AttributeSchema{{Name: "alias"}, {Name: "version"}, {Name: "for_each"}},
 }
 
 func (d *decoder) decodeProvider(b *hcl.Block) hcl.Diagnostics {
@@ -384,6 +384,14 @@ func (d *decoder) decodeProvider(b *hcl.Block) hcl.Diagnostics {
 		}
 		p.Alias = alias
 		p.AliasRange = attr.Expr.Range().Ptr()
+	}
+	if attr, ok := content.Attributes["for_each"]; ok {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Provider for_each is not supported yet",
+			Detail:   "indigo cannot repeat a provider configuration with for_each (OpenTofu 1.9) yet: write one provider block per instance, each with its own alias, and choose among them with provider = NAME.ALIAS.",
+			Subject:  attr.Range.Ptr(),
+		})
 	}
 	if attr, ok := content.Attributes["version"]; ok {
 		var v string

@@ -141,6 +141,8 @@ type Plan struct {
 	// Targets and Replace record -target and -replace.
 	Targets []string
 	Replace []string
+	// Excludes records -exclude.
+	Excludes []string
 	// Timestamp is when the plan was made (plantimestamp()).
 	Timestamp time.Time
 	// Applyable is false when the plan has nothing to do.

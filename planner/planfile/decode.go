@@ -51,6 +51,7 @@ func (d *fileDecoder) plan(fp *filePlan) (*plan.Plan, error) {
 		ConfigDigest: fp.ConfigDigest,
 		Targets:      fp.Targets,
 		Replace:      fp.Replace,
+		Excludes:     fp.Excludes,
 		Applyable:    fp.Applyable,
 		Errored:      fp.Errored,
 	}

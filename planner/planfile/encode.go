@@ -69,6 +69,7 @@ func (e *fileEncoder) plan(p *plan.Plan) (*filePlan, error) {
 		ConfigDigest: p.ConfigDigest,
 		Targets:      p.Targets,
 		Replace:      p.Replace,
+		Excludes:     p.Excludes,
 		Applyable:    p.Applyable,
 		Errored:      p.Errored,
 	}

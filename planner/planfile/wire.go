@@ -155,6 +155,7 @@ type filePlan struct {
 	Variables    []fileVariable  `msgpack:"variables"`
 	Targets      []string        `msgpack:"targets"`
 	Replace      []string        `msgpack:"replace"`
+	Excludes     []string        `msgpack:"excludes,omitempty"`
 	// Timestamp is seconds and nanoseconds since the Unix epoch, UTC;
 	// absent for a zero time.
 	Timestamp []int64 `msgpack:"timestamp"`

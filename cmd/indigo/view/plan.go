@@ -531,6 +531,14 @@ func (r *planRenderer) notes() {
 			Detail:  "This plan may not include every change the configuration asks for. -target is for exceptional situations, such as recovering from a mistake; run a plan without it afterwards.",
 		})
 	}
+	if len(r.p.Excludes) > 0 {
+		excludes := append([]string(nil), r.p.Excludes...)
+		sort.Strings(excludes)
+		notes = append(notes, plan.Note{
+			Summary: "Resource exclusion is in effect: -exclude " + strings.Join(excludes, ", -exclude "),
+			Detail:  "This plan leaves out the excluded objects and what depends on them. -exclude is for exceptional situations; run a plan without it afterwards.",
+		})
+	}
 	if len(notes) == 0 {
 		return
 	}

@@ -207,6 +207,10 @@ func (s *Stream) Hook(kind, addr, verb string, elapsed time.Duration, detail str
 		s.Log(fmt.Sprintf("%s: %s %s %s", addr, kind, verb, detail))
 		return
 	}
+	if strings.HasPrefix(kind, "provision_") {
+		s.provisionHook(kind, ia, verb, detail)
+		return
+	}
 	hook := map[string]any{"resource": streamResource(ia), "action": hookActions[verb]}
 	secs := int(elapsed.Round(time.Second) / time.Second)
 	if id, ok := strings.CutPrefix(detail, "id="); ok {
@@ -230,6 +234,23 @@ func (s *Stream) Hook(kind, addr, verb string, elapsed time.Duration, detail str
 		s.emit("error", "apply_errored", fmt.Sprintf("%s: %s errored after %ds", addr, verb, secs), map[string]any{"hook": hook})
 	default:
 		s.Log(fmt.Sprintf("%s: %s %s", addr, verb, detail))
+	}
+}
+
+// provisionHook writes Terraform's provision_start, provision_progress,
+// provision_complete and provision_errored messages.
+func (s *Stream) provisionHook(kind string, addr config.InstanceAddr, provisioner, line string) {
+	hook := map[string]any{"resource": streamResource(addr), "provisioner": provisioner}
+	switch kind {
+	case "provision_start":
+		s.emit("info", kind, fmt.Sprintf("%s: Provisioning with '%s'...", addr, provisioner), map[string]any{"hook": hook})
+	case "provision_progress":
+		hook["output"] = line
+		s.emit("info", kind, fmt.Sprintf("%s: (%s): %s", addr, provisioner, line), map[string]any{"hook": hook})
+	case "provision_complete":
+		s.emit("info", kind, fmt.Sprintf("%s: (%s) Provisioning complete", addr, provisioner), map[string]any{"hook": hook})
+	case "provision_errored":
+		s.emit("error", kind, fmt.Sprintf("%s: (%s) Provisioning errored", addr, provisioner), map[string]any{"hook": hook})
 	}
 }
 
