@@ -188,7 +188,7 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 		return exitCode(1)
 	}
 	if f.out != "" {
-		if err := writePlanFile(f.out, p); err != nil {
+		if err := writePlanFile(w, f.out, p); err != nil {
 			return &exitError{code: 1, msg: fmt.Sprintf("saving the plan: %s", err)}
 		}
 		if !f.json {
@@ -201,13 +201,17 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 	return nil
 }
 
-func writePlanFile(path string, p *plan.Plan) error {
+func writePlanFile(w *workspace, path string, p *plan.Plan) error {
 	var buf bytes.Buffer
 	if err := planfile.Write(&buf, p); err != nil {
 		return err
 	}
+	data, err := w.sealPlanFile(buf.Bytes())
+	if err != nil {
+		return err
+	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
@@ -559,13 +563,16 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 	if err != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("reading the plan file: %s", err)}
 	}
-	p, err := planfile.Read(bytes.NewReader(b))
-	if err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("%s is not a valid plan file: %s", path, err)}
-	}
 	w, err := a.loadWorkspace(".")
 	if err != nil {
 		return err
+	}
+	if b, err = a.openPlanFile(path, b, w); err != nil {
+		return err
+	}
+	p, err := planfile.Read(bytes.NewReader(b))
+	if err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("%s is not a valid plan file: %s", path, err)}
 	}
 	if p.ConfigDigest != "" && p.ConfigDigest != configDigest(w) {
 		return &exitError{code: 1, msg: "the configuration changed since the plan was saved: run indigo plan again"}

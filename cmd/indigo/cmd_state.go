@@ -339,6 +339,9 @@ func (a *app) showCommand() *cobra.Command {
 				if err != nil {
 					return &exitError{code: 1, msg: fmt.Sprintf("reading %s: %s", args[0], err)}
 				}
+				if b, err = a.openPlanFile(args[0], b, nil); err != nil {
+					return err
+				}
 				p, err := planfile.Read(bytes.NewReader(b))
 				if err != nil {
 					return &exitError{code: 1, msg: fmt.Sprintf("%s is not a plan file: %s", args[0], err)}

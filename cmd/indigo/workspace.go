@@ -23,6 +23,7 @@ import (
 	"github.com/indigo-cloud/indigo/providers/launch"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 
 // DefaultStatePath is where the local backend keeps state when the
@@ -40,6 +41,9 @@ type workspace struct {
 	// broken holds the errors of a configuration that loaded only in
 	// part (loadBrokenWorkspace): destroy can still work from the state.
 	broken hcl.Diagnostics
+	// enc is the encryption configuration (encryption.go), decoded once.
+	enc     *encrypt.Config
+	encDone bool
 }
 
 // loadWorkspace loads the configuration at path (a directory or a TOSCA
