@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -91,7 +92,15 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	}
 	opts.Mode = p.Mode
 	if p.Variables != nil {
-		opts.Vars = p.Variables
+		// The plan's values, but ephemeral variables (never in a plan)
+		// from this run's input.
+		vars := maps.Clone(p.Variables)
+		for n := range EphemeralVars(cfg) {
+			if v, ok := opts.Vars[n]; ok {
+				vars[n] = v
+			}
+		}
+		opts.Vars = vars
 	}
 	opts.Now = p.Timestamp
 	r := newRun(cloneTree(cfg), cur.DeepCopy(), provs, opts)
@@ -600,6 +609,8 @@ var progressInterval = 10 * time.Second
 
 // stateObject converts a provider value into a state object.
 func (r *run) stateObject(v cty.Value, private []byte, schema *plugin.ResourceSchema, ch *plan.ResourceChange, cfgMarks []cty.PathValueMarks) *state.Object {
+	// Write-only values are in the configuration only: never in a state.
+	v = schema.Block.NullWriteOnly(v)
 	marked := remark(v, schema.Block, cfgMarks)
 	unmarked, _ := v.UnmarkDeep()
 	// Unknown values (a planned object) are stored as null.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
 	"github.com/indigo-cloud/indigo/lang/config"
@@ -590,7 +592,25 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 		return err
 	}
 	defer mgr.Close(context.Background())
-	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Saved: true}
+	vars := p.Variables
+	if eph := planner.EphemeralVars(w.res.Config); len(eph) > 0 {
+		// Ephemeral variables are not in the plan file: this run gives
+		// them again (-var, -var-file, TF_VAR_).
+		now, _, err := w.variables(&f.varFlags)
+		if err != nil {
+			return err
+		}
+		vars = maps.Clone(vars)
+		if vars == nil {
+			vars = map[string]cty.Value{}
+		}
+		for n := range eph {
+			if v, ok := now[n]; ok {
+				vars[n] = v
+			}
+		}
+	}
+	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: vars, Targets: p.Targets, Saved: true}
 	opts.Workspace, _ = currentWorkspace(w.dir)
 	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
 }

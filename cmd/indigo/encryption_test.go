@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
-
 
 // TestEncryptionAtRest applies a configuration whose state and plan are
 // encrypted (the passphrase from TF_ENCRYPTION), greps the state, its
@@ -82,4 +82,80 @@ resource "indigo_file" "a" {
 	if after := stored(); !bytes.Equal(before, after) {
 		t.Fatal("runs with the wrong passphrase changed the state or the plan file")
 	}
+}
+
+// TestWriteOnlyArgument writes indigo_file's content from the write-only
+// content_wo, set from an ephemeral variable: the file gets the value, the
+// state and the plan file never hold it (nor the variable), a file changed behind indigo's back is drift, and a new
+// content_wo_version rewrites it.
+func TestWriteOnlyArgument(t *testing.T) {
+	r := migrationRun{t: t, dir: t.TempDir()}
+	config := func(secret string, version int) {
+		main := `provider "indigo" {
+  root = "site"
+}
+
+variable "pw" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "indigo_file" "cred" {
+  path               = "cred.txt"
+  content_wo         = var.pw
+  content_wo_version = ` + strconv.Itoa(version) + `
+}
+`
+		if err := os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(main), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r.env = []string{"TF_VAR_pw=" + secret}
+	}
+	const first, second = "wo-first-secret-value", "wo-second-secret-value-longer"
+	config(first, 1)
+	r.ok("init")
+	r.ok("plan", "-out", "wo.plan")
+	r.ok("apply", "wo.plan")
+	file := filepath.Join(r.dir, "site", "cred.txt")
+	got, err := os.ReadFile(file)
+	if err != nil || string(got) != first {
+		t.Fatalf("cred.txt = %q, %v; want the write-only value", got, err)
+	}
+	stored := func() []byte {
+		var all []byte
+		for _, name := range []string{"indigo.state", "indigo.state.backup", "indigo.state.journal", "wo.plan"} {
+			data, _ := os.ReadFile(filepath.Join(r.dir, name))
+			all = append(all, data...)
+		}
+		return all
+	}
+	if s := stored(); bytes.Contains(s, []byte(first)) {
+		t.Fatal("the state or the plan file holds the write-only value")
+	}
+	r.ok("plan", "-detailed-exitcode")
+
+	// Drift: the file replaced by hand with something of another size.
+	if err := os.WriteFile(file, []byte("edited"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := r.indigo("plan", "-detailed-exitcode"); code != 2 {
+		t.Fatalf("a changed write-only file is not drift (exit %d):\n%s", code, out)
+	}
+	r.ok("apply", "-auto-approve")
+	if got, _ := os.ReadFile(file); string(got) != first {
+		t.Fatalf("apply did not repair the file: %q", got)
+	}
+
+	// A new value with a new version.
+	config(second, 2)
+	r.ok("plan", "-out", "wo.plan")
+	r.ok("apply", "wo.plan")
+	if got, _ := os.ReadFile(file); string(got) != second {
+		t.Fatalf("the new version was not written: %q", got)
+	}
+	if s := stored(); bytes.Contains(s, []byte(first)) || bytes.Contains(s, []byte(second)) {
+		t.Fatal("the state or the plan file holds a write-only value")
+	}
+	r.ok("plan", "-detailed-exitcode")
 }
