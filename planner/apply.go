@@ -774,6 +774,13 @@ func (r *run) recordOutputs(ctx context.Context) hcl.Diagnostics {
 		if ar.p.Mode == plan.DestroyMode {
 			ok, v = false, cty.NilVal
 		}
+		if decl.Ephemeral {
+			// Never stored (an older state may hold it: drop it).
+			if ar.rec.State().Outputs[name] != nil {
+				_ = ar.rec.SetOutput(ctx, name, nil)
+			}
+			continue
+		}
 		if !ok || !v.IsWhollyKnown() {
 			if ar.p.Mode == plan.DestroyMode {
 				_ = ar.rec.SetOutput(ctx, name, nil)

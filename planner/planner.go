@@ -138,8 +138,11 @@ func (r *run) outputChanges() []*plan.OutputChange {
 	var out []*plan.OutputChange
 	names := map[string]bool{}
 	for name, o := range r.cfg.Module.Outputs {
-		names[name] = true
-		_ = o
+		// An ephemeral output's value exists during the run only: it is
+		// neither planned nor stored.
+		if !o.Ephemeral {
+			names[name] = true
+		}
 	}
 	for name := range r.prior.Outputs {
 		names[name] = true

@@ -86,7 +86,8 @@ resource "indigo_file" "a" {
 
 // TestWriteOnlyArgument writes indigo_file's content from the write-only
 // content_wo, set from an ephemeral variable: the file gets the value, the
-// state and the plan file never hold it (nor the variable), a file changed behind indigo's back is drift, and a new
+// state and the plan file never hold it (nor the variable, nor an
+// ephemeral output of it), a file changed behind indigo's back is drift, and a new
 // content_wo_version rewrites it.
 func TestWriteOnlyArgument(t *testing.T) {
 	r := migrationRun{t: t, dir: t.TempDir()}
@@ -97,6 +98,12 @@ func TestWriteOnlyArgument(t *testing.T) {
 
 variable "pw" {
   type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+output "pw" {
+  value     = var.pw
   sensitive = true
   ephemeral = true
 }
