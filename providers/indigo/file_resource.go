@@ -73,7 +73,7 @@ func (r *fileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"content": schema.StringAttribute{
 				Optional:    true,
-				Description: "The content as UTF-8 text. Exactly one of content, content_base64 and sensitive_content is set.",
+				Description: "The content as UTF-8 text. Exactly one of content, content_base64, sensitive_content and content_wo is set.",
 			},
 			"content_base64": schema.StringAttribute{
 				Optional:    true,
