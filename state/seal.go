@@ -1,7 +1,6 @@
 package state
 
 import (
-
 	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 

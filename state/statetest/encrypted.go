@@ -175,4 +175,3 @@ func RunEncrypted(t *testing.T, o EncryptedOptions) {
 		}
 	})
 }
-
