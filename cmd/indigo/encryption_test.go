@@ -5,7 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 
 // TestEncryptionAtRest applies a configuration whose state and plan are
@@ -82,6 +85,30 @@ resource "indigo_file" "a" {
 	if after := stored(); !bytes.Equal(before, after) {
 		t.Fatal("runs with the wrong passphrase changed the state or the plan file")
 	}
+
+	// state pull prints the state in clear; a sealed document pushes.
+	pulled := r.ok("state", "pull")
+	if !strings.Contains(pulled, secret) {
+		t.Fatal("state pull did not open the state")
+	}
+	c, diags := encrypt.Load(nil, func(string) string {
+		return strings.TrimPrefix(r.env[0], "TF_ENCRYPTION=") + `
+method "aes_gcm" "m" { keys = key_provider.pbkdf2.k }
+state { method = method.aes_gcm.m }`
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	sealed, err := c.State.Seal([]byte(pulled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "sealed.json"), sealed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.ok("state", "push", "-force", "sealed.json")
+	wrong.fails("cannot decrypt", "state", "push", "-force", "sealed.json")
+	r.ok("plan", "-detailed-exitcode")
 }
 
 // TestWriteOnlyArgument writes indigo_file's content from the write-only
