@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -92,7 +93,15 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	}
 	opts.Mode = p.Mode
 	if p.Variables != nil {
-		opts.Vars = p.Variables
+		// The plan's values, but ephemeral variables (never in a plan)
+		// from this run's input.
+		vars := maps.Clone(p.Variables)
+		for n := range EphemeralVars(cfg) {
+			if v, ok := opts.Vars[n]; ok {
+				vars[n] = v
+			}
+		}
+		opts.Vars = vars
 	}
 	opts.Now = p.Timestamp
 	r := newRun(cloneTree(cfg), cur.DeepCopy(), provs, opts)
@@ -631,6 +640,8 @@ var progressInterval = 10 * time.Second
 
 // stateObject converts a provider value into a state object.
 func (r *run) stateObject(v cty.Value, private []byte, schema *plugin.ResourceSchema, ch *plan.ResourceChange, cfgMarks []cty.PathValueMarks) *state.Object {
+	// Write-only values are in the configuration only: never in a state.
+	v = schema.Block.NullWriteOnly(v)
 	marked := remark(v, schema.Block, cfgMarks)
 	unmarked, _ := v.UnmarkDeep()
 	// Unknown values (a planned object) are stored as null.
@@ -832,6 +843,13 @@ func (r *run) recordOutputs(ctx context.Context) hcl.Diagnostics {
 		v, ok := r.store.get(r.store.outputs, nameKey{config.RootModule, name})
 		if ar.p.Mode == plan.DestroyMode {
 			ok, v = false, cty.NilVal
+		}
+		if decl.Ephemeral {
+			// Never stored (an older state may hold it: drop it).
+			if ar.rec.State().Outputs[name] != nil {
+				_ = ar.rec.SetOutput(ctx, name, nil)
+			}
+			continue
 		}
 		if !ok || !v.IsWhollyKnown() {
 			if ar.p.Mode == plan.DestroyMode {

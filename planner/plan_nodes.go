@@ -539,7 +539,8 @@ func (r *run) planChange(ctx context.Context, res *config.Resource, addr config.
 	if resp.Diagnostics.HasErrors() {
 		return cty.NilVal, nil, nil, diags
 	}
-	planned := resp.PlannedState
+	// Write-only values are in the configuration only: never in a plan.
+	planned := schema.Block.NullWriteOnly(resp.PlannedState)
 	if planned == cty.NilVal || planned.IsNull() {
 		return cty.NilVal, nil, nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

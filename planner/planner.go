@@ -107,7 +107,7 @@ func (r *run) result(errored bool) *plan.Plan {
 		Notes:        notes,
 		PriorLineage: r.prior.Lineage,
 		PriorSerial:  r.prior.Serial,
-		Variables:    r.opts.Vars,
+		Variables:    StorableVars(r.cfg, r.opts.Vars),
 		Targets:      r.opts.Targets,
 		Excludes:     r.opts.Excludes,
 		Timestamp:    r.now,
@@ -142,8 +142,11 @@ func (r *run) outputChanges() []*plan.OutputChange {
 	var out []*plan.OutputChange
 	names := map[string]bool{}
 	for name, o := range r.cfg.Module.Outputs {
-		names[name] = true
-		_ = o
+		// An ephemeral output's value exists during the run only: it is
+		// neither planned nor stored.
+		if !o.Ephemeral {
+			names[name] = true
+		}
 	}
 	for name := range r.prior.Outputs {
 		names[name] = true
@@ -324,3 +327,37 @@ func cloneModule(m *config.Module) *config.Module {
 
 // realisationsOf is kept on the run: how each component was realised.
 type realisations = map[config.ObjectAddr]*binding.Realisation
+
+// StorableVars is vars without the root module's ephemeral variables:
+// what a saved plan may keep. Applying the plan takes the ephemeral ones
+// from that run's input again (EphemeralVars).
+func StorableVars(cfg *config.Config, vars map[string]cty.Value) map[string]cty.Value {
+	eph := EphemeralVars(cfg)
+	if len(eph) == 0 {
+		return vars
+	}
+	out := make(map[string]cty.Value, len(vars))
+	for n, v := range vars {
+		if !eph[n] {
+			out[n] = v
+		}
+	}
+	return out
+}
+
+// EphemeralVars names the root module's variables declared ephemeral.
+func EphemeralVars(cfg *config.Config) map[string]bool {
+	if cfg == nil || cfg.Module == nil {
+		return nil
+	}
+	var eph map[string]bool
+	for n, v := range cfg.Module.Variables {
+		if v.Ephemeral {
+			if eph == nil {
+				eph = map[string]bool{}
+			}
+			eph[n] = true
+		}
+	}
+	return eph
+}

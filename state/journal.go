@@ -8,6 +8,8 @@ import (
 	"hash/crc32"
 	"time"
 
+	"github.com/indigo-cloud/indigo/state/encrypt"
+
 	"github.com/indigo-cloud/indigo/lang/config"
 )
 
@@ -347,6 +349,10 @@ func UnmarshalRecordJSON(b []byte) (Record, error) {
 // and listed in Skipped (each record is a self-contained fact, so the
 // others remain true). A damaged header yields a *CorruptError.
 func ParseJournal(name string, data []byte) (*JournalContents, error) {
+	return parseJournal(name, data, nil)
+}
+
+func parseJournal(name string, data []byte, t *encrypt.Target) (*JournalContents, error) {
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
 		lines = lines[:len(lines)-1]
@@ -380,7 +386,7 @@ func ParseJournal(name string, data []byte) (*JournalContents, error) {
 			}
 			continue
 		}
-		rec, err := UnmarshalRecordJSON(payload)
+		rec, err := UnmarshalRecordSealed(payload, t)
 		if err != nil {
 			// The checksum matched, so this is what was written: a record
 			// this indigo cannot read is an error, not damage.

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 	"github.com/indigo-cloud/indigo/state/local"
 	"github.com/indigo-cloud/indigo/state/pg"
 	"github.com/indigo-cloud/indigo/state/s3"
@@ -41,6 +42,9 @@ type backendConfig struct {
 	// overrides are the -backend-config settings that are not secrets,
 	// recorded so that later runs configure the backend the same way.
 	overrides map[string]string
+	// enc seals the state at rest (the encryption block's state target);
+	// nil keeps it in clear.
+	enc *encrypt.Target
 }
 
 // backendSecrets are what a backend needs and the record must not hold.
@@ -90,6 +94,9 @@ func (w *workspace) backendConfig() (*backendConfig, error) {
 		return nil, &exitError{code: 1, msg: err.Error()}
 	}
 	c.workspace = ws
+	if c.enc, err = w.stateEncryption(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -270,6 +277,14 @@ func firstSet(p *string, fallbacks ...string) string {
 // openBackend connects to the backend c describes; dir is the working
 // directory relative paths are in.
 func openBackend(ctx context.Context, dir string, c *backendConfig) (state.Backend, error) {
+	b, err := openBackendOf(ctx, dir, c)
+	if err == nil {
+		setEncryption(b, c.enc)
+	}
+	return b, err
+}
+
+func openBackendOf(ctx context.Context, dir string, c *backendConfig) (state.Backend, error) {
 	// Connecting is bounded like every other backend call.
 	ctx, cancel := withBackendTimeout(ctx)
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
 	"github.com/indigo-cloud/indigo/lang/config"
@@ -195,7 +197,7 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 		return exitCode(1)
 	}
 	if f.out != "" {
-		if err := writePlanFile(f.out, p); err != nil {
+		if err := writePlanFile(w, f.out, p); err != nil {
 			return &exitError{code: 1, msg: fmt.Sprintf("saving the plan: %s", err)}
 		}
 		if !f.json {
@@ -208,13 +210,17 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 	return nil
 }
 
-func writePlanFile(path string, p *plan.Plan) error {
+func writePlanFile(w *workspace, path string, p *plan.Plan) error {
 	var buf bytes.Buffer
 	if err := planfile.Write(&buf, p); err != nil {
 		return err
 	}
+	data, err := w.sealPlanFile(buf.Bytes())
+	if err != nil {
+		return err
+	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
@@ -566,13 +572,16 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 	if err != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("reading the plan file: %s", err)}
 	}
-	p, err := planfile.Read(bytes.NewReader(b))
-	if err != nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("%s is not a valid plan file: %s", path, err)}
-	}
 	w, err := a.loadWorkspace(".")
 	if err != nil {
 		return err
+	}
+	if b, err = a.openPlanFile(path, b, w); err != nil {
+		return err
+	}
+	p, err := planfile.Read(bytes.NewReader(b))
+	if err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("%s is not a valid plan file: %s", path, err)}
 	}
 	if p.ConfigDigest != "" && p.ConfigDigest != configDigest(w) {
 		return &exitError{code: 1, msg: "the configuration changed since the plan was saved: run indigo plan again"}
@@ -590,7 +599,25 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 		return err
 	}
 	defer a.closeState(w, mgr)
-	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: p.Variables, Targets: p.Targets, Excludes: p.Excludes, Saved: true, ProviderTimeout: f.providerTimeout}
+	vars := p.Variables
+	if eph := planner.EphemeralVars(w.res.Config); len(eph) > 0 {
+		// Ephemeral variables are not in the plan file: this run gives
+		// them again (-var, -var-file, TF_VAR_).
+		now, _, err := w.variables(&f.varFlags)
+		if err != nil {
+			return err
+		}
+		vars = maps.Clone(vars)
+		if vars == nil {
+			vars = map[string]cty.Value{}
+		}
+		for n := range eph {
+			if v, ok := now[n]; ok {
+				vars[n] = v
+			}
+		}
+	}
+	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: vars, Targets: p.Targets, Excludes: p.Excludes, Saved: true, ProviderTimeout: f.providerTimeout}
 	opts.Workspace, _ = currentWorkspace(w.dir)
 	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/planner/planfile"
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 
 func (a *app) stateCommand() *cobra.Command {
@@ -252,11 +253,22 @@ It refuses a document from another lineage or with a lower serial unless -force.
 			if err != nil {
 				return &exitError{code: 1, msg: fmt.Sprintf("reading %s: %s", args[0], err)}
 			}
-			s, err := state.Import(args[0], data)
-			if err != nil {
-				return &exitError{code: 1, msg: err.Error()}
-			}
 			return a.withState("state push", true, func(w *workspace, m *state.Manager) error {
+				// A document sealed by indigo or OpenTofu opens with the
+				// configuration's state encryption.
+				if encrypt.IsSealed(data) {
+					t, err := w.stateEncryption()
+					if err != nil {
+						return err
+					}
+					if data, _, err = t.Open(args[0], data); err != nil {
+						return &exitError{code: 1, msg: err.Error()}
+					}
+				}
+				s, err := state.Import(args[0], data)
+				if err != nil {
+					return &exitError{code: 1, msg: err.Error()}
+				}
 				if err := m.Push(context.Background(), s, force); err != nil {
 					return &exitError{code: 1, msg: err.Error()}
 				}
@@ -339,6 +351,9 @@ func (a *app) showCommand() *cobra.Command {
 				b, err := os.ReadFile(args[0])
 				if err != nil {
 					return &exitError{code: 1, msg: fmt.Sprintf("reading %s: %s", args[0], err)}
+				}
+				if b, err = a.openPlanFile(args[0], b, nil); err != nil {
+					return err
 				}
 				p, err := planfile.Read(bytes.NewReader(b))
 				if err != nil {

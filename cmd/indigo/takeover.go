@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 	"github.com/indigo-cloud/indigo/state/pg"
 	"github.com/indigo-cloud/indigo/state/s3"
 )
@@ -109,6 +110,13 @@ func (w *workspace) findTerraformState(ctx context.Context, c *backendConfig) (*
 			tf = filepath.Join(w.dir, "terraform.tfstate.d", ws, "terraform.tfstate")
 		}
 		data, err := os.ReadFile(tf)
+		if err == nil && encrypt.IsSealed(data) {
+			// OpenTofu encrypted it: open it with the encryption block
+			// (or TF_ENCRYPTION), or say that one is needed.
+			if data, _, err = c.enc.Open(tf, data); err != nil {
+				return nil, err
+			}
+		}
 		if errors.Is(err, os.ErrNotExist) || (err == nil && !isTerraformState(data)) {
 			return nil, nil
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/indigo-cloud/indigo/providers/launch"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 
 // DefaultStatePath is where the local backend keeps state when the
@@ -43,6 +44,9 @@ type workspace struct {
 	// stateUnsaved is set once the user was told that the state could not
 	// be written and where its recovery file is (stateNotSaved).
 	stateUnsaved bool
+	// enc is the encryption configuration (encryption.go), decoded once.
+	enc     *encrypt.Config
+	encDone bool
 }
 
 // loadWorkspace loads the configuration at path (a directory or a TOSCA

@@ -242,6 +242,9 @@ type Settings struct {
 	TerraformRequiredVersion []VersionConstraint
 	RequiredProviders        map[string]*RequiredProvider
 	Backend                  *Backend
+	// Encryption is the encryption block (state and plan encryption at
+	// rest, OpenTofu's format); package state/encrypt decodes it.
+	Encryption *Encryption
 	// Ranking holds the weights of the soft placement criteria.
 	Ranking *Ranking
 	// Experiments, cloud and other Terraform-only settings are recorded so
@@ -272,6 +275,12 @@ type Backend struct {
 	Type      string
 	Config    hcl.Body
 	TypeRange hcl.Range
+	DeclRange hcl.Range
+}
+
+// Encryption is the encryption block of the terraform (or indigo) block.
+type Encryption struct {
+	Config    hcl.Body
 	DeclRange hcl.Range
 }
 

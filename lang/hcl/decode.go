@@ -159,6 +159,7 @@ var settingsSchema = &hcl.BodySchema{
 		{Type: "cloud"},
 		{Type: "provider_meta", LabelNames: []string{"provider"}},
 		{Type: "ranking"},
+		{Type: "encryption"},
 	},
 }
 
@@ -209,6 +210,17 @@ func (d *decoder) decodeSettings(b *hcl.Block) hcl.Diagnostics {
 				Detail:   "indigo keeps state with its own backends; the cloud block has no effect. Configure a backend block instead.",
 				Subject:  blk.DefRange.Ptr(),
 			})
+		case "encryption":
+			if s.Encryption != nil && !d.override {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate encryption block",
+					Detail:   fmt.Sprintf("An encryption block was already given at %s. A configuration has one: merge them.", s.Encryption.DeclRange),
+					Subject:  blk.DefRange.Ptr(),
+				})
+				continue
+			}
+			s.Encryption = &config.Encryption{Config: blk.Body, DeclRange: blk.DefRange}
 		case "provider_meta":
 			// Provider metadata is sent to providers by Terraform; indigo
 			// accepts and ignores it.

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -39,6 +40,8 @@ type fileModel struct {
 	Content             types.String `tfsdk:"content"`
 	ContentBase64       types.String `tfsdk:"content_base64"`
 	SensitiveContent    types.String `tfsdk:"sensitive_content"`
+	ContentWO           types.String `tfsdk:"content_wo"`
+	ContentWOVersion    types.Int64  `tfsdk:"content_wo_version"`
 	FilePermission      types.String `tfsdk:"file_permission"`
 	DirectoryPermission types.String `tfsdk:"directory_permission"`
 	ID                  types.String `tfsdk:"id"`
@@ -70,7 +73,7 @@ func (r *fileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"content": schema.StringAttribute{
 				Optional:    true,
-				Description: "The content as UTF-8 text. Exactly one of content, content_base64 and sensitive_content is set.",
+				Description: "The content as UTF-8 text. Exactly one of content, content_base64, sensitive_content and content_wo is set.",
 			},
 			"content_base64": schema.StringAttribute{
 				Optional:    true,
@@ -81,6 +84,16 @@ func (r *fileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				Optional:    true,
 				Sensitive:   true,
 				Description: "The content as UTF-8 text, hidden in plans and output.",
+			},
+			"content_wo": schema.StringAttribute{
+				Optional:    true,
+				Sensitive:   true,
+				WriteOnly:   true,
+				Description: "The content as UTF-8 text, write-only: sent when the file is written and never stored in state or plan. Change content_wo_version to write a new value. A later plan notices a file that is missing or whose size changed, not other edits (nothing about the content is kept).",
+			},
+			"content_wo_version": schema.Int64Attribute{
+				Optional:    true,
+				Description: "Set with content_wo; changing it rewrites the file with the current content_wo.",
 			},
 			"file_permission": schema.StringAttribute{
 				Optional:    true,
@@ -109,13 +122,54 @@ func (r *fileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 }
 
 func (r *fileResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{exactlyOneOf{"content", "content_base64", "sensitive_content"}}
+	return []resource.ConfigValidator{exactlyOneOf{"content", "content_base64", "sensitive_content", "content_wo"}, woVersion{}}
 }
 
 func (r *fileResource) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
 	if s, ok := req.ProviderData.(*site); ok {
 		r.site = s
 	}
+}
+
+// woVersion requires content_wo_version with content_wo and only with it.
+type woVersion struct{}
+
+func (woVersion) Description(context.Context) string {
+	return "content_wo_version is set exactly when content_wo is"
+}
+func (v woVersion) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (woVersion) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var wo types.String
+	var version types.Int64
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("content_wo"), &wo)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("content_wo_version"), &version)...)
+	switch {
+	case wo.IsUnknown() || version.IsUnknown():
+	case !wo.IsNull() && version.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("content_wo_version"), "Missing content_wo_version",
+			"content_wo is write-only, so a change to it cannot be seen: set content_wo_version (e.g. 1) and change it whenever content_wo changes.")
+	case wo.IsNull() && !version.IsNull():
+		resp.Diagnostics.AddAttributeError(path.Root("content_wo_version"), "content_wo_version without content_wo",
+			"content_wo_version versions the write-only content_wo; remove it or set content_wo.")
+	}
+}
+
+// writeOnly reports whether m's content is the write-only content_wo (in
+// state, where content_wo itself is always null, by its version).
+func (m *fileModel) writeOnly() bool { return !m.ContentWOVersion.IsNull() }
+
+// woID is the id of a file written from content_wo: it names the version,
+// since a digest of the content would let the secret be guessed offline.
+func woID(version int64) string { return fmt.Sprintf("content_wo-v%d", version) }
+
+// configWO reads content_wo from the configuration (write-only values are
+// there and only there).
+func configWO(ctx context.Context, cfg tfsdk.Config, m *fileModel) diag.Diagnostics {
+	if !m.writeOnly() {
+		return nil
+	}
+	return cfg.GetAttribute(ctx, path.Root("content_wo"), &m.ContentWO)
 }
 
 // contentAttr names the attribute that holds the content in m: the one that
@@ -134,6 +188,9 @@ func (m *fileModel) contentAttr() string {
 
 // bytes returns the content m describes; known is false when it is unknown.
 func (m *fileModel) bytes() (data []byte, known bool, err error) {
+	if m.writeOnly() {
+		return []byte(m.ContentWO.ValueString()), !m.ContentWO.IsUnknown(), nil
+	}
 	switch m.contentAttr() {
 	case "sensitive_content":
 		return []byte(m.SensitiveContent.ValueString()), !m.SensitiveContent.IsUnknown(), nil
@@ -198,17 +255,23 @@ func (r *fileResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(configWO(ctx, req.Config, &plan)...)
 	data, known, err := plan.bytes()
 	if err != nil || !known {
 		return
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringValue(contentID(data)))...)
+	id := contentID(data)
+	if plan.writeOnly() {
+		id = woID(plan.ContentWOVersion.ValueInt64())
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), types.StringValue(id))...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("size"), types.Int64Value(int64(len(data))))...)
 }
 
 func (r *fileResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan fileModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(configWO(ctx, req.Config, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -222,6 +285,7 @@ func (r *fileResource) Create(ctx context.Context, req resource.CreateRequest, r
 func (r *fileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan fileModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(configWO(ctx, req.Config, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -268,6 +332,10 @@ func (r *fileResource) write(m *fileModel) diag.Diagnostics {
 		return diags
 	}
 	m.ID = types.StringValue(contentID(data))
+	if m.writeOnly() {
+		m.ID = types.StringValue(woID(m.ContentWOVersion.ValueInt64()))
+		m.ContentWO = types.StringNull()
+	}
 	m.Size = types.Int64Value(int64(len(data)))
 	return diags
 }
@@ -300,7 +368,12 @@ func (r *fileResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot read file", fmt.Sprintf("Reading %s: %v", name, err))
 		return
 	}
-	if state.ID.IsNull() || state.ID.ValueString() != contentID(data) || state.contentAttr() == "" {
+	switch {
+	case state.writeOnly():
+		// Nothing about a write-only content is kept but its size: a
+		// different size is drift the next plan repairs.
+		state.Size = types.Int64Value(int64(len(data)))
+	case state.ID.IsNull() || state.ID.ValueString() != contentID(data) || state.contentAttr() == "":
 		state.setContent(data)
 	}
 	mode := uint32(info.Mode().Perm())

@@ -146,12 +146,13 @@ func (g grpcProvider) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *
 }
 
 // clientCapabilities is what indigo tells providers it accepts: no deferred
-// actions and no write-only attributes yet (see docs/providers-protocol.md).
+// actions (see docs/providers-protocol.md); write-only attributes, which the
+// planner never keeps in a plan or a state (Block.NullWriteOnly).
 type clientCapabilities struct {
 	deferralAllowed, writeOnlyAllowed bool
 }
 
-var indigoCapabilities = clientCapabilities{}
+var indigoCapabilities = clientCapabilities{writeOnlyAllowed: true}
 
 // nestingFromProto maps the protocol's nesting enums (same numbers in both
 // versions and for blocks and objects) to NestingMode.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 
 // DefaultPath is the snapshot file used when the backend configuration does
@@ -25,6 +26,7 @@ const DefaultPath = "indigo.state"
 // Backend stores a workspace's state in files next to Path.
 type Backend struct {
 	path string
+	enc  *encrypt.Target
 }
 
 var (
@@ -40,6 +42,10 @@ func New(path string) *Backend {
 	}
 	return &Backend{path: path}
 }
+
+// SetEncryption makes the backend seal snapshots and journal records with
+// t, and open them with it (nil: in clear).
+func (b *Backend) SetEncryption(t *encrypt.Target) { b.enc = t }
 
 // Path returns the snapshot file's path.
 func (b *Backend) Path() string { return b.path }
@@ -175,7 +181,7 @@ func (b *Backend) ReadSnapshot(ctx context.Context) (*state.State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
-	return state.Decode(b.path, data)
+	return state.DecodeSealed(b.path, data, b.enc)
 }
 
 // ReadBackup reads and verifies the previous snapshot; (nil, nil) when there
@@ -188,7 +194,7 @@ func (b *Backend) ReadBackup(ctx context.Context) (*state.State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading state backup: %w", err)
 	}
-	return state.Decode(b.BackupPath(), data)
+	return state.DecodeSealed(b.BackupPath(), data, b.enc)
 }
 
 // WriteSnapshot writes s atomically after checking that it does not lose an
@@ -196,7 +202,7 @@ func (b *Backend) ReadBackup(ctx context.Context) (*state.State, error) {
 // backup) must have s's lineage and a lower serial. Writers are serialised
 // by a flock on the directory, so the check and the rename are one step.
 func (b *Backend) WriteSnapshot(ctx context.Context, s *state.State) error {
-	data, err := state.Encode(s)
+	data, err := state.EncodeSealed(s, b.enc)
 	if err != nil {
 		return err
 	}
@@ -212,13 +218,13 @@ func (b *Backend) WriteSnapshot(ctx context.Context, s *state.State) error {
 	defer flock(d, syscall.LOCK_UN)
 
 	curOK := false
-	lineage, serial, verr := verifyFile(b.path)
+	lineage, serial, verr := b.verifyFile(b.path)
 	switch {
 	case verr == nil:
 		curOK = true
 	case errors.Is(verr, os.ErrNotExist) || isCorrupt(verr):
 		// Compare with the backup instead, which the Manager recovered from.
-		lineage, serial, verr = verifyFile(b.BackupPath())
+		lineage, serial, verr = b.verifyFile(b.BackupPath())
 		if verr != nil && !errors.Is(verr, os.ErrNotExist) && !isCorrupt(verr) {
 			return verr
 		}
@@ -327,12 +333,12 @@ func (b *Backend) removeTemps() {
 	}
 }
 
-func verifyFile(path string) (string, uint64, error) {
+func (b *Backend) verifyFile(path string) (string, uint64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", 0, err
 	}
-	return state.Verify(path, data)
+	return state.VerifySealed(path, data, b.enc)
 }
 
 func isCorrupt(err error) bool {
@@ -349,7 +355,7 @@ func (b *Backend) ReadJournal(ctx context.Context) (*state.JournalContents, erro
 	if err != nil {
 		return nil, fmt.Errorf("reading journal: %w", err)
 	}
-	return state.ParseJournal(b.JournalPath(), data)
+	return state.ParseJournalSealed(b.JournalPath(), data, b.enc)
 }
 
 // OpenJournal writes a new journal (header and carried records) to a
@@ -359,7 +365,7 @@ func (b *Backend) OpenJournal(ctx context.Context, h state.JournalHeader, carry 
 	buf := state.MarshalJournalHeader(h)
 	for _, r := range carry {
 		var err error
-		if buf, err = state.AppendJournalLine(buf, r); err != nil {
+		if buf, err = state.AppendJournalLineSealed(buf, r, b.enc); err != nil {
 			return nil, fmt.Errorf("encoding journal: %w", err)
 		}
 	}
@@ -386,7 +392,7 @@ func (b *Backend) OpenJournal(ctx context.Context, h state.JournalHeader, carry 
 		f.Close()
 		return nil, fmt.Errorf("creating journal %s: %w", b.JournalPath(), err)
 	}
-	return &journal{f: f, name: b.JournalPath()}, nil
+	return &journal{f: f, name: b.JournalPath(), enc: b.enc}, nil
 }
 
 func syncDir(dir string) error {
@@ -404,6 +410,7 @@ type journal struct {
 	f    *os.File
 	name string
 	buf  []byte
+	enc  *encrypt.Target
 }
 
 // Append writes all records in one write and syncs the file once.
@@ -416,7 +423,7 @@ func (j *journal) Append(ctx context.Context, recs []state.Record) error {
 	buf := j.buf[:0]
 	for _, r := range recs {
 		var err error
-		if buf, err = state.AppendJournalLine(buf, r); err != nil {
+		if buf, err = state.AppendJournalLineSealed(buf, r, j.enc); err != nil {
 			return fmt.Errorf("encoding journal record: %w", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 	"github.com/indigo-cloud/indigo/state/local"
 	"github.com/indigo-cloud/indigo/state/statetest"
 )
@@ -139,4 +140,30 @@ func TestLockBetweenHolderSteps(t *testing.T) {
 	if err := unlock(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestEncrypted(t *testing.T) {
+	dir := t.TempDir()
+	statetest.RunEncrypted(t, statetest.EncryptedOptions{
+		New: func(t *testing.T, ws string, enc *encrypt.Target) state.Backend {
+			b := local.New(filepath.Join(dir, ws, "indigo.state"))
+			if err := os.MkdirAll(filepath.Dir(b.Path()), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			b.SetEncryption(enc)
+			return b
+		},
+		Stored: func(t *testing.T, ws string) []byte {
+			var all []byte
+			b := local.New(filepath.Join(dir, ws, "indigo.state"))
+			for _, p := range []string{b.Path(), b.BackupPath(), b.JournalPath()} {
+				data, err := os.ReadFile(p)
+				if err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				all = append(all, data...)
+			}
+			return all
+		},
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 
 // DefaultPath is the snapshot file used when the backend configuration does
@@ -54,3 +55,7 @@ func (b *Backend) ReadJournal(context.Context) (*state.JournalContents, error) {
 func (b *Backend) OpenJournal(context.Context, state.JournalHeader, []state.Record) (state.Journal, error) {
 	return nil, errUnsupported
 }
+
+// SetEncryption is accepted so that callers build; the backend is
+// unavailable here anyway.
+func (b *Backend) SetEncryption(*encrypt.Target) {}

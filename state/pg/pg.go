@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -60,6 +61,8 @@ type Backend struct {
 	cfg   Config
 	where string
 
+	enc *encrypt.Target
+
 	mu   sync.Mutex // guards conn and wsID
 	conn *pgx.Conn
 	wsID int32
@@ -69,6 +72,10 @@ var (
 	_ state.Backend      = (*Backend)(nil)
 	_ state.BackupReader = (*Backend)(nil)
 )
+
+// SetEncryption makes the backend seal snapshots and journal records with
+// t, and open them with it (nil: in clear).
+func (b *Backend) SetEncryption(t *encrypt.Target) { b.enc = t }
 
 // New connects to the database, creates indigo's tables when missing and
 // registers the workspace.
@@ -404,14 +411,14 @@ func (b *Backend) readSnapshot(ctx context.Context, column, name string) (*state
 	if err != nil {
 		return nil, fmt.Errorf("reading state %s: %w", name, err)
 	}
-	return state.Decode(name, data)
+	return state.DecodeSealed(name, data, b.enc)
 }
 
 // WriteSnapshot replaces the snapshot in one transaction after the
 // compare-and-swap check; the verified previous snapshot becomes the
 // backup.
 func (b *Backend) WriteSnapshot(ctx context.Context, s *state.State) error {
-	data, err := state.Encode(s)
+	data, err := state.EncodeSealed(s, b.enc)
 	if err != nil {
 		return err
 	}
@@ -434,11 +441,15 @@ func (b *Backend) WriteSnapshot(ctx context.Context, s *state.State) error {
 			}
 		case err != nil:
 		default:
-			lineage, serial, verr := state.Verify(b.where, cur)
+			lineage, serial, verr := state.VerifySealed(b.where, cur, b.enc)
+			var se *state.SealError
+			if errors.As(verr, &se) {
+				return verr
+			}
 			curOK := verr == nil
 			if !curOK {
 				// Compare with the backup, which the Manager recovered from.
-				if lineage, serial, verr = state.Verify(b.where, backup); verr != nil {
+				if lineage, serial, verr = state.VerifySealed(b.where, backup, b.enc); verr != nil {
 					lineage, serial = "", 0
 				}
 			}
@@ -495,7 +506,7 @@ func (b *Backend) ReadJournal(ctx context.Context) (*state.JournalContents, erro
 			if err := rows.Scan(&seq, &data); err != nil {
 				return err
 			}
-			r, err := state.UnmarshalRecordJSON(data)
+			r, err := state.UnmarshalRecordSealed(data, b.enc)
 			if err != nil {
 				return fmt.Errorf("record %d: %w", seq, err)
 			}
@@ -562,7 +573,7 @@ func (j *journal) insert(ctx context.Context, tx pgx.Tx, recs []state.Record) er
 	epochs := make([]int64, len(recs))
 	datas := make([][]byte, len(recs))
 	for i, r := range recs {
-		data, err := state.MarshalRecordJSON(r)
+		data, err := state.MarshalRecordSealed(r, j.b.enc)
 		if err != nil {
 			return fmt.Errorf("encoding journal record: %w", err)
 		}

@@ -15,8 +15,10 @@ import (
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 	"github.com/indigo-cloud/indigo/state/pg"
 	"github.com/indigo-cloud/indigo/state/statetest"
+	"github.com/jackc/pgx/v5"
 )
 
 func TestConformance(t *testing.T) {
@@ -178,4 +180,45 @@ func TestLockReleasedWhenHolderDies(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func TestEncrypted(t *testing.T) {
+	conn := testsrv.Postgres(t)
+	ctx := context.Background()
+	statetest.RunEncrypted(t, statetest.EncryptedOptions{
+		New: func(t *testing.T, ws string, enc *encrypt.Target) state.Backend {
+			b, err := pg.New(ctx, pg.Config{ConnString: conn, Workspace: "enc-" + ws})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close(ctx) })
+			b.SetEncryption(enc)
+			return b
+		},
+		Stored: func(t *testing.T, ws string) []byte {
+			c, err := pgx.Connect(ctx, conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close(ctx)
+			rows, err := c.Query(ctx, `SELECT coalesce(s.data, ''::bytea) || coalesce(s.backup_data, ''::bytea) FROM indigo_snapshots s JOIN indigo_workspaces w ON w.id = s.workspace WHERE w.name = $1
+				UNION ALL SELECT j.record FROM indigo_journal j JOIN indigo_workspaces w ON w.id = j.workspace WHERE w.name = $1`, "enc-"+ws)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var all []byte
+			for rows.Next() {
+				var b []byte
+				if err := rows.Scan(&b); err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, b...)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return all
+		},
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 
 // generationMeta is the user metadata of the journal head that names its
@@ -73,7 +74,7 @@ func (b *Backend) readJournal(ctx context.Context) (*state.JournalContents, erro
 	for _, e := range entries {
 		data = append(data, e...)
 	}
-	return state.ParseJournal(b.where+" (journal)", data)
+	return state.ParseJournalSealed(b.where+" (journal)", data, b.enc)
 }
 
 // metadata looks up a user metadata value whatever the case of its name.
@@ -132,7 +133,7 @@ func (b *Backend) getAll(ctx context.Context, keys []string) ([][]byte, error) {
 func (b *Backend) OpenJournal(ctx context.Context, h state.JournalHeader, carry []state.Record) (state.Journal, error) {
 	j := &journal{b: b, gen: state.NewLineage()}
 	if len(carry) > 0 {
-		buf, err := lines(carry)
+		buf, err := lines(carry, b.enc)
 		if err != nil {
 			return nil, fmt.Errorf("starting the journal of %s: %w", b.where, err)
 		}
@@ -173,11 +174,11 @@ func (b *Backend) removeGenerationsBut(ctx context.Context, gen string) {
 	}
 }
 
-func lines(recs []state.Record) ([]byte, error) {
+func lines(recs []state.Record, enc *encrypt.Target) ([]byte, error) {
 	var buf []byte
 	for _, r := range recs {
 		var err error
-		if buf, err = state.AppendJournalLine(buf, r); err != nil {
+		if buf, err = state.AppendJournalLineSealed(buf, r, enc); err != nil {
 			return nil, fmt.Errorf("encoding journal record: %w", err)
 		}
 	}
@@ -208,7 +209,7 @@ func (j *journal) Append(ctx context.Context, recs []state.Record) error {
 	case j.broken != nil:
 		return fmt.Errorf("appending to the journal of %s: %w", b.where, j.broken)
 	}
-	buf, err := lines(recs)
+	buf, err := lines(recs, b.enc)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 )
 
 // DefaultKey is the snapshot's key when the configuration names none.
@@ -61,12 +62,17 @@ type Backend struct {
 	key      string
 	endpoint string // as shown to users: scheme://host[:port]
 	where    string
+	enc      *encrypt.Target
 }
 
 var (
 	_ state.Backend      = (*Backend)(nil)
 	_ state.BackupReader = (*Backend)(nil)
 )
+
+// SetEncryption makes the backend seal snapshots and journal records with
+// t, and open them with it (nil: in clear).
+func (b *Backend) SetEncryption(t *encrypt.Target) { b.enc = t }
 
 // New checks the configuration, connects, and checks that the credentials
 // are accepted and the bucket exists (creating it when cfg.CreateBucket is

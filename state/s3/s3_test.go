@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/encrypt"
 	"github.com/indigo-cloud/indigo/state/s3"
 	"github.com/indigo-cloud/indigo/state/statetest"
 )
@@ -401,4 +403,39 @@ func TestDamagedSnapshot(t *testing.T) {
 	if !got.Equal(want) {
 		t.Fatalf("recovered state differs:\n%s", statetest.Diff(want, got))
 	}
+}
+
+func TestEncrypted(t *testing.T) {
+	srv, cfg := server(t)
+	client := srv.Client(t)
+	key := func(ws string) string { return "enc-" + ws + "/indigo.state" }
+	statetest.RunEncrypted(t, statetest.EncryptedOptions{
+		New: func(t *testing.T, ws string, enc *encrypt.Target) state.Backend {
+			c := cfg
+			c.Key = key(ws)
+			b := newBackend(t, c)
+			b.SetEncryption(enc)
+			return b
+		},
+		Stored: func(t *testing.T, ws string) []byte {
+			ctx := context.Background()
+			var all []byte
+			for o := range client.ListObjects(ctx, "state", minio.ListObjectsOptions{Prefix: "enc-" + ws + "/", Recursive: true}) {
+				if o.Err != nil {
+					t.Fatal(o.Err)
+				}
+				obj, err := client.GetObject(ctx, "state", o.Key, minio.GetObjectOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, err := io.ReadAll(obj)
+				obj.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, data...)
+			}
+			return all
+		},
+	})
 }

@@ -3,6 +3,7 @@ package s3
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/minio/minio-go/v7"
@@ -29,7 +30,7 @@ func (b *Backend) ReadSnapshot(ctx context.Context) (*state.State, error) {
 		}
 		return nil, nil
 	}
-	return state.Decode(b.where, obj.data)
+	return state.DecodeSealed(b.where, obj.data, b.enc)
 }
 
 // ReadBackup reads and verifies the previous snapshot; (nil, nil) when there
@@ -43,7 +44,7 @@ func (b *Backend) ReadBackup(ctx context.Context) (*state.State, error) {
 	if !found {
 		return nil, nil
 	}
-	return state.Decode(name, obj.data)
+	return state.DecodeSealed(name, obj.data, b.enc)
 }
 
 // WriteSnapshot checks that s does not lose an update against the stored
@@ -52,7 +53,7 @@ func (b *Backend) ReadBackup(ctx context.Context) (*state.State, error) {
 // ETag of the snapshot it checked: a snapshot written in between by another
 // writer makes it fail with a *state.ConflictError, never overwritten.
 func (b *Backend) WriteSnapshot(ctx context.Context, s *state.State) error {
-	data, err := state.Encode(s)
+	data, err := state.EncodeSealed(s, b.enc)
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,11 @@ func (b *Backend) WriteSnapshot(ctx context.Context, s *state.State) error {
 	var serial uint64
 	if found {
 		var verr error
-		lineage, serial, verr = state.Verify(b.where, cur.data)
+		lineage, serial, verr = state.VerifySealed(b.where, cur.data, b.enc)
+		var se *state.SealError
+		if errors.As(verr, &se) {
+			return verr
+		}
 		curOK = verr == nil
 	}
 	if !curOK {
@@ -76,7 +81,7 @@ func (b *Backend) WriteSnapshot(ctx context.Context, s *state.State) error {
 		}
 		lineage, serial = "", 0
 		if bfound {
-			if l, n, verr := state.Verify(b.where, bk.data); verr == nil {
+			if l, n, verr := state.VerifySealed(b.where, bk.data, b.enc); verr == nil {
 				lineage, serial = l, n
 			}
 		}
@@ -124,7 +129,7 @@ func (b *Backend) conflict(ctx context.Context, s *state.State, data []byte) err
 	if bytes.Equal(obj.data, data) {
 		return nil
 	}
-	if l, n, verr := state.Verify(b.where, obj.data); verr == nil {
+	if l, n, verr := state.VerifySealed(b.where, obj.data, b.enc); verr == nil {
 		ce.StoredLineage, ce.StoredSerial = l, n
 	}
 	return ce
