@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -122,7 +123,10 @@ func run(ctx context.Context, cl *ssh.Client, command string, stdin io.Reader, w
 	}
 	defer s.Close()
 	s.Stdin = stdin
-	s.Stdout, s.Stderr = w, w
+	// The session copies stdout and stderr in goroutines of their own:
+	// one writer for both must take turns.
+	lw := &lockedWriter{w: w}
+	s.Stdout, s.Stderr = lw, lw
 	done := make(chan error, 1)
 	go func() { done <- s.Run(command) }()
 	select {
@@ -132,6 +136,19 @@ func run(ctx context.Context, cl *ssh.Client, command string, stdin io.Reader, w
 		_ = s.Signal(ssh.SIGTERM)
 		return ctx.Err()
 	}
+}
+
+// lockedWriter serialises writes from a session's stdout and stderr
+// copies.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // quote quotes s for a POSIX shell.
