@@ -24,7 +24,7 @@ import (
 // random moment, brings the disk back, and checks that every append that
 // returned nil is in its journal. Without the confirming append
 // (journal.confirm), an fsync that overlaps the error returns nil for a
-// record the disk never got, in about one trial in twelve here. Each
+// record the disk never got, in about one trial in eight here. Each
 // trial runs four journals at once, all hit by the one error. Needs root
 // and loop devices (skipped otherwise); INDIGO_FAULT_TRIALS sets the
 // number of trials (default 30).
