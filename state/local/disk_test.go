@@ -72,8 +72,14 @@ func TestJournalOnFailingDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 		wg.Wait()
+		if !disk.ReadOnly() {
+			t.Fatalf("trial %d: the disk is not read-only after the error", trial)
+		}
 		if err := disk.Repair(); err != nil {
 			t.Fatal(err)
+		}
+		if disk.ReadOnly() {
+			t.Fatalf("trial %d: the disk is still read-only after Repair", trial)
 		}
 		for k, b := range bs {
 			jc, err := b.ReadJournal(ctx)
