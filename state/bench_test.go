@@ -50,8 +50,8 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // BenchmarkJournalAppend measures one intent+result pair made durable
-// (two appends, two fsyncs) on the local backend, serially and from ten
-// goroutines sharing group commits.
+// (two appends, each synced and confirmed by a second sync) on the local
+// backend, serially and from ten goroutines sharing group commits.
 func BenchmarkJournalAppend(b *testing.B) {
 	ctx := context.Background()
 	for _, par := range []int{1, 10} {

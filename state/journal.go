@@ -347,7 +347,9 @@ func UnmarshalRecordJSON(b []byte) (Record, error) {
 // fails its checksum is the trace of a write interrupted by a crash: it is
 // ignored and Torn is set. A damaged line followed by good ones is skipped
 // and listed in Skipped (each record is a self-contained fact, so the
-// others remain true). A damaged header yields a *CorruptError.
+// others remain true). An empty line is padding a writer appended to
+// confirm that a sync reached the disk (see state/local) and is passed over.
+// A damaged header yields a *CorruptError.
 func ParseJournal(name string, data []byte) (*JournalContents, error) {
 	return parseJournal(name, data, nil)
 }
@@ -376,6 +378,9 @@ func parseJournal(name string, data []byte, t *encrypt.Target) (*JournalContents
 	for i := 1; i < len(lines); i++ {
 		last := i == len(lines)-1
 		line := lines[i]
+		if len(line) == 1 && line[0] == '\n' {
+			continue // padding, not a record
+		}
 		complete := bytes.HasSuffix(line, []byte("\n"))
 		payload, ok := unframe(bytes.TrimSuffix(line, []byte("\n")))
 		if !complete || !ok {

@@ -77,6 +77,33 @@ func TestJournalTornAtEveryOffset(t *testing.T) {
 	}
 }
 
+// TestJournalPadding reads a journal whose appends are each followed by
+// an empty line, as the local backend writes them to confirm a sync: the
+// empty lines are passed over, neither records nor damage.
+func TestJournalPadding(t *testing.T) {
+	h := state.JournalHeader{Lineage: "l"}
+	recs := journalRecords(0, 3)
+	data := state.MarshalJournalHeader(h)
+	for _, r := range recs {
+		var err error
+		if data, err = state.AppendJournalLine(data, r); err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, '\n')
+	}
+	jc, err := state.ParseJournal("j", data)
+	if err != nil || len(jc.Records) != len(recs) || jc.Torn || len(jc.Skipped) != 0 {
+		t.Fatalf("padded journal: %+v, %v", jc, err)
+	}
+	// A record torn after a padding line is still torn, and the padding
+	// before it still nothing.
+	torn := data[:len(data)-20]
+	jc, err = state.ParseJournal("j", torn)
+	if err != nil || len(jc.Records) != len(recs)-1 || !jc.Torn || len(jc.Skipped) != 0 {
+		t.Fatalf("padded journal torn in its last record: %+v, %v", jc, err)
+	}
+}
+
 func TestJournalDamage(t *testing.T) {
 	h := state.JournalHeader{Lineage: "l"}
 	recs := journalRecords(0, 2)

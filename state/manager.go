@@ -59,7 +59,7 @@ type OpenOptions struct {
 // keeps the state in memory, journals every change durably before it
 // returns, and rewrites the snapshot every FlushInterval and on Close (never
 // once per resource). It is safe for concurrent use by the walk; concurrent
-// journal appends are committed together (one write and one sync for all).
+// journal appends are committed together (one backend append for all).
 type Manager struct {
 	b        Backend
 	opts     OpenOptions

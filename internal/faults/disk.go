@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -139,25 +140,42 @@ func (d *Disk) Repair() error {
 	return d.mount()
 }
 
-// ReadOnly reports whether the filesystem is mounted read-only now.
+// ReadOnly reports whether the filesystem is read-only now: mounted so,
+// or turned so by an error. Recent Linux (6.18 here) does not mark an
+// ext4 filesystem an error turned read-only with ST_RDONLY (statfs still
+// says read-write); its mount options say emergency_ro instead.
 func (d *Disk) ReadOnly() bool {
 	var st syscall.Statfs_t
-	if err := syscall.Statfs(d.Dir, &st); err != nil {
+	if err := syscall.Statfs(d.Dir, &st); err == nil && st.Flags&0x1 != 0 { // ST_RDONLY
+		return true
+	}
+	opts, err := d.mountField(3)
+	if err != nil {
 		return false
 	}
-	return st.Flags&0x1 != 0 // ST_RDONLY
+	return slices.ContainsFunc(strings.Split(opts, ","), func(o string) bool { return o == "ro" || o == "emergency_ro" })
 }
 
 // device returns the loop device's name (loop3) from /proc/self/mounts.
 func (d *Disk) device() (string, error) {
+	dev, err := d.mountField(0)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Base(dev), nil
+}
+
+// mountField returns field i of the line of /proc/self/mounts that mounts
+// a device at Dir (0: the device, 3: the options).
+func (d *Disk) mountField(i int) (string, error) {
 	data, err := os.ReadFile("/proc/self/mounts")
 	if err != nil {
 		return "", err
 	}
 	for _, line := range strings.Split(string(data), "\n") {
 		f := strings.Fields(line)
-		if len(f) > 2 && f[1] == d.Dir && strings.HasPrefix(f[0], "/dev/") {
-			return filepath.Base(f[0]), nil
+		if len(f) > 3 && f[1] == d.Dir && strings.HasPrefix(f[0], "/dev/") {
+			return f[i], nil
 		}
 	}
 	return "", fmt.Errorf("%s is not mounted", d.Dir)
