@@ -247,7 +247,7 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 	ar := r.applying
 	chs := ar.byResource[keyResource(c.Path, res.Addr())]
 	var diags hcl.Diagnostics
-	inst, err := r.providers.get(ctx, prov)
+	inst, err := r.schemaProvider(ctx, prov)
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error(), Subject: res.DeclRange.Ptr()}}
 	}
@@ -283,7 +283,15 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 			}
 			ch := ch
 			r.spawn(&wg, func() {
-				d := r.applyChange(ctx, c, res, ch, it, ex.each, inst, schema)
+				// The instance of a provider with for_each the plan chose.
+				iinst, err := r.configuredProvider(ctx, ch.Provider, inst)
+				if err != nil {
+					mu.Lock()
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: fmt.Sprintf("%s: %s. Plan again.", ch.Addr, err), Subject: res.DeclRange.Ptr()})
+					mu.Unlock()
+					return
+				}
+				d := r.applyChange(ctx, c, res, ch, it, ex.each, iinst, schema)
 				mu.Lock()
 				diags = append(diags, d...)
 				mu.Unlock()
@@ -538,7 +546,7 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 			return nil
 		}
 	}
-	inst, err := r.providers.get(ctx, ch.Provider)
+	inst, err := r.configuredProvider(ctx, ch.Provider, nil)
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error()}}
 	}
