@@ -260,7 +260,10 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 	for _, mi := range r.store.instancesOf(c.Path) {
 		abs := config.AbsResource{Module: mi, Resource: res.Addr()}
 		ex, d := expandKeys(r.scope(mi, emptyIteration()), res.Count, res.ForEach, abs.String())
+		// Instances of earlier module instances may be appending already.
+		mu.Lock()
 		diags = append(diags, d...)
+		mu.Unlock()
 		if d.HasErrors() {
 			continue
 		}
@@ -278,7 +281,9 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 				if ch.Action == plan.Delete || ch.Action == plan.Forget {
 					continue
 				}
+				mu.Lock()
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Instance no longer in the configuration", Detail: fmt.Sprintf("The plan has a change for %s, but count or for_each no longer produce it. Plan again.", ch.Addr), Subject: res.DeclRange.Ptr()})
+				mu.Unlock()
 				continue
 			}
 			ch := ch

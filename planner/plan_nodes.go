@@ -221,7 +221,10 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 		live[mi] = true
 		abs := config.AbsResource{Module: mi, Resource: res.Addr()}
 		ex, d := expandKeys(r.scope(mi, emptyIteration()), res.Count, res.ForEach, abs.String())
+		// Instances of earlier module instances may be appending already.
+		mu.Lock()
 		diags = append(diags, d...)
+		mu.Unlock()
 		if d.HasErrors() {
 			continue
 		}
