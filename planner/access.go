@@ -86,6 +86,7 @@ func (r *run) realiseAccess(c *config.Config, sites map[string]*eval.Site, group
 		m.ManagedResources[typ+"."+name] = &config.Resource{
 			Mode: config.ManagedMode, Type: typ, Name: name, Config: body,
 			ProviderRef: &config.LocalProviderRef{LocalName: ref.LocalName, Alias: ref.Alias},
+			ProviderKey: site.Decl.ProviderKey,
 			Provider:    m.ProviderFor(ref.LocalName),
 			Managed:     &config.ManagedResource{}, DependsOn: dependsOn,
 			DeclRange: rng, TypeRange: rng,

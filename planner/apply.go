@@ -247,7 +247,7 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 	ar := r.applying
 	chs := ar.byResource[keyResource(c.Path, res.Addr())]
 	var diags hcl.Diagnostics
-	inst, err := r.providers.get(ctx, prov)
+	inst, err := r.schemaProvider(ctx, prov)
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error(), Subject: res.DeclRange.Ptr()}}
 	}
@@ -260,7 +260,10 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 	for _, mi := range r.store.instancesOf(c.Path) {
 		abs := config.AbsResource{Module: mi, Resource: res.Addr()}
 		ex, d := expandKeys(r.scope(mi, emptyIteration()), res.Count, res.ForEach, abs.String())
+		// Instances of earlier module instances may be appending already.
+		mu.Lock()
 		diags = append(diags, d...)
+		mu.Unlock()
 		if d.HasErrors() {
 			continue
 		}
@@ -278,12 +281,22 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 				if ch.Action == plan.Delete || ch.Action == plan.Forget {
 					continue
 				}
+				mu.Lock()
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Instance no longer in the configuration", Detail: fmt.Sprintf("The plan has a change for %s, but count or for_each no longer produce it. Plan again.", ch.Addr), Subject: res.DeclRange.Ptr()})
+				mu.Unlock()
 				continue
 			}
 			ch := ch
 			r.spawn(&wg, func() {
-				d := r.applyChange(ctx, c, res, ch, it, ex.each, inst, schema)
+				// The instance of a provider with for_each the plan chose.
+				iinst, err := r.configuredProvider(ctx, ch.Provider, inst)
+				if err != nil {
+					mu.Lock()
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: fmt.Sprintf("%s: %s. Plan again.", ch.Addr, err), Subject: res.DeclRange.Ptr()})
+					mu.Unlock()
+					return
+				}
+				d := r.applyChange(ctx, c, res, ch, it, ex.each, iinst, schema)
 				mu.Lock()
 				diags = append(diags, d...)
 				mu.Unlock()
@@ -538,7 +551,7 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 			return nil
 		}
 	}
-	inst, err := r.providers.get(ctx, ch.Provider)
+	inst, err := r.configuredProvider(ctx, ch.Provider, nil)
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error()}}
 	}

@@ -287,10 +287,16 @@ func (b *graphBuilder) addModule(c *config.Config, mk nodeMaker) {
 	}
 	for _, res := range m.SortedResources() {
 		key := keyResource(p, res.Addr())
-		prov, diags := b.r.providerFor(c, res)
+		prov, kref, diags := b.r.providerFor(c, res)
 		b.diags = append(b.diags, diags...)
 		if diags.HasErrors() {
 			continue
+		}
+		if kref != nil {
+			b.r.providers.each.setRef(key, kref)
+			if kref.expr != nil {
+				b.edge(key, b.refKeys(kref.cfg, kref.expr.Variables())...)
+			}
 		}
 		b.resourceProviders[key] = prov
 		b.resourceAddrs[key] = config.AbsResource{Module: p.UnkeyedInstance(), Resource: res.Addr()}
@@ -352,6 +358,9 @@ func (b *graphBuilder) addProvider(addr config.ProviderConfigAddr, decl *config.
 	if decl != nil {
 		c := b.r.cfg.Descendant(addr.Module)
 		b.edge(key, b.refKeys(c, eval.BodyTraversals(decl.Config))...)
+		if decl.ForEach != nil {
+			b.edge(key, b.refKeys(c, decl.ForEach.Variables())...)
+		}
 	}
 }
 

@@ -150,18 +150,27 @@ func ImportResource(ctx context.Context, cfg *config.Config, addr config.Instanc
 		return diags
 	}
 	res := r.cfg.Descendant(addr.Module.Static()).Module.Resource(addr.Resource)
-	prov, pd := r.providerFor(r.cfg.Descendant(addr.Module.Static()), res)
+	prov, kref, pd := r.providerFor(r.cfg.Descendant(addr.Module.Static()), res)
 	if pd.HasErrors() {
 		return append(diags, pd...)
 	}
-	g.restrictTo([]string{keyProvider(prov)}, true)
+	roots := []string{keyProvider(prov)}
+	if kref != nil {
+		// What chooses the provider instance is evaluated too.
+		roots = append(roots, keyResource(addr.Module.Static(), addr.Resource))
+	}
+	g.restrictTo(roots, true)
 	diags = append(diags, g.walk(ctx)...)
 	if diags.HasErrors() {
 		return diags
 	}
-	inst, err := r.providers.get(ctx, prov)
+	inst, err := r.schemaProvider(ctx, prov)
 	if err != nil {
 		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error()})
+	}
+	prov, inst, pd = r.importProvider(ctx, c, res, prov, inst, addr)
+	if pd.HasErrors() {
+		return append(diags, pd...)
 	}
 	schema, ok := inst.resourceSchema(addr.Resource.Mode, addr.Resource.Type)
 	if !ok {

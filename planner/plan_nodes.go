@@ -87,8 +87,10 @@ func (m planMaker) provider(addr config.ProviderConfigAddr, decl *config.Provide
 	return func(ctx context.Context) hcl.Diagnostics {
 		diags := m.r.configureProvider(ctx, addr, decl)
 		if !diags.HasErrors() && m.r.applying == nil {
-			if inst, err := m.r.providers.get(ctx, addr); err == nil {
-				m.r.startRefreshes(ctx, addr, inst)
+			for _, a := range m.r.providerInstances(addr) {
+				if inst, err := m.r.providers.get(ctx, a); err == nil {
+					m.r.startRefreshes(ctx, a, inst)
+				}
 			}
 		}
 		return diags
@@ -193,7 +195,8 @@ func (m planMaker) destroy(config.ModulePath, config.ResourceAddr) func(context.
 // planResource plans every instance of a resource in every instance of its
 // module.
 func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Resource, prov config.ProviderConfigAddr) hcl.Diagnostics {
-	inst, err := r.providers.get(ctx, prov)
+	inst, err := r.schemaProvider(ctx, prov)
+	resKey := keyResource(c.Path, res.Addr())
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error(), Subject: res.DeclRange.Ptr()}}
 	}
@@ -218,7 +221,10 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 		live[mi] = true
 		abs := config.AbsResource{Module: mi, Resource: res.Addr()}
 		ex, d := expandKeys(r.scope(mi, emptyIteration()), res.Count, res.ForEach, abs.String())
+		// Instances of earlier module instances may be appending already.
+		mu.Lock()
 		diags = append(diags, d...)
+		mu.Unlock()
 		if d.HasErrors() {
 			continue
 		}
@@ -229,11 +235,21 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 			addr := abs.Instance(key)
 			it := ex.iters[i]
 			r.spawn(&wg, func() {
-				var d hcl.Diagnostics
+				iprov, iinst, d := r.resourceInstanceProvider(ctx, resKey, prov, inst, addr, it)
+				if r.opts.Mode == plan.DestroyMode && !d.HasErrors() {
+					// Destroyed by the instance that manages it.
+					iprov, iinst, d = r.objectProvider(ctx, iprov, iinst, addr, r.prior.ResourceInstance(addr))
+				}
+				if d.HasErrors() {
+					mu.Lock()
+					diags = append(diags, d...)
+					mu.Unlock()
+					return
+				}
 				if res.Mode == config.DataMode {
-					d = r.planData(ctx, c, res, addr, it, ex.each, prov, inst, schema)
+					d = r.planData(ctx, c, res, addr, it, ex.each, iprov, iinst, schema)
 				} else {
-					d = r.planManaged(ctx, c, res, addr, it, ex.each, prov, inst, schema)
+					d = r.planManaged(ctx, c, res, addr, it, ex.each, iprov, iinst, schema)
 				}
 				mu.Lock()
 				diags = append(diags, d...)
@@ -255,7 +271,10 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 				}
 				addr := abs.Instance(key)
 				r.spawn(&wg, func() {
-					d := r.planDelete(ctx, addr, prov, inst, schema, reason)
+					iprov, iinst, d := r.objectProvider(ctx, prov, inst, addr, r.prior.ResourceInstance(addr))
+					if !d.HasErrors() {
+						d = r.planDelete(ctx, addr, iprov, iinst, schema, reason)
+					}
 					mu.Lock()
 					diags = append(diags, d...)
 					mu.Unlock()
@@ -296,7 +315,7 @@ func (r *run) planOrphans(ctx context.Context, p config.ModulePath, res config.R
 		return nil
 	}
 	config.SortInstanceAddrs(addrs)
-	inst, err := r.providers.get(ctx, prov)
+	inst, err := r.schemaProvider(ctx, prov)
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: fmt.Sprintf("%s is recorded in state and must be destroyed, but its provider could not start: %s", addrs[0], err)}}
 	}
@@ -313,7 +332,11 @@ func (r *run) planOrphans(ctx context.Context, p config.ModulePath, res config.R
 	}
 	var diags hcl.Diagnostics
 	for _, a := range addrs {
-		diags = append(diags, r.planDelete(ctx, a, prov, inst, schema, reason)...)
+		iprov, iinst, d := r.objectProvider(ctx, prov, inst, a, r.prior.ResourceInstance(a))
+		if !d.HasErrors() {
+			d = r.planDelete(ctx, a, iprov, iinst, schema, reason)
+		}
+		diags = append(diags, d...)
 	}
 	return diags
 }

@@ -63,11 +63,11 @@ func (r *run) startRefreshes(ctx context.Context, addr config.ProviderConfigAddr
 	}
 	var todo []config.InstanceAddr
 	for abs, rs := range r.prior.Resources {
-		if rs.Provider != addr {
+		if rs.Provider != addr.Config() {
 			continue
 		}
 		for key, in := range rs.Instances {
-			if in.Current == nil {
+			if in.Current == nil || in.Current.ProviderKey != addr.Key {
 				continue
 			}
 			a := abs.Instance(key)

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 )
 
@@ -19,6 +20,8 @@ type providerSet struct {
 	r     *run
 	mu    sync.Mutex
 	insts map[config.ProviderConfigAddr]*providerInstance
+	// each holds what provider for_each needs (provider_each.go).
+	each providerEach
 }
 
 type providerInstance struct {
@@ -105,9 +108,20 @@ func (inst *providerInstance) resourceSchema(mode config.ResourceMode, typ strin
 	return &rs, ok
 }
 
-// configure evaluates the provider configuration in module instance mod and
-// configures the provider with it, once.
+// configureProvider evaluates the provider configuration addr and
+// configures the provider with it, once; a configuration with for_each, each
+// of its instances.
 func (r *run) configureProvider(ctx context.Context, addr config.ProviderConfigAddr, decl *config.ProviderConfig) hcl.Diagnostics {
+	if decl != nil && decl.ForEach != nil && addr.Key == config.NoKey {
+		return r.configureEach(ctx, addr, decl)
+	}
+	return r.configureInstance(ctx, addr, decl, emptyIteration())
+}
+
+// configureInstance configures one provider instance with its
+// configuration evaluated with iteration it (each.key and each.value of a
+// configuration with for_each).
+func (r *run) configureInstance(ctx context.Context, addr config.ProviderConfigAddr, decl *config.ProviderConfig, it eval.Iteration) hcl.Diagnostics {
 	inst, err := r.providers.get(ctx, addr)
 	if err != nil {
 		var rng *hcl.Range
@@ -128,7 +142,7 @@ func (r *run) configureProvider(ctx context.Context, addr config.ProviderConfigA
 		body = decl.Config
 		rng = decl.DeclRange.Ptr()
 	}
-	sc := r.scope(addr.Module.UnkeyedInstance(), emptyIteration())
+	sc := r.scope(addr.Module.UnkeyedInstance(), it)
 	val, diags := sc.EvalBlock(body, inst.schema.Provider.DecoderSpec())
 	if diags.HasErrors() {
 		return diags
@@ -158,13 +172,26 @@ func (r *run) configureProvider(ctx context.Context, addr config.ProviderConfigA
 // module and, through passed or inherited configurations, its ancestors. In
 // a deployment's or storage's scope, resources without a provider argument
 // use the provider of the site the component was placed on.
-func (r *run) providerFor(c *config.Config, res *config.Resource) (config.ProviderConfigAddr, hcl.Diagnostics) {
+//
+// When the configuration found has for_each, or the reference chooses an
+// instance of one, kref says where the instance key comes from (see
+// provider_each.go); it is nil otherwise.
+func (r *run) providerFor(c *config.Config, res *config.Resource) (addr config.ProviderConfigAddr, kref *providerKeyRef, diags hcl.Diagnostics) {
 	ref := config.LocalProviderRef{LocalName: res.ProviderLocalName()}
 	explicit := res.ProviderRef != nil
 	if explicit {
 		ref = *res.ProviderRef
+		if res.ProviderKey != nil {
+			kref = &providerKeyRef{expr: res.ProviderKey, cfg: c, own: true}
+		}
 	}
+	defer func() {
+		if !diags.HasErrors() {
+			kref, diags = r.checkProviderKeyRef(res, addr, ref, kref)
+		}
+	}()
 	cur := c
+	steps := 0
 	// Placed scopes take the site's provider, or resolve an explicit one
 	// in the module that declares the deployment.
 	for cur.Parent != nil {
@@ -172,20 +199,26 @@ func (r *run) providerFor(c *config.Config, res *config.Resource) (config.Provid
 		if step.Kind == config.ModuleStep {
 			break
 		}
-		if !explicit {
-			p := r.placements[placedAddr(cur.Parent.Path, step)]
-			if own := r.componentPlacement(cur.Path, res); own != nil {
-				p = own
-			}
-			if p != nil && len(p.sites) > 0 {
-				site := cur.Parent.Module.Sites[p.site()]
-				if site != nil {
-					want := cur.Parent.Module.ProviderFor(site.Provider.LocalName)
-					return config.ProviderConfigAddr{Module: cur.Parent.Path, Provider: want, Alias: site.Provider.Alias}, nil
-				}
-			}
+		p := r.placements[placedAddr(cur.Parent.Path, step)]
+		if own := r.componentPlacement(cur.Path, res); own != nil {
+			p = own
+		}
+		var site *config.Site
+		if p != nil && len(p.sites) > 0 {
+			site = cur.Parent.Module.Sites[p.site()]
+		}
+		if site != nil && site.ProviderKey != nil && (!explicit || site.Provider == ref && res.ProviderKey == nil) {
+			// The site's instance of a provider with for_each; also for
+			// what a site's kind generates naming the site's provider.
+			kref = &providerKeyRef{expr: site.ProviderKey, cfg: cur.Parent, up: steps + 1, iterAt: -1}
+		}
+		if !explicit && site != nil {
+			want := cur.Parent.Module.ProviderFor(site.Provider.LocalName)
+			ref = site.Provider
+			return config.ProviderConfigAddr{Module: cur.Parent.Path, Provider: want, Alias: site.Provider.Alias}, kref, nil
 		}
 		cur = cur.Parent
+		steps++
 	}
 	source := c.Module.ProviderFor(ref.LocalName)
 	if res.Provider != (config.Provider{}) && !explicit {
@@ -193,13 +226,12 @@ func (r *run) providerFor(c *config.Config, res *config.Resource) (config.Provid
 	}
 	for {
 		if _, ok := cur.Module.ProviderConfigs[ref.String()]; ok {
-			return config.ProviderConfigAddr{Module: cur.Path, Provider: cur.Module.ProviderFor(ref.LocalName), Alias: ref.Alias}, nil
+			return config.ProviderConfigAddr{Module: cur.Path, Provider: cur.Module.ProviderFor(ref.LocalName), Alias: ref.Alias}, kref, nil
 		}
 		if cur.Parent == nil {
 			break
 		}
-		parent, step := cur.Path.UnkeyedInstance().Parent()
-		_ = parent
+		_, step := cur.Path.UnkeyedInstance().Parent()
 		if step.Kind == config.ModuleStep {
 			call := cur.Parent.Module.ModuleCalls[step.Name]
 			passed := false
@@ -208,6 +240,9 @@ func (r *run) providerFor(c *config.Config, res *config.Resource) (config.Provid
 					if pp.InChild == ref {
 						ref = pp.InParent
 						passed = true
+						if pp.InParentKey != nil {
+							kref = &providerKeyRef{expr: pp.InParentKey, cfg: cur.Parent, up: steps + 1, iterAt: steps}
+						}
 						break
 					}
 				}
@@ -217,9 +252,10 @@ func (r *run) providerFor(c *config.Config, res *config.Resource) (config.Provid
 			}
 		}
 		cur = cur.Parent
+		steps++
 	}
 	if ref.Alias != "" {
-		return config.ProviderConfigAddr{}, hcl.Diagnostics{{
+		return config.ProviderConfigAddr{}, nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Provider configuration not present",
 			Detail:   fmt.Sprintf("%s uses provider %s, which is not configured in its module or passed to it. Add a provider %q block with alias = %q.", res.Addr(), ref, ref.LocalName, ref.Alias),
@@ -227,7 +263,7 @@ func (r *run) providerFor(c *config.Config, res *config.Resource) (config.Provid
 		}}
 	}
 	// An implied, empty configuration at the root.
-	return config.ProviderConfigAddr{Module: config.RootPath, Provider: source}, nil
+	return config.ProviderConfigAddr{Module: config.RootPath, Provider: source}, kref, nil
 }
 
 // providerDecl returns the provider block of addr, or nil for an implied

@@ -62,7 +62,7 @@ func Reconcile(ctx context.Context, cfg *config.Config, rec InFlightRecorder, pr
 	}
 	var roots []string
 	for _, in := range intents {
-		roots = append(roots, keyProvider(in.Provider))
+		roots = append(roots, keyProvider(in.Provider.Config()))
 	}
 	g.restrictTo(roots, true)
 	diags = append(diags, g.walk(ctx)...)
@@ -81,7 +81,7 @@ func Reconcile(ctx context.Context, cfg *config.Config, rec InFlightRecorder, pr
 }
 
 func (r *run) reconcileOne(ctx context.Context, rec InFlightRecorder, in state.Intent) (string, hcl.Diagnostics) {
-	inst, err := r.providers.get(ctx, in.Provider)
+	inst, err := r.configuredProvider(ctx, in.Provider, nil)
 	if err != nil {
 		return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot reconcile an interrupted operation", Detail: fmt.Sprintf("%s of %s was interrupted, and its provider could not start: %s", in.Op, in.Addr, err)}}
 	}

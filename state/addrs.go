@@ -164,8 +164,16 @@ func parseProviderConfigAddr(s string) (config.ProviderConfigAddr, error) {
 	default:
 		return config.ProviderConfigAddr{}, fmt.Errorf("%q does not name a provider", s)
 	}
-	if len(parts) == 1 && !parts[0].hasKey {
+	if len(parts) == 1 {
 		addr.Alias = parts[0].name
+		if parts[0].hasKey {
+			// An instance of a provider configuration with for_each.
+			k, err := config.ParseInstanceKey(parts[0].key)
+			if err != nil {
+				return config.ProviderConfigAddr{}, fmt.Errorf("%q: %w", s, err)
+			}
+			addr.Key = k
+		}
 		parts = parts[1:]
 	}
 	if len(parts) != 0 {

@@ -72,6 +72,15 @@ type Resource struct {
 	Instances map[config.InstanceKey]*Instance
 }
 
+// ObjectProvider returns the provider configuration, or the instance of
+// one with for_each, that manages obj, an object of r.
+func (r *Resource) ObjectProvider(obj *Object) config.ProviderConfigAddr {
+	if obj == nil {
+		return r.Provider
+	}
+	return r.Provider.Instance(obj.ProviderKey)
+}
+
 // Instance is one instance of a resource: its current object and the
 // objects deposed by create_before_destroy replacements that are not yet
 // destroyed.
@@ -117,6 +126,11 @@ type Object struct {
 	// Site is the name of the site the object was placed on, or "" when the
 	// object is not part of a placed component.
 	Site string
+	// ProviderKey is the instance of the resource's provider configuration
+	// that manages the object when that configuration has for_each
+	// (OpenTofu 1.9); NoKey otherwise. Deleting the object needs that
+	// instance, even once the configuration no longer chooses it.
+	ProviderKey config.InstanceKey
 }
 
 // Output is a recorded root module output value.
@@ -289,7 +303,10 @@ func (s *State) setObject(addr config.InstanceAddr, deposed string, provider con
 		s.Resources[ra] = r
 	}
 	if provider != (config.ProviderConfigAddr{}) {
-		r.Provider = provider
+		// The resource records the configuration; each object, the
+		// instance of it (for_each) that manages it.
+		r.Provider = provider.Config()
+		obj.ProviderKey = provider.Key
 	}
 	r.EachMode = eachModeOf(addr.Key)
 	inst := r.Instances[addr.Key]

@@ -25,6 +25,7 @@ type wireObject struct {
 	Dependencies        []string        `json:"dependencies,omitempty"`
 	CreateBeforeDestroy bool            `json:"create_before_destroy,omitempty"`
 	Site                string          `json:"site,omitempty"`
+	ProviderKey         json.RawMessage `json:"provider_key,omitempty"`
 }
 
 // wirePath is a cty.Path: a list of steps.
@@ -83,6 +84,7 @@ func encodeObject(o *Object) (*wireObject, error) {
 		Private:             o.Private,
 		CreateBeforeDestroy: o.CreateBeforeDestroy,
 		Site:                o.Site,
+		ProviderKey:         encodeKey(o.ProviderKey),
 	}
 	if len(w.Attributes) == 0 {
 		w.Attributes = json.RawMessage("null")
@@ -154,6 +156,13 @@ func (c *addrCache) decodeObject(w *wireObject) (*Object, error) {
 		Private:             w.Private,
 		CreateBeforeDestroy: w.CreateBeforeDestroy,
 		Site:                w.Site,
+	}
+	if len(w.ProviderKey) > 0 {
+		k, err := decodeKey(w.ProviderKey)
+		if err != nil {
+			return nil, fmt.Errorf("provider_key: %w", err)
+		}
+		o.ProviderKey = k
 	}
 	attrs := bytes.TrimSpace(w.Attributes)
 	switch {

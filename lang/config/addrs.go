@@ -621,10 +621,30 @@ func validProviderPart(s string) bool {
 // ProviderConfigAddr is the address of one provider configuration in a
 // module: provider "aws" { alias = "west" } in module.net is
 // module.net.provider["registry.terraform.io/hashicorp/aws"].west in state.
+//
+// A provider block with for_each (OpenTofu 1.9) is one configuration with
+// an instance per key: Key is NoKey for the configuration as a whole (the
+// graph's node, a resource's configuration address) and the key of one
+// instance otherwise, printed after the alias:
+// provider["registry.terraform.io/hashicorp/aws"].by_region["eu"].
 type ProviderConfigAddr struct {
 	Module   ModulePath
 	Provider Provider
 	Alias    string
+	Key      InstanceKey
+}
+
+// Config returns the address of the whole configuration a, without an
+// instance key.
+func (a ProviderConfigAddr) Config() ProviderConfigAddr {
+	a.Key = NoKey
+	return a
+}
+
+// Instance returns the address of the configuration's instance key.
+func (a ProviderConfigAddr) Instance(key InstanceKey) ProviderConfigAddr {
+	a.Key = key
+	return a
 }
 
 // String implements fmt.Stringer, in the form state files use.
@@ -633,6 +653,7 @@ func (a ProviderConfigAddr) String() string {
 	if a.Alias != "" {
 		s += "." + a.Alias
 	}
+	s += KeyString(a.Key)
 	if a.Module == "" {
 		return s
 	}
@@ -640,7 +661,9 @@ func (a ProviderConfigAddr) String() string {
 }
 
 // LocalProviderRef is a reference to a provider configuration by local name
-// and optional alias, as written in a provider meta-argument: aws.west.
+// and optional alias, as written in a provider meta-argument: aws.west. The
+// instance key of a configuration with for_each (aws.by_region[each.key]) is
+// an expression kept beside it, where the reference is written.
 type LocalProviderRef struct {
 	LocalName string
 	Alias     string

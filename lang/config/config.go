@@ -298,7 +298,12 @@ type ProviderConfig struct {
 	Alias      string
 	AliasRange *hcl.Range
 	// Version is the legacy version argument inside a provider block.
-	Version   VersionConstraint
+	Version VersionConstraint
+	// ForEach repeats the configuration (OpenTofu 1.9): one provider
+	// instance per key, each configured with its each.key and each.value.
+	// It must be known when planning (variables and locals only), and a
+	// configuration with it must have an alias. Nil when absent.
+	ForEach   hcl.Expression
 	Config    hcl.Body
 	DeclRange hcl.Range
 }
@@ -370,7 +375,11 @@ type ModuleCall struct {
 type PassedProvider struct {
 	InChild  LocalProviderRef
 	InParent LocalProviderRef
-	Range    hcl.Range
+	// InParentKey selects an instance of a parent configuration with
+	// for_each (aws = aws.by_region[each.key]), evaluated in the calling
+	// module with the call's count or for_each; nil when absent.
+	InParentKey hcl.Expression
+	Range       hcl.Range
 }
 
 // Resource is a resource or data block.
@@ -386,6 +395,12 @@ type Resource struct {
 	// ProviderRef is the provider meta-argument, nil when absent (the
 	// default configuration of the implied provider is used).
 	ProviderRef *LocalProviderRef
+	// ProviderKey selects the instance of a provider configuration with
+	// for_each (provider = aws.by_region[each.key]), evaluated for each
+	// instance of the resource; nil when absent.
+	ProviderKey hcl.Expression
+	// ProviderRange is the range of the provider argument's value.
+	ProviderRange hcl.Range
 	// Provider is the provider's source address.
 	Provider       Provider
 	DependsOn      []hcl.Traversal
@@ -489,6 +504,9 @@ type Site struct {
 	// Provider is the provider configuration resources placed here use.
 	Provider      LocalProviderRef
 	ProviderRange hcl.Range
+	// ProviderKey selects the instance of a provider configuration with
+	// for_each (provider = openstack.by_region["cnaf"]); nil when absent.
+	ProviderKey hcl.Expression
 	// Kind says what the site is (local, openstack, kubernetes, s3, slurm,
 	// ...): it selects how abstract components are realised there.
 	Kind         string

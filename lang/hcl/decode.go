@@ -398,12 +398,7 @@ func (d *decoder) decodeProvider(b *hcl.Block) hcl.Diagnostics {
 		p.AliasRange = attr.Expr.Range().Ptr()
 	}
 	if attr, ok := content.Attributes["for_each"]; ok {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Provider for_each is not supported yet",
-			Detail:   "indigo cannot repeat a provider configuration with for_each (OpenTofu 1.9) yet: write one provider block per instance, each with its own alias, and choose among them with provider = NAME.ALIAS.",
-			Subject:  attr.Range.Ptr(),
-		})
+		diags = append(diags, decodeProviderForEach(p, attr)...)
 	}
 	if attr, ok := content.Attributes["version"]; ok {
 		var v string
@@ -682,11 +677,11 @@ func (d *decoder) decodeModuleCall(b *hcl.Block) hcl.Diagnostics {
 		diags = append(diags, pd...)
 		for _, kv := range pairs {
 			child, c1 := providerRefFromExpr(kv.Key)
-			parent, c2 := providerRefFromExpr(kv.Value)
+			parent, key, c2 := providerInstanceRefFromExpr(kv.Value)
 			diags = append(diags, c1...)
 			diags = append(diags, c2...)
 			if child != nil && parent != nil {
-				mc.Providers = append(mc.Providers, config.PassedProvider{InChild: *child, InParent: *parent, Range: hcl.RangeBetween(kv.Key.Range(), kv.Value.Range())})
+				mc.Providers = append(mc.Providers, config.PassedProvider{InChild: *child, InParent: *parent, InParentKey: key, Range: hcl.RangeBetween(kv.Key.Range(), kv.Value.Range())})
 			}
 		}
 	}
@@ -775,9 +770,9 @@ func decodeResourceBlock(b *hcl.Block, mode config.ResourceMode) (*config.Resour
 		diags = append(diags, countAndForEach(b))
 	}
 	if attr, ok := content.Attributes["provider"]; ok {
-		ref, pd := providerRefFromExpr(attr.Expr)
+		ref, key, pd := providerInstanceRefFromExpr(attr.Expr)
 		diags = append(diags, pd...)
-		r.ProviderRef = ref
+		r.ProviderRef, r.ProviderKey, r.ProviderRange = ref, key, attr.Expr.Range()
 	}
 	if attr, ok := content.Attributes["depends_on"]; ok {
 		deps, dd := decodeDependsOn(attr)
@@ -1049,6 +1044,7 @@ func (d *decoder) finish() hcl.Diagnostics {
 		}
 	}
 	diags = append(diags, d.checkIndigoReferences()...)
+	diags = append(diags, d.checkProviderKeys()...)
 	return diags
 }
 

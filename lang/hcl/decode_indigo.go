@@ -36,10 +36,10 @@ func (d *decoder) decodeSite(b *hcl.Block) hcl.Diagnostics {
 	diags = append(diags, cd...)
 	s := &config.Site{Name: name, DeclRange: b.DefRange, SLA: map[string]*hcl.Attribute{}}
 	if attr, ok := content.Attributes["provider"]; ok {
-		ref, pd := providerRefFromExpr(attr.Expr)
+		ref, key, pd := providerInstanceRefFromExpr(attr.Expr)
 		diags = append(diags, pd...)
 		if ref != nil {
-			s.Provider = *ref
+			s.Provider, s.ProviderKey = *ref, key
 		}
 		s.ProviderRange = attr.Expr.Range()
 	}

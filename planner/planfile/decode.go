@@ -144,6 +144,15 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*plan.ResourceChange, error) 
 			Action: action, Reason: reason, SchemaVersion: fc.SchemaVersion,
 			Private: fc.Private, Site: fc.Site, CreateBeforeDestroy: fc.CreateBeforeDestroy,
 		}
+		switch fc.Provider.KeyKind {
+		case keyKindNone:
+		case keyKindInt:
+			c.Provider.Key = config.IntKey(fc.Provider.IntKey)
+		case keyKindString:
+			c.Provider.Key = config.StringKey(fc.Provider.StrKey)
+		default:
+			return nil, fmt.Errorf("%s: unknown provider instance key kind %d", addr, fc.Provider.KeyKind)
+		}
 		if c.Type, err = d.typeAt(fc.Type); err != nil {
 			return nil, fmt.Errorf("%s: %w", addr, err)
 		}

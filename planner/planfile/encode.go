@@ -145,6 +145,12 @@ func (e *fileEncoder) changes(cs []*plan.ResourceChange) ([]fileChange, error) {
 			},
 			SchemaVersion: c.SchemaVersion, Private: c.Private, Site: c.Site, CreateBeforeDestroy: c.CreateBeforeDestroy,
 		}
+		switch k := c.Provider.Key.(type) {
+		case config.IntKey:
+			fc.Provider.KeyKind, fc.Provider.IntKey = keyKindInt, int64(k)
+		case config.StringKey:
+			fc.Provider.KeyKind, fc.Provider.StrKey = keyKindString, string(k)
+		}
 		var err error
 		if fc.Addr, err = encodeInstance(c.Addr); err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Addr, err)

@@ -186,6 +186,11 @@ type fileProviderConfig struct {
 	Namespace string `msgpack:"namespace"`
 	Type      string `msgpack:"type"`
 	Alias     string `msgpack:"alias"`
+	// The instance of a configuration with for_each; absent (keyKindNone)
+	// otherwise, and in plan files written before provider for_each.
+	KeyKind uint8  `msgpack:"key_kind,omitempty"`
+	IntKey  int64  `msgpack:"int_key,omitempty"`
+	StrKey  string `msgpack:"str_key,omitempty"`
 }
 
 // fileStep is one step of a cty.Path: an attribute name (stepKindAttr) or
