@@ -17,8 +17,14 @@ import (
 func ValidateResourceConfig(ctx context.Context, p Provider, res *config.Resource, addr string, cfg cty.Value) hcl.Diagnostics {
 	unmarked, _ := cfg.UnmarkDeepWithPaths()
 	req := plugin.ValidateRequest{Addr: addr, TypeName: res.Type, Config: unmarked}
-	if res.Mode == config.DataMode {
+	switch res.Mode {
+	case config.DataMode:
 		return toDiagsIn(p.ValidateDataResourceConfig(ctx, req), addr, "ValidateDataResourceConfig", res.DeclRange.Ptr(), res.Config)
+	case config.EphemeralMode:
+		if ep, ok := p.(EphemeralProvider); ok {
+			return toDiagsIn(ep.ValidateEphemeralResourceConfig(ctx, req), addr, "ValidateEphemeralResourceConfig", res.DeclRange.Ptr(), res.Config)
+		}
+		return nil
 	}
 	return toDiagsIn(p.ValidateResourceConfig(ctx, req), addr, "ValidateResourceConfig", res.DeclRange.Ptr(), res.Config)
 }

@@ -106,10 +106,12 @@ type Module struct {
 	ModuleCalls      map[string]*ModuleCall
 	ManagedResources map[string]*Resource // by "type.name"
 	DataResources    map[string]*Resource // by "type.name"
-	Moved            []*Moved
-	Imports          []*Import
-	Removed          []*Removed
-	Checks           map[string]*Check
+	// EphemeralResources are the ephemeral blocks, by "type.name".
+	EphemeralResources map[string]*Resource
+	Moved              []*Moved
+	Imports            []*Import
+	Removed            []*Removed
+	Checks             map[string]*Check
 
 	Sites       map[string]*Site
 	Deployments map[string]*Deployment
@@ -124,30 +126,34 @@ type Module struct {
 // NewModule returns an empty module rooted at dir.
 func NewModule(dir string) *Module {
 	return &Module{
-		SourceDir:        dir,
-		Settings:         &Settings{RequiredProviders: map[string]*RequiredProvider{}},
-		ProviderConfigs:  map[string]*ProviderConfig{},
-		Variables:        map[string]*Variable{},
-		Locals:           map[string]*Local{},
-		Outputs:          map[string]*Output{},
-		ModuleCalls:      map[string]*ModuleCall{},
-		ManagedResources: map[string]*Resource{},
-		DataResources:    map[string]*Resource{},
-		Checks:           map[string]*Check{},
-		Sites:            map[string]*Site{},
-		Deployments:      map[string]*Deployment{},
-		Storages:         map[string]*Storage{},
-		Policies:         map[string]*Policy{},
-		Groups:           map[string]*Group{},
-		Components:       map[string]*Component{},
+		SourceDir:          dir,
+		Settings:           &Settings{RequiredProviders: map[string]*RequiredProvider{}},
+		ProviderConfigs:    map[string]*ProviderConfig{},
+		Variables:          map[string]*Variable{},
+		Locals:             map[string]*Local{},
+		Outputs:            map[string]*Output{},
+		ModuleCalls:        map[string]*ModuleCall{},
+		ManagedResources:   map[string]*Resource{},
+		DataResources:      map[string]*Resource{},
+		EphemeralResources: map[string]*Resource{},
+		Checks:             map[string]*Check{},
+		Sites:              map[string]*Site{},
+		Deployments:        map[string]*Deployment{},
+		Storages:           map[string]*Storage{},
+		Policies:           map[string]*Policy{},
+		Groups:             map[string]*Group{},
+		Components:         map[string]*Component{},
 	}
 }
 
 // Resource returns the resource with address addr, or nil.
 func (m *Module) Resource(addr ResourceAddr) *Resource {
 	key := addr.Type + "." + addr.Name
-	if addr.Mode == DataMode {
+	switch addr.Mode {
+	case DataMode:
 		return m.DataResources[key]
+	case EphemeralMode:
+		return m.EphemeralResources[key]
 	}
 	return m.ManagedResources[key]
 }
@@ -194,13 +200,17 @@ func (m *Module) ProviderFor(localName string) Provider {
 	return ImpliedProvider(localName)
 }
 
-// SortedResources returns managed then data resources ordered by address.
+// SortedResources returns the managed, data and ephemeral resources
+// ordered by address.
 func (m *Module) SortedResources() []*Resource {
-	out := make([]*Resource, 0, len(m.ManagedResources)+len(m.DataResources))
+	out := make([]*Resource, 0, len(m.ManagedResources)+len(m.DataResources)+len(m.EphemeralResources))
 	for _, r := range m.ManagedResources {
 		out = append(out, r)
 	}
 	for _, r := range m.DataResources {
+		out = append(out, r)
+	}
+	for _, r := range m.EphemeralResources {
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool {

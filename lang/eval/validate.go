@@ -304,16 +304,22 @@ func (v *validator) Resource(mod config.ModuleInstance, addr config.ResourceAddr
 	var names []string
 	pool := c.Module.ManagedResources
 	what := "resource"
-	if addr.Mode == config.DataMode {
+	switch addr.Mode {
+	case config.DataMode:
 		pool, what = c.Module.DataResources, "data source"
+	case config.EphemeralMode:
+		pool, what = c.Module.EphemeralResources, "ephemeral resource"
 	}
 	for k := range pool {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	prefix := ""
-	if addr.Mode == config.DataMode {
+	switch addr.Mode {
+	case config.DataMode:
 		prefix = "data."
+	case config.EphemeralMode:
+		prefix = "ephemeral."
 	}
 	detail := fmt.Sprintf("A %s %q %q has not been declared in this module.", what, addr.Type, addr.Name)
 	if s := suggest(addr.Type+"."+addr.Name, names, prefix); s != "" {

@@ -411,8 +411,11 @@ func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.D
 	}
 	if schema.Known && schema.Spec == nil {
 		what := "resource type"
-		if r.Mode == config.DataMode {
+		switch r.Mode {
+		case config.DataMode:
 			what = "data source"
+		case config.EphemeralMode:
+			what = "ephemeral resource type"
 		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

@@ -218,8 +218,11 @@ func configModule(c *config.Config, facts configFacts, providers map[string]json
 			ForEachExpression: optionalExpression(r.ForEach),
 			DependsOn:         traversalStrings(r.DependsOn),
 		}
-		if r.Mode == config.DataMode {
+		switch r.Mode {
+		case config.DataMode:
 			jr.Mode = "data"
+		case config.EphemeralMode:
+			jr.Mode = "ephemeral"
 		}
 		out.Resources = append(out.Resources, jr)
 	}
