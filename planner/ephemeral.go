@@ -196,7 +196,7 @@ func (b *graphBuilder) wireEphemeralCloses() {
 // ephemeralResource opens every instance of an ephemeral resource in every
 // instance of its module.
 func (r *run) ephemeralResource(ctx context.Context, c *config.Config, res *config.Resource, prov config.ProviderConfigAddr) hcl.Diagnostics {
-	if r.speculative || r.ephemeral == nil || !r.ephemeral.needed[keyResource(c.Path, res.Addr())] {
+	if r.speculative || r.ephemeral == nil {
 		return nil
 	}
 	inst, err := r.schemaProvider(ctx, prov)
@@ -214,6 +214,10 @@ func (r *run) ephemeralResource(ctx context.Context, c *config.Config, res *conf
 		}}
 	}
 	resKey := keyResource(c.Path, res.Addr())
+	if !r.ephemeral.needed[resKey] {
+		// Nothing uses it: not opened.
+		return nil
+	}
 	var diags hcl.Diagnostics
 	var mu sync.Mutex
 	var wg sync.WaitGroup

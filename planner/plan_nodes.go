@@ -76,7 +76,10 @@ func (r *run) evalOutput(c *config.Config, o *config.Output) hcl.Diagnostics {
 		val, d := sc.EvalExpr(o.Expr, cty.DynamicPseudoType)
 		diags = append(diags, d...)
 		if !o.Ephemeral {
-			diags = append(diags, notEphemeral(val, "output "+o.Name, o.Expr.Range())...)
+			if ed := notEphemeral(val, "output "+o.Name, o.Expr.Range()); ed.HasErrors() {
+				diags = append(diags, ed...)
+				continue
+			}
 		}
 		if o.Sensitive {
 			val = val.Mark(marks.Sensitive)
