@@ -191,6 +191,11 @@ func configModule(c *config.Config, facts configFacts, providers map[string]json
 	// Terraform, so every provider_config_key resolves.
 	resources := m.SortedResources()
 	for _, r := range resources {
+		if r.Mode == config.EphemeralMode {
+			// Terraform leaves ephemeral resources out; references to
+			// them still show in the expressions that make them.
+			continue
+		}
 		ref := config.LocalProviderRef{LocalName: r.ProviderLocalName()}
 		if r.ProviderRef != nil {
 			ref = *r.ProviderRef
@@ -218,11 +223,8 @@ func configModule(c *config.Config, facts configFacts, providers map[string]json
 			ForEachExpression: optionalExpression(r.ForEach),
 			DependsOn:         traversalStrings(r.DependsOn),
 		}
-		switch r.Mode {
-		case config.DataMode:
+		if r.Mode == config.DataMode {
 			jr.Mode = "data"
-		case config.EphemeralMode:
-			jr.Mode = "ephemeral"
 		}
 		out.Resources = append(out.Resources, jr)
 	}
