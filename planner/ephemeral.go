@@ -185,8 +185,11 @@ func (b *graphBuilder) wireEphemeralCloses() {
 			return r.closeEphemeralsOf(p, res)
 		})
 		b.g.dependOn(ckey, key)
+		// A module's close node waits for everything in the module: waiting
+		// for it would hold the value to the end of the walk. The nodes
+		// beyond it that use the value are waited for themselves.
 		for k := range seen {
-			if !strings.HasPrefix(k, "close-ephemeral ") {
+			if !strings.HasPrefix(k, "close-ephemeral ") && !strings.HasPrefix(k, "close ") {
 				b.g.dependOn(ckey, k)
 			}
 		}
@@ -397,7 +400,7 @@ func (r *run) closeEphemerals() {
 // source's configuration went: only into write-only arguments of a managed
 // resource. It returns the marks without the ephemeral ones (what is kept
 // of the configuration is not ephemeral: write-only values are nulled).
-func ephemeralUse(res *config.Resource, addr config.InstanceAddr, b *plugin.Block, cfgMarks []cty.PathValueMarks) ([]cty.PathValueMarks, hcl.Diagnostics) {
+func ephemeralUse(res *config.Resource, addr any, b *plugin.Block, cfgMarks []cty.PathValueMarks) ([]cty.PathValueMarks, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	out := cfgMarks[:0:0]
 	for _, pvm := range cfgMarks {
@@ -426,7 +429,7 @@ func ephemeralUse(res *config.Resource, addr config.InstanceAddr, b *plugin.Bloc
 			Summary:  "Invalid use of an ephemeral value",
 			Detail: fmt.Sprintf("%s of %s is %s, which is recorded in the plan and the state, and its value is ephemeral (from an ephemeral resource or variable). "+
 				"Use it in a write-only argument (such as indigo_file's content_wo), a provider block, a provisioner or connection block, an ephemeral output or a local, "+
-				"or wrap it in ephemeralasnull() to store null instead.", argName(pvm.Path), addr, what),
+				"or wrap it in ephemeralasnull() to store null instead.", argName(pvm.Path), fmt.Sprint(addr), what),
 			Subject: pathRange(res.Config, pvm.Path, res.DeclRange.Ptr()),
 		})
 	}

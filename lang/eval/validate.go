@@ -210,6 +210,9 @@ func (v *validator) variableValue(c *config.Config, decl *config.Variable) (cty.
 	if decl.Sensitive {
 		val = val.Mark(marks.Sensitive)
 	}
+	if decl.Ephemeral {
+		val = val.Mark(marks.Ephemeral)
+	}
 	v.memo[key] = val
 	return val, diags
 }
@@ -299,6 +302,10 @@ func (v *validator) Resource(mod config.ModuleInstance, addr config.ResourceAddr
 	}
 	c = c.ScopeFor(config.ResourceRef{Resource: addr})
 	if c.Module.Resource(addr) != nil {
+		if addr.Mode == config.EphemeralMode {
+			// Where it may go is checked as plan checks it.
+			return cty.DynamicVal.Mark(marks.Ephemeral), nil
+		}
 		return cty.DynamicVal, nil
 	}
 	var names []string
