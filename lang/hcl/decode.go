@@ -793,13 +793,13 @@ func decodeResourceBlock(b *hcl.Block, mode config.ResourceMode) (*config.Resour
 			diags = append(diags, decodeLifecycle(r, blk)...)
 		case "connection":
 			if mode != config.ManagedMode {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Connection on a " + modeNoun(mode), Detail: "Only managed resources take connection blocks.", Subject: blk.DefRange.Ptr()})
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Connection on " + modeNoun(mode), Detail: "Only managed resources take connection blocks.", Subject: blk.DefRange.Ptr()})
 				continue
 			}
 			r.Managed.Connection = blk.Body
 		case "provisioner":
 			if mode != config.ManagedMode {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provisioner on a " + modeNoun(mode), Detail: "Only managed resources take provisioner blocks.", Subject: blk.DefRange.Ptr()})
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provisioner on " + modeNoun(mode), Detail: "Only managed resources take provisioner blocks.", Subject: blk.DefRange.Ptr()})
 				continue
 			}
 			p, pd := decodeProvisioner(blk)
@@ -818,7 +818,7 @@ func decodeLifecycle(r *config.Resource, blk *hcl.Block) hcl.Diagnostics {
 		if r.Managed != nil {
 			return true
 		}
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid lifecycle argument for a " + modeNoun(r.Mode), Detail: fmt.Sprintf("%s applies only to managed resources; a %s takes only precondition and postcondition.", attr.Name, modeNoun(r.Mode)), Subject: attr.NameRange.Ptr()})
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid lifecycle argument for " + modeNoun(r.Mode), Detail: fmt.Sprintf("%s applies only to managed resources; %s takes only precondition and postcondition.", attr.Name, modeNoun(r.Mode)), Subject: attr.NameRange.Ptr()})
 		return false
 	}
 	if attr, ok := content.Attributes["create_before_destroy"]; ok && managedOnly(attr) {

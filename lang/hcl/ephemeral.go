@@ -8,13 +8,13 @@ import "github.com/indigo-cloud/indigo/lang/config"
 // postcondition. What it may flow into is checked by the planner, which
 // knows the schemas (write-only arguments).
 
-// modeNoun names a resource mode in messages.
+// modeNoun names a resource mode in messages, with its article.
 func modeNoun(m config.ResourceMode) string {
 	switch m {
 	case config.DataMode:
-		return "data source"
+		return "a data source"
 	case config.EphemeralMode:
-		return "ephemeral resource"
+		return "an ephemeral resource"
 	}
-	return "resource"
+	return "a resource"
 }
