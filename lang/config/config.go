@@ -106,12 +106,12 @@ type Module struct {
 	ModuleCalls      map[string]*ModuleCall
 	ManagedResources map[string]*Resource // by "type.name"
 	DataResources    map[string]*Resource // by "type.name"
+	Moved            []*Moved
+	Imports          []*Import
+	Removed          []*Removed
+	Checks           map[string]*Check
 	// EphemeralResources are the ephemeral blocks, by "type.name".
 	EphemeralResources map[string]*Resource
-	Moved              []*Moved
-	Imports            []*Import
-	Removed            []*Removed
-	Checks             map[string]*Check
 
 	Sites       map[string]*Site
 	Deployments map[string]*Deployment
@@ -126,23 +126,24 @@ type Module struct {
 // NewModule returns an empty module rooted at dir.
 func NewModule(dir string) *Module {
 	return &Module{
-		SourceDir:          dir,
-		Settings:           &Settings{RequiredProviders: map[string]*RequiredProvider{}},
-		ProviderConfigs:    map[string]*ProviderConfig{},
-		Variables:          map[string]*Variable{},
-		Locals:             map[string]*Local{},
-		Outputs:            map[string]*Output{},
-		ModuleCalls:        map[string]*ModuleCall{},
-		ManagedResources:   map[string]*Resource{},
-		DataResources:      map[string]*Resource{},
+		SourceDir:        dir,
+		Settings:         &Settings{RequiredProviders: map[string]*RequiredProvider{}},
+		ProviderConfigs:  map[string]*ProviderConfig{},
+		Variables:        map[string]*Variable{},
+		Locals:           map[string]*Local{},
+		Outputs:          map[string]*Output{},
+		ModuleCalls:      map[string]*ModuleCall{},
+		ManagedResources: map[string]*Resource{},
+		DataResources:    map[string]*Resource{},
+		Checks:           map[string]*Check{},
+		Sites:            map[string]*Site{},
+		Deployments:      map[string]*Deployment{},
+		Storages:         map[string]*Storage{},
+		Policies:         map[string]*Policy{},
+		Groups:           map[string]*Group{},
+		Components:       map[string]*Component{},
+
 		EphemeralResources: map[string]*Resource{},
-		Checks:             map[string]*Check{},
-		Sites:              map[string]*Site{},
-		Deployments:        map[string]*Deployment{},
-		Storages:           map[string]*Storage{},
-		Policies:           map[string]*Policy{},
-		Groups:             map[string]*Group{},
-		Components:         map[string]*Component{},
 	}
 }
 
