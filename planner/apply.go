@@ -244,6 +244,9 @@ func (r *run) wireDestroyEdges(g *dag) hcl.Diagnostics {
 // applyResource carries out the creates, updates, reads and the create half
 // of replacements of one resource, in every instance of its module.
 func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.Resource, prov config.ProviderConfigAddr) hcl.Diagnostics {
+	if res.Mode == config.EphemeralMode {
+		return r.ephemeralResource(ctx, c, res, prov)
+	}
 	ar := r.applying
 	chs := ar.byResource[keyResource(c.Path, res.Addr())]
 	var diags hcl.Diagnostics
@@ -340,6 +343,10 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 		return diags
 	}
 	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	cfgMarks, ed := ephemeralUse(res, addr, schema.Block, cfgMarks)
+	if diags = append(diags, ed...); ed.HasErrors() {
+		return diags
+	}
 	if res.Mode == config.DataMode {
 		val, d := r.readData(ar.opCtx, res, addr, inst, schema, unmarkedCfg)
 		diags = append(diags, d...)

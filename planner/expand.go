@@ -217,6 +217,13 @@ func (r *run) variableValue(c *config.Config, mi config.ModuleInstance, v *confi
 	if v.Sensitive {
 		conv = conv.Mark(marks.Sensitive)
 	}
+	if v.Ephemeral {
+		conv = conv.Mark(marks.Ephemeral)
+	} else if c.Parent != nil {
+		if d := notEphemeral(conv, "variable "+v.Name, rng); d.HasErrors() {
+			return cty.UnknownVal(v.Type), append(diags, d...)
+		}
+	}
 	return conv, diags
 }
 

@@ -444,7 +444,9 @@ func (b *graphBuilder) computeResourceDeps() {
 			continue
 		}
 		for _, dep := range reach(key) {
-			if abs, ok := b.resourceAddrs[dep]; ok {
+			// Ephemeral resources are opened in every run: nothing to
+			// order deletions by, and nothing to record.
+			if abs, ok := b.resourceAddrs[dep]; ok && abs.Resource.Mode != config.EphemeralMode {
 				b.resourceDeps[key] = append(b.resourceDeps[key], abs)
 			}
 		}

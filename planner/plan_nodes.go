@@ -75,6 +75,12 @@ func (r *run) evalOutput(c *config.Config, o *config.Output) hcl.Diagnostics {
 		}
 		val, d := sc.EvalExpr(o.Expr, cty.DynamicPseudoType)
 		diags = append(diags, d...)
+		if !o.Ephemeral {
+			if ed := notEphemeral(val, "output "+o.Name, o.Expr.Range()); ed.HasErrors() {
+				diags = append(diags, ed...)
+				continue
+			}
+		}
 		if o.Sensitive {
 			val = val.Mark(marks.Sensitive)
 		}
@@ -195,6 +201,9 @@ func (m planMaker) destroy(config.ModulePath, config.ResourceAddr) func(context.
 // planResource plans every instance of a resource in every instance of its
 // module.
 func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Resource, prov config.ProviderConfigAddr) hcl.Diagnostics {
+	if res.Mode == config.EphemeralMode {
+		return r.ephemeralResource(ctx, c, res, prov)
+	}
 	inst, err := r.schemaProvider(ctx, prov)
 	resKey := keyResource(c.Path, res.Addr())
 	if err != nil {
@@ -448,6 +457,10 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		return diags
 	}
 	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	cfgMarks, ed := ephemeralUse(res, addr, schema.Block, cfgMarks)
+	if diags = append(diags, ed...); ed.HasErrors() {
+		return diags
+	}
 	// Validation does not change the plan: it runs beside it and its
 	// problems are collected when the walk ends. The speculative pass
 	// validates what it evaluates and keeps the answer for the real walk,
@@ -741,6 +754,10 @@ func (r *run) planData(ctx context.Context, c *config.Config, res *config.Resour
 	}
 	diags = append(diags, checkRules(sc, res.Preconditions, "Precondition", addr.String())...)
 	unmarked, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	cfgMarks, ed := ephemeralUse(res, addr, schema.Block, cfgMarks)
+	if diags = append(diags, ed...); ed.HasErrors() {
+		return diags
+	}
 	if err := r.acquire(ctx); err != nil {
 		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted})
 	}

@@ -80,6 +80,7 @@ func (r *run) buildGraph(mk nodeMaker) (*dag, hcl.Diagnostics) {
 	b := &graphBuilder{r: r, g: newDAG(), resourceProviders: map[string]config.ProviderConfigAddr{}, resourceAddrs: map[string]config.AbsResource{}}
 	b.g.limit = r.opts.workers()
 	b.build(mk)
+	b.wireEphemeralCloses()
 	r.deps = b.resourceDeps
 	if len(r.opts.Targets) > 0 {
 		b.diags = append(b.diags, r.applyTargets(b)...)

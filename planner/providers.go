@@ -87,6 +87,7 @@ func (s *providerSet) stopAll(ctx context.Context) {
 
 // closeAll ends every provider process.
 func (s *providerSet) closeAll() {
+	s.r.closeEphemerals()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, inst := range s.insts {
@@ -99,9 +100,12 @@ func (s *providerSet) closeAll() {
 // resourceSchema returns the schema of a resource type.
 func (inst *providerInstance) resourceSchema(mode config.ResourceMode, typ string) (*plugin.ResourceSchema, bool) {
 	var m map[string]plugin.ResourceSchema
-	if mode == config.DataMode {
+	switch mode {
+	case config.DataMode:
 		m = inst.schema.DataSources
-	} else {
+	case config.EphemeralMode:
+		m = inst.schema.EphemeralResources
+	default:
 		m = inst.schema.Resources
 	}
 	rs, ok := m[typ]

@@ -17,6 +17,7 @@ import (
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
 	"github.com/indigo-cloud/indigo/lang/funcs"
+	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 	"github.com/indigo-cloud/indigo/state"
@@ -154,6 +155,8 @@ type run struct {
 	cache *planCache
 	// speculative is set for the speculative pass (see speculate.go).
 	speculative bool
+	// ephemeral holds the ephemeral resources the run opened.
+	ephemeral *ephemerals
 
 	byStaticOnce sync.Once
 	byStatic     map[staticResource][]config.AbsResource
@@ -493,6 +496,9 @@ func (d *walkData) Resource(mod config.ModuleInstance, addr config.ResourceAddr,
 		return cty.DynamicVal, undeclared("resource", addr.String(), rng)
 	}
 	if d.r.speculative {
+		if addr.Mode == config.EphemeralMode {
+			return cty.DynamicVal.Mark(marks.Ephemeral), nil
+		}
 		return d.r.priorResourceValue(config.AbsResource{Module: mod, Resource: addr}), nil
 	}
 	v, _ := d.r.store.resourceValue(config.AbsResource{Module: mod, Resource: addr})

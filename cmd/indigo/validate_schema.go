@@ -64,8 +64,11 @@ func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.Resou
 		return eval.ResourceSchema{}
 	}
 	types := sp.schema.Resources
-	if r.Mode == config.DataMode {
+	switch r.Mode {
+	case config.DataMode:
 		types = sp.schema.DataSources
+	case config.EphemeralMode:
+		types = sp.schema.EphemeralResources
 	}
 	out := eval.ResourceSchema{Known: true, Provider: addr.ForDisplay()}
 	if rs, ok := types[r.Type]; ok && rs.Block != nil {

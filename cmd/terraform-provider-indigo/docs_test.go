@@ -20,10 +20,11 @@ import (
 )
 
 // The Terraform Registry layout: docs/index.md, docs/resources/NAME.md and
-// docs/data-sources/NAME.md (NAME without the provider's prefix), and the
-// examples they show, examples/provider/provider.tf,
-// examples/resources/TYPE/resource.tf (+ import.sh) and
-// examples/data-sources/TYPE/data-source.tf.
+// docs/data-sources/NAME.md and docs/ephemeral-resources/NAME.md (NAME
+// without the provider's prefix), and the examples they show,
+// examples/provider/provider.tf, examples/resources/TYPE/resource.tf (+
+// import.sh), examples/data-sources/TYPE/data-source.tf and
+// examples/ephemeral-resources/TYPE/ephemeral-resource.tf.
 const (
 	docsDir     = "docs"
 	examplesDir = "examples"
@@ -48,6 +49,9 @@ func TestRegistryDocs(t *testing.T) {
 	}
 	for _, name := range sortedNames(resp.DataSourceSchemas) {
 		pages[filepath.Join("data-sources", strings.TrimPrefix(name, "indigo_")+".md")] = typePage(t, name, "Data Source", resp.DataSourceSchemas[name])
+	}
+	for _, name := range sortedNames(resp.EphemeralResourceSchemas) {
+		pages[filepath.Join("ephemeral-resources", strings.TrimPrefix(name, "indigo_")+".md")] = typePage(t, name, "Ephemeral Resource", resp.EphemeralResourceSchemas[name])
 	}
 	var existing []string
 	_ = filepath.WalkDir(docsDir, func(p string, d os.DirEntry, err error) error {
@@ -145,8 +149,11 @@ func typePage(t *testing.T, name, kind string, s *tfprotov6.Schema) string {
 	frontMatter(&b, fmt.Sprintf("%s %s - indigo", name, kind), s.Block.Description)
 	fmt.Fprintf(&b, "# %s (%s)\n\n%s\n\n", name, kind, s.Block.Description)
 	dir, file := "resources", "resource.tf"
-	if kind == "Data Source" {
+	switch kind {
+	case "Data Source":
 		dir, file = "data-sources", "data-source.tf"
+	case "Ephemeral Resource":
+		dir, file = "ephemeral-resources", "ephemeral-resource.tf"
 	}
 	if ex := example(t, filepath.Join(examplesDir, dir, name, file), true); ex != "" {
 		b.WriteString("## Example Usage\n\n```terraform\n" + ex + "```\n\n")

@@ -90,6 +90,9 @@ const (
 	ManagedMode ResourceMode = 'M'
 	// DataMode is a data block.
 	DataMode ResourceMode = 'D'
+	// EphemeralMode is an ephemeral block: opened during each run, never
+	// recorded in a state or a plan.
+	EphemeralMode ResourceMode = 'E'
 )
 
 // ResourceAddr is the address of a resource within its module:
@@ -102,8 +105,11 @@ type ResourceAddr struct {
 
 // String implements fmt.Stringer.
 func (r ResourceAddr) String() string {
-	if r.Mode == DataMode {
+	switch r.Mode {
+	case DataMode:
 		return "data." + r.Type + "." + r.Name
+	case EphemeralMode:
+		return "ephemeral." + r.Type + "." + r.Name
 	}
 	return r.Type + "." + r.Name
 }
@@ -275,7 +281,7 @@ func (a InstanceAddr) Less(b InstanceAddr) bool {
 	}
 	if a.Resource != b.Resource {
 		if a.Resource.Mode != b.Resource.Mode {
-			return a.Resource.Mode == DataMode
+			return modeOrder(a.Resource.Mode) < modeOrder(b.Resource.Mode)
 		}
 		if a.Resource.Type != b.Resource.Type {
 			return a.Resource.Type < b.Resource.Type
@@ -283,6 +289,18 @@ func (a InstanceAddr) Less(b InstanceAddr) bool {
 		return a.Resource.Name < b.Resource.Name
 	}
 	return keyLess(a.Key, b.Key)
+}
+
+// modeOrder lists data sources first, then ephemeral, then managed
+// resources.
+func modeOrder(m ResourceMode) int {
+	switch m {
+	case DataMode:
+		return 0
+	case EphemeralMode:
+		return 1
+	}
+	return 2
 }
 
 func keyLess(a, b InstanceKey) bool {

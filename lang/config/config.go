@@ -110,6 +110,8 @@ type Module struct {
 	Imports          []*Import
 	Removed          []*Removed
 	Checks           map[string]*Check
+	// EphemeralResources are the ephemeral blocks, by "type.name".
+	EphemeralResources map[string]*Resource
 
 	Sites       map[string]*Site
 	Deployments map[string]*Deployment
@@ -140,14 +142,19 @@ func NewModule(dir string) *Module {
 		Policies:         map[string]*Policy{},
 		Groups:           map[string]*Group{},
 		Components:       map[string]*Component{},
+
+		EphemeralResources: map[string]*Resource{},
 	}
 }
 
 // Resource returns the resource with address addr, or nil.
 func (m *Module) Resource(addr ResourceAddr) *Resource {
 	key := addr.Type + "." + addr.Name
-	if addr.Mode == DataMode {
+	switch addr.Mode {
+	case DataMode:
 		return m.DataResources[key]
+	case EphemeralMode:
+		return m.EphemeralResources[key]
 	}
 	return m.ManagedResources[key]
 }
@@ -194,13 +201,17 @@ func (m *Module) ProviderFor(localName string) Provider {
 	return ImpliedProvider(localName)
 }
 
-// SortedResources returns managed then data resources ordered by address.
+// SortedResources returns the managed, data and ephemeral resources
+// ordered by address.
 func (m *Module) SortedResources() []*Resource {
-	out := make([]*Resource, 0, len(m.ManagedResources)+len(m.DataResources))
+	out := make([]*Resource, 0, len(m.ManagedResources)+len(m.DataResources)+len(m.EphemeralResources))
 	for _, r := range m.ManagedResources {
 		out = append(out, r)
 	}
 	for _, r := range m.DataResources {
+		out = append(out, r)
+	}
+	for _, r := range m.EphemeralResources {
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -217,6 +217,16 @@ func ParseRef(trav hcl.Traversal) (*Reference, hcl.Diagnostics) {
 			return nil, errAt(rng, "Invalid data source reference", "A data source is read as data.TYPE.NAME, with attributes, not indexes.")
 		}
 		return resourceRef(ResourceAddr{Mode: DataMode, Type: typ.Name, Name: name.Name}, hcl.RangeBetween(trav[0].SourceRange(), name.SourceRange()), trav[3:])
+	case "ephemeral":
+		if len(trav) < 3 {
+			return nil, errAt(rng, "Invalid ephemeral resource reference", "An ephemeral resource is read as ephemeral.TYPE.NAME.")
+		}
+		typ, ok1 := trav[1].(hcl.TraverseAttr)
+		name, ok2 := trav[2].(hcl.TraverseAttr)
+		if !ok1 || !ok2 {
+			return nil, errAt(rng, "Invalid ephemeral resource reference", "An ephemeral resource is read as ephemeral.TYPE.NAME, with attributes, not indexes.")
+		}
+		return resourceRef(ResourceAddr{Mode: EphemeralMode, Type: typ.Name, Name: name.Name}, hcl.RangeBetween(trav[0].SourceRange(), name.SourceRange()), trav[3:])
 	case "resource":
 		// resource.TYPE.NAME is the unambiguous form (Terraform 1.x accepts it
 		// for types whose names clash with reserved words).
@@ -232,7 +242,7 @@ func ParseRef(trav hcl.Traversal) (*Reference, hcl.Diagnostics) {
 	}
 	if len(trav) < 2 {
 		return nil, errAt(rng, "Invalid reference",
-			fmt.Sprintf("There is no object named %q here. A reference is var.NAME, local.NAME, TYPE.NAME for a resource, data.TYPE.NAME, module.NAME, site.NAME, deployment.NAME, storage.NAME, group.NAME or policy.NAME.", root))
+			fmt.Sprintf("There is no object named %q here. A reference is var.NAME, local.NAME, TYPE.NAME for a resource, data.TYPE.NAME, ephemeral.TYPE.NAME, module.NAME, site.NAME, deployment.NAME, storage.NAME, group.NAME or policy.NAME.", root))
 	}
 	name, ok := trav[1].(hcl.TraverseAttr)
 	if !ok {

@@ -85,6 +85,7 @@ func (s *Scope) EvalContext(travs []hcl.Traversal) (*hcl.EvalContext, hcl.Diagno
 	localVals := map[string]cty.Value{}
 	moduleVals := map[string]cty.Value{}
 	dataVals := map[string]map[string]cty.Value{}
+	ephemeralVals := map[string]map[string]cty.Value{}
 	resVals := map[string]map[string]cty.Value{}
 	objVals := map[string]map[string]cty.Value{}
 	pathVals := map[string]cty.Value{}
@@ -115,8 +116,11 @@ func (s *Scope) EvalContext(travs []hcl.Traversal) (*hcl.EvalContext, hcl.Diagno
 			}
 		case config.ResourceRef:
 			target := resVals
-			if sub.Resource.Mode == config.DataMode {
+			switch sub.Resource.Mode {
+			case config.DataMode:
 				target = dataVals
+			case config.EphemeralMode:
+				target = ephemeralVals
 			}
 			if target[sub.Resource.Type] == nil {
 				target[sub.Resource.Type] = map[string]cty.Value{}
@@ -208,6 +212,13 @@ func (s *Scope) EvalContext(travs []hcl.Traversal) (*hcl.EvalContext, hcl.Diagno
 			types[t] = cty.ObjectVal(names)
 		}
 		vars["data"] = cty.ObjectVal(types)
+	}
+	if len(ephemeralVals) > 0 {
+		types := map[string]cty.Value{}
+		for t, names := range ephemeralVals {
+			types[t] = cty.ObjectVal(names)
+		}
+		vars["ephemeral"] = cty.ObjectVal(types)
 	}
 	for t, names := range resVals {
 		if _, clash := vars[t]; clash {

@@ -210,6 +210,9 @@ func (v *validator) variableValue(c *config.Config, decl *config.Variable) (cty.
 	if decl.Sensitive {
 		val = val.Mark(marks.Sensitive)
 	}
+	if decl.Ephemeral {
+		val = val.Mark(marks.Ephemeral)
+	}
 	v.memo[key] = val
 	return val, diags
 }
@@ -299,21 +302,31 @@ func (v *validator) Resource(mod config.ModuleInstance, addr config.ResourceAddr
 	}
 	c = c.ScopeFor(config.ResourceRef{Resource: addr})
 	if c.Module.Resource(addr) != nil {
+		if addr.Mode == config.EphemeralMode {
+			// Where it may go is checked as plan checks it.
+			return cty.DynamicVal.Mark(marks.Ephemeral), nil
+		}
 		return cty.DynamicVal, nil
 	}
 	var names []string
 	pool := c.Module.ManagedResources
 	what := "resource"
-	if addr.Mode == config.DataMode {
+	switch addr.Mode {
+	case config.DataMode:
 		pool, what = c.Module.DataResources, "data source"
+	case config.EphemeralMode:
+		pool, what = c.Module.EphemeralResources, "ephemeral resource"
 	}
 	for k := range pool {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	prefix := ""
-	if addr.Mode == config.DataMode {
+	switch addr.Mode {
+	case config.DataMode:
 		prefix = "data."
+	case config.EphemeralMode:
+		prefix = "ephemeral."
 	}
 	detail := fmt.Sprintf("A %s %q %q has not been declared in this module.", what, addr.Type, addr.Name)
 	if s := suggest(addr.Type+"."+addr.Name, names, prefix); s != "" {

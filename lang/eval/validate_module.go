@@ -46,6 +46,14 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 		if o.Expr != nil {
 			val, d := plain.EvalExpr(o.Expr, cty.DynamicPseudoType)
 			diags = append(diags, d...)
+			if !o.Ephemeral && !d.HasErrors() && marks.Contains(val, marks.Ephemeral) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Ephemeral value not allowed",
+					Detail:   fmt.Sprintf("This value is ephemeral (it comes from an ephemeral resource or variable), but output %s is not: it would be recorded. Declare it with ephemeral = true, or wrap the value in ephemeralasnull().", name),
+					Subject:  o.Expr.Range().Ptr(),
+				})
+			}
 			if c.Parent == nil && !o.Sensitive && !d.HasErrors() && containsSensitive(val) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -99,8 +107,7 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 }
 
 func containsSensitive(val cty.Value) bool {
-	_, pvm := val.UnmarkDeepWithPaths()
-	return len(pvm) > 0
+	return marks.Contains(val, marks.Sensitive)
 }
 
 func checkMoveEndpoint(trav hcl.Traversal) hcl.Diagnostics {
@@ -411,8 +418,11 @@ func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.D
 	}
 	if schema.Known && schema.Spec == nil {
 		what := "resource type"
-		if r.Mode == config.DataMode {
+		switch r.Mode {
+		case config.DataMode:
 			what = "data source"
+		case config.EphemeralMode:
+			what = "ephemeral resource type"
 		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

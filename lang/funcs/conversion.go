@@ -169,15 +169,47 @@ var IsSensitiveFunc = function.New(&function.Spec{
 })
 
 // EphemeralAsNullFunc is ephemeralasnull(value): the value with every
-// ephemeral part replaced by null, so it can be stored. indigo has no
-// ephemeral values yet (lang/marks defines no ephemeral mark), so every
-// value comes back unchanged; the function exists so that configurations
-// using it load.
+// ephemeral part (marked marks.Ephemeral: from an ephemeral resource or
+// variable) replaced by a null of its type, so it can be stored. Other
+// marks stay where they were.
 var EphemeralAsNullFunc = function.New(&function.Spec{
 	Description: "Returns the value with its ephemeral parts replaced by null.",
 	Params:      []function.Parameter{anyValue},
 	Type:        sameType,
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		return args[0], nil
+		v, pvms := args[0].UnmarkDeepWithPaths()
+		var eph []cty.Path
+		var keep []cty.PathValueMarks
+		for _, pvm := range pvms {
+			if _, ok := pvm.Marks[marks.Ephemeral]; !ok {
+				keep = append(keep, pvm)
+				continue
+			}
+			eph = append(eph, pvm.Path)
+			rest := cty.ValueMarks{}
+			for m := range pvm.Marks {
+				if m != marks.Ephemeral {
+					rest[m] = struct{}{}
+				}
+			}
+			if len(rest) > 0 {
+				keep = append(keep, cty.PathValueMarks{Path: pvm.Path, Marks: rest})
+			}
+		}
+		if len(eph) == 0 {
+			return args[0], nil
+		}
+		out, err := cty.Transform(v, func(p cty.Path, x cty.Value) (cty.Value, error) {
+			for _, e := range eph {
+				if p.Equals(e) {
+					return cty.NullVal(x.Type()), nil
+				}
+			}
+			return x, nil
+		})
+		if err != nil {
+			return cty.NilVal, err
+		}
+		return out.MarkWithPaths(keep), nil
 	},
 })

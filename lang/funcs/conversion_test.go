@@ -82,8 +82,13 @@ func TestSensitivity(t *testing.T) {
 		{"plain unknown", args(cty.UnknownVal(cty.String)), cty.UnknownVal(cty.Bool), ""},
 		{"null", args(cty.NullVal(cty.String)), cty.False, ""},
 	})
+	eph := func(v cty.Value) cty.Value { return v.Mark(marks.Ephemeral) }
 	runCalls(t, EphemeralAsNullFunc, []callCase{
 		{"unchanged", args(nested), nested, ""},
+		{"whole", args(eph(cty.StringVal("pw"))), cty.NullVal(cty.String), ""},
+		{"nested part", args(cty.ObjectVal(map[string]cty.Value{"pw": eph(cty.StringVal("pw")), "user": cty.StringVal("u")})),
+			cty.ObjectVal(map[string]cty.Value{"pw": cty.NullVal(cty.String), "user": cty.StringVal("u")}), ""},
+		{"other marks kept", args(sensitive(eph(cty.StringVal("pw")))), sensitive(cty.NullVal(cty.String)), ""},
 	})
 }
 

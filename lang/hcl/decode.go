@@ -97,12 +97,7 @@ func (d *decoder) decodeTopBlock(b *hcl.Block) hcl.Diagnostics {
 	case "data":
 		return d.decodeResource(b, config.DataMode)
 	case "ephemeral":
-		return hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Ephemeral resources are not supported yet",
-			Detail:   "indigo does not implement ephemeral resource blocks yet. Use a data source instead, or remove this block.",
-			Subject:  b.DefRange.Ptr(),
-		}}
+		return d.decodeResource(b, config.EphemeralMode)
 	case "moved":
 		return d.decodeMoved(b)
 	case "import":
@@ -737,9 +732,13 @@ func (d *decoder) decodeResource(b *hcl.Block, mode config.ResourceMode) hcl.Dia
 	key := r.Type + "." + r.Name
 	kind := "resource"
 	target := d.mod.ManagedResources
-	if mode == config.DataMode {
+	switch mode {
+	case config.DataMode:
 		kind = "data source"
 		target = d.mod.DataResources
+	case config.EphemeralMode:
+		kind = "ephemeral resource"
+		target = d.mod.EphemeralResources
 	}
 	diags = append(diags, d.declare(kind, key, b.DefRange)...)
 	if prev := target[key]; d.override && prev != nil {
@@ -793,14 +792,14 @@ func decodeResourceBlock(b *hcl.Block, mode config.ResourceMode) (*config.Resour
 			seenLifecycle = true
 			diags = append(diags, decodeLifecycle(r, blk)...)
 		case "connection":
-			if mode == config.DataMode {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Connection on a data source", Detail: "Only managed resources take connection blocks.", Subject: blk.DefRange.Ptr()})
+			if mode != config.ManagedMode {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Connection on " + modeNoun(mode), Detail: "Only managed resources take connection blocks.", Subject: blk.DefRange.Ptr()})
 				continue
 			}
 			r.Managed.Connection = blk.Body
 		case "provisioner":
-			if mode == config.DataMode {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provisioner on a data source", Detail: "Only managed resources take provisioner blocks.", Subject: blk.DefRange.Ptr()})
+			if mode != config.ManagedMode {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provisioner on " + modeNoun(mode), Detail: "Only managed resources take provisioner blocks.", Subject: blk.DefRange.Ptr()})
 				continue
 			}
 			p, pd := decodeProvisioner(blk)
@@ -819,7 +818,7 @@ func decodeLifecycle(r *config.Resource, blk *hcl.Block) hcl.Diagnostics {
 		if r.Managed != nil {
 			return true
 		}
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid lifecycle argument for a data source", Detail: fmt.Sprintf("%s applies only to managed resources; data sources take only precondition and postcondition.", attr.Name), Subject: attr.NameRange.Ptr()})
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid lifecycle argument for " + modeNoun(r.Mode), Detail: fmt.Sprintf("%s applies only to managed resources; %s takes only precondition and postcondition.", attr.Name, modeNoun(r.Mode)), Subject: attr.NameRange.Ptr()})
 		return false
 	}
 	if attr, ok := content.Attributes["create_before_destroy"]; ok && managedOnly(attr) {
@@ -1036,6 +1035,9 @@ func (d *decoder) finish() hcl.Diagnostics {
 		r.Provider = d.mod.ProviderFor(r.ProviderLocalName())
 	}
 	for _, r := range d.mod.DataResources {
+		r.Provider = d.mod.ProviderFor(r.ProviderLocalName())
+	}
+	for _, r := range d.mod.EphemeralResources {
 		r.Provider = d.mod.ProviderFor(r.ProviderLocalName())
 	}
 	for _, c := range d.mod.Checks {

@@ -23,6 +23,13 @@ func (m valueMark) GoString() string { return "marks." + string(m) }
 // logs or human-readable state views.
 const Sensitive = valueMark("sensitive")
 
+// Ephemeral marks a value that exists during one run only: an ephemeral
+// resource's result, an ephemeral variable. It may flow only into places
+// that are not recorded (write-only arguments, provider and provisioner
+// configuration, ephemeral outputs and locals); the planner refuses it
+// anywhere else.
+const Ephemeral = valueMark("ephemeral")
+
 // Has reports whether v (not its nested elements) carries mark.
 func Has(v cty.Value, mark valueMark) bool { return v.HasMark(mark) }
 

@@ -117,6 +117,7 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	}
 	resp.ResourceData = s
 	resp.DataSourceData = s
+	resp.EphemeralResourceData = s
 }
 
 // Resources lists the provider's managed resource types.

@@ -178,6 +178,7 @@ type ReadDataResponse struct {
 // Metadata lists what a provider offers without its full schema.
 type Metadata struct {
 	Resources, DataSources, Functions []string
+	EphemeralResources                []string
 	Capabilities                      Capabilities
 }
 
@@ -625,7 +626,7 @@ func (p *Provider) Metadata(ctx context.Context) (*Metadata, error) {
 	if m.diags.HasErrors() {
 		return nil, fmt.Errorf("provider %s: %s: %w", p.name, op, m.diags.Err())
 	}
-	return &Metadata{Resources: m.resources, DataSources: m.dataSources, Functions: m.functions, Capabilities: m.capabilities}, nil
+	return &Metadata{Resources: m.resources, DataSources: m.dataSources, EphemeralResources: m.ephemeralResources, Functions: m.functions, Capabilities: m.capabilities}, nil
 }
 
 func metadataFromSchema(s *Schema) *Metadata {
@@ -638,6 +639,9 @@ func metadataFromSchema(s *Schema) *Metadata {
 	}
 	for name := range s.Functions {
 		m.Functions = append(m.Functions, name)
+	}
+	for name := range s.EphemeralResources {
+		m.EphemeralResources = append(m.EphemeralResources, name)
 	}
 	return m
 }

@@ -39,10 +39,12 @@ type protocol interface {
 	getFunctions(ctx context.Context) (map[string]FunctionDecl, Diagnostics, error)
 	callFunction(ctx context.Context, name string, args []*dynamicValue) (*dynamicValue, *FunctionError, error)
 	stop(ctx context.Context) (string, error)
+	ephemeralProtocol
 }
 
 type metadata struct {
 	resources, dataSources, functions []string
+	ephemeralResources                []string
 	capabilities                      Capabilities
 	diags                             Diagnostics
 }

@@ -35,6 +35,9 @@ func (c *protocol5) getMetadata(ctx context.Context) (*metadata, error) {
 	for _, f := range resp.GetFunctions() {
 		m.functions = append(m.functions, f.GetName())
 	}
+	for _, e := range resp.GetEphemeralResources() {
+		m.ephemeralResources = append(m.ephemeralResources, e.GetTypeName())
+	}
 	return m, nil
 }
 
@@ -85,6 +88,9 @@ func (c *protocol5) parseSchema(raw []byte) (*Schema, Diagnostics, error) {
 		s.DataSources[name] = ResourceSchema{Version: ds.GetVersion(), Block: b}
 	}
 	if s.Functions, err = functions5(resp.GetFunctions()); err != nil {
+		return nil, diags, err
+	}
+	if err := ephemeralSchemas5(&resp, s); err != nil {
 		return nil, diags, err
 	}
 	return s, diags, nil

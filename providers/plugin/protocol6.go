@@ -33,6 +33,9 @@ func (c *protocol6) getMetadata(ctx context.Context) (*metadata, error) {
 	for _, f := range resp.GetFunctions() {
 		m.functions = append(m.functions, f.GetName())
 	}
+	for _, e := range resp.GetEphemeralResources() {
+		m.ephemeralResources = append(m.ephemeralResources, e.GetTypeName())
+	}
 	return m, nil
 }
 
@@ -83,6 +86,9 @@ func (c *protocol6) parseSchema(raw []byte) (*Schema, Diagnostics, error) {
 		s.DataSources[name] = ResourceSchema{Version: ds.GetVersion(), Block: b}
 	}
 	if s.Functions, err = functions6(resp.GetFunctions()); err != nil {
+		return nil, diags, err
+	}
+	if err := ephemeralSchemas6(&resp, s); err != nil {
 		return nil, diags, err
 	}
 	return s, diags, nil

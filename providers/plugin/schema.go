@@ -18,8 +18,11 @@ type Schema struct {
 	ProviderMeta *Block
 	Resources    map[string]ResourceSchema
 	DataSources  map[string]ResourceSchema
-	Functions    map[string]FunctionDecl
-	Capabilities Capabilities
+	// EphemeralResources are the ephemeral resource types (protocol 5.7
+	// and 6.7); their Version is unused.
+	EphemeralResources map[string]ResourceSchema
+	Functions          map[string]FunctionDecl
+	Capabilities       Capabilities
 }
 
 // ResourceSchema is the schema of one resource or data source type. Version

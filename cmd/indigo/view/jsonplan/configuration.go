@@ -191,6 +191,11 @@ func configModule(c *config.Config, facts configFacts, providers map[string]json
 	// Terraform, so every provider_config_key resolves.
 	resources := m.SortedResources()
 	for _, r := range resources {
+		if r.Mode == config.EphemeralMode {
+			// Terraform leaves ephemeral resources out; references to
+			// them still show in the expressions that make them.
+			continue
+		}
 		ref := config.LocalProviderRef{LocalName: r.ProviderLocalName()}
 		if r.ProviderRef != nil {
 			ref = *r.ProviderRef

@@ -89,6 +89,7 @@ func (p *testProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	data := &providerData{prefix: m.Prefix.ValueString()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *testProvider) Resources(context.Context) []func() resource.Resource {

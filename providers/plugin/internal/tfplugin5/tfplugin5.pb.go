@@ -8,7 +8,7 @@
 // message and field against terraform-plugin-go's registered copy.
 //
 // Only what indigo calls is declared. Providers may send fields this file does
-// not name (ephemeral, list, action and state-store schemas in
+// not name (list, action and state-store schemas in
 // GetProviderSchema, for instance); protobuf keeps them as unknown fields and
 // indigo ignores them. The RPCs left out are listed in
 // docs/providers-protocol.md.
@@ -33,6 +33,7 @@ package tfplugin5
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1460,6 +1461,153 @@ func (*CallFunction) Descriptor() ([]byte, []int) {
 	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{26}
 }
 
+// Ephemeral resources (protocol 5.7 / 6.7): a value that exists for one run.
+// Open returns the value and, optionally, a time by which Renew must be called
+// and opaque private data that Renew and Close take back.
+type ValidateEphemeralResourceConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateEphemeralResourceConfig) Reset() {
+	*x = ValidateEphemeralResourceConfig{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateEphemeralResourceConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateEphemeralResourceConfig) ProtoMessage() {}
+
+func (x *ValidateEphemeralResourceConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateEphemeralResourceConfig.ProtoReflect.Descriptor instead.
+func (*ValidateEphemeralResourceConfig) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27}
+}
+
+type OpenEphemeralResource struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenEphemeralResource) Reset() {
+	*x = OpenEphemeralResource{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenEphemeralResource) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenEphemeralResource) ProtoMessage() {}
+
+func (x *OpenEphemeralResource) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenEphemeralResource.ProtoReflect.Descriptor instead.
+func (*OpenEphemeralResource) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28}
+}
+
+type RenewEphemeralResource struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewEphemeralResource) Reset() {
+	*x = RenewEphemeralResource{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewEphemeralResource) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewEphemeralResource) ProtoMessage() {}
+
+func (x *RenewEphemeralResource) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewEphemeralResource.ProtoReflect.Descriptor instead.
+func (*RenewEphemeralResource) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29}
+}
+
+type CloseEphemeralResource struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseEphemeralResource) Reset() {
+	*x = CloseEphemeralResource{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseEphemeralResource) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseEphemeralResource) ProtoMessage() {}
+
+func (x *CloseEphemeralResource) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseEphemeralResource.ProtoReflect.Descriptor instead.
+func (*CloseEphemeralResource) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30}
+}
+
 type AttributePath_Step struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Selector:
@@ -1474,7 +1622,7 @@ type AttributePath_Step struct {
 
 func (x *AttributePath_Step) Reset() {
 	*x = AttributePath_Step{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[27]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1486,7 +1634,7 @@ func (x *AttributePath_Step) String() string {
 func (*AttributePath_Step) ProtoMessage() {}
 
 func (x *AttributePath_Step) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[27]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1566,7 +1714,7 @@ type Stop_Request struct {
 
 func (x *Stop_Request) Reset() {
 	*x = Stop_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[28]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1578,7 +1726,7 @@ func (x *Stop_Request) String() string {
 func (*Stop_Request) ProtoMessage() {}
 
 func (x *Stop_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[28]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1603,7 +1751,7 @@ type Stop_Response struct {
 
 func (x *Stop_Response) Reset() {
 	*x = Stop_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[29]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1615,7 +1763,7 @@ func (x *Stop_Response) String() string {
 func (*Stop_Response) ProtoMessage() {}
 
 func (x *Stop_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[29]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1653,7 +1801,7 @@ type Schema_Block struct {
 
 func (x *Schema_Block) Reset() {
 	*x = Schema_Block{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[31]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1665,7 +1813,7 @@ func (x *Schema_Block) String() string {
 func (*Schema_Block) ProtoMessage() {}
 
 func (x *Schema_Block) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[31]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1751,7 +1899,7 @@ type Schema_Attribute struct {
 
 func (x *Schema_Attribute) Reset() {
 	*x = Schema_Attribute{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[32]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1763,7 +1911,7 @@ func (x *Schema_Attribute) String() string {
 func (*Schema_Attribute) ProtoMessage() {}
 
 func (x *Schema_Attribute) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[32]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1869,7 +2017,7 @@ type Schema_NestedBlock struct {
 
 func (x *Schema_NestedBlock) Reset() {
 	*x = Schema_NestedBlock{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[33]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1881,7 +2029,7 @@ func (x *Schema_NestedBlock) String() string {
 func (*Schema_NestedBlock) ProtoMessage() {}
 
 func (x *Schema_NestedBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[33]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1946,7 +2094,7 @@ type Function_Parameter struct {
 
 func (x *Function_Parameter) Reset() {
 	*x = Function_Parameter{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[34]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1958,7 +2106,7 @@ func (x *Function_Parameter) String() string {
 func (*Function_Parameter) ProtoMessage() {}
 
 func (x *Function_Parameter) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[34]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2173,7 @@ type Function_Return struct {
 
 func (x *Function_Return) Reset() {
 	*x = Function_Return{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[35]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2037,7 +2185,7 @@ func (x *Function_Return) String() string {
 func (*Function_Return) ProtoMessage() {}
 
 func (x *Function_Return) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[35]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2068,7 +2216,7 @@ type GetMetadata_Request struct {
 
 func (x *GetMetadata_Request) Reset() {
 	*x = GetMetadata_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[36]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2080,7 +2228,7 @@ func (x *GetMetadata_Request) String() string {
 func (*GetMetadata_Request) ProtoMessage() {}
 
 func (x *GetMetadata_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[36]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2097,19 +2245,20 @@ func (*GetMetadata_Request) Descriptor() ([]byte, []int) {
 }
 
 type GetMetadata_Response struct {
-	state              protoimpl.MessageState            `protogen:"open.v1"`
-	ServerCapabilities *ServerCapabilities               `protobuf:"bytes,1,opt,name=server_capabilities,json=serverCapabilities,proto3" json:"server_capabilities,omitempty"`
-	Diagnostics        []*Diagnostic                     `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
-	DataSources        []*GetMetadata_DataSourceMetadata `protobuf:"bytes,3,rep,name=data_sources,json=dataSources,proto3" json:"data_sources,omitempty"`
-	Resources          []*GetMetadata_ResourceMetadata   `protobuf:"bytes,4,rep,name=resources,proto3" json:"resources,omitempty"`
-	Functions          []*GetMetadata_FunctionMetadata   `protobuf:"bytes,5,rep,name=functions,proto3" json:"functions,omitempty"`
+	state              protoimpl.MessageState                   `protogen:"open.v1"`
+	ServerCapabilities *ServerCapabilities                      `protobuf:"bytes,1,opt,name=server_capabilities,json=serverCapabilities,proto3" json:"server_capabilities,omitempty"`
+	Diagnostics        []*Diagnostic                            `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	DataSources        []*GetMetadata_DataSourceMetadata        `protobuf:"bytes,3,rep,name=data_sources,json=dataSources,proto3" json:"data_sources,omitempty"`
+	Resources          []*GetMetadata_ResourceMetadata          `protobuf:"bytes,4,rep,name=resources,proto3" json:"resources,omitempty"`
+	Functions          []*GetMetadata_FunctionMetadata          `protobuf:"bytes,5,rep,name=functions,proto3" json:"functions,omitempty"`
+	EphemeralResources []*GetMetadata_EphemeralResourceMetadata `protobuf:"bytes,6,rep,name=ephemeral_resources,json=ephemeralResources,proto3" json:"ephemeral_resources,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
 
 func (x *GetMetadata_Response) Reset() {
 	*x = GetMetadata_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[37]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2121,7 +2270,7 @@ func (x *GetMetadata_Response) String() string {
 func (*GetMetadata_Response) ProtoMessage() {}
 
 func (x *GetMetadata_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[37]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2172,6 +2321,13 @@ func (x *GetMetadata_Response) GetFunctions() []*GetMetadata_FunctionMetadata {
 	return nil
 }
 
+func (x *GetMetadata_Response) GetEphemeralResources() []*GetMetadata_EphemeralResourceMetadata {
+	if x != nil {
+		return x.EphemeralResources
+	}
+	return nil
+}
+
 type GetMetadata_FunctionMetadata struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -2181,7 +2337,7 @@ type GetMetadata_FunctionMetadata struct {
 
 func (x *GetMetadata_FunctionMetadata) Reset() {
 	*x = GetMetadata_FunctionMetadata{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[38]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2193,7 +2349,7 @@ func (x *GetMetadata_FunctionMetadata) String() string {
 func (*GetMetadata_FunctionMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_FunctionMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[38]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2225,7 +2381,7 @@ type GetMetadata_DataSourceMetadata struct {
 
 func (x *GetMetadata_DataSourceMetadata) Reset() {
 	*x = GetMetadata_DataSourceMetadata{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[39]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2237,7 +2393,7 @@ func (x *GetMetadata_DataSourceMetadata) String() string {
 func (*GetMetadata_DataSourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_DataSourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[39]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2269,7 +2425,7 @@ type GetMetadata_ResourceMetadata struct {
 
 func (x *GetMetadata_ResourceMetadata) Reset() {
 	*x = GetMetadata_ResourceMetadata{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[40]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2281,7 +2437,7 @@ func (x *GetMetadata_ResourceMetadata) String() string {
 func (*GetMetadata_ResourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_ResourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[40]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2304,6 +2460,50 @@ func (x *GetMetadata_ResourceMetadata) GetTypeName() string {
 	return ""
 }
 
+type GetMetadata_EphemeralResourceMetadata struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMetadata_EphemeralResourceMetadata) Reset() {
+	*x = GetMetadata_EphemeralResourceMetadata{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMetadata_EphemeralResourceMetadata) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMetadata_EphemeralResourceMetadata) ProtoMessage() {}
+
+func (x *GetMetadata_EphemeralResourceMetadata) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMetadata_EphemeralResourceMetadata.ProtoReflect.Descriptor instead.
+func (*GetMetadata_EphemeralResourceMetadata) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12, 5}
+}
+
+func (x *GetMetadata_EphemeralResourceMetadata) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
 type GetProviderSchema_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2312,7 +2512,7 @@ type GetProviderSchema_Request struct {
 
 func (x *GetProviderSchema_Request) Reset() {
 	*x = GetProviderSchema_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[41]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2324,7 +2524,7 @@ func (x *GetProviderSchema_Request) String() string {
 func (*GetProviderSchema_Request) ProtoMessage() {}
 
 func (x *GetProviderSchema_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[41]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2341,21 +2541,22 @@ func (*GetProviderSchema_Request) Descriptor() ([]byte, []int) {
 }
 
 type GetProviderSchema_Response struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	Provider           *Schema                `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
-	ResourceSchemas    map[string]*Schema     `protobuf:"bytes,2,rep,name=resource_schemas,json=resourceSchemas,proto3" json:"resource_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	DataSourceSchemas  map[string]*Schema     `protobuf:"bytes,3,rep,name=data_source_schemas,json=dataSourceSchemas,proto3" json:"data_source_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Diagnostics        []*Diagnostic          `protobuf:"bytes,4,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
-	ProviderMeta       *Schema                `protobuf:"bytes,5,opt,name=provider_meta,json=providerMeta,proto3" json:"provider_meta,omitempty"`
-	ServerCapabilities *ServerCapabilities    `protobuf:"bytes,6,opt,name=server_capabilities,json=serverCapabilities,proto3" json:"server_capabilities,omitempty"`
-	Functions          map[string]*Function   `protobuf:"bytes,7,rep,name=functions,proto3" json:"functions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	state                    protoimpl.MessageState `protogen:"open.v1"`
+	Provider                 *Schema                `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	ResourceSchemas          map[string]*Schema     `protobuf:"bytes,2,rep,name=resource_schemas,json=resourceSchemas,proto3" json:"resource_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	DataSourceSchemas        map[string]*Schema     `protobuf:"bytes,3,rep,name=data_source_schemas,json=dataSourceSchemas,proto3" json:"data_source_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Diagnostics              []*Diagnostic          `protobuf:"bytes,4,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	ProviderMeta             *Schema                `protobuf:"bytes,5,opt,name=provider_meta,json=providerMeta,proto3" json:"provider_meta,omitempty"`
+	ServerCapabilities       *ServerCapabilities    `protobuf:"bytes,6,opt,name=server_capabilities,json=serverCapabilities,proto3" json:"server_capabilities,omitempty"`
+	Functions                map[string]*Function   `protobuf:"bytes,7,rep,name=functions,proto3" json:"functions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	EphemeralResourceSchemas map[string]*Schema     `protobuf:"bytes,8,rep,name=ephemeral_resource_schemas,json=ephemeralResourceSchemas,proto3" json:"ephemeral_resource_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *GetProviderSchema_Response) Reset() {
 	*x = GetProviderSchema_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[42]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2367,7 +2568,7 @@ func (x *GetProviderSchema_Response) String() string {
 func (*GetProviderSchema_Response) ProtoMessage() {}
 
 func (x *GetProviderSchema_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[42]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2432,6 +2633,13 @@ func (x *GetProviderSchema_Response) GetFunctions() map[string]*Function {
 	return nil
 }
 
+func (x *GetProviderSchema_Response) GetEphemeralResourceSchemas() map[string]*Schema {
+	if x != nil {
+		return x.EphemeralResourceSchemas
+	}
+	return nil
+}
+
 type PrepareProviderConfig_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Config        *DynamicValue          `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
@@ -2441,7 +2649,7 @@ type PrepareProviderConfig_Request struct {
 
 func (x *PrepareProviderConfig_Request) Reset() {
 	*x = PrepareProviderConfig_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[46]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2453,7 +2661,7 @@ func (x *PrepareProviderConfig_Request) String() string {
 func (*PrepareProviderConfig_Request) ProtoMessage() {}
 
 func (x *PrepareProviderConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[46]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2486,7 +2694,7 @@ type PrepareProviderConfig_Response struct {
 
 func (x *PrepareProviderConfig_Response) Reset() {
 	*x = PrepareProviderConfig_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[47]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2498,7 +2706,7 @@ func (x *PrepareProviderConfig_Response) String() string {
 func (*PrepareProviderConfig_Response) ProtoMessage() {}
 
 func (x *PrepareProviderConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[47]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2539,7 +2747,7 @@ type UpgradeResourceState_Request struct {
 
 func (x *UpgradeResourceState_Request) Reset() {
 	*x = UpgradeResourceState_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[48]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2551,7 +2759,7 @@ func (x *UpgradeResourceState_Request) String() string {
 func (*UpgradeResourceState_Request) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[48]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2598,7 +2806,7 @@ type UpgradeResourceState_Response struct {
 
 func (x *UpgradeResourceState_Response) Reset() {
 	*x = UpgradeResourceState_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[49]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2610,7 +2818,7 @@ func (x *UpgradeResourceState_Response) String() string {
 func (*UpgradeResourceState_Response) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[49]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2651,7 +2859,7 @@ type ValidateResourceTypeConfig_Request struct {
 
 func (x *ValidateResourceTypeConfig_Request) Reset() {
 	*x = ValidateResourceTypeConfig_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[50]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2663,7 +2871,7 @@ func (x *ValidateResourceTypeConfig_Request) String() string {
 func (*ValidateResourceTypeConfig_Request) ProtoMessage() {}
 
 func (x *ValidateResourceTypeConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[50]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2709,7 +2917,7 @@ type ValidateResourceTypeConfig_Response struct {
 
 func (x *ValidateResourceTypeConfig_Response) Reset() {
 	*x = ValidateResourceTypeConfig_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[51]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2721,7 +2929,7 @@ func (x *ValidateResourceTypeConfig_Response) String() string {
 func (*ValidateResourceTypeConfig_Response) ProtoMessage() {}
 
 func (x *ValidateResourceTypeConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[51]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2754,7 +2962,7 @@ type ValidateDataSourceConfig_Request struct {
 
 func (x *ValidateDataSourceConfig_Request) Reset() {
 	*x = ValidateDataSourceConfig_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[52]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2766,7 +2974,7 @@ func (x *ValidateDataSourceConfig_Request) String() string {
 func (*ValidateDataSourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateDataSourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[52]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2805,7 +3013,7 @@ type ValidateDataSourceConfig_Response struct {
 
 func (x *ValidateDataSourceConfig_Response) Reset() {
 	*x = ValidateDataSourceConfig_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[53]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2817,7 +3025,7 @@ func (x *ValidateDataSourceConfig_Response) String() string {
 func (*ValidateDataSourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateDataSourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[53]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2851,7 +3059,7 @@ type Configure_Request struct {
 
 func (x *Configure_Request) Reset() {
 	*x = Configure_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[54]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2863,7 +3071,7 @@ func (x *Configure_Request) String() string {
 func (*Configure_Request) ProtoMessage() {}
 
 func (x *Configure_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[54]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2909,7 +3117,7 @@ type Configure_Response struct {
 
 func (x *Configure_Response) Reset() {
 	*x = Configure_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[55]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2921,7 +3129,7 @@ func (x *Configure_Response) String() string {
 func (*Configure_Response) ProtoMessage() {}
 
 func (x *Configure_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[55]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2958,7 +3166,7 @@ type ReadResource_Request struct {
 
 func (x *ReadResource_Request) Reset() {
 	*x = ReadResource_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[56]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2970,7 +3178,7 @@ func (x *ReadResource_Request) String() string {
 func (*ReadResource_Request) ProtoMessage() {}
 
 func (x *ReadResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[56]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3041,7 +3249,7 @@ type ReadResource_Response struct {
 
 func (x *ReadResource_Response) Reset() {
 	*x = ReadResource_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[57]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3053,7 +3261,7 @@ func (x *ReadResource_Response) String() string {
 func (*ReadResource_Response) ProtoMessage() {}
 
 func (x *ReadResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[57]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3120,7 +3328,7 @@ type PlanResourceChange_Request struct {
 
 func (x *PlanResourceChange_Request) Reset() {
 	*x = PlanResourceChange_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[58]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3132,7 +3340,7 @@ func (x *PlanResourceChange_Request) String() string {
 func (*PlanResourceChange_Request) ProtoMessage() {}
 
 func (x *PlanResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[58]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3221,7 +3429,7 @@ type PlanResourceChange_Response struct {
 
 func (x *PlanResourceChange_Response) Reset() {
 	*x = PlanResourceChange_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[59]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +3441,7 @@ func (x *PlanResourceChange_Response) String() string {
 func (*PlanResourceChange_Response) ProtoMessage() {}
 
 func (x *PlanResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[59]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3313,7 +3521,7 @@ type ApplyResourceChange_Request struct {
 
 func (x *ApplyResourceChange_Request) Reset() {
 	*x = ApplyResourceChange_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[60]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3325,7 +3533,7 @@ func (x *ApplyResourceChange_Request) String() string {
 func (*ApplyResourceChange_Request) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[60]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3403,7 +3611,7 @@ type ApplyResourceChange_Response struct {
 
 func (x *ApplyResourceChange_Response) Reset() {
 	*x = ApplyResourceChange_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[61]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3415,7 +3623,7 @@ func (x *ApplyResourceChange_Response) String() string {
 func (*ApplyResourceChange_Response) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[61]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3478,7 +3686,7 @@ type ImportResourceState_Request struct {
 
 func (x *ImportResourceState_Request) Reset() {
 	*x = ImportResourceState_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[62]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3490,7 +3698,7 @@ func (x *ImportResourceState_Request) String() string {
 func (*ImportResourceState_Request) ProtoMessage() {}
 
 func (x *ImportResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[62]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3546,7 +3754,7 @@ type ImportResourceState_ImportedResource struct {
 
 func (x *ImportResourceState_ImportedResource) Reset() {
 	*x = ImportResourceState_ImportedResource{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[63]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3558,7 +3766,7 @@ func (x *ImportResourceState_ImportedResource) String() string {
 func (*ImportResourceState_ImportedResource) ProtoMessage() {}
 
 func (x *ImportResourceState_ImportedResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[63]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3613,7 +3821,7 @@ type ImportResourceState_Response struct {
 
 func (x *ImportResourceState_Response) Reset() {
 	*x = ImportResourceState_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[64]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3625,7 +3833,7 @@ func (x *ImportResourceState_Response) String() string {
 func (*ImportResourceState_Response) ProtoMessage() {}
 
 func (x *ImportResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[64]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3678,7 +3886,7 @@ type MoveResourceState_Request struct {
 
 func (x *MoveResourceState_Request) Reset() {
 	*x = MoveResourceState_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[65]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3690,7 +3898,7 @@ func (x *MoveResourceState_Request) String() string {
 func (*MoveResourceState_Request) ProtoMessage() {}
 
 func (x *MoveResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[65]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3774,7 +3982,7 @@ type MoveResourceState_Response struct {
 
 func (x *MoveResourceState_Response) Reset() {
 	*x = MoveResourceState_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[66]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3786,7 +3994,7 @@ func (x *MoveResourceState_Response) String() string {
 func (*MoveResourceState_Response) ProtoMessage() {}
 
 func (x *MoveResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[66]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3842,7 +4050,7 @@ type ReadDataSource_Request struct {
 
 func (x *ReadDataSource_Request) Reset() {
 	*x = ReadDataSource_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[67]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3854,7 +4062,7 @@ func (x *ReadDataSource_Request) String() string {
 func (*ReadDataSource_Request) ProtoMessage() {}
 
 func (x *ReadDataSource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[67]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3909,7 +4117,7 @@ type ReadDataSource_Response struct {
 
 func (x *ReadDataSource_Response) Reset() {
 	*x = ReadDataSource_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[68]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3921,7 +4129,7 @@ func (x *ReadDataSource_Response) String() string {
 func (*ReadDataSource_Response) ProtoMessage() {}
 
 func (x *ReadDataSource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[68]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3966,7 +4174,7 @@ type GetFunctions_Request struct {
 
 func (x *GetFunctions_Request) Reset() {
 	*x = GetFunctions_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[69]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3978,7 +4186,7 @@ func (x *GetFunctions_Request) String() string {
 func (*GetFunctions_Request) ProtoMessage() {}
 
 func (x *GetFunctions_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[69]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4004,7 +4212,7 @@ type GetFunctions_Response struct {
 
 func (x *GetFunctions_Response) Reset() {
 	*x = GetFunctions_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[70]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4016,7 +4224,7 @@ func (x *GetFunctions_Response) String() string {
 func (*GetFunctions_Response) ProtoMessage() {}
 
 func (x *GetFunctions_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[70]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4056,7 +4264,7 @@ type CallFunction_Request struct {
 
 func (x *CallFunction_Request) Reset() {
 	*x = CallFunction_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[72]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4068,7 +4276,7 @@ func (x *CallFunction_Request) String() string {
 func (*CallFunction_Request) ProtoMessage() {}
 
 func (x *CallFunction_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[72]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4108,7 +4316,7 @@ type CallFunction_Response struct {
 
 func (x *CallFunction_Response) Reset() {
 	*x = CallFunction_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[73]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4120,7 +4328,7 @@ func (x *CallFunction_Response) String() string {
 func (*CallFunction_Response) ProtoMessage() {}
 
 func (x *CallFunction_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[73]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4150,11 +4358,451 @@ func (x *CallFunction_Response) GetError() *FunctionError {
 	return nil
 }
 
+type ValidateEphemeralResourceConfig_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Config        *DynamicValue          `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateEphemeralResourceConfig_Request) Reset() {
+	*x = ValidateEphemeralResourceConfig_Request{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateEphemeralResourceConfig_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateEphemeralResourceConfig_Request) ProtoMessage() {}
+
+func (x *ValidateEphemeralResourceConfig_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateEphemeralResourceConfig_Request.ProtoReflect.Descriptor instead.
+func (*ValidateEphemeralResourceConfig_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27, 0}
+}
+
+func (x *ValidateEphemeralResourceConfig_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *ValidateEphemeralResourceConfig_Request) GetConfig() *DynamicValue {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type ValidateEphemeralResourceConfig_Response struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,1,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateEphemeralResourceConfig_Response) Reset() {
+	*x = ValidateEphemeralResourceConfig_Response{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateEphemeralResourceConfig_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateEphemeralResourceConfig_Response) ProtoMessage() {}
+
+func (x *ValidateEphemeralResourceConfig_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateEphemeralResourceConfig_Response.ProtoReflect.Descriptor instead.
+func (*ValidateEphemeralResourceConfig_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27, 1}
+}
+
+func (x *ValidateEphemeralResourceConfig_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+type OpenEphemeralResource_Request struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	TypeName           string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Config             *DynamicValue          `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
+	ClientCapabilities *ClientCapabilities    `protobuf:"bytes,3,opt,name=client_capabilities,json=clientCapabilities,proto3" json:"client_capabilities,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *OpenEphemeralResource_Request) Reset() {
+	*x = OpenEphemeralResource_Request{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenEphemeralResource_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenEphemeralResource_Request) ProtoMessage() {}
+
+func (x *OpenEphemeralResource_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenEphemeralResource_Request.ProtoReflect.Descriptor instead.
+func (*OpenEphemeralResource_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28, 0}
+}
+
+func (x *OpenEphemeralResource_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *OpenEphemeralResource_Request) GetConfig() *DynamicValue {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Request) GetClientCapabilities() *ClientCapabilities {
+	if x != nil {
+		return x.ClientCapabilities
+	}
+	return nil
+}
+
+type OpenEphemeralResource_Response struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,1,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	RenewAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=renew_at,json=renewAt,proto3,oneof" json:"renew_at,omitempty"`
+	Result        *DynamicValue          `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
+	Private       []byte                 `protobuf:"bytes,4,opt,name=private,proto3,oneof" json:"private,omitempty"`
+	Deferred      *Deferred              `protobuf:"bytes,5,opt,name=deferred,proto3" json:"deferred,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenEphemeralResource_Response) Reset() {
+	*x = OpenEphemeralResource_Response{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenEphemeralResource_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenEphemeralResource_Response) ProtoMessage() {}
+
+func (x *OpenEphemeralResource_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenEphemeralResource_Response.ProtoReflect.Descriptor instead.
+func (*OpenEphemeralResource_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28, 1}
+}
+
+func (x *OpenEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Response) GetRenewAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RenewAt
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Response) GetResult() *DynamicValue {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Response) GetPrivate() []byte {
+	if x != nil {
+		return x.Private
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Response) GetDeferred() *Deferred {
+	if x != nil {
+		return x.Deferred
+	}
+	return nil
+}
+
+type RenewEphemeralResource_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Private       []byte                 `protobuf:"bytes,2,opt,name=private,proto3,oneof" json:"private,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewEphemeralResource_Request) Reset() {
+	*x = RenewEphemeralResource_Request{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewEphemeralResource_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewEphemeralResource_Request) ProtoMessage() {}
+
+func (x *RenewEphemeralResource_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewEphemeralResource_Request.ProtoReflect.Descriptor instead.
+func (*RenewEphemeralResource_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29, 0}
+}
+
+func (x *RenewEphemeralResource_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *RenewEphemeralResource_Request) GetPrivate() []byte {
+	if x != nil {
+		return x.Private
+	}
+	return nil
+}
+
+type RenewEphemeralResource_Response struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,1,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	RenewAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=renew_at,json=renewAt,proto3,oneof" json:"renew_at,omitempty"`
+	Private       []byte                 `protobuf:"bytes,3,opt,name=private,proto3,oneof" json:"private,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewEphemeralResource_Response) Reset() {
+	*x = RenewEphemeralResource_Response{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewEphemeralResource_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewEphemeralResource_Response) ProtoMessage() {}
+
+func (x *RenewEphemeralResource_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewEphemeralResource_Response.ProtoReflect.Descriptor instead.
+func (*RenewEphemeralResource_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29, 1}
+}
+
+func (x *RenewEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+func (x *RenewEphemeralResource_Response) GetRenewAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RenewAt
+	}
+	return nil
+}
+
+func (x *RenewEphemeralResource_Response) GetPrivate() []byte {
+	if x != nil {
+		return x.Private
+	}
+	return nil
+}
+
+type CloseEphemeralResource_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Private       []byte                 `protobuf:"bytes,2,opt,name=private,proto3,oneof" json:"private,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseEphemeralResource_Request) Reset() {
+	*x = CloseEphemeralResource_Request{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseEphemeralResource_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseEphemeralResource_Request) ProtoMessage() {}
+
+func (x *CloseEphemeralResource_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseEphemeralResource_Request.ProtoReflect.Descriptor instead.
+func (*CloseEphemeralResource_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30, 0}
+}
+
+func (x *CloseEphemeralResource_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *CloseEphemeralResource_Request) GetPrivate() []byte {
+	if x != nil {
+		return x.Private
+	}
+	return nil
+}
+
+type CloseEphemeralResource_Response struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,1,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseEphemeralResource_Response) Reset() {
+	*x = CloseEphemeralResource_Response{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[87]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseEphemeralResource_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseEphemeralResource_Response) ProtoMessage() {}
+
+func (x *CloseEphemeralResource_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[87]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseEphemeralResource_Response.ProtoReflect.Descriptor instead.
+func (*CloseEphemeralResource_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30, 1}
+}
+
+func (x *CloseEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
 var File_tfplugin5_tfplugin5_proto protoreflect.FileDescriptor
 
 const file_tfplugin5_tfplugin5_proto_rawDesc = "" +
 	"\n" +
-	"\x19tfplugin5/tfplugin5.proto\x12\x10indigo.tfplugin5\"<\n" +
+	"\x19tfplugin5/tfplugin5.proto\x12\x10indigo.tfplugin5\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n" +
 	"\fDynamicValue\x12\x18\n" +
 	"\amsgpack\x18\x01 \x01(\fR\amsgpack\x12\x12\n" +
 	"\x04json\x18\x02 \x01(\fR\x04json\"\xf1\x01\n" +
@@ -4271,23 +4919,26 @@ const file_tfplugin5_tfplugin5_proto_rawDesc = "" +
 	"\aUNKNOWN\x10\x00\x12\x1b\n" +
 	"\x17RESOURCE_CONFIG_UNKNOWN\x10\x01\x12\x1b\n" +
 	"\x17PROVIDER_CONFIG_UNKNOWN\x10\x02\x12\x11\n" +
-	"\rABSENT_PREREQ\x10\x03\"\xb9\x04\n" +
+	"\rABSENT_PREREQ\x10\x03\"\xdd\x05\n" +
 	"\vGetMetadata\x1a\t\n" +
-	"\aRequest\x1a\x92\x03\n" +
+	"\aRequest\x1a\xfc\x03\n" +
 	"\bResponse\x12U\n" +
 	"\x13server_capabilities\x18\x01 \x01(\v2$.indigo.tfplugin5.ServerCapabilitiesR\x12serverCapabilities\x12>\n" +
 	"\vdiagnostics\x18\x02 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics\x12S\n" +
 	"\fdata_sources\x18\x03 \x03(\v20.indigo.tfplugin5.GetMetadata.DataSourceMetadataR\vdataSources\x12L\n" +
 	"\tresources\x18\x04 \x03(\v2..indigo.tfplugin5.GetMetadata.ResourceMetadataR\tresources\x12L\n" +
-	"\tfunctions\x18\x05 \x03(\v2..indigo.tfplugin5.GetMetadata.FunctionMetadataR\tfunctions\x1a&\n" +
+	"\tfunctions\x18\x05 \x03(\v2..indigo.tfplugin5.GetMetadata.FunctionMetadataR\tfunctions\x12h\n" +
+	"\x13ephemeral_resources\x18\x06 \x03(\v27.indigo.tfplugin5.GetMetadata.EphemeralResourceMetadataR\x12ephemeralResources\x1a&\n" +
 	"\x10FunctionMetadata\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x1a1\n" +
 	"\x12DataSourceMetadata\x12\x1b\n" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x1a/\n" +
 	"\x10ResourceMetadata\x12\x1b\n" +
-	"\ttype_name\x18\x01 \x01(\tR\btypeName\"\x8d\a\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x1a8\n" +
+	"\x19EphemeralResourceMetadata\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\"\xff\b\n" +
 	"\x11GetProviderSchema\x1a\t\n" +
-	"\aRequest\x1a\xec\x06\n" +
+	"\aRequest\x1a\xde\b\n" +
 	"\bResponse\x124\n" +
 	"\bprovider\x18\x01 \x01(\v2\x18.indigo.tfplugin5.SchemaR\bprovider\x12l\n" +
 	"\x10resource_schemas\x18\x02 \x03(\v2A.indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntryR\x0fresourceSchemas\x12s\n" +
@@ -4295,7 +4946,8 @@ const file_tfplugin5_tfplugin5_proto_rawDesc = "" +
 	"\vdiagnostics\x18\x04 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics\x12=\n" +
 	"\rprovider_meta\x18\x05 \x01(\v2\x18.indigo.tfplugin5.SchemaR\fproviderMeta\x12U\n" +
 	"\x13server_capabilities\x18\x06 \x01(\v2$.indigo.tfplugin5.ServerCapabilitiesR\x12serverCapabilities\x12Y\n" +
-	"\tfunctions\x18\a \x03(\v2;.indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntryR\tfunctions\x1a\\\n" +
+	"\tfunctions\x18\a \x03(\v2;.indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntryR\tfunctions\x12\x88\x01\n" +
+	"\x1aephemeral_resource_schemas\x18\b \x03(\v2J.indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntryR\x18ephemeralResourceSchemas\x1a\\\n" +
 	"\x14ResourceSchemasEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.indigo.tfplugin5.SchemaR\x05value:\x028\x01\x1a^\n" +
@@ -4304,7 +4956,10 @@ const file_tfplugin5_tfplugin5_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x18.indigo.tfplugin5.SchemaR\x05value:\x028\x01\x1aX\n" +
 	"\x0eFunctionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.indigo.tfplugin5.FunctionR\x05value:\x028\x01\"\xf0\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.indigo.tfplugin5.FunctionR\x05value:\x028\x01\x1ae\n" +
+	"\x1dEphemeralResourceSchemasEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
+	"\x05value\x18\x02 \x01(\v2\x18.indigo.tfplugin5.SchemaR\x05value:\x028\x01\"\xf0\x01\n" +
 	"\x15PrepareProviderConfig\x1aA\n" +
 	"\aRequest\x126\n" +
 	"\x06config\x18\x01 \x01(\v2\x1e.indigo.tfplugin5.DynamicValueR\x06config\x1a\x93\x01\n" +
@@ -4442,7 +5097,48 @@ const file_tfplugin5_tfplugin5_proto_rawDesc = "" +
 	"\targuments\x18\x02 \x03(\v2\x1e.indigo.tfplugin5.DynamicValueR\targuments\x1ay\n" +
 	"\bResponse\x126\n" +
 	"\x06result\x18\x01 \x01(\v2\x1e.indigo.tfplugin5.DynamicValueR\x06result\x125\n" +
-	"\x05error\x18\x02 \x01(\v2\x1f.indigo.tfplugin5.FunctionErrorR\x05error*%\n" +
+	"\x05error\x18\x02 \x01(\v2\x1f.indigo.tfplugin5.FunctionErrorR\x05error\"\xcd\x01\n" +
+	"\x1fValidateEphemeralResourceConfig\x1a^\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x126\n" +
+	"\x06config\x18\x02 \x01(\v2\x1e.indigo.tfplugin5.DynamicValueR\x06config\x1aJ\n" +
+	"\bResponse\x12>\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics\"\x80\x04\n" +
+	"\x15OpenEphemeralResource\x1a\xb5\x01\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x126\n" +
+	"\x06config\x18\x02 \x01(\v2\x1e.indigo.tfplugin5.DynamicValueR\x06config\x12U\n" +
+	"\x13client_capabilities\x18\x03 \x01(\v2$.indigo.tfplugin5.ClientCapabilitiesR\x12clientCapabilities\x1a\xae\x02\n" +
+	"\bResponse\x12>\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics\x12:\n" +
+	"\brenew_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\arenewAt\x88\x01\x01\x126\n" +
+	"\x06result\x18\x03 \x01(\v2\x1e.indigo.tfplugin5.DynamicValueR\x06result\x12\x1d\n" +
+	"\aprivate\x18\x04 \x01(\fH\x01R\aprivate\x88\x01\x01\x126\n" +
+	"\bdeferred\x18\x05 \x01(\v2\x1a.indigo.tfplugin5.DeferredR\bdeferredB\v\n" +
+	"\t_renew_atB\n" +
+	"\n" +
+	"\b_private\"\xac\x02\n" +
+	"\x16RenewEphemeralResource\x1aQ\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12\x1d\n" +
+	"\aprivate\x18\x02 \x01(\fH\x00R\aprivate\x88\x01\x01B\n" +
+	"\n" +
+	"\b_private\x1a\xbe\x01\n" +
+	"\bResponse\x12>\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics\x12:\n" +
+	"\brenew_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\arenewAt\x88\x01\x01\x12\x1d\n" +
+	"\aprivate\x18\x03 \x01(\fH\x01R\aprivate\x88\x01\x01B\v\n" +
+	"\t_renew_atB\n" +
+	"\n" +
+	"\b_private\"\xb7\x01\n" +
+	"\x16CloseEphemeralResource\x1aQ\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12\x1d\n" +
+	"\aprivate\x18\x02 \x01(\fH\x00R\aprivate\x88\x01\x01B\n" +
+	"\n" +
+	"\b_private\x1aJ\n" +
+	"\bResponse\x12>\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics*%\n" +
 	"\n" +
 	"StringKind\x12\t\n" +
 	"\x05PLAIN\x10\x00\x12\f\n" +
@@ -4461,191 +5157,220 @@ func file_tfplugin5_tfplugin5_proto_rawDescGZIP() []byte {
 }
 
 var file_tfplugin5_tfplugin5_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_tfplugin5_tfplugin5_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
+var file_tfplugin5_tfplugin5_proto_msgTypes = make([]protoimpl.MessageInfo, 88)
 var file_tfplugin5_tfplugin5_proto_goTypes = []any{
-	(StringKind)(0),                              // 0: indigo.tfplugin5.StringKind
-	(Diagnostic_Severity)(0),                     // 1: indigo.tfplugin5.Diagnostic.Severity
-	(Schema_NestedBlock_NestingMode)(0),          // 2: indigo.tfplugin5.Schema.NestedBlock.NestingMode
-	(Deferred_Reason)(0),                         // 3: indigo.tfplugin5.Deferred.Reason
-	(*DynamicValue)(nil),                         // 4: indigo.tfplugin5.DynamicValue
-	(*Diagnostic)(nil),                           // 5: indigo.tfplugin5.Diagnostic
-	(*FunctionError)(nil),                        // 6: indigo.tfplugin5.FunctionError
-	(*AttributePath)(nil),                        // 7: indigo.tfplugin5.AttributePath
-	(*Stop)(nil),                                 // 8: indigo.tfplugin5.Stop
-	(*RawState)(nil),                             // 9: indigo.tfplugin5.RawState
-	(*Schema)(nil),                               // 10: indigo.tfplugin5.Schema
-	(*ResourceIdentityData)(nil),                 // 11: indigo.tfplugin5.ResourceIdentityData
-	(*Function)(nil),                             // 12: indigo.tfplugin5.Function
-	(*ServerCapabilities)(nil),                   // 13: indigo.tfplugin5.ServerCapabilities
-	(*ClientCapabilities)(nil),                   // 14: indigo.tfplugin5.ClientCapabilities
-	(*Deferred)(nil),                             // 15: indigo.tfplugin5.Deferred
-	(*GetMetadata)(nil),                          // 16: indigo.tfplugin5.GetMetadata
-	(*GetProviderSchema)(nil),                    // 17: indigo.tfplugin5.GetProviderSchema
-	(*PrepareProviderConfig)(nil),                // 18: indigo.tfplugin5.PrepareProviderConfig
-	(*UpgradeResourceState)(nil),                 // 19: indigo.tfplugin5.UpgradeResourceState
-	(*ValidateResourceTypeConfig)(nil),           // 20: indigo.tfplugin5.ValidateResourceTypeConfig
-	(*ValidateDataSourceConfig)(nil),             // 21: indigo.tfplugin5.ValidateDataSourceConfig
-	(*Configure)(nil),                            // 22: indigo.tfplugin5.Configure
-	(*ReadResource)(nil),                         // 23: indigo.tfplugin5.ReadResource
-	(*PlanResourceChange)(nil),                   // 24: indigo.tfplugin5.PlanResourceChange
-	(*ApplyResourceChange)(nil),                  // 25: indigo.tfplugin5.ApplyResourceChange
-	(*ImportResourceState)(nil),                  // 26: indigo.tfplugin5.ImportResourceState
-	(*MoveResourceState)(nil),                    // 27: indigo.tfplugin5.MoveResourceState
-	(*ReadDataSource)(nil),                       // 28: indigo.tfplugin5.ReadDataSource
-	(*GetFunctions)(nil),                         // 29: indigo.tfplugin5.GetFunctions
-	(*CallFunction)(nil),                         // 30: indigo.tfplugin5.CallFunction
-	(*AttributePath_Step)(nil),                   // 31: indigo.tfplugin5.AttributePath.Step
-	(*Stop_Request)(nil),                         // 32: indigo.tfplugin5.Stop.Request
-	(*Stop_Response)(nil),                        // 33: indigo.tfplugin5.Stop.Response
-	nil,                                          // 34: indigo.tfplugin5.RawState.FlatmapEntry
-	(*Schema_Block)(nil),                         // 35: indigo.tfplugin5.Schema.Block
-	(*Schema_Attribute)(nil),                     // 36: indigo.tfplugin5.Schema.Attribute
-	(*Schema_NestedBlock)(nil),                   // 37: indigo.tfplugin5.Schema.NestedBlock
-	(*Function_Parameter)(nil),                   // 38: indigo.tfplugin5.Function.Parameter
-	(*Function_Return)(nil),                      // 39: indigo.tfplugin5.Function.Return
-	(*GetMetadata_Request)(nil),                  // 40: indigo.tfplugin5.GetMetadata.Request
-	(*GetMetadata_Response)(nil),                 // 41: indigo.tfplugin5.GetMetadata.Response
-	(*GetMetadata_FunctionMetadata)(nil),         // 42: indigo.tfplugin5.GetMetadata.FunctionMetadata
-	(*GetMetadata_DataSourceMetadata)(nil),       // 43: indigo.tfplugin5.GetMetadata.DataSourceMetadata
-	(*GetMetadata_ResourceMetadata)(nil),         // 44: indigo.tfplugin5.GetMetadata.ResourceMetadata
-	(*GetProviderSchema_Request)(nil),            // 45: indigo.tfplugin5.GetProviderSchema.Request
-	(*GetProviderSchema_Response)(nil),           // 46: indigo.tfplugin5.GetProviderSchema.Response
-	nil,                                          // 47: indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry
-	nil,                                          // 48: indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry
-	nil,                                          // 49: indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry
-	(*PrepareProviderConfig_Request)(nil),        // 50: indigo.tfplugin5.PrepareProviderConfig.Request
-	(*PrepareProviderConfig_Response)(nil),       // 51: indigo.tfplugin5.PrepareProviderConfig.Response
-	(*UpgradeResourceState_Request)(nil),         // 52: indigo.tfplugin5.UpgradeResourceState.Request
-	(*UpgradeResourceState_Response)(nil),        // 53: indigo.tfplugin5.UpgradeResourceState.Response
-	(*ValidateResourceTypeConfig_Request)(nil),   // 54: indigo.tfplugin5.ValidateResourceTypeConfig.Request
-	(*ValidateResourceTypeConfig_Response)(nil),  // 55: indigo.tfplugin5.ValidateResourceTypeConfig.Response
-	(*ValidateDataSourceConfig_Request)(nil),     // 56: indigo.tfplugin5.ValidateDataSourceConfig.Request
-	(*ValidateDataSourceConfig_Response)(nil),    // 57: indigo.tfplugin5.ValidateDataSourceConfig.Response
-	(*Configure_Request)(nil),                    // 58: indigo.tfplugin5.Configure.Request
-	(*Configure_Response)(nil),                   // 59: indigo.tfplugin5.Configure.Response
-	(*ReadResource_Request)(nil),                 // 60: indigo.tfplugin5.ReadResource.Request
-	(*ReadResource_Response)(nil),                // 61: indigo.tfplugin5.ReadResource.Response
-	(*PlanResourceChange_Request)(nil),           // 62: indigo.tfplugin5.PlanResourceChange.Request
-	(*PlanResourceChange_Response)(nil),          // 63: indigo.tfplugin5.PlanResourceChange.Response
-	(*ApplyResourceChange_Request)(nil),          // 64: indigo.tfplugin5.ApplyResourceChange.Request
-	(*ApplyResourceChange_Response)(nil),         // 65: indigo.tfplugin5.ApplyResourceChange.Response
-	(*ImportResourceState_Request)(nil),          // 66: indigo.tfplugin5.ImportResourceState.Request
-	(*ImportResourceState_ImportedResource)(nil), // 67: indigo.tfplugin5.ImportResourceState.ImportedResource
-	(*ImportResourceState_Response)(nil),         // 68: indigo.tfplugin5.ImportResourceState.Response
-	(*MoveResourceState_Request)(nil),            // 69: indigo.tfplugin5.MoveResourceState.Request
-	(*MoveResourceState_Response)(nil),           // 70: indigo.tfplugin5.MoveResourceState.Response
-	(*ReadDataSource_Request)(nil),               // 71: indigo.tfplugin5.ReadDataSource.Request
-	(*ReadDataSource_Response)(nil),              // 72: indigo.tfplugin5.ReadDataSource.Response
-	(*GetFunctions_Request)(nil),                 // 73: indigo.tfplugin5.GetFunctions.Request
-	(*GetFunctions_Response)(nil),                // 74: indigo.tfplugin5.GetFunctions.Response
-	nil,                                          // 75: indigo.tfplugin5.GetFunctions.Response.FunctionsEntry
-	(*CallFunction_Request)(nil),                 // 76: indigo.tfplugin5.CallFunction.Request
-	(*CallFunction_Response)(nil),                // 77: indigo.tfplugin5.CallFunction.Response
+	(StringKind)(0),                                  // 0: indigo.tfplugin5.StringKind
+	(Diagnostic_Severity)(0),                         // 1: indigo.tfplugin5.Diagnostic.Severity
+	(Schema_NestedBlock_NestingMode)(0),              // 2: indigo.tfplugin5.Schema.NestedBlock.NestingMode
+	(Deferred_Reason)(0),                             // 3: indigo.tfplugin5.Deferred.Reason
+	(*DynamicValue)(nil),                             // 4: indigo.tfplugin5.DynamicValue
+	(*Diagnostic)(nil),                               // 5: indigo.tfplugin5.Diagnostic
+	(*FunctionError)(nil),                            // 6: indigo.tfplugin5.FunctionError
+	(*AttributePath)(nil),                            // 7: indigo.tfplugin5.AttributePath
+	(*Stop)(nil),                                     // 8: indigo.tfplugin5.Stop
+	(*RawState)(nil),                                 // 9: indigo.tfplugin5.RawState
+	(*Schema)(nil),                                   // 10: indigo.tfplugin5.Schema
+	(*ResourceIdentityData)(nil),                     // 11: indigo.tfplugin5.ResourceIdentityData
+	(*Function)(nil),                                 // 12: indigo.tfplugin5.Function
+	(*ServerCapabilities)(nil),                       // 13: indigo.tfplugin5.ServerCapabilities
+	(*ClientCapabilities)(nil),                       // 14: indigo.tfplugin5.ClientCapabilities
+	(*Deferred)(nil),                                 // 15: indigo.tfplugin5.Deferred
+	(*GetMetadata)(nil),                              // 16: indigo.tfplugin5.GetMetadata
+	(*GetProviderSchema)(nil),                        // 17: indigo.tfplugin5.GetProviderSchema
+	(*PrepareProviderConfig)(nil),                    // 18: indigo.tfplugin5.PrepareProviderConfig
+	(*UpgradeResourceState)(nil),                     // 19: indigo.tfplugin5.UpgradeResourceState
+	(*ValidateResourceTypeConfig)(nil),               // 20: indigo.tfplugin5.ValidateResourceTypeConfig
+	(*ValidateDataSourceConfig)(nil),                 // 21: indigo.tfplugin5.ValidateDataSourceConfig
+	(*Configure)(nil),                                // 22: indigo.tfplugin5.Configure
+	(*ReadResource)(nil),                             // 23: indigo.tfplugin5.ReadResource
+	(*PlanResourceChange)(nil),                       // 24: indigo.tfplugin5.PlanResourceChange
+	(*ApplyResourceChange)(nil),                      // 25: indigo.tfplugin5.ApplyResourceChange
+	(*ImportResourceState)(nil),                      // 26: indigo.tfplugin5.ImportResourceState
+	(*MoveResourceState)(nil),                        // 27: indigo.tfplugin5.MoveResourceState
+	(*ReadDataSource)(nil),                           // 28: indigo.tfplugin5.ReadDataSource
+	(*GetFunctions)(nil),                             // 29: indigo.tfplugin5.GetFunctions
+	(*CallFunction)(nil),                             // 30: indigo.tfplugin5.CallFunction
+	(*ValidateEphemeralResourceConfig)(nil),          // 31: indigo.tfplugin5.ValidateEphemeralResourceConfig
+	(*OpenEphemeralResource)(nil),                    // 32: indigo.tfplugin5.OpenEphemeralResource
+	(*RenewEphemeralResource)(nil),                   // 33: indigo.tfplugin5.RenewEphemeralResource
+	(*CloseEphemeralResource)(nil),                   // 34: indigo.tfplugin5.CloseEphemeralResource
+	(*AttributePath_Step)(nil),                       // 35: indigo.tfplugin5.AttributePath.Step
+	(*Stop_Request)(nil),                             // 36: indigo.tfplugin5.Stop.Request
+	(*Stop_Response)(nil),                            // 37: indigo.tfplugin5.Stop.Response
+	nil,                                              // 38: indigo.tfplugin5.RawState.FlatmapEntry
+	(*Schema_Block)(nil),                             // 39: indigo.tfplugin5.Schema.Block
+	(*Schema_Attribute)(nil),                         // 40: indigo.tfplugin5.Schema.Attribute
+	(*Schema_NestedBlock)(nil),                       // 41: indigo.tfplugin5.Schema.NestedBlock
+	(*Function_Parameter)(nil),                       // 42: indigo.tfplugin5.Function.Parameter
+	(*Function_Return)(nil),                          // 43: indigo.tfplugin5.Function.Return
+	(*GetMetadata_Request)(nil),                      // 44: indigo.tfplugin5.GetMetadata.Request
+	(*GetMetadata_Response)(nil),                     // 45: indigo.tfplugin5.GetMetadata.Response
+	(*GetMetadata_FunctionMetadata)(nil),             // 46: indigo.tfplugin5.GetMetadata.FunctionMetadata
+	(*GetMetadata_DataSourceMetadata)(nil),           // 47: indigo.tfplugin5.GetMetadata.DataSourceMetadata
+	(*GetMetadata_ResourceMetadata)(nil),             // 48: indigo.tfplugin5.GetMetadata.ResourceMetadata
+	(*GetMetadata_EphemeralResourceMetadata)(nil),    // 49: indigo.tfplugin5.GetMetadata.EphemeralResourceMetadata
+	(*GetProviderSchema_Request)(nil),                // 50: indigo.tfplugin5.GetProviderSchema.Request
+	(*GetProviderSchema_Response)(nil),               // 51: indigo.tfplugin5.GetProviderSchema.Response
+	nil,                                              // 52: indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry
+	nil,                                              // 53: indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry
+	nil,                                              // 54: indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry
+	nil,                                              // 55: indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry
+	(*PrepareProviderConfig_Request)(nil),            // 56: indigo.tfplugin5.PrepareProviderConfig.Request
+	(*PrepareProviderConfig_Response)(nil),           // 57: indigo.tfplugin5.PrepareProviderConfig.Response
+	(*UpgradeResourceState_Request)(nil),             // 58: indigo.tfplugin5.UpgradeResourceState.Request
+	(*UpgradeResourceState_Response)(nil),            // 59: indigo.tfplugin5.UpgradeResourceState.Response
+	(*ValidateResourceTypeConfig_Request)(nil),       // 60: indigo.tfplugin5.ValidateResourceTypeConfig.Request
+	(*ValidateResourceTypeConfig_Response)(nil),      // 61: indigo.tfplugin5.ValidateResourceTypeConfig.Response
+	(*ValidateDataSourceConfig_Request)(nil),         // 62: indigo.tfplugin5.ValidateDataSourceConfig.Request
+	(*ValidateDataSourceConfig_Response)(nil),        // 63: indigo.tfplugin5.ValidateDataSourceConfig.Response
+	(*Configure_Request)(nil),                        // 64: indigo.tfplugin5.Configure.Request
+	(*Configure_Response)(nil),                       // 65: indigo.tfplugin5.Configure.Response
+	(*ReadResource_Request)(nil),                     // 66: indigo.tfplugin5.ReadResource.Request
+	(*ReadResource_Response)(nil),                    // 67: indigo.tfplugin5.ReadResource.Response
+	(*PlanResourceChange_Request)(nil),               // 68: indigo.tfplugin5.PlanResourceChange.Request
+	(*PlanResourceChange_Response)(nil),              // 69: indigo.tfplugin5.PlanResourceChange.Response
+	(*ApplyResourceChange_Request)(nil),              // 70: indigo.tfplugin5.ApplyResourceChange.Request
+	(*ApplyResourceChange_Response)(nil),             // 71: indigo.tfplugin5.ApplyResourceChange.Response
+	(*ImportResourceState_Request)(nil),              // 72: indigo.tfplugin5.ImportResourceState.Request
+	(*ImportResourceState_ImportedResource)(nil),     // 73: indigo.tfplugin5.ImportResourceState.ImportedResource
+	(*ImportResourceState_Response)(nil),             // 74: indigo.tfplugin5.ImportResourceState.Response
+	(*MoveResourceState_Request)(nil),                // 75: indigo.tfplugin5.MoveResourceState.Request
+	(*MoveResourceState_Response)(nil),               // 76: indigo.tfplugin5.MoveResourceState.Response
+	(*ReadDataSource_Request)(nil),                   // 77: indigo.tfplugin5.ReadDataSource.Request
+	(*ReadDataSource_Response)(nil),                  // 78: indigo.tfplugin5.ReadDataSource.Response
+	(*GetFunctions_Request)(nil),                     // 79: indigo.tfplugin5.GetFunctions.Request
+	(*GetFunctions_Response)(nil),                    // 80: indigo.tfplugin5.GetFunctions.Response
+	nil,                                              // 81: indigo.tfplugin5.GetFunctions.Response.FunctionsEntry
+	(*CallFunction_Request)(nil),                     // 82: indigo.tfplugin5.CallFunction.Request
+	(*CallFunction_Response)(nil),                    // 83: indigo.tfplugin5.CallFunction.Response
+	(*ValidateEphemeralResourceConfig_Request)(nil),  // 84: indigo.tfplugin5.ValidateEphemeralResourceConfig.Request
+	(*ValidateEphemeralResourceConfig_Response)(nil), // 85: indigo.tfplugin5.ValidateEphemeralResourceConfig.Response
+	(*OpenEphemeralResource_Request)(nil),            // 86: indigo.tfplugin5.OpenEphemeralResource.Request
+	(*OpenEphemeralResource_Response)(nil),           // 87: indigo.tfplugin5.OpenEphemeralResource.Response
+	(*RenewEphemeralResource_Request)(nil),           // 88: indigo.tfplugin5.RenewEphemeralResource.Request
+	(*RenewEphemeralResource_Response)(nil),          // 89: indigo.tfplugin5.RenewEphemeralResource.Response
+	(*CloseEphemeralResource_Request)(nil),           // 90: indigo.tfplugin5.CloseEphemeralResource.Request
+	(*CloseEphemeralResource_Response)(nil),          // 91: indigo.tfplugin5.CloseEphemeralResource.Response
+	(*timestamppb.Timestamp)(nil),                    // 92: google.protobuf.Timestamp
 }
 var file_tfplugin5_tfplugin5_proto_depIdxs = []int32{
-	1,  // 0: indigo.tfplugin5.Diagnostic.severity:type_name -> indigo.tfplugin5.Diagnostic.Severity
-	7,  // 1: indigo.tfplugin5.Diagnostic.attribute:type_name -> indigo.tfplugin5.AttributePath
-	31, // 2: indigo.tfplugin5.AttributePath.steps:type_name -> indigo.tfplugin5.AttributePath.Step
-	34, // 3: indigo.tfplugin5.RawState.flatmap:type_name -> indigo.tfplugin5.RawState.FlatmapEntry
-	35, // 4: indigo.tfplugin5.Schema.block:type_name -> indigo.tfplugin5.Schema.Block
-	4,  // 5: indigo.tfplugin5.ResourceIdentityData.identity_data:type_name -> indigo.tfplugin5.DynamicValue
-	38, // 6: indigo.tfplugin5.Function.parameters:type_name -> indigo.tfplugin5.Function.Parameter
-	38, // 7: indigo.tfplugin5.Function.variadic_parameter:type_name -> indigo.tfplugin5.Function.Parameter
-	39, // 8: indigo.tfplugin5.Function.return:type_name -> indigo.tfplugin5.Function.Return
-	0,  // 9: indigo.tfplugin5.Function.description_kind:type_name -> indigo.tfplugin5.StringKind
-	3,  // 10: indigo.tfplugin5.Deferred.reason:type_name -> indigo.tfplugin5.Deferred.Reason
-	36, // 11: indigo.tfplugin5.Schema.Block.attributes:type_name -> indigo.tfplugin5.Schema.Attribute
-	37, // 12: indigo.tfplugin5.Schema.Block.block_types:type_name -> indigo.tfplugin5.Schema.NestedBlock
-	0,  // 13: indigo.tfplugin5.Schema.Block.description_kind:type_name -> indigo.tfplugin5.StringKind
-	0,  // 14: indigo.tfplugin5.Schema.Attribute.description_kind:type_name -> indigo.tfplugin5.StringKind
-	35, // 15: indigo.tfplugin5.Schema.NestedBlock.block:type_name -> indigo.tfplugin5.Schema.Block
-	2,  // 16: indigo.tfplugin5.Schema.NestedBlock.nesting:type_name -> indigo.tfplugin5.Schema.NestedBlock.NestingMode
-	0,  // 17: indigo.tfplugin5.Function.Parameter.description_kind:type_name -> indigo.tfplugin5.StringKind
-	13, // 18: indigo.tfplugin5.GetMetadata.Response.server_capabilities:type_name -> indigo.tfplugin5.ServerCapabilities
-	5,  // 19: indigo.tfplugin5.GetMetadata.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	43, // 20: indigo.tfplugin5.GetMetadata.Response.data_sources:type_name -> indigo.tfplugin5.GetMetadata.DataSourceMetadata
-	44, // 21: indigo.tfplugin5.GetMetadata.Response.resources:type_name -> indigo.tfplugin5.GetMetadata.ResourceMetadata
-	42, // 22: indigo.tfplugin5.GetMetadata.Response.functions:type_name -> indigo.tfplugin5.GetMetadata.FunctionMetadata
-	10, // 23: indigo.tfplugin5.GetProviderSchema.Response.provider:type_name -> indigo.tfplugin5.Schema
-	47, // 24: indigo.tfplugin5.GetProviderSchema.Response.resource_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry
-	48, // 25: indigo.tfplugin5.GetProviderSchema.Response.data_source_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry
-	5,  // 26: indigo.tfplugin5.GetProviderSchema.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	10, // 27: indigo.tfplugin5.GetProviderSchema.Response.provider_meta:type_name -> indigo.tfplugin5.Schema
-	13, // 28: indigo.tfplugin5.GetProviderSchema.Response.server_capabilities:type_name -> indigo.tfplugin5.ServerCapabilities
-	49, // 29: indigo.tfplugin5.GetProviderSchema.Response.functions:type_name -> indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry
-	10, // 30: indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
-	10, // 31: indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
-	12, // 32: indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry.value:type_name -> indigo.tfplugin5.Function
-	4,  // 33: indigo.tfplugin5.PrepareProviderConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 34: indigo.tfplugin5.PrepareProviderConfig.Response.prepared_config:type_name -> indigo.tfplugin5.DynamicValue
-	5,  // 35: indigo.tfplugin5.PrepareProviderConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	9,  // 36: indigo.tfplugin5.UpgradeResourceState.Request.raw_state:type_name -> indigo.tfplugin5.RawState
-	4,  // 37: indigo.tfplugin5.UpgradeResourceState.Response.upgraded_state:type_name -> indigo.tfplugin5.DynamicValue
-	5,  // 38: indigo.tfplugin5.UpgradeResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,  // 39: indigo.tfplugin5.ValidateResourceTypeConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	14, // 40: indigo.tfplugin5.ValidateResourceTypeConfig.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	5,  // 41: indigo.tfplugin5.ValidateResourceTypeConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,  // 42: indigo.tfplugin5.ValidateDataSourceConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	5,  // 43: indigo.tfplugin5.ValidateDataSourceConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,  // 44: indigo.tfplugin5.Configure.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	14, // 45: indigo.tfplugin5.Configure.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	5,  // 46: indigo.tfplugin5.Configure.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,  // 47: indigo.tfplugin5.ReadResource.Request.current_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 48: indigo.tfplugin5.ReadResource.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
-	14, // 49: indigo.tfplugin5.ReadResource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	11, // 50: indigo.tfplugin5.ReadResource.Request.current_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,  // 51: indigo.tfplugin5.ReadResource.Response.new_state:type_name -> indigo.tfplugin5.DynamicValue
-	5,  // 52: indigo.tfplugin5.ReadResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	15, // 53: indigo.tfplugin5.ReadResource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	11, // 54: indigo.tfplugin5.ReadResource.Response.new_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,  // 55: indigo.tfplugin5.PlanResourceChange.Request.prior_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 56: indigo.tfplugin5.PlanResourceChange.Request.proposed_new_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 57: indigo.tfplugin5.PlanResourceChange.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 58: indigo.tfplugin5.PlanResourceChange.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
-	14, // 59: indigo.tfplugin5.PlanResourceChange.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	11, // 60: indigo.tfplugin5.PlanResourceChange.Request.prior_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,  // 61: indigo.tfplugin5.PlanResourceChange.Response.planned_state:type_name -> indigo.tfplugin5.DynamicValue
-	7,  // 62: indigo.tfplugin5.PlanResourceChange.Response.requires_replace:type_name -> indigo.tfplugin5.AttributePath
-	5,  // 63: indigo.tfplugin5.PlanResourceChange.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	15, // 64: indigo.tfplugin5.PlanResourceChange.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	11, // 65: indigo.tfplugin5.PlanResourceChange.Response.planned_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,  // 66: indigo.tfplugin5.ApplyResourceChange.Request.prior_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 67: indigo.tfplugin5.ApplyResourceChange.Request.planned_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 68: indigo.tfplugin5.ApplyResourceChange.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 69: indigo.tfplugin5.ApplyResourceChange.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
-	11, // 70: indigo.tfplugin5.ApplyResourceChange.Request.planned_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,  // 71: indigo.tfplugin5.ApplyResourceChange.Response.new_state:type_name -> indigo.tfplugin5.DynamicValue
-	5,  // 72: indigo.tfplugin5.ApplyResourceChange.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	11, // 73: indigo.tfplugin5.ApplyResourceChange.Response.new_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	14, // 74: indigo.tfplugin5.ImportResourceState.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	11, // 75: indigo.tfplugin5.ImportResourceState.Request.identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,  // 76: indigo.tfplugin5.ImportResourceState.ImportedResource.state:type_name -> indigo.tfplugin5.DynamicValue
-	11, // 77: indigo.tfplugin5.ImportResourceState.ImportedResource.identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	67, // 78: indigo.tfplugin5.ImportResourceState.Response.imported_resources:type_name -> indigo.tfplugin5.ImportResourceState.ImportedResource
-	5,  // 79: indigo.tfplugin5.ImportResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	15, // 80: indigo.tfplugin5.ImportResourceState.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	9,  // 81: indigo.tfplugin5.MoveResourceState.Request.source_state:type_name -> indigo.tfplugin5.RawState
-	9,  // 82: indigo.tfplugin5.MoveResourceState.Request.source_identity:type_name -> indigo.tfplugin5.RawState
-	4,  // 83: indigo.tfplugin5.MoveResourceState.Response.target_state:type_name -> indigo.tfplugin5.DynamicValue
-	5,  // 84: indigo.tfplugin5.MoveResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	11, // 85: indigo.tfplugin5.MoveResourceState.Response.target_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,  // 86: indigo.tfplugin5.ReadDataSource.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 87: indigo.tfplugin5.ReadDataSource.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
-	14, // 88: indigo.tfplugin5.ReadDataSource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	4,  // 89: indigo.tfplugin5.ReadDataSource.Response.state:type_name -> indigo.tfplugin5.DynamicValue
-	5,  // 90: indigo.tfplugin5.ReadDataSource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	15, // 91: indigo.tfplugin5.ReadDataSource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	75, // 92: indigo.tfplugin5.GetFunctions.Response.functions:type_name -> indigo.tfplugin5.GetFunctions.Response.FunctionsEntry
-	5,  // 93: indigo.tfplugin5.GetFunctions.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	12, // 94: indigo.tfplugin5.GetFunctions.Response.FunctionsEntry.value:type_name -> indigo.tfplugin5.Function
-	4,  // 95: indigo.tfplugin5.CallFunction.Request.arguments:type_name -> indigo.tfplugin5.DynamicValue
-	4,  // 96: indigo.tfplugin5.CallFunction.Response.result:type_name -> indigo.tfplugin5.DynamicValue
-	6,  // 97: indigo.tfplugin5.CallFunction.Response.error:type_name -> indigo.tfplugin5.FunctionError
-	98, // [98:98] is the sub-list for method output_type
-	98, // [98:98] is the sub-list for method input_type
-	98, // [98:98] is the sub-list for extension type_name
-	98, // [98:98] is the sub-list for extension extendee
-	0,  // [0:98] is the sub-list for field type_name
+	1,   // 0: indigo.tfplugin5.Diagnostic.severity:type_name -> indigo.tfplugin5.Diagnostic.Severity
+	7,   // 1: indigo.tfplugin5.Diagnostic.attribute:type_name -> indigo.tfplugin5.AttributePath
+	35,  // 2: indigo.tfplugin5.AttributePath.steps:type_name -> indigo.tfplugin5.AttributePath.Step
+	38,  // 3: indigo.tfplugin5.RawState.flatmap:type_name -> indigo.tfplugin5.RawState.FlatmapEntry
+	39,  // 4: indigo.tfplugin5.Schema.block:type_name -> indigo.tfplugin5.Schema.Block
+	4,   // 5: indigo.tfplugin5.ResourceIdentityData.identity_data:type_name -> indigo.tfplugin5.DynamicValue
+	42,  // 6: indigo.tfplugin5.Function.parameters:type_name -> indigo.tfplugin5.Function.Parameter
+	42,  // 7: indigo.tfplugin5.Function.variadic_parameter:type_name -> indigo.tfplugin5.Function.Parameter
+	43,  // 8: indigo.tfplugin5.Function.return:type_name -> indigo.tfplugin5.Function.Return
+	0,   // 9: indigo.tfplugin5.Function.description_kind:type_name -> indigo.tfplugin5.StringKind
+	3,   // 10: indigo.tfplugin5.Deferred.reason:type_name -> indigo.tfplugin5.Deferred.Reason
+	40,  // 11: indigo.tfplugin5.Schema.Block.attributes:type_name -> indigo.tfplugin5.Schema.Attribute
+	41,  // 12: indigo.tfplugin5.Schema.Block.block_types:type_name -> indigo.tfplugin5.Schema.NestedBlock
+	0,   // 13: indigo.tfplugin5.Schema.Block.description_kind:type_name -> indigo.tfplugin5.StringKind
+	0,   // 14: indigo.tfplugin5.Schema.Attribute.description_kind:type_name -> indigo.tfplugin5.StringKind
+	39,  // 15: indigo.tfplugin5.Schema.NestedBlock.block:type_name -> indigo.tfplugin5.Schema.Block
+	2,   // 16: indigo.tfplugin5.Schema.NestedBlock.nesting:type_name -> indigo.tfplugin5.Schema.NestedBlock.NestingMode
+	0,   // 17: indigo.tfplugin5.Function.Parameter.description_kind:type_name -> indigo.tfplugin5.StringKind
+	13,  // 18: indigo.tfplugin5.GetMetadata.Response.server_capabilities:type_name -> indigo.tfplugin5.ServerCapabilities
+	5,   // 19: indigo.tfplugin5.GetMetadata.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	47,  // 20: indigo.tfplugin5.GetMetadata.Response.data_sources:type_name -> indigo.tfplugin5.GetMetadata.DataSourceMetadata
+	48,  // 21: indigo.tfplugin5.GetMetadata.Response.resources:type_name -> indigo.tfplugin5.GetMetadata.ResourceMetadata
+	46,  // 22: indigo.tfplugin5.GetMetadata.Response.functions:type_name -> indigo.tfplugin5.GetMetadata.FunctionMetadata
+	49,  // 23: indigo.tfplugin5.GetMetadata.Response.ephemeral_resources:type_name -> indigo.tfplugin5.GetMetadata.EphemeralResourceMetadata
+	10,  // 24: indigo.tfplugin5.GetProviderSchema.Response.provider:type_name -> indigo.tfplugin5.Schema
+	52,  // 25: indigo.tfplugin5.GetProviderSchema.Response.resource_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry
+	53,  // 26: indigo.tfplugin5.GetProviderSchema.Response.data_source_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry
+	5,   // 27: indigo.tfplugin5.GetProviderSchema.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	10,  // 28: indigo.tfplugin5.GetProviderSchema.Response.provider_meta:type_name -> indigo.tfplugin5.Schema
+	13,  // 29: indigo.tfplugin5.GetProviderSchema.Response.server_capabilities:type_name -> indigo.tfplugin5.ServerCapabilities
+	54,  // 30: indigo.tfplugin5.GetProviderSchema.Response.functions:type_name -> indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry
+	55,  // 31: indigo.tfplugin5.GetProviderSchema.Response.ephemeral_resource_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry
+	10,  // 32: indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
+	10,  // 33: indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
+	12,  // 34: indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry.value:type_name -> indigo.tfplugin5.Function
+	10,  // 35: indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
+	4,   // 36: indigo.tfplugin5.PrepareProviderConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 37: indigo.tfplugin5.PrepareProviderConfig.Response.prepared_config:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 38: indigo.tfplugin5.PrepareProviderConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	9,   // 39: indigo.tfplugin5.UpgradeResourceState.Request.raw_state:type_name -> indigo.tfplugin5.RawState
+	4,   // 40: indigo.tfplugin5.UpgradeResourceState.Response.upgraded_state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 41: indigo.tfplugin5.UpgradeResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 42: indigo.tfplugin5.ValidateResourceTypeConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	14,  // 43: indigo.tfplugin5.ValidateResourceTypeConfig.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	5,   // 44: indigo.tfplugin5.ValidateResourceTypeConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 45: indigo.tfplugin5.ValidateDataSourceConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 46: indigo.tfplugin5.ValidateDataSourceConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 47: indigo.tfplugin5.Configure.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	14,  // 48: indigo.tfplugin5.Configure.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	5,   // 49: indigo.tfplugin5.Configure.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 50: indigo.tfplugin5.ReadResource.Request.current_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 51: indigo.tfplugin5.ReadResource.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
+	14,  // 52: indigo.tfplugin5.ReadResource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	11,  // 53: indigo.tfplugin5.ReadResource.Request.current_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 54: indigo.tfplugin5.ReadResource.Response.new_state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 55: indigo.tfplugin5.ReadResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	15,  // 56: indigo.tfplugin5.ReadResource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	11,  // 57: indigo.tfplugin5.ReadResource.Response.new_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 58: indigo.tfplugin5.PlanResourceChange.Request.prior_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 59: indigo.tfplugin5.PlanResourceChange.Request.proposed_new_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 60: indigo.tfplugin5.PlanResourceChange.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 61: indigo.tfplugin5.PlanResourceChange.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
+	14,  // 62: indigo.tfplugin5.PlanResourceChange.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	11,  // 63: indigo.tfplugin5.PlanResourceChange.Request.prior_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 64: indigo.tfplugin5.PlanResourceChange.Response.planned_state:type_name -> indigo.tfplugin5.DynamicValue
+	7,   // 65: indigo.tfplugin5.PlanResourceChange.Response.requires_replace:type_name -> indigo.tfplugin5.AttributePath
+	5,   // 66: indigo.tfplugin5.PlanResourceChange.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	15,  // 67: indigo.tfplugin5.PlanResourceChange.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	11,  // 68: indigo.tfplugin5.PlanResourceChange.Response.planned_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 69: indigo.tfplugin5.ApplyResourceChange.Request.prior_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 70: indigo.tfplugin5.ApplyResourceChange.Request.planned_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 71: indigo.tfplugin5.ApplyResourceChange.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 72: indigo.tfplugin5.ApplyResourceChange.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
+	11,  // 73: indigo.tfplugin5.ApplyResourceChange.Request.planned_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 74: indigo.tfplugin5.ApplyResourceChange.Response.new_state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 75: indigo.tfplugin5.ApplyResourceChange.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	11,  // 76: indigo.tfplugin5.ApplyResourceChange.Response.new_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	14,  // 77: indigo.tfplugin5.ImportResourceState.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	11,  // 78: indigo.tfplugin5.ImportResourceState.Request.identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 79: indigo.tfplugin5.ImportResourceState.ImportedResource.state:type_name -> indigo.tfplugin5.DynamicValue
+	11,  // 80: indigo.tfplugin5.ImportResourceState.ImportedResource.identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	73,  // 81: indigo.tfplugin5.ImportResourceState.Response.imported_resources:type_name -> indigo.tfplugin5.ImportResourceState.ImportedResource
+	5,   // 82: indigo.tfplugin5.ImportResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	15,  // 83: indigo.tfplugin5.ImportResourceState.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	9,   // 84: indigo.tfplugin5.MoveResourceState.Request.source_state:type_name -> indigo.tfplugin5.RawState
+	9,   // 85: indigo.tfplugin5.MoveResourceState.Request.source_identity:type_name -> indigo.tfplugin5.RawState
+	4,   // 86: indigo.tfplugin5.MoveResourceState.Response.target_state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 87: indigo.tfplugin5.MoveResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	11,  // 88: indigo.tfplugin5.MoveResourceState.Response.target_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 89: indigo.tfplugin5.ReadDataSource.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 90: indigo.tfplugin5.ReadDataSource.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
+	14,  // 91: indigo.tfplugin5.ReadDataSource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	4,   // 92: indigo.tfplugin5.ReadDataSource.Response.state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 93: indigo.tfplugin5.ReadDataSource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	15,  // 94: indigo.tfplugin5.ReadDataSource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	81,  // 95: indigo.tfplugin5.GetFunctions.Response.functions:type_name -> indigo.tfplugin5.GetFunctions.Response.FunctionsEntry
+	5,   // 96: indigo.tfplugin5.GetFunctions.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	12,  // 97: indigo.tfplugin5.GetFunctions.Response.FunctionsEntry.value:type_name -> indigo.tfplugin5.Function
+	4,   // 98: indigo.tfplugin5.CallFunction.Request.arguments:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 99: indigo.tfplugin5.CallFunction.Response.result:type_name -> indigo.tfplugin5.DynamicValue
+	6,   // 100: indigo.tfplugin5.CallFunction.Response.error:type_name -> indigo.tfplugin5.FunctionError
+	4,   // 101: indigo.tfplugin5.ValidateEphemeralResourceConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 102: indigo.tfplugin5.ValidateEphemeralResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 103: indigo.tfplugin5.OpenEphemeralResource.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	14,  // 104: indigo.tfplugin5.OpenEphemeralResource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	5,   // 105: indigo.tfplugin5.OpenEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	92,  // 106: indigo.tfplugin5.OpenEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
+	4,   // 107: indigo.tfplugin5.OpenEphemeralResource.Response.result:type_name -> indigo.tfplugin5.DynamicValue
+	15,  // 108: indigo.tfplugin5.OpenEphemeralResource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	5,   // 109: indigo.tfplugin5.RenewEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	92,  // 110: indigo.tfplugin5.RenewEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
+	5,   // 111: indigo.tfplugin5.CloseEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	112, // [112:112] is the sub-list for method output_type
+	112, // [112:112] is the sub-list for method input_type
+	112, // [112:112] is the sub-list for extension type_name
+	112, // [112:112] is the sub-list for extension extendee
+	0,   // [0:112] is the sub-list for field type_name
 }
 
 func init() { file_tfplugin5_tfplugin5_proto_init() }
@@ -4654,18 +5379,22 @@ func file_tfplugin5_tfplugin5_proto_init() {
 		return
 	}
 	file_tfplugin5_tfplugin5_proto_msgTypes[2].OneofWrappers = []any{}
-	file_tfplugin5_tfplugin5_proto_msgTypes[27].OneofWrappers = []any{
+	file_tfplugin5_tfplugin5_proto_msgTypes[31].OneofWrappers = []any{
 		(*AttributePath_Step_AttributeName)(nil),
 		(*AttributePath_Step_ElementKeyString)(nil),
 		(*AttributePath_Step_ElementKeyInt)(nil),
 	}
+	file_tfplugin5_tfplugin5_proto_msgTypes[83].OneofWrappers = []any{}
+	file_tfplugin5_tfplugin5_proto_msgTypes[84].OneofWrappers = []any{}
+	file_tfplugin5_tfplugin5_proto_msgTypes[85].OneofWrappers = []any{}
+	file_tfplugin5_tfplugin5_proto_msgTypes[86].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tfplugin5_tfplugin5_proto_rawDesc), len(file_tfplugin5_tfplugin5_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   74,
+			NumMessages:   88,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -27,22 +27,26 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Provider_GetMetadata_FullMethodName                = "/tfplugin6.Provider/GetMetadata"
-	Provider_GetProviderSchema_FullMethodName          = "/tfplugin6.Provider/GetProviderSchema"
-	Provider_ValidateProviderConfig_FullMethodName     = "/tfplugin6.Provider/ValidateProviderConfig"
-	Provider_ValidateResourceConfig_FullMethodName     = "/tfplugin6.Provider/ValidateResourceConfig"
-	Provider_ValidateDataResourceConfig_FullMethodName = "/tfplugin6.Provider/ValidateDataResourceConfig"
-	Provider_UpgradeResourceState_FullMethodName       = "/tfplugin6.Provider/UpgradeResourceState"
-	Provider_ConfigureProvider_FullMethodName          = "/tfplugin6.Provider/ConfigureProvider"
-	Provider_ReadResource_FullMethodName               = "/tfplugin6.Provider/ReadResource"
-	Provider_PlanResourceChange_FullMethodName         = "/tfplugin6.Provider/PlanResourceChange"
-	Provider_ApplyResourceChange_FullMethodName        = "/tfplugin6.Provider/ApplyResourceChange"
-	Provider_ImportResourceState_FullMethodName        = "/tfplugin6.Provider/ImportResourceState"
-	Provider_MoveResourceState_FullMethodName          = "/tfplugin6.Provider/MoveResourceState"
-	Provider_ReadDataSource_FullMethodName             = "/tfplugin6.Provider/ReadDataSource"
-	Provider_GetFunctions_FullMethodName               = "/tfplugin6.Provider/GetFunctions"
-	Provider_CallFunction_FullMethodName               = "/tfplugin6.Provider/CallFunction"
-	Provider_StopProvider_FullMethodName               = "/tfplugin6.Provider/StopProvider"
+	Provider_GetMetadata_FullMethodName                     = "/tfplugin6.Provider/GetMetadata"
+	Provider_GetProviderSchema_FullMethodName               = "/tfplugin6.Provider/GetProviderSchema"
+	Provider_ValidateProviderConfig_FullMethodName          = "/tfplugin6.Provider/ValidateProviderConfig"
+	Provider_ValidateResourceConfig_FullMethodName          = "/tfplugin6.Provider/ValidateResourceConfig"
+	Provider_ValidateDataResourceConfig_FullMethodName      = "/tfplugin6.Provider/ValidateDataResourceConfig"
+	Provider_UpgradeResourceState_FullMethodName            = "/tfplugin6.Provider/UpgradeResourceState"
+	Provider_ConfigureProvider_FullMethodName               = "/tfplugin6.Provider/ConfigureProvider"
+	Provider_ReadResource_FullMethodName                    = "/tfplugin6.Provider/ReadResource"
+	Provider_PlanResourceChange_FullMethodName              = "/tfplugin6.Provider/PlanResourceChange"
+	Provider_ApplyResourceChange_FullMethodName             = "/tfplugin6.Provider/ApplyResourceChange"
+	Provider_ImportResourceState_FullMethodName             = "/tfplugin6.Provider/ImportResourceState"
+	Provider_MoveResourceState_FullMethodName               = "/tfplugin6.Provider/MoveResourceState"
+	Provider_ReadDataSource_FullMethodName                  = "/tfplugin6.Provider/ReadDataSource"
+	Provider_GetFunctions_FullMethodName                    = "/tfplugin6.Provider/GetFunctions"
+	Provider_CallFunction_FullMethodName                    = "/tfplugin6.Provider/CallFunction"
+	Provider_StopProvider_FullMethodName                    = "/tfplugin6.Provider/StopProvider"
+	Provider_ValidateEphemeralResourceConfig_FullMethodName = "/tfplugin6.Provider/ValidateEphemeralResourceConfig"
+	Provider_OpenEphemeralResource_FullMethodName           = "/tfplugin6.Provider/OpenEphemeralResource"
+	Provider_RenewEphemeralResource_FullMethodName          = "/tfplugin6.Provider/RenewEphemeralResource"
+	Provider_CloseEphemeralResource_FullMethodName          = "/tfplugin6.Provider/CloseEphemeralResource"
 )
 
 // ProviderClient is the client API for Provider service.
@@ -65,6 +69,10 @@ type ProviderClient interface {
 	GetFunctions(ctx context.Context, in *GetFunctions_Request, opts ...grpc.CallOption) (*GetFunctions_Response, error)
 	CallFunction(ctx context.Context, in *CallFunction_Request, opts ...grpc.CallOption) (*CallFunction_Response, error)
 	StopProvider(ctx context.Context, in *StopProvider_Request, opts ...grpc.CallOption) (*StopProvider_Response, error)
+	ValidateEphemeralResourceConfig(ctx context.Context, in *ValidateEphemeralResourceConfig_Request, opts ...grpc.CallOption) (*ValidateEphemeralResourceConfig_Response, error)
+	OpenEphemeralResource(ctx context.Context, in *OpenEphemeralResource_Request, opts ...grpc.CallOption) (*OpenEphemeralResource_Response, error)
+	RenewEphemeralResource(ctx context.Context, in *RenewEphemeralResource_Request, opts ...grpc.CallOption) (*RenewEphemeralResource_Response, error)
+	CloseEphemeralResource(ctx context.Context, in *CloseEphemeralResource_Request, opts ...grpc.CallOption) (*CloseEphemeralResource_Response, error)
 }
 
 type providerClient struct {
@@ -235,6 +243,46 @@ func (c *providerClient) StopProvider(ctx context.Context, in *StopProvider_Requ
 	return out, nil
 }
 
+func (c *providerClient) ValidateEphemeralResourceConfig(ctx context.Context, in *ValidateEphemeralResourceConfig_Request, opts ...grpc.CallOption) (*ValidateEphemeralResourceConfig_Response, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ValidateEphemeralResourceConfig_Response)
+	err := c.cc.Invoke(ctx, Provider_ValidateEphemeralResourceConfig_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *providerClient) OpenEphemeralResource(ctx context.Context, in *OpenEphemeralResource_Request, opts ...grpc.CallOption) (*OpenEphemeralResource_Response, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OpenEphemeralResource_Response)
+	err := c.cc.Invoke(ctx, Provider_OpenEphemeralResource_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *providerClient) RenewEphemeralResource(ctx context.Context, in *RenewEphemeralResource_Request, opts ...grpc.CallOption) (*RenewEphemeralResource_Response, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RenewEphemeralResource_Response)
+	err := c.cc.Invoke(ctx, Provider_RenewEphemeralResource_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *providerClient) CloseEphemeralResource(ctx context.Context, in *CloseEphemeralResource_Request, opts ...grpc.CallOption) (*CloseEphemeralResource_Response, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CloseEphemeralResource_Response)
+	err := c.cc.Invoke(ctx, Provider_CloseEphemeralResource_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProviderServer is the server API for Provider service.
 // All implementations must embed UnimplementedProviderServer
 // for forward compatibility.
@@ -255,6 +303,10 @@ type ProviderServer interface {
 	GetFunctions(context.Context, *GetFunctions_Request) (*GetFunctions_Response, error)
 	CallFunction(context.Context, *CallFunction_Request) (*CallFunction_Response, error)
 	StopProvider(context.Context, *StopProvider_Request) (*StopProvider_Response, error)
+	ValidateEphemeralResourceConfig(context.Context, *ValidateEphemeralResourceConfig_Request) (*ValidateEphemeralResourceConfig_Response, error)
+	OpenEphemeralResource(context.Context, *OpenEphemeralResource_Request) (*OpenEphemeralResource_Response, error)
+	RenewEphemeralResource(context.Context, *RenewEphemeralResource_Request) (*RenewEphemeralResource_Response, error)
+	CloseEphemeralResource(context.Context, *CloseEphemeralResource_Request) (*CloseEphemeralResource_Response, error)
 	mustEmbedUnimplementedProviderServer()
 }
 
@@ -312,6 +364,18 @@ func (UnimplementedProviderServer) CallFunction(context.Context, *CallFunction_R
 }
 func (UnimplementedProviderServer) StopProvider(context.Context, *StopProvider_Request) (*StopProvider_Response, error) {
 	return nil, status.Error(codes.Unimplemented, "method StopProvider not implemented")
+}
+func (UnimplementedProviderServer) ValidateEphemeralResourceConfig(context.Context, *ValidateEphemeralResourceConfig_Request) (*ValidateEphemeralResourceConfig_Response, error) {
+	return nil, status.Error(codes.Unimplemented, "method ValidateEphemeralResourceConfig not implemented")
+}
+func (UnimplementedProviderServer) OpenEphemeralResource(context.Context, *OpenEphemeralResource_Request) (*OpenEphemeralResource_Response, error) {
+	return nil, status.Error(codes.Unimplemented, "method OpenEphemeralResource not implemented")
+}
+func (UnimplementedProviderServer) RenewEphemeralResource(context.Context, *RenewEphemeralResource_Request) (*RenewEphemeralResource_Response, error) {
+	return nil, status.Error(codes.Unimplemented, "method RenewEphemeralResource not implemented")
+}
+func (UnimplementedProviderServer) CloseEphemeralResource(context.Context, *CloseEphemeralResource_Request) (*CloseEphemeralResource_Response, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseEphemeralResource not implemented")
 }
 func (UnimplementedProviderServer) mustEmbedUnimplementedProviderServer() {}
 func (UnimplementedProviderServer) testEmbeddedByValue()                  {}
@@ -622,6 +686,78 @@ func _Provider_StopProvider_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_ValidateEphemeralResourceConfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ValidateEphemeralResourceConfig_Request)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).ValidateEphemeralResourceConfig(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_ValidateEphemeralResourceConfig_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).ValidateEphemeralResourceConfig(ctx, req.(*ValidateEphemeralResourceConfig_Request))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Provider_OpenEphemeralResource_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OpenEphemeralResource_Request)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).OpenEphemeralResource(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_OpenEphemeralResource_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).OpenEphemeralResource(ctx, req.(*OpenEphemeralResource_Request))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Provider_RenewEphemeralResource_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RenewEphemeralResource_Request)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).RenewEphemeralResource(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_RenewEphemeralResource_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).RenewEphemeralResource(ctx, req.(*RenewEphemeralResource_Request))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Provider_CloseEphemeralResource_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseEphemeralResource_Request)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).CloseEphemeralResource(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_CloseEphemeralResource_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).CloseEphemeralResource(ctx, req.(*CloseEphemeralResource_Request))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Provider_ServiceDesc is the grpc.ServiceDesc for Provider service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -692,6 +828,22 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "StopProvider",
 			Handler:    _Provider_StopProvider_Handler,
+		},
+		{
+			MethodName: "ValidateEphemeralResourceConfig",
+			Handler:    _Provider_ValidateEphemeralResourceConfig_Handler,
+		},
+		{
+			MethodName: "OpenEphemeralResource",
+			Handler:    _Provider_OpenEphemeralResource_Handler,
+		},
+		{
+			MethodName: "RenewEphemeralResource",
+			Handler:    _Provider_RenewEphemeralResource_Handler,
+		},
+		{
+			MethodName: "CloseEphemeralResource",
+			Handler:    _Provider_CloseEphemeralResource_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -8,7 +8,7 @@
 // message and field against terraform-plugin-go's registered copy.
 //
 // Only what indigo calls is declared. Providers may send fields this file does
-// not name (ephemeral, list, action and state-store schemas in
+// not name (list, action and state-store schemas in
 // GetProviderSchema, for instance); protobuf keeps them as unknown fields and
 // indigo ignores them. The RPCs left out are listed in
 // docs/providers-protocol.md.
@@ -33,6 +33,7 @@ package tfplugin6
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1515,6 +1516,153 @@ func (*CallFunction) Descriptor() ([]byte, []int) {
 	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{26}
 }
 
+// Ephemeral resources (protocol 5.7 / 6.7): a value that exists for one run.
+// Open returns the value and, optionally, a time by which Renew must be called
+// and opaque private data that Renew and Close take back.
+type ValidateEphemeralResourceConfig struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateEphemeralResourceConfig) Reset() {
+	*x = ValidateEphemeralResourceConfig{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateEphemeralResourceConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateEphemeralResourceConfig) ProtoMessage() {}
+
+func (x *ValidateEphemeralResourceConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateEphemeralResourceConfig.ProtoReflect.Descriptor instead.
+func (*ValidateEphemeralResourceConfig) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27}
+}
+
+type OpenEphemeralResource struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenEphemeralResource) Reset() {
+	*x = OpenEphemeralResource{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenEphemeralResource) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenEphemeralResource) ProtoMessage() {}
+
+func (x *OpenEphemeralResource) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenEphemeralResource.ProtoReflect.Descriptor instead.
+func (*OpenEphemeralResource) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28}
+}
+
+type RenewEphemeralResource struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewEphemeralResource) Reset() {
+	*x = RenewEphemeralResource{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewEphemeralResource) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewEphemeralResource) ProtoMessage() {}
+
+func (x *RenewEphemeralResource) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewEphemeralResource.ProtoReflect.Descriptor instead.
+func (*RenewEphemeralResource) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29}
+}
+
+type CloseEphemeralResource struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseEphemeralResource) Reset() {
+	*x = CloseEphemeralResource{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseEphemeralResource) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseEphemeralResource) ProtoMessage() {}
+
+func (x *CloseEphemeralResource) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseEphemeralResource.ProtoReflect.Descriptor instead.
+func (*CloseEphemeralResource) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30}
+}
+
 type AttributePath_Step struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Selector:
@@ -1529,7 +1677,7 @@ type AttributePath_Step struct {
 
 func (x *AttributePath_Step) Reset() {
 	*x = AttributePath_Step{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[27]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1541,7 +1689,7 @@ func (x *AttributePath_Step) String() string {
 func (*AttributePath_Step) ProtoMessage() {}
 
 func (x *AttributePath_Step) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[27]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1621,7 +1769,7 @@ type StopProvider_Request struct {
 
 func (x *StopProvider_Request) Reset() {
 	*x = StopProvider_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[28]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +1781,7 @@ func (x *StopProvider_Request) String() string {
 func (*StopProvider_Request) ProtoMessage() {}
 
 func (x *StopProvider_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[28]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1806,7 @@ type StopProvider_Response struct {
 
 func (x *StopProvider_Response) Reset() {
 	*x = StopProvider_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[29]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1670,7 +1818,7 @@ func (x *StopProvider_Response) String() string {
 func (*StopProvider_Response) ProtoMessage() {}
 
 func (x *StopProvider_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[29]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1708,7 +1856,7 @@ type Schema_Block struct {
 
 func (x *Schema_Block) Reset() {
 	*x = Schema_Block{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[31]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1720,7 +1868,7 @@ func (x *Schema_Block) String() string {
 func (*Schema_Block) ProtoMessage() {}
 
 func (x *Schema_Block) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[31]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1806,7 +1954,7 @@ type Schema_Attribute struct {
 
 func (x *Schema_Attribute) Reset() {
 	*x = Schema_Attribute{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[32]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1818,7 +1966,7 @@ func (x *Schema_Attribute) String() string {
 func (*Schema_Attribute) ProtoMessage() {}
 
 func (x *Schema_Attribute) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[32]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1931,7 +2079,7 @@ type Schema_NestedBlock struct {
 
 func (x *Schema_NestedBlock) Reset() {
 	*x = Schema_NestedBlock{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[33]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1943,7 +2091,7 @@ func (x *Schema_NestedBlock) String() string {
 func (*Schema_NestedBlock) ProtoMessage() {}
 
 func (x *Schema_NestedBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[33]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2158,7 @@ type Schema_Object struct {
 
 func (x *Schema_Object) Reset() {
 	*x = Schema_Object{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[34]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2022,7 +2170,7 @@ func (x *Schema_Object) String() string {
 func (*Schema_Object) ProtoMessage() {}
 
 func (x *Schema_Object) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[34]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2230,7 @@ type Function_Parameter struct {
 
 func (x *Function_Parameter) Reset() {
 	*x = Function_Parameter{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[35]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2094,7 +2242,7 @@ func (x *Function_Parameter) String() string {
 func (*Function_Parameter) ProtoMessage() {}
 
 func (x *Function_Parameter) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[35]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2161,7 +2309,7 @@ type Function_Return struct {
 
 func (x *Function_Return) Reset() {
 	*x = Function_Return{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[36]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2173,7 +2321,7 @@ func (x *Function_Return) String() string {
 func (*Function_Return) ProtoMessage() {}
 
 func (x *Function_Return) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[36]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2204,7 +2352,7 @@ type GetMetadata_Request struct {
 
 func (x *GetMetadata_Request) Reset() {
 	*x = GetMetadata_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[37]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2364,7 @@ func (x *GetMetadata_Request) String() string {
 func (*GetMetadata_Request) ProtoMessage() {}
 
 func (x *GetMetadata_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[37]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2233,19 +2381,20 @@ func (*GetMetadata_Request) Descriptor() ([]byte, []int) {
 }
 
 type GetMetadata_Response struct {
-	state              protoimpl.MessageState            `protogen:"open.v1"`
-	ServerCapabilities *ServerCapabilities               `protobuf:"bytes,1,opt,name=server_capabilities,json=serverCapabilities,proto3" json:"server_capabilities,omitempty"`
-	Diagnostics        []*Diagnostic                     `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
-	DataSources        []*GetMetadata_DataSourceMetadata `protobuf:"bytes,3,rep,name=data_sources,json=dataSources,proto3" json:"data_sources,omitempty"`
-	Resources          []*GetMetadata_ResourceMetadata   `protobuf:"bytes,4,rep,name=resources,proto3" json:"resources,omitempty"`
-	Functions          []*GetMetadata_FunctionMetadata   `protobuf:"bytes,5,rep,name=functions,proto3" json:"functions,omitempty"`
+	state              protoimpl.MessageState                   `protogen:"open.v1"`
+	ServerCapabilities *ServerCapabilities                      `protobuf:"bytes,1,opt,name=server_capabilities,json=serverCapabilities,proto3" json:"server_capabilities,omitempty"`
+	Diagnostics        []*Diagnostic                            `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	DataSources        []*GetMetadata_DataSourceMetadata        `protobuf:"bytes,3,rep,name=data_sources,json=dataSources,proto3" json:"data_sources,omitempty"`
+	Resources          []*GetMetadata_ResourceMetadata          `protobuf:"bytes,4,rep,name=resources,proto3" json:"resources,omitempty"`
+	Functions          []*GetMetadata_FunctionMetadata          `protobuf:"bytes,5,rep,name=functions,proto3" json:"functions,omitempty"`
+	EphemeralResources []*GetMetadata_EphemeralResourceMetadata `protobuf:"bytes,6,rep,name=ephemeral_resources,json=ephemeralResources,proto3" json:"ephemeral_resources,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
 
 func (x *GetMetadata_Response) Reset() {
 	*x = GetMetadata_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[38]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2257,7 +2406,7 @@ func (x *GetMetadata_Response) String() string {
 func (*GetMetadata_Response) ProtoMessage() {}
 
 func (x *GetMetadata_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[38]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2308,6 +2457,13 @@ func (x *GetMetadata_Response) GetFunctions() []*GetMetadata_FunctionMetadata {
 	return nil
 }
 
+func (x *GetMetadata_Response) GetEphemeralResources() []*GetMetadata_EphemeralResourceMetadata {
+	if x != nil {
+		return x.EphemeralResources
+	}
+	return nil
+}
+
 type GetMetadata_FunctionMetadata struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -2317,7 +2473,7 @@ type GetMetadata_FunctionMetadata struct {
 
 func (x *GetMetadata_FunctionMetadata) Reset() {
 	*x = GetMetadata_FunctionMetadata{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[39]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2485,7 @@ func (x *GetMetadata_FunctionMetadata) String() string {
 func (*GetMetadata_FunctionMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_FunctionMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[39]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2361,7 +2517,7 @@ type GetMetadata_DataSourceMetadata struct {
 
 func (x *GetMetadata_DataSourceMetadata) Reset() {
 	*x = GetMetadata_DataSourceMetadata{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[40]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2373,7 +2529,7 @@ func (x *GetMetadata_DataSourceMetadata) String() string {
 func (*GetMetadata_DataSourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_DataSourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[40]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2405,7 +2561,7 @@ type GetMetadata_ResourceMetadata struct {
 
 func (x *GetMetadata_ResourceMetadata) Reset() {
 	*x = GetMetadata_ResourceMetadata{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[41]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2417,7 +2573,7 @@ func (x *GetMetadata_ResourceMetadata) String() string {
 func (*GetMetadata_ResourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_ResourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[41]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2440,6 +2596,50 @@ func (x *GetMetadata_ResourceMetadata) GetTypeName() string {
 	return ""
 }
 
+type GetMetadata_EphemeralResourceMetadata struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMetadata_EphemeralResourceMetadata) Reset() {
+	*x = GetMetadata_EphemeralResourceMetadata{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMetadata_EphemeralResourceMetadata) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMetadata_EphemeralResourceMetadata) ProtoMessage() {}
+
+func (x *GetMetadata_EphemeralResourceMetadata) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMetadata_EphemeralResourceMetadata.ProtoReflect.Descriptor instead.
+func (*GetMetadata_EphemeralResourceMetadata) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12, 5}
+}
+
+func (x *GetMetadata_EphemeralResourceMetadata) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
 type GetProviderSchema_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2448,7 +2648,7 @@ type GetProviderSchema_Request struct {
 
 func (x *GetProviderSchema_Request) Reset() {
 	*x = GetProviderSchema_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[42]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +2660,7 @@ func (x *GetProviderSchema_Request) String() string {
 func (*GetProviderSchema_Request) ProtoMessage() {}
 
 func (x *GetProviderSchema_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[42]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2477,21 +2677,22 @@ func (*GetProviderSchema_Request) Descriptor() ([]byte, []int) {
 }
 
 type GetProviderSchema_Response struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	Provider           *Schema                `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
-	ResourceSchemas    map[string]*Schema     `protobuf:"bytes,2,rep,name=resource_schemas,json=resourceSchemas,proto3" json:"resource_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	DataSourceSchemas  map[string]*Schema     `protobuf:"bytes,3,rep,name=data_source_schemas,json=dataSourceSchemas,proto3" json:"data_source_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Diagnostics        []*Diagnostic          `protobuf:"bytes,4,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
-	ProviderMeta       *Schema                `protobuf:"bytes,5,opt,name=provider_meta,json=providerMeta,proto3" json:"provider_meta,omitempty"`
-	ServerCapabilities *ServerCapabilities    `protobuf:"bytes,6,opt,name=server_capabilities,json=serverCapabilities,proto3" json:"server_capabilities,omitempty"`
-	Functions          map[string]*Function   `protobuf:"bytes,7,rep,name=functions,proto3" json:"functions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	state                    protoimpl.MessageState `protogen:"open.v1"`
+	Provider                 *Schema                `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	ResourceSchemas          map[string]*Schema     `protobuf:"bytes,2,rep,name=resource_schemas,json=resourceSchemas,proto3" json:"resource_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	DataSourceSchemas        map[string]*Schema     `protobuf:"bytes,3,rep,name=data_source_schemas,json=dataSourceSchemas,proto3" json:"data_source_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Diagnostics              []*Diagnostic          `protobuf:"bytes,4,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	ProviderMeta             *Schema                `protobuf:"bytes,5,opt,name=provider_meta,json=providerMeta,proto3" json:"provider_meta,omitempty"`
+	ServerCapabilities       *ServerCapabilities    `protobuf:"bytes,6,opt,name=server_capabilities,json=serverCapabilities,proto3" json:"server_capabilities,omitempty"`
+	Functions                map[string]*Function   `protobuf:"bytes,7,rep,name=functions,proto3" json:"functions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	EphemeralResourceSchemas map[string]*Schema     `protobuf:"bytes,8,rep,name=ephemeral_resource_schemas,json=ephemeralResourceSchemas,proto3" json:"ephemeral_resource_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *GetProviderSchema_Response) Reset() {
 	*x = GetProviderSchema_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[43]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2503,7 +2704,7 @@ func (x *GetProviderSchema_Response) String() string {
 func (*GetProviderSchema_Response) ProtoMessage() {}
 
 func (x *GetProviderSchema_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[43]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2568,6 +2769,13 @@ func (x *GetProviderSchema_Response) GetFunctions() map[string]*Function {
 	return nil
 }
 
+func (x *GetProviderSchema_Response) GetEphemeralResourceSchemas() map[string]*Schema {
+	if x != nil {
+		return x.EphemeralResourceSchemas
+	}
+	return nil
+}
+
 type ValidateProviderConfig_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Config        *DynamicValue          `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
@@ -2577,7 +2785,7 @@ type ValidateProviderConfig_Request struct {
 
 func (x *ValidateProviderConfig_Request) Reset() {
 	*x = ValidateProviderConfig_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[47]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2589,7 +2797,7 @@ func (x *ValidateProviderConfig_Request) String() string {
 func (*ValidateProviderConfig_Request) ProtoMessage() {}
 
 func (x *ValidateProviderConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[47]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2621,7 +2829,7 @@ type ValidateProviderConfig_Response struct {
 
 func (x *ValidateProviderConfig_Response) Reset() {
 	*x = ValidateProviderConfig_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[48]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2633,7 +2841,7 @@ func (x *ValidateProviderConfig_Response) String() string {
 func (*ValidateProviderConfig_Response) ProtoMessage() {}
 
 func (x *ValidateProviderConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[48]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2667,7 +2875,7 @@ type UpgradeResourceState_Request struct {
 
 func (x *UpgradeResourceState_Request) Reset() {
 	*x = UpgradeResourceState_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[49]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2679,7 +2887,7 @@ func (x *UpgradeResourceState_Request) String() string {
 func (*UpgradeResourceState_Request) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[49]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2726,7 +2934,7 @@ type UpgradeResourceState_Response struct {
 
 func (x *UpgradeResourceState_Response) Reset() {
 	*x = UpgradeResourceState_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[50]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2738,7 +2946,7 @@ func (x *UpgradeResourceState_Response) String() string {
 func (*UpgradeResourceState_Response) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[50]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2779,7 +2987,7 @@ type ValidateResourceConfig_Request struct {
 
 func (x *ValidateResourceConfig_Request) Reset() {
 	*x = ValidateResourceConfig_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[51]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2791,7 +2999,7 @@ func (x *ValidateResourceConfig_Request) String() string {
 func (*ValidateResourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateResourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[51]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2837,7 +3045,7 @@ type ValidateResourceConfig_Response struct {
 
 func (x *ValidateResourceConfig_Response) Reset() {
 	*x = ValidateResourceConfig_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[52]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2849,7 +3057,7 @@ func (x *ValidateResourceConfig_Response) String() string {
 func (*ValidateResourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateResourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[52]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2882,7 +3090,7 @@ type ValidateDataResourceConfig_Request struct {
 
 func (x *ValidateDataResourceConfig_Request) Reset() {
 	*x = ValidateDataResourceConfig_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[53]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2894,7 +3102,7 @@ func (x *ValidateDataResourceConfig_Request) String() string {
 func (*ValidateDataResourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateDataResourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[53]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2933,7 +3141,7 @@ type ValidateDataResourceConfig_Response struct {
 
 func (x *ValidateDataResourceConfig_Response) Reset() {
 	*x = ValidateDataResourceConfig_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[54]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2945,7 +3153,7 @@ func (x *ValidateDataResourceConfig_Response) String() string {
 func (*ValidateDataResourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateDataResourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[54]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2979,7 +3187,7 @@ type ConfigureProvider_Request struct {
 
 func (x *ConfigureProvider_Request) Reset() {
 	*x = ConfigureProvider_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[55]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2991,7 +3199,7 @@ func (x *ConfigureProvider_Request) String() string {
 func (*ConfigureProvider_Request) ProtoMessage() {}
 
 func (x *ConfigureProvider_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[55]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3037,7 +3245,7 @@ type ConfigureProvider_Response struct {
 
 func (x *ConfigureProvider_Response) Reset() {
 	*x = ConfigureProvider_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[56]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3049,7 +3257,7 @@ func (x *ConfigureProvider_Response) String() string {
 func (*ConfigureProvider_Response) ProtoMessage() {}
 
 func (x *ConfigureProvider_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[56]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3086,7 +3294,7 @@ type ReadResource_Request struct {
 
 func (x *ReadResource_Request) Reset() {
 	*x = ReadResource_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[57]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3098,7 +3306,7 @@ func (x *ReadResource_Request) String() string {
 func (*ReadResource_Request) ProtoMessage() {}
 
 func (x *ReadResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[57]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3169,7 +3377,7 @@ type ReadResource_Response struct {
 
 func (x *ReadResource_Response) Reset() {
 	*x = ReadResource_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[58]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3181,7 +3389,7 @@ func (x *ReadResource_Response) String() string {
 func (*ReadResource_Response) ProtoMessage() {}
 
 func (x *ReadResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[58]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3248,7 +3456,7 @@ type PlanResourceChange_Request struct {
 
 func (x *PlanResourceChange_Request) Reset() {
 	*x = PlanResourceChange_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[59]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3260,7 +3468,7 @@ func (x *PlanResourceChange_Request) String() string {
 func (*PlanResourceChange_Request) ProtoMessage() {}
 
 func (x *PlanResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[59]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3349,7 +3557,7 @@ type PlanResourceChange_Response struct {
 
 func (x *PlanResourceChange_Response) Reset() {
 	*x = PlanResourceChange_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[60]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3361,7 +3569,7 @@ func (x *PlanResourceChange_Response) String() string {
 func (*PlanResourceChange_Response) ProtoMessage() {}
 
 func (x *PlanResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[60]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3441,7 +3649,7 @@ type ApplyResourceChange_Request struct {
 
 func (x *ApplyResourceChange_Request) Reset() {
 	*x = ApplyResourceChange_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[61]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3453,7 +3661,7 @@ func (x *ApplyResourceChange_Request) String() string {
 func (*ApplyResourceChange_Request) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[61]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3531,7 +3739,7 @@ type ApplyResourceChange_Response struct {
 
 func (x *ApplyResourceChange_Response) Reset() {
 	*x = ApplyResourceChange_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[62]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3543,7 +3751,7 @@ func (x *ApplyResourceChange_Response) String() string {
 func (*ApplyResourceChange_Response) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[62]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3606,7 +3814,7 @@ type ImportResourceState_Request struct {
 
 func (x *ImportResourceState_Request) Reset() {
 	*x = ImportResourceState_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[63]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3618,7 +3826,7 @@ func (x *ImportResourceState_Request) String() string {
 func (*ImportResourceState_Request) ProtoMessage() {}
 
 func (x *ImportResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[63]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3674,7 +3882,7 @@ type ImportResourceState_ImportedResource struct {
 
 func (x *ImportResourceState_ImportedResource) Reset() {
 	*x = ImportResourceState_ImportedResource{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[64]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3686,7 +3894,7 @@ func (x *ImportResourceState_ImportedResource) String() string {
 func (*ImportResourceState_ImportedResource) ProtoMessage() {}
 
 func (x *ImportResourceState_ImportedResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[64]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3741,7 +3949,7 @@ type ImportResourceState_Response struct {
 
 func (x *ImportResourceState_Response) Reset() {
 	*x = ImportResourceState_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[65]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3753,7 +3961,7 @@ func (x *ImportResourceState_Response) String() string {
 func (*ImportResourceState_Response) ProtoMessage() {}
 
 func (x *ImportResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[65]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3806,7 +4014,7 @@ type MoveResourceState_Request struct {
 
 func (x *MoveResourceState_Request) Reset() {
 	*x = MoveResourceState_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[66]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3818,7 +4026,7 @@ func (x *MoveResourceState_Request) String() string {
 func (*MoveResourceState_Request) ProtoMessage() {}
 
 func (x *MoveResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[66]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3902,7 +4110,7 @@ type MoveResourceState_Response struct {
 
 func (x *MoveResourceState_Response) Reset() {
 	*x = MoveResourceState_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[67]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3914,7 +4122,7 @@ func (x *MoveResourceState_Response) String() string {
 func (*MoveResourceState_Response) ProtoMessage() {}
 
 func (x *MoveResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[67]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3970,7 +4178,7 @@ type ReadDataSource_Request struct {
 
 func (x *ReadDataSource_Request) Reset() {
 	*x = ReadDataSource_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[68]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3982,7 +4190,7 @@ func (x *ReadDataSource_Request) String() string {
 func (*ReadDataSource_Request) ProtoMessage() {}
 
 func (x *ReadDataSource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[68]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4037,7 +4245,7 @@ type ReadDataSource_Response struct {
 
 func (x *ReadDataSource_Response) Reset() {
 	*x = ReadDataSource_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[69]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4049,7 +4257,7 @@ func (x *ReadDataSource_Response) String() string {
 func (*ReadDataSource_Response) ProtoMessage() {}
 
 func (x *ReadDataSource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[69]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4094,7 +4302,7 @@ type GetFunctions_Request struct {
 
 func (x *GetFunctions_Request) Reset() {
 	*x = GetFunctions_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[70]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4106,7 +4314,7 @@ func (x *GetFunctions_Request) String() string {
 func (*GetFunctions_Request) ProtoMessage() {}
 
 func (x *GetFunctions_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[70]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4132,7 +4340,7 @@ type GetFunctions_Response struct {
 
 func (x *GetFunctions_Response) Reset() {
 	*x = GetFunctions_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[71]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4144,7 +4352,7 @@ func (x *GetFunctions_Response) String() string {
 func (*GetFunctions_Response) ProtoMessage() {}
 
 func (x *GetFunctions_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[71]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4184,7 +4392,7 @@ type CallFunction_Request struct {
 
 func (x *CallFunction_Request) Reset() {
 	*x = CallFunction_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[73]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4196,7 +4404,7 @@ func (x *CallFunction_Request) String() string {
 func (*CallFunction_Request) ProtoMessage() {}
 
 func (x *CallFunction_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[73]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4236,7 +4444,7 @@ type CallFunction_Response struct {
 
 func (x *CallFunction_Response) Reset() {
 	*x = CallFunction_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[74]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4248,7 +4456,7 @@ func (x *CallFunction_Response) String() string {
 func (*CallFunction_Response) ProtoMessage() {}
 
 func (x *CallFunction_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[74]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4278,11 +4486,451 @@ func (x *CallFunction_Response) GetError() *FunctionError {
 	return nil
 }
 
+type ValidateEphemeralResourceConfig_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Config        *DynamicValue          `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateEphemeralResourceConfig_Request) Reset() {
+	*x = ValidateEphemeralResourceConfig_Request{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateEphemeralResourceConfig_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateEphemeralResourceConfig_Request) ProtoMessage() {}
+
+func (x *ValidateEphemeralResourceConfig_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateEphemeralResourceConfig_Request.ProtoReflect.Descriptor instead.
+func (*ValidateEphemeralResourceConfig_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27, 0}
+}
+
+func (x *ValidateEphemeralResourceConfig_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *ValidateEphemeralResourceConfig_Request) GetConfig() *DynamicValue {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type ValidateEphemeralResourceConfig_Response struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,1,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateEphemeralResourceConfig_Response) Reset() {
+	*x = ValidateEphemeralResourceConfig_Response{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateEphemeralResourceConfig_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateEphemeralResourceConfig_Response) ProtoMessage() {}
+
+func (x *ValidateEphemeralResourceConfig_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateEphemeralResourceConfig_Response.ProtoReflect.Descriptor instead.
+func (*ValidateEphemeralResourceConfig_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27, 1}
+}
+
+func (x *ValidateEphemeralResourceConfig_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+type OpenEphemeralResource_Request struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	TypeName           string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Config             *DynamicValue          `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
+	ClientCapabilities *ClientCapabilities    `protobuf:"bytes,3,opt,name=client_capabilities,json=clientCapabilities,proto3" json:"client_capabilities,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *OpenEphemeralResource_Request) Reset() {
+	*x = OpenEphemeralResource_Request{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenEphemeralResource_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenEphemeralResource_Request) ProtoMessage() {}
+
+func (x *OpenEphemeralResource_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenEphemeralResource_Request.ProtoReflect.Descriptor instead.
+func (*OpenEphemeralResource_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28, 0}
+}
+
+func (x *OpenEphemeralResource_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *OpenEphemeralResource_Request) GetConfig() *DynamicValue {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Request) GetClientCapabilities() *ClientCapabilities {
+	if x != nil {
+		return x.ClientCapabilities
+	}
+	return nil
+}
+
+type OpenEphemeralResource_Response struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,1,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	RenewAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=renew_at,json=renewAt,proto3,oneof" json:"renew_at,omitempty"`
+	Result        *DynamicValue          `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
+	Private       []byte                 `protobuf:"bytes,4,opt,name=private,proto3,oneof" json:"private,omitempty"`
+	Deferred      *Deferred              `protobuf:"bytes,5,opt,name=deferred,proto3" json:"deferred,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenEphemeralResource_Response) Reset() {
+	*x = OpenEphemeralResource_Response{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenEphemeralResource_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenEphemeralResource_Response) ProtoMessage() {}
+
+func (x *OpenEphemeralResource_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenEphemeralResource_Response.ProtoReflect.Descriptor instead.
+func (*OpenEphemeralResource_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28, 1}
+}
+
+func (x *OpenEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Response) GetRenewAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RenewAt
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Response) GetResult() *DynamicValue {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Response) GetPrivate() []byte {
+	if x != nil {
+		return x.Private
+	}
+	return nil
+}
+
+func (x *OpenEphemeralResource_Response) GetDeferred() *Deferred {
+	if x != nil {
+		return x.Deferred
+	}
+	return nil
+}
+
+type RenewEphemeralResource_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Private       []byte                 `protobuf:"bytes,2,opt,name=private,proto3,oneof" json:"private,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewEphemeralResource_Request) Reset() {
+	*x = RenewEphemeralResource_Request{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewEphemeralResource_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewEphemeralResource_Request) ProtoMessage() {}
+
+func (x *RenewEphemeralResource_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewEphemeralResource_Request.ProtoReflect.Descriptor instead.
+func (*RenewEphemeralResource_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29, 0}
+}
+
+func (x *RenewEphemeralResource_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *RenewEphemeralResource_Request) GetPrivate() []byte {
+	if x != nil {
+		return x.Private
+	}
+	return nil
+}
+
+type RenewEphemeralResource_Response struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,1,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	RenewAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=renew_at,json=renewAt,proto3,oneof" json:"renew_at,omitempty"`
+	Private       []byte                 `protobuf:"bytes,3,opt,name=private,proto3,oneof" json:"private,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewEphemeralResource_Response) Reset() {
+	*x = RenewEphemeralResource_Response{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewEphemeralResource_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewEphemeralResource_Response) ProtoMessage() {}
+
+func (x *RenewEphemeralResource_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewEphemeralResource_Response.ProtoReflect.Descriptor instead.
+func (*RenewEphemeralResource_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29, 1}
+}
+
+func (x *RenewEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+func (x *RenewEphemeralResource_Response) GetRenewAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RenewAt
+	}
+	return nil
+}
+
+func (x *RenewEphemeralResource_Response) GetPrivate() []byte {
+	if x != nil {
+		return x.Private
+	}
+	return nil
+}
+
+type CloseEphemeralResource_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Private       []byte                 `protobuf:"bytes,2,opt,name=private,proto3,oneof" json:"private,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseEphemeralResource_Request) Reset() {
+	*x = CloseEphemeralResource_Request{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[87]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseEphemeralResource_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseEphemeralResource_Request) ProtoMessage() {}
+
+func (x *CloseEphemeralResource_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[87]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseEphemeralResource_Request.ProtoReflect.Descriptor instead.
+func (*CloseEphemeralResource_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30, 0}
+}
+
+func (x *CloseEphemeralResource_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *CloseEphemeralResource_Request) GetPrivate() []byte {
+	if x != nil {
+		return x.Private
+	}
+	return nil
+}
+
+type CloseEphemeralResource_Response struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Diagnostics   []*Diagnostic          `protobuf:"bytes,1,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseEphemeralResource_Response) Reset() {
+	*x = CloseEphemeralResource_Response{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[88]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseEphemeralResource_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseEphemeralResource_Response) ProtoMessage() {}
+
+func (x *CloseEphemeralResource_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[88]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseEphemeralResource_Response.ProtoReflect.Descriptor instead.
+func (*CloseEphemeralResource_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30, 1}
+}
+
+func (x *CloseEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
 var File_tfplugin6_tfplugin6_proto protoreflect.FileDescriptor
 
 const file_tfplugin6_tfplugin6_proto_rawDesc = "" +
 	"\n" +
-	"\x19tfplugin6/tfplugin6.proto\x12\x10indigo.tfplugin6\"<\n" +
+	"\x19tfplugin6/tfplugin6.proto\x12\x10indigo.tfplugin6\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n" +
 	"\fDynamicValue\x12\x18\n" +
 	"\amsgpack\x18\x01 \x01(\fR\amsgpack\x12\x12\n" +
 	"\x04json\x18\x02 \x01(\fR\x04json\"\xf1\x01\n" +
@@ -4415,23 +5063,26 @@ const file_tfplugin6_tfplugin6_proto_rawDesc = "" +
 	"\aUNKNOWN\x10\x00\x12\x1b\n" +
 	"\x17RESOURCE_CONFIG_UNKNOWN\x10\x01\x12\x1b\n" +
 	"\x17PROVIDER_CONFIG_UNKNOWN\x10\x02\x12\x11\n" +
-	"\rABSENT_PREREQ\x10\x03\"\xb9\x04\n" +
+	"\rABSENT_PREREQ\x10\x03\"\xdd\x05\n" +
 	"\vGetMetadata\x1a\t\n" +
-	"\aRequest\x1a\x92\x03\n" +
+	"\aRequest\x1a\xfc\x03\n" +
 	"\bResponse\x12U\n" +
 	"\x13server_capabilities\x18\x01 \x01(\v2$.indigo.tfplugin6.ServerCapabilitiesR\x12serverCapabilities\x12>\n" +
 	"\vdiagnostics\x18\x02 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics\x12S\n" +
 	"\fdata_sources\x18\x03 \x03(\v20.indigo.tfplugin6.GetMetadata.DataSourceMetadataR\vdataSources\x12L\n" +
 	"\tresources\x18\x04 \x03(\v2..indigo.tfplugin6.GetMetadata.ResourceMetadataR\tresources\x12L\n" +
-	"\tfunctions\x18\x05 \x03(\v2..indigo.tfplugin6.GetMetadata.FunctionMetadataR\tfunctions\x1a&\n" +
+	"\tfunctions\x18\x05 \x03(\v2..indigo.tfplugin6.GetMetadata.FunctionMetadataR\tfunctions\x12h\n" +
+	"\x13ephemeral_resources\x18\x06 \x03(\v27.indigo.tfplugin6.GetMetadata.EphemeralResourceMetadataR\x12ephemeralResources\x1a&\n" +
 	"\x10FunctionMetadata\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x1a1\n" +
 	"\x12DataSourceMetadata\x12\x1b\n" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x1a/\n" +
 	"\x10ResourceMetadata\x12\x1b\n" +
-	"\ttype_name\x18\x01 \x01(\tR\btypeName\"\x8d\a\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x1a8\n" +
+	"\x19EphemeralResourceMetadata\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\"\xff\b\n" +
 	"\x11GetProviderSchema\x1a\t\n" +
-	"\aRequest\x1a\xec\x06\n" +
+	"\aRequest\x1a\xde\b\n" +
 	"\bResponse\x124\n" +
 	"\bprovider\x18\x01 \x01(\v2\x18.indigo.tfplugin6.SchemaR\bprovider\x12l\n" +
 	"\x10resource_schemas\x18\x02 \x03(\v2A.indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntryR\x0fresourceSchemas\x12s\n" +
@@ -4439,7 +5090,8 @@ const file_tfplugin6_tfplugin6_proto_rawDesc = "" +
 	"\vdiagnostics\x18\x04 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics\x12=\n" +
 	"\rprovider_meta\x18\x05 \x01(\v2\x18.indigo.tfplugin6.SchemaR\fproviderMeta\x12U\n" +
 	"\x13server_capabilities\x18\x06 \x01(\v2$.indigo.tfplugin6.ServerCapabilitiesR\x12serverCapabilities\x12Y\n" +
-	"\tfunctions\x18\a \x03(\v2;.indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntryR\tfunctions\x1a\\\n" +
+	"\tfunctions\x18\a \x03(\v2;.indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntryR\tfunctions\x12\x88\x01\n" +
+	"\x1aephemeral_resource_schemas\x18\b \x03(\v2J.indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntryR\x18ephemeralResourceSchemas\x1a\\\n" +
 	"\x14ResourceSchemasEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
 	"\x05value\x18\x02 \x01(\v2\x18.indigo.tfplugin6.SchemaR\x05value:\x028\x01\x1a^\n" +
@@ -4448,7 +5100,10 @@ const file_tfplugin6_tfplugin6_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x18.indigo.tfplugin6.SchemaR\x05value:\x028\x01\x1aX\n" +
 	"\x0eFunctionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.indigo.tfplugin6.FunctionR\x05value:\x028\x01\"\xa7\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.indigo.tfplugin6.FunctionR\x05value:\x028\x01\x1ae\n" +
+	"\x1dEphemeralResourceSchemasEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
+	"\x05value\x18\x02 \x01(\v2\x18.indigo.tfplugin6.SchemaR\x05value:\x028\x01\"\xa7\x01\n" +
 	"\x16ValidateProviderConfig\x1aA\n" +
 	"\aRequest\x126\n" +
 	"\x06config\x18\x01 \x01(\v2\x1e.indigo.tfplugin6.DynamicValueR\x06config\x1aJ\n" +
@@ -4585,7 +5240,48 @@ const file_tfplugin6_tfplugin6_proto_rawDesc = "" +
 	"\targuments\x18\x02 \x03(\v2\x1e.indigo.tfplugin6.DynamicValueR\targuments\x1ay\n" +
 	"\bResponse\x126\n" +
 	"\x06result\x18\x01 \x01(\v2\x1e.indigo.tfplugin6.DynamicValueR\x06result\x125\n" +
-	"\x05error\x18\x02 \x01(\v2\x1f.indigo.tfplugin6.FunctionErrorR\x05error*%\n" +
+	"\x05error\x18\x02 \x01(\v2\x1f.indigo.tfplugin6.FunctionErrorR\x05error\"\xcd\x01\n" +
+	"\x1fValidateEphemeralResourceConfig\x1a^\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x126\n" +
+	"\x06config\x18\x02 \x01(\v2\x1e.indigo.tfplugin6.DynamicValueR\x06config\x1aJ\n" +
+	"\bResponse\x12>\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics\"\x80\x04\n" +
+	"\x15OpenEphemeralResource\x1a\xb5\x01\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x126\n" +
+	"\x06config\x18\x02 \x01(\v2\x1e.indigo.tfplugin6.DynamicValueR\x06config\x12U\n" +
+	"\x13client_capabilities\x18\x03 \x01(\v2$.indigo.tfplugin6.ClientCapabilitiesR\x12clientCapabilities\x1a\xae\x02\n" +
+	"\bResponse\x12>\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics\x12:\n" +
+	"\brenew_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\arenewAt\x88\x01\x01\x126\n" +
+	"\x06result\x18\x03 \x01(\v2\x1e.indigo.tfplugin6.DynamicValueR\x06result\x12\x1d\n" +
+	"\aprivate\x18\x04 \x01(\fH\x01R\aprivate\x88\x01\x01\x126\n" +
+	"\bdeferred\x18\x05 \x01(\v2\x1a.indigo.tfplugin6.DeferredR\bdeferredB\v\n" +
+	"\t_renew_atB\n" +
+	"\n" +
+	"\b_private\"\xac\x02\n" +
+	"\x16RenewEphemeralResource\x1aQ\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12\x1d\n" +
+	"\aprivate\x18\x02 \x01(\fH\x00R\aprivate\x88\x01\x01B\n" +
+	"\n" +
+	"\b_private\x1a\xbe\x01\n" +
+	"\bResponse\x12>\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics\x12:\n" +
+	"\brenew_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\arenewAt\x88\x01\x01\x12\x1d\n" +
+	"\aprivate\x18\x03 \x01(\fH\x01R\aprivate\x88\x01\x01B\v\n" +
+	"\t_renew_atB\n" +
+	"\n" +
+	"\b_private\"\xb7\x01\n" +
+	"\x16CloseEphemeralResource\x1aQ\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12\x1d\n" +
+	"\aprivate\x18\x02 \x01(\fH\x00R\aprivate\x88\x01\x01B\n" +
+	"\n" +
+	"\b_private\x1aJ\n" +
+	"\bResponse\x12>\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics*%\n" +
 	"\n" +
 	"StringKind\x12\t\n" +
 	"\x05PLAIN\x10\x00\x12\f\n" +
@@ -4604,195 +5300,224 @@ func file_tfplugin6_tfplugin6_proto_rawDescGZIP() []byte {
 }
 
 var file_tfplugin6_tfplugin6_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tfplugin6_tfplugin6_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
+var file_tfplugin6_tfplugin6_proto_msgTypes = make([]protoimpl.MessageInfo, 89)
 var file_tfplugin6_tfplugin6_proto_goTypes = []any{
-	(StringKind)(0),                              // 0: indigo.tfplugin6.StringKind
-	(Diagnostic_Severity)(0),                     // 1: indigo.tfplugin6.Diagnostic.Severity
-	(Schema_NestedBlock_NestingMode)(0),          // 2: indigo.tfplugin6.Schema.NestedBlock.NestingMode
-	(Schema_Object_NestingMode)(0),               // 3: indigo.tfplugin6.Schema.Object.NestingMode
-	(Deferred_Reason)(0),                         // 4: indigo.tfplugin6.Deferred.Reason
-	(*DynamicValue)(nil),                         // 5: indigo.tfplugin6.DynamicValue
-	(*Diagnostic)(nil),                           // 6: indigo.tfplugin6.Diagnostic
-	(*FunctionError)(nil),                        // 7: indigo.tfplugin6.FunctionError
-	(*AttributePath)(nil),                        // 8: indigo.tfplugin6.AttributePath
-	(*StopProvider)(nil),                         // 9: indigo.tfplugin6.StopProvider
-	(*RawState)(nil),                             // 10: indigo.tfplugin6.RawState
-	(*Schema)(nil),                               // 11: indigo.tfplugin6.Schema
-	(*ResourceIdentityData)(nil),                 // 12: indigo.tfplugin6.ResourceIdentityData
-	(*Function)(nil),                             // 13: indigo.tfplugin6.Function
-	(*ServerCapabilities)(nil),                   // 14: indigo.tfplugin6.ServerCapabilities
-	(*ClientCapabilities)(nil),                   // 15: indigo.tfplugin6.ClientCapabilities
-	(*Deferred)(nil),                             // 16: indigo.tfplugin6.Deferred
-	(*GetMetadata)(nil),                          // 17: indigo.tfplugin6.GetMetadata
-	(*GetProviderSchema)(nil),                    // 18: indigo.tfplugin6.GetProviderSchema
-	(*ValidateProviderConfig)(nil),               // 19: indigo.tfplugin6.ValidateProviderConfig
-	(*UpgradeResourceState)(nil),                 // 20: indigo.tfplugin6.UpgradeResourceState
-	(*ValidateResourceConfig)(nil),               // 21: indigo.tfplugin6.ValidateResourceConfig
-	(*ValidateDataResourceConfig)(nil),           // 22: indigo.tfplugin6.ValidateDataResourceConfig
-	(*ConfigureProvider)(nil),                    // 23: indigo.tfplugin6.ConfigureProvider
-	(*ReadResource)(nil),                         // 24: indigo.tfplugin6.ReadResource
-	(*PlanResourceChange)(nil),                   // 25: indigo.tfplugin6.PlanResourceChange
-	(*ApplyResourceChange)(nil),                  // 26: indigo.tfplugin6.ApplyResourceChange
-	(*ImportResourceState)(nil),                  // 27: indigo.tfplugin6.ImportResourceState
-	(*MoveResourceState)(nil),                    // 28: indigo.tfplugin6.MoveResourceState
-	(*ReadDataSource)(nil),                       // 29: indigo.tfplugin6.ReadDataSource
-	(*GetFunctions)(nil),                         // 30: indigo.tfplugin6.GetFunctions
-	(*CallFunction)(nil),                         // 31: indigo.tfplugin6.CallFunction
-	(*AttributePath_Step)(nil),                   // 32: indigo.tfplugin6.AttributePath.Step
-	(*StopProvider_Request)(nil),                 // 33: indigo.tfplugin6.StopProvider.Request
-	(*StopProvider_Response)(nil),                // 34: indigo.tfplugin6.StopProvider.Response
-	nil,                                          // 35: indigo.tfplugin6.RawState.FlatmapEntry
-	(*Schema_Block)(nil),                         // 36: indigo.tfplugin6.Schema.Block
-	(*Schema_Attribute)(nil),                     // 37: indigo.tfplugin6.Schema.Attribute
-	(*Schema_NestedBlock)(nil),                   // 38: indigo.tfplugin6.Schema.NestedBlock
-	(*Schema_Object)(nil),                        // 39: indigo.tfplugin6.Schema.Object
-	(*Function_Parameter)(nil),                   // 40: indigo.tfplugin6.Function.Parameter
-	(*Function_Return)(nil),                      // 41: indigo.tfplugin6.Function.Return
-	(*GetMetadata_Request)(nil),                  // 42: indigo.tfplugin6.GetMetadata.Request
-	(*GetMetadata_Response)(nil),                 // 43: indigo.tfplugin6.GetMetadata.Response
-	(*GetMetadata_FunctionMetadata)(nil),         // 44: indigo.tfplugin6.GetMetadata.FunctionMetadata
-	(*GetMetadata_DataSourceMetadata)(nil),       // 45: indigo.tfplugin6.GetMetadata.DataSourceMetadata
-	(*GetMetadata_ResourceMetadata)(nil),         // 46: indigo.tfplugin6.GetMetadata.ResourceMetadata
-	(*GetProviderSchema_Request)(nil),            // 47: indigo.tfplugin6.GetProviderSchema.Request
-	(*GetProviderSchema_Response)(nil),           // 48: indigo.tfplugin6.GetProviderSchema.Response
-	nil,                                          // 49: indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry
-	nil,                                          // 50: indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry
-	nil,                                          // 51: indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry
-	(*ValidateProviderConfig_Request)(nil),       // 52: indigo.tfplugin6.ValidateProviderConfig.Request
-	(*ValidateProviderConfig_Response)(nil),      // 53: indigo.tfplugin6.ValidateProviderConfig.Response
-	(*UpgradeResourceState_Request)(nil),         // 54: indigo.tfplugin6.UpgradeResourceState.Request
-	(*UpgradeResourceState_Response)(nil),        // 55: indigo.tfplugin6.UpgradeResourceState.Response
-	(*ValidateResourceConfig_Request)(nil),       // 56: indigo.tfplugin6.ValidateResourceConfig.Request
-	(*ValidateResourceConfig_Response)(nil),      // 57: indigo.tfplugin6.ValidateResourceConfig.Response
-	(*ValidateDataResourceConfig_Request)(nil),   // 58: indigo.tfplugin6.ValidateDataResourceConfig.Request
-	(*ValidateDataResourceConfig_Response)(nil),  // 59: indigo.tfplugin6.ValidateDataResourceConfig.Response
-	(*ConfigureProvider_Request)(nil),            // 60: indigo.tfplugin6.ConfigureProvider.Request
-	(*ConfigureProvider_Response)(nil),           // 61: indigo.tfplugin6.ConfigureProvider.Response
-	(*ReadResource_Request)(nil),                 // 62: indigo.tfplugin6.ReadResource.Request
-	(*ReadResource_Response)(nil),                // 63: indigo.tfplugin6.ReadResource.Response
-	(*PlanResourceChange_Request)(nil),           // 64: indigo.tfplugin6.PlanResourceChange.Request
-	(*PlanResourceChange_Response)(nil),          // 65: indigo.tfplugin6.PlanResourceChange.Response
-	(*ApplyResourceChange_Request)(nil),          // 66: indigo.tfplugin6.ApplyResourceChange.Request
-	(*ApplyResourceChange_Response)(nil),         // 67: indigo.tfplugin6.ApplyResourceChange.Response
-	(*ImportResourceState_Request)(nil),          // 68: indigo.tfplugin6.ImportResourceState.Request
-	(*ImportResourceState_ImportedResource)(nil), // 69: indigo.tfplugin6.ImportResourceState.ImportedResource
-	(*ImportResourceState_Response)(nil),         // 70: indigo.tfplugin6.ImportResourceState.Response
-	(*MoveResourceState_Request)(nil),            // 71: indigo.tfplugin6.MoveResourceState.Request
-	(*MoveResourceState_Response)(nil),           // 72: indigo.tfplugin6.MoveResourceState.Response
-	(*ReadDataSource_Request)(nil),               // 73: indigo.tfplugin6.ReadDataSource.Request
-	(*ReadDataSource_Response)(nil),              // 74: indigo.tfplugin6.ReadDataSource.Response
-	(*GetFunctions_Request)(nil),                 // 75: indigo.tfplugin6.GetFunctions.Request
-	(*GetFunctions_Response)(nil),                // 76: indigo.tfplugin6.GetFunctions.Response
-	nil,                                          // 77: indigo.tfplugin6.GetFunctions.Response.FunctionsEntry
-	(*CallFunction_Request)(nil),                 // 78: indigo.tfplugin6.CallFunction.Request
-	(*CallFunction_Response)(nil),                // 79: indigo.tfplugin6.CallFunction.Response
+	(StringKind)(0),                                  // 0: indigo.tfplugin6.StringKind
+	(Diagnostic_Severity)(0),                         // 1: indigo.tfplugin6.Diagnostic.Severity
+	(Schema_NestedBlock_NestingMode)(0),              // 2: indigo.tfplugin6.Schema.NestedBlock.NestingMode
+	(Schema_Object_NestingMode)(0),                   // 3: indigo.tfplugin6.Schema.Object.NestingMode
+	(Deferred_Reason)(0),                             // 4: indigo.tfplugin6.Deferred.Reason
+	(*DynamicValue)(nil),                             // 5: indigo.tfplugin6.DynamicValue
+	(*Diagnostic)(nil),                               // 6: indigo.tfplugin6.Diagnostic
+	(*FunctionError)(nil),                            // 7: indigo.tfplugin6.FunctionError
+	(*AttributePath)(nil),                            // 8: indigo.tfplugin6.AttributePath
+	(*StopProvider)(nil),                             // 9: indigo.tfplugin6.StopProvider
+	(*RawState)(nil),                                 // 10: indigo.tfplugin6.RawState
+	(*Schema)(nil),                                   // 11: indigo.tfplugin6.Schema
+	(*ResourceIdentityData)(nil),                     // 12: indigo.tfplugin6.ResourceIdentityData
+	(*Function)(nil),                                 // 13: indigo.tfplugin6.Function
+	(*ServerCapabilities)(nil),                       // 14: indigo.tfplugin6.ServerCapabilities
+	(*ClientCapabilities)(nil),                       // 15: indigo.tfplugin6.ClientCapabilities
+	(*Deferred)(nil),                                 // 16: indigo.tfplugin6.Deferred
+	(*GetMetadata)(nil),                              // 17: indigo.tfplugin6.GetMetadata
+	(*GetProviderSchema)(nil),                        // 18: indigo.tfplugin6.GetProviderSchema
+	(*ValidateProviderConfig)(nil),                   // 19: indigo.tfplugin6.ValidateProviderConfig
+	(*UpgradeResourceState)(nil),                     // 20: indigo.tfplugin6.UpgradeResourceState
+	(*ValidateResourceConfig)(nil),                   // 21: indigo.tfplugin6.ValidateResourceConfig
+	(*ValidateDataResourceConfig)(nil),               // 22: indigo.tfplugin6.ValidateDataResourceConfig
+	(*ConfigureProvider)(nil),                        // 23: indigo.tfplugin6.ConfigureProvider
+	(*ReadResource)(nil),                             // 24: indigo.tfplugin6.ReadResource
+	(*PlanResourceChange)(nil),                       // 25: indigo.tfplugin6.PlanResourceChange
+	(*ApplyResourceChange)(nil),                      // 26: indigo.tfplugin6.ApplyResourceChange
+	(*ImportResourceState)(nil),                      // 27: indigo.tfplugin6.ImportResourceState
+	(*MoveResourceState)(nil),                        // 28: indigo.tfplugin6.MoveResourceState
+	(*ReadDataSource)(nil),                           // 29: indigo.tfplugin6.ReadDataSource
+	(*GetFunctions)(nil),                             // 30: indigo.tfplugin6.GetFunctions
+	(*CallFunction)(nil),                             // 31: indigo.tfplugin6.CallFunction
+	(*ValidateEphemeralResourceConfig)(nil),          // 32: indigo.tfplugin6.ValidateEphemeralResourceConfig
+	(*OpenEphemeralResource)(nil),                    // 33: indigo.tfplugin6.OpenEphemeralResource
+	(*RenewEphemeralResource)(nil),                   // 34: indigo.tfplugin6.RenewEphemeralResource
+	(*CloseEphemeralResource)(nil),                   // 35: indigo.tfplugin6.CloseEphemeralResource
+	(*AttributePath_Step)(nil),                       // 36: indigo.tfplugin6.AttributePath.Step
+	(*StopProvider_Request)(nil),                     // 37: indigo.tfplugin6.StopProvider.Request
+	(*StopProvider_Response)(nil),                    // 38: indigo.tfplugin6.StopProvider.Response
+	nil,                                              // 39: indigo.tfplugin6.RawState.FlatmapEntry
+	(*Schema_Block)(nil),                             // 40: indigo.tfplugin6.Schema.Block
+	(*Schema_Attribute)(nil),                         // 41: indigo.tfplugin6.Schema.Attribute
+	(*Schema_NestedBlock)(nil),                       // 42: indigo.tfplugin6.Schema.NestedBlock
+	(*Schema_Object)(nil),                            // 43: indigo.tfplugin6.Schema.Object
+	(*Function_Parameter)(nil),                       // 44: indigo.tfplugin6.Function.Parameter
+	(*Function_Return)(nil),                          // 45: indigo.tfplugin6.Function.Return
+	(*GetMetadata_Request)(nil),                      // 46: indigo.tfplugin6.GetMetadata.Request
+	(*GetMetadata_Response)(nil),                     // 47: indigo.tfplugin6.GetMetadata.Response
+	(*GetMetadata_FunctionMetadata)(nil),             // 48: indigo.tfplugin6.GetMetadata.FunctionMetadata
+	(*GetMetadata_DataSourceMetadata)(nil),           // 49: indigo.tfplugin6.GetMetadata.DataSourceMetadata
+	(*GetMetadata_ResourceMetadata)(nil),             // 50: indigo.tfplugin6.GetMetadata.ResourceMetadata
+	(*GetMetadata_EphemeralResourceMetadata)(nil),    // 51: indigo.tfplugin6.GetMetadata.EphemeralResourceMetadata
+	(*GetProviderSchema_Request)(nil),                // 52: indigo.tfplugin6.GetProviderSchema.Request
+	(*GetProviderSchema_Response)(nil),               // 53: indigo.tfplugin6.GetProviderSchema.Response
+	nil,                                              // 54: indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry
+	nil,                                              // 55: indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry
+	nil,                                              // 56: indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry
+	nil,                                              // 57: indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry
+	(*ValidateProviderConfig_Request)(nil),           // 58: indigo.tfplugin6.ValidateProviderConfig.Request
+	(*ValidateProviderConfig_Response)(nil),          // 59: indigo.tfplugin6.ValidateProviderConfig.Response
+	(*UpgradeResourceState_Request)(nil),             // 60: indigo.tfplugin6.UpgradeResourceState.Request
+	(*UpgradeResourceState_Response)(nil),            // 61: indigo.tfplugin6.UpgradeResourceState.Response
+	(*ValidateResourceConfig_Request)(nil),           // 62: indigo.tfplugin6.ValidateResourceConfig.Request
+	(*ValidateResourceConfig_Response)(nil),          // 63: indigo.tfplugin6.ValidateResourceConfig.Response
+	(*ValidateDataResourceConfig_Request)(nil),       // 64: indigo.tfplugin6.ValidateDataResourceConfig.Request
+	(*ValidateDataResourceConfig_Response)(nil),      // 65: indigo.tfplugin6.ValidateDataResourceConfig.Response
+	(*ConfigureProvider_Request)(nil),                // 66: indigo.tfplugin6.ConfigureProvider.Request
+	(*ConfigureProvider_Response)(nil),               // 67: indigo.tfplugin6.ConfigureProvider.Response
+	(*ReadResource_Request)(nil),                     // 68: indigo.tfplugin6.ReadResource.Request
+	(*ReadResource_Response)(nil),                    // 69: indigo.tfplugin6.ReadResource.Response
+	(*PlanResourceChange_Request)(nil),               // 70: indigo.tfplugin6.PlanResourceChange.Request
+	(*PlanResourceChange_Response)(nil),              // 71: indigo.tfplugin6.PlanResourceChange.Response
+	(*ApplyResourceChange_Request)(nil),              // 72: indigo.tfplugin6.ApplyResourceChange.Request
+	(*ApplyResourceChange_Response)(nil),             // 73: indigo.tfplugin6.ApplyResourceChange.Response
+	(*ImportResourceState_Request)(nil),              // 74: indigo.tfplugin6.ImportResourceState.Request
+	(*ImportResourceState_ImportedResource)(nil),     // 75: indigo.tfplugin6.ImportResourceState.ImportedResource
+	(*ImportResourceState_Response)(nil),             // 76: indigo.tfplugin6.ImportResourceState.Response
+	(*MoveResourceState_Request)(nil),                // 77: indigo.tfplugin6.MoveResourceState.Request
+	(*MoveResourceState_Response)(nil),               // 78: indigo.tfplugin6.MoveResourceState.Response
+	(*ReadDataSource_Request)(nil),                   // 79: indigo.tfplugin6.ReadDataSource.Request
+	(*ReadDataSource_Response)(nil),                  // 80: indigo.tfplugin6.ReadDataSource.Response
+	(*GetFunctions_Request)(nil),                     // 81: indigo.tfplugin6.GetFunctions.Request
+	(*GetFunctions_Response)(nil),                    // 82: indigo.tfplugin6.GetFunctions.Response
+	nil,                                              // 83: indigo.tfplugin6.GetFunctions.Response.FunctionsEntry
+	(*CallFunction_Request)(nil),                     // 84: indigo.tfplugin6.CallFunction.Request
+	(*CallFunction_Response)(nil),                    // 85: indigo.tfplugin6.CallFunction.Response
+	(*ValidateEphemeralResourceConfig_Request)(nil),  // 86: indigo.tfplugin6.ValidateEphemeralResourceConfig.Request
+	(*ValidateEphemeralResourceConfig_Response)(nil), // 87: indigo.tfplugin6.ValidateEphemeralResourceConfig.Response
+	(*OpenEphemeralResource_Request)(nil),            // 88: indigo.tfplugin6.OpenEphemeralResource.Request
+	(*OpenEphemeralResource_Response)(nil),           // 89: indigo.tfplugin6.OpenEphemeralResource.Response
+	(*RenewEphemeralResource_Request)(nil),           // 90: indigo.tfplugin6.RenewEphemeralResource.Request
+	(*RenewEphemeralResource_Response)(nil),          // 91: indigo.tfplugin6.RenewEphemeralResource.Response
+	(*CloseEphemeralResource_Request)(nil),           // 92: indigo.tfplugin6.CloseEphemeralResource.Request
+	(*CloseEphemeralResource_Response)(nil),          // 93: indigo.tfplugin6.CloseEphemeralResource.Response
+	(*timestamppb.Timestamp)(nil),                    // 94: google.protobuf.Timestamp
 }
 var file_tfplugin6_tfplugin6_proto_depIdxs = []int32{
 	1,   // 0: indigo.tfplugin6.Diagnostic.severity:type_name -> indigo.tfplugin6.Diagnostic.Severity
 	8,   // 1: indigo.tfplugin6.Diagnostic.attribute:type_name -> indigo.tfplugin6.AttributePath
-	32,  // 2: indigo.tfplugin6.AttributePath.steps:type_name -> indigo.tfplugin6.AttributePath.Step
-	35,  // 3: indigo.tfplugin6.RawState.flatmap:type_name -> indigo.tfplugin6.RawState.FlatmapEntry
-	36,  // 4: indigo.tfplugin6.Schema.block:type_name -> indigo.tfplugin6.Schema.Block
+	36,  // 2: indigo.tfplugin6.AttributePath.steps:type_name -> indigo.tfplugin6.AttributePath.Step
+	39,  // 3: indigo.tfplugin6.RawState.flatmap:type_name -> indigo.tfplugin6.RawState.FlatmapEntry
+	40,  // 4: indigo.tfplugin6.Schema.block:type_name -> indigo.tfplugin6.Schema.Block
 	5,   // 5: indigo.tfplugin6.ResourceIdentityData.identity_data:type_name -> indigo.tfplugin6.DynamicValue
-	40,  // 6: indigo.tfplugin6.Function.parameters:type_name -> indigo.tfplugin6.Function.Parameter
-	40,  // 7: indigo.tfplugin6.Function.variadic_parameter:type_name -> indigo.tfplugin6.Function.Parameter
-	41,  // 8: indigo.tfplugin6.Function.return:type_name -> indigo.tfplugin6.Function.Return
+	44,  // 6: indigo.tfplugin6.Function.parameters:type_name -> indigo.tfplugin6.Function.Parameter
+	44,  // 7: indigo.tfplugin6.Function.variadic_parameter:type_name -> indigo.tfplugin6.Function.Parameter
+	45,  // 8: indigo.tfplugin6.Function.return:type_name -> indigo.tfplugin6.Function.Return
 	0,   // 9: indigo.tfplugin6.Function.description_kind:type_name -> indigo.tfplugin6.StringKind
 	4,   // 10: indigo.tfplugin6.Deferred.reason:type_name -> indigo.tfplugin6.Deferred.Reason
-	37,  // 11: indigo.tfplugin6.Schema.Block.attributes:type_name -> indigo.tfplugin6.Schema.Attribute
-	38,  // 12: indigo.tfplugin6.Schema.Block.block_types:type_name -> indigo.tfplugin6.Schema.NestedBlock
+	41,  // 11: indigo.tfplugin6.Schema.Block.attributes:type_name -> indigo.tfplugin6.Schema.Attribute
+	42,  // 12: indigo.tfplugin6.Schema.Block.block_types:type_name -> indigo.tfplugin6.Schema.NestedBlock
 	0,   // 13: indigo.tfplugin6.Schema.Block.description_kind:type_name -> indigo.tfplugin6.StringKind
 	0,   // 14: indigo.tfplugin6.Schema.Attribute.description_kind:type_name -> indigo.tfplugin6.StringKind
-	39,  // 15: indigo.tfplugin6.Schema.Attribute.nested_type:type_name -> indigo.tfplugin6.Schema.Object
-	36,  // 16: indigo.tfplugin6.Schema.NestedBlock.block:type_name -> indigo.tfplugin6.Schema.Block
+	43,  // 15: indigo.tfplugin6.Schema.Attribute.nested_type:type_name -> indigo.tfplugin6.Schema.Object
+	40,  // 16: indigo.tfplugin6.Schema.NestedBlock.block:type_name -> indigo.tfplugin6.Schema.Block
 	2,   // 17: indigo.tfplugin6.Schema.NestedBlock.nesting:type_name -> indigo.tfplugin6.Schema.NestedBlock.NestingMode
-	37,  // 18: indigo.tfplugin6.Schema.Object.attributes:type_name -> indigo.tfplugin6.Schema.Attribute
+	41,  // 18: indigo.tfplugin6.Schema.Object.attributes:type_name -> indigo.tfplugin6.Schema.Attribute
 	3,   // 19: indigo.tfplugin6.Schema.Object.nesting:type_name -> indigo.tfplugin6.Schema.Object.NestingMode
 	0,   // 20: indigo.tfplugin6.Function.Parameter.description_kind:type_name -> indigo.tfplugin6.StringKind
 	14,  // 21: indigo.tfplugin6.GetMetadata.Response.server_capabilities:type_name -> indigo.tfplugin6.ServerCapabilities
 	6,   // 22: indigo.tfplugin6.GetMetadata.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	45,  // 23: indigo.tfplugin6.GetMetadata.Response.data_sources:type_name -> indigo.tfplugin6.GetMetadata.DataSourceMetadata
-	46,  // 24: indigo.tfplugin6.GetMetadata.Response.resources:type_name -> indigo.tfplugin6.GetMetadata.ResourceMetadata
-	44,  // 25: indigo.tfplugin6.GetMetadata.Response.functions:type_name -> indigo.tfplugin6.GetMetadata.FunctionMetadata
-	11,  // 26: indigo.tfplugin6.GetProviderSchema.Response.provider:type_name -> indigo.tfplugin6.Schema
-	49,  // 27: indigo.tfplugin6.GetProviderSchema.Response.resource_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry
-	50,  // 28: indigo.tfplugin6.GetProviderSchema.Response.data_source_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry
-	6,   // 29: indigo.tfplugin6.GetProviderSchema.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	11,  // 30: indigo.tfplugin6.GetProviderSchema.Response.provider_meta:type_name -> indigo.tfplugin6.Schema
-	14,  // 31: indigo.tfplugin6.GetProviderSchema.Response.server_capabilities:type_name -> indigo.tfplugin6.ServerCapabilities
-	51,  // 32: indigo.tfplugin6.GetProviderSchema.Response.functions:type_name -> indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry
-	11,  // 33: indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
-	11,  // 34: indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
-	13,  // 35: indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry.value:type_name -> indigo.tfplugin6.Function
-	5,   // 36: indigo.tfplugin6.ValidateProviderConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 37: indigo.tfplugin6.ValidateProviderConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	10,  // 38: indigo.tfplugin6.UpgradeResourceState.Request.raw_state:type_name -> indigo.tfplugin6.RawState
-	5,   // 39: indigo.tfplugin6.UpgradeResourceState.Response.upgraded_state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 40: indigo.tfplugin6.UpgradeResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 41: indigo.tfplugin6.ValidateResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 42: indigo.tfplugin6.ValidateResourceConfig.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	6,   // 43: indigo.tfplugin6.ValidateResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 44: indigo.tfplugin6.ValidateDataResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 45: indigo.tfplugin6.ValidateDataResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 46: indigo.tfplugin6.ConfigureProvider.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 47: indigo.tfplugin6.ConfigureProvider.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	6,   // 48: indigo.tfplugin6.ConfigureProvider.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 49: indigo.tfplugin6.ReadResource.Request.current_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 50: indigo.tfplugin6.ReadResource.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 51: indigo.tfplugin6.ReadResource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	12,  // 52: indigo.tfplugin6.ReadResource.Request.current_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 53: indigo.tfplugin6.ReadResource.Response.new_state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 54: indigo.tfplugin6.ReadResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	16,  // 55: indigo.tfplugin6.ReadResource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	12,  // 56: indigo.tfplugin6.ReadResource.Response.new_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 57: indigo.tfplugin6.PlanResourceChange.Request.prior_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 58: indigo.tfplugin6.PlanResourceChange.Request.proposed_new_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 59: indigo.tfplugin6.PlanResourceChange.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 60: indigo.tfplugin6.PlanResourceChange.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 61: indigo.tfplugin6.PlanResourceChange.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	12,  // 62: indigo.tfplugin6.PlanResourceChange.Request.prior_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 63: indigo.tfplugin6.PlanResourceChange.Response.planned_state:type_name -> indigo.tfplugin6.DynamicValue
-	8,   // 64: indigo.tfplugin6.PlanResourceChange.Response.requires_replace:type_name -> indigo.tfplugin6.AttributePath
-	6,   // 65: indigo.tfplugin6.PlanResourceChange.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	16,  // 66: indigo.tfplugin6.PlanResourceChange.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	12,  // 67: indigo.tfplugin6.PlanResourceChange.Response.planned_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 68: indigo.tfplugin6.ApplyResourceChange.Request.prior_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 69: indigo.tfplugin6.ApplyResourceChange.Request.planned_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 70: indigo.tfplugin6.ApplyResourceChange.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 71: indigo.tfplugin6.ApplyResourceChange.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
-	12,  // 72: indigo.tfplugin6.ApplyResourceChange.Request.planned_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 73: indigo.tfplugin6.ApplyResourceChange.Response.new_state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 74: indigo.tfplugin6.ApplyResourceChange.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	12,  // 75: indigo.tfplugin6.ApplyResourceChange.Response.new_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	15,  // 76: indigo.tfplugin6.ImportResourceState.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	12,  // 77: indigo.tfplugin6.ImportResourceState.Request.identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 78: indigo.tfplugin6.ImportResourceState.ImportedResource.state:type_name -> indigo.tfplugin6.DynamicValue
-	12,  // 79: indigo.tfplugin6.ImportResourceState.ImportedResource.identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	69,  // 80: indigo.tfplugin6.ImportResourceState.Response.imported_resources:type_name -> indigo.tfplugin6.ImportResourceState.ImportedResource
-	6,   // 81: indigo.tfplugin6.ImportResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	16,  // 82: indigo.tfplugin6.ImportResourceState.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	10,  // 83: indigo.tfplugin6.MoveResourceState.Request.source_state:type_name -> indigo.tfplugin6.RawState
-	10,  // 84: indigo.tfplugin6.MoveResourceState.Request.source_identity:type_name -> indigo.tfplugin6.RawState
-	5,   // 85: indigo.tfplugin6.MoveResourceState.Response.target_state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 86: indigo.tfplugin6.MoveResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	12,  // 87: indigo.tfplugin6.MoveResourceState.Response.target_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 88: indigo.tfplugin6.ReadDataSource.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 89: indigo.tfplugin6.ReadDataSource.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 90: indigo.tfplugin6.ReadDataSource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	5,   // 91: indigo.tfplugin6.ReadDataSource.Response.state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 92: indigo.tfplugin6.ReadDataSource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	16,  // 93: indigo.tfplugin6.ReadDataSource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	77,  // 94: indigo.tfplugin6.GetFunctions.Response.functions:type_name -> indigo.tfplugin6.GetFunctions.Response.FunctionsEntry
-	6,   // 95: indigo.tfplugin6.GetFunctions.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	13,  // 96: indigo.tfplugin6.GetFunctions.Response.FunctionsEntry.value:type_name -> indigo.tfplugin6.Function
-	5,   // 97: indigo.tfplugin6.CallFunction.Request.arguments:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 98: indigo.tfplugin6.CallFunction.Response.result:type_name -> indigo.tfplugin6.DynamicValue
-	7,   // 99: indigo.tfplugin6.CallFunction.Response.error:type_name -> indigo.tfplugin6.FunctionError
-	100, // [100:100] is the sub-list for method output_type
-	100, // [100:100] is the sub-list for method input_type
-	100, // [100:100] is the sub-list for extension type_name
-	100, // [100:100] is the sub-list for extension extendee
-	0,   // [0:100] is the sub-list for field type_name
+	49,  // 23: indigo.tfplugin6.GetMetadata.Response.data_sources:type_name -> indigo.tfplugin6.GetMetadata.DataSourceMetadata
+	50,  // 24: indigo.tfplugin6.GetMetadata.Response.resources:type_name -> indigo.tfplugin6.GetMetadata.ResourceMetadata
+	48,  // 25: indigo.tfplugin6.GetMetadata.Response.functions:type_name -> indigo.tfplugin6.GetMetadata.FunctionMetadata
+	51,  // 26: indigo.tfplugin6.GetMetadata.Response.ephemeral_resources:type_name -> indigo.tfplugin6.GetMetadata.EphemeralResourceMetadata
+	11,  // 27: indigo.tfplugin6.GetProviderSchema.Response.provider:type_name -> indigo.tfplugin6.Schema
+	54,  // 28: indigo.tfplugin6.GetProviderSchema.Response.resource_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry
+	55,  // 29: indigo.tfplugin6.GetProviderSchema.Response.data_source_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry
+	6,   // 30: indigo.tfplugin6.GetProviderSchema.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	11,  // 31: indigo.tfplugin6.GetProviderSchema.Response.provider_meta:type_name -> indigo.tfplugin6.Schema
+	14,  // 32: indigo.tfplugin6.GetProviderSchema.Response.server_capabilities:type_name -> indigo.tfplugin6.ServerCapabilities
+	56,  // 33: indigo.tfplugin6.GetProviderSchema.Response.functions:type_name -> indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry
+	57,  // 34: indigo.tfplugin6.GetProviderSchema.Response.ephemeral_resource_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry
+	11,  // 35: indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
+	11,  // 36: indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
+	13,  // 37: indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry.value:type_name -> indigo.tfplugin6.Function
+	11,  // 38: indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
+	5,   // 39: indigo.tfplugin6.ValidateProviderConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 40: indigo.tfplugin6.ValidateProviderConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	10,  // 41: indigo.tfplugin6.UpgradeResourceState.Request.raw_state:type_name -> indigo.tfplugin6.RawState
+	5,   // 42: indigo.tfplugin6.UpgradeResourceState.Response.upgraded_state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 43: indigo.tfplugin6.UpgradeResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 44: indigo.tfplugin6.ValidateResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	15,  // 45: indigo.tfplugin6.ValidateResourceConfig.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	6,   // 46: indigo.tfplugin6.ValidateResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 47: indigo.tfplugin6.ValidateDataResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 48: indigo.tfplugin6.ValidateDataResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 49: indigo.tfplugin6.ConfigureProvider.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	15,  // 50: indigo.tfplugin6.ConfigureProvider.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	6,   // 51: indigo.tfplugin6.ConfigureProvider.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 52: indigo.tfplugin6.ReadResource.Request.current_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 53: indigo.tfplugin6.ReadResource.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
+	15,  // 54: indigo.tfplugin6.ReadResource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	12,  // 55: indigo.tfplugin6.ReadResource.Request.current_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 56: indigo.tfplugin6.ReadResource.Response.new_state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 57: indigo.tfplugin6.ReadResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	16,  // 58: indigo.tfplugin6.ReadResource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	12,  // 59: indigo.tfplugin6.ReadResource.Response.new_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 60: indigo.tfplugin6.PlanResourceChange.Request.prior_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 61: indigo.tfplugin6.PlanResourceChange.Request.proposed_new_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 62: indigo.tfplugin6.PlanResourceChange.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 63: indigo.tfplugin6.PlanResourceChange.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
+	15,  // 64: indigo.tfplugin6.PlanResourceChange.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	12,  // 65: indigo.tfplugin6.PlanResourceChange.Request.prior_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 66: indigo.tfplugin6.PlanResourceChange.Response.planned_state:type_name -> indigo.tfplugin6.DynamicValue
+	8,   // 67: indigo.tfplugin6.PlanResourceChange.Response.requires_replace:type_name -> indigo.tfplugin6.AttributePath
+	6,   // 68: indigo.tfplugin6.PlanResourceChange.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	16,  // 69: indigo.tfplugin6.PlanResourceChange.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	12,  // 70: indigo.tfplugin6.PlanResourceChange.Response.planned_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 71: indigo.tfplugin6.ApplyResourceChange.Request.prior_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 72: indigo.tfplugin6.ApplyResourceChange.Request.planned_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 73: indigo.tfplugin6.ApplyResourceChange.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 74: indigo.tfplugin6.ApplyResourceChange.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
+	12,  // 75: indigo.tfplugin6.ApplyResourceChange.Request.planned_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 76: indigo.tfplugin6.ApplyResourceChange.Response.new_state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 77: indigo.tfplugin6.ApplyResourceChange.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	12,  // 78: indigo.tfplugin6.ApplyResourceChange.Response.new_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	15,  // 79: indigo.tfplugin6.ImportResourceState.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	12,  // 80: indigo.tfplugin6.ImportResourceState.Request.identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 81: indigo.tfplugin6.ImportResourceState.ImportedResource.state:type_name -> indigo.tfplugin6.DynamicValue
+	12,  // 82: indigo.tfplugin6.ImportResourceState.ImportedResource.identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	75,  // 83: indigo.tfplugin6.ImportResourceState.Response.imported_resources:type_name -> indigo.tfplugin6.ImportResourceState.ImportedResource
+	6,   // 84: indigo.tfplugin6.ImportResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	16,  // 85: indigo.tfplugin6.ImportResourceState.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	10,  // 86: indigo.tfplugin6.MoveResourceState.Request.source_state:type_name -> indigo.tfplugin6.RawState
+	10,  // 87: indigo.tfplugin6.MoveResourceState.Request.source_identity:type_name -> indigo.tfplugin6.RawState
+	5,   // 88: indigo.tfplugin6.MoveResourceState.Response.target_state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 89: indigo.tfplugin6.MoveResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	12,  // 90: indigo.tfplugin6.MoveResourceState.Response.target_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 91: indigo.tfplugin6.ReadDataSource.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 92: indigo.tfplugin6.ReadDataSource.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
+	15,  // 93: indigo.tfplugin6.ReadDataSource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	5,   // 94: indigo.tfplugin6.ReadDataSource.Response.state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 95: indigo.tfplugin6.ReadDataSource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	16,  // 96: indigo.tfplugin6.ReadDataSource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	83,  // 97: indigo.tfplugin6.GetFunctions.Response.functions:type_name -> indigo.tfplugin6.GetFunctions.Response.FunctionsEntry
+	6,   // 98: indigo.tfplugin6.GetFunctions.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	13,  // 99: indigo.tfplugin6.GetFunctions.Response.FunctionsEntry.value:type_name -> indigo.tfplugin6.Function
+	5,   // 100: indigo.tfplugin6.CallFunction.Request.arguments:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 101: indigo.tfplugin6.CallFunction.Response.result:type_name -> indigo.tfplugin6.DynamicValue
+	7,   // 102: indigo.tfplugin6.CallFunction.Response.error:type_name -> indigo.tfplugin6.FunctionError
+	5,   // 103: indigo.tfplugin6.ValidateEphemeralResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 104: indigo.tfplugin6.ValidateEphemeralResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 105: indigo.tfplugin6.OpenEphemeralResource.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	15,  // 106: indigo.tfplugin6.OpenEphemeralResource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	6,   // 107: indigo.tfplugin6.OpenEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	94,  // 108: indigo.tfplugin6.OpenEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
+	5,   // 109: indigo.tfplugin6.OpenEphemeralResource.Response.result:type_name -> indigo.tfplugin6.DynamicValue
+	16,  // 110: indigo.tfplugin6.OpenEphemeralResource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	6,   // 111: indigo.tfplugin6.RenewEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	94,  // 112: indigo.tfplugin6.RenewEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
+	6,   // 113: indigo.tfplugin6.CloseEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	114, // [114:114] is the sub-list for method output_type
+	114, // [114:114] is the sub-list for method input_type
+	114, // [114:114] is the sub-list for extension type_name
+	114, // [114:114] is the sub-list for extension extendee
+	0,   // [0:114] is the sub-list for field type_name
 }
 
 func init() { file_tfplugin6_tfplugin6_proto_init() }
@@ -4801,18 +5526,22 @@ func file_tfplugin6_tfplugin6_proto_init() {
 		return
 	}
 	file_tfplugin6_tfplugin6_proto_msgTypes[2].OneofWrappers = []any{}
-	file_tfplugin6_tfplugin6_proto_msgTypes[27].OneofWrappers = []any{
+	file_tfplugin6_tfplugin6_proto_msgTypes[31].OneofWrappers = []any{
 		(*AttributePath_Step_AttributeName)(nil),
 		(*AttributePath_Step_ElementKeyString)(nil),
 		(*AttributePath_Step_ElementKeyInt)(nil),
 	}
+	file_tfplugin6_tfplugin6_proto_msgTypes[84].OneofWrappers = []any{}
+	file_tfplugin6_tfplugin6_proto_msgTypes[85].OneofWrappers = []any{}
+	file_tfplugin6_tfplugin6_proto_msgTypes[86].OneofWrappers = []any{}
+	file_tfplugin6_tfplugin6_proto_msgTypes[87].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tfplugin6_tfplugin6_proto_rawDesc), len(file_tfplugin6_tfplugin6_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   75,
+			NumMessages:   89,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
