@@ -145,7 +145,7 @@ func (e *execution) start(ctx context.Context, logf *os.File) error {
 	cmd.Env = env
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	return e.exec(cmd)
+	return e.exec(ctx, cmd)
 }
 
 // runMark is the environment variable that names the step directory of
@@ -154,8 +154,12 @@ const runMark = "INDIGO_STEP_RUN"
 
 // exec runs cmd in a process group of its own, its pid kept in the step's
 // directory while it runs: an apply killed meanwhile leaves it there for
-// the next create or delete of the step to stop it (killRun).
-func (e *execution) exec(cmd *exec.Cmd) error {
+// the next create or delete of the step to stop it (killRun). When ctx
+// ends (a timeout, a cancelled apply) the whole group is killed, and exec
+// returns only once every process of it is gone: the kill is delivered
+// asynchronously, and a step's background child outlives its shell by a
+// moment.
+func (e *execution) exec(ctx context.Context, cmd *exec.Cmd) error {
 	cmd.Env = append(cmd.Env, runMark+"="+e.dir)
 	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
@@ -164,7 +168,13 @@ func (e *execution) exec(cmd *exec.Cmd) error {
 	pidFile := filepath.Join(e.dir, "pid")
 	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
 	defer os.Remove(pidFile)
-	return cmd.Wait()
+	err := cmd.Wait()
+	if ctx.Err() != nil {
+		if gerr := endGroup(cmd.Process.Pid); gerr != nil {
+			return errors.Join(err, gerr)
+		}
+	}
+	return err
 }
 
 // runInside runs a Bash step inside a container's root file system with
@@ -189,7 +199,7 @@ func (e *execution) runInside(ctx context.Context, logf *os.File) error {
 	}
 	env = append(env, "INDIGO_TARGET="+e.target, "INDIGO_STEP_DIR=/.indigo-step")
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
-	return e.exec(cmd)
+	return e.exec(ctx, cmd)
 }
 
 // linkRoles makes the step's roles directory: one symbolic link per role,
