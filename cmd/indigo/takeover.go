@@ -202,7 +202,7 @@ func (w *workspace) indigoHasState(ctx context.Context, c *backendConfig) (bool,
 func (w *workspace) pendingTakeover(ctx context.Context, c *backendConfig) (*tfFound, error) {
 	rec, err := readRecord(w.dir)
 	if err != nil {
-		return nil, err
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("looking for a Terraform state: %s", err)}
 	}
 	if rec != nil && rec.TerraformState != nil {
 		// Chosen already: nothing to look for on every run.
@@ -227,8 +227,14 @@ func (w *workspace) pending(ctx context.Context) (*backendConfig, *tfFound, erro
 		return nil, nil, err
 	}
 	f, err := w.pendingTakeover(ctx, c)
+	var exit *exitError
+	if errors.As(err, &exit) {
+		return nil, nil, err
+	}
 	if err != nil {
-		return nil, nil, &exitError{code: 1, msg: fmt.Sprintf("looking for a Terraform state: %s", err)}
+		// The backend (or the one the terraform block names) did not
+		// answer: nothing was read or changed yet.
+		return nil, nil, &exitError{code: 1, msg: fmt.Sprintf("looking for a Terraform state: %s\n%s", err, unreachedHint)}
 	}
 	return c, f, nil
 }
