@@ -44,11 +44,12 @@ import (
 //
 // A provider's identity is the CacheKey of StartOptions (the hash of its
 // binary and its address), its name, the protocol version, and the command
-// that started it: path, arguments, directory and environment (minus a few
-// variables a shell changes on its own: _, OLDPWD, SHLVL). Requests or
-// answers holding unknown values, deferred answers, answers with errors and
-// the plans of providers listed in Impure are never kept. Warnings are kept
-// and replayed.
+// that started it: path, arguments, directory and environment (minus the
+// variables a shell changes on its own, _, OLDPWD and SHLVL, and those that
+// only set logging or this cache: TF_LOG*, INDIGO_LOG*,
+// INDIGO_PROVIDER_CACHE*). Requests or answers holding unknown values,
+// deferred answers, answers with errors and the plans of providers listed in
+// Impure are never kept. Warnings are kept and replayed.
 //
 // Nothing of the user's infrastructure is stored: an entry is a hash of the
 // inputs, the provider's warnings and one flag. The files are one per
@@ -457,9 +458,23 @@ func (w keyWriter) sum() answerKey {
 	return k
 }
 
-// volatileEnv are the variables a shell changes by itself between two
-// commands; they stay out of a provider's identity.
-var volatileEnv = []string{"_", "OLDPWD", "SHLVL"}
+// outsideIdentity reports whether an environment variable stays out of a
+// provider's identity: those a shell changes by itself between two commands,
+// and those that only say how much to log or how indigo runs. Every other
+// variable may change what a provider answers (credentials, regions,
+// endpoints are often read from it) and is part of the identity.
+func outsideIdentity(name string) bool {
+	switch name {
+	case "_", "OLDPWD", "SHLVL":
+		return true
+	}
+	for _, prefix := range []string{"TF_LOG", "INDIGO_LOG", "INDIGO_PROVIDER_CACHE"} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
+}
 
 // commandIdentity hashes how a provider process is started: its binary's
 // key, its name, its command line, directory and environment.
@@ -481,7 +496,7 @@ func commandIdentity(opts StartOptions, name string) [32]byte {
 	slices.Sort(env)
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		if !slices.Contains(volatileEnv, k) {
+		if !outsideIdentity(k) {
 			w.str(kv)
 		}
 	}
@@ -673,9 +688,12 @@ func (p *Provider) noteConfigured(version string, cfg cty.Value, dv *dynamicValu
 	p.ans.configured.Store((*[32]byte)(&k))
 }
 
-// readKey identifies a state a ReadResource returned unchanged.
-func readKey(typeName string, state *dynamicValue, private []byte) answerKey {
+// readKey identifies an object whose state a ReadResource returned
+// unchanged: its address (another object with the same state may have
+// drifted), type, state and private data.
+func readKey(addr, typeName string, state *dynamicValue, private []byte) answerKey {
 	w := keyWriter{h: sha256.New()}
+	w.str(addr)
 	w.str(typeName)
 	w.value(state)
 	w.bytes(private)
@@ -695,7 +713,7 @@ func (p *Provider) noteRead(req ReadRequest, call readCall, res *readResult, res
 			return
 		}
 	}
-	p.ans.unchanged.Store(readKey(req.TypeName, call.state, res.private), struct{}{})
+	p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.state, res.private), struct{}{})
 }
 
 // planKey is the key of a plan, or false when the plan may not come from
@@ -713,7 +731,7 @@ func (p *Provider) planKey(ls *loadedSchema, req PlanRequest, call planCall) (an
 	if !req.ProposedNewState.IsWhollyKnown() || !req.Config.IsWhollyKnown() || !req.ProviderMeta.IsWhollyKnown() {
 		return answerKey{}, false
 	}
-	if _, ok := p.ans.unchanged.Load(readKey(req.TypeName, call.prior, call.priorPrivate)); !ok {
+	if _, ok := p.ans.unchanged.Load(readKey(req.Addr, req.TypeName, call.prior, call.priorPrivate)); !ok {
 		return answerKey{}, false
 	}
 	sh, ok := p.schemaHash(ls, "r", req.TypeName)

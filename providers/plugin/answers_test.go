@@ -248,6 +248,9 @@ func TestAnswerCache(t *testing.T) {
 			r.key = "sha256-of-the-binary " + testProviderName
 			r.env = []string{"SOME_PROVIDER_SETTING=1"}
 			wantCalls(t, "other environment", r.plan(r.cache, true), all)
+			// Logging settings are not part of the identity.
+			r.env = []string{"INDIGO_LOG=debug", "TF_LOG_PATH=" + filepath.Join(t.TempDir(), "log")}
+			wantCalls(t, "logging on", r.plan(r.cache, true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
 			r.env = nil
 
 			// An impure provider's plans are not cached; its validations
