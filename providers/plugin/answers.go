@@ -31,8 +31,9 @@ import (
 //
 //   - validation (ValidateResourceConfig, ValidateDataResourceConfig,
 //     ValidateProviderConfig) that found no error, keyed by the provider's
-//     identity (see below), the schema of the type, the type and the exact
-//     configuration;
+//     identity (see below), its configuration once it is configured (the
+//     framework hands it to resources before validating them), the schema
+//     of the type, the type and the exact configuration;
 //   - a PlanResourceChange that planned no change at all (the planned state
 //     is the prior state, the planned private data the prior private data,
 //     nothing requires replacement, no error), keyed in addition by the
@@ -515,6 +516,9 @@ type answerState struct {
 	// configured is the hash of the configuration ConfigureProvider
 	// accepted, when it was wholly known.
 	configured atomic.Pointer[[32]byte]
+	// unsure is set when ConfigureProvider failed or was given unknown
+	// values: the process's answers are neither kept nor looked up.
+	unsure atomic.Bool
 	// unchanged holds readKeys of the states ReadResource returned
 	// unchanged in this process.
 	unchanged sync.Map
@@ -642,7 +646,7 @@ func hashAttribute(w keyWriter, a *Attribute) bool {
 // validationKey is the key of a validation of cfg (encoded as dv) against
 // the schema of kind and typeName, or false when it may not be cached.
 func (p *Provider) validationKey(ls *loadedSchema, op, kind, typeName string, cfg cty.Value, dv *dynamicValue) (answerKey, bool) {
-	if p.ans.book == nil || !cfg.IsWhollyKnown() {
+	if p.ans.book == nil || p.ans.unsure.Load() || !cfg.IsWhollyKnown() {
 		return answerKey{}, false
 	}
 	sh, ok := p.schemaHash(ls, kind, typeName)
@@ -650,6 +654,14 @@ func (p *Provider) validationKey(ls *loadedSchema, op, kind, typeName string, cf
 		return answerKey{}, false
 	}
 	w := newKeyWriter(op, &p.ans.ident)
+	// The framework hands a resource the provider's configured data
+	// before validating it: a configured provider's answers are told
+	// apart by its configuration.
+	if configured := p.ans.configured.Load(); configured != nil {
+		w.h.Write(configured[:])
+	} else {
+		w.str("not configured")
+	}
 	w.h.Write(sh[:])
 	w.str(typeName)
 	w.value(dv)
@@ -678,7 +690,13 @@ func (p *Provider) keepValidation(k answerKey, diags Diagnostics) {
 // noteConfigured records the configuration the provider accepted, when it
 // is wholly known: plans made with it may be cached.
 func (p *Provider) noteConfigured(version string, cfg cty.Value, dv *dynamicValue, diags Diagnostics) {
-	if p.ans.book == nil || p.ans.impure || diags.HasErrors() || !cfg.IsWhollyKnown() {
+	if p.ans.book == nil {
+		return
+	}
+	if diags.HasErrors() || !cfg.IsWhollyKnown() {
+		// Nothing this process answers from now on is kept or
+		// taken from the cache.
+		p.ans.unsure.Store(true)
 		return
 	}
 	w := newKeyWriter("ConfigureProvider", &p.ans.ident)
@@ -721,7 +739,7 @@ func (p *Provider) noteRead(req ReadRequest, call readCall, res *readResult, res
 // unknown values, a create, unknown values in the request, or a prior
 // state that ReadResource has not just confirmed.
 func (p *Provider) planKey(ls *loadedSchema, req PlanRequest, call planCall) (answerKey, bool) {
-	if p.ans.book == nil || p.ans.impure {
+	if p.ans.book == nil || p.ans.impure || p.ans.unsure.Load() {
 		return answerKey{}, false
 	}
 	configured := p.ans.configured.Load()

@@ -26,6 +26,8 @@ type answerRig struct {
 	key      string
 	env      []string
 	prefix   string
+	// unknownPrefix configures the provider with an unknown prefix.
+	unknownPrefix bool
 	// inputs are the resources' configured inputs, states their applied
 	// states and privates their private data.
 	inputs   map[string]string
@@ -63,6 +65,9 @@ func (r *answerRig) start(cache *AnswerCache) *Provider {
 		r.t.Fatal(err)
 	}
 	cfg := objectOf(s.Provider, map[string]cty.Value{"prefix": cty.StringVal(r.prefix)})
+	if r.unknownPrefix {
+		cfg = objectOf(s.Provider, map[string]cty.Value{"prefix": cty.UnknownVal(cty.String)})
+	}
 	prepared, diags := p.ValidateProviderConfig(ctx, cfg)
 	if diags.HasErrors() {
 		r.t.Fatalf("ValidateProviderConfig: %v", diags.Err())
@@ -238,9 +243,15 @@ func TestAnswerCache(t *testing.T) {
 			// Another provider configuration: every plan is asked for.
 			r.prefix = "q"
 			reconfigured := r.plan(r.cache, true)
-			wantCalls(t, "other provider configuration", reconfigured, map[string]int{"ValidateProviderConfig": 1, "ValidateResourceConfig": 0, "PlanResourceChange": 3})
+			wantCalls(t, "other provider configuration", reconfigured, map[string]int{"ValidateProviderConfig": 1, "ValidateResourceConfig": 3, "PlanResourceChange": 3})
 			samePlans(t, "other provider configuration", reconfigured, first)
-			r.prefix = "p"
+			// A configuration with unknown values: nothing is taken
+			// from the cache, twice.
+			r.unknownPrefix = true
+			for range 2 {
+				wantCalls(t, "unknown provider configuration", r.plan(r.cache, true), map[string]int{"ValidateResourceConfig": 3, "PlanResourceChange": 3})
+			}
+			r.prefix, r.unknownPrefix = "p", false
 
 			// Another binary, or another environment.
 			r.key = "sha256-of-another-binary " + testProviderName
