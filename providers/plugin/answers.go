@@ -66,32 +66,36 @@ import (
 type AnswerCache struct {
 	// Dir holds the cache files; created when needed.
 	Dir string
-	// Impure lists the providers whose PlanResourceChange may consult
-	// something besides its inputs (a remote API, the clock, files), by
-	// source address ("hashicorp/kubernetes", with or without the
-	// registry host). Their plans are never cached; their validations are.
-	// nil means DefaultImpureProviders.
+	// Impure lists what plans by consulting something besides its inputs
+	// (a remote API, the clock, files): providers by source address
+	// ("hashicorp/kubernetes", with or without the registry host) and
+	// resource types by name ("indigo_step", no slash). Their plans are
+	// never cached; their validations are. nil means
+	// DefaultImpureProviders.
 	Impure []string
 
 	mu    sync.Mutex
 	books map[string]*answerBook
 }
 
-// DefaultImpureProviders are the providers known to consult something
-// besides their inputs while planning:
+// DefaultImpureProviders are the providers and resource types known to
+// consult something besides their inputs while planning:
 //
 //   - hashicorp/kubernetes: kubernetes_manifest plans against the API
 //     server (its OpenAPI schema, a server-side dry run);
 //   - hashicorp/helm: helm_release fetches and renders charts in plan;
 //   - gavinbunney/kubectl, alekc/kubectl: kubectl_manifest asks the API
 //     server in plan;
-//   - hashicorp/time: rotations depend on the clock.
+//   - hashicorp/time: rotations depend on the clock;
+//   - indigo_step (indigo's built-in provider): hashes its script or
+//     playbook files, and looks for the tools that run them, in plan.
 var DefaultImpureProviders = []string{
 	"hashicorp/kubernetes",
 	"hashicorp/helm",
 	"gavinbunney/kubectl",
 	"alekc/kubectl",
 	"hashicorp/time",
+	"indigo_step",
 }
 
 const (
@@ -106,14 +110,23 @@ const (
 	staleAfter = 30 * 24 * time.Hour
 )
 
-// impure reports whether the provider named name is in the Impure list.
-func (c *AnswerCache) impure(name string) bool {
+// impure reports whether the provider named name is in the Impure list,
+// and which of its resource types are.
+func (c *AnswerCache) impure(name string) (bool, map[string]bool) {
 	list := c.Impure
 	if list == nil {
 		list = DefaultImpureProviders
 	}
 	name = normalProviderName(name)
-	return slices.ContainsFunc(list, func(s string) bool { return normalProviderName(s) == name })
+	types := map[string]bool{}
+	for _, s := range list {
+		if !strings.Contains(s, "/") {
+			types[strings.TrimSpace(s)] = true
+		} else if normalProviderName(s) == name {
+			return true, nil
+		}
+	}
+	return false, types
 }
 
 // normalProviderName drops the default registry hosts and the case.
@@ -510,6 +523,8 @@ func commandIdentity(opts StartOptions, name string) [32]byte {
 type answerState struct {
 	book   *answerBook // nil: no caching
 	impure bool
+	// impureTypes are the resource types whose plans are not kept.
+	impureTypes map[string]bool
 	// ident is the provider's identity (commandIdentity) plus its
 	// protocol version.
 	ident [32]byte
@@ -722,7 +737,7 @@ func readKey(addr, typeName string, state *dynamicValue, private []byte) answerK
 // said (no error, nothing deferred, the same state), so that a plan from
 // that state may come from the cache.
 func (p *Provider) noteRead(req ReadRequest, call readCall, res *readResult, resp ReadResponse) {
-	if p.ans.book == nil || p.ans.impure || res.deferred || resp.Diagnostics.HasErrors() || resp.NewState == cty.NilVal || resp.NewState.IsNull() {
+	if p.ans.book == nil || p.ans.impure || p.ans.impureTypes[req.TypeName] || res.deferred || resp.Diagnostics.HasErrors() || resp.NewState == cty.NilVal || resp.NewState.IsNull() {
 		return
 	}
 	if res.newState == nil || !bytes.Equal(res.newState.msgpack, call.state.msgpack) {
@@ -739,7 +754,7 @@ func (p *Provider) noteRead(req ReadRequest, call readCall, res *readResult, res
 // unknown values, a create, unknown values in the request, or a prior
 // state that ReadResource has not just confirmed.
 func (p *Provider) planKey(ls *loadedSchema, req PlanRequest, call planCall) (answerKey, bool) {
-	if p.ans.book == nil || p.ans.impure || p.ans.unsure.Load() {
+	if p.ans.book == nil || p.ans.impure || p.ans.impureTypes[req.TypeName] || p.ans.unsure.Load() {
 		return answerKey{}, false
 	}
 	configured := p.ans.configured.Load()

@@ -268,6 +268,8 @@ func TestAnswerCache(t *testing.T) {
 			// are.
 			impure := &AnswerCache{Dir: r.cache.Dir, Impure: []string{"indigo-cloud/indigotest"}}
 			wantCalls(t, "impure provider", r.plan(impure, true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 3})
+			impureType := &AnswerCache{Dir: r.cache.Dir, Impure: []string{"indigotest_noop"}}
+			wantCalls(t, "impure resource type", r.plan(impureType, true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 3})
 
 			// The switch: no cache, every call.
 			wantCalls(t, "cache off", r.plan(nil, true), all)

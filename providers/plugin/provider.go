@@ -269,7 +269,7 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 	p.version = client.NegotiatedVersion()
 	if opts.Answers != nil && opts.CacheKey != "" {
 		p.ans.book = opts.Answers.book(opts.CacheKey)
-		p.ans.impure = opts.Answers.impure(name)
+		p.ans.impure, p.ans.impureTypes = opts.Answers.impure(name)
 		p.ans.ident = sha256.Sum256(fmt.Appendf(ident[:], "protocol %d", p.version))
 	}
 	logger.Debug("provider started", "provider", name, "protocol", p.version, "pid", p.proc.Pid())
