@@ -11,8 +11,13 @@ import (
 	"github.com/indigo-cloud/indigo/providers/plugin/plugintest"
 )
 
-// cacheStats matches the debug line a provider logs when it closes.
-var cacheStats = regexp.MustCompile(`provider answer cache: provider=hashicorp/local hits=(\d+) asked=(\d+) kept=(\d+)`)
+// cacheStats matches the debug line a provider logs when it closes;
+// received matches the trace line hashicorp/local logs for each request it
+// receives.
+var (
+	cacheStats = regexp.MustCompile(`provider answer cache: provider=hashicorp/local hits=(\d+) asked=(\d+) kept=(\d+)`)
+	received   = regexp.MustCompile(`Received request.*tf_rpc=([A-Za-z]+)`)
+)
 
 // TestProviderAnswerCacheLocal runs indigo with hashicorp/local as a user
 // would: the second plan with nothing to do takes every validation and
@@ -41,12 +46,15 @@ resource "local_file" "f" {
 		t.Fatal(err)
 	}
 	logFile, home := filepath.Join(t.TempDir(), "log"), t.TempDir()
+	// calls counts the requests hashicorp/local received in the last run,
+	// by RPC, from its own trace log.
+	var calls map[string]int
 	// run runs indigo and returns its output and the answer cache's counts.
 	run := func(env []string, args ...string) (string, [3]int) {
 		t.Helper()
 		_ = os.Remove(logFile)
 		cmd := indigoCmd(t, dir, args...)
-		cmd.Env = append(cmd.Env, "TF_CLI_CONFIG_FILE="+cliConfig, "HOME="+home, "INDIGO_LOG=debug", "INDIGO_LOG_PATH="+logFile,
+		cmd.Env = append(cmd.Env, "TF_CLI_CONFIG_FILE="+cliConfig, "HOME="+home, "INDIGO_LOG=trace", "INDIGO_LOG_PATH="+logFile,
 			"HTTPS_PROXY=http://127.0.0.1:1", "HTTP_PROXY=http://127.0.0.1:1")
 		cmd.Env = append(cmd.Env, env...)
 		out, err := cmd.CombinedOutput()
@@ -60,6 +68,10 @@ resource "local_file" "f" {
 				n, _ := strconv.Atoi(m[i+1])
 				counts[i] += n
 			}
+		}
+		calls = map[string]int{}
+		for _, m := range received.FindAllStringSubmatch(string(log), -1) {
+			calls[m[1]]++
 		}
 		return string(out), counts
 	}
@@ -80,6 +92,10 @@ resource "local_file" "f" {
 	if c != [3]int{7, 0, 0} {
 		t.Errorf("second plan: hits, asked, kept = %v, want 7 hits and nothing asked", c)
 	}
+	// What the provider itself says it received: reads only.
+	if calls["ReadResource"] != 3 || calls["PlanResourceChange"] != 0 || calls["ValidateResourceTypeConfig"] != 0 || calls["PrepareProviderConfig"] != 0 {
+		t.Errorf("second plan: the provider received %v; want 3 ReadResource and no validation or plan", calls)
+	}
 
 	// Off, by flag and by environment: nothing from the cache.
 	for _, off := range []struct {
@@ -87,8 +103,8 @@ resource "local_file" "f" {
 		args []string
 	}{{nil, []string{"plan", "-provider-cache=false"}}, {[]string{"INDIGO_PROVIDER_CACHE=off"}, []string{"plan"}}} {
 		out, c := run(off.env, off.args...)
-		if out != first || c != [3]int{} {
-			t.Errorf("%v %v: counts %v, output:\n%s", off.env, off.args, c, out)
+		if out != first || c != [3]int{} || calls["PlanResourceChange"] != 3 || calls["ValidateResourceTypeConfig"] != 3 {
+			t.Errorf("%v %v: counts %v, provider received %v, output:\n%s", off.env, off.args, c, calls, out)
 		}
 		if _, err := os.Stat(filepath.Join(dir, ".indigo", "provider-answers")); err != nil {
 			t.Errorf("the cache directory: %v", err)
