@@ -49,6 +49,7 @@ type runFlags struct {
 	autoApprove      bool
 	noColor          bool
 	providerTimeout  time.Duration
+	providerCache    bool
 }
 
 func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
@@ -67,6 +68,7 @@ func (f *runFlags) register(cmd *cobra.Command, forApply bool) {
 	fl.BoolVar(&f.noColor, "no-color", false, "accepted for Terraform compatibility; output has no color")
 	fl.BoolVar(&f.destroy, "destroy", false, "plan to destroy everything the state records")
 	fl.DurationVar(&f.providerTimeout, "provider-timeout", f.timeoutDefault(), "give up on a provider call that takes longer (default from INDIGO_PROVIDER_TIMEOUT, else 30m)")
+	fl.BoolVar(&f.providerCache, "provider-cache", providerCacheDefault(), "reuse provider answers that are pure functions of their inputs from earlier runs (-provider-cache=false, or INDIGO_PROVIDER_CACHE=off: ask the provider every time)")
 	if forApply {
 		fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	} else {
@@ -116,6 +118,7 @@ func (w *workspace) planOptions(f *runFlags) (planner.Options, error) {
 	if len(f.targets) > 0 && len(f.excludes) > 0 {
 		return planner.Options{}, &exitError{code: 1, msg: "-target and -exclude cannot be used together: -target keeps only what it names, -exclude leaves out what it names; use one of them"}
 	}
+	w.providerCache = &f.providerCache
 	vars, ranges, err := w.variables(&f.varFlags)
 	if err != nil {
 		return planner.Options{}, err

@@ -47,6 +47,8 @@ type workspace struct {
 	// enc is the encryption configuration (encryption.go), decoded once.
 	enc     *encrypt.Config
 	encDone bool
+	// providerCache is -provider-cache, when the command has it.
+	providerCache *bool
 }
 
 // loadWorkspace loads the configuration at path (a directory or a TOSCA
@@ -166,6 +168,7 @@ func (w *workspace) providers() (planner.Providers, error) {
 	if dir, err := os.UserCacheDir(); err == nil {
 		l.Cache = &plugin.SchemaCache{Dir: filepath.Join(dir, "indigo", "schemas")}
 	}
+	l.Answers = w.answerCache()
 	if needsInstalled(w.res.Config) {
 		env := install.DefaultCLIEnv()
 		cliCfg, diags := install.LoadCLIConfig(env)

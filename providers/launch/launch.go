@@ -2,8 +2,9 @@
 // providers by re-executing the indigo binary in plugin mode, every other
 // provider from the binary that providers/install finds and verifies
 // against the dependency lock file. Each is a separate process spoken to
-// over go-plugin by providers/plugin, with its schema cached on disk keyed
-// by the binary's hash.
+// over go-plugin by providers/plugin, with its schema (and, when asked, its
+// answers that are pure functions of their inputs) cached on disk keyed by
+// the binary's hash.
 //
 // It does not install anything (indigo init does) and knows nothing of the
 // planner, which receives what Start returns through its own interface.
@@ -41,6 +42,10 @@ type Launcher struct {
 	Locks  *install.Locks
 	// Cache keeps provider schemas between runs; nil disables it.
 	Cache *plugin.SchemaCache
+	// Answers keeps the provider answers that are pure functions of their
+	// inputs between runs; nil disables it. It needs the binary's hash,
+	// which Start works out for Cache too.
+	Answers *plugin.AnswerCache
 	// Logger receives provider logs; nil is silent.
 	Logger hclog.Logger
 	// Dir is the working directory of provider processes ("" = ours).
@@ -68,7 +73,9 @@ func (l *Launcher) Start(ctx context.Context, addr config.Provider) (*plugin.Pro
 			return nil, err
 		}
 		cmd = c
-		key = l.selfHash() + " " + addr.String()
+		if h := l.selfHash(); h != "" {
+			key = h + " " + addr.String()
+		}
 	} else {
 		if l.Finder == nil {
 			return nil, fmt.Errorf("provider %s is not installed: run \"indigo init\"", addr.ForDisplay())
@@ -83,12 +90,15 @@ func (l *Launcher) Start(ctx context.Context, addr config.Provider) (*plugin.Pro
 			}
 		}
 		cmd = exec.Command(inst.Executable)
-		key = l.fileHash(inst.Executable) + " " + addr.String()
+		// Without the binary's hash nothing may be cached.
+		if h := l.fileHash(inst.Executable); h != "" {
+			key = h + " " + addr.String()
+		}
 	}
 	cmd.Dir = l.Dir
 	opts := plugin.StartOptions{Name: addr.ForDisplay(), Cmd: cmd, Logger: l.Logger}
-	if l.Cache != nil && key != "" {
-		opts.Cache, opts.CacheKey = l.Cache, key
+	if key != "" && (l.Cache != nil || l.Answers != nil) {
+		opts.Cache, opts.CacheKey, opts.Answers = l.Cache, key, l.Answers
 	}
 	return plugin.Start(ctx, opts)
 }

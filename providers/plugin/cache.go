@@ -66,12 +66,22 @@ func (c *SchemaCache) load(key string, protocolVersion int) ([]byte, error) {
 
 // store writes the schema for key atomically.
 func (c *SchemaCache) store(key string, protocolVersion int, payload []byte) error {
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+	if err := writeAtomic(c.Dir, ".schema-*", c.file(key), cacheHeader(key, protocolVersion, payload), payload); err != nil {
 		return fmt.Errorf("schema cache: %w", err)
 	}
-	f, err := os.CreateTemp(c.Dir, ".schema-*")
+	return nil
+}
+
+// writeAtomic writes the parts to path through a temporary file in dir
+// (named after pattern) that is synced and renamed: readers see the old
+// file or the whole new one.
+func writeAtomic(dir, pattern, path string, parts ...[]byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return fmt.Errorf("schema cache: %w", err)
+		return err
 	}
 	tmp := f.Name()
 	defer func() {
@@ -79,23 +89,21 @@ func (c *SchemaCache) store(key string, protocolVersion int, payload []byte) err
 			_ = os.Remove(tmp)
 		}
 	}()
-	if _, err := f.Write(cacheHeader(key, protocolVersion, payload)); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("schema cache: writing %s: %w", tmp, err)
-	}
-	if _, err := f.Write(payload); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("schema cache: writing %s: %w", tmp, err)
+	for _, part := range parts {
+		if _, err := f.Write(part); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("writing %s: %w", tmp, err)
+		}
 	}
 	if err := f.Sync(); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("schema cache: syncing %s: %w", tmp, err)
+		return fmt.Errorf("syncing %s: %w", tmp, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("schema cache: closing %s: %w", tmp, err)
+		return fmt.Errorf("closing %s: %w", tmp, err)
 	}
-	if err := os.Rename(tmp, c.file(key)); err != nil {
-		return fmt.Errorf("schema cache: %w", err)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
 	}
 	tmp = ""
 	return nil

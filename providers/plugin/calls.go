@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -282,11 +283,21 @@ func (p *Provider) ValidateProviderConfig(ctx context.Context, cfg cty.Value) (c
 	if diags := enc.diags(p.name, op, ""); diags != nil {
 		return cty.NilVal, diags
 	}
+	key, cacheable := p.validationKey(ls, op, "p", "", cfg, dv)
+	if cacheable {
+		if diags, ok := p.cachedValidation(key); ok {
+			return cfg, diags
+		}
+	}
 	prepared, diags, err := p.proto.validateProviderConfig(ctx, dv)
 	if err != nil {
 		return cty.NilVal, p.failed(ctx, op, "", err)
 	}
-	if prepared == dv {
+	if prepared == dv || (prepared != nil && len(prepared.msgpack) > 0 && bytes.Equal(prepared.msgpack, dv.msgpack)) {
+		// Only an answer that is the configuration itself is kept.
+		if cacheable {
+			p.keepValidation(key, diags)
+		}
 		return cfg, diags
 	}
 	v, err := decodeValue(prepared, ls.providerType)
@@ -317,6 +328,7 @@ func (p *Provider) ConfigureProvider(ctx context.Context, req ConfigureRequest) 
 	if err != nil {
 		return p.failed(ctx, op, "", err)
 	}
+	p.noteConfigured(version, req.Config, dv, diags)
 	return diags
 }
 
@@ -336,9 +348,18 @@ func (p *Provider) ValidateResourceConfig(ctx context.Context, req ValidateReque
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return diags
 	}
+	key, cacheable := p.validationKey(ls, op, "r", req.TypeName, req.Config, dv)
+	if cacheable {
+		if diags, ok := p.cachedValidation(key); ok {
+			return diags
+		}
+	}
 	diags, err = p.proto.validateResourceConfig(ctx, req.TypeName, dv)
 	if err != nil {
 		return p.failed(ctx, op, req.Addr, err)
+	}
+	if cacheable {
+		p.keepValidation(key, diags)
 	}
 	return diags
 }
@@ -359,9 +380,18 @@ func (p *Provider) ValidateDataResourceConfig(ctx context.Context, req ValidateR
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return diags
 	}
+	key, cacheable := p.validationKey(ls, op, "d", req.TypeName, req.Config, dv)
+	if cacheable {
+		if diags, ok := p.cachedValidation(key); ok {
+			return diags
+		}
+	}
 	diags, err = p.proto.validateDataResourceConfig(ctx, req.TypeName, dv)
 	if err != nil {
 		return p.failed(ctx, op, req.Addr, err)
+	}
+	if cacheable {
+		p.keepValidation(key, diags)
 	}
 	return diags
 }
@@ -429,6 +459,7 @@ func (p *Provider) ReadResource(ctx context.Context, req ReadRequest) ReadRespon
 	if resp.NewState, err = decodeValue(res.newState, ty); err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
 	}
+	p.noteRead(req, call, res, resp)
 	return resp
 }
 
@@ -455,6 +486,12 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return PlanResponse{Diagnostics: diags}
 	}
+	key, cacheable := p.planKey(ls, req, call)
+	if cacheable {
+		if resp, ok := p.cachedPlan(key, req, call, ty); ok {
+			return resp
+		}
+	}
 	res, err := p.proto.planResourceChange(ctx, call)
 	if err != nil {
 		return PlanResponse{Diagnostics: p.failed(ctx, op, req.Addr, err)}
@@ -470,6 +507,9 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	}
 	if resp.PlannedState, err = decodeValue(res.planned, ty); err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+	}
+	if cacheable {
+		p.keepPlan(key, req, call, res, resp, ty)
 	}
 	return resp
 }

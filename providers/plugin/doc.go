@@ -36,6 +36,13 @@
 // every goroutine Start created; after Close, calls fail with ErrClosed. A
 // context that ends while the provider is starting kills it.
 //
+// Caches: StartOptions.Cache keeps the schema on disk (SchemaCache);
+// StartOptions.Answers keeps, between runs, the answers that are pure
+// functions of their inputs (validations without errors, plans that change
+// nothing of an object ReadResource has just found unchanged), so that a
+// plan with nothing to do costs one call per resource (AnswerCache says
+// when an answer is kept and used). Both are keyed by StartOptions.CacheKey.
+//
 // Logging: the provider's stderr and log lines go to StartOptions.Logger at
 // their level (plain lines at debug); the last 4 KiB of stderr, minus debug
 // and trace log lines, are kept for error messages.

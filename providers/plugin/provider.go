@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -65,6 +66,9 @@ type StartOptions struct {
 	// sha256 of the binary, plus the provider's name for binaries serving
 	// several providers.
 	CacheKey string
+	// Answers, when set with a CacheKey, keeps the provider's answers that
+	// are pure functions of their inputs between runs (see AnswerCache).
+	Answers *AnswerCache
 }
 
 // Provider is a running provider plugin. Its methods are safe for concurrent
@@ -84,6 +88,8 @@ type Provider struct {
 
 	schemaMu sync.Mutex // held while a schema is being fetched
 	loaded   atomic.Pointer[loadedSchema]
+
+	ans answerState
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -160,6 +166,12 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 		logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Off, Output: io.Discard})
 	}
 	silent := logger.GetLevel() == hclog.Off
+	var ident [32]byte
+	if opts.Answers != nil && opts.CacheKey != "" {
+		// Before go-plugin adds its handshake (a fresh certificate
+		// each time) to the environment.
+		ident = commandIdentity(opts, name)
+	}
 	tail := newStderrTail(stderrTailSize)
 	st := &starter{}
 	var startTimeout time.Duration
@@ -255,6 +267,11 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 	p.proto = proto
 	p.proc = st.proc
 	p.version = client.NegotiatedVersion()
+	if opts.Answers != nil && opts.CacheKey != "" {
+		p.ans.book = opts.Answers.book(opts.CacheKey)
+		p.ans.impure, p.ans.impureTypes = opts.Answers.impure(name)
+		p.ans.ident = sha256.Sum256(fmt.Appendf(ident[:], "protocol %d", p.version))
+	}
 	logger.Debug("provider started", "provider", name, "protocol", p.version, "pid", p.proc.Pid())
 	return p, nil
 }
@@ -292,6 +309,7 @@ func (p *Provider) Name() string { return p.name }
 func (p *Provider) Close() error {
 	p.closeOnce.Do(func() {
 		p.closed.Store(true)
+		p.flushAnswers()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)

@@ -91,3 +91,35 @@ func (f *faulty5) ApplyResourceChange(ctx context.Context, req *tfprotov5.ApplyR
 	}
 	return resp, err
 }
+
+func (f *faulty6) ValidateProviderConfig(ctx context.Context, req *tfprotov6.ValidateProviderConfigRequest) (*tfprotov6.ValidateProviderConfigResponse, error) {
+	intercept("ValidateProviderConfig")
+	return f.ProviderServer.ValidateProviderConfig(ctx, req)
+}
+
+func (f *faulty6) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	intercept("ValidateResourceConfig")
+	return f.ProviderServer.ValidateResourceConfig(ctx, req)
+}
+
+func (f *faulty6) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
+	intercept("ValidateDataResourceConfig")
+	return f.ProviderServer.ValidateDataResourceConfig(ctx, req)
+}
+
+// The protocol-5 validations are recorded under their protocol-6 names.
+
+func (f *faulty5) PrepareProviderConfig(ctx context.Context, req *tfprotov5.PrepareProviderConfigRequest) (*tfprotov5.PrepareProviderConfigResponse, error) {
+	intercept("ValidateProviderConfig")
+	return f.ProviderServer.PrepareProviderConfig(ctx, req)
+}
+
+func (f *faulty5) ValidateResourceTypeConfig(ctx context.Context, req *tfprotov5.ValidateResourceTypeConfigRequest) (*tfprotov5.ValidateResourceTypeConfigResponse, error) {
+	intercept("ValidateResourceConfig")
+	return f.ProviderServer.ValidateResourceTypeConfig(ctx, req)
+}
+
+func (f *faulty5) ValidateDataSourceConfig(ctx context.Context, req *tfprotov5.ValidateDataSourceConfigRequest) (*tfprotov5.ValidateDataSourceConfigResponse, error) {
+	intercept("ValidateDataResourceConfig")
+	return f.ProviderServer.ValidateDataSourceConfig(ctx, req)
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/indigo-cloud/indigo/providers/plugin/plugintest"
+)
+
+// cacheStats matches the debug line a provider logs when it closes;
+// received matches the trace line hashicorp/local logs for each request it
+// receives.
+var (
+	cacheStats = regexp.MustCompile(`provider answer cache: provider=hashicorp/local hits=(\d+) asked=(\d+) kept=(\d+)`)
+	received   = regexp.MustCompile(`Received request.*tf_rpc=([A-Za-z]+)`)
+)
+
+// TestProviderAnswerCacheLocal runs indigo with hashicorp/local as a user
+// would: the second plan with nothing to do takes every validation and
+// plan from the cache (only ReadResource reaches the provider) and prints
+// the same plan; a changed configuration, a file changed on disk (drift),
+// -provider-cache=false and INDIGO_PROVIDER_CACHE=off go to the provider and
+// print what the provider says.
+func TestProviderAnswerCacheLocal(t *testing.T) {
+	cliConfig := localMirror(t, plugintest.RealProvider(t, plugintest.LocalModule, plugintest.LocalVersion))
+	dir := t.TempDir()
+	main := `terraform {
+  required_providers {
+    local = {
+      source = "hashicorp/local"
+    }
+  }
+}
+
+resource "local_file" "f" {
+  count    = 3
+  filename = "${path.module}/out/f${count.index}.txt"
+  content  = "file ${count.index}\n"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logFile, home := filepath.Join(t.TempDir(), "log"), t.TempDir()
+	// calls counts the requests hashicorp/local received in the last run,
+	// by RPC, from its own trace log.
+	var calls map[string]int
+	// run runs indigo and returns its output and the answer cache's counts.
+	run := func(env []string, args ...string) (string, [3]int) {
+		t.Helper()
+		_ = os.Remove(logFile)
+		cmd := indigoCmd(t, dir, args...)
+		cmd.Env = append(cmd.Env, "TF_CLI_CONFIG_FILE="+cliConfig, "HOME="+home, "INDIGO_LOG=trace", "INDIGO_LOG_PATH="+logFile,
+			"HTTPS_PROXY=http://127.0.0.1:1", "HTTP_PROXY=http://127.0.0.1:1")
+		cmd.Env = append(cmd.Env, env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("indigo %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		log, _ := os.ReadFile(logFile)
+		var counts [3]int
+		for _, m := range cacheStats.FindAllStringSubmatch(string(log), -1) {
+			for i := range counts {
+				n, _ := strconv.Atoi(m[i+1])
+				counts[i] += n
+			}
+		}
+		calls = map[string]int{}
+		for _, m := range received.FindAllStringSubmatch(string(log), -1) {
+			calls[m[1]]++
+		}
+		return string(out), counts
+	}
+	run(nil, "init")
+	run(nil, "apply", "-auto-approve")
+
+	first, c := run(nil, "plan")
+	// The validations are those apply kept; the plans are new (apply
+	// changed every state).
+	if !strings.Contains(first, "No changes") || c != [3]int{4, 3, 3} {
+		t.Fatalf("first plan after apply: counts %v\n%s", c, first)
+	}
+	second, c := run(nil, "plan")
+	if second != first {
+		t.Errorf("the plan from the cache differs:\n%s\nfrom the provider's:\n%s", second, first)
+	}
+	// 3 validations, 3 plans, the provider configuration's validation.
+	if c != [3]int{7, 0, 0} {
+		t.Errorf("second plan: hits, asked, kept = %v, want 7 hits and nothing asked", c)
+	}
+	// What the provider itself says it received: reads only.
+	if calls["ReadResource"] != 3 || calls["PlanResourceChange"] != 0 || calls["ValidateResourceTypeConfig"] != 0 || calls["PrepareProviderConfig"] != 0 {
+		t.Errorf("second plan: the provider received %v; want 3 ReadResource and no validation or plan", calls)
+	}
+
+	// Off, by flag and by environment: nothing from the cache.
+	for _, off := range []struct {
+		env  []string
+		args []string
+	}{{nil, []string{"plan", "-provider-cache=false"}}, {[]string{"INDIGO_PROVIDER_CACHE=off"}, []string{"plan"}}} {
+		out, c := run(off.env, off.args...)
+		if out != first || c != [3]int{} || calls["PlanResourceChange"] != 3 || calls["ValidateResourceTypeConfig"] != 3 {
+			t.Errorf("%v %v: counts %v, provider received %v, output:\n%s", off.env, off.args, c, calls, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, ".indigo", "provider-answers")); err != nil {
+			t.Errorf("the cache directory: %v", err)
+		}
+	}
+
+	// Drift: a file changed on disk is read back as gone, and planned
+	// again, cache or not.
+	if err := os.WriteFile(filepath.Join(dir, "out", "f1.txt"), []byte("changed behind indigo's back\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	drifted, c := run(nil, "plan")
+	if !strings.Contains(drifted, "local_file.f[1] will be created") || !strings.Contains(drifted, "1 to add, 0 to change, 0 to destroy") {
+		t.Errorf("plan after drift:\n%s", drifted)
+	}
+	if c[0] != 6 {
+		t.Errorf("plan after drift: hits, asked, kept = %v; want the 4 validations and the 2 unchanged plans from the cache", c)
+	}
+	if uncached, _ := run([]string{"INDIGO_PROVIDER_CACHE=off"}, "plan"); uncached != drifted {
+		t.Errorf("plan after drift without the cache differs:\n%s\nwith the cache:\n%s", uncached, drifted)
+	}
+	run(nil, "apply", "-auto-approve")
+
+	// A changed configuration: f[2]'s new content is validated and
+	// planned by the provider (a replacement: content forces it).
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(strings.Replace(main, `"file ${count.index}\n"`, `count.index == 2 ? "new\n" : "file ${count.index}\n"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed, c := run(nil, "plan")
+	if !strings.Contains(changed, "local_file.f[2] must be replaced") || !strings.Contains(changed, "1 to add, 0 to change, 1 to destroy") {
+		t.Errorf("plan after a configuration change:\n%s", changed)
+	}
+	if c[1] == 0 {
+		t.Errorf("plan after a configuration change: hits, asked, kept = %v; the provider must be asked about f[2]", c)
+	}
+	if uncached, _ := run([]string{"INDIGO_PROVIDER_CACHE=off"}, "plan"); uncached != changed {
+		t.Errorf("plan after a configuration change without the cache differs:\n%s\nwith the cache:\n%s", uncached, changed)
+	}
+}

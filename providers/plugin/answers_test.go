@@ -1,0 +1,416 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// answerRig runs "plans" of indigotest_noop resources against the test
+// provider the way the planner does (validate and configure the provider;
+// per resource: ReadResource, ValidateResourceConfig, PlanResourceChange),
+// one provider process per run, and counts the calls that reached the
+// provider (INDIGO_TESTPROVIDER_CALLS).
+type answerRig struct {
+	t        *testing.T
+	protocol int
+	calls    string
+	cache    *AnswerCache
+	key      string
+	env      []string
+	prefix   string
+	// unknownPrefix configures the provider with an unknown prefix.
+	unknownPrefix bool
+	// inputs are the resources' configured inputs, states their applied
+	// states and privates their private data.
+	inputs   map[string]string
+	states   map[string]cty.Value
+	privates map[string][]byte
+}
+
+func newAnswerRig(t *testing.T, protocol int) *answerRig {
+	dir := t.TempDir()
+	return &answerRig{
+		t: t, protocol: protocol,
+		calls:  filepath.Join(dir, "calls"),
+		cache:  &AnswerCache{Dir: filepath.Join(dir, "answers")},
+		key:    "sha256-of-the-binary " + testProviderName,
+		prefix: "p",
+		inputs: map[string]string{"a": "one", "b": "two", "c": "three"},
+		states: map[string]cty.Value{}, privates: map[string][]byte{},
+	}
+}
+
+// start starts the provider with the rig's cache (nil: none) and configures
+// it.
+func (r *answerRig) start(cache *AnswerCache) *Provider {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	env := append([]string{"INDIGO_TESTPROVIDER_CALLS=" + r.calls}, r.env...)
+	p, err := Start(ctx, StartOptions{Name: testProviderName, Cmd: providerCmd(r.t, r.protocol, env...), Logger: testLogger(), CacheKey: r.key, Answers: cache})
+	if err != nil {
+		r.t.Fatalf("starting the test provider: %v", err)
+	}
+	r.t.Cleanup(func() { _ = p.Close() })
+	s, err := p.Schema(ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	cfg := objectOf(s.Provider, map[string]cty.Value{"prefix": cty.StringVal(r.prefix)})
+	if r.unknownPrefix {
+		cfg = objectOf(s.Provider, map[string]cty.Value{"prefix": cty.UnknownVal(cty.String)})
+	}
+	prepared, diags := p.ValidateProviderConfig(ctx, cfg)
+	if diags.HasErrors() {
+		r.t.Fatalf("ValidateProviderConfig: %v", diags.Err())
+	}
+	if diags := p.ConfigureProvider(ctx, ConfigureRequest{Config: prepared}); diags.HasErrors() {
+		r.t.Fatalf("ConfigureProvider: %v", diags.Err())
+	}
+	return p
+}
+
+func (r *answerRig) noop(p *Provider) *Block {
+	s, err := p.Schema(context.Background())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return s.Resources["indigotest_noop"].Block
+}
+
+// apply creates the resources.
+func (r *answerRig) apply() {
+	r.t.Helper()
+	ctx := context.Background()
+	p := r.start(nil)
+	defer p.Close()
+	b := r.noop(p)
+	for name, input := range r.inputs {
+		cfg := objectOf(b, map[string]cty.Value{"input": cty.StringVal(input)})
+		null := cty.NullVal(b.ImpliedType())
+		plan := p.PlanResourceChange(ctx, PlanRequest{Addr: "indigotest_noop." + name, TypeName: "indigotest_noop", PriorState: null, ProposedNewState: cfg, Config: cfg})
+		if plan.Diagnostics.HasErrors() {
+			r.t.Fatalf("plan create %s: %v", name, plan.Diagnostics.Err())
+		}
+		applied := p.ApplyResourceChange(ctx, ApplyRequest{Addr: "indigotest_noop." + name, TypeName: "indigotest_noop", PriorState: null, PlannedState: plan.PlannedState, Config: cfg, PlannedPrivate: plan.PlannedPrivate})
+		if applied.Diagnostics.HasErrors() {
+			r.t.Fatalf("apply %s: %v", name, applied.Diagnostics.Err())
+		}
+		r.states[name], r.privates[name] = applied.NewState, applied.Private
+	}
+}
+
+// planRun is what one run saw.
+type planRun struct {
+	planned map[string]cty.Value
+	calls   map[string]int
+	stats   AnswerStats
+}
+
+// plan makes one plan with cache (nil: none); refresh false skips
+// ReadResource.
+func (r *answerRig) plan(cache *AnswerCache, refresh bool) planRun {
+	r.t.Helper()
+	if err := os.Remove(r.calls); err != nil && !os.IsNotExist(err) {
+		r.t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := r.start(cache)
+	b := r.noop(p)
+	run := planRun{planned: map[string]cty.Value{}, calls: map[string]int{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for name, input := range r.inputs {
+		wg.Go(func() {
+			addr := "indigotest_noop." + name
+			prior, private := r.states[name], r.privates[name]
+			if refresh {
+				read := p.ReadResource(ctx, ReadRequest{Addr: addr, TypeName: "indigotest_noop", PriorState: prior, Private: private})
+				if read.Diagnostics.HasErrors() {
+					r.t.Errorf("read %s: %v", name, read.Diagnostics.Err())
+					return
+				}
+				prior, private = read.NewState, read.Private
+			}
+			cfg := objectOf(b, map[string]cty.Value{"input": cty.StringVal(input)})
+			if d := p.ValidateResourceConfig(ctx, ValidateRequest{Addr: addr, TypeName: "indigotest_noop", Config: cfg}); d.HasErrors() {
+				r.t.Errorf("validate %s: %v", name, d.Err())
+			}
+			proposed := objectOf(b, map[string]cty.Value{"id": prior.GetAttr("id"), "input": cty.StringVal(input)})
+			plan := p.PlanResourceChange(ctx, PlanRequest{Addr: addr, TypeName: "indigotest_noop", PriorState: prior, ProposedNewState: proposed, Config: cfg, PriorPrivate: private})
+			if plan.Diagnostics.HasErrors() {
+				r.t.Errorf("plan %s: %v", name, plan.Diagnostics.Err())
+				return
+			}
+			mu.Lock()
+			run.planned[name] = plan.PlannedState
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	run.stats = p.AnswerStats()
+	_ = p.Close()
+	raw, err := os.ReadFile(r.calls)
+	if err != nil && !os.IsNotExist(err) {
+		r.t.Fatal(err)
+	}
+	for _, line := range strings.Fields(string(raw)) {
+		run.calls[line]++
+	}
+	return run
+}
+
+// wantCalls checks the provider calls of a run.
+func wantCalls(t *testing.T, what string, run planRun, want map[string]int) {
+	t.Helper()
+	for op, n := range want {
+		if run.calls[op] != n {
+			t.Errorf("%s: %d %s calls reached the provider, want %d (all: %v, cache %+v)", what, run.calls[op], op, n, run.calls, run.stats)
+		}
+	}
+}
+
+// samePlans checks two runs planned the same states.
+func samePlans(t *testing.T, what string, got, want planRun) {
+	t.Helper()
+	if len(got.planned) != len(want.planned) {
+		t.Fatalf("%s: %d plans, want %d", what, len(got.planned), len(want.planned))
+	}
+	for name, v := range want.planned {
+		if !got.planned[name].RawEquals(v) {
+			t.Errorf("%s: %s planned %#v, want %#v", what, name, got.planned[name], v)
+		}
+	}
+}
+
+// TestAnswerCache: a second plan of unchanged resources asks the provider
+// nothing but ReadResource and plans the same; a change of configuration,
+// of provider configuration, of provider binary or environment, a missing
+// refresh, an impure provider, a damaged file and the switch all go back
+// to the provider.
+func TestAnswerCache(t *testing.T) {
+	for _, protocol := range []int{5, 6} {
+		t.Run(fmt.Sprintf("protocol%d", protocol), func(t *testing.T) {
+			t.Parallel()
+			r := newAnswerRig(t, protocol)
+			r.apply()
+			all := map[string]int{"ReadResource": 3, "ValidateResourceConfig": 3, "PlanResourceChange": 3, "ValidateProviderConfig": 1}
+
+			first := r.plan(r.cache, true)
+			wantCalls(t, "first plan", first, all)
+			for name, v := range first.planned {
+				if !v.RawEquals(r.states[name]) {
+					t.Fatalf("first plan of %s = %#v, want no change from %#v", name, v, r.states[name])
+				}
+			}
+
+			second := r.plan(r.cache, true)
+			wantCalls(t, "second plan", second, map[string]int{"ReadResource": 3, "ValidateResourceConfig": 0, "PlanResourceChange": 0, "ValidateProviderConfig": 0, "ConfigureProvider": 1})
+			samePlans(t, "second plan", second, first)
+			if second.stats.Hits != 7 {
+				t.Errorf("second plan: %+v, want 7 hits", second.stats)
+			}
+
+			// A fresh AnswerCache reads the same file, as the next
+			// indigo process does.
+			third := r.plan(&AnswerCache{Dir: r.cache.Dir}, true)
+			wantCalls(t, "plan from the file", third, map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
+			samePlans(t, "plan from the file", third, first)
+
+			// Without a refresh, nothing confirms the prior state.
+			noRefresh := r.plan(r.cache, false)
+			wantCalls(t, "plan without refresh", noRefresh, map[string]int{"ReadResource": 0, "ValidateResourceConfig": 0, "PlanResourceChange": 3})
+			samePlans(t, "plan without refresh", noRefresh, first)
+
+			// A changed configuration: b is validated and planned again,
+			// and the plan shows the change.
+			r.inputs["b"] = "two, changed"
+			changed := r.plan(r.cache, true)
+			wantCalls(t, "changed configuration", changed, map[string]int{"ValidateResourceConfig": 1, "PlanResourceChange": 1})
+			if got := changed.planned["b"].GetAttr("input"); !got.RawEquals(cty.StringVal("two, changed")) {
+				t.Errorf("changed configuration: b planned with input %#v", got)
+			}
+			r.inputs["b"] = "two"
+
+			// Another provider configuration: every plan is asked for.
+			r.prefix = "q"
+			reconfigured := r.plan(r.cache, true)
+			wantCalls(t, "other provider configuration", reconfigured, map[string]int{"ValidateProviderConfig": 1, "ValidateResourceConfig": 3, "PlanResourceChange": 3})
+			samePlans(t, "other provider configuration", reconfigured, first)
+			// A configuration with unknown values: nothing is taken
+			// from the cache, twice.
+			r.unknownPrefix = true
+			for range 2 {
+				wantCalls(t, "unknown provider configuration", r.plan(r.cache, true), map[string]int{"ValidateResourceConfig": 3, "PlanResourceChange": 3})
+			}
+			r.prefix, r.unknownPrefix = "p", false
+
+			// Another binary, or another environment.
+			r.key = "sha256-of-another-binary " + testProviderName
+			wantCalls(t, "other binary", r.plan(r.cache, true), all)
+			r.key = "sha256-of-the-binary " + testProviderName
+			r.env = []string{"SOME_PROVIDER_SETTING=1"}
+			wantCalls(t, "other environment", r.plan(r.cache, true), all)
+			// Logging settings are not part of the identity.
+			r.env = []string{"INDIGO_LOG=debug", "TF_LOG_PATH=" + filepath.Join(t.TempDir(), "log")}
+			wantCalls(t, "logging on", r.plan(r.cache, true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
+			r.env = nil
+
+			// An impure provider's plans are not cached; its validations
+			// are.
+			impure := &AnswerCache{Dir: r.cache.Dir, Impure: []string{"indigo-cloud/indigotest"}}
+			wantCalls(t, "impure provider", r.plan(impure, true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 3})
+			impureType := &AnswerCache{Dir: r.cache.Dir, Impure: []string{"indigotest_noop"}}
+			wantCalls(t, "impure resource type", r.plan(impureType, true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 3})
+
+			// The switch: no cache, every call.
+			wantCalls(t, "cache off", r.plan(nil, true), all)
+
+			// A damaged file is ignored, and rewritten.
+			files, _ := filepath.Glob(filepath.Join(r.cache.Dir, "*.answers"))
+			if len(files) != 2 {
+				t.Fatalf("cache files %v, want one per binary", files)
+			}
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b[len(b)-3] ^= 0x20
+				if err := os.WriteFile(f, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			damaged := r.plan(&AnswerCache{Dir: r.cache.Dir}, true)
+			wantCalls(t, "damaged file", damaged, all)
+			samePlans(t, "damaged file", damaged, first)
+			repaired := r.plan(&AnswerCache{Dir: r.cache.Dir}, true)
+			wantCalls(t, "rewritten file", repaired, map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
+		})
+	}
+}
+
+// TestAnswerCacheDiagnostics: warnings are replayed with their attribute
+// paths; errors are never kept.
+func TestAnswerCacheDiagnostics(t *testing.T) {
+	r := newAnswerRig(t, 6)
+	ctx := context.Background()
+	validate := func(value string) (Diagnostics, int) {
+		t.Helper()
+		_ = os.Remove(r.calls)
+		p := r.start(&AnswerCache{Dir: r.cache.Dir})
+		s, _ := p.Schema(ctx)
+		cfg := objectOf(s.Resources["indigotest_thing"].Block, map[string]cty.Value{"name": cty.StringVal("n"), "value": cty.StringVal(value)})
+		d := p.ValidateResourceConfig(ctx, ValidateRequest{Addr: "indigotest_thing.n", TypeName: "indigotest_thing", Config: cfg})
+		_ = p.Close()
+		raw, _ := os.ReadFile(r.calls)
+		return d, strings.Count(string(raw), "ValidateResourceConfig\n")
+	}
+	warned, n := validate("suspicious")
+	if n != 1 || len(warned) != 1 || warned[0].Severity != Warning {
+		t.Fatalf("first validation: %d calls, %#v", n, warned)
+	}
+	replayed, n := validate("suspicious")
+	if n != 0 {
+		t.Errorf("second validation: %d calls, want 0", n)
+	}
+	if len(replayed) != 1 || replayed[0].Severity != Warning || replayed[0].Summary != warned[0].Summary ||
+		replayed[0].Detail != warned[0].Detail || !replayed[0].Attribute.Equals(warned[0].Attribute) || FormatPath(replayed[0].Attribute) != "value" {
+		t.Errorf("replayed %#v, want %#v", replayed, warned)
+	}
+	for range 2 {
+		d, n := validate("invalid")
+		if n != 1 || !d.HasErrors() {
+			t.Errorf("validation with an error: %d calls, %v; want 1 call and the error every time", n, d)
+		}
+	}
+}
+
+// TestAnswerCacheConcurrent: several providers sharing one cache, and
+// several caches (processes) sharing one directory, plan at once; the file
+// stays whole and later runs use it.
+func TestAnswerCacheConcurrent(t *testing.T) {
+	r := newAnswerRig(t, 6)
+	r.apply()
+	for name := range r.inputs {
+		r.inputs[name] += " "
+	}
+	for i := range 10 {
+		r.inputs[fmt.Sprint("x", i)] = fmt.Sprint(i)
+	}
+	r.apply()
+	shared := &AnswerCache{Dir: r.cache.Dir}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		cache := shared
+		if i%2 == 1 {
+			cache = &AnswerCache{Dir: r.cache.Dir}
+		}
+		wg.Go(func() { r.plan(cache, true) })
+	}
+	wg.Wait()
+	files, _ := filepath.Glob(filepath.Join(r.cache.Dir, "*.answers"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v, want 1", files)
+	}
+	if _, err := readAnswers(files[0], r.key); err != nil {
+		t.Fatalf("cache file after concurrent runs: %v", err)
+	}
+	// Every run kept all of its answers, so whichever file won holds
+	// them all.
+	run := r.plan(&AnswerCache{Dir: r.cache.Dir}, true)
+	wantCalls(t, "after concurrent runs", run, map[string]int{"ReadResource": 13, "ValidateResourceConfig": 0, "PlanResourceChange": 0})
+}
+
+// TestAnswerBookPruning: an answer no run uses is forgotten once keepRuns
+// runs have written the file since it was last used; one in use stays, with
+// its warnings.
+func TestAnswerBookPruning(t *testing.T) {
+	dir := t.TempDir()
+	old, kept := answerKey{1}, answerKey{2}
+	b := (&AnswerCache{Dir: dir}).book("k")
+	b.keep(old, nil, false)
+	b.keep(kept, Diagnostics{{Severity: Warning, Summary: "w", Attribute: cty.GetAttrPath("tags").Index(cty.StringVal("x")).Index(cty.NumberIntVal(2))}}, true)
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
+	inFile := func(k answerKey) bool {
+		t.Helper()
+		f, err := readAnswers(b.path, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sa := range f.Answers {
+			if got, _, ok := sa.decode(); ok && got == k {
+				return true
+			}
+		}
+		return false
+	}
+	for run := 2; run <= keepRuns+1; run++ {
+		b := (&AnswerCache{Dir: dir}).book("k")
+		warnings, legacy, ok := b.lookup(kept)
+		if !ok || !legacy || len(warnings) != 1 || warnings[0].Severity != Warning || FormatPath(warnings[0].Attribute) != `tags["x"][2]` {
+			t.Fatalf("run %d: kept answer %v %v %#v", run, ok, legacy, warnings)
+		}
+		// A new answer each run, so that the file is written.
+		b.keep(answerKey{3, byte(run)}, nil, false)
+		if err := b.flush(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := inFile(old), run < keepRuns+1; got != want {
+			t.Fatalf("after run %d: unused answer in the file %v, want %v", run, got, want)
+		}
+		if !inFile(kept) {
+			t.Fatalf("after run %d: the answer in use is gone", run)
+		}
+	}
+}
