@@ -234,10 +234,12 @@ func (b *bench) mirror(provider string) (cli, sum string, err error) {
 	return cli, hex.EncodeToString(h[:]), nil
 }
 
+// header names the provider with its registry host: OpenTofu would
+// otherwise look for hashicorp/local at registry.opentofu.org.
 const header = `terraform {
   required_providers {
     local = {
-      source  = "hashicorp/local"
+      source  = "registry.terraform.io/hashicorp/local"
       version = "~> 2.5"
     }
   }
