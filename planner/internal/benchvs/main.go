@@ -518,8 +518,8 @@ func (b *bench) profile(dir string) error {
 // dropHeader leaves pprof's table without the lines above it that the
 // first listing printed already.
 func dropHeader(top string) string {
-	if i := strings.Index(top, "      flat  flat%"); i >= 0 {
-		return top[i:]
+	if i := strings.Index(top, "flat  flat%"); i >= 0 {
+		return top[strings.LastIndex(top[:i], "\n")+1:]
 	}
 	return top
 }
