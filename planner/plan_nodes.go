@@ -403,10 +403,12 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	}
 	obj := r.prior.ResourceInstance(addr)
 	var prior cty.Value
-	if pre, ok := r.refreshed(addr); ok && pre.prior != cty.NilVal {
+	pre, ok := r.refreshed(addr)
+	if ok && pre.prior != cty.NilVal {
 		// Decoded already by the background read.
 		prior = pre.prior
 	} else {
+		pre = nil
 		var d hcl.Diagnostics
 		prior, d = r.priorValue(ctx, addr, obj, inst, schema)
 		diags = append(diags, d...)
@@ -430,7 +432,17 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		}
 	}
 	if !prior.IsNull() && !r.opts.SkipRefresh && !imported {
-		fresh, private, d := r.refresh(ctx, addr, prior, priorPrivate, inst, schema)
+		var fresh cty.Value
+		var private []byte
+		var d hcl.Diagnostics
+		if pre != nil {
+			// prior is what the background read started from: its
+			// answer is the refresh (what refresh would find comparing
+			// the two, value by value).
+			fresh, private, d = pre.fresh, pre.private, pre.diags
+		} else {
+			fresh, private, d = r.refresh(ctx, addr, prior, priorPrivate, inst, schema)
+		}
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags

@@ -47,11 +47,15 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 			res, diags := load.Path(path, load.Options{ModulesDir: modulesDir(path)})
 			if res.Config != nil && !hasBlockingErrors(diags) {
 				opts := eval.ValidateOptions{Catalogue: planner.CatalogueUnfit}
-				if schemas := a.validateSchemas(cmd.Context(), path, res); schemas != nil {
+				schemas := a.validateSchemas(cmd.Context(), path, res)
+				if schemas != nil {
 					defer schemas.close()
 					opts.Schemas = schemas.resource
 				}
 				diags = append(diags, eval.Validate(res.Config, opts)...)
+				if schemas != nil {
+					diags = append(diags, schemas.wait()...)
+				}
 				_, rd := requirements(res.Config)
 				diags = append(diags, rd...)
 				diags = append(diags, checkRequiredVersion(res.Config)...)

@@ -20,13 +20,26 @@ import (
 // GetProviderSchema call). A provider that cannot be started (not
 // installed yet) gives no schema: its resources get the expression
 // checks only.
+//
+// The providers' own validations run beside the walk, up to
+// validateParallelism at a time (ten thousand one after the other took
+// seconds); wait collects their problems.
 type schemaSource struct {
 	ctx   context.Context
 	provs planner.Providers
 
 	mu      sync.Mutex
 	started map[config.Provider]*startedProvider
+
+	sem     chan struct{}
+	pending sync.WaitGroup
+	diagsMu sync.Mutex
+	diags   hcl.Diagnostics
 }
+
+// validateParallelism is how many validation calls run at once, as plan's
+// default -parallelism.
+const validateParallelism = 10
 
 type startedProvider struct {
 	p      planner.Provider
@@ -34,7 +47,7 @@ type startedProvider struct {
 }
 
 func newSchemaSource(ctx context.Context, provs planner.Providers) *schemaSource {
-	return &schemaSource{ctx: ctx, provs: provs, started: map[config.Provider]*startedProvider{}}
+	return &schemaSource{ctx: ctx, provs: provs, started: map[config.Provider]*startedProvider{}, sem: make(chan struct{}, validateParallelism)}
 }
 
 func (s *schemaSource) get(addr config.Provider) *startedProvider {
@@ -78,9 +91,19 @@ func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.Resou
 			addr = c.Path.String() + "." + addr
 		}
 		out.Validate = func(val cty.Value) hcl.Diagnostics {
-			s.mu.Lock() // one call at a time per validate: providers are shared
-			defer s.mu.Unlock()
-			return planner.ValidateResourceConfig(s.ctx, sp.p, r, addr, val)
+			s.pending.Add(1)
+			s.sem <- struct{}{}
+			go func() {
+				defer s.pending.Done()
+				d := planner.ValidateResourceConfig(s.ctx, sp.p, r, addr, val)
+				<-s.sem
+				if len(d) > 0 {
+					s.diagsMu.Lock()
+					s.diags = append(s.diags, d...)
+					s.diagsMu.Unlock()
+				}
+			}()
+			return nil
 		}
 		return out
 	}
@@ -91,8 +114,17 @@ func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.Resou
 	return out
 }
 
-// close ends the provider processes.
+// wait waits for the providers' validations and returns their problems.
+func (s *schemaSource) wait() hcl.Diagnostics {
+	s.pending.Wait()
+	s.diagsMu.Lock()
+	defer s.diagsMu.Unlock()
+	return s.diags
+}
+
+// close ends the provider processes, once their validations are done.
 func (s *schemaSource) close() {
+	s.pending.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sp := range s.started {

@@ -43,3 +43,10 @@ func TofuBinary(t testing.TB) string {
 	t.Helper()
 	return tofuTool.binary(t)
 }
+
+// Tofu is TofuBinary for programs that are not tests (make bench-vs): it
+// builds the same cached binary, reporting progress to logf, and returns
+// an error saying how to build it by hand when it cannot.
+func Tofu(logf func(format string, args ...any)) (string, error) {
+	return tofuTool.build(logf)
+}

@@ -24,10 +24,13 @@ func encodeValue(v cty.Value, ty cty.Type) (*dynamicValue, error) {
 	if v == cty.NilVal {
 		v = cty.NullVal(ty)
 	}
-	if v.ContainsMarked() {
-		v, _ = v.UnmarkDeep()
-	}
+	// Most values carry no marks, and finding out walks the whole value
+	// (with a path per element): try first, as msgpack refuses marks.
 	b, err := msgpack.Marshal(v, ty)
+	if err != nil && v.ContainsMarked() {
+		v, _ = v.UnmarkDeep()
+		b, err = msgpack.Marshal(v, ty)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encoding value of type %s: %w", ty.FriendlyName(), err)
 	}

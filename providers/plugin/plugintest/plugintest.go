@@ -33,30 +33,55 @@ const (
 // INDIGO_TEST_REQUIRE=1 (testsrv.Missing).
 func RealProvider(t testing.TB, module, version string) string {
 	t.Helper()
-	name := filepath.Base(strings.TrimSuffix(module, "/v3"))
-	dir := filepath.Join(testsrv.CacheDir(), "providers", name+"@"+version)
-	bin := filepath.Join(dir, name)
-	if _, err := os.Stat(bin); err == nil {
+	if bin := installed(module, version); exists(bin) {
 		return bin
 	}
-	install := "GOBIN=" + dir + " go install " + module + "@" + version
-	skip := func(format string, args ...any) {
-		t.Helper()
-		testsrv.Missing(t, fmt.Sprintf(format, args...))
-	}
 	if testing.Short() {
-		skip("%s is not installed and -short is set; install it with: %s", name, install)
+		testsrv.Missing(t, fmt.Sprintf("%s is not installed and -short is set; install it with: %s", filepath.Base(installed(module, version)), installCommand(module, version)))
 	}
-	goBin, err := exec.LookPath("go")
+	bin, err := Install(module, version, t.Logf)
 	if err != nil {
-		skip("%s is not installed and there is no go command; install it with: %s", name, install)
-	}
-	cmd := exec.Command(goBin, "install", module+"@"+version)
-	cmd.Env = append(os.Environ(), "GOBIN="+dir)
-	cmd.Dir = os.TempDir() // outside any module, so that @version applies
-	t.Logf("installing %s (once): %s", name, install)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		skip("installing %s: %v\n%s", name, err, out)
+		testsrv.Missing(t, err.Error())
 	}
 	return bin
+}
+
+// Install is RealProvider for programs that are not tests (make
+// bench-vs): it returns the cached binary, installing it the first time
+// and reporting that to logf, or an error that says how to install it by
+// hand.
+func Install(module, version string, logf func(format string, args ...any)) (string, error) {
+	bin := installed(module, version)
+	if exists(bin) {
+		return bin, nil
+	}
+	name := filepath.Base(bin)
+	install := installCommand(module, version)
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("%s is not installed and there is no go command; install it with: %s", name, install)
+	}
+	cmd := exec.Command(goBin, "install", module+"@"+version)
+	cmd.Env = append(os.Environ(), "GOBIN="+filepath.Dir(bin))
+	cmd.Dir = os.TempDir() // outside any module, so that @version applies
+	logf("installing %s (once): %s", name, install)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("installing %s: %v\n%s", name, err, out)
+	}
+	return bin, nil
+}
+
+// installed is where Install puts module@version.
+func installed(module, version string) string {
+	name := filepath.Base(strings.TrimSuffix(module, "/v3"))
+	return filepath.Join(testsrv.CacheDir(), "providers", name+"@"+version, name)
+}
+
+func installCommand(module, version string) string {
+	return "GOBIN=" + filepath.Dir(installed(module, version)) + " go install " + module + "@" + version
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
