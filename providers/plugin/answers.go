@@ -87,6 +87,9 @@ type AnswerCache struct {
 //   - gavinbunney/kubectl, alekc/kubectl: kubectl_manifest asks the API
 //     server in plan;
 //   - hashicorp/time: rotations depend on the clock;
+//   - tls_self_signed_cert, tls_locally_signed_cert (hashicorp/tls): their
+//     plan compares the clock with validity_end_time less
+//     early_renewal_hours and sets ready_for_renewal, which replaces them;
 //   - indigo_step (indigo's built-in provider): hashes its script or
 //     playbook files, and looks for the tools that run them, in plan.
 var DefaultImpureProviders = []string{
@@ -95,6 +98,8 @@ var DefaultImpureProviders = []string{
 	"gavinbunney/kubectl",
 	"alekc/kubectl",
 	"hashicorp/time",
+	"tls_self_signed_cert",
+	"tls_locally_signed_cert",
 	"indigo_step",
 }
 

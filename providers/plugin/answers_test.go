@@ -414,3 +414,20 @@ func TestAnswerBookPruning(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerCacheDefaultImpure: the resource types whose plans read the
+// clock are impure by default, their provider's other types are not, and
+// an explicit list replaces the default.
+func TestAnswerCacheDefaultImpure(t *testing.T) {
+	whole, types := (&AnswerCache{}).impure("registry.terraform.io/hashicorp/tls")
+	if whole || !types["tls_self_signed_cert"] || !types["tls_locally_signed_cert"] || types["tls_private_key"] {
+		t.Errorf("hashicorp/tls by default: whole %v, types %v", whole, types)
+	}
+	if whole, _ := (&AnswerCache{}).impure("hashicorp/time"); !whole {
+		t.Error("hashicorp/time is not impure by default")
+	}
+	whole, types = (&AnswerCache{Impure: []string{}}).impure("hashicorp/tls")
+	if whole || len(types) != 0 {
+		t.Errorf("empty list: whole %v, types %v", whole, types)
+	}
+}
