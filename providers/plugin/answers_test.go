@@ -1,7 +1,9 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -389,7 +391,7 @@ func TestAnswerBookPruning(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, sa := range f.Answers {
-			if got, _, ok := sa.decode(); ok && got == k {
+			if got, _, ok := sa.decode(); ok && got == k.id() {
 				return true
 			}
 		}
@@ -429,5 +431,51 @@ func TestAnswerCacheDefaultImpure(t *testing.T) {
 	whole, types = (&AnswerCache{Impure: []string{}}).impure("hashicorp/tls")
 	if whole || len(types) != 0 {
 		t.Errorf("empty list: whole %v, types %v", whole, types)
+	}
+}
+
+// TestAnswerBookSealsWarnings: a warning's text and the map keys of its
+// path never reach the file in clear; the same request opens them again,
+// and an entry whose seal was tampered with is a miss.
+func TestAnswerBookSealsWarnings(t *testing.T) {
+	dir := t.TempDir()
+	k := answerKey{7}
+	warning := Diagnostic{Severity: Warning, Summary: "weak password hunter2-secret", Detail: "the value s3cr3t-detail is too short",
+		Attribute: cty.GetAttrPath("tags").Index(cty.StringVal("private-map-key"))}
+	b := (&AnswerCache{Dir: dir}).book("k")
+	b.keep(k, Diagnostics{warning}, false)
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(b.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := readAnswers(b.path, "k")
+	if err != nil || len(f.Answers) != 1 || len(f.Answers[0].Sealed) == 0 {
+		t.Fatalf("file %+v, %v; want one answer with sealed warnings", f, err)
+	}
+	// The raw file, and the sealed bytes (base64 in the file).
+	for _, clear := range []string{"hunter2-secret", "s3cr3t-detail", "private-map-key", "weak password", hex.EncodeToString(k[:])} {
+		if bytes.Contains(raw, []byte(clear)) || bytes.Contains(f.Answers[0].Sealed, []byte(clear)) {
+			t.Errorf("the cache file holds %q in clear:\n%s", clear, raw)
+		}
+	}
+	got, _, ok := (&AnswerCache{Dir: dir}).book("k").lookup(k)
+	if !ok || len(got) != 1 || got[0].Summary != warning.Summary || got[0].Detail != warning.Detail || FormatPath(got[0].Attribute) != `tags["private-map-key"]` {
+		t.Fatalf("replayed %v %#v, want %#v", ok, got, warning)
+	}
+	if _, _, ok := (&AnswerCache{Dir: dir}).book("k").lookup(answerKey{8}); ok {
+		t.Error("another request found the answer")
+	}
+
+	// Flip a bit of the sealed warnings and rewrite the file with a
+	// good header: the answer no longer opens, so it is not used.
+	f.Answers[0].Sealed[len(f.Answers[0].Sealed)-1] ^= 1
+	if err := writeAnswers(dir, b.path, "k", f); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := (&AnswerCache{Dir: dir}).book("k").lookup(k); ok {
+		t.Error("an answer whose warnings do not open was used")
 	}
 }
