@@ -479,3 +479,97 @@ func TestAnswerBookSealsWarnings(t *testing.T) {
 		t.Error("an answer whose warnings do not open was used")
 	}
 }
+
+// TestAnswerPlanKey: a plan's key tells apart every input the provider
+// answers from (prior state, proposed state, configuration, prior private
+// data, provider_meta, provider configuration, schema), and a plan is not
+// cacheable without a read that confirmed its prior state, with unknown
+// values, for an impure type or after an unsure configuration.
+func TestAnswerPlanKey(t *testing.T) {
+	block := &Block{Attributes: map[string]*Attribute{
+		"id":    {Type: cty.String, Computed: true},
+		"input": {Type: cty.String, Optional: true},
+	}}
+	meta := &Block{Attributes: map[string]*Attribute{"m": {Type: cty.String, Optional: true}}}
+	schema := func(version int64) *loadedSchema {
+		return newLoadedSchema(&Schema{Provider: &Block{}, ProviderMeta: meta, Resources: map[string]ResourceSchema{"t_x": {Version: version, Block: block}}})
+	}
+	newProvider := func(configured byte) *Provider {
+		p := &Provider{}
+		p.ans.book = (&AnswerCache{Dir: t.TempDir()}).book("k")
+		p.ans.configured.Store(&[32]byte{configured})
+		return p
+	}
+	obj := func(id, input string) cty.Value {
+		return objectOf(block, map[string]cty.Value{"id": cty.StringVal(id), "input": cty.StringVal(input)})
+	}
+	base := PlanRequest{Addr: "t_x.a", TypeName: "t_x", PriorState: obj("1", "in"), ProposedNewState: obj("1", "in"),
+		Config: objectOf(block, map[string]cty.Value{"input": cty.StringVal("in")}), PriorPrivate: []byte("private"),
+		ProviderMeta: objectOf(meta, map[string]cty.Value{"m": cty.StringVal("meta")})}
+	// key returns the request's key on p with schema ls, after a read
+	// that confirmed its prior state when read is set.
+	key := func(p *Provider, ls *loadedSchema, req PlanRequest, read bool) (answerKey, bool) {
+		t.Helper()
+		ty := ls.resources[req.TypeName]
+		var enc encoder
+		call := planCall{typeName: req.TypeName, prior: enc.value("prior", req.PriorState, ty), proposed: enc.value("proposed", req.ProposedNewState, ty),
+			config: enc.value("config", req.Config, ty), meta: enc.meta(ls, req.ProviderMeta), priorPrivate: req.PriorPrivate}
+		if enc.err != nil {
+			t.Fatal(enc.err)
+		}
+		if read {
+			p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.prior, req.PriorPrivate), struct{}{})
+		}
+		return p.planKey(ls, req, call)
+	}
+	p, ls := newProvider(1), schema(1)
+	if _, ok := key(p, ls, base, false); ok {
+		t.Error("a plan whose prior state no read confirmed is cacheable")
+	}
+	baseKey, ok := key(p, ls, base, true)
+	if !ok {
+		t.Fatal("the base plan is not cacheable")
+	}
+	if again, _ := key(newProvider(1), schema(1), base, true); again != baseKey {
+		t.Error("the same request has another key in another process")
+	}
+	variants := map[string]func(*PlanRequest){
+		"prior state":    func(r *PlanRequest) { r.PriorState = obj("2", "in") },
+		"proposed state": func(r *PlanRequest) { r.ProposedNewState = obj("1", "other") },
+		"configuration": func(r *PlanRequest) {
+			r.Config = objectOf(block, map[string]cty.Value{"input": cty.StringVal("other")})
+		},
+		"prior private": func(r *PlanRequest) { r.PriorPrivate = []byte("other private") },
+		"provider_meta": func(r *PlanRequest) {
+			r.ProviderMeta = objectOf(meta, map[string]cty.Value{"m": cty.StringVal("other")})
+		},
+	}
+	for what, change := range variants {
+		req := base
+		change(&req)
+		if k, ok := key(p, ls, req, true); !ok || k == baseKey {
+			t.Errorf("another %s: cacheable %v, same key %v", what, ok, k == baseKey)
+		}
+	}
+	if k, ok := key(newProvider(2), ls, base, true); !ok || k == baseKey {
+		t.Errorf("another provider configuration: cacheable %v, same key %v", ok, k == baseKey)
+	}
+	if k, ok := key(newProvider(1), schema(2), base, true); !ok || k == baseKey {
+		t.Errorf("another schema version: cacheable %v, same key %v", ok, k == baseKey)
+	}
+	unknown := base
+	unknown.ProposedNewState = objectOf(block, map[string]cty.Value{"id": cty.StringVal("1"), "input": cty.UnknownVal(cty.String)})
+	if _, ok := key(p, ls, unknown, true); ok {
+		t.Error("a plan with unknown values is cacheable")
+	}
+	impure := newProvider(1)
+	impure.ans.impureTypes = map[string]bool{"t_x": true}
+	if _, ok := key(impure, ls, base, true); ok {
+		t.Error("an impure type's plan is cacheable")
+	}
+	unsure := newProvider(1)
+	unsure.ans.unsure.Store(true)
+	if _, ok := key(unsure, ls, base, true); ok {
+		t.Error("a plan after an unsure configuration is cacheable")
+	}
+}
