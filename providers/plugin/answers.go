@@ -3,6 +3,9 @@ package plugin
 import (
 	"bytes"
 	"cmp"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -52,8 +55,11 @@ import (
 // deferred answers, answers with errors and the plans of providers listed in
 // Impure are never kept. Warnings are kept and replayed.
 //
-// Nothing of the user's infrastructure is stored: an entry is a hash of the
-// inputs, the provider's warnings and one flag. The files are one per
+// Nothing of the user's infrastructure is stored in clear: an entry is a
+// hash of the inputs, one flag and the provider's warnings sealed (AES-GCM)
+// with a second hash of the inputs, which the file does not hold. Warnings
+// may quote the configuration, and their attribute paths hold map keys;
+// only a run that has the same inputs can open them. The files are one per
 // provider binary, JSON with a header holding a checksum, written atomically
 // when a Provider closes; a file that does not verify is ignored and
 // rewritten. Each file keeps the answers used by one of the last four runs
@@ -87,6 +93,9 @@ type AnswerCache struct {
 //   - gavinbunney/kubectl, alekc/kubectl: kubectl_manifest asks the API
 //     server in plan;
 //   - hashicorp/time: rotations depend on the clock;
+//   - tls_self_signed_cert, tls_locally_signed_cert (hashicorp/tls): their
+//     plan compares the clock with validity_end_time less
+//     early_renewal_hours and sets ready_for_renewal, which replaces them;
 //   - indigo_step (indigo's built-in provider): hashes its script or
 //     playbook files, and looks for the tools that run them, in plan.
 var DefaultImpureProviders = []string{
@@ -95,11 +104,15 @@ var DefaultImpureProviders = []string{
 	"gavinbunney/kubectl",
 	"alekc/kubectl",
 	"hashicorp/time",
+	"tls_self_signed_cert",
+	"tls_locally_signed_cert",
 	"indigo_step",
 }
 
 const (
-	answersMagic = "indigo-provider-answers 1"
+	// answersMagic's version 2 seals the warnings; files of version 1,
+	// which held them in clear, are ignored and rewritten.
+	answersMagic = "indigo-provider-answers 2"
 	// maxAnswers bounds one file: a plan of that many resources keeps
 	// half of them.
 	maxAnswers = 1 << 18
@@ -157,14 +170,29 @@ func (c *AnswerCache) book(key string) *answerBook {
 }
 
 // answerKey identifies one request: the hash of everything the answer may
-// depend on.
+// depend on. It is never written down: the file holds its id, and the
+// answer's warnings are sealed with its seal.
 type answerKey [32]byte
 
-// answer is a kept answer: the provider's warnings and, for a plan, whether
-// it said it is of the legacy SDK.
+// answerID is what the file holds of an answerKey.
+type answerID [32]byte
+
+func (k answerKey) id() answerID {
+	return sha256.Sum256(append([]byte("indigo answer id\n"), k[:]...))
+}
+
+// seal is the AES-256 key of the answer's warnings.
+func (k answerKey) seal() [32]byte {
+	return sha256.Sum256(append([]byte("indigo answer seal\n"), k[:]...))
+}
+
+// answer is a kept answer: the provider's warnings, sealed, and, for a
+// plan, whether it said it is of the legacy SDK.
 type answer struct {
-	warnings Diagnostics
-	legacy   bool
+	// sealed is nonce and AES-GCM of the JSON of the warnings
+	// ([]storedDiag); nil when there are none.
+	sealed []byte
+	legacy bool
 	// used is the generation of the last run that used the answer.
 	used uint64
 }
@@ -178,13 +206,13 @@ type answerBook struct {
 	mu       sync.Mutex
 	// run is this run's generation: the file's plus one.
 	run     uint64
-	answers map[answerKey]*answer
+	answers map[answerID]*answer
 	dirty   bool
 }
 
 func (b *answerBook) load() {
 	b.loadOnce.Do(func() {
-		b.answers = map[answerKey]*answer{}
+		b.answers = map[answerID]*answer{}
 		f, err := readAnswers(b.path, b.key)
 		if err != nil {
 			// Missing, damaged or from another format: start afresh,
@@ -210,8 +238,12 @@ func (b *answerBook) lookup(k answerKey) (Diagnostics, bool, bool) {
 	b.load()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	a := b.answers[k]
+	a := b.answers[k.id()]
 	if a == nil {
+		return nil, false, false
+	}
+	warnings, ok := openWarnings(k, a.sealed)
+	if !ok {
 		return nil, false, false
 	}
 	if a.used+1 < b.run {
@@ -220,19 +252,75 @@ func (b *answerBook) lookup(k answerKey) (Diagnostics, bool, bool) {
 		b.dirty = true
 	}
 	a.used = b.run
-	return slices.Clone(a.warnings), a.legacy, true
+	return warnings, a.legacy, true
 }
 
-// keep records an answer.
+// keep records an answer; warnings must be storable.
 func (b *answerBook) keep(k answerKey, warnings Diagnostics, legacy bool) {
+	sealed, err := sealWarnings(k, warnings)
+	if err != nil {
+		return
+	}
 	b.load()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.answers[k]; !ok && len(b.answers) >= maxAnswers {
+	id := k.id()
+	if _, ok := b.answers[id]; !ok && len(b.answers) >= maxAnswers {
 		return
 	}
-	b.answers[k] = &answer{warnings: slices.Clone(warnings), legacy: legacy, used: b.run}
+	b.answers[id] = &answer{sealed: sealed, legacy: legacy, used: b.run}
 	b.dirty = true
+}
+
+// sealWarnings encrypts warnings with k's seal: nil when there are none.
+func sealWarnings(k answerKey, warnings Diagnostics) ([]byte, error) {
+	if len(warnings) == 0 {
+		return nil, nil
+	}
+	plain, err := json.Marshal(encodeWarnings(warnings))
+	if err != nil {
+		return nil, err
+	}
+	aead, err := answerAEAD(k)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return aead.Seal(nonce, nonce, plain, nil), nil
+}
+
+// openWarnings decrypts what sealWarnings sealed; false when it does not
+// open with k's seal or does not decode.
+func openWarnings(k answerKey, sealed []byte) (Diagnostics, bool) {
+	if sealed == nil {
+		return nil, true
+	}
+	aead, err := answerAEAD(k)
+	if err != nil || len(sealed) < aead.NonceSize() {
+		return nil, false
+	}
+	n := aead.NonceSize()
+	plain, err := aead.Open(nil, sealed[:n], sealed[n:], nil)
+	if err != nil {
+		return nil, false
+	}
+	var stored []storedDiag
+	if err := json.Unmarshal(plain, &stored); err != nil {
+		return nil, false
+	}
+	return decodeWarnings(stored)
+}
+
+func answerAEAD(k answerKey) (cipher.AEAD, error) {
+	seal := k.seal()
+	block, err := aes.NewCipher(seal[:])
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
 
 // flush writes the book when it changed: the answers used by this run and
@@ -277,10 +365,10 @@ type answersFile struct {
 }
 
 type storedAnswer struct {
-	Key      string       `json:"k"`
-	Used     uint64       `json:"u"`
-	Legacy   bool         `json:"l,omitempty"`
-	Warnings []storedDiag `json:"w,omitempty"`
+	Key    string `json:"k"`
+	Used   uint64 `json:"u"`
+	Legacy bool   `json:"l,omitempty"`
+	Sealed []byte `json:"s,omitempty"`
 }
 
 type storedDiag struct {
@@ -357,9 +445,24 @@ func removeStaleAnswers(dir, keep string) {
 	}
 }
 
-func encodeAnswer(k answerKey, a *answer) storedAnswer {
-	sa := storedAnswer{Key: hex.EncodeToString(k[:]), Used: a.used, Legacy: a.legacy}
-	for _, d := range a.warnings {
+func encodeAnswer(id answerID, a *answer) storedAnswer {
+	return storedAnswer{Key: hex.EncodeToString(id[:]), Used: a.used, Legacy: a.legacy, Sealed: a.sealed}
+}
+
+func (sa storedAnswer) decode() (answerID, *answer, bool) {
+	var id answerID
+	raw, err := hex.DecodeString(sa.Key)
+	if err != nil || len(raw) != len(id) {
+		return id, nil, false
+	}
+	copy(id[:], raw)
+	return id, &answer{sealed: sa.Sealed, legacy: sa.Legacy, used: sa.Used}, true
+}
+
+// encodeWarnings writes warnings down; storable checked they can be.
+func encodeWarnings(warnings Diagnostics) []storedDiag {
+	var out []storedDiag
+	for _, d := range warnings {
 		sd := storedDiag{Summary: d.Summary, Detail: d.Detail}
 		for _, step := range d.Attribute {
 			switch s := step.(type) {
@@ -376,20 +479,14 @@ func encodeAnswer(k answerKey, a *answer) storedAnswer {
 				}
 			}
 		}
-		sa.Warnings = append(sa.Warnings, sd)
+		out = append(out, sd)
 	}
-	return sa
+	return out
 }
 
-func (sa storedAnswer) decode() (answerKey, *answer, bool) {
-	var k answerKey
-	raw, err := hex.DecodeString(sa.Key)
-	if err != nil || len(raw) != len(k) {
-		return k, nil, false
-	}
-	copy(k[:], raw)
-	a := &answer{legacy: sa.Legacy, used: sa.Used}
-	for _, sd := range sa.Warnings {
+func decodeWarnings(stored []storedDiag) (Diagnostics, bool) {
+	var warnings Diagnostics
+	for _, sd := range stored {
 		d := Diagnostic{Severity: Warning, Summary: sd.Summary, Detail: sd.Detail}
 		for _, st := range sd.Path {
 			switch {
@@ -400,16 +497,16 @@ func (sa storedAnswer) decode() (answerKey, *answer, bool) {
 			case st.Index != nil && st.Attr == nil && st.Key == nil:
 				n, err := cty.ParseNumberVal(*st.Index)
 				if err != nil {
-					return k, nil, false
+					return nil, false
 				}
 				d.Attribute = append(d.Attribute, cty.IndexStep{Key: n})
 			default:
-				return k, nil, false
+				return nil, false
 			}
 		}
-		a.warnings = append(a.warnings, d)
+		warnings = append(warnings, d)
 	}
-	return k, a, true
+	return warnings, true
 }
 
 // storable reports whether diags can be kept: warnings only, about

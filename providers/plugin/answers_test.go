@@ -1,7 +1,9 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -389,7 +391,7 @@ func TestAnswerBookPruning(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, sa := range f.Answers {
-			if got, _, ok := sa.decode(); ok && got == k {
+			if got, _, ok := sa.decode(); ok && got == k.id() {
 				return true
 			}
 		}
@@ -412,5 +414,162 @@ func TestAnswerBookPruning(t *testing.T) {
 		if !inFile(kept) {
 			t.Fatalf("after run %d: the answer in use is gone", run)
 		}
+	}
+}
+
+// TestAnswerCacheDefaultImpure: the resource types whose plans read the
+// clock are impure by default, their provider's other types are not, and
+// an explicit list replaces the default.
+func TestAnswerCacheDefaultImpure(t *testing.T) {
+	whole, types := (&AnswerCache{}).impure("registry.terraform.io/hashicorp/tls")
+	if whole || !types["tls_self_signed_cert"] || !types["tls_locally_signed_cert"] || types["tls_private_key"] {
+		t.Errorf("hashicorp/tls by default: whole %v, types %v", whole, types)
+	}
+	if whole, _ := (&AnswerCache{}).impure("hashicorp/time"); !whole {
+		t.Error("hashicorp/time is not impure by default")
+	}
+	whole, types = (&AnswerCache{Impure: []string{}}).impure("hashicorp/tls")
+	if whole || len(types) != 0 {
+		t.Errorf("empty list: whole %v, types %v", whole, types)
+	}
+}
+
+// TestAnswerBookSealsWarnings: a warning's text and the map keys of its
+// path never reach the file in clear; the same request opens them again,
+// and an entry whose seal was tampered with is a miss.
+func TestAnswerBookSealsWarnings(t *testing.T) {
+	dir := t.TempDir()
+	k := answerKey{7}
+	warning := Diagnostic{Severity: Warning, Summary: "weak password hunter2-secret", Detail: "the value s3cr3t-detail is too short",
+		Attribute: cty.GetAttrPath("tags").Index(cty.StringVal("private-map-key"))}
+	b := (&AnswerCache{Dir: dir}).book("k")
+	b.keep(k, Diagnostics{warning}, false)
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(b.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := readAnswers(b.path, "k")
+	if err != nil || len(f.Answers) != 1 || len(f.Answers[0].Sealed) == 0 {
+		t.Fatalf("file %+v, %v; want one answer with sealed warnings", f, err)
+	}
+	// The raw file, and the sealed bytes (base64 in the file).
+	for _, clear := range []string{"hunter2-secret", "s3cr3t-detail", "private-map-key", "weak password", hex.EncodeToString(k[:])} {
+		if bytes.Contains(raw, []byte(clear)) || bytes.Contains(f.Answers[0].Sealed, []byte(clear)) {
+			t.Errorf("the cache file holds %q in clear:\n%s", clear, raw)
+		}
+	}
+	got, _, ok := (&AnswerCache{Dir: dir}).book("k").lookup(k)
+	if !ok || len(got) != 1 || got[0].Summary != warning.Summary || got[0].Detail != warning.Detail || FormatPath(got[0].Attribute) != `tags["private-map-key"]` {
+		t.Fatalf("replayed %v %#v, want %#v", ok, got, warning)
+	}
+	if _, _, ok := (&AnswerCache{Dir: dir}).book("k").lookup(answerKey{8}); ok {
+		t.Error("another request found the answer")
+	}
+
+	// Flip a bit of the sealed warnings and rewrite the file with a
+	// good header: the answer no longer opens, so it is not used.
+	f.Answers[0].Sealed[len(f.Answers[0].Sealed)-1] ^= 1
+	if err := writeAnswers(dir, b.path, "k", f); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := (&AnswerCache{Dir: dir}).book("k").lookup(k); ok {
+		t.Error("an answer whose warnings do not open was used")
+	}
+}
+
+// TestAnswerPlanKey: a plan's key tells apart every input the provider
+// answers from (prior state, proposed state, configuration, prior private
+// data, provider_meta, provider configuration, schema), and a plan is not
+// cacheable without a read that confirmed its prior state, with unknown
+// values, for an impure type or after an unsure configuration.
+func TestAnswerPlanKey(t *testing.T) {
+	block := &Block{Attributes: map[string]*Attribute{
+		"id":    {Type: cty.String, Computed: true},
+		"input": {Type: cty.String, Optional: true},
+	}}
+	meta := &Block{Attributes: map[string]*Attribute{"m": {Type: cty.String, Optional: true}}}
+	schema := func(version int64) *loadedSchema {
+		return newLoadedSchema(&Schema{Provider: &Block{}, ProviderMeta: meta, Resources: map[string]ResourceSchema{"t_x": {Version: version, Block: block}}})
+	}
+	newProvider := func(configured byte) *Provider {
+		p := &Provider{}
+		p.ans.book = (&AnswerCache{Dir: t.TempDir()}).book("k")
+		p.ans.configured.Store(&[32]byte{configured})
+		return p
+	}
+	obj := func(id, input string) cty.Value {
+		return objectOf(block, map[string]cty.Value{"id": cty.StringVal(id), "input": cty.StringVal(input)})
+	}
+	base := PlanRequest{Addr: "t_x.a", TypeName: "t_x", PriorState: obj("1", "in"), ProposedNewState: obj("1", "in"),
+		Config: objectOf(block, map[string]cty.Value{"input": cty.StringVal("in")}), PriorPrivate: []byte("private"),
+		ProviderMeta: objectOf(meta, map[string]cty.Value{"m": cty.StringVal("meta")})}
+	// key returns the request's key on p with schema ls, after a read
+	// that confirmed its prior state when read is set.
+	key := func(p *Provider, ls *loadedSchema, req PlanRequest, read bool) (answerKey, bool) {
+		t.Helper()
+		ty := ls.resources[req.TypeName]
+		var enc encoder
+		call := planCall{typeName: req.TypeName, prior: enc.value("prior", req.PriorState, ty), proposed: enc.value("proposed", req.ProposedNewState, ty),
+			config: enc.value("config", req.Config, ty), meta: enc.meta(ls, req.ProviderMeta), priorPrivate: req.PriorPrivate}
+		if enc.err != nil {
+			t.Fatal(enc.err)
+		}
+		if read {
+			p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.prior, req.PriorPrivate), struct{}{})
+		}
+		return p.planKey(ls, req, call)
+	}
+	p, ls := newProvider(1), schema(1)
+	if _, ok := key(p, ls, base, false); ok {
+		t.Error("a plan whose prior state no read confirmed is cacheable")
+	}
+	baseKey, ok := key(p, ls, base, true)
+	if !ok {
+		t.Fatal("the base plan is not cacheable")
+	}
+	if again, _ := key(newProvider(1), schema(1), base, true); again != baseKey {
+		t.Error("the same request has another key in another process")
+	}
+	variants := map[string]func(*PlanRequest){
+		"prior state":    func(r *PlanRequest) { r.PriorState = obj("2", "in") },
+		"proposed state": func(r *PlanRequest) { r.ProposedNewState = obj("1", "other") },
+		"configuration": func(r *PlanRequest) {
+			r.Config = objectOf(block, map[string]cty.Value{"input": cty.StringVal("other")})
+		},
+		"prior private": func(r *PlanRequest) { r.PriorPrivate = []byte("other private") },
+		"provider_meta": func(r *PlanRequest) {
+			r.ProviderMeta = objectOf(meta, map[string]cty.Value{"m": cty.StringVal("other")})
+		},
+	}
+	for what, change := range variants {
+		req := base
+		change(&req)
+		if k, ok := key(p, ls, req, true); !ok || k == baseKey {
+			t.Errorf("another %s: cacheable %v, same key %v", what, ok, k == baseKey)
+		}
+	}
+	if k, ok := key(newProvider(2), ls, base, true); !ok || k == baseKey {
+		t.Errorf("another provider configuration: cacheable %v, same key %v", ok, k == baseKey)
+	}
+	if k, ok := key(newProvider(1), schema(2), base, true); !ok || k == baseKey {
+		t.Errorf("another schema version: cacheable %v, same key %v", ok, k == baseKey)
+	}
+	unknown := base
+	unknown.ProposedNewState = objectOf(block, map[string]cty.Value{"id": cty.StringVal("1"), "input": cty.UnknownVal(cty.String)})
+	if _, ok := key(p, ls, unknown, true); ok {
+		t.Error("a plan with unknown values is cacheable")
+	}
+	impure := newProvider(1)
+	impure.ans.impureTypes = map[string]bool{"t_x": true}
+	if _, ok := key(impure, ls, base, true); ok {
+		t.Error("an impure type's plan is cacheable")
+	}
+	unsure := newProvider(1)
+	unsure.ans.unsure.Store(true)
+	if _, ok := key(unsure, ls, base, true); ok {
+		t.Error("a plan after an unsure configuration is cacheable")
 	}
 }
