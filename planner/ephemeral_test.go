@@ -169,3 +169,46 @@ func TestEphemeralOpenRenewClose(t *testing.T) {
 	}
 	check("second plan", rpcs(), 2, "PlanResourceChange")
 }
+
+// TestEphemeralErrorMessageHidden: a failed condition whose error_message
+// is built from an ephemeral (or sensitive) value does not print that value
+// in the diagnostic, which goes to the terminal and the logs.
+func TestEphemeralErrorMessageHidden(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.tf": `
+ephemeral "indigo_password" "p" {
+  length  = 16
+  special = false
+  lifecycle {
+    postcondition {
+      condition     = length(self.result) == 3
+      error_message = "leaked=${self.result}"
+    }
+  }
+}
+
+locals {
+  use = ephemeral.indigo_password.p.result
+}
+
+provider "indigo" {
+  alias = "fed"
+  root  = "@DIR@/${length(local.use) > 0 ? "site" : "other"}"
+}
+
+resource "indigo_file" "f" {
+  provider = indigo.fed
+  path     = "f.txt"
+  content  = "x"
+}
+`})
+	m := e.open()
+	defer m.Close(context.Background())
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	text := diagText(diags)
+	if !strings.Contains(text, "Postcondition failed for ephemeral.indigo_password.p") {
+		t.Fatalf("want the postcondition to fail, got:\n%s", text)
+	}
+	if strings.Contains(text, "leaked=") {
+		t.Errorf("the diagnostic shows the message built from the ephemeral value:\n%s", text)
+	}
+}

@@ -269,8 +269,7 @@ func failedRules(sc *eval.Scope, rules []*config.CheckRule, fallback string, rep
 		msg := fallback
 		if rule.ErrorMessage != nil {
 			if m, d := sc.EvalExpr(rule.ErrorMessage, cty.String); !d.HasErrors() && m.IsKnown() && !m.IsNull() {
-				m, _ = m.Unmark()
-				msg = m.AsString()
+				msg = marks.ErrorMessageText(m)
 			}
 		}
 		diags = append(diags, report(rule, msg))
