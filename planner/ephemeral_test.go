@@ -212,3 +212,74 @@ resource "indigo_file" "f" {
 		t.Errorf("the diagnostic shows the message built from the ephemeral value:\n%s", text)
 	}
 }
+
+// TestEphemeralInstanceKeysRefused: instance keys and counts are recorded
+// in the plan and the state, so a for_each or count derived from an
+// ephemeral value is an error at the argument, for resources and modules;
+// an ephemeral resource's own keys are not recorded and may be.
+func TestEphemeralInstanceKeysRefused(t *testing.T) {
+	const pw = `
+ephemeral "indigo_password" "p" {
+  length  = 12
+  special = false
+}
+`
+	for _, tc := range []struct{ name, src, want string }{
+		{"for_each", pw + `
+resource "indigo_file" "f" {
+  for_each = toset([nonsensitive(ephemeral.indigo_password.p.result)])
+  path     = "@DIR@/f-${each.key}.txt"
+  content  = "x"
+}
+`, "Invalid for_each argument"},
+		{"count", pw + `
+resource "indigo_file" "f" {
+  count   = ephemeral.indigo_password.p.length
+  path    = "@DIR@/f-${count.index}.txt"
+  content = "x"
+}
+`, "Invalid count argument"},
+		{"module", pw + `
+module "m" {
+  source   = "./m"
+  for_each = toset([nonsensitive(ephemeral.indigo_password.p.result)])
+}
+`, "Invalid for_each argument"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, map[string]string{"main.tf": tc.src, "m/main.tf": "output \"x\" {\n  value = 1\n}\n"})
+			m := e.open()
+			defer m.Close(context.Background())
+			p, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+			text := diagText(diags)
+			if !diags.HasErrors() || !strings.Contains(text, tc.want) || !strings.Contains(text, "derived from an ephemeral value") {
+				var keys []string
+				if p != nil {
+					for _, ch := range p.Changes {
+						keys = append(keys, ch.Addr.String())
+					}
+				}
+				t.Fatalf("want %q about an ephemeral value, got diagnostics %q and changes %v", tc.want, text, keys)
+			}
+		})
+	}
+	// An ephemeral resource may take its keys from an ephemeral value.
+	e := newEnv(t, map[string]string{"main.tf": pw + `
+ephemeral "indigo_password" "q" {
+  for_each = toset([nonsensitive(ephemeral.indigo_password.p.result)])
+  length   = 8
+}
+
+provider "indigo" {
+  alias = "fed"
+  root  = "@DIR@/site${length(values(ephemeral.indigo_password.q)) > 5 ? "-many" : ""}"
+}
+
+resource "indigo_file" "f" {
+  provider = indigo.fed
+  path     = "f.txt"
+  content  = "x"
+}
+`})
+	e.plan(planner.Options{})
+}

@@ -26,8 +26,24 @@ type expansion struct {
 
 // expandKeys evaluates count and for_each in sc and returns the instance
 // keys with the iteration of each. Values that are not known yet are an
-// error: the set of instances must be known when planning.
+// error: the set of instances must be known when planning. The keys are
+// recorded (instance addresses in the plan and the state), so a count or
+// for_each derived from an ephemeral value is an error too.
 func expandKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (expansion, hcl.Diagnostics) {
+	return expandKeysOf(sc, count, forEach, what, false)
+}
+
+// ephemeralKeys is expandKeys for an ephemeral resource, whose instances
+// are recorded nowhere: its count and for_each may be ephemeral.
+func ephemeralKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (expansion, hcl.Diagnostics) {
+	return expandKeysOf(sc, count, forEach, what, true)
+}
+
+// ephemeralKeysDetail says why instance keys cannot come from an ephemeral
+// value.
+const ephemeralKeysDetail = "%s of %s is derived from an ephemeral value (from an ephemeral resource or variable), but instance keys are recorded in the plan and the state. Use a value that is not ephemeral."
+
+func expandKeysOf(sc *eval.Scope, count, forEach hcl.Expression, what string, ephemeralOK bool) (expansion, hcl.Diagnostics) {
 	switch {
 	case count != nil:
 		v, diags := sc.EvalExpr(count, cty.Number)
@@ -36,6 +52,9 @@ func expandKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (exp
 		}
 		if v.HasMark(marks.Sensitive) {
 			return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: "count cannot be sensitive: the number of instances would reveal it.", Subject: count.Range().Ptr()})
+		}
+		if !ephemeralOK && v.HasMark(marks.Ephemeral) {
+			return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: fmt.Sprintf(ephemeralKeysDetail, "The count", what), Subject: count.Range().Ptr()})
 		}
 		v, _ = v.Unmark()
 		if !v.IsKnown() {
@@ -67,6 +86,12 @@ func expandKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (exp
 		}
 		if d := eval.CheckForEach(v, forEach.Range()); d.HasErrors() {
 			return expansion{}, append(diags, d...)
+		}
+		// Only the keys are recorded: the values may be ephemeral (each.value
+		// is checked where it goes). A key derived from an ephemeral value
+		// marks the whole map or set.
+		if !ephemeralOK && v.HasMark(marks.Ephemeral) {
+			return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: fmt.Sprintf(ephemeralKeysDetail, "The for_each", what), Subject: forEach.Range().Ptr()})
 		}
 		v, _ = v.Unmark()
 		if !v.IsKnown() || (v.Type().IsSetType() && !v.IsWhollyKnown()) {
