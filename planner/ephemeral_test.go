@@ -10,8 +10,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 )
 
@@ -282,4 +285,59 @@ resource "indigo_file" "f" {
 }
 `})
 	e.plan(planner.Options{})
+}
+
+// TestEphemeralOutputOnceStored: an output recorded in the state that is
+// now declared ephemeral is planned for removal, as the apply drops it,
+// and its new, ephemeral value is not in the plan.
+func TestEphemeralOutputOnceStored(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.tf": `
+output "o" {
+  value = "stored"
+}
+`})
+	if d := e.apply(e.plan(planner.Options{})); d.HasErrors() {
+		t.Fatalf("apply: %s", diagText(d))
+	}
+	if raw, err := os.ReadFile(filepath.Join(e.dir, "indigo.state")); err != nil || !strings.Contains(string(raw), "stored") {
+		t.Fatalf("the first apply did not record output o (%v):\n%s", err, raw)
+	}
+	e.write("main.tf", `
+ephemeral "indigo_password" "p" {
+  length  = 16
+  special = false
+}
+
+output "o" {
+  value     = "pw=${ephemeral.indigo_password.p.result}"
+  ephemeral = true
+}
+`)
+	p := e.plan(planner.Options{})
+	var found bool
+	for _, oc := range p.Outputs {
+		if oc.Name != "o" {
+			continue
+		}
+		found = true
+		if oc.Action != plan.Delete {
+			t.Errorf("output o: action %v, want delete", oc.Action)
+		}
+		if oc.After != cty.NilVal && !oc.After.IsNull() {
+			t.Errorf("output o: the plan holds its ephemeral value %#v", oc.After)
+		}
+	}
+	if !found {
+		t.Errorf("the plan does not remove the stored output o: %v", p.Outputs)
+	}
+	if d := e.apply(p); d.HasErrors() {
+		t.Fatalf("second apply: %s", diagText(d))
+	}
+	raw, err := os.ReadFile(filepath.Join(e.dir, "indigo.state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "stored") || strings.Contains(string(raw), "pw=") {
+		t.Errorf("the state still holds output o:\n%s", raw)
+	}
 }
