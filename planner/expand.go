@@ -39,10 +39,6 @@ func ephemeralKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (
 	return expandKeysOf(sc, count, forEach, what, true)
 }
 
-// ephemeralKeysDetail says why instance keys cannot come from an ephemeral
-// value.
-const ephemeralKeysDetail = "%s of %s is derived from an ephemeral value (from an ephemeral resource or variable), but instance keys are recorded in the plan and the state. Use a value that is not ephemeral."
-
 func expandKeysOf(sc *eval.Scope, count, forEach hcl.Expression, what string, ephemeralOK bool) (expansion, hcl.Diagnostics) {
 	switch {
 	case count != nil:
@@ -53,8 +49,8 @@ func expandKeysOf(sc *eval.Scope, count, forEach hcl.Expression, what string, ep
 		if v.HasMark(marks.Sensitive) {
 			return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: "count cannot be sensitive: the number of instances would reveal it.", Subject: count.Range().Ptr()})
 		}
-		if !ephemeralOK && v.HasMark(marks.Ephemeral) {
-			return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: fmt.Sprintf(ephemeralKeysDetail, "The count", what), Subject: count.Range().Ptr()})
+		if d := eval.CheckRecordedKeys(v, "count", count.Range()); !ephemeralOK && d.HasErrors() {
+			return expansion{}, append(diags, d...)
 		}
 		v, _ = v.Unmark()
 		if !v.IsKnown() {
@@ -87,11 +83,8 @@ func expandKeysOf(sc *eval.Scope, count, forEach hcl.Expression, what string, ep
 		if d := eval.CheckForEach(v, forEach.Range()); d.HasErrors() {
 			return expansion{}, append(diags, d...)
 		}
-		// Only the keys are recorded: the values may be ephemeral (each.value
-		// is checked where it goes). A key derived from an ephemeral value
-		// marks the whole map or set.
-		if !ephemeralOK && v.HasMark(marks.Ephemeral) {
-			return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: fmt.Sprintf(ephemeralKeysDetail, "The for_each", what), Subject: forEach.Range().Ptr()})
+		if d := eval.CheckRecordedKeys(v, "for_each", forEach.Range()); !ephemeralOK && d.HasErrors() {
+			return expansion{}, append(diags, d...)
 		}
 		v, _ = v.Unmark()
 		if !v.IsKnown() || (v.Type().IsSetType() && !v.IsWhollyKnown()) {
