@@ -226,7 +226,7 @@ func (r *run) ephemeralResource(ctx context.Context, c *config.Config, res *conf
 	var wg sync.WaitGroup
 	for _, mi := range r.store.instancesOf(c.Path) {
 		abs := config.AbsResource{Module: mi, Resource: res.Addr()}
-		ex, d := expandKeys(r.scope(mi, emptyIteration()), res.Count, res.ForEach, abs.String())
+		ex, d := ephemeralKeys(r.scope(mi, emptyIteration()), res.Count, res.ForEach, abs.String())
 		mu.Lock()
 		diags = append(diags, d...)
 		mu.Unlock()

@@ -10,8 +10,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 )
 
@@ -168,4 +171,173 @@ func TestEphemeralOpenRenewClose(t *testing.T) {
 		t.Errorf("second plan has changes: %v", actions(p))
 	}
 	check("second plan", rpcs(), 2, "PlanResourceChange")
+}
+
+// TestEphemeralErrorMessageHidden: a failed condition whose error_message
+// is built from an ephemeral (or sensitive) value does not print that value
+// in the diagnostic, which goes to the terminal and the logs.
+func TestEphemeralErrorMessageHidden(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.tf": `
+ephemeral "indigo_password" "p" {
+  length  = 16
+  special = false
+  lifecycle {
+    postcondition {
+      condition     = length(self.result) == 3
+      error_message = "leaked=${self.result}"
+    }
+  }
+}
+
+locals {
+  use = ephemeral.indigo_password.p.result
+}
+
+provider "indigo" {
+  alias = "fed"
+  root  = "@DIR@/${length(local.use) > 0 ? "site" : "other"}"
+}
+
+resource "indigo_file" "f" {
+  provider = indigo.fed
+  path     = "f.txt"
+  content  = "x"
+}
+`})
+	m := e.open()
+	defer m.Close(context.Background())
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	text := diagText(diags)
+	if !strings.Contains(text, "Postcondition failed for ephemeral.indigo_password.p") {
+		t.Fatalf("want the postcondition to fail, got:\n%s", text)
+	}
+	if strings.Contains(text, "leaked=") {
+		t.Errorf("the diagnostic shows the message built from the ephemeral value:\n%s", text)
+	}
+}
+
+// TestEphemeralInstanceKeysRefused: instance keys and counts are recorded
+// in the plan and the state, so a for_each or count derived from an
+// ephemeral value is an error at the argument, for resources and modules;
+// an ephemeral resource's own keys are not recorded and may be.
+func TestEphemeralInstanceKeysRefused(t *testing.T) {
+	const pw = `
+ephemeral "indigo_password" "p" {
+  length  = 12
+  special = false
+}
+`
+	for _, tc := range []struct{ name, src, want string }{
+		{"for_each", pw + `
+resource "indigo_file" "f" {
+  for_each = toset([nonsensitive(ephemeral.indigo_password.p.result)])
+  path     = "@DIR@/f-${each.key}.txt"
+  content  = "x"
+}
+`, "Invalid for_each argument"},
+		{"count", pw + `
+resource "indigo_file" "f" {
+  count   = ephemeral.indigo_password.p.length
+  path    = "@DIR@/f-${count.index}.txt"
+  content = "x"
+}
+`, "Invalid count argument"},
+		{"module", pw + `
+module "m" {
+  source   = "./m"
+  for_each = toset([nonsensitive(ephemeral.indigo_password.p.result)])
+}
+`, "Invalid for_each argument"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, map[string]string{"main.tf": tc.src, "m/main.tf": "output \"x\" {\n  value = 1\n}\n"})
+			m := e.open()
+			defer m.Close(context.Background())
+			p, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+			text := diagText(diags)
+			if !diags.HasErrors() || !strings.Contains(text, tc.want) || !strings.Contains(text, "derived from an ephemeral value") {
+				var keys []string
+				if p != nil {
+					for _, ch := range p.Changes {
+						keys = append(keys, ch.Addr.String())
+					}
+				}
+				t.Fatalf("want %q about an ephemeral value, got diagnostics %q and changes %v", tc.want, text, keys)
+			}
+		})
+	}
+	// An ephemeral resource may take its keys from an ephemeral value.
+	e := newEnv(t, map[string]string{"main.tf": pw + `
+ephemeral "indigo_password" "q" {
+  for_each = toset([nonsensitive(ephemeral.indigo_password.p.result)])
+  length   = 8
+}
+
+provider "indigo" {
+  alias = "fed"
+  root  = "@DIR@/site${length(values(ephemeral.indigo_password.q)) > 5 ? "-many" : ""}"
+}
+
+resource "indigo_file" "f" {
+  provider = indigo.fed
+  path     = "f.txt"
+  content  = "x"
+}
+`})
+	e.plan(planner.Options{})
+}
+
+// TestEphemeralOutputOnceStored: an output recorded in the state that is
+// now declared ephemeral is planned for removal, as the apply drops it,
+// and its new, ephemeral value is not in the plan.
+func TestEphemeralOutputOnceStored(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.tf": `
+output "o" {
+  value = "stored"
+}
+`})
+	if d := e.apply(e.plan(planner.Options{})); d.HasErrors() {
+		t.Fatalf("apply: %s", diagText(d))
+	}
+	if raw, err := os.ReadFile(filepath.Join(e.dir, "indigo.state")); err != nil || !strings.Contains(string(raw), "stored") {
+		t.Fatalf("the first apply did not record output o (%v):\n%s", err, raw)
+	}
+	e.write("main.tf", `
+ephemeral "indigo_password" "p" {
+  length  = 16
+  special = false
+}
+
+output "o" {
+  value     = "pw=${ephemeral.indigo_password.p.result}"
+  ephemeral = true
+}
+`)
+	p := e.plan(planner.Options{})
+	var found bool
+	for _, oc := range p.Outputs {
+		if oc.Name != "o" {
+			continue
+		}
+		found = true
+		if oc.Action != plan.Delete {
+			t.Errorf("output o: action %v, want delete", oc.Action)
+		}
+		if oc.After != cty.NilVal && !oc.After.IsNull() {
+			t.Errorf("output o: the plan holds its ephemeral value %#v", oc.After)
+		}
+	}
+	if !found {
+		t.Errorf("the plan does not remove the stored output o: %v", p.Outputs)
+	}
+	if d := e.apply(p); d.HasErrors() {
+		t.Fatalf("second apply: %s", diagText(d))
+	}
+	raw, err := os.ReadFile(filepath.Join(e.dir, "indigo.state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "stored") || strings.Contains(string(raw), "pw=") {
+		t.Errorf("the state still holds output o:\n%s", raw)
+	}
 }

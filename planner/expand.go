@@ -26,8 +26,20 @@ type expansion struct {
 
 // expandKeys evaluates count and for_each in sc and returns the instance
 // keys with the iteration of each. Values that are not known yet are an
-// error: the set of instances must be known when planning.
+// error: the set of instances must be known when planning. The keys are
+// recorded (instance addresses in the plan and the state), so a count or
+// for_each derived from an ephemeral value is an error too.
 func expandKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (expansion, hcl.Diagnostics) {
+	return expandKeysOf(sc, count, forEach, what, false)
+}
+
+// ephemeralKeys is expandKeys for an ephemeral resource, whose instances
+// are recorded nowhere: its count and for_each may be ephemeral.
+func ephemeralKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (expansion, hcl.Diagnostics) {
+	return expandKeysOf(sc, count, forEach, what, true)
+}
+
+func expandKeysOf(sc *eval.Scope, count, forEach hcl.Expression, what string, ephemeralOK bool) (expansion, hcl.Diagnostics) {
 	switch {
 	case count != nil:
 		v, diags := sc.EvalExpr(count, cty.Number)
@@ -36,6 +48,9 @@ func expandKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (exp
 		}
 		if v.HasMark(marks.Sensitive) {
 			return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: "count cannot be sensitive: the number of instances would reveal it.", Subject: count.Range().Ptr()})
+		}
+		if d := eval.CheckRecordedKeys(v, "count", count.Range()); !ephemeralOK && d.HasErrors() {
+			return expansion{}, append(diags, d...)
 		}
 		v, _ = v.Unmark()
 		if !v.IsKnown() {
@@ -66,6 +81,9 @@ func expandKeys(sc *eval.Scope, count, forEach hcl.Expression, what string) (exp
 			return expansion{}, diags
 		}
 		if d := eval.CheckForEach(v, forEach.Range()); d.HasErrors() {
+			return expansion{}, append(diags, d...)
+		}
+		if d := eval.CheckRecordedKeys(v, "for_each", forEach.Range()); !ephemeralOK && d.HasErrors() {
 			return expansion{}, append(diags, d...)
 		}
 		v, _ = v.Unmark()
@@ -269,8 +287,7 @@ func failedRules(sc *eval.Scope, rules []*config.CheckRule, fallback string, rep
 		msg := fallback
 		if rule.ErrorMessage != nil {
 			if m, d := sc.EvalExpr(rule.ErrorMessage, cty.String); !d.HasErrors() && m.IsKnown() && !m.IsNull() {
-				m, _ = m.Unmark()
-				msg = m.AsString()
+				msg = marks.ErrorMessageText(m)
 			}
 		}
 		diags = append(diags, report(rule, msg))

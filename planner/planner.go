@@ -166,6 +166,11 @@ func (r *run) outputChanges() []*plan.OutputChange {
 			oc.Sensitive = prev.Sensitive
 		}
 		decl := r.cfg.Module.Outputs[name]
+		if decl != nil && decl.Ephemeral {
+			// Recorded before, ephemeral now: the apply drops it, and
+			// its value stays out of the plan.
+			decl = nil
+		}
 		if decl != nil {
 			oc.Sensitive = decl.Sensitive
 			if v, ok := r.store.get(r.store.outputs, nameKey{config.RootModule, name}); ok {

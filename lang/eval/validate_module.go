@@ -275,7 +275,7 @@ func badDependsOn(ref *config.Reference) *hcl.Diagnostic {
 func (v *validator) validateModuleCall(c *config.Config, call *config.ModuleCall) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	plain := v.scope(c, Iteration{})
-	diags = append(diags, v.checkRepetition(plain, call.Count, call.ForEach)...)
+	diags = append(diags, v.checkRepetition(plain, call.Count, call.ForEach, true)...)
 	diags = append(diags, v.checkDependsOn(c, call.DependsOn)...)
 	child := c.Children[config.Step{Kind: config.ModuleStep, Name: call.Name}]
 	attrs, ad := call.Config.JustAttributes()
@@ -336,11 +336,14 @@ func declaresAlias(m *config.Module, ref config.LocalProviderRef) bool {
 }
 
 // checkRepetition type-checks count and for_each.
-func (v *validator) checkRepetition(sc *Scope, count, forEach hcl.Expression) hcl.Diagnostics {
+func (v *validator) checkRepetition(sc *Scope, count, forEach hcl.Expression, recorded bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if count != nil {
 		val, d := sc.EvalExpr(count, cty.DynamicPseudoType)
 		diags = append(diags, d...)
+		if recorded && !d.HasErrors() {
+			diags = append(diags, CheckRecordedKeys(val, "count", count.Range())...)
+		}
 		val, _ = val.Unmark()
 		if !d.HasErrors() && val.IsKnown() && val.Type() != cty.DynamicPseudoType {
 			n, err := convertNumber(val)
@@ -356,9 +359,31 @@ func (v *validator) checkRepetition(sc *Scope, count, forEach hcl.Expression) hc
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			diags = append(diags, CheckForEach(val, forEach.Range())...)
+			if recorded {
+				diags = append(diags, CheckRecordedKeys(val, "for_each", forEach.Range())...)
+			}
 		}
 	}
 	return diags
+}
+
+// CheckRecordedKeys reports a count or for_each (arg, "count" or
+// "for_each") derived from an ephemeral value where the instances it makes
+// are recorded in the plan and the state: a resource, a data source, a
+// module or a provider configuration; not an ephemeral resource. Only v's
+// own mark counts: a key derived from an ephemeral value marks the whole
+// map or set, while ephemeral values under plain keys reach only
+// each.value, which is checked where it goes.
+func CheckRecordedKeys(v cty.Value, arg string, rng hcl.Range) hcl.Diagnostics {
+	if !v.HasMark(marks.Ephemeral) {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid " + arg + " argument",
+		Detail:   "This " + arg + " is derived from an ephemeral value (from an ephemeral resource or variable), but instance keys are recorded in the plan and the state. Use a value that is not ephemeral.",
+		Subject:  rng.Ptr(),
+	}}
 }
 
 // CheckForEach reports a for_each value that is not a map, an object or a
@@ -409,7 +434,7 @@ func convertNumber(v cty.Value) (*int64, string) {
 func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	plain := v.scope(c, Iteration{})
-	diags = append(diags, v.checkRepetition(plain, r.Count, r.ForEach)...)
+	diags = append(diags, v.checkRepetition(plain, r.Count, r.ForEach, r.Mode != config.EphemeralMode)...)
 	diags = append(diags, v.checkDependsOn(c, r.DependsOn)...)
 	sc := v.scope(c, unknownIteration(r.Count, r.ForEach))
 	var schema ResourceSchema

@@ -43,3 +43,18 @@ func Contains(v cty.Value, mark valueMark) bool {
 	}
 	return false
 }
+
+// ErrorMessageText returns a known, non-null string as it may be printed in
+// a diagnostic or a log (a condition's error message, which configuration
+// builds): its content, or, when it carries the ephemeral or sensitive mark,
+// a sentence saying why the content is withheld.
+func ErrorMessageText(v cty.Value) string {
+	switch {
+	case Contains(v, Ephemeral):
+		return "(The error message is built from an ephemeral value, so it is not shown. Build it from values that are not ephemeral to see it.)"
+	case Contains(v, Sensitive):
+		return "(The error message is built from a sensitive value, so it is not shown. Build it from values that are not sensitive to see it.)"
+	}
+	v, _ = v.UnmarkDeep()
+	return v.AsString()
+}

@@ -1,6 +1,7 @@
 package marks
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -25,5 +26,18 @@ func TestContains(t *testing.T) {
 	}
 	if Has(cty.ObjectVal(map[string]cty.Value{"a": secret}), Sensitive) {
 		t.Error("Has must only look at the top-level value")
+	}
+}
+
+func TestErrorMessageText(t *testing.T) {
+	msg := cty.StringVal("token hunter2 is short")
+	if got := ErrorMessageText(msg); got != "token hunter2 is short" {
+		t.Errorf("plain message: got %q", got)
+	}
+	for _, m := range []valueMark{Ephemeral, Sensitive} {
+		got := ErrorMessageText(msg.Mark(m))
+		if got == "" || strings.Contains(got, "hunter2") {
+			t.Errorf("%s message: got %q, want it withheld", string(m), got)
+		}
 	}
 }

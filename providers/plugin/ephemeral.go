@@ -137,6 +137,10 @@ func (p *Provider) OpenEphemeralResource(ctx context.Context, req OpenEphemeralR
 	}
 	if resp.Result, err = decodeValue(res.result, ty); err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+		// The provider opened it, but the caller gets an error and will
+		// not close it: close it here.
+		resp.Diagnostics = append(resp.Diagnostics, p.CloseEphemeralResource(ctx, EphemeralRef{Addr: req.Addr, TypeName: req.TypeName, Private: res.private})...)
+		resp.Private, resp.RenewAt = nil, time.Time{}
 	}
 	return resp
 }
