@@ -277,6 +277,34 @@ func (r *run) objectProvider(ctx context.Context, prov config.ProviderConfigAddr
 	return iprov, iinst, nil
 }
 
+// checkSameInstance refuses to plan an existing object of addr through
+// prov when the state records that another instance of the provider
+// configuration manages it: reading or updating it through prov would look
+// in the wrong place (another region, another root) and leave the object
+// where it is, unmanaged. An object recorded without a key (written before
+// the configuration had for_each) is adopted by the instance chosen now.
+func (r *run) checkSameInstance(res *config.Resource, resKey string, prov config.ProviderConfigAddr, addr config.InstanceAddr, obj *state.Object) hcl.Diagnostics {
+	if obj == nil || obj.ProviderKey == config.NoKey || obj.ProviderKey == prov.Key {
+		return nil
+	}
+	rng := providerRange(res)
+	if kref := r.providers.each.refs[resKey]; kref != nil && kref.expr != nil {
+		rng = kref.expr.Range().Ptr()
+	}
+	was := prov.Config().Instance(obj.ProviderKey)
+	_, decl, _ := r.providers.each.instanceKeys(prov.Config())
+	if decl == nil {
+		decl = r.providerDecl(prov.Config())
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Provider instance changed",
+		Detail: fmt.Sprintf("%s is managed by provider %s, but the configuration now chooses %s. indigo does not move an object between provider instances: choose %s again, or remove %s from the configuration and apply (its old instance destroys it) before adding it back with the new instance.",
+			addr, providerDisplay(was, decl), providerDisplay(prov, decl), providerDisplay(was, decl), addr),
+		Subject: rng,
+	}}
+}
+
 // providerDisplay prints a provider instance the way the configuration
 // refers to it (indigo.by_root["east"]) when its block is known.
 func providerDisplay(addr config.ProviderConfigAddr, decl *config.ProviderConfig) string {

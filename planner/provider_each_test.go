@@ -306,3 +306,67 @@ deployment "app" {
 		t.Errorf("desy/app.txt after destroy: %v", err)
 	}
 }
+
+// An object whose resource now chooses another instance of its provider is
+// not read or updated through the new one (which would look under another
+// root and leave the object behind): planning stops at the provider
+// argument, and choosing the old instance again plans nothing.
+func TestProviderForEachInstanceChanged(t *testing.T) {
+	src := `
+provider "indigo" {
+  alias    = "by_root"
+  for_each = toset(["east", "west"])
+  root     = "@DIR@/${each.key}"
+}
+
+resource "indigo_file" "f" {
+  provider = indigo.by_root[@KEY@]
+  path     = "f.txt"
+  content  = "@CONTENT@\n"
+}
+`
+	cfg := func(key, content string) string {
+		return strings.NewReplacer("@KEY@", key, "@CONTENT@", content).Replace(src)
+	}
+	e := newEnv(t, map[string]string{"main.hcl": cfg(`"east"`, "one")})
+	if diags := e.apply(e.plan(planner.Options{})); diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
+	e.write("main.hcl", cfg(`"west"`, "two"))
+	for _, mode := range []plan.Mode{plan.NormalMode, plan.RefreshOnlyMode} {
+		m := e.open()
+		_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{Mode: mode})
+		m.Close(context.Background())
+		found := false
+		for _, d := range diags {
+			if d.Summary == "Provider instance changed" {
+				found = true
+				if d.Subject == nil || d.Subject.Start.Line != 9 || !strings.Contains(d.Detail, `by_root["east"]`) || !strings.Contains(d.Detail, `by_root["west"]`) {
+					t.Errorf("mode %v: error at %v: %s", mode, d.Subject, d.Detail)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("mode %v: no 'Provider instance changed' error: %s", mode, diagText(diags))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "west", "f.txt")); !os.IsNotExist(err) {
+		t.Errorf("west/f.txt was written: %v", err)
+	}
+	if got := readFile(t, filepath.Join(e.dir, "east", "f.txt")); got != "one\n" {
+		t.Errorf("east/f.txt: %q", got)
+	}
+
+	// The old instance, chosen again, still manages the object.
+	e.write("main.hcl", cfg(`"east"`, "two"))
+	p := e.plan(planner.Options{})
+	if got := actions(p); len(got) != 1 || got[`indigo_file.f`] != plan.Update {
+		t.Fatalf("plan with the old instance: %v", got)
+	}
+	if diags := e.apply(p); diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
+	if got := readFile(t, filepath.Join(e.dir, "east", "f.txt")); got != "two\n" {
+		t.Errorf("east/f.txt: %q", got)
+	}
+}
