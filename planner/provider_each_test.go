@@ -370,3 +370,79 @@ resource "indigo_file" "f" {
 		t.Errorf("east/f.txt: %q", got)
 	}
 }
+
+// An object recorded before its provider configuration had for_each has no
+// instance key. Deleting it once its resource is gone must not guess an
+// instance (which would read, and delete, under another root): planning
+// stops at the for_each and says how to record the instance; declaring the
+// resource again with its instance adopts it, and then it is deleted there.
+func TestProviderForEachUnrecordedInstance(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.hcl": `
+provider "indigo" {
+  alias = "by_root"
+  root  = "@DIR@/west"
+}
+resource "indigo_file" "f" {
+  provider = indigo.by_root
+  path     = "f.txt"
+  content  = "x\n"
+}
+`})
+	if diags := e.apply(e.plan(planner.Options{})); diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
+	const each = `
+provider "indigo" {
+  alias    = "by_root"
+  for_each = toset(["east", "west"])
+  root     = "@DIR@/${each.key}"
+}
+`
+	e.write("main.hcl", each)
+	// A file of the same name under the first instance's root.
+	if err := os.MkdirAll(filepath.Join(e.dir, "east"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "east", "f.txt"), []byte("not indigo's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := e.open()
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	m.Close(context.Background())
+	found := false
+	for _, d := range diags {
+		if d.Summary == "Provider instance not recorded" {
+			found = true
+			if d.Subject == nil || d.Subject.Start.Line != 4 || !strings.Contains(d.Detail, "indigo_file.f") || !strings.Contains(d.Detail, `"west"`) {
+				t.Errorf("error at %v: %s", d.Subject, d.Detail)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no 'Provider instance not recorded' error: %s", diagText(diags))
+	}
+
+	// Declared again with its instance: adopted, nothing to change.
+	e.write("main.hcl", each+`
+resource "indigo_file" "f" {
+  provider = indigo.by_root["west"]
+  path     = "f.txt"
+  content  = "x\n"
+}
+`)
+	e.applyOK(e.plan(planner.Options{}))
+	m = e.open()
+	obj := m.State().ResourceInstance(config.AbsResource{Resource: config.ResourceAddr{Mode: config.ManagedMode, Type: "indigo_file", Name: "f"}}.Instance(config.NoKey))
+	m.Close(context.Background())
+	if obj == nil || obj.ProviderKey != config.StringKey("west") {
+		t.Fatalf("adopted object: %+v", obj)
+	}
+	e.write("main.hcl", each)
+	e.applyOK(e.plan(planner.Options{}))
+	if _, err := os.Stat(filepath.Join(e.dir, "west", "f.txt")); !os.IsNotExist(err) {
+		t.Errorf("west/f.txt not deleted: %v", err)
+	}
+	if got := readFile(t, filepath.Join(e.dir, "east", "f.txt")); got != "not indigo's\n" {
+		t.Errorf("east/f.txt: %q", got)
+	}
+}
