@@ -291,13 +291,19 @@ func (r *run) objectProvider(ctx context.Context, prov config.ProviderConfigAddr
 }
 
 // checkSameInstance refuses to plan an existing object of addr through
-// prov when the state records that another instance of the provider
+// prov when the state records that another instance of the same provider
 // configuration manages it: reading or updating it through prov would look
 // in the wrong place (another region, another root) and leave the object
 // where it is, unmanaged. An object recorded without a key (written before
 // the configuration had for_each) is adopted by the instance chosen now.
 func (r *run) checkSameInstance(res *config.Resource, resKey string, prov config.ProviderConfigAddr, addr config.InstanceAddr, obj *state.Object) hcl.Diagnostics {
 	if obj == nil || obj.ProviderKey == config.NoKey || obj.ProviderKey == prov.Key {
+		return nil
+	}
+	if rs := r.prior.Resource(addr.ContainingResource()); rs == nil || rs.Provider != prov.Config() {
+		// Another provider configuration altogether (a changed alias, a
+		// moved block): as without for_each, the one the configuration
+		// names now manages the object.
 		return nil
 	}
 	rng := providerRange(res)

@@ -369,6 +369,22 @@ resource "indigo_file" "f" {
 	if got := readFile(t, filepath.Join(e.dir, "east", "f.txt")); got != "two\n" {
 		t.Errorf("east/f.txt: %q", got)
 	}
+
+	// Another configuration altogether takes the object over, as a
+	// changed provider argument does without for_each.
+	e.write("main.hcl", strings.Replace(cfg(`"west"`, "two"), "by_root[", "other[", 1)+`
+provider "indigo" {
+  alias    = "other"
+  for_each = toset(["west"])
+  root     = "@DIR@/other"
+}
+`)
+	m := e.open()
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	m.Close(context.Background())
+	if diags.HasErrors() {
+		t.Fatalf("plan with another provider configuration: %s", diagText(diags))
+	}
 }
 
 // An object recorded before its provider configuration had for_each has no
