@@ -335,6 +335,14 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 			}
 			return d
 		}
+		if obj := r.prior.ResourceInstance(addr); obj != nil && obj.ProviderKey != ch.Provider.Key {
+			// An object recorded before its provider had for_each, now
+			// chosen by one of its instances: record which one.
+			adopted := *obj
+			if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, &adopted); err != nil {
+				return hcl.Diagnostics{journalDiag(addr, err)}
+			}
+		}
 		return nil
 	}
 	sc := r.scope(addr.Module, it)

@@ -248,6 +248,8 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 				if r.opts.Mode == plan.DestroyMode && !d.HasErrors() {
 					// Destroyed by the instance that manages it.
 					iprov, iinst, d = r.objectProvider(ctx, iprov, iinst, addr, r.prior.ResourceInstance(addr))
+				} else if res.Mode == config.ManagedMode && !d.HasErrors() {
+					d = r.checkSameInstance(res, resKey, iprov, addr, r.prior.ResourceInstance(addr))
 				}
 				if d.HasErrors() {
 					mu.Lock()

@@ -226,14 +226,10 @@ func (r *run) resourceInstanceProvider(ctx context.Context, resKey string, prov 
 	}
 	keys, decl, _ := r.providers.each.instanceKeys(prov)
 	if !slices.Contains(keys, key) {
-		var have []string
-		for _, k := range keys {
-			have = append(have, strings.Trim(k.String(), "[]"))
-		}
 		return prov, nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Provider instance not found",
-			Detail:   fmt.Sprintf("%s needs provider %s, but its for_each has no key %q (it has %s). Add the key to the provider's for_each, or choose another instance.", addr, providerDisplay(prov.Instance(key), decl), string(key.(config.StringKey)), orNone(have)),
+			Detail:   fmt.Sprintf("%s needs provider %s, but its for_each has no key %q (it has %s). Add the key to the provider's for_each, or choose another instance.", addr, providerDisplay(prov.Instance(key), decl), string(key.(config.StringKey)), keyList(keys)),
 			Subject:  kref.expr.Range().Ptr(),
 		}}
 	}
@@ -250,8 +246,25 @@ func (r *run) resourceInstanceProvider(ctx context.Context, resKey string, prov 
 // the state records. Its key must still be in the configuration's
 // for_each: deleting or reading the object needs it.
 func (r *run) objectProvider(ctx context.Context, prov config.ProviderConfigAddr, inst *providerInstance, addr config.InstanceAddr, obj *state.Object) (config.ProviderConfigAddr, *providerInstance, hcl.Diagnostics) {
-	if obj == nil || obj.ProviderKey == config.NoKey {
+	if obj == nil {
 		return prov, inst, nil
+	}
+	if obj.ProviderKey == config.NoKey {
+		keys, decl, each := r.providers.each.instanceKeys(prov.Config())
+		if !each || prov.Key != config.NoKey {
+			// No for_each, or the configuration chose an instance.
+			return prov, inst, nil
+		}
+		// Recorded before the configuration had for_each: no instance
+		// is known to manage it, and guessing one would read or delete
+		// in the wrong place.
+		return prov, nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Provider instance not recorded",
+			Detail: fmt.Sprintf("%s was recorded before provider %s had for_each, so the state does not say which of its instances (%s) manages it. Declare it again with provider = %s[KEY] naming the instance that manages it and apply (which records the instance), then remove it; or, if it no longer exists, run `indigo state rm %s`.",
+				addr, providerDisplay(prov, decl), keyList(keys), providerDisplay(prov, decl), addr),
+			Subject: decl.ForEach.Range().Ptr(),
+		}}
 	}
 	iprov := prov.Config().Instance(obj.ProviderKey)
 	keys, decl, _ := r.providers.each.instanceKeys(iprov.Config())
@@ -275,6 +288,40 @@ func (r *run) objectProvider(ctx context.Context, prov config.ProviderConfigAddr
 		return iprov, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider did not start", Detail: err.Error()}}
 	}
 	return iprov, iinst, nil
+}
+
+// checkSameInstance refuses to plan an existing object of addr through
+// prov when the state records that another instance of the same provider
+// configuration manages it: reading or updating it through prov would look
+// in the wrong place (another region, another root) and leave the object
+// where it is, unmanaged. An object recorded without a key (written before
+// the configuration had for_each) is adopted by the instance chosen now.
+func (r *run) checkSameInstance(res *config.Resource, resKey string, prov config.ProviderConfigAddr, addr config.InstanceAddr, obj *state.Object) hcl.Diagnostics {
+	if obj == nil || obj.ProviderKey == config.NoKey || obj.ProviderKey == prov.Key {
+		return nil
+	}
+	if rs := r.prior.Resource(addr.ContainingResource()); rs == nil || rs.Provider != prov.Config() {
+		// Another provider configuration altogether (a changed alias, a
+		// moved block): as without for_each, the one the configuration
+		// names now manages the object.
+		return nil
+	}
+	rng := providerRange(res)
+	if kref := r.providers.each.refs[resKey]; kref != nil && kref.expr != nil {
+		rng = kref.expr.Range().Ptr()
+	}
+	was := prov.Config().Instance(obj.ProviderKey)
+	_, decl, _ := r.providers.each.instanceKeys(prov.Config())
+	if decl == nil {
+		decl = r.providerDecl(prov.Config())
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Provider instance changed",
+		Detail: fmt.Sprintf("%s is managed by provider %s, but the configuration now chooses %s. indigo does not move an object between provider instances: choose %s again, or remove %s from the configuration and apply (its old instance destroys it) before adding it back with the new instance.",
+			addr, providerDisplay(was, decl), providerDisplay(prov, decl), providerDisplay(was, decl), addr),
+		Subject: rng,
+	}}
 }
 
 // providerDisplay prints a provider instance the way the configuration
@@ -302,11 +349,16 @@ func providerRange(res *config.Resource) *hcl.Range {
 	return res.DeclRange.Ptr()
 }
 
-func orNone(keys []string) string {
+// keyList prints instance keys for a message: "east", "west" (or none).
+func keyList(keys []config.InstanceKey) string {
 	if len(keys) == 0 {
 		return "none"
 	}
-	return strings.Join(keys, ", ")
+	have := make([]string, len(keys))
+	for i, k := range keys {
+		have[i] = strings.Trim(k.String(), "[]")
+	}
+	return strings.Join(have, ", ")
 }
 
 // importProvider returns the provider instance that manages addr, an

@@ -306,3 +306,159 @@ deployment "app" {
 		t.Errorf("desy/app.txt after destroy: %v", err)
 	}
 }
+
+// An object whose resource now chooses another instance of its provider is
+// not read or updated through the new one (which would look under another
+// root and leave the object behind): planning stops at the provider
+// argument, and choosing the old instance again plans nothing.
+func TestProviderForEachInstanceChanged(t *testing.T) {
+	src := `
+provider "indigo" {
+  alias    = "by_root"
+  for_each = toset(["east", "west"])
+  root     = "@DIR@/${each.key}"
+}
+
+resource "indigo_file" "f" {
+  provider = indigo.by_root[@KEY@]
+  path     = "f.txt"
+  content  = "@CONTENT@\n"
+}
+`
+	cfg := func(key, content string) string {
+		return strings.NewReplacer("@KEY@", key, "@CONTENT@", content).Replace(src)
+	}
+	e := newEnv(t, map[string]string{"main.hcl": cfg(`"east"`, "one")})
+	if diags := e.apply(e.plan(planner.Options{})); diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
+	e.write("main.hcl", cfg(`"west"`, "two"))
+	for _, mode := range []plan.Mode{plan.NormalMode, plan.RefreshOnlyMode} {
+		m := e.open()
+		_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{Mode: mode})
+		m.Close(context.Background())
+		found := false
+		for _, d := range diags {
+			if d.Summary == "Provider instance changed" {
+				found = true
+				if d.Subject == nil || d.Subject.Start.Line != 9 || !strings.Contains(d.Detail, `by_root["east"]`) || !strings.Contains(d.Detail, `by_root["west"]`) {
+					t.Errorf("mode %v: error at %v: %s", mode, d.Subject, d.Detail)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("mode %v: no 'Provider instance changed' error: %s", mode, diagText(diags))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "west", "f.txt")); !os.IsNotExist(err) {
+		t.Errorf("west/f.txt was written: %v", err)
+	}
+	if got := readFile(t, filepath.Join(e.dir, "east", "f.txt")); got != "one\n" {
+		t.Errorf("east/f.txt: %q", got)
+	}
+
+	// The old instance, chosen again, still manages the object.
+	e.write("main.hcl", cfg(`"east"`, "two"))
+	p := e.plan(planner.Options{})
+	if got := actions(p); len(got) != 1 || got[`indigo_file.f`] != plan.Update {
+		t.Fatalf("plan with the old instance: %v", got)
+	}
+	if diags := e.apply(p); diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
+	if got := readFile(t, filepath.Join(e.dir, "east", "f.txt")); got != "two\n" {
+		t.Errorf("east/f.txt: %q", got)
+	}
+
+	// Another configuration altogether takes the object over, as a
+	// changed provider argument does without for_each.
+	e.write("main.hcl", strings.Replace(cfg(`"west"`, "two"), "by_root[", "other[", 1)+`
+provider "indigo" {
+  alias    = "other"
+  for_each = toset(["west"])
+  root     = "@DIR@/other"
+}
+`)
+	m := e.open()
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	m.Close(context.Background())
+	if diags.HasErrors() {
+		t.Fatalf("plan with another provider configuration: %s", diagText(diags))
+	}
+}
+
+// An object recorded before its provider configuration had for_each has no
+// instance key. Deleting it once its resource is gone must not guess an
+// instance (which would read, and delete, under another root): planning
+// stops at the for_each and says how to record the instance; declaring the
+// resource again with its instance adopts it, and then it is deleted there.
+func TestProviderForEachUnrecordedInstance(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.hcl": `
+provider "indigo" {
+  alias = "by_root"
+  root  = "@DIR@/west"
+}
+resource "indigo_file" "f" {
+  provider = indigo.by_root
+  path     = "f.txt"
+  content  = "x\n"
+}
+`})
+	if diags := e.apply(e.plan(planner.Options{})); diags.HasErrors() {
+		t.Fatalf("apply: %s", diagText(diags))
+	}
+	const each = `
+provider "indigo" {
+  alias    = "by_root"
+  for_each = toset(["east", "west"])
+  root     = "@DIR@/${each.key}"
+}
+`
+	e.write("main.hcl", each)
+	// A file of the same name under the first instance's root.
+	if err := os.MkdirAll(filepath.Join(e.dir, "east"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "east", "f.txt"), []byte("not indigo's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := e.open()
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	m.Close(context.Background())
+	found := false
+	for _, d := range diags {
+		if d.Summary == "Provider instance not recorded" {
+			found = true
+			if d.Subject == nil || d.Subject.Start.Line != 4 || !strings.Contains(d.Detail, "indigo_file.f") || !strings.Contains(d.Detail, `"west"`) {
+				t.Errorf("error at %v: %s", d.Subject, d.Detail)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no 'Provider instance not recorded' error: %s", diagText(diags))
+	}
+
+	// Declared again with its instance: adopted, nothing to change.
+	e.write("main.hcl", each+`
+resource "indigo_file" "f" {
+  provider = indigo.by_root["west"]
+  path     = "f.txt"
+  content  = "x\n"
+}
+`)
+	e.applyOK(e.plan(planner.Options{}))
+	m = e.open()
+	obj := m.State().ResourceInstance(config.AbsResource{Resource: config.ResourceAddr{Mode: config.ManagedMode, Type: "indigo_file", Name: "f"}}.Instance(config.NoKey))
+	m.Close(context.Background())
+	if obj == nil || obj.ProviderKey != config.StringKey("west") {
+		t.Fatalf("adopted object: %+v", obj)
+	}
+	e.write("main.hcl", each)
+	e.applyOK(e.plan(planner.Options{}))
+	if _, err := os.Stat(filepath.Join(e.dir, "west", "f.txt")); !os.IsNotExist(err) {
+		t.Errorf("west/f.txt not deleted: %v", err)
+	}
+	if got := readFile(t, filepath.Join(e.dir, "east", "f.txt")); got != "not indigo's\n" {
+		t.Errorf("east/f.txt: %q", got)
+	}
+}

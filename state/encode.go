@@ -332,7 +332,7 @@ func (s *State) addWireResource(cache *addrCache, wr *wireResource) error {
 	if err != nil {
 		return fmt.Errorf("%s: provider: %w", addr, err)
 	}
-	r := &Resource{Addr: addr, Provider: prov, Instances: make(map[config.InstanceKey]*Instance, len(wr.Instances))}
+	r := &Resource{Addr: addr, Provider: prov.Config(), Instances: make(map[config.InstanceKey]*Instance, len(wr.Instances))}
 	switch wr.Each {
 	case "":
 	case eachCount, "list":
@@ -352,6 +352,11 @@ func (s *State) addWireResource(cache *addrCache, wr *wireResource) error {
 		obj, err := cache.decodeObject(&wi.wireObject)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ia, err)
+		}
+		if obj != nil && prov.Key != config.NoKey && obj.ProviderKey == config.NoKey {
+			// A resource-wide provider instance (OpenTofu may write one
+			// when every object has the same): kept per object.
+			obj.ProviderKey = prov.Key
 		}
 		inst := r.Instances[key]
 		if inst == nil {

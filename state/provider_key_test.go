@@ -64,3 +64,53 @@ func TestParseProviderInstanceAddr(t *testing.T) {
 		t.Errorf("a boolean key was accepted")
 	}
 }
+
+// OpenTofu 1.9 records the provider instance of each object as the
+// instance's instance_provider and leaves the resource's provider out; a
+// resource-wide provider address may carry the key too. Both read as
+// indigo's configuration plus per-object key.
+func TestImportOpenTofuInstanceProvider(t *testing.T) {
+	const tofu = `{
+  "version": 4, "terraform_version": "1.9.0", "serial": 3, "lineage": "1e0c8a52-5d7e-4f3a-9d3c-0b8c2f6a7e10",
+  "outputs": {},
+  "resources": [
+    {"mode": "managed", "type": "null_resource", "name": "each", "each": "map",
+     "instances": [
+       {"index_key": "a", "schema_version": 0, "attributes": {"id": "1"},
+        "instance_provider": "provider[\"registry.opentofu.org/hashicorp/null\"].multi[\"a\"]"},
+       {"index_key": "b", "schema_version": 0, "attributes": {"id": "2"},
+        "instance_provider": "provider[\"registry.opentofu.org/hashicorp/null\"].multi[\"b\"]"}
+     ]},
+    {"mode": "managed", "type": "null_resource", "name": "one",
+     "provider": "provider[\"registry.opentofu.org/hashicorp/null\"].multi[\"b\"]",
+     "instances": [{"schema_version": 0, "attributes": {"id": "3"}}]}
+  ]
+}`
+	s, err := Import("terraform.tfstate", []byte(tofu))
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	null, err := config.ParseProviderSource("registry.opentofu.org/hashicorp/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi := config.ProviderConfigAddr{Provider: null, Alias: "multi"}
+	each := s.Resources[config.AbsResource{Resource: config.ResourceAddr{Mode: config.ManagedMode, Type: "null_resource", Name: "each"}}]
+	if each == nil || each.Provider != multi {
+		t.Fatalf("each: %+v", each)
+	}
+	for _, k := range []string{"a", "b"} {
+		if got := each.ObjectProvider(each.Instances[config.StringKey(k)].Current); got != multi.Instance(config.StringKey(k)) {
+			t.Errorf("each[%q] managed by %s", k, got)
+		}
+	}
+	one := s.Resources[config.AbsResource{Resource: config.ResourceAddr{Mode: config.ManagedMode, Type: "null_resource", Name: "one"}}]
+	if one == nil || one.Provider != multi || one.Instances[config.NoKey].Current.ProviderKey != config.StringKey("b") {
+		t.Fatalf("one: %+v", one)
+	}
+
+	bad := strings.Replace(tofu, `"each": "map",`, `"each": "map", "provider": "provider[\"registry.opentofu.org/hashicorp/null\"].other",`, 1)
+	if _, err := Import("terraform.tfstate", []byte(bad)); err == nil || !strings.Contains(err.Error(), "not an instance of the resource's provider") {
+		t.Errorf("instance_provider of another configuration: %v", err)
+	}
+}

@@ -35,6 +35,11 @@ type tfInstance struct {
 	// AttributesFlat is the Terraform 0.11 attribute encoding, left in
 	// states upgraded by 0.12 until the resource was refreshed.
 	AttributesFlat map[string]string `json:"attributes_flat"`
+	// InstanceProvider is the provider instance that manages the object,
+	// written by OpenTofu 1.9 and later for a provider configuration with
+	// for_each (provider["…"].by_region["eu"]); the resource's provider
+	// is then left out.
+	InstanceProvider string `json:"instance_provider"`
 }
 
 func decodeTerraform(name string, data []byte, version int) (*State, error) {
@@ -63,6 +68,11 @@ func decodeTerraform(name string, data []byte, version int) (*State, error) {
 			if len(ti.Attributes) == 0 && ti.AttributesFlat != nil {
 				return nil, fmt.Errorf("reading Terraform state %s: resources[%d] (%s.%s) only has Terraform 0.11 flat attributes; refresh it with Terraform 0.12 or later (`terraform apply -refresh-only`) first", name, i, tr.Type, tr.Name)
 			}
+			if ti.InstanceProvider != "" {
+				if err := instanceProvider(&wr, ti); err != nil {
+					return nil, fmt.Errorf("reading Terraform state %s: resources[%d] (%s.%s): %v", name, i, tr.Type, tr.Name, err)
+				}
+			}
 			wr.Instances = append(wr.Instances, ti.wireInstance)
 		}
 		if err := s.addWireResource(cache, &wr); err != nil {
@@ -77,4 +87,21 @@ func decodeTerraform(name string, data []byte, version int) (*State, error) {
 		s.Outputs[n] = o
 	}
 	return s, nil
+}
+
+// instanceProvider records an OpenTofu instance_provider the way indigo
+// does: the configuration on the resource, the key on the object.
+func instanceProvider(wr *wireResource, ti *tfInstance) error {
+	addr, err := parseProviderConfigAddr(ti.InstanceProvider)
+	if err != nil {
+		return fmt.Errorf("instance_provider: %w", err)
+	}
+	cfg := addr.Config()
+	if wr.Provider == "" {
+		wr.Provider = cfg.String()
+	} else if have, err := parseProviderConfigAddr(wr.Provider); err != nil || have.Config() != cfg {
+		return fmt.Errorf("instance_provider %s is not an instance of the resource's provider %s", ti.InstanceProvider, wr.Provider)
+	}
+	ti.ProviderKey = encodeKey(addr.Key)
+	return nil
 }
