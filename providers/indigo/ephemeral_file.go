@@ -2,12 +2,9 @@ package indigo
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -69,18 +66,9 @@ func (e *fileEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if e.site == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The indigo_file ephemeral resource needs a configured indigo provider.")
-		return
-	}
-	name, err := e.site.resolve(m.Path.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot resolve path", err.Error())
-		return
-	}
-	data, err := os.ReadFile(name)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot read file", fmt.Sprintf("Reading %s: %v", name, err))
+	data, diags := readSiteFile(e.site, "The indigo_file ephemeral resource", m.Path.ValueString())
+	resp.Diagnostics.Append(diags...)
+	if diags.HasError() {
 		return
 	}
 	m.Content = types.StringValue(textOf(data))

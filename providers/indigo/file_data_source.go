@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -75,18 +76,9 @@ func (d *fileDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.site == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The indigo_file data source needs a configured indigo provider.")
-		return
-	}
-	name, err := d.site.resolve(m.Path.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot resolve path", err.Error())
-		return
-	}
-	data, err := os.ReadFile(name)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot read file", fmt.Sprintf("Reading %s: %v", name, err))
+	data, diags := readSiteFile(d.site, "The indigo_file data source", m.Path.ValueString())
+	resp.Diagnostics.Append(diags...)
+	if diags.HasError() {
 		return
 	}
 	m.Content = types.StringValue(textOf(data))
@@ -94,4 +86,26 @@ func (d *fileDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	m.ID = types.StringValue(contentID(data))
 	m.Size = types.Int64Value(int64(len(data)))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// readSiteFile reads the file at p (relative paths under the site's root)
+// for what (the data source or ephemeral resource asking), its problems
+// as diagnostics on the path attribute.
+func readSiteFile(s *site, what, p string) ([]byte, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if s == nil {
+		diags.AddError("Provider not configured", what+" needs a configured indigo provider.")
+		return nil, diags
+	}
+	name, err := s.resolve(p)
+	if err != nil {
+		diags.AddAttributeError(path.Root("path"), "Cannot resolve path", err.Error())
+		return nil, diags
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		diags.AddAttributeError(path.Root("path"), "Cannot read file", fmt.Sprintf("Reading %s: %v", name, err))
+		return nil, diags
+	}
+	return data, diags
 }
