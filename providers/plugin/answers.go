@@ -50,8 +50,9 @@ import (
 // binary and its address), its name, the protocol version, and the command
 // that started it: path, arguments, directory and environment (minus the
 // variables a shell changes on its own, _, OLDPWD and SHLVL, and those that
-// only set logging or this cache: TF_LOG*, INDIGO_LOG*,
-// INDIGO_PROVIDER_CACHE*). Requests or answers holding unknown values,
+// only set logging, profiling or this cache: TF_LOG*, INDIGO_LOG*,
+// INDIGO_CPUPROFILE, INDIGO_PROVIDER_CACHE*; and the Go runtime's GOGC,
+// GOMEMLIMIT and GOMAXPROCS). Requests or answers holding unknown values,
 // deferred answers, answers with errors and the plans of providers listed in
 // Impure are never kept. Warnings are kept and replayed.
 //
@@ -571,15 +572,18 @@ func (w keyWriter) sum() answerKey {
 
 // outsideIdentity reports whether an environment variable stays out of a
 // provider's identity: those a shell changes by itself between two commands,
-// and those that only say how much to log or how indigo runs. Every other
+// those that only say how much to log or how indigo runs, and those that
+// tune the Go runtime's collector and scheduler (GOGC, GOMEMLIMIT,
+// GOMAXPROCS: they change how fast a Go provider answers, never what; GODEBUG
+// may change behaviour and stays in). Every other
 // variable may change what a provider answers (credentials, regions,
 // endpoints are often read from it) and is part of the identity.
 func outsideIdentity(name string) bool {
 	switch name {
-	case "_", "OLDPWD", "SHLVL":
+	case "_", "OLDPWD", "SHLVL", "GOGC", "GOMEMLIMIT", "GOMAXPROCS":
 		return true
 	}
-	for _, prefix := range []string{"TF_LOG", "INDIGO_LOG", "INDIGO_PROVIDER_CACHE"} {
+	for _, prefix := range []string{"TF_LOG", "INDIGO_LOG", "INDIGO_PROVIDER_CACHE", "INDIGO_CPUPROFILE"} {
 		if strings.HasPrefix(name, prefix) {
 			return true
 		}

@@ -261,8 +261,10 @@ func TestAnswerCache(t *testing.T) {
 			r.key = "sha256-of-the-binary " + testProviderName
 			r.env = []string{"SOME_PROVIDER_SETTING=1"}
 			wantCalls(t, "other environment", r.plan(r.cache, true), all)
-			// Logging settings are not part of the identity.
-			r.env = []string{"INDIGO_LOG=debug", "TF_LOG_PATH=" + filepath.Join(t.TempDir(), "log")}
+			// Logging, profiling and the Go runtime's tuning are not
+			// part of the identity.
+			r.env = []string{"INDIGO_LOG=debug", "TF_LOG_PATH=" + filepath.Join(t.TempDir(), "log"),
+				"INDIGO_CPUPROFILE=" + filepath.Join(t.TempDir(), "cpu.pprof"), "GOGC=400", "GOMEMLIMIT=1GiB", "GOMAXPROCS=1"}
 			wantCalls(t, "logging on", r.plan(r.cache, true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
 			r.env = nil
 
