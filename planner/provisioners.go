@@ -2,7 +2,9 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os/exec"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -73,6 +75,9 @@ func (r *run) runProvisioners(ctx context.Context, res *config.Resource, addr co
 		r.progress(done)
 		if err == nil {
 			continue
+		}
+		if sensitive {
+			err = withheld(err)
 		}
 		if p.OnFailure == "continue" {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Provisioner failed (continuing)", Detail: fmt.Sprintf("The %s provisioner of %s failed: %v. on_failure = continue lets the run go on.", p.Type, addr, err), Subject: p.DeclRange.Ptr()})
@@ -152,4 +157,15 @@ func taint(obj *state.Object) *state.Object {
 	o := *obj
 	o.Status = state.Tainted
 	return &o
+}
+
+// withheld stands for the error of a provisioner configured with a
+// sensitive or ephemeral value: its text may quote the configuration (the
+// command local-exec ran, a destination), so only an exit status is kept.
+func withheld(err error) error {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() >= 0 {
+		return fmt.Errorf("the command exited with status %d (details withheld: the provisioner's configuration holds a sensitive or ephemeral value)", exit.ExitCode())
+	}
+	return errors.New("details withheld: the provisioner's configuration holds a sensitive or ephemeral value")
 }

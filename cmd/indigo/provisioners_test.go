@@ -162,3 +162,64 @@ func TestProvisionerErrorsAtPlan(t *testing.T) {
 		})
 	}
 }
+
+// TestProvisionerSecretsWithheld: a provisioner configured with a
+// sensitive or ephemeral value runs, but neither its output nor the text of
+// its failure (which would quote the command) shows the value.
+func TestProvisionerSecretsWithheld(t *testing.T) {
+	const secret, token = "s3cr3t-sensitive-value", "ephemeral-t0ken-value"
+	dir := t.TempDir()
+	cfg := `
+provider "indigo" {
+  root = "site"
+}
+
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+
+variable "token" {
+  type      = string
+  ephemeral = true
+}
+
+resource "indigo_file" "a" {
+  path    = "a.txt"
+  content = "a\n"
+  provisioner "local-exec" {
+    command = "echo ${var.secret} > made.txt; echo ${var.token} >> made.txt; echo printed ${var.token}"
+  }
+}
+
+resource "indigo_file" "b" {
+  path    = "b.txt"
+  content = "b\n"
+  provisioner "local-exec" {
+    command = "echo failing ${var.token}; exit 3"
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runIn(t, dir, "apply", "-auto-approve", "-var", "secret="+secret, "-var", "token="+token)
+	if code != 1 {
+		t.Fatalf("apply: exit %d, want 1 (b's provisioner fails)\n%s", code, out)
+	}
+	for _, leak := range []string{secret, token} {
+		if strings.Contains(out, leak) {
+			t.Errorf("apply output shows %q:\n%s", leak, out)
+		}
+	}
+	flat := strings.Join(strings.Fields(out), " ") // the error's text is wrapped
+	for _, want := range []string{"output suppressed due to sensitive value in config", "exited with status 3", "details withheld"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("apply output lacks %q:\n%s", want, out)
+		}
+	}
+	// The provisioner did run, with the values.
+	if b, err := os.ReadFile(filepath.Join(dir, "made.txt")); err != nil || string(b) != secret+"\n"+token+"\n" {
+		t.Errorf("made.txt: %q, %v", b, err)
+	}
+}
