@@ -3,11 +3,13 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/planner/plan"
 )
 
 // applyMoves applies the configuration's moved blocks to the planner's
@@ -167,39 +169,111 @@ func traversalString(t hcl.Traversal) string {
 	return b.String()
 }
 
+// pendingImport is what the import blocks say of one instance: the id to
+// import it by and the provider the import names.
+type pendingImport struct {
+	id string
+	im *config.Import
+	// provider is the provider (instance) the import names; set when the
+	// block has a provider argument.
+	provider *config.ProviderConfigAddr
+	// used is set when the walk plans the instance.
+	used atomic.Bool
+}
+
 // evalImports evaluates the import blocks of the root module: which
-// instance to import and by which id.
+// instances to import, by which id, with which provider. Their for_each,
+// keys and ids are decided before the walk, from variables and the locals
+// computed from them (eval.StaticData), as validate does.
 func (r *run) evalImports() hcl.Diagnostics {
-	r.imports = map[config.InstanceAddr]string{}
-	var diags hcl.Diagnostics
-	for _, im := range r.cfg.Module.Imports {
-		to, d := config.InstanceAddrFromTraversal(im.To)
-		diags = append(diags, d...)
-		if d.HasErrors() || im.ID == nil {
-			continue
-		}
-		if im.ForEach != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "for_each in import blocks is not supported yet", Detail: "Write one import block per object for now.", Subject: im.DeclRange.Ptr()})
-			continue
-		}
-		sc := r.scope(config.RootModule, emptyIteration())
-		id, d := sc.EvalExpr(im.ID, cty.String)
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			continue
-		}
-		id, _ = id.Unmark()
-		if !id.IsKnown() || id.IsNull() {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import id must be known", Detail: "The id of an import block must be known when planning: use a constant, a variable or a local.", Subject: im.ID.Range().Ptr()})
-			continue
-		}
-		if r.prior.ResourceInstance(to) != nil {
+	r.imports = map[config.InstanceAddr]*pendingImport{}
+	if len(r.cfg.Module.Imports) == 0 || r.opts.Mode != plan.NormalMode {
+		return nil // only a normal plan imports
+	}
+	static := eval.StaticData(r.cfg, eval.ValidateOptions{Vars: r.opts.Vars, Workspace: r.opts.Workspace})
+	ins, diags := eval.ExpandImports(r.cfg, func(it eval.Iteration) *eval.Scope {
+		return &eval.Scope{Data: static, Module: config.RootModule, Functions: r.funcs, Iteration: it}
+	}, true)
+	if diags.HasErrors() {
+		return diags
+	}
+	for _, in := range ins {
+		if r.prior.ResourceInstance(in.To) != nil {
 			continue // already managed: nothing to import
 		}
-		r.imports[to] = id.AsString()
+		pi := &pendingImport{id: in.ID, im: in.Import}
+		if ref := in.Import.ProviderRef; ref != nil {
+			addr := config.ProviderConfigAddr{Module: config.RootPath, Provider: r.cfg.Module.ProviderFor(ref.LocalName), Alias: ref.Alias, Key: in.ProviderKey}
+			pi.provider = &addr
+		}
+		r.imports[in.To] = pi
 	}
 	return diags
 }
 
+// importsPending reports whether p imports an object: recording it is
+// something to apply even when the object needs no change.
+func importsPending(p *plan.Plan) bool {
+	for _, c := range p.Changes {
+		if c.Importing != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // importFor returns the id to import addr with, or "".
-func (r *run) importFor(addr config.InstanceAddr) string { return r.imports[addr] }
+func (r *run) importFor(addr config.InstanceAddr) string {
+	pi := r.imports[addr]
+	if pi == nil {
+		return ""
+	}
+	pi.used.Store(true)
+	return pi.id
+}
+
+// checkImportProvider reports an import of addr whose provider argument
+// names another provider (instance) than prov, the one the resource
+// chooses for addr: the import is done by the provider that manages the
+// object.
+func (r *run) checkImportProvider(addr config.InstanceAddr, prov config.ProviderConfigAddr) hcl.Diagnostics {
+	pi := r.imports[addr]
+	if pi == nil || pi.provider == nil || *pi.provider == prov {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Import provider is not the resource's",
+		Detail: fmt.Sprintf("The import into %s names provider %s, but the resource uses %s for it; the import is done by the provider that manages the object. Name that provider in the import block, or leave provider out.",
+			addr, providerDisplay(*pi.provider, r.providerDecl(pi.provider.Config())), providerDisplay(prov, r.providerDecl(prov.Config()))),
+		Subject: pi.im.ProviderRange.Ptr(),
+	}}
+}
+
+// unmadeImports reports imports into instances the walk did not plan:
+// the count or for_each of the resource, or of a module call on its
+// path, does not make them. It is meaningful after a whole plan walk
+// (no -target or -exclude) that found no errors.
+func (r *run) unmadeImports() hcl.Diagnostics {
+	if r.opts.Mode != plan.NormalMode || len(r.opts.Targets) > 0 || len(r.opts.Excludes) > 0 {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	addrs := make([]config.InstanceAddr, 0, len(r.imports))
+	for addr, pi := range r.imports {
+		if !pi.used.Load() {
+			addrs = append(addrs, addr)
+		}
+	}
+	config.SortInstanceAddrs(addrs)
+	for _, addr := range addrs {
+		pi := r.imports[addr]
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Import into an instance the configuration does not make",
+			Detail:   fmt.Sprintf("%s is not an instance of the configuration: the count or for_each of %s (or of a module call on its path) makes no such key. Import into an instance it makes, or add the key to its for_each.", addr, addr.ContainingResource()),
+			Subject:  pi.im.To.Range.Ptr(),
+		})
+	}
+	return diags
+}

@@ -425,6 +425,9 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	imported := false
 	if obj == nil && r.opts.Mode == plan.NormalMode && !r.speculative {
 		if id := r.importFor(addr); id != "" {
+			if d := r.checkImportProvider(addr, prov); d.HasErrors() {
+				return append(diags, d...)
+			}
 			v, private, d := r.importObject(ctx, addr, id, inst, schema)
 			diags = append(diags, d...)
 			if d.HasErrors() {

@@ -67,6 +67,9 @@ func (r *run) plan(ctx context.Context) (*plan.Plan, hcl.Diagnostics) {
 	r.log.Debug("speculative pass", "took", time.Since(start))
 	start = time.Now()
 	diags = append(diags, g.walk(ctx)...)
+	if !diags.HasErrors() {
+		diags = append(diags, r.unmadeImports()...)
+	}
 	r.log.Debug("walk", "took", time.Since(start), "reused answers", r.cache.hits)
 	start = time.Now()
 	diags = append(diags, r.validationDiags()...)
@@ -130,7 +133,7 @@ func (r *run) result(errored bool) *plan.Plan {
 		p.Placements = append(p.Placements, &plan.Placement{Addr: pl.addr, Sites: pl.sites, Previous: pl.previous, Ranking: pl.ranking, Fallback: pl.fallback})
 	}
 	p.Outputs = r.outputChanges()
-	p.Applyable = !errored && (p.Changed() || (!destroying && r.placementsChanged()) || r.movesPending())
+	p.Applyable = !errored && (p.Changed() || (!destroying && r.placementsChanged()) || r.movesPending() || importsPending(p))
 	if r.opts.Mode == plan.RefreshOnlyMode {
 		// A refresh-only plan applies only what the refresh found.
 		p.Applyable = !errored && len(drift) > 0

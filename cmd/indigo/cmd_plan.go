@@ -512,7 +512,7 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.
 		a.stateNotSaved(w, mgr, err)
 		return exitCode(1)
 	}
-	add, change, destroy, _, _ := out.Applied.Counts()
+	add, change, destroy, _, imports := out.Applied.Counts()
 	if stop.Err() != nil {
 		fmt.Fprintln(a.stdout, "\nApply interrupted; what was done is recorded in the state.")
 		return exitCode(1)
@@ -525,7 +525,11 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.
 		fmt.Fprintf(a.stdout, "\nDestroy complete! Resources: %d destroyed.\n", destroy)
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
+	if imports > 0 {
+		fmt.Fprintf(a.stdout, "\nApply complete! Resources: %d imported, %d added, %d changed, %d destroyed.\n", imports, add, change, destroy)
+	} else {
+		fmt.Fprintf(a.stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
+	}
 	for _, pl := range out.Applied.Placements {
 		fmt.Fprintf(a.stdout, "%s is on %s.\n", pl.Addr, siteList(pl.Sites))
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -475,11 +476,86 @@ type Moved struct {
 
 // Import is an import block.
 type Import struct {
-	To          hcl.Traversal
-	ID          hcl.Expression
-	ForEach     hcl.Expression
-	ProviderRef *LocalProviderRef
-	DeclRange   hcl.Range
+	// To is the instance to import into. With for_each, its instance keys
+	// may be expressions of each.key and each.value.
+	To      ImportTarget
+	ID      hcl.Expression
+	ForEach hcl.Expression
+	// ProviderRef is the provider configuration the import is done by; it
+	// must be the one the resource uses. ProviderKey chooses an instance
+	// of a configuration with for_each (aws.by_region[each.key]).
+	ProviderRef   *LocalProviderRef
+	ProviderKey   hcl.Expression
+	ProviderRange hcl.Range
+	DeclRange     hcl.Range
+}
+
+// ImportTarget is the address an import block's to names: a resource
+// instance address whose index steps may be expressions, evaluated once
+// per element of the block's for_each (aws_s3_bucket.b[each.key],
+// module.m[each.key].aws_x.y).
+type ImportTarget struct {
+	// Steps is the address; an index step computed by an expression has
+	// a null key here and its expression in Keys.
+	Steps hcl.Traversal
+	// Keys holds, for each step computed by an expression, that
+	// expression (nil for the other steps).
+	Keys  []hcl.Expression
+	Range hcl.Range
+}
+
+// Static reports whether no key of t is an expression.
+func (t ImportTarget) Static() bool {
+	for _, k := range t.Keys {
+		if k != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Resolve builds the instance address with the keys key computes. known
+// is false, with no error, when a key is not known yet.
+func (t ImportTarget) Resolve(key func(hcl.Expression) (cty.Value, hcl.Diagnostics)) (addr InstanceAddr, known bool, diags hcl.Diagnostics) {
+	trav := make(hcl.Traversal, len(t.Steps))
+	copy(trav, t.Steps)
+	for i, e := range t.Keys {
+		if e == nil {
+			continue
+		}
+		v, d := key(e)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return InstanceAddr{}, false, diags
+		}
+		v, _ = v.Unmark()
+		if !v.IsKnown() {
+			return InstanceAddr{}, false, diags
+		}
+		if _, err := ParseInstanceKey(v); err != nil {
+			return InstanceAddr{}, false, append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid import address key",
+				Detail:   fmt.Sprintf("An instance key is a string (for_each) or a whole number (count): %s.", err),
+				Subject:  e.Range().Ptr(),
+			})
+		}
+		trav[i] = hcl.TraverseIndex{Key: v, SrcRange: e.Range()}
+	}
+	addr, d := InstanceAddrFromTraversal(trav)
+	return addr, !d.HasErrors(), append(diags, d...)
+}
+
+// Resource returns the resource t names, its instance keys left out.
+func (t ImportTarget) Resource() (ModulePath, ResourceAddr, hcl.Diagnostics) {
+	var trav hcl.Traversal
+	for _, s := range t.Steps {
+		if _, ok := s.(hcl.TraverseIndex); !ok {
+			trav = append(trav, s)
+		}
+	}
+	addr, diags := InstanceAddrFromTraversal(trav)
+	return addr.Module.Static(), addr.Resource, diags
 }
 
 // Removed is a removed block: forget a resource without destroying it.

@@ -87,22 +87,29 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 		diags = append(diags, checkMoveEndpoint(mv.From)...)
 		diags = append(diags, checkMoveEndpoint(mv.To)...)
 	}
-	for _, im := range m.Imports {
-		if _, d := config.InstanceAddrFromTraversal(im.To); d.HasErrors() {
-			diags = append(diags, d...)
-		}
-		it := Iteration{}
-		if im.ForEach != nil {
-			it = unknownIteration(nil, im.ForEach)
-			_, d := plain.EvalExpr(im.ForEach, cty.DynamicPseudoType)
-			diags = append(diags, d...)
-		}
-		if im.ID != nil {
-			_, d := v.scope(c, it).EvalExpr(im.ID, cty.String)
-			diags = append(diags, d...)
-		}
-	}
+	diags = append(diags, v.validateImports(c)...)
 	diags = append(diags, v.validateIndigo(c)...)
+	return diags
+}
+
+// validateImports checks the import blocks with what validate knows:
+// root variables given or defaulted and the locals computed from them
+// (as plan will), skipping what only a plan knows.
+func (v *validator) validateImports(c *config.Config) hcl.Diagnostics {
+	if len(c.Module.Imports) == 0 {
+		return nil
+	}
+	if c.Parent != nil {
+		var diags hcl.Diagnostics
+		for _, im := range c.Module.Imports {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import block in a child module", Detail: fmt.Sprintf("Import blocks belong to the root module: move this one there, with the module's address in to (to = %s.…).", c.Path), Subject: im.DeclRange.Ptr()})
+		}
+		return diags
+	}
+	static := StaticData(c, v.opts)
+	_, diags := ExpandImports(c, func(it Iteration) *Scope {
+		return &Scope{Data: static, Module: config.RootModule, Functions: v.functions, Iteration: it}
+	}, false)
 	return diags
 }
 

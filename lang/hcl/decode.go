@@ -925,12 +925,13 @@ var importSchema = &hcl.BodySchema{
 func (d *decoder) decodeImport(b *hcl.Block) hcl.Diagnostics {
 	content, diags := b.Body.Content(importSchema)
 	im := &config.Import{DeclRange: b.DefRange}
+	haveTo := false
 	if attr, ok := content.Attributes["to"]; ok {
-		trav, td := hcl.AbsTraversalForExpr(attr.Expr)
-		if td.HasErrors() {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid import address", Detail: "to is a resource address without quotes, e.g. to = aws_instance.web.", Subject: attr.Expr.Range().Ptr()})
+		to, ok := importTargetFromExpr(attr.Expr)
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid import address", Detail: "to is a resource instance address without quotes, e.g. to = aws_instance.web; with for_each its keys may use each.key and each.value: to = aws_instance.web[each.key].", Subject: attr.Expr.Range().Ptr()})
 		} else {
-			im.To = trav
+			im.To, haveTo = to, true
 		}
 	}
 	if attr, ok := content.Attributes["id"]; ok {
@@ -943,12 +944,15 @@ func (d *decoder) decodeImport(b *hcl.Block) hcl.Diagnostics {
 	if attr, ok := content.Attributes["for_each"]; ok {
 		im.ForEach = attr.Expr
 	}
-	if attr, ok := content.Attributes["provider"]; ok {
-		ref, pd := providerRefFromExpr(attr.Expr)
-		diags = append(diags, pd...)
-		im.ProviderRef = ref
+	if haveTo && im.ForEach == nil && !im.To.Static() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import address key without for_each", Detail: "An instance key computed by an expression needs for_each on the import block; without it write the key itself, e.g. to = aws_instance.web[\"a\"].", Subject: im.To.Range.Ptr()})
 	}
-	if im.To != nil {
+	if attr, ok := content.Attributes["provider"]; ok {
+		ref, key, pd := providerInstanceRefFromExpr(attr.Expr)
+		diags = append(diags, pd...)
+		im.ProviderRef, im.ProviderKey, im.ProviderRange = ref, key, attr.Expr.Range()
+	}
+	if haveTo {
 		d.mod.Imports = append(d.mod.Imports, im)
 	}
 	return diags

@@ -1,0 +1,144 @@
+package eval_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// importBase follows the import block of each case below (which is five
+// lines or fewer, so lines 1-5 are the import's).
+const importBase = `
+resource "indigo_file" "f" {
+  for_each = var.files
+  path     = each.value
+}
+resource "indigo_file" "one" {
+  path = "one"
+}
+resource "indigo_file" "n" {
+  count = 2
+  path  = "n${count.index}"
+}
+resource "indigo_file" "px" {
+  provider = indigo.x
+  path     = "px"
+}
+variable "files" {
+  type    = map(string)
+  default = { a = "a.txt", b = "b.txt" }
+}
+variable "unset" {
+  type = map(string)
+}
+provider "indigo" {
+  alias = "x"
+}
+provider "indigo" {
+  alias = "y"
+}
+`
+
+// TestImportValidation: validate checks import blocks with what is known
+// before planning (variables' defaults, locals) and reports each problem
+// at the argument that causes it.
+func TestImportValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, summary string
+		line               int
+	}{
+		{"for_each map", `import {
+  for_each = var.files
+  to       = indigo_file.f[each.key]
+  id       = each.value
+}`, "", 0},
+		{"for_each list of objects", `import {
+  for_each = [{ k = "a", p = "a.txt" }, { k = "b", p = "b.txt" }]
+  to       = indigo_file.f[each.value.k]
+  id       = each.value.p
+}`, "", 0},
+		{"for_each not known yet", `import {
+  for_each = var.unset
+  to       = indigo_file.f[each.key]
+  id       = each.value
+}`, "", 0},
+		{"duplicate address", `import {
+  for_each = var.files
+  to       = indigo_file.f[substr(each.key, 0, 0)]
+  id       = each.value
+}`, "Duplicate import address", 3},
+		{"key on a single resource", `import {
+  for_each = var.files
+  to       = indigo_file.one[each.key]
+  id       = each.value
+}`, "Import address does not match the configuration", 3},
+		{"string key on count", `import {
+  for_each = var.files
+  to       = indigo_file.n[each.key]
+  id       = each.value
+}`, "Import address does not match the configuration", 3},
+		{"no key on for_each", `import {
+  to = indigo_file.f
+  id = "a.txt"
+}`, "Import address does not match the configuration", 2},
+		{"resource not configured", `import {
+  for_each = var.files
+  to       = indigo_file.nope[each.key]
+  id       = each.value
+}`, "Import into a resource not in the configuration", 3},
+		{"expression key without for_each", `import {
+  to = indigo_file.f[var.files["a"]]
+  id = "a.txt"
+}`, "Import address key without for_each", 2},
+		{"not a collection", `import {
+  for_each = "a"
+  to       = indigo_file.f[each.key]
+  id       = each.value
+}`, "Invalid for_each argument", 2},
+		{"provider not the resource's", `import {
+  to       = indigo_file.px
+  provider = indigo.y
+  id       = "px"
+}`, "Import provider is not the resource's", 3},
+		{"provider the resource's", `import {
+  to       = indigo_file.px
+  provider = indigo.x
+  id       = "px"
+}`, "", 0},
+		{"provider key without for_each", `import {
+  to       = indigo_file.px
+  provider = indigo.x["a"]
+  id       = "px"
+}`, "Provider configuration has no instances", 3},
+		{"data source", `import {
+  to = data.indigo_file.f
+  id = "a.txt"
+}`, "Invalid import address", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			diags := validateSrc(t, tc.src+importBase)
+			if tc.summary == "" {
+				if diags.HasErrors() {
+					t.Fatalf("unexpected errors: %s", diags.Error())
+				}
+				return
+			}
+			var found *hcl.Diagnostic
+			for _, d := range diags {
+				if d.Severity == hcl.DiagError && d.Summary == tc.summary {
+					found = d
+				}
+			}
+			if found == nil {
+				t.Fatalf("want %q, got %s", tc.summary, diags.Error())
+			}
+			if found.Subject == nil || found.Subject.Start.Line != tc.line || !strings.HasSuffix(found.Subject.Filename, "main.hcl") {
+				t.Errorf("%q at %v, want line %d of main.hcl", tc.summary, found.Subject, tc.line)
+			}
+			if found.Detail == "" {
+				t.Errorf("%q says nothing of what to do", tc.summary)
+			}
+		})
+	}
+}
