@@ -93,6 +93,11 @@ func (r *run) place(ctx context.Context) hcl.Diagnostics {
 			return
 		}
 		sc := &eval.Scope{Data: static, Module: c.Path.UnkeyedInstance(), Functions: r.funcs}
+		// Sites with for_each become their instances in the planner's
+		// copy of the module, before anything reads its sites.
+		expanded, d := eval.ExpandSites(sc, c.Module, true)
+		diags = append(diags, d...)
+		c.Module.Sites, c.Module.SiteBlocks = expanded.Sites, expanded.SiteBlocks
 		diags = append(diags, r.placeModule(ctx, c, sc)...)
 	})
 	return diags
@@ -170,6 +175,16 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 			sources[name] = src
 		}
 		r.store.setObject(mod, config.ObjectRef{Kind: config.SiteKind, Name: name}, s.Value())
+	}
+	for _, block := range slices.Sorted(maps.Keys(m.SiteBlocks)) {
+		// site.os is the object of its instances by key.
+		insts := map[string]cty.Value{}
+		for _, s := range sites {
+			if s.Decl.Block == block {
+				insts[string(s.Decl.Key.(config.StringKey))] = s.Value()
+			}
+		}
+		r.store.setObject(mod, config.ObjectRef{Kind: config.SiteKind, Name: block}, cty.ObjectVal(insts))
 	}
 	var groups []*eval.Group
 	for _, name := range slices.Sorted(maps.Keys(m.Groups)) {

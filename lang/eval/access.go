@@ -37,6 +37,8 @@ func EvalAccess(cfg *config.Config, opts ValidateOptions) (*Access, hcl.Diagnost
 		}
 		mod := c.Path.UnkeyedInstance()
 		sc := &Scope{Data: static, Module: mod, Functions: fns}
+		m, d := ExpandSites(sc, m, false)
+		diags = append(diags, d...)
 		sites := map[string]*Site{}
 		for _, name := range slices.Sorted(maps.Keys(m.Sites)) {
 			s, d := EvalSite(sc, m, m.Sites[name])

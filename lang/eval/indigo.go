@@ -61,6 +61,9 @@ type MetricsSource struct {
 func EvalSite(sc *Scope, m *config.Module, s *config.Site) (*Site, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	out := &Site{Decl: s, SLA: map[string]float64{}}
+	if it, ok := siteIteration(s); ok {
+		sc = sc.WithIteration(it)
+	}
 	if k, ok := binding.Lookup(s.Kind); ok {
 		out.Kind = k
 	} else if s.Kind != "" {
@@ -129,7 +132,7 @@ func (s *Site) ProviderRef() config.LocalProviderRef {
 	if s.Decl.Provider.LocalName != "" || s.Kind == nil || s.Kind.Provider == nil {
 		return s.Decl.Provider
 	}
-	return config.LocalProviderRef{LocalName: s.Kind.DefaultProvider.Type, Alias: s.Decl.Name}
+	return config.LocalProviderRef{LocalName: s.Kind.DefaultProvider.Type, Alias: SiteProviderAlias(s.Decl)}
 }
 
 // Value is what site.NAME evaluates to.
@@ -273,7 +276,13 @@ func EvalPlacement(sc *Scope, m *config.Module, sites map[string]*Site, p *confi
 		var names []string
 		for _, ref := range refs {
 			if ref.Name != "" {
-				names = append(names, ref.Name)
+				if sel, ok := resolveSiteRef(m, ref, &diags); ok {
+					for _, n := range sel {
+						if !slices.Contains(names, n) {
+							names = append(names, n)
+						}
+					}
+				}
 				continue
 			}
 			var matched []string
@@ -309,7 +318,7 @@ func EvalPlacement(sc *Scope, m *config.Module, sites map[string]*Site, p *confi
 		diags = append(diags, d...)
 		out.Weights = w
 	}
-	candidates := len(p.Sites)
+	candidates := max(len(p.Sites), len(out.Candidates))
 	if candidates == 0 {
 		candidates = len(m.Sites)
 	}
