@@ -685,6 +685,27 @@ func SiteInstanceName(block string, key InstanceKey) string {
 	return block + KeyString(key)
 }
 
+// SiteForEach reports whether module c, or the module whose deployment
+// scope c is, declares a site block named name with for_each.
+func (c *Config) SiteForEach(name string) bool {
+	for cur := c; cur != nil; cur = cur.Parent {
+		m := cur.Module
+		if m.SiteBlocks[name] != nil {
+			return true
+		}
+		if s := m.Sites[name]; s != nil {
+			return s.ForEach != nil && s.Block == ""
+		}
+		if cur.Parent == nil {
+			break
+		}
+		if _, step := cur.Path.UnkeyedInstance().Parent(); step.Kind == ModuleStep {
+			break
+		}
+	}
+	return false
+}
+
 // BlockName is the label of the site block s comes from: its name, or for
 // an instance of a site with for_each the name without the key.
 func (s *Site) BlockName() string {

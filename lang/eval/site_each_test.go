@@ -211,6 +211,8 @@ variable "k" {
 deployment "d" {
   placement { sites = [site.os[var.k]] }
 }`, "Site instance key must be written out", "32:32", `site.os["cnaf"]`},
+		{"attribute without a key", eachSites + `
+output "loc" { value = site.os.location }`, "Site instance not chosen", "28:24", `site.os["KEY"].location`},
 		{"aliases clash", `
 site "s" {
   for_each = toset(["a.b", "a_b"])
