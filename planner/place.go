@@ -150,7 +150,7 @@ func declareImplicitSite(m *config.Module) {
 func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	m := c.Module
-	if c.Parent == nil && len(m.Sites) == 0 && (len(m.Deployments) > 0 || len(m.Storages) > 0) {
+	if c.Parent == nil && len(m.Sites) == 0 && len(m.SiteBlocks) == 0 && (len(m.Deployments) > 0 || len(m.Storages) > 0) {
 		r.addImplicitSite(m)
 	}
 	mod := c.Path.UnkeyedInstance()
@@ -363,10 +363,14 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		return diags
 	}
 	if len(rankSites) == 0 {
+		detail := "The configuration declares deployments or storage, but no site block. Declare at least one site (site \"local\" { provider = indigo, kind = \"local\" } runs things on this machine)."
+		if len(m.SiteBlocks) > 0 {
+			detail = fmt.Sprintf("The configuration declares deployments or storage, but its site blocks make no site: the for_each of %s is empty. Give it a key, or declare another site.", strings.Join(slices.Sorted(maps.Keys(m.SiteBlocks)), ", "))
+		}
 		return append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "No sites to place on",
-			Detail:   "The configuration declares deployments or storage, but no site block. Declare at least one site (site \"local\" { provider = indigo, kind = \"local\" } runs things on this machine).",
+			Detail:   detail,
 			Subject:  reqs[0].decl.Ptr(),
 		})
 	}

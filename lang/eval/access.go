@@ -71,7 +71,7 @@ func EvalAccess(cfg *config.Config, opts ValidateOptions) (*Access, hcl.Diagnost
 					holders = append(holders, s.Decl.Name)
 				}
 			}
-			if len(m.Sites) == 0 {
+			if len(m.Sites) == 0 && len(m.SiteBlocks) == 0 {
 				// The planner's implicit local site holds it.
 				holders = append(holders, "local")
 			}
@@ -92,7 +92,7 @@ func EvalAccess(cfg *config.Config, opts ValidateOptions) (*Access, hcl.Diagnost
 					holders = append(holders, s.Decl.Name)
 				}
 			}
-			if len(m.Sites) == 0 {
+			if len(m.Sites) == 0 && len(m.SiteBlocks) == 0 {
 				holders = append(holders, "local")
 			}
 			out.Holders[addr] = holders

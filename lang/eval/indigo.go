@@ -322,7 +322,7 @@ func EvalPlacement(sc *Scope, m *config.Module, sites map[string]*Site, p *confi
 	if candidates == 0 {
 		candidates = len(m.Sites)
 	}
-	if copies > 1 && candidates < copies && len(m.Sites) > 0 {
+	if copies > 1 && candidates < copies && len(m.Sites) > 0 && !sitesUnknown(m, p.Sites) {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Not enough candidate sites",
@@ -777,7 +777,7 @@ func EvalStorage(sc *Scope, m *config.Module, sites map[string]*Site, st *config
 	}
 	p, d := EvalPlacement(sc, m, sites, st.Placement, out.QoS.Copies)
 	diags = append(diags, d...)
-	if st.Placement == nil && out.QoS.Copies > 1 && len(m.Sites) > 0 && len(m.Sites) < out.QoS.Copies {
+	if st.Placement == nil && out.QoS.Copies > 1 && len(m.Sites) > 0 && len(m.Sites) < out.QoS.Copies && !sitesUnknown(m, nil) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not enough sites", Detail: fmt.Sprintf("%d copies are asked for, but only %d site(s) are declared. Each copy goes to a different site.", out.QoS.Copies, len(m.Sites)), Subject: st.DeclRange.Ptr()})
 	}
 	// Copies must go to the qos locations: a hard constraint.

@@ -75,7 +75,7 @@ func ForEachIterations(sc *Scope, forEach hcl.Expression, what string, ephemeral
 // its arguments are checked with each.key and each.value unknown.
 // Instances already expanded are kept, so expanding twice is harmless.
 func ExpandSites(sc *Scope, m *config.Module, strict bool) (*config.Module, hcl.Diagnostics) {
-	if !slices.ContainsFunc(slices.Collect(maps.Values(m.Sites)), func(s *config.Site) bool { return s.ForEach != nil && s.Block == "" }) {
+	if !slices.ContainsFunc(slices.Collect(maps.Values(m.Sites)), unexpanded) {
 		return m, nil
 	}
 	var diags hcl.Diagnostics
@@ -246,3 +246,15 @@ func resolveSiteRef(m *config.Module, ref config.SiteRef, diags *hcl.Diagnostics
 	}
 	return []string{name}, true
 }
+
+// sitesUnknown reports whether the number of sites refs select (every
+// site of m when refs is empty) is not known yet: a site with for_each
+// that validate could not expand is among them.
+func sitesUnknown(m *config.Module, refs []config.SiteRef) bool {
+	if len(refs) == 0 {
+		return slices.ContainsFunc(slices.Collect(maps.Values(m.Sites)), unexpanded)
+	}
+	return slices.ContainsFunc(refs, func(r config.SiteRef) bool { return m.Sites[r.Name] != nil && unexpanded(m.Sites[r.Name]) })
+}
+
+func unexpanded(s *config.Site) bool { return s.ForEach != nil && s.Block == "" }

@@ -260,6 +260,10 @@ deployment "d" {
 storage "s" {
   placement { sites = [site.store["x"], site.os["cnaf"]] }
 }
+storage "two" {
+  qos { copies = 2 }
+  placement { sites = site.os }
+}
 output "loc" { value = site.os["bari"].location }
 `)
 	for _, d := range diags {
