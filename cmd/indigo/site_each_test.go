@@ -144,7 +144,14 @@ func TestSiteForEachOnS3(t *testing.T) {
 	writeConfig(t, dir, full)
 	run(0, "plan", "-detailed-exitcode")
 
-	run(0, "destroy", "-auto-approve")
+	// Destroy from the state alone (the configuration no longer plans:
+	// a key that does not exist) still builds each instance's provider.
+	writeConfig(t, dir, strings.Replace(full, `[site.s3["b"]]`, `[site.s3["zz"]]`, 1))
+	run(1, "plan")
+	out = run(0, "destroy", "-auto-approve")
+	if !strings.Contains(out, "Destroying from the state alone") {
+		t.Errorf("destroy did not plan from the state:\n%s", out)
+	}
 	if got := append(buckets(t, ca), buckets(t, cb)...); len(got) != 0 {
 		t.Errorf("buckets left after destroy: %v", got)
 	}
