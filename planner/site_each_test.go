@@ -47,6 +47,21 @@ site "s" {
   kind     = "local"
 }
 ` + strings.Replace(deployment, "%s", `[site.s["c"]]`, 1), "Site instance not found", `it has "a", "b"`, 12},
+		{"provider key on a resource", `
+resource "indigo_noop" "n" {
+  input = "x"
+}
+provider "indigo" {
+  alias    = "by_root"
+  for_each = toset(["a"])
+  root     = "@DIR@/${each.key}"
+}
+site "s" {
+  for_each = toset(["a"])
+  provider = indigo.by_root[indigo_noop.n.id]
+  kind     = "local"
+}
+` + strings.Replace(deployment, "%s", "site.s", 1), "Provider instance key not known", `site s["a"]`, 12},
 		{"empty for_each", `
 site "s" {
   for_each = {}

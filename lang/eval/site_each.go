@@ -110,7 +110,7 @@ func ExpandSites(sc *Scope, m *config.Module, strict bool) (*config.Module, hcl.
 			continue
 		}
 		for _, it := range iters {
-			inst := siteInstance(sc, s, it, &diags)
+			inst := siteInstance(sc, s, it, strict, &diags)
 			if other := out.Sites[inst.Name]; other != nil {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate site name", Detail: fmt.Sprintf("Site %s is declared at %s and made by the for_each of site %q: rename one of them.", inst.Name, other.DeclRange, name), Subject: s.ForEach.Range().Ptr()})
 				continue
@@ -125,8 +125,8 @@ func ExpandSites(sc *Scope, m *config.Module, strict bool) (*config.Module, hcl.
 // siteInstance makes the instance of site block s for iteration it. A
 // provider key (provider = openstack.by_region[each.key]) is evaluated
 // now, as the instance's: the planner reads it where each is not in
-// scope.
-func siteInstance(sc *Scope, s *config.Site, it Iteration, diags *hcl.Diagnostics) *config.Site {
+// scope. When strict, it must be known.
+func siteInstance(sc *Scope, s *config.Site, it Iteration, strict bool, diags *hcl.Diagnostics) *config.Site {
 	key := config.StringKey(it.EachKey.AsString())
 	inst := *s
 	inst.Name = config.SiteInstanceName(s.Name, key)
@@ -138,8 +138,17 @@ func siteInstance(sc *Scope, s *config.Site, it Iteration, diags *hcl.Diagnostic
 		if v.Type() == cty.Number {
 			v, _ = convert.Convert(v, cty.String)
 		}
-		if !d.HasErrors() && v.IsKnown() && !v.IsNull() {
+		switch {
+		case d.HasErrors():
+		case v.IsKnown() && !v.IsNull():
 			inst.ProviderKey = &hclsyntax.LiteralValueExpr{Val: v, SrcRange: s.ProviderKey.Range()}
+		case strict:
+			*diags = append(*diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Provider instance key not known",
+				Detail:   fmt.Sprintf("The key that chooses the provider instance of site %s depends on values only known after apply. Use each.key, each.value, variables or locals.", inst.Name),
+				Subject:  s.ProviderKey.Range().Ptr(),
+			})
 		}
 	}
 	return &inst
