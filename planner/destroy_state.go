@@ -40,8 +40,14 @@ func StateOnlyConfig(cfg *config.Config, prior *state.State, opts Options) (*con
 	root := config.NewRoot(m)
 	static := eval.StaticData(root, eval.ValidateOptions{Vars: opts.Vars, VarRanges: opts.VarRanges, Workspace: opts.Workspace})
 	sc := &eval.Scope{Data: static, Module: config.RootModule, Functions: funcs.Table(funcs.Options{BaseDir: src.SourceDir, PureOnly: true})}
-	for _, name := range slices.Sorted(maps.Keys(src.Sites)) {
-		s := src.Sites[name]
+	expanded, ed := eval.ExpandSites(sc, src, false)
+	for _, d := range ed {
+		d.Severity = hcl.DiagWarning
+	}
+	diags = append(diags, ed...)
+	m.SiteBlocks = expanded.SiteBlocks
+	for _, name := range slices.Sorted(maps.Keys(expanded.Sites)) {
+		s := expanded.Sites[name]
 		if _, d := eval.EvalSite(sc, m, s); d.HasErrors() {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Site left out of the destroy",
 				Detail:  fmt.Sprintf("Site %s does not evaluate (%s); objects whose provider it builds cannot be destroyed.", name, firstLine(d.Errs()[0].Error())),

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -76,51 +75,13 @@ func expandKeysOf(sc *eval.Scope, count, forEach hcl.Expression, what string, ep
 		}
 		return ex, diags
 	case forEach != nil:
-		v, diags := sc.EvalExpr(forEach, cty.DynamicPseudoType)
+		iters, diags := eval.ForEachIterations(sc, forEach, what, ephemeralOK)
 		if diags.HasErrors() {
 			return expansion{}, diags
 		}
-		if d := eval.CheckForEach(v, forEach.Range()); d.HasErrors() {
-			return expansion{}, append(diags, d...)
-		}
-		if d := eval.CheckRecordedKeys(v, "for_each", forEach.Range()); !ephemeralOK && d.HasErrors() {
-			return expansion{}, append(diags, d...)
-		}
-		v, _ = v.Unmark()
-		if !v.IsKnown() || (v.Type().IsSetType() && !v.IsWhollyKnown()) {
-			return expansion{}, append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid for_each argument",
-				Detail:   fmt.Sprintf("The for_each of %s depends on values that are only known after apply, so indigo cannot tell which instances to plan. The keys must be known now; the values may be unknown.", what),
-				Subject:  forEach.Range().Ptr(),
-			})
-		}
-		if v.IsNull() {
-			return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: "for_each cannot be null; use an empty map or set.", Subject: forEach.Range().Ptr()})
-		}
-		ex := expansion{each: state.EachMap}
-		type kv struct {
-			k string
-			v cty.Value
-		}
-		var items []kv
-		if v.Type().IsSetType() {
-			for _, x := range v.AsValueSlice() {
-				x, _ = x.Unmark()
-				if x.IsNull() {
-					return expansion{}, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each set argument", Detail: "A for_each set cannot hold null.", Subject: forEach.Range().Ptr()})
-				}
-				items = append(items, kv{x.AsString(), x})
-			}
-		} else {
-			for k, x := range v.AsValueMap() {
-				items = append(items, kv{k, x})
-			}
-		}
-		sort.Slice(items, func(i, j int) bool { return items[i].k < items[j].k })
-		for _, it := range items {
-			ex.keys = append(ex.keys, config.StringKey(it.k))
-			ex.iters = append(ex.iters, eval.Iteration{ForEach: true, EachKey: cty.StringVal(it.k), EachValue: it.v})
+		ex := expansion{each: state.EachMap, iters: iters}
+		for _, it := range iters {
+			ex.keys = append(ex.keys, config.StringKey(it.EachKey.AsString()))
 		}
 		return ex, diags
 	}

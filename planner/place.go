@@ -93,6 +93,11 @@ func (r *run) place(ctx context.Context) hcl.Diagnostics {
 			return
 		}
 		sc := &eval.Scope{Data: static, Module: c.Path.UnkeyedInstance(), Functions: r.funcs}
+		// Sites with for_each become their instances in the planner's
+		// copy of the module, before anything reads its sites.
+		expanded, d := eval.ExpandSites(sc, c.Module, true)
+		diags = append(diags, d...)
+		c.Module.Sites, c.Module.SiteBlocks = expanded.Sites, expanded.SiteBlocks
 		diags = append(diags, r.placeModule(ctx, c, sc)...)
 	})
 	return diags
@@ -145,7 +150,7 @@ func declareImplicitSite(m *config.Module) {
 func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	m := c.Module
-	if c.Parent == nil && len(m.Sites) == 0 && (len(m.Deployments) > 0 || len(m.Storages) > 0) {
+	if c.Parent == nil && len(m.Sites) == 0 && len(m.SiteBlocks) == 0 && (len(m.Deployments) > 0 || len(m.Storages) > 0) {
 		r.addImplicitSite(m)
 	}
 	mod := c.Path.UnkeyedInstance()
@@ -170,6 +175,16 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 			sources[name] = src
 		}
 		r.store.setObject(mod, config.ObjectRef{Kind: config.SiteKind, Name: name}, s.Value())
+	}
+	for _, block := range slices.Sorted(maps.Keys(m.SiteBlocks)) {
+		// site.os is the object of its instances by key.
+		insts := map[string]cty.Value{}
+		for _, s := range sites {
+			if s.Decl.Block == block {
+				insts[string(s.Decl.Key.(config.StringKey))] = s.Value()
+			}
+		}
+		r.store.setObject(mod, config.ObjectRef{Kind: config.SiteKind, Name: block}, cty.ObjectVal(insts))
 	}
 	var groups []*eval.Group
 	for _, name := range slices.Sorted(maps.Keys(m.Groups)) {
@@ -348,10 +363,14 @@ func (r *run) placeModule(ctx context.Context, c *config.Config, sc *eval.Scope)
 		return diags
 	}
 	if len(rankSites) == 0 {
+		detail := "The configuration declares deployments or storage, but no site block. Declare at least one site (site \"local\" { provider = indigo, kind = \"local\" } runs things on this machine)."
+		if len(m.SiteBlocks) > 0 {
+			detail = fmt.Sprintf("The configuration declares deployments or storage, but its site blocks make no site: the for_each of %s is empty. Give it a key, or declare another site.", strings.Join(slices.Sorted(maps.Keys(m.SiteBlocks)), ", "))
+		}
 		return append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "No sites to place on",
-			Detail:   "The configuration declares deployments or storage, but no site block. Declare at least one site (site \"local\" { provider = indigo, kind = \"local\" } runs things on this machine).",
+			Detail:   detail,
 			Subject:  reqs[0].decl.Ptr(),
 		})
 	}

@@ -228,19 +228,7 @@ resource "indigo_noop" "m" {
 `, "Provider instance not found", 9},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, map[string]string{"main.hcl": tt.src})
-			m := e.open()
-			defer m.Close(context.Background())
-			_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
-			for _, d := range diags {
-				if d.Summary == tt.summary {
-					if d.Subject == nil || d.Subject.Start.Line != tt.line {
-						t.Errorf("%q at %v, want line %d", tt.summary, d.Subject, tt.line)
-					}
-					return
-				}
-			}
-			t.Fatalf("no %q error: %s", tt.summary, diagText(diags))
+			wantPlanError(t, tt.src, tt.summary, tt.line)
 		})
 	}
 }

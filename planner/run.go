@@ -565,6 +565,12 @@ func (d *walkData) ModuleCall(mod config.ModuleInstance, ref config.ModuleCallRe
 	return outputs(mod.Child(config.ModuleStep, ref.Name, nil)), nil
 }
 
+// SiteForEach implements eval.SiteEachData.
+func (d *walkData) SiteForEach(mod config.ModuleInstance, name string) bool {
+	c := d.node(mod)
+	return c != nil && c.SiteForEach(name)
+}
+
 // Object implements eval.Data.
 func (d *walkData) Object(mod config.ModuleInstance, ref config.ObjectRef, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
 	// Sites, groups and storage of the enclosing module are visible in a

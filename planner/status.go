@@ -119,6 +119,8 @@ func (r *run) storageSpecs(addrs []config.ObjectAddr) ([]status.Spec, hcl.Diagno
 		}
 		mod := c.Path.UnkeyedInstance()
 		sc := &eval.Scope{Data: static, Module: mod, Functions: r.funcs}
+		m, d := eval.ExpandSites(sc, m, false)
+		diags = append(diags, d...)
 		sites := map[string]*eval.Site{}
 		info := map[string]status.Site{}
 		for _, name := range slices.Sorted(maps.Keys(m.Sites)) {

@@ -114,7 +114,10 @@ type Module struct {
 	// EphemeralResources are the ephemeral blocks, by "type.name".
 	EphemeralResources map[string]*Resource
 
-	Sites       map[string]*Site
+	Sites map[string]*Site
+	// SiteBlocks are the site blocks with for_each that eval.ExpandSites
+	// replaced in Sites by their instances, by label; nil before.
+	SiteBlocks  map[string]*Site
 	Deployments map[string]*Deployment
 	Storages    map[string]*Storage
 	Policies    map[string]*Policy
@@ -167,6 +170,8 @@ func (m *Module) Object(kind ObjectKind, name string) ObjectBlock {
 	switch kind {
 	case SiteKind:
 		if v := m.Sites[name]; v != nil {
+			o = v
+		} else if v := m.SiteBlocks[name]; v != nil {
 			o = v
 		}
 	case DeploymentKind:
@@ -587,7 +592,18 @@ type ObjectBlock interface {
 // Site is a site block: a place things can run or be stored, that is one
 // provider configuration plus what the ranker needs to know about it.
 type Site struct {
+	// Name is the site's name: the block's label, or for an instance of a
+	// site with for_each the label and its key, os["cnaf"].
 	Name string
+	// ForEach, when set, makes one site per key of a map or set of
+	// strings known when planning; each.key and each.value may be used
+	// in every argument. eval.ExpandSites makes the instances.
+	ForEach hcl.Expression
+	// Block and Key are set on an instance of a site with for_each: the
+	// block's label and the instance's key. EachValue is its each.value.
+	Block     string
+	Key       InstanceKey
+	EachValue cty.Value
 	// Provider is the provider configuration resources placed here use.
 	Provider      LocalProviderRef
 	ProviderRange hcl.Range
@@ -642,9 +658,61 @@ type Placement struct {
 // cloud_id in a TOSCA placement policy) or by the id of the SLA it signed
 // (a TOSCA SlaPlacement policy's sla_id).
 type SiteRef struct {
-	Name  string
+	Name string
+	// Key is the instance of a site with for_each it names
+	// (site.os["cnaf"]) when Keyed; site.os names all of its instances.
+	Key   string
+	Keyed bool
 	SLA   string
 	Range hcl.Range
+}
+
+// String prints the reference as written: site.os["cnaf"].
+func (r SiteRef) String() string {
+	if r.Name == "" {
+		return "sla " + r.SLA
+	}
+	s := "site." + r.Name
+	if r.Keyed {
+		s += StringKey(r.Key).String()
+	}
+	return s
+}
+
+// SiteInstanceName is the name of the instance with key key of the site
+// block named block: os["cnaf"].
+func SiteInstanceName(block string, key InstanceKey) string {
+	return block + KeyString(key)
+}
+
+// SiteForEach reports whether module c, or the module whose deployment
+// scope c is, declares a site block named name with for_each.
+func (c *Config) SiteForEach(name string) bool {
+	for cur := c; cur != nil; cur = cur.Parent {
+		m := cur.Module
+		if m.SiteBlocks[name] != nil {
+			return true
+		}
+		if s := m.Sites[name]; s != nil {
+			return s.ForEach != nil && s.Block == ""
+		}
+		if cur.Parent == nil {
+			break
+		}
+		if _, step := cur.Path.UnkeyedInstance().Parent(); step.Kind == ModuleStep {
+			break
+		}
+	}
+	return false
+}
+
+// BlockName is the label of the site block s comes from: its name, or for
+// an instance of a site with for_each the name without the key.
+func (s *Site) BlockName() string {
+	if s.Block != "" {
+		return s.Block
+	}
+	return s.Name
 }
 
 // Deployment is a deployment block: a placed component, either a TOSCA

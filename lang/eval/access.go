@@ -37,6 +37,8 @@ func EvalAccess(cfg *config.Config, opts ValidateOptions) (*Access, hcl.Diagnost
 		}
 		mod := c.Path.UnkeyedInstance()
 		sc := &Scope{Data: static, Module: mod, Functions: fns}
+		m, d := ExpandSites(sc, m, false)
+		diags = append(diags, d...)
 		sites := map[string]*Site{}
 		for _, name := range slices.Sorted(maps.Keys(m.Sites)) {
 			s, d := EvalSite(sc, m, m.Sites[name])
@@ -69,7 +71,7 @@ func EvalAccess(cfg *config.Config, opts ValidateOptions) (*Access, hcl.Diagnost
 					holders = append(holders, s.Decl.Name)
 				}
 			}
-			if len(m.Sites) == 0 {
+			if len(m.Sites) == 0 && len(m.SiteBlocks) == 0 {
 				// The planner's implicit local site holds it.
 				holders = append(holders, "local")
 			}
@@ -90,7 +92,7 @@ func EvalAccess(cfg *config.Config, opts ValidateOptions) (*Access, hcl.Diagnost
 					holders = append(holders, s.Decl.Name)
 				}
 			}
-			if len(m.Sites) == 0 {
+			if len(m.Sites) == 0 && len(m.SiteBlocks) == 0 {
 				holders = append(holders, "local")
 			}
 			out.Holders[addr] = holders

@@ -1,15 +1,12 @@
 package eval_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/indigo-cloud/indigo/lang/eval"
-	hcllang "github.com/indigo-cloud/indigo/lang/hcl"
 )
 
 const accessSites = `
@@ -28,11 +25,7 @@ storage "archive" {}
 
 func validateSrc(t *testing.T, src string) hcl.Diagnostics {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, diags := hcllang.NewLoader().LoadDir(dir)
+	cfg, diags := loadSrcDiags(t, src)
 	if diags.HasErrors() {
 		return diags
 	}

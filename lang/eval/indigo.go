@@ -61,6 +61,9 @@ type MetricsSource struct {
 func EvalSite(sc *Scope, m *config.Module, s *config.Site) (*Site, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	out := &Site{Decl: s, SLA: map[string]float64{}}
+	if it, ok := siteIteration(s); ok {
+		sc = sc.WithIteration(it)
+	}
 	if k, ok := binding.Lookup(s.Kind); ok {
 		out.Kind = k
 	} else if s.Kind != "" {
@@ -129,7 +132,7 @@ func (s *Site) ProviderRef() config.LocalProviderRef {
 	if s.Decl.Provider.LocalName != "" || s.Kind == nil || s.Kind.Provider == nil {
 		return s.Decl.Provider
 	}
-	return config.LocalProviderRef{LocalName: s.Kind.DefaultProvider.Type, Alias: s.Decl.Name}
+	return config.LocalProviderRef{LocalName: s.Kind.DefaultProvider.Type, Alias: SiteProviderAlias(s.Decl)}
 }
 
 // Value is what site.NAME evaluates to.
@@ -273,7 +276,13 @@ func EvalPlacement(sc *Scope, m *config.Module, sites map[string]*Site, p *confi
 		var names []string
 		for _, ref := range refs {
 			if ref.Name != "" {
-				names = append(names, ref.Name)
+				if sel, ok := resolveSiteRef(m, ref, &diags); ok {
+					for _, n := range sel {
+						if !slices.Contains(names, n) {
+							names = append(names, n)
+						}
+					}
+				}
 				continue
 			}
 			var matched []string
@@ -309,11 +318,11 @@ func EvalPlacement(sc *Scope, m *config.Module, sites map[string]*Site, p *confi
 		diags = append(diags, d...)
 		out.Weights = w
 	}
-	candidates := len(p.Sites)
+	candidates := max(len(p.Sites), len(out.Candidates))
 	if candidates == 0 {
 		candidates = len(m.Sites)
 	}
-	if copies > 1 && candidates < copies && len(m.Sites) > 0 {
+	if copies > 1 && candidates < copies && len(m.Sites) > 0 && !sitesUnknown(m, p.Sites) {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Not enough candidate sites",
@@ -768,7 +777,7 @@ func EvalStorage(sc *Scope, m *config.Module, sites map[string]*Site, st *config
 	}
 	p, d := EvalPlacement(sc, m, sites, st.Placement, out.QoS.Copies)
 	diags = append(diags, d...)
-	if st.Placement == nil && out.QoS.Copies > 1 && len(m.Sites) > 0 && len(m.Sites) < out.QoS.Copies {
+	if st.Placement == nil && out.QoS.Copies > 1 && len(m.Sites) > 0 && len(m.Sites) < out.QoS.Copies && !sitesUnknown(m, nil) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not enough sites", Detail: fmt.Sprintf("%d copies are asked for, but only %d site(s) are declared. Each copy goes to a different site.", out.QoS.Copies, len(m.Sites)), Subject: st.DeclRange.Ptr()})
 	}
 	// Copies must go to the qos locations: a hard constraint.

@@ -150,6 +150,11 @@ func (s *Scope) EvalContext(travs []hcl.Traversal) (*hcl.EvalContext, hcl.Diagno
 			if objVals[kw] == nil {
 				objVals[kw] = map[string]cty.Value{}
 			}
+			if d := s.siteWithoutKey(sub, ref); d != nil {
+				diags = append(diags, d)
+				objVals[kw][sub.Name] = cty.DynamicVal
+				continue
+			}
 			if _, done := objVals[kw][sub.Name]; !done {
 				v, d := s.Data.Object(s.Module, sub, ref.Range)
 				diags = append(diags, d...)
@@ -569,4 +574,32 @@ func joinNames(names []string) string {
 		return strings.Join(names[:8], ", ") + fmt.Sprintf(" and %d more", len(names)-8)
 	}
 	return strings.Join(names, ", ")
+}
+
+// SiteEachData is implemented by Data that knows which sites of a module
+// instance have for_each.
+type SiteEachData interface {
+	SiteForEach(mod config.ModuleInstance, name string) bool
+}
+
+// siteWithoutKey is the error of reading an attribute of a site with
+// for_each without choosing an instance (site.os.location): site.os is
+// the object of its instances, by key.
+func (s *Scope) siteWithoutKey(sub config.ObjectRef, ref *config.Reference) *hcl.Diagnostic {
+	if sub.Kind != config.SiteKind || len(ref.Remaining) == 0 {
+		return nil
+	}
+	attr, ok := ref.Remaining[0].(hcl.TraverseAttr)
+	if !ok {
+		return nil
+	}
+	if d, ok := s.Data.(SiteEachData); !ok || !d.SiteForEach(s.Module, sub.Name) {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Site instance not chosen",
+		Detail:   fmt.Sprintf("Site %q has for_each, so site.%s is its instances by key: choose one with a key, e.g. site.%s[\"KEY\"].%s.", sub.Name, sub.Name, sub.Name, attr.Name),
+		Subject:  hcl.RangeBetween(ref.Range, attr.SrcRange).Ptr(),
+	}
 }

@@ -418,6 +418,12 @@ func undeclaredDetail(what, suggestion, declare string) string {
 	return what + " " + declare
 }
 
+// SiteForEach implements SiteEachData.
+func (v *validator) SiteForEach(mod config.ModuleInstance, name string) bool {
+	c := v.node(mod)
+	return c != nil && c.SiteForEach(name)
+}
+
 // Object implements Data.
 func (v *validator) Object(mod config.ModuleInstance, ref config.ObjectRef, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
 	c := v.node(mod)

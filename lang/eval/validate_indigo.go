@@ -14,9 +14,8 @@ import (
 )
 
 func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	m := c.Module
 	sc := v.scope(c, Iteration{})
+	m, diags := ExpandSites(sc, c.Module, false)
 	sites := map[string]*Site{}
 	for _, name := range slices.Sorted(maps.Keys(m.Sites)) {
 		s, d := EvalSite(sc, m, m.Sites[name])
@@ -96,15 +95,16 @@ func (v *validator) validateIndigo(c *config.Config) hcl.Diagnostics {
 		diags = append(diags, v.checkDependsOn(c, comp.DependsOn)...)
 		if comp.Placement != nil && c.Parent != nil {
 			psc := v.scope(c.Parent, Iteration{})
+			pm, _ := ExpandSites(psc, c.Parent.Module, false)
 			sites := map[string]*Site{}
-			for _, sn := range slices.Sorted(maps.Keys(c.Parent.Module.Sites)) {
-				s, _ := EvalSite(psc, c.Parent.Module, c.Parent.Module.Sites[sn])
+			for _, sn := range slices.Sorted(maps.Keys(pm.Sites)) {
+				s, _ := EvalSite(psc, pm, pm.Sites[sn])
 				sites[sn] = s
 			}
-			pl, d := EvalPlacement(psc, c.Parent.Module, sites, comp.Placement, 1)
+			pl, d := EvalPlacement(psc, pm, sites, comp.Placement, 1)
 			diags = append(diags, d...)
 			if !d.HasErrors() {
-				rd := realisationErrors(m, c.Parent.Module, []string{name}, CandidateSites(pl, sites))
+				rd := realisationErrors(m, pm, []string{name}, CandidateSites(pl, sites))
 				diags = append(diags, rd...)
 				if len(rd) == 0 {
 					_, step := c.Path.UnkeyedInstance().Parent()

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 )
@@ -25,6 +26,7 @@ var siteSchema = &hcl.BodySchema{
 		{Name: "shares"},
 		{Name: "cost"},
 		{Name: "metrics"},
+		{Name: "for_each"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "sla"}, {Type: "settings"}},
 }
@@ -58,6 +60,7 @@ func (d *decoder) decodeSite(b *hcl.Block) hcl.Diagnostics {
 	set("shares", &s.Shares)
 	set("cost", &s.Cost)
 	set("metrics", &s.Metrics)
+	set("for_each", &s.ForEach)
 	for _, blk := range content.Blocks {
 		if blk.Type == "settings" {
 			// Read against the kind's schema when the site is evaluated
@@ -100,18 +103,14 @@ func decodePlacement(blk *hcl.Block) (*config.Placement, hcl.Diagnostics) {
 	content, diags := blk.Body.Content(placementSchema)
 	p := &config.Placement{DeclRange: blk.DefRange}
 	if attr, ok := content.Attributes["sites"]; ok {
-		refs, rd := objectRefList(attr.Expr, config.SiteKind)
+		refs, rd := siteRefList(attr.Expr)
 		diags = append(diags, rd...)
-		for _, r := range refs {
-			p.Sites = append(p.Sites, config.SiteRef{Name: r.ref.Name, Range: r.rng})
-		}
+		p.Sites = refs
 	}
 	if attr, ok := content.Attributes["prefer"]; ok {
-		refs, rd := objectRefList(attr.Expr, config.SiteKind)
+		refs, rd := siteRefList(attr.Expr)
 		diags = append(diags, rd...)
-		for _, r := range refs {
-			p.Prefer = append(p.Prefer, config.SiteRef{Name: r.ref.Name, Range: r.rng})
-		}
+		p.Prefer = refs
 	}
 	if attr, ok := content.Attributes["require"]; ok {
 		p.Require = attr.Expr
@@ -182,6 +181,51 @@ func objectRefList(e hcl.Expression, kind config.ObjectKind) ([]rangedRef, hcl.D
 		diags = append(diags, rd...)
 		if r != nil {
 			out = append(out, *r)
+		}
+	}
+	return out, diags
+}
+
+// siteRefList reads a placement's sites or prefer: a list of site
+// references, or one reference. A reference may name one instance of a
+// site with for_each by a literal key, site.os["cnaf"]; site.os names all
+// of them (eval.EvalPlacement resolves both).
+func siteRefList(e hcl.Expression) ([]config.SiteRef, hcl.Diagnostics) {
+	exprs, diags := hcl.ExprList(e)
+	if diags.HasErrors() {
+		if _, td := hcl.AbsTraversalForExpr(e); td.HasErrors() {
+			return nil, hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Expected a list of references",
+				Detail:   "Write a list of site references in brackets, e.g. [site.a, site.b[\"key\"]], or one site reference.",
+				Subject:  e.Range().Ptr(),
+			}}
+		}
+		exprs, diags = []hcl.Expression{e}, nil
+	}
+	var out []config.SiteRef
+	for _, x := range exprs {
+		trav, td := hcl.AbsTraversalForExpr(x)
+		if !td.HasErrors() && len(trav) == 3 && config.RootName(trav) == "site" {
+			attr, isAttr := trav[1].(hcl.TraverseAttr)
+			ix, isIndex := trav[2].(hcl.TraverseIndex)
+			if isAttr && isIndex {
+				if ix.Key.Type() != cty.String || ix.Key.IsNull() {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid site instance key", Detail: "An instance of a site with for_each is named by a quoted string key, e.g. site.os[\"cnaf\"].", Subject: ix.SrcRange.Ptr()})
+					continue
+				}
+				out = append(out, config.SiteRef{Name: attr.Name, Key: ix.Key.AsString(), Keyed: true, Range: trav.SourceRange()})
+				continue
+			}
+		}
+		if ix, ok := x.(*hclsyntax.IndexExpr); ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Site instance key must be written out", Detail: "Placement is decided before anything is evaluated per instance: name an instance of a site with for_each by a quoted key, e.g. site.os[\"cnaf\"], or use site.os for all of them.", Subject: ix.Key.Range().Ptr()})
+			continue
+		}
+		r, rd := objectRef(x, config.SiteKind)
+		diags = append(diags, rd...)
+		if r != nil {
+			out = append(out, config.SiteRef{Name: r.ref.Name, Range: r.rng})
 		}
 	}
 	return out, diags
@@ -611,11 +655,12 @@ func (d *decoder) checkIndigoReferences() hcl.Diagnostics {
 		if len(p.Sites) > 0 {
 			in := map[string]bool{}
 			for _, s := range p.Sites {
-				in[s.Name] = true
+				in[s.String()] = true
 			}
 			for _, s := range p.Prefer {
-				if !in[s.Name] && m.Sites[s.Name] != nil {
-					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Preferred site is not a candidate", Detail: fmt.Sprintf("site.%s is preferred but not listed in sites, so it can never be chosen. Add it to sites or remove it from prefer.", s.Name), Subject: s.Range.Ptr()})
+				whole := config.SiteRef{Name: s.Name}
+				if !in[s.String()] && !in[whole.String()] && m.Sites[s.Name] != nil {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Preferred site is not a candidate", Detail: fmt.Sprintf("%s is preferred but not listed in sites, so it can never be chosen. Add it to sites or remove it from prefer.", s), Subject: s.Range.Ptr()})
 				}
 			}
 		}
