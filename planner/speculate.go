@@ -82,9 +82,9 @@ func (c *planCache) putValidation(addr config.InstanceAddr, cfg cty.Value, diags
 // exactly this configuration of addr; ok is false when it did not.
 func (c *planCache) validated(addr config.InstanceAddr, cfg cty.Value) (hcl.Diagnostics, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	v, ok := c.validations[addr]
-	if !ok || !v.cfg.RawEquals(cfg) {
+	c.mu.Unlock()
+	if !ok || !valuesEqual(v.cfg, cfg) {
 		return nil, false
 	}
 	return v.diags, true
@@ -100,12 +100,15 @@ func (c *planCache) put(k cacheKey, e *cacheEntry) {
 // asked it.
 func (c *planCache) get(k cacheKey, prior, cfg cty.Value, priorPrivate []byte) *cacheEntry {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e := c.entries[k]
-	if e == nil || !e.prior.RawEquals(prior) || !e.cfg.RawEquals(cfg) || !bytes.Equal(e.priorPrivate, priorPrivate) {
+	c.mu.Unlock()
+	// An entry is not changed once put: compare it outside the lock.
+	if e == nil || !valuesEqual(e.prior, prior) || !valuesEqual(e.cfg, cfg) || !bytes.Equal(e.priorPrivate, priorPrivate) {
 		return nil
 	}
+	c.mu.Lock()
 	c.hits++
+	c.mu.Unlock()
 	return e
 }
 
