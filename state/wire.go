@@ -111,36 +111,44 @@ func encodeObject(o *Object) (*wireObject, error) {
 type addrCache struct {
 	resources map[string]config.AbsResource
 	providers map[string]config.ProviderConfigAddr
+	// instances: a journal names each instance in its intent and in its
+	// result.
+	instances map[string]config.InstanceAddr
 }
 
 func newAddrCache() *addrCache {
-	return &addrCache{resources: map[string]config.AbsResource{}, providers: map[string]config.ProviderConfigAddr{}}
+	return &addrCache{resources: map[string]config.AbsResource{}, providers: map[string]config.ProviderConfigAddr{}, instances: map[string]config.InstanceAddr{}}
+}
+
+func (c *addrCache) instance(s string) (config.InstanceAddr, error) {
+	if c == nil {
+		return parseInstanceAddr(s)
+	}
+	return cachedAddr(c.instances, s, parseInstanceAddr)
 }
 
 func (c *addrCache) resource(s string) (config.AbsResource, error) {
 	if c == nil {
 		return parseResourceAddr(s)
 	}
-	if a, ok := c.resources[s]; ok {
-		return a, nil
-	}
-	a, err := parseResourceAddr(s)
-	if err == nil {
-		c.resources[s] = a
-	}
-	return a, err
+	return cachedAddr(c.resources, s, parseResourceAddr)
 }
 
 func (c *addrCache) provider(s string) (config.ProviderConfigAddr, error) {
 	if c == nil {
 		return parseProviderConfigAddr(s)
 	}
-	if a, ok := c.providers[s]; ok {
+	return cachedAddr(c.providers, s, parseProviderConfigAddr)
+}
+
+// cachedAddr is parse(s), remembered in seen.
+func cachedAddr[A any](seen map[string]A, s string, parse func(string) (A, error)) (A, error) {
+	if a, ok := seen[s]; ok {
 		return a, nil
 	}
-	a, err := parseProviderConfigAddr(s)
+	a, err := parse(s)
 	if err == nil {
-		c.providers[s] = a
+		seen[s] = a
 	}
 	return a, err
 }
@@ -397,7 +405,9 @@ func encodeIntent(in *Intent) (wireIntent, error) {
 	}, nil
 }
 
-func decodeIntent(w wireIntent) (*Intent, error) {
+func decodeIntent(w wireIntent) (*Intent, error) { return (*addrCache)(nil).decodeIntent(w) }
+
+func (c *addrCache) decodeIntent(w wireIntent) (*Intent, error) {
 	if w.ID == "" {
 		return nil, fmt.Errorf("the intent has no id")
 	}
@@ -407,15 +417,15 @@ func decodeIntent(w wireIntent) (*Intent, error) {
 	default:
 		return nil, fmt.Errorf("intent %s: unknown op %q", w.ID, w.Op)
 	}
-	addr, err := parseInstanceAddr(w.Address)
+	addr, err := c.instance(w.Address)
 	if err != nil {
 		return nil, fmt.Errorf("intent %s: %w", w.ID, err)
 	}
-	prov, err := parseProviderConfigAddr(w.Provider)
+	prov, err := c.provider(w.Provider)
 	if err != nil {
 		return nil, fmt.Errorf("intent %s: %w", w.ID, err)
 	}
-	planned, err := decodeObject(w.Planned)
+	planned, err := c.decodeObject(w.Planned)
 	if err != nil {
 		return nil, fmt.Errorf("intent %s: planned object: %w", w.ID, err)
 	}
