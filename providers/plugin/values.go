@@ -1,8 +1,12 @@
 package plugin
 
 import (
+	"bytes"
 	"fmt"
+	"math/big"
+	"slices"
 
+	vmsgpack "github.com/vmihailenco/msgpack/v5"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 	"github.com/zclconf/go-cty/cty/msgpack"
@@ -23,6 +27,9 @@ type dynamicValue struct {
 func encodeValue(v cty.Value, ty cty.Type) (*dynamicValue, error) {
 	if v == cty.NilVal {
 		v = cty.NullVal(ty)
+	}
+	if b, ok := fastMsgpack(v, ty); ok {
+		return &dynamicValue{msgpack: b}, nil
 	}
 	// Most values carry no marks, and finding out walks the whole value
 	// (with a path per element): try first, as msgpack refuses marks.
@@ -77,4 +84,95 @@ func decodeType(b []byte) (ty cty.Type, err error) {
 		return cty.NilType, fmt.Errorf("%w: invalid type %q: %v", ErrInvalidResponse, b, err)
 	}
 	return ty, nil
+}
+
+// fastMsgpack encodes v as cty's msgpack encoder does, byte for byte, for
+// the values a plan sends most: known, unmarked values of exactly type ty
+// without dynamic parts, whose numbers are integers. cty's encoder first
+// tests the value's conformance to the type, and then tracks a path and
+// allocates a key value per attribute; for anything else (ok false) the
+// caller uses it.
+func fastMsgpack(v cty.Value, ty cty.Type) (b []byte, ok bool) {
+	if !v.Type().Equals(ty) {
+		return nil, false
+	}
+	var buf bytes.Buffer
+	enc := vmsgpack.NewEncoder(&buf)
+	if !fastMsgpackValue(enc, v, ty) {
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+func fastMsgpackValue(enc *vmsgpack.Encoder, v cty.Value, ty cty.Type) bool {
+	if v.IsMarked() || !v.IsKnown() || ty == cty.DynamicPseudoType {
+		return false
+	}
+	if v.IsNull() {
+		return enc.EncodeNil() == nil
+	}
+	switch {
+	case ty == cty.String:
+		return enc.EncodeString(v.AsString()) == nil
+	case ty == cty.Bool:
+		return enc.EncodeBool(v.True()) == nil
+	case ty == cty.Number:
+		i, acc := v.AsBigFloat().Int64()
+		if acc != big.Exact {
+			return false // floats, infinities, big numbers: cty's rules
+		}
+		return enc.EncodeInt(i) == nil
+	case ty.IsObjectType():
+		atys := ty.AttributeTypes()
+		names := make([]string, 0, len(atys))
+		for name := range atys {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		if enc.EncodeMapLen(len(names)) != nil {
+			return false
+		}
+		for _, name := range names {
+			if enc.EncodeString(name) != nil || !fastMsgpackValue(enc, v.GetAttr(name), atys[name]) {
+				return false
+			}
+		}
+		return true
+	case ty.IsListType(), ty.IsSetType():
+		ety := ty.ElementType()
+		if enc.EncodeArrayLen(v.LengthInt()) != nil {
+			return false
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			if _, ev := it.Element(); !fastMsgpackValue(enc, ev, ety) {
+				return false
+			}
+		}
+		return true
+	case ty.IsMapType():
+		ety := ty.ElementType()
+		if enc.EncodeMapLen(v.LengthInt()) != nil {
+			return false
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			k, ev := it.Element()
+			if enc.EncodeString(k.AsString()) != nil || !fastMsgpackValue(enc, ev, ety) {
+				return false
+			}
+		}
+		return true
+	case ty.IsTupleType():
+		etys := ty.TupleElementTypes()
+		if enc.EncodeArrayLen(len(etys)) != nil {
+			return false
+		}
+		i := 0
+		for it := v.ElementIterator(); it.Next(); i++ {
+			if _, ev := it.Element(); !fastMsgpackValue(enc, ev, etys[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
