@@ -123,6 +123,12 @@ func (r *run) speculate(ctx context.Context, real *dag) {
 			return
 		}
 	}
+	if !resourceWaitsOnResource(real) {
+		// Every resource is planned as soon as its provider is ready:
+		// there are no round trips to take off the critical path, and
+		// the pass would only plan everything twice.
+		return
+	}
 	s := r.sibling()
 	g, diags := s.buildGraph(planMaker{s})
 	if diags.HasErrors() {
@@ -171,6 +177,36 @@ func (r *run) speculate(ctx context.Context, real *dag) {
 	// Its validations too, so that the real walk finds them.
 	r.prefetch.checks.Wait()
 	r.log.Debug("speculative pass done", "answers", len(r.cache.entries))
+}
+
+// resourceWaitsOnResource reports whether some resource node depends on
+// another resource node, directly or through other nodes.
+func resourceWaitsOnResource(g *dag) bool {
+	reaches := map[string]bool{} // whether a node depends on a resource node
+	var visit func(k string) bool
+	visit = func(k string) bool {
+		if r, ok := reaches[k]; ok {
+			return r
+		}
+		reaches[k] = false // a cycle is the walk's to report
+		n := g.nodes[k]
+		if n == nil {
+			return false
+		}
+		for dep := range n.deps {
+			if isResourceKey(dep) || visit(dep) {
+				reaches[k] = true
+				return true
+			}
+		}
+		return false
+	}
+	for k := range g.nodes {
+		if isResourceKey(k) && visit(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // dependsOnResource reports whether a node depends on a resource node,
