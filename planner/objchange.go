@@ -22,7 +22,38 @@ func proposedNew(b *plugin.Block, prior, cfg cty.Value) cty.Value {
 	if prior.IsNull() || !prior.IsKnown() {
 		prior = cty.NullVal(b.ImpliedType())
 	}
+	if proposedIsPrior(b, prior, cfg) {
+		return prior
+	}
 	return proposedObject(b, prior, cfg)
+}
+
+// proposedIsPrior reports whether proposedObject(b, prior, cfg) is prior
+// itself: every attribute configured as recorded, or computed and left
+// out. That is the usual question of a plan that changes nothing, answered
+// without building the object again. Nested blocks and nested attribute
+// types take the long way.
+func proposedIsPrior(b *plugin.Block, prior, cfg cty.Value) bool {
+	if len(b.BlockTypes) > 0 || prior.IsNull() || prior.IsMarked() || !prior.Type().IsObjectType() || !cfg.Type().IsObjectType() {
+		return false
+	}
+	pty, cty_ := prior.Type(), cfg.Type()
+	if len(cty_.AttributeTypes()) != len(b.Attributes) || len(pty.AttributeTypes()) != len(b.Attributes) {
+		return false
+	}
+	for name, a := range b.Attributes {
+		if a.NestedType != nil || !cty_.HasAttribute(name) || !pty.HasAttribute(name) {
+			return false
+		}
+		cv := cfg.GetAttr(name)
+		if a.Computed && cv.IsNull() {
+			continue // the proposal keeps prior's
+		}
+		if !valuesEqual(cv, prior.GetAttr(name)) {
+			return false
+		}
+	}
+	return true
 }
 
 func proposedObject(b *plugin.Block, prior, cfg cty.Value) cty.Value {
@@ -413,6 +444,34 @@ func sameTypeEqual(a, b cty.Value) bool {
 		// comparison, on the values unmarked.
 		return rawEqualUnmarked(a, b)
 	}
+}
+
+// hasMarks is v.ContainsMarked() without cty's walk, which makes a path
+// per element: most configurations carry no marks, and asking is then
+// cheaper than unmarking.
+func hasMarks(v cty.Value) bool {
+	if v.IsMarked() {
+		return true
+	}
+	if !v.IsKnown() || v.IsNull() {
+		return false
+	}
+	ty := v.Type()
+	switch {
+	case ty.IsObjectType():
+		for name := range ty.AttributeTypes() {
+			if hasMarks(v.GetAttr(name)) {
+				return true
+			}
+		}
+	case ty.IsCollectionType() || ty.IsTupleType():
+		for it := v.ElementIterator(); it.Next(); {
+			if _, e := it.Element(); hasMarks(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // rawEqualUnmarked is cty's RawEquals of the two values without marks.

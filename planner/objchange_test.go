@@ -6,6 +6,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/providers/plugin"
 )
 
 // TestValuesEqual: valuesEqual answers what cty's RawEquals answers of the
@@ -74,6 +75,9 @@ func TestValuesEqual(t *testing.T) {
 			if want && i != j {
 				equalPairs++
 			}
+			if j == 0 && hasMarks(a) != a.ContainsMarked() {
+				t.Errorf("hasMarks(%#v) = %v, want %v", a, hasMarks(a), a.ContainsMarked())
+			}
 		}
 	}
 	// The set must hold values equal without their marks, or the test
@@ -124,6 +128,49 @@ func TestMarkAttrs(t *testing.T) {
 			}
 			if want := tc.v.MarkWithPaths(tc.pvm); !got.RawEquals(want) {
 				t.Errorf("markAttrs = %#v\nMarkWithPaths = %#v", got, want)
+			}
+		})
+	}
+}
+
+// TestProposedIsPrior: when proposedNew answers with the prior value
+// itself, building the proposal would have given that value.
+func TestProposedIsPrior(t *testing.T) {
+	b := &plugin.Block{Attributes: map[string]*plugin.Attribute{
+		"name": {Type: cty.String, Required: true},
+		"size": {Type: cty.Number, Optional: true, Computed: true},
+		"id":   {Type: cty.String, Computed: true},
+		"tags": {Type: cty.Map(cty.String), Optional: true},
+	}}
+	obj := func(name, size, id, tags cty.Value) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{"name": name, "size": size, "id": id, "tags": tags})
+	}
+	tags := cty.MapVal(map[string]cty.Value{"k": cty.StringVal("v")})
+	noTags := cty.NullVal(cty.Map(cty.String))
+	prior := obj(cty.StringVal("a"), cty.NumberIntVal(3), cty.StringVal("i-1"), tags)
+	null := cty.NullVal(cty.String)
+	for _, tc := range []struct {
+		name  string
+		cfg   cty.Value
+		prior cty.Value
+		same  bool
+	}{
+		{"as recorded", obj(cty.StringVal("a"), cty.NullVal(cty.Number), null, tags), prior, true},
+		{"computed set as recorded", obj(cty.StringVal("a"), cty.NumberIntVal(3), null, tags), prior, true},
+		{"name changed", obj(cty.StringVal("b"), cty.NullVal(cty.Number), null, tags), prior, false},
+		{"computed set otherwise", obj(cty.StringVal("a"), cty.NumberIntVal(4), null, tags), prior, false},
+		{"optional removed", obj(cty.StringVal("a"), cty.NullVal(cty.Number), null, noTags), prior, false},
+		{"unknown", obj(cty.UnknownVal(cty.String), cty.NullVal(cty.Number), null, tags), prior, false},
+		{"create", obj(cty.StringVal("a"), cty.NullVal(cty.Number), null, tags), cty.NullVal(b.ImpliedType()), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := proposedNew(b, tc.prior, tc.cfg)
+			want := proposedObject(b, tc.prior, tc.cfg)
+			if !got.RawEquals(want) {
+				t.Errorf("proposedNew = %#v, want %#v", got, want)
+			}
+			if same := proposedIsPrior(b, tc.prior, tc.cfg); same != tc.same {
+				t.Errorf("proposedIsPrior = %v, want %v", same, tc.same)
 			}
 		})
 	}

@@ -484,7 +484,10 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	if diags.HasErrors() {
 		return diags
 	}
-	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	unmarkedCfg, cfgMarks := cfgVal, []cty.PathValueMarks(nil)
+	if hasMarks(cfgVal) {
+		unmarkedCfg, cfgMarks = cfgVal.UnmarkDeepWithPaths()
+	}
 	cfgMarks, ed := ephemeralUse(res, addr, schema.Block, cfgMarks)
 	if diags = append(diags, ed...); ed.HasErrors() {
 		return diags
