@@ -178,6 +178,9 @@ func (c *addrCache) decodeObject(w *wireObject) (*Object, error) {
 		// An object without attributes: kept as nil.
 	case attrs[0] != '{':
 		return nil, fmt.Errorf("attributes must be a JSON object")
+	case isCompactJSON(attrs):
+		// As written (indigo writes compact JSON): the decoder's copy.
+		o.AttrsJSON = attrs
 	default:
 		var buf bytes.Buffer
 		buf.Grow(len(attrs))
@@ -208,6 +211,25 @@ func (c *addrCache) decodeObject(w *wireObject) (*Object, error) {
 		o.Dependencies = append(o.Dependencies, a)
 	}
 	return o, nil
+}
+
+// isCompactJSON reports whether b, JSON that encoding/json has already
+// checked, has no white space outside its strings: json.Compact would
+// give it back as it is.
+func isCompactJSON(b []byte) bool {
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++ // the escaped byte
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return !inString
 }
 
 func encodePath(p cty.Path) (wirePath, error) {
