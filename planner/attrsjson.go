@@ -119,15 +119,7 @@ func (d *attrsDecoder) value(ty cty.Type) (cty.Value, bool) {
 		if !ok {
 			return cty.NilVal, false
 		}
-		switch {
-		case len(vals) == 0 && ty.IsListType():
-			return cty.ListValEmpty(ety), true
-		case len(vals) == 0:
-			return cty.SetValEmpty(ety), true
-		case ty.IsListType():
-			return cty.ListVal(vals), true
-		}
-		return cty.SetVal(vals), true
+		return sequenceVal(ty, vals), true
 	case ty.IsMapType():
 		ety := ty.ElementType()
 		vals, ok := d.members(func(string) (cty.Type, bool) { return ety, true })
@@ -141,6 +133,20 @@ func (d *attrsDecoder) value(ty cty.Type) (cty.Value, bool) {
 	}
 	// Dynamic, capsule and tuple types: cty's decoder.
 	return cty.NilVal, false
+}
+
+// sequenceVal is the list or set (of type ty) of vals.
+func sequenceVal(ty cty.Type, vals []cty.Value) cty.Value {
+	if ty.IsListType() {
+		if len(vals) == 0 {
+			return cty.ListValEmpty(ty.ElementType())
+		}
+		return cty.ListVal(vals)
+	}
+	if len(vals) == 0 {
+		return cty.SetValEmpty(ty.ElementType())
+	}
+	return cty.SetVal(vals)
 }
 
 func (d *attrsDecoder) object(ty cty.Type) (cty.Value, bool) {
