@@ -100,6 +100,7 @@ func fastMsgpack(v cty.Value, ty cty.Type) (b []byte, ok bool) {
 		return nil, false
 	}
 	var buf bytes.Buffer
+	buf.Grow(512) // most resource objects fit: no regrowing
 	enc := vmsgpack.NewEncoder(&buf)
 	if !fastMsgpackValue(enc, v, ty) {
 		return nil, false
