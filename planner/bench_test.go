@@ -66,8 +66,10 @@ func (m *memProvider) ValidateResourceConfig(context.Context, plugin.ValidateReq
 func (m *memProvider) ValidateDataResourceConfig(context.Context, plugin.ValidateRequest) plugin.Diagnostics {
 	return nil
 }
-func (m *memProvider) UpgradeResourceState(context.Context, plugin.UpgradeRequest) plugin.UpgradeResponse {
-	return plugin.UpgradeResponse{}
+func (m *memProvider) UpgradeResourceState(_ context.Context, r plugin.UpgradeRequest) plugin.UpgradeResponse {
+	// The schema never changes: a recorded object that does not decode
+	// cannot be upgraded either.
+	return plugin.UpgradeResponse{Diagnostics: plugin.Diagnostics{{Severity: plugin.Error, Summary: "cannot upgrade " + r.Addr}}}
 }
 func (m *memProvider) ReadResource(_ context.Context, r plugin.ReadRequest) plugin.ReadResponse {
 	return plugin.ReadResponse{NewState: r.PriorState, Private: r.Private}

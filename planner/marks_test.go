@@ -3,6 +3,7 @@ package planner_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -10,6 +11,7 @@ import (
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/planner/plan"
 )
 
 // TestNoChangeMarks: a no-change plan keeps the marks a value must carry:
@@ -58,5 +60,33 @@ func TestNoChangeMarks(t *testing.T) {
 				t.Errorf("planned content = %#v", v)
 			}
 		})
+	}
+}
+
+// TestPriorUpgradeFails: a recorded object that neither decodes nor
+// upgrades is an error of the plan, not an object to create again.
+func TestPriorUpgradeFails(t *testing.T) {
+	ctx := context.Background()
+	provs := memProviders()
+	cfg := loadSource(t, "resource \"bench_file\" \"f\" {\n  filename = \"f.txt\"\n}\n")
+	rec := applied(t, cfg, provs)
+	st := rec.st.DeepCopy()
+	for abs, rs := range st.Resources {
+		for key, in := range rs.Instances {
+			obj := *in.Current
+			obj.AttrsJSON = []byte(`{"no_such_attribute":1}`)
+			st.SetResourceInstance(abs.Instance(key), rs.Provider, &obj)
+		}
+	}
+	p, diags := planner.Plan(ctx, cfg, st, provs, planner.Options{})
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "cannot upgrade") {
+		t.Fatalf("diagnostics = %v, want the failed upgrade", diags)
+	}
+	if p != nil {
+		for _, ch := range p.Changes {
+			if ch.Action == plan.Create {
+				t.Errorf("%s planned as a create", ch.Addr)
+			}
+		}
 	}
 }

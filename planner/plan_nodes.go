@@ -413,6 +413,11 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	var prior cty.Value
 	pre, ok := r.refreshed(addr)
 	if ok && pre.prior != cty.NilVal {
+		if pre.fresh == cty.NilVal && pre.diags.HasErrors() {
+			// The recorded object did not decode (or upgrade): that is
+			// the error, not an object to create.
+			return append(diags, pre.diags...)
+		}
 		// Decoded already by the background read.
 		prior = pre.prior
 	} else {
