@@ -33,3 +33,35 @@ func TestWalkInterrupted(t *testing.T) {
 		t.Fatalf("got:\n%s", got)
 	}
 }
+
+// TestResourceWaitsOnResource: the speculative pass runs only when a
+// resource waits for another, directly or through other nodes.
+func TestResourceWaitsOnResource(t *testing.T) {
+	build := func(edges [][2]string) *dag {
+		d := newDAG()
+		for _, e := range edges {
+			for _, k := range e {
+				d.add(k, hcl.Range{}, nil)
+			}
+			if e[1] != "" {
+				d.dependOn(e[0], e[1])
+			}
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name  string
+		edges [][2]string // node, what it depends on
+		want  bool
+	}{
+		{"independent", [][2]string{{"resource |a.x", "provider a"}, {"resource |a.y", "provider a"}, {"output o", "resource |a.x"}}, false},
+		{"direct", [][2]string{{"resource |a.x", "provider a"}, {"resource |a.y", "resource |a.x"}}, true},
+		{"through a local", [][2]string{{"resource |a.x", "provider a"}, {"local l", "resource |a.x"}, {"resource |a.y", "local l"}}, true},
+		{"locals only", [][2]string{{"local l", "local m"}, {"resource |a.y", "local l"}, {"local m", "var v"}}, false},
+		{"cycle without resources", [][2]string{{"local l", "local m"}, {"local m", "local l"}, {"resource |a.y", "local l"}}, false},
+	} {
+		if got := resourceWaitsOnResource(build(tc.edges)); got != tc.want {
+			t.Errorf("%s: resourceWaitsOnResource = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -22,7 +22,38 @@ func proposedNew(b *plugin.Block, prior, cfg cty.Value) cty.Value {
 	if prior.IsNull() || !prior.IsKnown() {
 		prior = cty.NullVal(b.ImpliedType())
 	}
+	if proposedIsPrior(b, prior, cfg) {
+		return prior
+	}
 	return proposedObject(b, prior, cfg)
+}
+
+// proposedIsPrior reports whether proposedObject(b, prior, cfg) is prior
+// itself: every attribute configured as recorded, or computed and left
+// out. That is the usual question of a plan that changes nothing, answered
+// without building the object again. Nested blocks and nested attribute
+// types take the long way.
+func proposedIsPrior(b *plugin.Block, prior, cfg cty.Value) bool {
+	if len(b.BlockTypes) > 0 || prior.IsNull() || prior.IsMarked() || !prior.Type().IsObjectType() || !cfg.Type().IsObjectType() {
+		return false
+	}
+	pty, cty_ := prior.Type(), cfg.Type()
+	if len(cty_.AttributeTypes()) != len(b.Attributes) || len(pty.AttributeTypes()) != len(b.Attributes) {
+		return false
+	}
+	for name, a := range b.Attributes {
+		if a.NestedType != nil || !cty_.HasAttribute(name) || !pty.HasAttribute(name) {
+			return false
+		}
+		cv := cfg.GetAttr(name)
+		if a.Computed && cv.IsNull() {
+			continue // the proposal keeps prior's
+		}
+		if !valuesEqual(cv, prior.GetAttr(name)) {
+			return false
+		}
+	}
+	return true
 }
 
 func proposedObject(b *plugin.Block, prior, cfg cty.Value) cty.Value {
@@ -250,8 +281,13 @@ func traversalPath(t hcl.Traversal) (cty.Path, bool) {
 // remark applies sensitive marks to a value coming back from a provider:
 // where the configuration had them, and where the schema says so.
 func remark(v cty.Value, b *plugin.Block, cfgMarks []cty.PathValueMarks) cty.Value {
+	return markWith(v, remarks(v, b, cfgMarks))
+}
+
+// remarks lists the marks remark applies to v.
+func remarks(v cty.Value, b *plugin.Block, cfgMarks []cty.PathValueMarks) []cty.PathValueMarks {
 	if v == cty.NilVal || v.IsNull() {
-		return v
+		return nil
 	}
 	var pvm []cty.PathValueMarks
 	for _, m := range cfgMarks {
@@ -261,13 +297,74 @@ func remark(v cty.Value, b *plugin.Block, cfgMarks []cty.PathValueMarks) cty.Val
 	}
 	if b != nil {
 		for _, p := range b.SensitivePaths(v) {
-			pvm = append(pvm, cty.PathValueMarks{Path: p, Marks: cty.NewValueMarks(marks.Sensitive)})
+			pvm = append(pvm, cty.PathValueMarks{Path: p, Marks: sensitiveMarks})
 		}
 	}
+	return pvm
+}
+
+// sensitiveMarks is the mark set of a sensitive value, shared: mark sets
+// are never changed once made.
+var sensitiveMarks = cty.NewValueMarks(marks.Sensitive)
+
+// markWith is v.MarkWithPaths(pvm).
+func markWith(v cty.Value, pvm []cty.PathValueMarks) cty.Value {
 	if len(pvm) == 0 {
 		return v
 	}
+	if out, ok := markAttrs(v, pvm); ok {
+		return out
+	}
 	return v.MarkWithPaths(pvm)
+}
+
+// sameMarks reports whether marking a value with a or with b gives the
+// same marks: every path has the same marks, merged, in both.
+func sameMarks(a, b []cty.PathValueMarks) bool {
+	covers := func(a, b []cty.PathValueMarks) bool {
+		for _, m := range a {
+			for mark := range m.Marks {
+				found := false
+				for _, n := range b {
+					if _, ok := n.Marks[mark]; ok && n.Path.Equals(m.Path) {
+						found = true
+						break
+					}
+				}
+				if !found {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return covers(a, b) && covers(b, a)
+}
+
+// markAttrs is v.MarkWithPaths(pvm) when every path names an attribute of
+// v itself (the usual sensitive attributes of a resource): it rebuilds the
+// object once instead of transforming the whole value. ok is false when a
+// path goes deeper, or v is not a plain known object.
+func markAttrs(v cty.Value, pvm []cty.PathValueMarks) (cty.Value, bool) {
+	ty := v.Type()
+	if v.IsMarked() || !v.IsKnown() || v.IsNull() || !ty.IsObjectType() {
+		return cty.NilVal, false
+	}
+	for _, m := range pvm {
+		if len(m.Path) != 1 {
+			return cty.NilVal, false
+		}
+		step, ok := m.Path[0].(cty.GetAttrStep)
+		if !ok || !ty.HasAttribute(step.Name) {
+			return cty.NilVal, false
+		}
+	}
+	attrs := v.AsValueMap()
+	for _, m := range pvm {
+		name := m.Path[0].(cty.GetAttrStep).Name
+		attrs[name] = attrs[name].WithMarks(m.Marks)
+	}
+	return cty.ObjectVal(attrs), true
 }
 
 // sensitivePaths lists the paths of a value that carry the sensitive mark.
@@ -283,15 +380,108 @@ func sensitivePaths(v cty.Value) []cty.Path {
 }
 
 // valuesEqual compares two values without their marks, unknowns included:
-// an unknown equals only an unknown of the same type.
+// an unknown equals only an unknown of the same type (and refinements), as
+// cty's RawEquals says of the values unmarked. It walks both values once,
+// without unmarking copies: a no-change plan compares every object two or
+// three times (prior with refreshed, prior with planned).
 func valuesEqual(a, b cty.Value) bool {
-	// Values equal marks and all are equal without them; most comparisons
-	// are of such values, and unmarking copies the whole value.
-	if a.RawEquals(b) {
+	if !a.Type().Equals(b.Type()) {
+		return false
+	}
+	return sameTypeEqual(a, b)
+}
+
+// sameTypeEqual is valuesEqual of two values of the same type.
+func sameTypeEqual(a, b cty.Value) bool {
+	if a.IsMarked() {
+		a, _ = a.Unmark()
+	}
+	if b.IsMarked() {
+		b, _ = b.Unmark()
+	}
+	ak, bk := a.IsKnown(), b.IsKnown()
+	if !ak || !bk {
+		if ak != bk {
+			return false
+		}
+		return rawEqualUnmarked(a, b)
+	}
+	an, bn := a.IsNull(), b.IsNull()
+	if an || bn {
+		return an == bn
+	}
+	ty := a.Type()
+	switch {
+	case ty == cty.String:
+		return a.AsString() == b.AsString()
+	case ty == cty.Bool:
+		return a.True() == b.True()
+	case ty.IsObjectType():
+		for name := range ty.AttributeTypes() {
+			if !sameTypeEqual(a.GetAttr(name), b.GetAttr(name)) {
+				return false
+			}
+		}
+		return true
+	case ty.IsListType() || ty.IsTupleType() || ty.IsMapType():
+		if a.LengthInt() != b.LengthInt() {
+			return false
+		}
+		ai, bi := a.ElementIterator(), b.ElementIterator()
+		for ai.Next() && bi.Next() {
+			ak, av := ai.Element()
+			bk, bv := bi.Element()
+			if ty.IsMapType() && ak.AsString() != bk.AsString() {
+				return false
+			}
+			if !sameTypeEqual(av, bv) {
+				return false
+			}
+		}
+		return true
+	default:
+		// Numbers, sets (ordered by their own rules) and capsules: cty's
+		// comparison, on the values unmarked.
+		return rawEqualUnmarked(a, b)
+	}
+}
+
+// hasMarks is v.ContainsMarked() without cty's walk, which makes a path
+// per element: most configurations carry no marks, and asking is then
+// cheaper than unmarking.
+func hasMarks(v cty.Value) bool {
+	if v.IsMarked() {
 		return true
 	}
-	a, _ = a.UnmarkDeep()
-	b, _ = b.UnmarkDeep()
+	if !v.IsKnown() || v.IsNull() {
+		return false
+	}
+	ty := v.Type()
+	switch {
+	case ty.IsObjectType():
+		for name := range ty.AttributeTypes() {
+			if hasMarks(v.GetAttr(name)) {
+				return true
+			}
+		}
+	case ty.IsCollectionType() || ty.IsTupleType():
+		for it := v.ElementIterator(); it.Next(); {
+			if _, e := it.Element(); hasMarks(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rawEqualUnmarked is cty's RawEquals of the two values without marks.
+func rawEqualUnmarked(a, b cty.Value) bool {
+	if a.ContainsMarked() {
+		a, _ = a.UnmarkDeep()
+	}
+	if b.ContainsMarked() {
+		b, _ = b.UnmarkDeep()
+	}
 	return a.RawEquals(b)
 }
 
@@ -305,6 +495,9 @@ func ctyJSON(v cty.Value) ([]byte, error) {
 func decodeAttrs(raw json.RawMessage, ty cty.Type) (cty.Value, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return cty.NullVal(ty), nil
+	}
+	if v, ok := fastAttrs(raw, ty); ok {
+		return v, nil
 	}
 	return ctyjson.Unmarshal(raw, ty)
 }

@@ -354,15 +354,21 @@ func (r *run) planOrphans(ctx context.Context, p config.ModulePath, res config.R
 
 // priorValue decodes (and if needed upgrades) the recorded object of addr.
 func (r *run) priorValue(ctx context.Context, addr config.InstanceAddr, obj *state.Object, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, hcl.Diagnostics) {
+	val, pvm, diags := r.priorDecoded(ctx, addr, obj, inst, schema)
+	return markWith(val, pvm), diags
+}
+
+// priorDecoded is priorValue without its marks, and the marks.
+func (r *run) priorDecoded(ctx context.Context, addr config.InstanceAddr, obj *state.Object, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []cty.PathValueMarks, hcl.Diagnostics) {
 	ty := schema.Block.ImpliedType()
 	if obj == nil {
-		return cty.NullVal(ty), nil
+		return cty.NullVal(ty), nil, nil
 	}
 	var val cty.Value
 	if obj.SchemaVersion != schema.Version {
 		resp := inst.p.UpgradeResourceState(ctx, plugin.UpgradeRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Version: obj.SchemaVersion, RawStateJSON: obj.AttrsJSON})
 		if resp.Diagnostics.HasErrors() {
-			return cty.NullVal(ty), toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", nil)
+			return cty.NullVal(ty), nil, toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", nil)
 		}
 		val = resp.UpgradedState
 	} else {
@@ -372,7 +378,7 @@ func (r *run) priorValue(ctx context.Context, addr config.InstanceAddr, obj *sta
 			// provider upgrade it, as Terraform does.
 			resp := inst.p.UpgradeResourceState(ctx, plugin.UpgradeRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Version: obj.SchemaVersion, RawStateJSON: obj.AttrsJSON})
 			if resp.Diagnostics.HasErrors() {
-				return cty.NullVal(ty), toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", nil)
+				return cty.NullVal(ty), nil, toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", nil)
 			}
 			v = resp.UpgradedState
 		}
@@ -380,9 +386,9 @@ func (r *run) priorValue(ctx context.Context, addr config.InstanceAddr, obj *sta
 	}
 	var pvm []cty.PathValueMarks
 	for _, p := range obj.SensitivePaths {
-		pvm = append(pvm, cty.PathValueMarks{Path: p, Marks: cty.NewValueMarks(marks.Sensitive)})
+		pvm = append(pvm, cty.PathValueMarks{Path: p, Marks: sensitiveMarks})
 	}
-	return remark(val, schema.Block, pvm), nil
+	return val, remarks(val, schema.Block, pvm), nil
 }
 
 // refresh reads the real state of an object, from the background refresh
@@ -407,6 +413,11 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	var prior cty.Value
 	pre, ok := r.refreshed(addr)
 	if ok && pre.prior != cty.NilVal {
+		if pre.fresh == cty.NilVal && pre.diags.HasErrors() {
+			// The recorded object did not decode (or upgrade): that is
+			// the error, not an object to create.
+			return append(diags, pre.diags...)
+		}
 		// Decoded already by the background read.
 		prior = pre.prior
 	} else {
@@ -436,23 +447,28 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 			prior, priorPrivate, imported = v, private, true
 		}
 	}
+	// unmarkedPrior is prior without its marks, when known already.
+	unmarkedPrior := cty.NilVal
 	if !prior.IsNull() && !r.opts.SkipRefresh && !imported {
 		var fresh cty.Value
 		var private []byte
 		var d hcl.Diagnostics
+		var same bool
 		if pre != nil {
 			// prior is what the background read started from: its
 			// answer is the refresh (what refresh would find comparing
 			// the two, value by value).
 			fresh, private, d = pre.fresh, pre.private, pre.diags
+			same, unmarkedPrior = pre.same, pre.freshUnmarked
 		} else {
 			fresh, private, d = r.refresh(ctx, addr, prior, priorPrivate, inst, schema)
+			same = !d.HasErrors() && valuesEqual(prior, fresh)
 		}
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
 		}
-		if !valuesEqual(prior, fresh) {
+		if !same {
 			r.recordDrift(&plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Action: driftAction(prior, fresh), Reason: plan.ReasonRefreshDrift, Before: prior, After: fresh, Type: ty})
 		}
 		prior, priorPrivate = fresh, private
@@ -473,7 +489,10 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	if diags.HasErrors() {
 		return diags
 	}
-	unmarkedCfg, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	unmarkedCfg, cfgMarks := cfgVal, []cty.PathValueMarks(nil)
+	if hasMarks(cfgVal) {
+		unmarkedCfg, cfgMarks = cfgVal.UnmarkDeepWithPaths()
+	}
 	cfgMarks, ed := ephemeralUse(res, addr, schema.Block, cfgMarks)
 	if diags = append(diags, ed...); ed.HasErrors() {
 		return diags
@@ -513,7 +532,10 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	}
 	mr := res.Managed
 	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
-	planned, requires, private, pd := r.planChange(ctx, res, addr, inst, schema, prior, planCfg, priorPrivate)
+	if unmarkedPrior == cty.NilVal {
+		unmarkedPrior, _ = prior.UnmarkDeep()
+	}
+	planned, requires, private, pd := r.planUnmarked(ctx, res, addr, inst, schema, unmarkedPrior, planCfg, priorPrivate)
 	diags = append(diags, pd...)
 	if pd.HasErrors() {
 		return diags
@@ -565,7 +587,13 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		change.Importing = &plan.Importing{ID: r.importFor(addr)}
 		change.Before = prior
 	}
-	change.After = remark(planned, schema.Block, cfgMarks)
+	afterMarks := remarks(planned, schema.Block, cfgMarks)
+	if change.Action == plan.NoOp && pre != nil && pre.same && sameMarks(afterMarks, pre.marks) {
+		// Planned as refreshed, marks and all: that value, not a copy.
+		change.After = pre.fresh
+	} else {
+		change.After = markWith(planned, afterMarks)
+	}
 	r.recordChange(change)
 	r.store.setResource(addr, each, change.After)
 	return diags
@@ -574,6 +602,11 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 // planChange calls PlanResourceChange and checks the answer.
 func (r *run) planChange(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, prior, cfg cty.Value, private []byte) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
 	unmarkedPrior, _ := prior.UnmarkDeep()
+	return r.planUnmarked(ctx, res, addr, inst, schema, unmarkedPrior, cfg, private)
+}
+
+// planUnmarked is planChange of a prior value without marks.
+func (r *run) planUnmarked(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, unmarkedPrior, cfg cty.Value, private []byte) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
 	key := cacheKey{addr: addr, create: unmarkedPrior.IsNull()}
 	if !r.speculative {
 		if e := r.cache.get(key, unmarkedPrior, cfg, private); e != nil {

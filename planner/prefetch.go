@@ -35,6 +35,14 @@ type refreshResult struct {
 	fresh    cty.Value
 	private  []byte
 	diags    hcl.Diagnostics
+	// freshUnmarked is fresh without its marks, as the provider is asked
+	// about it; same is whether fresh equals prior (no drift). Both
+	// passes of a plan ask, and a value is unmarked and compared once.
+	freshUnmarked cty.Value
+	same          bool
+	// marks are fresh's marks when same: the plan of an unchanged object
+	// with the same marks is fresh itself.
+	marks []cty.PathValueMarks
 }
 
 // prefetcher holds the background refreshes and validations of a run.
@@ -122,17 +130,29 @@ func (r *run) runRefresh(ctx context.Context, addr config.ProviderConfigAddr, a 
 		return
 	}
 	obj := r.prior.ResourceInstance(a)
-	prior, d := r.priorValue(ctx, a, obj, inst, schema)
+	val, pvm, d := r.priorDecoded(ctx, a, obj, inst, schema)
+	prior := markWith(val, pvm)
 	res.prior = prior
 	if d.HasErrors() {
 		res.diags = d
 		return
 	}
 	if r.opts.SkipRefresh || a.Resource.Mode == config.DataMode {
-		res.fresh, res.private = prior, obj.Private
+		res.fresh, res.freshUnmarked, res.private, res.same, res.marks = prior, val, obj.Private, true, pvm
 		return
 	}
-	res.fresh, res.private, res.diags = r.readResource(ctx, a, prior, obj.Private, inst, schema)
+	fresh, private, d := r.readDecoded(ctx, a, val, obj.Private, inst)
+	res.diags = d
+	switch {
+	case d.HasErrors():
+		res.fresh, res.freshUnmarked, res.private = prior, val, obj.Private
+	case valuesEqual(val, fresh):
+		// Unchanged: its marks are prior's (remark would find the same
+		// paths in an equal value).
+		res.fresh, res.freshUnmarked, res.private, res.same, res.marks = prior, val, private, true, pvm
+	default:
+		res.fresh, res.freshUnmarked, res.private = remark(fresh, schema.Block, pvm), fresh, private
+	}
 }
 
 // refreshed returns the background refresh of addr, waiting for it; ok is
@@ -177,14 +197,25 @@ func (r *run) validationDiags() hcl.Diagnostics {
 
 // readResource calls ReadResource under the parallelism limit.
 func (r *run) readResource(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
+	unmarked, pvm := prior.UnmarkDeepWithPaths()
+	fresh, newPrivate, diags := r.readDecoded(ctx, addr, unmarked, private, inst)
+	if diags.HasErrors() {
+		return prior, private, diags
+	}
+	return remark(fresh, schema.Block, pvm), newPrivate, diags
+}
+
+// readDecoded calls ReadResource with prior without its marks, under the
+// parallelism limit, and returns the answer, without marks (they do not
+// cross the wire).
+func (r *run) readDecoded(ctx context.Context, addr config.InstanceAddr, unmarked cty.Value, private []byte, inst *providerInstance) (cty.Value, []byte, hcl.Diagnostics) {
 	if err := r.acquire(ctx); err != nil {
-		return prior, private, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
+		return cty.NilVal, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	defer r.release()
-	unmarked, pvm := prior.UnmarkDeepWithPaths()
 	resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarked, Private: private})
 	if resp.Diagnostics.HasErrors() {
-		return prior, private, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
+		return cty.NilVal, nil, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
 	}
-	return remark(resp.NewState, schema.Block, pvm), resp.Private, toDiags(resp.Diagnostics, addr.String(), "", nil)
+	return resp.NewState, resp.Private, toDiags(resp.Diagnostics, addr.String(), "", nil)
 }

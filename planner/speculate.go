@@ -82,9 +82,9 @@ func (c *planCache) putValidation(addr config.InstanceAddr, cfg cty.Value, diags
 // exactly this configuration of addr; ok is false when it did not.
 func (c *planCache) validated(addr config.InstanceAddr, cfg cty.Value) (hcl.Diagnostics, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	v, ok := c.validations[addr]
-	if !ok || !v.cfg.RawEquals(cfg) {
+	c.mu.Unlock()
+	if !ok || !valuesEqual(v.cfg, cfg) {
 		return nil, false
 	}
 	return v.diags, true
@@ -100,12 +100,15 @@ func (c *planCache) put(k cacheKey, e *cacheEntry) {
 // asked it.
 func (c *planCache) get(k cacheKey, prior, cfg cty.Value, priorPrivate []byte) *cacheEntry {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e := c.entries[k]
-	if e == nil || !e.prior.RawEquals(prior) || !e.cfg.RawEquals(cfg) || !bytes.Equal(e.priorPrivate, priorPrivate) {
+	c.mu.Unlock()
+	// An entry is not changed once put: compare it outside the lock.
+	if e == nil || !valuesEqual(e.prior, prior) || !valuesEqual(e.cfg, cfg) || !bytes.Equal(e.priorPrivate, priorPrivate) {
 		return nil
 	}
+	c.mu.Lock()
 	c.hits++
+	c.mu.Unlock()
 	return e
 }
 
@@ -119,6 +122,12 @@ func (r *run) speculate(ctx context.Context, real *dag) {
 		if strings.HasPrefix(k, "provider ") && dependsOnResource(real, n) {
 			return
 		}
+	}
+	if !resourceWaitsOnResource(real) {
+		// Every resource is planned as soon as its provider is ready:
+		// there are no round trips to take off the critical path, and
+		// the pass would only plan everything twice.
+		return
 	}
 	s := r.sibling()
 	g, diags := s.buildGraph(planMaker{s})
@@ -168,6 +177,36 @@ func (r *run) speculate(ctx context.Context, real *dag) {
 	// Its validations too, so that the real walk finds them.
 	r.prefetch.checks.Wait()
 	r.log.Debug("speculative pass done", "answers", len(r.cache.entries))
+}
+
+// resourceWaitsOnResource reports whether some resource node depends on
+// another resource node, directly or through other nodes.
+func resourceWaitsOnResource(g *dag) bool {
+	reaches := map[string]bool{} // whether a node depends on a resource node
+	var visit func(k string) bool
+	visit = func(k string) bool {
+		if r, ok := reaches[k]; ok {
+			return r
+		}
+		reaches[k] = false // a cycle is the walk's to report
+		n := g.nodes[k]
+		if n == nil {
+			return false
+		}
+		for dep := range n.deps {
+			if isResourceKey(dep) || visit(dep) {
+				reaches[k] = true
+				return true
+			}
+		}
+		return false
+	}
+	for k := range g.nodes {
+		if isResourceKey(k) && visit(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // dependsOnResource reports whether a node depends on a resource node,

@@ -269,7 +269,11 @@ func unframe(line []byte) ([]byte, bool) {
 }
 
 // UnmarshalRecordJSON decodes one record from its JSON.
-func UnmarshalRecordJSON(b []byte) (Record, error) {
+func UnmarshalRecordJSON(b []byte) (Record, error) { return (*addrCache)(nil).unmarshalRecord(b) }
+
+// unmarshalRecord is UnmarshalRecordJSON remembering the addresses it
+// parses in c (which may be nil).
+func (c *addrCache) unmarshalRecord(b []byte) (Record, error) {
 	var w wireRecord
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Record{}, err
@@ -280,14 +284,14 @@ func UnmarshalRecordJSON(b []byte) (Record, error) {
 		if s == "" {
 			return config.InstanceAddr{}, fmt.Errorf("%s record without an address", w.Kind)
 		}
-		return parseInstanceAddr(s)
+		return c.instance(s)
 	}
 	switch w.Kind {
 	case RecordIntent:
 		if w.Intent == nil {
 			return Record{}, fmt.Errorf("intent record without an intent")
 		}
-		if r.Intent, err = decodeIntent(*w.Intent); err != nil {
+		if r.Intent, err = c.decodeIntent(*w.Intent); err != nil {
 			return Record{}, err
 		}
 	case RecordResult, RecordSet:
@@ -298,11 +302,11 @@ func UnmarshalRecordJSON(b []byte) (Record, error) {
 			return Record{}, err
 		}
 		if w.Provider != "" {
-			if r.Provider, err = parseProviderConfigAddr(w.Provider); err != nil {
+			if r.Provider, err = c.provider(w.Provider); err != nil {
 				return Record{}, err
 			}
 		}
-		if r.Object, err = decodeObject(w.Object); err != nil {
+		if r.Object, err = c.decodeObject(w.Object); err != nil {
 			return Record{}, fmt.Errorf("%s: %w", r.Addr, err)
 		}
 	case RecordDepose:
@@ -375,6 +379,7 @@ func parseJournal(name string, data []byte, t *encrypt.Target) (*JournalContents
 	}
 	jc := &JournalContents{Header: JournalHeader{Lineage: h.Lineage, BaseSerial: h.BaseSerial}}
 	jc.Records = make([]Record, 0, len(lines)-1)
+	cache := newAddrCache()
 	for i := 1; i < len(lines); i++ {
 		last := i == len(lines)-1
 		line := lines[i]
@@ -391,7 +396,7 @@ func parseJournal(name string, data []byte, t *encrypt.Target) (*JournalContents
 			}
 			continue
 		}
-		rec, err := UnmarshalRecordSealed(payload, t)
+		rec, err := cache.unmarshalRecordSealed(payload, t)
 		if err != nil {
 			// The checksum matched, so this is what was written: a record
 			// this indigo cannot read is an error, not damage.

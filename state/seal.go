@@ -73,6 +73,10 @@ func MarshalRecordSealed(r Record, t *encrypt.Target) ([]byte, error) {
 
 // UnmarshalRecordSealed opens b with t and decodes the record inside.
 func UnmarshalRecordSealed(b []byte, t *encrypt.Target) (Record, error) {
+	return (*addrCache)(nil).unmarshalRecordSealed(b, t)
+}
+
+func (c *addrCache) unmarshalRecordSealed(b []byte, t *encrypt.Target) (Record, error) {
 	if t != nil || encrypt.IsSealed(b) {
 		plain, _, err := t.Open("journal record", b)
 		if err != nil {
@@ -80,7 +84,7 @@ func UnmarshalRecordSealed(b []byte, t *encrypt.Target) (Record, error) {
 		}
 		b = plain
 	}
-	return UnmarshalRecordJSON(b)
+	return c.unmarshalRecord(b)
 }
 
 // AppendJournalLineSealed is AppendJournalLine with the record sealed by t.

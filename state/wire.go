@@ -111,36 +111,44 @@ func encodeObject(o *Object) (*wireObject, error) {
 type addrCache struct {
 	resources map[string]config.AbsResource
 	providers map[string]config.ProviderConfigAddr
+	// instances: a journal names each instance in its intent and in its
+	// result.
+	instances map[string]config.InstanceAddr
 }
 
 func newAddrCache() *addrCache {
-	return &addrCache{resources: map[string]config.AbsResource{}, providers: map[string]config.ProviderConfigAddr{}}
+	return &addrCache{resources: map[string]config.AbsResource{}, providers: map[string]config.ProviderConfigAddr{}, instances: map[string]config.InstanceAddr{}}
+}
+
+func (c *addrCache) instance(s string) (config.InstanceAddr, error) {
+	if c == nil {
+		return parseInstanceAddr(s)
+	}
+	return cachedAddr(c.instances, s, parseInstanceAddr)
 }
 
 func (c *addrCache) resource(s string) (config.AbsResource, error) {
 	if c == nil {
 		return parseResourceAddr(s)
 	}
-	if a, ok := c.resources[s]; ok {
-		return a, nil
-	}
-	a, err := parseResourceAddr(s)
-	if err == nil {
-		c.resources[s] = a
-	}
-	return a, err
+	return cachedAddr(c.resources, s, parseResourceAddr)
 }
 
 func (c *addrCache) provider(s string) (config.ProviderConfigAddr, error) {
 	if c == nil {
 		return parseProviderConfigAddr(s)
 	}
-	if a, ok := c.providers[s]; ok {
+	return cachedAddr(c.providers, s, parseProviderConfigAddr)
+}
+
+// cachedAddr is parse(s), remembered in seen.
+func cachedAddr[A any](seen map[string]A, s string, parse func(string) (A, error)) (A, error) {
+	if a, ok := seen[s]; ok {
 		return a, nil
 	}
-	a, err := parseProviderConfigAddr(s)
+	a, err := parse(s)
 	if err == nil {
-		c.providers[s] = a
+		seen[s] = a
 	}
 	return a, err
 }
@@ -170,6 +178,9 @@ func (c *addrCache) decodeObject(w *wireObject) (*Object, error) {
 		// An object without attributes: kept as nil.
 	case attrs[0] != '{':
 		return nil, fmt.Errorf("attributes must be a JSON object")
+	case isCompactJSON(attrs):
+		// As written (indigo writes compact JSON): the decoder's copy.
+		o.AttrsJSON = attrs
 	default:
 		var buf bytes.Buffer
 		buf.Grow(len(attrs))
@@ -200,6 +211,25 @@ func (c *addrCache) decodeObject(w *wireObject) (*Object, error) {
 		o.Dependencies = append(o.Dependencies, a)
 	}
 	return o, nil
+}
+
+// isCompactJSON reports whether b, JSON that encoding/json has already
+// checked, has no white space outside its strings: json.Compact would
+// give it back as it is.
+func isCompactJSON(b []byte) bool {
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++ // the escaped byte
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return !inString
 }
 
 func encodePath(p cty.Path) (wirePath, error) {
@@ -397,7 +427,9 @@ func encodeIntent(in *Intent) (wireIntent, error) {
 	}, nil
 }
 
-func decodeIntent(w wireIntent) (*Intent, error) {
+func decodeIntent(w wireIntent) (*Intent, error) { return (*addrCache)(nil).decodeIntent(w) }
+
+func (c *addrCache) decodeIntent(w wireIntent) (*Intent, error) {
 	if w.ID == "" {
 		return nil, fmt.Errorf("the intent has no id")
 	}
@@ -407,15 +439,15 @@ func decodeIntent(w wireIntent) (*Intent, error) {
 	default:
 		return nil, fmt.Errorf("intent %s: unknown op %q", w.ID, w.Op)
 	}
-	addr, err := parseInstanceAddr(w.Address)
+	addr, err := c.instance(w.Address)
 	if err != nil {
 		return nil, fmt.Errorf("intent %s: %w", w.ID, err)
 	}
-	prov, err := parseProviderConfigAddr(w.Provider)
+	prov, err := c.provider(w.Provider)
 	if err != nil {
 		return nil, fmt.Errorf("intent %s: %w", w.ID, err)
 	}
-	planned, err := decodeObject(w.Planned)
+	planned, err := c.decodeObject(w.Planned)
 	if err != nil {
 		return nil, fmt.Errorf("intent %s: planned object: %w", w.ID, err)
 	}

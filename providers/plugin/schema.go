@@ -325,7 +325,8 @@ func (b *Block) sensitivePaths(v cty.Value, path cty.Path, out *[]cty.Path) {
 		return
 	}
 	for name, a := range b.Attributes {
-		if !v.Type().HasAttribute(name) {
+		// Most attributes are neither sensitive nor hold any: no path.
+		if !a.Sensitive && (a.NestedType == nil || !a.NestedType.containsSensitive()) || !v.Type().HasAttribute(name) {
 			continue
 		}
 		p := appendPath(path, cty.GetAttrStep{Name: name})
@@ -333,9 +334,7 @@ func (b *Block) sensitivePaths(v cty.Value, path cty.Path, out *[]cty.Path) {
 			*out = append(*out, p)
 			continue
 		}
-		if a.NestedType != nil {
-			a.NestedType.sensitivePaths(v.GetAttr(name), p, out)
-		}
+		a.NestedType.sensitivePaths(v.GetAttr(name), p, out)
 	}
 	for name, nb := range b.BlockTypes {
 		if !v.Type().HasAttribute(name) || !nb.Block.containsSensitive() {
@@ -361,13 +360,13 @@ func (o *Object) sensitivePaths(v cty.Value, path cty.Path, out *[]cty.Path) {
 			return
 		}
 		for name, a := range o.Attributes {
-			if !ev.Type().HasAttribute(name) {
+			if !a.Sensitive && (a.NestedType == nil || !a.NestedType.containsSensitive()) || !ev.Type().HasAttribute(name) {
 				continue
 			}
 			p := appendPath(ep, cty.GetAttrStep{Name: name})
 			if a.Sensitive {
 				*out = append(*out, p)
-			} else if a.NestedType != nil {
+			} else {
 				a.NestedType.sensitivePaths(ev.GetAttr(name), p, out)
 			}
 		}

@@ -1,8 +1,12 @@
 package plugin
 
 import (
+	"bytes"
 	"fmt"
+	"math/big"
+	"slices"
 
+	vmsgpack "github.com/vmihailenco/msgpack/v5"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 	"github.com/zclconf/go-cty/cty/msgpack"
@@ -23,6 +27,9 @@ type dynamicValue struct {
 func encodeValue(v cty.Value, ty cty.Type) (*dynamicValue, error) {
 	if v == cty.NilVal {
 		v = cty.NullVal(ty)
+	}
+	if b, ok := fastMsgpack(v, ty); ok {
+		return &dynamicValue{msgpack: b}, nil
 	}
 	// Most values carry no marks, and finding out walks the whole value
 	// (with a path per element): try first, as msgpack refuses marks.
@@ -53,6 +60,9 @@ func decodeValue(dv *dynamicValue, ty cty.Type) (v cty.Value, err error) {
 	}()
 	switch {
 	case len(dv.msgpack) > 0:
+		if fv, ok := fastUnmsgpack(dv.msgpack, ty); ok {
+			return fv, nil
+		}
 		v, err = msgpack.Unmarshal(dv.msgpack, ty)
 	case len(dv.json) > 0:
 		v, err = ctyjson.Unmarshal(dv.json, ty)
@@ -77,4 +87,292 @@ func decodeType(b []byte) (ty cty.Type, err error) {
 		return cty.NilType, fmt.Errorf("%w: invalid type %q: %v", ErrInvalidResponse, b, err)
 	}
 	return ty, nil
+}
+
+// fastMsgpack encodes v as cty's msgpack encoder does, byte for byte, for
+// the values a plan sends most: known, unmarked values of exactly type ty
+// without dynamic parts, whose numbers are integers. cty's encoder first
+// tests the value's conformance to the type, and then tracks a path and
+// allocates a key value per attribute; for anything else (ok false) the
+// caller uses it.
+func fastMsgpack(v cty.Value, ty cty.Type) (b []byte, ok bool) {
+	if !v.Type().Equals(ty) {
+		return nil, false
+	}
+	var buf bytes.Buffer
+	buf.Grow(512) // most resource objects fit: no regrowing
+	enc := vmsgpack.NewEncoder(&buf)
+	if !fastMsgpackValue(enc, v, ty) {
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+func fastMsgpackValue(enc *vmsgpack.Encoder, v cty.Value, ty cty.Type) bool {
+	if v.IsMarked() || !v.IsKnown() || ty == cty.DynamicPseudoType {
+		return false
+	}
+	if v.IsNull() {
+		return enc.EncodeNil() == nil
+	}
+	switch {
+	case ty == cty.String:
+		return enc.EncodeString(v.AsString()) == nil
+	case ty == cty.Bool:
+		return enc.EncodeBool(v.True()) == nil
+	case ty == cty.Number:
+		i, acc := v.AsBigFloat().Int64()
+		if acc != big.Exact {
+			return false // floats, infinities, big numbers: cty's rules
+		}
+		return enc.EncodeInt(i) == nil
+	case ty.IsObjectType():
+		atys := ty.AttributeTypes()
+		names := make([]string, 0, len(atys))
+		for name := range atys {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		if enc.EncodeMapLen(len(names)) != nil {
+			return false
+		}
+		for _, name := range names {
+			if enc.EncodeString(name) != nil || !fastMsgpackValue(enc, v.GetAttr(name), atys[name]) {
+				return false
+			}
+		}
+		return true
+	case ty.IsListType(), ty.IsSetType():
+		ety := ty.ElementType()
+		if enc.EncodeArrayLen(v.LengthInt()) != nil {
+			return false
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			if _, ev := it.Element(); !fastMsgpackValue(enc, ev, ety) {
+				return false
+			}
+		}
+		return true
+	case ty.IsMapType():
+		ety := ty.ElementType()
+		if enc.EncodeMapLen(v.LengthInt()) != nil {
+			return false
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			k, ev := it.Element()
+			if enc.EncodeString(k.AsString()) != nil || !fastMsgpackValue(enc, ev, ety) {
+				return false
+			}
+		}
+		return true
+	case ty.IsTupleType():
+		etys := ty.TupleElementTypes()
+		if enc.EncodeArrayLen(len(etys)) != nil {
+			return false
+		}
+		i := 0
+		for it := v.ElementIterator(); it.Next(); i++ {
+			if _, ev := it.Element(); !fastMsgpackValue(enc, ev, etys[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// fastUnmsgpack decodes b as cty's msgpack decoder does, for the shapes
+// providers send most (objects, lists, sets and maps of strings, integers
+// and bools, and nulls), in one pass and without cty's error paths; ok is
+// false for anything else (unknowns, dynamic parts, floats, tuples,
+// anything unusual or malformed), which the caller leaves to cty.
+func fastUnmsgpack(b []byte, ty cty.Type) (v cty.Value, ok bool) {
+	d := msgpackReader{buf: b}
+	v, ok = d.value(ty)
+	if !ok || d.pos != len(b) {
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+type msgpackReader struct {
+	buf []byte
+	pos int
+}
+
+// uint reads an n-byte big-endian unsigned integer.
+func (d *msgpackReader) uint(n int) (uint64, bool) {
+	if d.pos+n > len(d.buf) {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range d.buf[d.pos : d.pos+n] {
+		u = u<<8 | uint64(c)
+	}
+	d.pos += n
+	return u, true
+}
+
+// length reads the length of a string (kind 's'), array ('a') or map
+// ('m') in any of its formats.
+func (d *msgpackReader) length(kind byte) (int, bool) {
+	if d.pos >= len(d.buf) {
+		return 0, false
+	}
+	c := d.buf[d.pos]
+	d.pos++
+	var size int
+	switch {
+	case kind == 's' && c >= 0xa0 && c <= 0xbf:
+		return int(c & 0x1f), true
+	case kind == 'a' && c >= 0x90 && c <= 0x9f, kind == 'm' && c >= 0x80 && c <= 0x8f:
+		return int(c & 0x0f), true
+	case kind == 's' && c == 0xd9:
+		size = 1
+	case kind == 's' && c == 0xda, kind == 'a' && c == 0xdc, kind == 'm' && c == 0xde:
+		size = 2
+	case kind == 's' && c == 0xdb, kind == 'a' && c == 0xdd, kind == 'm' && c == 0xdf:
+		size = 4
+	default:
+		return 0, false
+	}
+	n, ok := d.uint(size)
+	if !ok || n > uint64(len(d.buf)) {
+		return 0, false // longer than the input: malformed
+	}
+	return int(n), true
+}
+
+func (d *msgpackReader) str() (string, bool) {
+	n, ok := d.length('s')
+	if !ok || d.pos+n > len(d.buf) {
+		return "", false
+	}
+	s := string(d.buf[d.pos : d.pos+n])
+	d.pos += n
+	return s, true
+}
+
+func (d *msgpackReader) value(ty cty.Type) (cty.Value, bool) {
+	if d.pos >= len(d.buf) || ty == cty.DynamicPseudoType {
+		return cty.NilVal, false
+	}
+	c := d.buf[d.pos]
+	if c == 0xc0 {
+		d.pos++
+		return cty.NullVal(ty), true
+	}
+	switch {
+	case ty == cty.String:
+		s, ok := d.str()
+		if !ok {
+			return cty.NilVal, false
+		}
+		return cty.StringVal(s), true
+	case ty == cty.Bool:
+		if c != 0xc2 && c != 0xc3 {
+			return cty.NilVal, false
+		}
+		d.pos++
+		return cty.BoolVal(c == 0xc3), true
+	case ty == cty.Number:
+		return d.number(c)
+	case ty.IsObjectType():
+		atys := ty.AttributeTypes()
+		n, ok := d.length('m')
+		if !ok || n == 0 || n != len(atys) {
+			return cty.NilVal, false
+		}
+		vals := make(map[string]cty.Value, n)
+		for range n {
+			k, ok := d.str()
+			if !ok {
+				return cty.NilVal, false
+			}
+			aty, known := atys[k]
+			if !known {
+				return cty.NilVal, false
+			}
+			if vals[k], ok = d.value(aty); !ok {
+				return cty.NilVal, false
+			}
+		}
+		if len(vals) != n {
+			return cty.NilVal, false // a key twice
+		}
+		return cty.ObjectVal(vals), true
+	case ty.IsListType(), ty.IsSetType():
+		ety := ty.ElementType()
+		n, ok := d.length('a')
+		if !ok {
+			return cty.NilVal, false
+		}
+		vals := make([]cty.Value, 0, n)
+		for range n {
+			v, ok := d.value(ety)
+			if !ok {
+				return cty.NilVal, false
+			}
+			vals = append(vals, v)
+		}
+		switch {
+		case n == 0 && ty.IsListType():
+			return cty.ListValEmpty(ety), true
+		case n == 0:
+			return cty.SetValEmpty(ety), true
+		case ty.IsListType():
+			return cty.ListVal(vals), true
+		}
+		return cty.SetVal(vals), true
+	case ty.IsMapType():
+		ety := ty.ElementType()
+		n, ok := d.length('m')
+		if !ok {
+			return cty.NilVal, false
+		}
+		if n == 0 {
+			return cty.MapValEmpty(ety), true
+		}
+		vals := make(map[string]cty.Value, n)
+		for range n {
+			k, ok := d.str()
+			if !ok {
+				return cty.NilVal, false
+			}
+			if vals[k], ok = d.value(ety); !ok {
+				return cty.NilVal, false
+			}
+		}
+		return cty.MapVal(vals), true
+	}
+	return cty.NilVal, false
+}
+
+// number reads an integer in any of msgpack's integer formats.
+func (d *msgpackReader) number(c byte) (cty.Value, bool) {
+	switch {
+	case c <= 0x7f:
+		d.pos++
+		return cty.NumberIntVal(int64(c)), true
+	case c >= 0xe0:
+		d.pos++
+		return cty.NumberIntVal(int64(int8(c))), true
+	case c >= 0xcc && c <= 0xcf: // uint 8, 16, 32, 64
+		d.pos++
+		u, ok := d.uint(1 << (c - 0xcc))
+		if !ok {
+			return cty.NilVal, false
+		}
+		return cty.NumberUIntVal(u), true
+	case c >= 0xd0 && c <= 0xd3: // int 8, 16, 32, 64
+		d.pos++
+		size := 1 << (c - 0xd0)
+		u, ok := d.uint(size)
+		if !ok {
+			return cty.NilVal, false
+		}
+		shift := 64 - 8*size
+		return cty.NumberIntVal(int64(u<<shift) >> shift), true
+	}
+	return cty.NilVal, false
 }

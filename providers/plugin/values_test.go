@@ -1,10 +1,15 @@
 package plugin
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+	ctymsgpack "github.com/zclconf/go-cty/cty/msgpack"
 )
 
 func TestValueRoundTrip(t *testing.T) {
@@ -136,4 +141,129 @@ func FuzzDecodeValue(f *testing.F) {
 			t.Errorf("no value and no error")
 		}
 	})
+}
+
+// TestFastMsgpack: the fast encoder writes exactly cty's bytes (the
+// provider answer cache keys on them, and providers read them), and
+// leaves to cty what it does not handle.
+func TestFastMsgpack(t *testing.T) {
+	for _, tc := range fastMsgpackCases() {
+		ty := tc.v.Type()
+		got, ok := fastMsgpack(tc.v, ty)
+		if ok != tc.fast {
+			t.Errorf("fastMsgpack(%#v) ok = %v, want %v", tc.v, ok, tc.fast)
+		}
+		if !ok {
+			continue
+		}
+		want, err := ctymsgpack.Marshal(tc.v, ty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("fastMsgpack(%#v) = %x, cty writes %x", tc.v, got, want)
+		}
+	}
+	// A value of another type than the one asked for: cty converts it.
+	if _, ok := fastMsgpack(cty.StringVal("1"), cty.Number); ok {
+		t.Error("fastMsgpack encoded a string as a number")
+	}
+	// A dynamic attribute carries its type: cty's encoder.
+	dynTy := cty.Object(map[string]cty.Type{"d": cty.DynamicPseudoType})
+	if _, ok := fastMsgpack(cty.ObjectVal(map[string]cty.Value{"d": cty.StringVal("x")}), dynTy); ok {
+		t.Error("fastMsgpack encoded a dynamic attribute")
+	}
+}
+
+// TestFastUnmsgpack: what the fast decoder decodes, it decodes as cty's
+// decoder does: cty's encodings of the encoder's test values, and seeded
+// edits of them (a byte changed, dropped or doubled).
+func TestFastUnmsgpack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	decoded := 0
+	for _, tc := range fastMsgpackCases() {
+		ty := tc.v.Type()
+		if !tc.v.IsWhollyKnown() || tc.v.ContainsMarked() {
+			continue
+		}
+		b, err := ctymsgpack.Marshal(tc.v, ty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if checkFastUnmsgpack(t, b, ty) {
+			decoded++
+		}
+		for range 200 {
+			m := bytes.Clone(b)
+			i := rng.IntN(len(m))
+			switch rng.IntN(3) {
+			case 0:
+				m[i] = byte(rng.IntN(256))
+			case 1:
+				m = append(m[:i:i], m[i+1:]...)
+			default:
+				m = append(m[:i+1:i+1], m[i:]...)
+			}
+			checkFastUnmsgpack(t, m, ty)
+		}
+	}
+	if decoded < 20 {
+		t.Errorf("the fast decoder decoded only %d of cty's encodings itself", decoded)
+	}
+}
+
+// checkFastUnmsgpack reports whether fastUnmsgpack decoded b itself,
+// failing t when its answer differs from cty's.
+func checkFastUnmsgpack(t *testing.T, b []byte, ty cty.Type) bool {
+	t.Helper()
+	got, ok := fastUnmsgpack(b, ty)
+	if !ok {
+		return false
+	}
+	want, err := ctymsgpack.Unmarshal(b, ty)
+	if err != nil {
+		t.Errorf("fastUnmsgpack decoded %x, which cty refuses: %v", b, err)
+		return true
+	}
+	if !got.RawEquals(want) {
+		t.Errorf("fastUnmsgpack(%x) = %#v, cty decodes %#v", b, got, want)
+	}
+	return true
+}
+
+type fastMsgpackCase struct {
+	v    cty.Value
+	fast bool // the fast encoder handles it
+}
+
+func fastMsgpackCases() []fastMsgpackCase {
+	long := strings.Repeat("x", 40)
+	longer := strings.Repeat("y", 300)
+	objTy := cty.Object(map[string]cty.Type{"b": cty.String, "a": cty.Number, "c": cty.List(cty.Bool)})
+	obj := cty.ObjectVal(map[string]cty.Value{"b": cty.StringVal("b"), "a": cty.NumberIntVal(-7), "c": cty.ListVal([]cty.Value{cty.True, cty.False})})
+	var manyAttrs = map[string]cty.Value{}
+	for i := range 20 {
+		manyAttrs[fmt.Sprintf("attr%02d", i)] = cty.StringVal(fmt.Sprint(i))
+	}
+	return []fastMsgpackCase{
+		{cty.StringVal(""), true}, {cty.StringVal("café"), true}, {cty.StringVal(long), true}, {cty.StringVal(longer), true},
+		{cty.StringVal(strings.Repeat("z", 70000)), true},
+		{cty.True, true}, {cty.False, true}, {cty.NullVal(cty.String), true}, {cty.NullVal(objTy), true},
+		{cty.NumberIntVal(0), true}, {cty.NumberIntVal(127), true}, {cty.NumberIntVal(128), true}, {cty.NumberIntVal(255), true},
+		{cty.NumberIntVal(256), true}, {cty.NumberIntVal(65536), true}, {cty.NumberIntVal(1 << 33), true},
+		{cty.NumberIntVal(-1), true}, {cty.NumberIntVal(-32), true}, {cty.NumberIntVal(-33), true}, {cty.NumberIntVal(-129), true},
+		{cty.NumberIntVal(-40000), true}, {cty.NumberIntVal(-1 << 40), true},
+		{cty.NumberFloatVal(1.5), false}, {cty.PositiveInfinity, false}, {cty.MustParseNumberVal("123456789012345678901234567890"), false},
+		{obj, true}, {cty.ObjectVal(manyAttrs), true}, {cty.EmptyObjectVal, true},
+		{cty.ListVal([]cty.Value{obj, obj}), true}, {cty.ListValEmpty(cty.String), true},
+		{cty.SetVal([]cty.Value{cty.StringVal("b"), cty.StringVal("a"), cty.StringVal("c")}), true},
+		{cty.MapVal(map[string]cty.Value{"z": cty.NumberIntVal(1), "a": cty.NumberIntVal(2)}), true},
+		{cty.MapVal(manyAttrs), true},
+		{cty.TupleVal([]cty.Value{cty.StringVal("a"), cty.NumberIntVal(1)}), true},
+		{cty.UnknownVal(cty.String), false},
+		{cty.ObjectVal(map[string]cty.Value{"u": cty.UnknownVal(cty.String)}), false},
+		{cty.ObjectVal(map[string]cty.Value{"s": cty.StringVal("x").Mark("m")}), false},
+		{cty.ObjectVal(map[string]cty.Value{"n": cty.NullVal(cty.Number), "l": cty.NullVal(cty.List(cty.String)), "m": cty.MapValEmpty(cty.Number)}), true},
+		{cty.SetValEmpty(cty.Bool), true}, {cty.NumberUIntVal(1 << 63), false},
+	}
 }
