@@ -75,6 +75,10 @@ type Installed struct {
 	Auth string
 	// Warnings are messages to show the user.
 	Warnings []string
+	// Hash is the package's h1: hash, checked against the lock file by
+	// Find; empty when nothing was checked (built-in and dev-override
+	// providers, packages installed in this run).
+	Hash Hash
 }
 
 func (i *Installer) platform() Platform {
@@ -645,12 +649,13 @@ func (i *Installer) Find(ctx context.Context, p Provider, locks *Locks) (Install
 	if !isDirFollow(dir) {
 		return Installed{}, fmt.Errorf("provider %s v%s is locked but not installed for %s: run \"indigo init\"", p.ForDisplay(), lp.Version, i.platform())
 	}
-	if err := Verify(locks, p, dir); err != nil {
+	h, err := verify(locks, p, dir)
+	if err != nil {
 		return Installed{}, err
 	}
 	exe, err := findExecutable(dir, p)
 	if err != nil {
 		return Installed{}, fmt.Errorf("provider %s v%s: %w", p.ForDisplay(), lp.Version, err)
 	}
-	return Installed{Provider: p, Version: lp.Version, Dir: dir, Executable: exe}, nil
+	return Installed{Provider: p, Version: lp.Version, Dir: dir, Executable: exe, Hash: h}, nil
 }

@@ -438,19 +438,25 @@ func (e *HashMismatchError) Error() string {
 // a *HashMismatchError when it is not, and an error saying to run
 // "indigo init" when p is not locked. Call it before starting a provider.
 func Verify(locks *Locks, p Provider, dir string) error {
+	_, err := verify(locks, p, dir)
+	return err
+}
+
+// verify is Verify, returning the package's hash once it matches.
+func verify(locks *Locks, p Provider, dir string) (Hash, error) {
 	lp := locks.Provider(p)
 	if lp == nil {
-		return fmt.Errorf("provider %s is not in the dependency lock file: run \"indigo init\"", p)
+		return "", fmt.Errorf("provider %s is not in the dependency lock file: run \"indigo init\"", p)
 	}
 	h, err := HashDir(dir)
 	if err != nil {
-		return fmt.Errorf("verifying provider %s: %w", p, err)
+		return "", fmt.Errorf("verifying provider %s: %w", p, err)
 	}
 	if !slices.Contains(lp.Hashes, h) {
-		return &HashMismatchError{
+		return "", &HashMismatchError{
 			Provider: p, Version: lp.Version, Package: dir, Installed: true,
 			Computed: []Hash{h}, Expected: lp.Hashes,
 		}
 	}
-	return nil
+	return h, nil
 }

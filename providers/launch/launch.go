@@ -90,8 +90,12 @@ func (l *Launcher) Start(ctx context.Context, addr config.Provider) (*plugin.Pro
 			}
 		}
 		cmd = exec.Command(inst.Executable)
-		// Without the binary's hash nothing may be cached.
-		if h := l.fileHash(inst.Executable); h != "" {
+		// Without the package's hash nothing may be cached. Find has
+		// just hashed the whole package to check it against the lock
+		// file (the h1: hash covers the binary): no need to read it twice.
+		if inst.Hash != "" {
+			key = string(inst.Hash) + " " + addr.String()
+		} else if h := l.fileHash(inst.Executable); h != "" {
 			key = h + " " + addr.String()
 		}
 	}
