@@ -156,3 +156,20 @@ func FuzzParseInPieces(f *testing.F) {
 		checkPieces(t, src, n)
 	})
 }
+
+// BenchmarkParseLargeFile parses the 1 MB file of 10,000 resource blocks
+// that benchvs validates, whole and in pieces.
+func BenchmarkParseLargeFile(b *testing.B) {
+	src := []byte(generated(10000))
+	for _, n := range []int{1, 2, 16, 64} {
+		b.Run(fmt.Sprintf("pieces=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				if _, diags := parseInPieces(src, "main.tf", n); diags.HasErrors() {
+					b.Fatal(diags)
+				}
+			}
+		})
+	}
+}
