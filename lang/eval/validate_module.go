@@ -489,8 +489,9 @@ func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.D
 		if schema.Spec == nil {
 			diags = append(diags, sc.EvalBody(r.Config)...)
 		} else {
-			val, d := sc.evalBlockOnce(r.Config, schema.Spec)
-			if len(d) > 0 || !plainBody(r.Config) {
+			plain := plainBody(r.Config)
+			val, d := sc.evalBlockOnce(r.Config, schema.Spec, plain)
+			if len(d) > 0 || !plain {
 				diags = append(diags, sc.EvalBody(r.Config)...)
 			}
 			diags = append(diags, d...)
