@@ -16,8 +16,12 @@ import (
 // the problems as plan reports them (at the attribute they name, else at
 // the block). validate uses it so that it reports what plan would.
 func ValidateResourceConfig(ctx context.Context, p Provider, res *config.Resource, addr string, cfg cty.Value) hcl.Diagnostics {
-	unmarked, cfgMarks := cfg.UnmarkDeepWithPaths()
-	if res.Mode != config.EphemeralMode && marks.Contains(cfg, marks.Ephemeral) {
+	// Most configurations carry no marks: unmarking copies the whole value.
+	unmarked, cfgMarks := cfg, []cty.PathValueMarks(nil)
+	if marks.Any(cfg) {
+		unmarked, cfgMarks = cfg.UnmarkDeepWithPaths()
+	}
+	if res.Mode != config.EphemeralMode && cfgMarks != nil && marks.Contains(cfg, marks.Ephemeral) {
 		if s, err := p.Schema(ctx); err == nil {
 			blocks := s.Resources
 			if res.Mode == config.DataMode {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
@@ -44,12 +45,14 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 			if len(args) == 1 {
 				path = args[0]
 			}
+			schemas := a.prestartSchemas(cmd.Context(), path)
+			defer schemas.close()
 			res, diags := load.Path(path, load.Options{ModulesDir: modulesDir(path)})
 			if res.Config != nil && !hasBlockingErrors(diags) {
 				opts := eval.ValidateOptions{Catalogue: planner.CatalogueUnfit}
-				schemas := a.validateSchemas(cmd.Context(), path, res)
-				if schemas != nil {
-					defer schemas.close()
+				if !a.validateSchemas(schemas, path, res) {
+					schemas = nil
+				} else {
 					opts.Schemas = schemas.resource
 				}
 				diags = append(diags, eval.Validate(res.Config, opts)...)
@@ -88,26 +91,49 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 	return cmd
 }
 
-// validateSchemas returns the schemas of the providers the configuration
-// uses, as far as they are installed; nil when the CLI configuration or the
-// lock file cannot be read (loading reports those).
-func (a *app) validateSchemas(ctx context.Context, path string, res *load.Result) *schemaSource {
+// validateDir is the directory of the configuration at path (a directory,
+// or a TOSCA template in it).
+func validateDir(path string) string {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		return filepath.Dir(path)
+	}
+	return path
+}
+
+// prestartSchemas returns the source of provider schemas for validate and
+// starts the providers the lock file names while the configuration loads.
+func (a *app) prestartSchemas(ctx context.Context, path string) *schemaSource {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	dir := path
-	if st, err := os.Stat(path); err == nil && !st.IsDir() {
-		dir = filepath.Dir(path)
+	s := newSchemaSource(ctx)
+	s.logger = newLogger(a)
+	w := a.quietWorkspace(path, nil, s.logger)
+	if l, err := w.launcher(true); err == nil {
+		s.prestart(l)
 	}
-	w := &workspace{a: a, dir: dir, res: res, logger: newLogger(a)}
+	return s
+}
+
+// quietWorkspace is the workspace validate starts providers in; what it
+// would print (a CLI configuration or lock file that cannot be read) the
+// load reports.
+func (a *app) quietWorkspace(path string, res *load.Result, logger hclog.Logger) *workspace {
 	quiet := *a
 	quiet.stderr = io.Discard
-	w.a = &quiet
-	provs, err := w.providers()
+	return &workspace{a: &quiet, dir: validateDir(path), res: res, logger: logger}
+}
+
+// validateSchemas makes s start the providers of the configuration, as far
+// as they are installed; false when the CLI configuration or the lock file
+// cannot be read (loading reports those).
+func (a *app) validateSchemas(s *schemaSource, path string, res *load.Result) bool {
+	provs, err := a.quietWorkspace(path, res, s.logger).providers()
 	if err != nil {
-		return nil
+		return false
 	}
-	return newSchemaSource(ctx, provs)
+	s.use(provs)
+	return true
 }
 
 // hasBlockingErrors reports errors that make evaluating the configuration

@@ -6,12 +6,14 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
 	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/providers/launch"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 )
 
@@ -25,8 +27,9 @@ import (
 // validateParallelism at a time (ten thousand one after the other took
 // seconds); wait collects their problems.
 type schemaSource struct {
-	ctx   context.Context
-	provs planner.Providers
+	ctx    context.Context
+	logger hclog.Logger
+	provs  planner.Providers
 
 	mu      sync.Mutex
 	started map[config.Provider]*startedProvider
@@ -41,22 +44,69 @@ type schemaSource struct {
 // default -parallelism.
 const validateParallelism = 10
 
+// startedProvider is one provider process and its schema, once ready is
+// closed.
 type startedProvider struct {
+	ready  chan struct{}
 	p      planner.Provider
 	schema *plugin.Schema
+	// early is set on a provider started before the configuration was
+	// loaded (prestart).
+	early bool
 }
 
-func newSchemaSource(ctx context.Context, provs planner.Providers) *schemaSource {
-	return &schemaSource{ctx: ctx, provs: provs, started: map[config.Provider]*startedProvider{}, sem: make(chan struct{}, validateParallelism)}
+func newSchemaSource(ctx context.Context) *schemaSource {
+	return &schemaSource{ctx: ctx, started: map[config.Provider]*startedProvider{}, sem: make(chan struct{}, validateParallelism)}
+}
+
+// prestart starts, each in the background, the providers that the lock
+// file names, with their schemas, so that they are ready when the
+// configuration has loaded (starting a provider and hashing its binary
+// takes as long as loading thousands of blocks). A provider the
+// configuration turns out not to use is closed unused.
+func (s *schemaSource) prestart(l *launch.Launcher) {
+	if l.Locks == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, lp := range l.Locks.Providers() {
+		addr := config.Provider(lp.Provider)
+		if _, ok := s.started[addr]; ok {
+			continue
+		}
+		sp := &startedProvider{ready: make(chan struct{}), early: true}
+		s.started[addr] = sp
+		go func() {
+			defer close(sp.ready)
+			if p, err := l.Start(s.ctx, addr); err == nil {
+				sp.p = p
+				sp.schema, _ = p.Schema(s.ctx)
+			}
+		}()
+	}
+}
+
+// use sets how the configuration's providers start, once it has loaded.
+func (s *schemaSource) use(provs planner.Providers) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.provs = provs
 }
 
 func (s *schemaSource) get(addr config.Provider) *startedProvider {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sp, ok := s.started[addr]; ok {
-		return sp
+		<-sp.ready
+		if sp.p != nil || !sp.early {
+			return sp
+		}
+		// Started early without success: start it as the
+		// configuration says, as if it had not been.
 	}
-	sp := &startedProvider{}
+	sp := &startedProvider{ready: make(chan struct{})}
+	defer close(sp.ready)
 	s.started[addr] = sp
 	p, err := s.provs.Start(s.ctx, addr)
 	if err != nil {
@@ -128,6 +178,7 @@ func (s *schemaSource) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sp := range s.started {
+		<-sp.ready
 		if sp.p != nil {
 			_ = sp.p.Close()
 		}

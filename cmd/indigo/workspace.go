@@ -164,12 +164,29 @@ func (w *workspace) openState(ctx context.Context, operation string, lock bool) 
 // providers returns how the planner starts providers: built-in ones from
 // this binary, others from the lock-verified install directory.
 func (w *workspace) providers() (planner.Providers, error) {
+	l, err := w.launcher(needsInstalled(w.res.Config))
+	if err != nil {
+		return nil, err
+	}
+	return planner.ProvidersFunc(func(ctx context.Context, addr config.Provider) (planner.Provider, error) {
+		p, err := l.Start(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}), nil
+}
+
+// launcher returns what starts the workspace's providers; installed says
+// whether it must find providers that are not built in (which reads the CLI
+// configuration and the lock file).
+func (w *workspace) launcher(installed bool) (*launch.Launcher, error) {
 	l := &launch.Launcher{Dir: w.dir, Logger: w.logger, Warn: func(s string) { fmt.Fprintf(w.a.stderr, "Warning: %s\n", s) }}
 	if dir, err := os.UserCacheDir(); err == nil {
 		l.Cache = &plugin.SchemaCache{Dir: filepath.Join(dir, "indigo", "schemas")}
 	}
 	l.Answers = w.answerCache()
-	if needsInstalled(w.res.Config) {
+	if installed {
 		env := install.DefaultCLIEnv()
 		cliCfg, diags := install.LoadCLIConfig(env)
 		if diags.HasErrors() {
@@ -186,13 +203,7 @@ func (w *workspace) providers() (planner.Providers, error) {
 		inst.Logger = w.logger
 		l.Finder, l.Locks = inst, locks
 	}
-	return planner.ProvidersFunc(func(ctx context.Context, addr config.Provider) (planner.Provider, error) {
-		p, err := l.Start(ctx, addr)
-		if err != nil {
-			return nil, err
-		}
-		return p, nil
-	}), nil
+	return l, nil
 }
 
 // needsInstalled reports whether the configuration uses any provider that

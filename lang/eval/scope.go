@@ -296,7 +296,22 @@ func variables(expr hcl.Expression) []hcl.Traversal {
 
 // EvalBlock decodes body against spec, expanding dynamic blocks first.
 func (s *Scope) EvalBlock(body hcl.Body, spec hcldec.Spec) (cty.Value, hcl.Diagnostics) {
-	travs := blockTraversals(body, spec)
+	return s.evalBlock(body, spec, blockTraversals(body, spec))
+}
+
+// evalBlockOnce is EvalBlock for a body decoded once (validate): keeping
+// its traversals would cost more than finding them. A plain body (no
+// dynamic blocks, plainBody) is decoded without dynblock's wrapping.
+func (s *Scope) evalBlockOnce(body hcl.Body, spec hcldec.Spec, plain bool) (cty.Value, hcl.Diagnostics) {
+	if !plain {
+		return s.evalBlock(body, spec, dynblock.VariablesHCLDec(body, spec))
+	}
+	ctx, diags := s.EvalContext(hcldec.Variables(body, spec))
+	val, vd := hcldec.Decode(body, spec, ctx)
+	return val, append(diags, vd...)
+}
+
+func (s *Scope) evalBlock(body hcl.Body, spec hcldec.Spec, travs []hcl.Traversal) (cty.Value, hcl.Diagnostics) {
 	ctx, diags := s.EvalContext(travs)
 	expanded := dynblock.Expand(body, ctx)
 	val, vd := hcldec.Decode(expanded, spec, ctx)

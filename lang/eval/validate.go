@@ -75,11 +75,15 @@ type CatalogueCheck func(scope *config.Module, inputs cty.Value, names []string,
 // and cycles.
 func Validate(cfg *config.Config, opts ValidateOptions) hcl.Diagnostics {
 	v := newValidator(cfg, opts)
+	// The search for cycles reads only the configuration: it runs beside
+	// the evaluation.
+	cycles := make(chan hcl.Diagnostics, 1)
+	go func() { cycles <- Cycles(cfg) }()
 	var diags hcl.Diagnostics
 	cfg.Walk(func(c *config.Config) {
 		diags = append(diags, v.validateModule(c)...)
 	})
-	diags = append(diags, Cycles(cfg)...)
+	diags = append(diags, <-cycles...)
 	return dedupe(diags)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/lang/config"
@@ -111,6 +112,22 @@ func (v *validator) validateImports(c *config.Config) hcl.Diagnostics {
 		return &Scope{Data: static, Module: config.RootModule, Functions: v.functions, Iteration: it}
 	}, false)
 	return diags
+}
+
+// plainBody reports whether body is native syntax without dynamic blocks,
+// at any depth: decoding it with a schema that accepts it evaluates every
+// expression it holds.
+func plainBody(body hcl.Body) bool {
+	syn, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return false
+	}
+	for _, blk := range syn.Blocks {
+		if blk.Type == "dynamic" || !plainBody(blk.Body) {
+			return false
+		}
+	}
+	return true
 }
 
 func containsSensitive(val cty.Value) bool {
@@ -465,10 +482,18 @@ func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.D
 	}
 	if r.Config != nil {
 		// The expression checks, then the schema's (which repeat some:
-		// Validate drops the duplicates).
-		diags = append(diags, sc.EvalBody(r.Config)...)
-		if schema.Spec != nil {
-			val, d := sc.EvalBlock(r.Config, schema.Spec)
+		// Validate drops the duplicates). When decoding with the schema
+		// finds nothing and the body has no dynamic blocks, it has
+		// evaluated every argument the expression checks would, so they
+		// are skipped: they could find nothing more.
+		if schema.Spec == nil {
+			diags = append(diags, sc.EvalBody(r.Config)...)
+		} else {
+			plain := plainBody(r.Config)
+			val, d := sc.evalBlockOnce(r.Config, schema.Spec, plain)
+			if len(d) > 0 || !plain {
+				diags = append(diags, sc.EvalBody(r.Config)...)
+			}
 			diags = append(diags, d...)
 			if !d.HasErrors() && schema.Validate != nil {
 				diags = append(diags, schema.Validate(val)...)

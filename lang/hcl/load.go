@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
 
 	"github.com/indigo-cloud/indigo/lang/config"
@@ -289,7 +288,7 @@ func parseFile(path string) (*hcl.File, hcl.Diagnostics) {
 	if strings.HasSuffix(path, ".json") {
 		f, diags = hcljson.Parse(src, path)
 	} else {
-		f, diags = hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+		f, diags = parseNative(src, path)
 	}
 	if f == nil || f.Body == nil {
 		return nil, diags

@@ -35,10 +35,46 @@ func Has(v cty.Value, mark valueMark) bool { return v.HasMark(mark) }
 
 // Contains reports whether v or any value nested inside it carries mark.
 func Contains(v cty.Value, mark valueMark) bool {
-	_, pvms := v.UnmarkDeepWithPaths()
-	for _, pvm := range pvms {
-		if _, ok := pvm.Marks[mark]; ok {
+	return anyDeep(v, func(m cty.ValueMarks) bool {
+		_, ok := m[mark]
+		return ok
+	})
+}
+
+// Any reports whether v or any value nested inside it carries a mark of any
+// kind. Unlike cty's UnmarkDeepWithPaths and ContainsMarked it builds
+// nothing, so callers use it to skip unmarking the (usual) unmarked value.
+func Any(v cty.Value) bool {
+	return anyDeep(v, func(cty.ValueMarks) bool { return true })
+}
+
+// anyDeep reports whether the marks of v or of a value nested inside it
+// satisfy found, walking the value without copying it.
+func anyDeep(v cty.Value, found func(cty.ValueMarks) bool) bool {
+	if v.IsMarked() {
+		var m cty.ValueMarks
+		v, m = v.Unmark()
+		if found(m) {
 			return true
+		}
+	}
+	if !v.IsKnown() || v.IsNull() {
+		return false
+	}
+	ty := v.Type()
+	switch {
+	case ty.IsObjectType():
+		for name := range ty.AttributeTypes() {
+			if anyDeep(v.GetAttr(name), found) {
+				return true
+			}
+		}
+	case ty.IsCollectionType() || ty.IsTupleType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if anyDeep(e, found) {
+				return true
+			}
 		}
 	}
 	return false

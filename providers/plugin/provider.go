@@ -159,6 +159,11 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 	if name == "" {
 		name = filepath.Base(opts.Cmd.Path)
 	}
+	if opts.Answers != nil && opts.CacheKey != "" {
+		// Read the kept answers while the process starts, instead of
+		// on the first call (ten thousand of them take tens of ms).
+		go opts.Answers.book(opts.CacheKey).load()
+	}
 	logger := opts.Logger
 	if logger == nil || logger.GetLevel() == hclog.NoLevel {
 		// Level Off, not hclog.NewNullLogger (whose level is NoLevel, as
