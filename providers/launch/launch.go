@@ -107,14 +107,23 @@ func (l *Launcher) Start(ctx context.Context, addr config.Provider) (*plugin.Pro
 	return plugin.Start(ctx, opts)
 }
 
-// selfHash is the hash of the running binary, which serves the built-in
-// providers.
+// selfHash identifies the running binary, which serves the built-in
+// providers: its Go build ID (which ends with a hash of its content) with
+// its size and modification time, so that a build ID set by hand
+// (-ldflags=-buildid=...) cannot make two binaries look alike; the sha256
+// of the whole binary when it has no build ID.
 func (l *Launcher) selfHash() string {
 	l.once.Do(func() {
 		exe, err := os.Executable()
-		if err == nil {
-			l.selfKey = l.fileHash(exe)
+		if err != nil {
+			return
 		}
+		fi, err := os.Stat(exe)
+		if id := goBuildID(exe); id != "" && err == nil {
+			l.selfKey = fmt.Sprintf("go-build-id:%s size:%d mtime:%d", id, fi.Size(), fi.ModTime().UnixNano())
+			return
+		}
+		l.selfKey = l.fileHash(exe)
 	})
 	return l.selfKey
 }
