@@ -11,6 +11,7 @@ import (
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/providers/plugin"
 )
 
@@ -154,6 +155,11 @@ func (r *run) configureInstance(ctx context.Context, addr config.ProviderConfigA
 	unmarked, _ := val.UnmarkDeep()
 	if unmarked.IsNull() {
 		unmarked = cty.NullVal(inst.schema.Provider.ImpliedType())
+	}
+	if marks.Contains(val, marks.Ephemeral) {
+		// Nothing this provider answers may be kept: the answer
+		// cache's keys would hash the ephemeral value.
+		ctx = plugin.WithEphemeral(ctx)
 	}
 	prepared, pd := inst.p.ValidateProviderConfig(ctx, unmarked)
 	diags = append(diags, toDiagsIn(pd, addr.String(), "ValidateProviderConfig", rng, body)...)

@@ -3,6 +3,7 @@ package plugin
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -673,12 +674,21 @@ func (p *Provider) flushAnswers() {
 	}
 }
 
+// typeSchema is what the answer cache keeps of a type's schema.
+type typeSchema struct {
+	// hash is the hash of the schema.
+	hash [32]byte
+	// writeOnly is the schema's block when a value of it can hold a
+	// write-only value, else nil.
+	writeOnly *Block
+}
+
 // schemaHash is the hash of the schema of a resource type ("r"), data
 // source ("d") or the provider ("p", name ""), or false when it has none.
-func (p *Provider) schemaHash(ls *loadedSchema, kind, name string) ([32]byte, bool) {
+func (p *Provider) schemaHash(ls *loadedSchema, kind, name string) (typeSchema, bool) {
 	id := kind + name
 	if h, ok := p.ans.schemaHashes.Load(id); ok {
-		return h.([32]byte), true
+		return h.(typeSchema), true
 	}
 	var version int64
 	var block *Block
@@ -690,7 +700,7 @@ func (p *Provider) schemaHash(ls *loadedSchema, kind, name string) ([32]byte, bo
 		}
 		rs, ok := m[name]
 		if !ok {
-			return [32]byte{}, false
+			return typeSchema{}, false
 		}
 		version, block = rs.Version, rs.Block
 	case "p":
@@ -700,12 +710,21 @@ func (p *Provider) schemaHash(ls *loadedSchema, kind, name string) ([32]byte, bo
 	w := keyWriter{h: h}
 	w.str(strconv.FormatInt(version, 10))
 	if !hashBlock(w, block) {
-		return [32]byte{}, false
+		return typeSchema{}, false
 	}
-	var sum [32]byte
-	h.Sum(sum[:0])
-	p.ans.schemaHashes.Store(id, sum)
-	return sum, true
+	var ts typeSchema
+	h.Sum(ts.hash[:0])
+	if block.mayHoldWriteOnly() {
+		ts.writeOnly = block
+	}
+	p.ans.schemaHashes.Store(id, ts)
+	return ts, true
+}
+
+// secret reports whether a value of ts's schema holds a write-only value:
+// it must never be persisted in any form, a hash included.
+func (ts typeSchema) secret(v cty.Value) bool {
+	return ts.writeOnly != nil && ts.writeOnly.HasWriteOnlyValue(v)
 }
 
 // hashBlock writes a block's schema, in a fixed order, leaving out the
@@ -761,12 +780,12 @@ func hashAttribute(w keyWriter, a *Attribute) bool {
 
 // validationKey is the key of a validation of cfg (encoded as dv) against
 // the schema of kind and typeName, or false when it may not be cached.
-func (p *Provider) validationKey(ls *loadedSchema, op, kind, typeName string, cfg cty.Value, dv *dynamicValue) (answerKey, bool) {
-	if p.ans.book == nil || p.ans.unsure.Load() || !cfg.IsWhollyKnown() {
+func (p *Provider) validationKey(ctx context.Context, ls *loadedSchema, op, kind, typeName string, cfg cty.Value, dv *dynamicValue) (answerKey, bool) {
+	if p.ans.book == nil || p.ans.unsure.Load() || isEphemeral(ctx) || !cfg.IsWhollyKnown() {
 		return answerKey{}, false
 	}
-	sh, ok := p.schemaHash(ls, kind, typeName)
-	if !ok {
+	ts, ok := p.schemaHash(ls, kind, typeName)
+	if !ok || ts.secret(cfg) {
 		return answerKey{}, false
 	}
 	w := newKeyWriter(op, &p.ans.ident)
@@ -778,7 +797,7 @@ func (p *Provider) validationKey(ls *loadedSchema, op, kind, typeName string, cf
 	} else {
 		w.str("not configured")
 	}
-	w.h.Write(sh[:])
+	w.h.Write(ts.hash[:])
 	w.str(typeName)
 	w.value(dv)
 	return w.sum(), true
@@ -805,11 +824,11 @@ func (p *Provider) keepValidation(k answerKey, diags Diagnostics) {
 
 // noteConfigured records the configuration the provider accepted, when it
 // is wholly known: plans made with it may be cached.
-func (p *Provider) noteConfigured(version string, cfg cty.Value, dv *dynamicValue, diags Diagnostics) {
+func (p *Provider) noteConfigured(ctx context.Context, version string, cfg cty.Value, dv *dynamicValue, diags Diagnostics) {
 	if p.ans.book == nil {
 		return
 	}
-	if diags.HasErrors() || !cfg.IsWhollyKnown() {
+	if diags.HasErrors() || !cfg.IsWhollyKnown() || isEphemeral(ctx) {
 		// Nothing this process answers from now on is kept or
 		// taken from the cache.
 		p.ans.unsure.Store(true)
@@ -852,10 +871,11 @@ func (p *Provider) noteRead(req ReadRequest, call readCall, res *readResult, res
 
 // planKey is the key of a plan, or false when the plan may not come from
 // the cache: no cache, an impure provider, a provider configured with
-// unknown values, a create, unknown values in the request, or a prior
-// state that ReadResource has not just confirmed.
-func (p *Provider) planKey(ls *loadedSchema, req PlanRequest, call planCall) (answerKey, bool) {
-	if p.ans.book == nil || p.ans.impure || p.ans.impureTypes[req.TypeName] || p.ans.unsure.Load() {
+// unknown values, a create, unknown values, ephemeral values (ctx) or
+// write-only values in the request, or a prior state that ReadResource has
+// not just confirmed.
+func (p *Provider) planKey(ctx context.Context, ls *loadedSchema, req PlanRequest, call planCall) (answerKey, bool) {
+	if p.ans.book == nil || p.ans.impure || p.ans.impureTypes[req.TypeName] || p.ans.unsure.Load() || isEphemeral(ctx) {
 		return answerKey{}, false
 	}
 	configured := p.ans.configured.Load()
@@ -868,13 +888,15 @@ func (p *Provider) planKey(ls *loadedSchema, req PlanRequest, call planCall) (an
 	if _, ok := p.ans.unchanged.Load(readKey(req.Addr, req.TypeName, call.prior, call.priorPrivate)); !ok {
 		return answerKey{}, false
 	}
-	sh, ok := p.schemaHash(ls, "r", req.TypeName)
-	if !ok {
+	ts, ok := p.schemaHash(ls, "r", req.TypeName)
+	// The proposed new state carries the configuration's write-only
+	// values too.
+	if !ok || ts.secret(req.Config) || ts.secret(req.ProposedNewState) {
 		return answerKey{}, false
 	}
 	w := newKeyWriter("PlanResourceChange", &p.ans.ident)
 	w.h.Write(configured[:])
-	w.h.Write(sh[:])
+	w.h.Write(ts.hash[:])
 	w.str(req.TypeName)
 	w.value(call.prior)
 	w.value(call.proposed)

@@ -30,6 +30,12 @@ type answerRig struct {
 	prefix   string
 	// unknownPrefix configures the provider with an unknown prefix.
 	unknownPrefix bool
+	// ephemeralConfig validates and configures the provider as the
+	// planner does when its configuration holds an ephemeral value.
+	ephemeralConfig bool
+	// secret, when set, is the value of each resource's write-only
+	// secret_wo.
+	secret string
 	// inputs are the resources' configured inputs, states their applied
 	// states and privates their private data.
 	inputs   map[string]string
@@ -70,11 +76,15 @@ func (r *answerRig) start(cache *AnswerCache) *Provider {
 	if r.unknownPrefix {
 		cfg = objectOf(s.Provider, map[string]cty.Value{"prefix": cty.UnknownVal(cty.String)})
 	}
-	prepared, diags := p.ValidateProviderConfig(ctx, cfg)
+	cctx := ctx
+	if r.ephemeralConfig {
+		cctx = WithEphemeral(ctx)
+	}
+	prepared, diags := p.ValidateProviderConfig(cctx, cfg)
 	if diags.HasErrors() {
 		r.t.Fatalf("ValidateProviderConfig: %v", diags.Err())
 	}
-	if diags := p.ConfigureProvider(ctx, ConfigureRequest{Config: prepared}); diags.HasErrors() {
+	if diags := p.ConfigureProvider(cctx, ConfigureRequest{Config: prepared}); diags.HasErrors() {
 		r.t.Fatalf("ConfigureProvider: %v", diags.Err())
 	}
 	return p
@@ -142,11 +152,15 @@ func (r *answerRig) plan(cache *AnswerCache, refresh bool) planRun {
 				}
 				prior, private = read.NewState, read.Private
 			}
-			cfg := objectOf(b, map[string]cty.Value{"input": cty.StringVal(input)})
+			secret := cty.NullVal(cty.String)
+			if r.secret != "" {
+				secret = cty.StringVal(r.secret)
+			}
+			cfg := objectOf(b, map[string]cty.Value{"input": cty.StringVal(input), "secret_wo": secret})
 			if d := p.ValidateResourceConfig(ctx, ValidateRequest{Addr: addr, TypeName: "indigotest_noop", Config: cfg}); d.HasErrors() {
 				r.t.Errorf("validate %s: %v", name, d.Err())
 			}
-			proposed := objectOf(b, map[string]cty.Value{"id": prior.GetAttr("id"), "input": cty.StringVal(input)})
+			proposed := objectOf(b, map[string]cty.Value{"id": prior.GetAttr("id"), "input": cty.StringVal(input), "secret_wo": secret})
 			plan := p.PlanResourceChange(ctx, PlanRequest{Addr: addr, TypeName: "indigotest_noop", PriorState: prior, ProposedNewState: proposed, Config: cfg, PriorPrivate: private})
 			if plan.Diagnostics.HasErrors() {
 				r.t.Errorf("plan %s: %v", name, plan.Diagnostics.Err())
@@ -298,6 +312,64 @@ func TestAnswerCache(t *testing.T) {
 			samePlans(t, "damaged file", damaged, first)
 			repaired := r.plan(&AnswerCache{Dir: r.cache.Dir}, true)
 			wantCalls(t, "rewritten file", repaired, map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
+		})
+	}
+}
+
+// TestAnswerCacheEphemeral: requests holding what must not outlive the run
+// (a write-only argument's value, a provider configured with an ephemeral
+// value) are neither answered from the cache nor kept, run after run, and
+// leave the cache file as it was; a plain run still finds its answers.
+func TestAnswerCacheEphemeral(t *testing.T) {
+	for _, protocol := range []int{5, 6} {
+		t.Run(fmt.Sprintf("protocol%d", protocol), func(t *testing.T) {
+			t.Parallel()
+			r := newAnswerRig(t, protocol)
+			r.apply()
+			r.plan(r.cache, true)
+			file := func() []byte {
+				t.Helper()
+				files, _ := filepath.Glob(filepath.Join(r.cache.Dir, "*.answers"))
+				if len(files) != 1 {
+					t.Fatalf("cache files %v, want one", files)
+				}
+				b, err := os.ReadFile(files[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			kept := file()
+			asked := map[string]int{"ReadResource": 3, "ValidateResourceConfig": 3, "PlanResourceChange": 3}
+
+			r.secret = "hunter2"
+			for i := range 2 {
+				run := r.plan(r.cache, true)
+				wantCalls(t, fmt.Sprintf("write-only value, run %d", i+1), run, asked)
+				if run.stats.Kept != 0 || run.stats.Hits != 1 {
+					t.Errorf("write-only value, run %d: %+v, want only the provider configuration's validation from the cache", i+1, run.stats)
+				}
+				if !bytes.Equal(file(), kept) {
+					t.Errorf("write-only value, run %d: the cache file changed", i+1)
+				}
+			}
+			r.secret = ""
+
+			r.ephemeralConfig = true
+			for i := range 2 {
+				run := r.plan(r.cache, true)
+				wantCalls(t, fmt.Sprintf("ephemeral provider configuration, run %d", i+1), run, map[string]int{"ValidateProviderConfig": 1, "ValidateResourceConfig": 3, "PlanResourceChange": 3})
+				if run.stats != (AnswerStats{}) {
+					t.Errorf("ephemeral provider configuration, run %d: %+v, want the cache untouched", i+1, run.stats)
+				}
+				if !bytes.Equal(file(), kept) {
+					t.Errorf("ephemeral provider configuration, run %d: the cache file changed", i+1)
+				}
+			}
+			r.ephemeralConfig = false
+
+			plain := r.plan(r.cache, true)
+			wantCalls(t, "plain run", plain, map[string]int{"ReadResource": 3, "ValidateResourceConfig": 0, "PlanResourceChange": 0, "ValidateProviderConfig": 0})
 		})
 	}
 }
@@ -522,7 +594,7 @@ func TestAnswerPlanKey(t *testing.T) {
 		if read {
 			p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.prior, req.PriorPrivate), struct{}{})
 		}
-		return p.planKey(ls, req, call)
+		return p.planKey(context.Background(), ls, req, call)
 	}
 	p, ls := newProvider(1), schema(1)
 	if _, ok := key(p, ls, base, false); ok {

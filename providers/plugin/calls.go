@@ -283,7 +283,7 @@ func (p *Provider) ValidateProviderConfig(ctx context.Context, cfg cty.Value) (c
 	if diags := enc.diags(p.name, op, ""); diags != nil {
 		return cty.NilVal, diags
 	}
-	key, cacheable := p.validationKey(ls, op, "p", "", cfg, dv)
+	key, cacheable := p.validationKey(ctx, ls, op, "p", "", cfg, dv)
 	if cacheable {
 		if diags, ok := p.cachedValidation(key); ok {
 			return cfg, diags
@@ -328,7 +328,7 @@ func (p *Provider) ConfigureProvider(ctx context.Context, req ConfigureRequest) 
 	if err != nil {
 		return p.failed(ctx, op, "", err)
 	}
-	p.noteConfigured(version, req.Config, dv, diags)
+	p.noteConfigured(ctx, version, req.Config, dv, diags)
 	return diags
 }
 
@@ -348,7 +348,7 @@ func (p *Provider) ValidateResourceConfig(ctx context.Context, req ValidateReque
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return diags
 	}
-	key, cacheable := p.validationKey(ls, op, "r", req.TypeName, req.Config, dv)
+	key, cacheable := p.validationKey(ctx, ls, op, "r", req.TypeName, req.Config, dv)
 	if cacheable {
 		if diags, ok := p.cachedValidation(key); ok {
 			return diags
@@ -380,7 +380,7 @@ func (p *Provider) ValidateDataResourceConfig(ctx context.Context, req ValidateR
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return diags
 	}
-	key, cacheable := p.validationKey(ls, op, "d", req.TypeName, req.Config, dv)
+	key, cacheable := p.validationKey(ctx, ls, op, "d", req.TypeName, req.Config, dv)
 	if cacheable {
 		if diags, ok := p.cachedValidation(key); ok {
 			return diags
@@ -486,7 +486,7 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return PlanResponse{Diagnostics: diags}
 	}
-	key, cacheable := p.planKey(ls, req, call)
+	key, cacheable := p.planKey(ctx, ls, req, call)
 	if cacheable {
 		if resp, ok := p.cachedPlan(key, req, call, ty); ok {
 			return resp

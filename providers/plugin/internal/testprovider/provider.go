@@ -469,12 +469,13 @@ func (joinFunc) Run(ctx context.Context, req function.RunRequest, resp *function
 }
 
 // noop is the smallest useful resource, for measuring the protocol rather
-// than the framework: an input and a computed id.
+// than the framework: an input, a write-only secret and a computed id.
 type noop struct{}
 
 type noopModel struct {
-	ID    types.String `tfsdk:"id"`
-	Input types.String `tfsdk:"input"`
+	ID       types.String `tfsdk:"id"`
+	Input    types.String `tfsdk:"input"`
+	SecretWO types.String `tfsdk:"secret_wo"`
 }
 
 func (n *noop) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -483,8 +484,9 @@ func (n *noop) Metadata(_ context.Context, req resource.MetadataRequest, resp *r
 
 func (n *noop) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = rschema.Schema{Attributes: map[string]rschema.Attribute{
-		"id":    rschema.StringAttribute{Computed: true},
-		"input": rschema.StringAttribute{Optional: true},
+		"id":        rschema.StringAttribute{Computed: true},
+		"input":     rschema.StringAttribute{Optional: true},
+		"secret_wo": rschema.StringAttribute{Optional: true, WriteOnly: true},
 	}}
 }
 
