@@ -264,6 +264,11 @@ data "indigo_file" "of_f" {
   to       = indigo_file.f["a"]
   id       = each.key
 }`, "Import for_each not known"},
+		{"instance not made, keys from a data source", `import {
+  for_each = toset([trimspace(data.indigo_file.name.content), "zz"])
+  to       = indigo_file.f[each.key]
+  id       = "${each.key}.txt"
+}`, "Import into an instance the configuration does not make"},
 		{"duplicate of a static import", `import {
   for_each = toset([trimspace(data.indigo_file.name.content)])
   to       = indigo_file.f[each.key]
