@@ -133,7 +133,7 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 		r.fixed[pl.Addr] = pl
 	}
 	r.prev = map[config.InstanceAddr]config.InstanceAddr{}
-	r.imports = map[config.InstanceAddr]*pendingImport{}
+	r.imports = newImportSet()
 	diags = append(diags, r.place(ctx)...)
 	if diags.HasErrors() {
 		return applyResult{diags: diags}

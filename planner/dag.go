@@ -56,6 +56,29 @@ func (d *dag) dependOn(from, to string) {
 	}
 }
 
+// reaches reports whether from depends on to, directly or not.
+func (d *dag) reaches(from, to string) bool {
+	seen := map[string]bool{}
+	stack := []string{from}
+	for len(stack) > 0 {
+		k := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if k == to {
+			return true
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if n := d.nodes[k]; n != nil {
+			for dep := range n.deps {
+				stack = append(stack, dep)
+			}
+		}
+	}
+	return false
+}
+
 // restrictTo keeps only the nodes that roots depend on (roots included)
 // and, when skipResources is set, not even resource nodes among them: every
 // other node stays in the graph but does nothing.

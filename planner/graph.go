@@ -2,6 +2,9 @@ package planner
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -149,6 +152,38 @@ func (b *graphBuilder) build(mk nodeMaker) {
 		}
 	}
 	b.computeResourceDeps()
+	b.addImportWaits()
+}
+
+// addImportWaits makes each resource an import block reads data sources
+// for wait for them (and the locals between), so the block can be
+// evaluated when the walk reaches the resource. The wait is the import's,
+// not the resource's: it is not one of the dependencies recorded in
+// state. A data source that itself depends on the resource is an error at
+// the import's reference: the import would wait for itself.
+func (b *graphBuilder) addImportWaits() {
+	keys := slices.Sorted(maps.Keys(b.r.imports.deferred))
+	for _, key := range keys {
+		if _, ok := b.g.nodes[key]; !ok {
+			continue
+		}
+		for _, im := range b.r.imports.deferred[key] {
+			for _, t := range im.Traversals() {
+				for _, to := range b.refKeys(b.r.cfg, []hcl.Traversal{t}) {
+					if b.g.reaches(to, key) {
+						b.diags = append(b.diags, &hcl.Diagnostic{
+							Severity: hcl.DiagError,
+							Summary:  "Import reads what depends on its resource",
+							Detail:   fmt.Sprintf("The import into %s refers to %s, which depends on %s itself: the import is decided before the resource is planned, so it cannot wait for that. Compute the import's values from variables, locals and data sources that do not refer to the resource.", traversalString(im.To.Steps), traversalString(t), b.resourceAddrs[key]),
+							Subject:  t.SourceRange().Ptr(),
+						})
+						continue
+					}
+					b.g.dependOn(key, to)
+				}
+			}
+		}
+	}
 }
 
 // nodeMaker supplies the run functions of the nodes, which differ between

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
 )
@@ -207,7 +208,11 @@ func TestImportProviderInstance(t *testing.T) {
 }
 
 // TestImportPlanErrors: what only the plan can tell is reported at the
-// import block's argument that causes it.
+// import block's argument that causes it: a value not known when planning
+// (from a managed resource, or a data source read only at apply), a data
+// source that depends on the resource imported into, an instance the
+// configuration does not make, or an instance another block imports into
+// (found when the data sources are read).
 func TestImportPlanErrors(t *testing.T) {
 	const base = siteProvider + `
 resource "indigo_file" "src" {
@@ -218,6 +223,16 @@ resource "indigo_file" "f" {
   for_each = toset(["a", "b"])
   path     = "${each.key}.txt"
   content  = each.key
+}
+data "indigo_file" "late" {
+  path       = "src.txt"
+  depends_on = [indigo_file.src]
+}
+data "indigo_file" "name" {
+  path = "name.txt"
+}
+data "indigo_file" "of_f" {
+  path = indigo_file.f["b"].path
 }
 `
 	for _, tc := range []struct{ name, imp, summary string }{
@@ -236,6 +251,33 @@ resource "indigo_file" "f" {
   to       = indigo_file.f[each.key]
   id       = "${each.key}.txt"
 }`, "Import into an instance the configuration does not make"},
+		{"id from a data source of its resource", `import {
+  to = indigo_file.f["a"]
+  id = data.indigo_file.of_f.content
+}`, "Import reads what depends on its resource"},
+		{"id from a data source read at apply", `import {
+  to = indigo_file.f["a"]
+  id = data.indigo_file.late.content
+}`, "Import id not known"},
+		{"for_each from a data source read at apply", `import {
+  for_each = toset([data.indigo_file.late.content])
+  to       = indigo_file.f["a"]
+  id       = each.key
+}`, "Import for_each not known"},
+		{"instance not made, keys from a data source", `import {
+  for_each = toset([trimspace(data.indigo_file.name.content), "zz"])
+  to       = indigo_file.f[each.key]
+  id       = "${each.key}.txt"
+}`, "Import into an instance the configuration does not make"},
+		{"duplicate of a static import", `import {
+  for_each = toset([trimspace(data.indigo_file.name.content)])
+  to       = indigo_file.f[each.key]
+  id       = "${each.key}.txt"
+}
+import {
+  to = indigo_file.f["a"]
+  id = "a.txt"
+}`, "Duplicate import address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, map[string]string{"main.hcl": tc.imp + base})
@@ -243,6 +285,7 @@ resource "indigo_file" "f" {
 			for _, f := range []string{"a", "zz"} {
 				os.WriteFile(filepath.Join(e.dir, "site", f+".txt"), []byte(f), 0o644)
 			}
+			os.WriteFile(filepath.Join(e.dir, "site", "name.txt"), []byte("a\n"), 0o644)
 			m := e.open()
 			defer m.Close(context.Background())
 			_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
@@ -259,5 +302,111 @@ resource "indigo_file" "f" {
 				t.Errorf("%q at %v, want a line of the import block", tc.summary, found.Subject)
 			}
 		})
+	}
+}
+
+// importFromData imports objects whose id and for_each come from a data
+// source (through a local for the id), as Terraform and OpenTofu allow:
+// the import blocks are evaluated when the walk has read the data source.
+const importFromData = siteProvider + `
+data "indigo_file" "names" {
+  path = "names.txt"
+}
+locals {
+  names = split(",", trimspace(data.indigo_file.names.content))
+}
+resource "indigo_file" "one" {
+  path    = "one.txt"
+  content = "by hand one"
+}
+resource "indigo_file" "f" {
+  for_each = toset(["a", "b"])
+  path     = "${each.key}.txt"
+  content  = "by hand ${each.key}"
+}
+import {
+  to = indigo_file.one
+  id = "${local.names[0]}.txt"
+}
+import {
+  for_each = toset(slice(local.names, 1, length(local.names)))
+  to       = indigo_file.f[each.key]
+  id       = "${each.key}.txt"
+}
+data "indigo_file" "mods" {
+  path = "mods.txt"
+}
+module "m" {
+  source   = "./m"
+  for_each = toset(["x"])
+  name     = each.key
+}
+import {
+  for_each = toset([trimspace(data.indigo_file.mods.content)])
+  to       = module.m[each.key].indigo_file.h
+  id       = "m-${each.key}.txt"
+}
+`
+
+// TestImportFromData: import blocks whose id and for_each read a data
+// source import what it names, also into a module's resource; the apply records the objects and the
+// next plan has nothing to do.
+func TestImportFromData(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.hcl": importFromData, "m/main.hcl": importEachModule})
+	site := filepath.Join(e.dir, "site")
+	os.MkdirAll(site, 0o755)
+	os.WriteFile(filepath.Join(site, "names.txt"), []byte("one,a,b\n"), 0o644)
+	os.WriteFile(filepath.Join(site, "mods.txt"), []byte("x\n"), 0o644)
+	for _, f := range []string{"one", "a", "b"} {
+		os.WriteFile(filepath.Join(site, f+".txt"), []byte("by hand "+f), 0o644)
+	}
+	os.WriteFile(filepath.Join(site, "m-x.txt"), []byte("by hand x"), 0o644)
+	// A targeted plan reads the data source the import needs.
+	p := e.plan(planner.Options{Targets: []string{"indigo_file.one"}})
+	var imported []string
+	for _, c := range p.Changes {
+		if c.Importing != nil {
+			imported = append(imported, c.Addr.String()+" by "+c.Importing.ID)
+		}
+	}
+	if len(imported) != 1 || imported[0] != "indigo_file.one by one.txt" {
+		t.Errorf("targeted plan imports %v, want indigo_file.one by one.txt", imported)
+	}
+	want := map[string]string{`indigo_file.one`: "one.txt", `indigo_file.f["a"]`: "a.txt", `indigo_file.f["b"]`: "b.txt", `module.m["x"].indigo_file.h`: "m-x.txt"}
+	p = e.plan(planner.Options{})
+	for _, c := range p.Changes {
+		if c.Addr.Resource.Mode != config.ManagedMode {
+			continue
+		}
+		id, ok := want[c.Addr.String()]
+		if !ok {
+			t.Errorf("unexpected change %s %v", c.Addr, c.Action)
+			continue
+		}
+		if c.Importing == nil || c.Importing.ID != id || c.Action != plan.NoOp {
+			t.Errorf("%s: %v importing %+v, want an import by %q with no change", c.Addr, c.Action, c.Importing, id)
+		}
+		delete(want, c.Addr.String())
+	}
+	if len(want) > 0 {
+		t.Fatalf("not planned: %v (plan %v)", want, actions(p))
+	}
+	e.applyOK(p)
+	m := e.open()
+	st := m.State()
+	m.Close(context.Background())
+	for _, addr := range []string{`indigo_file.one`, `indigo_file.f["a"]`, `indigo_file.f["b"]`, `module.m["x"].indigo_file.h`} {
+		if st.ResourceInstance(mustAddr(t, addr)) == nil {
+			t.Errorf("%s is not in the state", addr)
+		}
+	}
+	p = e.plan(planner.Options{})
+	if p.Changed() {
+		t.Fatalf("second plan has changes: %v", actions(p))
+	}
+	for _, c := range p.Changes {
+		if c.Importing != nil {
+			t.Errorf("%s imported again", c.Addr)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
@@ -181,23 +182,95 @@ type pendingImport struct {
 	used atomic.Bool
 }
 
+// importSet is what the import blocks of a plan import. Blocks computed
+// from variables and locals alone are evaluated before the walk; blocks
+// that read data sources when the walk reaches the resource they import
+// into, which waits for those data sources (graphBuilder.addImportWaits).
+type importSet struct {
+	mu sync.Mutex
+	// byAddr maps instances to what an import block imports them by; an
+	// instance the state has already is left out.
+	byAddr map[config.InstanceAddr]*pendingImport
+	// named holds every instance an import block names, for the
+	// duplicates of the blocks evaluated in the walk.
+	named map[config.InstanceAddr]*config.Import
+	// deferred holds, by resource node key, the blocks that read data
+	// sources, evaluated when the walk reaches that node.
+	deferred map[string][]*config.Import
+}
+
+func newImportSet() *importSet {
+	return &importSet{byAddr: map[config.InstanceAddr]*pendingImport{}, named: map[config.InstanceAddr]*config.Import{}}
+}
+
 // evalImports evaluates the import blocks of the root module: which
-// instances to import, by which id, with which provider. Their for_each,
-// keys and ids are decided before the walk, from variables and the locals
-// computed from them (eval.StaticData), as validate does.
+// instances to import, by which id, with which provider. A block whose
+// for_each, keys, id or provider key read data sources (directly or
+// through locals) waits for the walk; the others are decided now, from
+// variables and the locals computed from them (eval.StaticData), as
+// validate does.
 func (r *run) evalImports() hcl.Diagnostics {
-	r.imports = map[config.InstanceAddr]*pendingImport{}
+	r.imports = newImportSet()
 	if len(r.cfg.Module.Imports) == 0 || r.opts.Mode != plan.NormalMode {
 		return nil // only a normal plan imports
 	}
+	var now []*config.Import
+	for _, im := range r.cfg.Module.Imports {
+		path, res, d := im.To.Resource()
+		if !d.HasErrors() && eval.ImportReadsData(r.cfg, im) {
+			key := keyResource(path, res)
+			if r.imports.deferred == nil {
+				r.imports.deferred = map[string][]*config.Import{}
+			}
+			r.imports.deferred[key] = append(r.imports.deferred[key], im)
+			continue
+		}
+		now = append(now, im)
+	}
 	static := eval.StaticData(r.cfg, eval.ValidateOptions{Vars: r.opts.Vars, Workspace: r.opts.Workspace})
-	ins, diags := eval.ExpandImports(r.cfg, func(it eval.Iteration) *eval.Scope {
+	ins, diags := eval.ExpandImports(r.cfg, now, func(it eval.Iteration) *eval.Scope {
 		return &eval.Scope{Data: static, Module: config.RootModule, Functions: r.funcs, Iteration: it}
 	}, true)
 	if diags.HasErrors() {
 		return diags
 	}
+	return append(diags, r.imports.add(r, ins)...)
+}
+
+// evalDeferredImports evaluates the import blocks that import into the
+// resource of node key and read data sources, with the values the walk
+// has computed: the data sources they read are done.
+func (r *run) evalDeferredImports(key string) hcl.Diagnostics {
+	blocks := r.imports.deferred[key]
+	if len(blocks) == 0 || r.speculative || r.opts.Mode != plan.NormalMode {
+		return nil
+	}
+	ins, diags := eval.ExpandImports(r.cfg, blocks, func(it eval.Iteration) *eval.Scope {
+		return r.scope(config.RootModule, it)
+	}, true)
+	if diags.HasErrors() {
+		return diags
+	}
+	return append(diags, r.imports.add(r, ins)...)
+}
+
+// add records what ins import, skipping the instances the state has
+// already. An instance another block imports into is an error.
+func (s *importSet) add(r *run, ins []eval.ImportInstance) hcl.Diagnostics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var diags hcl.Diagnostics
 	for _, in := range ins {
+		if prev := s.named[in.To]; prev != nil && prev != in.Import {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate import address",
+				Detail:   fmt.Sprintf("The import block at %s imports into %s, and so does the one at %s: an instance takes one object. Give each block its own address.", in.Import.DeclRange, in.To, prev.DeclRange),
+				Subject:  in.Import.To.Range.Ptr(),
+			})
+			continue
+		}
+		s.named[in.To] = in.Import
 		if r.prior.ResourceInstance(in.To) != nil {
 			continue // already managed: nothing to import
 		}
@@ -206,9 +279,16 @@ func (r *run) evalImports() hcl.Diagnostics {
 			addr := config.ProviderConfigAddr{Module: config.RootPath, Provider: r.cfg.Module.ProviderFor(ref.LocalName), Alias: ref.Alias, Key: in.ProviderKey}
 			pi.provider = &addr
 		}
-		r.imports[in.To] = pi
+		s.byAddr[in.To] = pi
 	}
 	return diags
+}
+
+// get returns the import into addr, or nil.
+func (s *importSet) get(addr config.InstanceAddr) *pendingImport {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byAddr[addr]
 }
 
 // importsPending reports whether p imports an object: recording it is
@@ -224,7 +304,7 @@ func importsPending(p *plan.Plan) bool {
 
 // importFor returns the id to import addr with, or "".
 func (r *run) importFor(addr config.InstanceAddr) string {
-	pi := r.imports[addr]
+	pi := r.imports.get(addr)
 	if pi == nil {
 		return ""
 	}
@@ -237,7 +317,7 @@ func (r *run) importFor(addr config.InstanceAddr) string {
 // chooses for addr: the import is done by the provider that manages the
 // object.
 func (r *run) checkImportProvider(addr config.InstanceAddr, prov config.ProviderConfigAddr) hcl.Diagnostics {
-	pi := r.imports[addr]
+	pi := r.imports.get(addr)
 	if pi == nil || pi.provider == nil || *pi.provider == prov {
 		return nil
 	}
@@ -259,15 +339,17 @@ func (r *run) unmadeImports() hcl.Diagnostics {
 		return nil
 	}
 	var diags hcl.Diagnostics
-	addrs := make([]config.InstanceAddr, 0, len(r.imports))
-	for addr, pi := range r.imports {
+	r.imports.mu.Lock()
+	defer r.imports.mu.Unlock()
+	addrs := make([]config.InstanceAddr, 0, len(r.imports.byAddr))
+	for addr, pi := range r.imports.byAddr {
 		if !pi.used.Load() {
 			addrs = append(addrs, addr)
 		}
 	}
 	config.SortInstanceAddrs(addrs)
 	for _, addr := range addrs {
-		pi := r.imports[addr]
+		pi := r.imports.byAddr[addr]
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Import into an instance the configuration does not make",

@@ -222,7 +222,10 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 			Subject:  res.TypeRange.Ptr(),
 		}}
 	}
-	var diags hcl.Diagnostics
+	diags := r.evalDeferredImports(resKey)
+	if diags.HasErrors() {
+		return diags
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	live := map[config.ModuleInstance]bool{}

@@ -138,8 +138,8 @@ type run struct {
 
 	// prev maps instances moved by moved blocks to their previous address.
 	prev map[config.InstanceAddr]config.InstanceAddr
-	// imports maps instances to what an import block imports them by.
-	imports map[config.InstanceAddr]*pendingImport
+	// imports is what the import blocks import (plan only).
+	imports *importSet
 	// deps are, by resource node key, the resources each resource depends
 	// on.
 	deps map[string][]config.AbsResource
@@ -205,7 +205,7 @@ func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Option
 		store:        newStore(),
 		placements:   map[config.ObjectAddr]*placement{},
 		prev:         map[config.InstanceAddr]config.InstanceAddr{},
-		imports:      map[config.InstanceAddr]*pendingImport{},
+		imports:      newImportSet(),
 		realisations: realisations{},
 		prefetch:     &prefetcher{},
 		cache:        &planCache{entries: map[cacheKey]*cacheEntry{}},

@@ -495,6 +495,19 @@ type Import struct {
 	DeclRange     hcl.Range
 }
 
+// Traversals returns the references of the import's computed values:
+// its for_each, the instance keys of to, its id and its provider key.
+func (im *Import) Traversals() []hcl.Traversal {
+	var out []hcl.Traversal
+	exprs := append([]hcl.Expression{im.ForEach, im.ID, im.ProviderKey}, im.To.Keys...)
+	for _, e := range exprs {
+		if e != nil {
+			out = append(out, e.Variables()...)
+		}
+	}
+	return out
+}
+
 // ImportTarget is the address an import block's to names: a resource
 // instance address whose index steps may be expressions, evaluated once
 // per element of the block's for_each (aws_s3_bucket.b[each.key],

@@ -26,10 +26,10 @@ type ImportInstance struct {
 	Each string
 }
 
-// ExpandImports evaluates the root module's import blocks: each block's
-// for_each, and for each element the address it imports into, the id and
-// the provider instance key. scope gives a scope of the root module for
-// an iteration.
+// ExpandImports evaluates blocks, import blocks of the root module: each
+// block's for_each, and for each element the address it imports into, the
+// id and the provider instance key. scope gives a scope of the root module
+// for an iteration.
 //
 // With final set (planning) a value that is not known is an error; else
 // (validating) what is not known is skipped and checked by the plan. Both
@@ -37,11 +37,11 @@ type ImportInstance struct {
 // resource of the configuration with instance keys of the kind its count
 // or for_each (and its module calls') make, no two imports name one
 // instance, and the provider is configured and is the resource's.
-func ExpandImports(root *config.Config, scope func(Iteration) *Scope, final bool) ([]ImportInstance, hcl.Diagnostics) {
+func ExpandImports(root *config.Config, blocks []*config.Import, scope func(Iteration) *Scope, final bool) ([]ImportInstance, hcl.Diagnostics) {
 	var out []ImportInstance
 	var diags hcl.Diagnostics
 	seen := map[config.InstanceAddr]ImportInstance{}
-	for _, im := range root.Module.Imports {
+	for _, im := range blocks {
 		diags = append(diags, checkImportProvider(root, im)...)
 		if _, res, d := im.To.Resource(); d.HasErrors() {
 			diags = append(diags, d...)
@@ -113,7 +113,7 @@ func importIterations(sc *Scope, forEach hcl.Expression, final bool) ([]Iteratio
 		return nil, nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Import for_each not known",
-			Detail:   "The for_each of an import block is decided before anything is planned, so it cannot depend on resources or data sources: compute it from variables, locals and literal values (a variable can carry the keys).",
+			Detail:   "The for_each of an import block must be known when planning: compute it from variables, locals, data sources and literal values, not from managed resources or data sources read only at apply (a variable can carry the keys).",
 			Subject:  forEach.Range().Ptr(),
 		})
 	}
@@ -169,7 +169,7 @@ func expandImport(root *config.Config, sc *Scope, im *config.Import, final bool)
 	})
 	diags = append(diags, d...)
 	if !known && !d.HasErrors() && final {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import address not known", Detail: "The instance keys of an import address are decided before anything is planned: compute them from each.key, each.value, variables and locals.", Subject: im.To.Range.Ptr()})
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import address not known", Detail: "The instance keys of an import address must be known when planning: compute them from each.key, each.value, variables, locals and data sources, not from managed resources.", Subject: im.To.Range.Ptr()})
 	}
 	if im.ID != nil {
 		id, d := sc.EvalExpr(im.ID, cty.String)
@@ -179,7 +179,7 @@ func expandImport(root *config.Config, sc *Scope, im *config.Import, final bool)
 		case d.HasErrors():
 		case !id.IsKnown():
 			if final {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import id not known", Detail: "The id of an import block must be known when planning: compute it from each.key, each.value, variables and locals, not from resources.", Subject: im.ID.Range().Ptr()})
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import id not known", Detail: "The id of an import block must be known when planning: compute it from each.key, each.value, variables, locals and data sources, not from managed resources or data sources read only at apply.", Subject: im.ID.Range().Ptr()})
 			}
 		case id.IsNull():
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import id is null", Detail: "The id of an import block is the identifier the provider finds the object by: give a string.", Subject: im.ID.Range().Ptr()})
@@ -211,7 +211,7 @@ func providerInstanceKey(sc *Scope, im *config.Import, final bool) (config.Insta
 	v, _ = v.Unmark()
 	if !v.IsKnown() {
 		if final {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider instance key not known", Detail: "The provider instance of an import is chosen before anything is planned: compute its key from each.key, each.value, variables and locals.", Subject: im.ProviderKey.Range().Ptr()})
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider instance key not known", Detail: "The provider instance of an import must be known when planning: compute its key from each.key, each.value, variables, locals and data sources, not from managed resources.", Subject: im.ProviderKey.Range().Ptr()})
 		}
 		return nil, diags
 	}
@@ -346,4 +346,43 @@ func checkImportProvider(root *config.Config, im *config.Import) hcl.Diagnostics
 		}}
 	}
 	return nil
+}
+
+// ImportReadsData reports whether an import block's computed values (its
+// for_each, the keys of to, its id, its provider key) refer to data
+// sources of the root module, directly or through its locals, and to no
+// managed resource, module output or indigo object. Such a block is
+// evaluated when the data sources have been read, during the plan walk;
+// the others from variables and locals alone, before it.
+func ImportReadsData(root *config.Config, im *config.Import) bool {
+	data, other := false, false
+	seen := map[string]bool{}
+	var visit func([]hcl.Traversal)
+	visit = func(travs []hcl.Traversal) {
+		for _, t := range travs {
+			ref, d := config.ParseRef(t)
+			if d.HasErrors() || ref == nil {
+				continue
+			}
+			switch s := ref.Subject.(type) {
+			case config.LocalRef:
+				l := root.Module.Locals[s.Name]
+				if l == nil || seen[s.Name] {
+					continue
+				}
+				seen[s.Name] = true
+				visit(l.Expr.Variables())
+			case config.ResourceRef:
+				if s.Resource.Mode == config.DataMode {
+					data = true
+				} else {
+					other = true
+				}
+			case config.ModuleCallRef, config.ObjectRef:
+				other = true
+			}
+		}
+	}
+	visit(im.Traversals())
+	return data && !other
 }

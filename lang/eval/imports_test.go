@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/indigo-cloud/indigo/lang/eval"
 )
 
 // importBase follows the import block of each case below (which is five
@@ -37,6 +39,12 @@ provider "indigo" {
 }
 provider "indigo" {
   alias = "y"
+}
+data "indigo_file" "names" {
+  path = "names.txt"
+}
+locals {
+  dir = trimspace(data.indigo_file.names.path)
 }
 `
 
@@ -115,6 +123,11 @@ func TestImportValidation(t *testing.T) {
   to = data.indigo_file.f
   id = "a.txt"
 }`, "Invalid import address", 2},
+		{"id and for_each from a data source", `import {
+  for_each = toset(split(",", data.indigo_file.names.content))
+  to       = indigo_file.f[each.key]
+  id       = "${local.dir}/${each.key}.txt"
+}`, "", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			diags := validateSrc(t, tc.src+importBase)
@@ -138,6 +151,43 @@ func TestImportValidation(t *testing.T) {
 			}
 			if found.Detail == "" {
 				t.Errorf("%q says nothing of what to do", tc.summary)
+			}
+		})
+	}
+}
+
+// TestImportReadsData: a block is decided in the plan walk when its values
+// reach a data source, directly or through locals, and nothing the walk
+// cannot wait for before planning the resource.
+func TestImportReadsData(t *testing.T) {
+	for _, tc := range []struct {
+		name, imp string
+		want      bool
+	}{
+		{"variables", `to = indigo_file.one
+  id = var.files["a"]`, false},
+		{"data source", `to = indigo_file.one
+  id = data.indigo_file.names.content`, true},
+		{"data source through locals", `to = indigo_file.one
+  id = local.dir`, true},
+		{"for_each from a data source", `for_each = toset([data.indigo_file.names.content])
+  to       = indigo_file.f[each.key]
+  id       = each.key`, true},
+		{"provider key from a data source", `to       = indigo_file.px
+  provider = indigo.x[data.indigo_file.names.content]
+  id       = "px"`, true},
+		{"a managed resource too", `to = indigo_file.one
+  id = "${local.dir}${indigo_file.n[0].path}"`, false},
+		{"a module output", `to = indigo_file.one
+  id = "${local.dir}${module.m.out}"`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := loadSrc(t, "import {\n  "+tc.imp+"\n}\n"+importBase)
+			if n := len(cfg.Module.Imports); n != 1 {
+				t.Fatalf("%d import blocks", n)
+			}
+			if got := eval.ImportReadsData(cfg, cfg.Module.Imports[0]); got != tc.want {
+				t.Errorf("ImportReadsData = %v, want %v", got, tc.want)
 			}
 		})
 	}

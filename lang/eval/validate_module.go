@@ -108,7 +108,7 @@ func (v *validator) validateImports(c *config.Config) hcl.Diagnostics {
 		return diags
 	}
 	static := StaticData(c, v.opts)
-	_, diags := ExpandImports(c, func(it Iteration) *Scope {
+	_, diags := ExpandImports(c, c.Module.Imports, func(it Iteration) *Scope {
 		return &Scope{Data: static, Module: config.RootModule, Functions: v.functions, Iteration: it}
 	}, false)
 	return diags
