@@ -11,6 +11,7 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/customdecode"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -306,10 +307,101 @@ func (s *Scope) evalBlockOnce(body hcl.Body, spec hcldec.Spec, plain bool) (cty.
 	if !plain {
 		return s.evalBlock(body, spec, dynblock.VariablesHCLDec(body, spec))
 	}
+	if obj, schema := attrsOnly(spec); schema != nil {
+		return decodeAttrs(body, obj, schema, s.EvalContext)
+	}
 	ctx, diags := s.EvalContext(hcldec.Variables(body, spec))
 	val, vd := hcldec.Decode(body, spec, ctx)
 	return val, append(diags, vd...)
 }
+
+// decodeAttrs is hcldec.Variables, evalContext and hcldec.Decode of body
+// with spec, an object of attribute specs whose implied schema is schema,
+// finding the body's content once instead of three times (hcldec finds
+// the schema and the content again in each call). The results and
+// diagnostics are hcldec's: the same content check, the same decoding of
+// each attribute (attrSpecValue).
+func decodeAttrs(body hcl.Body, spec hcldec.ObjectSpec, schema *hcl.BodySchema, evalContext func([]hcl.Traversal) (*hcl.EvalContext, hcl.Diagnostics)) (cty.Value, hcl.Diagnostics) {
+	content, cd := body.Content(schema)
+	var travs []hcl.Traversal
+	for _, as := range spec {
+		if a, ok := content.Attributes[as.(*hcldec.AttrSpec).Name]; ok {
+			travs = append(travs, a.Expr.Variables()...)
+		}
+	}
+	ctx, diags := evalContext(travs)
+	diags = append(diags, cd...)
+	vals := make(map[string]cty.Value, len(spec))
+	for k, as := range spec {
+		var d hcl.Diagnostics
+		vals[k], d = attrSpecValue(as.(*hcldec.AttrSpec), content, ctx)
+		diags = append(diags, d...)
+	}
+	return cty.ObjectVal(vals), diags
+}
+
+// attrSpecValue decodes one attribute spec from content as hcldec does
+// (a missing attribute is null; a value that does not convert is an
+// error and unknown), for types without a custom decoder (attrsOnly).
+func attrSpecValue(as *hcldec.AttrSpec, content *hcl.BodyContent, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	attr, ok := content.Attributes[as.Name]
+	if !ok {
+		return cty.NullVal(as.Type.WithoutOptionalAttributesDeep()), nil
+	}
+	val, diags := attr.Expr.Value(ctx)
+	conv, err := convert.Convert(val, as.Type)
+	if err != nil {
+		return cty.UnknownVal(as.Type.WithoutOptionalAttributesDeep()), append(diags, &hcl.Diagnostic{
+			Severity:    hcl.DiagError,
+			Summary:     "Incorrect attribute value type",
+			Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %s.", as.Name, err.Error()),
+			Subject:     attr.Expr.Range().Ptr(),
+			Context:     hcl.RangeBetween(attr.NameRange, attr.Expr.Range()).Ptr(),
+			Expression:  attr.Expr,
+			EvalContext: ctx,
+		})
+	}
+	return conv, diags
+}
+
+// attrsOnly returns spec as an object spec and its implied schema when
+// every member is an attribute spec whose type has no custom expression
+// decoder (decodeAttrs decodes those), else nil. The answer is remembered
+// per spec: providers' specs are shared by every block of a type.
+func attrsOnly(spec hcldec.Spec) (hcldec.ObjectSpec, *hcl.BodySchema) {
+	obj, ok := spec.(hcldec.ObjectSpec)
+	if !ok || obj == nil {
+		return nil, nil
+	}
+	key := reflect.ValueOf(obj).UnsafePointer()
+	if v, ok := attrSchemas.Load(key); ok {
+		return obj, v.(attrSchema).schema
+	}
+	var schema *hcl.BodySchema
+	plain := true
+	for _, member := range obj {
+		as, ok := member.(*hcldec.AttrSpec)
+		if !ok || customdecode.CustomExpressionDecoderForType(as.Type) != nil {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		schema = hcldec.ImpliedSchema(obj)
+	}
+	// The entry holds the spec, so its address is not reused while the
+	// entry exists. Specs are few (one per schema block) and live as long
+	// as their provider's schema.
+	attrSchemas.Store(key, attrSchema{spec: obj, schema: schema})
+	return obj, schema
+}
+
+type attrSchema struct {
+	spec   hcldec.ObjectSpec
+	schema *hcl.BodySchema
+}
+
+var attrSchemas sync.Map // map pointer of an hcldec.ObjectSpec -> attrSchema
 
 func (s *Scope) evalBlock(body hcl.Body, spec hcldec.Spec, travs []hcl.Traversal) (cty.Value, hcl.Diagnostics) {
 	ctx, diags := s.EvalContext(travs)
