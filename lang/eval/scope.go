@@ -511,6 +511,12 @@ func bodyItems(body hcl.Body) (hcl.Attributes, []*hcl.Block) {
 		attrs, _ := body.JustAttributes()
 		return attrs, nil
 	}
+	// JustAttributes leaves out the consumed arguments and only complains
+	// about blocks; PartialContent finds the blocks not consumed.
+	attrs, _ := syn.JustAttributes()
+	if len(syn.Blocks) == 0 {
+		return attrs, nil
+	}
 	schema := &hcl.BodySchema{}
 	seen := map[string]bool{}
 	for _, blk := range syn.Blocks {
@@ -524,11 +530,8 @@ func bodyItems(body hcl.Body) (hcl.Attributes, []*hcl.Block) {
 		}
 		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: blk.Type, LabelNames: labels})
 	}
-	for name := range syn.Attributes {
-		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: name})
-	}
 	content, _, _ := syn.PartialContent(schema)
-	return content.Attributes, content.Blocks
+	return attrs, content.Blocks
 }
 
 // maxDynamicValidate bounds how many elements of a known for_each are
