@@ -307,8 +307,8 @@ func (s *Scope) evalBlockOnce(body hcl.Body, spec hcldec.Spec, plain bool) (cty.
 	if !plain {
 		return s.evalBlock(body, spec, dynblock.VariablesHCLDec(body, spec))
 	}
-	if obj, schema := attrsOnly(spec); schema != nil {
-		return decodeAttrs(body, obj, schema, s.EvalContext)
+	if obj, as := attrsOnly(spec); as != nil {
+		return decodeAttrs(body, obj, as, s.EvalContext)
 	}
 	ctx, diags := s.EvalContext(hcldec.Variables(body, spec))
 	val, vd := hcldec.Decode(body, spec, ctx)
@@ -321,8 +321,12 @@ func (s *Scope) evalBlockOnce(body hcl.Body, spec hcldec.Spec, plain bool) (cty.
 // the schema and the content again in each call). The results and
 // diagnostics are hcldec's: the same content check, the same decoding of
 // each attribute (attrSpecValue).
-func decodeAttrs(body hcl.Body, spec hcldec.ObjectSpec, schema *hcl.BodySchema, evalContext func([]hcl.Traversal) (*hcl.EvalContext, hcl.Diagnostics)) (cty.Value, hcl.Diagnostics) {
-	content, cd := body.Content(schema)
+func decodeAttrs(body hcl.Body, spec hcldec.ObjectSpec, as *attrSchema, evalContext func([]hcl.Traversal) (*hcl.EvalContext, hcl.Diagnostics)) (cty.Value, hcl.Diagnostics) {
+	content, ok := as.plainContent(body)
+	var cd hcl.Diagnostics
+	if !ok {
+		content, cd = body.Content(as.schema)
+	}
 	var travs []hcl.Traversal
 	for _, as := range spec {
 		if a, ok := content.Attributes[as.(*hcldec.AttrSpec).Name]; ok {
@@ -364,44 +368,79 @@ func attrSpecValue(as *hcldec.AttrSpec, content *hcl.BodyContent, ctx *hcl.EvalC
 	return conv, diags
 }
 
-// attrsOnly returns spec as an object spec and its implied schema when
-// every member is an attribute spec whose type has no custom expression
-// decoder (decodeAttrs decodes those), else nil. The answer is remembered
-// per spec: providers' specs are shared by every block of a type.
-func attrsOnly(spec hcldec.Spec) (hcldec.ObjectSpec, *hcl.BodySchema) {
+// attrsOnly returns spec as an object spec and its schema when every
+// member is an attribute spec whose type has no custom expression decoder
+// (decodeAttrs decodes those), else nil. The answer is remembered per
+// spec: providers' specs are shared by every block of a type.
+func attrsOnly(spec hcldec.Spec) (hcldec.ObjectSpec, *attrSchema) {
 	obj, ok := spec.(hcldec.ObjectSpec)
 	if !ok || obj == nil {
 		return nil, nil
 	}
 	key := reflect.ValueOf(obj).UnsafePointer()
 	if v, ok := attrSchemas.Load(key); ok {
-		return obj, v.(attrSchema).schema
+		return obj, v.(attrsEntry).schema
 	}
-	var schema *hcl.BodySchema
-	plain := true
+	as := &attrSchema{names: map[string]bool{}}
 	for _, member := range obj {
-		as, ok := member.(*hcldec.AttrSpec)
-		if !ok || customdecode.CustomExpressionDecoderForType(as.Type) != nil {
-			plain = false
+		a, ok := member.(*hcldec.AttrSpec)
+		if !ok || customdecode.CustomExpressionDecoderForType(a.Type) != nil {
+			as = nil
 			break
 		}
+		as.names[a.Name] = true
+		if a.Required {
+			as.required = append(as.required, a.Name)
+		}
 	}
-	if plain {
-		schema = hcldec.ImpliedSchema(obj)
+	if as != nil {
+		as.schema = hcldec.ImpliedSchema(obj)
 	}
 	// The entry holds the spec, so its address is not reused while the
 	// entry exists. Specs are few (one per schema block) and live as long
 	// as their provider's schema.
-	attrSchemas.Store(key, attrSchema{spec: obj, schema: schema})
-	return obj, schema
+	attrSchemas.Store(key, attrsEntry{spec: obj, schema: as})
+	return obj, as
 }
 
+// attrSchema is the schema of an object spec of attribute specs.
 type attrSchema struct {
-	spec   hcldec.ObjectSpec
-	schema *hcl.BodySchema
+	schema   *hcl.BodySchema
+	names    map[string]bool // of the attributes
+	required []string
 }
 
-var attrSchemas sync.Map // map pointer of an hcldec.ObjectSpec -> attrSchema
+// plainContent is body.Content(schema) for a native body that has no
+// blocks, only arguments of the schema and every required one: what
+// Content would find without complaint. ok is false for any other body,
+// which Content decodes with its diagnostics.
+func (as *attrSchema) plainContent(body hcl.Body) (*hcl.BodyContent, bool) {
+	syn, ok := body.(*hclsyntax.Body)
+	if !ok || len(syn.Blocks) > 0 {
+		return nil, false
+	}
+	// JustAttributes leaves out what an earlier PartialContent consumed
+	// (a resource's count or provider), as Content does.
+	attrs, _ := syn.JustAttributes()
+	for name := range attrs {
+		if !as.names[name] {
+			return nil, false
+		}
+	}
+	for _, name := range as.required {
+		if _, ok := attrs[name]; !ok {
+			return nil, false
+		}
+	}
+	return &hcl.BodyContent{Attributes: attrs, MissingItemRange: syn.MissingItemRange()}, true
+}
+
+type attrsEntry struct {
+	spec   hcldec.ObjectSpec
+	schema *attrSchema
+}
+
+var attrSchemas sync.Map // map pointer of an hcldec.ObjectSpec -> attrsEntry
 
 func (s *Scope) evalBlock(body hcl.Body, spec hcldec.Spec, travs []hcl.Traversal) (cty.Value, hcl.Diagnostics) {
 	ctx, diags := s.EvalContext(travs)
