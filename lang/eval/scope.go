@@ -328,9 +328,15 @@ func decodeAttrs(body hcl.Body, spec hcldec.ObjectSpec, as *attrSchema, evalCont
 		content, cd = body.Content(as.schema)
 	}
 	var travs []hcl.Traversal
-	for _, as := range spec {
-		if a, ok := content.Attributes[as.(*hcldec.AttrSpec).Name]; ok {
-			travs = append(travs, a.Expr.Variables()...)
+	if ok {
+		// Every argument is decoded, no block: the body's traversals,
+		// which the search for cycles finds (and keeps) beside the walk.
+		travs = BodyTraversals(body)
+	} else {
+		for _, as := range spec {
+			if a, ok := content.Attributes[as.(*hcldec.AttrSpec).Name]; ok {
+				travs = append(travs, a.Expr.Variables()...)
+			}
 		}
 	}
 	ctx, diags := evalContext(travs)
