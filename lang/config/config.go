@@ -1,8 +1,11 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -220,10 +223,16 @@ func (m *Module) SortedResources() []*Resource {
 	for _, r := range m.EphemeralResources {
 		out = append(out, r)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a := InstanceAddr{Resource: out[i].Addr()}
-		b := InstanceAddr{Resource: out[j].Addr()}
-		return a.Less(b)
+	// InstanceAddr.Less's order of unkeyed addresses in one module: mode,
+	// type, name.
+	slices.SortFunc(out, func(a, b *Resource) int {
+		if c := cmp.Compare(modeOrder(a.Mode), modeOrder(b.Mode)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Type, b.Type); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
 	})
 	return out
 }

@@ -140,21 +140,35 @@ func (b *graphBuilder) build(c *config.Config) *Graph {
 	m := c.Module
 	g := &Graph{Deps: map[string][]string{}, Ranges: map[string]hcl.Range{}}
 	edges := func(key string, travs []hcl.Traversal) {
-		seen := map[string]bool{}
-		for _, d := range g.Deps[key] {
-			seen[d] = true
-		}
+		// Most objects refer to a few others: the map of those already
+		// listed is made only for many.
+		deps := g.Deps[key]
+		var seen map[string]bool
 		for _, t := range travs {
 			ref, d := config.ParseRef(t)
 			if d.HasErrors() || ref == nil {
 				continue
 			}
 			target := refKey(ref.Subject)
-			if target == "" || seen[target] {
+			if target == "" {
 				continue
 			}
-			seen[target] = true
-			g.Deps[key] = append(g.Deps[key], target)
+			if seen == nil && len(deps) >= 16 {
+				seen = make(map[string]bool, 2*len(deps))
+				for _, d := range deps {
+					seen[d] = true
+				}
+			}
+			if seen != nil && seen[target] || seen == nil && slices.Contains(deps, target) {
+				continue
+			}
+			if seen != nil {
+				seen[target] = true
+			}
+			deps = append(deps, target)
+		}
+		if len(deps) > 0 {
+			g.Deps[key] = deps
 		}
 	}
 	add := func(key string, rng hcl.Range, travs []hcl.Traversal, depends []hcl.Traversal) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/customdecode"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -306,10 +307,146 @@ func (s *Scope) evalBlockOnce(body hcl.Body, spec hcldec.Spec, plain bool) (cty.
 	if !plain {
 		return s.evalBlock(body, spec, dynblock.VariablesHCLDec(body, spec))
 	}
+	if obj, as := attrsOnly(spec); as != nil {
+		return decodeAttrs(body, obj, as, s.EvalContext)
+	}
 	ctx, diags := s.EvalContext(hcldec.Variables(body, spec))
 	val, vd := hcldec.Decode(body, spec, ctx)
 	return val, append(diags, vd...)
 }
+
+// decodeAttrs is hcldec.Variables, evalContext and hcldec.Decode of body
+// with spec, an object of attribute specs whose implied schema is schema,
+// finding the body's content once instead of three times (hcldec finds
+// the schema and the content again in each call). The results and
+// diagnostics are hcldec's: the same content check, the same decoding of
+// each attribute (attrSpecValue).
+func decodeAttrs(body hcl.Body, spec hcldec.ObjectSpec, as *attrSchema, evalContext func([]hcl.Traversal) (*hcl.EvalContext, hcl.Diagnostics)) (cty.Value, hcl.Diagnostics) {
+	content, ok := as.plainContent(body)
+	var cd hcl.Diagnostics
+	if !ok {
+		content, cd = body.Content(as.schema)
+	}
+	var travs []hcl.Traversal
+	if ok {
+		// Every argument is decoded, no block: the body's traversals,
+		// which the search for cycles finds (and keeps) beside the walk.
+		travs = BodyTraversals(body)
+	} else {
+		for _, as := range spec {
+			if a, ok := content.Attributes[as.(*hcldec.AttrSpec).Name]; ok {
+				travs = append(travs, a.Expr.Variables()...)
+			}
+		}
+	}
+	ctx, diags := evalContext(travs)
+	diags = append(diags, cd...)
+	vals := make(map[string]cty.Value, len(spec))
+	for k, as := range spec {
+		var d hcl.Diagnostics
+		vals[k], d = attrSpecValue(as.(*hcldec.AttrSpec), content, ctx)
+		diags = append(diags, d...)
+	}
+	return cty.ObjectVal(vals), diags
+}
+
+// attrSpecValue decodes one attribute spec from content as hcldec does
+// (a missing attribute is null; a value that does not convert is an
+// error and unknown), for types without a custom decoder (attrsOnly).
+func attrSpecValue(as *hcldec.AttrSpec, content *hcl.BodyContent, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	attr, ok := content.Attributes[as.Name]
+	if !ok {
+		return cty.NullVal(as.Type.WithoutOptionalAttributesDeep()), nil
+	}
+	val, diags := attr.Expr.Value(ctx)
+	conv, err := convert.Convert(val, as.Type)
+	if err != nil {
+		return cty.UnknownVal(as.Type.WithoutOptionalAttributesDeep()), append(diags, &hcl.Diagnostic{
+			Severity:    hcl.DiagError,
+			Summary:     "Incorrect attribute value type",
+			Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %s.", as.Name, err.Error()),
+			Subject:     attr.Expr.Range().Ptr(),
+			Context:     hcl.RangeBetween(attr.NameRange, attr.Expr.Range()).Ptr(),
+			Expression:  attr.Expr,
+			EvalContext: ctx,
+		})
+	}
+	return conv, diags
+}
+
+// attrsOnly returns spec as an object spec and its schema when every
+// member is an attribute spec whose type has no custom expression decoder
+// (decodeAttrs decodes those), else nil. The answer is remembered per
+// spec: providers' specs are shared by every block of a type.
+func attrsOnly(spec hcldec.Spec) (hcldec.ObjectSpec, *attrSchema) {
+	obj, ok := spec.(hcldec.ObjectSpec)
+	if !ok || obj == nil {
+		return nil, nil
+	}
+	key := reflect.ValueOf(obj).UnsafePointer()
+	if v, ok := attrSchemas.Load(key); ok {
+		return obj, v.(attrsEntry).schema
+	}
+	as := &attrSchema{names: map[string]bool{}}
+	for _, member := range obj {
+		a, ok := member.(*hcldec.AttrSpec)
+		if !ok || customdecode.CustomExpressionDecoderForType(a.Type) != nil {
+			as = nil
+			break
+		}
+		as.names[a.Name] = true
+		if a.Required {
+			as.required = append(as.required, a.Name)
+		}
+	}
+	if as != nil {
+		as.schema = hcldec.ImpliedSchema(obj)
+	}
+	// The entry holds the spec, so its address is not reused while the
+	// entry exists. Specs are few (one per schema block) and live as long
+	// as their provider's schema.
+	attrSchemas.Store(key, attrsEntry{spec: obj, schema: as})
+	return obj, as
+}
+
+// attrSchema is the schema of an object spec of attribute specs.
+type attrSchema struct {
+	schema   *hcl.BodySchema
+	names    map[string]bool // of the attributes
+	required []string
+}
+
+// plainContent is body.Content(schema) for a native body that has no
+// blocks, only arguments of the schema and every required one: what
+// Content would find without complaint. ok is false for any other body,
+// which Content decodes with its diagnostics.
+func (as *attrSchema) plainContent(body hcl.Body) (*hcl.BodyContent, bool) {
+	syn, ok := body.(*hclsyntax.Body)
+	if !ok || len(syn.Blocks) > 0 {
+		return nil, false
+	}
+	// JustAttributes leaves out what an earlier PartialContent consumed
+	// (a resource's count or provider), as Content does.
+	attrs, _ := syn.JustAttributes()
+	for name := range attrs {
+		if !as.names[name] {
+			return nil, false
+		}
+	}
+	for _, name := range as.required {
+		if _, ok := attrs[name]; !ok {
+			return nil, false
+		}
+	}
+	return &hcl.BodyContent{Attributes: attrs, MissingItemRange: syn.MissingItemRange()}, true
+}
+
+type attrsEntry struct {
+	spec   hcldec.ObjectSpec
+	schema *attrSchema
+}
+
+var attrSchemas sync.Map // map pointer of an hcldec.ObjectSpec -> attrsEntry
 
 func (s *Scope) evalBlock(body hcl.Body, spec hcldec.Spec, travs []hcl.Traversal) (cty.Value, hcl.Diagnostics) {
 	ctx, diags := s.EvalContext(travs)
@@ -419,6 +556,12 @@ func bodyItems(body hcl.Body) (hcl.Attributes, []*hcl.Block) {
 		attrs, _ := body.JustAttributes()
 		return attrs, nil
 	}
+	// JustAttributes leaves out the consumed arguments and only complains
+	// about blocks; PartialContent finds the blocks not consumed.
+	attrs, _ := syn.JustAttributes()
+	if len(syn.Blocks) == 0 {
+		return attrs, nil
+	}
 	schema := &hcl.BodySchema{}
 	seen := map[string]bool{}
 	for _, blk := range syn.Blocks {
@@ -432,11 +575,8 @@ func bodyItems(body hcl.Body) (hcl.Attributes, []*hcl.Block) {
 		}
 		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: blk.Type, LabelNames: labels})
 	}
-	for name := range syn.Attributes {
-		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: name})
-	}
 	content, _, _ := syn.PartialContent(schema)
-	return content.Attributes, content.Blocks
+	return attrs, content.Blocks
 }
 
 // maxDynamicValidate bounds how many elements of a known for_each are

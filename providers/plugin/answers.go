@@ -781,7 +781,7 @@ func hashAttribute(w keyWriter, a *Attribute) bool {
 // validationKey is the key of a validation of cfg (encoded as dv) against
 // the schema of kind and typeName, or false when it may not be cached.
 func (p *Provider) validationKey(ctx context.Context, ls *loadedSchema, op, kind, typeName string, cfg cty.Value, dv *dynamicValue) (answerKey, bool) {
-	if p.ans.book == nil || p.ans.unsure.Load() || isEphemeral(ctx) || !cfg.IsWhollyKnown() {
+	if p.ans.book == nil || p.ans.unsure.Load() || isEphemeral(ctx) || !(dv != nil && dv.known || cfg.IsWhollyKnown()) {
 		return answerKey{}, false
 	}
 	ts, ok := p.schemaHash(ls, kind, typeName)

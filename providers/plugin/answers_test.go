@@ -647,3 +647,81 @@ func TestAnswerPlanKey(t *testing.T) {
 		t.Error("a plan after an unsure configuration is cacheable")
 	}
 }
+
+// TestAnswerValidationKey: a validation's key is the same for the same
+// configuration in another process and differs for any other
+// configuration or type, whether the fast encoder or cty's encoded it; a
+// configuration with an unknown value anywhere is not cacheable.
+func TestAnswerValidationKey(t *testing.T) {
+	block := &Block{Attributes: map[string]*Attribute{
+		"input": {Type: cty.String, Optional: true},
+		"size":  {Type: cty.Number, Optional: true},
+		"tags":  {Type: cty.List(cty.String), Optional: true},
+	}}
+	ls := newLoadedSchema(&Schema{Provider: &Block{}, Resources: map[string]ResourceSchema{"t_x": {Block: block}, "t_y": {Block: block}}})
+	newProvider := func() *Provider {
+		p := &Provider{}
+		p.ans.book = (&AnswerCache{Dir: t.TempDir()}).book("k")
+		p.ans.configured.Store(&[32]byte{1})
+		return p
+	}
+	cfg := func(input string, size cty.Value, tags ...cty.Value) cty.Value {
+		list := cty.NullVal(cty.List(cty.String))
+		if len(tags) > 0 {
+			list = cty.ListVal(tags)
+		}
+		return objectOf(block, map[string]cty.Value{"input": cty.StringVal(input), "size": size, "tags": list})
+	}
+	key := func(p *Provider, typeName string, v cty.Value) (answerKey, bool, bool) {
+		t.Helper()
+		var enc encoder
+		dv := enc.value("configuration", v, ls.resources[typeName])
+		if enc.err != nil {
+			t.Fatal(enc.err)
+		}
+		k, ok := p.validationKey(context.Background(), ls, "ValidateResourceConfig", "r", typeName, v, dv)
+		return k, ok, dv.known
+	}
+	p := newProvider()
+	seen := map[answerKey]string{}
+	for name, v := range map[string]cty.Value{
+		"base":          cfg("in", cty.NumberIntVal(1)),
+		"other input":   cfg("other", cty.NumberIntVal(1)),
+		"empty input":   cfg("", cty.NumberIntVal(1)),
+		"null size":     cfg("in", cty.NullVal(cty.Number)),
+		"float size":    cfg("in", cty.NumberFloatVal(1.5)),
+		"other float":   cfg("in", cty.NumberFloatVal(2.5)),
+		"one tag":       cfg("in", cty.NumberIntVal(1), cty.StringVal("a")),
+		"two tags":      cfg("in", cty.NumberIntVal(1), cty.StringVal("a"), cty.StringVal("b")),
+		"tags reversed": cfg("in", cty.NumberIntVal(1), cty.StringVal("b"), cty.StringVal("a")),
+	} {
+		k, ok, _ := key(p, "t_x", v)
+		if !ok {
+			t.Errorf("%s: not cacheable", name)
+			continue
+		}
+		if other, dup := seen[k]; dup {
+			t.Errorf("%s has the key of %s", name, other)
+		}
+		seen[k] = name
+		if again, _, _ := key(newProvider(), "t_x", v); again != k {
+			t.Errorf("%s: another key in another process", name)
+		}
+		if y, _, _ := key(p, "t_y", v); y == k {
+			t.Errorf("%s: the same key for another type", name)
+		}
+	}
+	if _, _, known := key(p, "t_x", cfg("in", cty.NumberFloatVal(1.5))); known {
+		t.Error("a float went through the fast encoder: the test no longer covers cty's")
+	}
+	for name, v := range map[string]cty.Value{
+		"unknown input": objectOf(block, map[string]cty.Value{"input": cty.UnknownVal(cty.String)}),
+		"unknown float": objectOf(block, map[string]cty.Value{"size": cty.UnknownVal(cty.Number), "input": cty.StringVal("x")}),
+		"unknown tag":   cfg("in", cty.NumberFloatVal(1.5), cty.UnknownVal(cty.String)),
+		"unknown list":  objectOf(block, map[string]cty.Value{"tags": cty.UnknownVal(cty.List(cty.String))}),
+	} {
+		if _, ok, _ := key(p, "t_x", v); ok {
+			t.Errorf("%s: cacheable", name)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -265,5 +266,42 @@ func fastMsgpackCases() []fastMsgpackCase {
 		{cty.ObjectVal(map[string]cty.Value{"s": cty.StringVal("x").Mark("m")}), false},
 		{cty.ObjectVal(map[string]cty.Value{"n": cty.NullVal(cty.Number), "l": cty.NullVal(cty.List(cty.String)), "m": cty.MapValEmpty(cty.Number)}), true},
 		{cty.SetValEmpty(cty.Bool), true}, {cty.NumberUIntVal(1 << 63), false},
+	}
+}
+
+// TestEncodeValueKnown: an encoding says its value was known throughout
+// only when it was (the answer cache then skips walking it again), and the
+// remembered attribute order is the type's sorted names.
+func TestEncodeValueKnown(t *testing.T) {
+	for _, tc := range fastMsgpackCases() {
+		dv, err := encodeValue(tc.v, tc.v.Type())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dv.known && !tc.v.IsWhollyKnown() {
+			t.Errorf("encodeValue(%#v) says known", tc.v)
+		}
+		if tc.fast && !dv.known {
+			t.Errorf("encodeValue(%#v) does not say known", tc.v)
+		}
+	}
+	ty := cty.Object(map[string]cty.Type{"b": cty.String, "a": cty.String})
+	for _, v := range []cty.Value{
+		cty.ObjectVal(map[string]cty.Value{"b": cty.UnknownVal(cty.String), "a": cty.StringVal("x")}),
+		cty.ObjectVal(map[string]cty.Value{"b": cty.StringVal("y").Mark("sensitive"), "a": cty.StringVal("x")}),
+		cty.UnknownVal(ty),
+	} {
+		dv, err := encodeValue(v, ty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dv.known {
+			t.Errorf("encodeValue(%#v): known = %v", v, dv.known)
+		}
+	}
+	for range 2 {
+		if got := sortedAttrNames(ty.AttributeTypes()); !slices.Equal(got, []string{"a", "b"}) {
+			t.Errorf("sortedAttrNames = %q", got)
+		}
 	}
 }
