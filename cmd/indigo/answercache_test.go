@@ -77,6 +77,12 @@ resource "local_file" "f" {
 	}
 	run(nil, "init")
 	run(nil, "apply", "-auto-approve")
+	// Apply plans each create, then, in the provider process that
+	// applies it, asks the same plan again: answered from this run's
+	// memory.
+	if calls["PlanResourceChange"] != 3 || calls["ApplyResourceChange"] != 3 {
+		t.Errorf("apply: the provider received %v; want 3 PlanResourceChange (not 6) and 3 ApplyResourceChange", calls)
+	}
 
 	first, c := run(nil, "plan")
 	// The validations are those apply kept; the plans are new (apply

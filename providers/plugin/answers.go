@@ -210,6 +210,11 @@ type answerBook struct {
 	run     uint64
 	answers map[answerID]*answer
 	dirty   bool
+	// replans holds, by answerKey, every plan the provider gave in this
+	// run that may be remembered (planKeys), for the same request asked
+	// again: apply plans each change again before applying it. Memory
+	// only: nothing of it reaches the file.
+	replans sync.Map
 }
 
 func (b *answerBook) load() {
@@ -642,7 +647,7 @@ type answerState struct {
 	// schemaHashes caches the hash of each type's schema.
 	schemaHashes sync.Map
 
-	hits, asked, kept atomic.Int64
+	hits, asked, kept, again atomic.Int64
 }
 
 // AnswerStats counts what the answer cache did for one Provider.
@@ -654,12 +659,15 @@ type AnswerStats struct {
 	Asked int64
 	// Kept are answers recorded for later runs.
 	Kept int64
+	// Again are plans answered with the provider's own answer to the
+	// same request earlier in this run, without asking again.
+	Again int64
 }
 
 // AnswerStats returns the answer cache's counts for this Provider (zero
 // without a cache).
 func (p *Provider) AnswerStats() AnswerStats {
-	return AnswerStats{Hits: p.ans.hits.Load(), Asked: p.ans.asked.Load(), Kept: p.ans.kept.Load()}
+	return AnswerStats{Hits: p.ans.hits.Load(), Asked: p.ans.asked.Load(), Kept: p.ans.kept.Load(), Again: p.ans.again.Load()}
 }
 
 // flushAnswers writes the answer cache at Close.
@@ -668,7 +676,7 @@ func (p *Provider) flushAnswers() {
 		return
 	}
 	st := p.AnswerStats()
-	p.logger.Debug("provider answer cache", "provider", p.name, "hits", st.Hits, "asked", st.Asked, "kept", st.Kept)
+	p.logger.Debug("provider answer cache", "provider", p.name, "hits", st.Hits, "asked", st.Asked, "kept", st.Kept, "again", st.Again)
 	if err := p.ans.book.flush(); err != nil {
 		p.logger.Warn("could not write the provider answer cache", "provider", p.name, "error", err)
 	}
@@ -875,24 +883,35 @@ func (p *Provider) noteRead(req ReadRequest, call readCall, res *readResult, res
 // write-only values in the request, or a prior state that ReadResource has
 // not just confirmed.
 func (p *Provider) planKey(ctx context.Context, ls *loadedSchema, req PlanRequest, call planCall) (answerKey, bool) {
+	k, _, keep := p.planKeys(ctx, ls, req, call)
+	return k, keep
+}
+
+// planKeys is the key of a plan and what may be done with it: memo, the
+// answer may be remembered for this run and a repeat of the request
+// answered with it (answerBook.replans); keep, as planKey, it may also come
+// from and go to the cache file. The first needs what makes a plan a pure
+// function of its request (a provider configured with known values, not
+// impure, no ephemeral or write-only value); the second also a prior state
+// ReadResource has just confirmed and no unknown value.
+func (p *Provider) planKeys(ctx context.Context, ls *loadedSchema, req PlanRequest, call planCall) (k answerKey, memo, keep bool) {
 	if p.ans.book == nil || p.ans.impure || p.ans.impureTypes[req.TypeName] || p.ans.unsure.Load() || isEphemeral(ctx) {
-		return answerKey{}, false
+		return answerKey{}, false, false
 	}
 	configured := p.ans.configured.Load()
-	if configured == nil || req.PriorState == cty.NilVal || req.PriorState.IsNull() {
-		return answerKey{}, false
-	}
-	if !req.ProposedNewState.IsWhollyKnown() || !req.Config.IsWhollyKnown() || !req.ProviderMeta.IsWhollyKnown() {
-		return answerKey{}, false
-	}
-	if _, ok := p.ans.unchanged.Load(readKey(req.Addr, req.TypeName, call.prior, call.priorPrivate)); !ok {
-		return answerKey{}, false
+	if configured == nil {
+		return answerKey{}, false, false
 	}
 	ts, ok := p.schemaHash(ls, "r", req.TypeName)
 	// The proposed new state carries the configuration's write-only
 	// values too.
 	if !ok || ts.secret(req.Config) || ts.secret(req.ProposedNewState) {
-		return answerKey{}, false
+		return answerKey{}, false, false
+	}
+	keep = req.PriorState != cty.NilVal && !req.PriorState.IsNull() &&
+		req.ProposedNewState.IsWhollyKnown() && req.Config.IsWhollyKnown() && req.ProviderMeta.IsWhollyKnown()
+	if keep {
+		_, keep = p.ans.unchanged.Load(readKey(req.Addr, req.TypeName, call.prior, call.priorPrivate))
 	}
 	w := newKeyWriter("PlanResourceChange", &p.ans.ident)
 	w.h.Write(configured[:])
@@ -903,7 +922,28 @@ func (p *Provider) planKey(ctx context.Context, ls *loadedSchema, req PlanReques
 	w.value(call.config)
 	w.value(call.meta)
 	w.bytes(call.priorPrivate)
-	return w.sum(), true
+	return w.sum(), true, keep
+}
+
+// replanned answers a plan this run has asked already, by the provider's
+// answer then: apply asks again, from another process of the same binary
+// and configuration, every plan it carries out.
+func (p *Provider) replanned(k answerKey) (*planResult, bool) {
+	v, ok := p.ans.book.replans.Load(k)
+	if !ok {
+		return nil, false
+	}
+	p.ans.again.Add(1)
+	return v.(*planResult), true
+}
+
+// rememberPlan keeps a plan without errors, not deferred, for the rest of
+// this run (in memory only).
+func (p *Provider) rememberPlan(k answerKey, res *planResult) {
+	if res.deferred || res.diags.HasErrors() {
+		return
+	}
+	p.ans.book.replans.Store(k, res)
 }
 
 // cachedPlan answers a plan from the cache: no change, with the warnings

@@ -127,6 +127,12 @@ type planRun struct {
 	stats   AnswerStats
 }
 
+// fresh returns the rig's cache as a new run of indigo sees it: the same
+// directory, and nothing an earlier run remembered in memory.
+func (r *answerRig) fresh() *AnswerCache {
+	return &AnswerCache{Dir: r.cache.Dir, Impure: r.cache.Impure}
+}
+
 // plan makes one plan with cache (nil: none); refresh false skips
 // ReadResource.
 func (r *answerRig) plan(cache *AnswerCache, refresh bool) planRun {
@@ -220,7 +226,7 @@ func TestAnswerCache(t *testing.T) {
 			r.apply()
 			all := map[string]int{"ReadResource": 3, "ValidateResourceConfig": 3, "PlanResourceChange": 3, "ValidateProviderConfig": 1}
 
-			first := r.plan(r.cache, true)
+			first := r.plan(r.fresh(), true)
 			wantCalls(t, "first plan", first, all)
 			for name, v := range first.planned {
 				if !v.RawEquals(r.states[name]) {
@@ -228,7 +234,7 @@ func TestAnswerCache(t *testing.T) {
 				}
 			}
 
-			second := r.plan(r.cache, true)
+			second := r.plan(r.fresh(), true)
 			wantCalls(t, "second plan", second, map[string]int{"ReadResource": 3, "ValidateResourceConfig": 0, "PlanResourceChange": 0, "ValidateProviderConfig": 0, "ConfigureProvider": 1})
 			samePlans(t, "second plan", second, first)
 			if second.stats.Hits != 7 {
@@ -242,14 +248,14 @@ func TestAnswerCache(t *testing.T) {
 			samePlans(t, "plan from the file", third, first)
 
 			// Without a refresh, nothing confirms the prior state.
-			noRefresh := r.plan(r.cache, false)
+			noRefresh := r.plan(r.fresh(), false)
 			wantCalls(t, "plan without refresh", noRefresh, map[string]int{"ReadResource": 0, "ValidateResourceConfig": 0, "PlanResourceChange": 3})
 			samePlans(t, "plan without refresh", noRefresh, first)
 
 			// A changed configuration: b is validated and planned again,
 			// and the plan shows the change.
 			r.inputs["b"] = "two, changed"
-			changed := r.plan(r.cache, true)
+			changed := r.plan(r.fresh(), true)
 			wantCalls(t, "changed configuration", changed, map[string]int{"ValidateResourceConfig": 1, "PlanResourceChange": 1})
 			if got := changed.planned["b"].GetAttr("input"); !got.RawEquals(cty.StringVal("two, changed")) {
 				t.Errorf("changed configuration: b planned with input %#v", got)
@@ -258,28 +264,28 @@ func TestAnswerCache(t *testing.T) {
 
 			// Another provider configuration: every plan is asked for.
 			r.prefix = "q"
-			reconfigured := r.plan(r.cache, true)
+			reconfigured := r.plan(r.fresh(), true)
 			wantCalls(t, "other provider configuration", reconfigured, map[string]int{"ValidateProviderConfig": 1, "ValidateResourceConfig": 3, "PlanResourceChange": 3})
 			samePlans(t, "other provider configuration", reconfigured, first)
 			// A configuration with unknown values: nothing is taken
 			// from the cache, twice.
 			r.unknownPrefix = true
 			for range 2 {
-				wantCalls(t, "unknown provider configuration", r.plan(r.cache, true), map[string]int{"ValidateResourceConfig": 3, "PlanResourceChange": 3})
+				wantCalls(t, "unknown provider configuration", r.plan(r.fresh(), true), map[string]int{"ValidateResourceConfig": 3, "PlanResourceChange": 3})
 			}
 			r.prefix, r.unknownPrefix = "p", false
 
 			// Another binary, or another environment.
 			r.key = "sha256-of-another-binary " + testProviderName
-			wantCalls(t, "other binary", r.plan(r.cache, true), all)
+			wantCalls(t, "other binary", r.plan(r.fresh(), true), all)
 			r.key = "sha256-of-the-binary " + testProviderName
 			r.env = []string{"SOME_PROVIDER_SETTING=1"}
-			wantCalls(t, "other environment", r.plan(r.cache, true), all)
+			wantCalls(t, "other environment", r.plan(r.fresh(), true), all)
 			// Logging, profiling and the Go runtime's tuning are not
 			// part of the identity.
 			r.env = []string{"INDIGO_LOG=debug", "TF_LOG_PATH=" + filepath.Join(t.TempDir(), "log"),
 				"INDIGO_CPUPROFILE=" + filepath.Join(t.TempDir(), "cpu.pprof"), "GOGC=400", "GOMEMLIMIT=1GiB", "GOMAXPROCS=1"}
-			wantCalls(t, "logging on", r.plan(r.cache, true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
+			wantCalls(t, "logging on", r.plan(r.fresh(), true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
 			r.env = nil
 
 			// An impure provider's plans are not cached; its validations
@@ -326,7 +332,7 @@ func TestAnswerCacheEphemeral(t *testing.T) {
 			t.Parallel()
 			r := newAnswerRig(t, protocol)
 			r.apply()
-			r.plan(r.cache, true)
+			r.plan(r.fresh(), true)
 			file := func() []byte {
 				t.Helper()
 				files, _ := filepath.Glob(filepath.Join(r.cache.Dir, "*.answers"))
@@ -344,7 +350,7 @@ func TestAnswerCacheEphemeral(t *testing.T) {
 
 			r.secret = "hunter2"
 			for i := range 2 {
-				run := r.plan(r.cache, true)
+				run := r.plan(r.fresh(), true)
 				wantCalls(t, fmt.Sprintf("write-only value, run %d", i+1), run, asked)
 				if run.stats.Kept != 0 || run.stats.Hits != 1 {
 					t.Errorf("write-only value, run %d: %+v, want only the provider configuration's validation from the cache", i+1, run.stats)
@@ -357,7 +363,7 @@ func TestAnswerCacheEphemeral(t *testing.T) {
 
 			r.ephemeralConfig = true
 			for i := range 2 {
-				run := r.plan(r.cache, true)
+				run := r.plan(r.fresh(), true)
 				wantCalls(t, fmt.Sprintf("ephemeral provider configuration, run %d", i+1), run, map[string]int{"ValidateProviderConfig": 1, "ValidateResourceConfig": 3, "PlanResourceChange": 3})
 				if run.stats != (AnswerStats{}) {
 					t.Errorf("ephemeral provider configuration, run %d: %+v, want the cache untouched", i+1, run.stats)
@@ -368,7 +374,7 @@ func TestAnswerCacheEphemeral(t *testing.T) {
 			}
 			r.ephemeralConfig = false
 
-			plain := r.plan(r.cache, true)
+			plain := r.plan(r.fresh(), true)
 			wantCalls(t, "plain run", plain, map[string]int{"ReadResource": 3, "ValidateResourceConfig": 0, "PlanResourceChange": 0, "ValidateProviderConfig": 0})
 		})
 	}
@@ -723,5 +729,91 @@ func TestAnswerValidationKey(t *testing.T) {
 		if _, ok, _ := key(p, "t_x", v); ok {
 			t.Errorf("%s: cacheable", name)
 		}
+	}
+}
+
+// TestAnswerReplan: indigo apply plans each change, then plans it again,
+// from another process of the provider, just before applying it. A request
+// this run has asked already is answered with the provider's first answer
+// (a create's too, unknown values and all); a new run, a changed request,
+// an impure type and the cache turned off ask the provider.
+func TestAnswerReplan(t *testing.T) {
+	for _, protocol := range []int{5, 6} {
+		t.Run(fmt.Sprintf("protocol%d", protocol), func(t *testing.T) {
+			t.Parallel()
+			r := newAnswerRig(t, protocol)
+			ctx := context.Background()
+			// phase plans a create of each resource, its input with
+			// suffix, from a provider started with cache: the answers,
+			// the calls that reached the provider and the cache's counts.
+			phase := func(cache *AnswerCache, suffix string) (map[string]PlanResponse, map[string]int, AnswerStats) {
+				t.Helper()
+				if err := os.Remove(r.calls); err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				p := r.start(cache)
+				b := r.noop(p)
+				out := map[string]PlanResponse{}
+				for name, input := range r.inputs {
+					cfg := objectOf(b, map[string]cty.Value{"input": cty.StringVal(input + suffix)})
+					null := cty.NullVal(b.ImpliedType())
+					resp := p.PlanResourceChange(ctx, PlanRequest{Addr: "indigotest_noop." + name, TypeName: "indigotest_noop", PriorState: null, ProposedNewState: cfg, Config: cfg})
+					if resp.Diagnostics.HasErrors() {
+						t.Fatalf("plan create %s: %v", name, resp.Diagnostics.Err())
+					}
+					out[name] = resp
+				}
+				st := p.AnswerStats()
+				_ = p.Close()
+				raw, err := os.ReadFile(r.calls)
+				if err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				calls := map[string]int{}
+				for _, line := range strings.Fields(string(raw)) {
+					calls[line]++
+				}
+				return out, calls, st
+			}
+			run := r.fresh()
+			first, calls, _ := phase(run, "")
+			if calls["PlanResourceChange"] != 3 {
+				t.Fatalf("plan: %d plans reached the provider, want 3", calls["PlanResourceChange"])
+			}
+			again, calls, st := phase(run, "")
+			if calls["PlanResourceChange"] != 0 || st.Again != 3 {
+				t.Errorf("the same plans again in the same run: %d reached the provider, %d answered again; want 0 and 3", calls["PlanResourceChange"], st.Again)
+			}
+			for name, want := range first {
+				got := again[name]
+				if want.PlannedState.IsWhollyKnown() {
+					t.Errorf("%s: the create's planned id is known: %#v", name, want.PlannedState)
+				}
+				if !got.PlannedState.RawEquals(want.PlannedState) || !bytes.Equal(got.PlannedPrivate, want.PlannedPrivate) ||
+					len(got.RequiresReplace) != len(want.RequiresReplace) || got.LegacyTypeSystem != want.LegacyTypeSystem {
+					t.Errorf("%s answered again as %#v, the provider said %#v", name, got, want)
+				}
+			}
+			for _, c := range []struct {
+				what   string
+				cache  *AnswerCache
+				suffix string
+				// plans is how many times to plan: an impure type's
+				// answers, and answers without a cache, are not
+				// remembered either.
+				plans int
+			}{
+				{"another run", r.fresh(), "", 1},
+				{"a changed configuration", run, " changed", 1},
+				{"an impure resource type", &AnswerCache{Dir: r.cache.Dir, Impure: []string{"indigotest_noop"}}, "", 2},
+				{"no cache", nil, "", 2},
+			} {
+				for i := range c.plans {
+					if _, calls, _ := phase(c.cache, c.suffix); calls["PlanResourceChange"] != 3 {
+						t.Errorf("%s, plan %d: %d plans reached the provider, want 3", c.what, i+1, calls["PlanResourceChange"])
+					}
+				}
+			}
+		})
 	}
 }

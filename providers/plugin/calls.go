@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -486,7 +487,14 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return PlanResponse{Diagnostics: diags}
 	}
-	key, cacheable := p.planKey(ctx, ls, req, call)
+	key, memo, cacheable := p.planKeys(ctx, ls, req, call)
+	if memo {
+		if res, ok := p.replanned(key); ok {
+			if resp, err := planResponse(res, ty); err == nil {
+				return resp
+			}
+		}
+	}
 	if cacheable {
 		if resp, ok := p.cachedPlan(key, req, call, ty); ok {
 			return resp
@@ -496,22 +504,33 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	if err != nil {
 		return PlanResponse{Diagnostics: p.failed(ctx, op, req.Addr, err)}
 	}
-	resp := PlanResponse{
-		RequiresReplace:  res.requiresReplace,
-		PlannedPrivate:   res.private,
-		LegacyTypeSystem: res.legacy,
-		Diagnostics:      res.diags,
-	}
+	resp, err := planResponse(res, ty)
 	if res.deferred {
 		resp.Diagnostics = append(resp.Diagnostics, p.deferred(op, req.Addr))
 	}
-	if resp.PlannedState, err = decodeValue(res.planned, ty); err != nil {
+	if err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+	} else if memo {
+		p.rememberPlan(key, res)
 	}
 	if cacheable {
 		p.keepPlan(key, req, call, res, resp, ty)
 	}
 	return resp
+}
+
+// planResponse is the response of a provider's plan, with copies of what
+// the caller may change: res may be answered again (rememberPlan).
+func planResponse(res *planResult, ty cty.Type) (PlanResponse, error) {
+	resp := PlanResponse{
+		RequiresReplace:  slices.Clone(res.requiresReplace),
+		PlannedPrivate:   slices.Clone(res.private),
+		LegacyTypeSystem: res.legacy,
+		Diagnostics:      slices.Clone(res.diags),
+	}
+	var err error
+	resp.PlannedState, err = decodeValue(res.planned, ty)
+	return resp, err
 }
 
 // ApplyResourceChange carries out a planned change.
