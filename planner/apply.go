@@ -404,6 +404,9 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 		ar.mu.Unlock()
 	}
 	mr := res.Managed
+	if d := r.validateFinal(ar.opCtx, res, addr, inst, unmarkedCfg); d.HasErrors() {
+		return append(diags, d...)
+	}
 	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
 	var imported bool
 	if ch.Importing != nil && prior.IsNull() {
@@ -956,4 +959,30 @@ func (r *run) recordRefresh(ctx context.Context, p *plan.Plan) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// validateFinal asks the provider to validate the configuration apply is
+// about to carry out, as Terraform does: the plan validated it too, but
+// values unknown then (another resource's id) could not be checked, and a
+// value the provider refuses must stop the change before it is made. A
+// configuration the plan already validated whole is answered by the
+// provider answer cache, without a call; one with values that were unknown
+// is asked, and its answer kept, so the next plan finds it. Only errors
+// are reported: the plan showed the warnings of what it could validate.
+func (r *run) validateFinal(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, cfg cty.Value) hcl.Diagnostics {
+	if err := r.acquire(ctx); err != nil {
+		return nil // the change itself reports the interruption
+	}
+	vd := inst.p.ValidateResourceConfig(ctx, plugin.ValidateRequest{Addr: addr.String(), TypeName: res.Type, Config: cfg})
+	r.release()
+	if !vd.HasErrors() {
+		return nil
+	}
+	var errs hcl.Diagnostics
+	for _, d := range toDiagsIn(vd, addr.String(), "ValidateResourceConfig", res.DeclRange.Ptr(), res.Config) {
+		if d.Severity == hcl.DiagError {
+			errs = append(errs, d)
+		}
+	}
+	return errs
 }

@@ -150,3 +150,91 @@ resource "local_file" "f" {
 		t.Errorf("plan after a configuration change without the cache differs:\n%s\nwith the cache:\n%s", uncached, changed)
 	}
 }
+
+// TestApplyValidatesFinalValues: apply asks the provider to validate each
+// configuration again with the values the plan did not know yet, as
+// Terraform does. A value the provider refuses stops that change before it
+// is made; the validations of a chain (each file names the previous one's
+// id) are kept, so the plan after apply asks the provider for none.
+func TestApplyValidatesFinalValues(t *testing.T) {
+	cliConfig := localMirror(t, plugintest.RealProvider(t, plugintest.LocalModule, plugintest.LocalVersion))
+	home := t.TempDir()
+	// indigo runs indigo in dir and returns its output and the requests
+	// hashicorp/local received, by RPC.
+	indigo := func(dir string, wantOK bool, args ...string) (string, map[string]int) {
+		t.Helper()
+		logFile := filepath.Join(t.TempDir(), "log")
+		cmd := indigoCmd(t, dir, args...)
+		cmd.Env = append(cmd.Env, "TF_CLI_CONFIG_FILE="+cliConfig, "HOME="+home, "INDIGO_LOG=trace", "INDIGO_LOG_PATH="+logFile,
+			"HTTPS_PROXY=http://127.0.0.1:1", "HTTP_PROXY=http://127.0.0.1:1")
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != wantOK {
+			t.Fatalf("indigo %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		log, _ := os.ReadFile(logFile)
+		calls := map[string]int{}
+		for _, m := range received.FindAllStringSubmatch(string(log), -1) {
+			calls[m[1]]++
+		}
+		return string(out), calls
+	}
+	const head = `terraform {
+  required_providers {
+    local = {
+      source = "hashicorp/local"
+    }
+  }
+}
+
+resource "local_file" "a" {
+  filename = "${path.module}/a.txt"
+  content  = "a\n"
+}
+`
+	chain := t.TempDir()
+	main := head + `
+resource "local_file" "b" {
+  filename = "${path.module}/b.txt"
+  content  = "after ${local_file.a.id}\n"
+}
+
+resource "local_file" "c" {
+  filename = "${path.module}/c.txt"
+  content  = "after ${local_file.b.id}\n"
+}
+`
+	if err := os.WriteFile(filepath.Join(chain, "main.tf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	indigo(chain, true, "init")
+	if _, calls := indigo(chain, true, "apply", "-auto-approve"); calls["ValidateResourceTypeConfig"] != 5 {
+		t.Errorf("apply: %d validations reached the provider, want 5 (each in plan; b's and c's again before applying them, with the ids the plan did not know)", calls["ValidateResourceTypeConfig"])
+	}
+	out, calls := indigo(chain, true, "plan", "-detailed-exitcode")
+	if !strings.Contains(out, "No changes") || calls["ValidateResourceTypeConfig"] != 0 {
+		t.Errorf("plan after apply: %d validations reached the provider, want 0\n%s", calls["ValidateResourceTypeConfig"], out)
+	}
+
+	refused := t.TempDir()
+	main = head + `
+resource "local_file" "b" {
+  filename        = "${path.module}/b.txt"
+  content         = "b\n"
+  file_permission = local_file.a.id == "" ? "0644" : "9999"
+}
+`
+	if err := os.WriteFile(filepath.Join(refused, "main.tf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	indigo(refused, true, "init")
+	out, calls = indigo(refused, false, "apply", "-auto-approve")
+	if !strings.Contains(out, "bad mode permission") || !strings.Contains(out, "during ValidateResourceConfig") || calls["ApplyResourceChange"] != 1 {
+		t.Errorf("apply of a permission known only then: want the provider's validation error and a's apply only, got %v\n%s", calls, out)
+	}
+	if _, err := os.Stat(filepath.Join(refused, "b.txt")); !os.IsNotExist(err) {
+		t.Errorf("b.txt, refused by validation, was made: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(refused, "a.txt")); err != nil {
+		t.Errorf("a.txt: %v", err)
+	}
+}
