@@ -389,6 +389,11 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 			}
 		}
 	}
+	// Before anything is recorded (a replaced object deposed): a refused
+	// value leaves the state as it was.
+	if d := r.validateFinal(ar.opCtx, res, addr, inst, unmarkedCfg); d.HasErrors() {
+		return append(diags, d...)
+	}
 	// After Ctrl-C nothing new starts: a change that has not begun to touch
 	// the state or the provider is left for the next run.
 	if ctx.Err() != nil {
@@ -404,9 +409,6 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 		ar.mu.Unlock()
 	}
 	mr := res.Managed
-	if d := r.validateFinal(ar.opCtx, res, addr, inst, unmarkedCfg); d.HasErrors() {
-		return append(diags, d...)
-	}
 	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
 	var imported bool
 	if ch.Importing != nil && prior.IsNull() {

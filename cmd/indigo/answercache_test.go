@@ -237,4 +237,45 @@ resource "local_file" "b" {
 	if _, err := os.Stat(filepath.Join(refused, "a.txt")); err != nil {
 		t.Errorf("a.txt: %v", err)
 	}
+
+	// A replacement made before the old object goes: a refused value
+	// stops it before the old object is deposed, so the state still
+	// holds it as current and the next plan replaces it again.
+	replaced := t.TempDir()
+	write := func(aContent, bContent, perm string) {
+		t.Helper()
+		main := strings.Replace(head, `content  = "a\n"`, `content  = "`+aContent+`"
+  lifecycle {
+    create_before_destroy = true
+  }`, 1) + `
+resource "local_file" "b" {
+  filename        = "${path.module}/b.txt"
+  content         = "` + bContent + `"
+  file_permission = ` + perm + `
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`
+		if err := os.WriteFile(filepath.Join(replaced, "main.tf"), []byte(main), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a", "b", `"0644"`)
+	indigo(replaced, true, "init")
+	indigo(replaced, true, "apply", "-auto-approve")
+	write("a2", "b2", `local_file.a.id == "" ? "0644" : "9999"`)
+	if out, _ := indigo(replaced, false, "apply", "-auto-approve"); !strings.Contains(out, "bad mode permission") {
+		t.Errorf("apply of the replacement: want the provider's validation error\n%s", out)
+	}
+	if b, err := os.ReadFile(filepath.Join(replaced, "b.txt")); err != nil || string(b) != "b" {
+		t.Errorf("b.txt after the refused replacement: %q, %v; want the old content", b, err)
+	}
+	// With a valid permission again, the plan replaces b, the current
+	// object: nothing was deposed.
+	write("a2", "b2", `"0644"`)
+	out, _ = indigo(replaced, true, "plan", "-no-color")
+	if !strings.Contains(out, "local_file.b must be replaced") || strings.Contains(out, "deposed") || !strings.Contains(out, "1 to add, 0 to change, 1 to destroy") {
+		t.Errorf("plan after the refused replacement: want b replaced and nothing deposed\n%s", out)
+	}
 }

@@ -211,7 +211,7 @@ type answerBook struct {
 	answers map[answerID]*answer
 	dirty   bool
 	// replans holds, by answerKey, every plan the provider gave in this
-	// run that may be remembered (planKeys), for the same request asked
+	// run that may be remembered (planKey), for the same request asked
 	// again: apply plans each change again before applying it. Memory
 	// only: nothing of it reaches the file.
 	replans sync.Map
@@ -877,24 +877,16 @@ func (p *Provider) noteRead(req ReadRequest, call readCall, res *readResult, res
 	p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.state, res.private), struct{}{})
 }
 
-// planKey is the key of a plan, or false when the plan may not come from
-// the cache: no cache, an impure provider, a provider configured with
-// unknown values, a create, unknown values, ephemeral values (ctx) or
-// write-only values in the request, or a prior state that ReadResource has
-// not just confirmed.
-func (p *Provider) planKey(ctx context.Context, ls *loadedSchema, req PlanRequest, call planCall) (answerKey, bool) {
-	k, _, keep := p.planKeys(ctx, ls, req, call)
-	return k, keep
-}
-
-// planKeys is the key of a plan and what may be done with it: memo, the
-// answer may be remembered for this run and a repeat of the request
-// answered with it (answerBook.replans); keep, as planKey, it may also come
-// from and go to the cache file. The first needs what makes a plan a pure
-// function of its request (a provider configured with known values, not
-// impure, no ephemeral or write-only value); the second also a prior state
-// ReadResource has just confirmed and no unknown value.
-func (p *Provider) planKeys(ctx context.Context, ls *loadedSchema, req PlanRequest, call planCall) (k answerKey, memo, keep bool) {
+// planKey is the key of a plan and what may be done with its answer.
+// memo: the answer may be remembered for the rest of this run and a repeat
+// of the request answered with it (answerBook.replans); this needs what
+// makes a plan a pure function of its request: a cache, a provider
+// configured with known values, neither it nor the type impure, no
+// ephemeral value (ctx) and no write-only value in the request. keep: the
+// answer may also come from and go to the cache file; this needs, besides,
+// a prior state (not a create) that ReadResource has just confirmed, and
+// no unknown value in the request.
+func (p *Provider) planKey(ctx context.Context, ls *loadedSchema, req PlanRequest, call planCall) (k answerKey, memo, keep bool) {
 	if p.ans.book == nil || p.ans.impure || p.ans.impureTypes[req.TypeName] || p.ans.unsure.Load() || isEphemeral(ctx) {
 		return answerKey{}, false, false
 	}

@@ -600,7 +600,8 @@ func TestAnswerPlanKey(t *testing.T) {
 		if read {
 			p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.prior, req.PriorPrivate), struct{}{})
 		}
-		return p.planKey(context.Background(), ls, req, call)
+		k, _, keep := p.planKey(context.Background(), ls, req, call)
+		return k, keep
 	}
 	p, ls := newProvider(1), schema(1)
 	if _, ok := key(p, ls, base, false); ok {

@@ -487,7 +487,7 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return PlanResponse{Diagnostics: diags}
 	}
-	key, memo, cacheable := p.planKeys(ctx, ls, req, call)
+	key, memo, cacheable := p.planKey(ctx, ls, req, call)
 	if memo {
 		if res, ok := p.replanned(key); ok {
 			if resp, err := planResponse(res, ty); err == nil {

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	vmsgpack "github.com/vmihailenco/msgpack/v5"
 	"github.com/zclconf/go-cty/cty"
@@ -195,10 +196,20 @@ func sortedAttrNames(atys map[string]cty.Type) []string {
 	}
 	names := slices.Sorted(maps.Keys(atys))
 	// The entry holds the map, so its address is not reused while the
-	// entry exists.
-	objectNames.Store(key, attrNames{atys: atys, names: names})
+	// entry exists. Types made along the way (a function's argument, a
+	// dynamic attribute's value) would each add one: past a bound, names
+	// are sorted without being remembered.
+	if objectNamesKept.Add(1) <= maxObjectNames {
+		objectNames.Store(key, attrNames{atys: atys, names: names})
+	}
 	return names
 }
+
+// maxObjectNames bounds objectNames: far more object types than a run's
+// provider schemas hold.
+const maxObjectNames = 4096
+
+var objectNamesKept atomic.Int64
 
 type attrNames struct {
 	atys  map[string]cty.Type
