@@ -175,6 +175,7 @@ func objectValue(obj *state.Object) (cty.Value, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return cty.NilVal, fmt.Errorf("decoding attributes: %w", err)
 	}
+	doc = jsonstate.UnwrapDynamic(doc)
 	var mirror any = map[string]any{}
 	for _, p := range obj.SensitivePaths {
 		doc, mirror = jsonstate.Redact(doc, mirror, p)

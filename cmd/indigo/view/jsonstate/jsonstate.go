@@ -225,7 +225,7 @@ func jsonStateResourceOf(addr config.InstanceAddr, r *state.Resource, obj *state
 		if err != nil {
 			return jr, fmt.Errorf("JSON state view: %s: attributes: %w", addr, err)
 		}
-		values = v
+		values = UnwrapDynamic(v)
 	}
 	var mirror any = map[string]any{}
 	for _, p := range obj.SensitivePaths {
@@ -233,6 +233,55 @@ func jsonStateResourceOf(addr config.InstanceAddr, r *state.Resource, obj *state
 	}
 	jr.Values, jr.SensitiveValues = values, mirror
 	return jr, nil
+}
+
+// UnwrapDynamic replaces, in decoded recorded attributes, each value of an
+// attribute of dynamic type by the value itself: state keeps such values
+// as {"value": V, "type": T} (their type is not in the schema), and
+// views, like Terraform's, show V. A wrapper is an object of exactly those
+// two keys whose type is a type's JSON form; what is inside it is left as
+// it is.
+func UnwrapDynamic(v any) any {
+	switch vv := v.(type) {
+	case map[string]any:
+		if len(vv) == 2 && isTypeJSON(vv["type"]) {
+			if inner, ok := vv["value"]; ok {
+				return inner
+			}
+		}
+		for k, e := range vv {
+			vv[k] = UnwrapDynamic(e)
+		}
+	case []any:
+		for i, e := range vv {
+			vv[i] = UnwrapDynamic(e)
+		}
+	}
+	return v
+}
+
+// isTypeJSON reports whether t has the shape of a type in JSON: a
+// primitive's name, or ["list"|"set"|"map"|"object"|"tuple", ...].
+func isTypeJSON(t any) bool {
+	switch tt := t.(type) {
+	case string:
+		return tt == "string" || tt == "number" || tt == "bool" || tt == "dynamic"
+	case []any:
+		if len(tt) != 2 {
+			return false
+		}
+		switch tt[0] {
+		case "list", "set", "map":
+			return isTypeJSON(tt[1])
+		case "object":
+			_, ok := tt[1].(map[string]any)
+			return ok
+		case "tuple":
+			_, ok := tt[1].([]any)
+			return ok
+		}
+	}
+	return false
 }
 
 // moduleNode returns the node of module m, creating it and its ancestors.

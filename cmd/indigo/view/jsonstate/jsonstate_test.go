@@ -134,6 +134,29 @@ func TestStateJSONShape(t *testing.T) {
 	}
 }
 
+// TestUnwrapDynamic: values of dynamically-typed attributes are shown
+// without the {"value", "type"} wrapper state keeps them in; an object that
+// only looks like one is left alone.
+func TestUnwrapDynamic(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{`{"input":{"value":{"a":"x"},"type":["object",{"a":"string"}]},"id":"i"}`, `{"id":"i","input":{"a":"x"}}`},
+		{`{"l":[{"value":1,"type":"number"}]}`, `{"l":[1]}`},
+		{`{"t":{"value":"x","type":"weird"}}`, `{"t":{"type":"weird","value":"x"}}`},
+		{`{"t":{"value":"x","type":"string","more":1}}`, `{"t":{"more":1,"type":"string","value":"x"}}`},
+		{`{"w":{"value":{"value":"in","type":"string"},"type":["object",{"value":"string","type":"string"}]}}`, `{"w":{"type":"string","value":"in"}}`},
+	}
+	for _, tc := range tests {
+		var doc any
+		if err := json.Unmarshal([]byte(tc.doc), &doc); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(UnwrapDynamic(doc))
+		if string(got) != tc.want {
+			t.Errorf("UnwrapDynamic(%s) = %s, want %s", tc.doc, got, tc.want)
+		}
+	}
+}
+
 func TestRedact(t *testing.T) {
 	tests := []struct {
 		name       string
