@@ -157,7 +157,31 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	// succeed is real.
 	diags = append(diags, r.recordPlacements(opCtx)...)
 	diags = append(diags, r.recordOutputs(opCtx)...)
+	diags = append(diags, r.forgetDataAfterDestroy(opCtx)...)
 	return applyResult{diags: diags, failed: ar.failed}
+}
+
+// forgetDataAfterDestroy removes data sources from the state once a
+// destroy has left no managed object, as Terraform does: what they read is
+// read again by the next plan, and a destroyed configuration leaves an
+// empty state.
+func (r *run) forgetDataAfterDestroy(ctx context.Context) hcl.Diagnostics {
+	ar := r.applying
+	if ar.p.Mode != plan.DestroyMode {
+		return nil
+	}
+	all := ar.rec.State().AllInstances()
+	for _, a := range all {
+		if a.Resource.Mode == config.ManagedMode {
+			return nil
+		}
+	}
+	for _, a := range all {
+		if err := ar.rec.RemoveInstance(ctx, a); err != nil {
+			return hcl.Diagnostics{journalDiag(a, err)}
+		}
+	}
+	return nil
 }
 
 // applyMaker makes the nodes of the apply walk: the same values as the plan
