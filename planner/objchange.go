@@ -295,12 +295,36 @@ func remarks(v cty.Value, b *plugin.Block, cfgMarks []cty.PathValueMarks) []cty.
 			pvm = append(pvm, m)
 		}
 	}
+	if b != nil && len(b.MarksFollow) > 0 {
+		pvm = append(pvm, followed(v, b.MarksFollow, cfgMarks)...)
+	}
 	if b != nil {
 		for _, p := range b.SensitivePaths(v) {
 			pvm = append(pvm, cty.PathValueMarks{Path: p, Marks: sensitiveMarks})
 		}
 	}
 	return pvm
+}
+
+// followed copies the configuration's marks on an attribute to the one the
+// provider copies it into (plugin.Block.MarksFollow): input's onto output.
+func followed(v cty.Value, follow map[string]string, cfgMarks []cty.PathValueMarks) []cty.PathValueMarks {
+	var out []cty.PathValueMarks
+	for dst, src := range follow {
+		for _, m := range cfgMarks {
+			if len(m.Path) == 0 {
+				continue
+			}
+			if step, ok := m.Path[0].(cty.GetAttrStep); !ok || step.Name != src {
+				continue
+			}
+			p := append(cty.Path{cty.GetAttrStep{Name: dst}}, m.Path[1:]...)
+			if _, err := p.Apply(v); err == nil {
+				out = append(out, cty.PathValueMarks{Path: p, Marks: m.Marks})
+			}
+		}
+	}
+	return out
 }
 
 // sensitiveMarks is the mark set of a sensitive value, shared: mark sets

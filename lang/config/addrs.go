@@ -583,14 +583,24 @@ func (p Provider) ForDisplay() string {
 // IsZero reports whether p is unset.
 func (p Provider) IsZero() bool { return p == Provider{} }
 
-// IsBuiltin reports whether p ships inside the indigo binary.
-func (p Provider) IsBuiltin() bool { return p.Hostname == BuiltinHostname && p.Namespace == "builtin" }
+// TerraformProvider is the provider Terraform builds in (terraform_data,
+// terraform_remote_state), which indigo builds in too.
+var TerraformProvider = Provider{Hostname: "terraform.io", Namespace: "builtin", Type: "terraform"}
+
+// IsBuiltin reports whether p ships inside the indigo binary: indigo's own
+// providers and terraform.io/builtin/terraform.
+func (p Provider) IsBuiltin() bool {
+	return p.Hostname == BuiltinHostname && p.Namespace == "builtin" || p == TerraformProvider
+}
 
 // ImpliedProvider returns the source address Terraform and indigo assume for
 // a provider local name with no required_providers entry.
 func ImpliedProvider(localName string) Provider {
-	if localName == BuiltinProvider.Type {
+	switch localName {
+	case BuiltinProvider.Type:
 		return BuiltinProvider
+	case TerraformProvider.Type:
+		return TerraformProvider
 	}
 	return Provider{Hostname: DefaultRegistry, Namespace: "hashicorp", Type: localName}
 }

@@ -26,20 +26,27 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/indigo-cloud/indigo/providers/indigo"
+	"github.com/indigo-cloud/indigo/providers/terraform"
 )
 
 // EnvVar is the environment variable that puts the process in plugin mode:
 // its value is the type name of the built-in provider to serve.
 const EnvVar = "INDIGO_BUILTIN_PROVIDER"
 
-// Namespace is the hostname/namespace part of built-in providers' source
-// addresses: the indigo provider is indigo.dev/builtin/indigo.
+// Namespace is the hostname/namespace part of indigo's own built-in
+// providers' source addresses: the indigo provider is
+// indigo.dev/builtin/indigo.
 const Namespace = "indigo.dev/builtin"
+
+// TerraformNamespace is the hostname/namespace of the provider Terraform
+// builds in, terraform.io/builtin/terraform, which indigo builds in too.
+const TerraformNamespace = "terraform.io/builtin"
 
 // providers maps type names to factories of their protocol-6 servers. It is
 // never written after package initialisation.
 var providers = map[string]func(version string) func() tfprotov6.ProviderServer{
-	indigo.TypeName: indigo.NewProtocol6Server,
+	indigo.TypeName:    indigo.NewProtocol6Server,
+	terraform.TypeName: terraform.NewProtocol6Server,
 }
 
 // Has reports whether typeName is a built-in provider.
@@ -59,8 +66,11 @@ func Types() []string {
 }
 
 // Address is the source address of the built-in provider typeName, such as
-// "indigo.dev/builtin/indigo".
+// "indigo.dev/builtin/indigo" or "terraform.io/builtin/terraform".
 func Address(typeName string) string {
+	if typeName == terraform.TypeName {
+		return TerraformNamespace + "/" + typeName
+	}
 	return Namespace + "/" + typeName
 }
 

@@ -76,11 +76,14 @@ func TestRegistry(t *testing.T) {
 	if !builtin.Has("indigo") || builtin.Has("aws") {
 		t.Errorf("Has: indigo=%v aws=%v", builtin.Has("indigo"), builtin.Has("aws"))
 	}
-	if got := builtin.Types(); !slices.Equal(got, []string{"indigo"}) {
+	if got := builtin.Types(); !slices.Equal(got, []string{"indigo", "terraform"}) {
 		t.Errorf("Types() = %v", got)
 	}
 	if got := builtin.Address("indigo"); got != "indigo.dev/builtin/indigo" {
 		t.Errorf("Address = %s", got)
+	}
+	if got := builtin.Address("terraform"); got != "terraform.io/builtin/terraform" {
+		t.Errorf("Address(terraform) = %s", got)
 	}
 	if _, err := builtin.Command("aws"); err == nil || !strings.Contains(err.Error(), `"aws" is not a built-in provider`) {
 		t.Errorf("Command(aws) error = %v", err)

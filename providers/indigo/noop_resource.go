@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/dynamicplanmodifier"
@@ -16,14 +17,36 @@ import (
 
 // noopResource is indigo_noop: state only, like terraform_data. It is what
 // engine benchmarks create by the ten thousand, so it does no I/O at all.
-type noopResource struct{}
+// The built-in terraform provider serves the same resource as
+// terraform_data (StateOnlyResource).
+type noopResource struct {
+	// suffix follows the provider's type name in the resource's: "_noop".
+	suffix string
+}
 
-var _ resource.ResourceWithModifyPlan = noopResource{}
+var (
+	_ resource.ResourceWithModifyPlan  = noopResource{}
+	_ resource.ResourceWithImportState = noopResource{}
+)
 
-func newNoopResource() resource.Resource { return noopResource{} }
+func newNoopResource() resource.Resource { return noopResource{suffix: "_noop"} }
 
-func (noopResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_noop"
+// StateOnlyResource returns a factory of the state-only resource indigo_noop
+// is, named PROVIDER+suffix: the terraform provider's terraform_data. Serve
+// it through StateOnlyServer so its hot calls skip the framework.
+func StateOnlyResource(suffix string) func() resource.Resource {
+	return func() resource.Resource { return noopResource{suffix: suffix} }
+}
+
+func (r noopResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + r.suffix
+}
+
+// ImportState takes the import ID as the id; input, output and
+// triggers_replace stay null until the configuration sets them (the plan
+// after the import shows them as an update).
+func (noopResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
 }
 
 func (noopResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -71,7 +94,7 @@ func (noopResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest
 func withOutput(v tftypes.Value, id *string, diags *diag.Diagnostics) tftypes.Value {
 	var attrs map[string]tftypes.Value
 	if err := v.As(&attrs); err != nil {
-		diags.AddError("Unexpected indigo_noop value", err.Error())
+		diags.AddError("Unexpected value of a state-only resource", err.Error())
 		return v
 	}
 	attrs["output"] = attrs["input"]

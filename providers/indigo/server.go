@@ -11,8 +11,8 @@ import (
 
 const noopTypeName = TypeName + "_noop"
 
-// noopType is indigo_noop's object type; TestNoopTypeMatchesSchema keeps it
-// equal to the schema's.
+// noopType is indigo_noop's object type (terraform_data's too);
+// TestNoopTypeMatchesSchema keeps it equal to the schema's.
 var noopType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 	"id":               tftypes.String,
 	"triggers_replace": tftypes.DynamicPseudoType,
@@ -33,14 +33,23 @@ var noopType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 // dominate the 10,000-resource engine benchmarks this resource exists for.
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return &server{ProviderServer: providerserver.NewProtocol6(New(version)())()}
+		return StateOnlyServer(noopTypeName, providerserver.NewProtocol6(New(version)())())
 	}
 }
 
-// server answers indigo_noop's hot calls and hands everything else to the
-// framework.
+// StateOnlyServer wraps a provider's protocol-6 server so that the hot calls
+// of its resource typeName, made with StateOnlyResource, are answered on raw
+// values as indigo_noop's are.
+func StateOnlyServer(typeName string, next tfprotov6.ProviderServer) tfprotov6.ProviderServer {
+	return &server{ProviderServer: next, fast: typeName}
+}
+
+// server answers a state-only resource's hot calls and hands everything
+// else to the framework.
 type server struct {
 	tfprotov6.ProviderServer
+	// fast is the state-only resource's type name: indigo_noop.
+	fast string
 }
 
 func errorDiag(summary string, err error) []*tfprotov6.Diagnostic {
@@ -48,28 +57,28 @@ func errorDiag(summary string, err error) []*tfprotov6.Diagnostic {
 }
 
 // noopAttrs decodes a DynamicValue of indigo_noop; a missing value is null.
-func noopAttrs(dv *tfprotov6.DynamicValue) (map[string]tftypes.Value, error) {
+func (s *server) noopAttrs(dv *tfprotov6.DynamicValue) (map[string]tftypes.Value, error) {
 	if dv == nil {
 		return nil, nil
 	}
 	v, err := dv.Unmarshal(noopType)
 	if err != nil {
-		return nil, fmt.Errorf("decoding an indigo_noop value: %w", err)
+		return nil, fmt.Errorf("decoding a %s value: %w", s.fast, err)
 	}
 	if v.IsNull() {
 		return nil, nil
 	}
 	var attrs map[string]tftypes.Value
 	if err := v.As(&attrs); err != nil {
-		return nil, fmt.Errorf("decoding an indigo_noop value: %w", err)
+		return nil, fmt.Errorf("decoding a %s value: %w", s.fast, err)
 	}
 	return attrs, nil
 }
 
-func encodeNoop(attrs map[string]tftypes.Value) (*tfprotov6.DynamicValue, error) {
+func (s *server) encodeNoop(attrs map[string]tftypes.Value) (*tfprotov6.DynamicValue, error) {
 	dv, err := tfprotov6.NewDynamicValue(noopType, tftypes.NewValue(noopType, attrs))
 	if err != nil {
-		return nil, fmt.Errorf("encoding an indigo_noop value: %w", err)
+		return nil, fmt.Errorf("encoding a %s value: %w", s.fast, err)
 	}
 	return &dv, nil
 }
@@ -77,7 +86,7 @@ func encodeNoop(attrs map[string]tftypes.Value) (*tfprotov6.DynamicValue, error)
 // UpgradeResourceState decodes indigo_noop state from the JSON that state
 // files hold; there is only schema version 0, so nothing changes.
 func (s *server) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	if req.TypeName != noopTypeName || req.Version != 0 || req.RawState == nil {
+	if req.TypeName != s.fast || req.Version != 0 || req.RawState == nil {
 		return s.ProviderServer.UpgradeResourceState(ctx, req)
 	}
 	resp := &tfprotov6.UpgradeResourceStateResponse{}
@@ -85,12 +94,12 @@ func (s *server) UpgradeResourceState(ctx context.Context, req *tfprotov6.Upgrad
 		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
 	})
 	if err != nil {
-		resp.Diagnostics = errorDiag("Unable to read indigo_noop state", err)
+		resp.Diagnostics = errorDiag("Unable to read "+s.fast, err)
 		return resp, nil
 	}
 	dv, err := tfprotov6.NewDynamicValue(noopType, v)
 	if err != nil {
-		resp.Diagnostics = errorDiag("Unable to read indigo_noop state", err)
+		resp.Diagnostics = errorDiag("Unable to read "+s.fast, err)
 		return resp, nil
 	}
 	resp.UpgradedState = &dv
@@ -99,7 +108,7 @@ func (s *server) UpgradeResourceState(ctx context.Context, req *tfprotov6.Upgrad
 
 // ReadResource returns indigo_noop's state as it is: it exists only there.
 func (s *server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	if req.TypeName != noopTypeName {
+	if req.TypeName != s.fast {
 		return s.ProviderServer.ReadResource(ctx, req)
 	}
 	return &tfprotov6.ReadResourceResponse{NewState: req.CurrentState, Private: req.Private}, nil
@@ -108,22 +117,22 @@ func (s *server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRe
 // PlanResourceChange plans output as input, keeps the id of an existing
 // resource, and asks for a replacement when triggers_replace changes.
 func (s *server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	if req.TypeName != noopTypeName {
+	if req.TypeName != s.fast {
 		return s.ProviderServer.PlanResourceChange(ctx, req)
 	}
 	resp := &tfprotov6.PlanResourceChangeResponse{PlannedPrivate: req.PriorPrivate}
-	proposed, err := noopAttrs(req.ProposedNewState)
+	proposed, err := s.noopAttrs(req.ProposedNewState)
 	if err != nil {
-		resp.Diagnostics = errorDiag("Unable to plan indigo_noop", err)
+		resp.Diagnostics = errorDiag("Unable to plan "+s.fast, err)
 		return resp, nil
 	}
 	if proposed == nil { // destroy
 		resp.PlannedState = req.ProposedNewState
 		return resp, nil
 	}
-	prior, err := noopAttrs(req.PriorState)
+	prior, err := s.noopAttrs(req.PriorState)
 	if err != nil {
-		resp.Diagnostics = errorDiag("Unable to plan indigo_noop", err)
+		resp.Diagnostics = errorDiag("Unable to plan "+s.fast, err)
 		return resp, nil
 	}
 	proposed["output"] = proposed["input"]
@@ -135,8 +144,8 @@ func (s *server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanReso
 			resp.RequiresReplace = []*tftypes.AttributePath{tftypes.NewAttributePath().WithAttributeName("triggers_replace")}
 		}
 	}
-	if resp.PlannedState, err = encodeNoop(proposed); err != nil {
-		resp.Diagnostics = errorDiag("Unable to plan indigo_noop", err)
+	if resp.PlannedState, err = s.encodeNoop(proposed); err != nil {
+		resp.Diagnostics = errorDiag("Unable to plan "+s.fast, err)
 	}
 	return resp, nil
 }
@@ -144,13 +153,13 @@ func (s *server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanReso
 // ApplyResourceChange gives a new indigo_noop its id and output; an update
 // takes the plan as it is, a delete has nothing to do.
 func (s *server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	if req.TypeName != noopTypeName {
+	if req.TypeName != s.fast {
 		return s.ProviderServer.ApplyResourceChange(ctx, req)
 	}
 	resp := &tfprotov6.ApplyResourceChangeResponse{Private: req.PlannedPrivate}
-	planned, err := noopAttrs(req.PlannedState)
+	planned, err := s.noopAttrs(req.PlannedState)
 	if err != nil {
-		resp.Diagnostics = errorDiag("Unable to apply indigo_noop", err)
+		resp.Diagnostics = errorDiag("Unable to apply "+s.fast, err)
 		return resp, nil
 	}
 	if planned == nil { // delete
@@ -161,13 +170,13 @@ func (s *server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyRe
 	if !planned["id"].IsKnown() || planned["id"].IsNull() {
 		id, err := newUUID()
 		if err != nil {
-			resp.Diagnostics = errorDiag("Unable to create indigo_noop", err)
+			resp.Diagnostics = errorDiag("Unable to create "+s.fast, err)
 			return resp, nil
 		}
 		planned["id"] = tftypes.NewValue(tftypes.String, id)
 	}
-	if resp.NewState, err = encodeNoop(planned); err != nil {
-		resp.Diagnostics = errorDiag("Unable to apply indigo_noop", err)
+	if resp.NewState, err = s.encodeNoop(planned); err != nil {
+		resp.Diagnostics = errorDiag("Unable to apply "+s.fast, err)
 	}
 	return resp, nil
 }

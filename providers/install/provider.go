@@ -22,6 +22,10 @@ const BuiltinNamespace = "builtin"
 // starts it by re-executing itself.
 var Builtin = Provider{Hostname: BuiltinHost, Namespace: BuiltinNamespace, Type: "indigo"}
 
+// BuiltinTerraform is the provider Terraform builds in, which indigo builds
+// in too: terraform.io/builtin/terraform.
+var BuiltinTerraform = Provider{Hostname: "terraform.io", Namespace: BuiltinNamespace, Type: "terraform"}
+
 // Provider is a provider source address, HOSTNAME/NAMESPACE/TYPE, in its
 // normalised form (lower case, hostname in its comparison form). It is
 // comparable and used as a map key.
@@ -66,7 +70,7 @@ func (p Provider) IsZero() bool { return p == Provider{} }
 // IsBuiltin reports whether p ships inside the indigo binary and so is never
 // installed, locked or searched for.
 func (p Provider) IsBuiltin() bool {
-	return p.Hostname == BuiltinHost && p.Namespace == BuiltinNamespace
+	return p.Hostname == BuiltinHost && p.Namespace == BuiltinNamespace || p == BuiltinTerraform
 }
 
 // IsBuiltin reports whether p ships inside the indigo binary.
@@ -77,8 +81,11 @@ func IsBuiltin(p Provider) bool { return p.IsBuiltin() }
 // otherwise registry.terraform.io/hashicorp/NAME, as Terraform assumes.
 func ImpliedProvider(localName string) Provider {
 	name := strings.ToLower(localName)
-	if name == Builtin.Type {
+	switch name {
+	case Builtin.Type:
 		return Builtin
+	case BuiltinTerraform.Type:
+		return BuiltinTerraform
 	}
 	return Provider{Hostname: DefaultRegistryHost, Namespace: "hashicorp", Type: name}
 }

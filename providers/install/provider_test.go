@@ -49,8 +49,11 @@ func TestBuiltin(t *testing.T) {
 	if !IsBuiltin(ImpliedProvider("indigo")) || !IsBuiltin(MustParseProvider("indigo")) {
 		t.Error("the local name indigo must map to the built-in provider")
 	}
-	if IsBuiltin(ImpliedProvider("aws")) || IsBuiltin(MustParseProvider("indigo.dev/acme/indigo")) {
-		t.Error("only indigo.dev/builtin/* is built in")
+	if ImpliedProvider("terraform") != MustParseProvider("terraform.io/builtin/terraform") || !IsBuiltin(MustParseProvider("terraform")) {
+		t.Error("the local name terraform must map to the provider Terraform builds in, which indigo builds in")
+	}
+	if IsBuiltin(ImpliedProvider("aws")) || IsBuiltin(MustParseProvider("indigo.dev/acme/indigo")) || IsBuiltin(MustParseProvider("terraform.io/builtin/other")) {
+		t.Error("only indigo.dev/builtin/* and terraform.io/builtin/terraform are built in")
 	}
 	if ImpliedProvider("AWS") != MustParseProvider("registry.terraform.io/hashicorp/aws") {
 		t.Error("implied providers are in the hashicorp namespace of the default registry")

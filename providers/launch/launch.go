@@ -65,7 +65,7 @@ func (l *Launcher) Start(ctx context.Context, addr config.Provider) (*plugin.Pro
 	var cmd *exec.Cmd
 	var key string
 	if addr.IsBuiltin() {
-		if !builtin.Has(addr.Type) {
+		if !builtin.Has(addr.Type) || builtin.Address(addr.Type) != addr.String() {
 			return nil, fmt.Errorf("indigo has no built-in provider %q (built-in: %v)", addr.Type, builtin.Types())
 		}
 		c, err := builtin.Command(addr.Type)

@@ -50,6 +50,9 @@ func TestBuiltinProviderAndSchemaCache(t *testing.T) {
 	if _, err := l.Start(context.Background(), config.Provider{Hostname: config.BuiltinHostname, Namespace: "builtin", Type: "nosuch"}); err == nil {
 		t.Fatal("an unknown built-in provider must be refused")
 	}
+	if _, err := l.Start(context.Background(), config.Provider{Hostname: config.BuiltinHostname, Namespace: "builtin", Type: "terraform"}); err == nil {
+		t.Fatal("the terraform provider under indigo's hostname must be refused: it is terraform.io/builtin/terraform")
+	}
 	if _, err := l.Start(context.Background(), config.ImpliedProvider("aws")); err == nil {
 		t.Fatal("a provider that is not installed must be refused with advice")
 	}

@@ -78,6 +78,7 @@ func (c *protocol5) parseSchema(raw []byte) (*Schema, Diagnostics, error) {
 		if err != nil {
 			return nil, diags, fmt.Errorf("schema of resource type %s: %w", name, err)
 		}
+		noteCopies(name, b)
 		s.Resources[name] = ResourceSchema{Version: rs.GetVersion(), Block: b}
 	}
 	for name, ds := range resp.GetDataSourceSchemas() {
@@ -85,6 +86,7 @@ func (c *protocol5) parseSchema(raw []byte) (*Schema, Diagnostics, error) {
 		if err != nil {
 			return nil, diags, fmt.Errorf("schema of data source %s: %w", name, err)
 		}
+		noteListedKeys(name, b)
 		s.DataSources[name] = ResourceSchema{Version: ds.GetVersion(), Block: b}
 	}
 	if s.Functions, err = functions5(resp.GetFunctions()); err != nil {

@@ -76,6 +76,7 @@ func (c *protocol6) parseSchema(raw []byte) (*Schema, Diagnostics, error) {
 		if err != nil {
 			return nil, diags, fmt.Errorf("schema of resource type %s: %w", name, err)
 		}
+		noteCopies(name, b)
 		s.Resources[name] = ResourceSchema{Version: rs.GetVersion(), Block: b}
 	}
 	for name, ds := range resp.GetDataSourceSchemas() {
@@ -83,6 +84,7 @@ func (c *protocol6) parseSchema(raw []byte) (*Schema, Diagnostics, error) {
 		if err != nil {
 			return nil, diags, fmt.Errorf("schema of data source %s: %w", name, err)
 		}
+		noteListedKeys(name, b)
 		s.DataSources[name] = ResourceSchema{Version: ds.GetVersion(), Block: b}
 	}
 	if s.Functions, err = functions6(resp.GetFunctions()); err != nil {

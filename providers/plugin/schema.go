@@ -61,6 +61,18 @@ type Block struct {
 	BlockTypes  map[string]*NestedBlock
 	Description string
 	Deprecated  bool
+	// SensitiveKeys maps an attribute holding an object to the attribute
+	// (a list of strings) naming which of its keys are sensitive. The
+	// protocol cannot mark part of a value, so terraform_remote_state lists
+	// the outputs its state marks sensitive: {"outputs": "sensitive_outputs"}.
+	// SensitivePaths includes those keys' paths.
+	SensitiveKeys map[string]string
+	// MarksFollow maps an attribute to the one whose value the provider
+	// copies into it: terraform_data's and indigo_noop's output is their
+	// input, so {"output": "input"}. What marks the configuration puts on
+	// the source (sensitive, ephemeral) the caller puts on the copy too, or
+	// a sensitive input would come back in clear as output.
+	MarksFollow map[string]string
 
 	derived atomic.Pointer[blockDerived]
 }
@@ -324,6 +336,9 @@ func (b *Block) sensitivePaths(v cty.Value, path cty.Path, out *[]cty.Path) {
 	if v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() {
 		return
 	}
+	for obj, list := range b.SensitiveKeys {
+		listedKeys(v, obj, list, path, out)
+	}
 	for name, a := range b.Attributes {
 		// Most attributes are neither sensitive nor hold any: no path.
 		if !a.Sensitive && (a.NestedType == nil || !a.NestedType.containsSensitive()) || !v.Type().HasAttribute(name) {
@@ -348,6 +363,49 @@ func (b *Block) sensitivePaths(v cty.Value, path cty.Path, out *[]cty.Path) {
 		default:
 			eachElement(bv, p, func(ev cty.Value, ep cty.Path) { nb.Block.sensitivePaths(ev, ep, out) })
 		}
+	}
+}
+
+// noteListedKeys sets SensitiveKeys on the schema of a data source that
+// lists its sensitive keys: terraform_remote_state, whose outputs are marked
+// as the state it reads marks them.
+func noteListedKeys(typeName string, b *Block) {
+	if typeName != "terraform_remote_state" || b == nil {
+		return
+	}
+	out, list := b.Attributes["outputs"], b.Attributes["sensitive_outputs"]
+	if out != nil && list != nil && out.Computed && list.Computed && list.Type.Equals(cty.List(cty.String)) {
+		b.SensitiveKeys = map[string]string{"outputs": "sensitive_outputs"}
+	}
+}
+
+// noteCopies sets MarksFollow on the schema of a resource type whose
+// output is its input (terraform_data, indigo_noop).
+func noteCopies(typeName string, b *Block) {
+	if typeName != "terraform_data" && typeName != "indigo_noop" || b == nil {
+		return
+	}
+	if in, out := b.Attributes["input"], b.Attributes["output"]; in != nil && out != nil && out.Computed && !out.Optional {
+		b.MarksFollow = map[string]string{"output": "input"}
+	}
+}
+
+// listedKeys adds the paths of v.obj's keys that v.list names.
+func listedKeys(v cty.Value, obj, list string, path cty.Path, out *[]cty.Path) {
+	ty := v.Type()
+	if !ty.HasAttribute(obj) || !ty.HasAttribute(list) {
+		return
+	}
+	o, names := v.GetAttr(obj), v.GetAttr(list)
+	if o.IsNull() || !o.IsKnown() || !o.Type().IsObjectType() || names.IsNull() || !names.IsKnown() || !names.CanIterateElements() {
+		return
+	}
+	for it := names.ElementIterator(); it.Next(); {
+		_, n := it.Element()
+		if !n.IsKnown() || n.IsNull() || n.Type() != cty.String || !o.Type().HasAttribute(n.AsString()) {
+			continue
+		}
+		*out = append(*out, appendPath(appendPath(path, cty.GetAttrStep{Name: obj}), cty.GetAttrStep{Name: n.AsString()}))
 	}
 }
 
@@ -404,6 +462,9 @@ func appendPath(path cty.Path, step cty.PathStep) cty.Path {
 }
 
 func (b *Block) containsSensitive() bool {
+	if len(b.SensitiveKeys) > 0 {
+		return true
+	}
 	for _, a := range b.Attributes {
 		if a.Sensitive || (a.NestedType != nil && a.NestedType.containsSensitive()) {
 			return true
