@@ -34,7 +34,7 @@ func newReplaceableMock() *mockprovider.Mock {
 // without it: directly (a on b), through a resource and a local (e on c on
 // d, d saying false), across a module boundary (f on module.m's b, j by
 // depends_on the module) and through a data source (i on h on g). plain
-// depends on nothing and is replaced destroy-first.
+// depends on nothing and x only on b: both are replaced destroy-first.
 const cbdChains = `
 provider "mock" {}
 
@@ -50,6 +50,9 @@ resource "mock_thing" "a" {
   lifecycle {
     create_before_destroy = true
   }
+}
+resource "mock_thing" "x" {
+  dep = mock_thing.b.id
 }
 
 resource "mock_thing" "d" {
@@ -166,8 +169,10 @@ func TestCreateBeforeDestroyPropagatesToDependencies(t *testing.T) {
 			t.Errorf("%s: the state does not record the create_before_destroy its dependent forces", addr)
 		}
 	}
-	if recorded(st, "mock_thing.plain") {
-		t.Errorf("mock_thing.plain: create_before_destroy recorded, but nothing asks for it")
+	for _, addr := range []string{"mock_thing.plain", "mock_thing.x"} {
+		if recorded(st, addr) {
+			t.Errorf("%s: create_before_destroy recorded, but nothing asks for it", addr)
+		}
 	}
 
 	p := e.plan(planner.Options{Vars: map[string]cty.Value{"v": cty.StringVal("2")}})
@@ -178,8 +183,10 @@ func TestCreateBeforeDestroyPropagatesToDependencies(t *testing.T) {
 			t.Errorf("%s: %v, want create then delete (all %v)", addr, got[addr], got)
 		}
 	}
-	if got["mock_thing.plain"] != plan.DeleteThenCreate {
-		t.Errorf("mock_thing.plain: %v, want delete then create", got["mock_thing.plain"])
+	for _, addr := range []string{"mock_thing.plain", "mock_thing.x"} {
+		if got[addr] != plan.DeleteThenCreate {
+			t.Errorf("%s: %v, want delete then create", addr, got[addr])
+		}
 	}
 	if c := p.Change(mustAddr(t, "mock_thing.d")); c == nil || !c.CreateBeforeDestroy {
 		t.Errorf("mock_thing.d: the change does not say create_before_destroy: %+v", c)
@@ -211,8 +218,13 @@ func TestCreateBeforeDestroyPropagatesToDependencies(t *testing.T) {
 			t.Errorf("the old %s is deleted before the old %s: %q", dependency, dependent, calls)
 		}
 	}
-	if n := len(mock.Objects("")); n != 11 {
-		t.Errorf("the cloud holds %d objects after the replacements, want 11", n)
+	// x, destroy-first, depends on b, create-first: x's old object goes
+	// before its new one, made after the new b and before the old b goes.
+	if !before(calls, "delete mock_thing.x", "create mock_thing.x") || !before(calls, "create mock_thing.b", "create mock_thing.x") || !before(calls, "create mock_thing.x", "delete mock_thing.b") {
+		t.Errorf("mock_thing.x is not replaced between the new and the old mock_thing.b: %q", calls)
+	}
+	if n := len(mock.Objects("")); n != 12 {
+		t.Errorf("the cloud holds %d objects after the replacements, want 12", n)
 	}
 	if p := e.plan(planner.Options{Vars: map[string]cty.Value{"v": cty.StringVal("2")}}); p.Changed() {
 		t.Errorf("a plan after the apply has changes: %v", actions(p))
@@ -276,5 +288,12 @@ resource "mock_user" "a" {
 	calls := applyCalls(mock, skip)
 	if want := "update mock_user.a, delete mock_thing.b[1]"; strings.Join(calls, ", ") != want {
 		t.Errorf("applies %q, want %q", calls, want)
+	}
+	// b[0], unchanged, records that nothing forces the setting now.
+	m = e.open()
+	obj = m.State().ResourceInstance(mustAddr(t, "mock_thing.b[0]"))
+	m.Close(context.Background())
+	if obj == nil || obj.CreateBeforeDestroy {
+		t.Errorf("mock_thing.b[0] still records create_before_destroy: %+v", obj)
 	}
 }

@@ -534,7 +534,8 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		return diags
 	}
 	mr := res.Managed
-	cbd := r.cbd[keyResource(c.Path, res.Addr())]
+	key := keyResource(c.Path, res.Addr())
+	cbd := r.cbd[key]
 	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
 	if unmarkedPrior == cty.NilVal {
 		unmarkedPrior, _ = prior.UnmarkDeep()
@@ -548,7 +549,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Type: ty, SchemaVersion: schema.Version,
 		Before: prior, RequiredReplace: requires, Private: private,
 		CreateBeforeDestroy: cbd, Site: r.siteOf(c, res),
-		Dependencies: r.deps[keyResource(c.Path, res.Addr())],
+		Dependencies: r.deps[key],
 	}
 	switch {
 	case prior.IsNull():
