@@ -239,18 +239,31 @@ func (r *run) wireDestroyEdges(g *dag) hcl.Diagnostics {
 		}
 		cbd, dtc := false, false
 		for _, ch := range chs {
-			switch ch.Action {
-			case plan.CreateThenDelete:
+			switch {
+			case ch.Action == plan.CreateThenDelete:
 				cbd = true
-			case plan.DeleteThenCreate:
+			case ch.Action == plan.DeleteThenCreate:
 				dtc = true
+			case ch.Action == plan.Delete && ch.CreateBeforeDestroy:
+				// The state records create_before_destroy (its own or a
+				// dependent's): as in a replacement, the old object goes
+				// after its dependents have their new objects.
+				cbd = true
 			}
 		}
 		if dtc {
+			// One deletion node per resource: its replacements go first.
+			cbd = false
 			g.dependOn(key, dkey)
 		}
 		if cbd {
 			g.dependOn(dkey, key)
+			// The module is done when its new objects are: what waits
+			// for it (depends_on a module) is a dependent whose new
+			// object the old ones outlive.
+			if close := g.nodes[keyClose(chs[0].Addr.Module.Static())]; close != nil {
+				delete(close.deps, dkey)
+			}
 		}
 		for _, dep := range dependents[key] {
 			ddep := "destroy " + strings.TrimPrefix(dep, "resource ")
@@ -359,10 +372,13 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 			}
 			return d
 		}
-		if obj := r.prior.ResourceInstance(addr); obj != nil && obj.ProviderKey != ch.Provider.Key {
+		if obj := r.prior.ResourceInstance(addr); obj != nil && (obj.ProviderKey != ch.Provider.Key || obj.CreateBeforeDestroy != ch.CreateBeforeDestroy) {
 			// An object recorded before its provider had for_each, now
-			// chosen by one of its instances: record which one.
+			// chosen by one of its instances: record which one. Or one
+			// whose create_before_destroy changed (a dependent's lifecycle
+			// forces it now): record it, a later deletion is ordered by it.
 			adopted := *obj
+			adopted.CreateBeforeDestroy = ch.CreateBeforeDestroy
 			if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, &adopted); err != nil {
 				return hcl.Diagnostics{journalDiag(addr, err)}
 			}

@@ -45,6 +45,9 @@ type graphBuilder struct {
 	// resourceDeps are the resources each resource node depends on
 	// (directly, or through values that are not resources), by node key.
 	resourceDeps map[string][]config.AbsResource
+	// ownCBD holds the resource node keys whose own lifecycle sets
+	// create_before_destroy.
+	ownCBD map[string]bool
 }
 
 // refKeys returns the node keys an expression's traversals refer to, seen
@@ -335,6 +338,12 @@ func (b *graphBuilder) addModule(c *config.Config, mk nodeMaker) {
 		}
 		b.resourceProviders[key] = prov
 		b.resourceAddrs[key] = config.AbsResource{Module: p.UnkeyedInstance(), Resource: res.Addr()}
+		if res.Managed != nil && res.Managed.CreateBeforeDestroy {
+			if b.ownCBD == nil {
+				b.ownCBD = map[string]bool{}
+			}
+			b.ownCBD[key] = true
+		}
 		b.g.add(key, res.DeclRange, mk.resource(c, res, prov))
 		member(key)
 		b.addProvider(prov, b.r.providerDecl(prov), mk)
@@ -486,6 +495,32 @@ func (b *graphBuilder) computeResourceDeps() {
 			}
 		}
 	}
+}
+
+// effectiveCBD returns the resource node keys replaced create-before-destroy:
+// those whose lifecycle says so and everything they depend on, through any
+// chain of resources (data sources included), locals and modules. A
+// dependency replaced destroy-first under a create-first dependent cannot
+// be ordered: its old object must outlive the dependent's old object,
+// which outlives the dependent's new one, which needs the dependency's new
+// one. So the setting spreads down, whatever the dependency's own
+// lifecycle says.
+func (b *graphBuilder) effectiveCBD() map[string]bool {
+	out := make(map[string]bool, len(b.ownCBD))
+	var mark func(key string)
+	mark = func(key string) {
+		if out[key] {
+			return
+		}
+		out[key] = true
+		for _, dep := range b.resourceDeps[key] {
+			mark(keyResource(dep.Module.Static(), dep.Resource))
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(b.ownCBD)) {
+		mark(key)
+	}
+	return out
 }
 
 func isResourceKey(k string) bool { return len(k) > 9 && k[:9] == "resource " }

@@ -181,7 +181,8 @@ func ImportResource(ctx context.Context, cfg *config.Config, addr config.Instanc
 	if d.HasErrors() {
 		return diags
 	}
-	ch := &plan.ResourceChange{Addr: addr, Provider: prov, Site: r.siteOf(c, res), Dependencies: r.deps[keyResource(addr.Module.Static(), addr.Resource)]}
+	key := keyResource(addr.Module.Static(), addr.Resource)
+	ch := &plan.ResourceChange{Addr: addr, Provider: prov, Site: r.siteOf(c, res), Dependencies: r.deps[key], CreateBeforeDestroy: r.cbd[key]}
 	if err := rec.SetObject(ctx, addr, "", prov, r.stateObject(v, private, schema, ch, nil)); err != nil {
 		diags = append(diags, journalDiag(addr, err))
 	}

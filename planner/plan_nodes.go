@@ -534,6 +534,8 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		return diags
 	}
 	mr := res.Managed
+	key := keyResource(c.Path, res.Addr())
+	cbd := r.cbd[key]
 	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
 	if unmarkedPrior == cty.NilVal {
 		unmarkedPrior, _ = prior.UnmarkDeep()
@@ -546,8 +548,8 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	change := &plan.ResourceChange{
 		Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Type: ty, SchemaVersion: schema.Version,
 		Before: prior, RequiredReplace: requires, Private: private,
-		CreateBeforeDestroy: mr.CreateBeforeDestroy, Site: r.siteOf(c, res),
-		Dependencies: r.deps[keyResource(c.Path, res.Addr())],
+		CreateBeforeDestroy: cbd, Site: r.siteOf(c, res),
+		Dependencies: r.deps[key],
 	}
 	switch {
 	case prior.IsNull():
@@ -572,7 +574,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		change.Action = plan.Update
 	}
 	if change.Action.IsReplace() {
-		if mr.CreateBeforeDestroy {
+		if cbd {
 			change.Action = plan.CreateThenDelete
 		}
 		// Plan the new object as a create.
@@ -690,8 +692,11 @@ func (r *run) recordDelete(addr config.InstanceAddr, prov config.ProviderConfigA
 	ch := &plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Action: plan.Delete, Reason: reason, Type: ty, SchemaVersion: schema.Version, Before: prior, After: cty.NullVal(ty), Private: private}
 	if obj != nil {
 		ch.Dependencies = obj.Dependencies
-		ch.CreateBeforeDestroy = obj.CreateBeforeDestroy
 		ch.Site = obj.Site
+		// The state's setting, or a dependent's in the configuration
+		// (which may be new): the deletion waits for the dependents'
+		// changes.
+		ch.CreateBeforeDestroy = obj.CreateBeforeDestroy || r.cbd[keyResource(addr.Module.Static(), addr.Resource)]
 	}
 	r.recordChange(ch)
 	return nil

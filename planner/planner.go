@@ -85,6 +85,7 @@ func (r *run) buildGraph(mk nodeMaker) (*dag, hcl.Diagnostics) {
 	b.build(mk)
 	b.wireEphemeralCloses()
 	r.deps = b.resourceDeps
+	r.cbd = b.effectiveCBD()
 	if len(r.opts.Targets) > 0 {
 		b.diags = append(b.diags, r.applyTargets(b)...)
 	}

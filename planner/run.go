@@ -143,6 +143,10 @@ type run struct {
 	// deps are, by resource node key, the resources each resource depends
 	// on.
 	deps map[string][]config.AbsResource
+	// cbd holds, by resource node key, the resources replaced
+	// create-before-destroy: set in their lifecycle or forced by a
+	// dependent's (see effectiveCBD).
+	cbd map[string]bool
 	// realisations say how each component was realised, by its address.
 	realisations realisations
 	// fixed, during an apply, holds the plan's placements, which the apply

@@ -120,8 +120,9 @@ type Object struct {
 	// it was last applied (not the transitive closure: the planner derives
 	// that from the graph, and storing it would make state size quadratic).
 	Dependencies []config.AbsResource
-	// CreateBeforeDestroy records the lifecycle setting in force when the
-	// object was applied, so an orphan is replaced in the same order.
+	// CreateBeforeDestroy records the create_before_destroy in force when
+	// the object was applied, its own or forced by a dependent's, so an
+	// orphan is deleted in the same order (after its dependents change).
 	CreateBeforeDestroy bool
 	// Site is the name of the site the object was placed on, or "" when the
 	// object is not part of a placed component.

@@ -187,7 +187,9 @@ type ResourceChange struct {
 	// Dependencies are the resources this one depends on, for the apply's
 	// ordering and for the state.
 	Dependencies []config.AbsResource
-	// CreateBeforeDestroy records the lifecycle setting for the apply.
+	// CreateBeforeDestroy is the create_before_destroy in force: the
+	// resource's own lifecycle setting or one forced by a dependent's (for
+	// a deletion, the state's). The apply orders by it and records it.
 	CreateBeforeDestroy bool
 }
 

@@ -13,7 +13,8 @@
 // is the provider of site alpha, and FailCreate("alpha", "mock_vm", ...)
 // makes every create of a mock_vm there fail. PlanResourceChange copies
 // the configuration into the planned state and leaves computed attributes
-// unknown; ApplyResourceChange stores the object under a new id and fills
+// unknown (and asks for replacement when an attribute made with ForceNew
+// changes); ApplyResourceChange stores the object under a new id and fills
 // them. Every call is recorded (Calls) and what exists can be listed
 // (Objects), so a test can compare the recorded state with what "the
 // cloud" holds.
@@ -36,6 +37,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -57,6 +59,10 @@ type Mock struct {
 
 	mu       sync.Mutex
 	failures map[failKey]Failure
+	// forceNew holds, by resource type, the attributes whose change
+	// replaces the object.
+	forceNew map[string]map[string]bool
+	delays   map[string]time.Duration
 	objects  map[string]map[string]Object // name → id → object
 	calls    []Call
 	nextID   int
@@ -100,6 +106,8 @@ type Attr struct {
 	Type                         cty.Type
 	Required, Optional, Computed bool
 	Sensitive                    bool
+	// ForceNew: a change of the attribute replaces the object.
+	ForceNew bool
 }
 
 // New returns a fake cloud with the given resource types, each a map from
@@ -114,7 +122,16 @@ func New(resources map[string]map[string]Attr) *Mock {
 		Resources:   map[string]plugin.ResourceSchema{},
 		DataSources: map[string]plugin.ResourceSchema{},
 	}
+	forceNew := map[string]map[string]bool{}
 	for typ, attrs := range resources {
+		for name, a := range attrs {
+			if a.ForceNew {
+				if forceNew[typ] == nil {
+					forceNew[typ] = map[string]bool{}
+				}
+				forceNew[typ][name] = true
+			}
+		}
 		block := func() *plugin.Block {
 			b := &plugin.Block{Attributes: map[string]*plugin.Attribute{}}
 			for name, a := range attrs {
@@ -128,7 +145,16 @@ func New(resources map[string]map[string]Attr) *Mock {
 		s.Resources[typ] = plugin.ResourceSchema{Block: block()}
 		s.DataSources[typ] = plugin.ResourceSchema{Block: block()}
 	}
-	return &Mock{schema: s, failures: map[failKey]Failure{}, objects: map[string]map[string]Object{}}
+	return &Mock{schema: s, failures: map[failKey]Failure{}, forceNew: forceNew, delays: map[string]time.Duration{}, objects: map[string]map[string]Object{}}
+}
+
+// Delay makes every ApplyResourceChange of a typ resource wait d before it
+// starts (and is recorded), so a test can tell ordered operations from
+// concurrent ones.
+func (m *Mock) Delay(typ string, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.delays[typ] = d
 }
 
 // FailCreate makes every create of a typ resource on the provider
@@ -359,8 +385,14 @@ func (p *Provider) PlanResourceChange(_ context.Context, req plugin.PlanRequest)
 		return plugin.PlanResponse{PlannedState: req.ProposedNewState, PlannedPrivate: req.PriorPrivate}
 	}
 	attrs := map[string]cty.Value{}
+	var replace []cty.Path
 	for name, a := range b.Attributes {
 		v := req.ProposedNewState.GetAttr(name)
+		if p.mock.forceNew[req.TypeName][name] && !req.PriorState.IsNull() {
+			if eq := v.Equals(req.PriorState.GetAttr(name)); !eq.IsKnown() || eq.False() {
+				replace = append(replace, cty.GetAttrPath(name))
+			}
+		}
 		if a.Computed && configNull(req.Config, name) {
 			switch {
 			case !req.PriorState.IsNull():
@@ -371,7 +403,7 @@ func (p *Provider) PlanResourceChange(_ context.Context, req plugin.PlanRequest)
 		}
 		attrs[name] = v
 	}
-	return plugin.PlanResponse{PlannedState: cty.ObjectVal(attrs), PlannedPrivate: req.PriorPrivate}
+	return plugin.PlanResponse{PlannedState: cty.ObjectVal(attrs), RequiresReplace: replace, PlannedPrivate: req.PriorPrivate}
 }
 
 func configNull(cfg cty.Value, name string) bool {
@@ -388,6 +420,10 @@ func (p *Provider) ApplyResourceChange(_ context.Context, req plugin.ApplyReques
 	case req.PriorState.IsNull():
 		action = "create"
 	}
+	p.mock.mu.Lock()
+	delay := p.mock.delays[req.TypeName]
+	p.mock.mu.Unlock()
+	time.Sleep(delay)
 	p.record(Call{Method: "ApplyResourceChange", TypeName: req.TypeName, Addr: req.Addr, Action: action})
 	b, d := p.resource(req.TypeName)
 	if d != nil {
