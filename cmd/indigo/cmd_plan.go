@@ -178,6 +178,11 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 	if !f.json {
 		opts.Progress = a.progressPrinter(false)
 	}
+	if a.tf.generateOut != "" {
+		if err := a.generateConfig(ctx, w, path, mgr.State(), provs, opts); err != nil {
+			return err
+		}
+	}
 	p, diags := planner.Plan(ctx, w.res.Config, mgr.State(), provs, opts)
 	if p != nil {
 		p.ConfigDigest = configDigest(w)
@@ -654,4 +659,77 @@ func (a *app) printOutputs(s *state.State) {
 	}
 	fmt.Fprint(a.stdout, "\nOutputs:\n\n")
 	view.Outputs(a.stdout, s)
+}
+
+// generatedHeader opens a file of -generate-config-out.
+const generatedHeader = `# __generated__ by indigo
+# These resource blocks describe the objects the import blocks import, as
+# the providers read them. Review them, keep what the configuration should
+# set, and move them among the other files.
+
+`
+
+// generateConfig carries out plan -generate-config-out: it writes a
+// resource block for each import block whose resource the configuration
+// lacks, as its provider reads the object, to a new file in the
+// configuration's directory, and loads the configuration again with it, so
+// that the plan that follows imports the objects with their blocks (and
+// shows where a generated block needs care). With nothing to generate no
+// file is written.
+func (a *app) generateConfig(ctx context.Context, w *workspace, path string, st *state.State, provs planner.Providers, opts planner.Options) error {
+	out := a.tf.generateOut
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(w.dir, out)
+	}
+	if _, err := os.Lstat(out); err == nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("-generate-config-out=%s: the file exists; indigo writes only a new file. Move or delete it, or name another.", a.tf.generateOut)}
+	}
+	n, diags := planner.AddGeneratedResources(w.res.Config)
+	if diags.HasErrors() {
+		w.diags(diags)
+		return exitCode(1)
+	}
+	if n == 0 {
+		return nil
+	}
+	gen, diags := planner.GenerateImportConfig(ctx, w.res.Config, st, provs, opts)
+	if len(gen) > 0 {
+		var b bytes.Buffer
+		b.WriteString(generatedHeader)
+		for i, g := range gen {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			b.Write(g.HCL)
+		}
+		if err := writeNewFile(out, b.Bytes()); err != nil {
+			return &exitError{code: 1, msg: fmt.Sprintf("-generate-config-out: %s", err)}
+		}
+		fmt.Fprintf(a.stdout, "Wrote %d resource block(s) for import blocks to %s.\n\n", len(gen), a.tf.generateOut)
+	}
+	if diags.HasErrors() {
+		w.diags(diags)
+		return exitCode(1)
+	}
+	w.warnings(diags)
+	// Load the configuration again, with the new file.
+	again, err := a.loadWorkspace(path)
+	if err != nil {
+		return err
+	}
+	w.res, w.src = again.res, again.src
+	return nil
+}
+
+// writeNewFile writes data to a file that must not exist yet.
+func writeNewFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

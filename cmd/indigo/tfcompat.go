@@ -49,6 +49,9 @@ type tfOptions struct {
 	pluginDirs    []string
 	// stateID is state list -id.
 	stateID string
+	// generateOut is plan's -generate-config-out: the file resource blocks
+	// are written to for import blocks without one.
+	generateOut string
 	// note holds the values of flags that are accepted and have no effect.
 	note map[string]*string
 }
@@ -143,7 +146,8 @@ var tfFlags = []tfFlag{
 	noteFlag("ignore-remote-version", remoteCmds, true, "it concerns Terraform's remote backend, which indigo does not have"),
 	noteFlag("test-directory", testCmds, false, "indigo has no test command; test files are not read"),
 	noteFlag("no-tests", []string{"validate"}, true, "indigo has no test command; test files are not read"),
-	noteFlag("generate-config-out", []string{"plan"}, false, "indigo does not generate configuration for import blocks; write the resource block, then plan shows how the object differs"),
+	stringFlag("generate-config-out", []string{"plan"}, func(o *tfOptions) *string { return &o.generateOut },
+		"write a resource block for each import block whose resource the configuration lacks to this new file (in the configuration's directory), then plan with it"),
 	noteFlag("json", []string{"init"}, true, "init prints its progress as text only"),
 	boolFlag("get", []string{"init"}, func(o *tfOptions) *bool { return &o.get }, true,
 		"install the modules the configuration calls (-get=false: use those installed before)"),

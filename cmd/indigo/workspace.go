@@ -250,6 +250,17 @@ func requirements(cfg *config.Config) (install.Requirements, hcl.Diagnostics) {
 		for _, s := range m.Sites {
 			add(m.ProviderFor(s.Provider.LocalName), config.VersionConstraint{})
 		}
+		// An import block needs its provider even before the resource
+		// block exists (plan -generate-config-out writes it).
+		for _, im := range m.Imports {
+			if _, ra, d := im.To.Resource(); !d.HasErrors() {
+				local := ra.ImpliedProvider()
+				if im.ProviderRef != nil {
+					local = im.ProviderRef.LocalName
+				}
+				add(m.ProviderFor(local), config.VersionConstraint{})
+			}
+		}
 	})
 	return reqs, diags
 }

@@ -437,6 +437,11 @@ type Resource struct {
 	// Component is set for resources a deployment generated from one of its
 	// components.
 	Component string
+	// Generate marks a resource the configuration has no block for, added
+	// for an import block into it by plan -generate-config-out: its Config
+	// is empty until the block generated from the imported object is
+	// written and the configuration loaded again.
+	Generate  bool
 	DeclRange hcl.Range
 	TypeRange hcl.Range
 }

@@ -234,7 +234,7 @@ func checkImportResource(root *config.Config, im *config.Import) hcl.Diagnostics
 		if !path.IsRoot() {
 			where = " in " + string(path)
 		}
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Import into a resource not in the configuration", Detail: fmt.Sprintf("The configuration has no resource %s%s: add a resource block for the imported object, or fix the address.", res, where), Subject: im.To.Range.Ptr()}}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Import into a resource not in the configuration", Detail: fmt.Sprintf("The configuration has no resource %s%s: add a resource block for the imported object (indigo plan -generate-config-out=FILE writes one for a root module resource), or fix the address.", res, where), Subject: im.To.Range.Ptr()}}
 	}
 	return nil
 }
