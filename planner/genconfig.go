@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -74,12 +73,7 @@ func writeGenerated(body *hclwrite.Body, b *plugin.Block, v cty.Value) {
 	if v.IsNull() || !v.IsKnown() {
 		return
 	}
-	names := make([]string, 0, len(b.Attributes))
-	for name := range b.Attributes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(b.Attributes)) {
 		a := b.Attributes[name]
 		if !configurable(name, a) || !v.Type().HasAttribute(name) {
 			continue
@@ -104,12 +98,7 @@ func writeGenerated(body *hclwrite.Body, b *plugin.Block, v cty.Value) {
 			body.SetAttributeValue(name, av)
 		}
 	}
-	blockNames := make([]string, 0, len(b.BlockTypes))
-	for name := range b.BlockTypes {
-		blockNames = append(blockNames, name)
-	}
-	sort.Strings(blockNames)
-	for _, name := range blockNames {
+	for _, name := range slices.Sorted(maps.Keys(b.BlockTypes)) {
 		nb := b.BlockTypes[name]
 		if !v.Type().HasAttribute(name) {
 			continue
