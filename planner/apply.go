@@ -158,6 +158,7 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	diags = append(diags, r.recordPlacements(opCtx)...)
 	diags = append(diags, r.recordOutputs(opCtx)...)
 	diags = append(diags, r.forgetDataAfterDestroy(opCtx)...)
+	r.inspect()
 	return applyResult{diags: diags, failed: ar.failed}
 }
 

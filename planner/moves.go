@@ -150,25 +150,7 @@ func hasIndex(t hcl.Traversal) bool {
 }
 
 // traversalString renders a traversal in address syntax.
-func traversalString(t hcl.Traversal) string {
-	var b strings.Builder
-	for i, step := range t {
-		switch s := step.(type) {
-		case hcl.TraverseRoot:
-			b.WriteString(s.Name)
-		case hcl.TraverseAttr:
-			if i > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(s.Name)
-		case hcl.TraverseIndex:
-			if k, err := config.ParseInstanceKey(s.Key); err == nil {
-				b.WriteString(k.String())
-			}
-		}
-	}
-	return b.String()
-}
+func traversalString(t hcl.Traversal) string { return config.TraversalString(t) }
 
 // pendingImport is what the import blocks say of one instance: the id to
 // import it by and the provider the import names.

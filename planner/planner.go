@@ -75,6 +75,7 @@ func (r *run) plan(ctx context.Context) (*plan.Plan, hcl.Diagnostics) {
 	diags = append(diags, r.validationDiags()...)
 	r.log.Debug("validation", "took", time.Since(start))
 	p := r.result(diags.HasErrors())
+	r.inspect()
 	return p, diags
 }
 

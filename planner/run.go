@@ -66,6 +66,12 @@ type Options struct {
 	Logger hclog.Logger
 	// Progress, when set, is told about long operations.
 	Progress func(Event)
+	// Inspect, when set, is called when a plan's walk or an apply's is
+	// done, with what the root module's expressions read (its variables,
+	// locals, resources, data sources and module calls, as the walk
+	// computed them) and its outputs: indigo test evaluates its assertions
+	// with them.
+	Inspect func(d eval.Data, outputs map[string]cty.Value)
 	// Saved marks an apply of a plan saved earlier (indigo apply FILE):
 	// it is refused when the state changed since the plan was made. A plan
 	// made in the same run, with the state's lock held all along, needs no
@@ -268,6 +274,22 @@ func (r *run) addNote(n plan.Note) {
 // scope returns an evaluation scope for module instance mod.
 func (r *run) scope(mod config.ModuleInstance, it eval.Iteration) *eval.Scope {
 	return &eval.Scope{Data: &walkData{r: r}, Module: mod, Functions: r.funcs, Iteration: it}
+}
+
+// inspect calls Options.Inspect with the root module's values.
+func (r *run) inspect() {
+	if r.opts.Inspect == nil {
+		return
+	}
+	outs := map[string]cty.Value{}
+	r.store.mu.RLock()
+	for k, v := range r.store.outputs {
+		if k.mod == config.RootModule {
+			outs[k.name] = v
+		}
+	}
+	r.store.mu.RUnlock()
+	r.opts.Inspect(&walkData{r: r}, outs)
 }
 
 // nameKey identifies a named value in one module instance.

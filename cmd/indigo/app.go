@@ -135,6 +135,7 @@ The usual workflow is:
 		a.refreshCommand(),
 		a.workspaceCommand(),
 		a.consoleCommand(),
+		a.testCommand(),
 	)
 	a.addTerraformFlags(root)
 	return root

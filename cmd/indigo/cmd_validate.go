@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/spf13/cobra"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
@@ -63,8 +64,14 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 				diags = append(diags, rd...)
 				diags = append(diags, checkRequiredVersion(res.Config)...)
 			}
+			files := res.Files
+			if !a.tf.noTests {
+				var td hcl.Diagnostics
+				files, td = validateTestFiles(validateDir(path), a.tf.testDir, res.Files)
+				diags = append(diags, td...)
+			}
 			view.Sort(diags)
-			src := view.NewSources(res.Files)
+			src := view.NewSources(files)
 			if wd, err := os.Getwd(); err == nil {
 				src.BaseDir = wd
 			}
@@ -89,6 +96,32 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the result as JSON (format documented in docs/json.md)")
 	return cmd
+}
+
+// validateTestFiles parses the test files of the configuration in dir and
+// returns their problems, with the files added to the sources shown.
+func validateTestFiles(dir, testDir string, files map[string]*hcl.File) (map[string]*hcl.File, hcl.Diagnostics) {
+	if testDir == "" {
+		testDir = "tests"
+	}
+	names, err := findTestFiles(dir, testDir)
+	if err != nil || len(names) == 0 {
+		return files, nil
+	}
+	all := make(map[string]*hcl.File, len(files)+len(names))
+	for k, v := range files {
+		all[k] = v
+	}
+	p := hclparse.NewParser()
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		tf, d := parseTestFile(p, dir, name)
+		diags = append(diags, d...)
+		if tf != nil {
+			all[filepath.Join(dir, name)] = tf.file
+		}
+	}
+	return all, diags
 }
 
 // validateDir is the directory of the configuration at path (a directory,

@@ -49,6 +49,9 @@ type tfOptions struct {
 	pluginDirs    []string
 	// stateID is state list -id.
 	stateID string
+	// testDir and noTests are validate's -test-directory and -no-tests.
+	testDir string
+	noTests bool
 	// generateOut is plan's -generate-config-out: the file resource blocks
 	// are written to for import blocks without one.
 	generateOut string
@@ -121,7 +124,7 @@ var (
 	writeCmds  = []string{"apply", "destroy", "refresh", "import", "state mv", "state rm", "state replace-provider"}
 	inputCmds  = []string{"init", "plan", "apply", "destroy", "refresh", "import", "console"}
 	remoteCmds = []string{"init", "import", "state mv", "state rm", "state push", "state replace-provider"}
-	testCmds   = []string{"init", "validate", "providers"}
+	testCmds   = []string{"init", "providers"}
 )
 
 // tfFlags is the table of shared Terraform flags. A command that defines a
@@ -144,8 +147,11 @@ var tfFlags = []tfFlag{
 	stringFlag("backup", writeCmds, func(o *tfOptions) *string { return &o.backup },
 		"legacy: copy the state to this file before changing it (indigo also keeps STATE.backup, which its recovery needs)"),
 	noteFlag("ignore-remote-version", remoteCmds, true, "it concerns Terraform's remote backend, which indigo does not have"),
-	noteFlag("test-directory", testCmds, false, "indigo has no test command; test files are not read"),
-	noteFlag("no-tests", []string{"validate"}, true, "indigo has no test command; test files are not read"),
+	noteFlag("test-directory", testCmds, false, "the run blocks of test files name local modules only, which need nothing installed and add no provider"),
+	stringFlag("test-directory", []string{"validate"}, func(o *tfOptions) *string { return &o.testDir },
+		"the directory of test files (*.tftest.hcl) validate checks besides those beside the configuration (default tests)"),
+	boolFlag("no-tests", []string{"validate"}, func(o *tfOptions) *bool { return &o.noTests }, false,
+		"do not check the test files (*.tftest.hcl)"),
 	stringFlag("generate-config-out", []string{"plan"}, func(o *tfOptions) *string { return &o.generateOut },
 		"write a resource block for each import block whose resource the configuration lacks to this new file (in the configuration's directory), then plan with it"),
 	noteFlag("json", []string{"init"}, true, "init prints its progress as text only"),

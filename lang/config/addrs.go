@@ -61,6 +61,28 @@ func KeyString(k InstanceKey) string {
 	return k.String()
 }
 
+// TraversalString renders an absolute traversal in address syntax:
+// module.m["a"].aws_instance.web[0].
+func TraversalString(t hcl.Traversal) string {
+	var b strings.Builder
+	for i, step := range t {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			b.WriteString(s.Name)
+		case hcl.TraverseAttr:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.Name)
+		case hcl.TraverseIndex:
+			if k, err := ParseInstanceKey(s.Key); err == nil {
+				b.WriteString(k.String())
+			}
+		}
+	}
+	return b.String()
+}
+
 // ParseInstanceKey converts the value of an index step into an InstanceKey.
 func ParseInstanceKey(v cty.Value) (InstanceKey, error) {
 	if v.IsNull() || !v.IsKnown() {

@@ -57,9 +57,13 @@ func (l *Loader) Files() map[string]*hcl.File { return l.parser.Files() }
 func (l *Loader) AddFile(name string, f *hcl.File) { l.parser.AddFile(name, f) }
 
 // IsConfigFile reports whether name is a configuration file indigo reads:
-// *.hcl, *.tf and their JSON forms *.hcl.json and *.tf.json.
+// *.hcl, *.tf and their JSON forms *.hcl.json and *.tf.json, but not test
+// files (*.tftest.hcl, *.tftest.json), which indigo test reads.
 func IsConfigFile(name string) bool {
 	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") || strings.HasPrefix(name, "#") {
+		return false
+	}
+	if strings.HasSuffix(name, ".tftest.hcl") || strings.HasSuffix(name, ".tftest.json") {
 		return false
 	}
 	for _, ext := range []string{".hcl", ".tf", ".hcl.json", ".tf.json"} {

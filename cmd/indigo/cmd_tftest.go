@@ -1,0 +1,791 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/funcs"
+	"github.com/indigo-cloud/indigo/lang/load"
+	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/state"
+	"github.com/indigo-cloud/indigo/state/local"
+)
+
+// testFlags are the test command's options.
+type testFlags struct {
+	varFlags
+	filters  []string
+	testDir  string
+	verbose  bool
+	json     bool
+	cloudRun string
+}
+
+func (a *app) testCommand() *cobra.Command {
+	var f testFlags
+	cmd := &cobra.Command{
+		Use:   "test [flags]",
+		Short: "Run the configuration's tests (*.tftest.hcl files)",
+		Long: `Test runs the test files of the configuration in the current directory: every
+*.tftest.hcl beside it and in the test directory (tests by default), in
+name order, as terraform test does. Each run block plans or applies the
+configuration (or the local module its module block names) with its
+variables, then checks its assert blocks; expect_failures lists the
+variables, resources, outputs and check blocks whose conditions must fail.
+Runs of one file share their state; when the file is done, everything its
+runs made is destroyed, the last made first. The state lives in a temporary
+directory: the working directory's own state is never touched.
+
+Exit status: 0 when every run passed, 1 when a run failed or could not run.`,
+		Example: `  indigo test
+  indigo test -filter=tests/buckets.tftest.hcl -var region=IT
+  indigo test -verbose`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runTests(cmd.Context(), &f)
+		},
+	}
+	f.varFlags.register(cmd)
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.filters, "filter", nil, "run only this test file (a path as listed, e.g. tests/main.tftest.hcl; repeatable)")
+	fl.StringVar(&f.testDir, "test-directory", "tests", "the directory of test files, besides the configuration's own directory")
+	fl.BoolVar(&f.verbose, "verbose", false, "print the plan or the state of each run")
+	fl.BoolVar(&f.json, "json", false, "machine-readable output (not available: test prints text)")
+	fl.StringVar(&f.cloudRun, "cloud-run", "", "run the tests remotely (not available: indigo runs them here)")
+	return cmd
+}
+
+// testFile is a parsed test file.
+type testFile struct {
+	name      string // as listed: relative to the configuration's directory
+	file      *hcl.File
+	vars      hcl.Attributes
+	providers []*config.ProviderConfig
+	runs      []*testRun
+}
+
+// testRun is a run block.
+type testRun struct {
+	name           string
+	command        string // "apply" or "plan"
+	vars           hcl.Attributes
+	module         string // a local module's directory, "" for the configuration
+	moduleRange    hcl.Range
+	asserts        []*config.CheckRule
+	expectFailures []hcl.Traversal
+	refreshOnly    bool
+	skipRefresh    bool
+	replace        []config.InstanceAddr
+	targets        []string
+	decl           hcl.Range
+}
+
+var testFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: "variables"},
+	{Type: "run", LabelNames: []string{"name"}},
+	{Type: "provider", LabelNames: []string{"name"}},
+	{Type: "mock_provider", LabelNames: []string{"name"}},
+	{Type: "override_resource"},
+	{Type: "override_data"},
+	{Type: "override_module"},
+	{Type: "test"},
+}}
+
+var runSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "command"}, {Name: "expect_failures"}, {Name: "providers"}, {Name: "state_key"}, {Name: "parallel"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "variables"}, {Type: "module"}, {Type: "assert"}, {Type: "plan_options"},
+		{Type: "override_resource"}, {Type: "override_data"}, {Type: "override_module"},
+	},
+}
+
+// unsupportedTest is the error for what indigo test does not do (yet).
+func unsupportedTest(what, instead string, rng hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Not supported by indigo test",
+		Detail: fmt.Sprintf("indigo test does not run %s. %s", what, instead), Subject: rng.Ptr()}
+}
+
+// findTestFiles lists the test files of the configuration in dir: those
+// beside it, then those in testDir, each group in name order.
+func findTestFiles(dir, testDir string) ([]string, error) {
+	var names []string
+	for _, d := range []string{".", testDir} {
+		matches, err := filepath.Glob(filepath.Join(dir, d, "*.tftest.hcl"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(matches)
+		for _, m := range matches {
+			rel, err := filepath.Rel(dir, m)
+			if err != nil {
+				rel = m
+			}
+			names = append(names, rel)
+		}
+	}
+	return names, nil
+}
+
+// parseTestFile reads one test file.
+func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnostics) {
+	f, diags := p.ParseHCLFile(filepath.Join(dir, name))
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}}
+	content, d := f.Body.Content(testFileSchema)
+	diags = append(diags, d...)
+	names := map[string]bool{}
+	for _, b := range content.Blocks {
+		switch b.Type {
+		case "variables":
+			attrs, d := b.Body.JustAttributes()
+			diags = append(diags, d...)
+			for k, v := range attrs {
+				tf.vars[k] = v
+			}
+		case "provider":
+			pc, d := testProvider(b)
+			diags = append(diags, d...)
+			if pc != nil {
+				tf.providers = append(tf.providers, pc)
+			}
+		case "run":
+			r, d := parseRun(b)
+			diags = append(diags, d...)
+			if r == nil {
+				continue
+			}
+			if names[r.name] {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate run block",
+					Detail: fmt.Sprintf("Another run block of this file is named %q: give each its own name (run.NAME refers to it).", r.name), Subject: b.LabelRanges[0].Ptr()})
+				continue
+			}
+			names[r.name] = true
+			tf.runs = append(tf.runs, r)
+		case "mock_provider", "override_resource", "override_data", "override_module":
+			diags = append(diags, unsupportedTest(b.Type+" blocks", "Tests run against the real providers: give the provider a test account, or a local stand-in, in a provider block.", b.DefRange))
+		case "test":
+			diags = append(diags, unsupportedTest("a test block (parallel runs)", "Runs of a file run one after another: remove the block.", b.DefRange))
+		}
+	}
+	return tf, diags
+}
+
+// testProvider turns a provider block of a test file into the provider
+// configuration it sets for the runs.
+func testProvider(b *hcl.Block) (*config.ProviderConfig, hcl.Diagnostics) {
+	pc := &config.ProviderConfig{Name: b.Labels[0], NameRange: b.LabelRanges[0], DeclRange: b.DefRange}
+	content, rest, diags := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "alias"}}})
+	if a := content.Attributes["alias"]; a != nil {
+		v, d := a.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if v.Type() != cty.String || v.IsNull() {
+				return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid alias", Detail: "alias must be a name, as in a provider block of the configuration.", Subject: a.Expr.Range().Ptr()})
+			}
+			pc.Alias = v.AsString()
+			pc.AliasRange = a.Expr.Range().Ptr()
+		}
+	}
+	pc.Config = rest
+	return pc, diags
+}
+
+func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
+	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, decl: b.DefRange}
+	content, diags := b.Body.Content(runSchema)
+	if a := content.Attributes["command"]; a != nil {
+		switch hcl.ExprAsKeyword(a.Expr) {
+		case "apply", "plan":
+			r.command = hcl.ExprAsKeyword(a.Expr)
+		default:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid command", Detail: "command is apply (the default) or plan, written without quotes.", Subject: a.Expr.Range().Ptr()})
+		}
+	}
+	if a := content.Attributes["expect_failures"]; a != nil {
+		exprs, d := hcl.ExprList(a.Expr)
+		diags = append(diags, d...)
+		for _, e := range exprs {
+			t, d := hcl.AbsTraversalForExpr(e)
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				r.expectFailures = append(r.expectFailures, t)
+			}
+		}
+	}
+	for _, name := range []string{"providers", "state_key", "parallel"} {
+		if a := content.Attributes[name]; a != nil {
+			diags = append(diags, unsupportedTest("runs with "+name, "Every run of a file uses the configuration's providers (set by the file's provider blocks) and the state of its module.", a.NameRange))
+		}
+	}
+	for _, blk := range content.Blocks {
+		switch blk.Type {
+		case "variables":
+			attrs, d := blk.Body.JustAttributes()
+			diags = append(diags, d...)
+			for k, v := range attrs {
+				r.vars[k] = v
+			}
+		case "assert":
+			attrs, d := blk.Body.JustAttributes()
+			diags = append(diags, d...)
+			cond, msg := attrs["condition"], attrs["error_message"]
+			if cond == nil || msg == nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incomplete assert block", Detail: "An assert block needs condition and error_message.", Subject: blk.DefRange.Ptr()})
+				continue
+			}
+			r.asserts = append(r.asserts, &config.CheckRule{Condition: cond.Expr, ErrorMessage: msg.Expr, DeclRange: blk.DefRange})
+		case "module":
+			attrs, d := blk.Body.JustAttributes()
+			diags = append(diags, d...)
+			src := attrs["source"]
+			if src == nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing module source", Detail: "A run's module block needs source, a local directory such as \"./tests/setup\".", Subject: blk.DefRange.Ptr()})
+				continue
+			}
+			v, d := src.Expr.Value(nil)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			if v.Type() != cty.String || v.IsNull() || !(strings.HasPrefix(v.AsString(), "./") || strings.HasPrefix(v.AsString(), "../")) {
+				diags = append(diags, unsupportedTest("a module from a registry or a remote source", "Give a local directory (./ or ../), as in a module block.", src.Expr.Range()))
+				continue
+			}
+			if attrs["version"] != nil {
+				diags = append(diags, unsupportedTest("a module version", "A local module has none: remove version.", attrs["version"].NameRange))
+			}
+			r.module, r.moduleRange = v.AsString(), src.Expr.Range()
+		case "plan_options":
+			diags = append(diags, parsePlanOptions(r, blk)...)
+		default:
+			diags = append(diags, unsupportedTest(blk.Type+" blocks", "Tests run against the real providers.", blk.DefRange))
+		}
+	}
+	return r, diags
+}
+
+func parsePlanOptions(r *testRun, blk *hcl.Block) hcl.Diagnostics {
+	attrs, diags := blk.Body.JustAttributes()
+	if a := attrs["mode"]; a != nil {
+		switch hcl.ExprAsKeyword(a.Expr) {
+		case "normal":
+		case "refresh-only":
+			r.refreshOnly = true
+		default:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid plan mode", Detail: "mode is normal or refresh-only, written without quotes.", Subject: a.Expr.Range().Ptr()})
+		}
+	}
+	if a := attrs["refresh"]; a != nil {
+		v, d := a.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() && v.Type() == cty.Bool && !v.IsNull() {
+			r.skipRefresh = v.False()
+		}
+	}
+	for _, name := range []string{"replace", "target"} {
+		a := attrs[name]
+		if a == nil {
+			continue
+		}
+		exprs, d := hcl.ExprList(a.Expr)
+		diags = append(diags, d...)
+		for _, e := range exprs {
+			t, d := hcl.AbsTraversalForExpr(e)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			if name == "target" {
+				r.targets = append(r.targets, config.TraversalString(t))
+				continue
+			}
+			addr, d := config.InstanceAddrFromTraversal(t)
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				r.replace = append(r.replace, addr)
+			}
+		}
+	}
+	return diags
+}
+
+// testState is the state of one module of a test file, in a temporary
+// directory.
+type testState struct {
+	module string // "" for the configuration
+	cfg    *config.Config
+	mgr    *state.Manager
+	vars   map[string]cty.Value // the variables of its last run, for destroy
+}
+
+// testRunner runs the test files of one configuration.
+type testRunner struct {
+	a      *app
+	w      *workspace
+	f      *testFlags
+	provs  planner.Providers
+	cli    map[string]cty.Value // -var, -var-file, auto tfvars, environment
+	src    map[string]*hcl.File
+	tmp    string
+	passed int
+	failed int
+	// leftBehind counts the files whose teardown failed.
+	leftBehind int
+}
+
+func (a *app) runTests(ctx context.Context, f *testFlags) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if f.json {
+		return &exitError{code: 1, msg: "indigo test -json is not available: indigo test prints text only (its exit status says whether every run passed)"}
+	}
+	if f.cloudRun != "" {
+		return &exitError{code: 1, msg: "indigo test -cloud-run is not available: indigo runs the tests on this machine; leave it out"}
+	}
+	w, err := a.loadWorkspace(".")
+	if err != nil {
+		return err
+	}
+	names, err := findTestFiles(w.dir, f.testDir)
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	if len(f.filters) > 0 {
+		var kept []string
+		for _, flt := range f.filters {
+			if !slices.Contains(names, filepath.Clean(flt)) {
+				return &exitError{code: 1, msg: fmt.Sprintf("-filter=%s names no test file; the test files are: %s", flt, strings.Join(names, ", "))}
+			}
+			kept = append(kept, filepath.Clean(flt))
+		}
+		names = kept
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(a.stdout, "No test files found (*.tftest.hcl here or in %s/).\n", f.testDir)
+		return nil
+	}
+	cli, _, err := w.variables(&f.varFlags)
+	if err != nil {
+		return err
+	}
+	provs, err := w.providers()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "indigo-test-")
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	defer os.RemoveAll(tmp)
+	tr := &testRunner{a: a, w: w, f: f, provs: provs, cli: cli, src: map[string]*hcl.File{}, tmp: tmp}
+	for name, file := range w.res.Files {
+		tr.src[name] = file
+	}
+	parser := hclparse.NewParser()
+	var files []*testFile
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		tf, d := parseTestFile(parser, w.dir, name)
+		diags = append(diags, d...)
+		if tf != nil {
+			files = append(files, tf)
+			tr.src[name] = tf.file
+		}
+	}
+	w.src = view.NewSources(tr.src)
+	if diags.HasErrors() {
+		w.diags(diags)
+		return exitCode(1)
+	}
+	w.warnings(diags)
+	for _, tf := range files {
+		tr.runFile(ctx, tf)
+	}
+	verdict := "Success!"
+	if tr.failed > 0 || tr.leftBehind > 0 {
+		verdict = "Failure!"
+	}
+	fmt.Fprintf(a.stdout, "\n%s %d passed, %d failed.\n", verdict, tr.passed, tr.failed)
+	if tr.leftBehind > 0 {
+		fmt.Fprintf(a.stdout, "%d test file(s) could not destroy everything they made (see above).\n", tr.leftBehind)
+	}
+	if tr.failed > 0 || tr.leftBehind > 0 {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// runFile runs the runs of one test file in order, then destroys what they
+// made. After a run that could not complete, the others are skipped.
+func (tr *testRunner) runFile(ctx context.Context, tf *testFile) {
+	out := tr.a.stdout
+	fmt.Fprintf(out, "%s... in progress\n", tf.name)
+	states := map[string]*testState{}
+	var order []*testState
+	runs := map[string]cty.Value{}
+	fileFailed, skip := false, false
+	for _, r := range tf.runs {
+		if skip {
+			fmt.Fprintf(out, "  run %q... skip\n", r.name)
+			continue
+		}
+		ok, fatal, diags := tr.run(ctx, tf, r, states, &order, runs)
+		verdict := "pass"
+		if !ok {
+			verdict, fileFailed = "fail", true
+			tr.failed++
+		} else {
+			tr.passed++
+		}
+		fmt.Fprintf(out, "  run %q... %s\n", r.name, verdict)
+		tr.w.diags(diags)
+		skip = fatal
+	}
+	fmt.Fprintf(out, "%s... tearing down\n", tf.name)
+	left := false
+	for i := len(order) - 1; i >= 0; i-- {
+		if d := tr.destroy(ctx, order[i]); d.HasErrors() {
+			left, fileFailed = true, true
+			tr.w.diags(d)
+		}
+	}
+	if left {
+		tr.leftBehind++
+	}
+	verdict := "pass"
+	if fileFailed {
+		verdict = "fail"
+	}
+	fmt.Fprintf(out, "%s... %s\n", tf.name, verdict)
+}
+
+// stateFor returns the state of a module of the file, loading its
+// configuration and opening its temporary state the first time.
+func (tr *testRunner) stateFor(ctx context.Context, tf *testFile, r *testRun, states map[string]*testState, order *[]*testState) (*testState, hcl.Diagnostics) {
+	if ts := states[r.module]; ts != nil {
+		return ts, nil
+	}
+	dir := tr.w.dir
+	if r.module != "" {
+		dir = filepath.Join(tr.w.dir, r.module)
+	}
+	res, diags := load.Path(dir, load.Options{ModulesDir: modulesDir(tr.w.dir)})
+	if diags.HasErrors() {
+		if r.module != "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module not loaded", Detail: fmt.Sprintf("The module %s of run %q did not load (see above).", r.module, r.name), Subject: r.moduleRange.Ptr()})
+		}
+		return nil, diags
+	}
+	for name, f := range res.Files {
+		tr.src[name] = f
+	}
+	cfg := res.Config
+	for _, pc := range tf.providers {
+		key := pc.Name
+		if pc.Alias != "" {
+			key += "." + pc.Alias
+		}
+		cfg.Module.ProviderConfigs[key] = pc
+	}
+	sdir := filepath.Join(tr.tmp, fmt.Sprintf("state-%d", len(*order)))
+	if err := os.MkdirAll(sdir, 0o700); err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
+	}
+	mgr, err := state.Open(ctx, local.New(filepath.Join(sdir, "test.state")), state.OpenOptions{Operation: "test", Version: indigoVersion()})
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
+	}
+	ts := &testState{module: r.module, cfg: cfg, mgr: mgr}
+	states[r.module] = ts
+	*order = append(*order, ts)
+	return ts, nil
+}
+
+// runVars evaluates the variables of a run: the command line's, then the
+// file's, then the run's own, later ones winning. They may refer to the
+// outputs of earlier runs (run.NAME.OUTPUT) and to each other's earlier
+// values (var.NAME).
+func (tr *testRunner) runVars(tf *testFile, r *testRun, cfg *config.Config, runs map[string]cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
+	vals := map[string]cty.Value{}
+	for k, v := range tr.cli {
+		vals[k] = v
+	}
+	var diags hcl.Diagnostics
+	fns := funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true})
+	for _, attrs := range []hcl.Attributes{tf.vars, r.vars} {
+		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(copyVals(vals)), "run": cty.ObjectVal(runs)}, Functions: fns}
+		for _, name := range slices.Sorted(mapsKeys(attrs)) {
+			v, d := attrs[name].Expr.Value(ctx)
+			diags = append(diags, d...)
+			if !d.HasErrors() {
+				vals[name] = v
+			}
+		}
+	}
+	// Only what the module declares goes to it.
+	for name := range vals {
+		if cfg.Module.Variables[name] == nil {
+			delete(vals, name)
+		}
+	}
+	return vals, diags
+}
+
+func copyVals(m map[string]cty.Value) map[string]cty.Value {
+	c := make(map[string]cty.Value, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// run carries out one run block: it plans (and applies) the module with the
+// run's variables, then checks the run's assertions against what the
+// plan or the apply made. It reports whether the run passed, and whether
+// the file cannot go on (the run did not complete).
+func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states map[string]*testState, order *[]*testState, runs map[string]cty.Value) (passed, fatal bool, diags hcl.Diagnostics) {
+	ts, diags := tr.stateFor(ctx, tf, r, states, order)
+	if diags.HasErrors() {
+		return false, true, diags
+	}
+	tr.w.src = view.NewSources(tr.src)
+	vars, d := tr.runVars(tf, r, ts.cfg, runs)
+	if diags = append(diags, d...); d.HasErrors() {
+		return false, true, diags
+	}
+	ws, _ := currentWorkspace(tr.w.dir)
+	var data eval.Data
+	var outputs map[string]cty.Value
+	opts := planner.Options{Vars: vars, Workspace: ws, Targets: r.targets, Replace: r.replace, SkipRefresh: r.skipRefresh,
+		Logger: tr.w.logger, Inspect: func(d eval.Data, outs map[string]cty.Value) { data, outputs = d, outs }}
+	if r.refreshOnly {
+		opts.Mode = plan.RefreshOnlyMode
+	}
+	p, pd := planner.Plan(ctx, ts.cfg, ts.mgr.State(), tr.provs, opts)
+	if len(r.expectFailures) > 0 {
+		return tr.expected(ts.cfg, r, pd)
+	}
+	if diags = append(diags, pd...); pd.HasErrors() || p == nil {
+		return false, true, diags
+	}
+	if tr.f.verbose {
+		view.Plan(tr.a.stdout, p, view.PlanOptions{})
+	}
+	if r.command == "apply" && p.Applyable {
+		ad := planner.Apply(ctx, ts.cfg, p, ts.mgr, tr.provs, opts, context.Background())
+		if err := ts.mgr.Persist(context.Background()); err != nil {
+			ad = append(ad, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})
+		}
+		// Teardown destroys with the variables of the last run that
+		// applied.
+		ts.vars = vars
+		if diags = append(diags, ad...); ad.HasErrors() {
+			return false, true, diags
+		}
+		if tr.f.verbose {
+			_ = view.State(tr.a.stdout, ts.mgr.State())
+		}
+	}
+	if data == nil {
+		return false, true, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nothing to check", Detail: "The run's plan stopped before the configuration was evaluated.", Subject: r.decl.Ptr()})
+	}
+	outObj := map[string]cty.Value{}
+	for k, v := range outputs {
+		outObj[k] = v
+	}
+	sc := &eval.Scope{Data: data, Module: config.RootModule,
+		Functions: funcs.Table(funcs.Options{BaseDir: ts.cfg.Module.SourceDir, PureOnly: true}),
+		Extra:     map[string]cty.Value{"output": cty.ObjectVal(outObj), "run": cty.ObjectVal(copyVals(runs))}}
+	passed = true
+	for _, as := range r.asserts {
+		ok, d := checkAssert(sc, as)
+		diags = append(diags, d...)
+		if !ok {
+			passed = false
+		}
+	}
+	// Later runs read this one's outputs as run.NAME.OUTPUT.
+	runs[r.name] = cty.ObjectVal(outObj)
+	return passed, false, diags
+}
+
+// checkAssert evaluates one assert block; a false condition is an error
+// with its message, an unknown one (a plan run reading what only apply
+// knows) too.
+func checkAssert(sc *eval.Scope, as *config.CheckRule) (bool, hcl.Diagnostics) {
+	v, diags := sc.EvalExpr(as.Condition, cty.Bool)
+	if diags.HasErrors() {
+		return false, diags
+	}
+	v, _ = v.Unmark()
+	if !v.IsKnown() {
+		return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown condition value",
+			Detail:  "The condition depends on values only apply knows: make the run apply (command = apply), or assert on what the plan knows.",
+			Subject: as.Condition.Range().Ptr(), Expression: as.Condition})
+	}
+	if v.IsNull() {
+		return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid condition result", Detail: "The condition is null; it must be true or false.", Subject: as.Condition.Range().Ptr()})
+	}
+	if v.True() {
+		return true, diags
+	}
+	msg := "(the error message could not be evaluated)"
+	if mv, d := sc.EvalExpr(as.ErrorMessage, cty.String); !d.HasErrors() {
+		if mv, err := convert.Convert(mv, cty.String); err == nil && mv.IsKnown() && !mv.IsNull() {
+			if marks.Contains(mv, marks.Sensitive) {
+				msg = "(the error message holds a sensitive value)"
+			} else {
+				mv, _ = mv.Unmark()
+				msg = mv.AsString()
+			}
+		}
+	}
+	ectx, _ := sc.EvalContext(as.Condition.Variables())
+	return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test assertion failed", Detail: msg,
+		Subject: as.Condition.Range().Ptr(), Expression: as.Condition, EvalContext: ectx})
+}
+
+// expected judges a run with expect_failures: it passes when each listed
+// object's condition failed (a variable's validation, a resource's or an
+// output's pre- or postcondition, a check block's assertion) and nothing
+// else went wrong. The run's plan is not applied.
+func (tr *testRunner) expected(cfg *config.Config, r *testRun, diags hcl.Diagnostics) (bool, bool, hcl.Diagnostics) {
+	var out hcl.Diagnostics
+	matched := make([]bool, len(r.expectFailures))
+	for _, d := range diags {
+		if d.Subject == nil {
+			if d.Severity == hcl.DiagError {
+				out = append(out, d)
+			}
+			continue
+		}
+		hit := false
+		for i, t := range r.expectFailures {
+			for _, rng := range checkRanges(cfg, t) {
+				if rangeWithin(*d.Subject, rng) {
+					matched[i], hit = true, true
+				}
+			}
+		}
+		if !hit && d.Severity == hcl.DiagError {
+			out = append(out, d)
+		}
+	}
+	passed := len(out) == 0
+	for i, t := range r.expectFailures {
+		if !matched[i] {
+			passed = false
+			out = append(out, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing expected failure",
+				Detail:  fmt.Sprintf("The run expected the conditions of %s to fail, and none did.", config.TraversalString(t)),
+				Subject: t.SourceRange().Ptr()})
+		}
+	}
+	return passed, false, out
+}
+
+// checkRanges returns where the conditions of the object t names are
+// written: a variable's validations, a resource's or output's conditions,
+// a check block's assertions (and its scoped data source).
+func checkRanges(cfg *config.Config, t hcl.Traversal) []hcl.Range {
+	m := cfg.Module
+	name := func(i int) string {
+		if i < len(t) {
+			if a, ok := t[i].(hcl.TraverseAttr); ok {
+				return a.Name
+			}
+		}
+		return ""
+	}
+	var rules []*config.CheckRule
+	var extra []hcl.Range
+	switch root := t.RootName(); root {
+	case "var":
+		if v := m.Variables[name(1)]; v != nil {
+			rules = v.Validations
+			extra = append(extra, v.DeclRange)
+		}
+	case "output":
+		if o := m.Outputs[name(1)]; o != nil {
+			rules = o.Preconditions
+		}
+	case "check":
+		if c := m.Checks[name(1)]; c != nil {
+			rules = c.Asserts
+			extra = append(extra, c.DeclRange)
+		}
+	case "data":
+		if r := m.DataResources[name(1)+"."+name(2)]; r != nil {
+			rules = append(slices.Clone(r.Preconditions), r.Postconditions...)
+		}
+	default:
+		if r := m.ManagedResources[root+"."+name(1)]; r != nil {
+			rules = append(slices.Clone(r.Preconditions), r.Postconditions...)
+		}
+	}
+	var out []hcl.Range
+	for _, rule := range rules {
+		out = append(out, rule.DeclRange, rule.Condition.Range(), rule.ErrorMessage.Range())
+	}
+	return append(out, extra...)
+}
+
+// rangeWithin reports whether a lies inside b (same file).
+func rangeWithin(a, b hcl.Range) bool {
+	return a.Filename == b.Filename && a.Start.Byte >= b.Start.Byte && a.End.Byte <= b.End.Byte
+}
+
+// destroy destroys what the runs made with one module's state.
+func (tr *testRunner) destroy(ctx context.Context, ts *testState) hcl.Diagnostics {
+	defer ts.mgr.Close(context.Background())
+	if len(ts.mgr.State().AllInstances()) == 0 {
+		return nil
+	}
+	opts := planner.Options{Vars: ts.vars, Mode: plan.DestroyMode, Logger: tr.w.logger}
+	p, diags := planner.Plan(ctx, ts.cfg, ts.mgr.State(), tr.provs, opts)
+	if !diags.HasErrors() && p != nil && p.Applyable {
+		diags = append(diags, planner.Apply(ctx, ts.cfg, p, ts.mgr, tr.provs, opts, context.Background())...)
+	}
+	if err := ts.mgr.Persist(context.Background()); err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})
+	}
+	if left := ts.mgr.State().AllInstances(); len(left) > 0 && diags.HasErrors() {
+		var names []string
+		for _, a := range left {
+			names = append(names, a.String())
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Objects left behind",
+			Detail: "The test could not destroy these, which still exist: " + strings.Join(names, ", ") + ". Delete them by hand."})
+	}
+	return diags
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testedModule = `
+variable "name" {
+  type = string
+  validation {
+    condition     = length(var.name) > 2
+    error_message = "name must be longer than 2 characters"
+  }
+}
+variable "prefix" {
+  default = "data"
+}
+resource "indigo_file" "f" {
+  path    = "out/${var.prefix}-${var.name}.txt"
+  content = "hello ${var.name}\n"
+}
+resource "terraform_data" "d" {
+  input = upper(var.name)
+}
+output "path" {
+  value = indigo_file.f.path
+}
+output "upper" {
+  value = terraform_data.d.output
+}
+`
+
+const testedSetup = `
+resource "terraform_data" "seed" {
+  input = "seed-42"
+}
+output "seed" {
+  value = terraform_data.seed.output
+}
+`
+
+const passingTests = `
+variables {
+  name = "alpha"
+}
+run "setup" {
+  module {
+    source = "./tests/setup"
+  }
+}
+run "plan_only" {
+  command = plan
+  assert {
+    condition     = indigo_file.f.content == "hello alpha\n"
+    error_message = "content is wrong"
+  }
+}
+run "apply" {
+  variables {
+    prefix = run.setup.seed
+  }
+  assert {
+    condition     = output.path == "out/seed-42-alpha.txt"
+    error_message = "path is ${output.path}"
+  }
+  assert {
+    condition     = fileexists("out/seed-42-alpha.txt") && terraform_data.d.output == "ALPHA"
+    error_message = "the file or the value is wrong"
+  }
+}
+run "bad_name" {
+  command = plan
+  variables {
+    name = "ab"
+  }
+  expect_failures = [var.name]
+}
+`
+
+const failingTests = `
+variables {
+  name = "beta"
+}
+run "wrong" {
+  assert {
+    condition     = output.upper == "beta"
+    error_message = "upper is ${output.upper}, not beta"
+  }
+}
+run "no_failure" {
+  command         = plan
+  expect_failures = [var.name]
+}
+run "broken" {
+  variables {
+    name = 42
+  }
+  module {
+    source = "./tests/missing"
+  }
+}
+run "after" {
+  command = plan
+}
+`
+
+// TestTerraformTestCommand: indigo test runs the *.tftest.hcl files of a
+// configuration as terraform test does: runs share a state per module,
+// plan runs assert on planned values, apply runs on what exists, later runs
+// read earlier runs' outputs, expect_failures passes when the named
+// condition fails, and everything made is destroyed at the end; the
+// working directory's own state is never touched. A failed assertion, a
+// missing expected failure and a run that cannot complete fail the test,
+// and the runs after one that could not complete are skipped.
+func TestTerraformTestCommand(t *testing.T) {
+	r := newCLIRun(t, map[string]string{
+		"main.tf":                testedModule,
+		"tests/setup/main.tf":    testedSetup,
+		"tests/main.tftest.hcl":  passingTests,
+		"tests/wrong.tftest.hcl": failingTests,
+	})
+	r.ok("init", "-input=false")
+	r.ok("validate")
+	out := r.ok("test", "-filter=tests/main.tftest.hcl")
+	for _, want := range []string{
+		"tests/main.tftest.hcl... in progress",
+		`run "setup"... pass`, `run "plan_only"... pass`, `run "apply"... pass`, `run "bad_name"... pass`,
+		"tests/main.tftest.hcl... tearing down", "tests/main.tftest.hcl... pass",
+		"Success! 4 passed, 0 failed.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("indigo test does not say %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "out", "seed-42-alpha.txt")); !os.IsNotExist(err) {
+		t.Errorf("the file a run made outlived the test: %v", err)
+	}
+	for _, f := range []string{DefaultStatePath, "terraform.tfstate"} {
+		if _, err := os.Stat(filepath.Join(r.dir, f)); err == nil {
+			t.Errorf("indigo test wrote %s in the working directory", f)
+		}
+	}
+
+	out, code := r.indigo("test")
+	if code != 1 {
+		t.Errorf("indigo test with failing runs: exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		`run "wrong"... fail`, "upper is BETA, not beta", "Test assertion failed",
+		`run "no_failure"... fail`, "Missing expected failure",
+		`run "broken"... fail`, `run "after"... skip`,
+		"tests/wrong.tftest.hcl... fail", "Failure! 4 passed, 3 failed.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("indigo test does not say %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "out", "data-beta.txt")); !os.IsNotExist(err) {
+		t.Errorf("the file of a failed run outlived the test: %v", err)
+	}
+
+	// Bad test files are errors at their place, from test and validate.
+	bad := newCLIRun(t, map[string]string{"main.tf": testedModule, "x.tftest.hcl": `
+run "a" {
+  command = destroy
+}
+mock_provider "aws" {}
+`})
+	bad.ok("init", "-input=false")
+	for _, args := range [][]string{{"test"}, {"validate"}} {
+		out := bad.fails("Invalid command", args...)
+		if !strings.Contains(out, "x.tftest.hcl line 3") || !strings.Contains(out, "mock_provider blocks") {
+			t.Errorf("indigo %s on a bad test file:\n%s", args[0], out)
+		}
+	}
+	bad.ok("validate", "-no-tests")
+	bad.fails("names no test file", "test", "-filter=nope.tftest.hcl")
+}
