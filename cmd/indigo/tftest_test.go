@@ -2,9 +2,14 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
 const testedModule = `
@@ -178,4 +183,96 @@ mock_provider "aws" {}
 	}
 	bad.ok("validate", "-no-tests")
 	bad.fails("names no test file", "test", "-filter=nope.tftest.hcl")
+}
+
+// TestTerraformTestAgreesWithOpenTofu runs the same test files with
+// OpenTofu's test command and indigo's and compares each run's verdict.
+func TestTerraformTestAgreesWithOpenTofu(t *testing.T) {
+	tofu := testsrv.TofuBinary(t)
+	files := map[string]string{
+		"main.tf": `
+variable "name" {
+  type = string
+  validation {
+    condition     = length(var.name) > 2
+    error_message = "name too short"
+  }
+}
+variable "prefix" {
+  default = "p"
+}
+resource "terraform_data" "d" {
+  input = "${var.prefix}-${upper(var.name)}"
+}
+output "value" {
+  value = terraform_data.d.output
+}
+`,
+		"tests/setup/main.tf": testedSetup,
+		"tests/a.tftest.hcl": `
+variables {
+  name = "alpha"
+}
+run "setup" {
+  module {
+    source = "./tests/setup"
+  }
+}
+run "planned" {
+  command = plan
+  assert {
+    condition     = terraform_data.d.input == "p-ALPHA"
+    error_message = "input"
+  }
+}
+run "applied" {
+  variables {
+    prefix = run.setup.seed
+  }
+  assert {
+    condition     = output.value == "seed-42-ALPHA"
+    error_message = "value is ${output.value}"
+  }
+}
+run "wrong" {
+  assert {
+    condition     = output.value == "nope"
+    error_message = "value is not nope"
+  }
+}
+run "short" {
+  command = plan
+  variables {
+    name = "ab"
+  }
+  expect_failures = [var.name]
+}
+run "not_short" {
+  command         = plan
+  expect_failures = [var.name]
+}
+`,
+	}
+	r := newCLIRun(t, files)
+	r.ok("init", "-input=false")
+	indigoOut, _ := r.indigo("test")
+	runTofu := func(args ...string) string {
+		cmd := exec.Command(tofu, args...)
+		cmd.Dir = r.dir
+		cmd.Env = append(os.Environ(), "HOME="+r.dir, "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE=", "NO_COLOR=1")
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+	runTofu("init", "-input=false")
+	tofuOut := runTofu("test", "-no-color")
+	verdicts := func(out string) []string {
+		return regexp.MustCompile(`run "[a-z_]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
+	}
+	got, want := verdicts(indigoOut), verdicts(tofuOut)
+	if len(want) != 6 {
+		t.Fatalf("tofu test gave %d verdicts:\n%s", len(want), tofuOut)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("indigo test verdicts %q, OpenTofu's %q\nindigo:\n%s\nOpenTofu:\n%s", got, want, indigoOut, tofuOut)
+	}
 }
