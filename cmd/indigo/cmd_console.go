@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,6 +16,7 @@ import (
 	"github.com/indigo-cloud/indigo/lang/eval"
 	"github.com/indigo-cloud/indigo/lang/funcs"
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -29,25 +29,24 @@ func (a *app) consoleCommand() *cobra.Command {
 		Long: `Console reads one expression a line from standard input and prints its value:
 variables (var.x, from -var, -var-file, *.auto.tfvars and defaults), locals,
 functions, terraform.workspace, and the root module's resources as the state
-records them (aws_instance.web.id). A value only apply can know prints as
-(known after apply); a sensitive one as (sensitive value). Type exit, or end
-the input, to leave.`,
+records them (aws_instance.web.id). With -plan it plans first (changing
+nothing) and evaluates against the planned values instead: resources and
+module outputs as apply would make them. A value only apply can know prints
+as (known after apply); a sensitive one as (sensitive value). Type exit, or
+end the input, to leave.`,
 		Example: `  echo 'upper(var.region)' | indigo console
   indigo console -var region=IT`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if planMode {
-				fmt.Fprintln(a.stderr, "Note: -plan is accepted; indigo console evaluates resources from the recorded state, not from a new plan.")
-			}
-			return a.runConsole(cmd.Context(), pathArg(args, ""), &f)
+			return a.runConsole(cmd.Context(), pathArg(args, ""), &f, planMode)
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().BoolVar(&planMode, "plan", false, "accepted for Terraform compatibility: resources come from the recorded state")
+	cmd.Flags().BoolVar(&planMode, "plan", false, "plan first, and evaluate against the planned values (what only apply knows is (known after apply)): locals, outputs of modules and resources as the plan would make them")
 	return cmd
 }
 
-func (a *app) runConsole(ctx context.Context, path string, f *varFlags) error {
+func (a *app) runConsole(ctx context.Context, path string, f *varFlags, planMode bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -68,7 +67,22 @@ func (a *app) runConsole(ctx context.Context, path string, f *varFlags) error {
 		return err
 	}
 	defer mgr.Close(context.Background())
-	data := &consoleData{Data: eval.StaticData(w.res.Config, eval.ValidateOptions{Vars: vars, VarRanges: ranges, Workspace: ws}), st: mgr.State()}
+	var data eval.Data = &consoleData{Data: eval.StaticData(w.res.Config, eval.ValidateOptions{Vars: vars, VarRanges: ranges, Workspace: ws}), st: mgr.State()}
+	if planMode {
+		// Plan, and read what the plan's walk computed.
+		provs, err := w.providers()
+		if err != nil {
+			return err
+		}
+		var planned eval.Data
+		opts := planner.Options{Vars: vars, VarRanges: ranges, Workspace: ws, Logger: w.logger,
+			Inspect: func(d eval.Data, _ map[string]cty.Value) { planned = d }}
+		if _, diags := planner.Plan(ctx, w.res.Config, mgr.State(), provs, opts); diags.HasErrors() || planned == nil {
+			w.diags(diags)
+			return exitCode(1)
+		}
+		data = planned
+	}
 	sc := &eval.Scope{Data: data, Module: config.RootModule,
 		Functions: funcs.Table(funcs.Options{BaseDir: w.res.Config.Module.SourceDir, PureOnly: true})}
 	in := bufio.NewScanner(a.stdin)

@@ -436,6 +436,16 @@ func TestTerraformFlagEffects(t *testing.T) {
 	if out != "\"hello.txt\"\n\"X\"\n\"default\"\n" {
 		t.Errorf("console printed %q", out)
 	}
+	// console -plan evaluates against the plan: the new content, not the
+	// recorded one; what only apply knows stays unknown.
+	before := r.file("site/hello.txt")
+	out = r.with().indigoStdin("indigo_file.hello.content\nindigo_noop.n[0].id == indigo_noop.n[0].id\n", "console", "-plan", "-var=who=planned")
+	if out != "<<-EOT\n    hello, planned\nEOT\ntrue\n" {
+		t.Errorf("console -plan printed %q", out)
+	}
+	if got := r.file("site/hello.txt"); got != before {
+		t.Errorf("console -plan changed the file: %q, was %q", got, before)
+	}
 	// -from-module copies a configuration into an empty directory.
 	empty := filepath.Join(r.dir, "fresh")
 	os.Mkdir(empty, 0o755)
