@@ -9,5 +9,5 @@
 //     lives only in state, an id chosen at create, triggers_replace.
 //   - terraform_remote_state reads the root outputs of another
 //     configuration's latest state from the local, pg or s3 backend, in
-//     indigo's format or (local files) Terraform's.
+//     indigo's format or Terraform's.
 package terraform

@@ -236,7 +236,17 @@ func readRemote(ctx context.Context, backend string, settings map[string]string,
 		if !def || row == "" {
 			row = workspace
 		}
-		b, err := pg.New(ctx, pg.Config{ConnString: conn, Workspace: row, Schema: take("schema_name")})
+		schema := take("schema_name")
+		// Terraform's pg backend keeps its states in a table of its own:
+		// read that first (it only reads; indigo's would register the
+		// workspace).
+		if data, found, err := pg.ReadTerraformState(ctx, conn, schema, row); err != nil {
+			return nil, nil, err
+		} else if found {
+			st, err := state.Import(fmt.Sprintf("Terraform's state %q in PostgreSQL", row), data)
+			return st, nil, err
+		}
+		b, err := pg.New(ctx, pg.Config{ConnString: conn, Workspace: row, Schema: schema})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -270,7 +280,15 @@ func readRemote(ctx context.Context, backend string, settings map[string]string,
 		if err != nil {
 			return nil, nil, err
 		}
-		st, err := readBackend(ctx, b, fmt.Sprintf("s3://%s/%s at %s", bucket, key, endpoint))
+		where := fmt.Sprintf("s3://%s/%s at %s", bucket, key, endpoint)
+		// An object Terraform or OpenTofu wrote is read as it is.
+		if data, found, err := b.ReadRaw(ctx); err != nil {
+			return nil, nil, err
+		} else if found && isTerraformFormat(data) {
+			st, err := state.Import(where, data)
+			return st, nil, err
+		}
+		st, err := readBackend(ctx, b, where)
 		return st, nil, err
 	}
 	return nil, nil, fmt.Errorf("indigo reads remote states from the local, pg and s3 backends; %q is not one", backend)
@@ -295,14 +313,20 @@ func readLocal(ctx context.Context, p string) (*state.State, error) {
 	if err != nil {
 		return nil, err
 	}
+	if isTerraformFormat(data) {
+		return state.Import(p, data)
+	}
+	return readBackend(ctx, local.New(p), p)
+}
+
+// isTerraformFormat reports whether data is a state in Terraform's format
+// (version 4), not indigo's (format_version).
+func isTerraformFormat(data []byte) bool {
 	var probe struct {
 		FormatVersion *int `json:"format_version"`
 		Version       *int `json:"version"`
 	}
-	if json.Unmarshal(data, &probe) == nil && probe.FormatVersion == nil && probe.Version != nil {
-		return state.Import(p, data)
-	}
-	return readBackend(ctx, local.New(p), p)
+	return json.Unmarshal(data, &probe) == nil && probe.FormatVersion == nil && probe.Version != nil
 }
 
 // readBackend reads the state in b without taking its lock, the journal of

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/jackc/pgx/v5"
+	"github.com/minio/minio-go/v7"
 
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 	"github.com/indigo-cloud/indigo/state"
@@ -83,6 +85,14 @@ func checkOutputs(t *testing.T, backend string, settings map[string]string, work
 	}
 }
 
+// terraformState is a state in Terraform's format with someOutputs.
+const terraformState = `{"version": 4, "terraform_version": "1.11.0", "serial": 3, "lineage": "9d7c1c1e-0000-4000-8000-000000000001",
+  "outputs": {
+    "cidr": {"value": "10.0.0.0/16", "type": "string"},
+    "zones": {"value": ["a", "b"], "type": ["list", "string"]},
+    "token": {"value": "s3cr3t", "type": "string", "sensitive": true}
+  }, "resources": [], "check_results": null}`
+
 func TestRemoteStateLocal(t *testing.T) {
 	dir := t.TempDir()
 	// indigo's format, the default workspace and another one.
@@ -94,12 +104,7 @@ func TestRemoteStateLocal(t *testing.T) {
 	writeOutputs(t, local.New(filepath.Join(dir, "indigo.state.d", "staging", "indigo.state")), someOutputs)
 	checkOutputs(t, "local", map[string]string{"path": filepath.Join(dir, "indigo.state")}, "staging")
 	// Terraform's format, as terraform and tofu write it, with workspace_dir.
-	tf := `{"version": 4, "terraform_version": "1.11.0", "serial": 3, "lineage": "9d7c1c1e-0000-4000-8000-000000000001",
-  "outputs": {
-    "cidr": {"value": "10.0.0.0/16", "type": "string"},
-    "zones": {"value": ["a", "b"], "type": ["list", "string"]},
-    "token": {"value": "s3cr3t", "type": "string", "sensitive": true}
-  }, "resources": [], "check_results": null}`
+	tf := terraformState
 	if err := os.MkdirAll(filepath.Join(dir, "ws", "prod"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +148,24 @@ func TestRemoteStatePg(t *testing.T) {
 	if _, _, err := readRemote(ctx, "pg", map[string]string{"conn_str": conn, "schema_name": "remote_state_test"}, "empty"); err == nil || !strings.Contains(err.Error(), "no state was found") {
 		t.Errorf("a workspace with no state: %v", err)
 	}
+	// A state Terraform's pg backend keeps: table states of its schema.
+	db, err := pgx.Connect(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	for _, q := range []string{
+		`CREATE SCHEMA IF NOT EXISTS tf_remote`,
+		`CREATE TABLE IF NOT EXISTS tf_remote.states (id bigserial PRIMARY KEY, name text UNIQUE, data text)`,
+	} {
+		if _, err := db.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO tf_remote.states (name, data) VALUES ('prod', $1) ON CONFLICT (name) DO UPDATE SET data = $1`, terraformState); err != nil {
+		t.Fatal(err)
+	}
+	checkOutputs(t, "pg", map[string]string{"conn_str": conn, "schema_name": "tf_remote"}, "prod")
 }
 
 func TestRemoteStateS3(t *testing.T) {
@@ -164,4 +187,9 @@ func TestRemoteStateS3(t *testing.T) {
 	if _, _, err := readRemote(ctx, "s3", map[string]string{"bucket": "states", "key": "other", "endpoint": srv.Endpoint}, "default"); err == nil || !strings.Contains(err.Error(), "no state was found") {
 		t.Errorf("a key with no state: %v", err)
 	}
+	// An object Terraform's s3 backend wrote.
+	if _, err := srv.Client(t).PutObject(ctx, "states", "terraform/net.tfstate", strings.NewReader(terraformState), int64(len(terraformState)), minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	checkOutputs(t, "s3", map[string]string{"bucket": "states", "key": "terraform/net.tfstate", "endpoint": srv.Endpoint}, "default")
 }
