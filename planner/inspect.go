@@ -29,38 +29,87 @@ func Placements(ctx context.Context, cfg *config.Config, prior *state.State, opt
 	return r.result(true).Placements, diags
 }
 
-// Graph returns the dependency graph of the configuration in Graphviz DOT
-// form: one node per variable, local, output, provider configuration,
-// resource and module, and an edge from each to what it depends on.
-func Graph(cfg *config.Config, prior *state.State) (string, hcl.Diagnostics) {
+// GraphOptions say which graph Graph draws, as terraform graph -type does.
+type GraphOptions struct {
+	// Type is "" for the resources and how they depend on each other (what
+	// Terraform 1.7 and later draw by default), "plan" or
+	// "plan-refresh-only" for every node the plan walks (variables,
+	// locals, outputs, provider configurations, resources, modules),
+	// "plan-destroy" for the order a destroy deletes resources in, and
+	// "apply" for the changes of Plan in the order apply makes them.
+	Type string
+	// Plan is the saved plan an apply graph is drawn for.
+	Plan *plan.Plan
+}
+
+// GraphTypes are the values GraphOptions.Type takes.
+var GraphTypes = []string{"plan", "plan-refresh-only", "plan-destroy", "apply"}
+
+// Graph returns a graph of the configuration in Graphviz DOT form, with an
+// edge from each node to what it waits for: see GraphOptions.
+func Graph(ctx context.Context, cfg *config.Config, prior *state.State, opts GraphOptions) (string, hcl.Diagnostics) {
 	if prior == nil {
 		prior = state.New()
 	}
 	r := newRun(cloneTree(cfg), prior, nil, Options{})
-	g, diags := r.buildGraph(planMaker{r})
+	var g *dag
+	var diags hcl.Diagnostics
+	// visible says which nodes are drawn, and how each is labelled; the
+	// edges look through the others.
+	var visible func(k string) (string, bool)
+	switch opts.Type {
+	case "":
+		g, diags = r.buildGraph(planMaker{r})
+		visible = func(k string) (string, bool) { return displayKey(k), isResourceKey(k) }
+	case "plan", "plan-refresh-only":
+		g, diags = r.buildGraph(planMaker{r})
+		visible = func(k string) (string, bool) {
+			return displayKey(k), !strings.HasPrefix(k, "expand ") && !strings.HasPrefix(k, "close ")
+		}
+	case "plan-destroy":
+		g, diags = r.buildGraph(planMaker{r})
+		if diags.HasErrors() {
+			return "", diags
+		}
+		g = destroyOrder(g)
+		visible = func(k string) (string, bool) { return "destroy " + displayKey(k), isResourceKey(k) }
+	case "apply":
+		if opts.Plan == nil {
+			return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No plan to draw", Detail: "An apply graph is drawn for a saved plan: give it with -plan=FILE (indigo plan -out=FILE makes one)."}}
+		}
+		var changed map[string]string
+		g, changed, diags = r.applyGraph(ctx, opts.Plan)
+		visible = func(k string) (string, bool) {
+			label, ok := changed[k]
+			return label, ok
+		}
+	default:
+		return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown graph type", Detail: fmt.Sprintf("-type is one of %s; %q is not.", strings.Join(GraphTypes, ", "), opts.Type)}}
+	}
+	if diags.HasErrors() {
+		return "", diags
+	}
 	var b strings.Builder
 	b.WriteString("digraph indigo {\n  compound = \"true\"\n  newrank = \"true\"\n  rankdir = \"RL\"\n")
-	keys := make([]string, 0, len(g.nodes))
+	var keys []string
 	for k := range g.nodes {
-		if strings.HasPrefix(k, "expand ") || strings.HasPrefix(k, "close ") {
-			continue
+		if _, ok := visible(k); ok {
+			keys = append(keys, k)
 		}
-		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	label := func(k string) string { return displayKey(k) }
+	label := func(k string) string { l, _ := visible(k); return l }
 	for _, k := range keys {
 		shape := "box"
 		if strings.HasPrefix(k, "provider ") {
 			shape = "diamond"
-		} else if !isResourceKey(k) {
+		} else if !isResourceKey(k) && !strings.HasPrefix(k, "destroy ") {
 			shape = "note"
 		}
 		fmt.Fprintf(&b, "  %q [label = %q, shape = %q]\n", label(k), label(k), shape)
 	}
 	for _, k := range keys {
-		deps := directDeps(g, k)
-		for _, d := range deps {
+		for _, d := range visibleDeps(g, k, visible) {
 			fmt.Fprintf(&b, "  %q -> %q\n", label(k), label(d))
 		}
 	}
@@ -68,9 +117,71 @@ func Graph(cfg *config.Config, prior *state.State) (string, hcl.Diagnostics) {
 	return b.String(), diags
 }
 
-// directDeps returns the visible nodes k depends on, looking through the
-// expand and close nodes of modules.
-func directDeps(g *dag, k string) []string {
+// destroyOrder returns the graph of resources a destroy walks: each
+// resource waits for the resources that depend on it (directly or through
+// other nodes) to be deleted first.
+func destroyOrder(g *dag) *dag {
+	out := newDAG()
+	for k := range g.nodes {
+		if isResourceKey(k) {
+			out.add(k, hcl.Range{}, nil)
+		}
+	}
+	isRes := func(k string) (string, bool) { return k, isResourceKey(k) }
+	for k := range out.nodes {
+		for _, d := range visibleDeps(g, k, isRes) {
+			out.dependOn(d, k)
+		}
+	}
+	return out
+}
+
+// applyGraph builds the graph an apply of p walks, as applyPlan does, and
+// labels the nodes of p's changes with what they do.
+func (r *run) applyGraph(ctx context.Context, p *plan.Plan) (*dag, map[string]string, hcl.Diagnostics) {
+	ar := &applyRun{p: p, opCtx: ctx, byResource: map[string][]*plan.ResourceChange{}, deposed: map[config.InstanceAddr]string{}, failed: map[config.ObjectAddr]failure{}}
+	r.applying = ar
+	r.opts.Mode = p.Mode
+	r.opts.Vars = p.Variables
+	r.fixed = map[config.ObjectAddr]*plan.Placement{}
+	for _, pl := range p.Placements {
+		r.fixed[pl.Addr] = pl
+	}
+	r.prev = map[config.InstanceAddr]config.InstanceAddr{}
+	r.imports = newImportSet()
+	changed := map[string]string{}
+	for _, ch := range p.Changes {
+		if ch.Action == plan.NoOp || ch.Action == plan.Read {
+			continue
+		}
+		k := keyResource(ch.Addr.Module.Static(), ch.Addr.Resource)
+		ar.byResource[k] = append(ar.byResource[k], ch)
+		name := strings.TrimPrefix(k, "resource ")
+		switch ch.Action {
+		case plan.Delete:
+			changed["destroy "+name] = "destroy " + displayKey(k)
+		case plan.CreateThenDelete, plan.DeleteThenCreate:
+			changed[k] = "replace " + displayKey(k)
+			changed["destroy "+name] = "destroy " + displayKey(k) + " (old)"
+		default:
+			changed[k] = ch.Action.String() + " " + displayKey(k)
+		}
+	}
+	diags := r.place(ctx)
+	if diags.HasErrors() {
+		return nil, nil, diags
+	}
+	g, d := r.buildGraph(applyMaker{planMaker{r}})
+	if diags = append(diags, d...); d.HasErrors() {
+		return nil, nil, diags
+	}
+	diags = append(diags, r.wireDestroyEdges(g)...)
+	return g, changed, diags
+}
+
+// visibleDeps returns the visible nodes k depends on, looking through the
+// others.
+func visibleDeps(g *dag, k string, visible func(string) (string, bool)) []string {
 	seen := map[string]bool{}
 	var out []string
 	var visit func(string)
@@ -84,7 +195,7 @@ func directDeps(g *dag, k string) []string {
 				continue
 			}
 			seen[d] = true
-			if strings.HasPrefix(d, "expand ") || strings.HasPrefix(d, "close ") {
+			if _, ok := visible(d); !ok {
 				visit(d)
 				continue
 			}

@@ -435,18 +435,59 @@ the configuration. An import block in the configuration does the same through th
 }
 
 func (a *app) graphCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:     "graph [DIR]",
-		Short:   "Print the dependency graph in Graphviz DOT",
-		Long:    "Graph prints what depends on what (variables, locals, providers, resources, outputs) as a DOT graph.",
-		Example: `  indigo graph | dot -Tsvg > graph.svg`,
-		Args:    cobra.MaximumNArgs(1),
+	var graphType, planPath string
+	cmd := &cobra.Command{
+		Use:   "graph [flags] [DIR]",
+		Short: "Print the dependency graph in Graphviz DOT",
+		Long: `Graph prints a graph of the configuration in Graphviz DOT, with an edge from
+each node to what it waits for. Without -type it shows the resources and how
+they depend on each other (through locals, variables and modules too), as
+terraform graph does since 1.7. -type=plan (or plan-refresh-only) shows every
+node a plan walks: variables, locals, outputs, provider configurations,
+resources, modules. -type=plan-destroy shows the order a destroy deletes the
+resources in. -plan=FILE shows the changes of a saved plan in the order apply
+makes them (it implies -type=apply).`,
+		Example: `  indigo graph | dot -Tsvg > graph.svg
+  indigo graph -type=plan
+  indigo plan -out=tonight.plan && indigo graph -plan=tonight.plan`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w, err := a.loadWorkspace(pathArg(args, ""))
 			if err != nil {
 				return err
 			}
-			dot, diags := planner.Graph(w.res.Config, nil)
+			opts := planner.GraphOptions{Type: graphType}
+			if planPath != "" {
+				if graphType != "" && graphType != "apply" {
+					return &exitError{code: 1, msg: fmt.Sprintf("-plan draws the apply graph of a saved plan, and -type=%s asks for another: leave -type out (or give -type=apply)", graphType)}
+				}
+				b, err := os.ReadFile(planPath)
+				if err != nil {
+					return &exitError{code: 1, msg: fmt.Sprintf("reading the plan file: %s", err)}
+				}
+				if b, err = a.openPlanFile(planPath, b, w); err != nil {
+					return err
+				}
+				p, err := planfile.Read(bytes.NewReader(b))
+				if err != nil {
+					return &exitError{code: 1, msg: fmt.Sprintf("%s is not a valid plan file: %s", planPath, err)}
+				}
+				opts.Type, opts.Plan = "apply", p
+			}
+			var prior *state.State
+			if opts.Type == "apply" || opts.Type == "plan-destroy" {
+				m, err := w.openState(cmd.Context(), "graph", false)
+				if err != nil {
+					return err
+				}
+				defer m.Close(context.Background())
+				prior = m.State()
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			dot, diags := planner.Graph(ctx, w.res.Config, prior, opts)
 			w.diags(diags)
 			if diags.HasErrors() {
 				return exitCode(1)
@@ -455,6 +496,9 @@ func (a *app) graphCommand() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&graphType, "type", "", "the graph to draw: plan, plan-refresh-only, plan-destroy or apply (default: resources only)")
+	cmd.Flags().StringVar(&planPath, "plan", "", "draw the apply graph of this saved plan (implies -type=apply)")
+	return cmd
 }
 
 func (a *app) rankCommand() *cobra.Command {

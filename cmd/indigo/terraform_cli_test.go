@@ -57,6 +57,7 @@ var terraformFlags = map[string][]string{
 	"workspace delete":       {"-force", "-lock=false", "-lock-timeout=1s"},
 	"console":                {"-state=s", "-plan", "-var=x=1", "-var-file=f"},
 	"version":                {"-json"},
+	"test":                   {"-cloud-run=x", "-filter=f", "-json", "-no-color", "-test-directory=t", "-var=x=1", "-var-file=f", "-verbose"},
 	"state replace-provider": {"-auto-approve", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
 }
 
@@ -411,6 +412,23 @@ func TestTerraformFlagEffects(t *testing.T) {
 	if !strings.Contains(out, "Note: -draw-cycles has no effect in indigo") || !strings.Contains(out, "digraph") {
 		t.Errorf("graph -draw-cycles:\n%s", out)
 	}
+	if !strings.Contains(out, `"var.who"`) || !strings.Contains(out, `"indigo_noop.n" -> "indigo_file.hello"`) {
+		t.Errorf("graph -type=plan lacks the variable or the resource edge:\n%s", out)
+	}
+	// graph -type: resources only by default, a destroy's order, and a
+	// saved plan's changes in apply order.
+	if out = r.ok("graph"); strings.Contains(out, "var.who") || !strings.Contains(out, `"indigo_noop.n" -> "indigo_file.hello"`) {
+		t.Errorf("graph:\n%s", out)
+	}
+	if out = r.ok("graph", "-type=plan-destroy"); !strings.Contains(out, `"destroy indigo_file.hello" -> "destroy indigo_noop.n"`) {
+		t.Errorf("graph -type=plan-destroy:\n%s", out)
+	}
+	r.ok("plan", "-var=who=graph", "-out=graph.plan")
+	if out = r.ok("graph", "-plan=graph.plan"); !strings.Contains(out, `"update indigo_noop.n" -> "update indigo_file.hello"`) {
+		t.Errorf("graph -plan:\n%s", out)
+	}
+	r.fails("saved plan", "graph", "-type=apply")
+	r.fails("Unknown graph type", "graph", "-type=bogus")
 	r.fails("the only mode is readonly", "init", "-lockfile=bogus")
 	// state list -id.
 	var attrs struct{ ID string }

@@ -172,9 +172,7 @@ var tfFlags = []tfFlag{
 	stringFlag("id", []string{"state list"}, func(o *tfOptions) *string { return &o.stateID },
 		"list only the instances whose id attribute is this"),
 	noteFlag("draw-cycles", []string{"graph"}, true, "a configuration with a cycle does not load, and the error names the cycle"),
-	noteFlag("type", []string{"graph"}, false, "indigo draws one dependency graph, the same for plan, apply and destroy"),
 	noteFlag("module-depth", []string{"graph"}, false, "deprecated in Terraform too; the graph shows every module"),
-	noteFlag("plan", []string{"graph"}, false, "the graph is drawn from the configuration, which the plan was made from"),
 	noteFlag("force", []string{"force-unlock"}, true, "indigo force-unlock never asks for confirmation"),
 }
 
