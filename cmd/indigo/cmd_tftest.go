@@ -78,6 +78,8 @@ type testFile struct {
 	vars      hcl.Attributes
 	providers []*config.ProviderConfig
 	runs      []*testRun
+	// mocks are the file's mock_provider and override blocks.
+	mocks *testMocks
 }
 
 // testRun is a run block.
@@ -93,7 +95,9 @@ type testRun struct {
 	skipRefresh    bool
 	replace        []config.InstanceAddr
 	targets        []string
-	decl           hcl.Range
+	// overrides are the run's override_resource and override_data blocks.
+	overrides map[string]cty.Value
+	decl      hcl.Range
 }
 
 var testFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -150,7 +154,7 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}}
+	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, mocks: &testMocks{overrides: map[string]cty.Value{}}}
 	content, d := f.Body.Content(testFileSchema)
 	diags = append(diags, d...)
 	names := map[string]bool{}
@@ -181,8 +185,12 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 			}
 			names[r.name] = true
 			tf.runs = append(tf.runs, r)
-		case "mock_provider", "override_resource", "override_data", "override_module":
-			diags = append(diags, unsupportedTest(b.Type+" blocks", "Tests run against the real providers: give the provider a test account, or a local stand-in, in a provider block.", b.DefRange))
+		case "mock_provider":
+			diags = append(diags, parseMockProvider(b, tf.mocks)...)
+		case "override_resource", "override_data":
+			diags = append(diags, parseOverride(b, tf.mocks.overrides)...)
+		case "override_module":
+			diags = append(diags, unsupportedTest("override_module blocks", "Give the module's inputs so that it makes what the test needs, or mock its providers with mock_provider.", b.DefRange))
 		case "test":
 			diags = append(diags, unsupportedTest("a test block (parallel runs)", "Runs of a file run one after another: remove the block.", b.DefRange))
 		}
@@ -211,7 +219,7 @@ func testProvider(b *hcl.Block) (*config.ProviderConfig, hcl.Diagnostics) {
 }
 
 func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
-	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, decl: b.DefRange}
+	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, overrides: map[string]cty.Value{}, decl: b.DefRange}
 	content, diags := b.Body.Content(runSchema)
 	if a := content.Attributes["command"]; a != nil {
 		switch hcl.ExprAsKeyword(a.Expr) {
@@ -277,8 +285,10 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			r.module, r.moduleRange = v.AsString(), src.Expr.Range()
 		case "plan_options":
 			diags = append(diags, parsePlanOptions(r, blk)...)
+		case "override_resource", "override_data":
+			diags = append(diags, parseOverride(blk, r.overrides)...)
 		default:
-			diags = append(diags, unsupportedTest(blk.Type+" blocks", "Tests run against the real providers.", blk.DefRange))
+			diags = append(diags, unsupportedTest(blk.Type+" blocks", "Give the module's inputs so that it makes what the test needs, or mock its providers with mock_provider.", blk.DefRange))
 		}
 	}
 	return r, diags
@@ -336,6 +346,9 @@ type testState struct {
 	cfg    *config.Config
 	mgr    *state.Manager
 	vars   map[string]cty.Value // the variables of its last run, for destroy
+	// mocks are the file's mocks with every override its runs applied
+	// with: teardown deletes what they made without the providers.
+	mocks *testMocks
 }
 
 // testRunner runs the test files of one configuration.
@@ -516,7 +529,7 @@ func (tr *testRunner) stateFor(ctx context.Context, tf *testFile, r *testRun, st
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
 	}
-	ts := &testState{module: r.module, cfg: cfg, mgr: mgr}
+	ts := &testState{module: r.module, cfg: cfg, mgr: mgr, mocks: tf.mocks}
 	states[r.module] = ts
 	*order = append(*order, ts)
 	return ts, nil
@@ -592,7 +605,9 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	if r.refreshOnly {
 		opts.Mode = plan.RefreshOnlyMode
 	}
-	p, pd := planner.Plan(ctx, ts.cfg, ts.mgr.State(), tr.provs, opts)
+	mocks := tf.mocks.with(r.overrides)
+	provs := mocks.wrap(tr.provs, ts.cfg)
+	p, pd := planner.Plan(ctx, ts.cfg, ts.mgr.State(), provs, opts)
 	if len(r.expectFailures) > 0 {
 		return tr.expected(ts.cfg, r, pd)
 	}
@@ -603,7 +618,8 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 		view.Plan(tr.a.stdout, p, view.PlanOptions{})
 	}
 	if r.command == "apply" && p.Applyable {
-		ad := planner.Apply(ctx, ts.cfg, p, ts.mgr, tr.provs, opts, context.Background())
+		ts.mocks = ts.mocks.with(r.overrides)
+		ad := planner.Apply(ctx, ts.cfg, p, ts.mgr, provs, opts, context.Background())
 		if err := ts.mgr.Persist(context.Background()); err != nil {
 			ad = append(ad, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})
 		}
@@ -772,9 +788,10 @@ func (tr *testRunner) destroy(ctx context.Context, ts *testState) hcl.Diagnostic
 		return nil
 	}
 	opts := planner.Options{Vars: ts.vars, Mode: plan.DestroyMode, Logger: tr.w.logger}
-	p, diags := planner.Plan(ctx, ts.cfg, ts.mgr.State(), tr.provs, opts)
+	provs := ts.mocks.wrap(tr.provs, ts.cfg)
+	p, diags := planner.Plan(ctx, ts.cfg, ts.mgr.State(), provs, opts)
 	if !diags.HasErrors() && p != nil && p.Applyable {
-		diags = append(diags, planner.Apply(ctx, ts.cfg, p, ts.mgr, tr.provs, opts, context.Background())...)
+		diags = append(diags, planner.Apply(ctx, ts.cfg, p, ts.mgr, provs, opts, context.Background())...)
 	}
 	if err := ts.mgr.Persist(context.Background()); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})

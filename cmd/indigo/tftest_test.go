@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,12 +173,14 @@ func TestTerraformTestCommand(t *testing.T) {
 run "a" {
   command = destroy
 }
-mock_provider "aws" {}
+mock_provider "aws" {
+  alias = "x"
+}
 `})
 	bad.ok("init", "-input=false")
 	for _, args := range [][]string{{"test"}, {"validate"}} {
 		out := bad.fails("Invalid command", args...)
-		if !strings.Contains(out, "x.tftest.hcl line 3") || !strings.Contains(out, "mock_provider blocks") {
+		if !strings.Contains(out, "x.tftest.hcl line 3") || !strings.Contains(out, "mock_provider with alias") {
 			t.Errorf("indigo %s on a bad test file:\n%s", args[0], out)
 		}
 	}
@@ -270,6 +273,120 @@ run "not_short" {
 	}
 	got, want := verdicts(indigoOut), verdicts(tofuOut)
 	if len(want) != 6 {
+		t.Fatalf("tofu test gave %d verdicts:\n%s", len(want), tofuOut)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("indigo test verdicts %q, OpenTofu's %q\nindigo:\n%s\nOpenTofu:\n%s", got, want, indigoOut, tofuOut)
+	}
+}
+
+// TestTerraformTestMocksAgreeWithOpenTofu: mock_provider and
+// override_resource answer for a provider that is never called (its site
+// root is never written), with the same verdicts from indigo test and
+// OpenTofu's test command, both using the indigo provider from one mirror.
+func TestTerraformTestMocksAgreeWithOpenTofu(t *testing.T) {
+	tofu := testsrv.TofuBinary(t)
+	plugins := providerForTerraform(t)
+	rc := filepath.Join(t.TempDir(), "terraform.rc")
+	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/indigo-cloud/indigo\"]\n  }\n}\n", plugins)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newCLIRun(t, map[string]string{
+		"main.tf": `
+terraform {
+  required_providers {
+    indigo = { source = "registry.terraform.io/indigo-cloud/indigo" }
+  }
+}
+provider "indigo" {
+  root = "site"
+}
+resource "indigo_file" "f" {
+  path    = "f.txt"
+  content = "x"
+}
+resource "terraform_data" "d" {
+  input = indigo_file.f.id
+}
+data "indigo_file" "r" {
+  path = "readme.txt"
+}
+output "id" {
+  value = indigo_file.f.id
+}
+output "size" {
+  value = indigo_file.f.size
+}
+output "readme" {
+  value = data.indigo_file.r.content
+}
+`,
+		"tests/mock.tftest.hcl": `
+mock_provider "indigo" {
+  mock_resource "indigo_file" {
+    defaults = { id = "mocked-id" }
+  }
+  mock_data "indigo_file" {
+    defaults = { content = "mocked readme" }
+  }
+}
+run "mocked" {
+  assert {
+    condition     = output.id == "mocked-id" && output.size == 0
+    error_message = "id ${output.id} size ${output.size}"
+  }
+  assert {
+    condition     = output.readme == "mocked readme" && terraform_data.d.output == "mocked-id"
+    error_message = "readme ${output.readme}"
+  }
+}
+run "made_up" {
+  assert {
+    condition     = length(indigo_file.f.id) > 0
+    error_message = "no id"
+  }
+}
+run "overridden" {
+  override_resource {
+    target = indigo_file.f
+    values = { id = "over" }
+  }
+  assert {
+    condition     = output.id == "over"
+    error_message = "id ${output.id}"
+  }
+}
+run "wrong" {
+  assert {
+    condition     = output.size == 1
+    error_message = "size is ${output.size}"
+  }
+}
+`,
+	}, "TF_CLI_CONFIG_FILE="+rc)
+	r.ok("init", "-input=false")
+	indigoOut, code := r.indigo("test")
+	if code != 1 {
+		t.Errorf("indigo test: exit %d, want 1 (run wrong fails)", code)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "site")); !os.IsNotExist(err) {
+		t.Errorf("the mocked provider wrote its site: %v", err)
+	}
+	cmd := exec.Command(tofu, "init", "-input=false")
+	cmd.Dir = r.dir
+	cmd.Env = append(os.Environ(), "HOME="+r.dir, "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+rc, "NO_COLOR=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tofu init: %v\n%s", err, out)
+	}
+	env := cmd.Env
+	cmd = exec.Command(tofu, "test", "-no-color")
+	cmd.Dir, cmd.Env = r.dir, env
+	tofuOut, _ := cmd.CombinedOutput()
+	verdicts := func(out string) []string {
+		return regexp.MustCompile(`run "[a-z_]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
+	}
+	got, want := verdicts(indigoOut), verdicts(string(tofuOut))
+	if len(want) != 4 {
 		t.Fatalf("tofu test gave %d verdicts:\n%s", len(want), tofuOut)
 	}
 	if !slices.Equal(got, want) {

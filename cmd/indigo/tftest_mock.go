@@ -1,0 +1,432 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/planner"
+	"github.com/indigo-cloud/indigo/providers/plugin"
+)
+
+// testMocks are the mock providers and overrides in force for one run: the
+// file's, with the run's own overrides over them.
+type testMocks struct {
+	// providers maps the local names of mocked providers to their mock.
+	providers map[string]*mockProvider
+	// overrides maps resource addresses (module.m.aws_instance.web,
+	// data.aws_ami.x) to the values their objects take, whatever
+	// provider they belong to.
+	overrides map[string]cty.Value
+}
+
+// mockProvider is a mock_provider block: every call of that provider is
+// answered without it (its schema still comes from it).
+type mockProvider struct {
+	resources map[string]cty.Value // mock_resource defaults, by type
+	data      map[string]cty.Value // mock_data defaults, by type
+}
+
+func (m *testMocks) empty() bool {
+	return m == nil || len(m.providers) == 0 && len(m.overrides) == 0
+}
+
+// with returns m with the overrides of a run added.
+func (m *testMocks) with(overrides map[string]cty.Value) *testMocks {
+	if len(overrides) == 0 {
+		return m
+	}
+	c := &testMocks{providers: m.providers, overrides: maps.Clone(m.overrides)}
+	if c.overrides == nil {
+		c.overrides = map[string]cty.Value{}
+	}
+	maps.Copy(c.overrides, overrides)
+	return c
+}
+
+// parseMockProvider reads a mock_provider block.
+func parseMockProvider(b *hcl.Block, m *testMocks) hcl.Diagnostics {
+	content, diags := b.Body.Content(&hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "alias"}, {Name: "source"}},
+		Blocks: []hcl.BlockHeaderSchema{
+			{Type: "mock_resource", LabelNames: []string{"type"}}, {Type: "mock_data", LabelNames: []string{"type"}},
+			{Type: "override_resource"}, {Type: "override_data"},
+		},
+	})
+	for _, name := range []string{"alias", "source"} {
+		if a := content.Attributes[name]; a != nil {
+			what := map[string]string{
+				"alias":  "Mock every configuration of the provider: leave alias out.",
+				"source": "Write the mock_resource and mock_data blocks in the test file.",
+			}[name]
+			diags = append(diags, unsupportedTest("a mock_provider with "+name, what, a.NameRange))
+		}
+	}
+	mp := &mockProvider{resources: map[string]cty.Value{}, data: map[string]cty.Value{}}
+	for _, blk := range content.Blocks {
+		switch blk.Type {
+		case "mock_resource", "mock_data":
+			v, d := staticObject(blk.Body, "defaults")
+			diags = append(diags, d...)
+			if blk.Type == "mock_resource" {
+				mp.resources[blk.Labels[0]] = v
+			} else {
+				mp.data[blk.Labels[0]] = v
+			}
+		default:
+			diags = append(diags, parseOverride(blk, m.overrides)...)
+		}
+	}
+	if m.providers == nil {
+		m.providers = map[string]*mockProvider{}
+	}
+	m.providers[b.Labels[0]] = mp
+	return diags
+}
+
+// parseOverride reads an override_resource or override_data block into
+// overrides.
+func parseOverride(b *hcl.Block, overrides map[string]cty.Value) hcl.Diagnostics {
+	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "target", Required: true}, {Name: "values"}, {Name: "override_during"},
+	}})
+	if diags.HasErrors() {
+		return diags
+	}
+	if a := content.Attributes["override_during"]; a != nil {
+		diags = append(diags, unsupportedTest("override_during", "Overridden values are given at apply, as by default: leave it out.", a.NameRange))
+	}
+	t, d := hcl.AbsTraversalForExpr(content.Attributes["target"].Expr)
+	if diags = append(diags, d...); d.HasErrors() {
+		return diags
+	}
+	target := config.TraversalString(t)
+	if b.Type == "override_data" && !strings.HasPrefix(target, "data.") && !strings.Contains(target, ".data.") {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid override target",
+			Detail: "override_data targets a data source: data.TYPE.NAME.", Subject: content.Attributes["target"].Expr.Range().Ptr()})
+	}
+	v := cty.EmptyObjectVal
+	if a := content.Attributes["values"]; a != nil {
+		val, d := a.Expr.Value(nil)
+		if diags = append(diags, d...); d.HasErrors() {
+			return diags
+		}
+		if !val.Type().IsObjectType() && !val.Type().IsMapType() {
+			return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid override values",
+				Detail: "values is an object of attribute values.", Subject: a.Expr.Range().Ptr()})
+		}
+		v = val
+	}
+	overrides[target] = v
+	return diags
+}
+
+// staticObject reads the optional attribute name of body as an object of
+// constant values (empty when absent).
+func staticObject(body hcl.Body, name string) (cty.Value, hcl.Diagnostics) {
+	attrs, diags := body.JustAttributes()
+	a := attrs[name]
+	for k, other := range attrs {
+		if k != name {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
+				Detail: fmt.Sprintf("This block takes %s only.", name), Subject: other.NameRange.Ptr()})
+		}
+	}
+	if a == nil {
+		return cty.EmptyObjectVal, diags
+	}
+	v, d := a.Expr.Value(nil)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return cty.EmptyObjectVal, diags
+	}
+	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		return cty.EmptyObjectVal, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + name,
+			Detail: name + " is an object of attribute values.", Subject: a.Expr.Range().Ptr()})
+	}
+	return v, diags
+}
+
+// providers returns the providers a run uses: base's, with the mocked ones
+// answered by their mocks and overridden resources by their values.
+func (m *testMocks) wrap(base planner.Providers, cfg *config.Config) planner.Providers {
+	if m.empty() {
+		return base
+	}
+	mocked := map[config.Provider]*mockProvider{}
+	for local, mp := range m.providers {
+		mocked[cfg.Module.ProviderFor(local)] = mp
+	}
+	return planner.ProvidersFunc(func(ctx context.Context, addr config.Provider) (planner.Provider, error) {
+		p, err := base.Start(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &mockedProvider{Provider: p, mock: mocked[addr], overrides: m.overrides}, nil
+	})
+}
+
+// mockedProvider answers the calls of a mocked provider, and those about
+// overridden resources of any provider, without the provider; everything
+// else goes to it. Mocked objects are planned with their computed
+// attributes unknown and made with values from the overrides, the
+// mock_resource or mock_data defaults, or made up: a string of 8 random
+// letters and digits, 0, false, empty collections.
+type mockedProvider struct {
+	planner.Provider
+	mock      *mockProvider // nil: the provider is real
+	overrides map[string]cty.Value
+}
+
+// values returns the values an object of addr takes and whether it is
+// mocked at all.
+func (p *mockedProvider) values(addr, typeName string, data bool) (cty.Value, bool) {
+	if v, ok := p.override(addr); ok {
+		return v, true
+	}
+	if p.mock == nil {
+		return cty.NilVal, false
+	}
+	defaults := p.mock.resources
+	if data {
+		defaults = p.mock.data
+	}
+	if v, ok := defaults[typeName]; ok {
+		return v, true
+	}
+	return cty.EmptyObjectVal, true
+}
+
+func (p *mockedProvider) schemaOf(ctx context.Context, typeName string, data bool) *plugin.Block {
+	s, err := p.Provider.Schema(ctx)
+	if err != nil {
+		return nil
+	}
+	m := s.Resources
+	if data {
+		m = s.DataSources
+	}
+	if rs, ok := m[typeName]; ok {
+		return rs.Block
+	}
+	return nil
+}
+
+func (p *mockedProvider) ValidateProviderConfig(ctx context.Context, cfg cty.Value) (cty.Value, plugin.Diagnostics) {
+	if p.mock != nil {
+		return cfg, nil
+	}
+	return p.Provider.ValidateProviderConfig(ctx, cfg)
+}
+
+func (p *mockedProvider) ConfigureProvider(ctx context.Context, req plugin.ConfigureRequest) plugin.Diagnostics {
+	if p.mock != nil {
+		return nil
+	}
+	return p.Provider.ConfigureProvider(ctx, req)
+}
+
+func (p *mockedProvider) ValidateResourceConfig(ctx context.Context, req plugin.ValidateRequest) plugin.Diagnostics {
+	if _, ok := p.values(req.Addr, req.TypeName, false); ok {
+		return nil
+	}
+	return p.Provider.ValidateResourceConfig(ctx, req)
+}
+
+func (p *mockedProvider) ValidateDataResourceConfig(ctx context.Context, req plugin.ValidateRequest) plugin.Diagnostics {
+	if _, ok := p.values(req.Addr, req.TypeName, true); ok {
+		return nil
+	}
+	return p.Provider.ValidateDataResourceConfig(ctx, req)
+}
+
+func (p *mockedProvider) UpgradeResourceState(ctx context.Context, req plugin.UpgradeRequest) plugin.UpgradeResponse {
+	if _, ok := p.values(req.Addr, req.TypeName, false); !ok {
+		return p.Provider.UpgradeResourceState(ctx, req)
+	}
+	b := p.schemaOf(ctx, req.TypeName, false)
+	if b == nil {
+		return plugin.UpgradeResponse{Diagnostics: mockDiag("the provider has no resource type %q", req.TypeName)}
+	}
+	v, err := ctyjson.Unmarshal(req.RawStateJSON, b.ImpliedType())
+	if err != nil {
+		return plugin.UpgradeResponse{Diagnostics: mockDiag("reading the recorded %s: %s", req.Addr, err)}
+	}
+	return plugin.UpgradeResponse{UpgradedState: v}
+}
+
+// ReadResource finds a mocked object as it was recorded, but with the
+// values an override gives it (a run's override_resource of an object an
+// earlier run made).
+func (p *mockedProvider) ReadResource(ctx context.Context, req plugin.ReadRequest) plugin.ReadResponse {
+	if _, ok := p.values(req.Addr, req.TypeName, false); !ok {
+		return p.Provider.ReadResource(ctx, req)
+	}
+	v := req.PriorState
+	if o, ok := p.override(req.Addr); ok && !v.IsNull() {
+		var err error
+		if v, err = fillUnknowns(v, o, true); err != nil {
+			return plugin.ReadResponse{NewState: req.PriorState, Diagnostics: mockDiag("override values for %s: %s", req.Addr, err)}
+		}
+	}
+	return plugin.ReadResponse{NewState: v, Private: req.Private}
+}
+
+// override returns the override_resource or override_data values of addr.
+func (p *mockedProvider) override(addr string) (cty.Value, bool) {
+	ia, d := config.ParseInstanceAddr(addr)
+	if d.HasErrors() {
+		return cty.NilVal, false
+	}
+	v, ok := p.overrides[ia.ContainingResource().String()]
+	return v, ok
+}
+
+func (p *mockedProvider) PlanResourceChange(ctx context.Context, req plugin.PlanRequest) plugin.PlanResponse {
+	if _, ok := p.values(req.Addr, req.TypeName, false); !ok {
+		return p.Provider.PlanResourceChange(ctx, req)
+	}
+	planned := req.ProposedNewState
+	if b := p.schemaOf(ctx, req.TypeName, false); b != nil && req.PriorState.IsNull() && !planned.IsNull() {
+		// A new object: what the provider would compute is unknown.
+		attrs := planned.AsValueMap()
+		for name, a := range b.Attributes {
+			if a.Computed && attrs[name].IsNull() {
+				attrs[name] = cty.UnknownVal(attrs[name].Type())
+			}
+		}
+		planned = cty.ObjectVal(attrs)
+	}
+	return plugin.PlanResponse{PlannedState: planned, PlannedPrivate: req.PriorPrivate}
+}
+
+func (p *mockedProvider) ApplyResourceChange(ctx context.Context, req plugin.ApplyRequest) plugin.ApplyResponse {
+	vals, ok := p.values(req.Addr, req.TypeName, false)
+	if !ok {
+		return p.Provider.ApplyResourceChange(ctx, req)
+	}
+	if req.PlannedState.IsNull() {
+		return plugin.ApplyResponse{NewState: req.PlannedState}
+	}
+	v, err := fillUnknowns(req.PlannedState, vals, false)
+	if err != nil {
+		return plugin.ApplyResponse{NewState: req.PriorState, Diagnostics: mockDiag("mock values for %s: %s", req.Addr, err)}
+	}
+	return plugin.ApplyResponse{NewState: v, Private: req.PlannedPrivate}
+}
+
+func (p *mockedProvider) ImportResourceState(ctx context.Context, req plugin.ImportRequest) plugin.ImportResponse {
+	if _, ok := p.values(req.Addr, req.TypeName, false); ok {
+		return plugin.ImportResponse{Diagnostics: mockDiag("%s is mocked: a mock has no objects to import", req.Addr)}
+	}
+	return p.Provider.ImportResourceState(ctx, req)
+}
+
+func (p *mockedProvider) ReadDataSource(ctx context.Context, req plugin.ReadDataRequest) plugin.ReadDataResponse {
+	vals, ok := p.values(req.Addr, req.TypeName, true)
+	if !ok {
+		return p.Provider.ReadDataSource(ctx, req)
+	}
+	v := req.Config
+	if b := p.schemaOf(ctx, req.TypeName, true); b != nil && !v.IsNull() {
+		attrs := v.AsValueMap()
+		for name, a := range b.Attributes {
+			if a.Computed && attrs[name].IsNull() {
+				attrs[name] = cty.UnknownVal(attrs[name].Type())
+			}
+		}
+		v = cty.ObjectVal(attrs)
+	}
+	out, err := fillUnknowns(v, vals, true)
+	if err != nil {
+		return plugin.ReadDataResponse{Diagnostics: mockDiag("mock values for %s: %s", req.Addr, err)}
+	}
+	return plugin.ReadDataResponse{State: out}
+}
+
+func mockDiag(format string, args ...any) plugin.Diagnostics {
+	return plugin.Diagnostics{{Severity: plugin.Error, Summary: "Mock provider", Detail: fmt.Sprintf(format, args...)}}
+}
+
+// fillUnknowns replaces the unknown values in v: a top-level attribute
+// named in vals takes that value (converted to its type), any other
+// unknown a made-up one. With all set, the known attributes named in vals
+// take their values too (a data source's whole result is the override).
+func fillUnknowns(v, vals cty.Value, all bool) (cty.Value, error) {
+	given := map[string]cty.Value{}
+	if !vals.IsNull() && vals.IsKnown() && vals.CanIterateElements() {
+		for it := vals.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			given[k.AsString()] = e
+		}
+	}
+	return cty.Transform(v, func(path cty.Path, x cty.Value) (cty.Value, error) {
+		if len(path) == 1 {
+			if step, ok := path[0].(cty.GetAttrStep); ok {
+				if g, ok := given[step.Name]; ok && (!x.IsKnown() || all) {
+					c, err := convert.Convert(g, x.Type())
+					if err != nil {
+						return x, fmt.Errorf("%s: %s", step.Name, err)
+					}
+					return c, nil
+				}
+			}
+		}
+		if x.IsKnown() {
+			return x, nil
+		}
+		return madeUp(x.Type()), nil
+	})
+}
+
+// madeUp is a value of type ty for an attribute a mock computes.
+func madeUp(ty cty.Type) cty.Value {
+	switch {
+	case ty == cty.String:
+		return cty.StringVal(randomWord())
+	case ty == cty.Number:
+		return cty.Zero
+	case ty == cty.Bool:
+		return cty.False
+	case ty.IsListType():
+		return cty.ListValEmpty(ty.ElementType())
+	case ty.IsSetType():
+		return cty.SetValEmpty(ty.ElementType())
+	case ty.IsMapType():
+		return cty.MapValEmpty(ty.ElementType())
+	case ty.IsObjectType():
+		attrs := map[string]cty.Value{}
+		for name, at := range ty.AttributeTypes() {
+			attrs[name] = madeUp(at)
+		}
+		return cty.ObjectVal(attrs)
+	case ty.IsTupleType():
+		var elems []cty.Value
+		for _, et := range ty.TupleElementTypes() {
+			elems = append(elems, madeUp(et))
+		}
+		if len(elems) == 0 {
+			return cty.EmptyTupleVal
+		}
+		return cty.TupleVal(elems)
+	}
+	return cty.NullVal(ty)
+}
+
+func randomWord() string {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return string(b[:])
+}
