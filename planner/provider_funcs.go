@@ -65,15 +65,21 @@ func (r *run) callProviderFunction(p config.Provider, name string, args []cty.Va
 		return cty.NilVal, err
 	}
 	v, err := inst.p.CallFunction(ctx, name, args)
+	return v, FunctionCallError(err, len(args))
+}
+
+// FunctionCallError is the error of a provider-defined function's call
+// as a cty function returns it: the provider's own message without its
+// final full stop (HCL adds one), tied to the argument the provider names
+// so that HCL points at it. Other errors are returned as they are.
+func FunctionCallError(err error, nargs int) error {
 	var ferr *plugin.FunctionError
-	if errors.As(err, &ferr) {
-		// HCL ends the message with a full stop of its own.
-		text := strings.TrimSuffix(ferr.Text, ".")
-		if ferr.Argument >= 0 && ferr.Argument < len(args) {
-			// HCL then points at the argument at fault.
-			return cty.NilVal, function.NewArgError(ferr.Argument, errors.New(text))
-		}
-		return cty.NilVal, errors.New(text)
+	if !errors.As(err, &ferr) {
+		return err
 	}
-	return v, err
+	text := strings.TrimSuffix(ferr.Text, ".")
+	if ferr.Argument >= 0 && ferr.Argument < nargs {
+		return function.NewArgError(ferr.Argument, errors.New(text))
+	}
+	return errors.New(text)
 }

@@ -10,13 +10,16 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
 	"github.com/indigo-cloud/indigo/lang/funcs"
+	hcllang "github.com/indigo-cloud/indigo/lang/hcl"
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -28,7 +31,8 @@ func (a *app) consoleCommand() *cobra.Command {
 		Short: "Evaluate expressions against the configuration and the recorded state",
 		Long: `Console reads one expression a line from standard input and prints its value:
 variables (var.x, from -var, -var-file, *.auto.tfvars and defaults), locals,
-functions, terraform.workspace, and the root module's resources as the state
+functions (provider::NAME::FUNCTION too, for the providers the root module
+declares), terraform.workspace, and the root module's resources as the state
 records them (aws_instance.web.id). A value only apply can know prints as
 (known after apply); a sensitive one as (sensitive value). Type exit, or end
 the input, to leave.`,
@@ -69,8 +73,10 @@ func (a *app) runConsole(ctx context.Context, path string, f *varFlags) error {
 	}
 	defer mgr.Close(context.Background())
 	data := &consoleData{Data: eval.StaticData(w.res.Config, eval.ValidateOptions{Vars: vars, VarRanges: ranges, Workspace: ws}), st: mgr.State()}
-	sc := &eval.Scope{Data: data, Module: config.RootModule,
-		Functions: funcs.Table(funcs.Options{BaseDir: w.res.Config.Module.SourceDir, PureOnly: true})}
+	builtins := funcs.Table(funcs.Options{BaseDir: w.res.Config.Module.SourceDir, PureOnly: true})
+	sc := &eval.Scope{Data: data, Module: config.RootModule, Functions: builtins}
+	pf := &consoleProviderFunctions{ctx: ctx, w: w, started: map[config.Provider]planner.Provider{}}
+	defer pf.close()
 	in := bufio.NewScanner(a.stdin)
 	in.Buffer(make([]byte, 64*1024), 1024*1024)
 	failed := false
@@ -83,6 +89,9 @@ func (a *app) runConsole(ctx context.Context, path string, f *varFlags) error {
 			break
 		}
 		expr, diags := hclsyntax.ParseExpression([]byte(line), "<console-input>", hcl.Pos{Line: n, Column: 1, Byte: 0})
+		if !diags.HasErrors() {
+			sc.Functions, diags = pf.functions(builtins, expr)
+		}
 		if !diags.HasErrors() {
 			var v cty.Value
 			v, diags = sc.EvalExpr(expr, cty.DynamicPseudoType)
@@ -98,6 +107,55 @@ func (a *app) runConsole(ctx context.Context, path string, f *varFlags) error {
 		return exitCode(1)
 	}
 	return nil
+}
+
+// consoleProviderFunctions gives the console's expressions the
+// provider-defined functions they call, through the root module's
+// required_providers; a provider is started on its first call and closed
+// when the console ends.
+type consoleProviderFunctions struct {
+	ctx     context.Context
+	w       *workspace
+	provs   planner.Providers
+	started map[config.Provider]planner.Provider
+}
+
+// functions returns the functions expr may call: builtins and the
+// provider-defined ones it calls.
+func (pf *consoleProviderFunctions) functions(builtins map[string]function.Function, expr hclsyntax.Expression) (map[string]function.Function, hcl.Diagnostics) {
+	calls := hcllang.ProviderFunctionCalls(nil, expr)
+	if len(calls) == 0 {
+		return builtins, nil
+	}
+	root := *pf.w.res.Config.Module
+	root.ProviderFunctionCalls = calls
+	return eval.ModuleFunctions(builtins, &root, pf.call)
+}
+
+func (pf *consoleProviderFunctions) call(addr config.Provider, name string, args []cty.Value) (cty.Value, error) {
+	p := pf.started[addr]
+	if p == nil {
+		if pf.provs == nil {
+			provs, err := pf.w.providers()
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("finding provider %s: %w", addr.ForDisplay(), err)
+			}
+			pf.provs = provs
+		}
+		var err error
+		if p, err = pf.provs.Start(pf.ctx, addr); err != nil {
+			return cty.NilVal, fmt.Errorf("starting provider %s: %w", addr.ForDisplay(), err)
+		}
+		pf.started[addr] = p
+	}
+	v, err := p.CallFunction(pf.ctx, name, args)
+	return v, planner.FunctionCallError(err, len(args))
+}
+
+func (pf *consoleProviderFunctions) close() {
+	for _, p := range pf.started {
+		_ = p.Close()
+	}
 }
 
 // consoleData is what the console's expressions read: what is known before

@@ -171,6 +171,11 @@ func TestTerraformBuiltinFunctions(t *testing.T) {
 	if out, code := r.indigo("plan", "-detailed-exitcode"); code != 0 {
 		t.Errorf("plan after apply: exit %d, want 0 (no changes):\n%s", code, out)
 	}
+	// The console calls them too.
+	out = r.indigoStdin("provider::terraform::decode_tfvars(provider::terraform::encode_tfvars(local.settings)).owner\nprovider::terraform::encode_expr({ a = [1] })\n", "console")
+	if want := "{\n    size = 2\n    team = \"ops\"\n}\n<<-EOT\n    {\n      a = [1]\n    }\nEOT\n"; out != want {
+		t.Errorf("console printed\n%s\nwant\n%s", out, want)
+	}
 	r.ok("destroy", "-auto-approve")
 	if n := r.instances(DefaultStatePath); n != 0 {
 		t.Errorf("%d instances left after destroy", n)
