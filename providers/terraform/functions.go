@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/indigo-cloud/indigo/providers/plugin"
 )
 
 // The three functions Terraform's built-in provider offers. Each works on
@@ -68,6 +70,9 @@ func encodeTfvarsValue(v cty.Value) (types.String, error) {
 	}
 	if !v.IsWhollyKnown() {
 		return types.StringUnknown(), nil
+	}
+	if err := checkFinite(v); err != nil {
+		return types.StringNull(), err
 	}
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
@@ -193,15 +198,44 @@ func (encodeExpr) Run(ctx context.Context, req function.RunRequest, resp *functi
 		resp.Error = ferr
 		return
 	}
-	resp.Error = resp.Result.Set(ctx, encodeExprValue(v))
+	s, err := encodeExprValue(v)
+	if err != nil {
+		resp.Error = function.NewArgumentFuncError(0, err.Error())
+		return
+	}
+	resp.Error = resp.Result.Set(ctx, s)
 }
 
 // encodeExprValue is encode_expr on a cty value.
-func encodeExprValue(v cty.Value) types.String {
+func encodeExprValue(v cty.Value) (types.String, error) {
 	if !v.IsWhollyKnown() {
-		return types.StringUnknown()
+		return types.StringUnknown(), nil
 	}
-	return types.StringValue(string(hclwrite.Format(hclwrite.TokensForValue(v).Bytes())))
+	if err := checkFinite(v); err != nil {
+		return types.StringNull(), err
+	}
+	return types.StringValue(string(hclwrite.Format(hclwrite.TokensForValue(v).Bytes()))), nil
+}
+
+// checkFinite refuses a value holding an infinite number: HCL has no
+// literal for one (hclwrite would write "+ Inf", a reference to Inf).
+func checkFinite(v cty.Value) error {
+	var inf cty.Path
+	found := false
+	_ = cty.Walk(v, func(p cty.Path, v cty.Value) (bool, error) {
+		if !found && v.Type() == cty.Number && !v.IsNull() && v.AsBigFloat().IsInf() {
+			inf, found = p.Copy(), true
+		}
+		return !found, nil
+	})
+	if !found {
+		return nil
+	}
+	where := "the value"
+	if len(inf) > 0 {
+		where = "the value at " + plugin.FormatPath(inf)
+	}
+	return fmt.Errorf("%s is an infinite number, which an HCL expression cannot write", where)
 }
 
 // dynamicArgument is the function's only argument, a dynamic one, as a

@@ -185,6 +185,8 @@ func TestFunctionErrors(t *testing.T) {
 		{"decode_tfvars", cty.StringVal("a = var.x"), []string{"<decode_tfvars argument>:1,5-8", "Variables not allowed"}},
 		{"decode_tfvars", cty.StringVal("a = upper(\"x\")"), []string{"<decode_tfvars argument>:1,5", "Function calls not allowed"}},
 		{"decode_tfvars", cty.StringVal("a {}\n"), []string{"<decode_tfvars argument>:1,1-2", "block"}},
+		{"encode_tfvars", cty.ObjectVal(map[string]cty.Value{"a": cty.TupleVal([]cty.Value{cty.True, cty.PositiveInfinity})}), []string{"value at a[1]", "infinite"}},
+		{"encode_expr", cty.NegativeInfinity, []string{"the value is an infinite number"}},
 	} {
 		got, errText := callFunction(t, tc.name, tc.arg)
 		if errText == "" {
@@ -251,4 +253,53 @@ func TestConvertRoundTrip(t *testing.T) {
 			t.Errorf("round trip of %#v gave %#v", v, back)
 		}
 	}
+}
+
+// FuzzDecodeTfvars: decode_tfvars never panics, and what it decodes
+// encode_tfvars writes back to content that decodes to the same value.
+func FuzzDecodeTfvars(f *testing.F) {
+	for _, seed := range []string{
+		"a = 1\n",
+		"name = \"web\"\nzones = [\"a\", \"b\"]\nmeta = { owner = \"ops\", n = 2.5 }\n",
+		"x = null\ny = {}\nz = []\n",
+		"s = <<EOT\nline\nEOT\n",
+		"a = -1e3\nb = \"$${x} %%{y}\"\n",
+		"a = \n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		v, err := decodeTfvarsString(src)
+		if err != nil || hugeNumber(v) {
+			return
+		}
+		s, err := encodeTfvarsValue(v)
+		if err != nil {
+			t.Fatalf("decoded %q to %#v, which encode_tfvars refuses: %v", src, v, err)
+		}
+		back, err := decodeTfvarsString(s.ValueString())
+		if err != nil {
+			t.Fatalf("encode_tfvars wrote %q for %q, which does not decode: %v", s.ValueString(), src, err)
+		}
+		if !back.Equals(v).True() {
+			t.Fatalf("%q decoded to %#v, written as %q, decoded again to %#v", src, v, s.ValueString(), back)
+		}
+	})
+}
+
+// hugeNumber reports whether v holds a number so far from 1 that writing
+// it out in full (as HCL writes numbers: no exponent) takes seconds, or
+// an infinite one (1e999999999 overflows), which encoding refuses.
+func hugeNumber(v cty.Value) bool {
+	huge := false
+	_ = cty.Walk(v, func(_ cty.Path, v cty.Value) (bool, error) {
+		if v.Type() == cty.Number && v.IsKnown() && !v.IsNull() {
+			f := v.AsBigFloat()
+			if e := f.MantExp(nil); e > 3000 || e < -3000 || f.IsInf() {
+				huge = true
+			}
+		}
+		return !huge, nil
+	})
+	return huge
 }
