@@ -121,6 +121,9 @@ func (m *memProvider) ImportResourceState(context.Context, plugin.ImportRequest)
 func (m *memProvider) ReadDataSource(context.Context, plugin.ReadDataRequest) plugin.ReadDataResponse {
 	return plugin.ReadDataResponse{}
 }
+func (m *memProvider) CallFunction(_ context.Context, name string, _ []cty.Value) (cty.Value, error) {
+	return cty.NilVal, fmt.Errorf("memProvider has no function %s", name)
+}
 func (m *memProvider) Stop(context.Context) error { return nil }
 func (m *memProvider) Close() error               { return nil }
 

@@ -24,6 +24,9 @@ type Provider interface {
 	ApplyResourceChange(ctx context.Context, req plugin.ApplyRequest) plugin.ApplyResponse
 	ImportResourceState(ctx context.Context, req plugin.ImportRequest) plugin.ImportResponse
 	ReadDataSource(ctx context.Context, req plugin.ReadDataRequest) plugin.ReadDataResponse
+	// CallFunction calls a provider-defined function; the provider's own
+	// error is a *plugin.FunctionError.
+	CallFunction(ctx context.Context, name string, args []cty.Value) (cty.Value, error)
 	// Stop asks the provider to stop its in-flight operations gracefully.
 	Stop(ctx context.Context) error
 	// Close ends the provider process.

@@ -125,6 +125,9 @@ type run struct {
 	provs     Providers
 	providers *providerSet
 	funcs     map[string]function.Function
+	// modFuncs are the functions of the modules that call
+	// provider-defined functions, by module path (provider_funcs.go).
+	modFuncs map[config.ModulePath]map[string]function.Function
 	// sem bounds concurrent provider operations.
 	sem chan struct{}
 	// work bounds the instance goroutines at work at once (spawn).
@@ -221,6 +224,7 @@ func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Option
 		cache:        &planCache{entries: map[cacheKey]*cacheEntry{}},
 	}
 	r.providers = newProviderSet(r)
+	r.modFuncs = r.moduleFunctions()
 	return r
 }
 
@@ -273,7 +277,7 @@ func (r *run) addNote(n plan.Note) {
 
 // scope returns an evaluation scope for module instance mod.
 func (r *run) scope(mod config.ModuleInstance, it eval.Iteration) *eval.Scope {
-	return &eval.Scope{Data: &walkData{r: r}, Module: mod, Functions: r.funcs, Iteration: it}
+	return &eval.Scope{Data: &walkData{r: r}, Module: mod, Functions: r.functionsOf(mod), Iteration: it}
 }
 
 // inspect calls Options.Inspect with the root module's values.

@@ -2,19 +2,25 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/indigo-cloud/indigo/cmd/indigo/view"
+	"github.com/indigo-cloud/indigo/cmd/indigo/view/jsonstate"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
 	"github.com/indigo-cloud/indigo/lang/funcs"
+	hcllang "github.com/indigo-cloud/indigo/lang/hcl"
 	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/state"
@@ -28,7 +34,8 @@ func (a *app) consoleCommand() *cobra.Command {
 		Short: "Evaluate expressions against the configuration and the recorded state",
 		Long: `Console reads one expression a line from standard input and prints its value:
 variables (var.x, from -var, -var-file, *.auto.tfvars and defaults), locals,
-functions, terraform.workspace, and the root module's resources as the state
+functions (provider::NAME::FUNCTION too, for the providers the root module
+declares), terraform.workspace, and the root module's resources as the state
 records them (aws_instance.web.id). With -plan it plans first (changing
 nothing) and evaluates against the planned values instead: resources and
 module outputs as apply would make them. A value only apply can know prints
@@ -83,8 +90,10 @@ func (a *app) runConsole(ctx context.Context, path string, f *varFlags, planMode
 		}
 		data = planned
 	}
-	sc := &eval.Scope{Data: data, Module: config.RootModule,
-		Functions: funcs.Table(funcs.Options{BaseDir: w.res.Config.Module.SourceDir, PureOnly: true})}
+	builtins := funcs.Table(funcs.Options{BaseDir: w.res.Config.Module.SourceDir, PureOnly: true})
+	sc := &eval.Scope{Data: data, Module: config.RootModule, Functions: builtins}
+	pf := &consoleProviderFunctions{ctx: ctx, w: w, started: map[config.Provider]planner.Provider{}}
+	defer pf.close()
 	in := bufio.NewScanner(a.stdin)
 	in.Buffer(make([]byte, 64*1024), 1024*1024)
 	failed := false
@@ -97,6 +106,9 @@ func (a *app) runConsole(ctx context.Context, path string, f *varFlags, planMode
 			break
 		}
 		expr, diags := hclsyntax.ParseExpression([]byte(line), "<console-input>", hcl.Pos{Line: n, Column: 1, Byte: 0})
+		if !diags.HasErrors() {
+			sc.Functions, diags = pf.functions(builtins, expr)
+		}
 		if !diags.HasErrors() {
 			var v cty.Value
 			v, diags = sc.EvalExpr(expr, cty.DynamicPseudoType)
@@ -112,6 +124,55 @@ func (a *app) runConsole(ctx context.Context, path string, f *varFlags, planMode
 		return exitCode(1)
 	}
 	return nil
+}
+
+// consoleProviderFunctions gives the console's expressions the
+// provider-defined functions they call, through the root module's
+// required_providers; a provider is started on its first call and closed
+// when the console ends.
+type consoleProviderFunctions struct {
+	ctx     context.Context
+	w       *workspace
+	provs   planner.Providers
+	started map[config.Provider]planner.Provider
+}
+
+// functions returns the functions expr may call: builtins and the
+// provider-defined ones it calls.
+func (pf *consoleProviderFunctions) functions(builtins map[string]function.Function, expr hclsyntax.Expression) (map[string]function.Function, hcl.Diagnostics) {
+	calls := hcllang.ProviderFunctionCalls(nil, expr)
+	if len(calls) == 0 {
+		return builtins, nil
+	}
+	root := *pf.w.res.Config.Module
+	root.ProviderFunctionCalls = calls
+	return eval.ModuleFunctions(builtins, &root, pf.call)
+}
+
+func (pf *consoleProviderFunctions) call(addr config.Provider, name string, args []cty.Value) (cty.Value, error) {
+	p := pf.started[addr]
+	if p == nil {
+		if pf.provs == nil {
+			provs, err := pf.w.providers()
+			if err != nil {
+				return cty.NilVal, fmt.Errorf("finding provider %s: %w", addr.ForDisplay(), err)
+			}
+			pf.provs = provs
+		}
+		var err error
+		if p, err = pf.provs.Start(pf.ctx, addr); err != nil {
+			return cty.NilVal, fmt.Errorf("starting provider %s: %w", addr.ForDisplay(), err)
+		}
+		pf.started[addr] = p
+	}
+	v, err := p.CallFunction(pf.ctx, name, args)
+	return v, planner.FunctionCallError(err, len(args))
+}
+
+func (pf *consoleProviderFunctions) close() {
+	for _, p := range pf.started {
+		_ = p.Close()
+	}
 }
 
 // consoleData is what the console's expressions read: what is known before
@@ -133,11 +194,12 @@ func (d *consoleData) Resource(mod config.ModuleInstance, addr config.ResourceAd
 		if o == nil {
 			return cty.DynamicVal
 		}
-		ty, err := ctyjson.ImpliedType(o.AttrsJSON)
+		raw := unwrappedAttrs(o.AttrsJSON)
+		ty, err := ctyjson.ImpliedType(raw)
 		if err != nil {
 			return cty.DynamicVal
 		}
-		v, err := ctyjson.Unmarshal(o.AttrsJSON, ty)
+		v, err := ctyjson.Unmarshal(raw, ty)
 		if err != nil {
 			return cty.DynamicVal
 		}
@@ -175,6 +237,23 @@ func (d *consoleData) Resource(mod config.ModuleInstance, addr config.ResourceAd
 		return decode(inst.Current), nil
 	}
 	return cty.DynamicVal, nil
+}
+
+// unwrappedAttrs returns recorded attributes with the values of
+// dynamically-typed attributes out of the {"value", "type"} wrapper state
+// keeps them in, so that terraform_data.x.output is the value itself.
+func unwrappedAttrs(attrs []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(attrs))
+	dec.UseNumber()
+	var doc any
+	if dec.Decode(&doc) != nil {
+		return attrs
+	}
+	out, err := json.Marshal(jsonstate.UnwrapDynamic(doc))
+	if err != nil {
+		return attrs
+	}
+	return out
 }
 
 func (a *app) refreshCommand() *cobra.Command {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,17 +74,7 @@ func TestTerraformBuiltinProvider(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(netDir, "main.tf"), []byte(networkConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	runTofu := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(tofu, args...)
-		cmd.Dir = netDir
-		cmd.Env = append(os.Environ(), "HOME="+netDir, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE=")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("tofu %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	runTofu := func(args ...string) string { t.Helper(); return tofuIn(t, tofu, netDir, args...) }
 	runTofu("init", "-input=false")
 	runTofu("apply", "-auto-approve", "-input=false")
 	tokenOut := runTofu("output", "-raw", "token")
@@ -114,6 +103,10 @@ func TestTerraformBuiltinProvider(t *testing.T) {
 		if out := r.ok(args...); strings.Contains(out, tokenOut) {
 			t.Errorf("indigo %s printed the sensitive remote output:\n%s", strings.Join(args, " "), out)
 		}
+	}
+	// console reads a dynamically-typed attribute as its value.
+	if out := r.indigoStdin("terraform_data.use.output.region\n", "console"); out != "\"eu-west\"\n" {
+		t.Errorf("console printed %q for terraform_data.use.output.region", out)
 	}
 	if out := r.ok("output", "-raw", "token"); out != tokenOut {
 		t.Errorf("output -raw token = %q, want %q", out, tokenOut)

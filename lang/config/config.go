@@ -101,6 +101,11 @@ type Module struct {
 	Files []string
 	// Template is set when the module was produced from a TOSCA template.
 	Template *TemplateInfo
+	// ProviderFunctionCalls are the provider-defined functions the
+	// module's native-syntax expressions call, by full name
+	// (provider::NAME::FUNCTION), each with the range of its first call;
+	// nil when there are none. The evaluator registers exactly these.
+	ProviderFunctionCalls map[string]hcl.Range
 
 	Settings         *Settings
 	ProviderConfigs  map[string]*ProviderConfig // by "name" or "name.alias"
@@ -208,6 +213,21 @@ func (m *Module) ProviderFor(localName string) Provider {
 		return rp.Provider
 	}
 	return ImpliedProvider(localName)
+}
+
+// ParseProviderFunction splits the name of a provider-defined function,
+// provider::NAME::FUNCTION, into the provider's local name and the
+// function's name; ok is false for any other name.
+func ParseProviderFunction(name string) (localName, function string, ok bool) {
+	rest, found := strings.CutPrefix(name, "provider::")
+	if !found {
+		return "", "", false
+	}
+	localName, function, found = strings.Cut(rest, "::")
+	if !found || localName == "" || function == "" || strings.Contains(function, "::") {
+		return "", "", false
+	}
+	return localName, function, true
 }
 
 // SortedResources returns the managed, data and ephemeral resources

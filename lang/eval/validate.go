@@ -84,6 +84,7 @@ func Validate(cfg *config.Config, opts ValidateOptions) hcl.Diagnostics {
 		diags = append(diags, v.validateModule(c)...)
 	})
 	diags = append(diags, <-cycles...)
+	diags = append(diags, v.funcDiags...)
 	return dedupe(diags)
 }
 
@@ -97,6 +98,11 @@ type validator struct {
 	opts      ValidateOptions
 	rootDir   string
 	functions map[string]function.Function
+	// modFuncs are the functions of modules that call provider-defined
+	// functions (functions and stand-ins for those); funcDiags the
+	// problems found building them.
+	modFuncs  map[*config.Module]map[string]function.Function
+	funcDiags hcl.Diagnostics
 	memo      map[memoKey]cty.Value
 	busy      map[memoKey]bool
 }
@@ -109,14 +115,32 @@ type memoKey struct {
 
 func newValidator(cfg *config.Config, opts ValidateOptions) *validator {
 	rootDir := cfg.Module.SourceDir
-	return &validator{
+	v := &validator{
 		root:      cfg,
 		opts:      opts,
 		rootDir:   rootDir,
 		functions: funcs.Table(funcs.Options{BaseDir: rootDir, PureOnly: true}),
+		modFuncs:  map[*config.Module]map[string]function.Function{},
 		memo:      map[memoKey]cty.Value{},
 		busy:      map[memoKey]bool{},
 	}
+	cfg.Walk(func(c *config.Config) {
+		if len(c.Module.ProviderFunctionCalls) == 0 {
+			return
+		}
+		fns, diags := ModuleFunctions(v.functions, c.Module, nil)
+		v.modFuncs[c.Module] = fns
+		v.funcDiags = append(v.funcDiags, diags...)
+	})
+	return v
+}
+
+// functionsOf returns the functions the expressions of module c can call.
+func (v *validator) functionsOf(c *config.Config) map[string]function.Function {
+	if fns, ok := v.modFuncs[c.Module]; ok {
+		return fns
+	}
+	return v.functions
 }
 
 func (v *validator) node(mod config.ModuleInstance) *config.Config {
@@ -124,7 +148,7 @@ func (v *validator) node(mod config.ModuleInstance) *config.Config {
 }
 
 func (v *validator) scope(c *config.Config, it Iteration) *Scope {
-	return &Scope{Data: v, Module: c.Path.UnkeyedInstance(), Functions: v.functions, Iteration: it}
+	return &Scope{Data: v, Module: c.Path.UnkeyedInstance(), Functions: v.functionsOf(c), Iteration: it}
 }
 
 // unknownIteration is the iteration of a block repeated with count or

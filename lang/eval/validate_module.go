@@ -109,7 +109,7 @@ func (v *validator) validateImports(c *config.Config) hcl.Diagnostics {
 	}
 	static := StaticData(c, v.opts)
 	_, diags := ExpandImports(c, c.Module.Imports, func(it Iteration) *Scope {
-		return &Scope{Data: static, Module: config.RootModule, Functions: v.functions, Iteration: it}
+		return &Scope{Data: static, Module: config.RootModule, Functions: v.functionsOf(c), Iteration: it}
 	}, false)
 	return diags
 }

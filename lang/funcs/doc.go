@@ -30,5 +30,6 @@
 // This package is not where expressions are evaluated, where path.module or
 // other named values come from, or where provider-defined functions
 // (provider::NAME::FUNC) are registered: that is the evaluator's job
-// (lang/hcl and the planner), which merges this table with its own names.
+// (lang/eval.ModuleFunctions and the planner), which merges this table
+// with its own names.
 package funcs

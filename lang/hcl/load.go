@@ -207,6 +207,7 @@ func (l *Loader) LoadModule(dir string) (*config.Module, hcl.Diagnostics) {
 			continue
 		}
 		mod.Files = append(mod.Files, path)
+		recordProviderFunctions(mod, f)
 		diags = append(diags, d.decodeFile(f.Body, i >= len(primary))...)
 	}
 	diags = append(diags, d.finish()...)
@@ -237,6 +238,7 @@ func (l *Loader) LoadSource(dir string, files map[string][]byte) (*config.Module
 			continue
 		}
 		mod.Files = append(mod.Files, n)
+		recordProviderFunctions(mod, f)
 		diags = append(diags, d.decodeFile(f.Body, isOverrideFile(filepath.Base(n)))...)
 	}
 	diags = append(diags, d.finish()...)

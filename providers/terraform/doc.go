@@ -10,4 +10,8 @@
 //   - terraform_remote_state reads the root outputs of another
 //     configuration's latest state from the local, pg or s3 backend, in
 //     indigo's format or Terraform's.
+//   - encode_tfvars, decode_tfvars and encode_expr are its provider-defined
+//     functions (provider::terraform::...), written with hclwrite and read
+//     with hclsyntax on cty values converted from the framework's
+//     (convert.go).
 package terraform

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -21,7 +22,7 @@ type Provider struct {
 	version string
 }
 
-var _ provider.Provider = (*Provider)(nil)
+var _ provider.ProviderWithFunctions = (*Provider)(nil)
 
 // New returns a factory for the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
@@ -46,7 +47,7 @@ func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp 
 // Schema is empty: the provider has no settings.
 func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "The provider Terraform and OpenTofu build in: terraform_data and terraform_remote_state. It has no settings.",
+		Description: "The provider Terraform and OpenTofu build in: terraform_data, terraform_remote_state and the functions encode_tfvars, decode_tfvars and encode_expr. It has no settings.",
 	}
 }
 
@@ -62,4 +63,9 @@ func (p *Provider) Resources(context.Context) []func() resource.Resource {
 // DataSources lists terraform_remote_state.
 func (p *Provider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{newRemoteState}
+}
+
+// Functions lists encode_tfvars, decode_tfvars and encode_expr.
+func (p *Provider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{newEncodeTfvars, newDecodeTfvars, newEncodeExpr}
 }

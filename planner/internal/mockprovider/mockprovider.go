@@ -500,6 +500,13 @@ func (p *Provider) ImportResourceState(_ context.Context, req plugin.ImportReque
 	return plugin.ImportResponse{Imported: []plugin.ImportedResource{{TypeName: req.TypeName, State: obj.Value}}}
 }
 
+// CallFunction implements planner.Provider: the mock declares no
+// functions.
+func (p *Provider) CallFunction(_ context.Context, name string, _ []cty.Value) (cty.Value, error) {
+	p.record(Call{Method: "CallFunction", TypeName: name})
+	return cty.NilVal, fmt.Errorf("mockprovider: no function %s", name)
+}
+
 // ReadDataSource implements planner.Provider: it echoes the configuration
 // with computed attributes filled.
 func (p *Provider) ReadDataSource(_ context.Context, req plugin.ReadDataRequest) plugin.ReadDataResponse {

@@ -1,0 +1,121 @@
+package eval_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/indigo-cloud/indigo/lang/config"
+	"github.com/indigo-cloud/indigo/lang/eval"
+	hcllang "github.com/indigo-cloud/indigo/lang/hcl"
+)
+
+const providerFunctionsSrc = `
+terraform {
+  required_providers {
+    tf = { source = "terraform.io/builtin/terraform" }
+  }
+}
+locals {
+  a = provider::tf::encode_expr(1)
+  b = [for x in [1] : provider::tf::encode_expr(provider::tf::decode_tfvars("v = 1"))]
+  c = upper("not a provider function")
+}
+output "undeclared" {
+  value = provider::other::f(local.a)
+}
+`
+
+// TestModuleFunctions: the loader notes every provider-defined function a
+// module calls, nested calls included, with the place of its first call;
+// ModuleFunctions makes each call the provider the local name means, with
+// the arguments unmarked and the marks put back on the result, and
+// reports a local name required_providers does not declare.
+func TestModuleFunctions(t *testing.T) {
+	mod, diags := hcllang.NewLoader().LoadSource("/m", map[string][]byte{"main.tf": []byte(providerFunctionsSrc)})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var names []string
+	for name, rng := range mod.ProviderFunctionCalls {
+		names = append(names, name+"@"+rng.String())
+	}
+	for _, want := range []string{"provider::tf::encode_expr@main.tf:8,7-", "provider::tf::decode_tfvars@main.tf:9,49-", "provider::other::f@main.tf:13,11-"} {
+		found := false
+		for _, n := range names {
+			found = found || strings.HasPrefix(n, want)
+		}
+		if !found {
+			t.Errorf("calls %v do not include %s", names, want)
+		}
+	}
+	if len(names) != 3 {
+		t.Errorf("calls %v, want 3", names)
+	}
+
+	var called []string
+	call := func(p config.Provider, name string, args []cty.Value) (cty.Value, error) {
+		called = append(called, p.String()+" "+name)
+		for _, a := range args {
+			if a.IsMarked() {
+				return cty.NilVal, errors.New("a marked argument reached the provider")
+			}
+		}
+		if name == "decode_tfvars" {
+			return cty.NilVal, errors.New("refused")
+		}
+		return cty.StringVal("ok"), nil
+	}
+	base := map[string]function.Function{}
+	fns, diags := eval.ModuleFunctions(base, mod, call)
+	if len(diags) != 1 || diags[0].Summary != "Function of an undeclared provider" || diags[0].Subject.Start.Line != 13 {
+		t.Errorf("diagnostics %v, want one about provider::other::f at line 13", diags)
+	}
+	if len(base) != 0 {
+		t.Error("ModuleFunctions changed the base table")
+	}
+	secret := cty.NumberIntVal(1).Mark("sensitive")
+	v, err := fns["provider::tf::encode_expr"].Call([]cty.Value{secret})
+	if err != nil || !v.HasMark("sensitive") || v.IsNull() {
+		t.Errorf("encode_expr(sensitive) = %#v, %v; want a sensitive result", v, err)
+	}
+	if _, err := fns["provider::tf::decode_tfvars"].Call([]cty.Value{cty.StringVal("x")}); err == nil || err.Error() != "refused" {
+		t.Errorf("decode_tfvars error %v, want the provider's", err)
+	}
+	if want := "terraform.io/builtin/terraform encode_expr"; len(called) == 0 || called[0] != want {
+		t.Errorf("called %v, want %s first", called, want)
+	}
+	// The undeclared one is a stand-in: the provider is never asked.
+	n := len(called)
+	if v, err := fns["provider::other::f"].Call([]cty.Value{cty.True}); err != nil || v.IsKnown() || len(called) != n {
+		t.Errorf("undeclared stand-in = %#v, %v, calls %v", v, err, called[n:])
+	}
+
+	// Without a caller (validation), every function answers unknown.
+	fns, _ = eval.ModuleFunctions(base, mod, nil)
+	if v, err := fns["provider::tf::encode_expr"].Call([]cty.Value{cty.True}); err != nil || v.IsKnown() {
+		t.Errorf("stand-in = %#v, %v; want unknown", v, err)
+	}
+	// A module that calls none shares the base table.
+	plain, _ := hcllang.NewLoader().LoadSource("/p", map[string][]byte{"main.tf": []byte(`locals { x = "provider::tf::f(1)" }`)})
+	if plain.ProviderFunctionCalls != nil {
+		t.Errorf("a string that spells a call was taken for one: %v", plain.ProviderFunctionCalls)
+	}
+}
+
+// TestValidateProviderFunctions: validation accepts calls to functions of
+// declared providers, whatever they return, and reports the undeclared
+// local name once, at the call.
+func TestValidateProviderFunctions(t *testing.T) {
+	diags, _ := validateWithSchema(t, providerFunctionsSrc+`
+resource "t_thing" "a" {
+  name = provider::tf::encode_expr(local.b)
+}
+`)
+	if len(diags) != 1 || diags[0].Summary != "Function of an undeclared provider" || !strings.Contains(diags[0].Detail, `"other"`) {
+		t.Errorf("diagnostics %v, want one about the undeclared local name", diags)
+	}
+}
