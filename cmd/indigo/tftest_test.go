@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+
 	"github.com/indigo-cloud/indigo/internal/testsrv"
 )
 
@@ -392,4 +395,28 @@ run "wrong" {
 	if !slices.Equal(got, want) {
 		t.Errorf("indigo test verdicts %q, OpenTofu's %q\nindigo:\n%s\nOpenTofu:\n%s", got, want, indigoOut, tofuOut)
 	}
+}
+
+// FuzzParseTestFile: any test file parses to a result or located errors,
+// never a panic.
+func FuzzParseTestFile(f *testing.F) {
+	for _, seed := range []string{passingTests, failingTests, "mock_provider \"a\" {\n  mock_resource \"a_b\" {\n    defaults = { id = 1 }\n  }\n}\n",
+		"run \"x\" {\n  override_resource {\n    target = a_b.c\n    values = {}\n  }\n  plan_options {\n    mode = refresh-only\n    target = [a.b]\n  }\n}\n"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "f.tftest.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tf, diags := parseTestFile(hclparse.NewParser(), dir, "f.tftest.hcl")
+		if tf == nil && !diags.HasErrors() {
+			t.Fatal("no file and no error")
+		}
+		for _, d := range diags {
+			if d.Severity == hcl.DiagError && d.Summary == "" {
+				t.Fatalf("an error without a summary: %v", d)
+			}
+		}
+	})
 }
