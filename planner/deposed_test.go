@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/internal/mockprovider"
@@ -14,8 +15,9 @@ import (
 )
 
 // deposedConfig has two resources replaced create-first when v changes,
-// a (with a dependent, u) and o, and other, unrelated to both.
-func deposedConfig(v string, withO bool) string {
+// a (with a dependent, u, updated when note changes) and o, and other,
+// unrelated to both.
+func deposedConfig(v, note string, withO bool) string {
 	s := `
 provider "mock" {}
 resource "mock_thing" "a" {
@@ -25,7 +27,8 @@ resource "mock_thing" "a" {
   }
 }
 resource "mock_user" "u" {
-  dep = mock_thing.a.id
+  dep  = mock_thing.a.id
+  note = "` + note + `"
 }
 resource "mock_user" "other" {
   note = "x"
@@ -49,9 +52,9 @@ resource "mock_thing" "o" {
 // deposed. It returns the deposed keys of a and o by address.
 func deposedEnv(t *testing.T, mock *mockprovider.Mock) (*env, map[string]string) {
 	t.Helper()
-	e := newMockEnv(t, mock, map[string]string{"main.hcl": deposedConfig("1", true)})
+	e := newMockEnv(t, mock, map[string]string{"main.hcl": deposedConfig("1", "", true)})
 	e.applyOK(e.plan(planner.Options{}))
-	e.write("main.hcl", deposedConfig("2", true))
+	e.write("main.hcl", deposedConfig("2", "", true))
 	mock.FailDelete("", "mock_thing", "the object is locked")
 	p := e.plan(planner.Options{})
 	if got := actions(p); got["mock_thing.a"] != plan.CreateThenDelete || got["mock_thing.o"] != plan.CreateThenDelete {
@@ -133,7 +136,7 @@ func TestDeposedObjectsDeleted(t *testing.T) {
 	st := e.state()
 	oldA := deposedID(t, st, "mock_thing.a", keys["mock_thing.a"])
 
-	e.write("main.hcl", deposedConfig("2", false))
+	e.write("main.hcl", deposedConfig("2", "", false))
 	p := e.plan(planner.Options{})
 	want := []string{
 		"delete mock_thing.a " + keys["mock_thing.a"],
@@ -197,8 +200,9 @@ func TestDeposedObjectsDeleted(t *testing.T) {
 func TestDeposedObjectDeletedAfterReplacement(t *testing.T) {
 	mock := newReplaceableMock()
 	e, keys := deposedEnv(t, mock)
-	e.write("main.hcl", deposedConfig("3", true))
-	mock.Delay("mock_thing", 100e6)
+	e.write("main.hcl", deposedConfig("3", "", true))
+	// The update is slow: a deletion not ordered after it starts first.
+	mock.Delay("mock_user", 200*time.Millisecond)
 	p := e.plan(planner.Options{})
 	if a, u := p.Change(mustAddr(t, "mock_thing.a")), p.Change(mustAddr(t, "mock_user.u")); a == nil || a.Action != plan.CreateThenDelete || u == nil || u.Action != plan.Update {
 		t.Fatalf("actions %v, want a replaced and u updated", actions(p))
@@ -225,6 +229,28 @@ func TestDeposedObjectDeletedAfterReplacement(t *testing.T) {
 	}
 	if in := e.state().Instance(mustAddr(t, "mock_thing.a")); in == nil || len(in.Deposed) != 0 {
 		t.Errorf("mock_thing.a after the apply: %+v", in)
+	}
+}
+
+// TestDeposedObjectDeletedAfterDependents: with no change to the current
+// object, a deposed object is still deleted after its dependents change,
+// as the old object of a create_before_destroy replacement is.
+func TestDeposedObjectDeletedAfterDependents(t *testing.T) {
+	mock := newReplaceableMock()
+	e, keys := deposedEnv(t, mock)
+	e.write("main.hcl", deposedConfig("2", "changed", true))
+	mock.Delay("mock_user", 200*time.Millisecond)
+	p := e.plan(planner.Options{})
+	if a, u := p.Change(mustAddr(t, "mock_thing.a")), p.Change(mustAddr(t, "mock_user.u")); a == nil || a.Action != plan.NoOp || u == nil || u.Action != plan.Update {
+		t.Fatalf("actions %v, want a unchanged and u updated", actions(p))
+	}
+	if got := deposedChanges(p); !slices.Contains(got, "delete mock_thing.a "+keys["mock_thing.a"]) {
+		t.Fatalf("deposed changes %q", got)
+	}
+	skip := len(mock.Calls())
+	e.applyOK(p)
+	if calls := applyCalls(mock, skip); !before(calls, "update mock_user.u", "delete mock_thing.a") {
+		t.Errorf("the deposed object is deleted before its dependent is updated: %q", calls)
 	}
 }
 
@@ -363,5 +389,71 @@ func TestDeposedObjectTargets(t *testing.T) {
 		if got := deposedChanges(p); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: deposed changes %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestDeposedObjectInModule: a deposed object of a resource in a module is
+// deleted while the module is configured, and with the resource when the
+// module is removed.
+func TestDeposedObjectInModule(t *testing.T) {
+	mod := func(v string) string {
+		return `
+provider "mock" {}
+module "m" {
+  source = "./m"
+  v      = "` + v + `"
+}
+`
+	}
+	const child = `
+variable "v" {}
+resource "mock_thing" "a" {
+  count = 2
+  v     = "${var.v}-${count.index}"
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`
+	mock := newReplaceableMock()
+	e := newMockEnv(t, mock, map[string]string{"main.hcl": mod("1"), "m/main.hcl": child})
+	e.applyOK(e.plan(planner.Options{}))
+	e.write("main.hcl", mod("2"))
+	mock.FailDelete("", "mock_thing", "the object is locked")
+	if d := e.apply(e.plan(planner.Options{})); !d.HasErrors() {
+		t.Fatal("apply with failing deletes succeeded")
+	}
+	mock.ClearFailures()
+	st := e.state()
+	var want []string
+	for _, addr := range []string{"module.m.mock_thing.a[0]", "module.m.mock_thing.a[1]"} {
+		in := st.Instance(mustAddr(t, addr))
+		if in == nil || len(in.Deposed) != 1 {
+			t.Fatalf("%s: %+v, want one deposed object", addr, in)
+		}
+		for k := range in.Deposed {
+			want = append(want, "delete "+addr+" "+k)
+		}
+	}
+	p := e.plan(planner.Options{})
+	if got := deposedChanges(p); !slices.Equal(got, want) {
+		t.Errorf("deposed changes %q, want %q", got, want)
+	}
+
+	// Without the module: the current objects and the deposed ones go.
+	e.write("main.hcl", `provider "mock" {}`)
+	p = e.plan(planner.Options{})
+	if got := deposedChanges(p); !slices.Equal(got, want) {
+		t.Errorf("without the module: deposed changes %q, want %q", got, want)
+	}
+	if _, _, destroy, _, _ := p.Counts(); destroy != 4 {
+		t.Errorf("without the module the plan destroys %d, want 4", destroy)
+	}
+	e.applyOK(p)
+	if objs := mock.Objects(""); len(objs) != 0 {
+		t.Errorf("the cloud holds %d objects", len(objs))
+	}
+	if all := e.state().AllInstances(); len(all) != 0 {
+		t.Errorf("the state records %v", all)
 	}
 }
