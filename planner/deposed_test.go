@@ -195,62 +195,57 @@ func TestDeposedObjectsDeleted(t *testing.T) {
 	}
 }
 
-// TestDeposedObjectDeletedAfterReplacement: a deposed object is deleted
-// after the instance's new object is made and its dependent is updated.
-func TestDeposedObjectDeletedAfterReplacement(t *testing.T) {
-	mock := newReplaceableMock()
-	e, keys := deposedEnv(t, mock)
-	e.write("main.hcl", deposedConfig("3", "", true))
-	// The update is slow: a deletion not ordered after it starts first.
-	mock.Delay("mock_user", 200*time.Millisecond)
-	p := e.plan(planner.Options{})
-	if a, u := p.Change(mustAddr(t, "mock_thing.a")), p.Change(mustAddr(t, "mock_user.u")); a == nil || a.Action != plan.CreateThenDelete || u == nil || u.Action != plan.Update {
-		t.Fatalf("actions %v, want a replaced and u updated", actions(p))
-	}
-	if got := deposedChanges(p); !slices.Contains(got, "delete mock_thing.a "+keys["mock_thing.a"]) {
-		t.Fatalf("deposed changes %q", got)
-	}
-	skip := len(mock.Calls())
-	e.applyOK(p)
-	calls := applyCalls(mock, skip)
-	// The first delete of a is one of its two old objects: both come after
-	// the new object and the dependent's update.
-	if !before(calls, "create mock_thing.a", "delete mock_thing.a") || !before(calls, "update mock_user.u", "delete mock_thing.a") {
-		t.Errorf("a deposed object is deleted before the replacement and the update: %q", calls)
-	}
-	n := 0
-	for _, c := range calls {
-		if c == "delete mock_thing.a" {
-			n++
-		}
-	}
-	if n != 2 {
-		t.Errorf("%d deletes of mock_thing.a, want 2 (the replaced and the deposed object): %q", n, calls)
-	}
-	if in := e.state().Instance(mustAddr(t, "mock_thing.a")); in == nil || len(in.Deposed) != 0 {
-		t.Errorf("mock_thing.a after the apply: %+v", in)
-	}
-}
-
-// TestDeposedObjectDeletedAfterDependents: with no change to the current
-// object, a deposed object is still deleted after its dependents change,
-// as the old object of a create_before_destroy replacement is.
-func TestDeposedObjectDeletedAfterDependents(t *testing.T) {
-	mock := newReplaceableMock()
-	e, keys := deposedEnv(t, mock)
-	e.write("main.hcl", deposedConfig("2", "changed", true))
-	mock.Delay("mock_user", 200*time.Millisecond)
-	p := e.plan(planner.Options{})
-	if a, u := p.Change(mustAddr(t, "mock_thing.a")), p.Change(mustAddr(t, "mock_user.u")); a == nil || a.Action != plan.NoOp || u == nil || u.Action != plan.Update {
-		t.Fatalf("actions %v, want a unchanged and u updated", actions(p))
-	}
-	if got := deposedChanges(p); !slices.Contains(got, "delete mock_thing.a "+keys["mock_thing.a"]) {
-		t.Fatalf("deposed changes %q", got)
-	}
-	skip := len(mock.Calls())
-	e.applyOK(p)
-	if calls := applyCalls(mock, skip); !before(calls, "update mock_user.u", "delete mock_thing.a") {
-		t.Errorf("the deposed object is deleted before its dependent is updated: %q", calls)
+// TestDeposedObjectOrder: a deposed object is deleted after its dependent
+// is updated, and after the instance's new object when it is replaced
+// again (with no change to the current object too, as the old object of
+// a create_before_destroy replacement is).
+func TestDeposedObjectOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name, v, note string
+		action        plan.Action // of mock_thing.a's current object
+		deletes       int         // of mock_thing.a's objects
+	}{
+		{"replaced again", "3", "", plan.CreateThenDelete, 2},
+		{"unchanged", "2", "changed", plan.NoOp, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mock := newReplaceableMock()
+			e, keys := deposedEnv(t, mock)
+			e.write("main.hcl", deposedConfig(tc.v, tc.note, true))
+			// The update is slow: a deletion not ordered after it
+			// starts first.
+			mock.Delay("mock_user", 200*time.Millisecond)
+			p := e.plan(planner.Options{})
+			if a, u := p.Change(mustAddr(t, "mock_thing.a")), p.Change(mustAddr(t, "mock_user.u")); a == nil || a.Action != tc.action || u == nil || u.Action != plan.Update {
+				t.Fatalf("actions %v, want a %v and u updated", actions(p), tc.action)
+			}
+			if got := deposedChanges(p); !slices.Contains(got, "delete mock_thing.a "+keys["mock_thing.a"]) {
+				t.Fatalf("deposed changes %q", got)
+			}
+			skip := len(mock.Calls())
+			e.applyOK(p)
+			calls := applyCalls(mock, skip)
+			// The first delete of a is of one of its old objects: all
+			// come after the dependent's update and any new object.
+			if !before(calls, "update mock_user.u", "delete mock_thing.a") {
+				t.Errorf("a deposed object is deleted before its dependent is updated: %q", calls)
+			}
+			if tc.action == plan.CreateThenDelete && !before(calls, "create mock_thing.a", "delete mock_thing.a") {
+				t.Errorf("a deposed object is deleted before the new object is made: %q", calls)
+			}
+			n := 0
+			for _, c := range calls {
+				if c == "delete mock_thing.a" {
+					n++
+				}
+			}
+			if n != tc.deletes {
+				t.Errorf("%d deletes of mock_thing.a, want %d: %q", n, tc.deletes, calls)
+			}
+			if in := e.state().Instance(mustAddr(t, "mock_thing.a")); in == nil || in.Current == nil || len(in.Deposed) != 0 {
+				t.Errorf("mock_thing.a after the apply: %+v", in)
+			}
+		})
 	}
 }
 
