@@ -264,7 +264,7 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 					d = r.planData(ctx, c, res, addr, it, ex.each, iprov, iinst, schema)
 				} else {
 					d = r.planManaged(ctx, c, res, addr, it, ex.each, iprov, iinst, schema)
-					d = append(d, r.planDeposed(ctx, addr, prov, inst, schema)...)
+					r.planDeposed(ctx, addr, prov, inst, schema)
 				}
 				mu.Lock()
 				diags = append(diags, d...)
@@ -290,7 +290,7 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 					if !d.HasErrors() {
 						d = r.planDelete(ctx, addr, iprov, iinst, schema, reason)
 					}
-					d = append(d, r.planDeposed(ctx, addr, prov, inst, schema)...)
+					r.planDeposed(ctx, addr, prov, inst, schema)
 					mu.Lock()
 					diags = append(diags, d...)
 					mu.Unlock()
@@ -353,7 +353,7 @@ func (r *run) planOrphans(ctx context.Context, p config.ModulePath, res config.R
 			d = r.planDelete(ctx, a, iprov, iinst, schema, reason)
 		}
 		diags = append(diags, d...)
-		diags = append(diags, r.planDeposed(ctx, a, prov, inst, schema)...)
+		r.planDeposed(ctx, a, prov, inst, schema)
 	}
 	return diags
 }
@@ -517,7 +517,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	}
 	switch {
 	case r.speculative:
-		r.validateAsync(ctx, func(ctx context.Context) hcl.Diagnostics {
+		r.beside(ctx, func(ctx context.Context) hcl.Diagnostics {
 			if ctx.Err() == nil {
 				r.cache.putValidation(addr, unmarkedCfg, validate(ctx))
 			}
@@ -525,9 +525,9 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		})
 	default:
 		if vd, ok := r.cache.validated(addr, unmarkedCfg); ok {
-			r.validateAsync(ctx, func(context.Context) hcl.Diagnostics { return vd })
+			r.beside(ctx, func(context.Context) hcl.Diagnostics { return vd })
 		} else {
-			r.validateAsync(ctx, validate)
+			r.beside(ctx, validate)
 		}
 	}
 	if r.opts.Mode == plan.RefreshOnlyMode {
@@ -692,12 +692,26 @@ func (r *run) planDelete(ctx context.Context, addr config.InstanceAddr, prov con
 // was interrupted. Each is read first, unless refresh is off, with the
 // provider instance that manages it: one that no longer exists is only
 // forgotten. A refresh-only plan records what the reads found and deletes
-// nothing.
-func (r *run) planDeposed(ctx context.Context, addr config.InstanceAddr, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
+// nothing. Nothing in the configuration can refer to a deposed object, so
+// this runs beside the walk, off the path of the resource's dependents.
+func (r *run) planDeposed(ctx context.Context, addr config.InstanceAddr, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) {
 	in := r.prior.Instance(addr)
-	if in == nil || len(in.Deposed) == 0 || r.speculative || addr.Resource.Mode != config.ManagedMode {
-		return nil
+	if in == nil || len(in.Deposed) == 0 || addr.Resource.Mode != config.ManagedMode {
+		return
 	}
+	if r.speculative || r.prefetch.off {
+		// Not a plan: a guess at one, or a run that only needs
+		// providers (import, reconciliation).
+		return
+	}
+	r.beside(ctx, func(ctx context.Context) hcl.Diagnostics {
+		return r.planDeposedObjects(ctx, addr, in, prov, inst, schema)
+	})
+}
+
+// planDeposedObjects is planDeposed's work, on the deposed objects of in,
+// the instance at addr.
+func (r *run) planDeposedObjects(ctx context.Context, addr config.InstanceAddr, in *state.Instance, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	ty := schema.Block.ImpliedType()
 	for _, key := range slices.Sorted(maps.Keys(in.Deposed)) {
