@@ -114,8 +114,11 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	}
 	var diags hcl.Diagnostics
 	// Record moves first: the objects already exist at their new address.
+	// An instance moves once, with its current and deposed objects.
+	moved := map[config.InstanceAddr]bool{}
 	for _, ch := range p.Changes {
-		if ch.PrevAddr != (config.InstanceAddr{}) && ch.PrevAddr != ch.Addr && ch.DeposedKey == "" {
+		if ch.PrevAddr != (config.InstanceAddr{}) && ch.PrevAddr != ch.Addr && !moved[ch.Addr] {
+			moved[ch.Addr] = true
 			if err := rec.Move(opCtx, ch.PrevAddr, ch.Addr); err != nil {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record a move", Detail: fmt.Sprintf("Moving %s to %s in state: %s.", ch.PrevAddr, ch.Addr, err)})
 			}
@@ -490,7 +493,7 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	if err != nil {
 		return append(diags, intentDiag(addr, strings.ToLower(verb), err))
 	}
-	resp := r.applyWithProgress(ar.opCtx, addr, verb, inst, plugin.ApplyRequest{
+	resp := r.applyWithProgress(ar.opCtx, addr, "", verb, inst, plugin.ApplyRequest{
 		Addr: addr.String(), TypeName: res.Type, PriorState: prior, PlannedState: final, Config: planCfg, PlannedPrivate: private,
 	})
 	diags = append(diags, toDiagsIn(resp.Diagnostics, addr.String(), "ApplyResourceChange", res.DeclRange.Ptr(), res.Config)...)
@@ -597,7 +600,14 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 	ar := r.applying
 	addr := ch.Addr
 	if ch.Action == plan.Forget {
-		if err := ar.rec.RemoveInstance(ar.opCtx, addr); err != nil {
+		var err error
+		if ch.DeposedKey != "" {
+			// A deposed object found gone: the instance keeps the rest.
+			err = ar.rec.SetObject(ar.opCtx, addr, ch.DeposedKey, ch.Provider, nil)
+		} else {
+			err = ar.rec.RemoveInstance(ar.opCtx, addr)
+		}
+		if err != nil {
 			return hcl.Diagnostics{journalDiag(addr, err)}
 		}
 		return nil
@@ -653,7 +663,7 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 	if err != nil {
 		return append(diags, intentDiag(addr, "destroying", err))
 	}
-	resp := r.applyWithProgress(ar.opCtx, addr, "Destroying", inst, plugin.ApplyRequest{
+	resp := r.applyWithProgress(ar.opCtx, addr, ch.DeposedKey, "Destroying", inst, plugin.ApplyRequest{
 		Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: prior, PlannedState: cty.NullVal(ty), Config: cty.NullVal(ty), PlannedPrivate: obj.Private,
 	})
 	diags = append(diags, toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange (destroy)", nil)...)
@@ -673,14 +683,16 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 }
 
 // applyWithProgress calls ApplyResourceChange under the parallelism limit,
-// reporting progress every 10 seconds.
-func (r *run) applyWithProgress(ctx context.Context, addr config.InstanceAddr, verb string, inst *providerInstance, req plugin.ApplyRequest) plugin.ApplyResponse {
+// reporting progress every 10 seconds. deposed is the key of the deposed
+// object operated on, or "" (the current object, or the old object of a
+// replacement, which the user knows by the instance's address).
+func (r *run) applyWithProgress(ctx context.Context, addr config.InstanceAddr, deposed, verb string, inst *providerInstance, req plugin.ApplyRequest) plugin.ApplyResponse {
 	if err := r.acquire(ctx); err != nil {
 		return plugin.ApplyResponse{Diagnostics: plugin.Diagnostics{{Severity: plugin.Error, Summary: "Interrupted", Detail: err.Error()}}}
 	}
 	defer r.release()
 	start := time.Now()
-	r.progress(Event{Kind: "start", Addr: addr.String(), Action: verb})
+	r.progress(Event{Kind: "start", Addr: addr.String(), Deposed: deposed, Action: verb})
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(progressInterval)
@@ -690,13 +702,13 @@ func (r *run) applyWithProgress(ctx context.Context, addr config.InstanceAddr, v
 			case <-done:
 				return
 			case <-t.C:
-				r.progress(Event{Kind: "still", Addr: addr.String(), Action: verb, Elapsed: time.Since(start)})
+				r.progress(Event{Kind: "still", Addr: addr.String(), Deposed: deposed, Action: verb, Elapsed: time.Since(start)})
 			}
 		}
 	}()
 	resp := inst.p.ApplyResourceChange(ctx, req)
 	close(done)
-	ev := Event{Kind: "done", Addr: addr.String(), Action: verb, Elapsed: time.Since(start)}
+	ev := Event{Kind: "done", Addr: addr.String(), Deposed: deposed, Action: verb, Elapsed: time.Since(start)}
 	if resp.Diagnostics.HasErrors() {
 		ev.Kind = "error"
 	} else if resp.NewState != cty.NilVal && !resp.NewState.IsNull() && resp.NewState.Type().IsObjectType() && resp.NewState.Type().HasAttribute("id") {
@@ -979,12 +991,21 @@ func (r *run) recordRefresh(ctx context.Context, p *plan.Plan) hcl.Diagnostics {
 	rec := r.applying.rec
 	for _, ch := range p.Drift {
 		if ch.After == cty.NilVal || ch.After.IsNull() {
-			if err := rec.RemoveInstance(ctx, ch.Addr); err != nil {
+			var err error
+			if ch.DeposedKey != "" {
+				err = rec.SetObject(ctx, ch.Addr, ch.DeposedKey, ch.Provider, nil)
+			} else {
+				err = rec.RemoveInstance(ctx, ch.Addr)
+			}
+			if err != nil {
 				diags = append(diags, journalDiag(ch.Addr, err))
 			}
 			continue
 		}
 		old := r.prior.ResourceInstance(ch.Addr)
+		if ch.DeposedKey != "" {
+			old = r.prior.DeposedObject(ch.Addr, ch.DeposedKey)
+		}
 		if old == nil {
 			continue
 		}
@@ -997,7 +1018,7 @@ func (r *run) recordRefresh(ctx context.Context, p *plan.Plan) hcl.Diagnostics {
 		obj := *old
 		obj.AttrsJSON = json.RawMessage(raw)
 		obj.SensitivePaths = sensitivePaths(ch.After)
-		if err := rec.SetObject(ctx, ch.Addr, "", ch.Provider, &obj); err != nil {
+		if err := rec.SetObject(ctx, ch.Addr, ch.DeposedKey, ch.Provider, &obj); err != nil {
 			diags = append(diags, journalDiag(ch.Addr, err))
 		}
 	}

@@ -264,6 +264,7 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 					d = r.planData(ctx, c, res, addr, it, ex.each, iprov, iinst, schema)
 				} else {
 					d = r.planManaged(ctx, c, res, addr, it, ex.each, iprov, iinst, schema)
+					r.planDeposed(ctx, addr, prov, inst, schema)
 				}
 				mu.Lock()
 				diags = append(diags, d...)
@@ -289,6 +290,7 @@ func (r *run) planResource(ctx context.Context, c *config.Config, res *config.Re
 					if !d.HasErrors() {
 						d = r.planDelete(ctx, addr, iprov, iinst, schema, reason)
 					}
+					r.planDeposed(ctx, addr, prov, inst, schema)
 					mu.Lock()
 					diags = append(diags, d...)
 					mu.Unlock()
@@ -351,6 +353,7 @@ func (r *run) planOrphans(ctx context.Context, p config.ModulePath, res config.R
 			d = r.planDelete(ctx, a, iprov, iinst, schema, reason)
 		}
 		diags = append(diags, d...)
+		r.planDeposed(ctx, a, prov, inst, schema)
 	}
 	return diags
 }
@@ -514,7 +517,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	}
 	switch {
 	case r.speculative:
-		r.validateAsync(ctx, func(ctx context.Context) hcl.Diagnostics {
+		r.beside(ctx, func(ctx context.Context) hcl.Diagnostics {
 			if ctx.Err() == nil {
 				r.cache.putValidation(addr, unmarkedCfg, validate(ctx))
 			}
@@ -522,9 +525,9 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		})
 	default:
 		if vd, ok := r.cache.validated(addr, unmarkedCfg); ok {
-			r.validateAsync(ctx, func(context.Context) hcl.Diagnostics { return vd })
+			r.beside(ctx, func(context.Context) hcl.Diagnostics { return vd })
 		} else {
-			r.validateAsync(ctx, validate)
+			r.beside(ctx, validate)
 		}
 	}
 	if r.opts.Mode == plan.RefreshOnlyMode {
@@ -684,6 +687,78 @@ func (r *run) planDelete(ctx context.Context, addr config.InstanceAddr, prov con
 	return append(diags, r.recordDelete(addr, prov, prior, private, schema, obj, reason, nil)...)
 }
 
+// planDeposed plans the deletion of the deposed objects of addr: the old
+// objects of create_before_destroy replacements whose deletion failed or
+// was interrupted. Each is read first, unless refresh is off, with the
+// provider instance that manages it: one that no longer exists is only
+// forgotten. A refresh-only plan records what the reads found and deletes
+// nothing. Nothing in the configuration can refer to a deposed object, so
+// this runs beside the walk, off the path of the resource's dependents.
+func (r *run) planDeposed(ctx context.Context, addr config.InstanceAddr, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) {
+	in := r.prior.Instance(addr)
+	if in == nil || len(in.Deposed) == 0 || addr.Resource.Mode != config.ManagedMode {
+		return
+	}
+	if r.speculative || r.prefetch.off {
+		// Not a plan: a guess at one, or a run that only needs
+		// providers (import, reconciliation).
+		return
+	}
+	r.beside(ctx, func(ctx context.Context) hcl.Diagnostics {
+		return r.planDeposedObjects(ctx, addr, in, prov, inst, schema)
+	})
+}
+
+// planDeposedObjects is planDeposed's work, on the deposed objects of in,
+// the instance at addr.
+func (r *run) planDeposedObjects(ctx context.Context, addr config.InstanceAddr, in *state.Instance, prov config.ProviderConfigAddr, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	ty := schema.Block.ImpliedType()
+	for _, key := range slices.Sorted(maps.Keys(in.Deposed)) {
+		obj := in.Deposed[key]
+		dprov, dinst, d := r.objectProvider(ctx, prov, inst, addr, obj)
+		if diags = append(diags, d...); d.HasErrors() {
+			continue
+		}
+		prior, d := r.priorValue(ctx, addr, obj, dinst, schema)
+		if diags = append(diags, d...); d.HasErrors() {
+			continue
+		}
+		private := obj.Private
+		if !r.opts.SkipRefresh {
+			fresh, p, d := r.readResource(ctx, addr, prior, private, dinst, schema)
+			if diags = append(diags, d...); d.HasErrors() {
+				continue
+			}
+			if !valuesEqual(prior, fresh) {
+				r.recordDrift(&plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), DeposedKey: key, Provider: dprov, Action: driftAction(prior, fresh), Reason: plan.ReasonRefreshDrift, Type: ty, SchemaVersion: schema.Version, Before: prior, After: fresh})
+			}
+			if fresh.IsNull() {
+				// Gone already: the apply only drops it from the state.
+				if r.opts.Mode != plan.RefreshOnlyMode {
+					r.recordChange(&plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), DeposedKey: key, Provider: dprov, Action: plan.Forget, Reason: plan.ReasonRefreshDrift, Type: ty, SchemaVersion: schema.Version, Before: cty.NullVal(ty), After: cty.NullVal(ty)})
+				}
+				continue
+			}
+			prior, private = fresh, p
+		}
+		if r.opts.Mode == plan.RefreshOnlyMode {
+			continue
+		}
+		// Ordered as an orphan is: with create_before_destroy in force
+		// (recorded, or in the configuration, as it is when the resource
+		// is replaced create-first) it goes after its dependents change
+		// and after the instance's new object is made.
+		r.recordChange(&plan.ResourceChange{
+			Addr: addr, PrevAddr: r.prevAddr(addr), DeposedKey: key, Provider: dprov, Action: plan.Delete,
+			Type: ty, SchemaVersion: schema.Version, Before: prior, After: cty.NullVal(ty), Private: private,
+			Dependencies: obj.Dependencies, Site: obj.Site,
+			CreateBeforeDestroy: obj.CreateBeforeDestroy || r.cbd[keyResource(addr.Module.Static(), addr.Resource)],
+		})
+	}
+	return diags
+}
+
 func (r *run) recordDelete(addr config.InstanceAddr, prov config.ProviderConfigAddr, prior cty.Value, private []byte, schema *plugin.ResourceSchema, obj *state.Object, reason plan.Reason, res *config.Resource) hcl.Diagnostics {
 	if res != nil && res.Managed != nil && res.Managed.PreventDestroy {
 		return hcl.Diagnostics{preventDestroyDiag(addr, res)}
@@ -760,7 +835,7 @@ func (r *run) replaceTriggered(addr config.InstanceAddr, res *config.Resource, s
 			}
 			r.mu.Lock()
 			for _, ch := range r.changes {
-				if ch.Addr.Module == addr.Module && ch.Addr.Resource == rr.Resource && (!rr.Keyed || ch.Addr.Key == rr.Key || rr.Key == nil) {
+				if ch.DeposedKey == "" && ch.Addr.Module == addr.Module && ch.Addr.Resource == rr.Resource && (!rr.Keyed || ch.Addr.Key == rr.Key || rr.Key == nil) {
 					if ch.Action != plan.NoOp && ch.Action != plan.Read {
 						r.mu.Unlock()
 						return true
@@ -877,7 +952,7 @@ func (r *run) dependsOnPending(c *config.Config, res *config.Resource) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, ch := range r.changes {
-		if ch.Addr.Resource.Mode != config.ManagedMode || ch.Action == plan.NoOp {
+		if ch.Addr.Resource.Mode != config.ManagedMode || ch.Action == plan.NoOp || ch.DeposedKey != "" {
 			continue
 		}
 		static := config.AbsResource{Module: ch.Addr.Module.Static().UnkeyedInstance(), Resource: ch.Addr.Resource}

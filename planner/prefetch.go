@@ -170,8 +170,10 @@ func (r *run) refreshed(addr config.InstanceAddr) (*refreshResult, bool) {
 	return res, true
 }
 
-// validateAsync runs a resource's validation beside its plan.
-func (r *run) validateAsync(ctx context.Context, fn func(context.Context) hcl.Diagnostics) {
+// beside runs fn beside the walk: work whose outcome no node reads (a
+// resource's validation, the plan of its deposed objects). Its problems
+// are collected when the walk ends.
+func (r *run) beside(ctx context.Context, fn func(context.Context) hcl.Diagnostics) {
 	pf := r.prefetch
 	pf.checks.Add(1)
 	go func() {
@@ -185,8 +187,9 @@ func (r *run) validateAsync(ctx context.Context, fn func(context.Context) hcl.Di
 	}()
 }
 
-// validationDiags waits for the background refreshes and validations (so
-// none outlives the providers) and returns the validations' problems.
+// validationDiags waits for the background refreshes and the work run
+// beside the walk (so none outlives the providers) and returns its
+// problems.
 func (r *run) validationDiags() hcl.Diagnostics {
 	r.prefetch.running.Wait()
 	r.prefetch.checks.Wait()

@@ -92,6 +92,9 @@ type Event struct {
 	Kind string
 	// Addr is the instance or object concerned.
 	Addr string
+	// Deposed is the key of the deposed object of Addr concerned, or ""
+	// for its current object.
+	Deposed string
 	// Action says what is being done ("Creating", "Reading", ...).
 	Action string
 	// Elapsed is the time spent so far.

@@ -267,6 +267,9 @@ func (a *app) progressPrinter(apply bool) func(planner.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		past := map[string]string{"Creating": "Creation", "Modifying": "Modifications", "Destroying": "Destruction", "Reading": "Read"}
+		if e.Deposed != "" {
+			e.Addr += " (deposed object " + e.Deposed + ")"
+		}
 		switch e.Kind {
 		case "start":
 			fmt.Fprintf(a.stdout, "%s: %s...\n", e.Addr, e.Action)

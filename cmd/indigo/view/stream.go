@@ -156,9 +156,14 @@ func (s *Stream) change(typ string, rc *plan.ResourceChange) {
 	if rc.Site != "" {
 		ch["site"] = rc.Site
 	}
-	msg := changeMessage(rc.Addr.String(), action)
+	addr := rc.Addr.String()
+	if rc.DeposedKey != "" {
+		ch["deposed"] = rc.DeposedKey
+		addr += " (deposed object " + rc.DeposedKey + ")"
+	}
+	msg := changeMessage(addr, action)
 	if typ == "resource_drift" {
-		msg = rc.Addr.String() + ": Drift detected (" + action + ")"
+		msg = addr + ": Drift detected (" + action + ")"
 	}
 	s.emit("info", typ, msg, map[string]any{"change": ch})
 }

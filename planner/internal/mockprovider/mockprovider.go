@@ -59,6 +59,8 @@ type Mock struct {
 
 	mu       sync.Mutex
 	failures map[failKey]Failure
+	// deleteFailures holds the error summaries deletes fail with.
+	deleteFailures map[failKey]string
 	// forceNew holds, by resource type, the attributes whose change
 	// replaces the object.
 	forceNew map[string]map[string]bool
@@ -165,11 +167,35 @@ func (m *Mock) FailCreate(name, typ string, f Failure) {
 	m.failures[failKey{name, typ}] = f
 }
 
-// ClearFailures makes creates succeed again.
+// FailDelete makes every delete of a typ resource on the provider
+// configuration called name fail with message, leaving the object, until
+// ClearFailures.
+func (m *Mock) FailDelete(name, typ, message string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.deleteFailures == nil {
+		m.deleteFailures = map[failKey]string{}
+	}
+	m.deleteFailures[failKey{name, typ}] = message
+}
+
+// ClearFailures makes creates and deletes succeed again.
 func (m *Mock) ClearFailures() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.failures = map[failKey]Failure{}
+	m.deleteFailures = nil
+}
+
+// Remove deletes the object id from the provider configuration called name
+// behind the planner's back, as someone working in the cloud's console
+// would. It reports whether the object existed.
+func (m *Mock) Remove(name, id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.objects[name][id]
+	delete(m.objects[name], id)
+	return ok
 }
 
 // Calls returns the calls made so far, in order.
@@ -435,6 +461,9 @@ func (p *Provider) ApplyResourceChange(_ context.Context, req plugin.ApplyReques
 	defer m.mu.Unlock()
 	switch action {
 	case "delete":
+		if msg, ok := m.deleteFailures[failKey{name, req.TypeName}]; ok {
+			return plugin.ApplyResponse{NewState: req.PriorState, Diagnostics: errorf("%s", msg)}
+		}
 		delete(m.objects[name], idOf(req.PriorState))
 		return plugin.ApplyResponse{NewState: req.PlannedState}
 	case "update":
