@@ -446,6 +446,26 @@ resource "indigo_file" "b" {
 	if got["indigo_file.a"] != plan.Update || got["indigo_file.b"] != plan.Create {
 		t.Fatalf("after refresh-only: %v", got)
 	}
+	// An object whose configuration is gone, and which is gone too, is
+	// dropped by a refresh-only apply (it is drift).
+	e.write("main.hcl", siteProvider+`
+resource "indigo_file" "b" {
+  path    = "b.txt"
+  content = "config"
+}
+`)
+	os.Remove(filepath.Join(e.dir, "site", "a.txt"))
+	p = e.plan(planner.Options{Mode: plan.RefreshOnlyMode})
+	if len(p.Drift) != 1 || p.Drift[0].Addr.String() != "indigo_file.a" || p.Drift[0].Action != plan.Delete {
+		t.Fatalf("refresh-only drift of a gone orphan: %+v", p.Drift)
+	}
+	e.applyOK(p)
+	m = e.open()
+	st = m.State()
+	m.Close(context.Background())
+	if st.ResourceInstance(mustAddr(t, "indigo_file.a")) != nil {
+		t.Fatal("the gone orphan is still recorded after a refresh-only apply")
+	}
 }
 
 // TestProviderDiagnosticsPointAtTheAttribute: a provider's error about an

@@ -674,12 +674,15 @@ func (r *run) planDelete(ctx context.Context, addr config.InstanceAddr, prov con
 		if d.HasErrors() {
 			return diags
 		}
-		prior, private = fresh, p
-		if prior.IsNull() {
-			// Already gone: the apply only forgets it.
-			r.recordChange(&plan.ResourceChange{Addr: addr, PrevAddr: addr, Provider: prov, Action: plan.Forget, Reason: plan.ReasonRefreshDrift, Type: schema.Block.ImpliedType(), Before: cty.NullVal(schema.Block.ImpliedType()), After: cty.NullVal(schema.Block.ImpliedType())})
+		if fresh.IsNull() {
+			// Already gone: the apply only forgets it (a refresh-only
+			// apply, from the drift).
+			ty := schema.Block.ImpliedType()
+			r.recordDrift(&plan.ResourceChange{Addr: addr, PrevAddr: addr, Provider: prov, Action: plan.Delete, Reason: plan.ReasonRefreshDrift, Before: prior, After: cty.NullVal(ty), Type: ty})
+			r.recordChange(&plan.ResourceChange{Addr: addr, PrevAddr: addr, Provider: prov, Action: plan.Forget, Reason: plan.ReasonRefreshDrift, Type: ty, Before: cty.NullVal(ty), After: cty.NullVal(ty)})
 			return diags
 		}
+		prior, private = fresh, p
 	}
 	if r.opts.Mode == plan.RefreshOnlyMode {
 		return diags
