@@ -32,6 +32,9 @@ type StateRecorder interface {
 	RemoveInstance(ctx context.Context, addr config.InstanceAddr) error
 	Depose(ctx context.Context, addr config.InstanceAddr) (string, error)
 	Move(ctx context.Context, from, to config.InstanceAddr) error
+	// MoveReplacing moves an instance to another resource type with its
+	// converted object, in one record.
+	MoveReplacing(ctx context.Context, from, to config.InstanceAddr, provider config.ProviderConfigAddr, obj *state.Object) error
 	SetOutput(ctx context.Context, name string, o *state.Output) error
 	SetPlacement(ctx context.Context, addr config.ObjectAddr, p *state.Placement) error
 }
@@ -117,7 +120,7 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	// An instance moves once, with its current and deposed objects.
 	moved := map[config.InstanceAddr]bool{}
 	for _, ch := range p.Changes {
-		if ch.PrevAddr != (config.InstanceAddr{}) && ch.PrevAddr != ch.Addr && !moved[ch.Addr] {
+		if ch.PrevAddr != (config.InstanceAddr{}) && ch.PrevAddr != ch.Addr && !moved[ch.Addr] && !isCrossMove(ch) {
 			moved[ch.Addr] = true
 			if err := rec.Move(opCtx, ch.PrevAddr, ch.Addr); err != nil {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record a move", Detail: fmt.Sprintf("Moving %s to %s in state: %s.", ch.PrevAddr, ch.Addr, err)})
@@ -128,6 +131,14 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 		return applyResult{diags: diags}
 	}
 	r.prior = rec.State()
+	for _, ch := range p.Changes {
+		if isCrossMove(ch) {
+			// Its provider converted it: the object of the old type is no
+			// longer an orphan of the old provider's (applyChange records
+			// the move with the converted object).
+			r.prior.RemoveResourceInstance(ch.PrevAddr)
+		}
+	}
 	if p.Mode == plan.RefreshOnlyMode {
 		return applyResult{diags: append(diags, r.recordRefresh(opCtx, p)...)}
 	}
@@ -355,6 +366,17 @@ func (r *run) applyResource(ctx context.Context, c *config.Config, res *config.R
 func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Resource, ch *plan.ResourceChange, it eval.Iteration, each state.EachMode, inst *providerInstance, schema *plugin.ResourceSchema) hcl.Diagnostics {
 	ar := r.applying
 	addr := ch.Addr
+	if isCrossMove(ch) && ch.DeposedKey == "" && ch.Action != plan.Delete && ch.Action != plan.Forget {
+		// Moved to another resource type: the object converted by the
+		// plan replaces the old one, in one journal record.
+		moved, _ := ch.Before.UnmarkDeep()
+		if !moved.IsNull() {
+			private := ch.Private
+			if err := ar.rec.MoveReplacing(ar.opCtx, ch.PrevAddr, addr, ch.Provider, r.stateObject(moved, private, schema, ch, nil)); err != nil {
+				return hcl.Diagnostics{journalDiag(addr, err)}
+			}
+		}
+	}
 	switch ch.Action {
 	case plan.Delete, plan.Forget:
 		return nil

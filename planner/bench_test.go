@@ -118,6 +118,9 @@ func (m *memProvider) ApplyResourceChange(_ context.Context, r plugin.ApplyReque
 func (m *memProvider) ImportResourceState(context.Context, plugin.ImportRequest) plugin.ImportResponse {
 	return plugin.ImportResponse{}
 }
+func (m *memProvider) MoveResourceState(context.Context, plugin.MoveRequest) plugin.MoveResponse {
+	return plugin.MoveResponse{}
+}
 func (m *memProvider) ReadDataSource(context.Context, plugin.ReadDataRequest) plugin.ReadDataResponse {
 	return plugin.ReadDataResponse{}
 }
@@ -197,6 +200,13 @@ func (m *memRecorder) RemoveInstance(_ context.Context, a config.InstanceAddr) e
 }
 func (m *memRecorder) Depose(context.Context, config.InstanceAddr) (string, error) { return "", nil }
 func (m *memRecorder) Move(_ context.Context, f, t config.InstanceAddr) error      { return m.st.Move(f, t) }
+func (m *memRecorder) MoveReplacing(_ context.Context, f, t config.InstanceAddr, p config.ProviderConfigAddr, o *state.Object) error {
+	if err := m.st.Move(f, t); err != nil {
+		return err
+	}
+	m.st.SetResourceInstance(t, p, o)
+	return nil
+}
 func (m *memRecorder) SetOutput(_ context.Context, n string, o *state.Output) error {
 	m.st.SetOutput(n, o)
 	return nil

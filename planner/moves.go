@@ -50,12 +50,11 @@ func (r *run) applyMove(c *config.Config, mv *config.Moved) hcl.Diagnostics {
 	}
 	from.Module = prefix(base, from.Module)
 	to.Module = prefix(base, to.Module)
-	if from.Resource.Type != to.Resource.Type {
-		// Cross-type moves need the provider's MoveResourceState; not yet.
+	if from.Resource.Type != to.Resource.Type && (from.Resource.Mode != config.ManagedMode || to.Resource.Mode != config.ManagedMode) {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
-			Summary:  "Moves between resource types are not supported yet",
-			Detail:   fmt.Sprintf("Moving %s to %s changes the resource type; indigo moves objects within one type today. Use indigo state mv and import instead.", from, to),
+			Summary:  "Invalid move",
+			Detail:   fmt.Sprintf("Moving %s to %s: only managed resources move between types.", from, to),
 			Subject:  mv.DeclRange.Ptr(),
 		}}
 	}
@@ -84,9 +83,27 @@ func (r *run) moveOne(from, to config.InstanceAddr, mv *config.Moved) {
 		r.addNote(planNote(to.String(), fmt.Sprintf("Moved object still exists: %s was not moved to %s, which is already recorded (moved block at %s).", from, to, mv.DeclRange)))
 		return
 	}
+	var source *crossMove
+	if from.Resource.Type != to.Resource.Type {
+		// Another type: the provider of the new one converts the object
+		// when the plan reads it (priorDecoded).
+		if res := r.prior.Resources[from.ContainingResource()]; res != nil {
+			source = &crossMove{typeName: from.Resource.Type, provider: res.Provider.Provider, decl: mv.DeclRange}
+		}
+	}
 	if err := r.prior.Move(from, to); err != nil {
 		r.addNote(planNote(from.String(), fmt.Sprintf("Cannot move %s to %s: %s.", from, to, err)))
 		return
+	}
+	if source != nil {
+		if prev, ok := r.crossMoves[from]; ok {
+			source = prev // moved on again: converted from the first type
+			delete(r.crossMoves, from)
+		}
+		if r.crossMoves == nil {
+			r.crossMoves = map[config.InstanceAddr]*crossMove{}
+		}
+		r.crossMoves[to] = source
 	}
 	orig := from
 	if p, ok := r.prev[from]; ok {
@@ -94,6 +111,21 @@ func (r *run) moveOne(from, to config.InstanceAddr, mv *config.Moved) {
 		delete(r.prev, from)
 	}
 	r.prev[to] = orig
+}
+
+// crossMove is where an instance moved to another resource type comes
+// from: the provider of its new type converts the recorded object.
+type crossMove struct {
+	typeName string
+	provider config.Provider
+	// decl is the moved block's range, for errors.
+	decl hcl.Range
+}
+
+// isCrossMove reports whether a change moves its object to another
+// resource type.
+func isCrossMove(ch *plan.ResourceChange) bool {
+	return ch.PrevAddr != (config.InstanceAddr{}) && ch.PrevAddr.Resource.Type != ch.Addr.Resource.Type
 }
 
 // prevAddr returns the address an instance had in the prior state.

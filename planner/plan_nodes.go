@@ -370,6 +370,22 @@ func (r *run) priorDecoded(ctx context.Context, addr config.InstanceAddr, obj *s
 	if obj == nil {
 		return cty.NullVal(ty), nil, nil
 	}
+	if cm := r.crossMoves[addr]; cm != nil {
+		// Moved from another resource type: the provider converts it.
+		resp := inst.p.MoveResourceState(ctx, plugin.MoveRequest{Addr: addr.String(), SourceProviderAddress: cm.provider.String(),
+			SourceTypeName: cm.typeName, SourceSchemaVersion: obj.SchemaVersion, SourceStateJSON: obj.AttrsJSON, SourcePrivate: obj.Private,
+			TargetTypeName: addr.Resource.Type})
+		if resp.Diagnostics.HasErrors() {
+			return cty.NullVal(ty), nil, append(toDiags(resp.Diagnostics, addr.String(), "MoveResourceState", nil), &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Cannot move to another resource type",
+				Detail: fmt.Sprintf("A moved block moves the %s object of %s to %s, and provider %s cannot convert it (see above). Move it within its type, or remove the moved block and import the object as %s.",
+					cm.typeName, cm.provider.ForDisplay(), addr, inst.addr.Provider.ForDisplay(), addr.Resource.Type), Subject: cm.decl.Ptr()})
+		}
+		r.mu.Lock()
+		obj.Private = resp.TargetPrivate
+		r.mu.Unlock()
+		return resp.TargetState, remarks(resp.TargetState, schema.Block, nil), nil
+	}
 	var val cty.Value
 	if obj.SchemaVersion != schema.Version {
 		resp := inst.p.UpgradeResourceState(ctx, plugin.UpgradeRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Version: obj.SchemaVersion, RawStateJSON: obj.AttrsJSON})

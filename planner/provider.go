@@ -23,6 +23,9 @@ type Provider interface {
 	PlanResourceChange(ctx context.Context, req plugin.PlanRequest) plugin.PlanResponse
 	ApplyResourceChange(ctx context.Context, req plugin.ApplyRequest) plugin.ApplyResponse
 	ImportResourceState(ctx context.Context, req plugin.ImportRequest) plugin.ImportResponse
+	// MoveResourceState converts an object of another resource type (a
+	// moved block between types) into one of this provider's.
+	MoveResourceState(ctx context.Context, req plugin.MoveRequest) plugin.MoveResponse
 	ReadDataSource(ctx context.Context, req plugin.ReadDataRequest) plugin.ReadDataResponse
 	// CallFunction calls a provider-defined function; the provider's own
 	// error is a *plugin.FunctionError.

@@ -150,6 +150,9 @@ type run struct {
 
 	// prev maps instances moved by moved blocks to their previous address.
 	prev map[config.InstanceAddr]config.InstanceAddr
+	// crossMoves are the instances a moved block gave another resource
+	// type, by their new address (moves.go).
+	crossMoves map[config.InstanceAddr]*crossMove
 	// imports is what the import blocks import (plan only).
 	imports *importSet
 	// deps are, by resource node key, the resources each resource depends

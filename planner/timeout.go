@@ -169,6 +169,14 @@ func (t *timeoutProvider) ImportResourceState(ctx context.Context, req plugin.Im
 	return resp
 }
 
+func (t *timeoutProvider) MoveResourceState(ctx context.Context, req plugin.MoveRequest) (resp plugin.MoveResponse) {
+	resp.Diagnostics = t.call(ctx, "MoveResourceState", req.Addr, func(ctx context.Context) plugin.Diagnostics {
+		resp = t.Provider.MoveResourceState(ctx, req)
+		return resp.Diagnostics
+	})
+	return resp
+}
+
 func (t *timeoutProvider) ReadDataSource(ctx context.Context, req plugin.ReadDataRequest) (resp plugin.ReadDataResponse) {
 	resp.Diagnostics = t.call(ctx, "ReadDataSource", req.Addr, func(ctx context.Context) plugin.Diagnostics {
 		resp = t.Provider.ReadDataSource(ctx, req)

@@ -113,7 +113,7 @@ type Record struct {
 	Addr     config.InstanceAddr       // result, set, depose, move (from)
 	Deposed  string                    // result, set, depose
 	Provider config.ProviderConfigAddr // result, set
-	Object   *Object                   // result, set
+	Object   *Object                   // result, set, move to another type
 	To       config.InstanceAddr       // move
 	Whole    bool                      // move: the whole resource; set: the whole instance
 	Name     string                    // output
@@ -215,6 +215,13 @@ func MarshalRecordJSON(r Record) ([]byte, error) {
 		w.Address = r.Addr.String()
 		w.To = r.To.String()
 		w.Whole = r.Whole
+		if r.Object != nil {
+			// A move to another resource type: the object there.
+			w.Provider = r.Provider.String()
+			if w.Object, err = encodeObject(r.Object); err != nil {
+				return nil, fmt.Errorf("%s: %w", r.To, err)
+			}
+		}
 	case RecordOutput:
 		w.Name = r.Name
 		if r.Output != nil {
@@ -322,6 +329,17 @@ func (c *addrCache) unmarshalRecord(b []byte) (Record, error) {
 		}
 		if r.To, err = instAddr(w.To); err != nil {
 			return Record{}, err
+		}
+		if w.Object != nil {
+			if w.Provider == "" {
+				return Record{}, fmt.Errorf("move record with an object but no provider")
+			}
+			if r.Provider, err = c.provider(w.Provider); err != nil {
+				return Record{}, err
+			}
+			if r.Object, err = c.decodeObject(w.Object); err != nil {
+				return Record{}, fmt.Errorf("%s: %w", r.To, err)
+			}
 		}
 	case RecordOutput:
 		if w.Name == "" {
@@ -431,7 +449,13 @@ func (s *State) apply(r Record) error {
 		if r.Whole {
 			return s.MoveResource(r.Addr.ContainingResource(), r.To.ContainingResource())
 		}
-		return s.Move(r.Addr, r.To)
+		if err := s.Move(r.Addr, r.To); err != nil {
+			return err
+		}
+		if r.Object != nil {
+			s.setObject(r.To, "", r.Provider, r.Object.DeepCopy())
+		}
+		return nil
 	case RecordOutput:
 		s.SetOutput(r.Name, r.Output.DeepCopy())
 	case RecordPlacement:

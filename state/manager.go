@@ -481,6 +481,21 @@ func (m *Manager) Move(ctx context.Context, from, to config.InstanceAddr) error 
 	})
 }
 
+// MoveReplacing moves the instance from to to, which is of another
+// resource type, and records there obj, the object converted to that type
+// by its provider (MoveResourceState), with provider: one journal record,
+// so a crash leaves either the old object at from or the new one at to.
+func (m *Manager) MoveReplacing(ctx context.Context, from, to config.InstanceAddr, provider config.ProviderConfigAddr, obj *Object) error {
+	obj = obj.DeepCopy()
+	return m.record(ctx, func(st *State) (Record, bool, error) {
+		if err := st.Move(from, to); err != nil {
+			return Record{}, false, err
+		}
+		st.setObject(to, "", provider, obj.DeepCopy())
+		return Record{Kind: RecordMove, Addr: from, To: to, Provider: provider, Object: obj}, true, nil
+	})
+}
+
 // MoveResource moves every instance of the resource from to to.
 func (m *Manager) MoveResource(ctx context.Context, from, to config.AbsResource) error {
 	return m.record(ctx, func(st *State) (Record, bool, error) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/state"
 	"github.com/indigo-cloud/indigo/state/local"
 	"github.com/indigo-cloud/indigo/state/statetest"
@@ -364,4 +365,41 @@ func TestJournalCarriesBackupRecords(t *testing.T) {
 		t.Fatalf("journal after two snapshots: base %d, %d records %+v", jc.Header.BaseSerial, len(jc.Records), jc.Records)
 	}
 	must(t, m.Close(ctx))
+}
+
+// TestMoveReplacingIsOneRecord: a move to another resource type records
+// the converted object with the move, in one journal record, so replaying
+// the journal (as after a crash) gives the object of the new type, with
+// its provider, at the new address and nothing at the old one.
+func TestMoveReplacingIsOneRecord(t *testing.T) {
+	ctx := context.Background()
+	b := newLocal(t)
+	m := open(t, b, applyOpts)
+	set(t, m, "a")
+	must(t, m.Persist(ctx))
+	from := statetest.Instance("a", nil)
+	to := config.InstanceAddr{Resource: config.ResourceAddr{Mode: config.ManagedMode, Type: "other_thing", Name: "a"}}
+	prov := config.ProviderConfigAddr{Provider: config.Provider{Hostname: "terraform.io", Namespace: "builtin", Type: "terraform"}}
+	obj := &state.Object{AttrsJSON: json.RawMessage(`{"id":"a","converted":true}`), Status: state.Ready}
+	must(t, m.MoveReplacing(ctx, from, to, prov, obj))
+	j, err := b.ReadJournal(ctx)
+	must(t, err)
+	last := j.Records[len(j.Records)-1]
+	if last.Kind != state.RecordMove || last.Object == nil || last.To != to || last.Provider != prov {
+		t.Fatalf("the last journal record is %+v, want the move with its object", last)
+	}
+	must(t, m.Abandon(ctx)) // the snapshot still has the old object
+	ro := open(t, b, state.OpenOptions{ReadOnly: true})
+	defer ro.Close(ctx)
+	st := ro.State()
+	if st.ResourceInstance(from) != nil {
+		t.Error("the old object is still at its address after the replay")
+	}
+	got := st.ResourceInstance(to)
+	if got == nil || !strings.Contains(string(got.AttrsJSON), `"converted":true`) {
+		t.Fatalf("the converted object is not at the new address: %+v", got)
+	}
+	if r := st.Resource(to.ContainingResource()); r == nil || r.Provider != prov {
+		t.Errorf("the moved resource records provider %v, want %v", r, prov)
+	}
 }

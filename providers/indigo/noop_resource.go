@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -12,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/dynamicplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
@@ -27,6 +29,7 @@ type noopResource struct {
 var (
 	_ resource.ResourceWithModifyPlan  = noopResource{}
 	_ resource.ResourceWithImportState = noopResource{}
+	_ resource.ResourceWithMoveState   = noopResource{}
 )
 
 func newNoopResource() resource.Resource { return noopResource{suffix: "_noop"} }
@@ -121,6 +124,71 @@ func (noopResource) Update(_ context.Context, req resource.UpdateRequest, resp *
 }
 
 func (noopResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+// MoveState converts, for a moved block between types, the objects of
+// hashicorp/null's null_resource (its triggers become triggers_replace,
+// as Terraform's terraform_data does) and those of the other state-only
+// resource (indigo_noop to terraform_data and back: the same attributes).
+func (r noopResource) MoveState(context.Context) []resource.StateMover {
+	return []resource.StateMover{{StateMover: moveState}}
+}
+
+// nullResourceType is null_resource's object type.
+var nullResourceType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+	"id":       tftypes.String,
+	"triggers": tftypes.Map{ElementType: tftypes.String},
+}}
+
+func moveState(_ context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
+	if req.SourceRawState == nil {
+		return
+	}
+	opts := tfprotov6.UnmarshalOpts{ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true}}
+	var attrs map[string]tftypes.Value
+	switch {
+	case req.SourceTypeName == "null_resource" && strings.HasSuffix(req.SourceProviderAddress, "/null"):
+		v, err := req.SourceRawState.UnmarshalWithOpts(nullResourceType, opts)
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to read the null_resource", err.Error())
+			return
+		}
+		var src map[string]tftypes.Value
+		if err := v.As(&src); err != nil {
+			resp.Diagnostics.AddError("Unable to read the null_resource", err.Error())
+			return
+		}
+		null := tftypes.NewValue(tftypes.DynamicPseudoType, nil)
+		attrs = map[string]tftypes.Value{"id": src["id"], "triggers_replace": null, "input": null, "output": null}
+		if t := src["triggers"]; !t.IsNull() && t.IsKnown() {
+			// An object of strings, as the configuration writes the same
+			// triggers (triggers_replace = { k = "v" }): the plan after
+			// the move then sees no change.
+			var m map[string]tftypes.Value
+			if err := t.As(&m); err != nil {
+				resp.Diagnostics.AddError("Unable to read the null_resource", err.Error())
+				return
+			}
+			types := make(map[string]tftypes.Type, len(m))
+			for k := range m {
+				types[k] = tftypes.String
+			}
+			attrs["triggers_replace"] = tftypes.NewValue(tftypes.Object{AttributeTypes: types}, m)
+		}
+	case req.SourceTypeName == "indigo_noop" || req.SourceTypeName == "terraform_data":
+		v, err := req.SourceRawState.UnmarshalWithOpts(noopType, opts)
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to read the "+req.SourceTypeName, err.Error())
+			return
+		}
+		if err := v.As(&attrs); err != nil {
+			resp.Diagnostics.AddError("Unable to read the "+req.SourceTypeName, err.Error())
+			return
+		}
+	default:
+		return // another mover's, or none: the framework says so
+	}
+	resp.TargetState.Raw = tftypes.NewValue(noopType, attrs)
+}
 
 // newUUID returns a random (version 4) UUID.
 func newUUID() (string, error) {

@@ -529,6 +529,13 @@ func (p *Provider) ImportResourceState(_ context.Context, req plugin.ImportReque
 	return plugin.ImportResponse{Imported: []plugin.ImportedResource{{TypeName: req.TypeName, State: obj.Value}}}
 }
 
+// MoveResourceState implements planner.Provider: the mock converts no
+// other type's objects.
+func (p *Provider) MoveResourceState(_ context.Context, req plugin.MoveRequest) plugin.MoveResponse {
+	p.record(Call{Method: "MoveResourceState", TypeName: req.TargetTypeName, Addr: req.Addr})
+	return plugin.MoveResponse{Diagnostics: errorf("mockprovider: cannot move %s objects to %s", req.SourceTypeName, req.TargetTypeName)}
+}
+
 // CallFunction implements planner.Provider: the mock declares no
 // functions.
 func (p *Provider) CallFunction(_ context.Context, name string, _ []cty.Value) (cty.Value, error) {
