@@ -148,6 +148,7 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	}
 	r.prev = map[config.InstanceAddr]config.InstanceAddr{}
 	r.imports = newImportSet()
+	r.removed, _ = r.removedBlocks() // their problems stopped the plan
 	diags = append(diags, r.place(ctx)...)
 	if diags.HasErrors() {
 		return applyResult{diags: diags}
@@ -672,7 +673,12 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 	}
 	var diags hcl.Diagnostics
 	if c := r.cfg.Descendant(addr.Module.Static()); deposed == "" && obj.Status != state.Tainted && c != nil {
-		if res := c.Module.Resource(addr.Resource); hasProvisioners(res, "destroy") {
+		res := c.Module.Resource(addr.Resource)
+		if res == nil {
+			// Gone from the configuration: a removed block's provisioners.
+			res = removedResource(r.removedFor(addr), addr)
+		}
+		if hasProvisioners(res, "destroy") {
 			self := remark(prior, schema.Block, nil)
 			diags = r.runProvisioners(ar.opCtx, res, addr, r.scope(addr.Module, keyIteration(addr.Key)), self, "destroy")
 			if diags.HasErrors() {

@@ -679,6 +679,12 @@ func (r *run) planDelete(ctx context.Context, addr config.InstanceAddr, prov con
 	if obj == nil {
 		return nil
 	}
+	if rm := r.removedFor(addr); rm != nil && !rm.Destroy && r.opts.Mode != plan.RefreshOnlyMode {
+		// removed { lifecycle { destroy = false } }: forgotten, not
+		// destroyed (in a destroy too).
+		r.planForget(addr, prov, schema.Block.ImpliedType())
+		return nil
+	}
 	prior, diags := r.priorValue(ctx, addr, obj, inst, schema)
 	if diags.HasErrors() {
 		return diags
@@ -717,6 +723,9 @@ func (r *run) planDeposed(ctx context.Context, addr config.InstanceAddr, prov co
 	in := r.prior.Instance(addr)
 	if in == nil || len(in.Deposed) == 0 || addr.Resource.Mode != config.ManagedMode {
 		return
+	}
+	if rm := r.removedFor(addr); rm != nil && !rm.Destroy {
+		return // the whole instance is forgotten
 	}
 	if r.speculative || r.prefetch.off {
 		// Not a plan: a guess at one, or a run that only needs

@@ -612,9 +612,14 @@ func (t ImportTarget) Resource() (ModulePath, ResourceAddr, hcl.Diagnostics) {
 
 // Removed is a removed block: forget a resource without destroying it.
 type Removed struct {
-	From      hcl.Traversal
-	Destroy   bool
-	DeclRange hcl.Range
+	From    hcl.Traversal
+	Destroy bool
+	// Provisioners are its destroy-time provisioners (Terraform 1.9), run
+	// before the objects are destroyed; Connection is their default
+	// connection block.
+	Provisioners []*Provisioner
+	Connection   hcl.Body
+	DeclRange    hcl.Range
 }
 
 // Check is a check block.

@@ -974,14 +974,38 @@ func (d *decoder) decodeRemoved(b *hcl.Block) hcl.Diagnostics {
 		rm.From = trav
 	}
 	for _, blk := range content.Blocks {
-		if blk.Type != "lifecycle" {
-			continue
+		switch blk.Type {
+		case "lifecycle":
+			attrs, ad := blk.Body.JustAttributes()
+			diags = append(diags, ad...)
+			for name, a := range attrs {
+				if name != "destroy" {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
+						Detail: "The lifecycle block of a removed block takes destroy only.", Subject: a.NameRange.Ptr()})
+				}
+			}
+			if a, ok := attrs["destroy"]; ok {
+				diags = append(diags, gohcl.DecodeExpression(a.Expr, nil, &rm.Destroy)...)
+			}
+		case "connection":
+			rm.Connection = blk.Body
+		case "provisioner":
+			p, pd := decodeProvisioner(blk)
+			diags = append(diags, pd...)
+			if p == nil {
+				continue
+			}
+			if p.When != "destroy" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid provisioner in a removed block",
+					Detail: "A removed block runs provisioners only when it destroys: add when = destroy.", Subject: blk.DefRange.Ptr()})
+				continue
+			}
+			rm.Provisioners = append(rm.Provisioners, p)
 		}
-		attrs, ad := blk.Body.JustAttributes()
-		diags = append(diags, ad...)
-		if a, ok := attrs["destroy"]; ok {
-			diags = append(diags, gohcl.DecodeExpression(a.Expr, nil, &rm.Destroy)...)
-		}
+	}
+	if !rm.Destroy && len(rm.Provisioners) > 0 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provisioners of a removed block that destroys nothing",
+			Detail: "With lifecycle { destroy = false } nothing is destroyed, so destroy-time provisioners never run: remove them, or destroy.", Subject: rm.Provisioners[0].DeclRange.Ptr()})
 	}
 	if rm.From != nil {
 		d.mod.Removed = append(d.mod.Removed, rm)

@@ -110,6 +110,7 @@ const (
 	ReasonReadDependency    Reason = "read_because_dependency_pending"
 	ReasonPlacementMoved    Reason = "placement_moved" // the component's site changed
 	ReasonRefreshDrift      Reason = "refresh_drift"
+	ReasonRemoved           Reason = "removed" // a removed block with destroy = false
 )
 
 // Plan is a complete execution plan.
