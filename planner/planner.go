@@ -45,9 +45,7 @@ func Plan(ctx context.Context, cfg *config.Config, prior *state.State, provs Pro
 func (r *run) plan(ctx context.Context) (*plan.Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	diags = append(diags, r.applyMoves()...)
-	rb, d := r.removedBlocks()
-	r.removed = rb
-	diags = append(diags, d...)
+	r.removed, _ = r.removedBlocks() // validation reported their problems
 	diags = append(diags, r.evalImports()...)
 	if diags.HasErrors() {
 		return nil, diags

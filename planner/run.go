@@ -151,7 +151,7 @@ type run struct {
 	// prev maps instances moved by moved blocks to their previous address.
 	prev map[config.InstanceAddr]config.InstanceAddr
 	// removed are the configuration's removed blocks (removed.go).
-	removed []removedBlock
+	removed []eval.RemovedTarget
 	// crossMoves are the instances a moved block gave another resource
 	// type, by their new address (moves.go).
 	crossMoves map[config.InstanceAddr]*crossMove

@@ -144,6 +144,7 @@ removed {
 }
 `)
 	bad.ok("init", "-input=false")
+	bad.fails("Removed resource still declared", "validate")
 	out = bad.fails("Removed resource still declared", "plan")
 	if !strings.Contains(out, "main.tf line 4") || !strings.Contains(out, "Invalid removed address") || !strings.Contains(out, "main.tf line 7") {
 		t.Errorf("plan of bad removed blocks:\n%s", out)

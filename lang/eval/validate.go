@@ -85,6 +85,8 @@ func Validate(cfg *config.Config, opts ValidateOptions) hcl.Diagnostics {
 	})
 	diags = append(diags, <-cycles...)
 	diags = append(diags, v.funcDiags...)
+	_, rd := RemovedTargets(cfg)
+	diags = append(diags, rd...)
 	return dedupe(diags)
 }
 
