@@ -95,8 +95,10 @@ type testRun struct {
 	skipRefresh    bool
 	replace        []config.InstanceAddr
 	targets        []string
-	// overrides are the run's override_resource and override_data blocks.
+	// overrides are the run's override_resource and override_data blocks;
+	// modules its override_module blocks.
 	overrides map[string]cty.Value
+	modules   map[config.ModulePath]cty.Value
 	decl      hcl.Range
 }
 
@@ -154,7 +156,7 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, mocks: &testMocks{overrides: map[string]cty.Value{}}}
+	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, mocks: &testMocks{overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}}}
 	content, d := f.Body.Content(testFileSchema)
 	diags = append(diags, d...)
 	names := map[string]bool{}
@@ -190,7 +192,7 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 		case "override_resource", "override_data":
 			diags = append(diags, parseOverride(b, tf.mocks.overrides)...)
 		case "override_module":
-			diags = append(diags, unsupportedTest("override_module blocks", "Give the module's inputs so that it makes what the test needs, or mock its providers with mock_provider.", b.DefRange))
+			diags = append(diags, parseOverrideModule(b, tf.mocks.modules)...)
 		case "test":
 			diags = append(diags, unsupportedTest("a test block (parallel runs)", "Runs of a file run one after another: remove the block.", b.DefRange))
 		}
@@ -219,7 +221,7 @@ func testProvider(b *hcl.Block) (*config.ProviderConfig, hcl.Diagnostics) {
 }
 
 func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
-	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, overrides: map[string]cty.Value{}, decl: b.DefRange}
+	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}, decl: b.DefRange}
 	content, diags := b.Body.Content(runSchema)
 	if a := content.Attributes["command"]; a != nil {
 		switch hcl.ExprAsKeyword(a.Expr) {
@@ -287,6 +289,8 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			diags = append(diags, parsePlanOptions(r, blk)...)
 		case "override_resource", "override_data":
 			diags = append(diags, parseOverride(blk, r.overrides)...)
+		case "override_module":
+			diags = append(diags, parseOverrideModule(blk, r.modules)...)
 		default:
 			diags = append(diags, unsupportedTest(blk.Type+" blocks", "Give the module's inputs so that it makes what the test needs, or mock its providers with mock_provider.", blk.DefRange))
 		}
@@ -605,9 +609,13 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	if r.refreshOnly {
 		opts.Mode = plan.RefreshOnlyMode
 	}
-	mocks := tf.mocks.with(r.overrides)
+	mocks := tf.mocks.with(r.overrides, r.modules)
 	provs := mocks.wrap(tr.provs, ts.cfg)
-	p, pd := planner.Plan(ctx, ts.cfg, ts.mgr.State(), provs, opts)
+	cfg, cd := mocks.configWith(ts.cfg)
+	if diags = append(diags, cd...); cd.HasErrors() {
+		return false, true, diags
+	}
+	p, pd := planner.Plan(ctx, cfg, ts.mgr.State(), provs, opts)
 	if len(r.expectFailures) > 0 {
 		return tr.expected(ts.cfg, r, pd)
 	}
@@ -618,8 +626,8 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 		view.Plan(tr.a.stdout, p, view.PlanOptions{})
 	}
 	if r.command == "apply" && p.Applyable {
-		ts.mocks = ts.mocks.with(r.overrides)
-		ad := planner.Apply(ctx, ts.cfg, p, ts.mgr, provs, opts, context.Background())
+		ts.mocks = ts.mocks.with(r.overrides, nil)
+		ad := planner.Apply(ctx, cfg, p, ts.mgr, provs, opts, context.Background())
 		if err := ts.mgr.Persist(context.Background()); err != nil {
 			ad = append(ad, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})
 		}
@@ -641,7 +649,7 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 		outObj[k] = v
 	}
 	sc := &eval.Scope{Data: data, Module: config.RootModule,
-		Functions: funcs.Table(funcs.Options{BaseDir: ts.cfg.Module.SourceDir, PureOnly: true}),
+		Functions: funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true}),
 		Extra:     map[string]cty.Value{"output": cty.ObjectVal(outObj), "run": cty.ObjectVal(copyVals(runs))}}
 	passed = true
 	for _, as := range r.asserts {

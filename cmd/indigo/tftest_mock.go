@@ -26,6 +26,9 @@ type testMocks struct {
 	// data.aws_ami.x) to the values their objects take, whatever
 	// provider they belong to.
 	overrides map[string]cty.Value
+	// modules maps module paths (module.net) to the outputs an
+	// override_module gives them: the module itself is not planned.
+	modules map[config.ModulePath]cty.Value
 }
 
 // mockProvider is a mock_provider block: every call of that provider is
@@ -40,16 +43,118 @@ func (m *testMocks) empty() bool {
 }
 
 // with returns m with the overrides of a run added.
-func (m *testMocks) with(overrides map[string]cty.Value) *testMocks {
-	if len(overrides) == 0 {
+func (m *testMocks) with(overrides map[string]cty.Value, modules map[config.ModulePath]cty.Value) *testMocks {
+	if len(overrides) == 0 && len(modules) == 0 {
 		return m
 	}
-	c := &testMocks{providers: m.providers, overrides: maps.Clone(m.overrides)}
+	c := &testMocks{providers: m.providers, overrides: maps.Clone(m.overrides), modules: maps.Clone(m.modules)}
 	if c.overrides == nil {
 		c.overrides = map[string]cty.Value{}
 	}
+	if c.modules == nil {
+		c.modules = map[config.ModulePath]cty.Value{}
+	}
 	maps.Copy(c.overrides, overrides)
+	maps.Copy(c.modules, modules)
 	return c
+}
+
+// parseOverrideModule reads an override_module block into modules.
+func parseOverrideModule(b *hcl.Block, modules map[config.ModulePath]cty.Value) hcl.Diagnostics {
+	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "target", Required: true}, {Name: "outputs"}}})
+	if diags.HasErrors() {
+		return diags
+	}
+	t, d := hcl.AbsTraversalForExpr(content.Attributes["target"].Expr)
+	if diags = append(diags, d...); d.HasErrors() {
+		return diags
+	}
+	var path config.ModulePath
+	for i := 0; i < len(t); i += 2 {
+		root, ok1 := t[i].(hcl.TraverseRoot)
+		attr, ok2 := t[i].(hcl.TraverseAttr)
+		kw := root.Name
+		if !ok1 {
+			kw = attr.Name
+		}
+		name, ok3 := hcl.TraverseAttr{}, false
+		if i+1 < len(t) {
+			name, ok3 = t[i+1].(hcl.TraverseAttr)
+		}
+		if (!ok1 && !ok2) || kw != "module" || !ok3 {
+			return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid override target",
+				Detail: "override_module targets a module call: module.NAME (module.NAME.module.CHILD for a nested one), without instance keys.", Subject: content.Attributes["target"].Expr.Range().Ptr()})
+		}
+		path = path.Child(config.ModuleStep, name.Name)
+	}
+	v := cty.EmptyObjectVal
+	if a := content.Attributes["outputs"]; a != nil {
+		val, d := a.Expr.Value(nil)
+		if diags = append(diags, d...); d.HasErrors() {
+			return diags
+		}
+		if !val.Type().IsObjectType() && !val.Type().IsMapType() {
+			return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid override outputs",
+				Detail: "outputs is an object of output values.", Subject: a.Expr.Range().Ptr()})
+		}
+		v = val
+	}
+	modules[path] = v
+	return diags
+}
+
+// configWith returns cfg with each overridden module replaced by one that
+// only declares its variables (so its call stays valid) and outputs the
+// override's values (null for the others): nothing in it is planned.
+func (m *testMocks) configWith(cfg *config.Config) (*config.Config, hcl.Diagnostics) {
+	if m == nil || len(m.modules) == 0 {
+		return cfg, nil
+	}
+	var diags hcl.Diagnostics
+	for p := range m.modules {
+		if cfg.Descendant(p) == nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid override target",
+				Detail: fmt.Sprintf("override_module targets %s, which the configuration does not call.", p)})
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	root := config.NewRoot(cfg.Module)
+	var copyChildren func(src, dst *config.Config)
+	copyChildren = func(src, dst *config.Config) {
+		for step, ch := range src.Children {
+			if outs, ok := m.modules[ch.Path]; ok {
+				dst.AddChild(step, stubModule(ch.Module, outs), ch.CallRange, ch.SourceAddr)
+				continue
+			}
+			copyChildren(ch, dst.AddChild(step, ch.Module, ch.CallRange, ch.SourceAddr))
+		}
+	}
+	copyChildren(cfg, root)
+	return root, nil
+}
+
+// stubModule is mod with its variables and settings only, and outputs of
+// the given values.
+func stubModule(mod *config.Module, outs cty.Value) *config.Module {
+	stub := config.NewModule(mod.SourceDir)
+	stub.Files, stub.Settings, stub.Variables = mod.Files, mod.Settings, mod.Variables
+	given := map[string]cty.Value{}
+	if outs.IsKnown() && !outs.IsNull() {
+		for it := outs.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			given[k.AsString()] = v
+		}
+	}
+	for name, o := range mod.Outputs {
+		v, ok := given[name]
+		if !ok {
+			v = cty.NullVal(cty.DynamicPseudoType)
+		}
+		stub.Outputs[name] = &config.Output{Name: name, Expr: hcl.StaticExpr(v, o.DeclRange), Sensitive: o.Sensitive, DeclRange: o.DeclRange}
+	}
+	return stub
 }
 
 // parseMockProvider reads a mock_provider block.

@@ -213,6 +213,52 @@ resource "terraform_data" "d" {
 output "value" {
   value = terraform_data.d.output
 }
+module "inner" {
+  source = "./inner"
+  seed   = var.name
+}
+output "inner" {
+  value = module.inner.id
+}
+`,
+		"inner/main.tf": `
+variable "seed" {
+  type = string
+}
+resource "terraform_data" "i" {
+  input = var.seed
+}
+output "id" {
+  value = terraform_data.i.id
+}
+output "seed" {
+  value = var.seed
+}
+`,
+		"tests/b.tftest.hcl": `
+variables {
+  name = "gamma"
+}
+override_module {
+  target  = module.inner
+  outputs = { id = "inner-id" }
+}
+run "overridden_module" {
+  assert {
+    condition     = output.inner == "inner-id" && module.inner.seed == null
+    error_message = "inner ${output.inner}"
+  }
+}
+run "overridden_again" {
+  override_module {
+    target  = module.inner
+    outputs = { id = "second" }
+  }
+  assert {
+    condition     = output.inner == "inner-id"
+    error_message = "inner is ${output.inner}"
+  }
+}
 `,
 		"tests/setup/main.tf": testedSetup,
 		"tests/a.tftest.hcl": `
@@ -275,7 +321,7 @@ run "not_short" {
 		return regexp.MustCompile(`run "[a-z_]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
 	}
 	got, want := verdicts(indigoOut), verdicts(tofuOut)
-	if len(want) != 6 {
+	if len(want) != 8 {
 		t.Fatalf("tofu test gave %d verdicts:\n%s", len(want), tofuOut)
 	}
 	if !slices.Equal(got, want) {
