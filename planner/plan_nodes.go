@@ -681,8 +681,13 @@ func (r *run) planDelete(ctx context.Context, addr config.InstanceAddr, prov con
 	}
 	if rm := r.removedFor(addr); rm != nil && !rm.Destroy && r.opts.Mode != plan.RefreshOnlyMode {
 		// removed { lifecycle { destroy = false } }: forgotten, not
-		// destroyed (in a destroy too).
-		r.planForget(addr, prov, schema.Block.ImpliedType())
+		// destroyed (in a destroy too). The plan shows what it was.
+		ty := schema.Block.ImpliedType()
+		before, d := r.priorValue(ctx, addr, obj, inst, schema)
+		if d.HasErrors() {
+			before = cty.NullVal(ty)
+		}
+		r.planForget(addr, prov, ty, before)
 		return nil
 	}
 	prior, diags := r.priorValue(ctx, addr, obj, inst, schema)

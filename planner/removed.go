@@ -37,9 +37,9 @@ func (r *run) removedFor(addr config.InstanceAddr) *config.Removed {
 
 // planForget plans an object a removed block with destroy = false covers:
 // forgotten, not destroyed.
-func (r *run) planForget(addr config.InstanceAddr, prov config.ProviderConfigAddr, ty cty.Type) {
+func (r *run) planForget(addr config.InstanceAddr, prov config.ProviderConfigAddr, ty cty.Type, before cty.Value) {
 	r.recordChange(&plan.ResourceChange{Addr: addr, PrevAddr: addr, Provider: prov, Action: plan.Forget, Reason: plan.ReasonRemoved,
-		Type: ty, Before: cty.NullVal(ty), After: cty.NullVal(ty)})
+		Type: ty, Before: before, After: cty.NullVal(ty)})
 }
 
 // removedResource is the resource whose destroy-time provisioners a removed

@@ -63,19 +63,23 @@ removed {
   }
 }
 `)
-	out := r.ok("plan")
+	out := r.ok("plan", "-out=removed.plan")
 	for _, want := range []string{
 		"indigo_file.keep will no longer be managed by indigo",
 		`module.m.indigo_file.inner[0] will no longer be managed by indigo`,
 		`module.m.indigo_file.inner[1] will no longer be managed by indigo`,
 		"indigo_file.drop will be destroyed",
 		"0 to add, 0 to change, 1 to destroy, 3 to forget",
+		". resource \"indigo_file\" \"keep\" {\n        id", // what is forgotten is shown
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan does not say %q:\n%s", want, out)
 		}
 	}
-	r.ok("apply", "-auto-approve")
+	if js := r.ok("show", "-json", "removed.plan"); !strings.Contains(js, `"forget"`) || !strings.Contains(js, `"action_reason":"removed"`) {
+		t.Errorf("show -json of the saved plan:\n%s", js)
+	}
+	r.ok("apply", "removed.plan")
 	for _, f := range []string{"keep.txt", "inner0.txt", "inner1.txt"} {
 		if _, err := os.Stat(filepath.Join(r.dir, f)); err != nil {
 			t.Errorf("%s, forgotten, was destroyed: %v", f, err)

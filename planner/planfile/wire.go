@@ -50,6 +50,7 @@ var reasonCodes = codeTable[plan.Reason, string]{"action reason", []codeEntry[pl
 	{plan.ReasonReadDependency, "read_because_dependency_pending"},
 	{plan.ReasonPlacementMoved, "placement_moved"},
 	{plan.ReasonRefreshDrift, "refresh_drift"},
+	{plan.ReasonRemoved, "removed"},
 }}
 
 var outcomeCodes = codeTable[rank.Outcome, string]{"ranking outcome", []codeEntry[rank.Outcome, string]{

@@ -69,6 +69,7 @@ func TestWireCodes(t *testing.T) {
 		plan.ReasonReadDependency:    "read_because_dependency_pending",
 		plan.ReasonPlacementMoved:    "placement_moved",
 		plan.ReasonRefreshDrift:      "refresh_drift",
+		plan.ReasonRemoved:           "removed",
 	})
 	checkTable(t, outcomeCodes, map[rank.Outcome]string{
 		"":                   "",
