@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -544,15 +545,15 @@ func (tr *testRunner) stateFor(ctx context.Context, tf *testFile, r *testRun, st
 // outputs of earlier runs (run.NAME.OUTPUT) and to each other's earlier
 // values (var.NAME).
 func (tr *testRunner) runVars(tf *testFile, r *testRun, cfg *config.Config, runs map[string]cty.Value) (map[string]cty.Value, hcl.Diagnostics) {
-	vals := map[string]cty.Value{}
-	for k, v := range tr.cli {
-		vals[k] = v
+	vals := maps.Clone(tr.cli)
+	if vals == nil {
+		vals = map[string]cty.Value{}
 	}
 	var diags hcl.Diagnostics
 	fns := funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true})
 	for _, attrs := range []hcl.Attributes{tf.vars, r.vars} {
-		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(copyVals(vals)), "run": cty.ObjectVal(runs)}, Functions: fns}
-		for _, name := range slices.Sorted(mapsKeys(attrs)) {
+		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(maps.Clone(vals)), "run": cty.ObjectVal(runs)}, Functions: fns}
+		for _, name := range slices.Sorted(maps.Keys(attrs)) {
 			v, d := attrs[name].Expr.Value(ctx)
 			diags = append(diags, d...)
 			if !d.HasErrors() {
@@ -567,24 +568,6 @@ func (tr *testRunner) runVars(tf *testFile, r *testRun, cfg *config.Config, runs
 		}
 	}
 	return vals, diags
-}
-
-func copyVals(m map[string]cty.Value) map[string]cty.Value {
-	c := make(map[string]cty.Value, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // run carries out one run block: it plans (and applies) the module with the
@@ -644,13 +627,13 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	if data == nil {
 		return false, true, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nothing to check", Detail: "The run's plan stopped before the configuration was evaluated.", Subject: r.decl.Ptr()})
 	}
-	outObj := map[string]cty.Value{}
-	for k, v := range outputs {
-		outObj[k] = v
+	outObj := maps.Clone(outputs)
+	if outObj == nil {
+		outObj = map[string]cty.Value{}
 	}
 	sc := &eval.Scope{Data: data, Module: config.RootModule,
 		Functions: funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true}),
-		Extra:     map[string]cty.Value{"output": cty.ObjectVal(outObj), "run": cty.ObjectVal(copyVals(runs))}}
+		Extra:     map[string]cty.Value{"output": cty.ObjectVal(outObj), "run": cty.ObjectVal(maps.Clone(runs))}}
 	passed = true
 	for _, as := range r.asserts {
 		ok, d := checkAssert(sc, as)
