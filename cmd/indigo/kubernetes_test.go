@@ -285,6 +285,9 @@ policy "cms_read" {
 	kubeRun(t, dir, 0, "plan", "-detailed-exitcode")
 
 	cms := []string{"cms"}
+	waitFor(t, 20*time.Second, "the RoleBinding to take", func() bool {
+		return subjectAccess(t, k, "alice", cms, ns, "get", "", "pods")
+	})
 	for _, c := range []struct {
 		verb, group, resource string
 		want                  bool
@@ -320,23 +323,25 @@ policy "cms_read" {
 	kubeEdit(t, k, rbPath, func(rb map[string]any) {
 		rb["subjects"] = append(rb["subjects"].([]any), map[string]any{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "atlas"})
 	})
-	if !subjectAccess(t, k, "bob", []string{"atlas"}, ns, "get", "", "pods") {
-		t.Fatal("the hand edit did not take")
-	}
+	// The API server's authorizer learns of RBAC changes from its watch,
+	// a moment after the write.
+	waitFor(t, 20*time.Second, "the hand edit to take", func() bool {
+		return subjectAccess(t, k, "bob", []string{"atlas"}, ns, "get", "", "pods")
+	})
 	kubeRun(t, dir, 2, "plan", "-detailed-exitcode")
 	kubeRun(t, dir, 0, "apply", "-auto-approve")
-	if subjectAccess(t, k, "bob", []string{"atlas"}, ns, "get", "", "pods") {
-		t.Error("apply did not take back the access granted by hand")
-	}
+	waitFor(t, 20*time.Second, "apply to take back the access granted by hand", func() bool {
+		return !subjectAccess(t, k, "bob", []string{"atlas"}, ns, "get", "", "pods")
+	})
 
 	// No policy, no access.
 	if err := os.Remove(filepath.Join(dir, "policy.hcl")); err != nil {
 		t.Fatal(err)
 	}
 	kubeRun(t, dir, 0, "apply", "-auto-approve")
-	if subjectAccess(t, k, "alice", cms, ns, "get", "", "pods") {
-		t.Error("alice may still get pods after the policy was removed")
-	}
+	waitFor(t, 20*time.Second, "alice's access to go with the policy", func() bool {
+		return !subjectAccess(t, k, "alice", cms, ns, "get", "", "pods")
+	})
 	if kubeGet(t, k, rbPath) != nil {
 		t.Error("the RoleBinding is left after the policy was removed")
 	}
