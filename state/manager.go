@@ -72,7 +72,10 @@ type Manager struct {
 	st   *State
 	// hasSnapshot is set when the backend holds a snapshot of st's lineage.
 	hasSnapshot bool
-	journal     Journal
+	// found is set when Open found a snapshot or a journal: a state was
+	// written there before.
+	found   bool
+	journal Journal
 	// prevRecs are the records that turned snapshot serial-1 into serial;
 	// prevValid says they are complete, so the next journal can start at
 	// serial-1 and recover the backup. curRecs are the durable records
@@ -222,6 +225,7 @@ func (m *Manager) loadOnce(ctx context.Context) (bool, error) {
 		m.warn("the state journal has damaged records at lines %v; they were skipped", jc.Skipped)
 	}
 	recovered := false
+	m.found = st != nil || jc != nil || serr != nil
 	switch {
 	case serr != nil:
 		var ce *CorruptError
@@ -345,6 +349,10 @@ func (m *Manager) State() *State {
 	defer m.mu.Unlock()
 	return m.st.DeepCopy()
 }
+
+// Found reports whether the backend held a state (a snapshot or a
+// journal) when Open read it, rather than nothing at all.
+func (m *Manager) Found() bool { return m.found }
 
 // Serial returns the serial of the latest snapshot.
 func (m *Manager) Serial() uint64 {

@@ -166,9 +166,7 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 		case "variables":
 			attrs, d := b.Body.JustAttributes()
 			diags = append(diags, d...)
-			for k, v := range attrs {
-				tf.vars[k] = v
-			}
+			maps.Copy(tf.vars, attrs)
 		case "provider":
 			pc, d := testProvider(b)
 			diags = append(diags, d...)
@@ -253,9 +251,7 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 		case "variables":
 			attrs, d := blk.Body.JustAttributes()
 			diags = append(diags, d...)
-			for k, v := range attrs {
-				r.vars[k] = v
-			}
+			maps.Copy(r.vars, attrs)
 		case "assert":
 			attrs, d := blk.Body.JustAttributes()
 			diags = append(diags, d...)

@@ -332,24 +332,14 @@ func isTerraformFormat(data []byte) bool {
 // readBackend reads the state in b without taking its lock, the journal of
 // a run in progress (or one that died) replayed over the snapshot.
 func readBackend(ctx context.Context, b state.Backend, where string) (*state.State, error) {
-	snap, err := b.ReadSnapshot(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if snap == nil {
-		j, err := b.ReadJournal(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if j == nil {
-			return nil, fmt.Errorf("no state was found in %s: apply that configuration first, or correct the settings and workspace", where)
-		}
-	}
 	m, err := state.Open(ctx, b, state.OpenOptions{ReadOnly: true, Operation: "read remote state"})
 	if err != nil {
 		return nil, err
 	}
 	defer m.Close(context.WithoutCancel(ctx))
+	if !m.Found() {
+		return nil, fmt.Errorf("no state was found in %s: apply that configuration first, or correct the settings and workspace", where)
+	}
 	return m.State(), nil
 }
 
