@@ -296,7 +296,14 @@ func variables(expr hcl.Expression) []hcl.Traversal {
 }
 
 // EvalBlock decodes body against spec, expanding dynamic blocks first.
+// A native body of arguments only, decoded with a spec of attributes
+// only (most resources), takes decodeAttrs's single pass.
 func (s *Scope) EvalBlock(body hcl.Body, spec hcldec.Spec) (cty.Value, hcl.Diagnostics) {
+	if syn, ok := body.(*hclsyntax.Body); ok && len(syn.Blocks) == 0 {
+		if obj, as := attrsOnly(spec); as != nil {
+			return decodeAttrs(body, obj, as, s.EvalContext)
+		}
+	}
 	return s.evalBlock(body, spec, blockTraversals(body, spec))
 }
 
