@@ -181,6 +181,10 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 		// each time) to the environment.
 		ident = commandIdentity(opts, name)
 	}
+	certPEM, tlsConfig, err := clientTLS()
+	if err != nil {
+		return nil, &CallError{Provider: name, Operation: "start", Err: err}
+	}
 	tail := newStderrTail(stderrTailSize)
 	st := &starter{}
 	var startTimeout time.Duration
@@ -206,6 +210,7 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 				env = os.Environ()
 			}
 			env = append(slices.Clip(env), handshake.Env...)
+			env = append(env, "PLUGIN_CLIENT_CERT="+certPEM)
 			if silent {
 				env = quietProviderLogs(env)
 			}
@@ -224,12 +229,15 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 		},
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		StartTimeout:     startTimeout,
-		Logger:           logger,
-		Stderr:           tail,
-		SyncStdout:       &lineLogger{logger: logger, stream: "stdout"},
-		SyncStderr:       &lineLogger{logger: logger, stream: "stderr", also: tail},
+		// The mutual TLS go-plugin's AutoMTLS sets up, with a cheaper key
+		// (clientTLS): go-plugin trusts the certificate the provider
+		// returns in its handshake, and only it.
+		TLSConfig:    tlsConfig,
+		StartTimeout: startTimeout,
+		Logger:       logger,
+		Stderr:       tail,
+		SyncStdout:   &lineLogger{logger: logger, stream: "stdout"},
+		SyncStderr:   &lineLogger{logger: logger, stream: "stderr", also: tail},
 	})
 
 	p := &Provider{name: name, logger: logger, client: client, stderr: tail, cache: opts.Cache, cacheKey: opts.CacheKey}
