@@ -29,6 +29,15 @@ type Backend interface {
 	OpenJournal(ctx context.Context, h JournalHeader, carry []Record) (Journal, error)
 }
 
+// JournalAboveReader is a Backend that can read its journal decoding only
+// the records of epoch floor or more, holding the others undecoded
+// (ParseJournalAbove). The Manager asks for that when its snapshot is
+// sound: the journal apply left behind holds every record that built the
+// snapshot, which a plan that changes nothing never needs.
+type JournalAboveReader interface {
+	ReadJournalAbove(ctx context.Context, floor uint64) (*JournalContents, error)
+}
+
 // Locker is the locking half of a Backend.
 type Locker interface {
 	// Lock takes the workspace's lock for the holder described by info, or

@@ -57,5 +57,44 @@ func FuzzParseJournal(f *testing.F) {
 			s.Lineage, s.Serial = jc.Header.Lineage, jc.Header.BaseSerial
 			_, _, _ = s.Replay(jc)
 		}
+		// Reading above an epoch holds the records below it back: what
+		// it decodes are the same records, and so are the held ones
+		// once decoded.
+		const floor = 2
+		above, aerr := state.ParseJournalAbove("fuzz", data, nil, floor)
+		if err != nil {
+			return
+		}
+		if aerr != nil {
+			t.Fatalf("the journal parses whole but not above epoch %d: %v", floor, aerr)
+		}
+		var want, got []state.Record
+		for _, r := range jc.Records {
+			if r.Epoch >= floor {
+				want = append(want, r)
+			}
+		}
+		got = append(got, above.Records...)
+		if len(want) != len(got) || above.Held()+len(above.Records) != len(jc.Records) {
+			t.Fatalf("above epoch %d: %d decoded and %d held, of %d records (%d at or above)", floor, len(got), above.Held(), len(jc.Records), len(want))
+		}
+		for e := uint64(0); e < floor; e++ {
+			held, herr := above.DecodeHeld(e)
+			if herr != nil {
+				t.Fatalf("held records of epoch %d do not decode: %v", e, herr)
+			}
+			n := 0
+			for _, r := range jc.Records {
+				if r.Epoch == e {
+					if n >= len(held) || held[n].Epoch != e || held[n].Addr != r.Addr || held[n].Kind != r.Kind {
+						t.Fatalf("held record %d of epoch %d differs from the whole parse's", n, e)
+					}
+					n++
+				}
+			}
+			if n != len(held) {
+				t.Fatalf("epoch %d: %d held records decoded, the whole parse has %d", e, len(held), n)
+			}
+		}
 	})
 }

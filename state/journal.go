@@ -141,6 +141,67 @@ type JournalContents struct {
 	// Skipped lists the line numbers (1-based) of damaged records that were
 	// not at the end and were skipped.
 	Skipped []int
+
+	// held are the records below the epoch a reader gave (ParseJournalAbove),
+	// kept as written (opened, when sealed) and decoded only if asked
+	// for (DecodeHeld): a snapshot of that serial already holds them, so
+	// they matter only for recovering its backup and for carrying into
+	// the next journal. Not in Records.
+	held     []heldRecord
+	heldFrom string // the journal's name, for errors
+}
+
+type heldRecord struct {
+	epoch   uint64
+	line    int // 1-based, for errors
+	payload []byte
+}
+
+// Held is how many records were held back (ParseJournalAbove).
+func (j *JournalContents) Held() int {
+	if j == nil {
+		return 0
+	}
+	return len(j.held)
+}
+
+// DecodeHeld decodes the held records of the given epoch, in order.
+func (j *JournalContents) DecodeHeld(epoch uint64) ([]Record, error) {
+	if j == nil {
+		return nil, nil
+	}
+	cache := newAddrCache()
+	var out []Record
+	for _, h := range j.held {
+		if h.epoch != epoch {
+			continue
+		}
+		r, err := cache.unmarshalRecord(h.payload)
+		if err != nil {
+			return nil, fmt.Errorf("reading journal %s: line %d: %w", j.heldFrom, h.line, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// recordEpoch reads the epoch of a plain record from its first field, as
+// MarshalRecord writes it; ok is false for anything else.
+func recordEpoch(b []byte) (uint64, bool) {
+	const prefix = `{"epoch":`
+	rest, ok := bytes.CutPrefix(b, []byte(prefix))
+	if !ok {
+		return 0, false
+	}
+	var n uint64
+	i := 0
+	for ; i < len(rest) && i < 20 && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		n = n*10 + uint64(rest[i]-'0')
+	}
+	if i == 0 || i >= 20 || i >= len(rest) || rest[i] != ',' {
+		return 0, false
+	}
+	return n, true
 }
 
 // covers reports whether the journal can bring a snapshot of the given
@@ -376,7 +437,18 @@ func ParseJournal(name string, data []byte) (*JournalContents, error) {
 	return parseJournal(name, data, nil)
 }
 
+// ParseJournalAbove is ParseJournalSealed that decodes only the records of
+// epoch floor or more: the others are held (JournalContents.DecodeHeld).
+// Their checksums are verified and sealed ones opened all the same.
+func ParseJournalAbove(name string, data []byte, t *encrypt.Target, floor uint64) (*JournalContents, error) {
+	return parseJournalAbove(name, data, t, floor)
+}
+
 func parseJournal(name string, data []byte, t *encrypt.Target) (*JournalContents, error) {
+	return parseJournalAbove(name, data, t, 0)
+}
+
+func parseJournalAbove(name string, data []byte, t *encrypt.Target, floor uint64) (*JournalContents, error) {
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
 		lines = lines[:len(lines)-1]
@@ -395,7 +467,7 @@ func parseJournal(name string, data []byte, t *encrypt.Target) (*JournalContents
 	if h.Journal != journalVersion {
 		return nil, fmt.Errorf("reading journal %s: journal version %d is not supported (this indigo reads version %d)", name, h.Journal, journalVersion)
 	}
-	jc := &JournalContents{Header: JournalHeader{Lineage: h.Lineage, BaseSerial: h.BaseSerial}}
+	jc := &JournalContents{Header: JournalHeader{Lineage: h.Lineage, BaseSerial: h.BaseSerial}, heldFrom: name}
 	jc.Records = make([]Record, 0, len(lines)-1)
 	cache := newAddrCache()
 	for i := 1; i < len(lines); i++ {
@@ -414,7 +486,23 @@ func parseJournal(name string, data []byte, t *encrypt.Target) (*JournalContents
 			}
 			continue
 		}
-		rec, err := cache.unmarshalRecordSealed(payload, t)
+		var rec Record
+		var err error
+		if floor > 0 {
+			plain := payload
+			if t != nil || encrypt.IsSealed(payload) {
+				if plain, _, err = t.Open("journal record", payload); err != nil {
+					return nil, fmt.Errorf("reading journal %s: line %d: %w", name, i+1, err)
+				}
+			}
+			if epoch, ok := recordEpoch(plain); ok && epoch < floor {
+				jc.held = append(jc.held, heldRecord{epoch: epoch, line: i + 1, payload: plain})
+				continue
+			}
+			rec, err = cache.unmarshalRecord(plain)
+		} else {
+			rec, err = cache.unmarshalRecordSealed(payload, t)
+		}
 		if err != nil {
 			// The checksum matched, so this is what was written: a record
 			// this indigo cannot read is an error, not damage.

@@ -82,6 +82,7 @@ type Manager struct {
 	// appended since snapshot serial; curComplete is cleared when a change
 	// reached memory but not the journal.
 	prevRecs    []Record
+	prevHeld    *JournalContents // holds prevRecs undecoded when set
 	prevValid   bool
 	curRecs     []Record
 	curComplete bool
@@ -214,8 +215,20 @@ func (m *Manager) loadOnce(ctx context.Context) (bool, error) {
 		return err
 	})
 	var jc *JournalContents
+	// With a sound snapshot and nothing in flight, the records below its
+	// serial are not replayed: they are decoded only if this run writes
+	// (they are carried into its journal; journalStartLocked).
+	above, _ := m.b.(JournalAboveReader)
+	var floor uint64
+	if above != nil && serr == nil && st != nil && len(st.Pending) == 0 {
+		floor = st.Serial
+	}
 	err := m.call(ctx, "reading the state journal", func(ctx context.Context) (err error) {
-		jc, err = m.b.ReadJournal(ctx)
+		if floor > 0 {
+			jc, err = above.ReadJournalAbove(ctx, floor)
+		} else {
+			jc, err = m.b.ReadJournal(ctx)
+		}
 		return err
 	})
 	if err != nil {
@@ -250,15 +263,15 @@ func (m *Manager) loadOnce(ctx context.Context) (bool, error) {
 	}
 	st.init()
 	replayed := 0
-	m.prevRecs, m.prevValid, m.curRecs = nil, false, nil
+	m.prevRecs, m.prevHeld, m.prevValid, m.curRecs = nil, nil, false, nil
 	if jc != nil {
 		if jc.Header.Lineage != st.Lineage {
-			if len(jc.Records) > 0 {
+			if n := len(jc.Records) + jc.Held(); n > 0 {
 				// Its records may be the only trace of objects that
 				// exist (an intent without a result): ignoring it, then
 				// replacing it with a journal of our own, would lose
 				// them.
-				return false, &LineageMismatchError{JournalLineage: jc.Header.Lineage, StateLineage: st.Lineage, Records: len(jc.Records)}
+				return false, &LineageMismatchError{JournalLineage: jc.Header.Lineage, StateLineage: st.Lineage, Records: n}
 			}
 		} else {
 			n, problems, err := st.Replay(jc)
@@ -276,6 +289,9 @@ func (m *Manager) loadOnce(ctx context.Context) (bool, error) {
 				case st.Serial > 0 && r.Epoch == st.Serial-1:
 					m.prevRecs = append(m.prevRecs, r)
 				}
+			}
+			if jc.Held() > 0 {
+				m.prevHeld = jc
 			}
 			m.prevValid = st.Serial > 0 && jc.covers(st.Lineage, st.Serial-1)
 			if jc.Torn {
@@ -639,6 +655,18 @@ func (m *Manager) commit(ctx context.Context) {
 // current snapshot: it starts one serial back when the records that built
 // the snapshot are known, so the backup can be brought up to date too.
 func (m *Manager) journalStartLocked() (JournalHeader, []Record) {
+	if m.prevHeld != nil {
+		recs, err := m.prevHeld.DecodeHeld(m.st.Serial - 1)
+		m.prevHeld = nil
+		if err != nil {
+			// This snapshot stays sound; its backup can no longer be
+			// brought up to date from the journal.
+			m.warn("the records that built state snapshot %d cannot be carried into the new journal: %v", m.st.Serial, err)
+			m.prevValid = false
+		} else {
+			m.prevRecs = append(recs, m.prevRecs...)
+		}
+	}
 	h := JournalHeader{Lineage: m.st.Lineage, BaseSerial: m.st.Serial}
 	carry := make([]Record, 0, len(m.prevRecs)+len(m.curRecs))
 	if m.prevValid && m.st.Serial > 0 {
@@ -690,7 +718,7 @@ func (m *Manager) Persist(ctx context.Context) error {
 	m.st.Serial = snap.Serial
 	m.st.IndigoVersion = snap.IndigoVersion
 	m.hasSnapshot = true
-	m.prevRecs = relabel(m.curRecs, snap.Serial-1)
+	m.prevRecs, m.prevHeld = relabel(m.curRecs, snap.Serial-1), nil
 	m.prevValid = m.curComplete
 	m.curRecs = nil
 	m.curComplete = true
@@ -776,7 +804,7 @@ func (m *Manager) Push(ctx context.Context, s *State, force bool) error {
 	m.st = next
 	m.hasSnapshot = true
 	m.pendingEpoch = nil
-	m.prevRecs, m.prevValid, m.curRecs, m.curComplete = nil, false, nil, true
+	m.prevRecs, m.prevHeld, m.prevValid, m.curRecs, m.curComplete = nil, nil, false, nil, true
 	if m.journal != nil {
 		_ = m.journal.Close()
 		m.journal = nil

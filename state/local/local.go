@@ -348,6 +348,12 @@ func isCorrupt(err error) bool {
 
 // ReadJournal reads the journal; (nil, nil) when there is none.
 func (b *Backend) ReadJournal(ctx context.Context) (*state.JournalContents, error) {
+	return b.ReadJournalAbove(ctx, 0)
+}
+
+// ReadJournalAbove is ReadJournal decoding only the records of epoch floor
+// or more (state.JournalAboveReader).
+func (b *Backend) ReadJournalAbove(ctx context.Context, floor uint64) (*state.JournalContents, error) {
 	data, err := os.ReadFile(b.JournalPath())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -355,7 +361,7 @@ func (b *Backend) ReadJournal(ctx context.Context) (*state.JournalContents, erro
 	if err != nil {
 		return nil, fmt.Errorf("reading journal: %w", err)
 	}
-	return state.ParseJournalSealed(b.JournalPath(), data, b.enc)
+	return state.ParseJournalAbove(b.JournalPath(), data, b.enc, floor)
 }
 
 // OpenJournal writes a new journal (header and carried records) to a
