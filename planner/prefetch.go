@@ -141,12 +141,12 @@ func (r *run) runRefresh(ctx context.Context, addr config.ProviderConfigAddr, a 
 		res.fresh, res.freshUnmarked, res.private, res.same, res.marks = prior, val, obj.Private, true, pvm
 		return
 	}
-	fresh, private, d := r.readDecoded(ctx, a, val, obj.Private, inst)
+	fresh, unchanged, private, d := r.readDecoded(ctx, a, val, obj.Private, inst)
 	res.diags = d
 	switch {
 	case d.HasErrors():
 		res.fresh, res.freshUnmarked, res.private = prior, val, obj.Private
-	case valuesEqual(val, fresh):
+	case unchanged || valuesEqual(val, fresh):
 		// Unchanged: its marks are prior's (remark would find the same
 		// paths in an equal value).
 		res.fresh, res.freshUnmarked, res.private, res.same, res.marks = prior, val, private, true, pvm
@@ -201,7 +201,7 @@ func (r *run) validationDiags() hcl.Diagnostics {
 // readResource calls ReadResource under the parallelism limit.
 func (r *run) readResource(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
 	unmarked, pvm := prior.UnmarkDeepWithPaths()
-	fresh, newPrivate, diags := r.readDecoded(ctx, addr, unmarked, private, inst)
+	fresh, _, newPrivate, diags := r.readDecoded(ctx, addr, unmarked, private, inst)
 	if diags.HasErrors() {
 		return prior, private, diags
 	}
@@ -211,14 +211,14 @@ func (r *run) readResource(ctx context.Context, addr config.InstanceAddr, prior 
 // readDecoded calls ReadResource with prior without its marks, under the
 // parallelism limit, and returns the answer, without marks (they do not
 // cross the wire).
-func (r *run) readDecoded(ctx context.Context, addr config.InstanceAddr, unmarked cty.Value, private []byte, inst *providerInstance) (cty.Value, []byte, hcl.Diagnostics) {
+func (r *run) readDecoded(ctx context.Context, addr config.InstanceAddr, unmarked cty.Value, private []byte, inst *providerInstance) (fresh cty.Value, unchanged bool, newPrivate []byte, diags hcl.Diagnostics) {
 	if err := r.acquire(ctx); err != nil {
-		return cty.NilVal, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
+		return cty.NilVal, false, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	defer r.release()
 	resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarked, Private: private})
 	if resp.Diagnostics.HasErrors() {
-		return cty.NilVal, nil, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
+		return cty.NilVal, false, nil, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
 	}
-	return resp.NewState, resp.Private, toDiags(resp.Diagnostics, addr.String(), "", nil)
+	return resp.NewState, resp.Unchanged, resp.Private, toDiags(resp.Diagnostics, addr.String(), "", nil)
 }

@@ -64,7 +64,11 @@ type ReadRequest struct {
 // ReadResponse holds the refreshed state; a null NewState means the object
 // no longer exists.
 type ReadResponse struct {
-	NewState    cty.Value
+	NewState cty.Value
+	// Unchanged is set when the provider answered with exactly the state
+	// it was sent (the same encoding): NewState is then the request's
+	// PriorState itself, not decoded again, and equal to it.
+	Unchanged   bool
 	Private     []byte
 	Diagnostics Diagnostics
 }
@@ -457,8 +461,15 @@ func (p *Provider) ReadResource(ctx context.Context, req ReadRequest) ReadRespon
 	if res.deferred {
 		resp.Diagnostics = append(resp.Diagnostics, p.deferred(op, req.Addr))
 	}
-	if resp.NewState, err = decodeValue(res.newState, ty); err != nil {
-		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+	switch {
+	case sameEncoding(call.state, res.newState) && req.PriorState != cty.NilVal && req.PriorState.Type().Equals(ty):
+		// Unmarked and known (call.state.known), of the schema's type:
+		// what decoding the answer would give.
+		resp.NewState, resp.Unchanged = req.PriorState, true
+	default:
+		if resp.NewState, err = decodeValue(res.newState, ty); err != nil {
+			resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+		}
 	}
 	p.noteRead(req, call, res, resp)
 	return resp

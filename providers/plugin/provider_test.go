@@ -200,6 +200,9 @@ func testProvider(t *testing.T, protocol int) {
 		t.Fatalf("read: %v", read.Diagnostics.Err())
 	}
 	wantAttrs(t, "read", read.NewState, map[string]cty.Value{"private_seen": cty.StringVal(`{"by":"create"}`), "id": cty.StringVal("thing-a")})
+	if read.Unchanged {
+		t.Errorf("a read that changed private_seen is reported Unchanged")
+	}
 	if !strings.Contains(string(read.Private), "read") {
 		t.Errorf("private after read = %q", read.Private)
 	}

@@ -92,6 +92,11 @@ func TestRealLocalProvider(t *testing.T) {
 	if read.Diagnostics.HasErrors() || !read.NewState.RawEquals(apply.NewState) {
 		t.Errorf("refresh changed the state: %#v, %v", read.NewState, read.Diagnostics.Err())
 	}
+	// The provider sent back the state it was sent, byte for byte: the
+	// response says so instead of decoding it again.
+	if !read.Unchanged {
+		t.Errorf("a refresh that changed nothing is not reported Unchanged")
+	}
 
 	echoSchema := s.DataSources["local_file"].Block
 	data := p.ReadDataSource(ctx, ReadDataRequest{Addr: "data.local_file.hello", TypeName: "local_file", Config: objectOf(echoSchema, map[string]cty.Value{"filename": cty.StringVal(path)})})
@@ -102,8 +107,8 @@ func TestRealLocalProvider(t *testing.T) {
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if read := p.ReadResource(ctx, ReadRequest{Addr: addr, TypeName: "local_file", PriorState: apply.NewState}); read.Diagnostics.HasErrors() || !read.NewState.IsNull() {
-		t.Errorf("refresh of a deleted file: %#v, %v", read.NewState, read.Diagnostics.Err())
+	if read := p.ReadResource(ctx, ReadRequest{Addr: addr, TypeName: "local_file", PriorState: apply.NewState}); read.Diagnostics.HasErrors() || !read.NewState.IsNull() || read.Unchanged {
+		t.Errorf("refresh of a deleted file: %#v (unchanged: %v), %v", read.NewState, read.Unchanged, read.Diagnostics.Err())
 	}
 	destroy := p.ApplyResourceChange(ctx, ApplyRequest{Addr: addr, TypeName: "local_file", PriorState: apply.NewState, PlannedState: null, Config: null})
 	if destroy.Diagnostics.HasErrors() || !destroy.NewState.IsNull() {

@@ -52,6 +52,13 @@ func encodeValue(v cty.Value, ty cty.Type) (*dynamicValue, error) {
 	return &dynamicValue{msgpack: b}, nil
 }
 
+// sameEncoding reports whether the provider sent back exactly the value
+// sent, a known value without marks (fastMsgpack encoded it): msgpack
+// decodes one encoding to one value.
+func sameEncoding(sent, got *dynamicValue) bool {
+	return sent != nil && got != nil && sent.known && got.json == nil && bytes.Equal(sent.msgpack, got.msgpack)
+}
+
 // decodeValue decodes a value the provider sent, expected to be of type ty.
 // A missing or empty value decodes to a null of type ty, as the protocol
 // says. Anything that does not decode is an error wrapping
