@@ -1,4 +1,4 @@
-package hcllang
+package config
 
 import (
 	"testing"
@@ -12,7 +12,7 @@ import (
 func TestValidIdentifier(t *testing.T) {
 	chars := []string{"a", "Z", "_", "-", "0", "9", ".", " ", "$", "é", "\x00", "\x7f", "日"}
 	check := func(s string) {
-		if got, want := hclsyntaxValidIdentifier(s), hclsyntax.ValidIdentifier(s); got != want {
+		if got, want := ValidIdentifier(s), hclsyntax.ValidIdentifier(s); got != want {
 			t.Errorf("valid(%q) = %v, the scanner says %v", s, got, want)
 		}
 	}

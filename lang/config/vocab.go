@@ -1,5 +1,7 @@
 package config
 
+import "github.com/hashicorp/hcl/v2/hclsyntax"
+
 // The words of indigo's own blocks, each defined once: validation, the
 // planner, ranking and the docs read them from here.
 var (
@@ -21,3 +23,23 @@ var (
 	// MetricsFormats are the encodings a metrics source may have.
 	MetricsFormats = []string{"json", "prometheus"}
 )
+
+// ValidIdentifier is hclsyntax.ValidIdentifier, which runs the
+// whole scanner on s (a few microseconds; a block label of each of 10,000
+// resources, or each attribute name a plan shows, adds up), answered directly for ASCII: a letter or underscore,
+// then letters, digits, underscores and dashes.
+func ValidIdentifier(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return hclsyntax.ValidIdentifier(s)
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '_':
+		case i > 0 && ('0' <= c && c <= '9' || c == '-'):
+		default:
+			// ASCII that may not appear here, whatever follows.
+			return false
+		}
+	}
+	return s != ""
+}

@@ -124,7 +124,7 @@ func (d *decoder) decodeTopBlock(b *hcl.Block) hcl.Diagnostics {
 
 // validName checks a block label that becomes part of an address.
 func validName(label string, rng hcl.Range, what string) hcl.Diagnostics {
-	if hclsyntaxValidIdentifier(label) {
+	if config.ValidIdentifier(label) {
 		return nil
 	}
 	return hcl.Diagnostics{{

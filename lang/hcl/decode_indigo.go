@@ -15,26 +15,6 @@ import (
 	"github.com/indigo-cloud/indigo/lang/config"
 )
 
-// hclsyntaxValidIdentifier is hclsyntax.ValidIdentifier, which runs the
-// whole scanner on s (a few microseconds; a block label of each of 10,000
-// resources adds up), answered directly for ASCII: a letter or underscore,
-// then letters, digits, underscores and dashes.
-func hclsyntaxValidIdentifier(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 0x80:
-			return hclsyntax.ValidIdentifier(s)
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '_':
-		case i > 0 && ('0' <= c && c <= '9' || c == '-'):
-		default:
-			// ASCII that may not appear here, whatever follows.
-			return false
-		}
-	}
-	return s != ""
-}
-
 var siteSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "provider"},

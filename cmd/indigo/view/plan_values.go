@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/sergi/go-diff/diffmatchpatch"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/marks"
 )
 
@@ -742,7 +742,7 @@ func quote(s string) string {
 // keyLabel is how an object attribute or map key is written: bare when it
 // is an identifier and not a map key, quoted otherwise.
 func keyLabel(k string, isMapKey bool) string {
-	if !isMapKey && hclsyntax.ValidIdentifier(k) {
+	if !isMapKey && config.ValidIdentifier(k) {
 		return k
 	}
 	return quote(k)
