@@ -243,7 +243,7 @@ func (r *run) evalImports() hcl.Diagnostics {
 	}
 	static := eval.StaticData(r.cfg, eval.ValidateOptions{Vars: r.opts.Vars, Workspace: r.opts.Workspace})
 	ins, diags := eval.ExpandImports(r.cfg, now, func(it eval.Iteration) *eval.Scope {
-		return &eval.Scope{Data: static, Module: config.RootModule, Functions: r.funcs, Iteration: it}
+		return &eval.Scope{Data: static, Module: config.RootModule, Functions: r.functionsOf(config.RootModule), Iteration: it}
 	}, true)
 	if diags.HasErrors() {
 		return diags

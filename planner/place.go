@@ -92,7 +92,7 @@ func (r *run) place(ctx context.Context) hcl.Diagnostics {
 			})
 			return
 		}
-		sc := &eval.Scope{Data: static, Module: c.Path.UnkeyedInstance(), Functions: r.funcs}
+		sc := &eval.Scope{Data: static, Module: c.Path.UnkeyedInstance(), Functions: r.functionsOf(c.Path.UnkeyedInstance())}
 		// Sites with for_each become their instances in the planner's
 		// copy of the module, before anything reads its sites.
 		expanded, d := eval.ExpandSites(sc, c.Module, true)

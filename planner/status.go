@@ -118,7 +118,7 @@ func (r *run) storageSpecs(addrs []config.ObjectAddr) ([]status.Spec, hcl.Diagno
 			return
 		}
 		mod := c.Path.UnkeyedInstance()
-		sc := &eval.Scope{Data: static, Module: mod, Functions: r.funcs}
+		sc := &eval.Scope{Data: static, Module: mod, Functions: r.functionsOf(mod)}
 		m, d := eval.ExpandSites(sc, m, false)
 		diags = append(diags, d...)
 		sites := map[string]*eval.Site{}

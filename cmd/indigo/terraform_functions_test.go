@@ -244,3 +244,64 @@ output "bad_syntax" {
 		t.Errorf("tofu output -raw password_expr = %q, indigo gives %q", out, passwordExpr)
 	}
 }
+
+// functionsElsewhere calls provider-defined functions from a JSON file and
+// from an import block's id; a JSON string that only mentions a function
+// of an undeclared provider is just a string.
+var functionsElsewhere = map[string]string{
+	"versions.tf": `
+terraform {
+  required_providers {
+    terraform = { source = "terraform.io/builtin/terraform" }
+  }
+}
+`,
+	"outputs.tf.json": `{
+  "output": {
+    "expr": { "value": "${provider::terraform::encode_expr({a = 1})}" },
+    "note": { "value": "see provider::other::f() in the docs" }
+  }
+}
+`,
+	"main.tf": `
+resource "terraform_data" "b" {
+  input = "y"
+}
+import {
+  to = terraform_data.b
+  id = provider::terraform::decode_tfvars("id = \"abc\"").id
+}
+`,
+}
+
+// TestProviderFunctionsInJSONAndImports: a provider-defined function is
+// callable from .tf.json files and from import blocks, with the results
+// OpenTofu gives.
+func TestProviderFunctionsInJSONAndImports(t *testing.T) {
+	tofu := testsrv.TofuBinary(t)
+	r := newCLIRun(t, functionsElsewhere)
+	tofuDir := t.TempDir()
+	for name, src := range functionsElsewhere {
+		if err := os.WriteFile(filepath.Join(tofuDir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.ok("init", "-input=false")
+	r.ok("validate")
+	out := r.ok("plan", "-input=false")
+	if !strings.Contains(out, `imported from "abc"`) {
+		t.Errorf("the plan does not import terraform_data.b by the id the function gave:\n%s", out)
+	}
+	r.ok("apply", "-auto-approve", "-input=false")
+	tofuIn(t, tofu, tofuDir, "init", "-input=false")
+	tofuIn(t, tofu, tofuDir, "apply", "-auto-approve", "-input=false")
+	for _, name := range []string{"expr", "note"} {
+		if got, want := r.ok("output", "-json", name), tofuIn(t, tofu, tofuDir, "output", "-json", name); strings.TrimSpace(got) != strings.TrimSpace(want) {
+			t.Errorf("output %s = %s, OpenTofu gives %s", name, got, want)
+		}
+	}
+	if got := r.ok("state", "show", "terraform_data.b"); !strings.Contains(got, `"abc"`) {
+		t.Errorf("terraform_data.b was not imported as abc:\n%s", got)
+	}
+	r.ok("plan", "-input=false", "-detailed-exitcode")
+}

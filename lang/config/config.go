@@ -102,10 +102,14 @@ type Module struct {
 	// Template is set when the module was produced from a TOSCA template.
 	Template *TemplateInfo
 	// ProviderFunctionCalls are the provider-defined functions the
-	// module's native-syntax expressions call, by full name
+	// module's expressions call, by full name
 	// (provider::NAME::FUNCTION), each with the range of its first call;
 	// nil when there are none. The evaluator registers exactly these.
 	ProviderFunctionCalls map[string]hcl.Range
+	// ProviderFunctionsInJSON are the names of ProviderFunctionCalls
+	// found only in the strings of JSON files, which may mention a
+	// function without calling it.
+	ProviderFunctionsInJSON map[string]bool
 
 	Settings         *Settings
 	ProviderConfigs  map[string]*ProviderConfig // by "name" or "name.alias"

@@ -38,6 +38,11 @@ func ModuleFunctions(base map[string]function.Function, mod *config.Module, call
 		local, fn, _ := config.ParseProviderFunction(name)
 		rp, ok := mod.Settings.RequiredProviders[local]
 		if !ok || rp.Provider.IsZero() {
+			if mod.ProviderFunctionsInJSON[name] {
+				// Perhaps only mentioned in a string: a call is an
+				// unknown function when evaluated.
+				continue
+			}
 			rng := mod.ProviderFunctionCalls[name]
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

@@ -119,3 +119,51 @@ resource "t_thing" "a" {
 		t.Errorf("diagnostics %v, want one about the undeclared local name", diags)
 	}
 }
+
+// TestModuleFunctionsFromJSON: a JSON file's templates are searched for
+// provider-defined function calls, located at the name; a name of an
+// undeclared provider found only in JSON strings is not an error by
+// itself (it may be mentioned, not called), one called in native syntax
+// is.
+func TestModuleFunctionsFromJSON(t *testing.T) {
+	files := map[string][]byte{
+		"versions.tf": []byte(`
+terraform {
+  required_providers {
+    tf = { source = "terraform.io/builtin/terraform" }
+  }
+}
+`),
+		"main.tf.json": []byte(`{
+  "locals": {
+    "a": "${provider::tf::encode_expr (1)}",
+    "b": "mentions provider::other::f() only"
+  }
+}
+`),
+	}
+	mod, diags := hcllang.NewLoader().LoadSource("/m", files)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	rng, ok := mod.ProviderFunctionCalls["provider::tf::encode_expr"]
+	if !ok || rng.String() != "main.tf.json:3,13-38" {
+		t.Errorf("encode_expr found at %v (%v), want main.tf.json:3,13-38", rng, ok)
+	}
+	if !mod.ProviderFunctionsInJSON["provider::other::f"] {
+		t.Errorf("provider::other::f is not listed as found in JSON: %v", mod.ProviderFunctionsInJSON)
+	}
+	fns, diags := eval.ModuleFunctions(map[string]function.Function{}, mod, nil)
+	if diags.HasErrors() {
+		t.Errorf("a function of an undeclared provider mentioned in a JSON string is an error: %v", diags)
+	}
+	if _, ok := fns["provider::tf::encode_expr"]; !ok {
+		t.Error("encode_expr, called from JSON, is not registered")
+	}
+
+	files["extra.tf"] = []byte("output \"o\" {\n  value = provider::other::f()\n}\n")
+	mod, _ = hcllang.NewLoader().LoadSource("/m", files)
+	if _, diags = eval.ModuleFunctions(map[string]function.Function{}, mod, nil); !diags.HasErrors() || !strings.Contains(diags.Error(), "undeclared provider") {
+		t.Errorf("a call in native syntax of an undeclared provider's function: %v", diags)
+	}
+}
