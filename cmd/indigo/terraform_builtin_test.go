@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -169,5 +170,104 @@ func TestTerraformBuiltinProvider(t *testing.T) {
 	tr.ok("destroy", "-auto-approve", "-var", "cidr=10.1.0.0/16", "-var", "generation=2")
 	if n := tr.instances(DefaultStatePath); n != 0 {
 		t.Errorf("%d instances left in the taken-over directory after destroy", n)
+	}
+}
+
+// terraformDataConfigs are two generations of a configuration of
+// terraform_data: the second changes one input, keeps one, and replaces
+// one through triggers_replace.
+var terraformDataConfigs = []string{`
+resource "terraform_data" "changed" {
+  input = "x"
+}
+resource "terraform_data" "kept" {
+  input = { k = 1, list = ["a"] }
+}
+resource "terraform_data" "bare" {}
+resource "terraform_data" "replaced" {
+  input            = "same"
+  triggers_replace = "t1"
+}
+output "changed" {
+  value = terraform_data.changed.output
+}
+`, `
+resource "terraform_data" "changed" {
+  input = "y"
+}
+resource "terraform_data" "kept" {
+  input = { k = 1, list = ["a"] }
+}
+resource "terraform_data" "bare" {}
+resource "terraform_data" "replaced" {
+  input            = "same"
+  triggers_replace = "t2"
+}
+output "changed" {
+  value = terraform_data.changed.output
+}
+`}
+
+// TestTerraformDataPlansAsOpenTofu: indigo plans terraform_data as
+// OpenTofu does, in the JSON plan tools read: output is known after apply
+// when the object is created or replaced or its input changes, null with a
+// null input, and unchanged otherwise; the actions agree, and both find
+// nothing to do after applying.
+func TestTerraformDataPlansAsOpenTofu(t *testing.T) {
+	tofu := testsrv.TofuBinary(t)
+	type change struct {
+		Actions      []string       `json:"actions"`
+		After        map[string]any `json:"after"`
+		AfterUnknown map[string]any `json:"after_unknown"`
+	}
+	planned := func(js string) map[string]change {
+		var doc struct {
+			ResourceChanges []struct {
+				Address string `json:"address"`
+				Change  change `json:"change"`
+			} `json:"resource_changes"`
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatalf("show -json: %v\n%s", err, js)
+		}
+		out := map[string]change{}
+		for _, rc := range doc.ResourceChanges {
+			delete(rc.Change.After, "id") // a random UUID, or unknown
+			delete(rc.Change.AfterUnknown, "id")
+			out[rc.Address] = rc.Change
+		}
+		return out
+	}
+	r := newCLIRun(t, map[string]string{"main.tf": terraformDataConfigs[0]})
+	tofuDir := t.TempDir()
+	r.ok("init", "-input=false")
+	for gen, src := range terraformDataConfigs {
+		for _, dir := range []string{r.dir, tofuDir} {
+			if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if gen == 0 {
+			tofuIn(t, tofu, tofuDir, "init", "-input=false")
+		}
+		r.ok("plan", "-input=false", "-out=p.plan")
+		tofuIn(t, tofu, tofuDir, "plan", "-input=false", "-out=p.plan")
+		mine, theirs := planned(r.ok("show", "-json", "p.plan")), planned(tofuIn(t, tofu, tofuDir, "show", "-json", "p.plan"))
+		if len(mine) != 4 {
+			t.Fatalf("generation %d: indigo planned %d resources, want 4: %v", gen, len(mine), mine)
+		}
+		for addr, want := range theirs {
+			got := mine[addr]
+			if fmt.Sprint(got.Actions) != fmt.Sprint(want.Actions) || fmt.Sprint(got.After) != fmt.Sprint(want.After) || fmt.Sprint(got.AfterUnknown) != fmt.Sprint(want.AfterUnknown) {
+				t.Errorf("generation %d, %s: indigo planned %+v, OpenTofu %+v", gen, addr, got, want)
+			}
+		}
+		r.ok("apply", "-input=false", "p.plan")
+		tofuIn(t, tofu, tofuDir, "apply", "-input=false", "p.plan")
+		if out := r.ok("output", "-raw", "changed"); out != []string{"x", "y"}[gen] {
+			t.Errorf("generation %d: output changed = %q after apply", gen, out)
+		}
+		r.ok("plan", "-input=false", "-detailed-exitcode")
+		tofuIn(t, tofu, tofuDir, "plan", "-input=false", "-detailed-exitcode")
 	}
 }

@@ -24,6 +24,35 @@ import (
 type noopResource struct {
 	// suffix follows the provider's type name in the resource's: "_noop".
 	suffix string
+	output OutputPlan
+}
+
+// OutputPlan is how a state-only resource plans its output attribute.
+type OutputPlan int
+
+const (
+	// OutputAsInput plans output as the planned input, so that a plan shows
+	// the value (unknown when input is): indigo_noop.
+	OutputAsInput OutputPlan = iota
+	// OutputAfterApply plans output as Terraform's terraform_data does:
+	// unknown ("known after apply") when the object is created or its
+	// input changes, null when input is null, the prior output otherwise;
+	// apply sets it to input.
+	OutputAfterApply
+)
+
+// planned is output in a plan of a state-only resource from prior (nil:
+// a create, or the replacement of a replace) to the attributes attrs.
+func (o OutputPlan) planned(prior, attrs map[string]tftypes.Value) tftypes.Value {
+	in := attrs["input"]
+	switch {
+	case o == OutputAsInput, in.IsNull():
+		return in
+	case prior != nil && in.Equal(prior["input"]):
+		return prior["output"]
+	default:
+		return tftypes.NewValue(tftypes.DynamicPseudoType, tftypes.UnknownValue)
+	}
 }
 
 var (
@@ -35,10 +64,11 @@ var (
 func newNoopResource() resource.Resource { return noopResource{suffix: "_noop"} }
 
 // StateOnlyResource returns a factory of the state-only resource indigo_noop
-// is, named PROVIDER+suffix: the terraform provider's terraform_data. Serve
-// it through StateOnlyServer so its hot calls skip the framework.
-func StateOnlyResource(suffix string) func() resource.Resource {
-	return func() resource.Resource { return noopResource{suffix: suffix} }
+// is, named PROVIDER+suffix, with output planned as out says: the terraform
+// provider's terraform_data. Serve it through StateOnlyServer, with the
+// same out, so its hot calls skip the framework.
+func StateOnlyResource(suffix string, out OutputPlan) func() resource.Resource {
+	return func() resource.Resource { return noopResource{suffix: suffix, output: out} }
 }
 
 func (r noopResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -78,29 +108,51 @@ func (noopResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *re
 	}
 }
 
-// ModifyPlan plans output as the planned input, so a plan shows the value
-// (or unknown when input is unknown) instead of "known after apply".
+// ModifyPlan plans output (OutputPlan): for indigo_noop as the planned
+// input, so a plan shows the value (or unknown when input is unknown)
+// instead of "known after apply".
 //
 // This resource works on raw values rather than through a model struct: the
 // struct round trip (Get, then Set) cost more than everything else the
 // resource does, and indigo_noop is the engine benchmarks' unit of work (see
 // BenchmarkNoopCreateRead).
-func (noopResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+func (r noopResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	resp.Plan.Raw = withOutput(req.Plan.Raw, nil, &resp.Diagnostics)
+	attrs := rawAttrs(req.Plan.Raw, &resp.Diagnostics)
+	if attrs == nil {
+		return
+	}
+	var prior map[string]tftypes.Value
+	if !req.State.Raw.IsNull() {
+		if prior = rawAttrs(req.State.Raw, &resp.Diagnostics); prior == nil {
+			return
+		}
+	}
+	attrs["output"] = r.output.planned(prior, attrs)
+	resp.Plan.Raw = tftypes.NewValue(req.Plan.Raw.Type(), attrs)
 }
 
-// withOutput returns the object v with output set to its input and, when id
-// is not nil, id set to it.
-func withOutput(v tftypes.Value, id *string, diags *diag.Diagnostics) tftypes.Value {
+func rawAttrs(v tftypes.Value, diags *diag.Diagnostics) map[string]tftypes.Value {
 	var attrs map[string]tftypes.Value
 	if err := v.As(&attrs); err != nil {
 		diags.AddError("Unexpected value of a state-only resource", err.Error())
+		return nil
+	}
+	return attrs
+}
+
+// withOutput returns the planned object v with an unknown output set to
+// its input and, when id is not nil, id set to it.
+func withOutput(v tftypes.Value, id *string, diags *diag.Diagnostics) tftypes.Value {
+	attrs := rawAttrs(v, diags)
+	if attrs == nil {
 		return v
 	}
-	attrs["output"] = attrs["input"]
+	if !attrs["output"].IsKnown() {
+		attrs["output"] = attrs["input"]
+	}
 	if id != nil {
 		attrs["id"] = tftypes.NewValue(tftypes.String, *id)
 	}

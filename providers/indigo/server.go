@@ -33,15 +33,16 @@ var noopType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 // dominate the 10,000-resource engine benchmarks this resource exists for.
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return StateOnlyServer(noopTypeName, providerserver.NewProtocol6(New(version)())())
+		return StateOnlyServer(noopTypeName, OutputAsInput, providerserver.NewProtocol6(New(version)())())
 	}
 }
 
 // StateOnlyServer wraps a provider's protocol-6 server so that the hot calls
 // of its resource typeName, made with StateOnlyResource, are answered on raw
-// values as indigo_noop's are.
-func StateOnlyServer(typeName string, next tfprotov6.ProviderServer) tfprotov6.ProviderServer {
-	return &server{ProviderServer: next, fast: typeName}
+// values as indigo_noop's are, planning output as out says (the resource's
+// own OutputPlan).
+func StateOnlyServer(typeName string, out OutputPlan, next tfprotov6.ProviderServer) tfprotov6.ProviderServer {
+	return &server{ProviderServer: next, fast: typeName, output: out}
 }
 
 // server answers a state-only resource's hot calls and hands everything
@@ -49,7 +50,8 @@ func StateOnlyServer(typeName string, next tfprotov6.ProviderServer) tfprotov6.P
 type server struct {
 	tfprotov6.ProviderServer
 	// fast is the state-only resource's type name: indigo_noop.
-	fast string
+	fast   string
+	output OutputPlan
 }
 
 func errorDiag(summary string, err error) []*tfprotov6.Diagnostic {
@@ -135,7 +137,7 @@ func (s *server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanReso
 		resp.Diagnostics = errorDiag("Unable to plan "+s.fast, err)
 		return resp, nil
 	}
-	proposed["output"] = proposed["input"]
+	proposed["output"] = s.output.planned(prior, proposed)
 	if prior == nil {
 		proposed["id"] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 	} else {
@@ -166,7 +168,9 @@ func (s *server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyRe
 		resp.NewState = req.PlannedState
 		return resp, nil
 	}
-	planned["output"] = planned["input"]
+	if !planned["output"].IsKnown() {
+		planned["output"] = planned["input"]
+	}
 	if !planned["id"].IsKnown() || planned["id"].IsNull() {
 		id, err := newUUID()
 		if err != nil {

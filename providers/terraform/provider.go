@@ -34,7 +34,7 @@ func New(version string) func() provider.Provider {
 // as indigo_noop's are.
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return indigo.StateOnlyServer(TypeName+"_data", providerserver.NewProtocol6(New(version)())())
+		return indigo.StateOnlyServer(TypeName+"_data", indigo.OutputAfterApply, providerserver.NewProtocol6(New(version)())())
 	}
 }
 
@@ -57,7 +57,7 @@ func (p *Provider) Configure(context.Context, provider.ConfigureRequest, *provid
 
 // Resources lists terraform_data.
 func (p *Provider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{indigo.StateOnlyResource("_data")}
+	return []func() resource.Resource{indigo.StateOnlyResource("_data", indigo.OutputAfterApply)}
 }
 
 // DataSources lists terraform_remote_state.

@@ -243,7 +243,7 @@ func MarshalOptions(p *plan.Plan, opts Options) ([]byte, error) {
 			if o == nil {
 				continue
 			}
-			ch := jsonValueChange(o.Action, o.Before, o.After)
+			ch := jsonValueChange(o.Action, o.Before, o.After, false)
 			if o.Sensitive {
 				ch.Before, ch.After = nil, nil
 				ch.BeforeSensitive, ch.AfterSensitive = true, true
@@ -339,7 +339,7 @@ func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
 			Deposed:       c.DeposedKey,
 			ProviderName:  providerName(c.Provider),
 			Index:         indexOf(c.Addr.Key),
-			Change:        jsonValueChange(c.Action, c.Before, c.After),
+			Change:        jsonValueChange(c.Action, c.Before, c.After, true),
 			ActionReason:  jsonReason(c.Reason),
 			Site:          c.Site,
 		}
@@ -391,8 +391,15 @@ func jsonReason(r plan.Reason) string {
 	return string(r)
 }
 
-func jsonValueChange(a plan.Action, before, after cty.Value) jsonChange {
+// jsonValueChange is the change of a resource instance or an output from
+// before to after. A resource's after_unknown is an empty object when
+// after is known throughout (or null), as in Terraform's JSON plan; the
+// walked mirror otherwise.
+func jsonValueChange(a plan.Action, before, after cty.Value, resource bool) jsonChange {
 	b, af := walkValue(before), walkValue(after)
+	if resource && (after == cty.NilVal || after.IsWhollyKnown()) {
+		af.unknown = map[string]any{}
+	}
 	return jsonChange{
 		Actions:         jsonActions(a),
 		Before:          b.value,
@@ -491,7 +498,8 @@ type walked struct {
 
 // walkValue converts v in one pass. Sensitive parts become null in value
 // (and, to say nothing of their shape, true or false as a whole in unknown);
-// unknown parts become null.
+// unknown attributes and map elements are left out of value, unknown
+// elements of sequences become null.
 func walkValue(v cty.Value) walked {
 	if v == cty.NilVal {
 		return walked{nil, false, false}
@@ -529,9 +537,15 @@ func walkValue(v cty.Value) walked {
 			k, e := it.Element()
 			key := k.AsString()
 			w := walkValue(e)
-			vals[key] = w.value
-			if b, ok := w.unknown.(bool); !ok || b {
-				unks[key] = w.unknown
+			if w.unknown == true {
+				// Left out, as Terraform leaves unknown attributes and
+				// map elements out (a sequence keeps a null instead).
+				unks[key] = true
+			} else {
+				vals[key] = w.value
+				if _, ok := w.unknown.(bool); !ok {
+					unks[key] = w.unknown
+				}
 			}
 			if b, ok := w.sensitive.(bool); !ok || b {
 				sens[key] = w.sensitive
