@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -98,13 +97,7 @@ func applyPlan(ctx context.Context, cfg *config.Config, p *plan.Plan, rec StateR
 	if p.Variables != nil {
 		// The plan's values, but ephemeral variables (never in a plan)
 		// from this run's input.
-		vars := maps.Clone(p.Variables)
-		for n := range EphemeralVars(cfg) {
-			if v, ok := opts.Vars[n]; ok {
-				vars[n] = v
-			}
-		}
-		opts.Vars = vars
+		opts.Vars = ApplyVars(cfg, p.Variables, opts.Vars)
 	}
 	opts.Now = p.Timestamp
 	r := newRun(cloneTree(cfg), cur.DeepCopy(), provs, opts)

@@ -11,10 +11,12 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/indigo-cloud/indigo/lang/binding"
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
+	"github.com/indigo-cloud/indigo/lang/marks"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/state"
 )
@@ -340,21 +342,63 @@ func cloneModule(m *config.Module) *config.Module {
 // realisationsOf is kept on the run: how each component was realised.
 type realisations = map[config.ObjectAddr]*binding.Realisation
 
-// StorableVars is vars without the root module's ephemeral variables:
-// what a saved plan may keep. Applying the plan takes the ephemeral ones
-// from that run's input again (EphemeralVars).
+// StorableVars is what a saved plan keeps of the root module's variables:
+// the values given in vars and the defaults of the others (converted to
+// their types, as Terraform's JSON plan lists every root variable),
+// without the ephemeral ones (applying the plan takes those from that
+// run's input again, EphemeralVars), and the sensitive ones marked so
+// that what shows the plan keeps them hidden (ApplyVars takes the marks
+// off again).
 func StorableVars(cfg *config.Config, vars map[string]cty.Value) map[string]cty.Value {
-	eph := EphemeralVars(cfg)
-	if len(eph) == 0 {
-		return vars
+	out := maps.Clone(vars)
+	if cfg == nil || cfg.Module == nil {
+		return out
 	}
-	out := make(map[string]cty.Value, len(vars))
-	for n, v := range vars {
-		if !eph[n] {
-			out[n] = v
+	for n, decl := range cfg.Module.Variables {
+		if decl.Ephemeral {
+			delete(out, n)
+			continue
 		}
+		v, ok := out[n]
+		if !ok && decl.Default != cty.NilVal {
+			v, ok = decl.Default, true
+			if decl.Type != cty.NilType {
+				if conv, err := convert.Convert(v, decl.Type); err == nil {
+					v = conv
+				}
+			}
+			if decl.Defaults != nil && !v.IsNull() {
+				v = decl.Defaults.Apply(v)
+			}
+		}
+		if !ok {
+			continue
+		}
+		if decl.Sensitive {
+			v = v.Mark(marks.Sensitive)
+		}
+		if out == nil {
+			out = map[string]cty.Value{}
+		}
+		out[n] = v
 	}
 	return out
+}
+
+// ApplyVars is the variable values to apply a saved plan with: the plan's
+// (StorableVars) without the marks it keeps for display, and the
+// ephemeral variables from now, the input of the run that applies.
+func ApplyVars(cfg *config.Config, saved, now map[string]cty.Value) map[string]cty.Value {
+	vars := make(map[string]cty.Value, len(saved))
+	for n, v := range saved {
+		vars[n], _ = v.UnmarkDeep()
+	}
+	for n := range EphemeralVars(cfg) {
+		if v, ok := now[n]; ok {
+			vars[n] = v
+		}
+	}
+	return vars
 }
 
 // EphemeralVars names the root module's variables declared ephemeral.

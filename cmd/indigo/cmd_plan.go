@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -614,24 +613,15 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 		return err
 	}
 	defer a.closeState(w, mgr)
-	vars := p.Variables
+	var now map[string]cty.Value
 	if eph := planner.EphemeralVars(w.res.Config); len(eph) > 0 {
 		// Ephemeral variables are not in the plan file: this run gives
 		// them again (-var, -var-file, TF_VAR_).
-		now, _, err := w.variables(&f.varFlags)
-		if err != nil {
+		if now, _, err = w.variables(&f.varFlags); err != nil {
 			return err
 		}
-		vars = maps.Clone(vars)
-		if vars == nil {
-			vars = map[string]cty.Value{}
-		}
-		for n := range eph {
-			if v, ok := now[n]; ok {
-				vars[n] = v
-			}
-		}
 	}
+	vars := planner.ApplyVars(w.res.Config, p.Variables, now)
 	opts := planner.Options{Parallelism: f.parallelism, Logger: w.logger, Vars: vars, Targets: p.Targets, Excludes: p.Excludes, Saved: true, ProviderTimeout: f.providerTimeout}
 	opts.Workspace, _ = currentWorkspace(w.dir)
 	return a.carryOut(stop, abandon, w, w.res.Config, mgr, provs, p, opts)
