@@ -88,9 +88,15 @@ const passwordExpr = `"s3cr3t"`
 // own and returns its standard output; a failure ends the test.
 func tofuIn(t *testing.T, tofu, dir string, args ...string) string {
 	t.Helper()
+	return tofuEnvIn(t, tofu, dir, []string{"TF_CLI_CONFIG_FILE="}, args...)
+}
+
+// tofuEnvIn is tofuIn with env added to the environment.
+func tofuEnvIn(t *testing.T, tofu, dir string, env []string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(tofu, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+dir, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE=")
+	cmd.Env = append(append(os.Environ(), "HOME="+dir, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1"), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -3,6 +3,7 @@ package jsonplan
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -189,7 +190,12 @@ func configModule(c *config.Config, facts configFacts, providers map[string]json
 	}
 	// Providers used without a provider block still get an entry, as in
 	// Terraform, so every provider_config_key resolves.
+	// Managed resources, then data sources, each by address, as Terraform
+	// lists them.
 	resources := m.SortedResources()
+	sort.SliceStable(resources, func(i, j int) bool {
+		return resources[i].Mode != config.DataMode && resources[j].Mode == config.DataMode
+	})
 	for _, r := range resources {
 		if r.Mode == config.EphemeralMode {
 			// Terraform leaves ephemeral resources out; references to
@@ -207,7 +213,11 @@ func configModule(c *config.Config, facts configFacts, providers map[string]json
 			key = providerKey(c.Path, key)
 		}
 		if _, ok := providers[key]; !ok {
-			providers[key] = jsonProviderConfig{Name: ref.LocalName, FullName: r.Provider.String(), Alias: ref.Alias}
+			jp := jsonProviderConfig{Name: ref.LocalName, FullName: r.Provider.String(), Alias: ref.Alias}
+			if rp := m.Settings.RequiredProviders[ref.LocalName]; rp != nil {
+				jp.VersionConstraint = constraintString(rp)
+			}
+			providers[key] = jp
 		}
 		addr := r.Addr()
 		static := staticAddr(c.Path, addr)
@@ -378,35 +388,67 @@ func expressionOf(e hcl.Expression, hidden bool) jsonExpression {
 	return x
 }
 
-// appendRefs adds the reference a traversal makes, and the object it is an
-// attribute of (aws_instance.web.id and aws_instance.web), as Terraform
-// lists them.
+// appendRefs adds the references a traversal makes, as Terraform lists
+// them: the whole traversal, then each shorter one down to the object it
+// names (its subject: var.a, aws_instance.web["k"], module.net.vpc_id),
+// then what holds that object (the resource of an instance; the module
+// call of an output), each once.
 func appendRefs(refs []string, t hcl.Traversal) []string {
-	full := traversalString(t)
-	if full == "" {
-		return refs
-	}
-	prefixLen := 2
-	switch t.RootName() {
-	case "data":
-		prefixLen = 3
-	case "count", "each", "path", "terraform", "self":
-		prefixLen = 0
-	}
-	if !slices.Contains(refs, full) {
-		refs = append(refs, full)
-	}
-	if prefixLen > 0 && len(t) > prefixLen {
-		if p := traversalString(t[:prefixLen]); p != "" && !slices.Contains(refs, p) {
-			refs = append(refs, p)
+	add := func(steps hcl.Traversal) {
+		if s := traversalRef(steps); s != "" && !slices.Contains(refs, s) {
+			refs = append(refs, s)
 		}
+	}
+	subject, holders := subjectOf(t)
+	for n := len(t); n >= subject && n > 0; n-- {
+		add(t[:n])
+	}
+	for _, h := range holders {
+		add(t[:h])
 	}
 	return refs
 }
 
-// traversalString writes a traversal's root and attribute steps, stopping
-// at the first index step.
-func traversalString(t hcl.Traversal) string {
+// subjectOf is how many steps of t name the object it refers to, and the
+// lengths of the prefixes that name what holds that object.
+func subjectOf(t hcl.Traversal) (subject int, holders []int) {
+	indexed := func(n int) bool {
+		if len(t) <= n {
+			return false
+		}
+		_, ok := t[n].(hcl.TraverseIndex)
+		return ok
+	}
+	switch t.RootName() {
+	case "count", "each", "path", "terraform", "self", "var", "local":
+		return min(2, len(t)), nil
+	case "module":
+		// module.NAME[KEY].OUTPUT: the output, then the call's instance
+		// and the call.
+		call := 2
+		if indexed(2) {
+			call = 3
+		}
+		if len(t) > call {
+			return call + 1, []int{call, 2}
+		}
+		return min(call, len(t)), []int{2}
+	case "data", "ephemeral":
+		if indexed(3) {
+			return 4, []int{3}
+		}
+		return min(3, len(t)), nil
+	}
+	if indexed(2) {
+		return 3, []int{2}
+	}
+	return min(2, len(t)), nil
+}
+
+// traversalRef writes a traversal as a reference: attribute steps as
+// .NAME, index steps as [KEY] (a string key quoted), stopping at a step
+// of another kind.
+func traversalRef(t hcl.Traversal) string {
 	var b strings.Builder
 	for _, step := range t {
 		switch s := step.(type) {
@@ -414,11 +456,34 @@ func traversalString(t hcl.Traversal) string {
 			b.WriteString(s.Name)
 		case hcl.TraverseAttr:
 			b.WriteString("." + s.Name)
+		case hcl.TraverseIndex:
+			k := s.Key
+			switch {
+			case !k.IsKnown() || k.IsNull() || k.IsMarked():
+				return b.String()
+			case k.Type() == cty.String:
+				b.WriteString("[" + strconv.Quote(k.AsString()) + "]")
+			case k.Type() == cty.Number:
+				b.WriteString("[" + k.AsBigFloat().Text('f', -1) + "]")
+			default:
+				return b.String()
+			}
 		default:
 			return b.String()
 		}
 	}
 	return b.String()
+}
+
+// traversalString writes a traversal's root and attribute steps, stopping
+// at the first index step.
+func traversalString(t hcl.Traversal) string {
+	for i, step := range t {
+		if _, ok := step.(hcl.TraverseIndex); ok {
+			return traversalRef(t[:i])
+		}
+	}
+	return traversalRef(t)
 }
 
 func traversalStrings(ts []hcl.Traversal) []string {

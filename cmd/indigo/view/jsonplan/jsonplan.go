@@ -234,7 +234,11 @@ func MarshalOptions(p *plan.Plan, opts Options) ([]byte, error) {
 		doc.Variables = make(map[string]jsonVar, len(p.Variables))
 		for name, v := range p.Variables {
 			jv := walkValue(v)
-			doc.Variables[name] = jsonVar{Value: jv.value, Sensitive: omitFalse(jv.sensitive)}
+			var sens any
+			if containsTrue(jv.sensitive) {
+				sens = jv.sensitive
+			}
+			doc.Variables[name] = jsonVar{Value: jv.value, Sensitive: sens}
 		}
 	}
 	if len(p.Outputs) > 0 {
@@ -244,9 +248,11 @@ func MarshalOptions(p *plan.Plan, opts Options) ([]byte, error) {
 				continue
 			}
 			ch := jsonValueChange(o.Action, o.Before, o.After, false)
+			// An output is sensitive or not as a whole: its mirrors are
+			// booleans, as in Terraform.
+			ch.BeforeSensitive, ch.AfterSensitive = o.Sensitive || containsTrue(ch.BeforeSensitive), o.Sensitive || containsTrue(ch.AfterSensitive)
 			if o.Sensitive {
 				ch.Before, ch.After = nil, nil
-				ch.BeforeSensitive, ch.AfterSensitive = true, true
 			}
 			doc.OutputChanges[o.Name] = ch
 		}
@@ -330,6 +336,9 @@ func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
 	sorted := sortedChanges(cs)
 	out := make([]jsonResourceChange, 0, len(sorted))
 	for _, c := range sorted {
+		if readAtPlan(c) {
+			continue
+		}
 		jc := jsonResourceChange{
 			Address:       c.Addr.String(),
 			ModuleAddress: string(c.Addr.Module),
@@ -392,13 +401,16 @@ func jsonReason(r plan.Reason) string {
 }
 
 // jsonValueChange is the change of a resource instance or an output from
-// before to after. A resource's after_unknown is an empty object when
-// after is known throughout (or null), as in Terraform's JSON plan; the
-// walked mirror otherwise.
+// before to after. When after is known throughout (or null), after_unknown
+// is an empty object for a resource and false for an output, as in
+// Terraform's JSON plan; the walked mirror otherwise.
 func jsonValueChange(a plan.Action, before, after cty.Value, resource bool) jsonChange {
 	b, af := walkValue(before), walkValue(after)
-	if resource && (after == cty.NilVal || after.IsWhollyKnown()) {
-		af.unknown = map[string]any{}
+	if after == cty.NilVal || after.IsWhollyKnown() {
+		af.unknown = false
+		if resource {
+			af.unknown = map[string]any{}
+		}
 	}
 	return jsonChange{
 		Actions:         jsonActions(a),
@@ -476,14 +488,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// omitFalse turns a false "sensitive" mirror into nil, so omitempty drops it.
-func omitFalse(v any) any {
-	if b, ok := v.(bool); ok && !b {
-		return nil
-	}
-	return v
 }
 
 // walked is a value converted for JSON together with its two mirrors, in

@@ -196,10 +196,10 @@ func TestJSONViewShape(t *testing.T) {
 	if _, ok := dig(r, "values").(map[string]any)["id"]; ok {
 		t.Errorf("an attribute unknown until apply (id) is in planned values: %v", dig(r, "values"))
 	}
-	if got := dig(doc, "planned_values", "outputs", "url"); !reflect.DeepEqual(got, map[string]any{"sensitive": false, "value": "https://x"}) {
+	if got := dig(doc, "planned_values", "outputs", "url"); !reflect.DeepEqual(got, map[string]any{"sensitive": false, "value": "https://x", "type": "string"}) {
 		t.Errorf("planned output url = %v", got)
 	}
-	if got := dig(doc, "planned_values", "outputs", "password"); !reflect.DeepEqual(got, map[string]any{"sensitive": true}) {
+	if got := dig(doc, "planned_values", "outputs", "password"); !reflect.DeepEqual(got, map[string]any{"sensitive": true, "type": "string"}) {
 		t.Errorf("planned output password = %v", got)
 	}
 }

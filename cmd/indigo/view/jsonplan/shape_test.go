@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/load"
 	"github.com/indigo-cloud/indigo/planner/plan/plantest"
@@ -285,4 +288,30 @@ func toStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestReferencesAsTerraform: an expression's references are listed as
+// Terraform lists them (checked against terraform and tofu show -json):
+// the whole reference, each shorter one down to the object referred to,
+// then the resource of an instance and the module call of an output.
+func TestReferencesAsTerraform(t *testing.T) {
+	for src, want := range map[string][]string{
+		`local_file.f["a"].id`:                      {`local_file.f["a"].id`, `local_file.f["a"]`, `local_file.f`},
+		`data.local_file.read.content`:              {"data.local_file.read.content", "data.local_file.read"},
+		`module.m.x`:                                {"module.m.x", "module.m"},
+		`module.m["k"].x.y`:                         {`module.m["k"].x.y`, `module.m["k"].x`, `module.m["k"]`, "module.m"},
+		`var.a.b[0]`:                                {"var.a.b[0]", "var.a.b", "var.a"},
+		`count.index`:                               {"count.index"},
+		`aws_instance.web.network_interface[0].id`:  {"aws_instance.web.network_interface[0].id", "aws_instance.web.network_interface[0]", "aws_instance.web.network_interface", "aws_instance.web"},
+		`aws_instance.web[1]`:                       {"aws_instance.web[1]", "aws_instance.web"},
+		`"${path.module}/${each.key}-${local.x.y}"`: {"path.module", "each.key", "local.x.y", "local.x"},
+	} {
+		expr, diags := hclsyntax.ParseExpression([]byte(src), "t.tf", hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		if got := expressionOf(expr, false).References; !slices.Equal(got, want) {
+			t.Errorf("references of %s = %q, want %q", src, got, want)
+		}
+	}
 }

@@ -1,9 +1,11 @@
 package jsonplan
 
 import (
+	"encoding/json"
 	"slices"
 
 	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/planner/plan"
@@ -22,8 +24,27 @@ type jsonValues struct {
 
 type jsonOutputValue struct {
 	Sensitive bool `json:"sensitive"`
-	// Value is omitted when it is unknown or sensitive.
+	// Value is omitted when it is not known throughout, or sensitive.
 	Value any `json:"value,omitempty"`
+	// Type is the value's type in cty's JSON form, when it is known
+	// throughout.
+	Type json.RawMessage `json:"type,omitempty"`
+}
+
+// outputValue is an output's entry in a values representation.
+func outputValue(v cty.Value, sensitive bool) jsonOutputValue {
+	w := walkValue(v)
+	ov := jsonOutputValue{Sensitive: sensitive || w.sensitive == true}
+	if v == cty.NilVal || !v.IsWhollyKnown() {
+		return ov
+	}
+	if !ov.Sensitive {
+		ov.Value = w.value
+	}
+	if t, err := ctyjson.MarshalType(v.Type()); err == nil {
+		ov.Type = t
+	}
+	return ov
 }
 
 type jsonModule struct {
@@ -60,7 +81,7 @@ func plannedValues(p *plan.Plan) jsonValues {
 	v := jsonValues{RootModule: &jsonModule{}}
 	tree := moduleTree{"": v.RootModule}
 	for _, c := range sortedChanges(p.Changes) {
-		if c.DeposedKey != "" || c.Action == plan.Delete || c.Action == plan.Forget || c.After == cty.NilVal {
+		if c.DeposedKey != "" || c.Action == plan.Delete || c.Action == plan.Forget || c.After == cty.NilVal || readAtPlan(c) {
 			continue
 		}
 		w := walkValue(c.After)
@@ -73,12 +94,7 @@ func plannedValues(p *plan.Plan) jsonValues {
 		if v.Outputs == nil {
 			v.Outputs = map[string]jsonOutputValue{}
 		}
-		w := walkValue(o.After)
-		ov := jsonOutputValue{Sensitive: o.Sensitive || w.sensitive == true}
-		if !ov.Sensitive && w.unknown != true {
-			ov.Value = w.value
-		}
-		v.Outputs[o.Name] = ov
+		v.Outputs[o.Name] = outputValue(o.After, o.Sensitive)
 	}
 	return v
 }
@@ -105,14 +121,16 @@ func priorState(p *plan.Plan, version string) *jsonPriorStateDoc {
 		if doc.Values.Outputs == nil {
 			doc.Values.Outputs = map[string]jsonOutputValue{}
 		}
-		w := walkValue(o.Before)
-		ov := jsonOutputValue{Sensitive: o.Sensitive || w.sensitive == true}
-		if !ov.Sensitive {
-			ov.Value = w.value
-		}
-		doc.Values.Outputs[o.Name] = ov
+		doc.Values.Outputs[o.Name] = outputValue(o.Before, o.Sensitive)
 	}
 	return doc
+}
+
+// readAtPlan reports whether c is a data source the plan read: as in
+// Terraform, it is in prior_state only, not a change nor a planned value
+// (a data source read at apply is, with the action read).
+func readAtPlan(c *plan.ResourceChange) bool {
+	return c.Addr.Resource.Mode == config.DataMode && c.Action == plan.NoOp
 }
 
 func valueResource(c *plan.ResourceChange, values, sensitive any) jsonValueResource {
