@@ -74,10 +74,12 @@ Exit status: 0 when every run passed, 1 when a run failed or could not run.`,
 
 // testFile is a parsed test file.
 type testFile struct {
-	name      string // as listed: relative to the configuration's directory
-	file      *hcl.File
-	vars      hcl.Attributes
-	providers []*config.ProviderConfig
+	name string // as listed: relative to the configuration's directory
+	file *hcl.File
+	vars hcl.Attributes
+	// providers are the file's provider blocks, by name and alias (aws,
+	// aws.west).
+	providers map[string]*config.ProviderConfig
 	runs      []*testRun
 	// mocks are the file's mock_provider and override blocks.
 	mocks *testMocks
@@ -100,7 +102,19 @@ type testRun struct {
 	// modules its override_module blocks.
 	overrides map[string]cty.Value
 	modules   map[config.ModulePath]cty.Value
+	// providers is the run's providers attribute: which of the file's
+	// provider and mock_provider blocks configure which provider
+	// configurations of the module; nil without it.
+	providers []providerBinding
 	decl      hcl.Range
+}
+
+// providerBinding is one entry of a run's providers attribute:
+// aws.west = aws.alternate.
+type providerBinding struct {
+	to   config.LocalProviderRef // in the module
+	from string                  // a provider or mock_provider block of the file
+	rng  hcl.Range
 }
 
 var testFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -157,7 +171,7 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, mocks: &testMocks{overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}}}
+	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, providers: map[string]*config.ProviderConfig{}, mocks: &testMocks{overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}}}
 	content, d := f.Body.Content(testFileSchema)
 	diags = append(diags, d...)
 	names := map[string]bool{}
@@ -171,7 +185,11 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 			pc, d := testProvider(b)
 			diags = append(diags, d...)
 			if pc != nil {
-				tf.providers = append(tf.providers, pc)
+				if tf.providers[pc.Key()] != nil {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate provider block",
+						Detail: fmt.Sprintf("Another provider block of this file configures %s: give this one an alias of its own.", pc.Key()), Subject: b.DefRange.Ptr()})
+				}
+				tf.providers[pc.Key()] = pc
 			}
 		case "run":
 			r, d := parseRun(b)
@@ -187,13 +205,19 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 			names[r.name] = true
 			tf.runs = append(tf.runs, r)
 		case "mock_provider":
-			diags = append(diags, parseMockProvider(b, tf.mocks)...)
+			diags = append(diags, parseMockProvider(p, dir, b, tf.mocks)...)
 		case "override_resource", "override_data":
 			diags = append(diags, parseOverride(b, tf.mocks.overrides)...)
 		case "override_module":
 			diags = append(diags, parseOverrideModule(b, tf.mocks.modules)...)
 		case "test":
 			diags = append(diags, unsupportedTest("a test block (parallel runs)", "Runs of a file run one after another: remove the block.", b.DefRange))
+		}
+	}
+	for key := range tf.mocks.providers {
+		if pc := tf.providers[key]; pc != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider both configured and mocked",
+				Detail: fmt.Sprintf("A mock_provider block of this file mocks %s too: give one of them another alias.", key), Subject: pc.DeclRange.Ptr()})
 		}
 	}
 	return tf, diags
@@ -241,9 +265,17 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			}
 		}
 	}
-	for _, name := range []string{"providers", "state_key", "parallel"} {
+	if a := content.Attributes["providers"]; a != nil {
+		bs, d := parseRunProviders(a)
+		diags = append(diags, d...)
+		r.providers = bs
+		if r.providers == nil {
+			r.providers = []providerBinding{}
+		}
+	}
+	for _, name := range []string{"state_key", "parallel"} {
 		if a := content.Attributes[name]; a != nil {
-			diags = append(diags, unsupportedTest("runs with "+name, "Every run of a file uses the configuration's providers (set by the file's provider blocks) and the state of its module.", a.NameRange))
+			diags = append(diags, unsupportedTest("runs with "+name, "Every run of a file uses the state of its module, one run after another.", a.NameRange))
 		}
 	}
 	for _, blk := range content.Blocks {
@@ -293,6 +325,41 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 		}
 	}
 	return r, diags
+}
+
+// parseRunProviders reads a run's providers attribute, an object whose
+// keys are provider configurations of the module (aws, aws.west) and whose
+// values are provider or mock_provider blocks of the file.
+func parseRunProviders(a *hcl.Attribute) ([]providerBinding, hcl.Diagnostics) {
+	pairs, diags := hcl.ExprMap(a.Expr)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	ref := func(e hcl.Expression) (config.LocalProviderRef, bool) {
+		t, d := hcl.AbsTraversalForExpr(e)
+		if !d.HasErrors() && (len(t) == 1 || len(t) == 2) {
+			r := config.LocalProviderRef{LocalName: t.RootName()}
+			if len(t) == 1 {
+				return r, true
+			}
+			if at, ok := t[1].(hcl.TraverseAttr); ok {
+				r.Alias = at.Name
+				return r, true
+			}
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid provider reference",
+			Detail: "providers maps provider configurations of the module to provider or mock_provider blocks of the file, each written NAME or NAME.ALIAS: { aws = aws.alternate }.", Subject: e.Range().Ptr()})
+		return config.LocalProviderRef{}, false
+	}
+	var out []providerBinding
+	for _, kv := range pairs {
+		to, ok1 := ref(kv.Key)
+		from, ok2 := ref(kv.Value)
+		if ok1 && ok2 {
+			out = append(out, providerBinding{to: to, from: from.String(), rng: hcl.RangeBetween(kv.Key.Range(), kv.Value.Range())})
+		}
+	}
+	return out, diags
 }
 
 func parsePlanOptions(r *testRun, blk *hcl.Block) hcl.Diagnostics {
@@ -347,6 +414,9 @@ type testState struct {
 	cfg    *config.Config
 	mgr    *state.Manager
 	vars   map[string]cty.Value // the variables of its last run, for destroy
+	// last is cfg with the provider configurations of the last run that
+	// applied: teardown destroys with them.
+	last *config.Config
 	// mocks are the file's mocks with every override its runs applied
 	// with: teardown deletes what they made without the providers.
 	mocks *testMocks
@@ -515,13 +585,6 @@ func (tr *testRunner) stateFor(ctx context.Context, tf *testFile, r *testRun, st
 		tr.src[name] = f
 	}
 	cfg := res.Config
-	for _, pc := range tf.providers {
-		key := pc.Name
-		if pc.Alias != "" {
-			key += "." + pc.Alias
-		}
-		cfg.Module.ProviderConfigs[key] = pc
-	}
 	sdir := filepath.Join(tr.tmp, fmt.Sprintf("state-%d", len(*order)))
 	if err := os.MkdirAll(sdir, 0o700); err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
@@ -530,10 +593,63 @@ func (tr *testRunner) stateFor(ctx context.Context, tf *testFile, r *testRun, st
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
 	}
-	ts := &testState{module: r.module, cfg: cfg, mgr: mgr, mocks: tf.mocks}
+	ts := &testState{module: r.module, cfg: cfg, last: cfg, mgr: mgr, mocks: tf.mocks}
 	states[r.module] = ts
 	*order = append(*order, ts)
 	return ts, nil
+}
+
+// runConfig returns the configuration a run plans, cfg with the provider
+// configurations the run gives it, and mocks with the configurations that
+// are mocked. Without a providers attribute, the run gives every provider
+// and mock_provider block of the file to the configuration of the same
+// name and alias; with one, those it names to the configurations it
+// names. The configuration's own provider blocks stay for the others.
+func runConfig(tf *testFile, r *testRun, cfg *config.Config, mocks *testMocks) (*config.Config, *testMocks, hcl.Diagnostics) {
+	bindings := r.providers
+	if bindings == nil {
+		for _, key := range slices.Sorted(maps.Keys(tf.providers)) {
+			bindings = append(bindings, providerBinding{to: localProviderRef(key), from: key})
+		}
+		for _, key := range slices.Sorted(maps.Keys(tf.mocks.providers)) {
+			bindings = append(bindings, providerBinding{to: localProviderRef(key), from: key})
+		}
+	}
+	if len(bindings) == 0 {
+		return cfg, mocks, nil
+	}
+	var diags hcl.Diagnostics
+	mod := *cfg.Module
+	mod.ProviderConfigs = maps.Clone(cfg.Module.ProviderConfigs)
+	configs := map[config.ProviderConfigAddr]*mockProvider{}
+	for _, b := range bindings {
+		if pc := tf.providers[b.from]; pc != nil {
+			c := *pc
+			c.Name, c.Alias = b.to.LocalName, b.to.Alias
+			mod.ProviderConfigs[b.to.String()] = &c
+			continue
+		}
+		if mp := tf.mocks.providers[b.from]; mp != nil {
+			configs[config.ProviderConfigAddr{Provider: mod.ProviderFor(b.to.LocalName), Alias: b.to.Alias}] = mp
+			// A mock is not configured: its block is empty.
+			mod.ProviderConfigs[b.to.String()] = &config.ProviderConfig{Name: b.to.LocalName, Alias: b.to.Alias, Config: hcl.EmptyBody(), NameRange: b.rng, DeclRange: b.rng}
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown provider",
+			Detail:  fmt.Sprintf("The run gives %s to %s, and no provider or mock_provider block of this file is %s: name one of them (NAME or NAME.ALIAS).", b.from, b.to, b.from),
+			Subject: b.rng.Ptr()})
+	}
+	if diags.HasErrors() {
+		return nil, nil, diags
+	}
+	m := &testMocks{providers: mocks.providers, configs: configs, overrides: mocks.overrides, modules: mocks.modules}
+	return rebuild(cfg, &mod, nil), m, nil
+}
+
+// localProviderRef parses NAME or NAME.ALIAS.
+func localProviderRef(key string) config.LocalProviderRef {
+	name, alias, _ := strings.Cut(key, ".")
+	return config.LocalProviderRef{LocalName: name, Alias: alias}
 }
 
 // runVars evaluates the variables of a run: the command line's, then the
@@ -588,9 +704,12 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	if r.refreshOnly {
 		opts.Mode = plan.RefreshOnlyMode
 	}
-	mocks := tf.mocks.with(r.overrides, r.modules)
-	provs := mocks.wrap(tr.provs, ts.cfg)
-	cfg, cd := mocks.configWith(ts.cfg)
+	provCfg, mocks, pcd := runConfig(tf, r, ts.cfg, tf.mocks.with(r.overrides, r.modules))
+	if diags = append(diags, pcd...); pcd.HasErrors() {
+		return false, true, diags
+	}
+	provs := mocks.wrap(tr.provs)
+	cfg, cd := mocks.configWith(provCfg)
 	if diags = append(diags, cd...); cd.HasErrors() {
 		return false, true, diags
 	}
@@ -605,7 +724,9 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 		view.Plan(tr.a.stdout, p, view.PlanOptions{})
 	}
 	if r.command == "apply" && p.Applyable {
-		ts.mocks = ts.mocks.with(r.overrides, nil)
+		next := ts.mocks.with(r.overrides, nil)
+		ts.mocks = &testMocks{providers: next.providers, configs: mocks.configs, overrides: next.overrides, modules: next.modules}
+		ts.last = provCfg
 		ad := planner.Apply(ctx, cfg, p, ts.mgr, provs, opts, context.Background())
 		if err := ts.mgr.Persist(context.Background()); err != nil {
 			ad = append(ad, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})
@@ -775,10 +896,10 @@ func (tr *testRunner) destroy(ctx context.Context, ts *testState) hcl.Diagnostic
 		return nil
 	}
 	opts := planner.Options{Vars: ts.vars, Mode: plan.DestroyMode, Logger: tr.w.logger}
-	provs := ts.mocks.wrap(tr.provs, ts.cfg)
-	p, diags := planner.Plan(ctx, ts.cfg, ts.mgr.State(), provs, opts)
+	provs := ts.mocks.wrap(tr.provs)
+	p, diags := planner.Plan(ctx, ts.last, ts.mgr.State(), provs, opts)
 	if !diags.HasErrors() && p != nil && p.Applyable {
-		diags = append(diags, planner.Apply(ctx, ts.cfg, p, ts.mgr, provs, opts, context.Background())...)
+		diags = append(diags, planner.Apply(ctx, ts.last, p, ts.mgr, provs, opts, context.Background())...)
 	}
 	if err := ts.mgr.Persist(context.Background()); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})

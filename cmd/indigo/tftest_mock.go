@@ -5,9 +5,14 @@ import (
 	"crypto/rand"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -20,8 +25,12 @@ import (
 // testMocks are the mock providers and overrides in force for one run: the
 // file's, with the run's own overrides over them.
 type testMocks struct {
-	// providers maps the local names of mocked providers to their mock.
+	// providers maps the mock_provider blocks by name and alias (aws,
+	// aws.fake), as a run's providers attribute names them.
 	providers map[string]*mockProvider
+	// configs are the provider configurations of the configuration a run
+	// plans that are mocked, and their mock.
+	configs map[config.ProviderConfigAddr]*mockProvider
 	// overrides maps resource addresses (module.m.aws_instance.web,
 	// data.aws_ami.x) to the values their objects take, whatever
 	// provider they belong to.
@@ -39,7 +48,7 @@ type mockProvider struct {
 }
 
 func (m *testMocks) empty() bool {
-	return m == nil || len(m.providers) == 0 && len(m.overrides) == 0
+	return m == nil || len(m.configs) == 0 && len(m.overrides) == 0
 }
 
 // with returns m with the overrides of a run added.
@@ -47,7 +56,7 @@ func (m *testMocks) with(overrides map[string]cty.Value, modules map[config.Modu
 	if len(overrides) == 0 && len(modules) == 0 {
 		return m
 	}
-	c := &testMocks{providers: m.providers, overrides: maps.Clone(m.overrides), modules: maps.Clone(m.modules)}
+	c := &testMocks{providers: m.providers, configs: m.configs, overrides: maps.Clone(m.overrides), modules: maps.Clone(m.modules)}
 	if c.overrides == nil {
 		c.overrides = map[string]cty.Value{}
 	}
@@ -120,19 +129,33 @@ func (m *testMocks) configWith(cfg *config.Config) (*config.Config, hcl.Diagnost
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	root := config.NewRoot(cfg.Module)
+	return rebuild(cfg, cfg.Module, func(ch *config.Config) *config.Module {
+		if outs, ok := m.modules[ch.Path]; ok {
+			return stubModule(ch.Module, outs)
+		}
+		return nil
+	}), nil
+}
+
+// rebuild returns a copy of the tree cfg with root as its root module and,
+// where stub returns a module, that one in place of a child (and none of
+// its children).
+func rebuild(cfg *config.Config, root *config.Module, stub func(*config.Config) *config.Module) *config.Config {
+	out := config.NewRoot(root)
 	var copyChildren func(src, dst *config.Config)
 	copyChildren = func(src, dst *config.Config) {
 		for step, ch := range src.Children {
-			if outs, ok := m.modules[ch.Path]; ok {
-				dst.AddChild(step, stubModule(ch.Module, outs), ch.CallRange, ch.SourceAddr)
-				continue
+			if stub != nil {
+				if m := stub(ch); m != nil {
+					dst.AddChild(step, m, ch.CallRange, ch.SourceAddr)
+					continue
+				}
 			}
 			copyChildren(ch, dst.AddChild(step, ch.Module, ch.CallRange, ch.SourceAddr))
 		}
 	}
-	copyChildren(cfg, root)
-	return root, nil
+	copyChildren(cfg, out)
+	return out
 }
 
 // stubModule is mod with its variables and settings only, and outputs of
@@ -157,26 +180,55 @@ func stubModule(mod *config.Module, outs cty.Value) *config.Module {
 	return stub
 }
 
-// parseMockProvider reads a mock_provider block.
-func parseMockProvider(b *hcl.Block, m *testMocks) hcl.Diagnostics {
+// mockBlocks are what a mock_provider block and the .tfmock.hcl files of
+// its source hold.
+var mockBlocks = []hcl.BlockHeaderSchema{
+	{Type: "mock_resource", LabelNames: []string{"type"}}, {Type: "mock_data", LabelNames: []string{"type"}},
+	{Type: "override_resource"}, {Type: "override_data"},
+}
+
+// parseMockProvider reads a mock_provider block; the directory its source
+// names is relative to dir, the configuration's.
+func parseMockProvider(p *hclparse.Parser, dir string, b *hcl.Block, m *testMocks) hcl.Diagnostics {
 	content, diags := b.Body.Content(&hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "alias"}, {Name: "source"}},
-		Blocks: []hcl.BlockHeaderSchema{
-			{Type: "mock_resource", LabelNames: []string{"type"}}, {Type: "mock_data", LabelNames: []string{"type"}},
-			{Type: "override_resource"}, {Type: "override_data"},
-		},
+		Blocks:     mockBlocks,
 	})
-	for _, name := range []string{"alias", "source"} {
-		if a := content.Attributes[name]; a != nil {
-			what := map[string]string{
-				"alias":  "Mock every configuration of the provider: leave alias out.",
-				"source": "Write the mock_resource and mock_data blocks in the test file.",
-			}[name]
-			diags = append(diags, unsupportedTest("a mock_provider with "+name, what, a.NameRange))
+	mp := &mockProvider{resources: map[string]cty.Value{}, data: map[string]cty.Value{}}
+	key := b.Labels[0]
+	if a := content.Attributes["alias"]; a != nil {
+		v, d := a.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if v.Type() != cty.String || v.IsNull() || !hclsyntax.ValidIdentifier(v.AsString()) {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid alias", Detail: "alias must be a name, as in a provider block.", Subject: a.Expr.Range().Ptr()})
+			} else {
+				key += "." + v.AsString()
+			}
 		}
 	}
-	mp := &mockProvider{resources: map[string]cty.Value{}, data: map[string]cty.Value{}}
-	for _, blk := range content.Blocks {
+	// The blocks of the source's files come first: the block's own
+	// ones, read after, win.
+	if a := content.Attributes["source"]; a != nil {
+		diags = append(diags, mockSource(p, dir, a, mp, m)...)
+	}
+	diags = append(diags, mp.read(content.Blocks, m)...)
+	if m.providers == nil {
+		m.providers = map[string]*mockProvider{}
+	}
+	if m.providers[key] != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate mock_provider block",
+			Detail: fmt.Sprintf("Another mock_provider block of this file mocks %s: give this one an alias of its own.", key), Subject: b.DefRange.Ptr()})
+	}
+	m.providers[key] = mp
+	return diags
+}
+
+// read takes the mock_resource, mock_data and override blocks of a
+// mock_provider block or a .tfmock.hcl file.
+func (mp *mockProvider) read(blocks hcl.Blocks, m *testMocks) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, blk := range blocks {
 		switch blk.Type {
 		case "mock_resource", "mock_data":
 			v, d := staticObject(blk.Body, "defaults")
@@ -190,10 +242,44 @@ func parseMockProvider(b *hcl.Block, m *testMocks) hcl.Diagnostics {
 			diags = append(diags, parseOverride(blk, m.overrides)...)
 		}
 	}
-	if m.providers == nil {
-		m.providers = map[string]*mockProvider{}
+	return diags
+}
+
+// mockSource reads the .tfmock.hcl files of the directory a mock_provider's
+// source names, in name order.
+func mockSource(p *hclparse.Parser, dir string, a *hcl.Attribute, mp *mockProvider, m *testMocks) hcl.Diagnostics {
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
 	}
-	m.providers[b.Labels[0]] = mp
+	if v.Type() != cty.String || v.IsNull() || v.AsString() == "" {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid mock source",
+			Detail: "source is a directory of .tfmock.hcl files, such as \"./tests/mocks/aws\".", Subject: a.Expr.Range().Ptr()})
+	}
+	src := v.AsString()
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(dir, src)
+	}
+	names, err := filepath.Glob(filepath.Join(src, "*.tfmock.hcl"))
+	if err == nil && len(names) == 0 {
+		if _, serr := os.Stat(src); serr != nil {
+			err = serr
+		}
+	}
+	if err != nil {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Mock source not read",
+			Detail: fmt.Sprintf("%s; source is a directory of .tfmock.hcl files, relative to the configuration's directory.", err), Subject: a.Expr.Range().Ptr()})
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f, d := p.ParseHCLFile(name)
+		if diags = append(diags, d...); d.HasErrors() {
+			continue
+		}
+		content, d := f.Body.Content(&hcl.BodySchema{Blocks: mockBlocks})
+		diags = append(diags, d...)
+		diags = append(diags, mp.read(content.Blocks, m)...)
+	}
 	return diags
 }
 
@@ -260,23 +346,36 @@ func staticObject(body hcl.Body, name string) (cty.Value, hcl.Diagnostics) {
 	return v, diags
 }
 
-// providers returns the providers a run uses: base's, with the mocked ones
-// answered by their mocks and overridden resources by their values.
-func (m *testMocks) wrap(base planner.Providers, cfg *config.Config) planner.Providers {
+// wrap returns the providers a run uses: base's, with the mocked
+// configurations answered by their mocks and overridden resources by
+// their values.
+func (m *testMocks) wrap(base planner.Providers) planner.Providers {
 	if m.empty() {
 		return base
 	}
-	mocked := map[config.Provider]*mockProvider{}
-	for local, mp := range m.providers {
-		mocked[cfg.Module.ProviderFor(local)] = mp
+	return &testProviders{base: base, mocks: m}
+}
+
+// testProviders starts the providers of a run with mocks.
+type testProviders struct {
+	base  planner.Providers
+	mocks *testMocks
+}
+
+// Start starts a provider that no configuration names: only overrides
+// apply to it.
+func (t *testProviders) Start(ctx context.Context, addr config.Provider) (planner.Provider, error) {
+	return t.StartConfig(ctx, config.ProviderConfigAddr{Provider: addr, Module: "-"})
+}
+
+// StartConfig starts the provider of one configuration; when the
+// configuration is mocked, the process only gives its schema.
+func (t *testProviders) StartConfig(ctx context.Context, addr config.ProviderConfigAddr) (planner.Provider, error) {
+	p, err := t.base.Start(ctx, addr.Provider)
+	if err != nil {
+		return nil, err
 	}
-	return planner.ProvidersFunc(func(ctx context.Context, addr config.Provider) (planner.Provider, error) {
-		p, err := base.Start(ctx, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &mockedProvider{Provider: p, mock: mocked[addr], overrides: m.overrides}, nil
-	})
+	return &mockedProvider{Provider: p, mock: t.mocks.configs[addr.Config()], overrides: t.mocks.overrides}, nil
 }
 
 // mockedProvider answers the calls of a mocked provider, and those about
@@ -323,6 +422,18 @@ func (p *mockedProvider) schemaOf(ctx context.Context, typeName string, data boo
 		return rs.Block
 	}
 	return nil
+}
+
+// Schema is the provider's, but a mocked one has no configuration: the
+// run gives it an empty provider block.
+func (p *mockedProvider) Schema(ctx context.Context) (*plugin.Schema, error) {
+	s, err := p.Provider.Schema(ctx)
+	if err != nil || p.mock == nil {
+		return s, err
+	}
+	c := *s
+	c.Provider = &plugin.Block{}
+	return &c, nil
 }
 
 func (p *mockedProvider) ValidateProviderConfig(ctx context.Context, cfg cty.Value) (cty.Value, plugin.Diagnostics) {

@@ -177,18 +177,110 @@ run "a" {
   command = destroy
 }
 mock_provider "aws" {
-  alias = "x"
+  alias  = "x"
+  source = "./nowhere"
+}
+run "b" {
+  providers = {
+    aws = "x"
+  }
 }
 `})
 	bad.ok("init", "-input=false")
 	for _, args := range [][]string{{"test"}, {"validate"}} {
 		out := bad.fails("Invalid command", args...)
-		if !strings.Contains(out, "x.tftest.hcl line 3") || !strings.Contains(out, "mock_provider with alias") {
-			t.Errorf("indigo %s on a bad test file:\n%s", args[0], out)
+		for _, want := range []string{"x.tftest.hcl line 3", "Mock source not read", "x.tftest.hcl line 11", "Invalid provider reference"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("indigo %s on a bad test file does not say %q:\n%s", args[0], want, out)
+			}
 		}
 	}
 	bad.ok("validate", "-no-tests")
 	bad.fails("names no test file", "test", "-filter=nope.tftest.hcl")
+}
+
+// TestTerraformTestMockSource: a mock_provider's source is a directory of
+// .tfmock.hcl files whose blocks its own blocks override; a run's
+// providers attribute picks the mock by alias, and naming a block the file
+// lacks fails the run where it is written.
+func TestTerraformTestMockSource(t *testing.T) {
+	r := newCLIRun(t, map[string]string{
+		"main.tf": `
+resource "indigo_file" "f" {
+  path    = "out/f.txt"
+  content = "x"
+}
+resource "indigo_file" "g" {
+  path    = "out/g.txt"
+  content = "y"
+}
+output "ids" {
+  value = [indigo_file.f.id, indigo_file.g.id]
+}
+`,
+		"tests/mocks/files.tfmock.hcl": `
+mock_resource "indigo_file" {
+  defaults = { id = "from-source" }
+}
+override_resource {
+  target = indigo_file.g
+  values = { id = "g-from-source" }
+}
+`,
+		"tests/src.tftest.hcl": `
+mock_provider "indigo" {
+  alias  = "src"
+  source = "./tests/mocks"
+}
+mock_provider "indigo" {
+  alias  = "inline"
+  source = "./tests/mocks"
+  mock_resource "indigo_file" {
+    defaults = { id = "inline" }
+  }
+}
+run "from_source" {
+  providers = {
+    indigo = indigo.src
+  }
+  assert {
+    condition     = output.ids == ["from-source", "g-from-source"]
+    error_message = "ids ${jsonencode(output.ids)}"
+  }
+}
+run "inline_wins" {
+  providers = {
+    indigo = indigo.inline
+  }
+  plan_options {
+    replace = [indigo_file.f]
+  }
+  assert {
+    condition     = output.ids[0] == "inline"
+    error_message = "ids ${jsonencode(output.ids)}"
+  }
+}
+run "unknown" {
+  providers = {
+    indigo = indigo.nope
+  }
+}
+`,
+	})
+	r.ok("init", "-input=false")
+	out, code := r.indigo("test")
+	if code != 1 {
+		t.Errorf("indigo test: exit %d, want 1 (run unknown fails)", code)
+	}
+	for _, want := range []string{`run "from_source"... pass`, `run "inline_wins"... pass`, `run "unknown"... fail`,
+		"Unknown provider", "src.tftest.hcl line 36"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("indigo test does not say %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("the mocked provider wrote files: %v", err)
+	}
 }
 
 // TestTerraformTestAgreesWithOpenTofu runs the same test files with
@@ -334,13 +426,7 @@ run "not_short" {
 // root is never written), with the same verdicts from indigo test and
 // OpenTofu's test command, both using the indigo provider from one mirror.
 func TestTerraformTestMocksAgreeWithOpenTofu(t *testing.T) {
-	tofu := testsrv.TofuBinary(t)
-	plugins := providerForTerraform(t)
-	rc := filepath.Join(t.TempDir(), "terraform.rc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/indigo-cloud/indigo\"]\n  }\n}\n", plugins)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := newCLIRun(t, map[string]string{
+	agreeWithTofuOverIndigo(t, 4, map[string]string{
 		"main.tf": `
 terraform {
   required_providers {
@@ -412,7 +498,22 @@ run "wrong" {
   }
 }
 `,
-	}, "TF_CLI_CONFIG_FILE="+rc)
+	})
+}
+
+// agreeWithTofuOverIndigo runs indigo test and OpenTofu's test command on
+// files whose configuration uses the indigo provider (one mirror for
+// both), and compares the want verdicts they give; a mocked provider must
+// not have written its site.
+func agreeWithTofuOverIndigo(t *testing.T, want int, files map[string]string) (indigoOut, tofuOut string) {
+	t.Helper()
+	tofu := testsrv.TofuBinary(t)
+	plugins := providerForTerraform(t)
+	rc := filepath.Join(t.TempDir(), "terraform.rc")
+	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/indigo-cloud/indigo\"]\n  }\n}\n", plugins)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newCLIRun(t, files, "TF_CLI_CONFIG_FILE="+rc)
 	r.ok("init", "-input=false")
 	indigoOut, code := r.indigo("test")
 	if code != 1 {
@@ -430,17 +531,101 @@ run "wrong" {
 	env := cmd.Env
 	cmd = exec.Command(tofu, "test", "-no-color")
 	cmd.Dir, cmd.Env = r.dir, env
-	tofuOut, _ := cmd.CombinedOutput()
+	out, _ := cmd.CombinedOutput()
+	tofuOut = string(out)
 	verdicts := func(out string) []string {
 		return regexp.MustCompile(`run "[a-z_]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
 	}
-	got, want := verdicts(indigoOut), verdicts(string(tofuOut))
-	if len(want) != 4 {
-		t.Fatalf("tofu test gave %d verdicts:\n%s", len(want), tofuOut)
+	got, wantV := verdicts(indigoOut), verdicts(tofuOut)
+	if len(wantV) != want {
+		t.Fatalf("tofu test gave %d verdicts, want %d:\n%s", len(wantV), want, tofuOut)
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("indigo test verdicts %q, OpenTofu's %q\nindigo:\n%s\nOpenTofu:\n%s", got, want, indigoOut, tofuOut)
+	if !slices.Equal(got, wantV) {
+		t.Errorf("indigo test verdicts %q, OpenTofu's %q\nindigo:\n%s\nOpenTofu:\n%s", got, wantV, indigoOut, tofuOut)
 	}
+	return indigoOut, tofuOut
+}
+
+// TestTerraformTestProvidersAgreeWithOpenTofu: a run's providers attribute
+// gives the configuration's provider the file's aliased provider block or
+// an aliased mock_provider; without it the file's unaliased block
+// configures it. Each reads readme.txt from its own site.
+func TestTerraformTestProvidersAgreeWithOpenTofu(t *testing.T) {
+	agreeWithTofuOverIndigo(t, 5, map[string]string{
+		"main.tf": `
+terraform {
+  required_providers {
+    indigo = { source = "registry.terraform.io/indigo-cloud/indigo" }
+  }
+}
+provider "indigo" {
+  root = "site"
+}
+data "indigo_file" "r" {
+  path = "readme.txt"
+}
+output "readme" {
+  value = data.indigo_file.r.content
+}
+`,
+		"site-a/readme.txt": "A\n",
+		"site-b/readme.txt": "B\n",
+		"tests/providers.tftest.hcl": `
+provider "indigo" {
+  root = "site-a"
+}
+provider "indigo" {
+  alias = "b"
+  root  = "site-b"
+}
+mock_provider "indigo" {
+  alias = "fake"
+  mock_data "indigo_file" {
+    defaults = { content = "mocked" }
+  }
+}
+run "file_default" {
+  assert {
+    condition     = output.readme == "A\n"
+    error_message = "readme ${output.readme}"
+  }
+}
+run "alternate" {
+  providers = {
+    indigo = indigo.b
+  }
+  assert {
+    condition     = output.readme == "B\n"
+    error_message = "readme ${output.readme}"
+  }
+}
+run "mocked" {
+  providers = {
+    indigo = indigo.fake
+  }
+  assert {
+    condition     = output.readme == "mocked"
+    error_message = "readme ${output.readme}"
+  }
+}
+run "wrong" {
+  providers = {
+    indigo = indigo.b
+  }
+  assert {
+    condition     = output.readme == "A\n"
+    error_message = "readme ${output.readme}"
+  }
+}
+run "default_again" {
+  command = plan
+  assert {
+    condition     = output.readme == "A\n"
+    error_message = "readme ${output.readme}"
+  }
+}
+`,
+	})
 }
 
 // FuzzParseTestFile: any test file parses to a result or located errors,
