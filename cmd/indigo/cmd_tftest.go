@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -49,8 +51,9 @@ name order, as terraform test does. Each run block plans or applies the
 configuration (or the local module its module block names) with its
 variables, then checks its assert blocks; expect_failures lists the
 variables, resources, outputs and check blocks whose conditions must fail.
-Runs of one file share their state; when the file is done, everything its
-runs made is destroyed, the last made first. The state lives in a temporary
+Runs of one file share a state per module (or per state_key) and run one
+after another unless marked parallel; when the file is done, everything
+its runs made is destroyed, the last made first. The state lives in a temporary
 directory: the working directory's own state is never touched.
 
 Exit status: 0 when every run passed, 1 when a run failed or could not run.`,
@@ -83,6 +86,9 @@ type testFile struct {
 	runs      []*testRun
 	// mocks are the file's mock_provider and override blocks.
 	mocks *testMocks
+	// parallel is the test block's parallel: whether runs may run
+	// concurrently unless they say otherwise.
+	parallel bool
 }
 
 // testRun is a run block.
@@ -106,7 +112,14 @@ type testRun struct {
 	// provider and mock_provider blocks configure which provider
 	// configurations of the module; nil without it.
 	providers []providerBinding
-	decl      hcl.Range
+	// stateName names the state the run uses (state_key); "" for the
+	// default, one per module.
+	stateName string
+	// parallel is the run's parallel attribute, nil without it.
+	parallel *bool
+	// refs are the runs whose outputs it reads (run.NAME).
+	refs map[string]bool
+	decl hcl.Range
 }
 
 // providerBinding is one entry of a run's providers attribute:
@@ -211,7 +224,19 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 		case "override_module":
 			diags = append(diags, parseOverrideModule(b, tf.mocks.modules)...)
 		case "test":
-			diags = append(diags, unsupportedTest("a test block (parallel runs)", "Runs of a file run one after another: remove the block.", b.DefRange))
+			content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "parallel"}}})
+			diags = append(diags, d...)
+			if a := content.Attributes["parallel"]; a != nil {
+				v, d := staticBool(a)
+				diags = append(diags, d...)
+				tf.parallel = v
+			}
+		}
+	}
+	// A run whose file variables read run.NAME reads it too.
+	for _, r := range tf.runs {
+		for _, a := range tf.vars {
+			addRunRefs(r.refs, a.Expr)
 		}
 	}
 	for key := range tf.mocks.providers {
@@ -244,7 +269,7 @@ func testProvider(b *hcl.Block) (*config.ProviderConfig, hcl.Diagnostics) {
 }
 
 func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
-	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}, decl: b.DefRange}
+	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, refs: map[string]bool{}, overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}, decl: b.DefRange}
 	content, diags := b.Body.Content(runSchema)
 	if a := content.Attributes["command"]; a != nil {
 		switch hcl.ExprAsKeyword(a.Expr) {
@@ -273,10 +298,21 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			r.providers = []providerBinding{}
 		}
 	}
-	for _, name := range []string{"state_key", "parallel"} {
-		if a := content.Attributes[name]; a != nil {
-			diags = append(diags, unsupportedTest("runs with "+name, "Every run of a file uses the state of its module, one run after another.", a.NameRange))
+	if a := content.Attributes["state_key"]; a != nil {
+		v, d := a.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if v.Type() != cty.String || v.IsNull() || v.AsString() == "" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid state_key", Detail: "state_key is a name (a string): runs with the same one share a state.", Subject: a.Expr.Range().Ptr()})
+			} else {
+				r.stateName = v.AsString()
+			}
 		}
+	}
+	if a := content.Attributes["parallel"]; a != nil {
+		v, d := staticBool(a)
+		diags = append(diags, d...)
+		r.parallel = &v
 	}
 	for _, blk := range content.Blocks {
 		switch blk.Type {
@@ -284,6 +320,9 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			attrs, d := blk.Body.JustAttributes()
 			diags = append(diags, d...)
 			maps.Copy(r.vars, attrs)
+			for _, a := range attrs {
+				addRunRefs(r.refs, a.Expr)
+			}
 		case "assert":
 			attrs, d := blk.Body.JustAttributes()
 			diags = append(diags, d...)
@@ -293,6 +332,8 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 				continue
 			}
 			r.asserts = append(r.asserts, &config.CheckRule{Condition: cond.Expr, ErrorMessage: msg.Expr, DeclRange: blk.DefRange})
+			addRunRefs(r.refs, cond.Expr)
+			addRunRefs(r.refs, msg.Expr)
 		case "module":
 			attrs, d := blk.Body.JustAttributes()
 			diags = append(diags, d...)
@@ -325,6 +366,30 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 		}
 	}
 	return r, diags
+}
+
+// staticBool reads a constant true or false.
+func staticBool(a *hcl.Attribute) (bool, hcl.Diagnostics) {
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return false, diags
+	}
+	if v.Type() != cty.Bool || v.IsNull() {
+		return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + a.Name, Detail: a.Name + " is true or false.", Subject: a.Expr.Range().Ptr()})
+	}
+	return v.True(), diags
+}
+
+// addRunRefs adds the runs e reads (run.NAME...) to refs.
+func addRunRefs(refs map[string]bool, e hcl.Expression) {
+	for _, t := range e.Variables() {
+		if t.RootName() != "run" || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok {
+			refs[a.Name] = true
+		}
+	}
 }
 
 // parseRunProviders reads a run's providers attribute, an object whose
@@ -407,13 +472,11 @@ func parsePlanOptions(r *testRun, blk *hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
-// testState is the state of one module of a test file, in a temporary
-// directory.
+// testState is one state of a test file (a module's, or a state_key's),
+// in a temporary directory.
 type testState struct {
-	module string // "" for the configuration
-	cfg    *config.Config
-	mgr    *state.Manager
-	vars   map[string]cty.Value // the variables of its last run, for destroy
+	mgr  *state.Manager
+	vars map[string]cty.Value // the variables of its last run, for destroy
 	// last is cfg with the provider configurations of the last run that
 	// applied: teardown destroys with them.
 	last *config.Config
@@ -430,6 +493,7 @@ type testRunner struct {
 	provs  planner.Providers
 	cli    map[string]cty.Value // -var, -var-file, auto tfvars, environment
 	src    map[string]*hcl.File
+	srcMu  sync.Mutex // guards src while runs load modules
 	tmp    string
 	passed int
 	failed int
@@ -520,36 +584,34 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 	return nil
 }
 
-// runFile runs the runs of one test file in order, then destroys what they
-// made. After a run that could not complete, the others are skipped.
+// runFile runs the runs of one test file in order (those that may, at the
+// same time: see schedule), then destroys what they made. After a run that
+// could not complete, the others are skipped.
 func (tr *testRunner) runFile(ctx context.Context, tf *testFile) {
 	out := tr.a.stdout
 	fmt.Fprintf(out, "%s... in progress\n", tf.name)
-	states := map[string]*testState{}
-	var order []*testState
-	runs := map[string]cty.Value{}
-	fileFailed, skip := false, false
-	for _, r := range tf.runs {
-		if skip {
-			fmt.Fprintf(out, "  run %q... skip\n", r.name)
-			continue
-		}
-		ok, fatal, diags := tr.run(ctx, tf, r, states, &order, runs)
+	fr := &fileRun{tf: tf, states: map[string]*testState{}, configs: map[string]*config.Config{}, runs: map[string]cty.Value{}}
+	fileFailed := false
+	for _, res := range tr.schedule(ctx, fr) {
 		verdict := "pass"
-		if !ok {
+		switch {
+		case res.skipped:
+			verdict = "skip"
+		case !res.passed:
 			verdict, fileFailed = "fail", true
 			tr.failed++
-		} else {
+		default:
 			tr.passed++
 		}
-		fmt.Fprintf(out, "  run %q... %s\n", r.name, verdict)
-		tr.w.diags(diags)
-		skip = fatal
+		fmt.Fprintf(out, "  run %q... %s\n", res.run.name, verdict)
+		_, _ = out.Write(res.out.Bytes())
+		tr.w.src = view.NewSources(tr.src)
+		tr.w.diags(res.diags)
 	}
 	fmt.Fprintf(out, "%s... tearing down\n", tf.name)
 	left := false
-	for i := len(order) - 1; i >= 0; i-- {
-		if d := tr.destroy(ctx, order[i]); d.HasErrors() {
+	for i := len(fr.order) - 1; i >= 0; i-- {
+		if d := tr.destroy(ctx, fr.order[i]); d.HasErrors() {
 			left, fileFailed = true, true
 			tr.w.diags(d)
 		}
@@ -564,39 +626,74 @@ func (tr *testRunner) runFile(ctx context.Context, tf *testFile) {
 	fmt.Fprintf(out, "%s... %s\n", tf.name, verdict)
 }
 
-// stateFor returns the state of a module of the file, loading its
-// configuration and opening its temporary state the first time.
-func (tr *testRunner) stateFor(ctx context.Context, tf *testFile, r *testRun, states map[string]*testState, order *[]*testState) (*testState, hcl.Diagnostics) {
-	if ts := states[r.module]; ts != nil {
-		return ts, nil
+// fileRun is what the runs of one file share: their states, the
+// configurations they loaded and their outputs. Runs running at the same
+// time reach it through mu.
+type fileRun struct {
+	tf      *testFile
+	mu      sync.Mutex
+	states  map[string]*testState // by state key
+	order   []*testState          // in the order they were made
+	configs map[string]*config.Config
+	runs    map[string]cty.Value // run.NAME: the outputs of the runs done
+}
+
+// stateKey is the state a run uses: its state_key, else one per module.
+func (r *testRun) stateKey() string {
+	if r.stateName != "" {
+		return "key:" + r.stateName
 	}
-	dir := tr.w.dir
-	if r.module != "" {
-		dir = filepath.Join(tr.w.dir, r.module)
-	}
-	res, diags := load.Path(dir, load.Options{ModulesDir: modulesDir(tr.w.dir)})
-	if diags.HasErrors() {
+	return "module:" + r.module
+}
+
+// stateFor returns the state a run uses and the configuration it plans,
+// loading the configuration and opening the temporary state the first
+// time.
+func (tr *testRunner) stateFor(ctx context.Context, fr *fileRun, r *testRun) (*testState, *config.Config, hcl.Diagnostics) {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	cfg := fr.configs[r.module]
+	if cfg == nil {
+		dir := tr.w.dir
 		if r.module != "" {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module not loaded", Detail: fmt.Sprintf("The module %s of run %q did not load (see above).", r.module, r.name), Subject: r.moduleRange.Ptr()})
+			dir = filepath.Join(tr.w.dir, r.module)
 		}
-		return nil, diags
+		res, diags := load.Path(dir, load.Options{ModulesDir: modulesDir(tr.w.dir)})
+		if diags.HasErrors() {
+			if r.module != "" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module not loaded", Detail: fmt.Sprintf("The module %s of run %q did not load (see above).", r.module, r.name), Subject: r.moduleRange.Ptr()})
+			}
+			tr.srcMu.Lock()
+			for name, f := range res.Files {
+				tr.src[name] = f
+			}
+			tr.srcMu.Unlock()
+			return nil, nil, diags
+		}
+		tr.srcMu.Lock()
+		for name, f := range res.Files {
+			tr.src[name] = f
+		}
+		tr.srcMu.Unlock()
+		cfg = res.Config
+		fr.configs[r.module] = cfg
 	}
-	for name, f := range res.Files {
-		tr.src[name] = f
+	if ts := fr.states[r.stateKey()]; ts != nil {
+		return ts, cfg, nil
 	}
-	cfg := res.Config
-	sdir := filepath.Join(tr.tmp, fmt.Sprintf("state-%d", len(*order)))
-	if err := os.MkdirAll(sdir, 0o700); err != nil {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
+	// Each state has a directory of its own, whatever file it is of.
+	sdir, err := os.MkdirTemp(tr.tmp, "state-")
+	if err != nil {
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
 	}
 	mgr, err := state.Open(ctx, local.New(filepath.Join(sdir, "test.state")), state.OpenOptions{Operation: "test", Version: indigoVersion()})
 	if err != nil {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
 	}
-	ts := &testState{module: r.module, cfg: cfg, last: cfg, mgr: mgr, mocks: tf.mocks}
-	states[r.module] = ts
-	*order = append(*order, ts)
-	return ts, nil
+	ts := &testState{last: cfg, mgr: mgr, mocks: fr.tf.mocks}
+	fr.states[r.stateKey()] = ts
+	fr.order = append(fr.order, ts)
+	return ts, cfg, nil
 }
 
 // runConfig returns the configuration a run plans, cfg with the provider
@@ -686,13 +783,16 @@ func (tr *testRunner) runVars(tf *testFile, r *testRun, cfg *config.Config, runs
 // run's variables, then checks the run's assertions against what the
 // plan or the apply made. It reports whether the run passed, and whether
 // the file cannot go on (the run did not complete).
-func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states map[string]*testState, order *[]*testState, runs map[string]cty.Value) (passed, fatal bool, diags hcl.Diagnostics) {
-	ts, diags := tr.stateFor(ctx, tf, r, states, order)
+func (tr *testRunner) run(ctx context.Context, fr *fileRun, r *testRun, out io.Writer) (passed, fatal bool, diags hcl.Diagnostics) {
+	tf := fr.tf
+	ts, base, diags := tr.stateFor(ctx, fr, r)
 	if diags.HasErrors() {
 		return false, true, diags
 	}
-	tr.w.src = view.NewSources(tr.src)
-	vars, d := tr.runVars(tf, r, ts.cfg, runs)
+	fr.mu.Lock()
+	runs := maps.Clone(fr.runs)
+	fr.mu.Unlock()
+	vars, d := tr.runVars(tf, r, base, runs)
 	if diags = append(diags, d...); d.HasErrors() {
 		return false, true, diags
 	}
@@ -704,7 +804,7 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	if r.refreshOnly {
 		opts.Mode = plan.RefreshOnlyMode
 	}
-	provCfg, mocks, pcd := runConfig(tf, r, ts.cfg, tf.mocks.with(r.overrides, r.modules))
+	provCfg, mocks, pcd := runConfig(tf, r, base, tf.mocks.with(r.overrides, r.modules))
 	if diags = append(diags, pcd...); pcd.HasErrors() {
 		return false, true, diags
 	}
@@ -715,13 +815,13 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	}
 	p, pd := planner.Plan(ctx, cfg, ts.mgr.State(), provs, opts)
 	if len(r.expectFailures) > 0 {
-		return tr.expected(ts.cfg, r, pd)
+		return tr.expected(base, r, pd)
 	}
 	if diags = append(diags, pd...); pd.HasErrors() || p == nil {
 		return false, true, diags
 	}
 	if tr.f.verbose {
-		view.Plan(tr.a.stdout, p, view.PlanOptions{})
+		view.Plan(out, p, view.PlanOptions{})
 	}
 	if r.command == "apply" && p.Applyable {
 		next := ts.mocks.with(r.overrides, nil)
@@ -738,7 +838,7 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 			return false, true, diags
 		}
 		if tr.f.verbose {
-			_ = view.State(tr.a.stdout, ts.mgr.State())
+			_ = view.State(out, ts.mgr.State())
 		}
 	}
 	if data == nil {
@@ -750,7 +850,7 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	}
 	sc := &eval.Scope{Data: data, Module: config.RootModule,
 		Functions: funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true}),
-		Extra:     map[string]cty.Value{"output": cty.ObjectVal(outObj), "run": cty.ObjectVal(maps.Clone(runs))}}
+		Extra:     map[string]cty.Value{"output": cty.ObjectVal(outObj), "run": cty.ObjectVal(runs)}}
 	passed = true
 	for _, as := range r.asserts {
 		ok, d := checkAssert(sc, as)
@@ -760,7 +860,9 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 		}
 	}
 	// Later runs read this one's outputs as run.NAME.OUTPUT.
-	runs[r.name] = cty.ObjectVal(outObj)
+	fr.mu.Lock()
+	fr.runs[r.name] = cty.ObjectVal(outObj)
+	fr.mu.Unlock()
 	return passed, false, diags
 }
 

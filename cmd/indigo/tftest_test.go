@@ -651,3 +651,120 @@ func FuzzParseTestFile(f *testing.F) {
 		}
 	})
 }
+
+// TestTerraformTestParallel: with test { parallel = true }, runs with
+// different state keys that read nothing of each other run at the same
+// time (a and b each wait for the other's file: one after the other they
+// would both time out); a run that reads another's output or shares its
+// state waits for it; runs with the same state_key share a state, others
+// do not; parallel = false runs alone; verdicts print in the file's order.
+func TestTerraformTestParallel(t *testing.T) {
+	r := newCLIRun(t, map[string]string{
+		"main.tf": `
+variable "me" {
+  type = string
+}
+variable "other" {
+  type = string
+}
+resource "terraform_data" "d" {
+  input = var.me
+  provisioner "local-exec" {
+    command = "touch ${var.me}.ready; for i in $(seq 1 100); do [ -f ${var.other}.ready ] && exit 0; sleep 0.1; done; exit 1"
+  }
+}
+output "me" {
+  value = terraform_data.d.output
+}
+`,
+		"tests/par.tftest.hcl": `
+test {
+  parallel = true
+}
+run "a" {
+  state_key = "a"
+  variables {
+    me    = "a"
+    other = "b"
+  }
+}
+run "b" {
+  state_key = "b"
+  variables {
+    me    = "b"
+    other = "a"
+  }
+}
+run "reads_a" {
+  state_key = "c"
+  variables {
+    me    = "${run.a.me}2"
+    other = "a"
+  }
+  assert {
+    condition     = output.me == "a2"
+    error_message = "me is ${output.me}"
+  }
+}
+run "shares_a" {
+  state_key = "a"
+  command   = plan
+  variables {
+    me    = "a"
+    other = "b"
+  }
+  assert {
+    condition     = terraform_data.d.id != ""
+    error_message = "no id"
+  }
+}
+run "fresh" {
+  state_key = "d"
+  command   = plan
+  variables {
+    me    = "x"
+    other = "x"
+  }
+  assert {
+    condition     = terraform_data.d.id != ""
+    error_message = "no id"
+  }
+}
+run "alone" {
+  parallel = false
+  variables {
+    me    = "e"
+    other = "e"
+  }
+}
+`,
+	})
+	r.ok("init", "-input=false")
+	out, code := r.indigo("test")
+	if code != 1 {
+		t.Errorf("indigo test: exit %d, want 1 (run fresh fails)", code)
+	}
+	got := regexp.MustCompile(`run "[a-z_0-9]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
+	want := []string{`run "a"... pass`, `run "b"... pass`, `run "reads_a"... pass`, `run "shares_a"... pass`, `run "fresh"... fail`, `run "alone"... pass`}
+	if !slices.Equal(got, want) {
+		t.Errorf("verdicts %q, want %q:\n%s", got, want, out)
+	}
+	if !strings.Contains(out, "Unknown condition value") || !strings.Contains(out, "Failure! 5 passed, 1 failed.") {
+		t.Errorf("indigo test output:\n%s", out)
+	}
+
+	// A parallel that is not a bool is an error at its place.
+	bad := newCLIRun(t, map[string]string{"main.tf": `output "x" { value = 1 }`, "x.tftest.hcl": `
+test {
+  parallel = "yes"
+}
+run "a" {
+  state_key = 3
+}
+`})
+	bad.ok("init", "-input=false")
+	out = bad.fails("Invalid parallel", "test")
+	if !strings.Contains(out, "x.tftest.hcl line 3") || !strings.Contains(out, "Invalid state_key") {
+		t.Errorf("indigo test on a bad test file:\n%s", out)
+	}
+}
