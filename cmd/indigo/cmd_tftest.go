@@ -106,7 +106,7 @@ type testRun struct {
 	targets        []string
 	// overrides are the run's override_resource and override_data blocks;
 	// modules its override_module blocks.
-	overrides map[string]cty.Value
+	overrides map[string]mockValues
 	modules   map[config.ModulePath]cty.Value
 	// providers is the run's providers attribute: which of the file's
 	// provider and mock_provider blocks configure which provider
@@ -184,7 +184,7 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, providers: map[string]*config.ProviderConfig{}, mocks: &testMocks{overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}}}
+	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, providers: map[string]*config.ProviderConfig{}, mocks: &testMocks{overrides: map[string]mockValues{}, modules: map[config.ModulePath]cty.Value{}}}
 	content, d := f.Body.Content(testFileSchema)
 	diags = append(diags, d...)
 	names := map[string]bool{}
@@ -220,7 +220,7 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 		case "mock_provider":
 			diags = append(diags, parseMockProvider(p, dir, b, tf.mocks)...)
 		case "override_resource", "override_data":
-			diags = append(diags, parseOverride(b, tf.mocks.overrides)...)
+			diags = append(diags, parseOverride(b, tf.mocks.overrides, false)...)
 		case "override_module":
 			diags = append(diags, parseOverrideModule(b, tf.mocks.modules)...)
 		case "test":
@@ -269,7 +269,7 @@ func testProvider(b *hcl.Block) (*config.ProviderConfig, hcl.Diagnostics) {
 }
 
 func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
-	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, refs: map[string]bool{}, overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}, decl: b.DefRange}
+	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, refs: map[string]bool{}, overrides: map[string]mockValues{}, modules: map[config.ModulePath]cty.Value{}, decl: b.DefRange}
 	content, diags := b.Body.Content(runSchema)
 	if a := content.Attributes["command"]; a != nil {
 		switch hcl.ExprAsKeyword(a.Expr) {
@@ -358,7 +358,7 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 		case "plan_options":
 			diags = append(diags, parsePlanOptions(r, blk)...)
 		case "override_resource", "override_data":
-			diags = append(diags, parseOverride(blk, r.overrides)...)
+			diags = append(diags, parseOverride(blk, r.overrides, false)...)
 		case "override_module":
 			diags = append(diags, parseOverrideModule(blk, r.modules)...)
 		default:

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"os"
@@ -34,7 +35,7 @@ type testMocks struct {
 	// overrides maps resource addresses (module.m.aws_instance.web,
 	// data.aws_ami.x) to the values their objects take, whatever
 	// provider they belong to.
-	overrides map[string]cty.Value
+	overrides map[string]mockValues
 	// modules maps module paths (module.net) to the outputs an
 	// override_module gives them: the module itself is not planned.
 	modules map[config.ModulePath]cty.Value
@@ -43,8 +44,19 @@ type testMocks struct {
 // mockProvider is a mock_provider block: every call of that provider is
 // answered without it (its schema still comes from it).
 type mockProvider struct {
-	resources map[string]cty.Value // mock_resource defaults, by type
-	data      map[string]cty.Value // mock_data defaults, by type
+	resources map[string]mockValues // mock_resource defaults, by type
+	data      map[string]mockValues // mock_data defaults, by type
+	// atPlan is the block's override_during: whether its blocks give
+	// their values at plan unless they say otherwise.
+	atPlan bool
+}
+
+// mockValues are the values a mock or an override gives an object, and
+// when: at apply (by default; the plan has the computed ones unknown) or
+// already at plan (override_during = plan).
+type mockValues struct {
+	vals   cty.Value
+	atPlan bool
 }
 
 func (m *testMocks) empty() bool {
@@ -52,13 +64,13 @@ func (m *testMocks) empty() bool {
 }
 
 // with returns m with the overrides of a run added.
-func (m *testMocks) with(overrides map[string]cty.Value, modules map[config.ModulePath]cty.Value) *testMocks {
+func (m *testMocks) with(overrides map[string]mockValues, modules map[config.ModulePath]cty.Value) *testMocks {
 	if len(overrides) == 0 && len(modules) == 0 {
 		return m
 	}
 	c := &testMocks{providers: m.providers, configs: m.configs, overrides: maps.Clone(m.overrides), modules: maps.Clone(m.modules)}
 	if c.overrides == nil {
-		c.overrides = map[string]cty.Value{}
+		c.overrides = map[string]mockValues{}
 	}
 	if c.modules == nil {
 		c.modules = map[config.ModulePath]cty.Value{}
@@ -191,10 +203,10 @@ var mockBlocks = []hcl.BlockHeaderSchema{
 // names is relative to dir, the configuration's.
 func parseMockProvider(p *hclparse.Parser, dir string, b *hcl.Block, m *testMocks) hcl.Diagnostics {
 	content, diags := b.Body.Content(&hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "alias"}, {Name: "source"}},
+		Attributes: []hcl.AttributeSchema{{Name: "alias"}, {Name: "source"}, {Name: "override_during"}},
 		Blocks:     mockBlocks,
 	})
-	mp := &mockProvider{resources: map[string]cty.Value{}, data: map[string]cty.Value{}}
+	mp := &mockProvider{resources: map[string]mockValues{}, data: map[string]mockValues{}}
 	key := b.Labels[0]
 	if a := content.Attributes["alias"]; a != nil {
 		v, d := a.Expr.Value(nil)
@@ -206,6 +218,11 @@ func parseMockProvider(p *hclparse.Parser, dir string, b *hcl.Block, m *testMock
 				key += "." + v.AsString()
 			}
 		}
+	}
+	if a := content.Attributes["override_during"]; a != nil {
+		at, d := overrideDuring(a)
+		diags = append(diags, d...)
+		mp.atPlan = at
 	}
 	// The blocks of the source's files come first: the block's own
 	// ones, read after, win.
@@ -231,15 +248,26 @@ func (mp *mockProvider) read(blocks hcl.Blocks, m *testMocks) hcl.Diagnostics {
 	for _, blk := range blocks {
 		switch blk.Type {
 		case "mock_resource", "mock_data":
-			v, d := staticObject(blk.Body, "defaults")
+			content, d := blk.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "defaults"}, {Name: "override_during"}}})
 			diags = append(diags, d...)
+			mv := mockValues{vals: cty.EmptyObjectVal, atPlan: mp.atPlan}
+			if a := content.Attributes["defaults"]; a != nil {
+				v, d := staticObject(a)
+				diags = append(diags, d...)
+				mv.vals = v
+			}
+			if a := content.Attributes["override_during"]; a != nil {
+				at, d := overrideDuring(a)
+				diags = append(diags, d...)
+				mv.atPlan = at
+			}
 			if blk.Type == "mock_resource" {
-				mp.resources[blk.Labels[0]] = v
+				mp.resources[blk.Labels[0]] = mv
 			} else {
-				mp.data[blk.Labels[0]] = v
+				mp.data[blk.Labels[0]] = mv
 			}
 		default:
-			diags = append(diags, parseOverride(blk, m.overrides)...)
+			diags = append(diags, parseOverride(blk, m.overrides, mp.atPlan)...)
 		}
 	}
 	return diags
@@ -285,7 +313,7 @@ func mockSource(p *hclparse.Parser, dir string, a *hcl.Attribute, mp *mockProvid
 
 // parseOverride reads an override_resource or override_data block into
 // overrides.
-func parseOverride(b *hcl.Block, overrides map[string]cty.Value) hcl.Diagnostics {
+func parseOverride(b *hcl.Block, overrides map[string]mockValues, atPlan bool) hcl.Diagnostics {
 	content, diags := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "target", Required: true}, {Name: "values"}, {Name: "override_during"},
 	}})
@@ -293,7 +321,9 @@ func parseOverride(b *hcl.Block, overrides map[string]cty.Value) hcl.Diagnostics
 		return diags
 	}
 	if a := content.Attributes["override_during"]; a != nil {
-		diags = append(diags, unsupportedTest("override_during", "Overridden values are given at apply, as by default: leave it out.", a.NameRange))
+		at, d := overrideDuring(a)
+		diags = append(diags, d...)
+		atPlan = at
 	}
 	t, d := hcl.AbsTraversalForExpr(content.Attributes["target"].Expr)
 	if diags = append(diags, d...); d.HasErrors() {
@@ -316,32 +346,31 @@ func parseOverride(b *hcl.Block, overrides map[string]cty.Value) hcl.Diagnostics
 		}
 		v = val
 	}
-	overrides[target] = v
+	overrides[target] = mockValues{vals: v, atPlan: atPlan}
 	return diags
 }
 
-// staticObject reads the optional attribute name of body as an object of
-// constant values (empty when absent).
-func staticObject(body hcl.Body, name string) (cty.Value, hcl.Diagnostics) {
-	attrs, diags := body.JustAttributes()
-	a := attrs[name]
-	for k, other := range attrs {
-		if k != name {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
-				Detail: fmt.Sprintf("This block takes %s only.", name), Subject: other.NameRange.Ptr()})
-		}
+// overrideDuring reads override_during: plan or apply.
+func overrideDuring(a *hcl.Attribute) (atPlan bool, diags hcl.Diagnostics) {
+	switch hcl.ExprAsKeyword(a.Expr) {
+	case "plan":
+		return true, nil
+	case "apply":
+		return false, nil
 	}
-	if a == nil {
-		return cty.EmptyObjectVal, diags
-	}
-	v, d := a.Expr.Value(nil)
-	diags = append(diags, d...)
-	if d.HasErrors() {
+	return false, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid override_during",
+		Detail: "override_during is apply (the default: the plan has the computed values unknown) or plan (the plan has them already), written without quotes.", Subject: a.Expr.Range().Ptr()}}
+}
+
+// staticObject reads a's value, an object of constant values.
+func staticObject(a *hcl.Attribute) (cty.Value, hcl.Diagnostics) {
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
 		return cty.EmptyObjectVal, diags
 	}
 	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
-		return cty.EmptyObjectVal, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + name,
-			Detail: name + " is an object of attribute values.", Subject: a.Expr.Range().Ptr()})
+		return cty.EmptyObjectVal, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + a.Name,
+			Detail: a.Name + " is an object of attribute values.", Subject: a.Expr.Range().Ptr()})
 	}
 	return v, diags
 }
@@ -387,17 +416,17 @@ func (t *testProviders) StartConfig(ctx context.Context, addr config.ProviderCon
 type mockedProvider struct {
 	planner.Provider
 	mock      *mockProvider // nil: the provider is real
-	overrides map[string]cty.Value
+	overrides map[string]mockValues
 }
 
 // values returns the values an object of addr takes and whether it is
 // mocked at all.
-func (p *mockedProvider) values(addr, typeName string, data bool) (cty.Value, bool) {
+func (p *mockedProvider) values(addr, typeName string, data bool) (mockValues, bool) {
 	if v, ok := p.override(addr); ok {
 		return v, true
 	}
 	if p.mock == nil {
-		return cty.NilVal, false
+		return mockValues{}, false
 	}
 	defaults := p.mock.resources
 	if data {
@@ -406,7 +435,7 @@ func (p *mockedProvider) values(addr, typeName string, data bool) (cty.Value, bo
 	if v, ok := defaults[typeName]; ok {
 		return v, true
 	}
-	return cty.EmptyObjectVal, true
+	return mockValues{vals: cty.EmptyObjectVal, atPlan: p.mock.atPlan}, true
 }
 
 func (p *mockedProvider) schemaOf(ctx context.Context, typeName string, data bool) *plugin.Block {
@@ -489,7 +518,7 @@ func (p *mockedProvider) ReadResource(ctx context.Context, req plugin.ReadReques
 	v := req.PriorState
 	if o, ok := p.override(req.Addr); ok && !v.IsNull() {
 		var err error
-		if v, err = fillUnknowns(v, o, true); err != nil {
+		if v, err = fillUnknowns(v, o.vals, true); err != nil {
 			return plugin.ReadResponse{NewState: req.PriorState, Diagnostics: mockDiag("override values for %s: %s", req.Addr, err)}
 		}
 	}
@@ -497,10 +526,10 @@ func (p *mockedProvider) ReadResource(ctx context.Context, req plugin.ReadReques
 }
 
 // override returns the override_resource or override_data values of addr.
-func (p *mockedProvider) override(addr string) (cty.Value, bool) {
+func (p *mockedProvider) override(addr string) (mockValues, bool) {
 	ia, d := config.ParseInstanceAddr(addr)
 	if d.HasErrors() {
-		return cty.NilVal, false
+		return mockValues{}, false
 	}
 	v, ok := p.overrides[ia.ContainingResource().String()]
 	return v, ok
@@ -510,13 +539,31 @@ func (p *mockedProvider) PlanResourceChange(ctx context.Context, req plugin.Plan
 	if _, ok := p.values(req.Addr, req.TypeName, false); !ok {
 		return p.Provider.PlanResourceChange(ctx, req)
 	}
+	vals, _ := p.values(req.Addr, req.TypeName, false)
 	planned := req.ProposedNewState
 	if b := p.schemaOf(ctx, req.TypeName, false); b != nil && req.PriorState.IsNull() && !planned.IsNull() {
-		// A new object: what the provider would compute is unknown.
+		// A new object: what the provider would compute is unknown, or
+		// with override_during = plan already the mock's values.
 		attrs := planned.AsValueMap()
+		given := objectAttrs(vals.vals)
 		for name, a := range b.Attributes {
-			if a.Computed && attrs[name].IsNull() {
-				attrs[name] = cty.UnknownVal(attrs[name].Type())
+			if !a.Computed || !attrs[name].IsNull() {
+				continue
+			}
+			ty := attrs[name].Type()
+			switch g, ok := given[name]; {
+			case !vals.atPlan:
+				attrs[name] = cty.UnknownVal(ty)
+			case ok:
+				c, err := convert.Convert(g, ty)
+				if err != nil {
+					return plugin.PlanResponse{Diagnostics: mockDiag("mock values for %s: %s: %s", req.Addr, name, err)}
+				}
+				attrs[name] = c
+			default:
+				// The apply plans again: the same address makes up
+				// the same value.
+				attrs[name] = madeUp(ty, req.Addr+"."+name)
 			}
 		}
 		planned = cty.ObjectVal(attrs)
@@ -532,7 +579,7 @@ func (p *mockedProvider) ApplyResourceChange(ctx context.Context, req plugin.App
 	if req.PlannedState.IsNull() {
 		return plugin.ApplyResponse{NewState: req.PlannedState}
 	}
-	v, err := fillUnknowns(req.PlannedState, vals, false)
+	v, err := fillUnknowns(req.PlannedState, vals.vals, false)
 	if err != nil {
 		return plugin.ApplyResponse{NewState: req.PriorState, Diagnostics: mockDiag("mock values for %s: %s", req.Addr, err)}
 	}
@@ -561,7 +608,7 @@ func (p *mockedProvider) ReadDataSource(ctx context.Context, req plugin.ReadData
 		}
 		v = cty.ObjectVal(attrs)
 	}
-	out, err := fillUnknowns(v, vals, true)
+	out, err := fillUnknowns(v, vals.vals, true)
 	if err != nil {
 		return plugin.ReadDataResponse{Diagnostics: mockDiag("mock values for %s: %s", req.Addr, err)}
 	}
@@ -577,13 +624,7 @@ func mockDiag(format string, args ...any) plugin.Diagnostics {
 // unknown a made-up one. With all set, the known attributes named in vals
 // take their values too (a data source's whole result is the override).
 func fillUnknowns(v, vals cty.Value, all bool) (cty.Value, error) {
-	given := map[string]cty.Value{}
-	if !vals.IsNull() && vals.IsKnown() && vals.CanIterateElements() {
-		for it := vals.ElementIterator(); it.Next(); {
-			k, e := it.Element()
-			given[k.AsString()] = e
-		}
-	}
+	given := objectAttrs(vals)
 	return cty.Transform(v, func(path cty.Path, x cty.Value) (cty.Value, error) {
 		if len(path) == 1 {
 			if step, ok := path[0].(cty.GetAttrStep); ok {
@@ -599,15 +640,28 @@ func fillUnknowns(v, vals cty.Value, all bool) (cty.Value, error) {
 		if x.IsKnown() {
 			return x, nil
 		}
-		return madeUp(x.Type()), nil
+		return madeUp(x.Type(), ""), nil
 	})
 }
 
-// madeUp is a value of type ty for an attribute a mock computes.
-func madeUp(ty cty.Type) cty.Value {
+// objectAttrs returns the attributes of an object or map value.
+func objectAttrs(v cty.Value) map[string]cty.Value {
+	out := map[string]cty.Value{}
+	if !v.IsNull() && v.IsKnown() && v.CanIterateElements() {
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			out[k.AsString()] = e
+		}
+	}
+	return out
+}
+
+// madeUp is a value of type ty for an attribute a mock computes. Its
+// strings are random, or with a seed derived from it.
+func madeUp(ty cty.Type, seed string) cty.Value {
 	switch {
 	case ty == cty.String:
-		return cty.StringVal(randomWord())
+		return cty.StringVal(randomWord(seed))
 	case ty == cty.Number:
 		return cty.Zero
 	case ty == cty.Bool:
@@ -621,13 +675,13 @@ func madeUp(ty cty.Type) cty.Value {
 	case ty.IsObjectType():
 		attrs := map[string]cty.Value{}
 		for name, at := range ty.AttributeTypes() {
-			attrs[name] = madeUp(at)
+			attrs[name] = madeUp(at, seedOf(seed, name))
 		}
 		return cty.ObjectVal(attrs)
 	case ty.IsTupleType():
 		var elems []cty.Value
-		for _, et := range ty.TupleElementTypes() {
-			elems = append(elems, madeUp(et))
+		for i, et := range ty.TupleElementTypes() {
+			elems = append(elems, madeUp(et, seedOf(seed, fmt.Sprint(i))))
 		}
 		if len(elems) == 0 {
 			return cty.EmptyTupleVal
@@ -637,10 +691,25 @@ func madeUp(ty cty.Type) cty.Value {
 	return cty.NullVal(ty)
 }
 
-func randomWord() string {
+// seedOf is the seed of a part of what seed makes up ("" stays random).
+func seedOf(seed, part string) string {
+	if seed == "" {
+		return ""
+	}
+	return seed + "." + part
+}
+
+// randomWord is 8 random letters and digits, or with a seed the same 8 for
+// the same seed.
+func randomWord(seed string) string {
 	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
 	var b [8]byte
-	_, _ = rand.Read(b[:])
+	if seed != "" {
+		sum := sha256.Sum256([]byte(seed))
+		copy(b[:], sum[:])
+	} else {
+		_, _ = rand.Read(b[:])
+	}
 	for i := range b {
 		b[i] = letters[int(b[i])%len(letters)]
 	}

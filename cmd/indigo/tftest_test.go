@@ -409,9 +409,6 @@ run "not_short" {
 	}
 	runTofu("init", "-input=false")
 	tofuOut := runTofu("test", "-no-color")
-	verdicts := func(out string) []string {
-		return regexp.MustCompile(`run "[a-z_]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
-	}
 	got, want := verdicts(indigoOut), verdicts(tofuOut)
 	if len(want) != 8 {
 		t.Fatalf("tofu test gave %d verdicts:\n%s", len(want), tofuOut)
@@ -533,9 +530,6 @@ func agreeWithTofuOverIndigo(t *testing.T, want int, files map[string]string) (i
 	cmd.Dir, cmd.Env = r.dir, env
 	out, _ := cmd.CombinedOutput()
 	tofuOut = string(out)
-	verdicts := func(out string) []string {
-		return regexp.MustCompile(`run "[a-z_]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
-	}
 	got, wantV := verdicts(indigoOut), verdicts(tofuOut)
 	if len(wantV) != want {
 		t.Fatalf("tofu test gave %d verdicts, want %d:\n%s", len(wantV), want, tofuOut)
@@ -626,6 +620,11 @@ run "default_again" {
 }
 `,
 	})
+}
+
+// verdicts are the verdict lines of indigo test's or tofu test's output.
+func verdicts(out string) []string {
+	return regexp.MustCompile(`run "[a-z_0-9]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
 }
 
 // FuzzParseTestFile: any test file parses to a result or located errors,
@@ -744,7 +743,7 @@ run "alone" {
 	if code != 1 {
 		t.Errorf("indigo test: exit %d, want 1 (run fresh fails)", code)
 	}
-	got := regexp.MustCompile(`run "[a-z_0-9]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
+	got := verdicts(out)
 	want := []string{`run "a"... pass`, `run "b"... pass`, `run "reads_a"... pass`, `run "shares_a"... pass`, `run "fresh"... fail`, `run "alone"... pass`}
 	if !slices.Equal(got, want) {
 		t.Errorf("verdicts %q, want %q:\n%s", got, want, out)
@@ -765,6 +764,95 @@ run "a" {
 	bad.ok("init", "-input=false")
 	out = bad.fails("Invalid parallel", "test")
 	if !strings.Contains(out, "x.tftest.hcl line 3") || !strings.Contains(out, "Invalid state_key") {
+		t.Errorf("indigo test on a bad test file:\n%s", out)
+	}
+}
+
+// TestTerraformTestOverrideDuring: with override_during = plan, a mock's
+// or an override's values are in the plan already, so a plan run can
+// assert on them; by default they come at apply and a plan run sees them
+// unknown. A value that is neither plan nor apply is an error at its
+// place.
+func TestTerraformTestOverrideDuring(t *testing.T) {
+	r := newCLIRun(t, map[string]string{
+		"main.tf": `
+resource "indigo_file" "f" {
+  path    = "out/f.txt"
+  content = "x"
+}
+resource "indigo_file" "g" {
+  path    = "out/g.txt"
+  content = "y"
+}
+resource "terraform_data" "d" {
+  input = indigo_file.f.id
+}
+`,
+		"tests/during.tftest.hcl": `
+mock_provider "indigo" {
+  mock_resource "indigo_file" {
+    defaults        = { id = "planned-id" }
+    override_during = plan
+  }
+}
+override_resource {
+  target          = indigo_file.g
+  values          = { id = "g-at-plan" }
+  override_during = plan
+}
+run "planned" {
+  command = plan
+  assert {
+    condition     = indigo_file.f.id == "planned-id" && indigo_file.g.id == "g-at-plan" && indigo_file.f.size == 0
+    error_message = "ids ${indigo_file.f.id} ${indigo_file.g.id}"
+  }
+  assert {
+    condition     = terraform_data.d.input == "planned-id"
+    error_message = "input ${terraform_data.d.input}"
+  }
+}
+run "at_apply" {
+  command = plan
+  override_resource {
+    target = indigo_file.f
+    values = { id = "later" }
+  }
+  assert {
+    condition     = indigo_file.f.id == "later"
+    error_message = "id ${indigo_file.f.id}"
+  }
+}
+run "applied" {
+  assert {
+    condition     = indigo_file.f.id == "planned-id" && terraform_data.d.output == "planned-id"
+    error_message = "id ${indigo_file.f.id}"
+  }
+}
+`,
+	})
+	r.ok("init", "-input=false")
+	out, code := r.indigo("test")
+	if code != 1 {
+		t.Errorf("indigo test: exit %d, want 1 (run at_apply fails)", code)
+	}
+	got := verdicts(out)
+	want := []string{`run "planned"... pass`, `run "at_apply"... fail`, `run "applied"... pass`}
+	if !slices.Equal(got, want) || !strings.Contains(out, "Unknown condition value") {
+		t.Errorf("verdicts %q, want %q:\n%s", got, want, out)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("the mocked provider wrote files: %v", err)
+	}
+
+	bad := newCLIRun(t, map[string]string{"main.tf": `output "x" { value = 1 }`, "x.tftest.hcl": `
+override_resource {
+  target          = indigo_file.f
+  override_during = later
+}
+`})
+	bad.ok("init", "-input=false")
+	out = bad.fails("Invalid override_during", "test")
+	if !strings.Contains(out, "x.tftest.hcl line 4") {
 		t.Errorf("indigo test on a bad test file:\n%s", out)
 	}
 }
