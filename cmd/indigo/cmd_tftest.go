@@ -70,7 +70,7 @@ Exit status: 0 when every run passed, 1 when a run failed or could not run.`,
 	fl.StringArrayVar(&f.filters, "filter", nil, "run only this test file (a path as listed, e.g. tests/main.tftest.hcl; repeatable)")
 	fl.StringVar(&f.testDir, "test-directory", "tests", "the directory of test files, besides the configuration's own directory")
 	fl.BoolVar(&f.verbose, "verbose", false, "print the plan or the state of each run")
-	fl.BoolVar(&f.json, "json", false, "machine-readable output (not available: test prints text)")
+	fl.BoolVar(&f.json, "json", false, "machine-readable output: one JSON message a line (test_abstract, test_run, diagnostic, test_file, test_summary)")
 	fl.StringVar(&f.cloudRun, "cloud-run", "", "run the tests remotely (not available: indigo runs them here)")
 	return cmd
 }
@@ -495,19 +495,15 @@ type testRunner struct {
 	src    map[string]*hcl.File
 	srcMu  sync.Mutex // guards src while runs load modules
 	tmp    string
-	passed int
-	failed int
-	// leftBehind counts the files whose teardown failed.
-	leftBehind int
+	view   testView
+	counts testCounts
 }
 
 func (a *app) runTests(ctx context.Context, f *testFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if f.json {
-		return &exitError{code: 1, msg: "indigo test -json is not available: indigo test prints text only (its exit status says whether every run passed)"}
-	}
+	a.startStream(f.json)
 	if f.cloudRun != "" {
 		return &exitError{code: 1, msg: "indigo test -cloud-run is not available: indigo runs the tests on this machine; leave it out"}
 	}
@@ -530,6 +526,12 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 		names = kept
 	}
 	if len(names) == 0 {
+		if a.stream != nil {
+			v := &jsonTestView{s: a.stream}
+			v.abstract(nil)
+			v.summary(testCounts{})
+			return nil
+		}
 		fmt.Fprintf(a.stdout, "No test files found (*.tftest.hcl here or in %s/).\n", f.testDir)
 		return nil
 	}
@@ -547,6 +549,10 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 	}
 	defer os.RemoveAll(tmp)
 	tr := &testRunner{a: a, w: w, f: f, provs: provs, cli: cli, src: map[string]*hcl.File{}, tmp: tmp}
+	tr.view = &textTestView{out: a.stdout, w: w, tr: tr}
+	if a.stream != nil {
+		tr.view = &jsonTestView{s: a.stream, tr: tr}
+	}
 	for name, file := range w.res.Files {
 		tr.src[name] = file
 	}
@@ -567,18 +573,12 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 		return exitCode(1)
 	}
 	w.warnings(diags)
+	tr.view.abstract(files)
 	for _, tf := range files {
 		tr.runFile(ctx, tf)
 	}
-	verdict := "Success!"
-	if tr.failed > 0 || tr.leftBehind > 0 {
-		verdict = "Failure!"
-	}
-	fmt.Fprintf(a.stdout, "\n%s %d passed, %d failed.\n", verdict, tr.passed, tr.failed)
-	if tr.leftBehind > 0 {
-		fmt.Fprintf(a.stdout, "%d test file(s) could not destroy everything they made (see above).\n", tr.leftBehind)
-	}
-	if tr.failed > 0 || tr.leftBehind > 0 {
+	tr.view.summary(tr.counts)
+	if !tr.counts.ok() {
 		return exitCode(1)
 	}
 	return nil
@@ -588,42 +588,41 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 // same time: see schedule), then destroys what they made. After a run that
 // could not complete, the others are skipped.
 func (tr *testRunner) runFile(ctx context.Context, tf *testFile) {
-	out := tr.a.stdout
-	fmt.Fprintf(out, "%s... in progress\n", tf.name)
+	tr.view.fileStart(tf)
 	fr := &fileRun{tf: tf, states: map[string]*testState{}, configs: map[string]*config.Config{}, runs: map[string]cty.Value{}}
-	fileFailed := false
+	status := ""
 	for _, res := range tr.schedule(ctx, fr) {
-		verdict := "pass"
-		switch {
-		case res.skipped:
-			verdict = "skip"
-		case !res.passed:
-			verdict, fileFailed = "fail", true
-			tr.failed++
+		st := res.status()
+		switch st {
+		case "skip":
+			tr.counts.skipped++
+		case "error":
+			tr.counts.errored++
+		case "fail":
+			tr.counts.failed++
 		default:
-			tr.passed++
+			tr.counts.passed++
 		}
-		fmt.Fprintf(out, "  run %q... %s\n", res.run.name, verdict)
-		_, _ = out.Write(res.out.Bytes())
-		tr.w.src = view.NewSources(tr.src)
-		tr.w.diags(res.diags)
+		status = worse(status, st)
+		tr.view.run(tf, res)
 	}
-	fmt.Fprintf(out, "%s... tearing down\n", tf.name)
-	left := false
+	tr.view.teardown(tf)
+	var diags hcl.Diagnostics
+	var left []string
 	for i := len(fr.order) - 1; i >= 0; i-- {
-		if d := tr.destroy(ctx, fr.order[i]); d.HasErrors() {
-			left, fileFailed = true, true
-			tr.w.diags(d)
+		d, l := tr.destroy(ctx, fr.order[i])
+		if d.HasErrors() {
+			diags = append(diags, d...)
+			left = append(left, l...)
+			status = worse(status, "error")
 		}
 	}
-	if left {
-		tr.leftBehind++
+	if diags.HasErrors() {
+		tr.counts.leftBehind++
 	}
-	verdict := "pass"
-	if fileFailed {
-		verdict = "fail"
-	}
-	fmt.Fprintf(out, "%s... %s\n", tf.name, verdict)
+	tr.view.cleanup(tf, diags, left)
+	tr.view.fileDone(tf, status)
+	tr.counts.status = worse(tr.counts.status, status)
 }
 
 // fileRun is what the runs of one file share: their states, the
@@ -866,6 +865,10 @@ func (tr *testRunner) run(ctx context.Context, fr *fileRun, r *testRun, out io.W
 	return passed, false, diags
 }
 
+// assertionFailed is the summary of a false assertion's error: a run whose
+// only errors are these failed, one with others errored.
+const assertionFailed = "Test assertion failed"
+
 // checkAssert evaluates one assert block; a false condition is an error
 // with its message, an unknown one (a plan run reading what only apply
 // knows) too.
@@ -898,7 +901,7 @@ func checkAssert(sc *eval.Scope, as *config.CheckRule) (bool, hcl.Diagnostics) {
 		}
 	}
 	ectx, _ := sc.EvalContext(as.Condition.Variables())
-	return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test assertion failed", Detail: msg,
+	return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: assertionFailed, Detail: msg,
 		Subject: as.Condition.Range().Ptr(), Expression: as.Condition, EvalContext: ectx})
 }
 
@@ -991,11 +994,12 @@ func rangeWithin(a, b hcl.Range) bool {
 	return a.Filename == b.Filename && a.Start.Byte >= b.Start.Byte && a.End.Byte <= b.End.Byte
 }
 
-// destroy destroys what the runs made with one module's state.
-func (tr *testRunner) destroy(ctx context.Context, ts *testState) hcl.Diagnostics {
+// destroy destroys what the runs made with one state; on failure it
+// returns the objects left behind too.
+func (tr *testRunner) destroy(ctx context.Context, ts *testState) (hcl.Diagnostics, []string) {
 	defer ts.mgr.Close(context.Background())
 	if len(ts.mgr.State().AllInstances()) == 0 {
-		return nil
+		return nil, nil
 	}
 	opts := planner.Options{Vars: ts.vars, Mode: plan.DestroyMode, Logger: tr.w.logger}
 	provs := ts.mocks.wrap(tr.provs)
@@ -1006,13 +1010,13 @@ func (tr *testRunner) destroy(ctx context.Context, ts *testState) hcl.Diagnostic
 	if err := ts.mgr.Persist(context.Background()); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})
 	}
+	var names []string
 	if left := ts.mgr.State().AllInstances(); len(left) > 0 && diags.HasErrors() {
-		var names []string
 		for _, a := range left {
 			names = append(names, a.String())
 		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Objects left behind",
 			Detail: "The test could not destroy these, which still exist: " + strings.Join(names, ", ") + ". Delete them by hand."})
 	}
-	return diags
+	return diags, names
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -416,6 +418,87 @@ run "not_short" {
 	if !slices.Equal(got, want) {
 		t.Errorf("indigo test verdicts %q, OpenTofu's %q\nindigo:\n%s\nOpenTofu:\n%s", got, want, indigoOut, tofuOut)
 	}
+
+	// -json: the same message types with the same fields, the same run
+	// statuses and the same summary.
+	indigoJSON, code := r.indigo("test", "-json")
+	if code != 1 {
+		t.Errorf("indigo test -json: exit %d, want 1", code)
+	}
+	tofuJSON := runTofu("test", "-json")
+	ours, theirs := testMessages(t, indigoJSON, true), testMessages(t, tofuJSON, false)
+	for typ, keys := range theirs.shapes {
+		if typ == "version" {
+			continue
+		}
+		if !slices.Equal(ours.shapes[typ], keys) {
+			t.Errorf("indigo's %s messages have %q, OpenTofu's %q", typ, ours.shapes[typ], keys)
+		}
+	}
+	if !slices.Equal(ours.runs, theirs.runs) || ours.summary != theirs.summary {
+		t.Errorf("indigo test -json runs %q and summary %s, OpenTofu's %q and %s\nindigo:\n%s\nOpenTofu:\n%s",
+			ours.runs, ours.summary, theirs.runs, theirs.summary, indigoJSON, tofuJSON)
+	}
+}
+
+// jsonTestMessages is what a test -json output says, reduced to what
+// indigo's and OpenTofu's must share.
+type jsonTestMessages struct {
+	// shapes are the fields of each type of message: its top-level
+	// keys, and those of the object named like the type (test_run.run).
+	shapes map[string][]string
+	// runs are "file run status" of each test_run message.
+	runs []string
+	// summary is the test_summary object.
+	summary string
+}
+
+// testMessages reads the lines of test -json output; with strict, every
+// line must be a message with @level, @message, @module, @timestamp and
+// type (OpenTofu may print warnings about its CLI configuration first).
+func testMessages(t *testing.T, out string, strict bool) jsonTestMessages {
+	t.Helper()
+	m := jsonTestMessages{shapes: map[string][]string{}}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var msg map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(line), &msg); err != nil {
+			if strict {
+				t.Errorf("not a JSON message: %q", line)
+			}
+			continue
+		}
+		for _, k := range []string{"@level", "@message", "@module", "@timestamp", "type"} {
+			if _, ok := msg[k]; !ok {
+				t.Errorf("message without %s: %s", k, line)
+			}
+		}
+		var typ string
+		_ = json.Unmarshal(msg["type"], &typ)
+		keys := slices.Sorted(maps.Keys(msg))
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(msg[typ], &inner) == nil && typ != "diagnostic" && typ != "test_abstract" {
+			for k := range inner {
+				keys = append(keys, typ+"."+k)
+			}
+		}
+		slices.Sort(keys)
+		m.shapes[typ] = slices.Compact(append(m.shapes[typ], keys...))
+		slices.Sort(m.shapes[typ])
+		m.shapes[typ] = slices.Compact(m.shapes[typ])
+		switch typ {
+		case "test_run":
+			var r struct{ Path, Run, Status string }
+			_ = json.Unmarshal(msg[typ], &r)
+			m.runs = append(m.runs, r.Path+" "+r.Run+" "+r.Status)
+		case "test_summary":
+			// Decoded and encoded again: keys in one order.
+			var v map[string]any
+			_ = json.Unmarshal(msg[typ], &v)
+			b, _ := json.Marshal(v)
+			m.summary = string(b)
+		}
+	}
+	return m
 }
 
 // TestTerraformTestMocksAgreeWithOpenTofu: mock_provider and
