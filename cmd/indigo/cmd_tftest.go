@@ -24,6 +24,7 @@ import (
 	"github.com/indigo-cloud/indigo/lang/funcs"
 	"github.com/indigo-cloud/indigo/lang/load"
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/lang/modsrc"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/state"
@@ -48,7 +49,7 @@ func (a *app) testCommand() *cobra.Command {
 		Long: `Test runs the test files of the configuration in the current directory: every
 *.tftest.hcl beside it and in the test directory (tests by default), in
 name order, as terraform test does. Each run block plans or applies the
-configuration (or the local module its module block names) with its
+configuration (or the module its module block names) with its
 variables, then checks its assert blocks; expect_failures lists the
 variables, resources, outputs and check blocks whose conditions must fail.
 Runs of one file share a state per module (or per state_key) and run one
@@ -93,11 +94,15 @@ type testFile struct {
 
 // testRun is a run block.
 type testRun struct {
-	name           string
-	command        string // "apply" or "plan"
-	vars           hcl.Attributes
-	module         string // a local module's directory, "" for the configuration
-	moduleRange    hcl.Range
+	name        string
+	command     string // "apply" or "plan"
+	vars        hcl.Attributes
+	module      string // the module block's source, "" for the configuration
+	moduleRange hcl.Range
+	// remote is set when module is not a local directory: a registry,
+	// git, archive or S3 source, with version the registry's constraint.
+	remote         bool
+	version        string
 	asserts        []*config.CheckRule
 	expectFailures []hcl.Traversal
 	refreshOnly    bool
@@ -339,7 +344,7 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			src := attrs["source"]
 			if src == nil {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing module source", Detail: "A run's module block needs source, a local directory such as \"./tests/setup\".", Subject: blk.DefRange.Ptr()})
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing module source", Detail: "A run's module block needs source: a local directory such as \"./tests/setup\", or a registry, git, archive or S3 source as in a module block.", Subject: blk.DefRange.Ptr()})
 				continue
 			}
 			v, d := src.Expr.Value(nil)
@@ -347,14 +352,36 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			if d.HasErrors() {
 				continue
 			}
-			if v.Type() != cty.String || v.IsNull() || !(strings.HasPrefix(v.AsString(), "./") || strings.HasPrefix(v.AsString(), "../")) {
-				diags = append(diags, unsupportedTest("a module from a registry or a remote source", "Give a local directory (./ or ../), as in a module block.", src.Expr.Range()))
+			if v.Type() != cty.String || v.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid module source", Detail: "source is a string, as in a module block.", Subject: src.Expr.Range().Ptr()})
 				continue
 			}
-			if attrs["version"] != nil {
-				diags = append(diags, unsupportedTest("a module version", "A local module has none: remove version.", attrs["version"].NameRange))
+			ms, err := modsrc.Parse(v.AsString())
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid module source", Detail: err.Error(), Subject: src.Expr.Range().Ptr()})
+				continue
 			}
-			r.module, r.moduleRange = v.AsString(), src.Expr.Range()
+			r.module, r.moduleRange, r.remote = v.AsString(), src.Expr.Range(), ms.Kind != modsrc.Local
+			if a := attrs["version"]; a != nil {
+				vv, d := a.Expr.Value(nil)
+				diags = append(diags, d...)
+				switch {
+				case d.HasErrors():
+				case ms.Kind != modsrc.Registry:
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Version for a module not from a registry",
+						Detail: fmt.Sprintf("Only modules from a registry have versions, and this one is a %s: remove version (a git source takes ?ref=).", ms.Kind), Subject: a.NameRange.Ptr()})
+				case vv.Type() != cty.String || vv.IsNull():
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid version", Detail: "version is a version constraint (a string), such as \"~> 1.2\".", Subject: a.Expr.Range().Ptr()})
+				default:
+					r.version = vv.AsString()
+				}
+			}
+			for name, a := range attrs {
+				if name != "source" && name != "version" {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
+						Detail: "A run's module block takes source and version; the module's inputs are the run's variables.", Subject: a.NameRange.Ptr()})
+				}
+			}
 		case "plan_options":
 			diags = append(diags, parsePlanOptions(r, blk)...)
 		case "override_resource", "override_data":
@@ -651,7 +678,19 @@ func (r *testRun) stateKey() string {
 func (tr *testRunner) stateFor(ctx context.Context, fr *fileRun, r *testRun) (*testState, *config.Config, hcl.Diagnostics) {
 	fr.mu.Lock()
 	defer fr.mu.Unlock()
-	cfg := fr.configs[r.module]
+	cfgKey := r.module + "\x00" + r.version
+	cfg := fr.configs[cfgKey]
+	if cfg == nil && r.remote {
+		c, files, diags := tr.remoteModule(ctx, r)
+		tr.srcMu.Lock()
+		maps.Copy(tr.src, files)
+		tr.srcMu.Unlock()
+		if diags.HasErrors() {
+			return nil, nil, diags
+		}
+		cfg = c
+		fr.configs[cfgKey] = cfg
+	}
 	if cfg == nil {
 		dir := tr.w.dir
 		if r.module != "" {
@@ -675,7 +714,7 @@ func (tr *testRunner) stateFor(ctx context.Context, fr *fileRun, r *testRun) (*t
 		}
 		tr.srcMu.Unlock()
 		cfg = res.Config
-		fr.configs[r.module] = cfg
+		fr.configs[cfgKey] = cfg
 	}
 	if ts := fr.states[r.stateKey()]; ts != nil {
 		return ts, cfg, nil

@@ -402,13 +402,7 @@ run "not_short" {
 	r := newCLIRun(t, files)
 	r.ok("init", "-input=false")
 	indigoOut, _ := r.indigo("test")
-	runTofu := func(args ...string) string {
-		cmd := exec.Command(tofu, args...)
-		cmd.Dir = r.dir
-		cmd.Env = append(os.Environ(), "HOME="+r.dir, "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE=", "NO_COLOR=1")
-		out, _ := cmd.CombinedOutput()
-		return string(out)
-	}
+	runTofu := tofuTestIn(tofu, r.dir)
 	runTofu("init", "-input=false")
 	tofuOut := runTofu("test", "-no-color")
 	got, want := verdicts(indigoOut), verdicts(tofuOut)
@@ -705,6 +699,19 @@ run "default_again" {
 	})
 }
 
+// tofuTestIn returns what runs OpenTofu in dir, with no CLI configuration,
+// and gives its output whatever its exit status (tofu test exits 1 when a
+// run fails, which these tests want).
+func tofuTestIn(tofu, dir string) func(args ...string) string {
+	return func(args ...string) string {
+		cmd := exec.Command(tofu, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "HOME="+dir, "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE=", "NO_COLOR=1")
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+}
+
 // verdicts are the verdict lines of indigo test's or tofu test's output.
 func verdicts(out string) []string {
 	return regexp.MustCompile(`run "[a-z_0-9]+"\.\.\. (pass|fail|skip)`).FindAllString(out, -1)
@@ -936,6 +943,121 @@ override_resource {
 	bad.ok("init", "-input=false")
 	out = bad.fails("Invalid override_during", "test")
 	if !strings.Contains(out, "x.tftest.hcl line 4") {
+		t.Errorf("indigo test on a bad test file:\n%s", out)
+	}
+}
+
+// TestTerraformTestRemoteModule: a run's module block may name a module
+// in git (as well as a registry, an archive or S3): indigo test installs
+// it as init installs module calls, keeps it so that later tests run
+// without the source, and gives the same verdicts as OpenTofu's test
+// command after tofu init.
+func TestTerraformTestRemoteModule(t *testing.T) {
+	repo := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(repo, "setup"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "setup", "main.tf"), []byte(testedSetup), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "setup")
+	git("tag", "v1")
+	src := "git::file://" + repo + "//setup?ref=v1"
+	files := map[string]string{
+		"main.tf": `
+variable "name" {
+  type = string
+}
+variable "prefix" {
+  default = "p"
+}
+resource "terraform_data" "d" {
+  input = "${var.prefix}-${upper(var.name)}"
+}
+output "value" {
+  value = terraform_data.d.output
+}
+`,
+		"tests/remote.tftest.hcl": fmt.Sprintf(`
+variables {
+  name = "alpha"
+}
+run "setup" {
+  module {
+    source = %q
+  }
+}
+run "seeded" {
+  variables {
+    prefix = run.setup.seed
+  }
+  assert {
+    condition     = output.value == "seed-42-ALPHA"
+    error_message = "value is ${output.value}"
+  }
+}
+run "wrong" {
+  assert {
+    condition     = output.value == "nope"
+    error_message = "value is ${output.value}"
+  }
+}
+`, src),
+	}
+	r := newCLIRun(t, files)
+	r.ok("init", "-input=false")
+	out, code := r.indigo("test")
+	if code != 1 {
+		t.Errorf("indigo test: exit %d, want 1 (run wrong fails)", code)
+	}
+	want := []string{`run "setup"... pass`, `run "seeded"... pass`, `run "wrong"... fail`}
+	if got := verdicts(out); !slices.Equal(got, want) {
+		t.Errorf("verdicts %q, want %q:\n%s", got, want, out)
+	}
+
+	tofu := testsrv.TofuBinary(t)
+	runTofu := tofuTestIn(tofu, newCLIRun(t, files).dir)
+	runTofu("init", "-input=false")
+	if tofuOut := runTofu("test", "-no-color"); !slices.Equal(verdicts(tofuOut), want) {
+		t.Errorf("tofu test verdicts %q, want %q:\n%s", verdicts(tofuOut), want, tofuOut)
+	}
+
+	// Installed once, the module needs its source no more.
+	if err := os.RemoveAll(repo); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = r.indigo("test")
+	if got := verdicts(out); !slices.Equal(got, want) {
+		t.Errorf("without the repository, verdicts %q, want %q:\n%s", got, want, out)
+	}
+
+	bad := newCLIRun(t, map[string]string{"main.tf": testedModule, "x.tftest.hcl": `
+run "a" {
+  module {
+    source  = "git::https://example.com/m.git"
+    version = "1.0.0"
+  }
+}
+run "b" {
+  module {
+    source = "nope::x"
+  }
+}
+`})
+	bad.ok("init", "-input=false")
+	out = bad.fails("Version for a module not from a registry", "test")
+	if !strings.Contains(out, "x.tftest.hcl line 5") || !strings.Contains(out, "x.tftest.hcl line 10") {
 		t.Errorf("indigo test on a bad test file:\n%s", out)
 	}
 }
