@@ -594,6 +594,12 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 			tr.src[name] = tf.file
 		}
 	}
+	// The .tfmock.hcl files of mock sources, for their snippets.
+	for name, f := range parser.Files() {
+		if _, ok := tr.src[name]; !ok {
+			tr.src[name] = f
+		}
+	}
 	w.src = view.NewSources(tr.src)
 	if diags.HasErrors() {
 		w.diags(diags)

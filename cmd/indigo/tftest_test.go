@@ -283,6 +283,16 @@ run "unknown" {
 	if _, err := os.Stat(filepath.Join(r.dir, "out")); !os.IsNotExist(err) {
 		t.Errorf("the mocked provider wrote files: %v", err)
 	}
+
+	// A mistake in a .tfmock.hcl file is shown where it is written.
+	bad := newCLIRun(t, map[string]string{"main.tf": `output "x" { value = 1 }`,
+		"mocks/bad.tfmock.hcl": "mock_resource \"indigo_file\" {\n  defaults = 3\n}\n",
+		"x.tftest.hcl":         "mock_provider \"indigo\" {\n  source = \"./mocks\"\n}\nrun \"a\" {}\n"})
+	bad.ok("init", "-input=false")
+	out = bad.fails("Invalid defaults", "test")
+	if !strings.Contains(out, "mocks/bad.tfmock.hcl line 2") || !strings.Contains(out, "2:   defaults = 3") {
+		t.Errorf("indigo test with a bad mock file:\n%s", out)
+	}
 }
 
 // TestTerraformTestAgreesWithOpenTofu runs the same test files with
