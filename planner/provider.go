@@ -42,6 +42,14 @@ type Providers interface {
 	Start(ctx context.Context, addr config.Provider) (Provider, error)
 }
 
+// ConfigProviders is a Providers that may start a different plugin for each
+// provider configuration: when provs implements it, the planner calls
+// StartConfig with the configuration's address instead of Start (indigo
+// test mocks one configuration of a provider and not another).
+type ConfigProviders interface {
+	StartConfig(ctx context.Context, addr config.ProviderConfigAddr) (Provider, error)
+}
+
 // ProvidersFunc adapts a function to Providers.
 type ProvidersFunc func(ctx context.Context, addr config.Provider) (Provider, error)
 

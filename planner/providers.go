@@ -57,7 +57,13 @@ func (s *providerSet) get(ctx context.Context, addr config.ProviderConfigAddr) (
 		if t := s.r.opts.ProviderTimeout; t > 0 && t < time.Minute {
 			sctx, cancel = context.WithTimeout(ctx, t)
 		}
-		p, err := s.r.provs.Start(sctx, addr.Provider)
+		var p Provider
+		var err error
+		if cp, ok := s.r.provs.(ConfigProviders); ok {
+			p, err = cp.StartConfig(sctx, addr)
+		} else {
+			p, err = s.r.provs.Start(sctx, addr.Provider)
+		}
 		cancel()
 		if err != nil {
 			inst.err = fmt.Errorf("starting provider %s for %s: %w", addr.Provider.ForDisplay(), addr, err)

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -22,6 +24,7 @@ import (
 	"github.com/indigo-cloud/indigo/lang/funcs"
 	"github.com/indigo-cloud/indigo/lang/load"
 	"github.com/indigo-cloud/indigo/lang/marks"
+	"github.com/indigo-cloud/indigo/lang/modsrc"
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/plan"
 	"github.com/indigo-cloud/indigo/state"
@@ -46,11 +49,12 @@ func (a *app) testCommand() *cobra.Command {
 		Long: `Test runs the test files of the configuration in the current directory: every
 *.tftest.hcl beside it and in the test directory (tests by default), in
 name order, as terraform test does. Each run block plans or applies the
-configuration (or the local module its module block names) with its
+configuration (or the module its module block names) with its
 variables, then checks its assert blocks; expect_failures lists the
 variables, resources, outputs and check blocks whose conditions must fail.
-Runs of one file share their state; when the file is done, everything its
-runs made is destroyed, the last made first. The state lives in a temporary
+Runs of one file share a state per module (or per state_key) and run one
+after another unless marked parallel; when the file is done, everything
+its runs made is destroyed, the last made first. The state lives in a temporary
 directory: the working directory's own state is never touched.
 
 Exit status: 0 when every run passed, 1 when a run failed or could not run.`,
@@ -67,29 +71,38 @@ Exit status: 0 when every run passed, 1 when a run failed or could not run.`,
 	fl.StringArrayVar(&f.filters, "filter", nil, "run only this test file (a path as listed, e.g. tests/main.tftest.hcl; repeatable)")
 	fl.StringVar(&f.testDir, "test-directory", "tests", "the directory of test files, besides the configuration's own directory")
 	fl.BoolVar(&f.verbose, "verbose", false, "print the plan or the state of each run")
-	fl.BoolVar(&f.json, "json", false, "machine-readable output (not available: test prints text)")
+	fl.BoolVar(&f.json, "json", false, "machine-readable output: one JSON message a line (test_abstract, test_run, diagnostic, test_file, test_summary)")
 	fl.StringVar(&f.cloudRun, "cloud-run", "", "run the tests remotely (not available: indigo runs them here)")
 	return cmd
 }
 
 // testFile is a parsed test file.
 type testFile struct {
-	name      string // as listed: relative to the configuration's directory
-	file      *hcl.File
-	vars      hcl.Attributes
-	providers []*config.ProviderConfig
+	name string // as listed: relative to the configuration's directory
+	file *hcl.File
+	vars hcl.Attributes
+	// providers are the file's provider blocks, by name and alias (aws,
+	// aws.west).
+	providers map[string]*config.ProviderConfig
 	runs      []*testRun
 	// mocks are the file's mock_provider and override blocks.
 	mocks *testMocks
+	// parallel is the test block's parallel: whether runs may run
+	// concurrently unless they say otherwise.
+	parallel bool
 }
 
 // testRun is a run block.
 type testRun struct {
-	name           string
-	command        string // "apply" or "plan"
-	vars           hcl.Attributes
-	module         string // a local module's directory, "" for the configuration
-	moduleRange    hcl.Range
+	name        string
+	command     string // "apply" or "plan"
+	vars        hcl.Attributes
+	module      string // the module block's source, "" for the configuration
+	moduleRange hcl.Range
+	// remote is set when module is not a local directory: a registry,
+	// git, archive or S3 source, with version the registry's constraint.
+	remote         bool
+	version        string
 	asserts        []*config.CheckRule
 	expectFailures []hcl.Traversal
 	refreshOnly    bool
@@ -98,9 +111,28 @@ type testRun struct {
 	targets        []string
 	// overrides are the run's override_resource and override_data blocks;
 	// modules its override_module blocks.
-	overrides map[string]cty.Value
+	overrides map[string]mockValues
 	modules   map[config.ModulePath]cty.Value
-	decl      hcl.Range
+	// providers is the run's providers attribute: which of the file's
+	// provider and mock_provider blocks configure which provider
+	// configurations of the module; nil without it.
+	providers []providerBinding
+	// stateName names the state the run uses (state_key); "" for the
+	// default, one per module.
+	stateName string
+	// parallel is the run's parallel attribute, nil without it.
+	parallel *bool
+	// refs are the runs whose outputs it reads (run.NAME).
+	refs map[string]bool
+	decl hcl.Range
+}
+
+// providerBinding is one entry of a run's providers attribute:
+// aws.west = aws.alternate.
+type providerBinding struct {
+	to   config.LocalProviderRef // in the module
+	from string                  // a provider or mock_provider block of the file
+	rng  hcl.Range
 }
 
 var testFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -157,7 +189,7 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, mocks: &testMocks{overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}}}
+	tf := &testFile{name: name, file: f, vars: hcl.Attributes{}, providers: map[string]*config.ProviderConfig{}, mocks: &testMocks{overrides: map[string]mockValues{}, modules: map[config.ModulePath]cty.Value{}}}
 	content, d := f.Body.Content(testFileSchema)
 	diags = append(diags, d...)
 	names := map[string]bool{}
@@ -171,7 +203,11 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 			pc, d := testProvider(b)
 			diags = append(diags, d...)
 			if pc != nil {
-				tf.providers = append(tf.providers, pc)
+				if tf.providers[pc.Key()] != nil {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate provider block",
+						Detail: fmt.Sprintf("Another provider block of this file configures %s: give this one an alias of its own.", pc.Key()), Subject: b.DefRange.Ptr()})
+				}
+				tf.providers[pc.Key()] = pc
 			}
 		case "run":
 			r, d := parseRun(b)
@@ -187,13 +223,31 @@ func parseTestFile(p *hclparse.Parser, dir, name string) (*testFile, hcl.Diagnos
 			names[r.name] = true
 			tf.runs = append(tf.runs, r)
 		case "mock_provider":
-			diags = append(diags, parseMockProvider(b, tf.mocks)...)
+			diags = append(diags, parseMockProvider(p, dir, b, tf.mocks)...)
 		case "override_resource", "override_data":
-			diags = append(diags, parseOverride(b, tf.mocks.overrides)...)
+			diags = append(diags, parseOverride(b, tf.mocks.overrides, false)...)
 		case "override_module":
 			diags = append(diags, parseOverrideModule(b, tf.mocks.modules)...)
 		case "test":
-			diags = append(diags, unsupportedTest("a test block (parallel runs)", "Runs of a file run one after another: remove the block.", b.DefRange))
+			content, d := b.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "parallel"}}})
+			diags = append(diags, d...)
+			if a := content.Attributes["parallel"]; a != nil {
+				v, d := staticBool(a)
+				diags = append(diags, d...)
+				tf.parallel = v
+			}
+		}
+	}
+	// A run whose file variables read run.NAME reads it too.
+	for _, r := range tf.runs {
+		for _, a := range tf.vars {
+			addRunRefs(r.refs, a.Expr)
+		}
+	}
+	for key := range tf.mocks.providers {
+		if pc := tf.providers[key]; pc != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider both configured and mocked",
+				Detail: fmt.Sprintf("A mock_provider block of this file mocks %s too: give one of them another alias.", key), Subject: pc.DeclRange.Ptr()})
 		}
 	}
 	return tf, diags
@@ -220,7 +274,7 @@ func testProvider(b *hcl.Block) (*config.ProviderConfig, hcl.Diagnostics) {
 }
 
 func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
-	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, overrides: map[string]cty.Value{}, modules: map[config.ModulePath]cty.Value{}, decl: b.DefRange}
+	r := &testRun{name: b.Labels[0], command: "apply", vars: hcl.Attributes{}, refs: map[string]bool{}, overrides: map[string]mockValues{}, modules: map[config.ModulePath]cty.Value{}, decl: b.DefRange}
 	content, diags := b.Body.Content(runSchema)
 	if a := content.Attributes["command"]; a != nil {
 		switch hcl.ExprAsKeyword(a.Expr) {
@@ -241,10 +295,29 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			}
 		}
 	}
-	for _, name := range []string{"providers", "state_key", "parallel"} {
-		if a := content.Attributes[name]; a != nil {
-			diags = append(diags, unsupportedTest("runs with "+name, "Every run of a file uses the configuration's providers (set by the file's provider blocks) and the state of its module.", a.NameRange))
+	if a := content.Attributes["providers"]; a != nil {
+		bs, d := parseRunProviders(a)
+		diags = append(diags, d...)
+		r.providers = bs
+		if r.providers == nil {
+			r.providers = []providerBinding{}
 		}
+	}
+	if a := content.Attributes["state_key"]; a != nil {
+		v, d := a.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if v.Type() != cty.String || v.IsNull() || v.AsString() == "" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid state_key", Detail: "state_key is a name (a string): runs with the same one share a state.", Subject: a.Expr.Range().Ptr()})
+			} else {
+				r.stateName = v.AsString()
+			}
+		}
+	}
+	if a := content.Attributes["parallel"]; a != nil {
+		v, d := staticBool(a)
+		diags = append(diags, d...)
+		r.parallel = &v
 	}
 	for _, blk := range content.Blocks {
 		switch blk.Type {
@@ -252,6 +325,9 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			attrs, d := blk.Body.JustAttributes()
 			diags = append(diags, d...)
 			maps.Copy(r.vars, attrs)
+			for _, a := range attrs {
+				addRunRefs(r.refs, a.Expr)
+			}
 		case "assert":
 			attrs, d := blk.Body.JustAttributes()
 			diags = append(diags, d...)
@@ -261,12 +337,14 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 				continue
 			}
 			r.asserts = append(r.asserts, &config.CheckRule{Condition: cond.Expr, ErrorMessage: msg.Expr, DeclRange: blk.DefRange})
+			addRunRefs(r.refs, cond.Expr)
+			addRunRefs(r.refs, msg.Expr)
 		case "module":
 			attrs, d := blk.Body.JustAttributes()
 			diags = append(diags, d...)
 			src := attrs["source"]
 			if src == nil {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing module source", Detail: "A run's module block needs source, a local directory such as \"./tests/setup\".", Subject: blk.DefRange.Ptr()})
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing module source", Detail: "A run's module block needs source: a local directory such as \"./tests/setup\", or a registry, git, archive or S3 source as in a module block.", Subject: blk.DefRange.Ptr()})
 				continue
 			}
 			v, d := src.Expr.Value(nil)
@@ -274,18 +352,40 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			if d.HasErrors() {
 				continue
 			}
-			if v.Type() != cty.String || v.IsNull() || !(strings.HasPrefix(v.AsString(), "./") || strings.HasPrefix(v.AsString(), "../")) {
-				diags = append(diags, unsupportedTest("a module from a registry or a remote source", "Give a local directory (./ or ../), as in a module block.", src.Expr.Range()))
+			if v.Type() != cty.String || v.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid module source", Detail: "source is a string, as in a module block.", Subject: src.Expr.Range().Ptr()})
 				continue
 			}
-			if attrs["version"] != nil {
-				diags = append(diags, unsupportedTest("a module version", "A local module has none: remove version.", attrs["version"].NameRange))
+			ms, err := modsrc.Parse(v.AsString())
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid module source", Detail: err.Error(), Subject: src.Expr.Range().Ptr()})
+				continue
 			}
-			r.module, r.moduleRange = v.AsString(), src.Expr.Range()
+			r.module, r.moduleRange, r.remote = v.AsString(), src.Expr.Range(), ms.Kind != modsrc.Local
+			if a := attrs["version"]; a != nil {
+				vv, d := a.Expr.Value(nil)
+				diags = append(diags, d...)
+				switch {
+				case d.HasErrors():
+				case ms.Kind != modsrc.Registry:
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Version for a module not from a registry",
+						Detail: fmt.Sprintf("Only modules from a registry have versions, and this one is a %s: remove version (a git source takes ?ref=).", ms.Kind), Subject: a.NameRange.Ptr()})
+				case vv.Type() != cty.String || vv.IsNull():
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid version", Detail: "version is a version constraint (a string), such as \"~> 1.2\".", Subject: a.Expr.Range().Ptr()})
+				default:
+					r.version = vv.AsString()
+				}
+			}
+			for name, a := range attrs {
+				if name != "source" && name != "version" {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
+						Detail: "A run's module block takes source and version; the module's inputs are the run's variables.", Subject: a.NameRange.Ptr()})
+				}
+			}
 		case "plan_options":
 			diags = append(diags, parsePlanOptions(r, blk)...)
 		case "override_resource", "override_data":
-			diags = append(diags, parseOverride(blk, r.overrides)...)
+			diags = append(diags, parseOverride(blk, r.overrides, false)...)
 		case "override_module":
 			diags = append(diags, parseOverrideModule(blk, r.modules)...)
 		default:
@@ -293,6 +393,65 @@ func parseRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 		}
 	}
 	return r, diags
+}
+
+// staticBool reads a constant true or false.
+func staticBool(a *hcl.Attribute) (bool, hcl.Diagnostics) {
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return false, diags
+	}
+	if v.Type() != cty.Bool || v.IsNull() {
+		return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + a.Name, Detail: a.Name + " is true or false.", Subject: a.Expr.Range().Ptr()})
+	}
+	return v.True(), diags
+}
+
+// addRunRefs adds the runs e reads (run.NAME...) to refs.
+func addRunRefs(refs map[string]bool, e hcl.Expression) {
+	for _, t := range e.Variables() {
+		if t.RootName() != "run" || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok {
+			refs[a.Name] = true
+		}
+	}
+}
+
+// parseRunProviders reads a run's providers attribute, an object whose
+// keys are provider configurations of the module (aws, aws.west) and whose
+// values are provider or mock_provider blocks of the file.
+func parseRunProviders(a *hcl.Attribute) ([]providerBinding, hcl.Diagnostics) {
+	pairs, diags := hcl.ExprMap(a.Expr)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	ref := func(e hcl.Expression) (config.LocalProviderRef, bool) {
+		t, d := hcl.AbsTraversalForExpr(e)
+		if !d.HasErrors() && (len(t) == 1 || len(t) == 2) {
+			r := config.LocalProviderRef{LocalName: t.RootName()}
+			if len(t) == 1 {
+				return r, true
+			}
+			if at, ok := t[1].(hcl.TraverseAttr); ok {
+				r.Alias = at.Name
+				return r, true
+			}
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid provider reference",
+			Detail: "providers maps provider configurations of the module to provider or mock_provider blocks of the file, each written NAME or NAME.ALIAS: { aws = aws.alternate }.", Subject: e.Range().Ptr()})
+		return config.LocalProviderRef{}, false
+	}
+	var out []providerBinding
+	for _, kv := range pairs {
+		to, ok1 := ref(kv.Key)
+		from, ok2 := ref(kv.Value)
+		if ok1 && ok2 {
+			out = append(out, providerBinding{to: to, from: from.String(), rng: hcl.RangeBetween(kv.Key.Range(), kv.Value.Range())})
+		}
+	}
+	return out, diags
 }
 
 func parsePlanOptions(r *testRun, blk *hcl.Block) hcl.Diagnostics {
@@ -340,13 +499,14 @@ func parsePlanOptions(r *testRun, blk *hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
-// testState is the state of one module of a test file, in a temporary
-// directory.
+// testState is one state of a test file (a module's, or a state_key's),
+// in a temporary directory.
 type testState struct {
-	module string // "" for the configuration
-	cfg    *config.Config
-	mgr    *state.Manager
-	vars   map[string]cty.Value // the variables of its last run, for destroy
+	mgr  *state.Manager
+	vars map[string]cty.Value // the variables of its last run, for destroy
+	// last is cfg with the provider configurations of the last run that
+	// applied: teardown destroys with them.
+	last *config.Config
 	// mocks are the file's mocks with every override its runs applied
 	// with: teardown deletes what they made without the providers.
 	mocks *testMocks
@@ -360,20 +520,17 @@ type testRunner struct {
 	provs  planner.Providers
 	cli    map[string]cty.Value // -var, -var-file, auto tfvars, environment
 	src    map[string]*hcl.File
+	srcMu  sync.Mutex // guards src while runs load modules
 	tmp    string
-	passed int
-	failed int
-	// leftBehind counts the files whose teardown failed.
-	leftBehind int
+	view   testView
+	counts testCounts
 }
 
 func (a *app) runTests(ctx context.Context, f *testFlags) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if f.json {
-		return &exitError{code: 1, msg: "indigo test -json is not available: indigo test prints text only (its exit status says whether every run passed)"}
-	}
+	a.startStream(f.json)
 	if f.cloudRun != "" {
 		return &exitError{code: 1, msg: "indigo test -cloud-run is not available: indigo runs the tests on this machine; leave it out"}
 	}
@@ -396,6 +553,12 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 		names = kept
 	}
 	if len(names) == 0 {
+		if a.stream != nil {
+			v := &jsonTestView{s: a.stream}
+			v.abstract(nil)
+			v.summary(testCounts{})
+			return nil
+		}
 		fmt.Fprintf(a.stdout, "No test files found (*.tftest.hcl here or in %s/).\n", f.testDir)
 		return nil
 	}
@@ -413,6 +576,10 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 	}
 	defer os.RemoveAll(tmp)
 	tr := &testRunner{a: a, w: w, f: f, provs: provs, cli: cli, src: map[string]*hcl.File{}, tmp: tmp}
+	tr.view = &textTestView{out: a.stdout, w: w, tr: tr}
+	if a.stream != nil {
+		tr.view = &jsonTestView{s: a.stream, tr: tr}
+	}
 	for name, file := range w.res.Files {
 		tr.src[name] = file
 	}
@@ -427,113 +594,203 @@ func (a *app) runTests(ctx context.Context, f *testFlags) error {
 			tr.src[name] = tf.file
 		}
 	}
+	// The .tfmock.hcl files of mock sources, for their snippets.
+	for name, f := range parser.Files() {
+		if _, ok := tr.src[name]; !ok {
+			tr.src[name] = f
+		}
+	}
 	w.src = view.NewSources(tr.src)
 	if diags.HasErrors() {
 		w.diags(diags)
 		return exitCode(1)
 	}
 	w.warnings(diags)
+	tr.view.abstract(files)
 	for _, tf := range files {
 		tr.runFile(ctx, tf)
 	}
-	verdict := "Success!"
-	if tr.failed > 0 || tr.leftBehind > 0 {
-		verdict = "Failure!"
-	}
-	fmt.Fprintf(a.stdout, "\n%s %d passed, %d failed.\n", verdict, tr.passed, tr.failed)
-	if tr.leftBehind > 0 {
-		fmt.Fprintf(a.stdout, "%d test file(s) could not destroy everything they made (see above).\n", tr.leftBehind)
-	}
-	if tr.failed > 0 || tr.leftBehind > 0 {
+	tr.view.summary(tr.counts)
+	if !tr.counts.ok() {
 		return exitCode(1)
 	}
 	return nil
 }
 
-// runFile runs the runs of one test file in order, then destroys what they
-// made. After a run that could not complete, the others are skipped.
+// runFile runs the runs of one test file in order (those that may, at the
+// same time: see schedule), then destroys what they made. After a run that
+// could not complete, the others are skipped.
 func (tr *testRunner) runFile(ctx context.Context, tf *testFile) {
-	out := tr.a.stdout
-	fmt.Fprintf(out, "%s... in progress\n", tf.name)
-	states := map[string]*testState{}
-	var order []*testState
-	runs := map[string]cty.Value{}
-	fileFailed, skip := false, false
-	for _, r := range tf.runs {
-		if skip {
-			fmt.Fprintf(out, "  run %q... skip\n", r.name)
-			continue
+	tr.view.fileStart(tf)
+	fr := &fileRun{tf: tf, states: map[string]*testState{}, configs: map[string]*config.Config{}, runs: map[string]cty.Value{}}
+	status := ""
+	for _, res := range tr.schedule(ctx, fr) {
+		st := res.status()
+		switch st {
+		case "skip":
+			tr.counts.skipped++
+		case "error":
+			tr.counts.errored++
+		case "fail":
+			tr.counts.failed++
+		default:
+			tr.counts.passed++
 		}
-		ok, fatal, diags := tr.run(ctx, tf, r, states, &order, runs)
-		verdict := "pass"
-		if !ok {
-			verdict, fileFailed = "fail", true
-			tr.failed++
-		} else {
-			tr.passed++
-		}
-		fmt.Fprintf(out, "  run %q... %s\n", r.name, verdict)
-		tr.w.diags(diags)
-		skip = fatal
+		status = worse(status, st)
+		tr.view.run(tf, res)
 	}
-	fmt.Fprintf(out, "%s... tearing down\n", tf.name)
-	left := false
-	for i := len(order) - 1; i >= 0; i-- {
-		if d := tr.destroy(ctx, order[i]); d.HasErrors() {
-			left, fileFailed = true, true
-			tr.w.diags(d)
+	tr.view.teardown(tf)
+	var diags hcl.Diagnostics
+	var left []string
+	for i := len(fr.order) - 1; i >= 0; i-- {
+		d, l := tr.destroy(ctx, fr.order[i])
+		if d.HasErrors() {
+			diags = append(diags, d...)
+			left = append(left, l...)
+			status = worse(status, "error")
 		}
 	}
-	if left {
-		tr.leftBehind++
+	if diags.HasErrors() {
+		tr.counts.leftBehind++
 	}
-	verdict := "pass"
-	if fileFailed {
-		verdict = "fail"
-	}
-	fmt.Fprintf(out, "%s... %s\n", tf.name, verdict)
+	tr.view.cleanup(tf, diags, left)
+	tr.view.fileDone(tf, status)
+	tr.counts.status = worse(tr.counts.status, status)
 }
 
-// stateFor returns the state of a module of the file, loading its
-// configuration and opening its temporary state the first time.
-func (tr *testRunner) stateFor(ctx context.Context, tf *testFile, r *testRun, states map[string]*testState, order *[]*testState) (*testState, hcl.Diagnostics) {
-	if ts := states[r.module]; ts != nil {
-		return ts, nil
+// fileRun is what the runs of one file share: their states, the
+// configurations they loaded and their outputs. Runs running at the same
+// time reach it through mu.
+type fileRun struct {
+	tf      *testFile
+	mu      sync.Mutex
+	states  map[string]*testState // by state key
+	order   []*testState          // in the order they were made
+	configs map[string]*config.Config
+	runs    map[string]cty.Value // run.NAME: the outputs of the runs done
+}
+
+// stateKey is the state a run uses: its state_key, else one per module.
+func (r *testRun) stateKey() string {
+	if r.stateName != "" {
+		return "key:" + r.stateName
 	}
-	dir := tr.w.dir
-	if r.module != "" {
-		dir = filepath.Join(tr.w.dir, r.module)
+	return "module:" + r.module
+}
+
+// stateFor returns the state a run uses and the configuration it plans,
+// loading the configuration and opening the temporary state the first
+// time.
+func (tr *testRunner) stateFor(ctx context.Context, fr *fileRun, r *testRun) (*testState, *config.Config, hcl.Diagnostics) {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	cfgKey := r.module + "\x00" + r.version
+	cfg := fr.configs[cfgKey]
+	if cfg == nil && r.remote {
+		c, files, diags := tr.remoteModule(ctx, r)
+		tr.srcMu.Lock()
+		maps.Copy(tr.src, files)
+		tr.srcMu.Unlock()
+		if diags.HasErrors() {
+			return nil, nil, diags
+		}
+		cfg = c
+		fr.configs[cfgKey] = cfg
 	}
-	res, diags := load.Path(dir, load.Options{ModulesDir: modulesDir(tr.w.dir)})
-	if diags.HasErrors() {
+	if cfg == nil {
+		dir := tr.w.dir
 		if r.module != "" {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module not loaded", Detail: fmt.Sprintf("The module %s of run %q did not load (see above).", r.module, r.name), Subject: r.moduleRange.Ptr()})
+			dir = filepath.Join(tr.w.dir, r.module)
 		}
-		return nil, diags
-	}
-	for name, f := range res.Files {
-		tr.src[name] = f
-	}
-	cfg := res.Config
-	for _, pc := range tf.providers {
-		key := pc.Name
-		if pc.Alias != "" {
-			key += "." + pc.Alias
+		res, diags := load.Path(dir, load.Options{ModulesDir: modulesDir(tr.w.dir)})
+		if diags.HasErrors() {
+			if r.module != "" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module not loaded", Detail: fmt.Sprintf("The module %s of run %q did not load (see above).", r.module, r.name), Subject: r.moduleRange.Ptr()})
+			}
+			tr.srcMu.Lock()
+			for name, f := range res.Files {
+				tr.src[name] = f
+			}
+			tr.srcMu.Unlock()
+			return nil, nil, diags
 		}
-		cfg.Module.ProviderConfigs[key] = pc
+		tr.srcMu.Lock()
+		for name, f := range res.Files {
+			tr.src[name] = f
+		}
+		tr.srcMu.Unlock()
+		cfg = res.Config
+		fr.configs[cfgKey] = cfg
 	}
-	sdir := filepath.Join(tr.tmp, fmt.Sprintf("state-%d", len(*order)))
-	if err := os.MkdirAll(sdir, 0o700); err != nil {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
+	if ts := fr.states[r.stateKey()]; ts != nil {
+		return ts, cfg, nil
+	}
+	// Each state has a directory of its own, whatever file it is of.
+	sdir, err := os.MkdirTemp(tr.tmp, "state-")
+	if err != nil {
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
 	}
 	mgr, err := state.Open(ctx, local.New(filepath.Join(sdir, "test.state")), state.OpenOptions{Operation: "test", Version: indigoVersion()})
 	if err != nil {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot make a test state", Detail: err.Error()}}
 	}
-	ts := &testState{module: r.module, cfg: cfg, mgr: mgr, mocks: tf.mocks}
-	states[r.module] = ts
-	*order = append(*order, ts)
-	return ts, nil
+	ts := &testState{last: cfg, mgr: mgr, mocks: fr.tf.mocks}
+	fr.states[r.stateKey()] = ts
+	fr.order = append(fr.order, ts)
+	return ts, cfg, nil
+}
+
+// runConfig returns the configuration a run plans, cfg with the provider
+// configurations the run gives it, and mocks with the configurations that
+// are mocked. Without a providers attribute, the run gives every provider
+// and mock_provider block of the file to the configuration of the same
+// name and alias; with one, those it names to the configurations it
+// names. The configuration's own provider blocks stay for the others.
+func runConfig(tf *testFile, r *testRun, cfg *config.Config, mocks *testMocks) (*config.Config, *testMocks, hcl.Diagnostics) {
+	bindings := r.providers
+	if bindings == nil {
+		for _, key := range slices.Sorted(maps.Keys(tf.providers)) {
+			bindings = append(bindings, providerBinding{to: localProviderRef(key), from: key})
+		}
+		for _, key := range slices.Sorted(maps.Keys(tf.mocks.providers)) {
+			bindings = append(bindings, providerBinding{to: localProviderRef(key), from: key})
+		}
+	}
+	if len(bindings) == 0 {
+		return cfg, mocks, nil
+	}
+	var diags hcl.Diagnostics
+	mod := *cfg.Module
+	mod.ProviderConfigs = maps.Clone(cfg.Module.ProviderConfigs)
+	configs := map[config.ProviderConfigAddr]*mockProvider{}
+	for _, b := range bindings {
+		if pc := tf.providers[b.from]; pc != nil {
+			c := *pc
+			c.Name, c.Alias = b.to.LocalName, b.to.Alias
+			mod.ProviderConfigs[b.to.String()] = &c
+			continue
+		}
+		if mp := tf.mocks.providers[b.from]; mp != nil {
+			configs[config.ProviderConfigAddr{Provider: mod.ProviderFor(b.to.LocalName), Alias: b.to.Alias}] = mp
+			// A mock is not configured: its block is empty.
+			mod.ProviderConfigs[b.to.String()] = &config.ProviderConfig{Name: b.to.LocalName, Alias: b.to.Alias, Config: hcl.EmptyBody(), NameRange: b.rng, DeclRange: b.rng}
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown provider",
+			Detail:  fmt.Sprintf("The run gives %s to %s, and no provider or mock_provider block of this file is %s: name one of them (NAME or NAME.ALIAS).", b.from, b.to, b.from),
+			Subject: b.rng.Ptr()})
+	}
+	if diags.HasErrors() {
+		return nil, nil, diags
+	}
+	m := &testMocks{providers: mocks.providers, configs: configs, overrides: mocks.overrides, modules: mocks.modules}
+	return rebuild(cfg, &mod, nil), m, nil
+}
+
+// localProviderRef parses NAME or NAME.ALIAS.
+func localProviderRef(key string) config.LocalProviderRef {
+	name, alias, _ := strings.Cut(key, ".")
+	return config.LocalProviderRef{LocalName: name, Alias: alias}
 }
 
 // runVars evaluates the variables of a run: the command line's, then the
@@ -570,13 +827,16 @@ func (tr *testRunner) runVars(tf *testFile, r *testRun, cfg *config.Config, runs
 // run's variables, then checks the run's assertions against what the
 // plan or the apply made. It reports whether the run passed, and whether
 // the file cannot go on (the run did not complete).
-func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states map[string]*testState, order *[]*testState, runs map[string]cty.Value) (passed, fatal bool, diags hcl.Diagnostics) {
-	ts, diags := tr.stateFor(ctx, tf, r, states, order)
+func (tr *testRunner) run(ctx context.Context, fr *fileRun, r *testRun, out io.Writer) (passed, fatal bool, diags hcl.Diagnostics) {
+	tf := fr.tf
+	ts, base, diags := tr.stateFor(ctx, fr, r)
 	if diags.HasErrors() {
 		return false, true, diags
 	}
-	tr.w.src = view.NewSources(tr.src)
-	vars, d := tr.runVars(tf, r, ts.cfg, runs)
+	fr.mu.Lock()
+	runs := maps.Clone(fr.runs)
+	fr.mu.Unlock()
+	vars, d := tr.runVars(tf, r, base, runs)
 	if diags = append(diags, d...); d.HasErrors() {
 		return false, true, diags
 	}
@@ -588,24 +848,29 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	if r.refreshOnly {
 		opts.Mode = plan.RefreshOnlyMode
 	}
-	mocks := tf.mocks.with(r.overrides, r.modules)
-	provs := mocks.wrap(tr.provs, ts.cfg)
-	cfg, cd := mocks.configWith(ts.cfg)
+	provCfg, mocks, pcd := runConfig(tf, r, base, tf.mocks.with(r.overrides, r.modules))
+	if diags = append(diags, pcd...); pcd.HasErrors() {
+		return false, true, diags
+	}
+	provs := mocks.wrap(tr.provs)
+	cfg, cd := mocks.configWith(provCfg)
 	if diags = append(diags, cd...); cd.HasErrors() {
 		return false, true, diags
 	}
 	p, pd := planner.Plan(ctx, cfg, ts.mgr.State(), provs, opts)
 	if len(r.expectFailures) > 0 {
-		return tr.expected(ts.cfg, r, pd)
+		return tr.expected(base, r, pd)
 	}
 	if diags = append(diags, pd...); pd.HasErrors() || p == nil {
 		return false, true, diags
 	}
 	if tr.f.verbose {
-		view.Plan(tr.a.stdout, p, view.PlanOptions{})
+		view.Plan(out, p, view.PlanOptions{})
 	}
 	if r.command == "apply" && p.Applyable {
-		ts.mocks = ts.mocks.with(r.overrides, nil)
+		next := ts.mocks.with(r.overrides, nil)
+		ts.mocks = &testMocks{providers: next.providers, configs: mocks.configs, overrides: next.overrides, modules: next.modules}
+		ts.last = provCfg
 		ad := planner.Apply(ctx, cfg, p, ts.mgr, provs, opts, context.Background())
 		if err := ts.mgr.Persist(context.Background()); err != nil {
 			ad = append(ad, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})
@@ -617,7 +882,7 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 			return false, true, diags
 		}
 		if tr.f.verbose {
-			_ = view.State(tr.a.stdout, ts.mgr.State())
+			_ = view.State(out, ts.mgr.State())
 		}
 	}
 	if data == nil {
@@ -629,7 +894,7 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 	}
 	sc := &eval.Scope{Data: data, Module: config.RootModule,
 		Functions: funcs.Table(funcs.Options{BaseDir: cfg.Module.SourceDir, PureOnly: true}),
-		Extra:     map[string]cty.Value{"output": cty.ObjectVal(outObj), "run": cty.ObjectVal(maps.Clone(runs))}}
+		Extra:     map[string]cty.Value{"output": cty.ObjectVal(outObj), "run": cty.ObjectVal(runs)}}
 	passed = true
 	for _, as := range r.asserts {
 		ok, d := checkAssert(sc, as)
@@ -639,9 +904,15 @@ func (tr *testRunner) run(ctx context.Context, tf *testFile, r *testRun, states 
 		}
 	}
 	// Later runs read this one's outputs as run.NAME.OUTPUT.
-	runs[r.name] = cty.ObjectVal(outObj)
+	fr.mu.Lock()
+	fr.runs[r.name] = cty.ObjectVal(outObj)
+	fr.mu.Unlock()
 	return passed, false, diags
 }
+
+// assertionFailed is the summary of a false assertion's error: a run whose
+// only errors are these failed, one with others errored.
+const assertionFailed = "Test assertion failed"
 
 // checkAssert evaluates one assert block; a false condition is an error
 // with its message, an unknown one (a plan run reading what only apply
@@ -675,7 +946,7 @@ func checkAssert(sc *eval.Scope, as *config.CheckRule) (bool, hcl.Diagnostics) {
 		}
 	}
 	ectx, _ := sc.EvalContext(as.Condition.Variables())
-	return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test assertion failed", Detail: msg,
+	return false, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: assertionFailed, Detail: msg,
 		Subject: as.Condition.Range().Ptr(), Expression: as.Condition, EvalContext: ectx})
 }
 
@@ -768,28 +1039,29 @@ func rangeWithin(a, b hcl.Range) bool {
 	return a.Filename == b.Filename && a.Start.Byte >= b.Start.Byte && a.End.Byte <= b.End.Byte
 }
 
-// destroy destroys what the runs made with one module's state.
-func (tr *testRunner) destroy(ctx context.Context, ts *testState) hcl.Diagnostics {
+// destroy destroys what the runs made with one state; on failure it
+// returns the objects left behind too.
+func (tr *testRunner) destroy(ctx context.Context, ts *testState) (hcl.Diagnostics, []string) {
 	defer ts.mgr.Close(context.Background())
 	if len(ts.mgr.State().AllInstances()) == 0 {
-		return nil
+		return nil, nil
 	}
 	opts := planner.Options{Vars: ts.vars, Mode: plan.DestroyMode, Logger: tr.w.logger}
-	provs := ts.mocks.wrap(tr.provs, ts.cfg)
-	p, diags := planner.Plan(ctx, ts.cfg, ts.mgr.State(), provs, opts)
+	provs := ts.mocks.wrap(tr.provs)
+	p, diags := planner.Plan(ctx, ts.last, ts.mgr.State(), provs, opts)
 	if !diags.HasErrors() && p != nil && p.Applyable {
-		diags = append(diags, planner.Apply(ctx, ts.cfg, p, ts.mgr, provs, opts, context.Background())...)
+		diags = append(diags, planner.Apply(ctx, ts.last, p, ts.mgr, provs, opts, context.Background())...)
 	}
 	if err := ts.mgr.Persist(context.Background()); err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test state not saved", Detail: err.Error()})
 	}
+	var names []string
 	if left := ts.mgr.State().AllInstances(); len(left) > 0 && diags.HasErrors() {
-		var names []string
 		for _, a := range left {
 			names = append(names, a.String())
 		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Objects left behind",
 			Detail: "The test could not destroy these, which still exist: " + strings.Join(names, ", ") + ". Delete them by hand."})
 	}
-	return diags
+	return diags, names
 }

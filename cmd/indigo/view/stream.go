@@ -259,15 +259,32 @@ func (s *Stream) provisionHook(kind string, addr config.InstanceAddr, provisione
 	}
 }
 
+// Emit writes a message of a type no other method writes (indigo test's
+// test_run, test_file, ...); fields go at the top level beside @level,
+// @message, @module, @timestamp and type.
+func (s *Stream) Emit(level, typ, msg string, fields map[string]any) {
+	s.emit(level, typ, msg, fields)
+}
+
 // Diagnostics writes one diagnostic message each.
 func (s *Stream) Diagnostics(diags hcl.Diagnostics, src *Sources) {
+	s.DiagnosticsWith(diags, src, nil)
+}
+
+// DiagnosticsWith writes one diagnostic message each, with fields added at
+// the top level (indigo test's @testfile and @testrun).
+func (s *Stream) DiagnosticsWith(diags hcl.Diagnostics, src *Sources, fields map[string]any) {
 	for i, jd := range ToJSON(diags, src) {
 		level := "error"
 		if diags[i].Severity == hcl.DiagWarning {
 			level = "warn"
 		}
 		msg := strings.ToUpper(jd.Severity[:1]) + jd.Severity[1:] + ": " + jd.Summary
-		s.emit(level, "diagnostic", msg, map[string]any{"diagnostic": jd})
+		f := map[string]any{"diagnostic": jd}
+		for k, v := range fields {
+			f[k] = v
+		}
+		s.emit(level, "diagnostic", msg, f)
 	}
 }
 
