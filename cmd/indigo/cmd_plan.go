@@ -210,6 +210,9 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 		if !f.json {
 			fmt.Fprintf(a.stdout, "\nSaved the plan to %s.%s\n", f.out, a.hint(" To apply exactly this plan, run:\n  indigo apply "+f.out))
 		}
+	} else if !f.json && a.stream == nil && p.Applyable {
+		// As Terraform does, say that apply will plan again.
+		fmt.Fprint(a.stdout, a.hint("\nNote: this plan was not saved (-out=FILE), so `indigo apply` will plan again and\nmay find other changes than these.\n"))
 	}
 	if f.detailedExitcode && p.Applyable {
 		return exitCode(2)
