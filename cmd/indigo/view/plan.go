@@ -449,7 +449,9 @@ func (r *planRenderer) drift(drift []*plan.ResourceChange) {
 
 func (r *planRenderer) outputs(outputs []*plan.OutputChange) {
 	r.b.WriteString("\nChanges to Outputs:\n")
-	vw := &valueWriter{b: &r.b, verbose: r.opts.ShowUnchanged}
+	// An output's value is shown whole, its unchanged parts too, as
+	// Terraform shows it.
+	vw := &valueWriter{b: &r.b, verbose: true}
 	labels := make([]string, len(outputs))
 	for i, o := range outputs {
 		labels[i] = keyLabel(o.Name, false)

@@ -487,7 +487,8 @@ func (d *valueWriter) items(depth int, items []bodyItem, outermost bool) {
 // listBody renders the elements of a list or tuple that changed, matching
 // unchanged elements with a longest common subsequence so an insertion in
 // the middle shows as one + line. A removed and an added object at the same
-// place show as one updated object.
+// place show as one updated object, and so do a removed element and one
+// known only after apply ("a" -> (known after apply)), as in Terraform.
 func (d *valueWriter) listBody(depth int, before, after cty.Value, path cty.Path) {
 	bs, as := elements(before), elements(after)
 	ops := lcsOps(bs, as)
@@ -523,7 +524,7 @@ func (d *valueWriter) listBody(depth int, before, after cty.Value, path cty.Path
 			j++
 		}
 		paired := 0
-		for paired < len(dels) && paired < len(ins) && structural(bs[dels[paired].b]) && structural(as[ins[paired].a]) {
+		for paired < len(dels) && paired < len(ins) && (structural(bs[dels[paired].b]) && structural(as[ins[paired].a]) || !as[ins[paired].a].IsKnown()) {
 			paired++
 		}
 		for k := 0; k < paired; k++ {
