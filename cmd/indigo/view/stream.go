@@ -188,6 +188,31 @@ func (s *Stream) Plan(p *plan.Plan) {
 		msg = "No changes."
 	}
 	s.Summary(op, msg, add, change, destroy, imports)
+	s.plannedOutputs(p.Outputs)
+}
+
+// plannedOutputs writes a plan's outputs message: each root output with
+// what the plan does to it, as Terraform's plan -json does (no values).
+func (s *Stream) plannedOutputs(outputs []*plan.OutputChange) {
+	m := map[string]any{}
+	for _, o := range outputs {
+		if o == nil {
+			continue
+		}
+		action := "noop"
+		switch o.Action {
+		case plan.Create:
+			action = "create"
+		case plan.Update:
+			action = "update"
+		case plan.Delete:
+			action = "delete"
+		}
+		m[o.Name] = map[string]any{"sensitive": o.Sensitive, "action": action}
+	}
+	if len(m) > 0 {
+		s.emit("info", "outputs", fmt.Sprintf("Outputs: %d", len(m)), map[string]any{"outputs": m})
+	}
 }
 
 // Summary writes a change_summary message.
