@@ -56,11 +56,12 @@ func TestSchemaCache(t *testing.T) {
 			if n := schemaCalls(); n != 1 {
 				t.Fatalf("first start: %d GetProviderSchema calls, want 1", n)
 			}
+			// The schema and, beside it, the identity schemas.
 			entries, _ := os.ReadDir(cache.Dir)
-			if len(entries) != 1 {
-				t.Fatalf("cache holds %d files, want 1", len(entries))
+			if len(entries) != 2 {
+				t.Fatalf("cache holds %d files, want 2", len(entries))
 			}
-			file := filepath.Join(cache.Dir, entries[0].Name())
+			file := cache.file(key)
 
 			second := run()
 			if n := schemaCalls(); n != 1 {
@@ -68,6 +69,9 @@ func TestSchemaCache(t *testing.T) {
 			}
 			if !second.Resources["indigotest_thing"].Block.ImpliedType().Equals(first.Resources["indigotest_thing"].Block.ImpliedType()) {
 				t.Errorf("cached schema differs from the provider's")
+			}
+			if id := second.Resources["indigotest_thing"].Identity; id == nil || id.Attributes["name"] == nil {
+				t.Errorf("cached identity schema of indigotest_thing = %+v, want one with name", id)
 			}
 
 			// Damage: a flipped byte in the payload, then plain garbage, then
