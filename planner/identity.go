@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -33,6 +35,8 @@ func (r *run) recordedIdentity(ctx context.Context, addr config.InstanceAddr, ob
 		return cty.NilVal, nil
 	}
 	ty := schema.Identity.ImpliedType()
+	// An object moved from another type has the other type's identity:
+	// the refresh gives it its own.
 	if obj == nil || len(obj.IdentityJSON) == 0 || r.crossMoves[addr] != nil {
 		return cty.NullVal(ty), nil
 	}
@@ -177,16 +181,25 @@ func importIdentity(addr config.InstanceAddr, im *config.Import, v cty.Value, in
 		given[k.AsString()] = x
 	}
 	attrs := make(map[string]cty.Value, len(is.Attributes))
+	// reported: attributes already wrong (or misspelt: a typo of a
+	// required one is not also a missing one).
 	reported := map[string]bool{}
-	for name, x := range given {
+	for _, name := range slices.Sorted(maps.Keys(given)) {
+		x := given[name]
 		reported[name] = true
 		a, ok := is.Attributes[name]
 		if !ok {
+			suggestion := eval.Suggest(name, names, "")
+			for _, n := range names {
+				if suggestion == eval.Suggest(name, []string{n}, "") && suggestion != "" {
+					reported[n] = true
+				}
+			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unsupported identity attribute",
 				Detail: fmt.Sprintf("The identity of %s has no attribute %q; its attributes are %s.%s",
-					addr.Resource.Type, name, strings.Join(names, ", "), eval.Suggest(name, names, "")),
+					addr.Resource.Type, name, strings.Join(names, ", "), suggestion),
 				Subject: identityItemRange(im.Identity, name, rng).Ptr(),
 			})
 			continue

@@ -2,6 +2,8 @@ package planner_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -230,5 +232,47 @@ import {
 				}
 			}
 		})
+	}
+}
+
+// TestIndigoFileIdentity: the built-in provider's indigo_file is known by
+// its path. Importing one by identity records it with that identity, the
+// next plan has nothing to do, and a file it creates is recorded with its
+// identity too.
+func TestIndigoFileIdentity(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.hcl": siteProvider + `
+resource "indigo_file" "old" {
+  path    = "old.txt"
+  content = "by hand"
+}
+resource "indigo_file" "new" {
+  path    = "new.txt"
+  content = "by indigo"
+}
+import {
+  to       = indigo_file.old
+  identity = { path = "old.txt" }
+}
+`})
+	if err := os.MkdirAll(filepath.Join(e.dir, "site"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "site", "old.txt"), []byte("by hand"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := e.plan(planner.Options{})
+	if c := p.Change(mustAddr(t, "indigo_file.old")); c == nil || c.Importing == nil || c.Action != plan.NoOp {
+		t.Fatalf("indigo_file.old: %+v, want an import with no change", c)
+	}
+	e.applyOK(p)
+	for addr, want := range map[string]string{"indigo_file.old": `{"path":"old.txt"}`, "indigo_file.new": `{"path":"new.txt"}`} {
+		if obj := e.recorded(addr); obj == nil || string(obj.IdentityJSON) != want {
+			t.Errorf("%s recorded as %+v, want identity %s", addr, obj, want)
+		}
+	}
+	for _, c := range e.plan(planner.Options{}).Changes {
+		if c.Action != plan.NoOp {
+			t.Errorf("plan after the apply: %s %v", c.Addr, c.Action)
+		}
 	}
 }

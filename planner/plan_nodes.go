@@ -374,6 +374,7 @@ func (r *run) priorDecoded(ctx context.Context, addr config.InstanceAddr, obj *s
 		// Moved from another resource type: the provider converts it.
 		resp := inst.p.MoveResourceState(ctx, plugin.MoveRequest{Addr: addr.String(), SourceProviderAddress: cm.provider.String(),
 			SourceTypeName: cm.typeName, SourceSchemaVersion: obj.SchemaVersion, SourceStateJSON: obj.AttrsJSON, SourcePrivate: obj.Private,
+			SourceIdentityJSON: obj.IdentityJSON, SourceIdentityVersion: obj.IdentitySchemaVersion,
 			TargetTypeName: addr.Resource.Type})
 		if resp.Diagnostics.HasErrors() {
 			return cty.NullVal(ty), nil, append(toDiags(resp.Diagnostics, addr.String(), "MoveResourceState", nil), &hcl.Diagnostic{
