@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/indigo-cloud/indigo/planner"
@@ -36,6 +37,15 @@ func (e *env) recorded(addr string) *state.Object {
 	m := e.open()
 	defer m.Close(context.Background())
 	return m.State().ResourceInstance(mustAddr(e.t, addr))
+}
+
+// planDiags plans and returns the plan's diagnostics, errors included.
+func (e *env) planDiags() hcl.Diagnostics {
+	e.t.Helper()
+	m := e.open()
+	defer m.Close(context.Background())
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	return diags
 }
 
 // identityCalls lists the identities the planner sent with method, as
@@ -89,9 +99,7 @@ func TestIdentityRecordedAndSentBack(t *testing.T) {
 
 	// The provider now says the object is another one.
 	mock.ChangeIdentity(id, "alpha-vm-999")
-	m := e.open()
-	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
-	m.Close(context.Background())
+	diags := e.planDiags()
 	text := diagText(diags)
 	if !diags.HasErrors() || !strings.Contains(text, "Provider changed the resource identity") || !strings.Contains(text, "mock_vm.web") || !strings.Contains(text, "alpha-vm-999") {
 		t.Errorf("plan after the identity changed: %s", text)
@@ -222,9 +230,7 @@ import {
   identity = ` + tc.identity + `
 }
 `})
-			m := e.open()
-			_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
-			m.Close(context.Background())
+			diags := e.planDiags()
 			text := diagText(diags)
 			for _, w := range tc.want {
 				if !strings.Contains(text, w) {
@@ -274,5 +280,68 @@ import {
 		if c.Action != plan.NoOp {
 			t.Errorf("plan after the apply: %s %v", c.Addr, c.Action)
 		}
+	}
+
+	// An update in place keeps the identity (the provider is sent the
+	// planned one, and answers with it).
+	if err := os.WriteFile(filepath.Join(e.dir, "site", "new.txt"), []byte("changed by hand"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = e.plan(planner.Options{})
+	if c := p.Change(mustAddr(t, "indigo_file.new")); c == nil || c.Action != plan.Update {
+		t.Fatalf("indigo_file.new after a change by hand: %+v, want an update", c)
+	}
+	e.applyOK(p)
+	if obj := e.recorded("indigo_file.new"); string(obj.IdentityJSON) != `{"path":"new.txt"}` {
+		t.Errorf("identity after the update: %s", obj.IdentityJSON)
+	}
+}
+
+// TestImportIdentityNotKnown: an identity computed from what only the
+// apply knows is refused at the plan, where it is written.
+func TestImportIdentityNotKnown(t *testing.T) {
+	e := newMockEnv(t, newMock().WithIdentity("mock_vm"), map[string]string{"main.hcl": `
+provider "mock" {
+  name = "alpha"
+}
+resource "mock_vm" "a" {
+  size = "small"
+}
+resource "mock_vm" "b" {
+  size = "small"
+}
+import {
+  to       = mock_vm.b
+  identity = { id = mock_vm.a.id }
+}
+`})
+	diags := e.planDiags()
+	if text := diagText(diags); !strings.Contains(text, "main.hcl:13,14-35: Import identity not known") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+}
+
+// TestIdentityUpgrade: an identity recorded under another identity schema
+// version goes through the provider's UpgradeResourceIdentity, whose
+// refusal is an error naming the resource.
+func TestIdentityUpgrade(t *testing.T) {
+	mock := newMock().WithIdentity("mock_vm")
+	e := newMockEnv(t, mock, map[string]string{"main.hcl": identityConfig})
+	e.applyOK(e.plan(planner.Options{}))
+	m := e.open()
+	addr := mustAddr(t, "mock_vm.web")
+	obj := m.State().ResourceInstance(addr).DeepCopy()
+	obj.IdentitySchemaVersion = 7
+	if err := m.SetObject(context.Background(), addr, "", m.State().Resource(addr.ContainingResource()).Provider, obj); err != nil {
+		t.Fatal(err)
+	}
+	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
+	m.Close(context.Background())
+	text := diagText(diags)
+	if !strings.Contains(text, "no identity version 7") || !strings.Contains(text, "mock_vm.web") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+	if calls := identityCalls(mock, "UpgradeResourceIdentity"); !slices.Contains(calls, "mock_vm.web ") {
+		t.Errorf("UpgradeResourceIdentity calls %q", calls)
 	}
 }
