@@ -56,12 +56,13 @@ func knownIdentity(v cty.Value) bool {
 // nextIdentity is the identity after a provider's answer got: got when it
 // says one, else the one it was sent (prior). An answer that names another
 // object than prior is an error naming the resource: a provider may fill in
-// an identity, never change it.
+// an identity, or the attributes of one it left null (an import block
+// need not give those optional for an import), never change it.
 func nextIdentity(addr config.InstanceAddr, inst *providerInstance, op string, prior, got cty.Value) (cty.Value, hcl.Diagnostics) {
 	if got == cty.NilVal || got.IsNull() {
 		return prior, nil
 	}
-	if knownIdentity(prior) && got.IsWhollyKnown() && !got.RawEquals(prior) {
+	if knownIdentity(prior) && got.IsWhollyKnown() && !fillsIn(prior, got) {
 		return prior, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Provider changed the resource identity",
@@ -70,6 +71,23 @@ func nextIdentity(addr config.InstanceAddr, inst *providerInstance, op string, p
 		}}
 	}
 	return got, nil
+}
+
+// fillsIn reports whether identity got is prior with, at most, some of
+// prior's null attributes set.
+func fillsIn(prior, got cty.Value) bool {
+	if got.RawEquals(prior) {
+		return true
+	}
+	if !prior.Type().IsObjectType() || !got.Type().Equals(prior.Type()) {
+		return false
+	}
+	for name := range prior.Type().AttributeTypes() {
+		if p := prior.GetAttr(name); !p.IsNull() && !p.RawEquals(got.GetAttr(name)) {
+			return false
+		}
+	}
+	return true
 }
 
 // sameIdentity reports whether a and b are the same identity, or both

@@ -72,7 +72,7 @@ func TestIdentityRecordedAndSentBack(t *testing.T) {
 
 	vm := e.recorded("mock_vm.web")
 	id := idOfJSON(t, vm.AttrsJSON)
-	want := `{"id":"` + id + `"}`
+	want := `{"id":"` + id + `","site":"alpha"}`
 	if string(vm.IdentityJSON) != want || vm.IdentitySchemaVersion != 0 {
 		t.Fatalf("mock_vm.web recorded with identity %s, want %s", vm.IdentityJSON, want)
 	}
@@ -93,7 +93,7 @@ func TestIdentityRecordedAndSentBack(t *testing.T) {
 			t.Errorf("%s calls %q: mock_disk.data was sent an identity", method, calls)
 		}
 	}
-	if c := p.Change(mustAddr(t, "mock_vm.web")); c == nil || !c.BeforeIdentity.RawEquals(cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id)})) {
+	if c := p.Change(mustAddr(t, "mock_vm.web")); c == nil || !c.BeforeIdentity.RawEquals(cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id), "site": cty.StringVal("alpha")})) {
 		t.Errorf("plan's change of mock_vm.web carries identity %#v", c)
 	}
 
@@ -123,7 +123,7 @@ func TestIdentityFilledInForOldState(t *testing.T) {
 	}
 	e.applyOK(p)
 	vm := e.recorded("mock_vm.web")
-	if want := `{"id":"` + idOfJSON(t, vm.AttrsJSON) + `"}`; string(vm.IdentityJSON) != want {
+	if want := `{"id":"` + idOfJSON(t, vm.AttrsJSON) + `","site":"alpha"}`; string(vm.IdentityJSON) != want {
 		t.Errorf("identity after the apply: %s, want %s", vm.IdentityJSON, want)
 	}
 }
@@ -181,20 +181,22 @@ resource "mock_vm" "b" {
 		if c == nil || c.Importing == nil || c.Importing.ID != "" {
 			t.Fatalf("%s: %+v, want an import by identity", key, c)
 		}
-		want := cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(ids[name])})
+		// As the block gives it: the site, optional for an import, is null.
+		want := cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(ids[name]), "site": cty.NullVal(cty.String)})
 		if !c.Importing.Identity.RawEquals(want) {
 			t.Errorf("%s imports by %#v, want %#v", key, c.Importing.Identity, want)
 		}
 	}
 	imports := identityCalls(mock, "ImportResourceState")
-	if !slices.Contains(imports, `mock_vm.imported["first"] {"id":"`+ids["a"]+`"}`) {
+	if !slices.Contains(imports, `mock_vm.imported["first"] {"id":"`+ids["a"]+`","site":null}`) {
 		t.Errorf("ImportResourceState calls %q", imports)
 	}
 	e.applyOK(p)
 	for key, name := range map[string]string{"first": "a", "second": "b"} {
 		obj := e.recorded(`mock_vm.imported["` + key + `"]`)
-		if obj == nil || idOfJSON(t, obj.AttrsJSON) != ids[name] || string(obj.IdentityJSON) != `{"id":"`+ids[name]+`"}` {
-			t.Errorf("%s recorded as %+v", key, obj)
+		// The provider filled in the site.
+		if obj == nil || idOfJSON(t, obj.AttrsJSON) != ids[name] || string(obj.IdentityJSON) != `{"id":"`+ids[name]+`","site":"alpha"}` {
+			t.Errorf("%s recorded with identity %s", key, obj.IdentityJSON)
 		}
 	}
 	for _, c := range e.plan(planner.Options{}).Changes {

@@ -111,13 +111,16 @@ type Call struct {
 }
 
 // WithIdentity gives the resource types typs an identity schema (version
-// 0): { id }, the object's id, which an import by identity gives too.
-// Reads, plans and applies answer with it.
+// 0): { id, site }, the object's id and the provider configuration's name
+// that holds it. An import by identity gives the id; the site is optional
+// for it, as a cloud's region often is, and the provider fills it in.
+// Reads, plans and applies answer with both.
 func (m *Mock) WithIdentity(typs ...string) *Mock {
 	for _, typ := range typs {
 		rs := m.schema.Resources[typ]
 		rs.Identity = &plugin.IdentitySchema{Attributes: map[string]*plugin.IdentityAttribute{
-			"id": {Type: cty.String, RequiredForImport: true},
+			"id":   {Type: cty.String, RequiredForImport: true},
+			"site": {Type: cty.String, OptionalForImport: true},
 		}}
 		m.schema.Resources[typ] = rs
 	}
@@ -152,7 +155,7 @@ func (p *Provider) identityOf(typ string, v cty.Value) cty.Value {
 		id = other
 	}
 	p.mock.mu.Unlock()
-	return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id)})
+	return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id), "site": cty.StringVal(p.siteName())})
 }
 
 // identityJSON renders an identity a call carried for Call.Identity.
@@ -556,7 +559,7 @@ func (p *Provider) ApplyResourceChange(_ context.Context, req plugin.ApplyReques
 		}
 		v := fill(b, req.PlannedState, id)
 		m.objects[name][id] = Object{Name: name, Type: req.TypeName, ID: id, Value: v}
-		return plugin.ApplyResponse{NewState: v, NewIdentity: m.identity(req.TypeName, id), Private: req.PlannedPrivate}
+		return plugin.ApplyResponse{NewState: v, NewIdentity: m.identity(req.TypeName, name, id), Private: req.PlannedPrivate}
 	}
 	f, failing := m.failures[failKey{name, req.TypeName}]
 	if failing && !f.Partial {
@@ -569,20 +572,21 @@ func (p *Provider) ApplyResourceChange(_ context.Context, req plugin.ApplyReques
 		m.objects[name] = map[string]Object{}
 	}
 	m.objects[name][id] = Object{Name: name, Type: req.TypeName, ID: id, Value: v}
-	resp := plugin.ApplyResponse{NewState: v, NewIdentity: m.identity(req.TypeName, id), Private: req.PlannedPrivate}
+	resp := plugin.ApplyResponse{NewState: v, NewIdentity: m.identity(req.TypeName, name, id), Private: req.PlannedPrivate}
 	if failing {
 		resp.Diagnostics = errorf("%s", f.Message)
 	}
 	return resp
 }
 
-// identity is the identity of the object id of type typ; cty.NilVal for a
-// type without one. m.mu is held.
-func (m *Mock) identity(typ, id string) cty.Value {
+// identity is the identity of the object id of type typ on the provider
+// configuration called name; cty.NilVal for a type without one. m.mu is
+// held.
+func (m *Mock) identity(typ, name, id string) cty.Value {
 	if m.schema.Resources[typ].Identity == nil {
 		return cty.NilVal
 	}
-	return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id)})
+	return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id), "site": cty.StringVal(name)})
 }
 
 // fill replaces the unknown attributes of planned with values: the id,
@@ -625,7 +629,12 @@ func (p *Provider) ImportResourceState(_ context.Context, req plugin.ImportReque
 	if !ok || obj.Type != req.TypeName {
 		return plugin.ImportResponse{Diagnostics: errorf("mockprovider: no %s %q on %s", req.TypeName, id, p.siteName())}
 	}
-	return plugin.ImportResponse{Imported: []plugin.ImportedResource{{TypeName: req.TypeName, State: obj.Value, Identity: p.identityOf(req.TypeName, obj.Value)}}}
+	identity := p.identityOf(req.TypeName, obj.Value)
+	if req.Identity != cty.NilVal {
+		// As the block gave it, without the site: the read fills it in.
+		identity = req.Identity
+	}
+	return plugin.ImportResponse{Imported: []plugin.ImportedResource{{TypeName: req.TypeName, State: obj.Value, Identity: identity}}}
 }
 
 // MoveResourceState implements planner.Provider: the mock converts no
