@@ -29,6 +29,10 @@ func TestSchemaCache(t *testing.T) {
 				}
 				return strings.Count(string(b), "GetProviderSchema\n")
 			}
+			identityCalls := func() int {
+				b, _ := os.ReadFile(calls)
+				return strings.Count(string(b), "GetResourceIdentitySchemas\n")
+			}
 			// run starts the provider with the cache, gets the schema, and
 			// plans once to show the provider works with a cached schema.
 			run := func() *Schema {
@@ -72,6 +76,9 @@ func TestSchemaCache(t *testing.T) {
 			}
 			if id := second.Resources["indigotest_thing"].Identity; id == nil || id.Attributes["name"] == nil {
 				t.Errorf("cached identity schema of indigotest_thing = %+v, want one with name", id)
+			}
+			if n := identityCalls(); n != 1 {
+				t.Errorf("two starts: %d GetResourceIdentitySchemas calls, want 1 (then the cache)", n)
 			}
 
 			// Damage: a flipped byte in the payload, then plain garbage, then
