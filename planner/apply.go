@@ -399,7 +399,7 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 			}
 			return d
 		}
-		if obj := r.prior.ResourceInstance(addr); obj != nil && (obj.ProviderKey != ch.Provider.Key || obj.CreateBeforeDestroy != ch.CreateBeforeDestroy || newIdentity(obj, ch.BeforeIdentity)) {
+		if obj := r.prior.ResourceInstance(addr); obj != nil && (obj.ProviderKey != ch.Provider.Key || obj.CreateBeforeDestroy != ch.CreateBeforeDestroy || newIdentity(obj, ch.BeforeIdentity, schema)) {
 			// An object recorded before its provider had for_each, now
 			// chosen by one of its instances: record which one. Or one
 			// whose create_before_destroy changed (a dependent's lifecycle

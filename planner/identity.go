@@ -135,10 +135,14 @@ func withIdentity(o *state.Object, identity cty.Value, schema *plugin.ResourceSc
 }
 
 // newIdentity reports whether identity is one to record for obj, which
-// records none or another.
-func newIdentity(obj *state.Object, identity cty.Value) bool {
+// records none, another, or this one under an older identity schema
+// version (upgraded at each plan until it is recorded again).
+func newIdentity(obj *state.Object, identity cty.Value, schema *plugin.ResourceSchema) bool {
 	b, err := identityJSON(identity)
-	return err == nil && b != nil && string(b) != string(obj.IdentityJSON)
+	if err != nil || b == nil || schema.Identity == nil {
+		return false
+	}
+	return string(b) != string(obj.IdentityJSON) || obj.IdentitySchemaVersion != schema.Identity.Version
 }
 
 // importTarget is what an import looks for: an id, or an identity (a value

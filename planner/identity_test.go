@@ -39,6 +39,19 @@ func (e *env) recorded(addr string) *state.Object {
 	return m.State().ResourceInstance(mustAddr(e.t, addr))
 }
 
+// editRecorded changes the object the state records of addr with edit.
+func (e *env) editRecorded(addr string, edit func(*state.Object)) {
+	e.t.Helper()
+	m := e.open()
+	defer m.Close(context.Background())
+	a := mustAddr(e.t, addr)
+	obj := m.State().ResourceInstance(a).DeepCopy()
+	edit(obj)
+	if err := m.SetObject(context.Background(), a, "", m.State().Resource(a.ContainingResource()).Provider, obj); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // planDiags plans and returns the plan's diagnostics, errors included.
 func (e *env) planDiags() hcl.Diagnostics {
 	e.t.Helper()
@@ -73,7 +86,7 @@ func TestIdentityRecordedAndSentBack(t *testing.T) {
 	vm := e.recorded("mock_vm.web")
 	id := idOfJSON(t, vm.AttrsJSON)
 	want := `{"id":"` + id + `","site":"alpha"}`
-	if string(vm.IdentityJSON) != want || vm.IdentitySchemaVersion != 0 {
+	if string(vm.IdentityJSON) != want || vm.IdentitySchemaVersion != 1 {
 		t.Fatalf("mock_vm.web recorded with identity %s, want %s", vm.IdentityJSON, want)
 	}
 	if disk := e.recorded("mock_disk.data"); disk.IdentityJSON != nil {
@@ -330,20 +343,36 @@ func TestIdentityUpgrade(t *testing.T) {
 	mock := newMock().WithIdentity("mock_vm")
 	e := newMockEnv(t, mock, map[string]string{"main.hcl": identityConfig})
 	e.applyOK(e.plan(planner.Options{}))
-	m := e.open()
-	addr := mustAddr(t, "mock_vm.web")
-	obj := m.State().ResourceInstance(addr).DeepCopy()
-	obj.IdentitySchemaVersion = 7
-	if err := m.SetObject(context.Background(), addr, "", m.State().Resource(addr.ContainingResource()).Provider, obj); err != nil {
-		t.Fatal(err)
-	}
-	_, diags := planner.Plan(context.Background(), e.config(), m.State(), e.prov, planner.Options{})
-	m.Close(context.Background())
-	text := diagText(diags)
+	e.editRecorded("mock_vm.web", func(obj *state.Object) { obj.IdentitySchemaVersion = 7 })
+	text := diagText(e.planDiags())
 	if !strings.Contains(text, "no identity version 7") || !strings.Contains(text, "mock_vm.web") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
 	if calls := identityCalls(mock, "UpgradeResourceIdentity"); !slices.Contains(calls, "mock_vm.web ") {
 		t.Errorf("UpgradeResourceIdentity calls %q", calls)
+	}
+}
+
+// TestIdentityUpgraded: an identity recorded under an older identity
+// schema version ({ id } of version 0) is upgraded by the provider, sent
+// in its new shape, and recorded so by the next apply, with the new
+// version, though nothing else changes.
+func TestIdentityUpgraded(t *testing.T) {
+	mock := newMock().WithIdentity("mock_vm")
+	e := newMockEnv(t, mock, map[string]string{"main.hcl": identityConfig})
+	e.applyOK(e.plan(planner.Options{}))
+	var id string
+	e.editRecorded("mock_vm.web", func(obj *state.Object) {
+		id = idOfJSON(t, obj.AttrsJSON)
+		obj.IdentityJSON, obj.IdentitySchemaVersion = []byte(`{"id":"`+id+`"}`), 0
+	})
+	p := e.plan(planner.Options{})
+	want := `{"id":"` + id + `","site":"alpha"}`
+	if calls := identityCalls(mock, "ReadResource"); !slices.Contains(calls, "mock_vm.web "+want) {
+		t.Errorf("ReadResource calls %q, want one with the upgraded identity", calls)
+	}
+	e.applyOK(p)
+	if got := e.recorded("mock_vm.web"); string(got.IdentityJSON) != want || got.IdentitySchemaVersion != 1 {
+		t.Errorf("recorded identity %s version %d, want %s version 1", got.IdentityJSON, got.IdentitySchemaVersion, want)
 	}
 }

@@ -111,14 +111,14 @@ type Call struct {
 }
 
 // WithIdentity gives the resource types typs an identity schema (version
-// 0): { id, site }, the object's id and the provider configuration's name
+// 1; see UpgradeResourceIdentity for 0): { id, site }, the object's id and the provider configuration's name
 // that holds it. An import by identity gives the id; the site is optional
 // for it, as a cloud's region often is, and the provider fills it in.
 // Reads, plans and applies answer with both.
 func (m *Mock) WithIdentity(typs ...string) *Mock {
 	for _, typ := range typs {
 		rs := m.schema.Resources[typ]
-		rs.Identity = &plugin.IdentitySchema{Attributes: map[string]*plugin.IdentityAttribute{
+		rs.Identity = &plugin.IdentitySchema{Version: 1, Attributes: map[string]*plugin.IdentityAttribute{
 			"id":   {Type: cty.String, RequiredForImport: true},
 			"site": {Type: cty.String, OptionalForImport: true},
 		}}
@@ -429,15 +429,23 @@ func (p *Provider) UpgradeResourceState(_ context.Context, req plugin.UpgradeReq
 	return plugin.UpgradeResponse{UpgradedState: v}
 }
 
-// UpgradeResourceIdentity implements planner.Provider: identities are of
-// version 0 only.
+// UpgradeResourceIdentity implements planner.Provider: an identity of
+// version 0 was { id } alone, and gets the site; version 1 is current.
 func (p *Provider) UpgradeResourceIdentity(_ context.Context, req plugin.UpgradeIdentityRequest) plugin.UpgradeIdentityResponse {
 	p.record(Call{Method: "UpgradeResourceIdentity", TypeName: req.TypeName, Addr: req.Addr})
 	rs := p.mock.schema.Resources[req.TypeName]
 	if rs.Identity == nil {
 		return plugin.UpgradeIdentityResponse{}
 	}
-	if req.Version != 0 {
+	switch req.Version {
+	case 0:
+		old, err := ctyjson.Unmarshal(req.RawIdentityJSON, cty.Object(map[string]cty.Type{"id": cty.String}))
+		if err != nil {
+			return plugin.UpgradeIdentityResponse{Diagnostics: errorf("mockprovider: decoding the version 0 identity of %s: %v", req.Addr, err)}
+		}
+		return plugin.UpgradeIdentityResponse{UpgradedIdentity: cty.ObjectVal(map[string]cty.Value{"id": old.GetAttr("id"), "site": cty.StringVal(p.siteName())})}
+	case rs.Identity.Version:
+	default:
 		return plugin.UpgradeIdentityResponse{Diagnostics: errorf("mockprovider: no identity version %d", req.Version)}
 	}
 	v, err := ctyjson.Unmarshal(req.RawIdentityJSON, rs.Identity.ImpliedType())
