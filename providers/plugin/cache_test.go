@@ -105,6 +105,16 @@ func TestSchemaCache(t *testing.T) {
 				}
 			}
 
+			// An identity entry that verifies but does not parse: the
+			// provider is asked again, and the schema has its identities.
+			before := identityCalls()
+			if err := cache.store(key+"\x00identity", protocol, []byte{0xff, 0xff, 0xff}); err != nil {
+				t.Fatal(err)
+			}
+			if s := run(); s.Resources["indigotest_thing"].Identity == nil || identityCalls() != before+1 {
+				t.Errorf("after an unparseable identity entry: identity %+v, %d calls more", s.Resources["indigotest_thing"].Identity, identityCalls()-before)
+			}
+
 			// Another key is another entry.
 			if _, err := cache.load("another key", protocol); !os.IsNotExist(err) {
 				t.Errorf("load of an unknown key: %v", err)

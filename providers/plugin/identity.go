@@ -124,6 +124,10 @@ func (p *Provider) loadIdentitySchemas(ctx context.Context, s *Schema, fromCache
 		raw, fetched = b, true
 	}
 	schemas, diags, err := p.proto.parseIdentitySchemas(raw)
+	if err != nil && !fetched {
+		// A cache entry that does not parse: the provider is asked.
+		return p.loadIdentitySchemas(ctx, s, false)
+	}
 	if err != nil {
 		return p.callError(ctx, op, "", err)
 	}
@@ -147,8 +151,8 @@ func (p *Provider) loadIdentitySchemas(ctx context.Context, s *Schema, fromCache
 	return nil
 }
 
-// identityAttributes checks and converts the attributes of an identity
-// schema from the wire, for both protocol versions.
+// identityAttribute converts one attribute of an identity schema from the
+// wire, for both protocol versions.
 func identityAttribute(name string, typ []byte, required, optional bool, description string) (*IdentityAttribute, error) {
 	ty, err := decodeType(typ)
 	if err != nil {
