@@ -383,22 +383,24 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 			return r.recordData(addr, ch, schema)
 		}
 		if ch.Importing != nil && r.prior.ResourceInstance(addr) == nil {
-			obj, private, d := r.importObject(ar.opCtx, addr, ch.Importing.ID, inst, schema)
+			obj, private, identity, d := r.importObject(ar.opCtx, addr, importTarget{id: ch.Importing.ID, identity: ch.Importing.Identity}, inst, schema)
 			if d.HasErrors() {
 				return d
 			}
-			if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, r.stateObject(obj, private, schema, ch, nil)); err != nil {
+			if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, withIdentity(r.stateObject(obj, private, schema, ch, nil), identity, schema)); err != nil {
 				return append(d, journalDiag(addr, err))
 			}
 			return d
 		}
-		if obj := r.prior.ResourceInstance(addr); obj != nil && (obj.ProviderKey != ch.Provider.Key || obj.CreateBeforeDestroy != ch.CreateBeforeDestroy) {
+		if obj := r.prior.ResourceInstance(addr); obj != nil && (obj.ProviderKey != ch.Provider.Key || obj.CreateBeforeDestroy != ch.CreateBeforeDestroy || newIdentity(obj, ch.BeforeIdentity, schema)) {
 			// An object recorded before its provider had for_each, now
 			// chosen by one of its instances: record which one. Or one
 			// whose create_before_destroy changed (a dependent's lifecycle
 			// forces it now): record it, a later deletion is ordered by it.
+			// Or one whose identity the refresh filled in: record it.
 			adopted := *obj
 			adopted.CreateBeforeDestroy = ch.CreateBeforeDestroy
+			withIdentity(&adopted, ch.BeforeIdentity, schema)
 			if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, &adopted); err != nil {
 				return hcl.Diagnostics{journalDiag(addr, err)}
 			}
@@ -431,8 +433,9 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	ty := schema.Block.ImpliedType()
 	prior := cty.NullVal(ty)
 	var priorPrivate []byte
+	var priorIdentity cty.Value
 	if ch.Action == plan.Update {
-		prior, priorPrivate = ch.Before, nil
+		prior, priorPrivate, priorIdentity = ch.Before, nil, ch.BeforeIdentity
 		// r.prior is the state when the apply started: this instance's
 		// object is changed only by this very operation. (Reading the
 		// recorder's state would copy all of it, once per resource.) Its
@@ -446,6 +449,13 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 				if v, err := decodeAttrs(obj.AttrsJSON, ty); err == nil {
 					prior = v
 				}
+			}
+			if !knownIdentity(priorIdentity) {
+				id, d := r.recordedIdentity(ar.opCtx, addr, obj, inst, schema)
+				if d.HasErrors() {
+					return append(diags, d...)
+				}
+				priorIdentity = id
 			}
 		}
 	}
@@ -472,17 +482,17 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	planCfg := ignoreChanges(prior, unmarkedCfg, mr.IgnoreChanges, mr.IgnoreAllChanges)
 	var imported bool
 	if ch.Importing != nil && prior.IsNull() {
-		obj, private, d := r.importObject(ar.opCtx, addr, ch.Importing.ID, inst, schema)
+		obj, private, identity, d := r.importObject(ar.opCtx, addr, importTarget{id: ch.Importing.ID, identity: ch.Importing.Identity}, inst, schema)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
 		}
-		prior, priorPrivate, imported = obj, private, true
-		if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, r.stateObject(obj, private, schema, ch, nil)); err != nil {
+		prior, priorPrivate, priorIdentity, imported = obj, private, identity, true
+		if err := ar.rec.SetObject(ar.opCtx, addr, "", ch.Provider, withIdentity(r.stateObject(obj, private, schema, ch, nil), identity, schema)); err != nil {
 			return append(diags, journalDiag(addr, err))
 		}
 	}
-	final, _, private, pd := r.planChange(ar.opCtx, res, addr, inst, schema, prior, planCfg, priorPrivate)
+	final, finalIdentity, _, private, pd := r.planChange(ar.opCtx, res, addr, inst, schema, prior, priorIdentity, planCfg, priorPrivate)
 	diags = append(diags, pd...)
 	if pd.HasErrors() {
 		return diags
@@ -511,6 +521,7 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	}
 	resp := r.applyWithProgress(ar.opCtx, addr, "", verb, inst, plugin.ApplyRequest{
 		Addr: addr.String(), TypeName: res.Type, PriorState: prior, PlannedState: final, Config: planCfg, PlannedPrivate: private,
+		PlannedIdentity: finalIdentity,
 	})
 	diags = append(diags, toDiagsIn(resp.Diagnostics, addr.String(), "ApplyResourceChange", res.DeclRange.Ptr(), res.Config)...)
 	if unanswered(resp.Diagnostics) {
@@ -520,7 +531,9 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 	newVal := resp.NewState
 	var obj *state.Object
 	if newVal != cty.NilVal && !newVal.IsNull() {
-		obj = r.stateObject(newVal, resp.Private, schema, ch, cfgMarks)
+		identity, idd := nextIdentity(addr, inst, "ApplyResourceChange", priorIdentity, resp.NewIdentity)
+		diags = append(diags, idd...)
+		obj = withIdentity(r.stateObject(newVal, resp.Private, schema, ch, cfgMarks), identity, schema)
 		if resp.Diagnostics.HasErrors() {
 			// Something exists but the operation failed: it must be
 			// replaced next time.
@@ -528,7 +541,7 @@ func (r *run) applyChange(ctx context.Context, c *config.Config, res *config.Res
 		}
 	} else if op == state.OpUpdate && resp.Diagnostics.HasErrors() {
 		// A failed update that returned nothing: keep the prior object.
-		obj = r.stateObject(prior, priorPrivate, schema, ch, cfgMarks)
+		obj = withIdentity(r.stateObject(prior, priorPrivate, schema, ch, cfgMarks), priorIdentity, schema)
 	}
 	if err := ar.rec.Result(ar.opCtx, state.Result{IntentID: id, Object: obj}); err != nil {
 		diags = append(diags, journalDiag(addr, err))
@@ -981,28 +994,41 @@ func (r *run) recordOutputs(ctx context.Context) hcl.Diagnostics {
 	return diags
 }
 
-// importObject imports an existing object by id and reads it.
-func (r *run) importObject(ctx context.Context, addr config.InstanceAddr, id string, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
-	resp := inst.p.ImportResourceState(ctx, plugin.ImportRequest{Addr: addr.String(), TypeName: addr.Resource.Type, ID: id})
+// importObject imports an existing object by id or identity and reads it;
+// the object's identity comes back beside it.
+func (r *run) importObject(ctx context.Context, addr config.InstanceAddr, target importTarget, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, cty.Value, hcl.Diagnostics) {
+	req := plugin.ImportRequest{Addr: addr.String(), TypeName: addr.Resource.Type, ID: target.id}
+	if target.identity != cty.NilVal {
+		req.ID, req.Identity = "", target.identity
+	}
+	resp := inst.p.ImportResourceState(ctx, req)
 	diags := toDiags(resp.Diagnostics, addr.String(), "ImportResourceState", nil)
 	if resp.Diagnostics.HasErrors() {
-		return cty.NilVal, nil, diags
+		return cty.NilVal, nil, cty.NilVal, diags
 	}
 	for _, im := range resp.Imported {
 		if im.TypeName != addr.Resource.Type {
 			continue
 		}
-		read := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: im.TypeName, PriorState: im.State, Private: im.Private})
+		identity := im.Identity
+		if !knownIdentity(identity) && target.identity != cty.NilVal {
+			identity = target.identity
+		}
+		read := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: im.TypeName, PriorState: im.State, PriorIdentity: identity, Private: im.Private})
 		diags = append(diags, toDiags(read.Diagnostics, addr.String(), "ReadResource", nil)...)
 		if read.Diagnostics.HasErrors() {
-			return cty.NilVal, nil, diags
+			return cty.NilVal, nil, cty.NilVal, diags
 		}
 		if read.NewState == cty.NilVal || read.NewState.IsNull() {
-			return cty.NilVal, nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot import non-existent object", Detail: fmt.Sprintf("Provider %s found no %s with id %q to import into %s.", inst.addr.Provider.ForDisplay(), addr.Resource.Type, id, addr)})
+			return cty.NilVal, nil, cty.NilVal, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot import non-existent object", Detail: fmt.Sprintf("Provider %s found no %s with %s to import into %s.", inst.addr.Provider.ForDisplay(), addr.Resource.Type, target, addr)})
 		}
-		return read.NewState, read.Private, diags
+		next, idd := nextIdentity(addr, inst, "ReadResource", identity, read.NewIdentity)
+		if idd.HasErrors() {
+			return cty.NilVal, nil, cty.NilVal, append(diags, idd...)
+		}
+		return read.NewState, read.Private, next, diags
 	}
-	return cty.NilVal, nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import found nothing", Detail: fmt.Sprintf("Provider %s returned no %s for id %q.", inst.addr.Provider.ForDisplay(), addr.Resource.Type, id)})
+	return cty.NilVal, nil, cty.NilVal, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import found nothing", Detail: fmt.Sprintf("Provider %s returned no %s for %s.", inst.addr.Provider.ForDisplay(), addr.Resource.Type, target)})
 }
 
 // recordRefresh records what a refresh-only plan found: each object as it

@@ -118,6 +118,9 @@ func (m *memProvider) ApplyResourceChange(_ context.Context, r plugin.ApplyReque
 func (m *memProvider) ImportResourceState(context.Context, plugin.ImportRequest) plugin.ImportResponse {
 	return plugin.ImportResponse{}
 }
+func (m *memProvider) UpgradeResourceIdentity(context.Context, plugin.UpgradeIdentityRequest) plugin.UpgradeIdentityResponse {
+	return plugin.UpgradeIdentityResponse{}
+}
 func (m *memProvider) MoveResourceState(context.Context, plugin.MoveRequest) plugin.MoveResponse {
 	return plugin.MoveResponse{}
 }

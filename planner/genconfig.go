@@ -26,10 +26,14 @@ import (
 // required one is written null with a comment saying it must be set, and a
 // sensitive one is written null with a comment (its value never reaches
 // the file). Nested blocks are written as blocks.
-func generatedBlock(addr config.InstanceAddr, id string, provRef *config.LocalProviderRef, b *plugin.Block, v cty.Value) []byte {
+func generatedBlock(addr config.InstanceAddr, from importTarget, provRef *config.LocalProviderRef, b *plugin.Block, v cty.Value) []byte {
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
-	body.AppendUnstructuredTokens(comment(fmt.Sprintf("__generated__ by indigo from %q", id)))
+	what := fmt.Sprintf("%q", from.id)
+	if from.identity != cty.NilVal {
+		what = from.String()
+	}
+	body.AppendUnstructuredTokens(comment("__generated__ by indigo from " + what))
 	blk := body.AppendNewBlock("resource", []string{addr.Resource.Type, addr.Resource.Name})
 	if provRef != nil {
 		blk.Body().SetAttributeTraversal("provider", providerTraversal(*provRef))
@@ -203,7 +207,9 @@ func typeName(a *plugin.Attribute) string {
 // the object an import block imports, described as configuration.
 type GeneratedResource struct {
 	Addr config.InstanceAddr
-	ID   string
+	// ID is the import id, or "" for an import by Identity.
+	ID       string
+	Identity cty.Value
 	// HCL is the block, formatted, with a comment line naming the id.
 	HCL []byte
 }
@@ -235,7 +241,7 @@ func GenerateImportConfig(ctx context.Context, cfg *config.Config, prior *state.
 	type target struct {
 		res  *config.Resource
 		addr config.InstanceAddr
-		id   string
+		from importTarget
 		prov config.ProviderConfigAddr
 	}
 	var targets []target
@@ -265,7 +271,7 @@ func GenerateImportConfig(ctx context.Context, cfg *config.Config, prior *state.
 				Subject: res.DeclRange.Ptr()})
 			continue
 		}
-		targets = append(targets, target{res: res, addr: addr, id: pi.id, prov: prov})
+		targets = append(targets, target{res: res, addr: addr, from: pi.target, prov: prov})
 		roots = append(roots, keyProvider(prov))
 	}
 	if diags.HasErrors() || len(targets) == 0 {
@@ -292,11 +298,16 @@ func GenerateImportConfig(ctx context.Context, cfg *config.Config, prior *state.
 				Detail: fmt.Sprintf("Provider %s has no resource type %q: fix the address the import block imports into.", t.prov.Provider.ForDisplay(), t.addr.Resource.Type), Subject: t.res.DeclRange.Ptr()})
 			continue
 		}
-		v, _, d := r.importObject(ctx, t.addr, t.id, inst, schema)
+		from, d := t.from.checked(t.addr, inst, schema)
 		if diags = append(diags, d...); d.HasErrors() {
 			continue
 		}
-		out = append(out, GeneratedResource{Addr: t.addr, ID: t.id, HCL: generatedBlock(t.addr, t.id, t.res.ProviderRef, schema.Block, v)})
+		t.from = from
+		v, _, _, d := r.importObject(ctx, t.addr, t.from, inst, schema)
+		if diags = append(diags, d...); d.HasErrors() {
+			continue
+		}
+		out = append(out, GeneratedResource{Addr: t.addr, ID: t.from.id, Identity: t.from.identity, HCL: generatedBlock(t.addr, t.from, t.res.ProviderRef, schema.Block, v)})
 	}
 	return out, diags
 }

@@ -67,7 +67,7 @@ func TestGeneratedBlock(t *testing.T) {
 		"empty":   cty.ObjectVal(map[string]cty.Value{"x": cty.NullVal(cty.String)}),
 	})
 	addr := config.InstanceAddr{Resource: config.ResourceAddr{Mode: config.ManagedMode, Type: "acme_server", Name: "web"}}
-	got := string(generatedBlock(addr, "i-123", &config.LocalProviderRef{LocalName: "acme", Alias: "west"}, b, v))
+	got := string(generatedBlock(addr, importTarget{id: "i-123"}, &config.LocalProviderRef{LocalName: "acme", Alias: "west"}, b, v))
 	want := `# __generated__ by indigo from "i-123"
 resource "acme_server" "web" {
   provider = acme.west

@@ -287,14 +287,14 @@ func ImportResource(ctx context.Context, cfg *config.Config, addr config.Instanc
 	if !ok {
 		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported resource type", Detail: fmt.Sprintf("Provider %s has no %q.", prov.Provider.ForDisplay(), addr.Resource.Type)})
 	}
-	v, private, d := r.importObject(ctx, addr, id, inst, schema)
+	v, private, identity, d := r.importObject(ctx, addr, importTarget{id: id}, inst, schema)
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return diags
 	}
 	key := keyResource(addr.Module.Static(), addr.Resource)
 	ch := &plan.ResourceChange{Addr: addr, Provider: prov, Site: r.siteOf(c, res), Dependencies: r.deps[key], CreateBeforeDestroy: r.cbd[key]}
-	if err := rec.SetObject(ctx, addr, "", prov, r.stateObject(v, private, schema, ch, nil)); err != nil {
+	if err := rec.SetObject(ctx, addr, "", prov, withIdentity(r.stateObject(v, private, schema, ch, nil), identity, schema)); err != nil {
 		diags = append(diags, journalDiag(addr, err))
 	}
 	return diags

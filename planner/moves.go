@@ -187,8 +187,8 @@ func traversalString(t hcl.Traversal) string { return config.TraversalString(t) 
 // pendingImport is what the import blocks say of one instance: the id to
 // import it by and the provider the import names.
 type pendingImport struct {
-	id string
-	im *config.Import
+	target importTarget
+	im     *config.Import
 	// provider is the provider (instance) the import names; set when the
 	// block has a provider argument.
 	provider *config.ProviderConfigAddr
@@ -288,7 +288,7 @@ func (s *importSet) add(r *run, ins []eval.ImportInstance) hcl.Diagnostics {
 		if r.prior.ResourceInstance(in.To) != nil {
 			continue // already managed: nothing to import
 		}
-		pi := &pendingImport{id: in.ID, im: in.Import}
+		pi := &pendingImport{target: importTarget{id: in.ID, identity: in.Identity, im: in.Import}, im: in.Import}
 		if ref := in.Import.ProviderRef; ref != nil {
 			addr := config.ProviderConfigAddr{Module: config.RootPath, Provider: r.cfg.Module.ProviderFor(ref.LocalName), Alias: ref.Alias, Key: in.ProviderKey}
 			pi.provider = &addr
@@ -316,14 +316,14 @@ func importsPending(p *plan.Plan) bool {
 	return false
 }
 
-// importFor returns the id to import addr with, or "".
-func (r *run) importFor(addr config.InstanceAddr) string {
+// importFor returns what to import addr by, empty when nothing.
+func (r *run) importFor(addr config.InstanceAddr) importTarget {
 	pi := r.imports.get(addr)
 	if pi == nil {
-		return ""
+		return importTarget{}
 	}
 	pi.used.Store(true)
-	return pi.id
+	return pi.target
 }
 
 // checkImportProvider reports an import of addr whose provider argument

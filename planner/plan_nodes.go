@@ -374,6 +374,7 @@ func (r *run) priorDecoded(ctx context.Context, addr config.InstanceAddr, obj *s
 		// Moved from another resource type: the provider converts it.
 		resp := inst.p.MoveResourceState(ctx, plugin.MoveRequest{Addr: addr.String(), SourceProviderAddress: cm.provider.String(),
 			SourceTypeName: cm.typeName, SourceSchemaVersion: obj.SchemaVersion, SourceStateJSON: obj.AttrsJSON, SourcePrivate: obj.Private,
+			SourceIdentityJSON: obj.IdentityJSON, SourceIdentityVersion: obj.IdentitySchemaVersion,
 			TargetTypeName: addr.Resource.Type})
 		if resp.Diagnostics.HasErrors() {
 			return cty.NullVal(ty), nil, append(toDiags(resp.Diagnostics, addr.String(), "MoveResourceState", nil), &hcl.Diagnostic{
@@ -415,11 +416,11 @@ func (r *run) priorDecoded(ctx context.Context, addr config.InstanceAddr, obj *s
 
 // refresh reads the real state of an object, from the background refresh
 // when one was started. A null result means it is gone.
-func (r *run) refresh(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
-	if res, ok := r.refreshed(addr); ok && !r.opts.SkipRefresh && res.prior != cty.NilVal && valuesEqual(res.prior, prior) {
-		return res.fresh, res.private, res.diags
+func (r *run) refresh(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, identity cty.Value, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, cty.Value, hcl.Diagnostics) {
+	if res, ok := r.refreshed(addr); ok && !r.opts.SkipRefresh && res.prior != cty.NilVal && valuesEqual(res.prior, prior) && res.fresh != cty.NilVal {
+		return res.fresh, res.private, res.identity, res.diags
 	}
-	return r.readResource(ctx, addr, prior, private, inst, schema)
+	return r.readResource(ctx, addr, prior, private, identity, inst, schema)
 }
 
 // planManaged plans one instance of a managed resource.
@@ -432,7 +433,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		}
 	}
 	obj := r.prior.ResourceInstance(addr)
-	var prior cty.Value
+	var prior, identity cty.Value
 	pre, ok := r.refreshed(addr)
 	if ok && pre.prior != cty.NilVal {
 		if pre.fresh == cty.NilVal && pre.diags.HasErrors() {
@@ -441,11 +442,16 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 			return append(diags, pre.diags...)
 		}
 		// Decoded already by the background read.
-		prior = pre.prior
+		prior, identity = pre.prior, pre.priorIdentity
 	} else {
 		pre = nil
 		var d hcl.Diagnostics
 		prior, d = r.priorValue(ctx, addr, obj, inst, schema)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+		identity, d = r.recordedIdentity(ctx, addr, obj, inst, schema)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
@@ -456,23 +462,28 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		priorPrivate = obj.Private
 	}
 	imported := false
+	var target importTarget
 	if obj == nil && r.opts.Mode == plan.NormalMode && !r.speculative {
-		if id := r.importFor(addr); id != "" {
+		if target = r.importFor(addr); !target.empty() {
 			if d := r.checkImportProvider(addr, prov); d.HasErrors() {
 				return append(diags, d...)
 			}
-			v, private, d := r.importObject(ctx, addr, id, inst, schema)
+			var d hcl.Diagnostics
+			if target, d = target.checked(addr, inst, schema); d.HasErrors() {
+				return append(diags, d...)
+			}
+			v, private, id, d := r.importObject(ctx, addr, target, inst, schema)
 			diags = append(diags, d...)
 			if d.HasErrors() {
 				return diags
 			}
-			prior, priorPrivate, imported = v, private, true
+			prior, priorPrivate, identity, imported = v, private, id, true
 		}
 	}
 	// unmarkedPrior is prior without its marks, when known already.
 	unmarkedPrior := cty.NilVal
 	if !prior.IsNull() && !r.opts.SkipRefresh && !imported {
-		var fresh cty.Value
+		var fresh, freshIdentity cty.Value
 		var private []byte
 		var d hcl.Diagnostics
 		var same bool
@@ -480,10 +491,10 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 			// prior is what the background read started from: its
 			// answer is the refresh (what refresh would find comparing
 			// the two, value by value).
-			fresh, private, d = pre.fresh, pre.private, pre.diags
+			fresh, private, freshIdentity, d = pre.fresh, pre.private, pre.identity, pre.diags
 			same, unmarkedPrior = pre.same, pre.freshUnmarked
 		} else {
-			fresh, private, d = r.refresh(ctx, addr, prior, priorPrivate, inst, schema)
+			fresh, private, freshIdentity, d = r.refresh(ctx, addr, prior, priorPrivate, identity, inst, schema)
 			same = !d.HasErrors() && valuesEqual(prior, fresh)
 		}
 		diags = append(diags, d...)
@@ -493,7 +504,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		if !same {
 			r.recordDrift(&plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Action: driftAction(prior, fresh), Reason: plan.ReasonRefreshDrift, Before: prior, After: fresh, Type: ty})
 		}
-		prior, priorPrivate = fresh, private
+		prior, priorPrivate, identity = fresh, private, freshIdentity
 	}
 	if r.opts.Mode == plan.DestroyMode {
 		if prior.IsNull() {
@@ -559,7 +570,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	if unmarkedPrior == cty.NilVal {
 		unmarkedPrior, _ = prior.UnmarkDeep()
 	}
-	planned, requires, private, pd := r.planUnmarked(ctx, res, addr, inst, schema, unmarkedPrior, planCfg, priorPrivate)
+	planned, plannedIdentity, requires, private, pd := r.planUnmarked(ctx, res, addr, inst, schema, unmarkedPrior, identity, planCfg, priorPrivate)
 	diags = append(diags, pd...)
 	if pd.HasErrors() {
 		return diags
@@ -567,6 +578,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 	change := &plan.ResourceChange{
 		Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Type: ty, SchemaVersion: schema.Version,
 		Before: prior, RequiredReplace: requires, Private: private,
+		BeforeIdentity: identity, AfterIdentity: plannedIdentity,
 		CreateBeforeDestroy: cbd, Site: r.siteOf(c, res),
 		Dependencies: r.deps[key],
 	}
@@ -597,18 +609,18 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 			change.Action = plan.CreateThenDelete
 		}
 		// Plan the new object as a create.
-		created, _, cprivate, cd := r.planChange(ctx, res, addr, inst, schema, cty.NullVal(ty), planCfg, nil)
+		created, createdIdentity, _, cprivate, cd := r.planChange(ctx, res, addr, inst, schema, cty.NullVal(ty), cty.NilVal, planCfg, nil)
 		diags = append(diags, cd...)
 		if cd.HasErrors() {
 			return diags
 		}
-		planned, change.Private = created, cprivate
+		planned, change.Private, change.AfterIdentity = created, cprivate, createdIdentity
 		if mr.PreventDestroy {
 			return append(diags, preventDestroyDiag(addr, res))
 		}
 	}
 	if imported {
-		change.Importing = &plan.Importing{ID: r.importFor(addr)}
+		change.Importing = &plan.Importing{ID: target.id, Identity: target.identity}
 		change.Before = prior
 	}
 	afterMarks := remarks(planned, schema.Block, cfgMarks)
@@ -624,44 +636,53 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 }
 
 // planChange calls PlanResourceChange and checks the answer.
-func (r *run) planChange(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, prior, cfg cty.Value, private []byte) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
+// The identity of a create is cty.NilVal; the planned identity comes back
+// beside the planned value.
+func (r *run) planChange(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, prior, identity, cfg cty.Value, private []byte) (cty.Value, cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
 	unmarkedPrior, _ := prior.UnmarkDeep()
-	return r.planUnmarked(ctx, res, addr, inst, schema, unmarkedPrior, cfg, private)
+	return r.planUnmarked(ctx, res, addr, inst, schema, unmarkedPrior, identity, cfg, private)
 }
 
 // planUnmarked is planChange of a prior value without marks.
-func (r *run) planUnmarked(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, unmarkedPrior, cfg cty.Value, private []byte) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
+func (r *run) planUnmarked(ctx context.Context, res *config.Resource, addr config.InstanceAddr, inst *providerInstance, schema *plugin.ResourceSchema, unmarkedPrior, identity, cfg cty.Value, private []byte) (cty.Value, cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
+	if unmarkedPrior.IsNull() {
+		identity = cty.NilVal
+	}
 	key := cacheKey{addr: addr, create: unmarkedPrior.IsNull()}
 	if !r.speculative {
-		if e := r.cache.get(key, unmarkedPrior, cfg, private); e != nil {
-			return e.planned, e.requires, e.private, e.warnings
+		if e := r.cache.get(key, unmarkedPrior, identity, cfg, private); e != nil {
+			return e.planned, e.plannedIdentity, e.requires, e.private, e.warnings
 		}
 	}
 	proposed := proposedNew(schema.Block, unmarkedPrior, cfg)
 	if err := r.acquire(ctx); err != nil {
-		return cty.NilVal, nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
+		return cty.NilVal, identity, nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	start := time.Now()
-	resp := inst.p.PlanResourceChange(ctx, plugin.PlanRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarkedPrior, ProposedNewState: proposed, Config: cfg, PriorPrivate: private})
+	resp := inst.p.PlanResourceChange(ctx, plugin.PlanRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarkedPrior, PriorIdentity: identity, ProposedNewState: proposed, Config: cfg, PriorPrivate: private})
 	r.release()
 	r.log.Trace("planned", "addr", addr.String(), "took", time.Since(start))
 	diags := toDiagsIn(resp.Diagnostics, addr.String(), "PlanResourceChange", res.DeclRange.Ptr(), res.Config)
 	if resp.Diagnostics.HasErrors() {
-		return cty.NilVal, nil, nil, diags
+		return cty.NilVal, identity, nil, nil, diags
+	}
+	plannedIdentity, idd := nextIdentity(addr, inst, "PlanResourceChange", identity, resp.PlannedIdentity)
+	if idd.HasErrors() {
+		return cty.NilVal, identity, nil, nil, append(diags, idd...)
 	}
 	// Write-only values are in the configuration only: never in a plan.
 	planned := schema.Block.NullWriteOnly(resp.PlannedState)
 	if planned == cty.NilVal || planned.IsNull() {
-		return cty.NilVal, nil, nil, append(diags, &hcl.Diagnostic{
+		return cty.NilVal, identity, nil, nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Provider produced an invalid plan",
 			Detail:   fmt.Sprintf("Provider %s planned a null object for %s, which is not a create, update or replace. This is a bug in the provider.", inst.addr.Provider.ForDisplay(), addr),
 		})
 	}
 	if r.speculative && !diags.HasErrors() {
-		r.cache.put(key, &cacheEntry{prior: unmarkedPrior, cfg: cfg, priorPrivate: private, planned: planned, requires: resp.RequiresReplace, private: resp.PlannedPrivate, warnings: diags})
+		r.cache.put(key, &cacheEntry{prior: unmarkedPrior, identity: identity, cfg: cfg, priorPrivate: private, planned: planned, plannedIdentity: plannedIdentity, requires: resp.RequiresReplace, private: resp.PlannedPrivate, warnings: diags})
 	}
-	return planned, resp.RequiresReplace, resp.PlannedPrivate, diags
+	return planned, plannedIdentity, resp.RequiresReplace, resp.PlannedPrivate, diags
 }
 
 func preventDestroyDiag(addr config.InstanceAddr, res *config.Resource) *hcl.Diagnostic {
@@ -695,8 +716,12 @@ func (r *run) planDelete(ctx context.Context, addr config.InstanceAddr, prov con
 		return diags
 	}
 	private := obj.Private
+	identity, d := r.recordedIdentity(ctx, addr, obj, inst, schema)
+	if diags = append(diags, d...); d.HasErrors() {
+		return diags
+	}
 	if !r.opts.SkipRefresh {
-		fresh, p, d := r.refresh(ctx, addr, prior, private, inst, schema)
+		fresh, p, _, d := r.refresh(ctx, addr, prior, private, identity, inst, schema)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
@@ -759,7 +784,11 @@ func (r *run) planDeposedObjects(ctx context.Context, addr config.InstanceAddr, 
 		}
 		private := obj.Private
 		if !r.opts.SkipRefresh {
-			fresh, p, d := r.readResource(ctx, addr, prior, private, dinst, schema)
+			identity, d := r.recordedIdentity(ctx, addr, obj, dinst, schema)
+			if diags = append(diags, d...); d.HasErrors() {
+				continue
+			}
+			fresh, p, _, d := r.readResource(ctx, addr, prior, private, identity, dinst, schema)
 			if diags = append(diags, d...); d.HasErrors() {
 				continue
 			}

@@ -35,6 +35,9 @@ type refreshResult struct {
 	fresh    cty.Value
 	private  []byte
 	diags    hcl.Diagnostics
+	// priorIdentity is the identity the state records, identity the one
+	// the read answered (see identity.go).
+	priorIdentity, identity cty.Value
 	// freshUnmarked is fresh without its marks, as the provider is asked
 	// about it; same is whether fresh equals prior (no drift). Both
 	// passes of a plan ask, and a value is unmarked and compared once.
@@ -137,12 +140,18 @@ func (r *run) runRefresh(ctx context.Context, addr config.ProviderConfigAddr, a 
 		res.diags = d
 		return
 	}
+	priorIdentity, d := r.recordedIdentity(ctx, a, obj, inst, schema)
+	res.priorIdentity, res.identity = priorIdentity, priorIdentity
+	if d.HasErrors() {
+		res.fresh, res.diags = cty.NilVal, d
+		return
+	}
 	if r.opts.SkipRefresh || a.Resource.Mode == config.DataMode {
 		res.fresh, res.freshUnmarked, res.private, res.same, res.marks = prior, val, obj.Private, true, pvm
 		return
 	}
-	fresh, unchanged, private, d := r.readDecoded(ctx, a, val, obj.Private, inst)
-	res.diags = d
+	fresh, unchanged, private, identity, d := r.readDecoded(ctx, a, val, obj.Private, priorIdentity, inst)
+	res.diags, res.identity = d, identity
 	switch {
 	case d.HasErrors():
 		res.fresh, res.freshUnmarked, res.private = prior, val, obj.Private
@@ -199,26 +208,37 @@ func (r *run) validationDiags() hcl.Diagnostics {
 }
 
 // readResource calls ReadResource under the parallelism limit.
-func (r *run) readResource(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, hcl.Diagnostics) {
+func (r *run) readResource(ctx context.Context, addr config.InstanceAddr, prior cty.Value, private []byte, identity cty.Value, inst *providerInstance, schema *plugin.ResourceSchema) (cty.Value, []byte, cty.Value, hcl.Diagnostics) {
 	unmarked, pvm := prior.UnmarkDeepWithPaths()
-	fresh, _, newPrivate, diags := r.readDecoded(ctx, addr, unmarked, private, inst)
+	fresh, _, newPrivate, newIdentity, diags := r.readDecoded(ctx, addr, unmarked, private, identity, inst)
 	if diags.HasErrors() {
-		return prior, private, diags
+		return prior, private, identity, diags
 	}
-	return remark(fresh, schema.Block, pvm), newPrivate, diags
+	return remark(fresh, schema.Block, pvm), newPrivate, newIdentity, diags
 }
 
 // readDecoded calls ReadResource with prior without its marks, under the
 // parallelism limit, and returns the answer, without marks (they do not
 // cross the wire).
-func (r *run) readDecoded(ctx context.Context, addr config.InstanceAddr, unmarked cty.Value, private []byte, inst *providerInstance) (fresh cty.Value, unchanged bool, newPrivate []byte, diags hcl.Diagnostics) {
+// The identity sent is the one known for the object; the one returned is
+// the provider's answer (see nextIdentity). unchanged says the provider
+// sent back the very state it was sent (plugin.ReadResponse.Unchanged).
+func (r *run) readDecoded(ctx context.Context, addr config.InstanceAddr, unmarked cty.Value, private []byte, identity cty.Value, inst *providerInstance) (fresh cty.Value, unchanged bool, newPrivate []byte, newIdentity cty.Value, diags hcl.Diagnostics) {
 	if err := r.acquire(ctx); err != nil {
-		return cty.NilVal, false, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
+		return cty.NilVal, false, nil, identity, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	defer r.release()
-	resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarked, Private: private})
+	resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarked, PriorIdentity: identity, Private: private})
 	if resp.Diagnostics.HasErrors() {
-		return cty.NilVal, false, nil, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
+		return cty.NilVal, false, nil, identity, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
 	}
-	return resp.NewState, resp.Unchanged, resp.Private, toDiags(resp.Diagnostics, addr.String(), "", nil)
+	if resp.NewState == cty.NilVal || resp.NewState.IsNull() {
+		// Gone: whatever identity came with nothing names nothing.
+		return resp.NewState, false, resp.Private, identity, toDiags(resp.Diagnostics, addr.String(), "", nil)
+	}
+	next, idd := nextIdentity(addr, inst, "ReadResource", identity, resp.NewIdentity)
+	if idd.HasErrors() {
+		return cty.NilVal, false, nil, identity, append(toDiags(resp.Diagnostics, addr.String(), "", nil), idd...)
+	}
+	return resp.NewState, resp.Unchanged, resp.Private, next, toDiags(resp.Diagnostics, addr.String(), "", nil)
 }

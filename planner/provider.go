@@ -19,6 +19,9 @@ type Provider interface {
 	ValidateResourceConfig(ctx context.Context, req plugin.ValidateRequest) plugin.Diagnostics
 	ValidateDataResourceConfig(ctx context.Context, req plugin.ValidateRequest) plugin.Diagnostics
 	UpgradeResourceState(ctx context.Context, req plugin.UpgradeRequest) plugin.UpgradeResponse
+	// UpgradeResourceIdentity turns a recorded resource identity into a
+	// value of the current identity schema's type.
+	UpgradeResourceIdentity(ctx context.Context, req plugin.UpgradeIdentityRequest) plugin.UpgradeIdentityResponse
 	ReadResource(ctx context.Context, req plugin.ReadRequest) plugin.ReadResponse
 	PlanResourceChange(ctx context.Context, req plugin.PlanRequest) plugin.PlanResponse
 	ApplyResourceChange(ctx context.Context, req plugin.ApplyRequest) plugin.ApplyResponse

@@ -103,10 +103,10 @@ func (r *run) reconcileOne(ctx context.Context, rec InFlightRecorder, in state.I
 	} else if obj != nil {
 		ch.Dependencies, ch.Site, ch.CreateBeforeDestroy = obj.Dependencies, obj.Site, obj.CreateBeforeDestroy
 	}
-	record := func(v cty.Value, private []byte, what string) (string, hcl.Diagnostics) {
+	record := func(v cty.Value, private []byte, identity cty.Value, what string) (string, hcl.Diagnostics) {
 		var o *state.Object
 		if v != cty.NilVal && !v.IsNull() {
-			o = r.stateObject(v, private, schema, ch, nil)
+			o = withIdentity(r.stateObject(v, private, schema, ch, nil), identity, schema)
 		}
 		if err := rec.Result(ctx, state.Result{IntentID: in.ID, Object: o}); err != nil {
 			return "", hcl.Diagnostics{journalDiag(in.Addr, err)}
@@ -118,14 +118,22 @@ func (r *run) reconcileOne(ctx context.Context, rec InFlightRecorder, in state.I
 		if err != nil {
 			return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot reconcile an interrupted operation", Detail: fmt.Sprintf("The recorded object of %s does not decode: %s", in.Addr, err)}}
 		}
-		resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: in.Addr.String(), TypeName: in.Addr.Resource.Type, PriorState: prior, Private: obj.Private})
+		identity, d := r.recordedIdentity(ctx, in.Addr, obj, inst, schema)
+		if d.HasErrors() {
+			return "", d
+		}
+		resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: in.Addr.String(), TypeName: in.Addr.Resource.Type, PriorState: prior, PriorIdentity: identity, Private: obj.Private})
 		if resp.Diagnostics.HasErrors() {
 			return "", toDiags(resp.Diagnostics, in.Addr.String(), "ReadResource (reconciling)", nil)
 		}
 		if resp.NewState == cty.NilVal || resp.NewState.IsNull() {
-			return record(cty.NilVal, nil, "it no longer exists")
+			return record(cty.NilVal, nil, cty.NilVal, "it no longer exists")
 		}
-		return record(resp.NewState, resp.Private, "recorded as it exists now")
+		next, d := nextIdentity(in.Addr, inst, "ReadResource", identity, resp.NewIdentity)
+		if d.HasErrors() {
+			return "", d
+		}
+		return record(resp.NewState, resp.Private, next, "recorded as it exists now")
 	}
 	// An interrupted create: look for the object.
 	if in.Planned != nil {
@@ -139,13 +147,13 @@ func (r *run) reconcileOne(ctx context.Context, rec InFlightRecorder, in state.I
 				if !idv.IsKnown() || idv.IsNull() || idv.Type() != cty.String || idv.AsString() == "" {
 					continue
 				}
-				v, private, d := r.importObject(ctx, in.Addr, idv.AsString(), inst, schema)
+				v, private, identity, d := r.importObject(ctx, in.Addr, importTarget{id: idv.AsString()}, inst, schema)
 				if d.HasErrors() || v == cty.NilVal || v.IsNull() {
 					continue
 				}
-				return record(v, private, fmt.Sprintf("found by its %s %q and recorded", attr, idv.AsString()))
+				return record(v, private, identity, fmt.Sprintf("found by its %s %q and recorded", attr, idv.AsString()))
 			}
 		}
 	}
-	return record(cty.NilVal, nil, "nothing was found; the next plan creates it")
+	return record(cty.NilVal, nil, cty.NilVal, "nothing was found; the next plan creates it")
 }

@@ -44,10 +44,13 @@ type cacheKey struct {
 
 type cacheEntry struct {
 	prior, cfg   cty.Value
+	identity     cty.Value
 	priorPrivate []byte
 	planned      cty.Value
-	requires     []cty.Path
-	private      []byte
+	// plannedIdentity is the identity the plan answered.
+	plannedIdentity cty.Value
+	requires        []cty.Path
+	private         []byte
 	// warnings the provider gave with its answer, said again when the
 	// answer is reused.
 	warnings hcl.Diagnostics
@@ -98,12 +101,12 @@ func (c *planCache) put(k cacheKey, e *cacheEntry) {
 
 // get returns the answer to exactly this question, if the speculative pass
 // asked it.
-func (c *planCache) get(k cacheKey, prior, cfg cty.Value, priorPrivate []byte) *cacheEntry {
+func (c *planCache) get(k cacheKey, prior, identity, cfg cty.Value, priorPrivate []byte) *cacheEntry {
 	c.mu.Lock()
 	e := c.entries[k]
 	c.mu.Unlock()
 	// An entry is not changed once put: compare it outside the lock.
-	if e == nil || !valuesEqual(e.prior, prior) || !valuesEqual(e.cfg, cfg) || !bytes.Equal(e.priorPrivate, priorPrivate) {
+	if e == nil || !valuesEqual(e.prior, prior) || !sameIdentity(e.identity, identity) || !valuesEqual(e.cfg, cfg) || !bytes.Equal(e.priorPrivate, priorPrivate) {
 		return nil
 	}
 	c.mu.Lock()

@@ -137,6 +137,14 @@ func (t *timeoutProvider) UpgradeResourceState(ctx context.Context, req plugin.U
 	return resp
 }
 
+func (t *timeoutProvider) UpgradeResourceIdentity(ctx context.Context, req plugin.UpgradeIdentityRequest) (resp plugin.UpgradeIdentityResponse) {
+	resp.Diagnostics = t.call(ctx, "UpgradeResourceIdentity", req.Addr, func(ctx context.Context) plugin.Diagnostics {
+		resp = t.Provider.UpgradeResourceIdentity(ctx, req)
+		return resp.Diagnostics
+	})
+	return resp
+}
+
 func (t *timeoutProvider) ReadResource(ctx context.Context, req plugin.ReadRequest) (resp plugin.ReadResponse) {
 	resp.Diagnostics = t.call(ctx, "ReadResource", req.Addr, func(ctx context.Context) plugin.Diagnostics {
 		resp = t.Provider.ReadResource(ctx, req)

@@ -400,3 +400,47 @@ func TestStateHelpers(t *testing.T) {
 		t.Fatalf("AllInstances = %s\nwant %s", got, want)
 	}
 }
+
+// TestImportTerraformIdentity reads a state of Terraform 1.12 with a
+// resource identity: the identity and its schema version are kept, survive
+// indigo's encoding, and an instance without one still loads.
+func TestImportTerraformIdentity(t *testing.T) {
+	data, err := os.ReadFile("testdata/terraform/identity.tfstate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := state.Import("identity.tfstate", data)
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	web := s.ResourceInstance(inst("", config.ManagedMode, "aws_instance", "web", nil))
+	if web == nil {
+		t.Fatal("aws_instance.web not read")
+	}
+	const want = `{"account_id":"123456789012","id":"i-0123","region":"eu-west-1"}`
+	if string(web.IdentityJSON) != want || web.IdentitySchemaVersion != 2 {
+		t.Errorf("identity %s version %d, want %s version 2", web.IdentityJSON, web.IdentitySchemaVersion, want)
+	}
+	if old := s.ResourceInstance(inst("", config.ManagedMode, "aws_eip", "old", nil)); old == nil || old.IdentityJSON != nil {
+		t.Errorf("aws_eip.old = %+v, want an object without identity", old)
+	}
+	enc, err := state.Encode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(enc, []byte(`"identity_schema_version": 2`)) {
+		t.Errorf("indigo's encoding lost the identity:\n%s", enc)
+	}
+	back, err := state.Decode("adopted", enc)
+	if err != nil || !back.Equal(s) {
+		t.Fatalf("adopted state with identity does not round-trip: %v", err)
+	}
+	if got := back.ResourceInstance(inst("", config.ManagedMode, "aws_instance", "web", nil)); string(got.IdentityJSON) != want {
+		t.Errorf("identity read back: %s", got.IdentityJSON)
+	}
+	// An identity that is not an object is refused, saying where.
+	bad := bytes.Replace(data, []byte(`"identity": {`), []byte(`"identity": ["x"], "x": {`), 1)
+	if _, err := state.Import("bad.tfstate", bad); err == nil || !strings.Contains(err.Error(), "identity") {
+		t.Errorf("identity that is a list: %v", err)
+	}
+}

@@ -150,6 +150,8 @@ func appendFramed(buf []byte, payload string) []byte {
 }
 
 func TestRecordJSONRoundTrip(t *testing.T) {
+	withIdentity := statetest.Object("f", 0)
+	withIdentity.IdentityJSON, withIdentity.IdentitySchemaVersion = []byte(`{"path":"/tmp/f"}`), 1
 	recs := journalRecords(5, 1)
 	recs = append(recs,
 		state.Record{Epoch: 5, Kind: state.RecordSet, Addr: statetest.Instance("d", nil), Deposed: "abcd0123", Provider: statetest.Provider},
@@ -158,6 +160,7 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 		state.Record{Epoch: 5, Kind: state.RecordMove, Addr: statetest.Instance("d", config.IntKey(1)), To: statetest.Instance("e", config.StringKey("k"))},
 		state.Record{Epoch: 5, Kind: state.RecordOutput, Name: "gone"},
 		state.Record{Epoch: 5, Kind: state.RecordPlacement, Target: galaxy},
+		state.Record{Epoch: 5, Kind: state.RecordResult, IntentID: "with-identity", Addr: statetest.Instance("f", nil), Provider: statetest.Provider, Object: withIdentity},
 	)
 	for _, r := range recs {
 		b, err := state.MarshalRecordJSON(r)
@@ -171,6 +174,9 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 		b2, _ := state.MarshalRecordJSON(back)
 		if !bytes.Equal(b, b2) {
 			t.Fatalf("record does not round-trip:\n%s\n%s", b, b2)
+		}
+		if r.Object != nil && !back.Object.Equal(r.Object) {
+			t.Errorf("%s: object read back differs", b)
 		}
 	}
 }

@@ -113,6 +113,12 @@ type Object struct {
 	AttrsJSON json.RawMessage
 	// SensitivePaths are the attribute paths whose values are sensitive.
 	SensitivePaths []cty.Path
+	// IdentityJSON is the object's resource identity (providers of
+	// protocol 5.9/6.9 declare one per resource type) as a JSON object, or
+	// nil when none is known; IdentitySchemaVersion is the version of the
+	// identity schema it was recorded under.
+	IdentityJSON          json.RawMessage
+	IdentitySchemaVersion int64
 	// Private is opaque provider data, returned to the provider unchanged.
 	Private []byte
 	Status  ObjectStatus
@@ -532,6 +538,7 @@ func (o *Object) DeepCopy() *Object {
 	}
 	c := *o
 	c.AttrsJSON = cloneBytes(o.AttrsJSON)
+	c.IdentityJSON = cloneBytes(o.IdentityJSON)
 	c.Private = cloneBytes(o.Private)
 	if o.SensitivePaths != nil {
 		c.SensitivePaths = make([]cty.Path, len(o.SensitivePaths))
@@ -643,6 +650,7 @@ func (o *Object) Equal(p *Object) bool {
 	}
 	if o.SchemaVersion != p.SchemaVersion || o.Status != p.Status || o.CreateBeforeDestroy != p.CreateBeforeDestroy ||
 		o.Site != p.Site || !bytes.Equal(o.Private, p.Private) || !jsonEqual(o.AttrsJSON, p.AttrsJSON) ||
+		o.IdentitySchemaVersion != p.IdentitySchemaVersion || !jsonEqual(o.IdentityJSON, p.IdentityJSON) ||
 		len(o.SensitivePaths) != len(p.SensitivePaths) || len(o.Dependencies) != len(p.Dependencies) {
 		return false
 	}

@@ -21,11 +21,14 @@ type wireObject struct {
 	SchemaVersion       int64           `json:"schema_version"`
 	Attributes          json.RawMessage `json:"attributes"`
 	SensitiveAttributes []wirePath      `json:"sensitive_attributes,omitempty"`
-	Private             []byte          `json:"private,omitempty"`
-	Dependencies        []string        `json:"dependencies,omitempty"`
-	CreateBeforeDestroy bool            `json:"create_before_destroy,omitempty"`
-	Site                string          `json:"site,omitempty"`
-	ProviderKey         json.RawMessage `json:"provider_key,omitempty"`
+	// Identity and IdentitySchemaVersion: as Terraform 1.12 writes them.
+	Identity              json.RawMessage `json:"identity,omitempty"`
+	IdentitySchemaVersion int64           `json:"identity_schema_version,omitempty"`
+	Private               []byte          `json:"private,omitempty"`
+	Dependencies          []string        `json:"dependencies,omitempty"`
+	CreateBeforeDestroy   bool            `json:"create_before_destroy,omitempty"`
+	Site                  string          `json:"site,omitempty"`
+	ProviderKey           json.RawMessage `json:"provider_key,omitempty"`
 }
 
 // wirePath is a cty.Path: a list of steps.
@@ -79,12 +82,14 @@ func encodeObject(o *Object) (*wireObject, error) {
 		return nil, nil
 	}
 	w := &wireObject{
-		SchemaVersion:       o.SchemaVersion,
-		Attributes:          o.AttrsJSON,
-		Private:             o.Private,
-		CreateBeforeDestroy: o.CreateBeforeDestroy,
-		Site:                o.Site,
-		ProviderKey:         encodeKey(o.ProviderKey),
+		SchemaVersion:         o.SchemaVersion,
+		Attributes:            o.AttrsJSON,
+		Identity:              o.IdentityJSON,
+		IdentitySchemaVersion: o.IdentitySchemaVersion,
+		Private:               o.Private,
+		CreateBeforeDestroy:   o.CreateBeforeDestroy,
+		Site:                  o.Site,
+		ProviderKey:           encodeKey(o.ProviderKey),
 	}
 	if len(w.Attributes) == 0 {
 		w.Attributes = json.RawMessage("null")
@@ -159,11 +164,20 @@ func (c *addrCache) decodeObject(w *wireObject) (*Object, error) {
 	if w == nil {
 		return nil, nil
 	}
+	if len(w.Identity) > 0 {
+		id, err := compactObject(w.Identity)
+		if err != nil {
+			return nil, fmt.Errorf("identity: %w", err)
+		}
+		w.Identity = id
+	}
 	o := &Object{
-		SchemaVersion:       w.SchemaVersion,
-		Private:             w.Private,
-		CreateBeforeDestroy: w.CreateBeforeDestroy,
-		Site:                w.Site,
+		SchemaVersion:         w.SchemaVersion,
+		IdentityJSON:          w.Identity,
+		IdentitySchemaVersion: w.IdentitySchemaVersion,
+		Private:               w.Private,
+		CreateBeforeDestroy:   w.CreateBeforeDestroy,
+		Site:                  w.Site,
 	}
 	if len(w.ProviderKey) > 0 {
 		k, err := decodeKey(w.ProviderKey)
@@ -211,6 +225,25 @@ func (c *addrCache) decodeObject(w *wireObject) (*Object, error) {
 		o.Dependencies = append(o.Dependencies, a)
 	}
 	return o, nil
+}
+
+// compactObject checks that b is a JSON object, or null (nil then), and
+// compacts it.
+func compactObject(b []byte) (json.RawMessage, error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || bytes.Equal(b, []byte("null")):
+		return nil, nil
+	case b[0] != '{':
+		return nil, fmt.Errorf("must be a JSON object")
+	case isCompactJSON(b):
+		return b, nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // isCompactJSON reports whether b, JSON that encoding/json has already

@@ -521,9 +521,13 @@ type Moved struct {
 type Import struct {
 	// To is the instance to import into. With for_each, its instance keys
 	// may be expressions of each.key and each.value.
-	To      ImportTarget
-	ID      hcl.Expression
-	ForEach hcl.Expression
+	To ImportTarget
+	// ID is the import id; Identity, an object of the resource type's
+	// identity attributes, is the other way to find the object. Exactly
+	// one of the two is set.
+	ID       hcl.Expression
+	Identity hcl.Expression
+	ForEach  hcl.Expression
 	// ProviderRef is the provider configuration the import is done by; it
 	// must be the one the resource uses. ProviderKey chooses an instance
 	// of a configuration with for_each (aws.by_region[each.key]).
@@ -534,10 +538,11 @@ type Import struct {
 }
 
 // Traversals returns the references of the import's computed values:
-// its for_each, the instance keys of to, its id and its provider key.
+// its for_each, the instance keys of to, its id or identity and its
+// provider key.
 func (im *Import) Traversals() []hcl.Traversal {
 	var out []hcl.Traversal
-	exprs := append([]hcl.Expression{im.ForEach, im.ID, im.ProviderKey}, im.To.Keys...)
+	exprs := append([]hcl.Expression{im.ForEach, im.ID, im.Identity, im.ProviderKey}, im.To.Keys...)
 	for _, e := range exprs {
 		if e != nil {
 			out = append(out, e.Variables()...)

@@ -16,8 +16,14 @@ import (
 type ImportInstance struct {
 	Import *config.Import
 	To     config.InstanceAddr
-	// ID is the import id; "" when it is not known yet (validating).
+	// ID is the import id; "" when it is not known yet (validating) or
+	// the import is by identity.
 	ID string
+	// Identity is the import block's identity, an object or map of the
+	// identity attributes, without marks; cty.NilVal for an import by id
+	// or one not known yet (validating). The planner checks it against
+	// the resource type's identity schema.
+	Identity cty.Value
 	// ProviderKey is the key of the provider instance the import names
 	// (provider = aws.by_region[each.key]), or nil.
 	ProviderKey config.InstanceKey
@@ -187,6 +193,11 @@ func expandImport(root *config.Config, sc *Scope, im *config.Import, final bool)
 			one.ID = id.AsString()
 		}
 	}
+	if im.Identity != nil {
+		v, d := importIdentity(sc, im.Identity, final)
+		diags = append(diags, d...)
+		one.Identity = v
+	}
 	if im.ProviderKey != nil {
 		k, d := providerInstanceKey(sc, im, final)
 		diags = append(diags, d...)
@@ -200,6 +211,38 @@ func expandImport(root *config.Config, sc *Scope, im *config.Import, final bool)
 		return one, false, append(diags, d...)
 	}
 	return one, true, diags
+}
+
+// importIdentity evaluates the identity of an import block: an object (or
+// map) whose values are all known when planning. cty.NilVal when it is
+// not known yet while validating, or is wrong.
+func importIdentity(sc *Scope, expr hcl.Expression, final bool) (cty.Value, hcl.Diagnostics) {
+	v, diags := sc.EvalExpr(expr, cty.DynamicPseudoType)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	v, _ = v.UnmarkDeep()
+	ty := v.Type()
+	switch {
+	case !v.IsKnown() && !final:
+		return cty.NilVal, diags
+	case v.IsKnown() && v.IsNull():
+		return cty.NilVal, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import identity is null",
+			Detail:  "The identity of an import block is an object of the resource type's identity attributes, e.g. identity = { id = \"i-0123\" }.",
+			Subject: expr.Range().Ptr()})
+	case ty != cty.DynamicPseudoType && !ty.IsObjectType() && !ty.IsMapType():
+		return cty.NilVal, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid import identity",
+			Detail:  fmt.Sprintf("The identity of an import block is an object of the resource type's identity attributes, e.g. identity = { id = \"i-0123\" }, not %s.", ty.FriendlyName()),
+			Subject: expr.Range().Ptr()})
+	case !v.IsWhollyKnown():
+		if !final {
+			return cty.NilVal, diags
+		}
+		return cty.NilVal, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import identity not known",
+			Detail:  "The identity of an import block must be known when planning: compute its attributes from each.key, each.value, variables, locals and data sources, not from managed resources or data sources read only at apply.",
+			Subject: expr.Range().Ptr()})
+	}
+	return v, diags
 }
 
 // providerInstanceKey evaluates the instance key of an import's provider.

@@ -123,6 +123,24 @@ func TestImportValidation(t *testing.T) {
   to = data.indigo_file.f
   id = "a.txt"
 }`, "Invalid import address", 2},
+		{"identity with for_each", `import {
+  for_each = var.files
+  to       = indigo_file.f[each.key]
+  identity = { path = each.value }
+}`, "", 0},
+		{"identity not an object", `import {
+  to       = indigo_file.one
+  identity = "one"
+}`, "Invalid import identity", 3},
+		{"identity null", `import {
+  to       = indigo_file.one
+  identity = null
+}`, "Import identity is null", 3},
+		{"identity not known yet", `import {
+  for_each = var.unset
+  to       = indigo_file.f[each.key]
+  identity = { path = each.value }
+}`, "", 0},
 		{"id and for_each from a data source", `import {
   for_each = toset(split(",", data.indigo_file.names.content))
   to       = indigo_file.f[each.key]

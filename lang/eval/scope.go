@@ -716,6 +716,13 @@ func sortedSynAttrNames(attrs hclsyntax.Attributes) []string {
 	return out
 }
 
+// Suggest returns " Did you mean X?" (X prefixed by prefix) when a
+// candidate is a likely typo of given, else "": for messages about names a
+// configuration got wrong.
+func Suggest(given string, candidates []string, prefix string) string {
+	return suggest(given, candidates, prefix)
+}
+
 // suggest returns " Did you mean X?" when a candidate is a likely typo of
 // given, else "".
 func suggest(given string, candidates []string, prefix string) string {

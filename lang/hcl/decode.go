@@ -934,12 +934,21 @@ func (d *decoder) decodeImport(b *hcl.Block) hcl.Diagnostics {
 			im.To, haveTo = to, true
 		}
 	}
-	if attr, ok := content.Attributes["id"]; ok {
-		im.ID = attr.Expr
-	} else if _, ok := content.Attributes["identity"]; ok {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import by identity is not supported yet", Detail: "Give the object's import id with id = \"...\".", Subject: b.DefRange.Ptr()})
-	} else {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing import id", Detail: "An import block needs id = \"...\": the identifier the provider uses to find the existing object.", Subject: b.DefRange.Ptr()})
+	idAttr, haveID := content.Attributes["id"]
+	identityAttr, haveIdentity := content.Attributes["identity"]
+	switch {
+	case haveID && haveIdentity:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting import arguments",
+			Detail:  "An import block finds the object by its id or by its identity, not both: remove one of id and identity.",
+			Subject: identityAttr.NameRange.Ptr()})
+	case haveID:
+		im.ID = idAttr.Expr
+	case haveIdentity:
+		im.Identity = identityAttr.Expr
+	default:
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing import id",
+			Detail:  "An import block needs id = \"...\", the identifier the provider finds the existing object by, or identity = { ... }, the attributes of its resource identity.",
+			Subject: b.DefRange.Ptr()})
 	}
 	if attr, ok := content.Attributes["for_each"]; ok {
 		im.ForEach = attr.Expr

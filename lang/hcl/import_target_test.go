@@ -1,6 +1,7 @@
 package hcllang
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -75,5 +76,37 @@ import {
 	im := cfg.Module.Imports[0]
 	if im.ProviderRef == nil || im.ProviderRef.String() != "aws.by_region" || im.ProviderKey == nil || im.ProviderRange.Start.Line != 9 {
 		t.Fatalf("provider %v key %v at %v", im.ProviderRef, im.ProviderKey, im.ProviderRange)
+	}
+}
+
+// TestImportIdentityDecodes: an import block finds its object by id or by
+// identity, exactly one of the two; the errors say where.
+func TestImportIdentityDecodes(t *testing.T) {
+	cfg, diags := loadString(t, map[string]string{"main.tf": `import {
+  to       = aws_instance.web
+  identity = { id = "i-0123", region = "eu-west-1" }
+}`})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if im := cfg.Module.Imports[0]; im.ID != nil || im.Identity == nil {
+		t.Errorf("import by identity decoded as id %v, identity %v", im.ID, im.Identity)
+	}
+	for _, tc := range []struct{ name, src, want string }{
+		{"both", `import {
+  to       = aws_instance.web
+  id       = "i-0123"
+  identity = { id = "i-0123" }
+}`, "main.tf:4,3-11: Conflicting import arguments"},
+		{"neither", `import {
+  to = aws_instance.web
+}`, "main.tf:1,1-7: Missing import id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, diags := loadString(t, map[string]string{"main.tf": tc.src})
+			if !diags.HasErrors() || !strings.Contains(diags.Error(), tc.want) {
+				t.Errorf("diagnostics %q, want %q", diags.Error(), tc.want)
+			}
+		})
 	}
 }

@@ -170,6 +170,10 @@ type ResourceChange struct {
 	// value (null for a delete), which may contain unknown values. Both
 	// keep sensitive marks.
 	Before, After cty.Value
+	// BeforeIdentity and AfterIdentity are the object's resource identity
+	// before (as recorded, refreshed or imported) and as planned; cty.NilVal
+	// for a type without an identity schema, null when none is known.
+	BeforeIdentity, AfterIdentity cty.Value
 	// Type is the resource type's schema type, used to encode Before and
 	// After.
 	Type cty.Type
@@ -196,7 +200,10 @@ type ResourceChange struct {
 
 // Importing describes an import planned for a resource instance.
 type Importing struct {
-	ID string
+	// ID is the import id, or "" when the import is by Identity, a value
+	// of the resource type's identity schema.
+	ID       string
+	Identity cty.Value
 }
 
 // OutputChange is the planned value of a root module output.

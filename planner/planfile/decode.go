@@ -171,6 +171,15 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*plan.ResourceChange, error) 
 		}
 		if fc.Importing != nil {
 			c.Importing = &plan.Importing{ID: fc.Importing.ID}
+			if c.Importing.Identity, err = d.optional(fc.Importing.Identity); err != nil {
+				return nil, fmt.Errorf("%s: import identity: %w", addr, err)
+			}
+		}
+		if c.BeforeIdentity, err = d.optional(fc.BeforeIdentity); err != nil {
+			return nil, fmt.Errorf("%s: identity before: %w", addr, err)
+		}
+		if c.AfterIdentity, err = d.optional(fc.AfterIdentity); err != nil {
+			return nil, fmt.Errorf("%s: identity after: %w", addr, err)
 		}
 		for _, fr := range fc.Dependencies {
 			mode, err := resourceModeCodes.value(fr.Mode)
@@ -185,6 +194,14 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*plan.ResourceChange, error) 
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// optional decodes a value encoded by fileEncoder.optional.
+func (d *fileDecoder) optional(fv *fileValue) (cty.Value, error) {
+	if fv == nil {
+		return cty.NilVal, nil
+	}
+	return d.value(*fv)
 }
 
 // value decodes a value encoded by fileEncoder.value. The type comes from

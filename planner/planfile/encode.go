@@ -182,6 +182,15 @@ func (e *fileEncoder) changes(cs []*plan.ResourceChange) ([]fileChange, error) {
 		}
 		if c.Importing != nil {
 			fc.Importing = &fileImporting{ID: c.Importing.ID}
+			if fc.Importing.Identity, err = e.optional(c.Importing.Identity); err != nil {
+				return nil, fmt.Errorf("%s: import identity: %w", c.Addr, err)
+			}
+		}
+		if fc.BeforeIdentity, err = e.optional(c.BeforeIdentity); err != nil {
+			return nil, fmt.Errorf("%s: identity before: %w", c.Addr, err)
+		}
+		if fc.AfterIdentity, err = e.optional(c.AfterIdentity); err != nil {
+			return nil, fmt.Errorf("%s: identity after: %w", c.Addr, err)
 		}
 		for _, d := range c.Dependencies {
 			mode, err := resourceModeCodes.code(d.Resource.Mode)
@@ -204,6 +213,16 @@ func valueType(v cty.Value) cty.Type {
 		return cty.NilType
 	}
 	return v.Type()
+}
+
+// optional encodes a value that is often cty.NilVal (a resource identity)
+// as nothing then, else with its own type.
+func (e *fileEncoder) optional(v cty.Value) (*fileValue, error) {
+	if v == cty.NilVal {
+		return nil, nil
+	}
+	fv, err := e.value(v, v.Type())
+	return &fv, err
 }
 
 // value encodes v with ty, falling back to the dynamic encoding (which

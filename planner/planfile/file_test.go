@@ -415,3 +415,26 @@ func TestCheckMsgpack(t *testing.T) {
 		}
 	}
 }
+
+// TestFileIdentities: the resource identities of a change and of its
+// import come back; a change without them (a type without identity) stays
+// without.
+func TestFileIdentities(t *testing.T) {
+	ty := cty.Object(map[string]cty.Type{"path": cty.String})
+	before := cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal("/srv/a")})
+	c := &plan.ResourceChange{Addr: plantest.Inst("indigo_file", "a", nil), Action: plan.Update, Type: ty,
+		Before: before, After: before, BeforeIdentity: before, AfterIdentity: cty.NullVal(ty),
+		Importing: &plan.Importing{Identity: before}}
+	plain := &plan.ResourceChange{Addr: plantest.Inst("indigo_file", "b", nil), Action: plan.NoOp, Type: ty, Before: before, After: before}
+	got, err := Read(bytes.NewReader(encode(t, &plan.Plan{Changes: []*plan.ResourceChange{c, plain}})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := got.Changes[0]
+	if !g.BeforeIdentity.RawEquals(before) || !g.AfterIdentity.RawEquals(cty.NullVal(ty)) || g.Importing == nil || !g.Importing.Identity.RawEquals(before) {
+		t.Errorf("identities read back: before %#v after %#v importing %+v", g.BeforeIdentity, g.AfterIdentity, g.Importing)
+	}
+	if p := got.Changes[1]; p.BeforeIdentity != cty.NilVal || p.AfterIdentity != cty.NilVal {
+		t.Errorf("a change without identities read back with %#v, %#v", p.BeforeIdentity, p.AfterIdentity)
+	}
+}

@@ -229,10 +229,15 @@ type fileChange struct {
 	Importing           *fileImporting     `msgpack:"importing"`
 	Dependencies        []fileResource     `msgpack:"dependencies"`
 	CreateBeforeDestroy bool               `msgpack:"create_before_destroy"`
+	// BeforeIdentity and AfterIdentity are the resource identities, absent
+	// for a type without one (and in files written before identities).
+	BeforeIdentity *fileValue `msgpack:"before_identity,omitempty"`
+	AfterIdentity  *fileValue `msgpack:"after_identity,omitempty"`
 }
 
 type fileImporting struct {
-	ID string `msgpack:"id"`
+	ID       string     `msgpack:"id"`
+	Identity *fileValue `msgpack:"identity,omitempty"`
 }
 
 type fileOutput struct {

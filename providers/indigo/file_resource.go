@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
@@ -53,9 +54,31 @@ var (
 	_ resource.ResourceWithConfigValidators = (*fileResource)(nil)
 	_ resource.ResourceWithModifyPlan       = (*fileResource)(nil)
 	_ resource.ResourceWithImportState      = (*fileResource)(nil)
+	_ resource.ResourceWithIdentity         = (*fileResource)(nil)
 )
 
 func newFileResource() resource.Resource { return &fileResource{} }
+
+// IdentitySchema: a file is known by its path, as written in path.
+func (r *fileResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"path": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "The file's path, as written in path: relative paths resolve under the provider's root.",
+			},
+		},
+	}
+}
+
+// setFileIdentity records the file's path as its identity, when the
+// client deals in identities (the framework gives no identity otherwise).
+func setFileIdentity(ctx context.Context, id *tfsdk.ResourceIdentity, p types.String) diag.Diagnostics {
+	if id == nil {
+		return nil
+	}
+	return id.SetAttribute(ctx, path.Root("path"), p)
+}
 
 func (r *fileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_file"
@@ -280,6 +303,7 @@ func (r *fileResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setFileIdentity(ctx, resp.Identity, plan.Path)...)
 }
 
 func (r *fileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -294,6 +318,7 @@ func (r *fileResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setFileIdentity(ctx, resp.Identity, plan.Path)...)
 }
 
 // write writes the planned file and fills in id and size.
@@ -349,6 +374,9 @@ func (r *fileResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() || r.site == nil {
 		return
 	}
+	// Even for a file that is gone: the framework wants an identity with
+	// every answer.
+	resp.Diagnostics.Append(setFileIdentity(ctx, resp.Identity, state.Path)...)
 	name, err := r.site.resolve(state.Path.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("path"), "Cannot resolve path", err.Error())
@@ -407,12 +435,20 @@ func (r *fileResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	}
 }
 
-// ImportState takes the file's path (as it would be written in path); Read
-// then fills in the content (content for UTF-8 text, content_base64
-// otherwise) and the mode.
+// ImportState takes the file's path (as it would be written in path), as
+// the import id or as the identity's path; Read then fills in the content
+// (content for UTF-8 text, content_base64 otherwise) and the mode.
 func (r *fileResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" && req.Identity != nil {
+		var p types.String
+		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root("path"), &p)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		req.ID = p.ValueString()
+	}
 	if req.ID == "" {
-		resp.Diagnostics.AddError("Missing import ID", "Import an indigo_file by its path.")
+		resp.Diagnostics.AddError("Missing import ID", "Import an indigo_file by its path: id = \"PATH\" or identity = { path = \"PATH\" }.")
 		return
 	}
 	if r.site != nil {
@@ -427,4 +463,5 @@ func (r *fileResource) ImportState(ctx context.Context, req resource.ImportState
 		}
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("path"), req.ID)...)
+	resp.Diagnostics.Append(setFileIdentity(ctx, resp.Identity, types.StringValue(req.ID))...)
 }

@@ -113,8 +113,9 @@ var DefaultImpureProviders = []string{
 
 const (
 	// answersMagic's version 2 seals the warnings; files of version 1,
-	// which held them in clear, are ignored and rewritten.
-	answersMagic = "indigo-provider-answers 2"
+	// which held them in clear, are ignored and rewritten. Version 3
+	// keys reads and plans on the resource's identity too.
+	answersMagic = "indigo-provider-answers 3"
 	// maxAnswers bounds one file: a plan of that many resources keeps
 	// half of them.
 	maxAnswers = 1 << 18
@@ -851,12 +852,13 @@ func (p *Provider) noteConfigured(ctx context.Context, version string, cfg cty.V
 
 // readKey identifies an object whose state a ReadResource returned
 // unchanged: its address (another object with the same state may have
-// drifted), type, state and private data.
-func readKey(addr, typeName string, state *dynamicValue, private []byte) answerKey {
+// drifted), type, state, identity and private data.
+func readKey(addr, typeName string, state, identity *dynamicValue, private []byte) answerKey {
 	w := keyWriter{h: sha256.New()}
 	w.str(addr)
 	w.str(typeName)
 	w.value(state)
+	w.value(identity)
 	w.bytes(private)
 	return w.sum()
 }
@@ -874,7 +876,10 @@ func (p *Provider) noteRead(req ReadRequest, call readCall, res *readResult, res
 			return
 		}
 	}
-	p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.state, res.private), struct{}{})
+	if !sameIdentity(call.identity, res.identity, req.PriorIdentity, resp.NewIdentity) {
+		return
+	}
+	p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.state, call.identity, res.private), struct{}{})
 }
 
 // planKey is the key of a plan and what may be done with its answer.
@@ -903,7 +908,7 @@ func (p *Provider) planKey(ctx context.Context, ls *loadedSchema, req PlanReques
 	keep = req.PriorState != cty.NilVal && !req.PriorState.IsNull() &&
 		req.ProposedNewState.IsWhollyKnown() && req.Config.IsWhollyKnown() && req.ProviderMeta.IsWhollyKnown()
 	if keep {
-		_, keep = p.ans.unchanged.Load(readKey(req.Addr, req.TypeName, call.prior, call.priorPrivate))
+		_, keep = p.ans.unchanged.Load(readKey(req.Addr, req.TypeName, call.prior, call.priorIdentity, call.priorPrivate))
 	}
 	w := newKeyWriter("PlanResourceChange", &p.ans.ident)
 	w.h.Write(configured[:])
@@ -913,6 +918,7 @@ func (p *Provider) planKey(ctx context.Context, ls *loadedSchema, req PlanReques
 	w.value(call.proposed)
 	w.value(call.config)
 	w.value(call.meta)
+	w.value(call.priorIdentity)
 	w.bytes(call.priorPrivate)
 	return w.sum(), true, keep
 }
@@ -940,7 +946,7 @@ func (p *Provider) rememberPlan(k answerKey, res *planResult) {
 
 // cachedPlan answers a plan from the cache: no change, with the warnings
 // the provider gave.
-func (p *Provider) cachedPlan(k answerKey, req PlanRequest, call planCall, ty cty.Type) (PlanResponse, bool) {
+func (p *Provider) cachedPlan(k answerKey, req PlanRequest, call planCall, ty, identityTy cty.Type) (PlanResponse, bool) {
 	warnings, legacy, ok := p.ans.book.lookup(k)
 	if !ok {
 		p.ans.asked.Add(1)
@@ -952,8 +958,13 @@ func (p *Provider) cachedPlan(k answerKey, req PlanRequest, call planCall, ty ct
 		p.ans.asked.Add(1)
 		return PlanResponse{}, false
 	}
+	identity, err := decodeIdentity(call.priorIdentity, identityTy)
+	if err != nil {
+		p.ans.asked.Add(1)
+		return PlanResponse{}, false
+	}
 	p.ans.hits.Add(1)
-	return PlanResponse{PlannedState: planned, PlannedPrivate: req.PriorPrivate, LegacyTypeSystem: legacy, Diagnostics: warnings}, true
+	return PlanResponse{PlannedState: planned, PlannedIdentity: identity, PlannedPrivate: req.PriorPrivate, LegacyTypeSystem: legacy, Diagnostics: warnings}, true
 }
 
 // keepPlan records a plan that changes nothing.
@@ -967,6 +978,26 @@ func (p *Provider) keepPlan(k answerKey, req PlanRequest, call planCall, res *pl
 			return
 		}
 	}
+	if !sameIdentity(call.priorIdentity, res.identity, req.PriorIdentity, resp.PlannedIdentity) {
+		return
+	}
 	p.ans.book.keep(k, resp.Diagnostics, res.legacy)
 	p.ans.kept.Add(1)
+}
+
+// sameIdentity reports whether a provider answered with the identity it was
+// sent (sent, got: encoded; before, after: decoded), so that an answer that
+// changes nothing may be kept.
+func sameIdentity(sent, got *dynamicValue, before, after cty.Value) bool {
+	if sent == nil {
+		return after == cty.NilVal || after.IsNull()
+	}
+	if got != nil && bytes.Equal(sent.msgpack, got.msgpack) {
+		return true
+	}
+	if after == cty.NilVal || before == cty.NilVal {
+		return false
+	}
+	b, _ := before.UnmarkDeep()
+	return after.RawEquals(b)
 }

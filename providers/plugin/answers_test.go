@@ -572,7 +572,8 @@ func TestAnswerPlanKey(t *testing.T) {
 	}}
 	meta := &Block{Attributes: map[string]*Attribute{"m": {Type: cty.String, Optional: true}}}
 	schema := func(version int64) *loadedSchema {
-		return newLoadedSchema(&Schema{Provider: &Block{}, ProviderMeta: meta, Resources: map[string]ResourceSchema{"t_x": {Version: version, Block: block}}})
+		identity := &IdentitySchema{Attributes: map[string]*IdentityAttribute{"id": {Type: cty.String}}}
+		return newLoadedSchema(&Schema{Provider: &Block{}, ProviderMeta: meta, Resources: map[string]ResourceSchema{"t_x": {Version: version, Block: block, Identity: identity}}})
 	}
 	newProvider := func(configured byte) *Provider {
 		p := &Provider{}
@@ -585,7 +586,8 @@ func TestAnswerPlanKey(t *testing.T) {
 	}
 	base := PlanRequest{Addr: "t_x.a", TypeName: "t_x", PriorState: obj("1", "in"), ProposedNewState: obj("1", "in"),
 		Config: objectOf(block, map[string]cty.Value{"input": cty.StringVal("in")}), PriorPrivate: []byte("private"),
-		ProviderMeta: objectOf(meta, map[string]cty.Value{"m": cty.StringVal("meta")})}
+		ProviderMeta:  objectOf(meta, map[string]cty.Value{"m": cty.StringVal("meta")}),
+		PriorIdentity: cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("1")})}
 	// key returns the request's key on p with schema ls, after a read
 	// that confirmed its prior state when read is set.
 	key := func(p *Provider, ls *loadedSchema, req PlanRequest, read bool) (answerKey, bool) {
@@ -593,12 +595,13 @@ func TestAnswerPlanKey(t *testing.T) {
 		ty := ls.resources[req.TypeName]
 		var enc encoder
 		call := planCall{typeName: req.TypeName, prior: enc.value("prior", req.PriorState, ty), proposed: enc.value("proposed", req.ProposedNewState, ty),
-			config: enc.value("config", req.Config, ty), meta: enc.meta(ls, req.ProviderMeta), priorPrivate: req.PriorPrivate}
+			config: enc.value("config", req.Config, ty), meta: enc.meta(ls, req.ProviderMeta), priorPrivate: req.PriorPrivate,
+			priorIdentity: enc.identity("identity", req.PriorIdentity, ls.identityType(req.TypeName))}
 		if enc.err != nil {
 			t.Fatal(enc.err)
 		}
 		if read {
-			p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.prior, req.PriorPrivate), struct{}{})
+			p.ans.unchanged.Store(readKey(req.Addr, req.TypeName, call.prior, call.priorIdentity, req.PriorPrivate), struct{}{})
 		}
 		k, _, keep := p.planKey(context.Background(), ls, req, call)
 		return k, keep
@@ -621,6 +624,10 @@ func TestAnswerPlanKey(t *testing.T) {
 			r.Config = objectOf(block, map[string]cty.Value{"input": cty.StringVal("other")})
 		},
 		"prior private": func(r *PlanRequest) { r.PriorPrivate = []byte("other private") },
+		"prior identity": func(r *PlanRequest) {
+			r.PriorIdentity = cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("2")})
+		},
+		"no prior identity": func(r *PlanRequest) { r.PriorIdentity = cty.NilVal },
 		"provider_meta": func(r *PlanRequest) {
 			r.ProviderMeta = objectOf(meta, map[string]cty.Value{"m": cty.StringVal("other")})
 		},

@@ -29,6 +29,10 @@ func TestSchemaCache(t *testing.T) {
 				}
 				return strings.Count(string(b), "GetProviderSchema\n")
 			}
+			identityCalls := func() int {
+				b, _ := os.ReadFile(calls)
+				return strings.Count(string(b), "GetResourceIdentitySchemas\n")
+			}
 			// run starts the provider with the cache, gets the schema, and
 			// plans once to show the provider works with a cached schema.
 			run := func() *Schema {
@@ -56,11 +60,12 @@ func TestSchemaCache(t *testing.T) {
 			if n := schemaCalls(); n != 1 {
 				t.Fatalf("first start: %d GetProviderSchema calls, want 1", n)
 			}
+			// The schema and, beside it, the identity schemas.
 			entries, _ := os.ReadDir(cache.Dir)
-			if len(entries) != 1 {
-				t.Fatalf("cache holds %d files, want 1", len(entries))
+			if len(entries) != 2 {
+				t.Fatalf("cache holds %d files, want 2", len(entries))
 			}
-			file := filepath.Join(cache.Dir, entries[0].Name())
+			file := cache.file(key)
 
 			second := run()
 			if n := schemaCalls(); n != 1 {
@@ -68,6 +73,12 @@ func TestSchemaCache(t *testing.T) {
 			}
 			if !second.Resources["indigotest_thing"].Block.ImpliedType().Equals(first.Resources["indigotest_thing"].Block.ImpliedType()) {
 				t.Errorf("cached schema differs from the provider's")
+			}
+			if id := second.Resources["indigotest_thing"].Identity; id == nil || id.Attributes["name"] == nil {
+				t.Errorf("cached identity schema of indigotest_thing = %+v, want one with name", id)
+			}
+			if n := identityCalls(); n != 1 {
+				t.Errorf("two starts: %d GetResourceIdentitySchemas calls, want 1 (then the cache)", n)
 			}
 
 			// Damage: a flipped byte in the payload, then plain garbage, then
@@ -92,6 +103,16 @@ func TestSchemaCache(t *testing.T) {
 				if b, _ := os.ReadFile(file); !bytes.Equal(b, good) {
 					t.Errorf("damaged cache file was not rewritten")
 				}
+			}
+
+			// An identity entry that verifies but does not parse: the
+			// provider is asked again, and the schema has its identities.
+			before := identityCalls()
+			if err := cache.store(key+"\x00identity", protocol, []byte{0xff, 0xff, 0xff}); err != nil {
+				t.Fatal(err)
+			}
+			if s := run(); s.Resources["indigotest_thing"].Identity == nil || identityCalls() != before+1 {
+				t.Errorf("after an unparseable identity entry: identity %+v, %d calls more", s.Resources["indigotest_thing"].Identity, identityCalls()-before)
 			}
 
 			// Another key is another entry.

@@ -55,6 +55,9 @@ type ReadRequest struct {
 	Addr       string
 	TypeName   string
 	PriorState cty.Value
+	// PriorIdentity is the identity recorded with the state: cty.NilVal or
+	// null when there is none (yet).
+	PriorIdentity cty.Value
 	// Private is the opaque data the provider returned with the state.
 	Private []byte
 	// ProviderMeta is the module's provider_meta value, or cty.NilVal.
@@ -62,9 +65,11 @@ type ReadRequest struct {
 }
 
 // ReadResponse holds the refreshed state; a null NewState means the object
-// no longer exists.
+// no longer exists. NewIdentity is the object's identity: cty.NilVal for a
+// type without an identity schema, null when the provider sent none.
 type ReadResponse struct {
-	NewState cty.Value
+	NewState    cty.Value
+	NewIdentity cty.Value
 	// Unchanged is set when the provider answered with exactly the state
 	// it was sent (the same encoding): NewState is then the request's
 	// PriorState itself, not decoded again, and equal to it.
@@ -85,16 +90,19 @@ type PlanRequest struct {
 	ProposedNewState cty.Value
 	Config           cty.Value
 	PriorPrivate     []byte
-	ProviderMeta     cty.Value
+	// PriorIdentity is the identity recorded with PriorState, if any.
+	PriorIdentity cty.Value
+	ProviderMeta  cty.Value
 }
 
 // PlanResponse is the provider's plan. PlannedState may contain unknown
 // values (what only the apply will know). RequiresReplace lists the
 // attributes whose change forces replacing the object. LegacyTypeSystem is
 // set by providers of the legacy SDK, whose plans the caller must check less
-// strictly.
+// strictly. PlannedIdentity is as ReadResponse.NewIdentity.
 type PlanResponse struct {
 	PlannedState     cty.Value
+	PlannedIdentity  cty.Value
 	RequiresReplace  []cty.Path
 	PlannedPrivate   []byte
 	LegacyTypeSystem bool
@@ -110,24 +118,31 @@ type ApplyRequest struct {
 	PlannedState   cty.Value
 	Config         cty.Value
 	PlannedPrivate []byte
-	ProviderMeta   cty.Value
+	// PlannedIdentity is the identity the plan returned, if any.
+	PlannedIdentity cty.Value
+	ProviderMeta    cty.Value
 }
 
 // ApplyResponse holds the new state (null after a destroy) and the
 // provider's private data to store with it. On error, NewState is whatever
 // the provider says exists now, which may be a partial object: record it.
+// NewIdentity is as ReadResponse.NewIdentity.
 type ApplyResponse struct {
 	NewState         cty.Value
+	NewIdentity      cty.Value
 	Private          []byte
 	LegacyTypeSystem bool
 	Diagnostics      Diagnostics
 }
 
-// ImportRequest asks the provider to find an existing object by its ID.
+// ImportRequest asks the provider to find an existing object by its ID or
+// by its identity (a value of the identity schema's type); exactly one of
+// the two is set.
 type ImportRequest struct {
 	Addr     string
 	TypeName string
 	ID       string
+	Identity cty.Value
 }
 
 // ImportedResource is one object an import found; providers may return
@@ -135,6 +150,7 @@ type ImportRequest struct {
 type ImportedResource struct {
 	TypeName string
 	State    cty.Value
+	Identity cty.Value // as ReadResponse.NewIdentity
 	Private  []byte
 }
 
@@ -157,14 +173,20 @@ type MoveRequest struct {
 	// SourceStateJSON is the source state as stored.
 	SourceStateJSON []byte
 	SourcePrivate   []byte
-	TargetTypeName  string
+	// SourceIdentityJSON is the source's recorded identity, if any, and
+	// SourceIdentityVersion the version of the identity schema it was
+	// recorded under.
+	SourceIdentityJSON    []byte
+	SourceIdentityVersion int64
+	TargetTypeName        string
 }
 
 // MoveResponse holds the state in the target type.
 type MoveResponse struct {
-	TargetState   cty.Value
-	TargetPrivate []byte
-	Diagnostics   Diagnostics
+	TargetState    cty.Value
+	TargetIdentity cty.Value // as ReadResponse.NewIdentity
+	TargetPrivate  []byte
+	Diagnostics    Diagnostics
 }
 
 // ReadDataRequest reads a data source.
@@ -447,6 +469,7 @@ func (p *Provider) ReadResource(ctx context.Context, req ReadRequest) ReadRespon
 	call := readCall{
 		typeName: req.TypeName,
 		state:    enc.value("prior state", req.PriorState, ty),
+		identity: enc.identity("prior identity", req.PriorIdentity, ls.identityType(req.TypeName)),
 		meta:     enc.meta(ls, req.ProviderMeta),
 		private:  req.Private,
 	}
@@ -471,6 +494,9 @@ func (p *Provider) ReadResource(ctx context.Context, req ReadRequest) ReadRespon
 			resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
 		}
 	}
+	if resp.NewIdentity, err = decodeIdentity(res.identity, ls.identityType(req.TypeName)); err != nil {
+		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+	}
 	p.noteRead(req, call, res, resp)
 	return resp
 }
@@ -488,12 +514,13 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	}
 	var enc encoder
 	call := planCall{
-		typeName:     req.TypeName,
-		prior:        enc.value("prior state", req.PriorState, ty),
-		proposed:     enc.value("proposed new state", req.ProposedNewState, ty),
-		config:       enc.value("configuration", req.Config, ty),
-		meta:         enc.meta(ls, req.ProviderMeta),
-		priorPrivate: req.PriorPrivate,
+		typeName:      req.TypeName,
+		prior:         enc.value("prior state", req.PriorState, ty),
+		proposed:      enc.value("proposed new state", req.ProposedNewState, ty),
+		config:        enc.value("configuration", req.Config, ty),
+		meta:          enc.meta(ls, req.ProviderMeta),
+		priorIdentity: enc.identity("prior identity", req.PriorIdentity, ls.identityType(req.TypeName)),
+		priorPrivate:  req.PriorPrivate,
 	}
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return PlanResponse{Diagnostics: diags}
@@ -501,13 +528,13 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	key, memo, cacheable := p.planKey(ctx, ls, req, call)
 	if memo {
 		if res, ok := p.replanned(key); ok {
-			if resp, err := planResponse(res, ty); err == nil {
+			if resp, err := planResponse(res, ty, ls.identityType(req.TypeName)); err == nil {
 				return resp
 			}
 		}
 	}
 	if cacheable {
-		if resp, ok := p.cachedPlan(key, req, call, ty); ok {
+		if resp, ok := p.cachedPlan(key, req, call, ty, ls.identityType(req.TypeName)); ok {
 			return resp
 		}
 	}
@@ -515,7 +542,7 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	if err != nil {
 		return PlanResponse{Diagnostics: p.failed(ctx, op, req.Addr, err)}
 	}
-	resp, err := planResponse(res, ty)
+	resp, err := planResponse(res, ty, ls.identityType(req.TypeName))
 	if res.deferred {
 		resp.Diagnostics = append(resp.Diagnostics, p.deferred(op, req.Addr))
 	}
@@ -532,7 +559,7 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 
 // planResponse is the response of a provider's plan, with copies of what
 // the caller may change: res may be answered again (rememberPlan).
-func planResponse(res *planResult, ty cty.Type) (PlanResponse, error) {
+func planResponse(res *planResult, ty, identityTy cty.Type) (PlanResponse, error) {
 	resp := PlanResponse{
 		RequiresReplace:  slices.Clone(res.requiresReplace),
 		PlannedPrivate:   slices.Clone(res.private),
@@ -540,7 +567,10 @@ func planResponse(res *planResult, ty cty.Type) (PlanResponse, error) {
 		Diagnostics:      slices.Clone(res.diags),
 	}
 	var err error
-	resp.PlannedState, err = decodeValue(res.planned, ty)
+	if resp.PlannedState, err = decodeValue(res.planned, ty); err != nil {
+		return resp, err
+	}
+	resp.PlannedIdentity, err = decodeIdentity(res.identity, identityTy)
 	return resp, err
 }
 
@@ -557,12 +587,13 @@ func (p *Provider) ApplyResourceChange(ctx context.Context, req ApplyRequest) Ap
 	}
 	var enc encoder
 	call := applyCall{
-		typeName:       req.TypeName,
-		prior:          enc.value("prior state", req.PriorState, ty),
-		planned:        enc.value("planned state", req.PlannedState, ty),
-		config:         enc.value("configuration", req.Config, ty),
-		meta:           enc.meta(ls, req.ProviderMeta),
-		plannedPrivate: req.PlannedPrivate,
+		typeName:        req.TypeName,
+		prior:           enc.value("prior state", req.PriorState, ty),
+		planned:         enc.value("planned state", req.PlannedState, ty),
+		config:          enc.value("configuration", req.Config, ty),
+		meta:            enc.meta(ls, req.ProviderMeta),
+		plannedIdentity: enc.identity("planned identity", req.PlannedIdentity, ls.identityType(req.TypeName)),
+		plannedPrivate:  req.PlannedPrivate,
 	}
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return ApplyResponse{Diagnostics: diags}
@@ -573,6 +604,9 @@ func (p *Provider) ApplyResourceChange(ctx context.Context, req ApplyRequest) Ap
 	}
 	resp := ApplyResponse{Private: res.private, LegacyTypeSystem: res.legacy, Diagnostics: res.diags}
 	if resp.NewState, err = decodeValue(res.newState, ty); err != nil {
+		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+	}
+	if resp.NewIdentity, err = decodeIdentity(res.identity, ls.identityType(req.TypeName)); err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
 	}
 	return resp
@@ -588,7 +622,23 @@ func (p *Provider) ImportResourceState(ctx context.Context, req ImportRequest) I
 	if _, diags := p.resourceType(ls, req.TypeName); diags != nil {
 		return ImportResponse{Diagnostics: diags}
 	}
-	res, err := p.proto.importResourceState(ctx, req.TypeName, req.ID)
+	call := importCall{typeName: req.TypeName, id: req.ID}
+	if req.Identity != cty.NilVal {
+		ity := ls.identityType(req.TypeName)
+		if ity == cty.NilType {
+			return ImportResponse{Diagnostics: Diagnostics{{
+				Severity: Error,
+				Summary:  "Resource type has no identity",
+				Detail:   fmt.Sprintf("The provider %s declares no identity for %s, so %s can only be imported by its id.", p.name, req.TypeName, req.Addr),
+			}}}
+		}
+		var enc encoder
+		call.identity = enc.identity("identity", req.Identity, ity)
+		if diags := enc.diags(p.name, op, req.Addr); diags != nil {
+			return ImportResponse{Diagnostics: diags}
+		}
+	}
+	res, err := p.proto.importResourceState(ctx, call)
 	if err != nil {
 		return ImportResponse{Diagnostics: p.failed(ctx, op, req.Addr, err)}
 	}
@@ -608,7 +658,12 @@ func (p *Provider) ImportResourceState(ctx context.Context, req ImportRequest) I
 			resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
 			continue
 		}
-		resp.Imported = append(resp.Imported, ImportedResource{TypeName: r.typeName, State: v, Private: r.private})
+		id, err := decodeIdentity(r.identity, ls.identityType(r.typeName))
+		if err != nil {
+			resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+			continue
+		}
+		resp.Imported = append(resp.Imported, ImportedResource{TypeName: r.typeName, State: v, Identity: id, Private: r.private})
 	}
 	return resp
 }
@@ -634,12 +689,18 @@ func (p *Provider) MoveResourceState(ctx context.Context, req MoveRequest) MoveR
 		sourceJSON:     req.SourceStateJSON,
 		sourcePrivate:  req.SourcePrivate,
 		targetType:     req.TargetTypeName,
+
+		sourceIdentityJSON:    req.SourceIdentityJSON,
+		sourceIdentityVersion: req.SourceIdentityVersion,
 	})
 	if err != nil {
 		return MoveResponse{Diagnostics: p.failed(ctx, op, req.Addr, err)}
 	}
 	resp := MoveResponse{TargetPrivate: res.private, Diagnostics: res.diags}
 	if resp.TargetState, err = decodeValue(res.state, ty); err != nil {
+		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
+	}
+	if resp.TargetIdentity, err = decodeIdentity(res.identity, ls.identityType(req.TargetTypeName)); err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, p.failed(ctx, op, req.Addr, err)...)
 	}
 	return resp

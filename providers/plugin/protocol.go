@@ -29,11 +29,17 @@ type protocol interface {
 	validateResourceConfig(ctx context.Context, typeName string, cfg *dynamicValue) (Diagnostics, error)
 	validateDataResourceConfig(ctx context.Context, typeName string, cfg *dynamicValue) (Diagnostics, error)
 	upgradeResourceState(ctx context.Context, c upgradeCall) (*dynamicValue, Diagnostics, error)
+	// getResourceIdentitySchemas returns the GetResourceIdentitySchemas
+	// response as protobuf bytes, parsed by parseIdentitySchemas (empty
+	// bytes: no identities).
+	getResourceIdentitySchemas(ctx context.Context) ([]byte, error)
+	parseIdentitySchemas(raw []byte) (map[string]*IdentitySchema, Diagnostics, error)
+	upgradeResourceIdentity(ctx context.Context, typeName string, version int64, json []byte) (*dynamicValue, Diagnostics, error)
 	configureProvider(ctx context.Context, terraformVersion string, cfg *dynamicValue) (Diagnostics, error)
 	readResource(ctx context.Context, c readCall) (*readResult, error)
 	planResourceChange(ctx context.Context, c planCall) (*planResult, error)
 	applyResourceChange(ctx context.Context, c applyCall) (*applyResult, error)
-	importResourceState(ctx context.Context, typeName, id string) (*importResult, error)
+	importResourceState(ctx context.Context, c importCall) (*importResult, error)
 	moveResourceState(ctx context.Context, c moveCall) (*moveResult, error)
 	readDataSource(ctx context.Context, typeName string, cfg, meta *dynamicValue) (*readDataResult, error)
 	getFunctions(ctx context.Context) (map[string]FunctionDecl, Diagnostics, error)
@@ -59,11 +65,13 @@ type upgradeCall struct {
 type readCall struct {
 	typeName    string
 	state, meta *dynamicValue
+	identity    *dynamicValue
 	private     []byte
 }
 
 type readResult struct {
 	newState *dynamicValue
+	identity *dynamicValue
 	private  []byte
 	diags    Diagnostics
 	deferred bool
@@ -72,11 +80,13 @@ type readResult struct {
 type planCall struct {
 	typeName                      string
 	prior, proposed, config, meta *dynamicValue
+	priorIdentity                 *dynamicValue
 	priorPrivate                  []byte
 }
 
 type planResult struct {
 	planned         *dynamicValue
+	identity        *dynamicValue
 	requiresReplace []cty.Path
 	private         []byte
 	legacy          bool
@@ -87,19 +97,27 @@ type planResult struct {
 type applyCall struct {
 	typeName                     string
 	prior, planned, config, meta *dynamicValue
+	plannedIdentity              *dynamicValue
 	plannedPrivate               []byte
 }
 
 type applyResult struct {
 	newState *dynamicValue
+	identity *dynamicValue
 	private  []byte
 	legacy   bool
 	diags    Diagnostics
 }
 
+type importCall struct {
+	typeName, id string
+	identity     *dynamicValue
+}
+
 type importedRaw struct {
 	typeName string
 	state    *dynamicValue
+	identity *dynamicValue
 	private  []byte
 }
 
@@ -114,13 +132,16 @@ type moveCall struct {
 	sourceVersion              int64
 	sourceJSON                 []byte
 	sourcePrivate              []byte
+	sourceIdentityJSON         []byte
+	sourceIdentityVersion      int64
 	targetType                 string
 }
 
 type moveResult struct {
-	state   *dynamicValue
-	private []byte
-	diags   Diagnostics
+	state    *dynamicValue
+	identity *dynamicValue
+	private  []byte
+	diags    Diagnostics
 }
 
 type readDataResult struct {

@@ -160,6 +160,7 @@ func (c *protocol5) readResource(ctx context.Context, r readCall) (*readResult, 
 	resp, err := c.client.ReadResource(ctx, &pb.ReadResource_Request{
 		TypeName:           r.typeName,
 		CurrentState:       toDynamic5(r.state),
+		CurrentIdentity:    toIdentity5(r.identity),
 		Private:            r.private,
 		ProviderMeta:       toDynamic5(r.meta),
 		ClientCapabilities: clientCapabilities5(),
@@ -169,6 +170,7 @@ func (c *protocol5) readResource(ctx context.Context, r readCall) (*readResult, 
 	}
 	return &readResult{
 		newState: fromDynamic5(resp.GetNewState()),
+		identity: fromIdentity5(resp.GetNewIdentity()),
 		private:  resp.GetPrivate(),
 		diags:    diags5(resp.GetDiagnostics()),
 		deferred: resp.GetDeferred() != nil,
@@ -182,6 +184,7 @@ func (c *protocol5) planResourceChange(ctx context.Context, p planCall) (*planRe
 		ProposedNewState:   toDynamic5(p.proposed),
 		Config:             toDynamic5(p.config),
 		PriorPrivate:       p.priorPrivate,
+		PriorIdentity:      toIdentity5(p.priorIdentity),
 		ProviderMeta:       toDynamic5(p.meta),
 		ClientCapabilities: clientCapabilities5(),
 	})
@@ -190,6 +193,7 @@ func (c *protocol5) planResourceChange(ctx context.Context, p planCall) (*planRe
 	}
 	res := &planResult{
 		planned:  fromDynamic5(resp.GetPlannedState()),
+		identity: fromIdentity5(resp.GetPlannedIdentity()),
 		private:  resp.GetPlannedPrivate(),
 		legacy:   resp.GetLegacyTypeSystem(),
 		diags:    diags5(resp.GetDiagnostics()),
@@ -203,28 +207,31 @@ func (c *protocol5) planResourceChange(ctx context.Context, p planCall) (*planRe
 
 func (c *protocol5) applyResourceChange(ctx context.Context, a applyCall) (*applyResult, error) {
 	resp, err := c.client.ApplyResourceChange(ctx, &pb.ApplyResourceChange_Request{
-		TypeName:       a.typeName,
-		PriorState:     toDynamic5(a.prior),
-		PlannedState:   toDynamic5(a.planned),
-		Config:         toDynamic5(a.config),
-		PlannedPrivate: a.plannedPrivate,
-		ProviderMeta:   toDynamic5(a.meta),
+		TypeName:        a.typeName,
+		PriorState:      toDynamic5(a.prior),
+		PlannedState:    toDynamic5(a.planned),
+		Config:          toDynamic5(a.config),
+		PlannedPrivate:  a.plannedPrivate,
+		PlannedIdentity: toIdentity5(a.plannedIdentity),
+		ProviderMeta:    toDynamic5(a.meta),
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &applyResult{
 		newState: fromDynamic5(resp.GetNewState()),
+		identity: fromIdentity5(resp.GetNewIdentity()),
 		private:  resp.GetPrivate(),
 		legacy:   resp.GetLegacyTypeSystem(),
 		diags:    diags5(resp.GetDiagnostics()),
 	}, nil
 }
 
-func (c *protocol5) importResourceState(ctx context.Context, typeName, id string) (*importResult, error) {
+func (c *protocol5) importResourceState(ctx context.Context, im importCall) (*importResult, error) {
 	resp, err := c.client.ImportResourceState(ctx, &pb.ImportResourceState_Request{
-		TypeName:           typeName,
-		Id:                 id,
+		TypeName:           im.typeName,
+		Id:                 im.id,
+		Identity:           toIdentity5(im.identity),
 		ClientCapabilities: clientCapabilities5(),
 	})
 	if err != nil {
@@ -235,6 +242,7 @@ func (c *protocol5) importResourceState(ctx context.Context, typeName, id string
 		res.resources = append(res.resources, importedRaw{
 			typeName: r.GetTypeName(),
 			state:    fromDynamic5(r.GetState()),
+			identity: fromIdentity5(r.GetIdentity()),
 			private:  r.GetPrivate(),
 		})
 	}
@@ -243,20 +251,23 @@ func (c *protocol5) importResourceState(ctx context.Context, typeName, id string
 
 func (c *protocol5) moveResourceState(ctx context.Context, m moveCall) (*moveResult, error) {
 	resp, err := c.client.MoveResourceState(ctx, &pb.MoveResourceState_Request{
-		SourceProviderAddress: m.sourceProvider,
-		SourceTypeName:        m.sourceType,
-		SourceSchemaVersion:   m.sourceVersion,
-		SourceState:           &pb.RawState{Json: m.sourceJSON},
-		TargetTypeName:        m.targetType,
-		SourcePrivate:         m.sourcePrivate,
+		SourceProviderAddress:       m.sourceProvider,
+		SourceTypeName:              m.sourceType,
+		SourceSchemaVersion:         m.sourceVersion,
+		SourceState:                 &pb.RawState{Json: m.sourceJSON},
+		TargetTypeName:              m.targetType,
+		SourcePrivate:               m.sourcePrivate,
+		SourceIdentity:              rawIdentity5(m.sourceIdentityJSON),
+		SourceIdentitySchemaVersion: m.sourceIdentityVersion,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &moveResult{
-		state:   fromDynamic5(resp.GetTargetState()),
-		private: resp.GetTargetPrivate(),
-		diags:   diags5(resp.GetDiagnostics()),
+		state:    fromDynamic5(resp.GetTargetState()),
+		identity: fromIdentity5(resp.GetTargetIdentity()),
+		private:  resp.GetTargetPrivate(),
+		diags:    diags5(resp.GetDiagnostics()),
 	}, nil
 }
 
@@ -311,6 +322,66 @@ func (c *protocol5) stop(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return resp.GetError(), nil
+}
+
+func (c *protocol5) getResourceIdentitySchemas(ctx context.Context) ([]byte, error) {
+	resp, err := c.client.GetResourceIdentitySchemas(ctx, &pb.GetResourceIdentitySchemas_Request{})
+	if err != nil {
+		return nil, err
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(resp)
+}
+
+func (c *protocol5) parseIdentitySchemas(raw []byte) (map[string]*IdentitySchema, Diagnostics, error) {
+	var resp pb.GetResourceIdentitySchemas_Response
+	if err := proto.Unmarshal(raw, &resp); err != nil {
+		return nil, nil, fmt.Errorf("%w: identity schemas: %v", ErrInvalidResponse, err)
+	}
+	diags := diags5(resp.GetDiagnostics())
+	out := make(map[string]*IdentitySchema, len(resp.GetIdentitySchemas()))
+	for name, is := range resp.GetIdentitySchemas() {
+		s := &IdentitySchema{Version: is.GetVersion(), Attributes: make(map[string]*IdentityAttribute, len(is.GetIdentityAttributes()))}
+		for _, a := range is.GetIdentityAttributes() {
+			attr, err := identityAttribute(a.GetName(), a.GetType(), a.GetRequiredForImport(), a.GetOptionalForImport(), a.GetDescription())
+			if err != nil {
+				return nil, diags, fmt.Errorf("%w: identity schema of resource type %s: %v", ErrInvalidResponse, name, err)
+			}
+			s.Attributes[a.GetName()] = attr
+		}
+		out[name] = s
+	}
+	return out, diags, nil
+}
+
+func (c *protocol5) upgradeResourceIdentity(ctx context.Context, typeName string, version int64, json []byte) (*dynamicValue, Diagnostics, error) {
+	resp, err := c.client.UpgradeResourceIdentity(ctx, &pb.UpgradeResourceIdentity_Request{
+		TypeName:    typeName,
+		Version:     version,
+		RawIdentity: &pb.RawState{Json: json},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return fromIdentity5(resp.GetUpgradedIdentity()), diags5(resp.GetDiagnostics()), nil
+}
+
+func toIdentity5(v *dynamicValue) *pb.ResourceIdentityData {
+	if v == nil {
+		return nil
+	}
+	return &pb.ResourceIdentityData{IdentityData: toDynamic5(v)}
+}
+
+func fromIdentity5(id *pb.ResourceIdentityData) *dynamicValue {
+	return fromDynamic5(id.GetIdentityData())
+}
+
+// rawIdentity5 is a recorded identity as the protocol's RawState, or nil.
+func rawIdentity5(json []byte) *pb.RawState {
+	if len(json) == 0 {
+		return nil
+	}
+	return &pb.RawState{Json: json}
 }
 
 func toDynamic5(v *dynamicValue) *pb.DynamicValue {

@@ -153,6 +153,7 @@ func (c *protocol6) readResource(ctx context.Context, r readCall) (*readResult, 
 	resp, err := c.client.ReadResource(ctx, &pb.ReadResource_Request{
 		TypeName:           r.typeName,
 		CurrentState:       toDynamic6(r.state),
+		CurrentIdentity:    toIdentity6(r.identity),
 		Private:            r.private,
 		ProviderMeta:       toDynamic6(r.meta),
 		ClientCapabilities: clientCapabilities6(),
@@ -162,6 +163,7 @@ func (c *protocol6) readResource(ctx context.Context, r readCall) (*readResult, 
 	}
 	return &readResult{
 		newState: fromDynamic6(resp.GetNewState()),
+		identity: fromIdentity6(resp.GetNewIdentity()),
 		private:  resp.GetPrivate(),
 		diags:    diags6(resp.GetDiagnostics()),
 		deferred: resp.GetDeferred() != nil,
@@ -175,6 +177,7 @@ func (c *protocol6) planResourceChange(ctx context.Context, p planCall) (*planRe
 		ProposedNewState:   toDynamic6(p.proposed),
 		Config:             toDynamic6(p.config),
 		PriorPrivate:       p.priorPrivate,
+		PriorIdentity:      toIdentity6(p.priorIdentity),
 		ProviderMeta:       toDynamic6(p.meta),
 		ClientCapabilities: clientCapabilities6(),
 	})
@@ -183,6 +186,7 @@ func (c *protocol6) planResourceChange(ctx context.Context, p planCall) (*planRe
 	}
 	res := &planResult{
 		planned:  fromDynamic6(resp.GetPlannedState()),
+		identity: fromIdentity6(resp.GetPlannedIdentity()),
 		private:  resp.GetPlannedPrivate(),
 		legacy:   resp.GetLegacyTypeSystem(),
 		diags:    diags6(resp.GetDiagnostics()),
@@ -196,28 +200,31 @@ func (c *protocol6) planResourceChange(ctx context.Context, p planCall) (*planRe
 
 func (c *protocol6) applyResourceChange(ctx context.Context, a applyCall) (*applyResult, error) {
 	resp, err := c.client.ApplyResourceChange(ctx, &pb.ApplyResourceChange_Request{
-		TypeName:       a.typeName,
-		PriorState:     toDynamic6(a.prior),
-		PlannedState:   toDynamic6(a.planned),
-		Config:         toDynamic6(a.config),
-		PlannedPrivate: a.plannedPrivate,
-		ProviderMeta:   toDynamic6(a.meta),
+		TypeName:        a.typeName,
+		PriorState:      toDynamic6(a.prior),
+		PlannedState:    toDynamic6(a.planned),
+		Config:          toDynamic6(a.config),
+		PlannedPrivate:  a.plannedPrivate,
+		PlannedIdentity: toIdentity6(a.plannedIdentity),
+		ProviderMeta:    toDynamic6(a.meta),
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &applyResult{
 		newState: fromDynamic6(resp.GetNewState()),
+		identity: fromIdentity6(resp.GetNewIdentity()),
 		private:  resp.GetPrivate(),
 		legacy:   resp.GetLegacyTypeSystem(),
 		diags:    diags6(resp.GetDiagnostics()),
 	}, nil
 }
 
-func (c *protocol6) importResourceState(ctx context.Context, typeName, id string) (*importResult, error) {
+func (c *protocol6) importResourceState(ctx context.Context, im importCall) (*importResult, error) {
 	resp, err := c.client.ImportResourceState(ctx, &pb.ImportResourceState_Request{
-		TypeName:           typeName,
-		Id:                 id,
+		TypeName:           im.typeName,
+		Id:                 im.id,
+		Identity:           toIdentity6(im.identity),
 		ClientCapabilities: clientCapabilities6(),
 	})
 	if err != nil {
@@ -228,6 +235,7 @@ func (c *protocol6) importResourceState(ctx context.Context, typeName, id string
 		res.resources = append(res.resources, importedRaw{
 			typeName: r.GetTypeName(),
 			state:    fromDynamic6(r.GetState()),
+			identity: fromIdentity6(r.GetIdentity()),
 			private:  r.GetPrivate(),
 		})
 	}
@@ -236,20 +244,23 @@ func (c *protocol6) importResourceState(ctx context.Context, typeName, id string
 
 func (c *protocol6) moveResourceState(ctx context.Context, m moveCall) (*moveResult, error) {
 	resp, err := c.client.MoveResourceState(ctx, &pb.MoveResourceState_Request{
-		SourceProviderAddress: m.sourceProvider,
-		SourceTypeName:        m.sourceType,
-		SourceSchemaVersion:   m.sourceVersion,
-		SourceState:           &pb.RawState{Json: m.sourceJSON},
-		TargetTypeName:        m.targetType,
-		SourcePrivate:         m.sourcePrivate,
+		SourceProviderAddress:       m.sourceProvider,
+		SourceTypeName:              m.sourceType,
+		SourceSchemaVersion:         m.sourceVersion,
+		SourceState:                 &pb.RawState{Json: m.sourceJSON},
+		TargetTypeName:              m.targetType,
+		SourcePrivate:               m.sourcePrivate,
+		SourceIdentity:              rawIdentity6(m.sourceIdentityJSON),
+		SourceIdentitySchemaVersion: m.sourceIdentityVersion,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &moveResult{
-		state:   fromDynamic6(resp.GetTargetState()),
-		private: resp.GetTargetPrivate(),
-		diags:   diags6(resp.GetDiagnostics()),
+		state:    fromDynamic6(resp.GetTargetState()),
+		identity: fromIdentity6(resp.GetTargetIdentity()),
+		private:  resp.GetTargetPrivate(),
+		diags:    diags6(resp.GetDiagnostics()),
 	}, nil
 }
 
@@ -304,6 +315,66 @@ func (c *protocol6) stop(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return resp.GetError(), nil
+}
+
+func (c *protocol6) getResourceIdentitySchemas(ctx context.Context) ([]byte, error) {
+	resp, err := c.client.GetResourceIdentitySchemas(ctx, &pb.GetResourceIdentitySchemas_Request{})
+	if err != nil {
+		return nil, err
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(resp)
+}
+
+func (c *protocol6) parseIdentitySchemas(raw []byte) (map[string]*IdentitySchema, Diagnostics, error) {
+	var resp pb.GetResourceIdentitySchemas_Response
+	if err := proto.Unmarshal(raw, &resp); err != nil {
+		return nil, nil, fmt.Errorf("%w: identity schemas: %v", ErrInvalidResponse, err)
+	}
+	diags := diags6(resp.GetDiagnostics())
+	out := make(map[string]*IdentitySchema, len(resp.GetIdentitySchemas()))
+	for name, is := range resp.GetIdentitySchemas() {
+		s := &IdentitySchema{Version: is.GetVersion(), Attributes: make(map[string]*IdentityAttribute, len(is.GetIdentityAttributes()))}
+		for _, a := range is.GetIdentityAttributes() {
+			attr, err := identityAttribute(a.GetName(), a.GetType(), a.GetRequiredForImport(), a.GetOptionalForImport(), a.GetDescription())
+			if err != nil {
+				return nil, diags, fmt.Errorf("%w: identity schema of resource type %s: %v", ErrInvalidResponse, name, err)
+			}
+			s.Attributes[a.GetName()] = attr
+		}
+		out[name] = s
+	}
+	return out, diags, nil
+}
+
+func (c *protocol6) upgradeResourceIdentity(ctx context.Context, typeName string, version int64, json []byte) (*dynamicValue, Diagnostics, error) {
+	resp, err := c.client.UpgradeResourceIdentity(ctx, &pb.UpgradeResourceIdentity_Request{
+		TypeName:    typeName,
+		Version:     version,
+		RawIdentity: &pb.RawState{Json: json},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return fromIdentity6(resp.GetUpgradedIdentity()), diags6(resp.GetDiagnostics()), nil
+}
+
+func toIdentity6(v *dynamicValue) *pb.ResourceIdentityData {
+	if v == nil {
+		return nil
+	}
+	return &pb.ResourceIdentityData{IdentityData: toDynamic6(v)}
+}
+
+func fromIdentity6(id *pb.ResourceIdentityData) *dynamicValue {
+	return fromDynamic6(id.GetIdentityData())
+}
+
+// rawIdentity6 is a recorded identity as the protocol's RawState, or nil.
+func rawIdentity6(json []byte) *pb.RawState {
+	if len(json) == 0 {
+		return nil
+	}
+	return &pb.RawState{Json: json}
 }
 
 func toDynamic6(v *dynamicValue) *pb.DynamicValue {

@@ -157,8 +157,8 @@ func TestPath6(t *testing.T) {
 }
 
 // fakeClient5 answers some tfplugin5 RPCs in process, as a legacy-SDK
-// provider would: PrepareProviderConfig fills in a default, GetMetadata and
-// GetFunctions are not implemented.
+// provider would: PrepareProviderConfig fills in a default, GetMetadata,
+// GetFunctions and GetResourceIdentitySchemas are not implemented.
 type fakeClient5 struct {
 	tfplugin5.ProviderClient
 }
@@ -192,6 +192,10 @@ func (fakeClient5) GetMetadata(context.Context, *tfplugin5.GetMetadata_Request, 
 
 func (fakeClient5) GetFunctions(context.Context, *tfplugin5.GetFunctions_Request, ...grpc.CallOption) (*tfplugin5.GetFunctions_Response, error) {
 	return nil, status.Error(codes.Unimplemented, "unknown method GetFunctions")
+}
+
+func (fakeClient5) GetResourceIdentitySchemas(context.Context, *tfplugin5.GetResourceIdentitySchemas_Request, ...grpc.CallOption) (*tfplugin5.GetResourceIdentitySchemas_Response, error) {
+	return nil, status.Error(codes.Unimplemented, "unknown method GetResourceIdentitySchemas")
 }
 
 func (fakeClient5) MoveResourceState(context.Context, *tfplugin5.MoveResourceState_Request, ...grpc.CallOption) (*tfplugin5.MoveResourceState_Response, error) {
@@ -236,5 +240,13 @@ func TestLegacyProvider(t *testing.T) {
 	}
 	if mv.Diagnostics[0].Summary != "Provider does not support MoveResourceState" {
 		t.Errorf("summary %q", mv.Diagnostics[0].Summary)
+	}
+	// No GetResourceIdentitySchemas: no identities, and no failure.
+	s, err := p.Schema(ctx)
+	if err != nil {
+		t.Fatalf("schema of a provider without identities: %v", err)
+	}
+	if id := s.Resources["legacy_thing"].Identity; id != nil {
+		t.Errorf("legacy_thing has identity schema %+v, want none", id)
 	}
 }

@@ -103,6 +103,7 @@ type loadedSchema struct {
 	metaType     cty.Type // cty.NilType: no provider_meta schema
 	resources    map[string]cty.Type
 	dataSources  map[string]cty.Type
+	identities   map[string]cty.Type // of the resource types that have one
 }
 
 func newLoadedSchema(s *Schema) *loadedSchema {
@@ -111,12 +112,16 @@ func newLoadedSchema(s *Schema) *loadedSchema {
 		providerType: s.Provider.ImpliedType(),
 		resources:    make(map[string]cty.Type, len(s.Resources)),
 		dataSources:  make(map[string]cty.Type, len(s.DataSources)),
+		identities:   make(map[string]cty.Type),
 	}
 	if s.ProviderMeta != nil {
 		ls.metaType = s.ProviderMeta.ImpliedType()
 	}
 	for name, rs := range s.Resources {
 		ls.resources[name] = rs.Block.ImpliedType()
+		if rs.Identity != nil {
+			ls.identities[name] = rs.Identity.ImpliedType()
+		}
 	}
 	for name, ds := range s.DataSources {
 		ls.dataSources[name] = ds.Block.ImpliedType()
@@ -390,6 +395,9 @@ func (p *Provider) loadSchema(ctx context.Context) (*loadedSchema, error) {
 	useCache := p.cache != nil && p.cacheKey != ""
 	if useCache {
 		if s := p.cachedSchema(); s != nil {
+			if err := p.loadIdentitySchemas(ctx, s, true); err != nil {
+				return nil, err
+			}
 			ls := newLoadedSchema(s)
 			p.loaded.Store(ls)
 			return ls, nil
@@ -414,6 +422,9 @@ func (p *Provider) loadSchema(ctx context.Context) (*loadedSchema, error) {
 		if err := p.cache.store(p.cacheKey, p.version, raw); err != nil {
 			p.logger.Warn("could not cache provider schema", "provider", p.name, "error", err)
 		}
+	}
+	if err := p.loadIdentitySchemas(ctx, s, false); err != nil {
+		return nil, err
 	}
 	ls := newLoadedSchema(s)
 	p.loaded.Store(ls)

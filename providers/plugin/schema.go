@@ -31,6 +31,10 @@ type Schema struct {
 type ResourceSchema struct {
 	Version int64
 	Block   *Block
+	// Identity is the resource type's identity schema; nil when the type
+	// (or the provider, older than protocol 5.9/6.9) has none. Data
+	// sources have none.
+	Identity *IdentitySchema
 }
 
 // Capabilities are the optional protocol features a provider offers.

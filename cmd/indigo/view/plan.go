@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/marks"
@@ -307,7 +308,7 @@ func (r *planRenderer) headers(c *plan.ResourceChange, drift bool) []string {
 		hs = append(hs, "(moved from "+c.PrevAddr.String()+")")
 	}
 	if c.Importing != nil {
-		hs = append(hs, fmt.Sprintf("(imported from %s)", quote(c.Importing.ID)))
+		hs = append(hs, importedFrom(c.Importing))
 	}
 	if why := r.reason(c); why != "" {
 		hs = append(hs, why)
@@ -578,4 +579,15 @@ func RankingTable(w io.Writer, r rank.Ranking) error {
 	rankingTable(&b, r, "")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// importedFrom says what an import looks for: its id, or its identity.
+func importedFrom(im *plan.Importing) string {
+	if im.Identity != cty.NilVal && !im.Identity.IsNull() {
+		v, _ := im.Identity.UnmarkDeep()
+		if b, err := ctyjson.Marshal(v, v.Type()); err == nil {
+			return "(imported by identity " + string(b) + ")"
+		}
+	}
+	return fmt.Sprintf("(imported from %s)", quote(im.ID))
 }

@@ -579,3 +579,23 @@ func TestPlacementView(t *testing.T) {
 	}
 	checkGolden(t, "rank/placement.txt", buf.String())
 }
+
+// TestPlanImportByIdentity: an import that also changes the object says
+// what it imports by, its id or its identity.
+func TestPlanImportByIdentity(t *testing.T) {
+	before := obj(fileType, map[string]cty.Value{"id": cty.StringVal("1234"), "content": cty.StringVal("old"), "mode": cty.StringVal("0644"), "size": cty.NumberIntVal(3)})
+	after := obj(fileType, map[string]cty.Value{"id": cty.StringVal("1234"), "content": cty.StringVal("new"), "mode": cty.StringVal("0644"), "size": cty.NumberIntVal(3)})
+	byIdentity := change("indigo_file.a", plan.Update, fileType, before, after)
+	byIdentity.Importing = &plan.Importing{Identity: cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal("a.txt")})}
+	byID := change("indigo_file.b", plan.Update, fileType, before, after)
+	byID.Importing = &plan.Importing{ID: "b.txt"}
+	out := render(t, &plan.Plan{Changes: []*plan.ResourceChange{byIdentity, byID}}, PlanOptions{NoLegend: true})
+	for _, want := range []string{
+		"# indigo_file.a will be updated in-place\n  # (imported by identity {\"path\":\"a.txt\"})",
+		"# indigo_file.b will be updated in-place\n  # (imported from \"b.txt\")",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -132,6 +132,11 @@ func writeInstance(b *strings.Builder, s *state.State, addr config.InstanceAddr,
 			header += " " + strings.Join(notes, " ")
 		}
 		b.WriteString(header + "\n")
+		if len(obj.IdentityJSON) > 0 {
+			// The resource identity, as the provider gave it (a comment:
+			// the block below stays valid configuration).
+			fmt.Fprintf(b, "# identity: %s\n", obj.IdentityJSON)
+		}
 		v, err := objectValue(obj)
 		if err != nil {
 			return fmt.Errorf("showing %s: %w", addr, err)

@@ -66,10 +66,13 @@ type Mock struct {
 	forceNew map[string]map[string]bool
 	delays   map[string]time.Duration
 	objects  map[string]map[string]Object // name → id → object
-	calls    []Call
-	nextID   int
-	started  int
-	closed   int
+	// identities maps the object ids whose reads answer another identity
+	// than their own to that identity's id (ChangeIdentity).
+	identities map[string]string
+	calls      []Call
+	nextID     int
+	started    int
+	closed     int
 }
 
 type failKey struct{ name, typ string }
@@ -101,6 +104,70 @@ type Call struct {
 	// Action is what an ApplyResourceChange did: "create", "update",
 	// "delete", or "" for other calls.
 	Action string
+	// Identity is the identity the call carried (the prior identity of a
+	// read or plan, the planned one of an apply, the one an import looks
+	// for) as JSON, "" when none.
+	Identity string
+}
+
+// WithIdentity gives the resource types typs an identity schema (version
+// 1; see UpgradeResourceIdentity for 0): { id, site }, the object's id and the provider configuration's name
+// that holds it. An import by identity gives the id; the site is optional
+// for it, as a cloud's region often is, and the provider fills it in.
+// Reads, plans and applies answer with both.
+func (m *Mock) WithIdentity(typs ...string) *Mock {
+	for _, typ := range typs {
+		rs := m.schema.Resources[typ]
+		rs.Identity = &plugin.IdentitySchema{Version: 1, Attributes: map[string]*plugin.IdentityAttribute{
+			"id":   {Type: cty.String, RequiredForImport: true},
+			"site": {Type: cty.String, OptionalForImport: true},
+		}}
+		m.schema.Resources[typ] = rs
+	}
+	return m
+}
+
+// ChangeIdentity makes reads of the object id answer the identity of
+// another object, other: a provider bug the planner must catch.
+func (m *Mock) ChangeIdentity(id, other string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.identities == nil {
+		m.identities = map[string]string{}
+	}
+	m.identities[id] = other
+}
+
+// identityOf is the identity of the object with the id of v, for types
+// with an identity; cty.NilVal otherwise.
+func (p *Provider) identityOf(typ string, v cty.Value) cty.Value {
+	rs := p.mock.schema.Resources[typ]
+	if rs.Identity == nil {
+		return cty.NilVal
+	}
+	ty := rs.Identity.ImpliedType()
+	id := idOf(v)
+	if id == "" {
+		return cty.NullVal(ty)
+	}
+	p.mock.mu.Lock()
+	if other, ok := p.mock.identities[id]; ok {
+		id = other
+	}
+	p.mock.mu.Unlock()
+	return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id), "site": cty.StringVal(p.siteName())})
+}
+
+// identityJSON renders an identity a call carried for Call.Identity.
+func identityJSON(v cty.Value) string {
+	if v == cty.NilVal || v.IsNull() || !v.IsWhollyKnown() {
+		return ""
+	}
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 // Attr makes attributes for New concisely.
@@ -362,10 +429,36 @@ func (p *Provider) UpgradeResourceState(_ context.Context, req plugin.UpgradeReq
 	return plugin.UpgradeResponse{UpgradedState: v}
 }
 
+// UpgradeResourceIdentity implements planner.Provider: an identity of
+// version 0 was { id } alone, and gets the site; version 1 is current.
+func (p *Provider) UpgradeResourceIdentity(_ context.Context, req plugin.UpgradeIdentityRequest) plugin.UpgradeIdentityResponse {
+	p.record(Call{Method: "UpgradeResourceIdentity", TypeName: req.TypeName, Addr: req.Addr})
+	rs := p.mock.schema.Resources[req.TypeName]
+	if rs.Identity == nil {
+		return plugin.UpgradeIdentityResponse{}
+	}
+	switch req.Version {
+	case 0:
+		old, err := ctyjson.Unmarshal(req.RawIdentityJSON, cty.Object(map[string]cty.Type{"id": cty.String}))
+		if err != nil {
+			return plugin.UpgradeIdentityResponse{Diagnostics: errorf("mockprovider: decoding the version 0 identity of %s: %v", req.Addr, err)}
+		}
+		return plugin.UpgradeIdentityResponse{UpgradedIdentity: cty.ObjectVal(map[string]cty.Value{"id": old.GetAttr("id"), "site": cty.StringVal(p.siteName())})}
+	case rs.Identity.Version:
+	default:
+		return plugin.UpgradeIdentityResponse{Diagnostics: errorf("mockprovider: no identity version %d", req.Version)}
+	}
+	v, err := ctyjson.Unmarshal(req.RawIdentityJSON, rs.Identity.ImpliedType())
+	if err != nil {
+		return plugin.UpgradeIdentityResponse{Diagnostics: errorf("mockprovider: decoding the identity of %s: %v", req.Addr, err)}
+	}
+	return plugin.UpgradeIdentityResponse{UpgradedIdentity: v}
+}
+
 // ReadResource implements planner.Provider: it returns what the fake
 // cloud holds, null when the object is gone.
 func (p *Provider) ReadResource(_ context.Context, req plugin.ReadRequest) plugin.ReadResponse {
-	p.record(Call{Method: "ReadResource", TypeName: req.TypeName, Addr: req.Addr})
+	p.record(Call{Method: "ReadResource", TypeName: req.TypeName, Addr: req.Addr, Identity: identityJSON(req.PriorIdentity)})
 	b, d := p.resource(req.TypeName)
 	if d != nil {
 		return plugin.ReadResponse{Diagnostics: d}
@@ -377,7 +470,7 @@ func (p *Provider) ReadResource(_ context.Context, req plugin.ReadRequest) plugi
 	if !ok {
 		return plugin.ReadResponse{NewState: cty.NullVal(b.ImpliedType())}
 	}
-	return plugin.ReadResponse{NewState: obj.Value, Private: req.Private}
+	return plugin.ReadResponse{NewState: obj.Value, NewIdentity: p.identityOf(req.TypeName, obj.Value), Private: req.Private}
 }
 
 func idOf(v cty.Value) string {
@@ -402,7 +495,7 @@ func (m *Mock) lookup(name, id string) (Object, bool) {
 // proposed one, with computed attributes the configuration leaves null
 // unknown on create and kept from the prior state on update.
 func (p *Provider) PlanResourceChange(_ context.Context, req plugin.PlanRequest) plugin.PlanResponse {
-	p.record(Call{Method: "PlanResourceChange", TypeName: req.TypeName, Addr: req.Addr})
+	p.record(Call{Method: "PlanResourceChange", TypeName: req.TypeName, Addr: req.Addr, Identity: identityJSON(req.PriorIdentity)})
 	b, d := p.resource(req.TypeName)
 	if d != nil {
 		return plugin.PlanResponse{Diagnostics: d}
@@ -429,7 +522,8 @@ func (p *Provider) PlanResourceChange(_ context.Context, req plugin.PlanRequest)
 		}
 		attrs[name] = v
 	}
-	return plugin.PlanResponse{PlannedState: cty.ObjectVal(attrs), RequiresReplace: replace, PlannedPrivate: req.PriorPrivate}
+	planned := cty.ObjectVal(attrs)
+	return plugin.PlanResponse{PlannedState: planned, PlannedIdentity: p.identityOf(req.TypeName, planned), RequiresReplace: replace, PlannedPrivate: req.PriorPrivate}
 }
 
 func configNull(cfg cty.Value, name string) bool {
@@ -450,7 +544,7 @@ func (p *Provider) ApplyResourceChange(_ context.Context, req plugin.ApplyReques
 	delay := p.mock.delays[req.TypeName]
 	p.mock.mu.Unlock()
 	time.Sleep(delay)
-	p.record(Call{Method: "ApplyResourceChange", TypeName: req.TypeName, Addr: req.Addr, Action: action})
+	p.record(Call{Method: "ApplyResourceChange", TypeName: req.TypeName, Addr: req.Addr, Action: action, Identity: identityJSON(req.PlannedIdentity)})
 	b, d := p.resource(req.TypeName)
 	if d != nil {
 		return plugin.ApplyResponse{Diagnostics: d}
@@ -473,7 +567,7 @@ func (p *Provider) ApplyResourceChange(_ context.Context, req plugin.ApplyReques
 		}
 		v := fill(b, req.PlannedState, id)
 		m.objects[name][id] = Object{Name: name, Type: req.TypeName, ID: id, Value: v}
-		return plugin.ApplyResponse{NewState: v, Private: req.PlannedPrivate}
+		return plugin.ApplyResponse{NewState: v, NewIdentity: m.identity(req.TypeName, name, id), Private: req.PlannedPrivate}
 	}
 	f, failing := m.failures[failKey{name, req.TypeName}]
 	if failing && !f.Partial {
@@ -486,11 +580,21 @@ func (p *Provider) ApplyResourceChange(_ context.Context, req plugin.ApplyReques
 		m.objects[name] = map[string]Object{}
 	}
 	m.objects[name][id] = Object{Name: name, Type: req.TypeName, ID: id, Value: v}
-	resp := plugin.ApplyResponse{NewState: v, Private: req.PlannedPrivate}
+	resp := plugin.ApplyResponse{NewState: v, NewIdentity: m.identity(req.TypeName, name, id), Private: req.PlannedPrivate}
 	if failing {
 		resp.Diagnostics = errorf("%s", f.Message)
 	}
 	return resp
+}
+
+// identity is the identity of the object id of type typ on the provider
+// configuration called name; cty.NilVal for a type without one. m.mu is
+// held.
+func (m *Mock) identity(typ, name, id string) cty.Value {
+	if m.schema.Resources[typ].Identity == nil {
+		return cty.NilVal
+	}
+	return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id), "site": cty.StringVal(name)})
 }
 
 // fill replaces the unknown attributes of planned with values: the id,
@@ -521,12 +625,24 @@ func fill(b *plugin.Block, planned cty.Value, id string) cty.Value {
 // ImportResourceState implements planner.Provider: it imports an object
 // that exists on this provider's part of the cloud.
 func (p *Provider) ImportResourceState(_ context.Context, req plugin.ImportRequest) plugin.ImportResponse {
-	p.record(Call{Method: "ImportResourceState", TypeName: req.TypeName, Addr: req.Addr})
-	obj, ok := p.mock.lookup(p.siteName(), req.ID)
-	if !ok || obj.Type != req.TypeName {
-		return plugin.ImportResponse{Diagnostics: errorf("mockprovider: no %s %q on %s", req.TypeName, req.ID, p.siteName())}
+	p.record(Call{Method: "ImportResourceState", TypeName: req.TypeName, Addr: req.Addr, Identity: identityJSON(req.Identity)})
+	id := req.ID
+	if req.Identity != cty.NilVal {
+		if p.mock.schema.Resources[req.TypeName].Identity == nil {
+			return plugin.ImportResponse{Diagnostics: errorf("mockprovider: %s has no identity", req.TypeName)}
+		}
+		id = req.Identity.GetAttr("id").AsString()
 	}
-	return plugin.ImportResponse{Imported: []plugin.ImportedResource{{TypeName: req.TypeName, State: obj.Value}}}
+	obj, ok := p.mock.lookup(p.siteName(), id)
+	if !ok || obj.Type != req.TypeName {
+		return plugin.ImportResponse{Diagnostics: errorf("mockprovider: no %s %q on %s", req.TypeName, id, p.siteName())}
+	}
+	identity := p.identityOf(req.TypeName, obj.Value)
+	if req.Identity != cty.NilVal {
+		// As the block gave it, without the site: the read fills it in.
+		identity = req.Identity
+	}
+	return plugin.ImportResponse{Imported: []plugin.ImportedResource{{TypeName: req.TypeName, State: obj.Value, Identity: identity}}}
 }
 
 // MoveResourceState implements planner.Provider: the mock converts no

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/marks"
@@ -125,10 +126,16 @@ type jsonChange struct {
 	AfterSensitive  any            `json:"after_sensitive"`
 	ReplacePaths    [][]any        `json:"replace_paths,omitempty"`
 	Importing       *jsonImporting `json:"importing,omitempty"`
+	// BeforeIdentity and AfterIdentity are the resource identities, for
+	// types whose provider declares one.
+	BeforeIdentity json.RawMessage `json:"before_identity,omitempty"`
+	AfterIdentity  json.RawMessage `json:"after_identity,omitempty"`
 }
 
+// jsonImporting says how an object is imported: by id, or by identity.
 type jsonImporting struct {
-	ID string `json:"id"`
+	ID       string          `json:"id,omitempty"`
+	Identity json.RawMessage `json:"identity,omitempty"`
 }
 
 type jsonPlacement struct {
@@ -364,11 +371,26 @@ func jsonResourceChanges(cs []*plan.ResourceChange) []jsonResourceChange {
 			}
 		}
 		if c.Importing != nil {
-			jc.Change.Importing = &jsonImporting{ID: c.Importing.ID}
+			jc.Change.Importing = &jsonImporting{ID: c.Importing.ID, Identity: identityJSON(c.Importing.Identity)}
 		}
+		jc.Change.BeforeIdentity, jc.Change.AfterIdentity = identityJSON(c.BeforeIdentity), identityJSON(c.AfterIdentity)
 		out = append(out, jc)
 	}
 	return out
+}
+
+// identityJSON is a resource identity as a JSON object; nil when there is
+// none (or it is not known yet).
+func identityJSON(v cty.Value) json.RawMessage {
+	if v == cty.NilVal || v.IsNull() || !v.IsWhollyKnown() {
+		return nil
+	}
+	v, _ = v.UnmarkDeep()
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // jsonActions are the action lists Terraform's JSON plan uses.

@@ -324,3 +324,35 @@ func TestMarshalPlacement(t *testing.T) {
 		t.Errorf("placement JSON\n got %s\nwant %s", gotb, want)
 	}
 }
+
+// TestJSONViewIdentity: a change's resource identities and an import by
+// identity show as Terraform's JSON plan has them; an import by id keeps
+// its id alone.
+func TestJSONViewIdentity(t *testing.T) {
+	ty := cty.Object(map[string]cty.Type{"path": cty.String})
+	v := cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal("old.txt")})
+	p := &plan.Plan{Changes: []*plan.ResourceChange{
+		{Addr: plantest.Inst("indigo_file", "old", nil), Action: plan.NoOp, Type: ty, Before: v, After: v,
+			BeforeIdentity: v, AfterIdentity: v, Importing: &plan.Importing{Identity: v}},
+		{Addr: plantest.Inst("indigo_file", "byid", nil), Action: plan.NoOp, Type: ty, Before: v, After: v,
+			Importing: &plan.Importing{ID: "old.txt"}},
+	}}
+	out, err := Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	byIdentity, _ := json.Marshal(dig(doc, "resource_changes", 1, "change"))
+	for _, want := range []string{`"importing":{"identity":{"path":"old.txt"}}`, `"before_identity":{"path":"old.txt"}`, `"after_identity":{"path":"old.txt"}`} {
+		if !strings.Contains(string(byIdentity), want) {
+			t.Errorf("change of indigo_file.old lacks %s: %s", want, byIdentity)
+		}
+	}
+	byID, _ := json.Marshal(dig(doc, "resource_changes", 0, "change"))
+	if !strings.Contains(string(byID), `"importing":{"id":"old.txt"}`) || strings.Contains(string(byID), "identity") {
+		t.Errorf("change of indigo_file.byid: %s", byID)
+	}
+}

@@ -76,6 +76,10 @@ type jsonStateResource struct {
 	Tainted         bool     `json:"tainted,omitempty"`
 	DeposedKey      string   `json:"deposed_key,omitempty"`
 	Site            string   `json:"site,omitempty"`
+	// Identity is the object's resource identity, with the version of the
+	// identity schema it was recorded under, when it has one.
+	IdentitySchemaVersion *int64          `json:"identity_schema_version,omitempty"`
+	Identity              json.RawMessage `json:"identity,omitempty"`
 }
 
 type jsonStatePlace struct {
@@ -232,6 +236,10 @@ func jsonStateResourceOf(addr config.InstanceAddr, r *state.Resource, obj *state
 		values, mirror = Redact(values, mirror, p)
 	}
 	jr.Values, jr.SensitiveValues = values, mirror
+	if len(obj.IdentityJSON) > 0 {
+		version := obj.IdentitySchemaVersion
+		jr.Identity, jr.IdentitySchemaVersion = obj.IdentityJSON, &version
+	}
 	return jr, nil
 }
 

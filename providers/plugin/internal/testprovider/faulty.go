@@ -18,6 +18,11 @@ func (f *faulty6) GetProviderSchema(ctx context.Context, req *tfprotov6.GetProvi
 	return f.ProviderServer.GetProviderSchema(ctx, req)
 }
 
+func (f *faulty6) GetResourceIdentitySchemas(ctx context.Context, req *tfprotov6.GetResourceIdentitySchemasRequest) (*tfprotov6.GetResourceIdentitySchemasResponse, error) {
+	intercept("GetResourceIdentitySchemas")
+	return f.ProviderServer.GetResourceIdentitySchemas(ctx, req)
+}
+
 func (f *faulty6) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
 	intercept("ConfigureProvider")
 	return f.ProviderServer.ConfigureProvider(ctx, req)
@@ -58,6 +63,11 @@ type faulty5 struct {
 func (f *faulty5) GetProviderSchema(ctx context.Context, req *tfprotov5.GetProviderSchemaRequest) (*tfprotov5.GetProviderSchemaResponse, error) {
 	intercept("GetProviderSchema")
 	return f.ProviderServer.GetProviderSchema(ctx, req)
+}
+
+func (f *faulty5) GetResourceIdentitySchemas(ctx context.Context, req *tfprotov5.GetResourceIdentitySchemasRequest) (*tfprotov5.GetResourceIdentitySchemasResponse, error) {
+	intercept("GetResourceIdentitySchemas")
+	return f.ProviderServer.GetResourceIdentitySchemas(ctx, req)
 }
 
 func (f *faulty5) ConfigureProvider(ctx context.Context, req *tfprotov5.ConfigureProviderRequest) (*tfprotov5.ConfigureProviderResponse, error) {

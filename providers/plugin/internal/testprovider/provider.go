@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/metaschema"
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -125,7 +126,25 @@ var (
 	_ resource.ResourceWithImportState    = (*thing)(nil)
 	_ resource.ResourceWithUpgradeState   = (*thing)(nil)
 	_ resource.ResourceWithMoveState      = (*thing)(nil)
+	_ resource.ResourceWithIdentity       = (*thing)(nil)
 )
+
+// IdentitySchema: a thing is known by its name.
+func (r *thing) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"name": identityschema.StringAttribute{RequiredForImport: true},
+		},
+	}
+}
+
+// setIdentity records the thing's name as its identity, when the framework
+// gives the response one (it does not for clients that never sent one).
+func setIdentity(ctx context.Context, id *tfsdk.ResourceIdentity, name types.String, diags *diag.Diagnostics) {
+	if id != nil {
+		diags.Append(id.SetAttribute(ctx, path.Root("name"), name)...)
+	}
+}
 
 type thingModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -276,6 +295,7 @@ func (r *thing) Create(ctx context.Context, req resource.CreateRequest, resp *re
 	m.ID = types.StringValue("thing-" + m.Name.ValueString())
 	m.Revision = types.NumberValue(bigOne())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	setIdentity(ctx, resp.Identity, m.Name, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, "created", []byte(`{"by":"create"}`))...)
 }
 
@@ -283,6 +303,8 @@ func (r *thing) Read(ctx context.Context, req resource.ReadRequest, resp *resour
 	var m thingModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
 	if m.Name.ValueString() == "vanish" {
+		// The framework wants an identity even for an object that is gone.
+		setIdentity(ctx, resp.Identity, m.Name, &resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -291,6 +313,7 @@ func (r *thing) Read(ctx context.Context, req resource.ReadRequest, resp *resour
 		m.PrivateSeen = types.StringValue(string(created))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	setIdentity(ctx, resp.Identity, m.Name, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, "read", []byte(`true`))...)
 }
 
@@ -305,13 +328,20 @@ func (r *thing) Update(ctx context.Context, req resource.UpdateRequest, resp *re
 	rev := prior.Revision.ValueBigFloat()
 	m.Revision = types.NumberValue(rev.Add(rev, bigOne()))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	setIdentity(ctx, resp.Identity, m.Name, &resp.Diagnostics)
 }
 
 func (r *thing) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
 
-// ImportState accepts IDs "thing-<name>".
+// ImportState accepts IDs "thing-<name>", or an identity { name }.
 func (r *thing) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	name, ok := strings.CutPrefix(req.ID, "thing-")
+	if req.ID == "" && req.Identity != nil {
+		var n types.String
+		resp.Diagnostics.Append(req.Identity.GetAttribute(ctx, path.Root("name"), &n)...)
+		name, ok = n.ValueString(), true
+		req.ID = "thing-" + name
+	}
 	if !ok {
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("%q does not start with thing-.", req.ID))
 		return

@@ -248,7 +248,7 @@ func (x Deferred_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Deferred_Reason.Descriptor instead.
 func (Deferred_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{11, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12, 0}
 }
 
 // DynamicValue carries one value of a schema's type. The sender fills exactly
@@ -662,6 +662,60 @@ func (x *ResourceIdentityData) GetIdentityData() *DynamicValue {
 	return nil
 }
 
+// ResourceIdentitySchema is the shape of a resource type's identity: a flat
+// object of attributes, versioned apart from the resource's own schema.
+type ResourceIdentitySchema struct {
+	state              protoimpl.MessageState                      `protogen:"open.v1"`
+	Version            int64                                       `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	IdentityAttributes []*ResourceIdentitySchema_IdentityAttribute `protobuf:"bytes,2,rep,name=identity_attributes,json=identityAttributes,proto3" json:"identity_attributes,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ResourceIdentitySchema) Reset() {
+	*x = ResourceIdentitySchema{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceIdentitySchema) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceIdentitySchema) ProtoMessage() {}
+
+func (x *ResourceIdentitySchema) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceIdentitySchema.ProtoReflect.Descriptor instead.
+func (*ResourceIdentitySchema) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ResourceIdentitySchema) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ResourceIdentitySchema) GetIdentityAttributes() []*ResourceIdentitySchema_IdentityAttribute {
+	if x != nil {
+		return x.IdentityAttributes
+	}
+	return nil
+}
+
 type Function struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	Parameters         []*Function_Parameter  `protobuf:"bytes,1,rep,name=parameters,proto3" json:"parameters,omitempty"`
@@ -677,7 +731,7 @@ type Function struct {
 
 func (x *Function) Reset() {
 	*x = Function{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[8]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -689,7 +743,7 @@ func (x *Function) String() string {
 func (*Function) ProtoMessage() {}
 
 func (x *Function) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[8]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +756,7 @@ func (x *Function) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Function.ProtoReflect.Descriptor instead.
 func (*Function) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{8}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Function) GetParameters() []*Function_Parameter {
@@ -767,7 +821,7 @@ type ServerCapabilities struct {
 
 func (x *ServerCapabilities) Reset() {
 	*x = ServerCapabilities{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[9]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +833,7 @@ func (x *ServerCapabilities) String() string {
 func (*ServerCapabilities) ProtoMessage() {}
 
 func (x *ServerCapabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[9]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +846,7 @@ func (x *ServerCapabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerCapabilities.ProtoReflect.Descriptor instead.
 func (*ServerCapabilities) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{9}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ServerCapabilities) GetPlanDestroy() bool {
@@ -834,7 +888,7 @@ type ClientCapabilities struct {
 
 func (x *ClientCapabilities) Reset() {
 	*x = ClientCapabilities{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[10]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -846,7 +900,7 @@ func (x *ClientCapabilities) String() string {
 func (*ClientCapabilities) ProtoMessage() {}
 
 func (x *ClientCapabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[10]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -859,7 +913,7 @@ func (x *ClientCapabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientCapabilities.ProtoReflect.Descriptor instead.
 func (*ClientCapabilities) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{10}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ClientCapabilities) GetDeferralAllowed() bool {
@@ -886,7 +940,7 @@ type Deferred struct {
 
 func (x *Deferred) Reset() {
 	*x = Deferred{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[11]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +952,7 @@ func (x *Deferred) String() string {
 func (*Deferred) ProtoMessage() {}
 
 func (x *Deferred) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[11]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +965,7 @@ func (x *Deferred) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deferred.ProtoReflect.Descriptor instead.
 func (*Deferred) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{11}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Deferred) GetReason() Deferred_Reason {
@@ -929,7 +983,7 @@ type GetMetadata struct {
 
 func (x *GetMetadata) Reset() {
 	*x = GetMetadata{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[12]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -941,7 +995,7 @@ func (x *GetMetadata) String() string {
 func (*GetMetadata) ProtoMessage() {}
 
 func (x *GetMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[12]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -954,7 +1008,7 @@ func (x *GetMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13}
 }
 
 type GetProviderSchema struct {
@@ -965,7 +1019,7 @@ type GetProviderSchema struct {
 
 func (x *GetProviderSchema) Reset() {
 	*x = GetProviderSchema{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[13]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -977,7 +1031,7 @@ func (x *GetProviderSchema) String() string {
 func (*GetProviderSchema) ProtoMessage() {}
 
 func (x *GetProviderSchema) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[13]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -990,7 +1044,7 @@ func (x *GetProviderSchema) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderSchema.ProtoReflect.Descriptor instead.
 func (*GetProviderSchema) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{14}
 }
 
 type PrepareProviderConfig struct {
@@ -1001,7 +1055,7 @@ type PrepareProviderConfig struct {
 
 func (x *PrepareProviderConfig) Reset() {
 	*x = PrepareProviderConfig{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[14]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1013,7 +1067,7 @@ func (x *PrepareProviderConfig) String() string {
 func (*PrepareProviderConfig) ProtoMessage() {}
 
 func (x *PrepareProviderConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[14]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1026,7 +1080,7 @@ func (x *PrepareProviderConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepareProviderConfig.ProtoReflect.Descriptor instead.
 func (*PrepareProviderConfig) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{14}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{15}
 }
 
 type UpgradeResourceState struct {
@@ -1037,7 +1091,7 @@ type UpgradeResourceState struct {
 
 func (x *UpgradeResourceState) Reset() {
 	*x = UpgradeResourceState{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[15]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1103,7 @@ func (x *UpgradeResourceState) String() string {
 func (*UpgradeResourceState) ProtoMessage() {}
 
 func (x *UpgradeResourceState) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[15]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1116,79 @@ func (x *UpgradeResourceState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{15}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{16}
+}
+
+type GetResourceIdentitySchemas struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResourceIdentitySchemas) Reset() {
+	*x = GetResourceIdentitySchemas{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResourceIdentitySchemas) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResourceIdentitySchemas) ProtoMessage() {}
+
+func (x *GetResourceIdentitySchemas) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResourceIdentitySchemas.ProtoReflect.Descriptor instead.
+func (*GetResourceIdentitySchemas) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{17}
+}
+
+type UpgradeResourceIdentity struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeResourceIdentity) Reset() {
+	*x = UpgradeResourceIdentity{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResourceIdentity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResourceIdentity) ProtoMessage() {}
+
+func (x *UpgradeResourceIdentity) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResourceIdentity.ProtoReflect.Descriptor instead.
+func (*UpgradeResourceIdentity) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{18}
 }
 
 type ValidateResourceTypeConfig struct {
@@ -1073,7 +1199,7 @@ type ValidateResourceTypeConfig struct {
 
 func (x *ValidateResourceTypeConfig) Reset() {
 	*x = ValidateResourceTypeConfig{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[16]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1085,7 +1211,7 @@ func (x *ValidateResourceTypeConfig) String() string {
 func (*ValidateResourceTypeConfig) ProtoMessage() {}
 
 func (x *ValidateResourceTypeConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[16]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1098,7 +1224,7 @@ func (x *ValidateResourceTypeConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResourceTypeConfig.ProtoReflect.Descriptor instead.
 func (*ValidateResourceTypeConfig) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{16}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{19}
 }
 
 type ValidateDataSourceConfig struct {
@@ -1109,7 +1235,7 @@ type ValidateDataSourceConfig struct {
 
 func (x *ValidateDataSourceConfig) Reset() {
 	*x = ValidateDataSourceConfig{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[17]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1247,7 @@ func (x *ValidateDataSourceConfig) String() string {
 func (*ValidateDataSourceConfig) ProtoMessage() {}
 
 func (x *ValidateDataSourceConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[17]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1260,7 @@ func (x *ValidateDataSourceConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateDataSourceConfig.ProtoReflect.Descriptor instead.
 func (*ValidateDataSourceConfig) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{17}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{20}
 }
 
 type Configure struct {
@@ -1145,7 +1271,7 @@ type Configure struct {
 
 func (x *Configure) Reset() {
 	*x = Configure{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[18]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1283,7 @@ func (x *Configure) String() string {
 func (*Configure) ProtoMessage() {}
 
 func (x *Configure) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[18]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1296,7 @@ func (x *Configure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configure.ProtoReflect.Descriptor instead.
 func (*Configure) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{18}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{21}
 }
 
 type ReadResource struct {
@@ -1181,7 +1307,7 @@ type ReadResource struct {
 
 func (x *ReadResource) Reset() {
 	*x = ReadResource{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[19]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1193,7 +1319,7 @@ func (x *ReadResource) String() string {
 func (*ReadResource) ProtoMessage() {}
 
 func (x *ReadResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[19]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1206,7 +1332,7 @@ func (x *ReadResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource.ProtoReflect.Descriptor instead.
 func (*ReadResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{19}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{22}
 }
 
 type PlanResourceChange struct {
@@ -1217,7 +1343,7 @@ type PlanResourceChange struct {
 
 func (x *PlanResourceChange) Reset() {
 	*x = PlanResourceChange{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[20]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1229,7 +1355,7 @@ func (x *PlanResourceChange) String() string {
 func (*PlanResourceChange) ProtoMessage() {}
 
 func (x *PlanResourceChange) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[20]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1242,7 +1368,7 @@ func (x *PlanResourceChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{20}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{23}
 }
 
 type ApplyResourceChange struct {
@@ -1253,7 +1379,7 @@ type ApplyResourceChange struct {
 
 func (x *ApplyResourceChange) Reset() {
 	*x = ApplyResourceChange{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[21]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1265,7 +1391,7 @@ func (x *ApplyResourceChange) String() string {
 func (*ApplyResourceChange) ProtoMessage() {}
 
 func (x *ApplyResourceChange) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[21]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1278,7 +1404,7 @@ func (x *ApplyResourceChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{21}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{24}
 }
 
 type ImportResourceState struct {
@@ -1289,7 +1415,7 @@ type ImportResourceState struct {
 
 func (x *ImportResourceState) Reset() {
 	*x = ImportResourceState{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[22]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1301,7 +1427,7 @@ func (x *ImportResourceState) String() string {
 func (*ImportResourceState) ProtoMessage() {}
 
 func (x *ImportResourceState) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[22]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1314,7 +1440,7 @@ func (x *ImportResourceState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState.ProtoReflect.Descriptor instead.
 func (*ImportResourceState) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{22}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{25}
 }
 
 type MoveResourceState struct {
@@ -1325,7 +1451,7 @@ type MoveResourceState struct {
 
 func (x *MoveResourceState) Reset() {
 	*x = MoveResourceState{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[23]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1463,7 @@ func (x *MoveResourceState) String() string {
 func (*MoveResourceState) ProtoMessage() {}
 
 func (x *MoveResourceState) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[23]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1476,7 @@ func (x *MoveResourceState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveResourceState.ProtoReflect.Descriptor instead.
 func (*MoveResourceState) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{23}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{26}
 }
 
 type ReadDataSource struct {
@@ -1361,7 +1487,7 @@ type ReadDataSource struct {
 
 func (x *ReadDataSource) Reset() {
 	*x = ReadDataSource{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[24]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1499,7 @@ func (x *ReadDataSource) String() string {
 func (*ReadDataSource) ProtoMessage() {}
 
 func (x *ReadDataSource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[24]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1512,7 @@ func (x *ReadDataSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource.ProtoReflect.Descriptor instead.
 func (*ReadDataSource) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{24}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27}
 }
 
 type GetFunctions struct {
@@ -1397,7 +1523,7 @@ type GetFunctions struct {
 
 func (x *GetFunctions) Reset() {
 	*x = GetFunctions{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[25]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1409,7 +1535,7 @@ func (x *GetFunctions) String() string {
 func (*GetFunctions) ProtoMessage() {}
 
 func (x *GetFunctions) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[25]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1422,7 +1548,7 @@ func (x *GetFunctions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctions.ProtoReflect.Descriptor instead.
 func (*GetFunctions) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{25}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28}
 }
 
 type CallFunction struct {
@@ -1433,7 +1559,7 @@ type CallFunction struct {
 
 func (x *CallFunction) Reset() {
 	*x = CallFunction{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[26]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1445,7 +1571,7 @@ func (x *CallFunction) String() string {
 func (*CallFunction) ProtoMessage() {}
 
 func (x *CallFunction) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[26]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1458,7 +1584,7 @@ func (x *CallFunction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallFunction.ProtoReflect.Descriptor instead.
 func (*CallFunction) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{26}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29}
 }
 
 // Ephemeral resources (protocol 5.7 / 6.7): a value that exists for one run.
@@ -1472,7 +1598,7 @@ type ValidateEphemeralResourceConfig struct {
 
 func (x *ValidateEphemeralResourceConfig) Reset() {
 	*x = ValidateEphemeralResourceConfig{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[27]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1610,7 @@ func (x *ValidateEphemeralResourceConfig) String() string {
 func (*ValidateEphemeralResourceConfig) ProtoMessage() {}
 
 func (x *ValidateEphemeralResourceConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[27]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1623,7 @@ func (x *ValidateEphemeralResourceConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateEphemeralResourceConfig.ProtoReflect.Descriptor instead.
 func (*ValidateEphemeralResourceConfig) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30}
 }
 
 type OpenEphemeralResource struct {
@@ -1508,7 +1634,7 @@ type OpenEphemeralResource struct {
 
 func (x *OpenEphemeralResource) Reset() {
 	*x = OpenEphemeralResource{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[28]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1520,7 +1646,7 @@ func (x *OpenEphemeralResource) String() string {
 func (*OpenEphemeralResource) ProtoMessage() {}
 
 func (x *OpenEphemeralResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[28]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1533,7 +1659,7 @@ func (x *OpenEphemeralResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenEphemeralResource.ProtoReflect.Descriptor instead.
 func (*OpenEphemeralResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{31}
 }
 
 type RenewEphemeralResource struct {
@@ -1544,7 +1670,7 @@ type RenewEphemeralResource struct {
 
 func (x *RenewEphemeralResource) Reset() {
 	*x = RenewEphemeralResource{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[29]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1682,7 @@ func (x *RenewEphemeralResource) String() string {
 func (*RenewEphemeralResource) ProtoMessage() {}
 
 func (x *RenewEphemeralResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[29]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1695,7 @@ func (x *RenewEphemeralResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewEphemeralResource.ProtoReflect.Descriptor instead.
 func (*RenewEphemeralResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{32}
 }
 
 type CloseEphemeralResource struct {
@@ -1580,7 +1706,7 @@ type CloseEphemeralResource struct {
 
 func (x *CloseEphemeralResource) Reset() {
 	*x = CloseEphemeralResource{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[30]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1592,7 +1718,7 @@ func (x *CloseEphemeralResource) String() string {
 func (*CloseEphemeralResource) ProtoMessage() {}
 
 func (x *CloseEphemeralResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[30]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1605,7 +1731,7 @@ func (x *CloseEphemeralResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseEphemeralResource.ProtoReflect.Descriptor instead.
 func (*CloseEphemeralResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{33}
 }
 
 type AttributePath_Step struct {
@@ -1622,7 +1748,7 @@ type AttributePath_Step struct {
 
 func (x *AttributePath_Step) Reset() {
 	*x = AttributePath_Step{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[31]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1634,7 +1760,7 @@ func (x *AttributePath_Step) String() string {
 func (*AttributePath_Step) ProtoMessage() {}
 
 func (x *AttributePath_Step) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[31]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1714,7 +1840,7 @@ type Stop_Request struct {
 
 func (x *Stop_Request) Reset() {
 	*x = Stop_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[32]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1852,7 @@ func (x *Stop_Request) String() string {
 func (*Stop_Request) ProtoMessage() {}
 
 func (x *Stop_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[32]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1751,7 +1877,7 @@ type Stop_Response struct {
 
 func (x *Stop_Response) Reset() {
 	*x = Stop_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[33]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1763,7 +1889,7 @@ func (x *Stop_Response) String() string {
 func (*Stop_Response) ProtoMessage() {}
 
 func (x *Stop_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[33]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1927,7 @@ type Schema_Block struct {
 
 func (x *Schema_Block) Reset() {
 	*x = Schema_Block{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[35]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1813,7 +1939,7 @@ func (x *Schema_Block) String() string {
 func (*Schema_Block) ProtoMessage() {}
 
 func (x *Schema_Block) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[35]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1899,7 +2025,7 @@ type Schema_Attribute struct {
 
 func (x *Schema_Attribute) Reset() {
 	*x = Schema_Attribute{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[36]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1911,7 +2037,7 @@ func (x *Schema_Attribute) String() string {
 func (*Schema_Attribute) ProtoMessage() {}
 
 func (x *Schema_Attribute) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[36]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2017,7 +2143,7 @@ type Schema_NestedBlock struct {
 
 func (x *Schema_NestedBlock) Reset() {
 	*x = Schema_NestedBlock{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[37]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2029,7 +2155,7 @@ func (x *Schema_NestedBlock) String() string {
 func (*Schema_NestedBlock) ProtoMessage() {}
 
 func (x *Schema_NestedBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[37]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2080,6 +2206,82 @@ func (x *Schema_NestedBlock) GetMaxItems() int64 {
 	return 0
 }
 
+type ResourceIdentitySchema_IdentityAttribute struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Name              string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Type              []byte                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	RequiredForImport bool                   `protobuf:"varint,3,opt,name=required_for_import,json=requiredForImport,proto3" json:"required_for_import,omitempty"`
+	OptionalForImport bool                   `protobuf:"varint,4,opt,name=optional_for_import,json=optionalForImport,proto3" json:"optional_for_import,omitempty"`
+	Description       string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) Reset() {
+	*x = ResourceIdentitySchema_IdentityAttribute{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceIdentitySchema_IdentityAttribute) ProtoMessage() {}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceIdentitySchema_IdentityAttribute.ProtoReflect.Descriptor instead.
+func (*ResourceIdentitySchema_IdentityAttribute) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{8, 0}
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetType() []byte {
+	if x != nil {
+		return x.Type
+	}
+	return nil
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetRequiredForImport() bool {
+	if x != nil {
+		return x.RequiredForImport
+	}
+	return false
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetOptionalForImport() bool {
+	if x != nil {
+		return x.OptionalForImport
+	}
+	return false
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 type Function_Parameter struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	Name               string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -2094,7 +2296,7 @@ type Function_Parameter struct {
 
 func (x *Function_Parameter) Reset() {
 	*x = Function_Parameter{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[38]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2106,7 +2308,7 @@ func (x *Function_Parameter) String() string {
 func (*Function_Parameter) ProtoMessage() {}
 
 func (x *Function_Parameter) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[38]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2119,7 +2321,7 @@ func (x *Function_Parameter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Function_Parameter.ProtoReflect.Descriptor instead.
 func (*Function_Parameter) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{8, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{9, 0}
 }
 
 func (x *Function_Parameter) GetName() string {
@@ -2173,7 +2375,7 @@ type Function_Return struct {
 
 func (x *Function_Return) Reset() {
 	*x = Function_Return{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[39]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2185,7 +2387,7 @@ func (x *Function_Return) String() string {
 func (*Function_Return) ProtoMessage() {}
 
 func (x *Function_Return) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[39]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2198,7 +2400,7 @@ func (x *Function_Return) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Function_Return.ProtoReflect.Descriptor instead.
 func (*Function_Return) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{8, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{9, 1}
 }
 
 func (x *Function_Return) GetType() []byte {
@@ -2216,7 +2418,7 @@ type GetMetadata_Request struct {
 
 func (x *GetMetadata_Request) Reset() {
 	*x = GetMetadata_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[40]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2228,7 +2430,7 @@ func (x *GetMetadata_Request) String() string {
 func (*GetMetadata_Request) ProtoMessage() {}
 
 func (x *GetMetadata_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[40]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2241,7 +2443,7 @@ func (x *GetMetadata_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_Request.ProtoReflect.Descriptor instead.
 func (*GetMetadata_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13, 0}
 }
 
 type GetMetadata_Response struct {
@@ -2258,7 +2460,7 @@ type GetMetadata_Response struct {
 
 func (x *GetMetadata_Response) Reset() {
 	*x = GetMetadata_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[41]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2270,7 +2472,7 @@ func (x *GetMetadata_Response) String() string {
 func (*GetMetadata_Response) ProtoMessage() {}
 
 func (x *GetMetadata_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[41]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2283,7 +2485,7 @@ func (x *GetMetadata_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_Response.ProtoReflect.Descriptor instead.
 func (*GetMetadata_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13, 1}
 }
 
 func (x *GetMetadata_Response) GetServerCapabilities() *ServerCapabilities {
@@ -2337,7 +2539,7 @@ type GetMetadata_FunctionMetadata struct {
 
 func (x *GetMetadata_FunctionMetadata) Reset() {
 	*x = GetMetadata_FunctionMetadata{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[42]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2349,7 +2551,7 @@ func (x *GetMetadata_FunctionMetadata) String() string {
 func (*GetMetadata_FunctionMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_FunctionMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[42]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2362,7 +2564,7 @@ func (x *GetMetadata_FunctionMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_FunctionMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata_FunctionMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12, 2}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13, 2}
 }
 
 func (x *GetMetadata_FunctionMetadata) GetName() string {
@@ -2381,7 +2583,7 @@ type GetMetadata_DataSourceMetadata struct {
 
 func (x *GetMetadata_DataSourceMetadata) Reset() {
 	*x = GetMetadata_DataSourceMetadata{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[43]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2393,7 +2595,7 @@ func (x *GetMetadata_DataSourceMetadata) String() string {
 func (*GetMetadata_DataSourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_DataSourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[43]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2406,7 +2608,7 @@ func (x *GetMetadata_DataSourceMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_DataSourceMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata_DataSourceMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12, 3}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13, 3}
 }
 
 func (x *GetMetadata_DataSourceMetadata) GetTypeName() string {
@@ -2425,7 +2627,7 @@ type GetMetadata_ResourceMetadata struct {
 
 func (x *GetMetadata_ResourceMetadata) Reset() {
 	*x = GetMetadata_ResourceMetadata{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[44]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2437,7 +2639,7 @@ func (x *GetMetadata_ResourceMetadata) String() string {
 func (*GetMetadata_ResourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_ResourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[44]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2450,7 +2652,7 @@ func (x *GetMetadata_ResourceMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_ResourceMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata_ResourceMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12, 4}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13, 4}
 }
 
 func (x *GetMetadata_ResourceMetadata) GetTypeName() string {
@@ -2469,7 +2671,7 @@ type GetMetadata_EphemeralResourceMetadata struct {
 
 func (x *GetMetadata_EphemeralResourceMetadata) Reset() {
 	*x = GetMetadata_EphemeralResourceMetadata{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[45]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2683,7 @@ func (x *GetMetadata_EphemeralResourceMetadata) String() string {
 func (*GetMetadata_EphemeralResourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_EphemeralResourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[45]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2696,7 @@ func (x *GetMetadata_EphemeralResourceMetadata) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use GetMetadata_EphemeralResourceMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata_EphemeralResourceMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{12, 5}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13, 5}
 }
 
 func (x *GetMetadata_EphemeralResourceMetadata) GetTypeName() string {
@@ -2512,7 +2714,7 @@ type GetProviderSchema_Request struct {
 
 func (x *GetProviderSchema_Request) Reset() {
 	*x = GetProviderSchema_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[46]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2524,7 +2726,7 @@ func (x *GetProviderSchema_Request) String() string {
 func (*GetProviderSchema_Request) ProtoMessage() {}
 
 func (x *GetProviderSchema_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[46]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2537,7 +2739,7 @@ func (x *GetProviderSchema_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderSchema_Request.ProtoReflect.Descriptor instead.
 func (*GetProviderSchema_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{14, 0}
 }
 
 type GetProviderSchema_Response struct {
@@ -2556,7 +2758,7 @@ type GetProviderSchema_Response struct {
 
 func (x *GetProviderSchema_Response) Reset() {
 	*x = GetProviderSchema_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[47]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2568,7 +2770,7 @@ func (x *GetProviderSchema_Response) String() string {
 func (*GetProviderSchema_Response) ProtoMessage() {}
 
 func (x *GetProviderSchema_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[47]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2581,7 +2783,7 @@ func (x *GetProviderSchema_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderSchema_Response.ProtoReflect.Descriptor instead.
 func (*GetProviderSchema_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{13, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{14, 1}
 }
 
 func (x *GetProviderSchema_Response) GetProvider() *Schema {
@@ -2649,7 +2851,7 @@ type PrepareProviderConfig_Request struct {
 
 func (x *PrepareProviderConfig_Request) Reset() {
 	*x = PrepareProviderConfig_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[52]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2661,7 +2863,7 @@ func (x *PrepareProviderConfig_Request) String() string {
 func (*PrepareProviderConfig_Request) ProtoMessage() {}
 
 func (x *PrepareProviderConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[52]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2674,7 +2876,7 @@ func (x *PrepareProviderConfig_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepareProviderConfig_Request.ProtoReflect.Descriptor instead.
 func (*PrepareProviderConfig_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{14, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{15, 0}
 }
 
 func (x *PrepareProviderConfig_Request) GetConfig() *DynamicValue {
@@ -2694,7 +2896,7 @@ type PrepareProviderConfig_Response struct {
 
 func (x *PrepareProviderConfig_Response) Reset() {
 	*x = PrepareProviderConfig_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[53]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2706,7 +2908,7 @@ func (x *PrepareProviderConfig_Response) String() string {
 func (*PrepareProviderConfig_Response) ProtoMessage() {}
 
 func (x *PrepareProviderConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[53]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2719,7 +2921,7 @@ func (x *PrepareProviderConfig_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepareProviderConfig_Response.ProtoReflect.Descriptor instead.
 func (*PrepareProviderConfig_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{14, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{15, 1}
 }
 
 func (x *PrepareProviderConfig_Response) GetPreparedConfig() *DynamicValue {
@@ -2747,7 +2949,7 @@ type UpgradeResourceState_Request struct {
 
 func (x *UpgradeResourceState_Request) Reset() {
 	*x = UpgradeResourceState_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[54]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2759,7 +2961,7 @@ func (x *UpgradeResourceState_Request) String() string {
 func (*UpgradeResourceState_Request) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[54]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2772,7 +2974,7 @@ func (x *UpgradeResourceState_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState_Request.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{15, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{16, 0}
 }
 
 func (x *UpgradeResourceState_Request) GetTypeName() string {
@@ -2806,7 +3008,7 @@ type UpgradeResourceState_Response struct {
 
 func (x *UpgradeResourceState_Response) Reset() {
 	*x = UpgradeResourceState_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[55]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2818,7 +3020,7 @@ func (x *UpgradeResourceState_Response) String() string {
 func (*UpgradeResourceState_Response) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[55]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2831,7 +3033,7 @@ func (x *UpgradeResourceState_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState_Response.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{15, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{16, 1}
 }
 
 func (x *UpgradeResourceState_Response) GetUpgradedState() *DynamicValue {
@@ -2842,6 +3044,206 @@ func (x *UpgradeResourceState_Response) GetUpgradedState() *DynamicValue {
 }
 
 func (x *UpgradeResourceState_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+type GetResourceIdentitySchemas_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResourceIdentitySchemas_Request) Reset() {
+	*x = GetResourceIdentitySchemas_Request{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResourceIdentitySchemas_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResourceIdentitySchemas_Request) ProtoMessage() {}
+
+func (x *GetResourceIdentitySchemas_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResourceIdentitySchemas_Request.ProtoReflect.Descriptor instead.
+func (*GetResourceIdentitySchemas_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{17, 0}
+}
+
+type GetResourceIdentitySchemas_Response struct {
+	state           protoimpl.MessageState             `protogen:"open.v1"`
+	IdentitySchemas map[string]*ResourceIdentitySchema `protobuf:"bytes,1,rep,name=identity_schemas,json=identitySchemas,proto3" json:"identity_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Diagnostics     []*Diagnostic                      `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetResourceIdentitySchemas_Response) Reset() {
+	*x = GetResourceIdentitySchemas_Response{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResourceIdentitySchemas_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResourceIdentitySchemas_Response) ProtoMessage() {}
+
+func (x *GetResourceIdentitySchemas_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResourceIdentitySchemas_Response.ProtoReflect.Descriptor instead.
+func (*GetResourceIdentitySchemas_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{17, 1}
+}
+
+func (x *GetResourceIdentitySchemas_Response) GetIdentitySchemas() map[string]*ResourceIdentitySchema {
+	if x != nil {
+		return x.IdentitySchemas
+	}
+	return nil
+}
+
+func (x *GetResourceIdentitySchemas_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+type UpgradeResourceIdentity_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Version       int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	RawIdentity   *RawState              `protobuf:"bytes,3,opt,name=raw_identity,json=rawIdentity,proto3" json:"raw_identity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeResourceIdentity_Request) Reset() {
+	*x = UpgradeResourceIdentity_Request{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResourceIdentity_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResourceIdentity_Request) ProtoMessage() {}
+
+func (x *UpgradeResourceIdentity_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResourceIdentity_Request.ProtoReflect.Descriptor instead.
+func (*UpgradeResourceIdentity_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{18, 0}
+}
+
+func (x *UpgradeResourceIdentity_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *UpgradeResourceIdentity_Request) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *UpgradeResourceIdentity_Request) GetRawIdentity() *RawState {
+	if x != nil {
+		return x.RawIdentity
+	}
+	return nil
+}
+
+type UpgradeResourceIdentity_Response struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	UpgradedIdentity *ResourceIdentityData  `protobuf:"bytes,1,opt,name=upgraded_identity,json=upgradedIdentity,proto3" json:"upgraded_identity,omitempty"`
+	Diagnostics      []*Diagnostic          `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *UpgradeResourceIdentity_Response) Reset() {
+	*x = UpgradeResourceIdentity_Response{}
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResourceIdentity_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResourceIdentity_Response) ProtoMessage() {}
+
+func (x *UpgradeResourceIdentity_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResourceIdentity_Response.ProtoReflect.Descriptor instead.
+func (*UpgradeResourceIdentity_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{18, 1}
+}
+
+func (x *UpgradeResourceIdentity_Response) GetUpgradedIdentity() *ResourceIdentityData {
+	if x != nil {
+		return x.UpgradedIdentity
+	}
+	return nil
+}
+
+func (x *UpgradeResourceIdentity_Response) GetDiagnostics() []*Diagnostic {
 	if x != nil {
 		return x.Diagnostics
 	}
@@ -2859,7 +3261,7 @@ type ValidateResourceTypeConfig_Request struct {
 
 func (x *ValidateResourceTypeConfig_Request) Reset() {
 	*x = ValidateResourceTypeConfig_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[56]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2871,7 +3273,7 @@ func (x *ValidateResourceTypeConfig_Request) String() string {
 func (*ValidateResourceTypeConfig_Request) ProtoMessage() {}
 
 func (x *ValidateResourceTypeConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[56]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2884,7 +3286,7 @@ func (x *ValidateResourceTypeConfig_Request) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use ValidateResourceTypeConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateResourceTypeConfig_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{16, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{19, 0}
 }
 
 func (x *ValidateResourceTypeConfig_Request) GetTypeName() string {
@@ -2917,7 +3319,7 @@ type ValidateResourceTypeConfig_Response struct {
 
 func (x *ValidateResourceTypeConfig_Response) Reset() {
 	*x = ValidateResourceTypeConfig_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[57]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2929,7 +3331,7 @@ func (x *ValidateResourceTypeConfig_Response) String() string {
 func (*ValidateResourceTypeConfig_Response) ProtoMessage() {}
 
 func (x *ValidateResourceTypeConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[57]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2942,7 +3344,7 @@ func (x *ValidateResourceTypeConfig_Response) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use ValidateResourceTypeConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateResourceTypeConfig_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{16, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{19, 1}
 }
 
 func (x *ValidateResourceTypeConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -2962,7 +3364,7 @@ type ValidateDataSourceConfig_Request struct {
 
 func (x *ValidateDataSourceConfig_Request) Reset() {
 	*x = ValidateDataSourceConfig_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[58]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2974,7 +3376,7 @@ func (x *ValidateDataSourceConfig_Request) String() string {
 func (*ValidateDataSourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateDataSourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[58]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2987,7 +3389,7 @@ func (x *ValidateDataSourceConfig_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateDataSourceConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateDataSourceConfig_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{17, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{20, 0}
 }
 
 func (x *ValidateDataSourceConfig_Request) GetTypeName() string {
@@ -3013,7 +3415,7 @@ type ValidateDataSourceConfig_Response struct {
 
 func (x *ValidateDataSourceConfig_Response) Reset() {
 	*x = ValidateDataSourceConfig_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[59]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3427,7 @@ func (x *ValidateDataSourceConfig_Response) String() string {
 func (*ValidateDataSourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateDataSourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[59]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3440,7 @@ func (x *ValidateDataSourceConfig_Response) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use ValidateDataSourceConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateDataSourceConfig_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{17, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{20, 1}
 }
 
 func (x *ValidateDataSourceConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -3059,7 +3461,7 @@ type Configure_Request struct {
 
 func (x *Configure_Request) Reset() {
 	*x = Configure_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[60]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3071,7 +3473,7 @@ func (x *Configure_Request) String() string {
 func (*Configure_Request) ProtoMessage() {}
 
 func (x *Configure_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[60]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3084,7 +3486,7 @@ func (x *Configure_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configure_Request.ProtoReflect.Descriptor instead.
 func (*Configure_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{18, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{21, 0}
 }
 
 func (x *Configure_Request) GetTerraformVersion() string {
@@ -3117,7 +3519,7 @@ type Configure_Response struct {
 
 func (x *Configure_Response) Reset() {
 	*x = Configure_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[61]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3129,7 +3531,7 @@ func (x *Configure_Response) String() string {
 func (*Configure_Response) ProtoMessage() {}
 
 func (x *Configure_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[61]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3142,7 +3544,7 @@ func (x *Configure_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Configure_Response.ProtoReflect.Descriptor instead.
 func (*Configure_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{18, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{21, 1}
 }
 
 func (x *Configure_Response) GetDiagnostics() []*Diagnostic {
@@ -3166,7 +3568,7 @@ type ReadResource_Request struct {
 
 func (x *ReadResource_Request) Reset() {
 	*x = ReadResource_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[62]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3178,7 +3580,7 @@ func (x *ReadResource_Request) String() string {
 func (*ReadResource_Request) ProtoMessage() {}
 
 func (x *ReadResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[62]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3191,7 +3593,7 @@ func (x *ReadResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource_Request.ProtoReflect.Descriptor instead.
 func (*ReadResource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{19, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{22, 0}
 }
 
 func (x *ReadResource_Request) GetTypeName() string {
@@ -3249,7 +3651,7 @@ type ReadResource_Response struct {
 
 func (x *ReadResource_Response) Reset() {
 	*x = ReadResource_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[63]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3261,7 +3663,7 @@ func (x *ReadResource_Response) String() string {
 func (*ReadResource_Response) ProtoMessage() {}
 
 func (x *ReadResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[63]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3274,7 +3676,7 @@ func (x *ReadResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource_Response.ProtoReflect.Descriptor instead.
 func (*ReadResource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{19, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{22, 1}
 }
 
 func (x *ReadResource_Response) GetNewState() *DynamicValue {
@@ -3328,7 +3730,7 @@ type PlanResourceChange_Request struct {
 
 func (x *PlanResourceChange_Request) Reset() {
 	*x = PlanResourceChange_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[64]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3340,7 +3742,7 @@ func (x *PlanResourceChange_Request) String() string {
 func (*PlanResourceChange_Request) ProtoMessage() {}
 
 func (x *PlanResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[64]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3353,7 +3755,7 @@ func (x *PlanResourceChange_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange_Request.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{20, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{23, 0}
 }
 
 func (x *PlanResourceChange_Request) GetTypeName() string {
@@ -3429,7 +3831,7 @@ type PlanResourceChange_Response struct {
 
 func (x *PlanResourceChange_Response) Reset() {
 	*x = PlanResourceChange_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[65]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3441,7 +3843,7 @@ func (x *PlanResourceChange_Response) String() string {
 func (*PlanResourceChange_Response) ProtoMessage() {}
 
 func (x *PlanResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[65]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3454,7 +3856,7 @@ func (x *PlanResourceChange_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange_Response.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{20, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{23, 1}
 }
 
 func (x *PlanResourceChange_Response) GetPlannedState() *DynamicValue {
@@ -3521,7 +3923,7 @@ type ApplyResourceChange_Request struct {
 
 func (x *ApplyResourceChange_Request) Reset() {
 	*x = ApplyResourceChange_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[66]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3533,7 +3935,7 @@ func (x *ApplyResourceChange_Request) String() string {
 func (*ApplyResourceChange_Request) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[66]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3546,7 +3948,7 @@ func (x *ApplyResourceChange_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange_Request.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{21, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{24, 0}
 }
 
 func (x *ApplyResourceChange_Request) GetTypeName() string {
@@ -3611,7 +4013,7 @@ type ApplyResourceChange_Response struct {
 
 func (x *ApplyResourceChange_Response) Reset() {
 	*x = ApplyResourceChange_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[67]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3623,7 +4025,7 @@ func (x *ApplyResourceChange_Response) String() string {
 func (*ApplyResourceChange_Response) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[67]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3636,7 +4038,7 @@ func (x *ApplyResourceChange_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange_Response.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{21, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{24, 1}
 }
 
 func (x *ApplyResourceChange_Response) GetNewState() *DynamicValue {
@@ -3686,7 +4088,7 @@ type ImportResourceState_Request struct {
 
 func (x *ImportResourceState_Request) Reset() {
 	*x = ImportResourceState_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[68]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3698,7 +4100,7 @@ func (x *ImportResourceState_Request) String() string {
 func (*ImportResourceState_Request) ProtoMessage() {}
 
 func (x *ImportResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[68]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3711,7 +4113,7 @@ func (x *ImportResourceState_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState_Request.ProtoReflect.Descriptor instead.
 func (*ImportResourceState_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{22, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{25, 0}
 }
 
 func (x *ImportResourceState_Request) GetTypeName() string {
@@ -3754,7 +4156,7 @@ type ImportResourceState_ImportedResource struct {
 
 func (x *ImportResourceState_ImportedResource) Reset() {
 	*x = ImportResourceState_ImportedResource{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[69]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3766,7 +4168,7 @@ func (x *ImportResourceState_ImportedResource) String() string {
 func (*ImportResourceState_ImportedResource) ProtoMessage() {}
 
 func (x *ImportResourceState_ImportedResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[69]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3779,7 +4181,7 @@ func (x *ImportResourceState_ImportedResource) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use ImportResourceState_ImportedResource.ProtoReflect.Descriptor instead.
 func (*ImportResourceState_ImportedResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{22, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{25, 1}
 }
 
 func (x *ImportResourceState_ImportedResource) GetTypeName() string {
@@ -3821,7 +4223,7 @@ type ImportResourceState_Response struct {
 
 func (x *ImportResourceState_Response) Reset() {
 	*x = ImportResourceState_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[70]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3833,7 +4235,7 @@ func (x *ImportResourceState_Response) String() string {
 func (*ImportResourceState_Response) ProtoMessage() {}
 
 func (x *ImportResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[70]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3846,7 +4248,7 @@ func (x *ImportResourceState_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState_Response.ProtoReflect.Descriptor instead.
 func (*ImportResourceState_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{22, 2}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{25, 2}
 }
 
 func (x *ImportResourceState_Response) GetImportedResources() []*ImportResourceState_ImportedResource {
@@ -3886,7 +4288,7 @@ type MoveResourceState_Request struct {
 
 func (x *MoveResourceState_Request) Reset() {
 	*x = MoveResourceState_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[71]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3898,7 +4300,7 @@ func (x *MoveResourceState_Request) String() string {
 func (*MoveResourceState_Request) ProtoMessage() {}
 
 func (x *MoveResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[71]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3911,7 +4313,7 @@ func (x *MoveResourceState_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveResourceState_Request.ProtoReflect.Descriptor instead.
 func (*MoveResourceState_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{23, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{26, 0}
 }
 
 func (x *MoveResourceState_Request) GetSourceProviderAddress() string {
@@ -3982,7 +4384,7 @@ type MoveResourceState_Response struct {
 
 func (x *MoveResourceState_Response) Reset() {
 	*x = MoveResourceState_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[72]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3994,7 +4396,7 @@ func (x *MoveResourceState_Response) String() string {
 func (*MoveResourceState_Response) ProtoMessage() {}
 
 func (x *MoveResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[72]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4007,7 +4409,7 @@ func (x *MoveResourceState_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveResourceState_Response.ProtoReflect.Descriptor instead.
 func (*MoveResourceState_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{23, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{26, 1}
 }
 
 func (x *MoveResourceState_Response) GetTargetState() *DynamicValue {
@@ -4050,7 +4452,7 @@ type ReadDataSource_Request struct {
 
 func (x *ReadDataSource_Request) Reset() {
 	*x = ReadDataSource_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[73]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4062,7 +4464,7 @@ func (x *ReadDataSource_Request) String() string {
 func (*ReadDataSource_Request) ProtoMessage() {}
 
 func (x *ReadDataSource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[73]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4075,7 +4477,7 @@ func (x *ReadDataSource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource_Request.ProtoReflect.Descriptor instead.
 func (*ReadDataSource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{24, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27, 0}
 }
 
 func (x *ReadDataSource_Request) GetTypeName() string {
@@ -4117,7 +4519,7 @@ type ReadDataSource_Response struct {
 
 func (x *ReadDataSource_Response) Reset() {
 	*x = ReadDataSource_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[74]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4129,7 +4531,7 @@ func (x *ReadDataSource_Response) String() string {
 func (*ReadDataSource_Response) ProtoMessage() {}
 
 func (x *ReadDataSource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[74]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4142,7 +4544,7 @@ func (x *ReadDataSource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource_Response.ProtoReflect.Descriptor instead.
 func (*ReadDataSource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{24, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27, 1}
 }
 
 func (x *ReadDataSource_Response) GetState() *DynamicValue {
@@ -4174,7 +4576,7 @@ type GetFunctions_Request struct {
 
 func (x *GetFunctions_Request) Reset() {
 	*x = GetFunctions_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[75]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4186,7 +4588,7 @@ func (x *GetFunctions_Request) String() string {
 func (*GetFunctions_Request) ProtoMessage() {}
 
 func (x *GetFunctions_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[75]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4199,7 +4601,7 @@ func (x *GetFunctions_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctions_Request.ProtoReflect.Descriptor instead.
 func (*GetFunctions_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{25, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28, 0}
 }
 
 type GetFunctions_Response struct {
@@ -4212,7 +4614,7 @@ type GetFunctions_Response struct {
 
 func (x *GetFunctions_Response) Reset() {
 	*x = GetFunctions_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[76]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4224,7 +4626,7 @@ func (x *GetFunctions_Response) String() string {
 func (*GetFunctions_Response) ProtoMessage() {}
 
 func (x *GetFunctions_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[76]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4237,7 +4639,7 @@ func (x *GetFunctions_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctions_Response.ProtoReflect.Descriptor instead.
 func (*GetFunctions_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{25, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28, 1}
 }
 
 func (x *GetFunctions_Response) GetFunctions() map[string]*Function {
@@ -4264,7 +4666,7 @@ type CallFunction_Request struct {
 
 func (x *CallFunction_Request) Reset() {
 	*x = CallFunction_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[78]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4276,7 +4678,7 @@ func (x *CallFunction_Request) String() string {
 func (*CallFunction_Request) ProtoMessage() {}
 
 func (x *CallFunction_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[78]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4289,7 +4691,7 @@ func (x *CallFunction_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallFunction_Request.ProtoReflect.Descriptor instead.
 func (*CallFunction_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{26, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29, 0}
 }
 
 func (x *CallFunction_Request) GetName() string {
@@ -4316,7 +4718,7 @@ type CallFunction_Response struct {
 
 func (x *CallFunction_Response) Reset() {
 	*x = CallFunction_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[79]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4328,7 +4730,7 @@ func (x *CallFunction_Response) String() string {
 func (*CallFunction_Response) ProtoMessage() {}
 
 func (x *CallFunction_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[79]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4341,7 +4743,7 @@ func (x *CallFunction_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallFunction_Response.ProtoReflect.Descriptor instead.
 func (*CallFunction_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{26, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29, 1}
 }
 
 func (x *CallFunction_Response) GetResult() *DynamicValue {
@@ -4368,7 +4770,7 @@ type ValidateEphemeralResourceConfig_Request struct {
 
 func (x *ValidateEphemeralResourceConfig_Request) Reset() {
 	*x = ValidateEphemeralResourceConfig_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[80]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4380,7 +4782,7 @@ func (x *ValidateEphemeralResourceConfig_Request) String() string {
 func (*ValidateEphemeralResourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateEphemeralResourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[80]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4393,7 +4795,7 @@ func (x *ValidateEphemeralResourceConfig_Request) ProtoReflect() protoreflect.Me
 
 // Deprecated: Use ValidateEphemeralResourceConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateEphemeralResourceConfig_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30, 0}
 }
 
 func (x *ValidateEphemeralResourceConfig_Request) GetTypeName() string {
@@ -4419,7 +4821,7 @@ type ValidateEphemeralResourceConfig_Response struct {
 
 func (x *ValidateEphemeralResourceConfig_Response) Reset() {
 	*x = ValidateEphemeralResourceConfig_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[81]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4431,7 +4833,7 @@ func (x *ValidateEphemeralResourceConfig_Response) String() string {
 func (*ValidateEphemeralResourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateEphemeralResourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[81]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4444,7 +4846,7 @@ func (x *ValidateEphemeralResourceConfig_Response) ProtoReflect() protoreflect.M
 
 // Deprecated: Use ValidateEphemeralResourceConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateEphemeralResourceConfig_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{27, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30, 1}
 }
 
 func (x *ValidateEphemeralResourceConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -4465,7 +4867,7 @@ type OpenEphemeralResource_Request struct {
 
 func (x *OpenEphemeralResource_Request) Reset() {
 	*x = OpenEphemeralResource_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[82]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4477,7 +4879,7 @@ func (x *OpenEphemeralResource_Request) String() string {
 func (*OpenEphemeralResource_Request) ProtoMessage() {}
 
 func (x *OpenEphemeralResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[82]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4490,7 +4892,7 @@ func (x *OpenEphemeralResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenEphemeralResource_Request.ProtoReflect.Descriptor instead.
 func (*OpenEphemeralResource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{31, 0}
 }
 
 func (x *OpenEphemeralResource_Request) GetTypeName() string {
@@ -4527,7 +4929,7 @@ type OpenEphemeralResource_Response struct {
 
 func (x *OpenEphemeralResource_Response) Reset() {
 	*x = OpenEphemeralResource_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[83]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4539,7 +4941,7 @@ func (x *OpenEphemeralResource_Response) String() string {
 func (*OpenEphemeralResource_Response) ProtoMessage() {}
 
 func (x *OpenEphemeralResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[83]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4552,7 +4954,7 @@ func (x *OpenEphemeralResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenEphemeralResource_Response.ProtoReflect.Descriptor instead.
 func (*OpenEphemeralResource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{28, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{31, 1}
 }
 
 func (x *OpenEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
@@ -4600,7 +5002,7 @@ type RenewEphemeralResource_Request struct {
 
 func (x *RenewEphemeralResource_Request) Reset() {
 	*x = RenewEphemeralResource_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[84]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4612,7 +5014,7 @@ func (x *RenewEphemeralResource_Request) String() string {
 func (*RenewEphemeralResource_Request) ProtoMessage() {}
 
 func (x *RenewEphemeralResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[84]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4625,7 +5027,7 @@ func (x *RenewEphemeralResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewEphemeralResource_Request.ProtoReflect.Descriptor instead.
 func (*RenewEphemeralResource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{32, 0}
 }
 
 func (x *RenewEphemeralResource_Request) GetTypeName() string {
@@ -4653,7 +5055,7 @@ type RenewEphemeralResource_Response struct {
 
 func (x *RenewEphemeralResource_Response) Reset() {
 	*x = RenewEphemeralResource_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[85]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4665,7 +5067,7 @@ func (x *RenewEphemeralResource_Response) String() string {
 func (*RenewEphemeralResource_Response) ProtoMessage() {}
 
 func (x *RenewEphemeralResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[85]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4678,7 +5080,7 @@ func (x *RenewEphemeralResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewEphemeralResource_Response.ProtoReflect.Descriptor instead.
 func (*RenewEphemeralResource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{29, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{32, 1}
 }
 
 func (x *RenewEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
@@ -4712,7 +5114,7 @@ type CloseEphemeralResource_Request struct {
 
 func (x *CloseEphemeralResource_Request) Reset() {
 	*x = CloseEphemeralResource_Request{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[86]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4724,7 +5126,7 @@ func (x *CloseEphemeralResource_Request) String() string {
 func (*CloseEphemeralResource_Request) ProtoMessage() {}
 
 func (x *CloseEphemeralResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[86]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4737,7 +5139,7 @@ func (x *CloseEphemeralResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseEphemeralResource_Request.ProtoReflect.Descriptor instead.
 func (*CloseEphemeralResource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30, 0}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{33, 0}
 }
 
 func (x *CloseEphemeralResource_Request) GetTypeName() string {
@@ -4763,7 +5165,7 @@ type CloseEphemeralResource_Response struct {
 
 func (x *CloseEphemeralResource_Response) Reset() {
 	*x = CloseEphemeralResource_Response{}
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[87]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4775,7 +5177,7 @@ func (x *CloseEphemeralResource_Response) String() string {
 func (*CloseEphemeralResource_Response) ProtoMessage() {}
 
 func (x *CloseEphemeralResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[87]
+	mi := &file_tfplugin5_tfplugin5_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4788,7 +5190,7 @@ func (x *CloseEphemeralResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseEphemeralResource_Response.ProtoReflect.Descriptor instead.
 func (*CloseEphemeralResource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{30, 1}
+	return file_tfplugin5_tfplugin5_proto_rawDescGZIP(), []int{33, 1}
 }
 
 func (x *CloseEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
@@ -4885,7 +5287,16 @@ const file_tfplugin5_tfplugin5_proto_rawDesc = "" +
 	"\x03MAP\x10\x04\x12\t\n" +
 	"\x05GROUP\x10\x05\"[\n" +
 	"\x14ResourceIdentityData\x12C\n" +
-	"\ridentity_data\x18\x01 \x01(\v2\x1e.indigo.tfplugin5.DynamicValueR\fidentityData\"\xb1\x05\n" +
+	"\ridentity_data\x18\x01 \x01(\v2\x1e.indigo.tfplugin5.DynamicValueR\fidentityData\"\xdf\x02\n" +
+	"\x16ResourceIdentitySchema\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\x03R\aversion\x12k\n" +
+	"\x13identity_attributes\x18\x02 \x03(\v2:.indigo.tfplugin5.ResourceIdentitySchema.IdentityAttributeR\x12identityAttributes\x1a\xbd\x01\n" +
+	"\x11IdentityAttribute\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\fR\x04type\x12.\n" +
+	"\x13required_for_import\x18\x03 \x01(\bR\x11requiredForImport\x12.\n" +
+	"\x13optional_for_import\x18\x04 \x01(\bR\x11optionalForImport\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\"\xb1\x05\n" +
 	"\bFunction\x12D\n" +
 	"\n" +
 	"parameters\x18\x01 \x03(\v2$.indigo.tfplugin5.Function.ParameterR\n" +
@@ -4973,6 +5384,22 @@ const file_tfplugin5_tfplugin5_proto_rawDesc = "" +
 	"\traw_state\x18\x03 \x01(\v2\x1a.indigo.tfplugin5.RawStateR\brawState\x1a\x91\x01\n" +
 	"\bResponse\x12E\n" +
 	"\x0eupgraded_state\x18\x01 \x01(\v2\x1e.indigo.tfplugin5.DynamicValueR\rupgradedState\x12>\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics\"\xd9\x02\n" +
+	"\x1aGetResourceIdentitySchemas\x1a\t\n" +
+	"\aRequest\x1a\xaf\x02\n" +
+	"\bResponse\x12u\n" +
+	"\x10identity_schemas\x18\x01 \x03(\v2J.indigo.tfplugin5.GetResourceIdentitySchemas.Response.IdentitySchemasEntryR\x0fidentitySchemas\x12>\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics\x1al\n" +
+	"\x14IdentitySchemasEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12>\n" +
+	"\x05value\x18\x02 \x01(\v2(.indigo.tfplugin5.ResourceIdentitySchemaR\x05value:\x028\x01\"\xbc\x02\n" +
+	"\x17UpgradeResourceIdentity\x1a\x7f\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12=\n" +
+	"\fraw_identity\x18\x03 \x01(\v2\x1a.indigo.tfplugin5.RawStateR\vrawIdentity\x1a\x9f\x01\n" +
+	"\bResponse\x12S\n" +
+	"\x11upgraded_identity\x18\x01 \x01(\v2&.indigo.tfplugin5.ResourceIdentityDataR\x10upgradedIdentity\x12>\n" +
 	"\vdiagnostics\x18\x02 \x03(\v2\x1c.indigo.tfplugin5.DiagnosticR\vdiagnostics\"\xa0\x02\n" +
 	"\x1aValidateResourceTypeConfig\x1a\xb5\x01\n" +
 	"\aRequest\x12\x1b\n" +
@@ -5157,7 +5584,7 @@ func file_tfplugin5_tfplugin5_proto_rawDescGZIP() []byte {
 }
 
 var file_tfplugin5_tfplugin5_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_tfplugin5_tfplugin5_proto_msgTypes = make([]protoimpl.MessageInfo, 88)
+var file_tfplugin5_tfplugin5_proto_msgTypes = make([]protoimpl.MessageInfo, 97)
 var file_tfplugin5_tfplugin5_proto_goTypes = []any{
 	(StringKind)(0),                                  // 0: indigo.tfplugin5.StringKind
 	(Diagnostic_Severity)(0),                         // 1: indigo.tfplugin5.Diagnostic.Severity
@@ -5171,206 +5598,222 @@ var file_tfplugin5_tfplugin5_proto_goTypes = []any{
 	(*RawState)(nil),                                 // 9: indigo.tfplugin5.RawState
 	(*Schema)(nil),                                   // 10: indigo.tfplugin5.Schema
 	(*ResourceIdentityData)(nil),                     // 11: indigo.tfplugin5.ResourceIdentityData
-	(*Function)(nil),                                 // 12: indigo.tfplugin5.Function
-	(*ServerCapabilities)(nil),                       // 13: indigo.tfplugin5.ServerCapabilities
-	(*ClientCapabilities)(nil),                       // 14: indigo.tfplugin5.ClientCapabilities
-	(*Deferred)(nil),                                 // 15: indigo.tfplugin5.Deferred
-	(*GetMetadata)(nil),                              // 16: indigo.tfplugin5.GetMetadata
-	(*GetProviderSchema)(nil),                        // 17: indigo.tfplugin5.GetProviderSchema
-	(*PrepareProviderConfig)(nil),                    // 18: indigo.tfplugin5.PrepareProviderConfig
-	(*UpgradeResourceState)(nil),                     // 19: indigo.tfplugin5.UpgradeResourceState
-	(*ValidateResourceTypeConfig)(nil),               // 20: indigo.tfplugin5.ValidateResourceTypeConfig
-	(*ValidateDataSourceConfig)(nil),                 // 21: indigo.tfplugin5.ValidateDataSourceConfig
-	(*Configure)(nil),                                // 22: indigo.tfplugin5.Configure
-	(*ReadResource)(nil),                             // 23: indigo.tfplugin5.ReadResource
-	(*PlanResourceChange)(nil),                       // 24: indigo.tfplugin5.PlanResourceChange
-	(*ApplyResourceChange)(nil),                      // 25: indigo.tfplugin5.ApplyResourceChange
-	(*ImportResourceState)(nil),                      // 26: indigo.tfplugin5.ImportResourceState
-	(*MoveResourceState)(nil),                        // 27: indigo.tfplugin5.MoveResourceState
-	(*ReadDataSource)(nil),                           // 28: indigo.tfplugin5.ReadDataSource
-	(*GetFunctions)(nil),                             // 29: indigo.tfplugin5.GetFunctions
-	(*CallFunction)(nil),                             // 30: indigo.tfplugin5.CallFunction
-	(*ValidateEphemeralResourceConfig)(nil),          // 31: indigo.tfplugin5.ValidateEphemeralResourceConfig
-	(*OpenEphemeralResource)(nil),                    // 32: indigo.tfplugin5.OpenEphemeralResource
-	(*RenewEphemeralResource)(nil),                   // 33: indigo.tfplugin5.RenewEphemeralResource
-	(*CloseEphemeralResource)(nil),                   // 34: indigo.tfplugin5.CloseEphemeralResource
-	(*AttributePath_Step)(nil),                       // 35: indigo.tfplugin5.AttributePath.Step
-	(*Stop_Request)(nil),                             // 36: indigo.tfplugin5.Stop.Request
-	(*Stop_Response)(nil),                            // 37: indigo.tfplugin5.Stop.Response
-	nil,                                              // 38: indigo.tfplugin5.RawState.FlatmapEntry
-	(*Schema_Block)(nil),                             // 39: indigo.tfplugin5.Schema.Block
-	(*Schema_Attribute)(nil),                         // 40: indigo.tfplugin5.Schema.Attribute
-	(*Schema_NestedBlock)(nil),                       // 41: indigo.tfplugin5.Schema.NestedBlock
-	(*Function_Parameter)(nil),                       // 42: indigo.tfplugin5.Function.Parameter
-	(*Function_Return)(nil),                          // 43: indigo.tfplugin5.Function.Return
-	(*GetMetadata_Request)(nil),                      // 44: indigo.tfplugin5.GetMetadata.Request
-	(*GetMetadata_Response)(nil),                     // 45: indigo.tfplugin5.GetMetadata.Response
-	(*GetMetadata_FunctionMetadata)(nil),             // 46: indigo.tfplugin5.GetMetadata.FunctionMetadata
-	(*GetMetadata_DataSourceMetadata)(nil),           // 47: indigo.tfplugin5.GetMetadata.DataSourceMetadata
-	(*GetMetadata_ResourceMetadata)(nil),             // 48: indigo.tfplugin5.GetMetadata.ResourceMetadata
-	(*GetMetadata_EphemeralResourceMetadata)(nil),    // 49: indigo.tfplugin5.GetMetadata.EphemeralResourceMetadata
-	(*GetProviderSchema_Request)(nil),                // 50: indigo.tfplugin5.GetProviderSchema.Request
-	(*GetProviderSchema_Response)(nil),               // 51: indigo.tfplugin5.GetProviderSchema.Response
-	nil,                                              // 52: indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry
-	nil,                                              // 53: indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry
-	nil,                                              // 54: indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry
-	nil,                                              // 55: indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry
-	(*PrepareProviderConfig_Request)(nil),            // 56: indigo.tfplugin5.PrepareProviderConfig.Request
-	(*PrepareProviderConfig_Response)(nil),           // 57: indigo.tfplugin5.PrepareProviderConfig.Response
-	(*UpgradeResourceState_Request)(nil),             // 58: indigo.tfplugin5.UpgradeResourceState.Request
-	(*UpgradeResourceState_Response)(nil),            // 59: indigo.tfplugin5.UpgradeResourceState.Response
-	(*ValidateResourceTypeConfig_Request)(nil),       // 60: indigo.tfplugin5.ValidateResourceTypeConfig.Request
-	(*ValidateResourceTypeConfig_Response)(nil),      // 61: indigo.tfplugin5.ValidateResourceTypeConfig.Response
-	(*ValidateDataSourceConfig_Request)(nil),         // 62: indigo.tfplugin5.ValidateDataSourceConfig.Request
-	(*ValidateDataSourceConfig_Response)(nil),        // 63: indigo.tfplugin5.ValidateDataSourceConfig.Response
-	(*Configure_Request)(nil),                        // 64: indigo.tfplugin5.Configure.Request
-	(*Configure_Response)(nil),                       // 65: indigo.tfplugin5.Configure.Response
-	(*ReadResource_Request)(nil),                     // 66: indigo.tfplugin5.ReadResource.Request
-	(*ReadResource_Response)(nil),                    // 67: indigo.tfplugin5.ReadResource.Response
-	(*PlanResourceChange_Request)(nil),               // 68: indigo.tfplugin5.PlanResourceChange.Request
-	(*PlanResourceChange_Response)(nil),              // 69: indigo.tfplugin5.PlanResourceChange.Response
-	(*ApplyResourceChange_Request)(nil),              // 70: indigo.tfplugin5.ApplyResourceChange.Request
-	(*ApplyResourceChange_Response)(nil),             // 71: indigo.tfplugin5.ApplyResourceChange.Response
-	(*ImportResourceState_Request)(nil),              // 72: indigo.tfplugin5.ImportResourceState.Request
-	(*ImportResourceState_ImportedResource)(nil),     // 73: indigo.tfplugin5.ImportResourceState.ImportedResource
-	(*ImportResourceState_Response)(nil),             // 74: indigo.tfplugin5.ImportResourceState.Response
-	(*MoveResourceState_Request)(nil),                // 75: indigo.tfplugin5.MoveResourceState.Request
-	(*MoveResourceState_Response)(nil),               // 76: indigo.tfplugin5.MoveResourceState.Response
-	(*ReadDataSource_Request)(nil),                   // 77: indigo.tfplugin5.ReadDataSource.Request
-	(*ReadDataSource_Response)(nil),                  // 78: indigo.tfplugin5.ReadDataSource.Response
-	(*GetFunctions_Request)(nil),                     // 79: indigo.tfplugin5.GetFunctions.Request
-	(*GetFunctions_Response)(nil),                    // 80: indigo.tfplugin5.GetFunctions.Response
-	nil,                                              // 81: indigo.tfplugin5.GetFunctions.Response.FunctionsEntry
-	(*CallFunction_Request)(nil),                     // 82: indigo.tfplugin5.CallFunction.Request
-	(*CallFunction_Response)(nil),                    // 83: indigo.tfplugin5.CallFunction.Response
-	(*ValidateEphemeralResourceConfig_Request)(nil),  // 84: indigo.tfplugin5.ValidateEphemeralResourceConfig.Request
-	(*ValidateEphemeralResourceConfig_Response)(nil), // 85: indigo.tfplugin5.ValidateEphemeralResourceConfig.Response
-	(*OpenEphemeralResource_Request)(nil),            // 86: indigo.tfplugin5.OpenEphemeralResource.Request
-	(*OpenEphemeralResource_Response)(nil),           // 87: indigo.tfplugin5.OpenEphemeralResource.Response
-	(*RenewEphemeralResource_Request)(nil),           // 88: indigo.tfplugin5.RenewEphemeralResource.Request
-	(*RenewEphemeralResource_Response)(nil),          // 89: indigo.tfplugin5.RenewEphemeralResource.Response
-	(*CloseEphemeralResource_Request)(nil),           // 90: indigo.tfplugin5.CloseEphemeralResource.Request
-	(*CloseEphemeralResource_Response)(nil),          // 91: indigo.tfplugin5.CloseEphemeralResource.Response
-	(*timestamppb.Timestamp)(nil),                    // 92: google.protobuf.Timestamp
+	(*ResourceIdentitySchema)(nil),                   // 12: indigo.tfplugin5.ResourceIdentitySchema
+	(*Function)(nil),                                 // 13: indigo.tfplugin5.Function
+	(*ServerCapabilities)(nil),                       // 14: indigo.tfplugin5.ServerCapabilities
+	(*ClientCapabilities)(nil),                       // 15: indigo.tfplugin5.ClientCapabilities
+	(*Deferred)(nil),                                 // 16: indigo.tfplugin5.Deferred
+	(*GetMetadata)(nil),                              // 17: indigo.tfplugin5.GetMetadata
+	(*GetProviderSchema)(nil),                        // 18: indigo.tfplugin5.GetProviderSchema
+	(*PrepareProviderConfig)(nil),                    // 19: indigo.tfplugin5.PrepareProviderConfig
+	(*UpgradeResourceState)(nil),                     // 20: indigo.tfplugin5.UpgradeResourceState
+	(*GetResourceIdentitySchemas)(nil),               // 21: indigo.tfplugin5.GetResourceIdentitySchemas
+	(*UpgradeResourceIdentity)(nil),                  // 22: indigo.tfplugin5.UpgradeResourceIdentity
+	(*ValidateResourceTypeConfig)(nil),               // 23: indigo.tfplugin5.ValidateResourceTypeConfig
+	(*ValidateDataSourceConfig)(nil),                 // 24: indigo.tfplugin5.ValidateDataSourceConfig
+	(*Configure)(nil),                                // 25: indigo.tfplugin5.Configure
+	(*ReadResource)(nil),                             // 26: indigo.tfplugin5.ReadResource
+	(*PlanResourceChange)(nil),                       // 27: indigo.tfplugin5.PlanResourceChange
+	(*ApplyResourceChange)(nil),                      // 28: indigo.tfplugin5.ApplyResourceChange
+	(*ImportResourceState)(nil),                      // 29: indigo.tfplugin5.ImportResourceState
+	(*MoveResourceState)(nil),                        // 30: indigo.tfplugin5.MoveResourceState
+	(*ReadDataSource)(nil),                           // 31: indigo.tfplugin5.ReadDataSource
+	(*GetFunctions)(nil),                             // 32: indigo.tfplugin5.GetFunctions
+	(*CallFunction)(nil),                             // 33: indigo.tfplugin5.CallFunction
+	(*ValidateEphemeralResourceConfig)(nil),          // 34: indigo.tfplugin5.ValidateEphemeralResourceConfig
+	(*OpenEphemeralResource)(nil),                    // 35: indigo.tfplugin5.OpenEphemeralResource
+	(*RenewEphemeralResource)(nil),                   // 36: indigo.tfplugin5.RenewEphemeralResource
+	(*CloseEphemeralResource)(nil),                   // 37: indigo.tfplugin5.CloseEphemeralResource
+	(*AttributePath_Step)(nil),                       // 38: indigo.tfplugin5.AttributePath.Step
+	(*Stop_Request)(nil),                             // 39: indigo.tfplugin5.Stop.Request
+	(*Stop_Response)(nil),                            // 40: indigo.tfplugin5.Stop.Response
+	nil,                                              // 41: indigo.tfplugin5.RawState.FlatmapEntry
+	(*Schema_Block)(nil),                             // 42: indigo.tfplugin5.Schema.Block
+	(*Schema_Attribute)(nil),                         // 43: indigo.tfplugin5.Schema.Attribute
+	(*Schema_NestedBlock)(nil),                       // 44: indigo.tfplugin5.Schema.NestedBlock
+	(*ResourceIdentitySchema_IdentityAttribute)(nil), // 45: indigo.tfplugin5.ResourceIdentitySchema.IdentityAttribute
+	(*Function_Parameter)(nil),                       // 46: indigo.tfplugin5.Function.Parameter
+	(*Function_Return)(nil),                          // 47: indigo.tfplugin5.Function.Return
+	(*GetMetadata_Request)(nil),                      // 48: indigo.tfplugin5.GetMetadata.Request
+	(*GetMetadata_Response)(nil),                     // 49: indigo.tfplugin5.GetMetadata.Response
+	(*GetMetadata_FunctionMetadata)(nil),             // 50: indigo.tfplugin5.GetMetadata.FunctionMetadata
+	(*GetMetadata_DataSourceMetadata)(nil),           // 51: indigo.tfplugin5.GetMetadata.DataSourceMetadata
+	(*GetMetadata_ResourceMetadata)(nil),             // 52: indigo.tfplugin5.GetMetadata.ResourceMetadata
+	(*GetMetadata_EphemeralResourceMetadata)(nil),    // 53: indigo.tfplugin5.GetMetadata.EphemeralResourceMetadata
+	(*GetProviderSchema_Request)(nil),                // 54: indigo.tfplugin5.GetProviderSchema.Request
+	(*GetProviderSchema_Response)(nil),               // 55: indigo.tfplugin5.GetProviderSchema.Response
+	nil,                                              // 56: indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry
+	nil,                                              // 57: indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry
+	nil,                                              // 58: indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry
+	nil,                                              // 59: indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry
+	(*PrepareProviderConfig_Request)(nil),            // 60: indigo.tfplugin5.PrepareProviderConfig.Request
+	(*PrepareProviderConfig_Response)(nil),           // 61: indigo.tfplugin5.PrepareProviderConfig.Response
+	(*UpgradeResourceState_Request)(nil),             // 62: indigo.tfplugin5.UpgradeResourceState.Request
+	(*UpgradeResourceState_Response)(nil),            // 63: indigo.tfplugin5.UpgradeResourceState.Response
+	(*GetResourceIdentitySchemas_Request)(nil),       // 64: indigo.tfplugin5.GetResourceIdentitySchemas.Request
+	(*GetResourceIdentitySchemas_Response)(nil),      // 65: indigo.tfplugin5.GetResourceIdentitySchemas.Response
+	nil,                                      // 66: indigo.tfplugin5.GetResourceIdentitySchemas.Response.IdentitySchemasEntry
+	(*UpgradeResourceIdentity_Request)(nil),  // 67: indigo.tfplugin5.UpgradeResourceIdentity.Request
+	(*UpgradeResourceIdentity_Response)(nil), // 68: indigo.tfplugin5.UpgradeResourceIdentity.Response
+	(*ValidateResourceTypeConfig_Request)(nil),       // 69: indigo.tfplugin5.ValidateResourceTypeConfig.Request
+	(*ValidateResourceTypeConfig_Response)(nil),      // 70: indigo.tfplugin5.ValidateResourceTypeConfig.Response
+	(*ValidateDataSourceConfig_Request)(nil),         // 71: indigo.tfplugin5.ValidateDataSourceConfig.Request
+	(*ValidateDataSourceConfig_Response)(nil),        // 72: indigo.tfplugin5.ValidateDataSourceConfig.Response
+	(*Configure_Request)(nil),                        // 73: indigo.tfplugin5.Configure.Request
+	(*Configure_Response)(nil),                       // 74: indigo.tfplugin5.Configure.Response
+	(*ReadResource_Request)(nil),                     // 75: indigo.tfplugin5.ReadResource.Request
+	(*ReadResource_Response)(nil),                    // 76: indigo.tfplugin5.ReadResource.Response
+	(*PlanResourceChange_Request)(nil),               // 77: indigo.tfplugin5.PlanResourceChange.Request
+	(*PlanResourceChange_Response)(nil),              // 78: indigo.tfplugin5.PlanResourceChange.Response
+	(*ApplyResourceChange_Request)(nil),              // 79: indigo.tfplugin5.ApplyResourceChange.Request
+	(*ApplyResourceChange_Response)(nil),             // 80: indigo.tfplugin5.ApplyResourceChange.Response
+	(*ImportResourceState_Request)(nil),              // 81: indigo.tfplugin5.ImportResourceState.Request
+	(*ImportResourceState_ImportedResource)(nil),     // 82: indigo.tfplugin5.ImportResourceState.ImportedResource
+	(*ImportResourceState_Response)(nil),             // 83: indigo.tfplugin5.ImportResourceState.Response
+	(*MoveResourceState_Request)(nil),                // 84: indigo.tfplugin5.MoveResourceState.Request
+	(*MoveResourceState_Response)(nil),               // 85: indigo.tfplugin5.MoveResourceState.Response
+	(*ReadDataSource_Request)(nil),                   // 86: indigo.tfplugin5.ReadDataSource.Request
+	(*ReadDataSource_Response)(nil),                  // 87: indigo.tfplugin5.ReadDataSource.Response
+	(*GetFunctions_Request)(nil),                     // 88: indigo.tfplugin5.GetFunctions.Request
+	(*GetFunctions_Response)(nil),                    // 89: indigo.tfplugin5.GetFunctions.Response
+	nil,                                              // 90: indigo.tfplugin5.GetFunctions.Response.FunctionsEntry
+	(*CallFunction_Request)(nil),                     // 91: indigo.tfplugin5.CallFunction.Request
+	(*CallFunction_Response)(nil),                    // 92: indigo.tfplugin5.CallFunction.Response
+	(*ValidateEphemeralResourceConfig_Request)(nil),  // 93: indigo.tfplugin5.ValidateEphemeralResourceConfig.Request
+	(*ValidateEphemeralResourceConfig_Response)(nil), // 94: indigo.tfplugin5.ValidateEphemeralResourceConfig.Response
+	(*OpenEphemeralResource_Request)(nil),            // 95: indigo.tfplugin5.OpenEphemeralResource.Request
+	(*OpenEphemeralResource_Response)(nil),           // 96: indigo.tfplugin5.OpenEphemeralResource.Response
+	(*RenewEphemeralResource_Request)(nil),           // 97: indigo.tfplugin5.RenewEphemeralResource.Request
+	(*RenewEphemeralResource_Response)(nil),          // 98: indigo.tfplugin5.RenewEphemeralResource.Response
+	(*CloseEphemeralResource_Request)(nil),           // 99: indigo.tfplugin5.CloseEphemeralResource.Request
+	(*CloseEphemeralResource_Response)(nil),          // 100: indigo.tfplugin5.CloseEphemeralResource.Response
+	(*timestamppb.Timestamp)(nil),                    // 101: google.protobuf.Timestamp
 }
 var file_tfplugin5_tfplugin5_proto_depIdxs = []int32{
 	1,   // 0: indigo.tfplugin5.Diagnostic.severity:type_name -> indigo.tfplugin5.Diagnostic.Severity
 	7,   // 1: indigo.tfplugin5.Diagnostic.attribute:type_name -> indigo.tfplugin5.AttributePath
-	35,  // 2: indigo.tfplugin5.AttributePath.steps:type_name -> indigo.tfplugin5.AttributePath.Step
-	38,  // 3: indigo.tfplugin5.RawState.flatmap:type_name -> indigo.tfplugin5.RawState.FlatmapEntry
-	39,  // 4: indigo.tfplugin5.Schema.block:type_name -> indigo.tfplugin5.Schema.Block
+	38,  // 2: indigo.tfplugin5.AttributePath.steps:type_name -> indigo.tfplugin5.AttributePath.Step
+	41,  // 3: indigo.tfplugin5.RawState.flatmap:type_name -> indigo.tfplugin5.RawState.FlatmapEntry
+	42,  // 4: indigo.tfplugin5.Schema.block:type_name -> indigo.tfplugin5.Schema.Block
 	4,   // 5: indigo.tfplugin5.ResourceIdentityData.identity_data:type_name -> indigo.tfplugin5.DynamicValue
-	42,  // 6: indigo.tfplugin5.Function.parameters:type_name -> indigo.tfplugin5.Function.Parameter
-	42,  // 7: indigo.tfplugin5.Function.variadic_parameter:type_name -> indigo.tfplugin5.Function.Parameter
-	43,  // 8: indigo.tfplugin5.Function.return:type_name -> indigo.tfplugin5.Function.Return
-	0,   // 9: indigo.tfplugin5.Function.description_kind:type_name -> indigo.tfplugin5.StringKind
-	3,   // 10: indigo.tfplugin5.Deferred.reason:type_name -> indigo.tfplugin5.Deferred.Reason
-	40,  // 11: indigo.tfplugin5.Schema.Block.attributes:type_name -> indigo.tfplugin5.Schema.Attribute
-	41,  // 12: indigo.tfplugin5.Schema.Block.block_types:type_name -> indigo.tfplugin5.Schema.NestedBlock
-	0,   // 13: indigo.tfplugin5.Schema.Block.description_kind:type_name -> indigo.tfplugin5.StringKind
-	0,   // 14: indigo.tfplugin5.Schema.Attribute.description_kind:type_name -> indigo.tfplugin5.StringKind
-	39,  // 15: indigo.tfplugin5.Schema.NestedBlock.block:type_name -> indigo.tfplugin5.Schema.Block
-	2,   // 16: indigo.tfplugin5.Schema.NestedBlock.nesting:type_name -> indigo.tfplugin5.Schema.NestedBlock.NestingMode
-	0,   // 17: indigo.tfplugin5.Function.Parameter.description_kind:type_name -> indigo.tfplugin5.StringKind
-	13,  // 18: indigo.tfplugin5.GetMetadata.Response.server_capabilities:type_name -> indigo.tfplugin5.ServerCapabilities
-	5,   // 19: indigo.tfplugin5.GetMetadata.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	47,  // 20: indigo.tfplugin5.GetMetadata.Response.data_sources:type_name -> indigo.tfplugin5.GetMetadata.DataSourceMetadata
-	48,  // 21: indigo.tfplugin5.GetMetadata.Response.resources:type_name -> indigo.tfplugin5.GetMetadata.ResourceMetadata
-	46,  // 22: indigo.tfplugin5.GetMetadata.Response.functions:type_name -> indigo.tfplugin5.GetMetadata.FunctionMetadata
-	49,  // 23: indigo.tfplugin5.GetMetadata.Response.ephemeral_resources:type_name -> indigo.tfplugin5.GetMetadata.EphemeralResourceMetadata
-	10,  // 24: indigo.tfplugin5.GetProviderSchema.Response.provider:type_name -> indigo.tfplugin5.Schema
-	52,  // 25: indigo.tfplugin5.GetProviderSchema.Response.resource_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry
-	53,  // 26: indigo.tfplugin5.GetProviderSchema.Response.data_source_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry
-	5,   // 27: indigo.tfplugin5.GetProviderSchema.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	10,  // 28: indigo.tfplugin5.GetProviderSchema.Response.provider_meta:type_name -> indigo.tfplugin5.Schema
-	13,  // 29: indigo.tfplugin5.GetProviderSchema.Response.server_capabilities:type_name -> indigo.tfplugin5.ServerCapabilities
-	54,  // 30: indigo.tfplugin5.GetProviderSchema.Response.functions:type_name -> indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry
-	55,  // 31: indigo.tfplugin5.GetProviderSchema.Response.ephemeral_resource_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry
-	10,  // 32: indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
-	10,  // 33: indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
-	12,  // 34: indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry.value:type_name -> indigo.tfplugin5.Function
-	10,  // 35: indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
-	4,   // 36: indigo.tfplugin5.PrepareProviderConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 37: indigo.tfplugin5.PrepareProviderConfig.Response.prepared_config:type_name -> indigo.tfplugin5.DynamicValue
-	5,   // 38: indigo.tfplugin5.PrepareProviderConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	9,   // 39: indigo.tfplugin5.UpgradeResourceState.Request.raw_state:type_name -> indigo.tfplugin5.RawState
-	4,   // 40: indigo.tfplugin5.UpgradeResourceState.Response.upgraded_state:type_name -> indigo.tfplugin5.DynamicValue
-	5,   // 41: indigo.tfplugin5.UpgradeResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,   // 42: indigo.tfplugin5.ValidateResourceTypeConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	14,  // 43: indigo.tfplugin5.ValidateResourceTypeConfig.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	5,   // 44: indigo.tfplugin5.ValidateResourceTypeConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,   // 45: indigo.tfplugin5.ValidateDataSourceConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	5,   // 46: indigo.tfplugin5.ValidateDataSourceConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,   // 47: indigo.tfplugin5.Configure.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	14,  // 48: indigo.tfplugin5.Configure.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	5,   // 49: indigo.tfplugin5.Configure.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,   // 50: indigo.tfplugin5.ReadResource.Request.current_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 51: indigo.tfplugin5.ReadResource.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
-	14,  // 52: indigo.tfplugin5.ReadResource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	11,  // 53: indigo.tfplugin5.ReadResource.Request.current_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,   // 54: indigo.tfplugin5.ReadResource.Response.new_state:type_name -> indigo.tfplugin5.DynamicValue
-	5,   // 55: indigo.tfplugin5.ReadResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	15,  // 56: indigo.tfplugin5.ReadResource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	11,  // 57: indigo.tfplugin5.ReadResource.Response.new_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,   // 58: indigo.tfplugin5.PlanResourceChange.Request.prior_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 59: indigo.tfplugin5.PlanResourceChange.Request.proposed_new_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 60: indigo.tfplugin5.PlanResourceChange.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 61: indigo.tfplugin5.PlanResourceChange.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
-	14,  // 62: indigo.tfplugin5.PlanResourceChange.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	11,  // 63: indigo.tfplugin5.PlanResourceChange.Request.prior_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,   // 64: indigo.tfplugin5.PlanResourceChange.Response.planned_state:type_name -> indigo.tfplugin5.DynamicValue
-	7,   // 65: indigo.tfplugin5.PlanResourceChange.Response.requires_replace:type_name -> indigo.tfplugin5.AttributePath
-	5,   // 66: indigo.tfplugin5.PlanResourceChange.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	15,  // 67: indigo.tfplugin5.PlanResourceChange.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	11,  // 68: indigo.tfplugin5.PlanResourceChange.Response.planned_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,   // 69: indigo.tfplugin5.ApplyResourceChange.Request.prior_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 70: indigo.tfplugin5.ApplyResourceChange.Request.planned_state:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 71: indigo.tfplugin5.ApplyResourceChange.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 72: indigo.tfplugin5.ApplyResourceChange.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
-	11,  // 73: indigo.tfplugin5.ApplyResourceChange.Request.planned_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,   // 74: indigo.tfplugin5.ApplyResourceChange.Response.new_state:type_name -> indigo.tfplugin5.DynamicValue
-	5,   // 75: indigo.tfplugin5.ApplyResourceChange.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	11,  // 76: indigo.tfplugin5.ApplyResourceChange.Response.new_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	14,  // 77: indigo.tfplugin5.ImportResourceState.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	11,  // 78: indigo.tfplugin5.ImportResourceState.Request.identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,   // 79: indigo.tfplugin5.ImportResourceState.ImportedResource.state:type_name -> indigo.tfplugin5.DynamicValue
-	11,  // 80: indigo.tfplugin5.ImportResourceState.ImportedResource.identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	73,  // 81: indigo.tfplugin5.ImportResourceState.Response.imported_resources:type_name -> indigo.tfplugin5.ImportResourceState.ImportedResource
-	5,   // 82: indigo.tfplugin5.ImportResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	15,  // 83: indigo.tfplugin5.ImportResourceState.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	9,   // 84: indigo.tfplugin5.MoveResourceState.Request.source_state:type_name -> indigo.tfplugin5.RawState
-	9,   // 85: indigo.tfplugin5.MoveResourceState.Request.source_identity:type_name -> indigo.tfplugin5.RawState
-	4,   // 86: indigo.tfplugin5.MoveResourceState.Response.target_state:type_name -> indigo.tfplugin5.DynamicValue
-	5,   // 87: indigo.tfplugin5.MoveResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	11,  // 88: indigo.tfplugin5.MoveResourceState.Response.target_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
-	4,   // 89: indigo.tfplugin5.ReadDataSource.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 90: indigo.tfplugin5.ReadDataSource.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
-	14,  // 91: indigo.tfplugin5.ReadDataSource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	4,   // 92: indigo.tfplugin5.ReadDataSource.Response.state:type_name -> indigo.tfplugin5.DynamicValue
-	5,   // 93: indigo.tfplugin5.ReadDataSource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	15,  // 94: indigo.tfplugin5.ReadDataSource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	81,  // 95: indigo.tfplugin5.GetFunctions.Response.functions:type_name -> indigo.tfplugin5.GetFunctions.Response.FunctionsEntry
-	5,   // 96: indigo.tfplugin5.GetFunctions.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	12,  // 97: indigo.tfplugin5.GetFunctions.Response.FunctionsEntry.value:type_name -> indigo.tfplugin5.Function
-	4,   // 98: indigo.tfplugin5.CallFunction.Request.arguments:type_name -> indigo.tfplugin5.DynamicValue
-	4,   // 99: indigo.tfplugin5.CallFunction.Response.result:type_name -> indigo.tfplugin5.DynamicValue
-	6,   // 100: indigo.tfplugin5.CallFunction.Response.error:type_name -> indigo.tfplugin5.FunctionError
-	4,   // 101: indigo.tfplugin5.ValidateEphemeralResourceConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	5,   // 102: indigo.tfplugin5.ValidateEphemeralResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	4,   // 103: indigo.tfplugin5.OpenEphemeralResource.Request.config:type_name -> indigo.tfplugin5.DynamicValue
-	14,  // 104: indigo.tfplugin5.OpenEphemeralResource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
-	5,   // 105: indigo.tfplugin5.OpenEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	92,  // 106: indigo.tfplugin5.OpenEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
-	4,   // 107: indigo.tfplugin5.OpenEphemeralResource.Response.result:type_name -> indigo.tfplugin5.DynamicValue
-	15,  // 108: indigo.tfplugin5.OpenEphemeralResource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
-	5,   // 109: indigo.tfplugin5.RenewEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	92,  // 110: indigo.tfplugin5.RenewEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
-	5,   // 111: indigo.tfplugin5.CloseEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
-	112, // [112:112] is the sub-list for method output_type
-	112, // [112:112] is the sub-list for method input_type
-	112, // [112:112] is the sub-list for extension type_name
-	112, // [112:112] is the sub-list for extension extendee
-	0,   // [0:112] is the sub-list for field type_name
+	45,  // 6: indigo.tfplugin5.ResourceIdentitySchema.identity_attributes:type_name -> indigo.tfplugin5.ResourceIdentitySchema.IdentityAttribute
+	46,  // 7: indigo.tfplugin5.Function.parameters:type_name -> indigo.tfplugin5.Function.Parameter
+	46,  // 8: indigo.tfplugin5.Function.variadic_parameter:type_name -> indigo.tfplugin5.Function.Parameter
+	47,  // 9: indigo.tfplugin5.Function.return:type_name -> indigo.tfplugin5.Function.Return
+	0,   // 10: indigo.tfplugin5.Function.description_kind:type_name -> indigo.tfplugin5.StringKind
+	3,   // 11: indigo.tfplugin5.Deferred.reason:type_name -> indigo.tfplugin5.Deferred.Reason
+	43,  // 12: indigo.tfplugin5.Schema.Block.attributes:type_name -> indigo.tfplugin5.Schema.Attribute
+	44,  // 13: indigo.tfplugin5.Schema.Block.block_types:type_name -> indigo.tfplugin5.Schema.NestedBlock
+	0,   // 14: indigo.tfplugin5.Schema.Block.description_kind:type_name -> indigo.tfplugin5.StringKind
+	0,   // 15: indigo.tfplugin5.Schema.Attribute.description_kind:type_name -> indigo.tfplugin5.StringKind
+	42,  // 16: indigo.tfplugin5.Schema.NestedBlock.block:type_name -> indigo.tfplugin5.Schema.Block
+	2,   // 17: indigo.tfplugin5.Schema.NestedBlock.nesting:type_name -> indigo.tfplugin5.Schema.NestedBlock.NestingMode
+	0,   // 18: indigo.tfplugin5.Function.Parameter.description_kind:type_name -> indigo.tfplugin5.StringKind
+	14,  // 19: indigo.tfplugin5.GetMetadata.Response.server_capabilities:type_name -> indigo.tfplugin5.ServerCapabilities
+	5,   // 20: indigo.tfplugin5.GetMetadata.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	51,  // 21: indigo.tfplugin5.GetMetadata.Response.data_sources:type_name -> indigo.tfplugin5.GetMetadata.DataSourceMetadata
+	52,  // 22: indigo.tfplugin5.GetMetadata.Response.resources:type_name -> indigo.tfplugin5.GetMetadata.ResourceMetadata
+	50,  // 23: indigo.tfplugin5.GetMetadata.Response.functions:type_name -> indigo.tfplugin5.GetMetadata.FunctionMetadata
+	53,  // 24: indigo.tfplugin5.GetMetadata.Response.ephemeral_resources:type_name -> indigo.tfplugin5.GetMetadata.EphemeralResourceMetadata
+	10,  // 25: indigo.tfplugin5.GetProviderSchema.Response.provider:type_name -> indigo.tfplugin5.Schema
+	56,  // 26: indigo.tfplugin5.GetProviderSchema.Response.resource_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry
+	57,  // 27: indigo.tfplugin5.GetProviderSchema.Response.data_source_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry
+	5,   // 28: indigo.tfplugin5.GetProviderSchema.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	10,  // 29: indigo.tfplugin5.GetProviderSchema.Response.provider_meta:type_name -> indigo.tfplugin5.Schema
+	14,  // 30: indigo.tfplugin5.GetProviderSchema.Response.server_capabilities:type_name -> indigo.tfplugin5.ServerCapabilities
+	58,  // 31: indigo.tfplugin5.GetProviderSchema.Response.functions:type_name -> indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry
+	59,  // 32: indigo.tfplugin5.GetProviderSchema.Response.ephemeral_resource_schemas:type_name -> indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry
+	10,  // 33: indigo.tfplugin5.GetProviderSchema.Response.ResourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
+	10,  // 34: indigo.tfplugin5.GetProviderSchema.Response.DataSourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
+	13,  // 35: indigo.tfplugin5.GetProviderSchema.Response.FunctionsEntry.value:type_name -> indigo.tfplugin5.Function
+	10,  // 36: indigo.tfplugin5.GetProviderSchema.Response.EphemeralResourceSchemasEntry.value:type_name -> indigo.tfplugin5.Schema
+	4,   // 37: indigo.tfplugin5.PrepareProviderConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 38: indigo.tfplugin5.PrepareProviderConfig.Response.prepared_config:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 39: indigo.tfplugin5.PrepareProviderConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	9,   // 40: indigo.tfplugin5.UpgradeResourceState.Request.raw_state:type_name -> indigo.tfplugin5.RawState
+	4,   // 41: indigo.tfplugin5.UpgradeResourceState.Response.upgraded_state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 42: indigo.tfplugin5.UpgradeResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	66,  // 43: indigo.tfplugin5.GetResourceIdentitySchemas.Response.identity_schemas:type_name -> indigo.tfplugin5.GetResourceIdentitySchemas.Response.IdentitySchemasEntry
+	5,   // 44: indigo.tfplugin5.GetResourceIdentitySchemas.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	12,  // 45: indigo.tfplugin5.GetResourceIdentitySchemas.Response.IdentitySchemasEntry.value:type_name -> indigo.tfplugin5.ResourceIdentitySchema
+	9,   // 46: indigo.tfplugin5.UpgradeResourceIdentity.Request.raw_identity:type_name -> indigo.tfplugin5.RawState
+	11,  // 47: indigo.tfplugin5.UpgradeResourceIdentity.Response.upgraded_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	5,   // 48: indigo.tfplugin5.UpgradeResourceIdentity.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 49: indigo.tfplugin5.ValidateResourceTypeConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	15,  // 50: indigo.tfplugin5.ValidateResourceTypeConfig.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	5,   // 51: indigo.tfplugin5.ValidateResourceTypeConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 52: indigo.tfplugin5.ValidateDataSourceConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 53: indigo.tfplugin5.ValidateDataSourceConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 54: indigo.tfplugin5.Configure.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	15,  // 55: indigo.tfplugin5.Configure.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	5,   // 56: indigo.tfplugin5.Configure.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 57: indigo.tfplugin5.ReadResource.Request.current_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 58: indigo.tfplugin5.ReadResource.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
+	15,  // 59: indigo.tfplugin5.ReadResource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	11,  // 60: indigo.tfplugin5.ReadResource.Request.current_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 61: indigo.tfplugin5.ReadResource.Response.new_state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 62: indigo.tfplugin5.ReadResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	16,  // 63: indigo.tfplugin5.ReadResource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	11,  // 64: indigo.tfplugin5.ReadResource.Response.new_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 65: indigo.tfplugin5.PlanResourceChange.Request.prior_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 66: indigo.tfplugin5.PlanResourceChange.Request.proposed_new_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 67: indigo.tfplugin5.PlanResourceChange.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 68: indigo.tfplugin5.PlanResourceChange.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
+	15,  // 69: indigo.tfplugin5.PlanResourceChange.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	11,  // 70: indigo.tfplugin5.PlanResourceChange.Request.prior_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 71: indigo.tfplugin5.PlanResourceChange.Response.planned_state:type_name -> indigo.tfplugin5.DynamicValue
+	7,   // 72: indigo.tfplugin5.PlanResourceChange.Response.requires_replace:type_name -> indigo.tfplugin5.AttributePath
+	5,   // 73: indigo.tfplugin5.PlanResourceChange.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	16,  // 74: indigo.tfplugin5.PlanResourceChange.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	11,  // 75: indigo.tfplugin5.PlanResourceChange.Response.planned_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 76: indigo.tfplugin5.ApplyResourceChange.Request.prior_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 77: indigo.tfplugin5.ApplyResourceChange.Request.planned_state:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 78: indigo.tfplugin5.ApplyResourceChange.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 79: indigo.tfplugin5.ApplyResourceChange.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
+	11,  // 80: indigo.tfplugin5.ApplyResourceChange.Request.planned_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 81: indigo.tfplugin5.ApplyResourceChange.Response.new_state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 82: indigo.tfplugin5.ApplyResourceChange.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	11,  // 83: indigo.tfplugin5.ApplyResourceChange.Response.new_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	15,  // 84: indigo.tfplugin5.ImportResourceState.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	11,  // 85: indigo.tfplugin5.ImportResourceState.Request.identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 86: indigo.tfplugin5.ImportResourceState.ImportedResource.state:type_name -> indigo.tfplugin5.DynamicValue
+	11,  // 87: indigo.tfplugin5.ImportResourceState.ImportedResource.identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	82,  // 88: indigo.tfplugin5.ImportResourceState.Response.imported_resources:type_name -> indigo.tfplugin5.ImportResourceState.ImportedResource
+	5,   // 89: indigo.tfplugin5.ImportResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	16,  // 90: indigo.tfplugin5.ImportResourceState.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	9,   // 91: indigo.tfplugin5.MoveResourceState.Request.source_state:type_name -> indigo.tfplugin5.RawState
+	9,   // 92: indigo.tfplugin5.MoveResourceState.Request.source_identity:type_name -> indigo.tfplugin5.RawState
+	4,   // 93: indigo.tfplugin5.MoveResourceState.Response.target_state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 94: indigo.tfplugin5.MoveResourceState.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	11,  // 95: indigo.tfplugin5.MoveResourceState.Response.target_identity:type_name -> indigo.tfplugin5.ResourceIdentityData
+	4,   // 96: indigo.tfplugin5.ReadDataSource.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 97: indigo.tfplugin5.ReadDataSource.Request.provider_meta:type_name -> indigo.tfplugin5.DynamicValue
+	15,  // 98: indigo.tfplugin5.ReadDataSource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	4,   // 99: indigo.tfplugin5.ReadDataSource.Response.state:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 100: indigo.tfplugin5.ReadDataSource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	16,  // 101: indigo.tfplugin5.ReadDataSource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	90,  // 102: indigo.tfplugin5.GetFunctions.Response.functions:type_name -> indigo.tfplugin5.GetFunctions.Response.FunctionsEntry
+	5,   // 103: indigo.tfplugin5.GetFunctions.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	13,  // 104: indigo.tfplugin5.GetFunctions.Response.FunctionsEntry.value:type_name -> indigo.tfplugin5.Function
+	4,   // 105: indigo.tfplugin5.CallFunction.Request.arguments:type_name -> indigo.tfplugin5.DynamicValue
+	4,   // 106: indigo.tfplugin5.CallFunction.Response.result:type_name -> indigo.tfplugin5.DynamicValue
+	6,   // 107: indigo.tfplugin5.CallFunction.Response.error:type_name -> indigo.tfplugin5.FunctionError
+	4,   // 108: indigo.tfplugin5.ValidateEphemeralResourceConfig.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	5,   // 109: indigo.tfplugin5.ValidateEphemeralResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	4,   // 110: indigo.tfplugin5.OpenEphemeralResource.Request.config:type_name -> indigo.tfplugin5.DynamicValue
+	15,  // 111: indigo.tfplugin5.OpenEphemeralResource.Request.client_capabilities:type_name -> indigo.tfplugin5.ClientCapabilities
+	5,   // 112: indigo.tfplugin5.OpenEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	101, // 113: indigo.tfplugin5.OpenEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
+	4,   // 114: indigo.tfplugin5.OpenEphemeralResource.Response.result:type_name -> indigo.tfplugin5.DynamicValue
+	16,  // 115: indigo.tfplugin5.OpenEphemeralResource.Response.deferred:type_name -> indigo.tfplugin5.Deferred
+	5,   // 116: indigo.tfplugin5.RenewEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	101, // 117: indigo.tfplugin5.RenewEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
+	5,   // 118: indigo.tfplugin5.CloseEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin5.Diagnostic
+	119, // [119:119] is the sub-list for method output_type
+	119, // [119:119] is the sub-list for method input_type
+	119, // [119:119] is the sub-list for extension type_name
+	119, // [119:119] is the sub-list for extension extendee
+	0,   // [0:119] is the sub-list for field type_name
 }
 
 func init() { file_tfplugin5_tfplugin5_proto_init() }
@@ -5379,22 +5822,22 @@ func file_tfplugin5_tfplugin5_proto_init() {
 		return
 	}
 	file_tfplugin5_tfplugin5_proto_msgTypes[2].OneofWrappers = []any{}
-	file_tfplugin5_tfplugin5_proto_msgTypes[31].OneofWrappers = []any{
+	file_tfplugin5_tfplugin5_proto_msgTypes[34].OneofWrappers = []any{
 		(*AttributePath_Step_AttributeName)(nil),
 		(*AttributePath_Step_ElementKeyString)(nil),
 		(*AttributePath_Step_ElementKeyInt)(nil),
 	}
-	file_tfplugin5_tfplugin5_proto_msgTypes[83].OneofWrappers = []any{}
-	file_tfplugin5_tfplugin5_proto_msgTypes[84].OneofWrappers = []any{}
-	file_tfplugin5_tfplugin5_proto_msgTypes[85].OneofWrappers = []any{}
-	file_tfplugin5_tfplugin5_proto_msgTypes[86].OneofWrappers = []any{}
+	file_tfplugin5_tfplugin5_proto_msgTypes[92].OneofWrappers = []any{}
+	file_tfplugin5_tfplugin5_proto_msgTypes[93].OneofWrappers = []any{}
+	file_tfplugin5_tfplugin5_proto_msgTypes[94].OneofWrappers = []any{}
+	file_tfplugin5_tfplugin5_proto_msgTypes[95].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tfplugin5_tfplugin5_proto_rawDesc), len(file_tfplugin5_tfplugin5_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   88,
+			NumMessages:   97,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -303,7 +303,7 @@ func (x Deferred_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Deferred_Reason.Descriptor instead.
 func (Deferred_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{11, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12, 0}
 }
 
 // DynamicValue carries one value of a schema's type. The sender fills exactly
@@ -717,6 +717,60 @@ func (x *ResourceIdentityData) GetIdentityData() *DynamicValue {
 	return nil
 }
 
+// ResourceIdentitySchema is the shape of a resource type's identity: a flat
+// object of attributes, versioned apart from the resource's own schema.
+type ResourceIdentitySchema struct {
+	state              protoimpl.MessageState                      `protogen:"open.v1"`
+	Version            int64                                       `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	IdentityAttributes []*ResourceIdentitySchema_IdentityAttribute `protobuf:"bytes,2,rep,name=identity_attributes,json=identityAttributes,proto3" json:"identity_attributes,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ResourceIdentitySchema) Reset() {
+	*x = ResourceIdentitySchema{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceIdentitySchema) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceIdentitySchema) ProtoMessage() {}
+
+func (x *ResourceIdentitySchema) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceIdentitySchema.ProtoReflect.Descriptor instead.
+func (*ResourceIdentitySchema) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ResourceIdentitySchema) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ResourceIdentitySchema) GetIdentityAttributes() []*ResourceIdentitySchema_IdentityAttribute {
+	if x != nil {
+		return x.IdentityAttributes
+	}
+	return nil
+}
+
 type Function struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	Parameters         []*Function_Parameter  `protobuf:"bytes,1,rep,name=parameters,proto3" json:"parameters,omitempty"`
@@ -732,7 +786,7 @@ type Function struct {
 
 func (x *Function) Reset() {
 	*x = Function{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[8]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +798,7 @@ func (x *Function) String() string {
 func (*Function) ProtoMessage() {}
 
 func (x *Function) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[8]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +811,7 @@ func (x *Function) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Function.ProtoReflect.Descriptor instead.
 func (*Function) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{8}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Function) GetParameters() []*Function_Parameter {
@@ -822,7 +876,7 @@ type ServerCapabilities struct {
 
 func (x *ServerCapabilities) Reset() {
 	*x = ServerCapabilities{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[9]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -834,7 +888,7 @@ func (x *ServerCapabilities) String() string {
 func (*ServerCapabilities) ProtoMessage() {}
 
 func (x *ServerCapabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[9]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -847,7 +901,7 @@ func (x *ServerCapabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerCapabilities.ProtoReflect.Descriptor instead.
 func (*ServerCapabilities) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{9}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ServerCapabilities) GetPlanDestroy() bool {
@@ -889,7 +943,7 @@ type ClientCapabilities struct {
 
 func (x *ClientCapabilities) Reset() {
 	*x = ClientCapabilities{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[10]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +955,7 @@ func (x *ClientCapabilities) String() string {
 func (*ClientCapabilities) ProtoMessage() {}
 
 func (x *ClientCapabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[10]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +968,7 @@ func (x *ClientCapabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientCapabilities.ProtoReflect.Descriptor instead.
 func (*ClientCapabilities) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{10}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ClientCapabilities) GetDeferralAllowed() bool {
@@ -941,7 +995,7 @@ type Deferred struct {
 
 func (x *Deferred) Reset() {
 	*x = Deferred{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[11]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -953,7 +1007,7 @@ func (x *Deferred) String() string {
 func (*Deferred) ProtoMessage() {}
 
 func (x *Deferred) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[11]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -966,7 +1020,7 @@ func (x *Deferred) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deferred.ProtoReflect.Descriptor instead.
 func (*Deferred) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{11}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Deferred) GetReason() Deferred_Reason {
@@ -984,7 +1038,7 @@ type GetMetadata struct {
 
 func (x *GetMetadata) Reset() {
 	*x = GetMetadata{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[12]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1050,7 @@ func (x *GetMetadata) String() string {
 func (*GetMetadata) ProtoMessage() {}
 
 func (x *GetMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[12]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1063,7 @@ func (x *GetMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13}
 }
 
 type GetProviderSchema struct {
@@ -1020,7 +1074,7 @@ type GetProviderSchema struct {
 
 func (x *GetProviderSchema) Reset() {
 	*x = GetProviderSchema{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[13]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1032,7 +1086,7 @@ func (x *GetProviderSchema) String() string {
 func (*GetProviderSchema) ProtoMessage() {}
 
 func (x *GetProviderSchema) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[13]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1045,7 +1099,7 @@ func (x *GetProviderSchema) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderSchema.ProtoReflect.Descriptor instead.
 func (*GetProviderSchema) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{14}
 }
 
 type ValidateProviderConfig struct {
@@ -1056,7 +1110,7 @@ type ValidateProviderConfig struct {
 
 func (x *ValidateProviderConfig) Reset() {
 	*x = ValidateProviderConfig{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[14]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1068,7 +1122,7 @@ func (x *ValidateProviderConfig) String() string {
 func (*ValidateProviderConfig) ProtoMessage() {}
 
 func (x *ValidateProviderConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[14]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1081,7 +1135,7 @@ func (x *ValidateProviderConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateProviderConfig.ProtoReflect.Descriptor instead.
 func (*ValidateProviderConfig) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{14}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{15}
 }
 
 type UpgradeResourceState struct {
@@ -1092,7 +1146,7 @@ type UpgradeResourceState struct {
 
 func (x *UpgradeResourceState) Reset() {
 	*x = UpgradeResourceState{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[15]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1104,7 +1158,7 @@ func (x *UpgradeResourceState) String() string {
 func (*UpgradeResourceState) ProtoMessage() {}
 
 func (x *UpgradeResourceState) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[15]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1117,7 +1171,79 @@ func (x *UpgradeResourceState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{15}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{16}
+}
+
+type GetResourceIdentitySchemas struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResourceIdentitySchemas) Reset() {
+	*x = GetResourceIdentitySchemas{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResourceIdentitySchemas) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResourceIdentitySchemas) ProtoMessage() {}
+
+func (x *GetResourceIdentitySchemas) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResourceIdentitySchemas.ProtoReflect.Descriptor instead.
+func (*GetResourceIdentitySchemas) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{17}
+}
+
+type UpgradeResourceIdentity struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeResourceIdentity) Reset() {
+	*x = UpgradeResourceIdentity{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResourceIdentity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResourceIdentity) ProtoMessage() {}
+
+func (x *UpgradeResourceIdentity) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResourceIdentity.ProtoReflect.Descriptor instead.
+func (*UpgradeResourceIdentity) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{18}
 }
 
 type ValidateResourceConfig struct {
@@ -1128,7 +1254,7 @@ type ValidateResourceConfig struct {
 
 func (x *ValidateResourceConfig) Reset() {
 	*x = ValidateResourceConfig{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[16]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1140,7 +1266,7 @@ func (x *ValidateResourceConfig) String() string {
 func (*ValidateResourceConfig) ProtoMessage() {}
 
 func (x *ValidateResourceConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[16]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1153,7 +1279,7 @@ func (x *ValidateResourceConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResourceConfig.ProtoReflect.Descriptor instead.
 func (*ValidateResourceConfig) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{16}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{19}
 }
 
 type ValidateDataResourceConfig struct {
@@ -1164,7 +1290,7 @@ type ValidateDataResourceConfig struct {
 
 func (x *ValidateDataResourceConfig) Reset() {
 	*x = ValidateDataResourceConfig{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[17]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1176,7 +1302,7 @@ func (x *ValidateDataResourceConfig) String() string {
 func (*ValidateDataResourceConfig) ProtoMessage() {}
 
 func (x *ValidateDataResourceConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[17]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1189,7 +1315,7 @@ func (x *ValidateDataResourceConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateDataResourceConfig.ProtoReflect.Descriptor instead.
 func (*ValidateDataResourceConfig) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{17}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{20}
 }
 
 type ConfigureProvider struct {
@@ -1200,7 +1326,7 @@ type ConfigureProvider struct {
 
 func (x *ConfigureProvider) Reset() {
 	*x = ConfigureProvider{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[18]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1338,7 @@ func (x *ConfigureProvider) String() string {
 func (*ConfigureProvider) ProtoMessage() {}
 
 func (x *ConfigureProvider) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[18]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1351,7 @@ func (x *ConfigureProvider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureProvider.ProtoReflect.Descriptor instead.
 func (*ConfigureProvider) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{18}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{21}
 }
 
 type ReadResource struct {
@@ -1236,7 +1362,7 @@ type ReadResource struct {
 
 func (x *ReadResource) Reset() {
 	*x = ReadResource{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[19]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1248,7 +1374,7 @@ func (x *ReadResource) String() string {
 func (*ReadResource) ProtoMessage() {}
 
 func (x *ReadResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[19]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1261,7 +1387,7 @@ func (x *ReadResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource.ProtoReflect.Descriptor instead.
 func (*ReadResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{19}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{22}
 }
 
 type PlanResourceChange struct {
@@ -1272,7 +1398,7 @@ type PlanResourceChange struct {
 
 func (x *PlanResourceChange) Reset() {
 	*x = PlanResourceChange{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[20]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1284,7 +1410,7 @@ func (x *PlanResourceChange) String() string {
 func (*PlanResourceChange) ProtoMessage() {}
 
 func (x *PlanResourceChange) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[20]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1297,7 +1423,7 @@ func (x *PlanResourceChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{20}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{23}
 }
 
 type ApplyResourceChange struct {
@@ -1308,7 +1434,7 @@ type ApplyResourceChange struct {
 
 func (x *ApplyResourceChange) Reset() {
 	*x = ApplyResourceChange{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[21]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1446,7 @@ func (x *ApplyResourceChange) String() string {
 func (*ApplyResourceChange) ProtoMessage() {}
 
 func (x *ApplyResourceChange) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[21]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1459,7 @@ func (x *ApplyResourceChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{21}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{24}
 }
 
 type ImportResourceState struct {
@@ -1344,7 +1470,7 @@ type ImportResourceState struct {
 
 func (x *ImportResourceState) Reset() {
 	*x = ImportResourceState{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[22]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1482,7 @@ func (x *ImportResourceState) String() string {
 func (*ImportResourceState) ProtoMessage() {}
 
 func (x *ImportResourceState) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[22]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1495,7 @@ func (x *ImportResourceState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState.ProtoReflect.Descriptor instead.
 func (*ImportResourceState) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{22}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{25}
 }
 
 type MoveResourceState struct {
@@ -1380,7 +1506,7 @@ type MoveResourceState struct {
 
 func (x *MoveResourceState) Reset() {
 	*x = MoveResourceState{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[23]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1392,7 +1518,7 @@ func (x *MoveResourceState) String() string {
 func (*MoveResourceState) ProtoMessage() {}
 
 func (x *MoveResourceState) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[23]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1405,7 +1531,7 @@ func (x *MoveResourceState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveResourceState.ProtoReflect.Descriptor instead.
 func (*MoveResourceState) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{23}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{26}
 }
 
 type ReadDataSource struct {
@@ -1416,7 +1542,7 @@ type ReadDataSource struct {
 
 func (x *ReadDataSource) Reset() {
 	*x = ReadDataSource{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[24]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1428,7 +1554,7 @@ func (x *ReadDataSource) String() string {
 func (*ReadDataSource) ProtoMessage() {}
 
 func (x *ReadDataSource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[24]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1441,7 +1567,7 @@ func (x *ReadDataSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource.ProtoReflect.Descriptor instead.
 func (*ReadDataSource) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{24}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27}
 }
 
 type GetFunctions struct {
@@ -1452,7 +1578,7 @@ type GetFunctions struct {
 
 func (x *GetFunctions) Reset() {
 	*x = GetFunctions{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[25]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1464,7 +1590,7 @@ func (x *GetFunctions) String() string {
 func (*GetFunctions) ProtoMessage() {}
 
 func (x *GetFunctions) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[25]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1477,7 +1603,7 @@ func (x *GetFunctions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctions.ProtoReflect.Descriptor instead.
 func (*GetFunctions) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{25}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28}
 }
 
 type CallFunction struct {
@@ -1488,7 +1614,7 @@ type CallFunction struct {
 
 func (x *CallFunction) Reset() {
 	*x = CallFunction{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[26]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1500,7 +1626,7 @@ func (x *CallFunction) String() string {
 func (*CallFunction) ProtoMessage() {}
 
 func (x *CallFunction) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[26]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1513,7 +1639,7 @@ func (x *CallFunction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallFunction.ProtoReflect.Descriptor instead.
 func (*CallFunction) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{26}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29}
 }
 
 // Ephemeral resources (protocol 5.7 / 6.7): a value that exists for one run.
@@ -1527,7 +1653,7 @@ type ValidateEphemeralResourceConfig struct {
 
 func (x *ValidateEphemeralResourceConfig) Reset() {
 	*x = ValidateEphemeralResourceConfig{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[27]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1539,7 +1665,7 @@ func (x *ValidateEphemeralResourceConfig) String() string {
 func (*ValidateEphemeralResourceConfig) ProtoMessage() {}
 
 func (x *ValidateEphemeralResourceConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[27]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1552,7 +1678,7 @@ func (x *ValidateEphemeralResourceConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateEphemeralResourceConfig.ProtoReflect.Descriptor instead.
 func (*ValidateEphemeralResourceConfig) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30}
 }
 
 type OpenEphemeralResource struct {
@@ -1563,7 +1689,7 @@ type OpenEphemeralResource struct {
 
 func (x *OpenEphemeralResource) Reset() {
 	*x = OpenEphemeralResource{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[28]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +1701,7 @@ func (x *OpenEphemeralResource) String() string {
 func (*OpenEphemeralResource) ProtoMessage() {}
 
 func (x *OpenEphemeralResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[28]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +1714,7 @@ func (x *OpenEphemeralResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenEphemeralResource.ProtoReflect.Descriptor instead.
 func (*OpenEphemeralResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{31}
 }
 
 type RenewEphemeralResource struct {
@@ -1599,7 +1725,7 @@ type RenewEphemeralResource struct {
 
 func (x *RenewEphemeralResource) Reset() {
 	*x = RenewEphemeralResource{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[29]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1737,7 @@ func (x *RenewEphemeralResource) String() string {
 func (*RenewEphemeralResource) ProtoMessage() {}
 
 func (x *RenewEphemeralResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[29]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,7 +1750,7 @@ func (x *RenewEphemeralResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewEphemeralResource.ProtoReflect.Descriptor instead.
 func (*RenewEphemeralResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{32}
 }
 
 type CloseEphemeralResource struct {
@@ -1635,7 +1761,7 @@ type CloseEphemeralResource struct {
 
 func (x *CloseEphemeralResource) Reset() {
 	*x = CloseEphemeralResource{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[30]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +1773,7 @@ func (x *CloseEphemeralResource) String() string {
 func (*CloseEphemeralResource) ProtoMessage() {}
 
 func (x *CloseEphemeralResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[30]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +1786,7 @@ func (x *CloseEphemeralResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseEphemeralResource.ProtoReflect.Descriptor instead.
 func (*CloseEphemeralResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{33}
 }
 
 type AttributePath_Step struct {
@@ -1677,7 +1803,7 @@ type AttributePath_Step struct {
 
 func (x *AttributePath_Step) Reset() {
 	*x = AttributePath_Step{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[31]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1689,7 +1815,7 @@ func (x *AttributePath_Step) String() string {
 func (*AttributePath_Step) ProtoMessage() {}
 
 func (x *AttributePath_Step) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[31]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +1895,7 @@ type StopProvider_Request struct {
 
 func (x *StopProvider_Request) Reset() {
 	*x = StopProvider_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[32]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1781,7 +1907,7 @@ func (x *StopProvider_Request) String() string {
 func (*StopProvider_Request) ProtoMessage() {}
 
 func (x *StopProvider_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[32]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1806,7 +1932,7 @@ type StopProvider_Response struct {
 
 func (x *StopProvider_Response) Reset() {
 	*x = StopProvider_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[33]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1818,7 +1944,7 @@ func (x *StopProvider_Response) String() string {
 func (*StopProvider_Response) ProtoMessage() {}
 
 func (x *StopProvider_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[33]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1856,7 +1982,7 @@ type Schema_Block struct {
 
 func (x *Schema_Block) Reset() {
 	*x = Schema_Block{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[35]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1868,7 +1994,7 @@ func (x *Schema_Block) String() string {
 func (*Schema_Block) ProtoMessage() {}
 
 func (x *Schema_Block) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[35]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1954,7 +2080,7 @@ type Schema_Attribute struct {
 
 func (x *Schema_Attribute) Reset() {
 	*x = Schema_Attribute{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[36]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1966,7 +2092,7 @@ func (x *Schema_Attribute) String() string {
 func (*Schema_Attribute) ProtoMessage() {}
 
 func (x *Schema_Attribute) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[36]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2079,7 +2205,7 @@ type Schema_NestedBlock struct {
 
 func (x *Schema_NestedBlock) Reset() {
 	*x = Schema_NestedBlock{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[37]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2091,7 +2217,7 @@ func (x *Schema_NestedBlock) String() string {
 func (*Schema_NestedBlock) ProtoMessage() {}
 
 func (x *Schema_NestedBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[37]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2158,7 +2284,7 @@ type Schema_Object struct {
 
 func (x *Schema_Object) Reset() {
 	*x = Schema_Object{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[38]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2170,7 +2296,7 @@ func (x *Schema_Object) String() string {
 func (*Schema_Object) ProtoMessage() {}
 
 func (x *Schema_Object) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[38]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2216,6 +2342,82 @@ func (x *Schema_Object) GetMaxItems() int64 {
 	return 0
 }
 
+type ResourceIdentitySchema_IdentityAttribute struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Name              string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Type              []byte                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	RequiredForImport bool                   `protobuf:"varint,3,opt,name=required_for_import,json=requiredForImport,proto3" json:"required_for_import,omitempty"`
+	OptionalForImport bool                   `protobuf:"varint,4,opt,name=optional_for_import,json=optionalForImport,proto3" json:"optional_for_import,omitempty"`
+	Description       string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) Reset() {
+	*x = ResourceIdentitySchema_IdentityAttribute{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceIdentitySchema_IdentityAttribute) ProtoMessage() {}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceIdentitySchema_IdentityAttribute.ProtoReflect.Descriptor instead.
+func (*ResourceIdentitySchema_IdentityAttribute) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{8, 0}
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetType() []byte {
+	if x != nil {
+		return x.Type
+	}
+	return nil
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetRequiredForImport() bool {
+	if x != nil {
+		return x.RequiredForImport
+	}
+	return false
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetOptionalForImport() bool {
+	if x != nil {
+		return x.OptionalForImport
+	}
+	return false
+}
+
+func (x *ResourceIdentitySchema_IdentityAttribute) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 type Function_Parameter struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	Name               string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -2230,7 +2432,7 @@ type Function_Parameter struct {
 
 func (x *Function_Parameter) Reset() {
 	*x = Function_Parameter{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[39]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2242,7 +2444,7 @@ func (x *Function_Parameter) String() string {
 func (*Function_Parameter) ProtoMessage() {}
 
 func (x *Function_Parameter) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[39]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2255,7 +2457,7 @@ func (x *Function_Parameter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Function_Parameter.ProtoReflect.Descriptor instead.
 func (*Function_Parameter) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{8, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{9, 0}
 }
 
 func (x *Function_Parameter) GetName() string {
@@ -2309,7 +2511,7 @@ type Function_Return struct {
 
 func (x *Function_Return) Reset() {
 	*x = Function_Return{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[40]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2321,7 +2523,7 @@ func (x *Function_Return) String() string {
 func (*Function_Return) ProtoMessage() {}
 
 func (x *Function_Return) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[40]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2334,7 +2536,7 @@ func (x *Function_Return) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Function_Return.ProtoReflect.Descriptor instead.
 func (*Function_Return) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{8, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{9, 1}
 }
 
 func (x *Function_Return) GetType() []byte {
@@ -2352,7 +2554,7 @@ type GetMetadata_Request struct {
 
 func (x *GetMetadata_Request) Reset() {
 	*x = GetMetadata_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[41]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2364,7 +2566,7 @@ func (x *GetMetadata_Request) String() string {
 func (*GetMetadata_Request) ProtoMessage() {}
 
 func (x *GetMetadata_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[41]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2377,7 +2579,7 @@ func (x *GetMetadata_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_Request.ProtoReflect.Descriptor instead.
 func (*GetMetadata_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13, 0}
 }
 
 type GetMetadata_Response struct {
@@ -2394,7 +2596,7 @@ type GetMetadata_Response struct {
 
 func (x *GetMetadata_Response) Reset() {
 	*x = GetMetadata_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[42]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2406,7 +2608,7 @@ func (x *GetMetadata_Response) String() string {
 func (*GetMetadata_Response) ProtoMessage() {}
 
 func (x *GetMetadata_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[42]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2419,7 +2621,7 @@ func (x *GetMetadata_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_Response.ProtoReflect.Descriptor instead.
 func (*GetMetadata_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13, 1}
 }
 
 func (x *GetMetadata_Response) GetServerCapabilities() *ServerCapabilities {
@@ -2473,7 +2675,7 @@ type GetMetadata_FunctionMetadata struct {
 
 func (x *GetMetadata_FunctionMetadata) Reset() {
 	*x = GetMetadata_FunctionMetadata{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[43]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2485,7 +2687,7 @@ func (x *GetMetadata_FunctionMetadata) String() string {
 func (*GetMetadata_FunctionMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_FunctionMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[43]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2498,7 +2700,7 @@ func (x *GetMetadata_FunctionMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_FunctionMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata_FunctionMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12, 2}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13, 2}
 }
 
 func (x *GetMetadata_FunctionMetadata) GetName() string {
@@ -2517,7 +2719,7 @@ type GetMetadata_DataSourceMetadata struct {
 
 func (x *GetMetadata_DataSourceMetadata) Reset() {
 	*x = GetMetadata_DataSourceMetadata{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[44]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2529,7 +2731,7 @@ func (x *GetMetadata_DataSourceMetadata) String() string {
 func (*GetMetadata_DataSourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_DataSourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[44]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2542,7 +2744,7 @@ func (x *GetMetadata_DataSourceMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_DataSourceMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata_DataSourceMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12, 3}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13, 3}
 }
 
 func (x *GetMetadata_DataSourceMetadata) GetTypeName() string {
@@ -2561,7 +2763,7 @@ type GetMetadata_ResourceMetadata struct {
 
 func (x *GetMetadata_ResourceMetadata) Reset() {
 	*x = GetMetadata_ResourceMetadata{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[45]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2573,7 +2775,7 @@ func (x *GetMetadata_ResourceMetadata) String() string {
 func (*GetMetadata_ResourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_ResourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[45]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2586,7 +2788,7 @@ func (x *GetMetadata_ResourceMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetadata_ResourceMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata_ResourceMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12, 4}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13, 4}
 }
 
 func (x *GetMetadata_ResourceMetadata) GetTypeName() string {
@@ -2605,7 +2807,7 @@ type GetMetadata_EphemeralResourceMetadata struct {
 
 func (x *GetMetadata_EphemeralResourceMetadata) Reset() {
 	*x = GetMetadata_EphemeralResourceMetadata{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[46]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2617,7 +2819,7 @@ func (x *GetMetadata_EphemeralResourceMetadata) String() string {
 func (*GetMetadata_EphemeralResourceMetadata) ProtoMessage() {}
 
 func (x *GetMetadata_EphemeralResourceMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[46]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2630,7 +2832,7 @@ func (x *GetMetadata_EphemeralResourceMetadata) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use GetMetadata_EphemeralResourceMetadata.ProtoReflect.Descriptor instead.
 func (*GetMetadata_EphemeralResourceMetadata) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{12, 5}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13, 5}
 }
 
 func (x *GetMetadata_EphemeralResourceMetadata) GetTypeName() string {
@@ -2648,7 +2850,7 @@ type GetProviderSchema_Request struct {
 
 func (x *GetProviderSchema_Request) Reset() {
 	*x = GetProviderSchema_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[47]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2660,7 +2862,7 @@ func (x *GetProviderSchema_Request) String() string {
 func (*GetProviderSchema_Request) ProtoMessage() {}
 
 func (x *GetProviderSchema_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[47]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2673,7 +2875,7 @@ func (x *GetProviderSchema_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderSchema_Request.ProtoReflect.Descriptor instead.
 func (*GetProviderSchema_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{14, 0}
 }
 
 type GetProviderSchema_Response struct {
@@ -2692,7 +2894,7 @@ type GetProviderSchema_Response struct {
 
 func (x *GetProviderSchema_Response) Reset() {
 	*x = GetProviderSchema_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[48]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2704,7 +2906,7 @@ func (x *GetProviderSchema_Response) String() string {
 func (*GetProviderSchema_Response) ProtoMessage() {}
 
 func (x *GetProviderSchema_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[48]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2717,7 +2919,7 @@ func (x *GetProviderSchema_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderSchema_Response.ProtoReflect.Descriptor instead.
 func (*GetProviderSchema_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{13, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{14, 1}
 }
 
 func (x *GetProviderSchema_Response) GetProvider() *Schema {
@@ -2785,7 +2987,7 @@ type ValidateProviderConfig_Request struct {
 
 func (x *ValidateProviderConfig_Request) Reset() {
 	*x = ValidateProviderConfig_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[53]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2797,7 +2999,7 @@ func (x *ValidateProviderConfig_Request) String() string {
 func (*ValidateProviderConfig_Request) ProtoMessage() {}
 
 func (x *ValidateProviderConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[53]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2810,7 +3012,7 @@ func (x *ValidateProviderConfig_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateProviderConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateProviderConfig_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{14, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{15, 0}
 }
 
 func (x *ValidateProviderConfig_Request) GetConfig() *DynamicValue {
@@ -2829,7 +3031,7 @@ type ValidateProviderConfig_Response struct {
 
 func (x *ValidateProviderConfig_Response) Reset() {
 	*x = ValidateProviderConfig_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[54]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2841,7 +3043,7 @@ func (x *ValidateProviderConfig_Response) String() string {
 func (*ValidateProviderConfig_Response) ProtoMessage() {}
 
 func (x *ValidateProviderConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[54]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2854,7 +3056,7 @@ func (x *ValidateProviderConfig_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateProviderConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateProviderConfig_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{14, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{15, 1}
 }
 
 func (x *ValidateProviderConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -2875,7 +3077,7 @@ type UpgradeResourceState_Request struct {
 
 func (x *UpgradeResourceState_Request) Reset() {
 	*x = UpgradeResourceState_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[55]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2887,7 +3089,7 @@ func (x *UpgradeResourceState_Request) String() string {
 func (*UpgradeResourceState_Request) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[55]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2900,7 +3102,7 @@ func (x *UpgradeResourceState_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState_Request.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{15, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{16, 0}
 }
 
 func (x *UpgradeResourceState_Request) GetTypeName() string {
@@ -2934,7 +3136,7 @@ type UpgradeResourceState_Response struct {
 
 func (x *UpgradeResourceState_Response) Reset() {
 	*x = UpgradeResourceState_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[56]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2946,7 +3148,7 @@ func (x *UpgradeResourceState_Response) String() string {
 func (*UpgradeResourceState_Response) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[56]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2959,7 +3161,7 @@ func (x *UpgradeResourceState_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState_Response.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{15, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{16, 1}
 }
 
 func (x *UpgradeResourceState_Response) GetUpgradedState() *DynamicValue {
@@ -2970,6 +3172,206 @@ func (x *UpgradeResourceState_Response) GetUpgradedState() *DynamicValue {
 }
 
 func (x *UpgradeResourceState_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+type GetResourceIdentitySchemas_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResourceIdentitySchemas_Request) Reset() {
+	*x = GetResourceIdentitySchemas_Request{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResourceIdentitySchemas_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResourceIdentitySchemas_Request) ProtoMessage() {}
+
+func (x *GetResourceIdentitySchemas_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResourceIdentitySchemas_Request.ProtoReflect.Descriptor instead.
+func (*GetResourceIdentitySchemas_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{17, 0}
+}
+
+type GetResourceIdentitySchemas_Response struct {
+	state           protoimpl.MessageState             `protogen:"open.v1"`
+	IdentitySchemas map[string]*ResourceIdentitySchema `protobuf:"bytes,1,rep,name=identity_schemas,json=identitySchemas,proto3" json:"identity_schemas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Diagnostics     []*Diagnostic                      `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetResourceIdentitySchemas_Response) Reset() {
+	*x = GetResourceIdentitySchemas_Response{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResourceIdentitySchemas_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResourceIdentitySchemas_Response) ProtoMessage() {}
+
+func (x *GetResourceIdentitySchemas_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResourceIdentitySchemas_Response.ProtoReflect.Descriptor instead.
+func (*GetResourceIdentitySchemas_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{17, 1}
+}
+
+func (x *GetResourceIdentitySchemas_Response) GetIdentitySchemas() map[string]*ResourceIdentitySchema {
+	if x != nil {
+		return x.IdentitySchemas
+	}
+	return nil
+}
+
+func (x *GetResourceIdentitySchemas_Response) GetDiagnostics() []*Diagnostic {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return nil
+}
+
+type UpgradeResourceIdentity_Request struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TypeName      string                 `protobuf:"bytes,1,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Version       int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	RawIdentity   *RawState              `protobuf:"bytes,3,opt,name=raw_identity,json=rawIdentity,proto3" json:"raw_identity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpgradeResourceIdentity_Request) Reset() {
+	*x = UpgradeResourceIdentity_Request{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResourceIdentity_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResourceIdentity_Request) ProtoMessage() {}
+
+func (x *UpgradeResourceIdentity_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResourceIdentity_Request.ProtoReflect.Descriptor instead.
+func (*UpgradeResourceIdentity_Request) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{18, 0}
+}
+
+func (x *UpgradeResourceIdentity_Request) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *UpgradeResourceIdentity_Request) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *UpgradeResourceIdentity_Request) GetRawIdentity() *RawState {
+	if x != nil {
+		return x.RawIdentity
+	}
+	return nil
+}
+
+type UpgradeResourceIdentity_Response struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	UpgradedIdentity *ResourceIdentityData  `protobuf:"bytes,1,opt,name=upgraded_identity,json=upgradedIdentity,proto3" json:"upgraded_identity,omitempty"`
+	Diagnostics      []*Diagnostic          `protobuf:"bytes,2,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *UpgradeResourceIdentity_Response) Reset() {
+	*x = UpgradeResourceIdentity_Response{}
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpgradeResourceIdentity_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpgradeResourceIdentity_Response) ProtoMessage() {}
+
+func (x *UpgradeResourceIdentity_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpgradeResourceIdentity_Response.ProtoReflect.Descriptor instead.
+func (*UpgradeResourceIdentity_Response) Descriptor() ([]byte, []int) {
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{18, 1}
+}
+
+func (x *UpgradeResourceIdentity_Response) GetUpgradedIdentity() *ResourceIdentityData {
+	if x != nil {
+		return x.UpgradedIdentity
+	}
+	return nil
+}
+
+func (x *UpgradeResourceIdentity_Response) GetDiagnostics() []*Diagnostic {
 	if x != nil {
 		return x.Diagnostics
 	}
@@ -2987,7 +3389,7 @@ type ValidateResourceConfig_Request struct {
 
 func (x *ValidateResourceConfig_Request) Reset() {
 	*x = ValidateResourceConfig_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[57]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2999,7 +3401,7 @@ func (x *ValidateResourceConfig_Request) String() string {
 func (*ValidateResourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateResourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[57]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3012,7 +3414,7 @@ func (x *ValidateResourceConfig_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResourceConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateResourceConfig_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{16, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{19, 0}
 }
 
 func (x *ValidateResourceConfig_Request) GetTypeName() string {
@@ -3045,7 +3447,7 @@ type ValidateResourceConfig_Response struct {
 
 func (x *ValidateResourceConfig_Response) Reset() {
 	*x = ValidateResourceConfig_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[58]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3057,7 +3459,7 @@ func (x *ValidateResourceConfig_Response) String() string {
 func (*ValidateResourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateResourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[58]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3070,7 +3472,7 @@ func (x *ValidateResourceConfig_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResourceConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateResourceConfig_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{16, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{19, 1}
 }
 
 func (x *ValidateResourceConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -3090,7 +3492,7 @@ type ValidateDataResourceConfig_Request struct {
 
 func (x *ValidateDataResourceConfig_Request) Reset() {
 	*x = ValidateDataResourceConfig_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[59]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3102,7 +3504,7 @@ func (x *ValidateDataResourceConfig_Request) String() string {
 func (*ValidateDataResourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateDataResourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[59]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3115,7 +3517,7 @@ func (x *ValidateDataResourceConfig_Request) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use ValidateDataResourceConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateDataResourceConfig_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{17, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{20, 0}
 }
 
 func (x *ValidateDataResourceConfig_Request) GetTypeName() string {
@@ -3141,7 +3543,7 @@ type ValidateDataResourceConfig_Response struct {
 
 func (x *ValidateDataResourceConfig_Response) Reset() {
 	*x = ValidateDataResourceConfig_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[60]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3153,7 +3555,7 @@ func (x *ValidateDataResourceConfig_Response) String() string {
 func (*ValidateDataResourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateDataResourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[60]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3166,7 +3568,7 @@ func (x *ValidateDataResourceConfig_Response) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use ValidateDataResourceConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateDataResourceConfig_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{17, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{20, 1}
 }
 
 func (x *ValidateDataResourceConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -3187,7 +3589,7 @@ type ConfigureProvider_Request struct {
 
 func (x *ConfigureProvider_Request) Reset() {
 	*x = ConfigureProvider_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[61]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3199,7 +3601,7 @@ func (x *ConfigureProvider_Request) String() string {
 func (*ConfigureProvider_Request) ProtoMessage() {}
 
 func (x *ConfigureProvider_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[61]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3212,7 +3614,7 @@ func (x *ConfigureProvider_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureProvider_Request.ProtoReflect.Descriptor instead.
 func (*ConfigureProvider_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{18, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{21, 0}
 }
 
 func (x *ConfigureProvider_Request) GetTerraformVersion() string {
@@ -3245,7 +3647,7 @@ type ConfigureProvider_Response struct {
 
 func (x *ConfigureProvider_Response) Reset() {
 	*x = ConfigureProvider_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[62]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3257,7 +3659,7 @@ func (x *ConfigureProvider_Response) String() string {
 func (*ConfigureProvider_Response) ProtoMessage() {}
 
 func (x *ConfigureProvider_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[62]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3270,7 +3672,7 @@ func (x *ConfigureProvider_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureProvider_Response.ProtoReflect.Descriptor instead.
 func (*ConfigureProvider_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{18, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{21, 1}
 }
 
 func (x *ConfigureProvider_Response) GetDiagnostics() []*Diagnostic {
@@ -3294,7 +3696,7 @@ type ReadResource_Request struct {
 
 func (x *ReadResource_Request) Reset() {
 	*x = ReadResource_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[63]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3306,7 +3708,7 @@ func (x *ReadResource_Request) String() string {
 func (*ReadResource_Request) ProtoMessage() {}
 
 func (x *ReadResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[63]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3319,7 +3721,7 @@ func (x *ReadResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource_Request.ProtoReflect.Descriptor instead.
 func (*ReadResource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{19, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{22, 0}
 }
 
 func (x *ReadResource_Request) GetTypeName() string {
@@ -3377,7 +3779,7 @@ type ReadResource_Response struct {
 
 func (x *ReadResource_Response) Reset() {
 	*x = ReadResource_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[64]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3389,7 +3791,7 @@ func (x *ReadResource_Response) String() string {
 func (*ReadResource_Response) ProtoMessage() {}
 
 func (x *ReadResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[64]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3402,7 +3804,7 @@ func (x *ReadResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource_Response.ProtoReflect.Descriptor instead.
 func (*ReadResource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{19, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{22, 1}
 }
 
 func (x *ReadResource_Response) GetNewState() *DynamicValue {
@@ -3456,7 +3858,7 @@ type PlanResourceChange_Request struct {
 
 func (x *PlanResourceChange_Request) Reset() {
 	*x = PlanResourceChange_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[65]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3468,7 +3870,7 @@ func (x *PlanResourceChange_Request) String() string {
 func (*PlanResourceChange_Request) ProtoMessage() {}
 
 func (x *PlanResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[65]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3481,7 +3883,7 @@ func (x *PlanResourceChange_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange_Request.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{20, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{23, 0}
 }
 
 func (x *PlanResourceChange_Request) GetTypeName() string {
@@ -3557,7 +3959,7 @@ type PlanResourceChange_Response struct {
 
 func (x *PlanResourceChange_Response) Reset() {
 	*x = PlanResourceChange_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[66]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3569,7 +3971,7 @@ func (x *PlanResourceChange_Response) String() string {
 func (*PlanResourceChange_Response) ProtoMessage() {}
 
 func (x *PlanResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[66]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3582,7 +3984,7 @@ func (x *PlanResourceChange_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange_Response.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{20, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{23, 1}
 }
 
 func (x *PlanResourceChange_Response) GetPlannedState() *DynamicValue {
@@ -3649,7 +4051,7 @@ type ApplyResourceChange_Request struct {
 
 func (x *ApplyResourceChange_Request) Reset() {
 	*x = ApplyResourceChange_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[67]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3661,7 +4063,7 @@ func (x *ApplyResourceChange_Request) String() string {
 func (*ApplyResourceChange_Request) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[67]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3674,7 +4076,7 @@ func (x *ApplyResourceChange_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange_Request.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{21, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{24, 0}
 }
 
 func (x *ApplyResourceChange_Request) GetTypeName() string {
@@ -3739,7 +4141,7 @@ type ApplyResourceChange_Response struct {
 
 func (x *ApplyResourceChange_Response) Reset() {
 	*x = ApplyResourceChange_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[68]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3751,7 +4153,7 @@ func (x *ApplyResourceChange_Response) String() string {
 func (*ApplyResourceChange_Response) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[68]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3764,7 +4166,7 @@ func (x *ApplyResourceChange_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange_Response.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{21, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{24, 1}
 }
 
 func (x *ApplyResourceChange_Response) GetNewState() *DynamicValue {
@@ -3814,7 +4216,7 @@ type ImportResourceState_Request struct {
 
 func (x *ImportResourceState_Request) Reset() {
 	*x = ImportResourceState_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[69]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3826,7 +4228,7 @@ func (x *ImportResourceState_Request) String() string {
 func (*ImportResourceState_Request) ProtoMessage() {}
 
 func (x *ImportResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[69]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3839,7 +4241,7 @@ func (x *ImportResourceState_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState_Request.ProtoReflect.Descriptor instead.
 func (*ImportResourceState_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{22, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{25, 0}
 }
 
 func (x *ImportResourceState_Request) GetTypeName() string {
@@ -3882,7 +4284,7 @@ type ImportResourceState_ImportedResource struct {
 
 func (x *ImportResourceState_ImportedResource) Reset() {
 	*x = ImportResourceState_ImportedResource{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[70]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3894,7 +4296,7 @@ func (x *ImportResourceState_ImportedResource) String() string {
 func (*ImportResourceState_ImportedResource) ProtoMessage() {}
 
 func (x *ImportResourceState_ImportedResource) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[70]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3907,7 +4309,7 @@ func (x *ImportResourceState_ImportedResource) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use ImportResourceState_ImportedResource.ProtoReflect.Descriptor instead.
 func (*ImportResourceState_ImportedResource) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{22, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{25, 1}
 }
 
 func (x *ImportResourceState_ImportedResource) GetTypeName() string {
@@ -3949,7 +4351,7 @@ type ImportResourceState_Response struct {
 
 func (x *ImportResourceState_Response) Reset() {
 	*x = ImportResourceState_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[71]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3961,7 +4363,7 @@ func (x *ImportResourceState_Response) String() string {
 func (*ImportResourceState_Response) ProtoMessage() {}
 
 func (x *ImportResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[71]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3974,7 +4376,7 @@ func (x *ImportResourceState_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState_Response.ProtoReflect.Descriptor instead.
 func (*ImportResourceState_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{22, 2}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{25, 2}
 }
 
 func (x *ImportResourceState_Response) GetImportedResources() []*ImportResourceState_ImportedResource {
@@ -4014,7 +4416,7 @@ type MoveResourceState_Request struct {
 
 func (x *MoveResourceState_Request) Reset() {
 	*x = MoveResourceState_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[72]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4026,7 +4428,7 @@ func (x *MoveResourceState_Request) String() string {
 func (*MoveResourceState_Request) ProtoMessage() {}
 
 func (x *MoveResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[72]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4039,7 +4441,7 @@ func (x *MoveResourceState_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveResourceState_Request.ProtoReflect.Descriptor instead.
 func (*MoveResourceState_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{23, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{26, 0}
 }
 
 func (x *MoveResourceState_Request) GetSourceProviderAddress() string {
@@ -4110,7 +4512,7 @@ type MoveResourceState_Response struct {
 
 func (x *MoveResourceState_Response) Reset() {
 	*x = MoveResourceState_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[73]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4122,7 +4524,7 @@ func (x *MoveResourceState_Response) String() string {
 func (*MoveResourceState_Response) ProtoMessage() {}
 
 func (x *MoveResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[73]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4135,7 +4537,7 @@ func (x *MoveResourceState_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveResourceState_Response.ProtoReflect.Descriptor instead.
 func (*MoveResourceState_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{23, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{26, 1}
 }
 
 func (x *MoveResourceState_Response) GetTargetState() *DynamicValue {
@@ -4178,7 +4580,7 @@ type ReadDataSource_Request struct {
 
 func (x *ReadDataSource_Request) Reset() {
 	*x = ReadDataSource_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[74]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4190,7 +4592,7 @@ func (x *ReadDataSource_Request) String() string {
 func (*ReadDataSource_Request) ProtoMessage() {}
 
 func (x *ReadDataSource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[74]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4203,7 +4605,7 @@ func (x *ReadDataSource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource_Request.ProtoReflect.Descriptor instead.
 func (*ReadDataSource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{24, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27, 0}
 }
 
 func (x *ReadDataSource_Request) GetTypeName() string {
@@ -4245,7 +4647,7 @@ type ReadDataSource_Response struct {
 
 func (x *ReadDataSource_Response) Reset() {
 	*x = ReadDataSource_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[75]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4257,7 +4659,7 @@ func (x *ReadDataSource_Response) String() string {
 func (*ReadDataSource_Response) ProtoMessage() {}
 
 func (x *ReadDataSource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[75]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4270,7 +4672,7 @@ func (x *ReadDataSource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource_Response.ProtoReflect.Descriptor instead.
 func (*ReadDataSource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{24, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27, 1}
 }
 
 func (x *ReadDataSource_Response) GetState() *DynamicValue {
@@ -4302,7 +4704,7 @@ type GetFunctions_Request struct {
 
 func (x *GetFunctions_Request) Reset() {
 	*x = GetFunctions_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[76]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4314,7 +4716,7 @@ func (x *GetFunctions_Request) String() string {
 func (*GetFunctions_Request) ProtoMessage() {}
 
 func (x *GetFunctions_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[76]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4327,7 +4729,7 @@ func (x *GetFunctions_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctions_Request.ProtoReflect.Descriptor instead.
 func (*GetFunctions_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{25, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28, 0}
 }
 
 type GetFunctions_Response struct {
@@ -4340,7 +4742,7 @@ type GetFunctions_Response struct {
 
 func (x *GetFunctions_Response) Reset() {
 	*x = GetFunctions_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[77]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4352,7 +4754,7 @@ func (x *GetFunctions_Response) String() string {
 func (*GetFunctions_Response) ProtoMessage() {}
 
 func (x *GetFunctions_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[77]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4365,7 +4767,7 @@ func (x *GetFunctions_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFunctions_Response.ProtoReflect.Descriptor instead.
 func (*GetFunctions_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{25, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28, 1}
 }
 
 func (x *GetFunctions_Response) GetFunctions() map[string]*Function {
@@ -4392,7 +4794,7 @@ type CallFunction_Request struct {
 
 func (x *CallFunction_Request) Reset() {
 	*x = CallFunction_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[79]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4404,7 +4806,7 @@ func (x *CallFunction_Request) String() string {
 func (*CallFunction_Request) ProtoMessage() {}
 
 func (x *CallFunction_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[79]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4417,7 +4819,7 @@ func (x *CallFunction_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallFunction_Request.ProtoReflect.Descriptor instead.
 func (*CallFunction_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{26, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29, 0}
 }
 
 func (x *CallFunction_Request) GetName() string {
@@ -4444,7 +4846,7 @@ type CallFunction_Response struct {
 
 func (x *CallFunction_Response) Reset() {
 	*x = CallFunction_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[80]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4456,7 +4858,7 @@ func (x *CallFunction_Response) String() string {
 func (*CallFunction_Response) ProtoMessage() {}
 
 func (x *CallFunction_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[80]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4469,7 +4871,7 @@ func (x *CallFunction_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallFunction_Response.ProtoReflect.Descriptor instead.
 func (*CallFunction_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{26, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29, 1}
 }
 
 func (x *CallFunction_Response) GetResult() *DynamicValue {
@@ -4496,7 +4898,7 @@ type ValidateEphemeralResourceConfig_Request struct {
 
 func (x *ValidateEphemeralResourceConfig_Request) Reset() {
 	*x = ValidateEphemeralResourceConfig_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[81]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4508,7 +4910,7 @@ func (x *ValidateEphemeralResourceConfig_Request) String() string {
 func (*ValidateEphemeralResourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateEphemeralResourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[81]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4521,7 +4923,7 @@ func (x *ValidateEphemeralResourceConfig_Request) ProtoReflect() protoreflect.Me
 
 // Deprecated: Use ValidateEphemeralResourceConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateEphemeralResourceConfig_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30, 0}
 }
 
 func (x *ValidateEphemeralResourceConfig_Request) GetTypeName() string {
@@ -4547,7 +4949,7 @@ type ValidateEphemeralResourceConfig_Response struct {
 
 func (x *ValidateEphemeralResourceConfig_Response) Reset() {
 	*x = ValidateEphemeralResourceConfig_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[82]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4559,7 +4961,7 @@ func (x *ValidateEphemeralResourceConfig_Response) String() string {
 func (*ValidateEphemeralResourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateEphemeralResourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[82]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4572,7 +4974,7 @@ func (x *ValidateEphemeralResourceConfig_Response) ProtoReflect() protoreflect.M
 
 // Deprecated: Use ValidateEphemeralResourceConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateEphemeralResourceConfig_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{27, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30, 1}
 }
 
 func (x *ValidateEphemeralResourceConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -4593,7 +4995,7 @@ type OpenEphemeralResource_Request struct {
 
 func (x *OpenEphemeralResource_Request) Reset() {
 	*x = OpenEphemeralResource_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[83]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4605,7 +5007,7 @@ func (x *OpenEphemeralResource_Request) String() string {
 func (*OpenEphemeralResource_Request) ProtoMessage() {}
 
 func (x *OpenEphemeralResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[83]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4618,7 +5020,7 @@ func (x *OpenEphemeralResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenEphemeralResource_Request.ProtoReflect.Descriptor instead.
 func (*OpenEphemeralResource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{31, 0}
 }
 
 func (x *OpenEphemeralResource_Request) GetTypeName() string {
@@ -4655,7 +5057,7 @@ type OpenEphemeralResource_Response struct {
 
 func (x *OpenEphemeralResource_Response) Reset() {
 	*x = OpenEphemeralResource_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[84]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4667,7 +5069,7 @@ func (x *OpenEphemeralResource_Response) String() string {
 func (*OpenEphemeralResource_Response) ProtoMessage() {}
 
 func (x *OpenEphemeralResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[84]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4680,7 +5082,7 @@ func (x *OpenEphemeralResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenEphemeralResource_Response.ProtoReflect.Descriptor instead.
 func (*OpenEphemeralResource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{28, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{31, 1}
 }
 
 func (x *OpenEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
@@ -4728,7 +5130,7 @@ type RenewEphemeralResource_Request struct {
 
 func (x *RenewEphemeralResource_Request) Reset() {
 	*x = RenewEphemeralResource_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[85]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4740,7 +5142,7 @@ func (x *RenewEphemeralResource_Request) String() string {
 func (*RenewEphemeralResource_Request) ProtoMessage() {}
 
 func (x *RenewEphemeralResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[85]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4753,7 +5155,7 @@ func (x *RenewEphemeralResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewEphemeralResource_Request.ProtoReflect.Descriptor instead.
 func (*RenewEphemeralResource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{32, 0}
 }
 
 func (x *RenewEphemeralResource_Request) GetTypeName() string {
@@ -4781,7 +5183,7 @@ type RenewEphemeralResource_Response struct {
 
 func (x *RenewEphemeralResource_Response) Reset() {
 	*x = RenewEphemeralResource_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[86]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4793,7 +5195,7 @@ func (x *RenewEphemeralResource_Response) String() string {
 func (*RenewEphemeralResource_Response) ProtoMessage() {}
 
 func (x *RenewEphemeralResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[86]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4806,7 +5208,7 @@ func (x *RenewEphemeralResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewEphemeralResource_Response.ProtoReflect.Descriptor instead.
 func (*RenewEphemeralResource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{29, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{32, 1}
 }
 
 func (x *RenewEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
@@ -4840,7 +5242,7 @@ type CloseEphemeralResource_Request struct {
 
 func (x *CloseEphemeralResource_Request) Reset() {
 	*x = CloseEphemeralResource_Request{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[87]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4852,7 +5254,7 @@ func (x *CloseEphemeralResource_Request) String() string {
 func (*CloseEphemeralResource_Request) ProtoMessage() {}
 
 func (x *CloseEphemeralResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[87]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4865,7 +5267,7 @@ func (x *CloseEphemeralResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseEphemeralResource_Request.ProtoReflect.Descriptor instead.
 func (*CloseEphemeralResource_Request) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30, 0}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{33, 0}
 }
 
 func (x *CloseEphemeralResource_Request) GetTypeName() string {
@@ -4891,7 +5293,7 @@ type CloseEphemeralResource_Response struct {
 
 func (x *CloseEphemeralResource_Response) Reset() {
 	*x = CloseEphemeralResource_Response{}
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[88]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4903,7 +5305,7 @@ func (x *CloseEphemeralResource_Response) String() string {
 func (*CloseEphemeralResource_Response) ProtoMessage() {}
 
 func (x *CloseEphemeralResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[88]
+	mi := &file_tfplugin6_tfplugin6_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4916,7 +5318,7 @@ func (x *CloseEphemeralResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseEphemeralResource_Response.ProtoReflect.Descriptor instead.
 func (*CloseEphemeralResource_Response) Descriptor() ([]byte, []int) {
-	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{30, 1}
+	return file_tfplugin6_tfplugin6_proto_rawDescGZIP(), []int{33, 1}
 }
 
 func (x *CloseEphemeralResource_Response) GetDiagnostics() []*Diagnostic {
@@ -5029,7 +5431,16 @@ const file_tfplugin6_tfplugin6_proto_rawDesc = "" +
 	"\x03SET\x10\x03\x12\a\n" +
 	"\x03MAP\x10\x04\"[\n" +
 	"\x14ResourceIdentityData\x12C\n" +
-	"\ridentity_data\x18\x01 \x01(\v2\x1e.indigo.tfplugin6.DynamicValueR\fidentityData\"\xb1\x05\n" +
+	"\ridentity_data\x18\x01 \x01(\v2\x1e.indigo.tfplugin6.DynamicValueR\fidentityData\"\xdf\x02\n" +
+	"\x16ResourceIdentitySchema\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\x03R\aversion\x12k\n" +
+	"\x13identity_attributes\x18\x02 \x03(\v2:.indigo.tfplugin6.ResourceIdentitySchema.IdentityAttributeR\x12identityAttributes\x1a\xbd\x01\n" +
+	"\x11IdentityAttribute\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\fR\x04type\x12.\n" +
+	"\x13required_for_import\x18\x03 \x01(\bR\x11requiredForImport\x12.\n" +
+	"\x13optional_for_import\x18\x04 \x01(\bR\x11optionalForImport\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\"\xb1\x05\n" +
 	"\bFunction\x12D\n" +
 	"\n" +
 	"parameters\x18\x01 \x03(\v2$.indigo.tfplugin6.Function.ParameterR\n" +
@@ -5116,6 +5527,22 @@ const file_tfplugin6_tfplugin6_proto_rawDesc = "" +
 	"\traw_state\x18\x03 \x01(\v2\x1a.indigo.tfplugin6.RawStateR\brawState\x1a\x91\x01\n" +
 	"\bResponse\x12E\n" +
 	"\x0eupgraded_state\x18\x01 \x01(\v2\x1e.indigo.tfplugin6.DynamicValueR\rupgradedState\x12>\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics\"\xd9\x02\n" +
+	"\x1aGetResourceIdentitySchemas\x1a\t\n" +
+	"\aRequest\x1a\xaf\x02\n" +
+	"\bResponse\x12u\n" +
+	"\x10identity_schemas\x18\x01 \x03(\v2J.indigo.tfplugin6.GetResourceIdentitySchemas.Response.IdentitySchemasEntryR\x0fidentitySchemas\x12>\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics\x1al\n" +
+	"\x14IdentitySchemasEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12>\n" +
+	"\x05value\x18\x02 \x01(\v2(.indigo.tfplugin6.ResourceIdentitySchemaR\x05value:\x028\x01\"\xbc\x02\n" +
+	"\x17UpgradeResourceIdentity\x1a\x7f\n" +
+	"\aRequest\x12\x1b\n" +
+	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12=\n" +
+	"\fraw_identity\x18\x03 \x01(\v2\x1a.indigo.tfplugin6.RawStateR\vrawIdentity\x1a\x9f\x01\n" +
+	"\bResponse\x12S\n" +
+	"\x11upgraded_identity\x18\x01 \x01(\v2&.indigo.tfplugin6.ResourceIdentityDataR\x10upgradedIdentity\x12>\n" +
 	"\vdiagnostics\x18\x02 \x03(\v2\x1c.indigo.tfplugin6.DiagnosticR\vdiagnostics\"\x9c\x02\n" +
 	"\x16ValidateResourceConfig\x1a\xb5\x01\n" +
 	"\aRequest\x12\x1b\n" +
@@ -5300,7 +5727,7 @@ func file_tfplugin6_tfplugin6_proto_rawDescGZIP() []byte {
 }
 
 var file_tfplugin6_tfplugin6_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_tfplugin6_tfplugin6_proto_msgTypes = make([]protoimpl.MessageInfo, 89)
+var file_tfplugin6_tfplugin6_proto_msgTypes = make([]protoimpl.MessageInfo, 98)
 var file_tfplugin6_tfplugin6_proto_goTypes = []any{
 	(StringKind)(0),                                  // 0: indigo.tfplugin6.StringKind
 	(Diagnostic_Severity)(0),                         // 1: indigo.tfplugin6.Diagnostic.Severity
@@ -5315,209 +5742,225 @@ var file_tfplugin6_tfplugin6_proto_goTypes = []any{
 	(*RawState)(nil),                                 // 10: indigo.tfplugin6.RawState
 	(*Schema)(nil),                                   // 11: indigo.tfplugin6.Schema
 	(*ResourceIdentityData)(nil),                     // 12: indigo.tfplugin6.ResourceIdentityData
-	(*Function)(nil),                                 // 13: indigo.tfplugin6.Function
-	(*ServerCapabilities)(nil),                       // 14: indigo.tfplugin6.ServerCapabilities
-	(*ClientCapabilities)(nil),                       // 15: indigo.tfplugin6.ClientCapabilities
-	(*Deferred)(nil),                                 // 16: indigo.tfplugin6.Deferred
-	(*GetMetadata)(nil),                              // 17: indigo.tfplugin6.GetMetadata
-	(*GetProviderSchema)(nil),                        // 18: indigo.tfplugin6.GetProviderSchema
-	(*ValidateProviderConfig)(nil),                   // 19: indigo.tfplugin6.ValidateProviderConfig
-	(*UpgradeResourceState)(nil),                     // 20: indigo.tfplugin6.UpgradeResourceState
-	(*ValidateResourceConfig)(nil),                   // 21: indigo.tfplugin6.ValidateResourceConfig
-	(*ValidateDataResourceConfig)(nil),               // 22: indigo.tfplugin6.ValidateDataResourceConfig
-	(*ConfigureProvider)(nil),                        // 23: indigo.tfplugin6.ConfigureProvider
-	(*ReadResource)(nil),                             // 24: indigo.tfplugin6.ReadResource
-	(*PlanResourceChange)(nil),                       // 25: indigo.tfplugin6.PlanResourceChange
-	(*ApplyResourceChange)(nil),                      // 26: indigo.tfplugin6.ApplyResourceChange
-	(*ImportResourceState)(nil),                      // 27: indigo.tfplugin6.ImportResourceState
-	(*MoveResourceState)(nil),                        // 28: indigo.tfplugin6.MoveResourceState
-	(*ReadDataSource)(nil),                           // 29: indigo.tfplugin6.ReadDataSource
-	(*GetFunctions)(nil),                             // 30: indigo.tfplugin6.GetFunctions
-	(*CallFunction)(nil),                             // 31: indigo.tfplugin6.CallFunction
-	(*ValidateEphemeralResourceConfig)(nil),          // 32: indigo.tfplugin6.ValidateEphemeralResourceConfig
-	(*OpenEphemeralResource)(nil),                    // 33: indigo.tfplugin6.OpenEphemeralResource
-	(*RenewEphemeralResource)(nil),                   // 34: indigo.tfplugin6.RenewEphemeralResource
-	(*CloseEphemeralResource)(nil),                   // 35: indigo.tfplugin6.CloseEphemeralResource
-	(*AttributePath_Step)(nil),                       // 36: indigo.tfplugin6.AttributePath.Step
-	(*StopProvider_Request)(nil),                     // 37: indigo.tfplugin6.StopProvider.Request
-	(*StopProvider_Response)(nil),                    // 38: indigo.tfplugin6.StopProvider.Response
-	nil,                                              // 39: indigo.tfplugin6.RawState.FlatmapEntry
-	(*Schema_Block)(nil),                             // 40: indigo.tfplugin6.Schema.Block
-	(*Schema_Attribute)(nil),                         // 41: indigo.tfplugin6.Schema.Attribute
-	(*Schema_NestedBlock)(nil),                       // 42: indigo.tfplugin6.Schema.NestedBlock
-	(*Schema_Object)(nil),                            // 43: indigo.tfplugin6.Schema.Object
-	(*Function_Parameter)(nil),                       // 44: indigo.tfplugin6.Function.Parameter
-	(*Function_Return)(nil),                          // 45: indigo.tfplugin6.Function.Return
-	(*GetMetadata_Request)(nil),                      // 46: indigo.tfplugin6.GetMetadata.Request
-	(*GetMetadata_Response)(nil),                     // 47: indigo.tfplugin6.GetMetadata.Response
-	(*GetMetadata_FunctionMetadata)(nil),             // 48: indigo.tfplugin6.GetMetadata.FunctionMetadata
-	(*GetMetadata_DataSourceMetadata)(nil),           // 49: indigo.tfplugin6.GetMetadata.DataSourceMetadata
-	(*GetMetadata_ResourceMetadata)(nil),             // 50: indigo.tfplugin6.GetMetadata.ResourceMetadata
-	(*GetMetadata_EphemeralResourceMetadata)(nil),    // 51: indigo.tfplugin6.GetMetadata.EphemeralResourceMetadata
-	(*GetProviderSchema_Request)(nil),                // 52: indigo.tfplugin6.GetProviderSchema.Request
-	(*GetProviderSchema_Response)(nil),               // 53: indigo.tfplugin6.GetProviderSchema.Response
-	nil,                                              // 54: indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry
-	nil,                                              // 55: indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry
-	nil,                                              // 56: indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry
-	nil,                                              // 57: indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry
-	(*ValidateProviderConfig_Request)(nil),           // 58: indigo.tfplugin6.ValidateProviderConfig.Request
-	(*ValidateProviderConfig_Response)(nil),          // 59: indigo.tfplugin6.ValidateProviderConfig.Response
-	(*UpgradeResourceState_Request)(nil),             // 60: indigo.tfplugin6.UpgradeResourceState.Request
-	(*UpgradeResourceState_Response)(nil),            // 61: indigo.tfplugin6.UpgradeResourceState.Response
-	(*ValidateResourceConfig_Request)(nil),           // 62: indigo.tfplugin6.ValidateResourceConfig.Request
-	(*ValidateResourceConfig_Response)(nil),          // 63: indigo.tfplugin6.ValidateResourceConfig.Response
-	(*ValidateDataResourceConfig_Request)(nil),       // 64: indigo.tfplugin6.ValidateDataResourceConfig.Request
-	(*ValidateDataResourceConfig_Response)(nil),      // 65: indigo.tfplugin6.ValidateDataResourceConfig.Response
-	(*ConfigureProvider_Request)(nil),                // 66: indigo.tfplugin6.ConfigureProvider.Request
-	(*ConfigureProvider_Response)(nil),               // 67: indigo.tfplugin6.ConfigureProvider.Response
-	(*ReadResource_Request)(nil),                     // 68: indigo.tfplugin6.ReadResource.Request
-	(*ReadResource_Response)(nil),                    // 69: indigo.tfplugin6.ReadResource.Response
-	(*PlanResourceChange_Request)(nil),               // 70: indigo.tfplugin6.PlanResourceChange.Request
-	(*PlanResourceChange_Response)(nil),              // 71: indigo.tfplugin6.PlanResourceChange.Response
-	(*ApplyResourceChange_Request)(nil),              // 72: indigo.tfplugin6.ApplyResourceChange.Request
-	(*ApplyResourceChange_Response)(nil),             // 73: indigo.tfplugin6.ApplyResourceChange.Response
-	(*ImportResourceState_Request)(nil),              // 74: indigo.tfplugin6.ImportResourceState.Request
-	(*ImportResourceState_ImportedResource)(nil),     // 75: indigo.tfplugin6.ImportResourceState.ImportedResource
-	(*ImportResourceState_Response)(nil),             // 76: indigo.tfplugin6.ImportResourceState.Response
-	(*MoveResourceState_Request)(nil),                // 77: indigo.tfplugin6.MoveResourceState.Request
-	(*MoveResourceState_Response)(nil),               // 78: indigo.tfplugin6.MoveResourceState.Response
-	(*ReadDataSource_Request)(nil),                   // 79: indigo.tfplugin6.ReadDataSource.Request
-	(*ReadDataSource_Response)(nil),                  // 80: indigo.tfplugin6.ReadDataSource.Response
-	(*GetFunctions_Request)(nil),                     // 81: indigo.tfplugin6.GetFunctions.Request
-	(*GetFunctions_Response)(nil),                    // 82: indigo.tfplugin6.GetFunctions.Response
-	nil,                                              // 83: indigo.tfplugin6.GetFunctions.Response.FunctionsEntry
-	(*CallFunction_Request)(nil),                     // 84: indigo.tfplugin6.CallFunction.Request
-	(*CallFunction_Response)(nil),                    // 85: indigo.tfplugin6.CallFunction.Response
-	(*ValidateEphemeralResourceConfig_Request)(nil),  // 86: indigo.tfplugin6.ValidateEphemeralResourceConfig.Request
-	(*ValidateEphemeralResourceConfig_Response)(nil), // 87: indigo.tfplugin6.ValidateEphemeralResourceConfig.Response
-	(*OpenEphemeralResource_Request)(nil),            // 88: indigo.tfplugin6.OpenEphemeralResource.Request
-	(*OpenEphemeralResource_Response)(nil),           // 89: indigo.tfplugin6.OpenEphemeralResource.Response
-	(*RenewEphemeralResource_Request)(nil),           // 90: indigo.tfplugin6.RenewEphemeralResource.Request
-	(*RenewEphemeralResource_Response)(nil),          // 91: indigo.tfplugin6.RenewEphemeralResource.Response
-	(*CloseEphemeralResource_Request)(nil),           // 92: indigo.tfplugin6.CloseEphemeralResource.Request
-	(*CloseEphemeralResource_Response)(nil),          // 93: indigo.tfplugin6.CloseEphemeralResource.Response
-	(*timestamppb.Timestamp)(nil),                    // 94: google.protobuf.Timestamp
+	(*ResourceIdentitySchema)(nil),                   // 13: indigo.tfplugin6.ResourceIdentitySchema
+	(*Function)(nil),                                 // 14: indigo.tfplugin6.Function
+	(*ServerCapabilities)(nil),                       // 15: indigo.tfplugin6.ServerCapabilities
+	(*ClientCapabilities)(nil),                       // 16: indigo.tfplugin6.ClientCapabilities
+	(*Deferred)(nil),                                 // 17: indigo.tfplugin6.Deferred
+	(*GetMetadata)(nil),                              // 18: indigo.tfplugin6.GetMetadata
+	(*GetProviderSchema)(nil),                        // 19: indigo.tfplugin6.GetProviderSchema
+	(*ValidateProviderConfig)(nil),                   // 20: indigo.tfplugin6.ValidateProviderConfig
+	(*UpgradeResourceState)(nil),                     // 21: indigo.tfplugin6.UpgradeResourceState
+	(*GetResourceIdentitySchemas)(nil),               // 22: indigo.tfplugin6.GetResourceIdentitySchemas
+	(*UpgradeResourceIdentity)(nil),                  // 23: indigo.tfplugin6.UpgradeResourceIdentity
+	(*ValidateResourceConfig)(nil),                   // 24: indigo.tfplugin6.ValidateResourceConfig
+	(*ValidateDataResourceConfig)(nil),               // 25: indigo.tfplugin6.ValidateDataResourceConfig
+	(*ConfigureProvider)(nil),                        // 26: indigo.tfplugin6.ConfigureProvider
+	(*ReadResource)(nil),                             // 27: indigo.tfplugin6.ReadResource
+	(*PlanResourceChange)(nil),                       // 28: indigo.tfplugin6.PlanResourceChange
+	(*ApplyResourceChange)(nil),                      // 29: indigo.tfplugin6.ApplyResourceChange
+	(*ImportResourceState)(nil),                      // 30: indigo.tfplugin6.ImportResourceState
+	(*MoveResourceState)(nil),                        // 31: indigo.tfplugin6.MoveResourceState
+	(*ReadDataSource)(nil),                           // 32: indigo.tfplugin6.ReadDataSource
+	(*GetFunctions)(nil),                             // 33: indigo.tfplugin6.GetFunctions
+	(*CallFunction)(nil),                             // 34: indigo.tfplugin6.CallFunction
+	(*ValidateEphemeralResourceConfig)(nil),          // 35: indigo.tfplugin6.ValidateEphemeralResourceConfig
+	(*OpenEphemeralResource)(nil),                    // 36: indigo.tfplugin6.OpenEphemeralResource
+	(*RenewEphemeralResource)(nil),                   // 37: indigo.tfplugin6.RenewEphemeralResource
+	(*CloseEphemeralResource)(nil),                   // 38: indigo.tfplugin6.CloseEphemeralResource
+	(*AttributePath_Step)(nil),                       // 39: indigo.tfplugin6.AttributePath.Step
+	(*StopProvider_Request)(nil),                     // 40: indigo.tfplugin6.StopProvider.Request
+	(*StopProvider_Response)(nil),                    // 41: indigo.tfplugin6.StopProvider.Response
+	nil,                                              // 42: indigo.tfplugin6.RawState.FlatmapEntry
+	(*Schema_Block)(nil),                             // 43: indigo.tfplugin6.Schema.Block
+	(*Schema_Attribute)(nil),                         // 44: indigo.tfplugin6.Schema.Attribute
+	(*Schema_NestedBlock)(nil),                       // 45: indigo.tfplugin6.Schema.NestedBlock
+	(*Schema_Object)(nil),                            // 46: indigo.tfplugin6.Schema.Object
+	(*ResourceIdentitySchema_IdentityAttribute)(nil), // 47: indigo.tfplugin6.ResourceIdentitySchema.IdentityAttribute
+	(*Function_Parameter)(nil),                       // 48: indigo.tfplugin6.Function.Parameter
+	(*Function_Return)(nil),                          // 49: indigo.tfplugin6.Function.Return
+	(*GetMetadata_Request)(nil),                      // 50: indigo.tfplugin6.GetMetadata.Request
+	(*GetMetadata_Response)(nil),                     // 51: indigo.tfplugin6.GetMetadata.Response
+	(*GetMetadata_FunctionMetadata)(nil),             // 52: indigo.tfplugin6.GetMetadata.FunctionMetadata
+	(*GetMetadata_DataSourceMetadata)(nil),           // 53: indigo.tfplugin6.GetMetadata.DataSourceMetadata
+	(*GetMetadata_ResourceMetadata)(nil),             // 54: indigo.tfplugin6.GetMetadata.ResourceMetadata
+	(*GetMetadata_EphemeralResourceMetadata)(nil),    // 55: indigo.tfplugin6.GetMetadata.EphemeralResourceMetadata
+	(*GetProviderSchema_Request)(nil),                // 56: indigo.tfplugin6.GetProviderSchema.Request
+	(*GetProviderSchema_Response)(nil),               // 57: indigo.tfplugin6.GetProviderSchema.Response
+	nil,                                              // 58: indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry
+	nil,                                              // 59: indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry
+	nil,                                              // 60: indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry
+	nil,                                              // 61: indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry
+	(*ValidateProviderConfig_Request)(nil),           // 62: indigo.tfplugin6.ValidateProviderConfig.Request
+	(*ValidateProviderConfig_Response)(nil),          // 63: indigo.tfplugin6.ValidateProviderConfig.Response
+	(*UpgradeResourceState_Request)(nil),             // 64: indigo.tfplugin6.UpgradeResourceState.Request
+	(*UpgradeResourceState_Response)(nil),            // 65: indigo.tfplugin6.UpgradeResourceState.Response
+	(*GetResourceIdentitySchemas_Request)(nil),       // 66: indigo.tfplugin6.GetResourceIdentitySchemas.Request
+	(*GetResourceIdentitySchemas_Response)(nil),      // 67: indigo.tfplugin6.GetResourceIdentitySchemas.Response
+	nil,                                              // 68: indigo.tfplugin6.GetResourceIdentitySchemas.Response.IdentitySchemasEntry
+	(*UpgradeResourceIdentity_Request)(nil),          // 69: indigo.tfplugin6.UpgradeResourceIdentity.Request
+	(*UpgradeResourceIdentity_Response)(nil),         // 70: indigo.tfplugin6.UpgradeResourceIdentity.Response
+	(*ValidateResourceConfig_Request)(nil),           // 71: indigo.tfplugin6.ValidateResourceConfig.Request
+	(*ValidateResourceConfig_Response)(nil),          // 72: indigo.tfplugin6.ValidateResourceConfig.Response
+	(*ValidateDataResourceConfig_Request)(nil),       // 73: indigo.tfplugin6.ValidateDataResourceConfig.Request
+	(*ValidateDataResourceConfig_Response)(nil),      // 74: indigo.tfplugin6.ValidateDataResourceConfig.Response
+	(*ConfigureProvider_Request)(nil),                // 75: indigo.tfplugin6.ConfigureProvider.Request
+	(*ConfigureProvider_Response)(nil),               // 76: indigo.tfplugin6.ConfigureProvider.Response
+	(*ReadResource_Request)(nil),                     // 77: indigo.tfplugin6.ReadResource.Request
+	(*ReadResource_Response)(nil),                    // 78: indigo.tfplugin6.ReadResource.Response
+	(*PlanResourceChange_Request)(nil),               // 79: indigo.tfplugin6.PlanResourceChange.Request
+	(*PlanResourceChange_Response)(nil),              // 80: indigo.tfplugin6.PlanResourceChange.Response
+	(*ApplyResourceChange_Request)(nil),              // 81: indigo.tfplugin6.ApplyResourceChange.Request
+	(*ApplyResourceChange_Response)(nil),             // 82: indigo.tfplugin6.ApplyResourceChange.Response
+	(*ImportResourceState_Request)(nil),              // 83: indigo.tfplugin6.ImportResourceState.Request
+	(*ImportResourceState_ImportedResource)(nil),     // 84: indigo.tfplugin6.ImportResourceState.ImportedResource
+	(*ImportResourceState_Response)(nil),             // 85: indigo.tfplugin6.ImportResourceState.Response
+	(*MoveResourceState_Request)(nil),                // 86: indigo.tfplugin6.MoveResourceState.Request
+	(*MoveResourceState_Response)(nil),               // 87: indigo.tfplugin6.MoveResourceState.Response
+	(*ReadDataSource_Request)(nil),                   // 88: indigo.tfplugin6.ReadDataSource.Request
+	(*ReadDataSource_Response)(nil),                  // 89: indigo.tfplugin6.ReadDataSource.Response
+	(*GetFunctions_Request)(nil),                     // 90: indigo.tfplugin6.GetFunctions.Request
+	(*GetFunctions_Response)(nil),                    // 91: indigo.tfplugin6.GetFunctions.Response
+	nil,                                              // 92: indigo.tfplugin6.GetFunctions.Response.FunctionsEntry
+	(*CallFunction_Request)(nil),                     // 93: indigo.tfplugin6.CallFunction.Request
+	(*CallFunction_Response)(nil),                    // 94: indigo.tfplugin6.CallFunction.Response
+	(*ValidateEphemeralResourceConfig_Request)(nil),  // 95: indigo.tfplugin6.ValidateEphemeralResourceConfig.Request
+	(*ValidateEphemeralResourceConfig_Response)(nil), // 96: indigo.tfplugin6.ValidateEphemeralResourceConfig.Response
+	(*OpenEphemeralResource_Request)(nil),            // 97: indigo.tfplugin6.OpenEphemeralResource.Request
+	(*OpenEphemeralResource_Response)(nil),           // 98: indigo.tfplugin6.OpenEphemeralResource.Response
+	(*RenewEphemeralResource_Request)(nil),           // 99: indigo.tfplugin6.RenewEphemeralResource.Request
+	(*RenewEphemeralResource_Response)(nil),          // 100: indigo.tfplugin6.RenewEphemeralResource.Response
+	(*CloseEphemeralResource_Request)(nil),           // 101: indigo.tfplugin6.CloseEphemeralResource.Request
+	(*CloseEphemeralResource_Response)(nil),          // 102: indigo.tfplugin6.CloseEphemeralResource.Response
+	(*timestamppb.Timestamp)(nil),                    // 103: google.protobuf.Timestamp
 }
 var file_tfplugin6_tfplugin6_proto_depIdxs = []int32{
 	1,   // 0: indigo.tfplugin6.Diagnostic.severity:type_name -> indigo.tfplugin6.Diagnostic.Severity
 	8,   // 1: indigo.tfplugin6.Diagnostic.attribute:type_name -> indigo.tfplugin6.AttributePath
-	36,  // 2: indigo.tfplugin6.AttributePath.steps:type_name -> indigo.tfplugin6.AttributePath.Step
-	39,  // 3: indigo.tfplugin6.RawState.flatmap:type_name -> indigo.tfplugin6.RawState.FlatmapEntry
-	40,  // 4: indigo.tfplugin6.Schema.block:type_name -> indigo.tfplugin6.Schema.Block
+	39,  // 2: indigo.tfplugin6.AttributePath.steps:type_name -> indigo.tfplugin6.AttributePath.Step
+	42,  // 3: indigo.tfplugin6.RawState.flatmap:type_name -> indigo.tfplugin6.RawState.FlatmapEntry
+	43,  // 4: indigo.tfplugin6.Schema.block:type_name -> indigo.tfplugin6.Schema.Block
 	5,   // 5: indigo.tfplugin6.ResourceIdentityData.identity_data:type_name -> indigo.tfplugin6.DynamicValue
-	44,  // 6: indigo.tfplugin6.Function.parameters:type_name -> indigo.tfplugin6.Function.Parameter
-	44,  // 7: indigo.tfplugin6.Function.variadic_parameter:type_name -> indigo.tfplugin6.Function.Parameter
-	45,  // 8: indigo.tfplugin6.Function.return:type_name -> indigo.tfplugin6.Function.Return
-	0,   // 9: indigo.tfplugin6.Function.description_kind:type_name -> indigo.tfplugin6.StringKind
-	4,   // 10: indigo.tfplugin6.Deferred.reason:type_name -> indigo.tfplugin6.Deferred.Reason
-	41,  // 11: indigo.tfplugin6.Schema.Block.attributes:type_name -> indigo.tfplugin6.Schema.Attribute
-	42,  // 12: indigo.tfplugin6.Schema.Block.block_types:type_name -> indigo.tfplugin6.Schema.NestedBlock
-	0,   // 13: indigo.tfplugin6.Schema.Block.description_kind:type_name -> indigo.tfplugin6.StringKind
-	0,   // 14: indigo.tfplugin6.Schema.Attribute.description_kind:type_name -> indigo.tfplugin6.StringKind
-	43,  // 15: indigo.tfplugin6.Schema.Attribute.nested_type:type_name -> indigo.tfplugin6.Schema.Object
-	40,  // 16: indigo.tfplugin6.Schema.NestedBlock.block:type_name -> indigo.tfplugin6.Schema.Block
-	2,   // 17: indigo.tfplugin6.Schema.NestedBlock.nesting:type_name -> indigo.tfplugin6.Schema.NestedBlock.NestingMode
-	41,  // 18: indigo.tfplugin6.Schema.Object.attributes:type_name -> indigo.tfplugin6.Schema.Attribute
-	3,   // 19: indigo.tfplugin6.Schema.Object.nesting:type_name -> indigo.tfplugin6.Schema.Object.NestingMode
-	0,   // 20: indigo.tfplugin6.Function.Parameter.description_kind:type_name -> indigo.tfplugin6.StringKind
-	14,  // 21: indigo.tfplugin6.GetMetadata.Response.server_capabilities:type_name -> indigo.tfplugin6.ServerCapabilities
-	6,   // 22: indigo.tfplugin6.GetMetadata.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	49,  // 23: indigo.tfplugin6.GetMetadata.Response.data_sources:type_name -> indigo.tfplugin6.GetMetadata.DataSourceMetadata
-	50,  // 24: indigo.tfplugin6.GetMetadata.Response.resources:type_name -> indigo.tfplugin6.GetMetadata.ResourceMetadata
-	48,  // 25: indigo.tfplugin6.GetMetadata.Response.functions:type_name -> indigo.tfplugin6.GetMetadata.FunctionMetadata
-	51,  // 26: indigo.tfplugin6.GetMetadata.Response.ephemeral_resources:type_name -> indigo.tfplugin6.GetMetadata.EphemeralResourceMetadata
-	11,  // 27: indigo.tfplugin6.GetProviderSchema.Response.provider:type_name -> indigo.tfplugin6.Schema
-	54,  // 28: indigo.tfplugin6.GetProviderSchema.Response.resource_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry
-	55,  // 29: indigo.tfplugin6.GetProviderSchema.Response.data_source_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry
-	6,   // 30: indigo.tfplugin6.GetProviderSchema.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	11,  // 31: indigo.tfplugin6.GetProviderSchema.Response.provider_meta:type_name -> indigo.tfplugin6.Schema
-	14,  // 32: indigo.tfplugin6.GetProviderSchema.Response.server_capabilities:type_name -> indigo.tfplugin6.ServerCapabilities
-	56,  // 33: indigo.tfplugin6.GetProviderSchema.Response.functions:type_name -> indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry
-	57,  // 34: indigo.tfplugin6.GetProviderSchema.Response.ephemeral_resource_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry
-	11,  // 35: indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
-	11,  // 36: indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
-	13,  // 37: indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry.value:type_name -> indigo.tfplugin6.Function
-	11,  // 38: indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
-	5,   // 39: indigo.tfplugin6.ValidateProviderConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 40: indigo.tfplugin6.ValidateProviderConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	10,  // 41: indigo.tfplugin6.UpgradeResourceState.Request.raw_state:type_name -> indigo.tfplugin6.RawState
-	5,   // 42: indigo.tfplugin6.UpgradeResourceState.Response.upgraded_state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 43: indigo.tfplugin6.UpgradeResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 44: indigo.tfplugin6.ValidateResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 45: indigo.tfplugin6.ValidateResourceConfig.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	6,   // 46: indigo.tfplugin6.ValidateResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 47: indigo.tfplugin6.ValidateDataResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 48: indigo.tfplugin6.ValidateDataResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 49: indigo.tfplugin6.ConfigureProvider.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 50: indigo.tfplugin6.ConfigureProvider.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	6,   // 51: indigo.tfplugin6.ConfigureProvider.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 52: indigo.tfplugin6.ReadResource.Request.current_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 53: indigo.tfplugin6.ReadResource.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 54: indigo.tfplugin6.ReadResource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	12,  // 55: indigo.tfplugin6.ReadResource.Request.current_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 56: indigo.tfplugin6.ReadResource.Response.new_state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 57: indigo.tfplugin6.ReadResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	16,  // 58: indigo.tfplugin6.ReadResource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	12,  // 59: indigo.tfplugin6.ReadResource.Response.new_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 60: indigo.tfplugin6.PlanResourceChange.Request.prior_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 61: indigo.tfplugin6.PlanResourceChange.Request.proposed_new_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 62: indigo.tfplugin6.PlanResourceChange.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 63: indigo.tfplugin6.PlanResourceChange.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 64: indigo.tfplugin6.PlanResourceChange.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	12,  // 65: indigo.tfplugin6.PlanResourceChange.Request.prior_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 66: indigo.tfplugin6.PlanResourceChange.Response.planned_state:type_name -> indigo.tfplugin6.DynamicValue
-	8,   // 67: indigo.tfplugin6.PlanResourceChange.Response.requires_replace:type_name -> indigo.tfplugin6.AttributePath
-	6,   // 68: indigo.tfplugin6.PlanResourceChange.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	16,  // 69: indigo.tfplugin6.PlanResourceChange.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	12,  // 70: indigo.tfplugin6.PlanResourceChange.Response.planned_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 71: indigo.tfplugin6.ApplyResourceChange.Request.prior_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 72: indigo.tfplugin6.ApplyResourceChange.Request.planned_state:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 73: indigo.tfplugin6.ApplyResourceChange.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 74: indigo.tfplugin6.ApplyResourceChange.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
-	12,  // 75: indigo.tfplugin6.ApplyResourceChange.Request.planned_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 76: indigo.tfplugin6.ApplyResourceChange.Response.new_state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 77: indigo.tfplugin6.ApplyResourceChange.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	12,  // 78: indigo.tfplugin6.ApplyResourceChange.Response.new_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	15,  // 79: indigo.tfplugin6.ImportResourceState.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	12,  // 80: indigo.tfplugin6.ImportResourceState.Request.identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 81: indigo.tfplugin6.ImportResourceState.ImportedResource.state:type_name -> indigo.tfplugin6.DynamicValue
-	12,  // 82: indigo.tfplugin6.ImportResourceState.ImportedResource.identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	75,  // 83: indigo.tfplugin6.ImportResourceState.Response.imported_resources:type_name -> indigo.tfplugin6.ImportResourceState.ImportedResource
-	6,   // 84: indigo.tfplugin6.ImportResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	16,  // 85: indigo.tfplugin6.ImportResourceState.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	10,  // 86: indigo.tfplugin6.MoveResourceState.Request.source_state:type_name -> indigo.tfplugin6.RawState
-	10,  // 87: indigo.tfplugin6.MoveResourceState.Request.source_identity:type_name -> indigo.tfplugin6.RawState
-	5,   // 88: indigo.tfplugin6.MoveResourceState.Response.target_state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 89: indigo.tfplugin6.MoveResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	12,  // 90: indigo.tfplugin6.MoveResourceState.Response.target_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
-	5,   // 91: indigo.tfplugin6.ReadDataSource.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 92: indigo.tfplugin6.ReadDataSource.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 93: indigo.tfplugin6.ReadDataSource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	5,   // 94: indigo.tfplugin6.ReadDataSource.Response.state:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 95: indigo.tfplugin6.ReadDataSource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	16,  // 96: indigo.tfplugin6.ReadDataSource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	83,  // 97: indigo.tfplugin6.GetFunctions.Response.functions:type_name -> indigo.tfplugin6.GetFunctions.Response.FunctionsEntry
-	6,   // 98: indigo.tfplugin6.GetFunctions.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	13,  // 99: indigo.tfplugin6.GetFunctions.Response.FunctionsEntry.value:type_name -> indigo.tfplugin6.Function
-	5,   // 100: indigo.tfplugin6.CallFunction.Request.arguments:type_name -> indigo.tfplugin6.DynamicValue
-	5,   // 101: indigo.tfplugin6.CallFunction.Response.result:type_name -> indigo.tfplugin6.DynamicValue
-	7,   // 102: indigo.tfplugin6.CallFunction.Response.error:type_name -> indigo.tfplugin6.FunctionError
-	5,   // 103: indigo.tfplugin6.ValidateEphemeralResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	6,   // 104: indigo.tfplugin6.ValidateEphemeralResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	5,   // 105: indigo.tfplugin6.OpenEphemeralResource.Request.config:type_name -> indigo.tfplugin6.DynamicValue
-	15,  // 106: indigo.tfplugin6.OpenEphemeralResource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
-	6,   // 107: indigo.tfplugin6.OpenEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	94,  // 108: indigo.tfplugin6.OpenEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
-	5,   // 109: indigo.tfplugin6.OpenEphemeralResource.Response.result:type_name -> indigo.tfplugin6.DynamicValue
-	16,  // 110: indigo.tfplugin6.OpenEphemeralResource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
-	6,   // 111: indigo.tfplugin6.RenewEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	94,  // 112: indigo.tfplugin6.RenewEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
-	6,   // 113: indigo.tfplugin6.CloseEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
-	114, // [114:114] is the sub-list for method output_type
-	114, // [114:114] is the sub-list for method input_type
-	114, // [114:114] is the sub-list for extension type_name
-	114, // [114:114] is the sub-list for extension extendee
-	0,   // [0:114] is the sub-list for field type_name
+	47,  // 6: indigo.tfplugin6.ResourceIdentitySchema.identity_attributes:type_name -> indigo.tfplugin6.ResourceIdentitySchema.IdentityAttribute
+	48,  // 7: indigo.tfplugin6.Function.parameters:type_name -> indigo.tfplugin6.Function.Parameter
+	48,  // 8: indigo.tfplugin6.Function.variadic_parameter:type_name -> indigo.tfplugin6.Function.Parameter
+	49,  // 9: indigo.tfplugin6.Function.return:type_name -> indigo.tfplugin6.Function.Return
+	0,   // 10: indigo.tfplugin6.Function.description_kind:type_name -> indigo.tfplugin6.StringKind
+	4,   // 11: indigo.tfplugin6.Deferred.reason:type_name -> indigo.tfplugin6.Deferred.Reason
+	44,  // 12: indigo.tfplugin6.Schema.Block.attributes:type_name -> indigo.tfplugin6.Schema.Attribute
+	45,  // 13: indigo.tfplugin6.Schema.Block.block_types:type_name -> indigo.tfplugin6.Schema.NestedBlock
+	0,   // 14: indigo.tfplugin6.Schema.Block.description_kind:type_name -> indigo.tfplugin6.StringKind
+	0,   // 15: indigo.tfplugin6.Schema.Attribute.description_kind:type_name -> indigo.tfplugin6.StringKind
+	46,  // 16: indigo.tfplugin6.Schema.Attribute.nested_type:type_name -> indigo.tfplugin6.Schema.Object
+	43,  // 17: indigo.tfplugin6.Schema.NestedBlock.block:type_name -> indigo.tfplugin6.Schema.Block
+	2,   // 18: indigo.tfplugin6.Schema.NestedBlock.nesting:type_name -> indigo.tfplugin6.Schema.NestedBlock.NestingMode
+	44,  // 19: indigo.tfplugin6.Schema.Object.attributes:type_name -> indigo.tfplugin6.Schema.Attribute
+	3,   // 20: indigo.tfplugin6.Schema.Object.nesting:type_name -> indigo.tfplugin6.Schema.Object.NestingMode
+	0,   // 21: indigo.tfplugin6.Function.Parameter.description_kind:type_name -> indigo.tfplugin6.StringKind
+	15,  // 22: indigo.tfplugin6.GetMetadata.Response.server_capabilities:type_name -> indigo.tfplugin6.ServerCapabilities
+	6,   // 23: indigo.tfplugin6.GetMetadata.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	53,  // 24: indigo.tfplugin6.GetMetadata.Response.data_sources:type_name -> indigo.tfplugin6.GetMetadata.DataSourceMetadata
+	54,  // 25: indigo.tfplugin6.GetMetadata.Response.resources:type_name -> indigo.tfplugin6.GetMetadata.ResourceMetadata
+	52,  // 26: indigo.tfplugin6.GetMetadata.Response.functions:type_name -> indigo.tfplugin6.GetMetadata.FunctionMetadata
+	55,  // 27: indigo.tfplugin6.GetMetadata.Response.ephemeral_resources:type_name -> indigo.tfplugin6.GetMetadata.EphemeralResourceMetadata
+	11,  // 28: indigo.tfplugin6.GetProviderSchema.Response.provider:type_name -> indigo.tfplugin6.Schema
+	58,  // 29: indigo.tfplugin6.GetProviderSchema.Response.resource_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry
+	59,  // 30: indigo.tfplugin6.GetProviderSchema.Response.data_source_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry
+	6,   // 31: indigo.tfplugin6.GetProviderSchema.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	11,  // 32: indigo.tfplugin6.GetProviderSchema.Response.provider_meta:type_name -> indigo.tfplugin6.Schema
+	15,  // 33: indigo.tfplugin6.GetProviderSchema.Response.server_capabilities:type_name -> indigo.tfplugin6.ServerCapabilities
+	60,  // 34: indigo.tfplugin6.GetProviderSchema.Response.functions:type_name -> indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry
+	61,  // 35: indigo.tfplugin6.GetProviderSchema.Response.ephemeral_resource_schemas:type_name -> indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry
+	11,  // 36: indigo.tfplugin6.GetProviderSchema.Response.ResourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
+	11,  // 37: indigo.tfplugin6.GetProviderSchema.Response.DataSourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
+	14,  // 38: indigo.tfplugin6.GetProviderSchema.Response.FunctionsEntry.value:type_name -> indigo.tfplugin6.Function
+	11,  // 39: indigo.tfplugin6.GetProviderSchema.Response.EphemeralResourceSchemasEntry.value:type_name -> indigo.tfplugin6.Schema
+	5,   // 40: indigo.tfplugin6.ValidateProviderConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 41: indigo.tfplugin6.ValidateProviderConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	10,  // 42: indigo.tfplugin6.UpgradeResourceState.Request.raw_state:type_name -> indigo.tfplugin6.RawState
+	5,   // 43: indigo.tfplugin6.UpgradeResourceState.Response.upgraded_state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 44: indigo.tfplugin6.UpgradeResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	68,  // 45: indigo.tfplugin6.GetResourceIdentitySchemas.Response.identity_schemas:type_name -> indigo.tfplugin6.GetResourceIdentitySchemas.Response.IdentitySchemasEntry
+	6,   // 46: indigo.tfplugin6.GetResourceIdentitySchemas.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	13,  // 47: indigo.tfplugin6.GetResourceIdentitySchemas.Response.IdentitySchemasEntry.value:type_name -> indigo.tfplugin6.ResourceIdentitySchema
+	10,  // 48: indigo.tfplugin6.UpgradeResourceIdentity.Request.raw_identity:type_name -> indigo.tfplugin6.RawState
+	12,  // 49: indigo.tfplugin6.UpgradeResourceIdentity.Response.upgraded_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	6,   // 50: indigo.tfplugin6.UpgradeResourceIdentity.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 51: indigo.tfplugin6.ValidateResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	16,  // 52: indigo.tfplugin6.ValidateResourceConfig.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	6,   // 53: indigo.tfplugin6.ValidateResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 54: indigo.tfplugin6.ValidateDataResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 55: indigo.tfplugin6.ValidateDataResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 56: indigo.tfplugin6.ConfigureProvider.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	16,  // 57: indigo.tfplugin6.ConfigureProvider.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	6,   // 58: indigo.tfplugin6.ConfigureProvider.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 59: indigo.tfplugin6.ReadResource.Request.current_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 60: indigo.tfplugin6.ReadResource.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
+	16,  // 61: indigo.tfplugin6.ReadResource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	12,  // 62: indigo.tfplugin6.ReadResource.Request.current_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 63: indigo.tfplugin6.ReadResource.Response.new_state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 64: indigo.tfplugin6.ReadResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	17,  // 65: indigo.tfplugin6.ReadResource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	12,  // 66: indigo.tfplugin6.ReadResource.Response.new_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 67: indigo.tfplugin6.PlanResourceChange.Request.prior_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 68: indigo.tfplugin6.PlanResourceChange.Request.proposed_new_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 69: indigo.tfplugin6.PlanResourceChange.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 70: indigo.tfplugin6.PlanResourceChange.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
+	16,  // 71: indigo.tfplugin6.PlanResourceChange.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	12,  // 72: indigo.tfplugin6.PlanResourceChange.Request.prior_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 73: indigo.tfplugin6.PlanResourceChange.Response.planned_state:type_name -> indigo.tfplugin6.DynamicValue
+	8,   // 74: indigo.tfplugin6.PlanResourceChange.Response.requires_replace:type_name -> indigo.tfplugin6.AttributePath
+	6,   // 75: indigo.tfplugin6.PlanResourceChange.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	17,  // 76: indigo.tfplugin6.PlanResourceChange.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	12,  // 77: indigo.tfplugin6.PlanResourceChange.Response.planned_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 78: indigo.tfplugin6.ApplyResourceChange.Request.prior_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 79: indigo.tfplugin6.ApplyResourceChange.Request.planned_state:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 80: indigo.tfplugin6.ApplyResourceChange.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 81: indigo.tfplugin6.ApplyResourceChange.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
+	12,  // 82: indigo.tfplugin6.ApplyResourceChange.Request.planned_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 83: indigo.tfplugin6.ApplyResourceChange.Response.new_state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 84: indigo.tfplugin6.ApplyResourceChange.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	12,  // 85: indigo.tfplugin6.ApplyResourceChange.Response.new_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	16,  // 86: indigo.tfplugin6.ImportResourceState.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	12,  // 87: indigo.tfplugin6.ImportResourceState.Request.identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 88: indigo.tfplugin6.ImportResourceState.ImportedResource.state:type_name -> indigo.tfplugin6.DynamicValue
+	12,  // 89: indigo.tfplugin6.ImportResourceState.ImportedResource.identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	84,  // 90: indigo.tfplugin6.ImportResourceState.Response.imported_resources:type_name -> indigo.tfplugin6.ImportResourceState.ImportedResource
+	6,   // 91: indigo.tfplugin6.ImportResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	17,  // 92: indigo.tfplugin6.ImportResourceState.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	10,  // 93: indigo.tfplugin6.MoveResourceState.Request.source_state:type_name -> indigo.tfplugin6.RawState
+	10,  // 94: indigo.tfplugin6.MoveResourceState.Request.source_identity:type_name -> indigo.tfplugin6.RawState
+	5,   // 95: indigo.tfplugin6.MoveResourceState.Response.target_state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 96: indigo.tfplugin6.MoveResourceState.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	12,  // 97: indigo.tfplugin6.MoveResourceState.Response.target_identity:type_name -> indigo.tfplugin6.ResourceIdentityData
+	5,   // 98: indigo.tfplugin6.ReadDataSource.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 99: indigo.tfplugin6.ReadDataSource.Request.provider_meta:type_name -> indigo.tfplugin6.DynamicValue
+	16,  // 100: indigo.tfplugin6.ReadDataSource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	5,   // 101: indigo.tfplugin6.ReadDataSource.Response.state:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 102: indigo.tfplugin6.ReadDataSource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	17,  // 103: indigo.tfplugin6.ReadDataSource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	92,  // 104: indigo.tfplugin6.GetFunctions.Response.functions:type_name -> indigo.tfplugin6.GetFunctions.Response.FunctionsEntry
+	6,   // 105: indigo.tfplugin6.GetFunctions.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	14,  // 106: indigo.tfplugin6.GetFunctions.Response.FunctionsEntry.value:type_name -> indigo.tfplugin6.Function
+	5,   // 107: indigo.tfplugin6.CallFunction.Request.arguments:type_name -> indigo.tfplugin6.DynamicValue
+	5,   // 108: indigo.tfplugin6.CallFunction.Response.result:type_name -> indigo.tfplugin6.DynamicValue
+	7,   // 109: indigo.tfplugin6.CallFunction.Response.error:type_name -> indigo.tfplugin6.FunctionError
+	5,   // 110: indigo.tfplugin6.ValidateEphemeralResourceConfig.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	6,   // 111: indigo.tfplugin6.ValidateEphemeralResourceConfig.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	5,   // 112: indigo.tfplugin6.OpenEphemeralResource.Request.config:type_name -> indigo.tfplugin6.DynamicValue
+	16,  // 113: indigo.tfplugin6.OpenEphemeralResource.Request.client_capabilities:type_name -> indigo.tfplugin6.ClientCapabilities
+	6,   // 114: indigo.tfplugin6.OpenEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	103, // 115: indigo.tfplugin6.OpenEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
+	5,   // 116: indigo.tfplugin6.OpenEphemeralResource.Response.result:type_name -> indigo.tfplugin6.DynamicValue
+	17,  // 117: indigo.tfplugin6.OpenEphemeralResource.Response.deferred:type_name -> indigo.tfplugin6.Deferred
+	6,   // 118: indigo.tfplugin6.RenewEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	103, // 119: indigo.tfplugin6.RenewEphemeralResource.Response.renew_at:type_name -> google.protobuf.Timestamp
+	6,   // 120: indigo.tfplugin6.CloseEphemeralResource.Response.diagnostics:type_name -> indigo.tfplugin6.Diagnostic
+	121, // [121:121] is the sub-list for method output_type
+	121, // [121:121] is the sub-list for method input_type
+	121, // [121:121] is the sub-list for extension type_name
+	121, // [121:121] is the sub-list for extension extendee
+	0,   // [0:121] is the sub-list for field type_name
 }
 
 func init() { file_tfplugin6_tfplugin6_proto_init() }
@@ -5526,22 +5969,22 @@ func file_tfplugin6_tfplugin6_proto_init() {
 		return
 	}
 	file_tfplugin6_tfplugin6_proto_msgTypes[2].OneofWrappers = []any{}
-	file_tfplugin6_tfplugin6_proto_msgTypes[31].OneofWrappers = []any{
+	file_tfplugin6_tfplugin6_proto_msgTypes[34].OneofWrappers = []any{
 		(*AttributePath_Step_AttributeName)(nil),
 		(*AttributePath_Step_ElementKeyString)(nil),
 		(*AttributePath_Step_ElementKeyInt)(nil),
 	}
-	file_tfplugin6_tfplugin6_proto_msgTypes[84].OneofWrappers = []any{}
-	file_tfplugin6_tfplugin6_proto_msgTypes[85].OneofWrappers = []any{}
-	file_tfplugin6_tfplugin6_proto_msgTypes[86].OneofWrappers = []any{}
-	file_tfplugin6_tfplugin6_proto_msgTypes[87].OneofWrappers = []any{}
+	file_tfplugin6_tfplugin6_proto_msgTypes[93].OneofWrappers = []any{}
+	file_tfplugin6_tfplugin6_proto_msgTypes[94].OneofWrappers = []any{}
+	file_tfplugin6_tfplugin6_proto_msgTypes[95].OneofWrappers = []any{}
+	file_tfplugin6_tfplugin6_proto_msgTypes[96].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tfplugin6_tfplugin6_proto_rawDesc), len(file_tfplugin6_tfplugin6_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   89,
+			NumMessages:   98,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
