@@ -57,12 +57,19 @@ type valueWriter struct {
 	verbose bool
 	// plain drops the symbol columns: `indigo show` style.
 	plain bool
+	// indent is one level of indentation: indentUnit when empty; two
+	// spaces for `indigo output`, as Terraform writes values there.
+	indent string
 }
 
 // line writes one line at depth with the symbol sym.
 func (d *valueWriter) line(depth int, sym, text string) {
+	unit := d.indent
+	if unit == "" {
+		unit = indentUnit
+	}
 	for i := 0; i < depth; i++ {
-		d.b.WriteString(indentUnit)
+		d.b.WriteString(unit)
 	}
 	if !d.plain {
 		fmt.Fprintf(d.b, "%3s ", sym)

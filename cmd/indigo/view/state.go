@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/big"
 	"slices"
 	"sort"
 	"strings"
@@ -183,9 +184,49 @@ func objectValue(obj *state.Object) (cty.Value, error) {
 	doc = jsonstate.UnwrapDynamic(doc)
 	var mirror any = map[string]any{}
 	for _, p := range obj.SensitivePaths {
+		if nullAt(doc, p) {
+			// Left out as any null attribute is, sensitive or not, as
+			// Terraform leaves it out.
+			continue
+		}
 		doc, mirror = jsonstate.Redact(doc, mirror, p)
 	}
 	return jsonToValue(doc, mirror), nil
+}
+
+// nullAt reports whether the decoded JSON document doc holds null (or
+// nothing) at path.
+func nullAt(doc any, path cty.Path) bool {
+	for _, step := range path {
+		switch st := step.(type) {
+		case cty.GetAttrStep:
+			m, ok := doc.(map[string]any)
+			if !ok {
+				return doc == nil
+			}
+			doc = m[st.Name]
+		case cty.IndexStep:
+			switch c := doc.(type) {
+			case map[string]any:
+				if st.Key.Type() != cty.String {
+					return false
+				}
+				doc = c[st.Key.AsString()]
+			case []any:
+				if st.Key.Type() != cty.Number {
+					return false
+				}
+				i, acc := st.Key.AsBigFloat().Int64()
+				if acc != big.Exact || i < 0 || i >= int64(len(c)) {
+					return true
+				}
+				doc = c[i]
+			default:
+				return doc == nil
+			}
+		}
+	}
+	return doc == nil
 }
 
 // hidden stands for a sensitive value: unknown, so it holds nothing, and

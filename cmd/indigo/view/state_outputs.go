@@ -97,7 +97,7 @@ func OutputValues(w io.Writer, s *state.State, name string, asJSON, raw bool) er
 	if o.Sensitive || marks.Contains(o.Value, marks.Sensitive) {
 		b.WriteString("<sensitive>\n")
 	} else {
-		(&valueWriter{b: &b, plain: true}).whole(0, "", "", "", o.Value, "")
+		(&valueWriter{b: &b, plain: true, indent: "  "}).whole(0, "", "", "", o.Value, "")
 	}
 	return writeString(w, b.String())
 }
@@ -131,7 +131,7 @@ func writeOutputs(w io.Writer, outputs map[string]OutputValue) error {
 	var b strings.Builder
 	names := slices.Sorted(maps.Keys(outputs))
 	width := maxWidth(names)
-	vw := &valueWriter{b: &b, plain: true}
+	vw := &valueWriter{b: &b, plain: true, indent: "  "}
 	for _, n := range names {
 		o := outputs[n]
 		if o.Sensitive || isSensitive(o.Value) {

@@ -20,9 +20,11 @@ func sampleState() *state.State {
 	web := config.ModuleInstance("").Child(config.DeploymentStep, "web", nil)
 	s.SetResourceInstance(addr("indigo_file.a"), indigoProvider, &state.Object{
 		AttrsJSON: []byte(`{"id":"f1","path":"/etc/motd","content":"` + secret + `","mode":"0644","size":3,"big":12345678901234567890,` +
-			`"script":"#!/bin/sh\necho hi\n","tags":{"team":"cms","Has Space":"x"},"list":[1,"` + secret + `",3],"empty":[],"null_attr":null}`),
+			`"script":"#!/bin/sh\necho hi\n","tags":{"team":"cms","Has Space":"x"},"list":[1,"` + secret + `",3],"empty":[],"null_attr":null,"token":null}`),
 		SensitivePaths: []cty.Path{
 			cty.GetAttrPath("content"),
+			cty.GetAttrPath("token"), // sensitive but null: left out as any null
+
 			cty.GetAttrPath("list").Index(cty.NumberIntVal(1)),
 		},
 	})
@@ -74,6 +76,9 @@ func TestStateGolden(t *testing.T) {
 	}
 	for name, out := range map[string]string{"show": show.String(), "state show": one.String()} {
 		noSecret(t, name, out)
+	}
+	if strings.Contains(show.String(), "token") {
+		t.Errorf("a null sensitive attribute is shown:\n%s", show.String())
 	}
 	checkGolden(t, "state/show.txt", show.String())
 	checkGolden(t, "state/state_show.txt", one.String())
@@ -133,7 +138,7 @@ func TestOutputs(t *testing.T) {
 		{"ports", true, false, "[80,443]\n"},
 		{"password", false, false, "<sensitive>\n"},
 		{"url", false, false, `"https://x"` + "\n"},
-		{"nested", false, false, "{\n    k = \"v\"\n}\n"},
+		{"nested", false, false, "{\n  k = \"v\"\n}\n"},
 	}
 	for _, tt := range tests {
 		got, err := run(tt.name, tt.asJSON, tt.raw)
