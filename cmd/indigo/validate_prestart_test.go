@@ -71,3 +71,27 @@ resource "local_file" "bad" {
 		t.Errorf("unused provider: started %d, exited %d times; want once each:\n%s", started, exited, log)
 	}
 }
+
+// TestValidateWithoutInitWarns: before init, validate checks what it can
+// without the provider and passes, but says, once per provider and at the
+// first of its resources, that the provider's schema was not used, so a
+// misspelt type is not taken as checked (after init it is an error:
+// TestValidateStartsLockedProvidersEarly).
+func TestValidateWithoutInitWarns(t *testing.T) {
+	r := newCLIRun(t, map[string]string{"main.tf": `terraform {
+  required_providers {
+    local = { source = "hashicorp/local" }
+  }
+}
+resource "local_fiel" "a" {
+  filename = "a.txt"
+}
+resource "local_file" "b" {
+  filename = "b.txt"
+}
+`}, "HTTPS_PROXY=http://127.0.0.1:1", "HTTP_PROXY=http://127.0.0.1:1")
+	out := r.ok("validate", "-no-color")
+	if strings.Count(out, "Resources checked without their provider's schema") != 1 || !strings.Contains(out, "main.tf line 6") || !strings.Contains(out, "indigo init") {
+		t.Errorf("validate before init:\n%s", out)
+	}
+}

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-
+	"fmt"
 	"sort"
 	"sync"
 
@@ -53,6 +53,10 @@ type startedProvider struct {
 	// early is set on a provider started before the configuration was
 	// loaded (prestart).
 	early bool
+	// err is why the provider did not start or give its schema; warned
+	// is set once a warning has said so.
+	err    error
+	warned bool
 }
 
 func newSchemaSource(ctx context.Context) *schemaSource {
@@ -110,13 +114,40 @@ func (s *schemaSource) get(addr config.Provider) *startedProvider {
 	s.started[addr] = sp
 	p, err := s.provs.Start(s.ctx, addr)
 	if err != nil {
+		sp.err = err
 		return sp
 	}
 	sp.p = p
-	if schema, err := p.Schema(s.ctx); err == nil {
-		sp.schema = schema
+	if sp.schema, err = p.Schema(s.ctx); err != nil {
+		sp.err = err
 	}
 	return sp
+}
+
+// unchecked warns, once per provider, that resources of addr are checked
+// without its schema, at the first such resource: validate still passes,
+// but it could not find what only the schema tells.
+func (s *schemaSource) unchecked(addr config.Provider, sp *startedProvider, r *config.Resource) {
+	s.mu.Lock()
+	first := !sp.warned
+	sp.warned = true
+	s.mu.Unlock()
+	if !first {
+		return
+	}
+	why := "it is not installed. Run indigo init to install the providers the configuration requires, then validate again."
+	if sp.err != nil {
+		why = sp.err.Error()
+	}
+	s.diagsMu.Lock()
+	defer s.diagsMu.Unlock()
+	s.diags = append(s.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Resources checked without their provider's schema",
+		Detail: fmt.Sprintf("The resources' types, arguments and values were not checked against the schema of provider %s: %s",
+			addr.ForDisplay(), why),
+		Subject: r.TypeRange.Ptr(),
+	})
 }
 
 // resource is eval.ValidateOptions.Schemas.
@@ -124,6 +155,7 @@ func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.Resou
 	addr := c.Module.ProviderFor(r.ProviderLocalName())
 	sp := s.get(addr)
 	if sp.schema == nil {
+		s.unchecked(addr, sp, r)
 		return eval.ResourceSchema{}
 	}
 	types := sp.schema.Resources
