@@ -74,7 +74,11 @@ func (a *app) runConsole(ctx context.Context, path string, f *varFlags, planMode
 		return err
 	}
 	defer mgr.Close(context.Background())
-	var data eval.Data = &consoleData{Data: eval.StaticData(w.res.Config, eval.ValidateOptions{Vars: vars, VarRanges: ranges, Workspace: ws}), st: mgr.State()}
+	st := mgr.State()
+	var data eval.Data = eval.StaticData(w.res.Config, eval.ValidateOptions{Vars: vars, VarRanges: ranges, Workspace: ws,
+		Recorded: func(mod config.ModuleInstance, addr config.ResourceAddr) (cty.Value, bool) {
+			return recordedResource(st, mod, addr)
+		}})
 	if planMode {
 		// Plan, and read what the plan's walk computed.
 		provs, err := w.providers()
@@ -175,20 +179,14 @@ func (pf *consoleProviderFunctions) close() {
 	}
 }
 
-// consoleData is what the console's expressions read: what is known before
-// planning, and the root module's resources from the state.
-type consoleData struct {
-	eval.Data
-	st *state.State
-}
-
-func (d *consoleData) Resource(mod config.ModuleInstance, addr config.ResourceAddr, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
-	if mod != config.RootModule {
-		return d.Data.Resource(mod, addr, rng)
-	}
-	r := d.st.Resource(config.AbsResource{Module: mod, Resource: addr})
+// recordedResource is the value the state records for a resource of a
+// module instance, as the console's expressions read it: an object for a
+// single instance, a tuple for count, an object for for_each, with the
+// sensitive attributes marked; ok is false when the state has none.
+func recordedResource(st *state.State, mod config.ModuleInstance, addr config.ResourceAddr) (cty.Value, bool) {
+	r := st.Resource(config.AbsResource{Module: mod, Resource: addr})
 	if r == nil {
-		return d.Data.Resource(mod, addr, rng)
+		return cty.NilVal, false
 	}
 	decode := func(o *state.Object) cty.Value {
 		if o == nil {
@@ -223,7 +221,7 @@ func (d *consoleData) Resource(mod config.ModuleInstance, addr config.ResourceAd
 			}
 			vals = append(vals, decode(inst.Current))
 		}
-		return cty.TupleVal(vals), nil
+		return cty.TupleVal(vals), true
 	case state.EachMap:
 		vals := map[string]cty.Value{}
 		for k, inst := range r.Instances {
@@ -231,12 +229,12 @@ func (d *consoleData) Resource(mod config.ModuleInstance, addr config.ResourceAd
 				vals[string(sk)] = decode(inst.Current)
 			}
 		}
-		return cty.ObjectVal(vals), nil
+		return cty.ObjectVal(vals), true
 	}
 	for _, inst := range r.Instances {
-		return decode(inst.Current), nil
+		return decode(inst.Current), true
 	}
-	return cty.DynamicVal, nil
+	return cty.DynamicVal, true
 }
 
 // unwrappedAttrs returns recorded attributes with the values of

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -248,5 +249,49 @@ func diffJSON(diffs *[]string, path string, mine, theirs any) {
 	b, _ := json.Marshal(theirs)
 	if string(a) != string(b) {
 		*diffs = append(*diffs, fmt.Sprintf("%s: indigo %s, OpenTofu %s", path, a, b))
+	}
+}
+
+// TestConsoleAgreesWithOpenTofu: after both apply the same configuration,
+// indigo console and tofu console print the same for the same
+// expressions: values of every type in the same notation, what the state
+// records for resources, data sources and module outputs.
+func TestConsoleAgreesWithOpenTofu(t *testing.T) {
+	tofu := testsrv.TofuBinary(t)
+	cli := localMirror(t, plugintest.RealProvider(t, plugintest.LocalModule, plugintest.LocalVersion))
+	r := newCLIRun(t, jsonPlanConfigs[0], "TF_CLI_CONFIG_FILE="+cli)
+	tofuDir := t.TempDir()
+	for name, src := range jsonPlanConfigs[0] {
+		p := filepath.Join(tofuDir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"TF_CLI_CONFIG_FILE=" + cli}
+	r.ok("init", "-input=false")
+	r.ok("apply", "-auto-approve", "-input=false")
+	tofuEnvIn(t, tofu, tofuDir, env, "init", "-input=false")
+	tofuEnvIn(t, tofu, tofuDir, env, "apply", "-auto-approve", "-input=false")
+	exprs := strings.Join([]string{
+		`var.names`, `{a = 1, b = [1, 2], "with space" = tomap({x = "y"})}`, `toset(["b", "a"])`, `tolist([])`, `[]`, `{}`,
+		`null`, `tostring(null)`, `1.5e3`, `1/3`, `-5`, `true`, `"multi\nline"`, `"a\n"`, `["x\ny"]`, `{a = "x\ny\n"}`,
+		`"tab\there \"q\" é"`, `{a = sensitive("x"), b = 1}`, `tolist([{a = null}])`,
+		`local_file.f["a"].filename`, `[for k, v in local_file.f : k]`, `module.m.x`, `data.local_file.read.filename`,
+		`local_sensitive_file.s.content`, `length(local_file.dep)`, `jsonencode({a = 1})`,
+	}, "\n") + "\n"
+	mine := r.indigoStdin(exprs, "console")
+	cmd := exec.Command(tofu, "console")
+	cmd.Dir = tofuDir
+	cmd.Env = append(os.Environ(), "HOME="+tofuDir, "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+cli)
+	cmd.Stdin = strings.NewReader(exprs)
+	theirs, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tofu console: %v", err)
+	}
+	if mine != string(theirs) {
+		t.Errorf("console output differs\nindigo:\n%s\nOpenTofu:\n%s", mine, theirs)
 	}
 }

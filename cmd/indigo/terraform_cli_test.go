@@ -458,7 +458,7 @@ func TestTerraformFlagEffects(t *testing.T) {
 	// recorded one; what only apply knows stays unknown.
 	before := r.file("site/hello.txt")
 	out = r.with().indigoStdin("indigo_file.hello.content\nindigo_noop.n[0].id == indigo_noop.n[0].id\n", "console", "-plan", "-var=who=planned")
-	if out != "<<-EOT\n    hello, planned\nEOT\ntrue\n" {
+	if out != "<<EOT\nhello, planned\n\nEOT\ntrue\n" {
 		t.Errorf("console -plan printed %q", out)
 	}
 	if got := r.file("site/hello.txt"); got != before {

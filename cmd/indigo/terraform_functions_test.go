@@ -179,7 +179,7 @@ func TestTerraformBuiltinFunctions(t *testing.T) {
 	}
 	// The console calls them too.
 	out = r.indigoStdin("provider::terraform::decode_tfvars(provider::terraform::encode_tfvars(local.settings)).owner\nprovider::terraform::encode_expr({ a = [1] })\n", "console")
-	if want := "{\n    size = 2\n    team = \"ops\"\n}\n<<-EOT\n    {\n      a = [1]\n    }\nEOT\n"; out != want {
+	if want := "{\n  \"size\" = 2\n  \"team\" = \"ops\"\n}\n<<EOT\n{\n  a = [1]\n}\nEOT\n"; out != want {
 		t.Errorf("console printed\n%s\nwant\n%s", out, want)
 	}
 	r.ok("destroy", "-auto-approve")

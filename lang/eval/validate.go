@@ -41,6 +41,11 @@ type ValidateOptions struct {
 	// as plan does: unknown resource types, unknown arguments and blocks,
 	// missing required arguments, type errors.
 	Schemas func(c *config.Config, r *config.Resource) ResourceSchema
+	// Recorded, when set, gives the value the state records for a
+	// resource of a module instance (indigo console reads the state), so
+	// that what refers to it, module outputs too, has that value; ok is
+	// false when the state has nothing for it.
+	Recorded func(mod config.ModuleInstance, addr config.ResourceAddr) (v cty.Value, ok bool)
 }
 
 // ResourceSchema is what validate knows of a resource's type.
@@ -332,6 +337,11 @@ func (v *validator) Resource(mod config.ModuleInstance, addr config.ResourceAddr
 	}
 	c = c.ScopeFor(config.ResourceRef{Resource: addr})
 	if c.Module.Resource(addr) != nil {
+		if v.opts.Recorded != nil && addr.Mode != config.EphemeralMode {
+			if val, ok := v.opts.Recorded(mod, addr); ok {
+				return val, nil
+			}
+		}
 		if addr.Mode == config.EphemeralMode {
 			// Where it may go is checked as plan checks it.
 			return cty.DynamicVal.Mark(marks.Ephemeral), nil
