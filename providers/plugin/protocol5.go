@@ -464,7 +464,6 @@ func block5(b *pb.Schema_Block) (*Block, error) {
 		Deprecated:  b.GetDeprecated(),
 
 		MarkdownDescription: b.GetDescriptionKind() == pb.StringKind_MARKDOWN,
-		DeprecationMessage:  b.GetDeprecationMessage(),
 	}
 	for _, a := range b.GetAttributes() {
 		attr, err := attribute5(a)
@@ -483,7 +482,7 @@ func block5(b *pb.Schema_Block) (*Block, error) {
 			return nil, fmt.Errorf("block type %q: %w", nb.GetTypeName(), err)
 		}
 		out.BlockTypes[nb.GetTypeName()] = &NestedBlock{
-			Block:    Block{Attributes: inner.Attributes, BlockTypes: inner.BlockTypes, Description: inner.Description, MarkdownDescription: inner.MarkdownDescription, Deprecated: inner.Deprecated, DeprecationMessage: inner.DeprecationMessage},
+			Block:    Block{Attributes: inner.Attributes, BlockTypes: inner.BlockTypes, Description: inner.Description, MarkdownDescription: inner.MarkdownDescription, Deprecated: inner.Deprecated},
 			Nesting:  nesting,
 			MinItems: int(nb.GetMinItems()),
 			MaxItems: int(nb.GetMaxItems()),

@@ -92,7 +92,6 @@ func TestParseSchema6(t *testing.T) {
 				b.Attributes[0].DescriptionKind = tfplugin6.StringKind_MARKDOWN
 				b.Attributes[0].Deprecated, b.Attributes[0].DeprecationMessage = true, "Use name."
 				b.BlockTypes[0].Block.DescriptionKind = tfplugin6.StringKind_MARKDOWN
-				b.BlockTypes[0].Block.DeprecationMessage = "Use rules."
 			},
 			check: func(t *testing.T, s *Schema) {
 				b := s.Resources["x_thing"].Block
@@ -102,7 +101,7 @@ func TestParseSchema6(t *testing.T) {
 				if a := b.Attributes["pw"]; a.MarkdownDescription || a.DeprecationMessage != "" {
 					t.Errorf("attribute pw %+v", a)
 				}
-				if nb := b.BlockTypes["rule"]; !nb.Block.MarkdownDescription || nb.Block.DeprecationMessage != "Use rules." {
+				if nb := b.BlockTypes["rule"]; !nb.Block.MarkdownDescription {
 					t.Errorf("rule block %+v", &nb.Block)
 				}
 			},
@@ -167,7 +166,7 @@ func TestParseSchema5Descriptions(t *testing.T) {
 		Provider: &tfplugin5.Schema{Block: &tfplugin5.Schema_Block{DescriptionKind: tfplugin5.StringKind_MARKDOWN}},
 		ResourceSchemas: map[string]*tfplugin5.Schema{"x_thing": {Block: &tfplugin5.Schema_Block{
 			Attributes: []*tfplugin5.Schema_Attribute{{Name: "old", Type: []byte(`"string"`), Optional: true, Deprecated: true, DeprecationMessage: "Use new.", DescriptionKind: tfplugin5.StringKind_MARKDOWN}},
-			BlockTypes: []*tfplugin5.Schema_NestedBlock{{TypeName: "rule", Nesting: tfplugin5.Schema_NestedBlock_LIST, Block: &tfplugin5.Schema_Block{DeprecationMessage: "Use rules."}}},
+			BlockTypes: []*tfplugin5.Schema_NestedBlock{{TypeName: "rule", Nesting: tfplugin5.Schema_NestedBlock_LIST, Block: &tfplugin5.Schema_Block{DescriptionKind: tfplugin5.StringKind_MARKDOWN}}},
 		}}},
 	})
 	if err != nil {
@@ -184,7 +183,7 @@ func TestParseSchema5Descriptions(t *testing.T) {
 	if a := b.Attributes["old"]; !a.MarkdownDescription || a.DeprecationMessage != "Use new." {
 		t.Errorf("attribute old %+v", a)
 	}
-	if nb := b.BlockTypes["rule"]; nb.Block.MarkdownDescription || nb.Block.DeprecationMessage != "Use rules." {
+	if nb := b.BlockTypes["rule"]; !nb.Block.MarkdownDescription {
 		t.Errorf("rule block %+v", &nb.Block)
 	}
 }

@@ -67,8 +67,6 @@ type Block struct {
 	// MarkdownDescription says Description is Markdown, not plain text.
 	MarkdownDescription bool
 	Deprecated          bool
-	// DeprecationMessage says what to use instead, when Deprecated.
-	DeprecationMessage string
 	// SensitiveKeys maps an attribute holding an object to the attribute
 	// (a list of strings) naming which of its keys are sensitive. The
 	// protocol cannot mark part of a value, so terraform_remote_state lists

@@ -50,12 +50,11 @@ type Schema struct {
 
 // Block is a configuration block.
 type Block struct {
-	Attributes         map[string]*Attribute `json:"attributes,omitempty"`
-	BlockTypes         map[string]*BlockType `json:"block_types,omitempty"`
-	Description        string                `json:"description,omitempty"`
-	DescriptionKind    string                `json:"description_kind,omitempty"`
-	Deprecated         bool                  `json:"deprecated,omitempty"`
-	DeprecationMessage string                `json:"deprecation_message,omitempty"`
+	Attributes      map[string]*Attribute `json:"attributes,omitempty"`
+	BlockTypes      map[string]*BlockType `json:"block_types,omitempty"`
+	Description     string                `json:"description,omitempty"`
+	DescriptionKind string                `json:"description_kind,omitempty"`
+	Deprecated      bool                  `json:"deprecated,omitempty"`
 }
 
 // Attribute is one attribute: its type in cty's JSON form, or a nested type
@@ -213,7 +212,7 @@ func schema(version int64, b *plugin.Block) (*Schema, error) {
 }
 
 func block(b *plugin.Block) (*Block, error) {
-	out := &Block{Description: b.Description, DescriptionKind: descriptionKind(b.MarkdownDescription), Deprecated: b.Deprecated, DeprecationMessage: b.DeprecationMessage}
+	out := &Block{Description: b.Description, DescriptionKind: descriptionKind(b.MarkdownDescription), Deprecated: b.Deprecated}
 	for name, a := range b.Attributes {
 		attr, err := attribute(a)
 		if err != nil {
