@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -76,6 +79,38 @@ func TestProvidersMirror(t *testing.T) {
 	if err != nil || !strings.Contains(string(tofuLock), `version = "2.5.3"`) {
 		t.Errorf("OpenTofu's lock file after init from the mirror (%v):\n%s", err, tofuLock)
 	}
+
+	// The same directory served over HTTPS is a network mirror, for
+	// indigo and for OpenTofu.
+	srv := httptest.NewTLSServer(http.FileServer(http.Dir(mirror)))
+	t.Cleanup(srv.Close)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	netCLI := filepath.Join(t.TempDir(), "netmirrorrc")
+	if err := os.WriteFile(netCLI, []byte("provider_installation {\n  network_mirror {\n    url     = \""+srv.URL+"/\"\n    include = [\"registry.terraform.io/*/*\"]\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	overNet := schemaRun{t: t, dir: t.TempDir(), cli: netCLI, env: []string{"SSL_CERT_FILE=" + caFile}}
+	if err := os.WriteFile(filepath.Join(overNet.dir, "main.tf"), []byte(schemaConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := overNet.indigo("init", "-input=false"); code != 0 {
+		t.Fatalf("init from the network mirror: exit %d\n%s%s", code, out, stderr)
+	}
+	netLock, err := os.ReadFile(filepath.Join(overNet.dir, ".indigo.lock.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(netLock) != string(lock) {
+		t.Errorf("the lock file after init from the network mirror:\n%s\nafter init from the source:\n%s", netLock, lock)
+	}
+	tofuNetDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tofuNetDir, "main.tf"), []byte(schemaConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tofuEnvIn(t, tofu, tofuNetDir, []string{"TF_CLI_CONFIG_FILE=" + netCLI, "SSL_CERT_FILE=" + caFile}, "init", "-input=false")
 
 	// A lock whose checksum the package does not match: refused.
 	bad := strings.Replace(string(lock), "h1:", "h1:AAAA", 1)

@@ -29,6 +29,8 @@ resource "terraform_data" "x" {}
 type schemaRun struct {
 	t        *testing.T
 	dir, cli string
+	// env is added to indigo's environment.
+	env []string
 }
 
 func newSchemaRun(t *testing.T) schemaRun {
@@ -46,7 +48,7 @@ func newSchemaRun(t *testing.T) schemaRun {
 func (r schemaRun) indigo(args ...string) (string, string, int) {
 	r.t.Helper()
 	cmd := indigoCmd(r.t, r.dir, args...)
-	cmd.Env = append(cmd.Env, "TF_CLI_CONFIG_FILE="+r.cli, "HOME="+r.dir, "TF_DATA_DIR=")
+	cmd.Env = append(append(cmd.Env, "TF_CLI_CONFIG_FILE="+r.cli, "HOME="+r.dir, "TF_DATA_DIR="), r.env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
