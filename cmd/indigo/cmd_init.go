@@ -266,7 +266,7 @@ constraint, and what is installed or built in.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(a.providersLockCommand())
+	cmd.AddCommand(a.providersLockCommand(), a.providersMirrorCommand(), a.providersSchemaCommand())
 	return cmd
 }
 

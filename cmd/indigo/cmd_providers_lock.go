@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -27,30 +26,14 @@ of the CLI configuration's sources.`,
 			if err != nil {
 				return err
 			}
-			var plats []install.Platform
-			if len(platforms) == 0 {
-				platforms = []string{runtime.GOOS + "_" + runtime.GOARCH}
+			plats, err := parsePlatforms(platforms)
+			if err != nil {
+				return err
 			}
-			for _, p := range platforms {
-				pl, err := install.ParsePlatform(p)
-				if err != nil {
-					return &exitError{code: 1, msg: fmt.Sprintf("-platform=%s: %s (write it as os_arch, e.g. linux_amd64)", p, err)}
-				}
-				plats = append(plats, pl)
+			inst, locks, err := w.platformInstaller(true)
+			if err != nil {
+				return err
 			}
-			env := install.DefaultCLIEnv()
-			cliCfg, diags := install.LoadCLIConfig(env)
-			if diags.HasErrors() {
-				w.diags(diags)
-				return exitCode(1)
-			}
-			locks, _, ld := install.ReadLocks(w.dir)
-			if ld.HasErrors() {
-				w.diags(ld)
-				return exitCode(1)
-			}
-			inst := install.NewInstaller(cliCfg, env, w.dir)
-			inst.Logger = w.logger
 			if !pluginCache {
 				inst.CacheDir = ""
 			}

@@ -20,6 +20,8 @@
 //     checks (Sources, Method, Installer).
 //   - The lock file (Locks, ReadLocks, ParseLocks, Locks.WriteFile, Verify)
 //     in the .terraform.lock.hcl format, with h1: and zh: hashes.
+//   - Filling a mirror directory (Installer.Mirror) in the packed layout
+//     with the network mirror protocol's index files.
 //
 // What it is not for: it never starts a provider (providers/plugin does),
 // never reads the configuration (the caller turns required_providers into

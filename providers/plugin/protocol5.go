@@ -462,6 +462,8 @@ func block5(b *pb.Schema_Block) (*Block, error) {
 		BlockTypes:  make(map[string]*NestedBlock, len(b.GetBlockTypes())),
 		Description: b.GetDescription(),
 		Deprecated:  b.GetDeprecated(),
+
+		MarkdownDescription: b.GetDescriptionKind() == pb.StringKind_MARKDOWN,
 	}
 	for _, a := range b.GetAttributes() {
 		attr, err := attribute5(a)
@@ -480,7 +482,7 @@ func block5(b *pb.Schema_Block) (*Block, error) {
 			return nil, fmt.Errorf("block type %q: %w", nb.GetTypeName(), err)
 		}
 		out.BlockTypes[nb.GetTypeName()] = &NestedBlock{
-			Block:    Block{Attributes: inner.Attributes, BlockTypes: inner.BlockTypes, Description: inner.Description, Deprecated: inner.Deprecated},
+			Block:    Block{Attributes: inner.Attributes, BlockTypes: inner.BlockTypes, Description: inner.Description, MarkdownDescription: inner.MarkdownDescription, Deprecated: inner.Deprecated},
 			Nesting:  nesting,
 			MinItems: int(nb.GetMinItems()),
 			MaxItems: int(nb.GetMaxItems()),
@@ -498,6 +500,9 @@ func attribute5(a *pb.Schema_Attribute) (*Attribute, error) {
 		Deprecated:  a.GetDeprecated(),
 		WriteOnly:   a.GetWriteOnly(),
 		Description: a.GetDescription(),
+
+		MarkdownDescription: a.GetDescriptionKind() == pb.StringKind_MARKDOWN,
+		DeprecationMessage:  a.GetDeprecationMessage(),
 	}
 	ty, err := decodeType(a.GetType())
 	if err != nil {

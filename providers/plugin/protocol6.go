@@ -455,6 +455,8 @@ func block6(b *pb.Schema_Block) (*Block, error) {
 		BlockTypes:  make(map[string]*NestedBlock, len(b.GetBlockTypes())),
 		Description: b.GetDescription(),
 		Deprecated:  b.GetDeprecated(),
+
+		MarkdownDescription: b.GetDescriptionKind() == pb.StringKind_MARKDOWN,
 	}
 	for _, a := range b.GetAttributes() {
 		attr, err := attribute6(a)
@@ -473,7 +475,7 @@ func block6(b *pb.Schema_Block) (*Block, error) {
 			return nil, fmt.Errorf("block type %q: %w", nb.GetTypeName(), err)
 		}
 		out.BlockTypes[nb.GetTypeName()] = &NestedBlock{
-			Block:    Block{Attributes: inner.Attributes, BlockTypes: inner.BlockTypes, Description: inner.Description, Deprecated: inner.Deprecated},
+			Block:    Block{Attributes: inner.Attributes, BlockTypes: inner.BlockTypes, Description: inner.Description, MarkdownDescription: inner.MarkdownDescription, Deprecated: inner.Deprecated},
 			Nesting:  nesting,
 			MinItems: int(nb.GetMinItems()),
 			MaxItems: int(nb.GetMaxItems()),
@@ -491,6 +493,9 @@ func attribute6(a *pb.Schema_Attribute) (*Attribute, error) {
 		Deprecated:  a.GetDeprecated(),
 		WriteOnly:   a.GetWriteOnly(),
 		Description: a.GetDescription(),
+
+		MarkdownDescription: a.GetDescriptionKind() == pb.StringKind_MARKDOWN,
+		DeprecationMessage:  a.GetDeprecationMessage(),
 	}
 	if nt := a.GetNestedType(); nt != nil {
 		obj, err := object6(nt)

@@ -85,6 +85,27 @@ func TestParseSchema6(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "description kinds and deprecation messages",
+			mutate: func(r *tfplugin6.GetProviderSchema_Response) {
+				b := r.ResourceSchemas["x_thing"].Block
+				b.Attributes[0].DescriptionKind = tfplugin6.StringKind_MARKDOWN
+				b.Attributes[0].Deprecated, b.Attributes[0].DeprecationMessage = true, "Use name."
+				b.BlockTypes[0].Block.DescriptionKind = tfplugin6.StringKind_MARKDOWN
+			},
+			check: func(t *testing.T, s *Schema) {
+				b := s.Resources["x_thing"].Block
+				if a := b.Attributes["id"]; !a.MarkdownDescription || a.DeprecationMessage != "Use name." {
+					t.Errorf("attribute id %+v", a)
+				}
+				if a := b.Attributes["pw"]; a.MarkdownDescription || a.DeprecationMessage != "" {
+					t.Errorf("attribute pw %+v", a)
+				}
+				if nb := b.BlockTypes["rule"]; !nb.Block.MarkdownDescription {
+					t.Errorf("rule block %+v", &nb.Block)
+				}
+			},
+		},
 		{name: "invalid attribute type", mutate: func(r *tfplugin6.GetProviderSchema_Response) {
 			r.ResourceSchemas["x_thing"].Block.Attributes[0].Type = []byte(`"strung"`)
 		}, invalid: true},
@@ -135,6 +156,35 @@ func TestParseSchema6(t *testing.T) {
 				tc.check(t, s)
 			}
 		})
+	}
+}
+
+// TestParseSchema5Descriptions: protocol 5 keeps description kinds and
+// deprecation messages too.
+func TestParseSchema5Descriptions(t *testing.T) {
+	raw, err := proto.Marshal(&tfplugin5.GetProviderSchema_Response{
+		Provider: &tfplugin5.Schema{Block: &tfplugin5.Schema_Block{DescriptionKind: tfplugin5.StringKind_MARKDOWN}},
+		ResourceSchemas: map[string]*tfplugin5.Schema{"x_thing": {Block: &tfplugin5.Schema_Block{
+			Attributes: []*tfplugin5.Schema_Attribute{{Name: "old", Type: []byte(`"string"`), Optional: true, Deprecated: true, DeprecationMessage: "Use new.", DescriptionKind: tfplugin5.StringKind_MARKDOWN}},
+			BlockTypes: []*tfplugin5.Schema_NestedBlock{{TypeName: "rule", Nesting: tfplugin5.Schema_NestedBlock_LIST, Block: &tfplugin5.Schema_Block{DescriptionKind: tfplugin5.StringKind_MARKDOWN}}},
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, diags, err := (&protocol5{}).parseSchema(raw)
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("parseSchema: %v %v", err, diags)
+	}
+	if !s.Provider.MarkdownDescription {
+		t.Errorf("provider block %+v", s.Provider)
+	}
+	b := s.Resources["x_thing"].Block
+	if a := b.Attributes["old"]; !a.MarkdownDescription || a.DeprecationMessage != "Use new." {
+		t.Errorf("attribute old %+v", a)
+	}
+	if nb := b.BlockTypes["rule"]; !nb.Block.MarkdownDescription {
+		t.Errorf("rule block %+v", &nb.Block)
 	}
 }
 

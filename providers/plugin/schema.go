@@ -64,7 +64,9 @@ type Block struct {
 	Attributes  map[string]*Attribute
 	BlockTypes  map[string]*NestedBlock
 	Description string
-	Deprecated  bool
+	// MarkdownDescription says Description is Markdown, not plain text.
+	MarkdownDescription bool
+	Deprecated          bool
 	// SensitiveKeys maps an attribute holding an object to the attribute
 	// (a list of strings) naming which of its keys are sensitive. The
 	// protocol cannot mark part of a value, so terraform_remote_state lists
@@ -111,10 +113,14 @@ type Attribute struct {
 	Required, Optional, Computed bool
 	Sensitive                    bool
 	Deprecated                   bool
+	// DeprecationMessage says what to use instead, when Deprecated.
+	DeprecationMessage string
 	// WriteOnly attributes are accepted in configuration but never returned
 	// in state or plan; the caller must not persist them.
 	WriteOnly   bool
 	Description string
+	// MarkdownDescription says Description is Markdown, not plain text.
+	MarkdownDescription bool
 }
 
 // Object is the type of a nested attribute: a set of attributes, nested as a
