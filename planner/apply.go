@@ -726,7 +726,13 @@ func (r *run) applyWithProgress(ctx context.Context, addr config.InstanceAddr, d
 	}
 	defer r.release()
 	start := time.Now()
-	r.progress(Event{Kind: "start", Addr: addr.String(), Deposed: deposed, Action: verb})
+	// An object that exists is named by its id as the operation starts
+	// and runs, as Terraform names it: "Destroying... [id=...]".
+	var priorID string
+	if verb == "Modifying" || verb == "Destroying" {
+		priorID = objectID(req.PriorState)
+	}
+	r.progress(Event{Kind: "start", Addr: addr.String(), Deposed: deposed, Action: verb, Detail: priorID})
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(progressInterval)
@@ -736,7 +742,7 @@ func (r *run) applyWithProgress(ctx context.Context, addr config.InstanceAddr, d
 			case <-done:
 				return
 			case <-t.C:
-				r.progress(Event{Kind: "still", Addr: addr.String(), Deposed: deposed, Action: verb, Elapsed: time.Since(start)})
+				r.progress(Event{Kind: "still", Addr: addr.String(), Deposed: deposed, Action: verb, Elapsed: time.Since(start), Detail: priorID})
 			}
 		}
 	}()
@@ -745,13 +751,24 @@ func (r *run) applyWithProgress(ctx context.Context, addr config.InstanceAddr, d
 	ev := Event{Kind: "done", Addr: addr.String(), Deposed: deposed, Action: verb, Elapsed: time.Since(start)}
 	if resp.Diagnostics.HasErrors() {
 		ev.Kind = "error"
-	} else if resp.NewState != cty.NilVal && !resp.NewState.IsNull() && resp.NewState.Type().IsObjectType() && resp.NewState.Type().HasAttribute("id") {
-		if id := resp.NewState.GetAttr("id"); id.IsKnown() && !id.IsNull() && id.Type() == cty.String {
-			ev.Detail = "id=" + id.AsString()
-		}
+	} else {
+		ev.Detail = objectID(resp.NewState)
 	}
 	r.progress(ev)
 	return resp
+}
+
+// objectID is "id=ID" for an object with a known string id that is not
+// sensitive, else "".
+func objectID(v cty.Value) string {
+	if v == cty.NilVal || !v.IsKnown() || v.IsNull() || !v.Type().IsObjectType() || !v.Type().HasAttribute("id") {
+		return ""
+	}
+	id := v.GetAttr("id")
+	if id.IsMarked() || !id.IsKnown() || id.IsNull() || id.Type() != cty.String {
+		return ""
+	}
+	return "id=" + id.AsString()
 }
 
 // progressInterval is how often a long operation reports it is still

@@ -99,7 +99,8 @@ type Event struct {
 	Action string
 	// Elapsed is the time spent so far.
 	Elapsed time.Duration
-	// Detail adds context (the id of a created object, an error).
+	// Detail adds context: "id=ID" of the object being changed or
+	// destroyed (start, still) or of the one made (done), an error.
 	Detail string
 }
 

@@ -274,9 +274,17 @@ func (a *app) progressPrinter(apply bool) func(planner.Event) {
 		}
 		switch e.Kind {
 		case "start":
-			fmt.Fprintf(a.stdout, "%s: %s...\n", e.Addr, e.Action)
+			if e.Detail != "" {
+				fmt.Fprintf(a.stdout, "%s: %s... [%s]\n", e.Addr, e.Action, e.Detail)
+			} else {
+				fmt.Fprintf(a.stdout, "%s: %s...\n", e.Addr, e.Action)
+			}
 		case "still":
-			fmt.Fprintf(a.stdout, "%s: Still %s... [%s elapsed]\n", e.Addr, strings.ToLower(e.Action), e.Elapsed.Round(time.Second))
+			id := ""
+			if e.Detail != "" {
+				id = e.Detail + ", "
+			}
+			fmt.Fprintf(a.stdout, "%s: Still %s... [%s%s elapsed]\n", e.Addr, strings.ToLower(e.Action), id, e.Elapsed.Round(time.Second))
 		case "done":
 			detail := ""
 			if e.Detail != "" {

@@ -248,10 +248,18 @@ func (s *Stream) Hook(kind, addr, verb string, elapsed time.Duration, detail str
 	}
 	switch kind {
 	case "start":
-		s.emit("info", "apply_start", fmt.Sprintf("%s: %s...", addr, verb), map[string]any{"hook": hook})
+		msg := fmt.Sprintf("%s: %s...", addr, verb)
+		if detail != "" {
+			msg += " [" + detail + "]"
+		}
+		s.emit("info", "apply_start", msg, map[string]any{"hook": hook})
 	case "still":
 		hook["elapsed_seconds"] = secs
-		s.emit("info", "apply_progress", fmt.Sprintf("%s: Still %s... [%ds elapsed]", addr, strings.ToLower(verb), secs), map[string]any{"hook": hook})
+		id := ""
+		if detail != "" {
+			id = detail + ", "
+		}
+		s.emit("info", "apply_progress", fmt.Sprintf("%s: Still %s... [%s%ds elapsed]", addr, strings.ToLower(verb), id, secs), map[string]any{"hook": hook})
 	case "done":
 		hook["elapsed_seconds"] = secs
 		msg := fmt.Sprintf("%s: %s complete after %ds", addr, hookPast[verb], secs)
