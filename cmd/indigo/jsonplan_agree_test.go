@@ -15,9 +15,10 @@ import (
 	"github.com/indigo-cloud/indigo/providers/plugin/plugintest"
 )
 
-// jsonPlanConfigs are two generations (the second made by init) of a configuration of hashicorp/local
+// jsonPlanConfigs are two generations of a configuration of hashicorp/local
 // files with for_each, count, a sensitive file, a data source read at plan,
-// a module and outputs; the second changes, keeps and replaces objects.
+// a module and outputs; the second (made by init) changes, keeps and
+// replaces objects.
 var jsonPlanConfigs = []map[string]string{{
 	"main.tf": `
 terraform {
