@@ -166,7 +166,9 @@ the same and is reviewed with the plan.`,
 				if err != nil {
 					return &exitError{code: 1, msg: err.Error()}
 				}
-				fmt.Fprintf(a.stdout, "Moved %s to %s\n", from, to)
+				// The last line as Terraform words it, for scripts that
+				// look for it.
+				fmt.Fprintf(a.stdout, "Moved %s to %s\nSuccessfully moved 1 object(s).\n", from, to)
 				return nil
 			})
 		},
@@ -203,6 +205,10 @@ A removed block with lifecycle { destroy = false } does the same through the pla
 				}
 				if n == 0 {
 					return &exitError{code: 1, msg: fmt.Sprintf("nothing recorded matches %s", strings.Join(args, ", "))}
+				}
+				if !dryRun {
+					// As Terraform words it, for scripts that look for it.
+					fmt.Fprintf(a.stdout, "Successfully removed %d resource instance(s).\n", n)
 				}
 				return nil
 			})

@@ -587,3 +587,32 @@ func stableOrder(lines []string) []string {
 	}
 	return out
 }
+
+// TestVersionJSONAsTerraform: version -json has every field terraform
+// version -json has (tools such as terraform-exec read terraform_version
+// and provider_selections), the selections read from the lock file, and
+// the text form lists them as Terraform does.
+func TestVersionJSONAsTerraform(t *testing.T) {
+	r := newCLIRun(t, map[string]string{".terraform.lock.hcl": `provider "registry.terraform.io/hashicorp/local" {
+  version = "2.5.3"
+  hashes = [
+    "h1:aaaa",
+  ]
+}
+`})
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.ok("version", "-json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"terraform_version", "platform", "provider_selections", "terraform_outdated"} {
+		if _, ok := doc[key]; !ok {
+			t.Errorf("version -json has no %s: %v", key, doc)
+		}
+	}
+	if sel, _ := doc["provider_selections"].(map[string]any); sel["registry.terraform.io/hashicorp/local"] != "2.5.3" {
+		t.Errorf("provider_selections = %v", doc["provider_selections"])
+	}
+	if out := r.ok("version"); !strings.Contains(out, "+ provider registry.terraform.io/hashicorp/local v2.5.3\n") {
+		t.Errorf("version:\n%s", out)
+	}
+}
