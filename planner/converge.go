@@ -169,6 +169,20 @@ func downgrade(d hcl.Diagnostics) hcl.Diagnostics {
 	return out
 }
 
+// asWarnings is d with its errors made warnings: what refresh-only mode
+// reports without failing (a condition that does not hold).
+func asWarnings(d hcl.Diagnostics) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, 0, len(d))
+	for _, x := range d {
+		c := *x
+		if c.Severity == hcl.DiagError {
+			c.Severity = hcl.DiagWarning
+		}
+		out = append(out, &c)
+	}
+	return out
+}
+
 // withoutErrorsOf drops the errors about the resources of the given
 // components (their summaries start with the resource's address).
 func withoutErrorsOf(diags hcl.Diagnostics, comps []config.ObjectAddr) hcl.Diagnostics {

@@ -516,3 +516,31 @@ func wantSubject(t *testing.T, diags hcl.Diagnostics, summary string, line, col 
 	}
 	t.Errorf("no error %q in:\n%s", summary, diagText(diags))
 }
+
+// TestRefreshOnlyDoesNotEvaluateConfiguration: a refresh-only plan does not
+// evaluate resource configurations, as Terraform's does not, so one that
+// refers to an instance deleted outside indigo plans (it failed with an
+// invalid index) and records the deletion.
+func TestRefreshOnlyDoesNotEvaluateConfiguration(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.hcl": siteProvider + `
+resource "indigo_file" "a" {
+  for_each = toset(["x"])
+  path     = "${each.key}.txt"
+  content  = "x"
+}
+resource "indigo_file" "b" {
+  path    = "b.txt"
+  content = indigo_file.a["x"].id
+}
+`})
+	e.applyOK(e.plan(planner.Options{}))
+	os.Remove(filepath.Join(e.dir, "site", "x.txt"))
+	p := e.plan(planner.Options{Mode: plan.RefreshOnlyMode})
+	if len(p.Drift) != 1 || p.Drift[0].Addr.String() != `indigo_file.a["x"]` || p.Drift[0].Action != plan.Delete {
+		t.Fatalf("refresh-only drift: %+v", p.Drift)
+	}
+	e.applyOK(p)
+	if got := actions(e.plan(planner.Options{})); got[`indigo_file.a["x"]`] != plan.Create {
+		t.Fatalf("after the refresh-only apply, a normal plan: %v", got)
+	}
+}

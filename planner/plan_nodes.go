@@ -513,6 +513,23 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		return append(diags, r.recordDelete(addr, prov, prior, priorPrivate, schema, obj, plan.ReasonNone, res)...)
 	}
 	sc := r.scope(addr.Module, it)
+	if r.opts.Mode == plan.RefreshOnlyMode {
+		// As Terraform does, the configuration is not evaluated: a
+		// refresh-only plan records what the refresh found, and what the
+		// configuration refers to may be gone outside indigo. The
+		// conditions are checked against the refreshed object, as
+		// warnings.
+		if !prior.IsNull() {
+			r.store.setResource(addr, each, prior)
+		}
+		diags = append(diags, asWarnings(checkRules(sc, res.Preconditions, "Precondition", addr.String()))...)
+		if !prior.IsNull() {
+			self := sc.WithIteration(sc.Iteration)
+			self.Self = prior
+			diags = append(diags, asWarnings(checkRules(self, res.Postconditions, "Postcondition", addr.String()))...)
+		}
+		return diags
+	}
 	cfgVal, d := sc.EvalBlock(res.Config, schema.Block.DecoderSpec())
 	diags = append(diags, d...)
 	if d.HasErrors() {
@@ -556,12 +573,6 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		} else {
 			r.beside(ctx, validate)
 		}
-	}
-	if r.opts.Mode == plan.RefreshOnlyMode {
-		if !prior.IsNull() {
-			r.store.setResource(addr, each, prior)
-		}
-		return diags
 	}
 	mr := res.Managed
 	key := keyResource(c.Path, res.Addr())

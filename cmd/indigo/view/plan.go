@@ -444,6 +444,8 @@ func (r *planRenderer) drift(drift []*plan.ResourceChange) {
 	}
 	if r.p.Mode != plan.RefreshOnlyMode {
 		r.b.WriteString("\nUnless you have made equivalent changes to your configuration, or ignored the relevant attributes using ignore_changes, the following plan may include actions to undo or respond to these changes.\n")
+	} else {
+		r.b.WriteString("\nThis is a refresh-only plan: indigo will not undo these changes. Applying it records them in the state and changes nothing outside it.\n")
 	}
 	r.b.WriteString("\n" + strings.Repeat("─", 77) + "\n")
 }
