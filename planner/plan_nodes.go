@@ -1002,11 +1002,15 @@ func (r *run) readData(ctx context.Context, res *config.Resource, addr config.In
 		return cty.NilVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	defer r.release()
+	start := time.Now()
+	r.progress(Event{Kind: "start", Addr: addr.String(), Action: "Reading"})
 	resp := inst.p.ReadDataSource(ctx, plugin.ReadDataRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Config: cfg})
 	diags := toDiagsIn(resp.Diagnostics, addr.String(), "ReadDataSource", res.DeclRange.Ptr(), res.Config)
 	if resp.Diagnostics.HasErrors() {
+		r.progress(Event{Kind: "error", Addr: addr.String(), Action: "Reading", Elapsed: time.Since(start)})
 		return cty.NilVal, diags
 	}
+	r.progress(Event{Kind: "done", Addr: addr.String(), Action: "Reading", Elapsed: time.Since(start), Detail: objectID(resp.State)})
 	return resp.State, diags
 }
 

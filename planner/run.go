@@ -86,7 +86,8 @@ type Options struct {
 // Event reports progress of a walk to the user interface.
 type Event struct {
 	// Kind is "start", "done", "error" or "still" (a long operation still
-	// running); for a provisioner (Action is its type) "provision_start",
+	// running); "refresh" and "refreshed" as a plan reads a recorded
+	// object (Detail its "id=ID"); for a provisioner (Action is its type) "provision_start",
 	// "provision_progress" (Detail is a line of output),
 	// "provision_complete" or "provision_errored".
 	Kind string

@@ -176,6 +176,8 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 	}
 	if !f.json {
 		opts.Progress = a.progressPrinter(false)
+	} else if a.stream != nil {
+		opts.Progress = a.streamProgress
 	}
 	if a.tf.generateOut != "" {
 		if err := a.generateConfig(ctx, w, path, mgr.State(), provs, opts); err != nil {
@@ -273,6 +275,12 @@ func (a *app) progressPrinter(apply bool) func(planner.Event) {
 			e.Addr += " (deposed object " + e.Deposed + ")"
 		}
 		switch e.Kind {
+		case "refresh":
+			if e.Detail != "" {
+				fmt.Fprintf(a.stdout, "%s: Refreshing state... [%s]\n", e.Addr, e.Detail)
+			} else {
+				fmt.Fprintf(a.stdout, "%s: Refreshing state...\n", e.Addr)
+			}
 		case "start":
 			if e.Detail != "" {
 				fmt.Fprintf(a.stdout, "%s: %s... [%s]\n", e.Addr, e.Action, e.Detail)
@@ -436,6 +444,8 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	}
 	if a.stream == nil {
 		opts.Progress = a.progressPrinter(false)
+	} else {
+		opts.Progress = a.streamProgress
 	}
 	cfg := w.res.Config
 	var p *plan.Plan

@@ -23,13 +23,17 @@ func (a *app) startStream(on bool) {
 	a.stream.Version(indigoVersion())
 }
 
+// streamProgress writes a plan's or an apply's progress events as the
+// stream's hook messages.
+func (a *app) streamProgress(e planner.Event) {
+	a.stream.Hook(e.Kind, e.Addr, e.Action, e.Elapsed, e.Detail)
+}
+
 // carryOutStream is carryOut for -json: every operation is an
 // apply_start and apply_complete (or apply_errored) message, and the run
 // ends with a change_summary and the outputs.
 func (a *app) carryOutStream(stop, abandon context.Context, w *workspace, cfg *config.Config, mgr *state.Manager, provs planner.Providers, p *plan.Plan, opts planner.Options) error {
-	opts.Progress = func(e planner.Event) {
-		a.stream.Hook(e.Kind, e.Addr, e.Action, e.Elapsed, e.Detail)
-	}
+	opts.Progress = a.streamProgress
 	out, diags := planner.ApplyWithFallback(stop, cfg, p, mgr, provs, opts, abandon)
 	for _, fb := range out.Moves {
 		if fb.To != "" {

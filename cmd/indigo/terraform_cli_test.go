@@ -524,6 +524,11 @@ func TestStreamingUI(t *testing.T) {
 				if h["resource"] == nil || h["action"] == nil {
 					t.Errorf("%s without hook.resource or hook.action: %s", typ, line)
 				}
+			case "refresh_start", "refresh_complete":
+				h, _ := m["hook"].(map[string]any)
+				if h["resource"] == nil || h["id_key"] == nil || h["id_value"] == nil {
+					t.Errorf("%s without hook.resource, id_key or id_value: %s", typ, line)
+				}
 			case "change_summary":
 				c, _ := m["changes"].(map[string]any)
 				for _, k := range []string{"add", "change", "remove", "import", "operation"} {
@@ -557,6 +562,8 @@ func TestStreamingUI(t *testing.T) {
 	check(r.ok("plan", "-json"))
 	lines = append(lines, "# apply -json -auto-approve")
 	check(r.ok("apply", "-json", "-auto-approve"))
+	lines = append(lines, "# plan -json after apply: each recorded object is refreshed")
+	check(r.ok("plan", "-json"))
 	lines = append(lines, "# plan -json with an error")
 	out, code := r.with("TF_CLI_ARGS_plan=-var=undeclared=1").indigo("plan", "-json")
 	if code != 1 {
@@ -569,13 +576,13 @@ func TestStreamingUI(t *testing.T) {
 	testsrv.Golden(t, filepath.Join("testdata", "json-ui.golden"), []byte(strings.Join(stableOrder(lines), "\n")+"\n"))
 }
 
-// stableOrder sorts each run of apply_start/apply_complete lines, whose
-// order between independent resources varies.
+// stableOrder sorts each run of apply_* and refresh_* lines, whose order
+// between independent resources varies.
 func stableOrder(lines []string) []string {
 	out := slices.Clone(lines)
 	for i := 0; i < len(out); {
 		j := i
-		for j < len(out) && strings.HasPrefix(out[j], "apply_") {
+		for j < len(out) && (strings.HasPrefix(out[j], "apply_") || strings.HasPrefix(out[j], "refresh_")) {
 			j++
 		}
 		if j > i {

@@ -247,6 +247,16 @@ func (s *Stream) Hook(kind, addr, verb string, elapsed time.Duration, detail str
 		hook["id_key"], hook["id_value"] = "id", id
 	}
 	switch kind {
+	case "refresh", "refreshed":
+		delete(hook, "action")
+		typ, msg := "refresh_start", addr+": Refreshing state..."
+		if kind == "refreshed" {
+			typ, msg = "refresh_complete", addr+": Refresh complete"
+		}
+		if detail != "" {
+			msg += " [" + detail + "]"
+		}
+		s.emit("info", typ, msg, map[string]any{"hook": hook})
 	case "start":
 		msg := fmt.Sprintf("%s: %s...", addr, verb)
 		if detail != "" {
