@@ -123,6 +123,8 @@ The usual workflow is:
 		a.outputCommand(),
 		a.stateCommand(),
 		a.importCommand(),
+		a.taintCommand(),
+		a.untaintCommand(),
 		a.graphCommand(),
 		a.rankCommand(),
 		a.canCommand(),

@@ -44,6 +44,8 @@ var terraformFlags = map[string][]string{
 	"state mv":               {"-dry-run", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
 	"state rm":               {"-dry-run", "-backup=b", "-lock=false", "-lock-timeout=1s", "-state=s", "-ignore-remote-version"},
 	"state pull":             {},
+	"taint":                  {"-allow-missing", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
+	"untaint":                {"-allow-missing", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
 	"state push":             {"-force", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version"},
 	"import":                 {"-config=.", "-input=false", "-lock=false", "-lock-timeout=1s", "-no-color", "-var=x=1", "-var-file=f", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
 	"fmt":                    {"-list=false", "-write=false", "-diff", "-check", "-no-color", "-recursive"},

@@ -119,11 +119,11 @@ func noteFlag(name string, cmds []string, isBool bool, why string) tfFlag {
 
 var (
 	runCmds    = []string{"plan", "apply", "destroy", "refresh"}
-	lockCmds   = []string{"init", "plan", "apply", "destroy", "refresh", "import", "state mv", "state rm", "state push", "state replace-provider", "workspace new", "workspace delete", "status"}
-	stateCmds  = []string{"plan", "apply", "destroy", "refresh", "output", "import", "state list", "state show", "state mv", "state rm", "state replace-provider", "console"}
-	writeCmds  = []string{"apply", "destroy", "refresh", "import", "state mv", "state rm", "state replace-provider"}
+	lockCmds   = []string{"init", "plan", "apply", "destroy", "refresh", "import", "state mv", "state rm", "state push", "state replace-provider", "workspace new", "workspace delete", "status", "taint", "untaint"}
+	stateCmds  = []string{"plan", "apply", "destroy", "refresh", "output", "import", "state list", "state show", "state mv", "state rm", "state replace-provider", "console", "taint", "untaint"}
+	writeCmds  = []string{"apply", "destroy", "refresh", "import", "state mv", "state rm", "state replace-provider", "taint", "untaint"}
 	inputCmds  = []string{"init", "plan", "apply", "destroy", "refresh", "import", "console"}
-	remoteCmds = []string{"init", "import", "state mv", "state rm", "state push", "state replace-provider"}
+	remoteCmds = []string{"init", "import", "state mv", "state rm", "state push", "state replace-provider", "taint", "untaint"}
 	testCmds   = []string{"init", "providers"}
 )
 
