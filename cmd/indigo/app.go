@@ -123,6 +123,7 @@ The usual workflow is:
 		a.outputCommand(),
 		a.stateCommand(),
 		a.importCommand(),
+		a.getCommand(),
 		a.taintCommand(),
 		a.untaintCommand(),
 		a.graphCommand(),

@@ -158,3 +158,37 @@ func TestInitModules(t *testing.T) {
 		t.Errorf("init -get=false:\n%s", out)
 	}
 }
+
+// TestGetModules: get installs the modules a configuration calls, as
+// terraform get does, without the backend or providers; it keeps what is
+// installed, and -update takes the newest version the constraint allows.
+func TestGetModules(t *testing.T) {
+	reg := newModuleRegistry(t)
+	reg.publish(t, "1.0.0")
+	cliConfig := fmt.Sprintf("host \"registry.example.com\" {\n  services = {\n    \"modules.v1\" = \"%s/v1/modules/\"\n  }\n}\n", reg.srv.URL)
+	r := newCLIRun(t, map[string]string{
+		"main.tf": "module \"greet\" {\n  source  = \"registry.example.com/acme/greeting/any\"\n  version = \"~> 1.0\"\n}\n\noutput \"greeting\" {\n  value = module.greet.greeting\n}\n",
+		"cli.rc":  cliConfig,
+	})
+	r = r.with("TF_CLI_CONFIG_FILE="+filepath.Join(r.dir, "cli.rc"), "TF_TOKEN_registry_example_com=t0ken")
+	if out := r.ok("get"); !strings.Contains(out, "- greet in registry.example.com/acme/greeting/any") {
+		t.Errorf("get did not say it installed the module:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, ".indigo.lock.hcl")); err == nil {
+		t.Error("get wrote a lock file: it installs modules only")
+	}
+	reg.publish(t, "1.1.0")
+	r.ok("get")
+	if m := r.file(".indigo/modules/modules.json"); !strings.Contains(m, `"Version": "1.0.0"`) {
+		t.Errorf("get without -update changed the module:\n%s", m)
+	}
+	r.ok("get", "-update")
+	if m := r.file(".indigo/modules/modules.json"); !strings.Contains(m, `"Version": "1.1.0"`) {
+		t.Errorf("get -update did not take 1.1.0:\n%s", m)
+	}
+	r.ok("init", "-input=false")
+	r.ok("apply", "-auto-approve", "-input=false")
+	if out := r.ok("output", "-raw", "greeting"); out != "hello from 1.1.0" {
+		t.Errorf("output after get -update: %q", out)
+	}
+}

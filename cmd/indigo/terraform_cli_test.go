@@ -44,6 +44,7 @@ var terraformFlags = map[string][]string{
 	"state mv":               {"-dry-run", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
 	"state rm":               {"-dry-run", "-backup=b", "-lock=false", "-lock-timeout=1s", "-state=s", "-ignore-remote-version"},
 	"state pull":             {},
+	"get":                    {"-update", "-no-color", "-test-directory=tests"},
 	"taint":                  {"-allow-missing", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
 	"untaint":                {"-allow-missing", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version", "-state=s", "-state-out=o", "-backup=b"},
 	"state push":             {"-force", "-lock=false", "-lock-timeout=1s", "-ignore-remote-version"},

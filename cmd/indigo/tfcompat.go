@@ -124,7 +124,7 @@ var (
 	writeCmds  = []string{"apply", "destroy", "refresh", "import", "state mv", "state rm", "state replace-provider", "taint", "untaint"}
 	inputCmds  = []string{"init", "plan", "apply", "destroy", "refresh", "import", "console"}
 	remoteCmds = []string{"init", "import", "state mv", "state rm", "state push", "state replace-provider", "taint", "untaint"}
-	testCmds   = []string{"init", "providers"}
+	testCmds   = []string{"init", "providers", "get"}
 )
 
 // tfFlags is the table of shared Terraform flags. A command that defines a
