@@ -157,26 +157,19 @@ func onlyErrors(d hcl.Diagnostics) hcl.Diagnostics {
 // downgrade turns the errors of attempts that a fallback overcame into
 // warnings.
 func downgrade(d hcl.Diagnostics) hcl.Diagnostics {
-	out := make(hcl.Diagnostics, 0, len(d))
-	for _, x := range d {
-		c := *x
-		if c.Severity == hcl.DiagError {
-			c.Severity = hcl.DiagWarning
-			c.Summary = "Fell back after: " + c.Summary
-		}
-		out = append(out, &c)
-	}
-	return out
+	return asWarnings(d, "Fell back after: ")
 }
 
-// asWarnings is d with its errors made warnings: what refresh-only mode
-// reports without failing (a condition that does not hold).
-func asWarnings(d hcl.Diagnostics) hcl.Diagnostics {
+// asWarnings is d with its errors made warnings, their summaries after
+// prefix: what a fallback overcame, what refresh-only mode reports
+// without failing (a condition that does not hold).
+func asWarnings(d hcl.Diagnostics, prefix string) hcl.Diagnostics {
 	out := make(hcl.Diagnostics, 0, len(d))
 	for _, x := range d {
 		c := *x
 		if c.Severity == hcl.DiagError {
 			c.Severity = hcl.DiagWarning
+			c.Summary = prefix + c.Summary
 		}
 		out = append(out, &c)
 	}

@@ -522,11 +522,11 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		if !prior.IsNull() {
 			r.store.setResource(addr, each, prior)
 		}
-		diags = append(diags, asWarnings(checkRules(sc, res.Preconditions, "Precondition", addr.String()))...)
+		diags = append(diags, asWarnings(checkRules(sc, res.Preconditions, "Precondition", addr.String()), "")...)
 		if !prior.IsNull() {
 			self := sc.WithIteration(sc.Iteration)
 			self.Self = prior
-			diags = append(diags, asWarnings(checkRules(self, res.Postconditions, "Postcondition", addr.String()))...)
+			diags = append(diags, asWarnings(checkRules(self, res.Postconditions, "Postcondition", addr.String()), "")...)
 		}
 		return diags
 	}

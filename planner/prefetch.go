@@ -150,11 +150,15 @@ func (r *run) runRefresh(ctx context.Context, addr config.ProviderConfigAddr, a 
 		res.fresh, res.freshUnmarked, res.private, res.same, res.marks = prior, val, obj.Private, true, pvm
 		return
 	}
-	// Announced as Terraform announces it: "Refreshing state... [id=...]".
-	r.progress(Event{Kind: "refresh", Addr: a.String(), Deposed: "", Action: "Refreshing", Detail: objectID(val)})
+	// Announced as Terraform announces it: "Refreshing state... [id=...]"
+	// (nothing to work out when no one listens).
+	announce := r.opts.Progress != nil
+	if announce {
+		r.progress(Event{Kind: "refresh", Addr: a.String(), Action: "Refreshing", Detail: objectID(val)})
+	}
 	fresh, unchanged, private, identity, d := r.readDecoded(ctx, a, val, obj.Private, priorIdentity, inst)
 	res.diags, res.identity = d, identity
-	if !d.HasErrors() {
+	if announce && !d.HasErrors() {
 		r.progress(Event{Kind: "refreshed", Addr: a.String(), Action: "Refreshing", Detail: objectID(fresh)})
 	}
 	switch {

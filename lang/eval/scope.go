@@ -300,11 +300,22 @@ func variables(expr hcl.Expression) []hcl.Traversal {
 // only (most resources), takes decodeAttrs's single pass.
 func (s *Scope) EvalBlock(body hcl.Body, spec hcldec.Spec) (cty.Value, hcl.Diagnostics) {
 	if syn, ok := body.(*hclsyntax.Body); ok && len(syn.Blocks) == 0 {
-		if obj, as := attrsOnly(spec); as != nil {
-			return decodeAttrs(body, obj, as, s.EvalContext)
+		if val, diags, ok := s.attrsDecoded(body, spec); ok {
+			return val, diags
 		}
 	}
 	return s.evalBlock(body, spec, blockTraversals(body, spec))
+}
+
+// attrsDecoded decodes body with decodeAttrs when spec is an object of
+// attribute specs (attrsOnly); ok is false otherwise.
+func (s *Scope) attrsDecoded(body hcl.Body, spec hcldec.Spec) (val cty.Value, diags hcl.Diagnostics, ok bool) {
+	obj, as := attrsOnly(spec)
+	if as == nil {
+		return cty.NilVal, nil, false
+	}
+	val, diags = decodeAttrs(body, obj, as, s.EvalContext)
+	return val, diags, true
 }
 
 // evalBlockOnce is EvalBlock for a body decoded once (validate): keeping
@@ -314,8 +325,8 @@ func (s *Scope) evalBlockOnce(body hcl.Body, spec hcldec.Spec, plain bool) (cty.
 	if !plain {
 		return s.evalBlock(body, spec, dynblock.VariablesHCLDec(body, spec))
 	}
-	if obj, as := attrsOnly(spec); as != nil {
-		return decodeAttrs(body, obj, as, s.EvalContext)
+	if val, diags, ok := s.attrsDecoded(body, spec); ok {
+		return val, diags
 	}
 	ctx, diags := s.EvalContext(hcldec.Variables(body, spec))
 	val, vd := hcldec.Decode(body, spec, ctx)

@@ -85,7 +85,7 @@ func plannedValues(p *plan.Plan) jsonValues {
 			continue
 		}
 		w := walkValue(c.After)
-		tree.module(c.Addr.Module).Resources = append(tree.module(c.Addr.Module).Resources, valueResource(c, dropUnknown(w), w.sensitive))
+		tree.module(c.Addr.Module).Resources = append(tree.module(c.Addr.Module).Resources, valueResource(c, w.value, w.sensitive))
 	}
 	for _, o := range p.Outputs {
 		if o == nil || o.Action == plan.Delete {
@@ -161,22 +161,6 @@ func sensitiveObject(s any) any {
 		return m
 	}
 	return map[string]any{}
-}
-
-// dropUnknown returns w's value with the object keys that are unknown as a
-// whole removed, the way Terraform's planned_values leaves them out.
-func dropUnknown(w walked) any {
-	m, ok := w.value.(map[string]any)
-	unk, _ := w.unknown.(map[string]any)
-	if !ok || unk == nil {
-		return w.value
-	}
-	for k, u := range unk {
-		if u == true {
-			delete(m, k)
-		}
-	}
-	return m
 }
 
 // moduleTree finds or makes the module of a values representation for a
