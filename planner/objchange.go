@@ -15,17 +15,19 @@ import (
 // proposedNew computes the protocol's proposed new state: the configuration,
 // with the prior state's values kept for computed attributes the
 // configuration leaves null. Providers receive it in PlanResourceChange.
-func proposedNew(b *plugin.Block, prior, cfg cty.Value) cty.Value {
+// isPrior is true when the proposal is the prior value itself (as it is for
+// an object whose configuration has not changed).
+func proposedNew(b *plugin.Block, prior, cfg cty.Value) (proposed cty.Value, isPrior bool) {
 	if cfg.IsNull() || !cfg.IsKnown() {
-		return cfg
+		return cfg, false
 	}
 	if prior.IsNull() || !prior.IsKnown() {
 		prior = cty.NullVal(b.ImpliedType())
 	}
 	if proposedIsPrior(b, prior, cfg) {
-		return prior
+		return prior, true
 	}
-	return proposedObject(b, prior, cfg)
+	return proposedObject(b, prior, cfg), false
 }
 
 // proposedIsPrior reports whether proposedObject(b, prior, cfg) is prior

@@ -164,10 +164,13 @@ func TestProposedIsPrior(t *testing.T) {
 		{"create", obj(cty.StringVal("a"), cty.NullVal(cty.Number), null, tags), cty.NullVal(b.ImpliedType()), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := proposedNew(b, tc.prior, tc.cfg)
+			got, isPrior := proposedNew(b, tc.prior, tc.cfg)
 			want := proposedObject(b, tc.prior, tc.cfg)
 			if !got.RawEquals(want) {
 				t.Errorf("proposedNew = %#v, want %#v", got, want)
+			}
+			if isPrior != tc.same {
+				t.Errorf("proposedNew says isPrior = %v, want %v", isPrior, tc.same)
 			}
 			if same := proposedIsPrior(b, tc.prior, tc.cfg); same != tc.same {
 				t.Errorf("proposedIsPrior = %v, want %v", same, tc.same)

@@ -665,12 +665,12 @@ func (r *run) planUnmarked(ctx context.Context, res *config.Resource, addr confi
 			return e.planned, e.plannedIdentity, e.requires, e.private, e.warnings
 		}
 	}
-	proposed := proposedNew(schema.Block, unmarkedPrior, cfg)
+	proposed, isPrior := proposedNew(schema.Block, unmarkedPrior, cfg)
 	if err := r.acquire(ctx); err != nil {
 		return cty.NilVal, identity, nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: interruptedSummary, Detail: notStarted}}
 	}
 	start := time.Now()
-	resp := inst.p.PlanResourceChange(ctx, plugin.PlanRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarkedPrior, PriorIdentity: identity, ProposedNewState: proposed, Config: cfg, PriorPrivate: private})
+	resp := inst.p.PlanResourceChange(ctx, plugin.PlanRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarkedPrior, PriorIdentity: identity, ProposedNewState: proposed, ProposedIsPrior: isPrior, Config: cfg, PriorPrivate: private})
 	r.release()
 	r.log.Trace("planned", "addr", addr.String(), "took", time.Since(start))
 	diags := toDiagsIn(resp.Diagnostics, addr.String(), "PlanResourceChange", res.DeclRange.Ptr(), res.Config)

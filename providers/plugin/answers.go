@@ -953,10 +953,15 @@ func (p *Provider) cachedPlan(k answerKey, req PlanRequest, call planCall, ty, i
 		return PlanResponse{}, false
 	}
 	// Exactly what the provider would have sent back: the prior state.
-	planned, err := decodeValue(call.prior, ty)
-	if err != nil {
-		p.ans.asked.Add(1)
-		return PlanResponse{}, false
+	// The fast encoder took only a value of exactly ty, known and
+	// unmarked, which decodes to itself: no need to decode it.
+	planned := req.PriorState
+	if !call.prior.known {
+		var err error
+		if planned, err = decodeValue(call.prior, ty); err != nil {
+			p.ans.asked.Add(1)
+			return PlanResponse{}, false
+		}
 	}
 	identity, err := decodeIdentity(call.priorIdentity, identityTy)
 	if err != nil {

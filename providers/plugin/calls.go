@@ -88,8 +88,11 @@ type PlanRequest struct {
 	TypeName         string
 	PriorState       cty.Value
 	ProposedNewState cty.Value
-	Config           cty.Value
-	PriorPrivate     []byte
+	// ProposedIsPrior says that ProposedNewState is PriorState (the
+	// caller found so): the request encodes it once.
+	ProposedIsPrior bool
+	Config          cty.Value
+	PriorPrivate    []byte
 	// PriorIdentity is the identity recorded with PriorState, if any.
 	PriorIdentity cty.Value
 	ProviderMeta  cty.Value
@@ -485,9 +488,10 @@ func (p *Provider) ReadResource(ctx context.Context, req ReadRequest) ReadRespon
 		resp.Diagnostics = append(resp.Diagnostics, p.deferred(op, req.Addr))
 	}
 	switch {
-	case sameEncoding(call.state, res.newState) && req.PriorState != cty.NilVal && req.PriorState.Type().Equals(ty):
-		// Unmarked and known (call.state.known), of the schema's type:
-		// what decoding the answer would give.
+	case sameEncoding(call.state, res.newState) && req.PriorState != cty.NilVal:
+		// Unmarked, known and of exactly the schema's type (the fast
+		// encoder checked all three, call.state.known): what decoding
+		// the answer would give.
 		resp.NewState, resp.Unchanged = req.PriorState, true
 	default:
 		if resp.NewState, err = decodeValue(res.newState, ty); err != nil {
@@ -516,11 +520,15 @@ func (p *Provider) PlanResourceChange(ctx context.Context, req PlanRequest) Plan
 	call := planCall{
 		typeName:      req.TypeName,
 		prior:         enc.value("prior state", req.PriorState, ty),
-		proposed:      enc.value("proposed new state", req.ProposedNewState, ty),
 		config:        enc.value("configuration", req.Config, ty),
 		meta:          enc.meta(ls, req.ProviderMeta),
 		priorIdentity: enc.identity("prior identity", req.PriorIdentity, ls.identityType(req.TypeName)),
 		priorPrivate:  req.PriorPrivate,
+	}
+	if req.ProposedIsPrior && call.prior != nil {
+		call.proposed = call.prior
+	} else {
+		call.proposed = enc.value("proposed new state", req.ProposedNewState, ty)
 	}
 	if diags := enc.diags(p.name, op, req.Addr); diags != nil {
 		return PlanResponse{Diagnostics: diags}

@@ -110,10 +110,11 @@ func decodeType(b []byte) (ty cty.Type, err error) {
 // tests the value's conformance to the type, and then tracks a path and
 // allocates a key value per attribute; for anything else (ok false) the
 // caller uses it.
+//
+// It checks v's type against ty as it walks, rather than with ty.Equals
+// first: comparing object types iterates maps, and did so for every value
+// a plan encoded.
 func fastMsgpack(v cty.Value, ty cty.Type) (b []byte, ok bool) {
-	if !v.Type().Equals(ty) {
-		return nil, false
-	}
 	var buf bytes.Buffer
 	buf.Grow(512) // most resource objects fit: no regrowing
 	enc := vmsgpack.NewEncoder(&buf)
@@ -128,14 +129,17 @@ func fastMsgpackValue(enc *vmsgpack.Encoder, v cty.Value, ty cty.Type) bool {
 		return false
 	}
 	if v.IsNull() {
-		return enc.EncodeNil() == nil
+		return v.Type().Equals(ty) && enc.EncodeNil() == nil
 	}
 	switch {
 	case ty == cty.String:
-		return enc.EncodeString(v.AsString()) == nil
+		return v.Type() == ty && enc.EncodeString(v.AsString()) == nil
 	case ty == cty.Bool:
-		return enc.EncodeBool(v.True()) == nil
+		return v.Type() == ty && enc.EncodeBool(v.True()) == nil
 	case ty == cty.Number:
+		if v.Type() != ty {
+			return false
+		}
 		i, acc := v.AsBigFloat().Int64()
 		if acc != big.Exact {
 			return false // floats, infinities, big numbers: cty's rules
@@ -143,7 +147,16 @@ func fastMsgpackValue(enc *vmsgpack.Encoder, v cty.Value, ty cty.Type) bool {
 		return enc.EncodeInt(i) == nil
 	case ty.IsObjectType():
 		atys := ty.AttributeTypes()
+		vty := v.Type()
+		if !vty.IsObjectType() || len(vty.AttributeTypes()) != len(atys) || len(ty.OptionalAttributes()) != 0 {
+			return false
+		}
 		names := sortedAttrNames(atys)
+		for _, name := range names {
+			if !vty.HasAttribute(name) {
+				return false
+			}
+		}
 		if enc.EncodeMapLen(len(names)) != nil {
 			return false
 		}
@@ -155,6 +168,9 @@ func fastMsgpackValue(enc *vmsgpack.Encoder, v cty.Value, ty cty.Type) bool {
 		return true
 	case ty.IsListType(), ty.IsSetType():
 		ety := ty.ElementType()
+		if !sameCollection(v, ty) {
+			return false
+		}
 		if enc.EncodeArrayLen(v.LengthInt()) != nil {
 			return false
 		}
@@ -166,6 +182,9 @@ func fastMsgpackValue(enc *vmsgpack.Encoder, v cty.Value, ty cty.Type) bool {
 		return true
 	case ty.IsMapType():
 		ety := ty.ElementType()
+		if !sameCollection(v, ty) {
+			return false
+		}
 		if enc.EncodeMapLen(v.LengthInt()) != nil {
 			return false
 		}
@@ -178,6 +197,9 @@ func fastMsgpackValue(enc *vmsgpack.Encoder, v cty.Value, ty cty.Type) bool {
 		return true
 	case ty.IsTupleType():
 		etys := ty.TupleElementTypes()
+		if vty := v.Type(); !vty.IsTupleType() || len(vty.TupleElementTypes()) != len(etys) {
+			return false
+		}
 		if enc.EncodeArrayLen(len(etys)) != nil {
 			return false
 		}
@@ -190,6 +212,30 @@ func fastMsgpackValue(enc *vmsgpack.Encoder, v cty.Value, ty cty.Type) bool {
 		return true
 	}
 	return false
+}
+
+// sameCollection reports whether v is a collection of ty's kind whose
+// elements fastMsgpackValue may check one by one: an empty one has none
+// to check, so its element type is compared whole.
+func sameCollection(v cty.Value, ty cty.Type) bool {
+	vty := v.Type()
+	switch {
+	case ty.IsListType():
+		if !vty.IsListType() {
+			return false
+		}
+	case ty.IsSetType():
+		if !vty.IsSetType() {
+			return false
+		}
+	case ty.IsMapType():
+		if !vty.IsMapType() {
+			return false
+		}
+	default:
+		return false
+	}
+	return v.LengthInt() > 0 || vty.ElementType().Equals(ty.ElementType())
 }
 
 // sortedAttrNames returns the names of an object type's attributes in

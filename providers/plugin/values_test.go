@@ -169,6 +169,30 @@ func TestFastMsgpack(t *testing.T) {
 	if _, ok := fastMsgpack(cty.StringVal("1"), cty.Number); ok {
 		t.Error("fastMsgpack encoded a string as a number")
 	}
+	// The type is checked along the walk, at every depth.
+	strObj := cty.Object(map[string]cty.Type{"a": cty.String})
+	for _, c := range []struct {
+		v  cty.Value
+		ty cty.Type
+	}{
+		{cty.ObjectVal(map[string]cty.Value{"b": cty.StringVal("x")}), strObj},
+		{cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("x"), "b": cty.StringVal("y")}), strObj},
+		{cty.ObjectVal(map[string]cty.Value{"a": cty.NumberIntVal(1)}), strObj},
+		{cty.ListVal([]cty.Value{cty.NumberIntVal(1)}), cty.List(cty.String)},
+		{cty.ListValEmpty(cty.Number), cty.List(cty.String)},
+		{cty.SetValEmpty(cty.String), cty.List(cty.String)},
+		{cty.MapValEmpty(cty.Bool), cty.Map(cty.String)},
+		{cty.ListVal([]cty.Value{cty.StringVal("x")}), cty.Set(cty.String)},
+		{cty.NullVal(strObj), cty.String},
+		{cty.NullVal(cty.Number), cty.String},
+		{cty.TupleVal([]cty.Value{cty.StringVal("x")}), cty.Tuple([]cty.Type{cty.String, cty.String})},
+		{cty.StringVal("x"), strObj},
+		{cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("x")}), cty.ObjectWithOptionalAttrs(map[string]cty.Type{"a": cty.String}, []string{"a"})},
+	} {
+		if b, ok := fastMsgpack(c.v, c.ty); ok {
+			t.Errorf("fastMsgpack(%#v, %#v) = %x: encoded a value of type %#v", c.v, c.ty, b, c.v.Type())
+		}
+	}
 	// A dynamic attribute carries its type: cty's encoder.
 	dynTy := cty.Object(map[string]cty.Type{"d": cty.DynamicPseudoType})
 	if _, ok := fastMsgpack(cty.ObjectVal(map[string]cty.Value{"d": cty.StringVal("x")}), dynTy); ok {
