@@ -279,7 +279,7 @@ func (r *run) installOne(ctx context.Context, p Provider, c Constraints, locked 
 
 	// Already installed and matching the lock: nothing to do.
 	if len(lockedHashes) > 0 && isDirFollow(target) {
-		if h, err := HashDir(target); err == nil && slices.Contains(lockedHashes, h) {
+		if h, err := installedHash(target); err == nil && slices.Contains(lockedHashes, h) {
 			exe, err := findExecutable(target, p)
 			if err == nil {
 				r.emit(Event{Kind: EventUsingInstalled, Provider: p, Version: v})

@@ -448,7 +448,7 @@ func verify(locks *Locks, p Provider, dir string) (Hash, error) {
 	if lp == nil {
 		return "", fmt.Errorf("provider %s is not in the dependency lock file: run \"indigo init\"", p)
 	}
-	h, err := HashDir(dir)
+	h, err := installedHash(dir)
 	if err != nil {
 		return "", fmt.Errorf("verifying provider %s: %w", p, err)
 	}
