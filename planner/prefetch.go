@@ -194,7 +194,7 @@ func (r *run) refreshed(addr config.InstanceAddr) (*refreshResult, bool) {
 func (r *run) beside(ctx context.Context, fn func(context.Context) hcl.Diagnostics) {
 	pf := r.prefetch
 	pf.checks.Add(1)
-	go func() {
+	workers.Go(func() {
 		defer pf.checks.Done()
 		d := fn(ctx)
 		if len(d) > 0 {
@@ -202,7 +202,7 @@ func (r *run) beside(ctx context.Context, fn func(context.Context) hcl.Diagnosti
 			pf.diags = append(pf.diags, d...)
 			pf.mu.Unlock()
 		}
-	}()
+	})
 }
 
 // validationDiags waits for the background refreshes and the work run

@@ -250,11 +250,11 @@ func (o *Options) workers() int {
 func (r *run) spawn(wg *sync.WaitGroup, fn func()) {
 	r.work <- struct{}{}
 	wg.Add(1)
-	go func() {
+	workers.Go(func() {
 		defer wg.Done()
 		defer func() { <-r.work }()
 		fn()
-	}()
+	})
 }
 
 // acquire takes a provider-operation slot; release gives it back.
