@@ -19,6 +19,7 @@ import (
 // run it in-process through testscript.
 func Main() int {
 	maybeServeProvider()
+	tuneGC()
 	if path := os.Getenv("INDIGO_CPUPROFILE"); path != "" {
 		// For developers: profile a whole command (STYLE.md: profile
 		// before optimising).
@@ -42,6 +43,19 @@ type app struct {
 	// stream, when set (plan, apply and refresh with -json), receives
 	// what would be printed as text, as machine-readable UI messages.
 	stream *view.Stream
+	// ending holds what runs once the command has ended (atEnd).
+	ending []func()
+}
+
+// atEnd runs f when the command has ended, whatever its outcome; the last
+// one added runs first.
+func (a *app) atEnd(f func()) { a.ending = append(a.ending, f) }
+
+func (a *app) end() {
+	for i := len(a.ending) - 1; i >= 0; i-- {
+		a.ending[i]()
+	}
+	a.ending = nil
 }
 
 // exitError ends a command with a given code. When msg is empty the command
@@ -69,6 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err = root.Execute()
+	a.end()
 	if err == nil {
 		return 0
 	}

@@ -158,7 +158,7 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	provs, err := w.providers()
+	provs, err := w.providersEarly()
 	if err != nil {
 		return err
 	}
@@ -422,7 +422,7 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 	if err != nil {
 		return err
 	}
-	provs, err := w.providers()
+	provs, err := w.providersEarly()
 	if err != nil {
 		return err
 	}
@@ -621,7 +621,7 @@ func (a *app) applyPlanFile(stop, abandon context.Context, path string, f *runFl
 	if p.ConfigDigest != "" && p.ConfigDigest != configDigest(w) {
 		return &exitError{code: 1, msg: "the configuration changed since the plan was saved: run indigo plan again"}
 	}
-	provs, err := w.providers()
+	provs, err := w.providersEarly()
 	if err != nil {
 		return err
 	}

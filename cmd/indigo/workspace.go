@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
@@ -177,6 +178,85 @@ func (w *workspace) providers() (planner.Providers, error) {
 	}), nil
 }
 
+// providersEarly is providers for the commands that plan: it starts one
+// process of each installed provider the configuration requires at once,
+// while the state is locked and read and the graph is built, and hands it
+// to the first configuration of that provider. A provider starting (a
+// process, its runtime, the plugin handshake) took about as long as
+// reading the state of 1,000 resources, one after the other. A process
+// no configuration asked for is stopped when the command ends; one that
+// failed to start is started again as if it had not been, so the error
+// is the usual one, in the usual place.
+func (w *workspace) providersEarly() (planner.Providers, error) {
+	l, err := w.launcher(needsInstalled(w.res.Config))
+	if err != nil {
+		return nil, err
+	}
+	reqs, _ := requirements(w.res.Config)
+	early := map[config.Provider]*earlyProvider{}
+	// Ended with the command: a provider still starting then (the
+	// command was interrupted) is killed rather than waited for.
+	startCtx, cancel := context.WithCancel(context.Background())
+	if l.Locks != nil {
+		for p := range reqs {
+			addr := config.Provider(p)
+			if addr.IsBuiltin() || l.Locks.Provider(p) == nil {
+				continue
+			}
+			e := &earlyProvider{ready: make(chan struct{})}
+			early[addr] = e
+			go func() {
+				defer close(e.ready)
+				e.p, e.err = l.Start(startCtx, addr)
+			}()
+		}
+	}
+	var mu sync.Mutex
+	w.a.atEnd(func() {
+		cancel()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range early {
+			<-e.ready
+			if e.p != nil {
+				e.p.Close()
+			}
+		}
+		clear(early)
+	})
+	return planner.ProvidersFunc(func(ctx context.Context, addr config.Provider) (planner.Provider, error) {
+		mu.Lock()
+		e := early[addr]
+		delete(early, addr)
+		mu.Unlock()
+		if e != nil {
+			select {
+			case <-e.ready:
+				if e.err == nil {
+					return e.p, nil
+				}
+			case <-ctx.Done():
+				mu.Lock()
+				early[addr] = e // stopped at the end
+				mu.Unlock()
+				return nil, context.Cause(ctx)
+			}
+		}
+		p, err := l.Start(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}), nil
+}
+
+// earlyProvider is a provider process providersEarly started.
+type earlyProvider struct {
+	ready chan struct{}
+	p     *plugin.Provider
+	err   error
+}
+
 // launcher returns what starts the workspace's providers; installed says
 // whether it must find providers that are not built in (which reads the CLI
 // configuration and the lock file).
@@ -184,6 +264,7 @@ func (w *workspace) launcher(installed bool) (*launch.Launcher, error) {
 	l := &launch.Launcher{Dir: w.dir, Logger: w.logger, Warn: func(s string) { fmt.Fprintf(w.a.stderr, "Warning: %s\n", s) }}
 	if dir, err := os.UserCacheDir(); err == nil {
 		l.Cache = &plugin.SchemaCache{Dir: filepath.Join(dir, "indigo", "schemas")}
+		l.GC = &plugin.GCNotes{Dir: filepath.Join(dir, "indigo", "gc")}
 	}
 	l.Answers = w.answerCache()
 	if installed {

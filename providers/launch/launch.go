@@ -46,6 +46,9 @@ type Launcher struct {
 	// inputs between runs; nil disables it. It needs the binary's hash,
 	// which Start works out for Cache too.
 	Answers *plugin.AnswerCache
+	// GC keeps each provider's peak memory between runs, to start one
+	// that stayed small with a cheaper garbage collection; nil disables it.
+	GC *plugin.GCNotes
 	// Logger receives provider logs; nil is silent.
 	Logger hclog.Logger
 	// Dir is the working directory of provider processes ("" = ours).
@@ -101,8 +104,8 @@ func (l *Launcher) Start(ctx context.Context, addr config.Provider) (*plugin.Pro
 	}
 	cmd.Dir = l.Dir
 	opts := plugin.StartOptions{Name: addr.ForDisplay(), Cmd: cmd, Logger: l.Logger}
-	if key != "" && (l.Cache != nil || l.Answers != nil) {
-		opts.Cache, opts.CacheKey, opts.Answers = l.Cache, key, l.Answers
+	if key != "" && (l.Cache != nil || l.Answers != nil || l.GC != nil) {
+		opts.Cache, opts.CacheKey, opts.Answers, opts.GC = l.Cache, key, l.Answers, l.GC
 	}
 	return plugin.Start(ctx, opts)
 }

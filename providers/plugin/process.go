@@ -33,6 +33,9 @@ type process struct {
 	exitOnce sync.Once
 	exited   chan struct{} // closed once the process is reaped
 	exitErr  error         // cmd.Wait's result; read only after exited
+	// onExit, when set, is told the process's peak memory once it has
+	// been reaped (GCNotes).
+	onExit func(peakKiB int64)
 }
 
 var _ runner.Runner = (*process)(nil)
@@ -67,6 +70,9 @@ func (p *process) Start(context.Context) error {
 // their end, so when exited is closed the stderr tail is complete.
 func (p *process) Wait(context.Context) error {
 	err := p.cmd.Wait()
+	if p.onExit != nil {
+		p.onExit(peakKiB(p.cmd.ProcessState))
+	}
 	p.exitOnce.Do(func() {
 		p.exitErr = err
 		close(p.exited)

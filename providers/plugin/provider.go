@@ -69,6 +69,10 @@ type StartOptions struct {
 	// Answers, when set with a CacheKey, keeps the provider's answers that
 	// are pure functions of their inputs between runs (see AnswerCache).
 	Answers *AnswerCache
+	// GC, when set with a CacheKey, keeps the provider's peak memory
+	// between runs and lets one that stayed small collect garbage less
+	// often (see GCNotes).
+	GC *GCNotes
 }
 
 // Provider is a running provider plugin. Its methods are safe for concurrent
@@ -219,6 +223,7 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 			if silent {
 				env = quietProviderLogs(env)
 			}
+			env, gogc := opts.GC.tune(opts.CacheKey, cmd.Path, env)
 			cmd.Env = env
 			st.mu.Lock()
 			defer st.mu.Unlock()
@@ -229,6 +234,9 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 				return nil, context.Cause(ctx)
 			}
 			proc, err := newProcess(cmd)
+			if proc != nil && gogc != 0 {
+				proc.onExit = func(peak int64) { opts.GC.record(opts.CacheKey, gogc, peak) }
+			}
 			st.proc = proc
 			return proc, err
 		},
