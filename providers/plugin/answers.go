@@ -590,7 +590,7 @@ func outsideIdentity(name string) bool {
 	case "_", "OLDPWD", "SHLVL", "GOGC", "GOMEMLIMIT", "GOMAXPROCS":
 		return true
 	}
-	for _, prefix := range []string{"TF_LOG", "INDIGO_LOG", "INDIGO_PROVIDER_CACHE", "INDIGO_CPUPROFILE"} {
+	for _, prefix := range []string{"TF_LOG", "INDIGO_LOG", "INDIGO_PROVIDER_CACHE", "INDIGO_CPUPROFILE", MTLSEnv, GCTuneEnv} {
 		if strings.HasPrefix(name, prefix) {
 			return true
 		}

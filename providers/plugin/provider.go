@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -190,9 +191,13 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 		// each time) to the environment.
 		ident = commandIdentity(opts, name)
 	}
-	certPEM, tlsConfig, err := clientTLS()
-	if err != nil {
-		return nil, &CallError{Provider: name, Operation: "start", Err: err}
+	var certPEM string
+	var tlsConfig *tls.Config
+	if connectionTLS() {
+		var err error
+		if certPEM, tlsConfig, err = clientTLS(); err != nil {
+			return nil, &CallError{Provider: name, Operation: "start", Err: err}
+		}
 	}
 	tail := newStderrTail(stderrTailSize)
 	st := &starter{}
@@ -219,7 +224,11 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 				env = os.Environ()
 			}
 			env = append(slices.Clip(env), handshake.Env...)
-			env = append(env, "PLUGIN_CLIENT_CERT="+certPEM)
+			if certPEM != "" {
+				env = append(env, "PLUGIN_CLIENT_CERT="+certPEM)
+			} else if err := privateDir(socketDir); err != nil {
+				return nil, err
+			}
 			if silent {
 				env = quietProviderLogs(env)
 			}
@@ -242,7 +251,8 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 		},
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		// The mutual TLS go-plugin's AutoMTLS sets up, with a cheaper key
+		// When the connection is a TCP port (connectionTLS), the mutual
+		// TLS go-plugin's AutoMTLS sets up, with a cheaper key
 		// (clientTLS): go-plugin trusts the certificate the provider
 		// returns in its handshake, and only it.
 		TLSConfig:    tlsConfig,
@@ -274,7 +284,7 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 	}
 
 	stopWatch := context.AfterFunc(ctx, st.cancel)
-	if _, err := client.Start(); err != nil {
+	if err := startClient(client); err != nil {
 		stopWatch()
 		return fail(err)
 	}
