@@ -64,14 +64,21 @@ func TestProviderConnectionIsMutualTLS(t *testing.T) {
 }
 
 // TestProviderConnectionIsAPrivateSocket checks the default on Unix: no
-// client certificate, a Unix socket in a directory only this user may
-// enter, and calls that work; and that a socket directory others may enter
-// is refused.
+// client certificate (not even one indigo inherited), a Unix socket in a
+// directory only this user may enter, and calls that work; and that a
+// socket directory others may enter is refused.
 func TestProviderConnectionIsAPrivateSocket(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the connection is a TCP port with mutual TLS on Windows")
 	}
 	t.Setenv(MTLSEnv, "")
+	// indigo run as a plugin itself (terraform-provider-indigo under
+	// Terraform) inherits its client's certificate: not passed on.
+	inherited, _, err := clientTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PLUGIN_CLIENT_CERT", inherited)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p := startProvider(t, 5)

@@ -226,8 +226,14 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 			env = append(slices.Clip(env), handshake.Env...)
 			if certPEM != "" {
 				env = append(env, "PLUGIN_CLIENT_CERT="+certPEM)
-			} else if err := privateDir(socketDir); err != nil {
-				return nil, err
+			} else {
+				if err := privateDir(socketDir); err != nil {
+					return nil, err
+				}
+				// indigo itself may be a plugin (terraform-provider-indigo
+				// starts the engine's providers): the certificate its own
+				// client gave it would make the provider serve TLS.
+				env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "PLUGIN_CLIENT_CERT=") })
 			}
 			if silent {
 				env = quietProviderLogs(env)
