@@ -21,7 +21,8 @@ import (
 // take gigabytes).
 //
 // GCNotes learns which is which from the provider's last run. When a
-// provider process exits, its peak resident memory and the collector
+// provider process that started and served exits (one killed while
+// starting had not reached its usual size), its peak resident memory and the collector
 // setting it ran with are kept, per provider binary and name (the cache
 // key), in a small file. The next start of that provider sets
 // GOGC=gcSmallPercent and GOMEMLIMIT=gcSmallLimit in its environment when

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
@@ -34,8 +35,9 @@ type process struct {
 	exited   chan struct{} // closed once the process is reaped
 	exitErr  error         // cmd.Wait's result; read only after exited
 	// onExit, when set, is told the process's peak memory once it has
-	// been reaped (GCNotes).
+	// been reaped (GCNotes); served is set once the provider is connected.
 	onExit func(peakKiB int64)
+	served atomic.Bool
 }
 
 var _ runner.Runner = (*process)(nil)

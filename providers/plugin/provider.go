@@ -250,7 +250,13 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 			}
 			proc, err := newProcess(cmd)
 			if proc != nil && gogc != 0 {
-				proc.onExit = func(peak int64) { opts.GC.record(opts.CacheKey, gogc, peak) }
+				// Only a provider that started and served: one killed
+				// while it started had not reached its usual size.
+				proc.onExit = func(peak int64) {
+					if proc.served.Load() {
+						opts.GC.record(opts.CacheKey, gogc, peak)
+					}
+				}
 			}
 			st.proc = proc
 			return proc, err
@@ -312,6 +318,7 @@ func Start(ctx context.Context, opts StartOptions) (*Provider, error) {
 	}
 	p.proto = proto
 	p.proc = st.proc
+	p.proc.served.Store(true)
 	p.version = client.NegotiatedVersion()
 	if opts.Answers != nil && opts.CacheKey != "" {
 		p.ans.book = opts.Answers.book(opts.CacheKey)
