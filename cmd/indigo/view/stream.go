@@ -225,7 +225,18 @@ func (s *Stream) Summary(operation, msg string, add, change, destroy, imports in
 // hookActions maps the progress events' verbs to the stream's actions.
 var hookActions = map[string]string{"Creating": "create", "Modifying": "update", "Destroying": "delete", "Reading": "read"}
 
-var hookPast = map[string]string{"Creating": "Creation", "Modifying": "Modifications", "Destroying": "Destruction", "Reading": "Read"}
+// hookNoun names an operation as Terraform's machine-readable messages
+// do: "Creation complete after 2s", "Creation errored after 2s".
+var hookNoun = map[string]string{"Creating": "Creation", "Modifying": "Modifications", "Destroying": "Destruction", "Reading": "Refresh"}
+
+// hookVerb is the verb those messages use: a data source's read is
+// "Refreshing..." there (the human output says "Reading...").
+func hookVerb(verb string) string {
+	if verb == "Reading" {
+		return "Refreshing"
+	}
+	return verb
+}
 
 // Hook writes apply_start, apply_progress, apply_complete or apply_errored
 // for one operation: kind is "start", "still", "done" or "error", verb
@@ -258,7 +269,7 @@ func (s *Stream) Hook(kind, addr, verb string, elapsed time.Duration, detail str
 		}
 		s.emit("info", typ, msg, map[string]any{"hook": hook})
 	case "start":
-		msg := fmt.Sprintf("%s: %s...", addr, verb)
+		msg := fmt.Sprintf("%s: %s...", addr, hookVerb(verb))
 		if detail != "" {
 			msg += " [" + detail + "]"
 		}
@@ -269,17 +280,19 @@ func (s *Stream) Hook(kind, addr, verb string, elapsed time.Duration, detail str
 		if detail != "" {
 			id = detail + ", "
 		}
-		s.emit("info", "apply_progress", fmt.Sprintf("%s: Still %s... [%s%ds elapsed]", addr, strings.ToLower(verb), id, secs), map[string]any{"hook": hook})
+		s.emit("info", "apply_progress", fmt.Sprintf("%s: Still %s... [%s%ds elapsed]", addr, strings.ToLower(hookVerb(verb)), id, secs), map[string]any{"hook": hook})
 	case "done":
 		hook["elapsed_seconds"] = secs
-		msg := fmt.Sprintf("%s: %s complete after %ds", addr, hookPast[verb], secs)
+		msg := fmt.Sprintf("%s: %s complete after %ds", addr, hookNoun[verb], secs)
 		if detail != "" {
 			msg += " [" + detail + "]"
 		}
 		s.emit("info", "apply_complete", msg, map[string]any{"hook": hook})
 	case "error":
 		hook["elapsed_seconds"] = secs
-		s.emit("error", "apply_errored", fmt.Sprintf("%s: %s errored after %ds", addr, verb, secs), map[string]any{"hook": hook})
+		// At level info, as Terraform writes it: the diagnostic that
+		// follows is the error.
+		s.emit("info", "apply_errored", fmt.Sprintf("%s: %s errored after %ds", addr, hookNoun[verb], secs), map[string]any{"hook": hook})
 	default:
 		s.Log(fmt.Sprintf("%s: %s %s", addr, verb, detail))
 	}
