@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,6 +28,16 @@ func Main() int {
 			defer f.Close()
 			if pprof.StartCPUProfile(f) == nil {
 				defer pprof.StopCPUProfile()
+			}
+		}
+	}
+	if path := os.Getenv("INDIGO_TRACE"); path != "" {
+		// For developers: an execution trace (go tool trace), to see
+		// where a command's wall time goes, goroutine by goroutine.
+		if f, err := os.Create(path); err == nil {
+			defer f.Close()
+			if trace.Start(f) == nil {
+				defer trace.Stop()
 			}
 		}
 	}

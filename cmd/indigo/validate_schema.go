@@ -53,10 +53,13 @@ type startedProvider struct {
 	// early is set on a provider started before the configuration was
 	// loaded (prestart).
 	early bool
-	// err is why the provider did not start or give its schema; warned
-	// is set once a warning has said so.
-	err    error
-	warned bool
+	// err is why the provider did not start or give its schema; warning
+	// says so, at the first resource of warnedIn that needed the schema
+	// (warnedFor).
+	err       error
+	warning   *hcl.Diagnostic
+	warnedIn  string
+	warnedFor *config.Resource
 }
 
 func newSchemaSource(ctx context.Context) *schemaSource {
@@ -125,29 +128,32 @@ func (s *schemaSource) get(addr config.Provider) *startedProvider {
 }
 
 // unchecked warns, once per provider, that resources of addr are checked
-// without its schema, at the first such resource: validate still passes,
-// but it could not find what only the schema tells.
-func (s *schemaSource) unchecked(addr config.Provider, sp *startedProvider, r *config.Resource) {
-	s.mu.Lock()
-	first := !sp.warned
-	sp.warned = true
-	s.mu.Unlock()
-	if !first {
+// without its schema, at the first such resource (in the first module to
+// have one, the first in the order of its resources, whatever order they
+// are validated in): validate still passes, but it could not find what
+// only the schema tells.
+func (s *schemaSource) unchecked(c *config.Config, addr config.Provider, sp *startedProvider, r *config.Resource) {
+	s.diagsMu.Lock()
+	defer s.diagsMu.Unlock()
+	if sp.warning != nil {
+		if sp.warnedIn == c.Path.String() && config.CompareResources(r, sp.warnedFor) < 0 {
+			sp.warning.Subject, sp.warnedFor = r.TypeRange.Ptr(), r
+		}
 		return
 	}
 	why := "it is not installed. Run indigo init to install the providers the configuration requires, then validate again."
 	if sp.err != nil {
 		why = sp.err.Error()
 	}
-	s.diagsMu.Lock()
-	defer s.diagsMu.Unlock()
-	s.diags = append(s.diags, &hcl.Diagnostic{
+	sp.warning = &hcl.Diagnostic{
 		Severity: hcl.DiagWarning,
 		Summary:  "Resources checked without their provider's schema",
 		Detail: fmt.Sprintf("The resources' types, arguments and values were not checked against the schema of provider %s: %s",
 			addr.ForDisplay(), why),
 		Subject: r.TypeRange.Ptr(),
-	})
+	}
+	sp.warnedIn, sp.warnedFor = c.Path.String(), r
+	s.diags = append(s.diags, sp.warning)
 }
 
 // resource is eval.ValidateOptions.Schemas.
@@ -155,7 +161,7 @@ func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.Resou
 	addr := c.Module.ProviderFor(r.ProviderLocalName())
 	sp := s.get(addr)
 	if sp.schema == nil {
-		s.unchecked(addr, sp, r)
+		s.unchecked(c, addr, sp, r)
 		return eval.ResourceSchema{}
 	}
 	types := sp.schema.Resources

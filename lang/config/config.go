@@ -247,18 +247,20 @@ func (m *Module) SortedResources() []*Resource {
 	for _, r := range m.EphemeralResources {
 		out = append(out, r)
 	}
-	// InstanceAddr.Less's order of unkeyed addresses in one module: mode,
-	// type, name.
-	slices.SortFunc(out, func(a, b *Resource) int {
-		if c := cmp.Compare(modeOrder(a.Mode), modeOrder(b.Mode)); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Type, b.Type); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
+	slices.SortFunc(out, CompareResources)
 	return out
+}
+
+// CompareResources orders the resources of one module as InstanceAddr.Less
+// orders unkeyed addresses: by mode, type, name.
+func CompareResources(a, b *Resource) int {
+	if c := cmp.Compare(modeOrder(a.Mode), modeOrder(b.Mode)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 // TemplateInfo records where a module produced from a TOSCA template came

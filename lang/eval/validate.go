@@ -112,6 +112,24 @@ type validator struct {
 	funcDiags hcl.Diagnostics
 	memo      map[memoKey]cty.Value
 	busy      map[memoKey]bool
+	// missed is set in a frozen copy (see validateResources): it only
+	// reads memo, and sets *missed instead of computing a value memo does
+	// not hold yet.
+	missed *bool
+	// later, in a frozen copy, receives the schema's validation of the
+	// resource it validates, for validateResources to run.
+	later *laterValidation
+}
+
+// frozenMiss reports whether v is a frozen copy, noting that a value was
+// missing: the caller returns an unknown value, and the copy's work is
+// done again by the validator itself.
+func (v *validator) frozenMiss() bool {
+	if v.missed == nil {
+		return false
+	}
+	*v.missed = true
+	return true
 }
 
 type memoKey struct {
@@ -193,6 +211,9 @@ func (v *validator) variableValue(c *config.Config, decl *config.Variable) (cty.
 	key := memoKey{c.Path, 'v', decl.Name}
 	if val, ok := v.memo[key]; ok {
 		return val, nil
+	}
+	if v.frozenMiss() {
+		return cty.DynamicVal, nil
 	}
 	// As in terraform validate, every variable is unknown: its value may
 	// come from a variables file, the command line or a caller, and the
@@ -318,6 +339,9 @@ func (v *validator) localValue(c *config.Config, decl *config.Local) (cty.Value,
 	if val, ok := v.memo[key]; ok {
 		return val, nil
 	}
+	if v.frozenMiss() {
+		return cty.DynamicVal, nil
+	}
 	if v.busy[key] {
 		// A cycle: Cycles reports it with every member; stop here.
 		return cty.DynamicVal, nil
@@ -435,6 +459,9 @@ func (v *validator) outputValue(c *config.Config, o *config.Output) cty.Value {
 	key := memoKey{c.Path, 'o', o.Name}
 	if val, ok := v.memo[key]; ok {
 		return val
+	}
+	if v.frozenMiss() {
+		return cty.DynamicVal
 	}
 	if v.busy[key] || o.Expr == nil {
 		return cty.DynamicVal

@@ -3,8 +3,11 @@ package eval
 import (
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -72,9 +75,7 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 	for _, name := range slices.Sorted(maps.Keys(m.ModuleCalls)) {
 		diags = append(diags, v.validateModuleCall(c, m.ModuleCalls[name])...)
 	}
-	for _, r := range m.SortedResources() {
-		diags = append(diags, v.validateResource(c, r)...)
-	}
+	diags = append(diags, v.validateResources(c, m.SortedResources())...)
 	for _, name := range slices.Sorted(maps.Keys(m.Checks)) {
 		chk := m.Checks[name]
 		if chk.DataResource != nil {
@@ -91,6 +92,92 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 	diags = append(diags, v.validateImports(c)...)
 	diags = append(diags, v.validateIndigo(c)...)
 	return diags
+}
+
+// parallelResources is the number of resources from which a module's are
+// validated several at once.
+const parallelResources = 64
+
+// validateResources validates a module's resources in order, and returns
+// their problems in that order. Once the module's variables, locals and
+// module calls have been computed, a resource's validation only reads what
+// the validator remembers (memo): on a large module the resources are
+// validated on every processor, each by a frozen copy of the validator.
+// A copy that needs a value the validator has not computed yet gives up
+// (missed), and that resource is validated again by the validator itself,
+// after the others, before its problems take their place. The schema's
+// Validate (a provider's validation) is called here, one resource after
+// the other: the result, and the order of those calls, are those of one
+// resource after the other.
+func (v *validator) validateResources(c *config.Config, rs []*config.Resource) hcl.Diagnostics {
+	// The outputs of the module's calls, which resources often refer to,
+	// are computed first, in the order of the calls' names, however the
+	// resources are then validated.
+	if v.missed == nil {
+		for _, name := range slices.Sorted(maps.Keys(c.Module.ModuleCalls)) {
+			call := c.Module.ModuleCalls[name]
+			if child := c.Children[config.Step{Kind: config.ModuleStep, Name: name}]; child != nil && call.Count == nil && call.ForEach == nil {
+				v.outputsObject(child)
+			}
+		}
+	}
+	procs := runtime.GOMAXPROCS(0)
+	if len(rs) < parallelResources || procs == 1 || v.missed != nil {
+		var diags hcl.Diagnostics
+		for _, r := range rs {
+			diags = append(diags, v.validateResource(c, r)...)
+		}
+		return diags
+	}
+	found := make([]hcl.Diagnostics, len(rs))
+	later := make([]laterValidation, len(rs))
+	again := make([]bool, len(rs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var missed bool
+			frozen := *v
+			frozen.missed = &missed
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(rs) {
+					return
+				}
+				missed = false
+				frozen.later = &later[i]
+				d := frozen.validateResource(c, rs[i])
+				if missed {
+					again[i], later[i] = true, laterValidation{}
+					continue
+				}
+				found[i] = d
+			}
+		}()
+	}
+	wg.Wait()
+	var diags hcl.Diagnostics
+	for i, r := range rs {
+		d := found[i]
+		switch {
+		case again[i]:
+			d = v.validateResource(c, r)
+		case later[i].run != nil:
+			d = slices.Insert(d, later[i].at, later[i].run()...)
+		}
+		diags = append(diags, d...)
+	}
+	return diags
+}
+
+// laterValidation is a schema's validation of one resource, left by a
+// frozen copy of the validator: its problems go at index at of the
+// resource's.
+type laterValidation struct {
+	at  int
+	run func() hcl.Diagnostics
 }
 
 // validateImports checks the import blocks with what validate knows:
@@ -496,7 +583,13 @@ func (v *validator) validateResource(c *config.Config, r *config.Resource) hcl.D
 			}
 			diags = append(diags, d...)
 			if !d.HasErrors() && schema.Validate != nil {
-				diags = append(diags, schema.Validate(val)...)
+				if v.later != nil {
+					// A frozen copy leaves the provider's validation to
+					// validateResources, which asks in order, once.
+					*v.later = laterValidation{at: len(diags), run: func() hcl.Diagnostics { return schema.Validate(val) }}
+				} else {
+					diags = append(diags, schema.Validate(val)...)
+				}
 			}
 		}
 	}
