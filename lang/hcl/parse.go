@@ -17,13 +17,6 @@ import (
 // in 16 pieces than whole, and the pieces parse on every core.
 const pieceBytes = 64 << 10
 
-// parseNative parses a native-syntax file: one of two pieces or more is
-// parsed in pieces, GOMAXPROCS at a time, and the pieces' bodies joined
-// into one.
-func parseNative(src []byte, path string) (*hcl.File, hcl.Diagnostics) {
-	return parseInPieces(src, path, len(src)/pieceBytes)
-}
-
 // parseInPieces parses src in up to n pieces. A cut is made only after a
 // line holding just "}" and before a line that starts a new item; when a
 // piece does not parse cleanly (the cut was inside a heredoc, a comment or

@@ -161,7 +161,7 @@ func FuzzParseInPieces(f *testing.F) {
 // that benchvs validates, whole and in pieces.
 func BenchmarkParseLargeFile(b *testing.B) {
 	src := []byte(generated(10000))
-	for _, n := range []int{1, 2, 16, 64} {
+	for _, n := range []int{1, 16, 64, 256, 1024} {
 		b.Run(fmt.Sprintf("pieces=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(src)))
