@@ -1049,10 +1049,31 @@ func (r *run) importObject(ctx context.Context, addr config.InstanceAddr, target
 }
 
 // recordRefresh records what a refresh-only plan found: each object as it
-// exists now, or its removal when it is gone. Nothing else changes.
+// exists now, or its removal when it is gone, and the identities the reads
+// found that the state did not record. Nothing else changes.
 func (r *run) recordRefresh(ctx context.Context, p *plan.Plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	rec := r.applying.rec
+	type objectKey struct {
+		addr    config.InstanceAddr
+		deposed string
+	}
+	identities := map[objectKey]*plan.IdentityUpdate{}
+	for _, id := range p.Identities {
+		identities[objectKey{id.Addr, id.DeposedKey}] = id
+	}
+	priorObject := func(addr config.InstanceAddr, deposed string) *state.Object {
+		if deposed != "" {
+			return r.prior.DeposedObject(addr, deposed)
+		}
+		return r.prior.ResourceInstance(addr)
+	}
+	withFound := func(obj *state.Object, addr config.InstanceAddr, deposed string) {
+		if id := identities[objectKey{addr, deposed}]; id != nil {
+			obj.IdentityJSON, obj.IdentitySchemaVersion = id.JSON, id.Version
+			delete(identities, objectKey{addr, deposed})
+		}
+	}
 	for _, ch := range p.Drift {
 		if ch.After == cty.NilVal || ch.After.IsNull() {
 			var err error
@@ -1066,10 +1087,7 @@ func (r *run) recordRefresh(ctx context.Context, p *plan.Plan) hcl.Diagnostics {
 			}
 			continue
 		}
-		old := r.prior.ResourceInstance(ch.Addr)
-		if ch.DeposedKey != "" {
-			old = r.prior.DeposedObject(ch.Addr, ch.DeposedKey)
-		}
+		old := priorObject(ch.Addr, ch.DeposedKey)
 		if old == nil {
 			continue
 		}
@@ -1082,8 +1100,25 @@ func (r *run) recordRefresh(ctx context.Context, p *plan.Plan) hcl.Diagnostics {
 		obj := *old
 		obj.AttrsJSON = json.RawMessage(raw)
 		obj.SensitivePaths = sensitivePaths(ch.After)
+		withFound(&obj, ch.Addr, ch.DeposedKey)
 		if err := rec.SetObject(ctx, ch.Addr, ch.DeposedKey, ch.Provider, &obj); err != nil {
 			diags = append(diags, journalDiag(ch.Addr, err))
+		}
+	}
+	// The objects whose value did not change, in the plan's order.
+	for _, id := range p.Identities {
+		if identities[objectKey{id.Addr, id.DeposedKey}] == nil {
+			continue // recorded with its drift
+		}
+		old := priorObject(id.Addr, id.DeposedKey)
+		rs := r.prior.Resource(id.Addr.ContainingResource())
+		if old == nil || rs == nil {
+			continue
+		}
+		obj := *old
+		withFound(&obj, id.Addr, id.DeposedKey)
+		if err := rec.SetObject(ctx, id.Addr, id.DeposedKey, rs.Provider, &obj); err != nil {
+			diags = append(diags, journalDiag(id.Addr, err))
 		}
 	}
 	return diags

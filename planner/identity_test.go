@@ -1,9 +1,11 @@
 package planner_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/indigo-cloud/indigo/planner"
 	"github.com/indigo-cloud/indigo/planner/internal/mockprovider"
 	"github.com/indigo-cloud/indigo/planner/plan"
+	"github.com/indigo-cloud/indigo/planner/planfile"
 	"github.com/indigo-cloud/indigo/state"
 )
 
@@ -374,5 +377,42 @@ func TestIdentityUpgraded(t *testing.T) {
 	e.applyOK(p)
 	if got := e.recorded("mock_vm.web"); string(got.IdentityJSON) != want || got.IdentitySchemaVersion != 1 {
 		t.Errorf("recorded identity %s version %d, want %s version 1", got.IdentityJSON, got.IdentitySchemaVersion, want)
+	}
+}
+
+// TestIdentityFilledInByRefreshOnlyApply: an object recorded without an
+// identity gets the one its refresh answers recorded by a refresh-only
+// apply too (the plan, saved and read back, says so though no value
+// drifted), and the next refresh-only plan has nothing to apply.
+func TestIdentityFilledInByRefreshOnlyApply(t *testing.T) {
+	mock := newMock()
+	e := newMockEnv(t, mock, map[string]string{"main.hcl": identityConfig})
+	e.applyOK(e.plan(planner.Options{}))
+	mock.WithIdentity("mock_vm")
+	p := e.plan(planner.Options{Mode: plan.RefreshOnlyMode})
+	if len(p.Drift) != 0 || len(p.Identities) != 1 || p.Identities[0].Addr.String() != "mock_vm.web" || !p.Applyable {
+		t.Fatalf("refresh-only plan: drift %v, identities %v, applyable %v; want the identity of mock_vm.web alone, applyable", p.Drift, p.Identities, p.Applyable)
+	}
+	var saved bytes.Buffer
+	if err := planfile.Write(&saved, p); err != nil {
+		t.Fatal(err)
+	}
+	read, err := planfile.Read(&saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(read.Identities) != 1 || !reflect.DeepEqual(read.Identities[0], p.Identities[0]) {
+		t.Fatalf("identities read back %v, want %v", read.Identities, p.Identities)
+	}
+	e.applyOK(read)
+	vm := e.recorded("mock_vm.web")
+	if want := `{"id":"` + idOfJSON(t, vm.AttrsJSON) + `","site":"alpha"}`; string(vm.IdentityJSON) != want {
+		t.Errorf("identity after the refresh-only apply: %s, want %s", vm.IdentityJSON, want)
+	}
+	if disk := e.recorded("mock_disk.data"); disk.IdentityJSON != nil {
+		t.Errorf("mock_disk.data, of a type without identity, records %s", disk.IdentityJSON)
+	}
+	if again := e.plan(planner.Options{Mode: plan.RefreshOnlyMode}); again.Applyable || len(again.Identities) != 0 {
+		t.Fatalf("second refresh-only plan: identities %v, applyable %v; want nothing", again.Identities, again.Applyable)
 	}
 }

@@ -504,6 +504,7 @@ func (r *run) planManaged(ctx context.Context, c *config.Config, res *config.Res
 		if !same {
 			r.recordDrift(&plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), Provider: prov, Action: driftAction(prior, fresh), Reason: plan.ReasonRefreshDrift, Before: prior, After: fresh, Type: ty})
 		}
+		r.recordIdentity(addr, "", obj, fresh, freshIdentity, schema)
 		prior, priorPrivate, identity = fresh, private, freshIdentity
 	}
 	if r.opts.Mode == plan.DestroyMode {
@@ -732,11 +733,12 @@ func (r *run) planDelete(ctx context.Context, addr config.InstanceAddr, prov con
 		return diags
 	}
 	if !r.opts.SkipRefresh {
-		fresh, p, _, d := r.refresh(ctx, addr, prior, private, identity, inst, schema)
+		fresh, p, freshIdentity, d := r.refresh(ctx, addr, prior, private, identity, inst, schema)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
 		}
+		r.recordIdentity(addr, "", obj, fresh, freshIdentity, schema)
 		if fresh.IsNull() {
 			// Already gone: the apply only forgets it (a refresh-only
 			// apply, from the drift).
@@ -799,10 +801,11 @@ func (r *run) planDeposedObjects(ctx context.Context, addr config.InstanceAddr, 
 			if diags = append(diags, d...); d.HasErrors() {
 				continue
 			}
-			fresh, p, _, d := r.readResource(ctx, addr, prior, private, identity, dinst, schema)
+			fresh, p, freshIdentity, d := r.readResource(ctx, addr, prior, private, identity, dinst, schema)
 			if diags = append(diags, d...); d.HasErrors() {
 				continue
 			}
+			r.recordIdentity(addr, key, obj, fresh, freshIdentity, schema)
 			if !valuesEqual(prior, fresh) {
 				r.recordDrift(&plan.ResourceChange{Addr: addr, PrevAddr: r.prevAddr(addr), DeposedKey: key, Provider: dprov, Action: driftAction(prior, fresh), Reason: plan.ReasonRefreshDrift, Type: ty, SchemaVersion: schema.Version, Before: prior, After: fresh})
 			}
@@ -860,6 +863,23 @@ func driftAction(before, after cty.Value) plan.Action {
 func (r *run) recordChange(ch *plan.ResourceChange) {
 	r.mu.Lock()
 	r.changes = append(r.changes, ch)
+	r.mu.Unlock()
+}
+
+// recordIdentity notes, in a refresh-only plan, the identity a read found
+// for the recorded object obj (deposed under deposed, or current) when obj
+// does not record it: applying the plan records it, as a normal apply
+// records the identity of an object it leaves unchanged.
+func (r *run) recordIdentity(addr config.InstanceAddr, deposed string, obj *state.Object, fresh, identity cty.Value, schema *plugin.ResourceSchema) {
+	if r.opts.Mode != plan.RefreshOnlyMode || obj == nil || fresh.IsNull() || !knownIdentity(identity) || !newIdentity(obj, identity, schema) {
+		return
+	}
+	b, err := identityJSON(identity)
+	if err != nil || b == nil {
+		return
+	}
+	r.mu.Lock()
+	r.identities = append(r.identities, &plan.IdentityUpdate{Addr: addr, DeposedKey: deposed, JSON: b, Version: schema.Identity.Version})
 	r.mu.Unlock()
 }
 

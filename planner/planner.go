@@ -104,8 +104,15 @@ func (r *run) result(errored bool) *plan.Plan {
 	r.mu.Lock()
 	changes := append([]*plan.ResourceChange(nil), r.changes...)
 	drift := append([]*plan.ResourceChange(nil), r.drift...)
+	identities := append([]*plan.IdentityUpdate(nil), r.identities...)
 	notes := append([]plan.Note(nil), r.notes...)
 	r.mu.Unlock()
+	slices.SortFunc(identities, func(a, b *plan.IdentityUpdate) int {
+		if c := strings.Compare(a.Addr.String(), b.Addr.String()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.DeposedKey, b.DeposedKey)
+	})
 	sortChanges(changes)
 	sortChanges(drift)
 	sort.SliceStable(notes, func(i, j int) bool { return notes[i].Summary < notes[j].Summary })
@@ -113,6 +120,7 @@ func (r *run) result(errored bool) *plan.Plan {
 		Mode:         r.opts.Mode,
 		Changes:      changes,
 		Drift:        drift,
+		Identities:   identities,
 		Notes:        notes,
 		PriorLineage: r.prior.Lineage,
 		PriorSerial:  r.prior.Serial,
@@ -141,7 +149,7 @@ func (r *run) result(errored bool) *plan.Plan {
 	p.Applyable = !errored && (p.Changed() || (!destroying && r.placementsChanged()) || r.movesPending() || importsPending(p))
 	if r.opts.Mode == plan.RefreshOnlyMode {
 		// A refresh-only plan applies only what the refresh found.
-		p.Applyable = !errored && len(drift) > 0
+		p.Applyable = !errored && (len(drift) > 0 || len(identities) > 0)
 	}
 	return p
 }

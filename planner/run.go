@@ -146,7 +146,10 @@ type run struct {
 	mu      sync.Mutex
 	changes []*plan.ResourceChange
 	drift   []*plan.ResourceChange
-	notes   []plan.Note
+	// identities are the identities a refresh-only plan's reads found
+	// that the state does not record (recordIdentity).
+	identities []*plan.IdentityUpdate
+	notes      []plan.Note
 	// applying is set for the apply walk.
 	applying *applyRun
 

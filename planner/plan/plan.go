@@ -126,6 +126,10 @@ type Plan struct {
 	// Drift lists objects that changed outside indigo since the last apply,
 	// as the refresh found them.
 	Drift []*ResourceChange
+	// Identities lists, in a refresh-only plan, the resource identities
+	// the refresh found that the state does not record yet: applying the
+	// plan records them, with the refreshed values of Drift.
+	Identities []*IdentityUpdate
 	// Notes are things the user should know that are not changes (for
 	// example, configuration steps of a TOSCA template that indigo records
 	// but does not execute yet).
@@ -237,6 +241,17 @@ type Note struct {
 	Subject string
 	Summary string
 	Detail  string
+}
+
+// IdentityUpdate is the identity a refresh found for a recorded object
+// whose recorded identity is absent (the provider had none when the object
+// was recorded), partial, or of an older identity schema version.
+type IdentityUpdate struct {
+	Addr       config.InstanceAddr
+	DeposedKey string
+	// JSON is the identity, in JSON, of the identity schema's Version.
+	JSON    []byte
+	Version int64
 }
 
 // Changed reports whether the plan would change anything.

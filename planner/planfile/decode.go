@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -67,6 +68,16 @@ func (d *fileDecoder) plan(fp *filePlan) (*plan.Plan, error) {
 	}
 	if p.Drift, err = d.changes(fp.Drift); err != nil {
 		return nil, err
+	}
+	for _, fi := range fp.Identities {
+		addr, err := decodeInstance(fi.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("identity: %w", err)
+		}
+		if !json.Valid(fi.JSON) {
+			return nil, fmt.Errorf("identity of %s: not JSON", addr)
+		}
+		p.Identities = append(p.Identities, &plan.IdentityUpdate{Addr: addr, DeposedKey: fi.DeposedKey, JSON: fi.JSON, Version: fi.Version})
 	}
 	for _, fo := range fp.Outputs {
 		o := &plan.OutputChange{Name: fo.Name, Sensitive: fo.Sensitive}

@@ -82,6 +82,13 @@ func (e *fileEncoder) plan(p *plan.Plan) (*filePlan, error) {
 	if fp.Drift, err = e.changes(p.Drift); err != nil {
 		return nil, err
 	}
+	for _, id := range p.Identities {
+		fi := fileIdentity{DeposedKey: id.DeposedKey, JSON: id.JSON, Version: id.Version}
+		if fi.Addr, err = encodeInstance(id.Addr); err != nil {
+			return nil, fmt.Errorf("identity of %s: %w", id.Addr, err)
+		}
+		fp.Identities = append(fp.Identities, fi)
+	}
 	for _, o := range p.Outputs {
 		if o == nil {
 			continue

@@ -147,6 +147,7 @@ type filePlan struct {
 	Types        [][]byte        `msgpack:"types"`
 	Changes      []fileChange    `msgpack:"changes"`
 	Drift        []fileChange    `msgpack:"drift"`
+	Identities   []fileIdentity  `msgpack:"identities,omitempty"`
 	Outputs      []fileOutput    `msgpack:"outputs"`
 	Placements   []filePlacement `msgpack:"placements"`
 	Notes        []fileNote      `msgpack:"notes"`
@@ -162,6 +163,13 @@ type filePlan struct {
 	Timestamp []int64 `msgpack:"timestamp"`
 	Applyable bool    `msgpack:"applyable"`
 	Errored   bool    `msgpack:"errored"`
+}
+
+type fileIdentity struct {
+	Addr       fileInstance `msgpack:"addr"`
+	DeposedKey string       `msgpack:"deposed"`
+	JSON       []byte       `msgpack:"json"`
+	Version    int64        `msgpack:"version"`
 }
 
 type fileInstance struct {

@@ -428,11 +428,33 @@ func (r *planRenderer) noChanges(drifted bool) {
 		r.b.WriteString("\nThis is a refresh-only plan, so indigo will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the indigo state without changing any remote objects.\n")
 	case r.p.Mode == plan.RefreshOnlyMode:
 		r.b.WriteString("\nNo changes. Your infrastructure still matches the configuration.\n\nindigo has checked that the real remote objects still match the result of your most recent changes, and found no differences.\n")
+		r.identitiesFound()
 	case r.p.Mode == plan.DestroyMode:
 		r.b.WriteString("\nNo changes. No objects need to be destroyed.\n\nEither you have not created any objects yet or the existing objects were already deleted outside of indigo.\n")
 	default:
 		r.b.WriteString("\nNo changes. Your infrastructure matches the configuration.\n\nindigo has compared your real infrastructure against your configuration and found no differences, so no changes are needed.\n")
 	}
+}
+
+// identitiesFound says which objects' identities the reads of a
+// refresh-only plan found that the state does not record yet.
+func (r *planRenderer) identitiesFound() {
+	if len(r.p.Identities) == 0 {
+		return
+	}
+	var addrs []string
+	for _, id := range r.p.Identities {
+		a := id.Addr.String()
+		if id.DeposedKey != "" {
+			a += " (deposed object " + id.DeposedKey + ")"
+		}
+		addrs = append(addrs, a)
+	}
+	what, it := "the identity of 1 object", "it"
+	if len(addrs) > 1 {
+		what, it = fmt.Sprintf("the identities of %d objects", len(addrs)), "them"
+	}
+	fmt.Fprintf(&r.b, "\nThe reads found %s that the state does not record yet: %s. Applying this plan records %s in the state and changes nothing else.\n", what, strings.Join(addrs, ", "), it)
 }
 
 func (r *planRenderer) drift(drift []*plan.ResourceChange) {

@@ -599,3 +599,28 @@ func TestPlanImportByIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanRefreshOnlyIdentities: a refresh-only plan whose reads found
+// identities the state does not record says which, and that applying it
+// records them.
+func TestPlanRefreshOnlyIdentities(t *testing.T) {
+	for _, tc := range []struct {
+		ids  []*plan.IdentityUpdate
+		want string
+	}{
+		{nil, ""},
+		{[]*plan.IdentityUpdate{{Addr: addr("aws_s3_bucket.logs")}},
+			"The reads found the identity of 1 object that the state does not record yet: aws_s3_bucket.logs. Applying this plan records it in the state and changes nothing else."},
+		{[]*plan.IdentityUpdate{{Addr: addr("aws_s3_bucket.logs")}, {Addr: addr(`aws_instance.web["a"]`), DeposedKey: "00000001"}},
+			`The reads found the identities of 2 objects that the state does not record yet: aws_s3_bucket.logs, aws_instance.web["a"] (deposed object 00000001). Applying this plan records them in the state and changes nothing else.`},
+	} {
+		var buf bytes.Buffer
+		if err := Plan(&buf, &plan.Plan{Mode: plan.RefreshOnlyMode, Identities: tc.ids}, PlanOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(strings.Fields(buf.String()), " ")
+		if !strings.Contains(got, "No changes.") || (tc.want != "" && !strings.Contains(got, tc.want)) || (tc.want == "" && strings.Contains(got, "The reads found")) {
+			t.Errorf("refresh-only plan with identities %v says:\n%s\nwant %q", tc.ids, buf.String(), tc.want)
+		}
+	}
+}
