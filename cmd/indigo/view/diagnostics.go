@@ -87,6 +87,9 @@ type Snippet struct {
 	// of the part the diagnostic is about.
 	HighlightStartOffset int `json:"highlight_start_offset"`
 	HighlightEndOffset   int `json:"highlight_end_offset"`
+	// Values describe the values the diagnostic's expression referred to
+	// (expressionValues); empty, never absent.
+	Values []ExpressionValue `json:"values"`
 }
 
 // snippet extracts the line of rng.Start and the highlighted part of it.
@@ -133,6 +136,7 @@ func (s *Sources) snippet(rng *hcl.Range) *Snippet {
 		StartLine:            lineNo,
 		HighlightStartOffset: start - lineStart,
 		HighlightEndOffset:   end - lineStart,
+		Values:               []ExpressionValue{},
 	}
 }
 
@@ -168,6 +172,12 @@ func Diagnostics(w io.Writer, diags hcl.Diagnostics, src *Sources) {
 				prefix := fmt.Sprintf("%4d: ", sn.StartLine)
 				fmt.Fprintf(bw, "%s%s\n", prefix, sn.Code)
 				fmt.Fprintf(bw, "%s%s\n", strings.Repeat(" ", len(prefix)), underline(sn))
+				if values := expressionValues(d); len(values) > 0 {
+					fmt.Fprintf(bw, "    ├%s\n", strings.Repeat("─", 16))
+					for _, v := range values {
+						fmt.Fprintf(bw, "    │ %s %s\n", v.Traversal, v.Statement)
+					}
+				}
 			} else if d.Subject.Filename != "" {
 				fmt.Fprintf(bw, "\n  on %s line %d, column %d\n", name, d.Subject.Start.Line, d.Subject.Start.Column)
 			}
@@ -274,7 +284,9 @@ func ToJSON(diags hcl.Diagnostics, src *Sources) []JSONDiagnostic {
 				Start:    JSONPos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
 				End:      JSONPos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte},
 			}
-			jd.Snippet = src.snippet(r)
+			if jd.Snippet = src.snippet(r); jd.Snippet != nil {
+				jd.Snippet.Values = expressionValues(d)
+			}
 		}
 		out = append(out, jd)
 	}

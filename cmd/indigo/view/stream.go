@@ -147,7 +147,9 @@ func changeMessage(addr, action string) string {
 func (s *Stream) change(typ string, rc *plan.ResourceChange) {
 	action := uiAction(rc.Action, rc.Importing != nil)
 	ch := map[string]any{"resource": streamResource(rc.Addr), "action": action}
-	if rc.Reason != plan.ReasonNone {
+	// Drift says what changed outside indigo, with no reason of its own
+	// (as Terraform writes it).
+	if rc.Reason != plan.ReasonNone && !(typ == "resource_drift" && rc.Reason == plan.ReasonRefreshDrift) {
 		ch["reason"] = string(rc.Reason)
 	}
 	if rc.PrevAddr != (config.InstanceAddr{}) && rc.PrevAddr.String() != rc.Addr.String() {

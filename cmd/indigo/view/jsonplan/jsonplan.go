@@ -405,9 +405,12 @@ func jsonActions(a plan.Action) []string {
 }
 
 // jsonReason maps a reason to Terraform's action_reason names where
-// Terraform has one; indigo's own reasons keep their names.
+// Terraform has one; indigo's own reasons keep their names, but for drift,
+// which Terraform writes with no reason.
 func jsonReason(r plan.Reason) string {
 	switch r {
+	case plan.ReasonRefreshDrift:
+		return ""
 	case plan.ReasonTainted:
 		return "replace_because_tainted"
 	case plan.ReasonRequested:
