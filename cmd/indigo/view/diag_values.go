@@ -1,12 +1,15 @@
 package view
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/indigo-cloud/indigo/lang/marks"
 )
@@ -136,4 +139,84 @@ func traversalString(t hcl.Traversal) string {
 		}
 	}
 	return b.String()
+}
+
+// FunctionCall names the function a diagnostic arose in and its signature,
+// as Terraform's machine-readable diagnostics do (snippet.function_call).
+type FunctionCall struct {
+	CalledAs  string             `json:"called_as"`
+	Signature *FunctionSignature `json:"signature,omitempty"`
+}
+
+// FunctionSignature is a function's parameters and result type; types are
+// in cty's JSON type syntax ("string", ["list", "string"]).
+type FunctionSignature struct {
+	Name          string          `json:"name"`
+	Params        []FunctionParam `json:"params"`
+	VariadicParam *FunctionParam  `json:"variadic_param,omitempty"`
+	ReturnType    json.RawMessage `json:"return_type"`
+}
+
+// FunctionParam is one parameter of a function.
+type FunctionParam struct {
+	Name string          `json:"name"`
+	Type json.RawMessage `json:"type"`
+}
+
+// functionCall returns the function a diagnostic arose in, when HCL's
+// evaluation says so and the evaluation context holds the function (an
+// unknown function has no signature to show).
+func functionCall(d *hcl.Diagnostic) *FunctionCall {
+	extra, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallDiagExtra](d)
+	if !ok || extra.CalledFunctionName() == "" {
+		return nil
+	}
+	name := extra.CalledFunctionName()
+	for ctx := d.EvalContext; ctx != nil; ctx = ctx.Parent() {
+		f, ok := ctx.Functions[name]
+		if !ok {
+			continue
+		}
+		// A provider's function is named without its namespace.
+		sig := &FunctionSignature{Name: name, Params: []FunctionParam{}}
+		if i := strings.LastIndex(name, "::"); i >= 0 {
+			sig.Name = name[i+2:]
+		}
+		var argTypes []cty.Type
+		for _, p := range f.Params() {
+			sig.Params = append(sig.Params, FunctionParam{Name: p.Name, Type: typeJSON(p.Type)})
+			argTypes = append(argTypes, p.Type)
+		}
+		if p := f.VarParam(); p != nil {
+			sig.VariadicParam = &FunctionParam{Name: p.Name, Type: typeJSON(p.Type)}
+		}
+		ret, err := f.ReturnType(argTypes)
+		if err != nil {
+			ret = cty.DynamicPseudoType
+		}
+		sig.ReturnType = typeJSON(ret)
+		return &FunctionCall{CalledAs: name, Signature: sig}
+	}
+	return nil
+}
+
+func typeJSON(ty cty.Type) json.RawMessage {
+	b, err := ctyjson.MarshalType(ty)
+	if err != nil {
+		return json.RawMessage(`"dynamic"`)
+	}
+	return b
+}
+
+// callLine is how text output names the function: upper(str),
+// join(separator, lists...).
+func (c *FunctionCall) callLine() string {
+	var params []string
+	for _, p := range c.Signature.Params {
+		params = append(params, p.Name)
+	}
+	if p := c.Signature.VariadicParam; p != nil {
+		params = append(params, p.Name+"...")
+	}
+	return c.CalledAs + "(" + strings.Join(params, ", ") + ")"
 }

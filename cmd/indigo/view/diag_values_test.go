@@ -2,6 +2,7 @@ package view
 
 import (
 	"bytes"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/indigo-cloud/indigo/lang/marks"
 )
@@ -107,5 +110,36 @@ func TestDiagnosticExpressionValuesShown(t *testing.T) {
 	}
 	if got := js[1].Snippet.Values; got == nil || len(got) != 0 {
 		t.Errorf("JSON values %#v, want an empty list", got)
+	}
+}
+
+// A diagnostic from a function's call names the function and its
+// signature: "while calling join(separator, lists...)" in text, and
+// snippet.function_call in JSON (as Terraform 1.11 writes them).
+func TestDiagnosticFunctionCall(t *testing.T) {
+	src := []byte("bad = join(\",\", local.m)\n")
+	f, _ := hclsyntax.ParseConfig(src, "main.tf", hcl.InitialPos)
+	attrs, _ := f.Body.JustAttributes()
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"local": cty.ObjectVal(map[string]cty.Value{"m": cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("x")})})},
+		Functions: map[string]function.Function{"join": stdlib.JoinFunc},
+	}
+	_, diags := attrs["bad"].Expr.Value(ctx)
+	if !diags.HasErrors() {
+		t.Fatal("no error")
+	}
+	srcs := NewSources(map[string]*hcl.File{"main.tf": f})
+	var text bytes.Buffer
+	Diagnostics(&text, diags, srcs)
+	want := "    ├────────────────\n    │ while calling join(separator, lists...)\n    │ local.m is object with 1 attribute \"a\"\n"
+	if !strings.Contains(text.String(), want) {
+		t.Errorf("text:\n%s\nwant it to hold:\n%s", text.String(), want)
+	}
+	got, err := json.Marshal(ToJSON(diags, srcs)[0].Snippet.FunctionCall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := `{"called_as":"join","signature":{"name":"join","params":[{"name":"separator","type":"string"}],"variadic_param":{"name":"lists","type":["list","string"]},"return_type":"string"}}`; string(got) != w {
+		t.Errorf("function_call %s\nwant %s", got, w)
 	}
 }

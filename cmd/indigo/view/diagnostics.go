@@ -90,6 +90,8 @@ type Snippet struct {
 	// Values describe the values the diagnostic's expression referred to
 	// (expressionValues); empty, never absent.
 	Values []ExpressionValue `json:"values"`
+	// FunctionCall is the function the diagnostic arose in, if any.
+	FunctionCall *FunctionCall `json:"function_call,omitempty"`
 }
 
 // snippet extracts the line of rng.Start and the highlighted part of it.
@@ -172,8 +174,12 @@ func Diagnostics(w io.Writer, diags hcl.Diagnostics, src *Sources) {
 				prefix := fmt.Sprintf("%4d: ", sn.StartLine)
 				fmt.Fprintf(bw, "%s%s\n", prefix, sn.Code)
 				fmt.Fprintf(bw, "%s%s\n", strings.Repeat(" ", len(prefix)), underline(sn))
-				if values := expressionValues(d); len(values) > 0 {
+				values, call := expressionValues(d), functionCall(d)
+				if len(values) > 0 || call != nil {
 					fmt.Fprintf(bw, "    ├%s\n", strings.Repeat("─", 16))
+					if call != nil {
+						fmt.Fprintf(bw, "    │ while calling %s\n", call.callLine())
+					}
 					for _, v := range values {
 						fmt.Fprintf(bw, "    │ %s %s\n", v.Traversal, v.Statement)
 					}
@@ -285,7 +291,7 @@ func ToJSON(diags hcl.Diagnostics, src *Sources) []JSONDiagnostic {
 				End:      JSONPos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte},
 			}
 			if jd.Snippet = src.snippet(r); jd.Snippet != nil {
-				jd.Snippet.Values = expressionValues(d)
+				jd.Snippet.Values, jd.Snippet.FunctionCall = expressionValues(d), functionCall(d)
 			}
 		}
 		out = append(out, jd)
