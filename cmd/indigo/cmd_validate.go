@@ -29,7 +29,8 @@ for_each values, module arguments, placements and policies. It reports every
 problem at once, each with its file, line and column. After init, resource
 and data blocks are checked against their providers' schemas as plan checks
 them: unknown resource types and arguments (with a did-you-mean), missing
-required arguments, type errors.
+required arguments, type errors; and calls of providers' functions: unknown
+functions, the number and types of arguments.
 
 DIR defaults to the current directory. A TOSCA template (*.yaml) is checked as
 a deployment of its own. Root module variables are unknown while validating,
@@ -54,7 +55,7 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 				if !a.validateSchemas(schemas, path, res) {
 					schemas = nil
 				} else {
-					opts.Schemas = schemas.resource
+					opts.Schemas, opts.Functions = schemas.resource, schemas.function
 				}
 				diags = append(diags, eval.Validate(res.Config, opts)...)
 				if schemas != nil {

@@ -311,3 +311,48 @@ func TestProviderFunctionsInJSONAndImports(t *testing.T) {
 	}
 	r.ok("plan", "-input=false", "-detailed-exitcode")
 }
+
+// TestValidateChecksProviderFunctionCalls: validate checks calls of a
+// provider's functions against the provider's schema, as plan does and as
+// Terraform's validate does: a function the provider does not have, and
+// the wrong number of arguments, with the function's signature.
+func TestValidateChecksProviderFunctionCalls(t *testing.T) {
+	dir := t.TempDir()
+	src := `terraform {
+  required_providers {
+    terraform = { source = "terraform.io/builtin/terraform" }
+  }
+}
+output "many" {
+  value = provider::terraform::encode_expr(1, 2)
+}
+output "nope" {
+  value = provider::terraform::nope("x")
+}
+output "ok" {
+  value = provider::terraform::encode_expr({ a = 1 })
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runIn(t, dir, "validate", "-no-color")
+	if code != 1 {
+		t.Fatalf("validate exit %d, want 1:\n%s", code, out)
+	}
+	for _, want := range []string{
+		"Error: Too many function arguments",
+		"on main.tf line 7, in output \"many\":",
+		"│ while calling provider::terraform::encode_expr(value)",
+		`Function "provider::terraform::encode_expr" expects only 1 argument(s).`,
+		"Error: Unknown provider function",
+		`The function "nope" is not available from the provider "terraform".`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate says:\n%s\nwant %q in it", out, want)
+		}
+	}
+	if strings.Count(out, "Error:") != 2 {
+		t.Errorf("validate says:\n%s\nwant exactly two errors", out)
+	}
+}

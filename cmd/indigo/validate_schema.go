@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
@@ -200,6 +201,41 @@ func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.Resou
 	}
 	sort.Strings(out.Types)
 	return out
+}
+
+// function is eval.ValidateOptions.Functions: what the schema of provider
+// p declares of its function fn.
+func (s *schemaSource) function(p config.Provider, fn string) (*eval.FunctionDecl, bool) {
+	sp := s.get(p)
+	if sp.schema == nil {
+		return nil, false
+	}
+	fd, ok := sp.schema.Functions[fn]
+	if !ok {
+		return nil, true
+	}
+	decl := &eval.FunctionDecl{Return: fd.ReturnType}
+	for _, p := range fd.Parameters {
+		decl.Params = append(decl.Params, functionParameter(p))
+	}
+	if fd.VariadicParameter != nil {
+		vp := functionParameter(*fd.VariadicParameter)
+		decl.VarParam = &vp
+	}
+	return decl, true
+}
+
+// functionParameter is a provider function's parameter as cty checks
+// arguments against it; a null literal is of dynamic type, so a parameter
+// of dynamic type takes it.
+func functionParameter(p plugin.Parameter) function.Parameter {
+	return function.Parameter{
+		Name:             p.Name,
+		Type:             p.Type,
+		AllowNull:        p.AllowNullValue,
+		AllowUnknown:     p.AllowUnknownValues,
+		AllowDynamicType: p.Type == cty.DynamicPseudoType,
+	}
 }
 
 // wait waits for the providers' validations and returns their problems.

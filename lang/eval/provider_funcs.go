@@ -24,6 +24,31 @@ type CallProviderFunction func(p config.Provider, name string, args []cty.Value)
 // does not declare is an error, as it is for Terraform. base is returned
 // as it is when mod calls no provider function.
 func ModuleFunctions(base map[string]function.Function, mod *config.Module, call CallProviderFunction) (map[string]function.Function, hcl.Diagnostics) {
+	return ModuleFunctionsDeclared(base, mod, call, nil)
+}
+
+// FunctionDecl is what a provider's schema declares of one function: its
+// parameters, its variadic parameter (nil when it has none) and its
+// result's type.
+type FunctionDecl struct {
+	Params   []function.Parameter
+	VarParam *function.Parameter
+	Return   cty.Type
+}
+
+// ProviderFunctionDecls finds the declaration of function fn in the
+// schema of provider p: known is false when the schema is not at hand (the
+// provider is not installed), decl nil when the provider has no such
+// function.
+type ProviderFunctionDecls func(p config.Provider, fn string) (decl *FunctionDecl, known bool)
+
+// ModuleFunctionsDeclared is ModuleFunctions where decls, when set, gives
+// the providers' declarations of their functions: a call of a declared
+// function is checked by HCL (the number and types of its arguments)
+// before the provider is asked, and returns a value of the declared type;
+// a call of a function the provider does not have is an error. Without a
+// declaration, a function takes any arguments and returns any value.
+func ModuleFunctionsDeclared(base map[string]function.Function, mod *config.Module, call CallProviderFunction, decls ProviderFunctionDecls) (map[string]function.Function, hcl.Diagnostics) {
 	if len(mod.ProviderFunctionCalls) == 0 {
 		return base, nil
 	}
@@ -56,9 +81,44 @@ func ModuleFunctions(base map[string]function.Function, mod *config.Module, call
 			out[name] = providerFunction(config.Provider{}, fn, nil)
 			continue
 		}
+		if decls != nil {
+			decl, known := decls(rp.Provider, fn)
+			switch {
+			case known && decl == nil && !mod.ProviderFunctionsInJSON[name]:
+				rng := mod.ProviderFunctionCalls[name]
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unknown provider function",
+					Detail:   fmt.Sprintf("The function %q is not available from the provider %q.", fn, local),
+					Subject:  &rng,
+				})
+				out[name] = providerFunction(config.Provider{}, fn, nil)
+				continue
+			case known && decl != nil:
+				out[name] = declaredProviderFunction(rp.Provider, fn, decl, call)
+				continue
+			}
+		}
 		out[name] = providerFunction(rp.Provider, fn, call)
 	}
 	return out, diags
+}
+
+// declaredProviderFunction is the cty function for function fn of
+// provider p as its schema declares it.
+func declaredProviderFunction(p config.Provider, fn string, decl *FunctionDecl, call CallProviderFunction) function.Function {
+	return function.New(&function.Spec{
+		Description: fmt.Sprintf("Function %s of provider %s.", fn, p.ForDisplay()),
+		Params:      decl.Params,
+		VarParam:    decl.VarParam,
+		Type:        function.StaticReturnType(decl.Return),
+		Impl: func(args []cty.Value, ret cty.Type) (cty.Value, error) {
+			if call == nil {
+				return cty.UnknownVal(ret), nil
+			}
+			return call(p, fn, args)
+		},
+	})
 }
 
 // providerFunction is the cty function that stands for function fn of

@@ -2,6 +2,10 @@ package eval_test
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -165,5 +169,67 @@ terraform {
 	mod, _ = hcllang.NewLoader().LoadSource("/m", files)
 	if _, diags = eval.ModuleFunctions(map[string]function.Function{}, mod, nil); !diags.HasErrors() || !strings.Contains(diags.Error(), "undeclared provider") {
 		t.Errorf("a call in native syntax of an undeclared provider's function: %v", diags)
+	}
+}
+
+// TestValidateDeclaredProviderFunctions: with the providers' declarations
+// of their functions, validation reports what plan would: a function the
+// provider does not have, too many or too few arguments, an argument of
+// the wrong type; and a declared function's result has its declared type.
+func TestValidateDeclaredProviderFunctions(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+terraform {
+  required_providers {
+    tf = { source = "terraform.io/builtin/terraform" }
+  }
+}
+locals {
+  ok       = provider::tf::encode_expr(1)
+  many     = provider::tf::encode_expr(1, 2)
+  none     = provider::tf::decode_tfvars()
+  typed    = provider::tf::decode_tfvars(["not", "a", "string"])
+  unknown  = provider::tf::nope("x")
+  result   = provider::tf::encode_expr(1).x
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := hcllang.NewLoader().LoadDir(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	tf := config.Provider{Hostname: "terraform.io", Namespace: "builtin", Type: "terraform"}
+	var asked []string
+	decls := func(p config.Provider, fn string) (*eval.FunctionDecl, bool) {
+		asked = append(asked, p.String()+" "+fn)
+		if p != tf {
+			return nil, false
+		}
+		str := function.Parameter{Name: "value", Type: cty.String}
+		switch fn {
+		case "encode_expr":
+			return &eval.FunctionDecl{Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true, AllowNull: true}}, Return: cty.String}, true
+		case "decode_tfvars":
+			return &eval.FunctionDecl{Params: []function.Parameter{str}, Return: cty.DynamicPseudoType}, true
+		}
+		return nil, true
+	}
+	var got []string
+	for _, d := range eval.Validate(cfg, eval.ValidateOptions{Functions: decls}) {
+		got = append(got, fmt.Sprintf("%d: %s", d.Subject.Start.Line, d.Summary))
+	}
+	want := []string{
+		"9: Too many function arguments",
+		"10: Not enough function arguments",
+		"11: Invalid function argument",
+		"12: Unknown provider function",
+		"13: Unsupported attribute",
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("problems %q, want %q (asked %v)", got, want, asked)
 	}
 }

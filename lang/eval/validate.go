@@ -41,6 +41,11 @@ type ValidateOptions struct {
 	// as plan does: unknown resource types, unknown arguments and blocks,
 	// missing required arguments, type errors.
 	Schemas func(c *config.Config, r *config.Resource) ResourceSchema
+	// Functions, when set, gives the declarations of providers'
+	// functions (from their schemas, after init), so that validate checks
+	// calls of them as plan does: unknown functions, the number and types
+	// of arguments.
+	Functions ProviderFunctionDecls
 	// Recorded, when set, gives the value the state records for a
 	// resource of a module instance (indigo console reads the state), so
 	// that what refers to it, module outputs too, has that value; ok is
@@ -153,7 +158,7 @@ func newValidator(cfg *config.Config, opts ValidateOptions) *validator {
 		if len(c.Module.ProviderFunctionCalls) == 0 {
 			return
 		}
-		fns, diags := ModuleFunctions(v.functions, c.Module, nil)
+		fns, diags := ModuleFunctionsDeclared(v.functions, c.Module, nil, opts.Functions)
 		v.modFuncs[c.Module] = fns
 		v.funcDiags = append(v.funcDiags, diags...)
 	})
