@@ -416,3 +416,26 @@ func TestIdentityFilledInByRefreshOnlyApply(t *testing.T) {
 		t.Fatalf("second refresh-only plan: identities %v, applyable %v; want nothing", again.Identities, again.Applyable)
 	}
 }
+
+// TestPlanCarriesPriorDependencies: each change starting from a recorded
+// object carries the dependencies the state records of it (the JSON plan's
+// prior_state shows them as depends_on).
+func TestPlanCarriesPriorDependencies(t *testing.T) {
+	e := newMockEnv(t, newMock(), map[string]string{"main.hcl": identityConfig})
+	e.applyOK(e.plan(planner.Options{}))
+	p := e.plan(planner.Options{})
+	disk := p.Change(mustAddr(t, "mock_disk.data"))
+	if disk == nil {
+		t.Fatal("no change for mock_disk.data")
+	}
+	var deps []string
+	for _, d := range disk.PriorDependencies {
+		deps = append(deps, d.String())
+	}
+	if !slices.Equal(deps, []string{"mock_vm.web"}) {
+		t.Errorf("prior dependencies of mock_disk.data %v, want [mock_vm.web]", deps)
+	}
+	if vm := p.Change(mustAddr(t, "mock_vm.web")); vm == nil || len(vm.PriorDependencies) != 0 {
+		t.Errorf("mock_vm.web: %+v, want a change without prior dependencies", vm)
+	}
+}

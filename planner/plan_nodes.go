@@ -861,9 +861,29 @@ func driftAction(before, after cty.Value) plan.Action {
 }
 
 func (r *run) recordChange(ch *plan.ResourceChange) {
+	if ch.Before != cty.NilVal && !ch.Before.IsNull() {
+		ch.PriorDependencies = r.priorDependencies(ch)
+	}
 	r.mu.Lock()
 	r.changes = append(r.changes, ch)
 	r.mu.Unlock()
+}
+
+// priorDependencies are the dependencies the prior state records of the
+// object a change starts from.
+func (r *run) priorDependencies(ch *plan.ResourceChange) []config.AbsResource {
+	for _, addr := range []config.InstanceAddr{ch.Addr, ch.PrevAddr} {
+		var obj *state.Object
+		if ch.DeposedKey != "" {
+			obj = r.prior.DeposedObject(addr, ch.DeposedKey)
+		} else {
+			obj = r.prior.ResourceInstance(addr)
+		}
+		if obj != nil {
+			return obj.Dependencies
+		}
+	}
+	return nil
 }
 
 // recordIdentity notes, in a refresh-only plan, the identity a read found

@@ -196,6 +196,9 @@ type ResourceChange struct {
 	// Dependencies are the resources this one depends on, for the apply's
 	// ordering and for the state.
 	Dependencies []config.AbsResource
+	// PriorDependencies are the dependencies the prior state records of
+	// the object Before is (shown in the JSON plan's prior_state).
+	PriorDependencies []config.AbsResource
 	// CreateBeforeDestroy is the create_before_destroy in force: the
 	// resource's own lifecycle setting or one forced by a dependent's (for
 	// a deletion, the state's). The apply orders by it and records it.

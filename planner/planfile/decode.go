@@ -192,17 +192,28 @@ func (d *fileDecoder) changes(fcs []fileChange) ([]*plan.ResourceChange, error) 
 		if c.AfterIdentity, err = d.optional(fc.AfterIdentity); err != nil {
 			return nil, fmt.Errorf("%s: identity after: %w", addr, err)
 		}
-		for _, fr := range fc.Dependencies {
-			mode, err := resourceModeCodes.value(fr.Mode)
-			if err != nil {
-				return nil, fmt.Errorf("%s: dependency %s.%s: %w", addr, fr.Type, fr.Name, err)
-			}
-			c.Dependencies = append(c.Dependencies, config.AbsResource{
-				Module:   config.ModuleInstance(fr.Module),
-				Resource: config.ResourceAddr{Mode: mode, Type: fr.Type, Name: fr.Name},
-			})
+		if c.Dependencies, err = decodeDependencies(fc.Dependencies); err != nil {
+			return nil, fmt.Errorf("%s: %w", addr, err)
+		}
+		if c.PriorDependencies, err = decodeDependencies(fc.PriorDependencies); err != nil {
+			return nil, fmt.Errorf("%s: prior state: %w", addr, err)
 		}
 		out = append(out, c)
+	}
+	return out, nil
+}
+
+func decodeDependencies(frs []fileResource) ([]config.AbsResource, error) {
+	var out []config.AbsResource
+	for _, fr := range frs {
+		mode, err := resourceModeCodes.value(fr.Mode)
+		if err != nil {
+			return nil, fmt.Errorf("dependency %s.%s: %w", fr.Type, fr.Name, err)
+		}
+		out = append(out, config.AbsResource{
+			Module:   config.ModuleInstance(fr.Module),
+			Resource: config.ResourceAddr{Mode: mode, Type: fr.Type, Name: fr.Name},
+		})
 	}
 	return out, nil
 }

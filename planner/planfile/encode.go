@@ -199,16 +199,25 @@ func (e *fileEncoder) changes(cs []*plan.ResourceChange) ([]fileChange, error) {
 		if fc.AfterIdentity, err = e.optional(c.AfterIdentity); err != nil {
 			return nil, fmt.Errorf("%s: identity after: %w", c.Addr, err)
 		}
-		for _, d := range c.Dependencies {
-			mode, err := resourceModeCodes.code(d.Resource.Mode)
-			if err != nil {
-				return nil, fmt.Errorf("%s: dependency %s: %w", c.Addr, d, err)
-			}
-			fc.Dependencies = append(fc.Dependencies, fileResource{
-				Module: string(d.Module), Mode: mode, Type: d.Resource.Type, Name: d.Resource.Name,
-			})
+		if fc.Dependencies, err = encodeDependencies(c.Dependencies); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Addr, err)
+		}
+		if fc.PriorDependencies, err = encodeDependencies(c.PriorDependencies); err != nil {
+			return nil, fmt.Errorf("%s: prior state: %w", c.Addr, err)
 		}
 		out = append(out, fc)
+	}
+	return out, nil
+}
+
+func encodeDependencies(deps []config.AbsResource) ([]fileResource, error) {
+	var out []fileResource
+	for _, d := range deps {
+		mode, err := resourceModeCodes.code(d.Resource.Mode)
+		if err != nil {
+			return nil, fmt.Errorf("dependency %s: %w", d, err)
+		}
+		out = append(out, fileResource{Module: string(d.Module), Mode: mode, Type: d.Resource.Type, Name: d.Resource.Name})
 	}
 	return out, nil
 }

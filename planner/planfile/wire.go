@@ -236,6 +236,7 @@ type fileChange struct {
 	Site                string             `msgpack:"site"`
 	Importing           *fileImporting     `msgpack:"importing"`
 	Dependencies        []fileResource     `msgpack:"dependencies"`
+	PriorDependencies   []fileResource     `msgpack:"prior_dependencies,omitempty"`
 	CreateBeforeDestroy bool               `msgpack:"create_before_destroy"`
 	// BeforeIdentity and AfterIdentity are the resource identities, absent
 	// for a type without one (and in files written before identities).

@@ -103,6 +103,9 @@ func Sample() *plan.Plan {
 		{Resource: config.ResourceAddr{Mode: config.DataMode, Type: "indigo_site", Name: "x"}},
 		{Module: web, Resource: config.ResourceAddr{Mode: config.ManagedMode, Type: "indigo_file", Name: "y"}},
 	}
+	changes[4].PriorDependencies = []config.AbsResource{
+		{Resource: config.ResourceAddr{Mode: config.DataMode, Type: "indigo_site", Name: "x"}},
+	}
 	changes[5].CreateBeforeDestroy = true
 	changes[5].Reason = plan.ReasonTainted
 	changes[6].DeposedKey = "0a1b2c3d"

@@ -63,8 +63,10 @@ type jsonValueResource struct {
 	SchemaVersion   int64  `json:"schema_version"`
 	Values          any    `json:"values"`
 	SensitiveValues any    `json:"sensitive_values"`
-	DeposedKey      string `json:"deposed_key,omitempty"`
-	Site            string `json:"site,omitempty"`
+	// DependsOn is in prior_state only, as in a state's JSON.
+	DependsOn  []string `json:"depends_on,omitempty"`
+	DeposedKey string   `json:"deposed_key,omitempty"`
+	Site       string   `json:"site,omitempty"`
 }
 
 type jsonPriorStateDoc struct {
@@ -112,6 +114,9 @@ func priorState(p *plan.Plan, version string) *jsonPriorStateDoc {
 		w := walkValue(c.Before)
 		r := valueResource(c, w.value, w.sensitive)
 		r.DeposedKey = c.DeposedKey
+		for _, d := range c.PriorDependencies {
+			r.DependsOn = append(r.DependsOn, d.String())
+		}
 		tree.module(c.Addr.Module).Resources = append(tree.module(c.Addr.Module).Resources, r)
 	}
 	for _, o := range p.Outputs {
