@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,7 +229,7 @@ func MarshalOptions(p *plan.Plan, opts Options) ([]byte, error) {
 		doc.Configuration = configurationOf(opts.Config, factsOf(p))
 		doc.Indigo.Configuration = "plan"
 	}
-	doc.RelevantAttributes = relevantAttributes(p.Drift)
+	doc.RelevantAttributes = relevantAttributes(opts.Config, p.Changes)
 	if !p.Timestamp.IsZero() {
 		doc.Timestamp = p.Timestamp.UTC().Format(time.RFC3339Nano)
 	}
@@ -280,31 +279,6 @@ func MarshalOptions(p *plan.Plan, opts Options) ([]byte, error) {
 		return nil, fmt.Errorf("JSON plan view: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// relevantAttributes lists, for each object that changed outside indigo,
-// the top-level attributes whose value changed: what a policy reading
-// resource_drift should look at.
-func relevantAttributes(drift []*plan.ResourceChange) []jsonRelevant {
-	var out []jsonRelevant
-	for _, c := range sortedChanges(drift) {
-		b, a := walkValue(c.Before), walkValue(c.After)
-		bm, _ := b.value.(map[string]any)
-		am, _ := a.value.(map[string]any)
-		keys := map[string]bool{}
-		for k := range bm {
-			keys[k] = true
-		}
-		for k := range am {
-			keys[k] = true
-		}
-		for _, k := range sortedKeys(keys) {
-			if !reflect.DeepEqual(bm[k], am[k]) {
-				out = append(out, jsonRelevant{Resource: c.Addr.String(), Attribute: []any{k}})
-			}
-		}
-	}
-	return out
 }
 
 // MarshalPlacement returns one placement in the form the JSON plan

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -119,10 +120,13 @@ variable "token" {
 provider "indigo" {
   root = "site-` + plantest.Secret + `"
 }
+locals {
+  via = module.net.id
+}
 resource "indigo_file" "update" {
   count   = 4
   path    = "a.txt"
-  content = "new"
+  content = "new-${indigo_file.b[1].path}-${local.via}"
   auth = {
     user     = "admin"
     password = "` + plantest.Secret + `"
@@ -151,6 +155,9 @@ variable "region" {
 }
 resource "indigo_noop" "n" {
   input = var.region
+}
+output "id" {
+  value = indigo_noop.n.id
 }
 `,
 	}
@@ -313,5 +320,24 @@ func TestReferencesAsTerraform(t *testing.T) {
 		if got := expressionOf(expr, false).References; !slices.Equal(got, want) {
 			t.Errorf("references of %s = %q, want %q", src, got, want)
 		}
+	}
+}
+
+// TestJSONViewRelevantAttributes: relevant_attributes lists, as Terraform's
+// does, the attributes the configuration of each changed resource refers
+// to, directly (indigo_file.b[1].path) or through a local and a module's
+// output (module.net.indigo_noop.n.id), and nothing for unchanged ones.
+func TestJSONViewRelevantAttributes(t *testing.T) {
+	out, err := MarshalOptions(plantest.Sample(), Options{Config: sampleConfig(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := dig(decodeJSON(t, out), "relevant_attributes")
+	want := []any{
+		map[string]any{"resource": "indigo_file.b[1]", "attribute": []any{"path"}},
+		map[string]any{"resource": "module.net.indigo_noop.n", "attribute": []any{"id"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("relevant_attributes = %v, want %v", got, want)
 	}
 }
