@@ -15,3 +15,9 @@ func fileID(st os.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// ownedByUser reports whether the running user owns a file.
+func ownedByUser(st os.FileInfo) bool {
+	s, ok := st.Sys().(*syscall.Stat_t)
+	return ok && int(s.Uid) == os.Getuid()
+}

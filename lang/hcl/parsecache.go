@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,7 +29,8 @@ import (
 // an older one wrote), the file's path and its bytes; its payload carries
 // its own SHA-256. A file that changed, an entry that is damaged or does
 // not decode, or a tree the format does not hold is parsed, as if there
-// were no cache. INDIGO_PARSE_CACHE=off turns it off. Entries are readable
+// were no cache; so is one in an entry or a directory that another user
+// owns or may write. INDIGO_PARSE_CACHE=off turns it off. Entries are readable
 // by their owner only (a configuration may hold secrets) and those not
 // written for 30 days are removed.
 
@@ -121,9 +123,23 @@ func (c *parseCache) key(src []byte, path string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// load returns the tree kept under key, or nil.
+// load returns the tree kept under key, or nil. An entry, or a cache
+// directory, that another user owns or may write is not trusted: a tree
+// decides what indigo does.
 func (c *parseCache) load(key string) *hclsyntax.Body {
-	data, err := os.ReadFile(filepath.Join(c.dir, key))
+	if !c.private(c.dir) {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(c.dir, key))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o022 != 0 || !ownedByUser(st) {
+		return nil
+	}
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil
 	}
@@ -140,6 +156,13 @@ func (c *parseCache) load(key string) *hclsyntax.Body {
 		return nil
 	}
 	return body
+}
+
+// private reports whether path is the user's and writable by the user
+// alone.
+func (c *parseCache) private(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().Perm()&0o022 == 0 && ownedByUser(st)
 }
 
 // store keeps body under key, when the format holds it. Failing to keep

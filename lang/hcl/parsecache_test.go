@@ -164,3 +164,33 @@ func TestParseCacheRemovesOldEntries(t *testing.T) {
 		t.Fatalf("entries %v, want only the new one", names)
 	}
 }
+
+// An entry, or a cache directory, that others may write is not used: the
+// file is parsed.
+func TestParseCacheTrustsOnlyPrivateEntries(t *testing.T) {
+	c := testParseCache(t)
+	src := []byte(generated(700))
+	checkParsesAsParser(t, c, src, "main.tf")
+	key := c.key(src, "main.tf")
+	if c.load(key) == nil {
+		t.Fatal("the entry does not load")
+	}
+	entry := filepath.Join(c.dir, key)
+	for _, tc := range []struct {
+		path string
+		mode os.FileMode
+	}{{entry, 0o622}, {entry, 0o660}, {c.dir, 0o777}, {c.dir, 0o770}} {
+		if err := os.Chmod(tc.path, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		if c.load(key) != nil {
+			t.Errorf("loaded with %s at mode %v", tc.path, tc.mode)
+		}
+		checkParsesAsParser(t, c, src, "main.tf")
+		os.Chmod(entry, 0o600)
+		os.Chmod(c.dir, 0o700)
+	}
+	if c.load(key) == nil {
+		t.Fatal("the entry does not load once private again")
+	}
+}
