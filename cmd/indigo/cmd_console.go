@@ -150,24 +150,52 @@ func (pf *consoleProviderFunctions) functions(builtins map[string]function.Funct
 	}
 	root := *pf.w.res.Config.Module
 	root.ProviderFunctionCalls = calls
-	return eval.ModuleFunctions(builtins, &root, pf.call)
+	return eval.ModuleFunctionsDeclared(builtins, &root, pf.call, pf.decl)
+}
+
+// provider returns the running provider addr, starting it on first use.
+func (pf *consoleProviderFunctions) provider(addr config.Provider) (planner.Provider, error) {
+	if p := pf.started[addr]; p != nil {
+		return p, nil
+	}
+	if pf.provs == nil {
+		provs, err := pf.w.providers()
+		if err != nil {
+			return nil, fmt.Errorf("finding provider %s: %w", addr.ForDisplay(), err)
+		}
+		pf.provs = provs
+	}
+	p, err := pf.provs.Start(pf.ctx, addr)
+	if err != nil {
+		return nil, fmt.Errorf("starting provider %s: %w", addr.ForDisplay(), err)
+	}
+	pf.started[addr] = p
+	return p, nil
+}
+
+// decl is what the schema of provider addr declares of its function fn,
+// so that a call is checked as plan and validate check it; unknown when
+// the provider does not start (its call then says why).
+func (pf *consoleProviderFunctions) decl(addr config.Provider, fn string) (*eval.FunctionDecl, bool) {
+	p, err := pf.provider(addr)
+	if err != nil {
+		return nil, false
+	}
+	s, err := p.Schema(pf.ctx)
+	if err != nil {
+		return nil, false
+	}
+	fd, ok := s.Functions[fn]
+	if !ok {
+		return nil, true
+	}
+	return functionDecl(fd), true
 }
 
 func (pf *consoleProviderFunctions) call(addr config.Provider, name string, args []cty.Value) (cty.Value, error) {
-	p := pf.started[addr]
-	if p == nil {
-		if pf.provs == nil {
-			provs, err := pf.w.providers()
-			if err != nil {
-				return cty.NilVal, fmt.Errorf("finding provider %s: %w", addr.ForDisplay(), err)
-			}
-			pf.provs = provs
-		}
-		var err error
-		if p, err = pf.provs.Start(pf.ctx, addr); err != nil {
-			return cty.NilVal, fmt.Errorf("starting provider %s: %w", addr.ForDisplay(), err)
-		}
-		pf.started[addr] = p
+	p, err := pf.provider(addr)
+	if err != nil {
+		return cty.NilVal, err
 	}
 	v, err := p.CallFunction(pf.ctx, name, args)
 	return v, planner.FunctionCallError(err, len(args))

@@ -214,6 +214,12 @@ func (s *schemaSource) function(p config.Provider, fn string) (*eval.FunctionDec
 	if !ok {
 		return nil, true
 	}
+	return functionDecl(fd), true
+}
+
+// functionDecl is a provider function's declaration as the evaluation
+// checks calls against it.
+func functionDecl(fd plugin.FunctionDecl) *eval.FunctionDecl {
 	decl := &eval.FunctionDecl{Return: fd.ReturnType}
 	for _, p := range fd.Parameters {
 		decl.Params = append(decl.Params, functionParameter(p))
@@ -222,7 +228,7 @@ func (s *schemaSource) function(p config.Provider, fn string) (*eval.FunctionDec
 		vp := functionParameter(*fd.VariadicParameter)
 		decl.VarParam = &vp
 	}
-	return decl, true
+	return decl
 }
 
 // functionParameter is a provider function's parameter as cty checks
