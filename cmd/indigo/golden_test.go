@@ -81,6 +81,12 @@ func TestBadInputs(t *testing.T) {
 // exit status.
 func runIn(t testing.TB, dir string, args ...string) (string, int) {
 	t.Helper()
+	return runInWith(t, dir, "", args...)
+}
+
+// runInWith is runIn with stdin as the command's standard input.
+func runInWith(t testing.TB, dir, stdin string, args ...string) (string, int) {
+	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +96,6 @@ func runIn(t testing.TB, dir string, args ...string) (string, int) {
 	}
 	defer os.Chdir(wd)
 	var out bytes.Buffer
-	code := run(args, strings.NewReader(""), &out, &out)
+	code := run(args, strings.NewReader(stdin), &out, &out)
 	return out.String(), code
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -366,26 +365,18 @@ func TestConsoleChecksProviderFunctionCalls(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chdir(dir); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Chdir(wd)
-	var out bytes.Buffer
-	in := strings.NewReader("provider::terraform::encode_expr(1, 2)\nprovider::terraform::nope(1)\nprovider::terraform::encode_expr([1, 2])\n")
-	if code := run([]string{"console", "-no-color"}, in, &out, &out); code != 1 {
-		t.Fatalf("console exit %d, want 1:\n%s", code, out.String())
+	in := "provider::terraform::encode_expr(1, 2)\nprovider::terraform::nope(1)\nprovider::terraform::encode_expr([1, 2])\n"
+	out, code := runInWith(t, dir, in, "console", "-no-color")
+	if code != 1 {
+		t.Fatalf("console exit %d, want 1:\n%s", code, out)
 	}
 	for _, want := range []string{
 		`Function "provider::terraform::encode_expr" expects only 1 argument(s).`,
 		`The function "nope" is not available from the provider "terraform".`,
 		`"[1, 2]"`,
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("console says:\n%s\nwant %q in it", out.String(), want)
+		if !strings.Contains(out, want) {
+			t.Errorf("console says:\n%s\nwant %q in it", out, want)
 		}
 	}
 }
