@@ -23,7 +23,7 @@ func (r *run) moduleFunctions() map[config.ModulePath]map[string]function.Functi
 		if len(c.Module.ProviderFunctionCalls) == 0 {
 			return
 		}
-		fns, _ := eval.ModuleFunctions(r.funcs, c.Module, r.callProviderFunction)
+		fns, _ := eval.ModuleFunctionsDeclared(r.funcs, c.Module, r.callProviderFunction, r.functionDecl)
 		if out == nil {
 			out = map[config.ModulePath]map[string]function.Function{}
 		}
@@ -35,6 +35,7 @@ func (r *run) moduleFunctions() map[config.ModulePath]map[string]function.Functi
 // functionsOf returns the functions expressions of module instance mod
 // can call.
 func (r *run) functionsOf(mod config.ModuleInstance) map[string]function.Function {
+	r.modFuncsOnce.Do(func() { r.modFuncs = r.moduleFunctions() })
 	if len(r.modFuncs) == 0 {
 		return r.funcs
 	}
@@ -42,6 +43,56 @@ func (r *run) functionsOf(mod config.ModuleInstance) map[string]function.Functio
 		return fns
 	}
 	return r.funcs
+}
+
+// functionDecl is what the schema of provider p declares of its function
+// fn, read from the process of its default configuration (started here if
+// nothing started it yet), so that HCL checks a call's arguments as
+// validate and Terraform do. Unknown when the provider does not start (its
+// call then says why) or for runs that start no provider.
+func (r *run) functionDecl(p config.Provider, fn string) (*eval.FunctionDecl, bool) {
+	if r.provs == nil {
+		return nil, false
+	}
+	timeout := r.opts.ProviderTimeout
+	if timeout <= 0 {
+		timeout = DefaultProviderTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	inst, err := r.providers.get(ctx, config.ProviderConfigAddr{Provider: p})
+	if err != nil || inst.schema == nil {
+		return nil, false
+	}
+	fd, ok := inst.schema.Functions[fn]
+	if !ok {
+		return nil, true
+	}
+	return FunctionDecl(fd), true
+}
+
+// FunctionDecl is a provider function's declaration as the evaluation
+// checks calls against it. A null literal is of dynamic type, so a
+// parameter of dynamic type takes it.
+func FunctionDecl(fd plugin.FunctionDecl) *eval.FunctionDecl {
+	param := func(p plugin.Parameter) function.Parameter {
+		return function.Parameter{
+			Name:             p.Name,
+			Type:             p.Type,
+			AllowNull:        p.AllowNullValue,
+			AllowUnknown:     p.AllowUnknownValues,
+			AllowDynamicType: p.Type == cty.DynamicPseudoType,
+		}
+	}
+	decl := &eval.FunctionDecl{Return: fd.ReturnType}
+	for _, p := range fd.Parameters {
+		decl.Params = append(decl.Params, param(p))
+	}
+	if fd.VariadicParameter != nil {
+		vp := param(*fd.VariadicParameter)
+		decl.VarParam = &vp
+	}
+	return decl
 }
 
 // callProviderFunction calls a provider-defined function. Functions need

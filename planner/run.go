@@ -131,8 +131,11 @@ type run struct {
 	providers *providerSet
 	funcs     map[string]function.Function
 	// modFuncs are the functions of the modules that call
-	// provider-defined functions, by module path (provider_funcs.go).
-	modFuncs map[config.ModulePath]map[string]function.Function
+	// provider-defined functions, by module path (provider_funcs.go),
+	// made on first use (modFuncsOnce): they start the providers whose
+	// functions are called, to read their declarations.
+	modFuncs     map[config.ModulePath]map[string]function.Function
+	modFuncsOnce sync.Once
 	// sem bounds concurrent provider operations.
 	sem chan struct{}
 	// work bounds the instance goroutines at work at once (spawn).
@@ -237,7 +240,6 @@ func newRun(cfg *config.Config, prior *state.State, provs Providers, opts Option
 		cache:        &planCache{entries: map[cacheKey]*cacheEntry{}},
 	}
 	r.providers = newProviderSet(r)
-	r.modFuncs = r.moduleFunctions()
 	return r
 }
 

@@ -247,6 +247,9 @@ func (r *run) sibling() *run {
 	s.prefetch = r.prefetch
 	s.cache = r.cache
 	s.speculative = true
+	// The same function tables: its own would start providers of its own.
+	r.modFuncsOnce.Do(func() { r.modFuncs = r.moduleFunctions() })
+	s.modFuncsOnce.Do(func() { s.modFuncs = r.modFuncs })
 	return s
 }
 

@@ -189,7 +189,7 @@ func (pf *consoleProviderFunctions) decl(addr config.Provider, fn string) (*eval
 	if !ok {
 		return nil, true
 	}
-	return functionDecl(fd), true
+	return planner.FunctionDecl(fd), true
 }
 
 func (pf *consoleProviderFunctions) call(addr config.Provider, name string, args []cty.Value) (cty.Value, error) {

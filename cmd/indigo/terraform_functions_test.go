@@ -355,6 +355,20 @@ output "ok" {
 	if strings.Count(out, "Error:") != 2 {
 		t.Errorf("validate says:\n%s\nwant exactly two errors", out)
 	}
+	// Plan checks the calls as validate does.
+	out, code = runIn(t, dir, "plan", "-no-color", "-input=false")
+	if code != 1 {
+		t.Fatalf("plan exit %d, want 1:\n%s", code, out)
+	}
+	for _, want := range []string{
+		"Error: Too many function arguments",
+		"│ while calling provider::terraform::encode_expr(value)",
+		`failed: the function "nope" is`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan says:\n%s\nwant %q in it", out, want)
+		}
+	}
 }
 
 // TestConsoleChecksProviderFunctionCalls: the console checks a provider

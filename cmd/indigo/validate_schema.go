@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/indigo-cloud/indigo/lang/config"
 	"github.com/indigo-cloud/indigo/lang/eval"
@@ -214,34 +213,7 @@ func (s *schemaSource) function(p config.Provider, fn string) (*eval.FunctionDec
 	if !ok {
 		return nil, true
 	}
-	return functionDecl(fd), true
-}
-
-// functionDecl is a provider function's declaration as the evaluation
-// checks calls against it.
-func functionDecl(fd plugin.FunctionDecl) *eval.FunctionDecl {
-	decl := &eval.FunctionDecl{Return: fd.ReturnType}
-	for _, p := range fd.Parameters {
-		decl.Params = append(decl.Params, functionParameter(p))
-	}
-	if fd.VariadicParameter != nil {
-		vp := functionParameter(*fd.VariadicParameter)
-		decl.VarParam = &vp
-	}
-	return decl
-}
-
-// functionParameter is a provider function's parameter as cty checks
-// arguments against it; a null literal is of dynamic type, so a parameter
-// of dynamic type takes it.
-func functionParameter(p plugin.Parameter) function.Parameter {
-	return function.Parameter{
-		Name:             p.Name,
-		Type:             p.Type,
-		AllowNull:        p.AllowNullValue,
-		AllowUnknown:     p.AllowUnknownValues,
-		AllowDynamicType: p.Type == cty.DynamicPseudoType,
-	}
+	return planner.FunctionDecl(fd), true
 }
 
 // wait waits for the providers' validations and returns their problems.

@@ -92,7 +92,16 @@ func ModuleFunctionsDeclared(base map[string]function.Function, mod *config.Modu
 					Detail:   fmt.Sprintf("The function %q is not available from the provider %q.", fn, local),
 					Subject:  &rng,
 				})
-				out[name] = providerFunction(config.Provider{}, fn, nil)
+				// A call is an error when evaluated where this one is
+				// not reported (a plan's evaluation), nothing more
+				// where it is.
+				var missing CallProviderFunction
+				if call != nil {
+					missing = func(config.Provider, string, []cty.Value) (cty.Value, error) {
+						return cty.NilVal, fmt.Errorf("the function %q is not available from the provider %q", fn, local)
+					}
+				}
+				out[name] = providerFunction(config.Provider{}, fn, missing)
 				continue
 			case known && decl != nil:
 				out[name] = declaredProviderFunction(rp.Provider, fn, decl, call)
