@@ -54,11 +54,7 @@ func (r *run) functionDecl(p config.Provider, fn string) (*eval.FunctionDecl, bo
 	if r.provs == nil {
 		return nil, false
 	}
-	timeout := r.opts.ProviderTimeout
-	if timeout <= 0 {
-		timeout = DefaultProviderTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := r.functionContext()
 	defer cancel()
 	inst, err := r.providers.get(ctx, config.ProviderConfigAddr{Provider: p})
 	if err != nil || inst.schema == nil {
@@ -105,11 +101,7 @@ func (r *run) callProviderFunction(p config.Provider, name string, args []cty.Va
 		// Runs that only rank or draw the graph start no provider.
 		return cty.DynamicVal, nil
 	}
-	timeout := r.opts.ProviderTimeout
-	if timeout <= 0 {
-		timeout = DefaultProviderTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := r.functionContext()
 	defer cancel()
 	inst, err := r.providers.get(ctx, config.ProviderConfigAddr{Provider: p})
 	if err != nil {
@@ -117,6 +109,17 @@ func (r *run) callProviderFunction(p config.Provider, name string, args []cty.Va
 	}
 	v, err := inst.p.CallFunction(ctx, name, args)
 	return v, FunctionCallError(err, len(args))
+}
+
+// functionContext bounds the work for a provider function: its provider's
+// start, and the call, by the provider timeout. It is not the run's: a
+// function is called from inside an evaluation, which has none.
+func (r *run) functionContext() (context.Context, context.CancelFunc) {
+	timeout := r.opts.ProviderTimeout
+	if timeout <= 0 {
+		timeout = DefaultProviderTimeout
+	}
+	return context.WithTimeout(context.Background(), timeout)
 }
 
 // FunctionCallError is the error of a provider-defined function's call
