@@ -29,8 +29,9 @@ for_each values, module arguments, placements and policies. It reports every
 problem at once, each with its file, line and column. After init, resource
 and data blocks are checked against their providers' schemas as plan checks
 them: unknown resource types and arguments (with a did-you-mean), missing
-required arguments, type errors; and calls of providers' functions: unknown
-functions, the number and types of arguments.
+required arguments, type errors; provider blocks against the providers'
+configuration schemas; and calls of providers' functions: unknown functions,
+the number and types of arguments.
 
 DIR defaults to the current directory. A TOSCA template (*.yaml) is checked as
 a deployment of its own. Root module variables are unknown while validating,
@@ -55,7 +56,7 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 				if !a.validateSchemas(schemas, path, res) {
 					schemas = nil
 				} else {
-					opts.Schemas, opts.Functions = schemas.resource, schemas.function
+					opts.Schemas, opts.Functions, opts.ProviderSchemas = schemas.resource, schemas.function, schemas.provider
 				}
 				diags = append(diags, eval.Validate(res.Config, opts)...)
 				if schemas != nil {

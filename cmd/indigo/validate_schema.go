@@ -202,6 +202,17 @@ func (s *schemaSource) resource(c *config.Config, r *config.Resource) eval.Resou
 	return out
 }
 
+// provider is eval.ValidateOptions.ProviderSchemas: the schema of a
+// provider block's body.
+func (s *schemaSource) provider(c *config.Config, pc *config.ProviderConfig) eval.ResourceSchema {
+	addr := c.Module.ProviderFor(pc.Name)
+	sp := s.get(addr)
+	if sp.schema == nil {
+		return eval.ResourceSchema{}
+	}
+	return eval.ResourceSchema{Known: true, Provider: addr.ForDisplay(), Spec: sp.schema.Provider.DecoderSpec()}
+}
+
 // function is eval.ValidateOptions.Functions: what the schema of provider
 // p declares of its function fn.
 func (s *schemaSource) function(p config.Provider, fn string) (*eval.FunctionDecl, bool) {

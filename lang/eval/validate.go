@@ -41,6 +41,11 @@ type ValidateOptions struct {
 	// as plan does: unknown resource types, unknown arguments and blocks,
 	// missing required arguments, type errors.
 	Schemas func(c *config.Config, r *config.Resource) ResourceSchema
+	// ProviderSchemas, when set, gives the schema of each provider
+	// block (Spec decodes its body, meta-arguments removed), so that
+	// validate checks provider configurations as plan does: unknown
+	// arguments, missing required ones, type errors.
+	ProviderSchemas func(c *config.Config, pc *config.ProviderConfig) ResourceSchema
 	// Functions, when set, gives the declarations of providers'
 	// functions (from their schemas, after init), so that validate checks
 	// calls of them as plan does: unknown functions, the number and types

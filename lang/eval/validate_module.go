@@ -72,6 +72,9 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 			diags = append(diags, v.checkRule(plain, rule, "precondition")...)
 		}
 	}
+	for _, key := range slices.Sorted(maps.Keys(m.ProviderConfigs)) {
+		diags = append(diags, v.validateProviderConfig(c, m.ProviderConfigs[key])...)
+	}
 	for _, name := range slices.Sorted(maps.Keys(m.ModuleCalls)) {
 		diags = append(diags, v.validateModuleCall(c, m.ModuleCalls[name])...)
 	}
@@ -91,6 +94,22 @@ func (v *validator) validateModule(c *config.Config) hcl.Diagnostics {
 	}
 	diags = append(diags, v.validateImports(c)...)
 	diags = append(diags, v.validateIndigo(c)...)
+	return diags
+}
+
+// validateProviderConfig checks a provider block's body against its
+// provider's schema, when that is known, as plan decodes it: each instance
+// of a provider with for_each has each.key and each.value, unknown here.
+func (v *validator) validateProviderConfig(c *config.Config, pc *config.ProviderConfig) hcl.Diagnostics {
+	if v.opts.ProviderSchemas == nil || pc.Config == nil {
+		return nil
+	}
+	schema := v.opts.ProviderSchemas(c, pc)
+	if !schema.Known || schema.Spec == nil {
+		return nil
+	}
+	sc := v.scope(c, unknownIteration(nil, pc.ForEach))
+	_, diags := sc.evalBlockOnce(pc.Config, schema.Spec, plainBody(pc.Config))
 	return diags
 }
 

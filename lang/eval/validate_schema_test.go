@@ -1,8 +1,10 @@
 package eval_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,5 +97,51 @@ func TestValidateWithSchemaReportsEveryExpression(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestValidateProviderBlockWithSchema: a provider block's body is decoded
+// with its provider's schema, for each instance of a provider with
+// for_each too: unknown arguments, type errors, undeclared references;
+// without the schema, nothing is said of it.
+func TestValidateProviderBlockWithSchema(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+provider "t" {
+  name = var.nope
+  size = "large"
+}
+provider "t" {
+  alias    = "each"
+  for_each = toset(["a"])
+  name     = each.key
+  color    = "red"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := hcllang.NewLoader().LoadDir(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var got []string
+	opts := eval.ValidateOptions{ProviderSchemas: func(c *config.Config, pc *config.ProviderConfig) eval.ResourceSchema {
+		return eval.ResourceSchema{Known: true, Provider: "t", Spec: thingSpec}
+	}}
+	for _, d := range eval.Validate(cfg, opts) {
+		got = append(got, fmt.Sprintf("%d %s", d.Subject.Start.Line, d.Summary))
+	}
+	slices.Sort(got)
+	want := []string{"10 Unsupported argument", "3 Reference to undeclared input variable", "4 Incorrect attribute value type"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems %q, want %q", got, want)
+	}
+	if d := eval.Validate(cfg, eval.ValidateOptions{}); d.HasErrors() {
+		for _, e := range d {
+			if e.Summary == "Unsupported argument" || e.Summary == "Incorrect attribute value type" {
+				t.Errorf("without the schema: %s", e.Summary)
+			}
+		}
 	}
 }
