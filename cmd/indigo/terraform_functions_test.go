@@ -317,13 +317,7 @@ func TestProviderFunctionsInJSONAndImports(t *testing.T) {
 // Terraform's validate does: a function the provider does not have, and
 // the wrong number of arguments, with the function's signature.
 func TestValidateChecksProviderFunctionCalls(t *testing.T) {
-	dir := t.TempDir()
-	src := `terraform {
-  required_providers {
-    terraform = { source = "terraform.io/builtin/terraform" }
-  }
-}
-output "many" {
+	dir := builtinTerraformDir(t, `output "many" {
   value = provider::terraform::encode_expr(1, 2)
 }
 output "nope" {
@@ -332,65 +326,34 @@ output "nope" {
 output "ok" {
   value = provider::terraform::encode_expr({ a = 1 })
 }
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, code := runIn(t, dir, "validate", "-no-color")
-	if code != 1 {
-		t.Fatalf("validate exit %d, want 1:\n%s", code, out)
-	}
-	for _, want := range []string{
+`)
+	out := wantSays(t, dir, "", 1, []string{
 		"Error: Too many function arguments",
 		"on main.tf line 7, in output \"many\":",
 		"│ while calling provider::terraform::encode_expr(value)",
 		`Function "provider::terraform::encode_expr" expects only 1 argument(s).`,
 		"Error: Unknown provider function",
 		`The function "nope" is not available from the provider "terraform".`,
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("validate says:\n%s\nwant %q in it", out, want)
-		}
-	}
+	}, "validate", "-no-color")
 	if strings.Count(out, "Error:") != 2 {
 		t.Errorf("validate says:\n%s\nwant exactly two errors", out)
 	}
 	// Plan checks the calls as validate does.
-	out, code = runIn(t, dir, "plan", "-no-color", "-input=false")
-	if code != 1 {
-		t.Fatalf("plan exit %d, want 1:\n%s", code, out)
-	}
-	for _, want := range []string{
+	wantSays(t, dir, "", 1, []string{
 		"Error: Too many function arguments",
 		"│ while calling provider::terraform::encode_expr(value)",
 		`failed: the function "nope" is`,
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("plan says:\n%s\nwant %q in it", out, want)
-		}
-	}
+	}, "plan", "-no-color", "-input=false")
 }
 
 // TestConsoleChecksProviderFunctionCalls: the console checks a provider
 // function's call against the provider's schema too, and still calls it.
 func TestConsoleChecksProviderFunctionCalls(t *testing.T) {
-	dir := t.TempDir()
-	src := "terraform {\n  required_providers {\n    terraform = { source = \"terraform.io/builtin/terraform\" }\n  }\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := builtinTerraformDir(t, "")
 	in := "provider::terraform::encode_expr(1, 2)\nprovider::terraform::nope(1)\nprovider::terraform::encode_expr([1, 2])\n"
-	out, code := runInWith(t, dir, in, "console", "-no-color")
-	if code != 1 {
-		t.Fatalf("console exit %d, want 1:\n%s", code, out)
-	}
-	for _, want := range []string{
+	wantSays(t, dir, in, 1, []string{
 		`Function "provider::terraform::encode_expr" expects only 1 argument(s).`,
 		`The function "nope" is not available from the provider "terraform".`,
 		`"[1, 2]"`,
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("console says:\n%s\nwant %q in it", out, want)
-		}
-	}
+	}, "console", "-no-color")
 }
