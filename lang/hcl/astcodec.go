@@ -3,6 +3,7 @@ package hcllang
 import (
 	"encoding/binary"
 	"errors"
+	"maps"
 	"math/big"
 	"slices"
 
@@ -168,7 +169,7 @@ func (e *astEncoder) body(b *hclsyntax.Body) error {
 		return errUnencodable
 	}
 	e.length(len(b.Attributes), b.Attributes == nil)
-	for _, name := range slices.Sorted(mapKeys(b.Attributes)) {
+	for _, name := range slices.Sorted(maps.Keys(b.Attributes)) {
 		a := b.Attributes[name]
 		if a == nil || a.Name != name {
 			return errUnencodable
@@ -203,16 +204,6 @@ func (e *astEncoder) body(b *hclsyntax.Body) error {
 		}
 	}
 	return e.ranges(b.SrcRange, b.EndRange)
-}
-
-func mapKeys(m hclsyntax.Attributes) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func (e *astEncoder) exprs(xs []hclsyntax.Expression) error {

@@ -127,7 +127,7 @@ func (c *parseCache) key(src []byte, path string) string {
 // directory, that another user owns or may write is not trusted: a tree
 // decides what indigo does.
 func (c *parseCache) load(key string) *hclsyntax.Body {
-	if !c.private(c.dir) {
+	if !privateToUser(c.dir) {
 		return nil
 	}
 	f, err := os.Open(filepath.Join(c.dir, key))
@@ -158,9 +158,9 @@ func (c *parseCache) load(key string) *hclsyntax.Body {
 	return body
 }
 
-// private reports whether path is the user's and writable by the user
+// privateToUser reports whether path is the user's and writable by the user
 // alone.
-func (c *parseCache) private(path string) bool {
+func privateToUser(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.Mode().Perm()&0o022 == 0 && ownedByUser(st)
 }

@@ -3,6 +3,7 @@ package jsonplan
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -71,7 +72,7 @@ func (w *relevantWalk) traversals(c *config.Config, mod config.ModuleInstance, t
 				continue
 			}
 			childMod := mod.Child(config.ModuleStep, s.Name, s.Key)
-			for _, name := range slices.Sorted(mapKeys(child.Module.Outputs)) {
+			for _, name := range slices.Sorted(maps.Keys(child.Module.Outputs)) {
 				if s.Output != "" && name != s.Output {
 					continue
 				}
@@ -149,14 +150,4 @@ func attributePath(t hcl.Traversal) []any {
 		}
 	}
 	return path
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
