@@ -10,7 +10,9 @@
 // with nothing to do (plan -detailed-exitcode must exit 0), and records
 // each tool's peak RSS; it checks that each tool really did the work (the
 // first plan exits 2, apply writes N files, the files hold what the
-// configuration says). Then it profiles indigo's own CPU on the no-change
+// configuration says). It times the provider alone making the calls
+// indigo makes (floor.go), the least any tool making them could take. Then
+// it profiles indigo's own CPU on the no-change
 // plan of the independent shape (INDIGO_CPUPROFILE) and divides it by the
 // number of provider calls, which it counts from the provider's protocol
 // log in a separate run, and times `validate` of -validate-n resources
@@ -54,6 +56,8 @@ type options struct {
 	keep                      bool
 	profile                   bool
 	profileTop                int
+	floor                     bool
+	floorProfile              string
 }
 
 func main() {
@@ -65,13 +69,18 @@ func main() {
 	flag.IntVar(&o.validateN, "validate-n", 10000, "resources in the validate measurement (0: skip it)")
 	flag.IntVar(&o.parallelism, "parallelism", 10, "-parallelism passed to every tool")
 	shapes := flag.String("shape", "independent,chain", "configuration shapes")
-	tools := flag.String("tools", "indigo,tofu,terraform", "tools to run, in this order")
+	tools := flag.String("tools", "indigo,tofu,terraform", "tools to run, in this order (empty: none, for -floor alone)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directories (their path is printed)")
 	flag.BoolVar(&o.profile, "profile", true, "profile indigo's no-change plan and count provider calls")
 	flag.IntVar(&o.profileTop, "profile-top", 25, "profile entries to print")
+	flag.BoolVar(&o.floor, "floor", true, "time the provider alone making the calls indigo makes (independent shape)")
+	flag.StringVar(&o.floorProfile, "floor-cpuprofile", "", "write the CPU profile of the client making the floor's calls to this file")
 	flag.Parse()
 	o.shapes = strings.Split(*shapes, ",")
-	o.tools = strings.Split(*tools, ",")
+	if *tools != "" {
+		// Empty: no tool, only the provider alone (-floor).
+		o.tools = strings.Split(*tools, ",")
+	}
 	for _, s := range o.shapes {
 		if s != "independent" && s != "chain" {
 			fail(fmt.Errorf("unknown shape %q: want independent or chain", s))
@@ -195,6 +204,14 @@ func (b *bench) run(provider string) error {
 		}
 	}
 	b.printTable(results)
+	if b.opts.floor && slices.Contains(b.opts.shapes, "independent") {
+		b.logf("independent, the provider alone ...")
+		fr, err := b.floor(provider)
+		if err != nil {
+			return fmt.Errorf("the provider alone: %w", err)
+		}
+		b.printFloor(fr, results["independent"])
+	}
 
 	if b.opts.profile && b.tools["indigo"] != "" && slices.Contains(b.opts.shapes, "independent") {
 		if err := b.profile(dirs["independent-indigo"]); err != nil {
