@@ -189,6 +189,10 @@ func functionCall(d *hcl.Diagnostic) *FunctionCall {
 		}
 		if p := f.VarParam(); p != nil {
 			sig.VariadicParam = &FunctionParam{Name: p.Name, Type: typeJSON(p.Type)}
+			// One variadic argument of its type, as Terraform asks: a
+			// function whose variadic parameter takes any type then
+			// returns "dynamic" (format).
+			argTypes = append(argTypes, p.Type)
 		}
 		ret, err := f.ReturnType(argTypes)
 		if err != nil {

@@ -3,6 +3,7 @@ package view
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -140,6 +141,36 @@ func TestDiagnosticFunctionCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	if w := `{"called_as":"join","signature":{"name":"join","params":[{"name":"separator","type":"string"}],"variadic_param":{"name":"lists","type":["list","string"]},"return_type":"string"}}`; string(got) != w {
+		t.Errorf("function_call %s\nwant %s", got, w)
+	}
+}
+
+// The signature's return type is the function's for its parameters' types
+// and one variadic argument of its type, as Terraform works it out: a
+// variadic parameter of any type that does not accept an unknown type
+// makes it "dynamic".
+func TestDiagnosticFunctionCallDynamicReturn(t *testing.T) {
+	pick := function.New(&function.Spec{
+		Params:   []function.Parameter{{Name: "n", Type: cty.Number}},
+		VarParam: &function.Parameter{Name: "values", Type: cty.DynamicPseudoType},
+		Type:     function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.NilVal, errors.New("no value to pick")
+		},
+	})
+	src := []byte("bad = pick(1, \"a\")\n")
+	f, _ := hclsyntax.ParseConfig(src, "main.tf", hcl.InitialPos)
+	attrs, _ := f.Body.JustAttributes()
+	ctx := &hcl.EvalContext{Functions: map[string]function.Function{"pick": pick}}
+	_, diags := attrs["bad"].Expr.Value(ctx)
+	if !diags.HasErrors() {
+		t.Fatal("want an error")
+	}
+	got, err := json.Marshal(ToJSON(diags, NewSources(map[string]*hcl.File{"main.tf": f}))[0].Snippet.FunctionCall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := `{"called_as":"pick","signature":{"name":"pick","params":[{"name":"n","type":"number"}],"variadic_param":{"name":"values","type":"dynamic"},"return_type":"dynamic"}}`; string(got) != w {
 		t.Errorf("function_call %s\nwant %s", got, w)
 	}
 }
