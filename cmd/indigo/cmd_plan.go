@@ -210,11 +210,11 @@ func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *run
 			return &exitError{code: 1, msg: fmt.Sprintf("saving the plan: %s", err)}
 		}
 		if !f.json {
-			fmt.Fprintf(a.stdout, "\nSaved the plan to %s.%s\n", f.out, a.hint(" To apply exactly this plan, run:\n  indigo apply "+f.out))
+			fmt.Fprintf(a.stdout, "%s\nSaved the plan to %s.%s\n", a.hint("\n"+view.Rule+"\n"), f.out, a.hint(" To apply exactly this plan, run:\n  indigo apply "+f.out))
 		}
 	} else if !f.json && a.stream == nil && p.Applyable {
-		// As Terraform does, say that apply will plan again.
-		fmt.Fprint(a.stdout, a.hint("\nNote: this plan was not saved (-out=FILE), so `indigo apply` will plan again and\nmay find other changes than these.\n"))
+		// As Terraform does, say that apply will plan again, below a rule.
+		fmt.Fprint(a.stdout, a.hint("\n"+view.Rule+"\n\nNote: this plan was not saved (-out=FILE), so `indigo apply` will plan again\nand may find other changes than these.\n"))
 	}
 	if f.detailedExitcode && p.Applyable {
 		return exitCode(2)
@@ -490,14 +490,22 @@ func (a *app) runApply(ctx context.Context, args []string, f *runFlags, destroy 
 		return &exitError{code: 1, msg: "apply -json needs -auto-approve (or a saved plan): the machine-readable UI cannot ask for confirmation"}
 	}
 	if !f.autoApprove {
-		ok, err := a.confirm(destroy)
+		ws, _ := currentWorkspace(w.dir)
+		ok, err := a.confirm(destroy, ws)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			fmt.Fprintln(a.stdout, "\nApply cancelled.")
+			if destroy {
+				fmt.Fprintln(a.stdout, "\nDestroy cancelled.")
+			} else {
+				fmt.Fprintln(a.stdout, "\nApply cancelled.")
+			}
 			return exitCode(1)
 		}
+		// A blank line under the answer; with -auto-approve or a saved
+		// plan, the progress follows at once, as Terraform's does.
+		fmt.Fprintln(a.stdout)
 	}
 	err = a.carryOut(stop, abandon, w, cfg, mgr, provs, p, opts)
 	if stuck.HasErrors() {
@@ -525,7 +533,6 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.
 	if a.stream != nil {
 		return a.carryOutStream(stop, abandon, w, cfg, mgr, provs, p, opts)
 	}
-	fmt.Fprintln(a.stdout)
 	opts.Progress = a.progressPrinter(true)
 	out, diags := planner.ApplyWithFallback(stop, cfg, p, mgr, provs, opts, abandon)
 	for _, fb := range out.Moves {
@@ -572,24 +579,37 @@ func siteList(sites []string) string {
 	return "sites " + strings.Join(sites, ", ")
 }
 
-// confirm asks the user to type yes.
-func (a *app) confirm(destroy bool) (bool, error) {
+// confirm asks the user to type yes, with Terraform's words: the
+// workspace is named unless it is the default one.
+func (a *app) confirm(destroy bool, workspace string) (bool, error) {
 	if !a.tf.input {
 		return false, &exitError{code: 1, msg: "apply needs a confirmation, and input is disabled (-input=false or TF_INPUT=0): run with -auto-approve, or apply a plan saved with plan -out"}
 	}
-	q := "Do you want to perform these actions?"
-	if destroy {
-		q = "Do you really want to destroy all resources?"
+	in := ""
+	if workspace != "" && workspace != "default" {
+		in = fmt.Sprintf(" in workspace %q", workspace)
 	}
-	return a.confirmText(q)
+	if destroy {
+		return a.confirmText("Do you really want to destroy all resources"+in+"?",
+			"indigo will destroy all your managed infrastructure, as shown above.",
+			"There is no undo. Only 'yes' will be accepted to confirm.")
+	}
+	return a.confirmText("Do you want to perform these actions"+in+"?",
+		"indigo will perform the actions described above.",
+		"Only 'yes' will be accepted to approve.")
 }
 
-// confirmText asks question and reads the answer: only yes is yes.
-func (a *app) confirmText(q string) (bool, error) {
+// confirmText asks question, explained by the lines of desc, and reads the
+// answer: only yes is yes.
+func (a *app) confirmText(q string, desc ...string) (bool, error) {
 	if !a.tf.input {
 		return false, &exitError{code: 1, msg: "this needs a confirmation, and input is disabled (-input=false or TF_INPUT=0): run with -auto-approve"}
 	}
-	fmt.Fprintf(a.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", q)
+	fmt.Fprintf(a.stdout, "\n%s\n", q)
+	for _, l := range desc {
+		fmt.Fprintf(a.stdout, "  %s\n", l)
+	}
+	fmt.Fprint(a.stdout, "\n  Enter a value: ")
 	line, err := bufio.NewReader(a.stdin).ReadString('\n')
 	if err != nil && err != io.EOF {
 		return false, err

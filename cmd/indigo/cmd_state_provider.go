@@ -53,7 +53,7 @@ changes. It lists what would change and asks unless -auto-approve.`,
 					fmt.Fprintf(a.stdout, "  - %s\n", r)
 				}
 				if !autoApprove {
-					ok, err := a.confirmText("Do you want to make these changes?")
+					ok, err := a.confirmText("Do you want to make these changes?", "Only 'yes' will be accepted to continue.")
 					if err != nil {
 						return err
 					}

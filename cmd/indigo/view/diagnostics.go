@@ -189,7 +189,7 @@ func Diagnostics(w io.Writer, diags hcl.Diagnostics, src *Sources) {
 			}
 		}
 		if d.Detail != "" {
-			fmt.Fprintf(bw, "\n%s\n", wrap(d.Detail, 78))
+			fmt.Fprintf(bw, "\n%s\n", wrap(d.Detail, Columns))
 		}
 	}
 }
@@ -212,6 +212,14 @@ func underline(sn *Snippet) string {
 	b.WriteString(strings.Repeat("^", n))
 	return b.String()
 }
+
+// Columns is the width prose is folded at, as Terraform folds it when its
+// output is not a terminal (in CI logs, most often).
+const Columns = 78
+
+// Rule is the horizontal rule between the parts of a plan, one column
+// narrower than Columns, as Terraform's.
+var Rule = strings.Repeat("─", Columns-1)
 
 // wrap folds text at width, keeping existing line breaks and indentation.
 func wrap(text string, width int) string {

@@ -86,7 +86,7 @@ func (r *planRenderer) render() string {
 	if len(outputs) > 0 {
 		r.outputs(outputs)
 		if len(changes) == 0 {
-			r.b.WriteString("\nYou can apply this plan to save these new output values to the indigo state, without changing any real infrastructure.\n")
+			r.prose("\nYou can apply this plan to save these new output values to the indigo state, without changing any real infrastructure.\n")
 		}
 	}
 	if len(placements) > 0 {
@@ -193,12 +193,18 @@ var legendOrder = []struct {
 	{plan.Forget, "forget (remove from the state, do not destroy)"},
 }
 
+// prose writes text folded at Columns, as Terraform folds its messages
+// when its output is not a terminal.
+func (r *planRenderer) prose(text string) {
+	r.b.WriteString(wrap(text, Columns))
+}
+
 func (r *planRenderer) legend(changes []*plan.ResourceChange) {
 	used := map[plan.Action]bool{}
 	for _, c := range changes {
 		used[c.Action] = true
 	}
-	r.b.WriteString("\nindigo used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:\n")
+	r.prose("\nindigo used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:\n")
 	for _, l := range legendOrder {
 		if used[l.action] {
 			fmt.Fprintf(&r.b, "%3s %s\n", actionSymbol(l.action), l.text)
@@ -425,14 +431,14 @@ func (r *planRenderer) summary() {
 func (r *planRenderer) noChanges(drifted bool) {
 	switch {
 	case r.p.Mode == plan.RefreshOnlyMode && drifted:
-		r.b.WriteString("\nThis is a refresh-only plan, so indigo will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the indigo state without changing any remote objects.\n")
+		r.prose("\nThis is a refresh-only plan, so indigo will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the indigo state without changing any remote objects.\n")
 	case r.p.Mode == plan.RefreshOnlyMode:
-		r.b.WriteString("\nNo changes. Your infrastructure still matches the configuration.\n\nindigo has checked that the real remote objects still match the result of your most recent changes, and found no differences.\n")
+		r.prose("\nNo changes. Your infrastructure still matches the configuration.\n\nindigo has checked that the real remote objects still match the result of your most recent changes, and found no differences.\n")
 		r.identitiesFound()
 	case r.p.Mode == plan.DestroyMode:
-		r.b.WriteString("\nNo changes. No objects need to be destroyed.\n\nEither you have not created any objects yet or the existing objects were already deleted outside of indigo.\n")
+		r.prose("\nNo changes. No objects need to be destroyed.\n\nEither you have not created any objects yet or the existing objects were already deleted outside of indigo.\n")
 	default:
-		r.b.WriteString("\nNo changes. Your infrastructure matches the configuration.\n\nindigo has compared your real infrastructure against your configuration and found no differences, so no changes are needed.\n")
+		r.prose("\nNo changes. Your infrastructure matches the configuration.\n\nindigo has compared your real infrastructure against your configuration and found no differences, so no changes are needed.\n")
 	}
 }
 
@@ -454,22 +460,22 @@ func (r *planRenderer) identitiesFound() {
 	if len(addrs) > 1 {
 		what, it = fmt.Sprintf("the identities of %d objects", len(addrs)), "them"
 	}
-	fmt.Fprintf(&r.b, "\nThe reads found %s that the state does not record yet: %s. Applying this plan records %s in the state and changes nothing else.\n", what, strings.Join(addrs, ", "), it)
+	r.prose(fmt.Sprintf("\nThe reads found %s that the state does not record yet: %s. Applying this plan records %s in the state and changes nothing else.\n", what, strings.Join(addrs, ", "), it))
 }
 
 func (r *planRenderer) drift(drift []*plan.ResourceChange) {
 	r.b.WriteString("\nNote: Objects have changed outside of indigo\n\n")
-	r.b.WriteString("indigo detected the following changes made outside of indigo since the last \"indigo apply\" which may have affected this plan:\n")
+	r.prose("indigo detected the following changes made outside of indigo since the last \"indigo apply\" which may have affected this plan:\n")
 	for _, c := range drift {
 		r.b.WriteByte('\n')
 		r.change(c, true)
 	}
 	if r.p.Mode != plan.RefreshOnlyMode {
-		r.b.WriteString("\nUnless you have made equivalent changes to your configuration, or ignored the relevant attributes using ignore_changes, the following plan may include actions to undo or respond to these changes.\n")
+		r.prose("\nUnless you have made equivalent changes to your configuration, or ignored the relevant attributes using ignore_changes, the following plan may include actions to undo or respond to these changes.\n")
 	} else {
-		r.b.WriteString("\nThis is a refresh-only plan: indigo will not undo these changes. Applying it records them in the state and changes nothing outside it.\n")
+		r.prose("\nThis is a refresh-only plan: indigo will not undo these changes. Applying it records them in the state and changes nothing outside it.\n")
 	}
-	r.b.WriteString("\n" + strings.Repeat("─", 77) + "\n")
+	r.b.WriteString("\n" + Rule + "\n")
 }
 
 func (r *planRenderer) outputs(outputs []*plan.OutputChange) {
