@@ -994,6 +994,15 @@ func (r *run) recordOutputs(ctx context.Context) hcl.Diagnostics {
 			}
 			continue
 		}
+		if isNullOutput(v) {
+			// A null output is not recorded, as Terraform does not record
+			// it: `output NAME` says there is none, and a state read by
+			// terraform_remote_state lacks it.
+			if ar.rec.State().Outputs[name] != nil {
+				_ = ar.rec.SetOutput(ctx, name, nil)
+			}
+			continue
+		}
 		o, err := encodeOutput(v, decl.Sensitive || marks.Contains(v, marks.Sensitive))
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot record output", Detail: fmt.Sprintf("output %s: %s", name, err)})

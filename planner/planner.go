@@ -204,6 +204,9 @@ func (r *run) outputChanges() []*plan.OutputChange {
 				continue
 			}
 			oc.Action = plan.Delete
+		case r.prior.Outputs[name] == nil && isNullOutput(oc.After):
+			// Null is not recorded (recordOutputs): nothing to create.
+			oc.Action = plan.NoOp
 		case r.prior.Outputs[name] == nil:
 			oc.Action = plan.Create
 		case valuesEqual(oc.Before, oc.After):
@@ -214,6 +217,12 @@ func (r *run) outputChanges() []*plan.OutputChange {
 		out = append(out, oc)
 	}
 	return out
+}
+
+// isNullOutput reports whether an output's planned value is a known null.
+func isNullOutput(v cty.Value) bool {
+	uv, _ := v.Unmark()
+	return uv.IsKnown() && uv.IsNull()
 }
 
 func (r *run) placementsChanged() bool {
