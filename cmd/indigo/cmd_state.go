@@ -330,10 +330,18 @@ asked for by name with -raw or -json, as in Terraform.`,
 				if len(args) == 1 {
 					name = args[0]
 					if st.Outputs[name] == nil {
-						return &exitError{code: 1, msg: fmt.Sprintf("no output %q recorded (outputs are recorded by indigo apply)", name)}
+						return &exitError{code: 1, msg: fmt.Sprintf("no output %q recorded (outputs are recorded by indigo apply; one whose value is null is not)", name)}
 					}
 				}
-				return view.OutputValues(a.stdout, st, name, jsonOut, raw)
+				if err := view.OutputValues(a.stdout, st, name, jsonOut, raw); err != nil {
+					return err
+				}
+				if name != "" && !jsonOut && !raw && st.Outputs[name].Sensitive {
+					// Terraform prints it; indigo hides it unless asked
+					// for in a form that scripts read.
+					fmt.Fprintf(a.stderr, "Output %s is sensitive: indigo output -raw %s (or -json %s) prints its value.\n", name, name, name)
+				}
+				return nil
 			})
 		},
 	}

@@ -740,11 +740,10 @@ func primitiveText(v cty.Value) string {
 	return ""
 }
 
-// quote writes s as an HCL string literal.
+// quote writes s quoted, as Terraform's plan and show write a string:
+// Go's escapes, and ${ and %{ as they are (the text is read, not parsed).
 func quote(s string) string {
-	q := strconv.Quote(s)
-	q = strings.ReplaceAll(q, "${", "$${")
-	return strings.ReplaceAll(q, "%{", "%%{")
+	return strconv.Quote(s)
 }
 
 // keyLabel is how an object attribute or map key is written: bare when it

@@ -47,17 +47,17 @@ func State(w io.Writer, s *state.State) error {
 		if err != nil {
 			return err
 		}
-		b.WriteString("\nOutputs:\n\n")
-		names := slices.Sorted(maps.Keys(outs))
-		width := maxWidth(names)
+		// Two blank lines above, and names not aligned: as Terraform's
+		// show writes them.
+		b.WriteString("\n\nOutputs:\n\n")
 		vw := &valueWriter{b: &b, plain: true}
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(outs)) {
 			o := outs[n]
 			v := o.Value
 			if o.Sensitive {
 				v = markSensitive(v)
 			}
-			vw.whole(0, "", "", pad(n, width)+" = ", v, "")
+			vw.whole(0, "", "", n+" = ", v, "")
 		}
 	}
 	if len(s.Pending) > 0 {

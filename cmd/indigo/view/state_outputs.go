@@ -95,11 +95,11 @@ func OutputValues(w io.Writer, s *state.State, name string, asJSON, raw bool) er
 	}
 	var b strings.Builder
 	if o.Sensitive || marks.Contains(o.Value, marks.Sensitive) {
-		b.WriteString("<sensitive>\n")
+		b.WriteString("<sensitive>")
 	} else {
-		(&valueWriter{b: &b, plain: true, indent: "  "}).whole(0, "", "", "", o.Value, "")
+		hclValue(&b, o.Value, 0)
 	}
-	return writeString(w, b.String())
+	return writeString(w, b.String()+"\n")
 }
 
 // rawOutput writes a primitive value as it is.
@@ -122,23 +122,22 @@ func rawOutput(w io.Writer, name string, o OutputValue) error {
 	return writeString(w, s)
 }
 
-// writeOutputs writes every output as `name = value`, sensitive ones as
-// <sensitive>.
+// writeOutputs writes every output as `name = value` (hclValue), sensitive
+// ones as <sensitive>.
 func writeOutputs(w io.Writer, outputs map[string]OutputValue) error {
 	if len(outputs) == 0 {
 		return writeString(w, "No outputs found.\n")
 	}
 	var b strings.Builder
-	names := slices.Sorted(maps.Keys(outputs))
-	width := maxWidth(names)
-	vw := &valueWriter{b: &b, plain: true, indent: "  "}
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(outputs)) {
 		o := outputs[n]
+		b.WriteString(n + " = ")
 		if o.Sensitive || isSensitive(o.Value) {
-			b.WriteString(pad(n, width) + " = <sensitive>\n")
+			b.WriteString("<sensitive>\n")
 			continue
 		}
-		vw.whole(0, "", "", pad(n, width)+" = ", o.Value, "")
+		hclValue(&b, o.Value, 0)
+		b.WriteString("\n")
 	}
 	return writeString(w, b.String())
 }

@@ -138,7 +138,7 @@ func TestOutputs(t *testing.T) {
 		{"ports", true, false, "[80,443]\n"},
 		{"password", false, false, "<sensitive>\n"},
 		{"url", false, false, `"https://x"` + "\n"},
-		{"nested", false, false, "{\n  k = \"v\"\n}\n"},
+		{"nested", false, false, "{\n  \"k\" = \"v\"\n}\n"},
 	}
 	for _, tt := range tests {
 		got, err := run(tt.name, tt.asJSON, tt.raw)
