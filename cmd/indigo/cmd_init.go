@@ -16,6 +16,7 @@ import (
 	"github.com/indigo-cloud/indigo/lang/config"
 	modinstall "github.com/indigo-cloud/indigo/modules/install"
 	"github.com/indigo-cloud/indigo/providers/install"
+	"github.com/indigo-cloud/indigo/state"
 )
 
 // initOptions are init's flags.
@@ -220,9 +221,9 @@ func (a *app) providersCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "providers [DIR]",
 		Short: "List the providers the configuration needs and what is installed",
-		Long: `Providers lists each provider the configuration requires, where it is
-required (required_providers, resources, provider blocks, sites), the version
-constraint, and what is installed or built in.`,
+		Long: `Providers shows, as Terraform's providers command does, which providers each module
+of the configuration requires (a tree, with the version constraints) and which providers
+the objects in the state belong to; then what is installed or built in for each.`,
 		Example: `  indigo providers`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -230,6 +231,17 @@ constraint, and what is installed or built in.`,
 			if err != nil {
 				return err
 			}
+			var b strings.Builder
+			b.WriteString("\nProviders required by configuration:\n.\n")
+			writeProviderTree(&b, w.res.Config, "")
+			if m, err := w.openState(context.Background(), "providers", false); err == nil {
+				// Without a state (not initialised yet, say), the
+				// section is left out, as it is when the state is empty.
+				writeStateProviders(&b, m.State())
+				m.Close(context.Background())
+			}
+			fmt.Fprint(a.stdout, b.String())
+
 			locks, _, ld := install.ReadLocks(w.dir)
 			w.diags(ld)
 			env := install.DefaultCLIEnv()
@@ -242,7 +254,7 @@ constraint, and what is installed or built in.`,
 				provs = append(provs, p)
 			}
 			sort.Slice(provs, func(i, j int) bool { return provs[i].String() < provs[j].String() })
-			fmt.Fprintln(a.stdout, "Providers required by the configuration:")
+			fmt.Fprintln(a.stdout, "\nInstalled for this configuration:")
 			for _, p := range provs {
 				c := reqs[p].String()
 				if c == "" {
@@ -268,6 +280,75 @@ constraint, and what is installed or built in.`,
 	}
 	cmd.AddCommand(a.providersLockCommand(), a.providersMirrorCommand(), a.providersSchemaCommand())
 	return cmd
+}
+
+// treeBranch, treeLast and treeSpan draw the providers tree with the
+// characters Terraform's providers command draws it with (its indentation
+// is two no-break spaces and a space).
+const (
+	treeBranch = "├── "
+	treeLast   = "└── "
+	treeSpan   = "│\u00a0\u00a0 "
+)
+
+// writeProviderTree writes the providers module c requires, sorted, each
+// as provider[ADDRESS] and its constraints, then the modules it calls (and
+// indigo's deployment and storage scopes), each with its own, under
+// prefix.
+func writeProviderTree(b *strings.Builder, c *config.Config, prefix string) {
+	reqs, _ := moduleRequirements(c.Module)
+	provs := make([]install.Provider, 0, len(reqs))
+	for p := range reqs {
+		provs = append(provs, p)
+	}
+	sort.Slice(provs, func(i, j int) bool { return provs[i].String() < provs[j].String() })
+	steps := make([]config.Step, 0, len(c.Children))
+	for st := range c.Children {
+		steps = append(steps, st)
+	}
+	sort.Slice(steps, func(i, j int) bool { return steps[i].String() < steps[j].String() })
+	n, i := len(provs)+len(steps), 0
+	item := func(label string) (childPrefix string) {
+		i++
+		if i == n {
+			b.WriteString(prefix + treeLast + label + "\n")
+			return prefix + "    "
+		}
+		b.WriteString(prefix + treeBranch + label + "\n")
+		return prefix + treeSpan
+	}
+	for _, p := range provs {
+		label := "provider[" + p.String() + "]"
+		if cs := reqs[p].String(); cs != "" {
+			label += " " + cs
+		}
+		item(label)
+	}
+	for _, st := range steps {
+		writeProviderTree(b, c.Children[st], item(st.String()))
+	}
+}
+
+// writeStateProviders writes the providers of the objects recorded in s,
+// as Terraform's providers command does; nothing when there are none.
+func writeStateProviders(b *strings.Builder, s *state.State) {
+	seen := map[string]bool{}
+	var addrs []string
+	for _, rs := range s.Resources {
+		a := install.Provider(rs.Provider.Provider).String()
+		if !seen[a] {
+			seen[a] = true
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
+		return
+	}
+	sort.Strings(addrs)
+	b.WriteString("\nProviders required by state:\n\n")
+	for _, a := range addrs {
+		b.WriteString("    provider[" + a + "]\n\n")
+	}
 }
 
 func firstLine(s string) string {

@@ -307,6 +307,22 @@ func needsInstalled(cfg *config.Config) bool {
 func requirements(cfg *config.Config) (install.Requirements, hcl.Diagnostics) {
 	reqs := install.Requirements{}
 	var diags hcl.Diagnostics
+	cfg.Walk(func(c *config.Config) {
+		mr, d := moduleRequirements(c.Module)
+		diags = append(diags, d...)
+		for p, vc := range mr {
+			reqs.Add(p, vc)
+		}
+	})
+	return reqs, diags
+}
+
+// moduleRequirements is what one module requires of providers: its
+// required_providers, provider blocks, resources, sites and import
+// blocks.
+func moduleRequirements(m *config.Module) (install.Requirements, hcl.Diagnostics) {
+	reqs := install.Requirements{}
+	var diags hcl.Diagnostics
 	add := func(p config.Provider, vc config.VersionConstraint) {
 		c, err := install.ParseConstraints(vc.Required)
 		if err != nil {
@@ -314,35 +330,32 @@ func requirements(cfg *config.Config) (install.Requirements, hcl.Diagnostics) {
 		}
 		reqs.Add(install.Provider(p), c)
 	}
-	cfg.Walk(func(c *config.Config) {
-		m := c.Module
-		for _, rp := range m.Settings.RequiredProviders {
-			add(rp.Provider, rp.Requirement)
-		}
-		for _, pc := range m.ProviderConfigs {
-			add(m.ProviderFor(pc.Name), pc.Version)
-		}
-		for _, r := range m.ManagedResources {
-			add(r.Provider, config.VersionConstraint{})
-		}
-		for _, r := range m.DataResources {
-			add(r.Provider, config.VersionConstraint{})
-		}
-		for _, s := range m.Sites {
-			add(m.ProviderFor(s.Provider.LocalName), config.VersionConstraint{})
-		}
-		// An import block needs its provider even before the resource
-		// block exists (plan -generate-config-out writes it).
-		for _, im := range m.Imports {
-			if _, ra, d := im.To.Resource(); !d.HasErrors() {
-				local := ra.ImpliedProvider()
-				if im.ProviderRef != nil {
-					local = im.ProviderRef.LocalName
-				}
-				add(m.ProviderFor(local), config.VersionConstraint{})
+	for _, rp := range m.Settings.RequiredProviders {
+		add(rp.Provider, rp.Requirement)
+	}
+	for _, pc := range m.ProviderConfigs {
+		add(m.ProviderFor(pc.Name), pc.Version)
+	}
+	for _, r := range m.ManagedResources {
+		add(r.Provider, config.VersionConstraint{})
+	}
+	for _, r := range m.DataResources {
+		add(r.Provider, config.VersionConstraint{})
+	}
+	for _, s := range m.Sites {
+		add(m.ProviderFor(s.Provider.LocalName), config.VersionConstraint{})
+	}
+	// An import block needs its provider even before the resource block
+	// exists (plan -generate-config-out writes it).
+	for _, im := range m.Imports {
+		if _, ra, d := im.To.Resource(); !d.HasErrors() {
+			local := ra.ImpliedProvider()
+			if im.ProviderRef != nil {
+				local = im.ProviderRef.LocalName
 			}
+			add(m.ProviderFor(local), config.VersionConstraint{})
 		}
-	})
+	}
 	return reqs, diags
 }
 
