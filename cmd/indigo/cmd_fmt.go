@@ -111,7 +111,7 @@ func (a *app) runFmt(targets []string, o fmtOptions) error {
 			fmt.Fprintln(a.stdout, path)
 		}
 		if o.diff {
-			fmt.Fprint(a.stdout, view.UnifiedDiff(path+" (old)", path+" (new)", string(src), string(out)))
+			fmt.Fprint(a.stdout, view.UnifiedDiff("old/"+filepath.ToSlash(path), "new/"+filepath.ToSlash(path), string(src), string(out)))
 		}
 		if o.write {
 			if err := writeFileKeepMode(path, out); err != nil {

@@ -87,7 +87,8 @@ Exit status: 0 when valid (warnings allowed), 1 when there are errors.`,
 					if len(diags) > 0 {
 						fmt.Fprintln(a.stdout)
 					}
-					fmt.Fprintf(a.stdout, "Success! The configuration is valid%s.\n", warningSuffix(diags))
+					// A blank line under it, as Terraform writes it.
+					fmt.Fprintf(a.stdout, "Success! The configuration is valid%s.\n\n", warningSuffix(diags))
 				}
 			}
 			if diags.HasErrors() {

@@ -255,6 +255,8 @@ func (a *app) workspaceListCommand() *cobra.Command {
 				}
 				fmt.Fprintf(a.stdout, "%s%s\n", mark, n)
 			}
+			// A blank line under the list, as Terraform writes it.
+			fmt.Fprintln(a.stdout)
 			return nil
 		},
 	}
