@@ -84,7 +84,7 @@ func (r *planRenderer) render() string {
 		r.summary()
 	}
 	if len(outputs) > 0 {
-		r.outputs(outputs)
+		r.outputs(outputs, p.Outputs)
 		if len(changes) == 0 {
 			r.prose("\nYou can apply this plan to save these new output values to the indigo state, without changing any real infrastructure.\n")
 		}
@@ -478,16 +478,22 @@ func (r *planRenderer) drift(drift []*plan.ResourceChange) {
 	r.b.WriteString("\n" + Rule + "\n")
 }
 
-func (r *planRenderer) outputs(outputs []*plan.OutputChange) {
+// outputs writes the outputs that change; their names are aligned with
+// those of every output of the plan, the unchanged ones too, as Terraform
+// aligns them.
+func (r *planRenderer) outputs(outputs, all []*plan.OutputChange) {
 	r.b.WriteString("\nChanges to Outputs:\n")
 	// An output's value is shown whole, its unchanged parts too, as
 	// Terraform shows it.
-	vw := &valueWriter{b: &r.b, verbose: true}
+	vw := &valueWriter{b: &r.b, verbose: true, output: true}
 	labels := make([]string, len(outputs))
 	for i, o := range outputs {
 		labels[i] = keyLabel(o.Name, false)
 	}
 	width := maxWidth(labels)
+	for _, o := range all {
+		width = max(width, len(keyLabel(o.Name, false)))
+	}
 	for i, o := range outputs {
 		before, after := o.Before, o.After
 		if o.Sensitive {

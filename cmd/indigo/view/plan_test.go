@@ -306,6 +306,26 @@ func TestPlanGolden(t *testing.T) {
 				return cty.ObjectVal(m)
 			}()),
 		}}, PlanOptions{}},
+		// As Terraform 1.11.4 writes them: "# forces replacement" on the
+		// first line of a heredoc; output names aligned with the unchanged
+		// outputs' too; an output's map keys bare and its null attributes
+		// shown.
+		{"outputs_heredoc_replace", &plan.Plan{
+			Changes: []*plan.ResourceChange{
+				func() *plan.ResourceChange {
+					c := change("indigo_file.h", plan.DeleteThenCreate, fileType,
+						obj(fileType, map[string]cty.Value{"id": cty.StringVal("h"), "content": cty.StringVal("a\nb\n")}),
+						obj(fileType, map[string]cty.Value{"id": cty.UnknownVal(cty.String), "content": cty.StringVal("a\nc\n")}))
+					c.RequiredReplace = []cty.Path{cty.GetAttrPath("content")}
+					return c
+				}(),
+			},
+			Outputs: []*plan.OutputChange{
+				{Name: "a_long_unchanged_name", Action: plan.NoOp, Before: cty.StringVal("x"), After: cty.StringVal("x")},
+				{Name: "m", Action: plan.Create, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.MapVal(map[string]cty.Value{"a": cty.StringVal("1"), "bb": cty.StringVal("2")})},
+				{Name: "o", Action: plan.Create, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.ObjectVal(map[string]cty.Value{"n": cty.NullVal(cty.String), "x": cty.NumberIntVal(1)})},
+			},
+		}, PlanOptions{}},
 		{"multiline", &plan.Plan{Changes: []*plan.ResourceChange{
 			change("indigo_file.conf", plan.Update, fileType,
 				obj(fileType, map[string]cty.Value{"id": cty.StringVal("c"), "content": cty.StringVal(long("listen 80"))}),

@@ -55,6 +55,10 @@ type valueWriter struct {
 	// verbose shows unchanged attributes and elements instead of counting
 	// them.
 	verbose bool
+	// output says the value is an output's, which Terraform shows as it
+	// shows JSON: map keys as object attributes (bare identifiers), and
+	// null attributes of an object that appears or goes.
+	output bool
 	// plain drops the symbol columns: `indigo show` style.
 	plain bool
 	// indent is one level of indentation: indentUnit when empty; two
@@ -198,18 +202,19 @@ func (d *valueWriter) whole(depth int, sym, childSym, label string, v cty.Value,
 	switch {
 	case ty == cty.String:
 		s := v.AsString()
+		tail, comment := splitEnd(end)
 		if jv, ok := jsonContainer(s); ok {
-			d.line(depth, sym, label+"jsonencode(")
+			d.line(depth, sym, label+"jsonencode("+comment)
 			d.whole(depth+1, childSym, childSym, "", jv, "")
-			d.closer(depth, ")"+end)
+			d.closer(depth, ")"+tail)
 			return
 		}
 		if strings.Contains(s, "\n") {
-			d.line(depth, sym, label+"<<-EOT")
+			d.line(depth, sym, label+"<<-EOT"+comment)
 			for _, l := range heredocLines(s) {
 				d.line(depth+1, symNone, l)
 			}
-			d.closer(depth, "EOT"+end)
+			d.closer(depth, "EOT"+tail)
 			return
 		}
 		d.line(depth, sym, label+literal(v)+end)
@@ -220,12 +225,13 @@ func (d *valueWriter) whole(depth int, sym, childSym, label string, v cty.Value,
 			d.line(depth, sym, label+"[]"+end)
 			return
 		}
-		d.line(depth, sym, label+"[")
+		tail, comment := splitEnd(end)
+		d.line(depth, sym, label+"["+comment)
 		for it := v.ElementIterator(); it.Next(); {
 			_, e := it.Element()
 			d.whole(depth+1, childSym, childSym, "", e, ",")
 		}
-		d.closer(depth, "]"+end)
+		d.closer(depth, "]"+tail)
 	case ty.IsMapType() || ty.IsObjectType():
 		type entry struct {
 			key string
@@ -235,8 +241,9 @@ func (d *valueWriter) whole(depth int, sym, childSym, label string, v cty.Value,
 		for it := v.ElementIterator(); it.Next(); {
 			k, e := it.Element()
 			// Null attributes say nothing when a whole object appears or
-			// goes; map elements are data and always shown.
-			if ty.IsObjectType() && isNull(e) {
+			// goes (an output's show, as Terraform's do); map elements are
+			// data and always shown.
+			if ty.IsObjectType() && isNull(e) && !d.output {
 				continue
 			}
 			entries = append(entries, entry{k.AsString(), e})
@@ -245,16 +252,19 @@ func (d *valueWriter) whole(depth int, sym, childSym, label string, v cty.Value,
 			d.line(depth, sym, label+"{}"+end)
 			return
 		}
-		d.line(depth, sym, label+"{")
+		tail, comment := splitEnd(end)
+		d.line(depth, sym, label+"{"+comment)
 		labels := make([]string, len(entries))
 		for i, e := range entries {
-			labels[i] = keyLabel(e.key, ty.IsMapType())
+			// An output's map is shown as Terraform shows outputs, from
+			// JSON: its keys as an object's.
+			labels[i] = keyLabel(e.key, ty.IsMapType() && !d.output)
 		}
 		width := maxWidth(labels)
 		for i, e := range entries {
 			d.whole(depth+1, childSym, childSym, pad(labels[i], width)+" = ", e.v, "")
 		}
-		d.closer(depth, "}"+end)
+		d.closer(depth, "}"+tail)
 	default:
 		d.line(depth, sym, label+"(value that cannot be shown)"+end)
 	}
@@ -296,31 +306,42 @@ func (d *valueWriter) update(depth int, label, comma, comment string, before, af
 	bt, at := before.Type(), after.Type()
 	switch {
 	case bt == cty.String && at == cty.String:
-		d.updateString(depth, label, before.AsString(), after.AsString(), end)
+		d.updateString(depth, label, before.AsString(), after.AsString(), comma, comment)
 	case bt.IsPrimitiveType() && at.IsPrimitiveType():
 		d.line(depth, symUpdate, label+literal(before)+" -> "+literal(after)+end)
 	case bt.IsObjectType() && at.IsObjectType():
-		d.line(depth, symUpdate, label+"{")
+		d.line(depth, symUpdate, label+"{"+comment)
 		d.objectBody(depth+1, before, after, path)
-		d.closer(depth, "}"+end)
+		d.closer(depth, "}"+comma)
 	case bt.IsMapType() && at.IsMapType():
-		d.line(depth, symUpdate, label+"{")
+		d.line(depth, symUpdate, label+"{"+comment)
 		d.mapBody(depth+1, before, after, path)
-		d.closer(depth, "}"+end)
+		d.closer(depth, "}"+comma)
 	case bt.IsSetType() && at.IsSetType():
-		d.line(depth, symUpdate, label+"[")
+		d.line(depth, symUpdate, label+"["+comment)
 		d.setBody(depth+1, before, after, path)
-		d.closer(depth, "]"+end)
+		d.closer(depth, "]"+comma)
 	case isSequence(bt) && isSequence(at):
-		d.line(depth, symUpdate, label+"[")
+		d.line(depth, symUpdate, label+"["+comment)
 		d.listBody(depth+1, before, after, path)
-		d.closer(depth, "]"+end)
+		d.closer(depth, "]"+comma)
 	default:
 		// The kind of value changed: show the old one going and the new one
 		// coming.
 		d.whole(depth, symDelete, symDelete, label, before, comma)
 		d.whole(depth, symCreate, symCreate, label, after, end)
 	}
+}
+
+// splitEnd parts what follows a value into what ends its last line (a
+// comma, "-> null", "-> (known after apply)") and a comment ("# forces
+// replacement"), which Terraform writes on the first line of a value of
+// several lines.
+func splitEnd(end string) (tail, comment string) {
+	if i := strings.Index(end, " # "); i >= 0 {
+		return end[:i], end[i:]
+	}
+	return end, ""
 }
 
 func isSequence(t cty.Type) bool { return t.IsListType() || t.IsTupleType() }
@@ -332,8 +353,10 @@ func sameUnmarked(a, b cty.Value) bool {
 }
 
 // updateString renders a changed string: inline, as JSON structure, or as a
-// heredoc with a line diff.
-func (d *valueWriter) updateString(depth int, label, before, after, end string) {
+// heredoc with a line diff; comment goes on the first line of a value of
+// several lines, as Terraform puts it, and comma on the last.
+func (d *valueWriter) updateString(depth int, label, before, after, comma, comment string) {
+	end := comma + comment
 	bj, bok := jsonContainer(before)
 	aj, aok := jsonContainer(after)
 	if bok && aok {
@@ -341,9 +364,9 @@ func (d *valueWriter) updateString(depth int, label, before, after, end string) 
 			d.line(depth, symUpdate, label+"jsonencode(...)"+end+" # whitespace changes only")
 			return
 		}
-		d.line(depth, symUpdate, label+"jsonencode(")
+		d.line(depth, symUpdate, label+"jsonencode("+comment)
 		d.node(depth+1, "", "", bj, aj, nil, false)
-		d.closer(depth, ")"+end)
+		d.closer(depth, ")"+comma)
 		return
 	}
 	multi := strings.Contains(before, "\n") || strings.Contains(after, "\n")
@@ -351,9 +374,9 @@ func (d *valueWriter) updateString(depth int, label, before, after, end string) 
 		d.line(depth, symUpdate, label+quote(before)+" -> "+quote(after)+end)
 		return
 	}
-	d.line(depth, symUpdate, label+"<<-EOT")
+	d.line(depth, symUpdate, label+"<<-EOT"+comment)
 	d.heredocDiff(depth+1, before, after)
-	d.closer(depth, "EOT"+end)
+	d.closer(depth, "EOT"+comma)
 }
 
 // heredocDiff writes a line diff of two texts computed with go-diff,
@@ -471,7 +494,7 @@ func (d *valueWriter) mapBody(depth int, before, after cty.Value, path cty.Path)
 			hidden++
 			continue
 		}
-		items = append(items, bodyItem{sym: sym, label: quote(k), before: b, after: a, path: path.Index(cty.StringVal(k))})
+		items = append(items, bodyItem{sym: sym, label: keyLabel(k, !d.output), before: b, after: a, path: path.Index(cty.StringVal(k))})
 	}
 	d.items(depth, items, true)
 	if hidden > 0 {
