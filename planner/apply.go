@@ -700,7 +700,7 @@ func (r *run) destroyOne(ctx context.Context, ch *plan.ResourceChange) hcl.Diagn
 	resp := r.applyWithProgress(ar.opCtx, addr, ch.DeposedKey, "Destroying", inst, plugin.ApplyRequest{
 		Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: prior, PlannedState: cty.NullVal(ty), Config: cty.NullVal(ty), PlannedPrivate: obj.Private,
 	})
-	diags = append(diags, toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange (destroy)", nil)...)
+	diags = append(diags, toDiags(resp.Diagnostics, addr.String(), "ApplyResourceChange (destroy)", r.declRange(addr))...)
 	if unanswered(resp.Diagnostics) {
 		r.noteFailure(ch, diags)
 		return append(diags, unknownOutcomeDiag(addr, "destroying", inst))
@@ -1028,7 +1028,7 @@ func (r *run) importObject(ctx context.Context, addr config.InstanceAddr, target
 		req.ID, req.Identity = "", target.identity
 	}
 	resp := inst.p.ImportResourceState(ctx, req)
-	diags := toDiags(resp.Diagnostics, addr.String(), "ImportResourceState", nil)
+	diags := toDiags(resp.Diagnostics, addr.String(), "ImportResourceState", r.declRange(addr))
 	if resp.Diagnostics.HasErrors() {
 		return cty.NilVal, nil, cty.NilVal, diags
 	}
@@ -1041,7 +1041,7 @@ func (r *run) importObject(ctx context.Context, addr config.InstanceAddr, target
 			identity = target.identity
 		}
 		read := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: im.TypeName, PriorState: im.State, PriorIdentity: identity, Private: im.Private})
-		diags = append(diags, toDiags(read.Diagnostics, addr.String(), "ReadResource", nil)...)
+		diags = append(diags, toDiags(read.Diagnostics, addr.String(), "ReadResource", r.declRange(addr))...)
 		if read.Diagnostics.HasErrors() {
 			return cty.NilVal, nil, cty.NilVal, diags
 		}

@@ -43,7 +43,7 @@ func (r *run) recordedIdentity(ctx context.Context, addr config.InstanceAddr, ob
 	resp := inst.p.UpgradeResourceIdentity(ctx, plugin.UpgradeIdentityRequest{Addr: addr.String(), TypeName: addr.Resource.Type,
 		Version: obj.IdentitySchemaVersion, RawIdentityJSON: obj.IdentityJSON})
 	if resp.Diagnostics.HasErrors() {
-		return cty.NullVal(ty), toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceIdentity", nil)
+		return cty.NullVal(ty), toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceIdentity", r.declRange(addr))
 	}
 	return resp.UpgradedIdentity, nil
 }

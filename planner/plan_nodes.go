@@ -391,7 +391,7 @@ func (r *run) priorDecoded(ctx context.Context, addr config.InstanceAddr, obj *s
 	if obj.SchemaVersion != schema.Version {
 		resp := inst.p.UpgradeResourceState(ctx, plugin.UpgradeRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Version: obj.SchemaVersion, RawStateJSON: obj.AttrsJSON})
 		if resp.Diagnostics.HasErrors() {
-			return cty.NullVal(ty), nil, toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", nil)
+			return cty.NullVal(ty), nil, toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", r.declRange(addr))
 		}
 		val = resp.UpgradedState
 	} else {
@@ -401,7 +401,7 @@ func (r *run) priorDecoded(ctx context.Context, addr config.InstanceAddr, obj *s
 			// provider upgrade it, as Terraform does.
 			resp := inst.p.UpgradeResourceState(ctx, plugin.UpgradeRequest{Addr: addr.String(), TypeName: addr.Resource.Type, Version: obj.SchemaVersion, RawStateJSON: obj.AttrsJSON})
 			if resp.Diagnostics.HasErrors() {
-				return cty.NullVal(ty), nil, toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", nil)
+				return cty.NullVal(ty), nil, toDiags(resp.Diagnostics, addr.String(), "UpgradeResourceState", r.declRange(addr))
 			}
 			v = resp.UpgradedState
 		}

@@ -239,15 +239,15 @@ func (r *run) readDecoded(ctx context.Context, addr config.InstanceAddr, unmarke
 	defer r.release()
 	resp := inst.p.ReadResource(ctx, plugin.ReadRequest{Addr: addr.String(), TypeName: addr.Resource.Type, PriorState: unmarked, PriorIdentity: identity, Private: private})
 	if resp.Diagnostics.HasErrors() {
-		return cty.NilVal, false, nil, identity, toDiags(resp.Diagnostics, addr.String(), "ReadResource", nil)
+		return cty.NilVal, false, nil, identity, toDiags(resp.Diagnostics, addr.String(), "ReadResource", r.declRange(addr))
 	}
 	if resp.NewState == cty.NilVal || resp.NewState.IsNull() {
 		// Gone: whatever identity came with nothing names nothing.
-		return resp.NewState, false, resp.Private, identity, toDiags(resp.Diagnostics, addr.String(), "", nil)
+		return resp.NewState, false, resp.Private, identity, toDiags(resp.Diagnostics, addr.String(), "", r.declRange(addr))
 	}
 	next, idd := nextIdentity(addr, inst, "ReadResource", identity, resp.NewIdentity)
 	if idd.HasErrors() {
-		return cty.NilVal, false, nil, identity, append(toDiags(resp.Diagnostics, addr.String(), "", nil), idd...)
+		return cty.NilVal, false, nil, identity, append(toDiags(resp.Diagnostics, addr.String(), "", r.declRange(addr)), idd...)
 	}
-	return resp.NewState, resp.Unchanged, resp.Private, next, toDiags(resp.Diagnostics, addr.String(), "", nil)
+	return resp.NewState, resp.Unchanged, resp.Private, next, toDiags(resp.Diagnostics, addr.String(), "", r.declRange(addr))
 }

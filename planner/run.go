@@ -672,6 +672,24 @@ func relPath(base, p string) string {
 
 // toDiags converts provider diagnostics, attaching them to rng (the
 // configuration they are about) and naming the resource and operation.
+// declRange is the range of the block that declares addr's resource, which
+// a provider's problem with one of its objects points at, as Terraform's
+// "with ADDR, on FILE line N" does; nil when the configuration no longer
+// declares it.
+func (r *run) declRange(addr config.InstanceAddr) *hcl.Range {
+	if r.cfg == nil {
+		return nil
+	}
+	c := r.cfg.Descendant(addr.Module.Static())
+	if c == nil {
+		return nil
+	}
+	if res := c.Module.Resource(addr.Resource); res != nil {
+		return res.DeclRange.Ptr()
+	}
+	return nil
+}
+
 func toDiags(pd plugin.Diagnostics, addr, op string, rng *hcl.Range) hcl.Diagnostics {
 	return toDiagsIn(pd, addr, op, rng, nil)
 }
