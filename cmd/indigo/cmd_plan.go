@@ -194,9 +194,9 @@ func (a *app) runPlan(ctx context.Context, path string, f *runFlags) error {
 // showPlan renders a plan (or only the problems when there is none), saves
 // it with -out, and maps the result to an exit status.
 func (a *app) showPlan(w *workspace, p *plan.Plan, diags hcl.Diagnostics, f *runFlags) error {
-	if a.stream != nil && p != nil && (!p.Errored || p.Changed()) {
+	if a.stream != nil && p != nil && (!p.Errored || p.Changed() || len(p.Drift) > 0) {
 		a.stream.Plan(p)
-	} else if a.stream == nil && p != nil && (!p.Errored || p.Changed()) {
+	} else if a.stream == nil && p != nil && (!p.Errored || p.Changed() || len(p.Drift) > 0) {
 		// A plan that stopped on errors before finding any change has
 		// nothing to show but the errors.
 		view.Plan(a.stdout, p, view.PlanOptions{})

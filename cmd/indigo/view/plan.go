@@ -54,9 +54,6 @@ func (r *planRenderer) render() string {
 	outputs := visibleOutputs(p.Outputs)
 	placements := sortedPlacements(p.Placements)
 
-	if p.Errored {
-		r.b.WriteString("\nPlanning stopped on errors: the plan below is incomplete and cannot be applied.\n")
-	}
 	if len(drift) > 0 {
 		r.drift(drift)
 	}
@@ -67,6 +64,16 @@ func (r *planRenderer) render() string {
 		}
 	}
 	if len(changes) == 0 && len(outputs) == 0 && !placementsChanged {
+		if p.Errored {
+			// What the refresh found, then the errors (below the
+			// plan), as Terraform shows a plan that failed.
+			if p.Mode == plan.RefreshOnlyMode && len(drift) > 0 {
+				r.noChanges(true)
+				r.b.WriteString("\n" + Rule + "\n")
+			}
+			r.b.WriteString("\nPlanning failed. indigo encountered an error while generating this plan.\n\n\n" + Rule + "\n")
+			return r.b.String()
+		}
 		r.noChanges(len(drift) > 0)
 		r.notes()
 		return r.b.String()
@@ -75,7 +82,12 @@ func (r *planRenderer) render() string {
 		if !r.opts.NoLegend {
 			r.legend(changes)
 		}
-		fmt.Fprintf(&r.b, "\nindigo will perform the following actions:\n")
+		if p.Errored {
+			// Incomplete, and not applicable: said as Terraform says it.
+			r.b.WriteString("\nindigo planned the following actions, but then encountered a problem:\n")
+		} else {
+			r.b.WriteString("\nindigo will perform the following actions:\n")
+		}
 		for _, c := range changes {
 			r.b.WriteByte('\n')
 			r.change(c, false)
@@ -470,11 +482,13 @@ func (r *planRenderer) drift(drift []*plan.ResourceChange) {
 		r.b.WriteByte('\n')
 		r.change(c, true)
 	}
-	if r.p.Mode != plan.RefreshOnlyMode {
-		r.prose("\nUnless you have made equivalent changes to your configuration, or ignored the relevant attributes using ignore_changes, the following plan may include actions to undo or respond to these changes.\n")
-	} else {
-		r.prose("\nThis is a refresh-only plan: indigo will not undo these changes. Applying it records them in the state and changes nothing outside it.\n")
+	if r.p.Mode == plan.RefreshOnlyMode {
+		// What a refresh-only plan does with them follows (noChanges),
+		// after two blank lines, as Terraform writes it.
+		r.b.WriteString("\n")
+		return
 	}
+	r.prose("\nUnless you have made equivalent changes to your configuration, or ignored the relevant attributes using ignore_changes, the following plan may include actions to undo or respond to these changes.\n")
 	r.b.WriteString("\n" + Rule + "\n")
 }
 

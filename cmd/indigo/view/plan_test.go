@@ -425,6 +425,11 @@ func TestPlanGolden(t *testing.T) {
 		{"errored_destroy", &plan.Plan{Mode: plan.DestroyMode, Errored: true, Changes: []*plan.ResourceChange{
 			change("indigo_file.a", plan.Delete, fileType, fileA, cty.NullVal(fileType)),
 		}}, PlanOptions{NoLegend: true}},
+		// A refresh-only plan that failed shows what the refresh found,
+		// then says planning failed, as Terraform 1.11.4 does.
+		{"errored_refresh_only", &plan.Plan{Mode: plan.RefreshOnlyMode, Errored: true,
+			Drift: []*plan.ResourceChange{change("indigo_file.b", plan.Delete, fileType, fileA, cty.NullVal(fileType))},
+		}, PlanOptions{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

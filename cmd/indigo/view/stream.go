@@ -185,10 +185,8 @@ func (s *Stream) Plan(p *plan.Plan) {
 	}
 	add, change, destroy, _, imports := p.Counts()
 	op := "plan"
+	// "Plan: 0 to add, ..." with nothing to do too, as Terraform writes it.
 	msg := fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", add, change, destroy)
-	if !p.Changed() {
-		msg = "No changes."
-	}
 	s.Summary(op, msg, add, change, destroy, imports)
 	s.plannedOutputs(p.Outputs)
 }
