@@ -881,7 +881,7 @@ func (r *run) noteFailure(ch *plan.ResourceChange, diags hcl.Diagnostics) {
 	reason := "creating it failed"
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
-			reason = "failed on apply: " + d.Summary
+			reason = "failed on apply: " + addressedSummary(d)
 			if line := firstLine(d.Detail); line != "" {
 				reason += ": " + line
 			}

@@ -183,7 +183,7 @@ func withoutErrorsOf(diags hcl.Diagnostics, comps []config.ObjectAddr) hcl.Diagn
 	for _, d := range diags {
 		drop := false
 		for _, c := range comps {
-			if d.Severity == hcl.DiagError && strings.HasPrefix(d.Summary, c.String()+".") {
+			if d.Severity == hcl.DiagError && strings.HasPrefix(addressedSummary(d), c.String()+".") {
 				drop = true
 				break
 			}

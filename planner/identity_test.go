@@ -347,9 +347,10 @@ func TestIdentityUpgrade(t *testing.T) {
 	e := newMockEnv(t, mock, map[string]string{"main.hcl": identityConfig})
 	e.applyOK(e.plan(planner.Options{}))
 	e.editRecorded("mock_vm.web", func(obj *state.Object) { obj.IdentitySchemaVersion = 7 })
-	text := diagText(e.planDiags())
-	if !strings.Contains(text, "no identity version 7") || !strings.Contains(text, "mock_vm.web") {
-		t.Errorf("diagnostics:\n%s", text)
+	diags := e.planDiags()
+	text := diagText(diags)
+	if !strings.Contains(text, "no identity version 7") || !slices.Contains(diagAddresses(diags), "mock_vm.web") {
+		t.Errorf("diagnostics (about %q):\n%s", diagAddresses(diags), text)
 	}
 	if calls := identityCalls(mock, "UpgradeResourceIdentity"); !slices.Contains(calls, "mock_vm.web ") {
 		t.Errorf("UpgradeResourceIdentity calls %q", calls)

@@ -110,6 +110,18 @@ func diagText(diags hcl.Diagnostics) string {
 	return b.String()
 }
 
+// diagAddresses are the resource instances diags are about, as the view
+// shows them ("with ADDR,").
+func diagAddresses(diags hcl.Diagnostics) []string {
+	var out []string
+	for _, d := range diags {
+		if a, ok := hcl.DiagnosticExtra[interface{ DiagnosticAddress() string }](d); ok {
+			out = append(out, a.DiagnosticAddress())
+		}
+	}
+	return out
+}
+
 func actions(p *plan.Plan) map[string]plan.Action {
 	out := map[string]plan.Action{}
 	for _, c := range p.Changes {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -712,8 +713,11 @@ func toDiagsIn(pd plugin.Diagnostics, addr, op string, rng *hcl.Range, body hcl.
 			}
 			detail = fmt.Sprintf("%s\n\n(about the attribute %s)", detail, pathString(d.Attribute))
 		}
+		// The address goes with the diagnostic ("with ADDR," above its
+		// source, and "address" in JSON, as Terraform writes them); in
+		// the summary too when there is no source to show it with.
 		summary := d.Summary
-		if addr != "" {
+		if addr != "" && subject == nil {
 			summary = fmt.Sprintf("%s: %s", addr, d.Summary)
 		}
 		var ce *plugin.CallError
@@ -725,7 +729,28 @@ func toDiagsIn(pd plugin.Diagnostics, addr, op string, rng *hcl.Range, body hcl.
 		case op != "" && sev == hcl.DiagError:
 			detail = fmt.Sprintf("%s\n\nThe provider reported this during %s.", detail, op)
 		}
-		out = append(out, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: subject})
+		hd := &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: subject}
+		if addr != "" {
+			hd.Extra = instanceAddress(addr)
+		}
+		out = append(out, hd)
 	}
 	return out
+}
+
+// instanceAddress is the Extra of a diagnostic about one resource
+// instance: the view shows it as Terraform does.
+type instanceAddress string
+
+// DiagnosticAddress returns the address.
+func (a instanceAddress) DiagnosticAddress() string { return string(a) }
+
+// addressedSummary is d's summary led by the resource instance it is
+// about ("ADDR: summary"), as messages that quote it on one line need it.
+func addressedSummary(d *hcl.Diagnostic) string {
+	a, ok := d.Extra.(instanceAddress)
+	if !ok || strings.HasPrefix(d.Summary, string(a)+": ") {
+		return d.Summary
+	}
+	return string(a) + ": " + d.Summary
 }

@@ -172,12 +172,18 @@ resource "indigo_file" "a" {
 }
 `}, "indigo_file.a: Missing content"},
 	}
-	diagLine := regexp.MustCompile(`(?m)^(Error|Warning): (.*)\n\n  on (\S+) line (\d+)`)
+	// "with ADDR," names the resource instance a provider's problem is
+	// about; it is written here as "ADDR: summary".
+	diagLine := regexp.MustCompile(`(?m)^(Error|Warning): (.*)\n\n(?:  with (\S+),\n)?  on (\S+) line (\d+)`)
 	found := func(out string) []string {
 		var got []string
 		for _, m := range diagLine.FindAllStringSubmatch(out, -1) {
 			if m[1] == "Error" {
-				got = append(got, m[2]+" @ "+m[3]+":"+m[4])
+				summary := m[2]
+				if m[3] != "" {
+					summary = m[3] + ": " + summary
+				}
+				got = append(got, summary+" @ "+m[4]+":"+m[5])
 			}
 		}
 		slices.Sort(got)

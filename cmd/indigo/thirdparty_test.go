@@ -86,7 +86,7 @@ resource "local_file" "greeting" {
 		`on typo.tf line 6`, `Did you mean "filename"?`,
 		`The argument "filename" is required`,
 		// The provider's own validation, as plan calls it.
-		"local_file.z: Invalid Attribute Combination", "on typo.tf line 10", "The provider reported this during ValidateResourceConfig",
+		"Error: Invalid Attribute Combination\n\n  with local_file.z,\n  on typo.tf line 10", "The provider reported this during ValidateResourceConfig",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("validate does not say %q:\n%s", want, out)

@@ -174,3 +174,30 @@ func TestDiagnosticFunctionCallDynamicReturn(t *testing.T) {
 		t.Errorf("function_call %s\nwant %s", got, w)
 	}
 }
+
+type testAddress string
+
+func (a testAddress) DiagnosticAddress() string { return string(a) }
+
+// A diagnostic about one resource instance names it as Terraform does:
+// "with ADDR," above its source in text, "address" in JSON.
+func TestDiagnosticAddress(t *testing.T) {
+	src := []byte("resource \"local_file\" \"a\" {\n  filename = \"a\"\n}\n")
+	f, _ := hclsyntax.ParseConfig(src, "main.tf", hcl.InitialPos)
+	rng := hcl.Range{Filename: "main.tf", Start: hcl.Pos{Line: 1, Column: 1, Byte: 0}, End: hcl.Pos{Line: 1, Column: 27, Byte: 26}}
+	diags := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Read local file error", Detail: "is a directory", Subject: &rng, Extra: testAddress("local_file.a")}}
+	srcs := NewSources(map[string]*hcl.File{"main.tf": f})
+	var text bytes.Buffer
+	Diagnostics(&text, diags, srcs)
+	want := "\nError: Read local file error\n\n  with local_file.a,\n  on main.tf line 1, in resource \"local_file\" \"a\":\n   1: resource \"local_file\" \"a\" {\n"
+	if !strings.HasPrefix(text.String(), want) {
+		t.Errorf("text:\n%s\nwant it to start with:\n%s", text.String(), want)
+	}
+	js, err := json.Marshal(ToJSON(diags, srcs)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"detail":"is a directory","address":"local_file.a","range":`) {
+		t.Errorf("JSON %s lacks the address between detail and range", js)
+	}
+}

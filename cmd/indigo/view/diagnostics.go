@@ -166,6 +166,9 @@ func Diagnostics(w io.Writer, diags hcl.Diagnostics, src *Sources) {
 		if d.Subject != nil {
 			name := src.DisplayName(d.Subject.Filename)
 			if sn := src.snippet(d.Subject); sn != nil {
+				if a := diagAddress(d); a != "" {
+					fmt.Fprintf(bw, "\n  with %s,", a)
+				}
 				fmt.Fprintf(bw, "\n  on %s line %d", name, d.Subject.Start.Line)
 				if sn.Context != "" {
 					fmt.Fprintf(bw, ", in %s", sn.Context)
@@ -192,6 +195,18 @@ func Diagnostics(w io.Writer, diags hcl.Diagnostics, src *Sources) {
 			fmt.Fprintf(bw, "\n%s\n", wrap(d.Detail, Columns))
 		}
 	}
+}
+
+// addressed is what a diagnostic about one resource instance carries in
+// its Extra (the planner's problems from providers).
+type addressed interface{ DiagnosticAddress() string }
+
+// diagAddress is the resource instance d is about, or "".
+func diagAddress(d *hcl.Diagnostic) string {
+	if a, ok := hcl.DiagnosticExtra[addressed](d); ok {
+		return a.DiagnosticAddress()
+	}
+	return ""
 }
 
 // underline returns a line of spaces and carets that sits under the
@@ -267,11 +282,14 @@ type JSONRange struct {
 
 // JSONDiagnostic is one diagnostic in JSON output.
 type JSONDiagnostic struct {
-	Severity string     `json:"severity"`
-	Summary  string     `json:"summary"`
-	Detail   string     `json:"detail,omitempty"`
-	Range    *JSONRange `json:"range,omitempty"`
-	Snippet  *Snippet   `json:"snippet,omitempty"`
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail,omitempty"`
+	// Address is the resource instance the problem is about, as
+	// Terraform's diagnostics name it.
+	Address string     `json:"address,omitempty"`
+	Range   *JSONRange `json:"range,omitempty"`
+	Snippet *Snippet   `json:"snippet,omitempty"`
 }
 
 // ValidateJSON is the document `indigo validate -json` prints.
@@ -287,7 +305,7 @@ type ValidateJSON struct {
 func ToJSON(diags hcl.Diagnostics, src *Sources) []JSONDiagnostic {
 	out := make([]JSONDiagnostic, 0, len(diags))
 	for _, d := range diags {
-		jd := JSONDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		jd := JSONDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail, Address: diagAddress(d)}
 		if d.Severity == hcl.DiagWarning {
 			jd.Severity = "warning"
 		}

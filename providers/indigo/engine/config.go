@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -98,10 +99,16 @@ func hclDiags(in hcl.Diagnostics) diag.Diagnostics {
 		if d.Subject != nil && d.Subject.Filename != generatedFile {
 			detail = fmt.Sprintf("%s (at %s)", detail, d.Subject)
 		}
+		summary := d.Summary
+		// The object a provider's problem is about goes in front, as the
+		// framework's diagnostics have no place for it.
+		if a, ok := hcl.DiagnosticExtra[interface{ DiagnosticAddress() string }](d); ok && !strings.HasPrefix(summary, a.DiagnosticAddress()+": ") {
+			summary = a.DiagnosticAddress() + ": " + summary
+		}
 		if d.Severity == hcl.DiagError {
-			out.AddError(d.Summary, detail)
+			out.AddError(summary, detail)
 		} else if d.Subject == nil || d.Subject.Filename != generatedFile {
-			out.AddWarning(d.Summary, detail)
+			out.AddWarning(summary, detail)
 		}
 	}
 	return out
