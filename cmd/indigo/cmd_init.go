@@ -162,7 +162,7 @@ func (a *app) runInit(ctx context.Context, path string, opts initOptions) error 
 		if werr := newLocks.WriteFile(filepath.Join(w.dir, install.LockFileName)); werr != nil {
 			return &exitError{code: 1, msg: fmt.Sprintf("writing the lock file: %s", werr)}
 		}
-		fmt.Fprintf(a.stdout, "\nindigo wrote the lock file %s with the providers it selected. Commit it to version control so every run uses the same providers.\n", install.LockFileName)
+		fmt.Fprint(a.stdout, view.Fold(fmt.Sprintf("\nindigo wrote the lock file %s with the providers it selected. Commit it to version control so every run uses the same providers.\n", install.LockFileName)))
 	}
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error() + networkHint(err)}

@@ -553,7 +553,7 @@ func (a *app) carryOut(stop, abandon context.Context, w *workspace, cfg *config.
 		return exitCode(1)
 	}
 	if diags.HasErrors() {
-		fmt.Fprintln(a.stdout, "\nApply failed; what did succeed is recorded in the state. Fix the errors above and run indigo apply again.")
+		fmt.Fprintln(a.stdout, view.Fold("\nApply failed; what did succeed is recorded in the state. Fix the errors above and run indigo apply again."))
 		return exitCode(1)
 	}
 	if p.Mode == plan.DestroyMode {

@@ -236,6 +236,10 @@ const Columns = 78
 // narrower than Columns, as Terraform's.
 var Rule = strings.Repeat("─", Columns-1)
 
+// Fold folds prose at Columns, as Terraform folds its messages when its
+// output is not a terminal.
+func Fold(text string) string { return wrap(text, Columns) }
+
 // wrap folds text at width, keeping existing line breaks and indentation.
 func wrap(text string, width int) string {
 	var out []string
