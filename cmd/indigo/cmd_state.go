@@ -154,7 +154,7 @@ the same and is reviewed with the plan.`,
 					return &exitError{code: 1, msg: fmt.Sprintf("nothing recorded at %s", from)}
 				}
 				if dryRun {
-					fmt.Fprintf(a.stdout, "Would move %s to %s\n", from, to)
+					fmt.Fprintf(a.stdout, "Would move %q to %q\n", from, to)
 					return nil
 				}
 				var err error
@@ -168,7 +168,7 @@ the same and is reviewed with the plan.`,
 				}
 				// The last line as Terraform words it, for scripts that
 				// look for it.
-				fmt.Fprintf(a.stdout, "Moved %s to %s\nSuccessfully moved 1 object(s).\n", from, to)
+				fmt.Fprintf(a.stdout, "Move %q to %q\nSuccessfully moved 1 object(s).\n", from, to)
 				return nil
 			})
 		},
