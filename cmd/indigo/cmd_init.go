@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -182,13 +183,18 @@ func (a *app) initModules(ctx context.Context, path string, opts initOptions) er
 		fmt.Fprintln(a.stdout, "Skipping modules (-get=false): runs use the modules installed before.")
 		return nil
 	}
-	fmt.Fprintln(a.stdout, "Initializing modules...")
 	cliCfg, diags := install.LoadCLIConfig(install.DefaultCLIEnv())
 	if diags.HasErrors() {
 		cliCfg = nil // reported when init reaches the providers
 	}
 	inst := modinstall.New(modulesDir(path), cliCfg)
-	inst.Progress = func(s string) { fmt.Fprintln(a.stdout, s) }
+	// The heading only above something to say, as Terraform prints it
+	// only for a configuration that calls modules.
+	var heading sync.Once
+	inst.Progress = func(s string) {
+		heading.Do(func() { fmt.Fprintln(a.stdout, "Initializing modules...") })
+		fmt.Fprintln(a.stdout, s)
+	}
 	res, mdiags := inst.Install(ctx, path, modinstall.Options{Upgrade: opts.upgrade})
 	if len(mdiags) > 0 {
 		w := &workspace{a: a, dir: path, src: view.NewSources(res.Files)}
