@@ -671,8 +671,6 @@ func relPath(base, p string) string {
 	return p
 }
 
-// toDiags converts provider diagnostics, attaching them to rng (the
-// configuration they are about) and naming the resource and operation.
 // declRange is the range of the block that declares addr's resource, which
 // a provider's problem with one of its objects points at, as Terraform's
 // "with ADDR, on FILE line N" does; nil when the configuration no longer
@@ -691,6 +689,8 @@ func (r *run) declRange(addr config.InstanceAddr) *hcl.Range {
 	return nil
 }
 
+// toDiags converts provider diagnostics, attaching them to rng (the
+// configuration they are about) and naming the resource and operation.
 func toDiags(pd plugin.Diagnostics, addr, op string, rng *hcl.Range) hcl.Diagnostics {
 	return toDiagsIn(pd, addr, op, rng, nil)
 }
