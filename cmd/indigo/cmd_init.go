@@ -188,14 +188,19 @@ func (a *app) initModules(ctx context.Context, path string, opts initOptions) er
 		cliCfg = nil // reported when init reaches the providers
 	}
 	inst := modinstall.New(modulesDir(path), cliCfg)
-	// The heading only above something to say, as Terraform prints it
-	// only for a configuration that calls modules.
+	// The heading only for a configuration that calls modules, as
+	// Terraform prints it: above the first module installed, or after
+	// the installer found nothing to install.
 	var heading sync.Once
+	say := func() { fmt.Fprintln(a.stdout, "Initializing modules...") }
 	inst.Progress = func(s string) {
-		heading.Do(func() { fmt.Fprintln(a.stdout, "Initializing modules...") })
+		heading.Do(say)
 		fmt.Fprintln(a.stdout, s)
 	}
 	res, mdiags := inst.Install(ctx, path, modinstall.Options{Upgrade: opts.upgrade})
+	if res.CallsModules {
+		heading.Do(say)
+	}
 	if len(mdiags) > 0 {
 		w := &workspace{a: a, dir: path, src: view.NewSources(res.Files)}
 		if wd, err := os.Getwd(); err == nil {

@@ -41,3 +41,22 @@ func TestProvidersTree(t *testing.T) {
 	wantSays(t, dir, "", 0, nil, "apply", "-auto-approve", "-no-color")
 	wantSays(t, dir, "", 0, []string{tree + "\nProviders required by state:\n\n    provider[terraform.io/builtin/terraform]\n\n\nInstalled for this configuration:\n"}, "providers", "-no-color")
 }
+
+// init says "Initializing modules..." for a configuration that calls
+// modules, and only then, as Terraform does.
+func TestInitModulesHeading(t *testing.T) {
+	plain := builtinTerraformDir(t, "resource \"terraform_data\" \"x\" {}\n")
+	if out := wantSays(t, plain, "", 0, nil, "init", "-input=false", "-no-color"); strings.Contains(out, "Initializing modules") {
+		t.Errorf("init of a configuration without modules:\n%s", out)
+	}
+	calls := builtinTerraformDir(t, "module \"m\" {\n  source = \"./m\"\n}\n")
+	if err := os.MkdirAll(filepath.Join(calls, "m"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(calls, "m", "main.tf"), []byte("resource \"terraform_data\" \"y\" {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := wantSays(t, calls, "", 0, nil, "init", "-input=false", "-no-color"); !strings.HasPrefix(out, "Initializing modules...\n") {
+		t.Errorf("init of a configuration that calls a module:\n%s", out)
+	}
+}

@@ -63,6 +63,8 @@ type Result struct {
 	Manifest *modsrc.Manifest
 	// Files are the configuration files read, for diagnostic snippets.
 	Files map[string]*hcl.File
+	// CallsModules says the root module calls modules (from anywhere).
+	CallsModules bool
 }
 
 // Install installs every non-local module that the configuration in root
@@ -80,7 +82,8 @@ func (in *Installer) Install(ctx context.Context, root string, opts Options) (*R
 	run := &run{in: in, ctx: ctx, opts: opts, old: old, now: &modsrc.Manifest{}, pkgs: map[string]string{}}
 	l := hcllang.NewLoader()
 	l.Modules = run.module
-	_, _ = l.LoadDir(root) // the configuration's own errors are the loader's to report later
+	cfg, _ := l.LoadDir(root) // the configuration's own errors are the loader's to report later
+	calls := cfg != nil && cfg.Module != nil && len(cfg.Module.ModuleCalls) > 0
 	failed := run.diags.HasErrors()
 	if failed {
 		// Modules installed now are recorded as they are; those that
@@ -96,7 +99,7 @@ func (in *Installer) Install(ctx context.Context, root string, opts Options) (*R
 	} else if !failed {
 		run.removeStale()
 	}
-	return &Result{Manifest: run.now, Files: l.Files()}, run.diags
+	return &Result{Manifest: run.now, Files: l.Files(), CallsModules: calls}, run.diags
 }
 
 // run is one Install.
