@@ -314,11 +314,7 @@ func (r *containerResource) Create(ctx context.Context, req resource.CreateReque
 		resp.Diagnostics.AddError("Site root not writable", err.Error())
 		return
 	}
-	if err := os.MkdirAll(c.containers(), 0o755); err != nil {
-		resp.Diagnostics.AddError("Cannot create the containers directory", err.Error())
-		return
-	}
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	if err := c.makeBundleDir(dir, true); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			resp.Diagnostics.AddAttributeError(path.Root("name"), "Container exists",
 				fmt.Sprintf("%s exists already: another indigo_container of this root has the name %q, or it was made outside this state. "+
@@ -476,16 +472,19 @@ func (r *containerResource) pull(ctx context.Context, c cache, rec *record, ref,
 }
 
 // cleanUp removes what a failed or deleted container leaves: its directory
-// and, when no other container uses it, its cached image.
+// and, when no other container uses it, its cached image. Its record goes
+// first (the image is no longer this container's), then release removes
+// the image and the directory in the order a kill at any step leaves for
+// the next delete to finish.
 func (r *containerResource) cleanUp(_ context.Context, c cache, dir string, rec *record) error {
-	if err := removeTree(dir); err != nil {
-		return err
-	}
 	digest := ""
 	if rec != nil {
 		digest = rec.Digest
 	}
-	return c.release(digest)
+	if err := os.Remove(filepath.Join(dir, recordName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return c.release(digest, dir)
 }
 
 // prepare finds the image cache and turns the planned configuration into
@@ -696,7 +695,7 @@ func (r *containerResource) Update(ctx context.Context, req resource.UpdateReque
 		resp.Diagnostics.AddAttributeError(path.Root("pid"), "Cannot stop the container's old process", err.Error())
 		return
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := c.makeBundleDir(dir, false); err != nil {
 		resp.Diagnostics.AddError("Cannot create the container's directory", err.Error())
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/indigo-cloud/indigo/providers/indigo/internal/supervise"
@@ -120,8 +121,23 @@ func (c cache) containers() string           { return filepath.Join(c.root, "con
 func digestHex(digest string) string         { return strings.TrimPrefix(digest, "sha256:") }
 func (c cache) bundleDir(name string) string { return filepath.Join(c.containers(), name) }
 
-// lock takes the cache's lock.
+// rootLocks holds a mutex per site root: the goroutines of one provider
+// process take it before the lock file. release removes the lock file with
+// the cache when nothing is left, so a goroutine waiting on the old file
+// and one opening a new file could otherwise both hold "the" lock.
+var rootLocks sync.Map // root → *sync.Mutex
+
+// lock takes the cache's lock: the process's mutex for the root, then the
+// lock file, which other processes on the same root respect.
 func (c cache) lock() (unlock func(), err error) {
+	mv, _ := rootLocks.LoadOrStore(c.root, &sync.Mutex{})
+	mu := mv.(*sync.Mutex)
+	mu.Lock()
+	defer func() {
+		if err != nil {
+			mu.Unlock()
+		}
+	}()
 	if err := os.MkdirAll(c.dir(), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the image cache %s: %w", c.dir(), err)
 	}
@@ -139,7 +155,7 @@ func (c cache) lock() (unlock func(), err error) {
 		f.Close()
 		return nil, fmt.Errorf("locking the image cache: %w", err)
 	}
-	return func() { f.Close() }, nil
+	return func() { f.Close(); mu.Unlock() }, nil
 }
 
 // pull makes sure the image with digest is in the cache, copying ref with
@@ -208,10 +224,33 @@ func (c cache) unpack(ctx context.Context, digest, dir string) error {
 	return os.Rename(tmp, filepath.Join(dir, "bundle"))
 }
 
-// release removes the cached image with digest when no container under the
-// root records it any more, and the cache and containers directories when
-// they are empty.
-func (c cache) release(digest string) error {
+// makeBundleDir creates the directory of a new container (exclusive: it
+// must not exist) or of one started again, under the cache's lock, so
+// that a release does not remove the containers directory under it.
+func (c cache) makeBundleDir(dir string, exclusive bool) error {
+	unlock, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := os.MkdirAll(c.containers(), 0o755); err != nil {
+		return fmt.Errorf("creating the containers directory: %w", err)
+	}
+	if exclusive {
+		return os.Mkdir(dir, 0o755)
+	}
+	return os.MkdirAll(dir, 0o755)
+}
+
+// release removes, under the cache's lock, the directory of a container
+// that is going (leaving, "" for none; its record is removed already),
+// the cached image with digest when no container under the root records it
+// any more, and the cache and containers directories when they are empty.
+// The image goes before the container's directory: a delete killed in
+// between leaves the directory, so the container still exists and the
+// next delete finishes; the other way round, nothing would release the
+// image.
+func (c cache) release(digest, leaving string) error {
 	unlock, err := c.lock()
 	if err != nil {
 		return err
@@ -219,6 +258,11 @@ func (c cache) release(digest string) error {
 	defer unlock()
 	if digest != "" && !c.inUse(digest) {
 		if err := removeTree(c.layout(digest)); err != nil {
+			return err
+		}
+	}
+	if leaving != "" {
+		if err := removeTree(leaving); err != nil {
 			return err
 		}
 	}
